@@ -1,0 +1,164 @@
+"""The contract between a translated program and whoever launches it.
+
+Rule: an executor (native, browser, runtime) learns everything from `Program.abi`, a
+JSON-serialisable dict described in `docs/abi.md`; it never looks at the shader text or
+the IR. The uniform block has the same byte layout on both targets (4-byte scalars,
+packed in order: std140 and WGSL agree on that), so one encoder serves both.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from kernelc.errors import Warning_
+from kernelc.ir import dtypes
+from kernelc.ir.dtypes import DType
+from kernelc.ir.nodes import Kernel, Param, ParamKind
+
+ABI_VERSION = 1
+WORKGROUP_SIZE = 256
+MAX_WORKGROUPS_PER_DIMENSION = 65535
+
+# How each dtype is held in a storage buffer element (WGSL) / texture format (GLSL).
+WGSL_STORAGE = {dtypes.bool_: "u32", dtypes.int32: "i32", dtypes.uint32: "u32", dtypes.float32: "f32"}
+GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
+               dtypes.float32: "r32f"}  # fmt: skip
+UNIFORM_TYPE = {dtypes.bool_: "u32", dtypes.int32: "i32", dtypes.uint32: "u32", dtypes.float32: "f32"}
+
+
+@dataclass(frozen=True, slots=True)
+class UniformField:
+    """One 4-byte member of the uniform block; `value` says what the executor puts there."""
+
+    name: str
+    dtype: DType
+    value: dict
+
+    def to_json(self, offset: int) -> dict:
+        return {"name": self.name, "offset": offset, "type": UNIFORM_TYPE[self.dtype],
+                "value": self.value}  # fmt: skip
+
+
+def loop_field(what: str, axis: int = 0) -> str:
+    """Uniform member for a loop fact: 'size' -> k_n, 'shape' -> k_shape{axis}."""
+    return "k_n" if what == "size" else f"k_{what}{axis}"
+
+
+def array_field(param: str, what: str, axis: int = 0) -> str:
+    """Uniform member for an array fact: a_{param}_{offset|size|shape{d}|stride{d}}."""
+    suffix = what if what in ("offset", "size") else f"{what}{axis}"
+    return f"a_{param}_{suffix}"
+
+
+def scalar_field(param: str) -> str:
+    return f"s_{param}"
+
+
+def uniform_fields(kernel: Kernel, target: str) -> list[UniformField]:
+    """The uniform block's members, in order (identical for WGSL and GLSL except GLSL's
+    render-target width, and GLSL outputs being dense so they need no offset/strides)."""
+    fields = [UniformField(loop_field("size"), dtypes.int32, {"what": "size"})]
+    fields += [
+        UniformField(loop_field("shape", d), dtypes.int32, {"what": "shape", "axis": d})
+        for d in range(kernel.ndim)
+    ]
+    if target == "glsl":
+        fields.append(UniformField("k_out_width", dtypes.int32, {"what": "out_width"}))
+    for p in kernel.params:
+        fields += _param_fields(p, target)
+    return fields
+
+
+def _param_fields(p: Param, target: str) -> list[UniformField]:
+    def f(what: str, axis: int = 0) -> UniformField:
+        value = {"what": what, "param": p.name}
+        if what in ("shape", "stride"):
+            value["axis"] = axis
+        return UniformField(array_field(p.name, what, axis), dtypes.int32, value)
+
+    if p.kind is ParamKind.SCALAR:
+        return [UniformField(scalar_field(p.name), p.dtype, {"what": "value", "param": p.name})]
+    if p.kind is ParamKind.ARRAY:
+        if target == "glsl" and p.is_output:
+            return []  # dense render target; its old contents come dense too
+        return [f("offset")] + [f("stride", d) for d in range(p.ndim)]
+    return (
+        [f("offset"), f("size")]
+        + [f("shape", d) for d in range(p.ndim)]
+        + [f("stride", d) for d in range(p.ndim)]
+    )
+
+
+def uniform_layout(fields: list[UniformField]) -> tuple[list[dict], int]:
+    """JSON members with byte offsets, and the block size (a multiple of 16 bytes)."""
+    members = [fd.to_json(4 * k) for k, fd in enumerate(fields)]
+    return members, max(16, -(-4 * len(fields) // 16) * 16)
+
+
+def params_json(kernel: Kernel) -> list[dict]:
+    out = []
+    for p in kernel.params:
+        d = {"name": p.name, "role": "out" if p.is_output else "in", "kind": p.kind.value,
+             "dtype": p.dtype.name}  # fmt: skip
+        if p.kind is not ParamKind.SCALAR:
+            d["ndim"] = p.ndim
+        if p.kind is ParamKind.RAW:
+            d["contiguous"] = p.contiguous
+        if p.is_output:
+            d["reads_old"] = p.reads_old
+        out.append(d)
+    return out
+
+
+@dataclass
+class Program:
+    """A translated kernel: shader text, its ABI, and the warnings of the translation."""
+
+    name: str
+    target: str
+    code: str
+    abi: dict
+    warnings: list[Warning_] = field(default_factory=list)
+    ir_text: str = ""
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "target": self.target, "code": self.code, "abi": self.abi,
+                "warnings": [w.to_json() for w in self.warnings], "error": None}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- executor side
+
+
+def wgsl_dispatch(n: int, workgroup_size: int = WORKGROUP_SIZE) -> tuple[int, int, int]:
+    """Workgroup counts covering `n` invocations, spilling into y past 65535 groups."""
+    groups = max(1, -(-n // workgroup_size))
+    x = min(groups, MAX_WORKGROUPS_PER_DIMENSION)
+    return x, -(-groups // x), 1
+
+
+def glsl_grid(n: int, max_width: int = 4096) -> tuple[int, int]:
+    """Render-target size for `n` outputs: row-major, `width` texels a row."""
+    width = max(1, min(n, max_width))
+    return width, max(1, -(-n // width))
+
+
+def encode_uniforms(abi: dict, values: dict) -> bytes:
+    """Pack the uniform block. `values` maps a member's `value` description, written as a
+    key tuple (what, param, axis) with absent parts None, to its number."""
+    out = bytearray(abi["uniform_size"])
+    for m in abi["uniforms"]:
+        v = m["value"]
+        key = (v["what"], v.get("param"), v.get("axis"))
+        x = values[key]
+        fmt = {"i32": "<i", "u32": "<I", "f32": "<f"}[m["type"]]
+        if m["type"] == "f32":
+            x = float(x)
+        elif m["type"] == "u32":
+            x = int(x) & 0xFFFFFFFF
+        else:
+            x = int(x)
+            if not -(2**31) <= x < 2**31:
+                raise OverflowError(f"uniform {m['name']} = {x} does not fit in int32")
+        struct.pack_into(fmt, out, m["offset"], x)
+    return bytes(out)

@@ -1,0 +1,103 @@
+"""The built-in math functions by meaning, and the C spellings that reach them.
+
+Rule: names in `MATH` are semantic (CUDA's results); each emitter maps every one of them
+or polyfills it. `C_NAMES` maps what a kernel writes (`expf`, `__expf`, `fminf`) onto them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    arity: int
+    kind: str  # 'float': args and result float32; 'pred': float args, bool result;
+    # 'generic': args promoted together, result of that type ('abs', 'min', 'max')
+
+
+_FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
+asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt""".split()
+_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot".split()
+_PRED = "isnan isinf isfinite signbit".split()
+
+MATH: dict[str, Builtin] = {
+    **{n: Builtin(1, "float") for n in _FLOAT1},
+    **{n: Builtin(2, "float") for n in _FLOAT2},
+    **{n: Builtin(1, "pred") for n in _PRED},
+    "abs": Builtin(1, "generic"),
+    "min": Builtin(2, "generic"),
+    "max": Builtin(2, "generic"),
+}
+
+# C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
+C_NAMES: dict[str, str] = {}
+for _n in _FLOAT1 + _FLOAT2:
+    C_NAMES[_n] = C_NAMES[_n + "f"] = _n
+for _n in _PRED + ["abs", "min", "max"]:
+    C_NAMES[_n] = _n
+C_NAMES.update(
+    {
+        "fabsf": "fabs",
+        "__expf": "exp",
+        "__exp10f": "exp10",
+        "__logf": "log",
+        "__log2f": "log2",
+        "__log10f": "log10",
+        "__sinf": "sin",
+        "__cosf": "cos",
+        "__tanf": "tan",
+        "__powf": "pow",
+        "__fsqrt_rn": "sqrt",
+        "__frsqrt_rn": "rsqrt",
+        "labs": "abs",
+        "llabs": "abs",
+        "llmin": "min",
+        "llmax": "max",
+        "umin": "min",
+        "umax": "max",
+        "isnanf": "isnan",
+        "isinff": "isinf",
+    }
+)
+# `__fdividef(a, b)` is plain division; lowering handles it as an operator.
+DIVISION_INTRINSICS = frozenset({"__fdividef", "fdividef", "__fdiv_rn"})
+
+# Constants from math.h, math_constants.h and CUDA headers: name -> (value, is_float_type).
+CONSTANTS: dict[str, tuple[float, bool]] = {
+    "M_PI": (3.14159265358979323846, False),
+    "M_PI_2": (1.57079632679489661923, False),
+    "M_PI_4": (0.78539816339744830962, False),
+    "M_1_PI": (0.31830988618379067154, False),
+    "M_2_PI": (0.63661977236758134308, False),
+    "M_2_SQRTPI": (1.12837916709551257390, False),
+    "M_E": (2.7182818284590452354, False),
+    "M_LOG2E": (1.4426950408889634074, False),
+    "M_LOG10E": (0.43429448190325182765, False),
+    "M_LN2": (0.69314718055994530942, False),
+    "M_LN10": (2.30258509299404568402, False),
+    "M_SQRT2": (1.41421356237309504880, False),
+    "M_SQRT1_2": (0.70710678118654752440, False),
+    "INFINITY": (float("inf"), True),
+    "NAN": (float("nan"), True),
+    "HUGE_VALF": (float("inf"), True),
+    "HUGE_VAL": (float("inf"), False),
+    "CUDART_INF_F": (float("inf"), True),
+    "CUDART_NAN_F": (float("nan"), True),
+    "CUDART_INF": (float("inf"), False),
+    "CUDART_NAN": (float("nan"), False),
+    "CUDART_PI_F": (3.14159265358979323846, True),
+    "CUDART_PI": (3.14159265358979323846, False),
+    "CUDART_PIO2_F": (1.57079632679489661923, True),
+    "CUDART_SQRT_2PI_F": (2.50662827463100050242, True),
+    "CUDART_SQRT_HALF_F": (0.70710678118654752440, True),
+    "CUDART_LN2_F": (0.69314718055994530942, True),
+    "FLT_MAX": (3.4028234663852886e38, True),
+    "FLT_MIN": (1.1754943508222875e-38, True),
+    "FLT_EPSILON": (1.1920928955078125e-07, True),
+}
+INT_CONSTANTS: dict[str, tuple[int, str]] = {
+    "INT_MAX": (2**31 - 1, "int32"),
+    "INT_MIN": (-(2**31), "int32"),
+    "UINT_MAX": (2**32 - 1, "uint32"),
+}

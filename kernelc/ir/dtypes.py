@@ -1,0 +1,124 @@
+"""One `DType` for parameters, storage and IR values, and one `promote()`.
+
+Rule: IR expressions only ever have the four computation types (bool, int32, uint32,
+float32); wider or narrower C types are mapped onto them by `computation_type`, and the
+lowering says so with a warning where precision is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DType:
+    name: str  # NumPy name
+    kind: str  # 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex
+    itemsize: int
+    c_name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+    @property
+    def is_float(self) -> bool:
+        return self.kind == "f"
+
+    @property
+    def is_int(self) -> bool:
+        return self.kind in "iu"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.kind == "i"
+
+
+bool_ = DType("bool", "b", 1, "bool")
+int8 = DType("int8", "i", 1, "signed char")
+uint8 = DType("uint8", "u", 1, "unsigned char")
+int16 = DType("int16", "i", 2, "short")
+uint16 = DType("uint16", "u", 2, "unsigned short")
+int32 = DType("int32", "i", 4, "int")
+uint32 = DType("uint32", "u", 4, "unsigned int")
+int64 = DType("int64", "i", 8, "long long")
+uint64 = DType("uint64", "u", 8, "unsigned long long")
+float16 = DType("float16", "f", 2, "float16")
+float32 = DType("float32", "f", 4, "float")
+float64 = DType("float64", "f", 8, "double")
+complex64 = DType("complex64", "c", 8, "complex<float>")
+complex128 = DType("complex128", "c", 16, "complex<double>")
+
+ALL = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, float32,
+       float64, complex64, complex128)  # fmt: skip
+BY_NAME = {d.name: d for d in ALL}
+COMPUTE = (bool_, int32, uint32, float32)
+
+# Parameter dtypes this version can bind to arrays and scalars.
+SUPPORTED_PARAM = (bool_, int32, uint32, float32)
+
+# C type spellings (after whitespace normalisation) -> the C type's own DType.
+C_TYPES: dict[str, DType] = {
+    "bool": bool_,
+    "char": int8,
+    "signed char": int8,
+    "unsigned char": uint8,
+    "short": int16,
+    "short int": int16,
+    "signed short": int16,
+    "unsigned short": uint16,
+    "unsigned short int": uint16,
+    "int": int32,
+    "signed": int32,
+    "signed int": int32,
+    "unsigned": uint32,
+    "unsigned int": uint32,
+    "long": int64,
+    "long int": int64,
+    "long long": int64,
+    "long long int": int64,
+    "unsigned long": uint64,
+    "unsigned long long": uint64,
+    "unsigned long long int": uint64,
+    "ptrdiff_t": int64,
+    "size_t": uint64,
+    "int8_t": int8,
+    "uint8_t": uint8,
+    "int16_t": int16,
+    "uint16_t": uint16,
+    "int32_t": int32,
+    "uint32_t": uint32,
+    "int64_t": int64,
+    "uint64_t": uint64,
+    "float": float32,
+    "double": float64,
+    "float16": float16,
+    "half": float16,
+}
+
+
+def computation_type(d: DType) -> DType:
+    """The 32-bit type a value of C type `d` is computed in."""
+    if d.kind == "b":
+        return bool_
+    if d.kind == "f":
+        return float32
+    if d.kind == "i":
+        return int32
+    if d.kind == "u":
+        return uint32 if d.itemsize >= 4 else int32  # C promotes narrow unsigned to int
+    raise ValueError(f"no computation type for {d.name}")
+
+
+def integer_promote(d: DType) -> DType:
+    """C integer promotion of a computation type: bool -> int."""
+    return int32 if d is bool_ else d
+
+
+def promote(a: DType, b: DType) -> DType:
+    """C's usual arithmetic conversions on computation types (double is already float)."""
+    a, b = integer_promote(a), integer_promote(b)
+    if a is float32 or b is float32:
+        return float32
+    if a is uint32 or b is uint32:
+        return uint32
+    return int32
