@@ -132,6 +132,14 @@ class LoopSize(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class LoopShape(Expr):
+    """The loop shape's extent along `axis` (a uniform)."""
+
+    axis: int
+    dtype: DType = int32
+
+
+@dataclass(frozen=True, slots=True)
 class LoopCoord(Expr):
     """`_ind.get()[axis]`: this element's coordinate along `axis` of the loop shape."""
 
@@ -281,6 +289,7 @@ class RawStore(Stmt):
     param: str
     index: Expr
     value: Expr
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

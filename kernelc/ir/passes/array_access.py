@@ -1,0 +1,131 @@
+"""Legalise array access: element and raw reads/writes become buffer positions.
+
+Rule: after this pass the kernel holds only `BufferLoad`/`BufferStore`/`OutputStore`;
+positions are computed in IR from the uniforms (`ArrayInfo`, `LoopShape`), so emitters
+print them without knowing any index math.
+
+* WGSL: every array is a storage buffer; position = offset + sum(coord * stride).
+* GLSL: inputs are textures read at a position the same way; outputs are dense render
+  targets in loop order, so an output's own element is `OutputStore`, its old contents are
+  read from the `previous` copy at `LoopIndex`, and a raw output may be written only at
+  index `i` (a fragment shader cannot scatter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kernelc.errors import UnsupportedOnTarget
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import int32
+from kernelc.ir.visit import rewrite_kernel, walk
+
+COORD = "kc_c{}"
+POS = "kc_pos_{}"
+
+
+def _add(a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    return ir.Binary(ir.BinaryOp.ADD, a, b, int32)
+
+
+def _mul(a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    return ir.Binary(ir.BinaryOp.MUL, a, b, int32)
+
+
+def _info(param: str, what: str, axis: int = 0) -> ir.Expr:
+    return ir.ArrayInfo(param, what, axis)
+
+
+def loop_coord(kernel: ir.Kernel, axis: int) -> ir.Expr:
+    return ir.LoopIndex() if kernel.ndim <= 1 else ir.Local(COORD.format(axis), int32)
+
+
+def element_position(kernel: ir.Kernel, param: str) -> ir.Expr:
+    """offset + sum(coord_d * stride_d) of a non-raw array at this element."""
+    pos = _info(param, "offset")
+    for d in range(kernel.ndim):
+        pos = _add(pos, _mul(loop_coord(kernel, d), _info(param, "stride", d)))
+    return pos
+
+
+def raw_position(p: ir.Param, index: ir.Expr) -> ir.Expr:
+    """Buffer position of a raw array's C-order flat `index` over its own shape."""
+    if p.contiguous or p.ndim <= 1:
+        stride = index if p.contiguous else _mul(index, _info(p.name, "stride", 0))
+        return _add(_info(p.name, "offset"), stride)
+    pos = _info(p.name, "offset")
+    inner: ir.Expr | None = None  # product of the extents after axis d
+    for d in reversed(range(p.ndim)):
+        q = index if inner is None else ir.Binary(ir.BinaryOp.DIV, index, inner, int32)
+        if d > 0:
+            q = ir.Binary(ir.BinaryOp.REM, q, _info(p.name, "shape", d), int32)
+        pos = _add(pos, _mul(q, _info(p.name, "stride", d)))
+        extent = _info(p.name, "shape", d)
+        inner = extent if inner is None else _mul(inner, extent)
+    return pos
+
+
+def _prologue(kernel: ir.Kernel, target: str) -> tuple[ir.Stmt, ...]:
+    """Declare the loop coordinates and each element position once, up front."""
+    out: list[ir.Stmt] = []
+    if kernel.ndim > 1:
+        rest: ir.Expr = ir.LoopIndex()
+        for d in reversed(range(kernel.ndim)):
+            extent = ir.LoopShape(d)
+            value = rest if d == 0 else ir.Binary(ir.BinaryOp.REM, rest, extent, int32)
+            out.append(ir.Declare(COORD.format(d), int32, value))
+            rest = ir.Binary(ir.BinaryOp.DIV, rest, extent, int32)
+        out.reverse()
+    for p in kernel.params:
+        if p.kind is ir.ParamKind.ARRAY and not (target == "glsl" and p.is_output):
+            out.append(ir.Declare(POS.format(p.name), int32, element_position(kernel, p.name)))
+    return tuple(out)
+
+
+def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
+    """Rewrite the high-level array nodes for `target` ('wgsl' or 'glsl')."""
+    glsl = target == "glsl"
+
+    def pos(name: str) -> ir.Expr:
+        return ir.Local(POS.format(name), int32)
+
+    def fn(node):
+        match node:
+            case ir.LoopCoord(axis=axis):
+                return loop_coord(kernel, axis)
+            case ir.ElemLoad(param=name, dtype=dt):
+                if glsl and kernel.param(name).is_output:
+                    return ir.BufferLoad(name, ir.LoopIndex(), dt, previous=True)
+                return ir.BufferLoad(name, pos(name), dt)
+            case ir.RawLoad(param=name, index=index, dtype=dt):
+                p = kernel.param(name)
+                if glsl and p.is_output:
+                    return ir.BufferLoad(name, index, dt, previous=True)
+                return ir.BufferLoad(name, raw_position(p, index), dt)
+            case ir.ElemStore(param=name, value=value):
+                return ir.OutputStore(name, value) if glsl else ir.BufferStore(name, pos(name), value)
+            case ir.RawStore():
+                return _raw_store(kernel, node, glsl)
+        return node
+
+    lowered = rewrite_kernel(kernel, fn)
+    return replace(lowered, body=_prologue(kernel, target) + lowered.body)
+
+
+def _raw_store(kernel: ir.Kernel, node: ir.RawStore, glsl: bool) -> ir.Stmt:
+    p = kernel.param(node.param)
+    if not glsl:
+        return ir.BufferStore(node.param, raw_position(p, node.index), node.value)
+    if node.index == ir.LoopIndex():
+        return ir.OutputStore(node.param, node.value)
+    raise UnsupportedOnTarget(
+        f"raw output '{node.param}' is written at a computed index: a WebGL fragment "
+        "shader writes only its own element (index i), so scatter is not possible",
+        node.span,
+        notes=("write `" + node.param + "[i]`, or translate for WGSL",),
+        kernel=kernel.name,
+    )
+
+
+def uses_loop_coords(kernel: ir.Kernel) -> bool:
+    return any(isinstance(n, ir.LoopCoord) for n in walk(kernel.body))

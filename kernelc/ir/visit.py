@@ -1,0 +1,90 @@
+"""Generic walking and rewriting of IR trees.
+
+Rule: passes never hand-write recursion over every node type; they give `rewrite` a
+function for the nodes they care about and `walk` finds nodes for analyses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from functools import cache
+from typing import Callable, Iterator
+
+from kernelc.ir import nodes as ir
+
+_CHILD_TYPES = (ir.Expr, ir.Stmt, ir.Counted, tuple)
+
+
+@cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    skip = {"dtype", "name", "param", "op", "fn", "func", "result", "value", "span", "var",
+            "step", "cmp", "axis", "what", "length", "previous"}  # fmt: skip
+    # `value` is a child for statements/Return but a literal for Const.
+    names = [f.name for f in fields(cls) if f.name not in skip]
+    if cls is not ir.Const and "value" in {f.name for f in fields(cls)}:
+        names.append("value")
+    return tuple(names)
+
+
+def children(node) -> Iterator:
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, _CHILD_TYPES))
+        elif isinstance(value, _CHILD_TYPES):
+            yield value
+
+
+def walk(node) -> Iterator:
+    """Every node under `node` (itself included), pre-order. Accepts a tuple of nodes."""
+    stack = list(reversed(node)) if isinstance(node, tuple) else [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(n))))
+
+
+def rewrite(node, fn: Callable):
+    """Rebuild `node` bottom-up, replacing each node by `fn(node)` (children first).
+
+    `fn` returns the node itself to keep it. For statement lists, `fn` may return a tuple
+    of statements, which is spliced into the enclosing list.
+    """
+    if isinstance(node, tuple):
+        return _rewrite_tuple(node, fn)
+    changes = {}
+    for name in _child_fields(type(node)):
+        old = getattr(node, name)
+        if isinstance(old, tuple):
+            new = _rewrite_tuple(old, fn)
+        elif isinstance(old, (ir.Expr, ir.Stmt, ir.Counted)):
+            new = rewrite(old, fn)
+        else:
+            continue
+        if new is not old:
+            changes[name] = new
+    if changes:
+        node = replace(node, **changes)
+    return fn(node) if isinstance(node, (ir.Expr, ir.Stmt)) else node
+
+
+def _rewrite_tuple(items: tuple, fn: Callable) -> tuple:
+    out, changed = [], False
+    for item in items:
+        if not isinstance(item, _CHILD_TYPES):
+            out.append(item)
+            continue
+        new = rewrite(item, fn)
+        changed |= new is not item
+        if isinstance(item, ir.Stmt) and isinstance(new, tuple):
+            out.extend(new)
+            changed = True
+        else:
+            out.append(new)
+    return tuple(out) if changed else items
+
+
+def rewrite_kernel(kernel: ir.Kernel, fn: Callable) -> ir.Kernel:
+    """Apply `rewrite` to the kernel body and every function body."""
+    funcs = tuple(replace(f, body=rewrite(f.body, fn)) for f in kernel.functions)
+    return replace(kernel, body=rewrite(kernel.body, fn), functions=funcs)
