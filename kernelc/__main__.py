@@ -1,0 +1,3 @@
+from kernelc.cli import main
+
+main()

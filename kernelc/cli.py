@@ -1,0 +1,157 @@
+"""The `kernelc` command: translate or check the kernels in a `.cu` or `.py` file.
+
+Rule: diagnostics go to stderr; exit 0 when everything translated, 1 for a user error in
+a kernel or a command line, 2 for an internal compiler error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from kernelc.errors import InternalCompilerError, KernelCompileError, KernelSyntaxError
+from kernelc.ir.printer import kernel_text
+from kernelc.pipeline import TARGETS, lower_kernel, translate_elementwise
+from kernelc.sources import KernelDef, read_kernels
+
+EXTENSIONS = {"wgsl": ".wgsl", "glsl": ".frag", "ir": ".ir"}
+
+
+def parse_types(text: str | None) -> dict[str, str]:
+    """`T=float32,U=int32` -> {'T': 'float32', 'U': 'int32'}."""
+    out = {}
+    for item in filter(None, (text or "").split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise argparse.ArgumentTypeError(f"bad --types item {item!r}: expected T=dtype")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def default_types(kdef: KernelDef, given: dict[str, str]) -> dict[str, str]:
+    """Placeholders not given on the command line are bound to float32."""
+    types = dict(given)
+    for params in (kdef.in_params, kdef.out_params):
+        for item in filter(str.strip, params.split(",")):
+            words = item.split()
+            if len(words) >= 2 and len(words[-2]) == 1:
+                types.setdefault(words[-2], "float32")
+    return types
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kernelc", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("translate", help="translate kernels to WGSL and/or GLSL ES 3.00")
+    tr.add_argument("file", help="a .cu kernel (with a // header) or a .py file")
+    tr.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    tr.add_argument("--types", type=parse_types, default={},
+                    help="placeholder bindings, e.g. T=float32,U=int32 (default float32)")
+    tr.add_argument("--ndim", type=int, default=1, help="loop ndim to specialise for")
+    tr.add_argument("--no-unroll", action="store_true", help="keep constant-count loops")
+    tr.add_argument("--emit", choices=["code", "ir"], default="code")
+    tr.add_argument("--json", action="store_true", help="print a JSON list of results")
+    tr.add_argument("-o", "--output", help="file (one result) or directory (several)")
+    ck = sub.add_parser("check", help="translate for every target; report errors only")
+    ck.add_argument("file")
+    ck.add_argument("--types", type=parse_types, default={})
+    return parser
+
+
+def translate_one(kdef: KernelDef, target: str, args) -> dict:
+    result = {"name": kdef.name, "target": target, "code": None, "abi": None,
+              "warnings": [], "error": None}  # fmt: skip
+    options = dict(types=default_types(kdef, args.types), ndim=getattr(args, "ndim", 1))
+    try:
+        if getattr(args, "emit", "code") == "ir":
+            kernel, warnings = lower_kernel(**kdef.translate_args(), **options)
+            result.update(target="ir", code=kernel_text(kernel))
+        else:
+            unroll = False if getattr(args, "no_unroll", False) else None
+            program = translate_elementwise(**kdef.translate_args(), target=target,
+                                            unroll=unroll, **options)  # fmt: skip
+            result.update(code=program.code, abi=program.abi)
+            warnings = program.warnings
+        result["warnings"] = [w.to_json() for w in warnings]
+    except KernelCompileError as e:
+        result["error"] = {"message": e.message, "line": e.line, "column": e.column,
+                           "kind": type(e).__name__, "text": str(e)}  # fmt: skip
+    return result
+
+
+def write_outputs(results: list[dict], args) -> None:
+    ok = [r for r in results if r["error"] is None]
+    if args.json:
+        text = json.dumps(results, indent=2)
+        _write(args.output, text) if args.output else print(text)
+        return
+    if args.output and len(ok) > 1:
+        os.makedirs(args.output, exist_ok=True)
+        for r in ok:
+            _write(os.path.join(args.output, r["name"] + EXTENSIONS[r["target"]]), r["code"])
+    elif args.output:
+        _write(args.output, ok[0]["code"]) if ok else None
+    else:
+        for r in ok:
+            if len(ok) > 1:
+                print(f"// ---- {r['name']} ({r['target']})")
+            print(r["code"], end="" if r["code"].endswith("\n") else "\n")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def report(results: list[dict]) -> int:
+    """Print diagnostics to stderr; the exit code for these results."""
+    seen = set()
+    for r in results:
+        for w in r["warnings"]:
+            if w["text"] not in seen:
+                seen.add(w["text"])
+                print(w["text"], file=sys.stderr)
+        if r["error"] and r["error"]["text"] not in seen:
+            seen.add(r["error"]["text"])
+            print(r["error"]["text"], file=sys.stderr)
+    return 1 if any(r["error"] for r in results) else 0
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        kernels, skipped = read_kernels(args.file)
+    except OSError as e:
+        print(f"kernelc: error: {e.strerror}: {args.file}", file=sys.stderr)
+        return 1
+    except KernelSyntaxError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    for note in skipped:
+        print(f"note: {note}", file=sys.stderr)
+    targets = TARGETS if getattr(args, "target", "all") == "all" else (args.target,)
+    if getattr(args, "emit", "code") == "ir":
+        targets = ("ir",)
+    results = [translate_one(k, t, args) for k in kernels for t in targets]
+    status = report(results)
+    if args.command == "translate":
+        write_outputs(results, args)
+    else:
+        for r in results:
+            print(f"{'ok' if r['error'] is None else 'error'}: {r['name']} ({r['target']})")
+    return status
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        status = run(argv)
+    except InternalCompilerError as e:
+        print(f"kernelc: {e}", file=sys.stderr)
+        status = 2
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""AST -> IR for a whole ElementwiseKernel: parameters, preamble, and the element body.
+
+Rule: the kernel body is laid out as CuPy's generated CUDA would run one element:
+loop_prep; load the inputs the operation uses; the operation (a `return` writes the
+outputs back first); write the outputs back; after_loop. Non-raw outputs live in locals
+while the body runs, so both targets see plain variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field, replace
+
+from kernelc.errors import KernelCompileError, KernelTypeError, Span, UnsupportedFeatureError
+from kernelc.errors import Warning_
+from kernelc.frontend import ast
+from kernelc.ir import dtypes
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, computation_type
+from kernelc.ir.liveness import reads_before_written
+from kernelc.ir.lower_call import CallLowering
+from kernelc.ir.lower_expr import ExprLowering
+from kernelc.ir.lower_stmt import StmtLowering
+from kernelc.ir.scope import ConstVar, ElementParam, GlobalArray, LocalVar, RawParam
+from kernelc.ir.scope import ScalarParam, Scopes
+from kernelc.ir.typing import convert
+
+DOUBLE_WARNING = (
+    "double-precision arithmetic is computed in float32 (WebGPU and WebGL have no 64-bit floats)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Specialisation:
+    """What the call site fixes besides dtypes: the loop's ndim, which non-raw inputs are
+    scalars, and each raw array's (ndim, C-contiguous)."""
+
+    ndim: int = 1
+    scalars: frozenset[str] = frozenset()
+    raw: dict = field(default_factory=dict, hash=False)
+
+
+class Lowerer(ExprLowering, StmtLowering, CallLowering):
+    def __init__(self, src: ast.ElementwiseSource, types: dict[str, DType], spec: Specialisation):
+        self.src = src
+        self.kernel_name = src.name
+        self.spec = spec
+        self.ndim = spec.ndim
+        self.type_env: dict[str, DType] = dict(types)
+        self.scopes = Scopes()
+        self.function_names = Scopes()
+        self.out: list[ir.Stmt] = []
+        self.prefix: list[ir.Stmt] = []
+        self.materialised: dict[str, LocalVar] = {}
+        self.loop_depth = 0
+        self.in_loop_body = False
+        self.in_function = False
+        self.return_ctype: DType | None = None
+        self.element_exit = False
+        self.elements: dict[str, ElementParam] = {}
+        self.used_elements: set[str] = set()
+        self.raw_written: set[str] = set()
+        self.function_defs: dict[str, list[ast.FunctionDef]] = {}
+        self.instances: dict = {}
+        self.instantiating: set = set()
+        self.function_order: list[ir.Function] = []
+        self.warn_sites: dict[str, list] = {}
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def fail(self, cls, message: str, span: Span | None, notes=()):
+        raise cls(message, span, notes=notes, kernel=self.kernel_name)
+
+    def warn(self, span: Span | None, message: str) -> None:
+        site = self.warn_sites.setdefault(message, [span, 0])
+        site[1] += 1
+
+    def warn_double(self, span: Span | None) -> None:
+        self.warn(span, DOUBLE_WARNING)
+
+    def warn_64bit(self, span: Span | None, what: str) -> None:
+        self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no 64-bit "
+                  "integers)")  # fmt: skip
+
+    def warnings(self) -> list[Warning_]:
+        out = []
+        for message, (span, count) in self.warn_sites.items():
+            more = f" (and {count - 1} more place{'s' if count > 2 else ''})" if count > 1 else ""
+            out.append(Warning_(self.kernel_name, span, message + more))
+        return out
+
+    # ------------------------------------------------------------------ types
+
+    def resolve_type(self, t: ast.TypeSpec) -> DType | None:
+        if t.is_pointer:
+            self.fail(UnsupportedFeatureError, "pointer types are not supported: WebGPU and "
+                      "WebGL have no pointers to memory", t.span)  # fmt: skip
+        if t.template_args or "::" in t.name:
+            self.fail(UnsupportedFeatureError, f"type '{t.name}' is not supported", t.span)
+        if t.name == "void":
+            return None
+        if t.name in self.type_env:
+            return self.type_env[t.name]
+        d = dtypes.C_TYPES.get(t.name)
+        if d is None:
+            self.fail(KernelTypeError, f"unknown type name '{t.name}'", t.span)
+        if d.kind == "c" or d is dtypes.float16:
+            self.fail(UnsupportedFeatureError, f"type '{t.name}' is not supported yet", t.span)
+        if d.itemsize == 8:
+            if d.is_float:
+                self.warn_double(t.span)
+            else:
+                self.warn_64bit(t.span, f"'{t.name}'")
+        return d
+
+    # ------------------------------------------------------------------ helpers
+
+    def temp(self, value: ir.Expr, base: str) -> ir.Local:
+        name = self.scopes.fresh(base)
+        self.out.append(ir.Declare(name, value.dtype, value))
+        return ir.Local(name, value.dtype)
+
+    def use_element(self, sym: ElementParam) -> None:
+        self.used_elements.add(sym.param.name)
+
+    def materialise(self, name: str, sym: GlobalArray) -> LocalVar:
+        """A preamble table as a local array, declared once at the top of this body."""
+        if name in self.materialised:
+            return self.materialised[name]
+        saved, self.out = self.out, []
+        self.array_declarator(sym.declarator, sym.ctype, True)
+        self.prefix.extend(self.out)
+        self.out = saved
+        var = self.scopes.lookup(name)
+        self.scopes.frames[0][name] = sym  # keep the global visible to other bodies
+        self.materialised[name] = var
+        return var
+
+    def writeback(self) -> list[ir.Stmt]:
+        return [ir.ElemStore(e.param.name, ir.Local(e.local.ir_name, e.local.dtype))
+                for e in self.elements.values() if e.param.is_output]  # fmt: skip
+
+    def finish_body(self) -> tuple[ir.Stmt, ...]:
+        body = (*self.prefix, *self.out)
+        self.prefix, self.out = [], []
+        return body
+
+    @contextlib.contextmanager
+    def function_context(self, bindings: dict[str, DType]):
+        saved = (self.scopes, self.out, self.prefix, self.materialised, self.loop_depth,
+                 self.in_loop_body, self.in_function, self.return_ctype, self.type_env)  # fmt: skip
+        self.scopes = Scopes(frames=[dict(self.globals)], used_names=set())
+        self.out, self.prefix, self.materialised = [], [], {}
+        self.loop_depth, self.in_loop_body, self.in_function = 0, False, True
+        self.type_env = {**self.type_env, **bindings}
+        try:
+            yield
+        finally:
+            (self.scopes, self.out, self.prefix, self.materialised, self.loop_depth,
+             self.in_loop_body, self.in_function, self.return_ctype, self.type_env) = saved
+
+    # ------------------------------------------------------------------ preamble
+
+    def collect_preamble(self) -> None:
+        self.globals: dict[str, object] = {}
+        for item in self.src.preamble.items:
+            if isinstance(item, ast.FunctionDef):
+                self.function_defs.setdefault(item.name, []).append(item)
+            else:
+                self.global_decl(item)
+
+    def global_decl(self, decl: ast.Decl) -> None:
+        ctype = self.resolve_type(decl.type)
+        if ctype is None:
+            self.fail(KernelTypeError, "variable has type 'void'", decl.type.span)
+        constant = decl.type.is_const or "__constant__" in decl.qualifiers
+        for d in decl.declarators:
+            if d.has_array and constant:
+                self.globals[d.name] = GlobalArray(decl, d, ctype)
+                continue
+            value = convert(self.expr(d.init), ctype) if d.init is not None and not d.has_array \
+                else None  # fmt: skip
+            if not constant or not isinstance(value, ir.Const):
+                self.fail(UnsupportedFeatureError, f"global variable '{d.name}' is not "
+                          "supported: only constants with constant initialisers can live in "
+                          "a preamble", d.span)  # fmt: skip
+            self.globals[d.name] = ConstVar(value, ctype)
+        self.scopes.frames[0].update(self.globals)
+
+
+def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation,
+               kernel: str) -> ir.Param:  # fmt: skip
+    if len(p.type) == 1:
+        if p.type not in types:
+            raise KernelTypeError(f"type placeholder '{p.type}' of parameter '{p.name}' is not "
+                                  "bound", p.type_span, kernel=kernel,
+                                  notes=(f"pass types={{'{p.type}': 'float32'}} (the dtype of "
+                                         "the array argument)",))  # fmt: skip
+        dtype = types[p.type]
+    else:
+        dtype = dtypes.BY_NAME[p.type]
+    if dtype not in dtypes.SUPPORTED_PARAM:
+        raise UnsupportedFeatureError(
+            f"dtype {dtype.name} of parameter '{p.name}' is not supported yet", p.type_span,
+            kernel=kernel, notes=("supported: " + ", ".join(d.name for d in
+                                                            dtypes.SUPPORTED_PARAM),))
+    if p.is_raw:
+        ndim, contiguous = spec.raw.get(p.name, (1, True))
+        return ir.Param(p.name, dtype, ir.ParamKind.RAW, p.is_output, ndim, contiguous)
+    if p.name in spec.scalars:
+        if p.is_output:
+            raise KernelTypeError(f"output '{p.name}' cannot be a scalar", p.type_span,
+                                  kernel=kernel)  # fmt: skip
+        return ir.Param(p.name, dtype, ir.ParamKind.SCALAR, False)
+    return ir.Param(p.name, dtype, ir.ParamKind.ARRAY, p.is_output, spec.ndim)
+
+
+def bind_types(types: dict[str, str] | None, kernel: str) -> dict[str, DType]:
+    out = {}
+    for key, name in (types or {}).items():
+        dtype = dtypes.BY_NAME.get(str(name))
+        if dtype is None:
+            raise KernelTypeError(f"unknown dtype '{name}' for type placeholder '{key}'",
+                                  kernel=kernel)  # fmt: skip
+        out[key] = dtype
+    return out
+
+
+def lower_elementwise(src: ast.ElementwiseSource, types: dict[str, DType],
+                      spec: Specialisation) -> tuple[ir.Kernel, list[Warning_]]:  # fmt: skip
+    params = tuple(bind_param(p, types, spec, src.name) for p in src.params)
+    low = Lowerer(src, types, spec)
+    for p in params:
+        symbol = {ir.ParamKind.RAW: RawParam, ir.ParamKind.SCALAR: ScalarParam}.get(p.kind)
+        if symbol is not None:
+            low.scopes.bind(p.name, symbol(p))
+    low.collect_preamble()
+    low.scopes.push()
+    low.lower_block(src.loop_prep.stmts, new_scope=False)
+    prep = low.out
+    operation = lower_operation(low, params, src.operation)
+    low.out = []
+    low.lower_block(src.after_loop.stmts)
+    after = low.out
+    params = tuple(finalise_param(p, low, operation) for p in params)
+    body = (*low.prefix, *prep, *element_loads(low, params), *operation, *low.writeback(), *after)
+    kernel = ir.Kernel(src.name, params, tuple(low.function_order), body, spec.ndim)
+    return kernel, low.warnings()
+
+
+def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ...]:
+    """The operation, in the scope where CuPy declares its element references."""
+    low.out = []
+    low.scopes.push()
+    for p in params:
+        if p.kind is ir.ParamKind.ARRAY:
+            local = LocalVar(low.scopes.fresh(low.user_local_name(p.name)), p.dtype,
+                             computation_type(p.dtype), readonly=not p.is_output)  # fmt: skip
+            low.elements[p.name] = ElementParam(p, local)
+            low.scopes.bind(p.name, low.elements[p.name])
+    low.in_loop_body = True
+    low.lower_block(block.stmts, new_scope=False)
+    low.in_loop_body = False
+    low.scopes.pop()
+    operation = tuple(low.out)
+    if low.element_exit:  # a top-level break/continue ends the element: wrap it in a loop
+        operation = (ir.Loop((*operation, ir.Break())),)
+    return operation
+
+
+def finalise_param(p: ir.Param, low: Lowerer, operation) -> ir.Param:
+    if not p.is_output:
+        return p
+    if p.kind is ir.ParamKind.RAW:
+        return replace(p, reads_old=True, written=p.name in low.raw_written)
+    local = low.elements[p.name].local.ir_name
+    return replace(p, reads_old=reads_before_written(operation, local), written=True)
+
+
+def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
+    loads = []
+    for p in params:
+        if p.kind is not ir.ParamKind.ARRAY:
+            continue
+        if p.is_output or p.name in low.used_elements:
+            local = low.elements[p.name].local
+            zero = ir.Const(0.0 if local.dtype is dtypes.float32 else 0, local.dtype)
+            if local.dtype is dtypes.bool_:
+                zero = ir.Const(False, dtypes.bool_)
+            load = ir.ElemLoad(p.name, local.dtype)
+            init = load if (not p.is_output or p.reads_old) else zero
+            loads.append(ir.Declare(local.ir_name, local.dtype, init))
+    return loads
+
+
+__all__ = ["lower_elementwise", "Specialisation", "bind_types", "KernelCompileError"]

@@ -1,0 +1,221 @@
+"""Lowering of calls: math built-ins, CUDA intrinsics, member calls and user functions.
+
+Rule: preamble functions are instantiated per argument types (templates monomorphised,
+overloads picked by exact match) and lowered once per instance; a call is a `Call`
+statement whose result lands in a temporary, reference arguments are copied in and out.
+"""
+
+from __future__ import annotations
+
+from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
+from kernelc.frontend import ast
+from kernelc.ir import builtins
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, uint32
+from kernelc.ir.lower_expr import LvLocal
+from kernelc.ir.passes.fold import fold_expr
+from kernelc.ir.scope import LocalVar, RawParam
+from kernelc.ir.typing import arith_operand, cast, convert
+from kernelc.ir.dtypes import promote
+
+B = ir.BinaryOp
+
+SYNC_CALLS = {"__syncthreads", "__syncwarp", "__threadfence", "__threadfence_block"}
+ATOMICS = {"atomicAdd", "atomicSub", "atomicExch", "atomicMin", "atomicMax", "atomicInc",
+           "atomicDec", "atomicCAS", "atomicAnd", "atomicOr", "atomicXor"}  # fmt: skip
+BITCASTS = {"__int_as_float": (int32, float32), "__float_as_int": (float32, int32),
+            "__uint_as_float": (uint32, float32), "__float_as_uint": (float32, uint32)}  # fmt: skip
+ROUNDED_CONVERSIONS = {"rn": "rint", "rz": "trunc", "rd": "floor", "ru": "ceil"}
+C_TYPE_OF = {float32: "float", int32: "int", uint32: "unsigned int", bool_: "bool"}
+
+
+class CallLowering:
+    """Mixin for `Lowerer`."""
+
+    def _expr_Call(self, e: ast.Call) -> ir.Expr:
+        if isinstance(e.func, ast.Member):
+            return self.member_call(e)
+        if not isinstance(e.func, ast.Ident):
+            self.fail(UnsupportedFeatureError, "only named functions can be called", e.span)
+        name = e.func.name
+        if name in self.function_defs:
+            return self.call_function(name, e)
+        return self.builtin_call(name, e)
+
+    def member_call(self, e: ast.Call) -> ir.Expr:
+        owner, member = e.func.base, e.func.name
+        owner_name = owner.name if isinstance(owner, ast.Ident) else None
+        sym = self.scopes.lookup(owner_name) if owner_name else None
+        if owner_name == "_ind" and member == "size" and not e.args:
+            return ir.LoopSize()
+        if isinstance(sym, RawParam) and member == "size" and not e.args:
+            return ir.ArrayInfo(sym.param.name, "size")
+        if member in ("shape", "strides", "get"):
+            self.fail(KernelTypeError, f"'{member}()' is only usable indexed: "
+                      f"{owner_name}.{member}()[axis]", e.span)  # fmt: skip
+        self.fail(UnsupportedFeatureError, f"member function '{member}' is not supported",
+                  e.func.span)  # fmt: skip
+
+    # ------------------------------------------------------------------ built-ins
+
+    def builtin_call(self, name: str, e: ast.Call) -> ir.Expr:
+        if name in SYNC_CALLS or name.startswith("__shfl"):
+            self.fail(UnsupportedFeatureError, f"'{name}' is not supported: an elementwise "
+                      "kernel body runs once per element, with no thread block or warp to "
+                      "synchronise", e.func.span)  # fmt: skip
+        if name in ATOMICS:
+            self.fail(UnsupportedFeatureError, f"'{name}' is not supported yet: atomic "
+                      "operations need the atomics support of a later version", e.func.span)
+        if name == "assert":
+            self.args_values(e, 1)
+            self.warn(e.span, "assert() is dropped: shaders cannot abort")
+            return ir.Const(0, int32)
+        if name in ("printf", "malloc", "free", "memcpy", "memset"):
+            self.fail(UnsupportedFeatureError, f"'{name}' is not supported in shaders",
+                      e.func.span)  # fmt: skip
+        if name in builtins.DIVISION_INTRINSICS:
+            a, b = self.args_values(e, 2)
+            return self.arith(B.DIV, cast(a, float32), cast(b, float32), e.span)
+        if name in BITCASTS:
+            (a,) = self.args_values(e, 1)
+            src, dst = BITCASTS[name]
+            return fold_expr(ir.Bitcast(cast(a, src), dst))
+        if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
+            return self.rounded_conversion(name, e)
+        if name in builtins.C_NAMES:
+            return self.math_call(builtins.C_NAMES[name], e)
+        self.fail(KernelNameError, f"use of undeclared function '{name}'", e.func.span)
+
+    def rounded_conversion(self, name: str, e: ast.Call) -> ir.Expr:
+        target = {"__float2int": int32, "__float2uint": uint32}.get(name[:-3])
+        if target is None:
+            self.fail(UnsupportedFeatureError, f"'{name}' is not supported", e.func.span)
+        (a,) = self.args_values(e, 1)
+        rounded = fold_expr(ir.Math(ROUNDED_CONVERSIONS[name[-2:]], (cast(a, float32),), float32))
+        return cast(rounded, target)
+
+    def args_values(self, e: ast.Call, count: int) -> list[ir.Expr]:
+        if len(e.args) != count:
+            name = e.func.name if isinstance(e.func, ast.Ident) else "function"
+            self.fail(KernelTypeError, f"'{name}' takes {count} argument"
+                      f"{'s' if count != 1 else ''}, {len(e.args)} given", e.span)  # fmt: skip
+        return [self.expr(a) for a in e.args]
+
+    def math_call(self, fn: str, e: ast.Call) -> ir.Expr:
+        spec = builtins.MATH[fn]
+        args = self.args_values(e, spec.arity)
+        if spec.kind == "generic":
+            args = [arith_operand(a) for a in args]
+            common = args[0].dtype
+            for a in args[1:]:
+                common = promote(common, a.dtype)
+            args = [cast(a, common) for a in args]
+            dtype = common
+        else:
+            args = [cast(a, float32) for a in args]
+            dtype = bool_ if spec.kind == "pred" else float32
+        return fold_expr(ir.Math(fn, tuple(args), dtype))
+
+    # ------------------------------------------------------------------ user functions
+
+    def call_function(self, name: str, e: ast.Call) -> ir.Expr:
+        fdef = self.pick_overload(name, e)
+        bindings = self.deduce_templates(fdef, e)
+        instance = self.instantiate(fdef, bindings, e.span)
+        args = []
+        writebacks = []
+        for param, arg, fparam in zip(fdef.params, e.args, instance.params):
+            if fparam.is_ref:
+                args.append(self.ref_argument(arg, fparam, writebacks))
+            else:
+                args.append(cast(self.expr(arg), fparam.dtype))
+        result = None
+        if instance.return_dtype is not None:
+            result = self.scopes.fresh("kc_r")
+            self.out.append(ir.Declare(result, instance.return_dtype))
+        self.out.append(ir.Call(instance.name, tuple(args), result))
+        self.out.extend(writebacks)
+        if result is None:
+            return ir.Const(0, int32)  # a void call's "value" is never usable C
+        return ir.Local(result, instance.return_dtype)
+
+    def ref_argument(self, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
+        lv = self.lvalue(arg)
+        if isinstance(lv, LvLocal) and lv.var.dtype is fparam.dtype and not lv.var.readonly:
+            return ir.Local(lv.var.ir_name, lv.var.dtype)
+        temp = self.temp(cast(self.load(lv), fparam.dtype), "kc_ref")
+        pending, self.out = self.out, []
+        self.store(lv, temp, arg.span)
+        writebacks.extend(self.out)
+        self.out = pending
+        return temp
+
+    def pick_overload(self, name: str, e: ast.Call) -> ast.FunctionDef:
+        candidates = [f for f in self.function_defs[name] if len(f.params) == len(e.args)]
+        if not candidates:
+            self.fail(KernelTypeError, f"no overload of '{name}' takes {len(e.args)} "
+                      "arguments", e.span)  # fmt: skip
+        if len(candidates) == 1:
+            return candidates[0]
+        types = [self.pure(a)[0].dtype for a in e.args]
+        for f in candidates:
+            if all(not p.type.name in f.template_params
+                   and computation_type(self.resolve_type(p.type)) is t
+                   for p, t in zip(f.params, types)):  # fmt: skip
+                return f
+        return candidates[0]
+
+    def deduce_templates(self, fdef: ast.FunctionDef, e: ast.Call) -> dict[str, DType]:
+        bindings: dict[str, DType] = {}
+        for tname, targ in zip(fdef.template_params, e.template_args):
+            bindings[tname] = self.resolve_type(targ)
+        for param, arg in zip(fdef.params, e.args):
+            tname = param.type.name
+            if tname in fdef.template_params and tname not in bindings:
+                bindings[tname] = self.pure(arg)[0].dtype
+        missing = [t for t in fdef.template_params if t not in bindings]
+        if missing:
+            self.fail(KernelTypeError, f"cannot deduce template parameter '{missing[0]}' of "
+                      f"'{fdef.name}'", e.span)  # fmt: skip
+        return bindings
+
+    def instantiate(self, fdef: ast.FunctionDef, bindings: dict[str, DType], span) -> ir.Function:
+        key = (id(fdef), tuple(sorted((k, v.name) for k, v in bindings.items())))
+        if key in self.instances:
+            return self.instances[key]
+        if key in self.instantiating:
+            self.fail(UnsupportedFeatureError, f"recursive call to '{fdef.name}' is not "
+                      "supported: WGSL and GLSL forbid recursion", span)  # fmt: skip
+        self.instantiating.add(key)
+        try:
+            function = self.lower_function(fdef, bindings)
+        finally:
+            self.instantiating.discard(key)
+        self.instances[key] = function
+        self.function_order.append(function)
+        return function
+
+    def lower_function(self, fdef: ast.FunctionDef, bindings: dict[str, DType]) -> ir.Function:
+        suffix = "_".join(d.name for d in bindings.values())
+        name = self.function_names.fresh(fdef.name + ("_" + suffix if suffix else ""))
+        with self.function_context(bindings):
+            ret = self.resolve_type(fdef.return_type)
+            params = [self.bind_function_param(p) for p in fdef.params]
+            self.return_ctype = ret
+            self.lower_block(fdef.body.stmts)
+            body = self.finish_body()
+        ret_dtype = computation_type(ret) if ret is not None else None
+        if ret_dtype is not None and not (body and isinstance(body[-1], ir.Return)):
+            body = (*body, ir.Return(ir.Const(0, ret_dtype) if ret_dtype is not float32
+                                     else ir.Const(0.0, float32)))  # fmt: skip
+        return ir.Function(name, tuple(params), ret_dtype, body)
+
+    def bind_function_param(self, p: ast.ParamDecl) -> ir.FuncParam:
+        ctype = self.resolve_type(p.type)
+        if ctype is None:
+            self.fail(KernelTypeError, f"parameter '{p.name}' has type void", p.span)
+        ir_name = self.scopes.fresh(p.name)
+        self.scopes.bind(p.name, LocalVar(ir_name, ctype, computation_type(ctype),
+                                          readonly=p.type.is_const and not p.type.is_ref))
+        return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
+

@@ -1,0 +1,416 @@
+"""Lowering of C expressions to pure IR expressions plus hoisted statements.
+
+Rule: `expr()` returns an `ir.Expr` without side effects; every side effect (assignment,
+`++`, user calls) is appended to the current statement list first, in C's evaluation
+order, and `&&`, `||`, `?:` keep their laziness by becoming `If`s when an operand has side
+effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernelc.errors import KernelNameError, KernelSyntaxError, KernelTypeError
+from kernelc.errors import UnsupportedFeatureError
+from kernelc.frontend import ast
+from kernelc.ir import builtins
+from kernelc.ir.cvalues import f32
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import bool_, float32, int32, promote, uint32
+from kernelc.ir.passes.fold import fold_expr
+from kernelc.ir.scope import Alias, ConstVar, ElementParam, GlobalArray, LocalVar, RawParam
+from kernelc.ir.scope import ScalarParam
+from kernelc.ir.typing import arith_operand, cast, convert, int_literal_type
+from kernelc.ir.typing import literal_needs_64bit, to_bool
+
+B = ir.BinaryOp
+U = ir.UnaryOp
+
+BINARY_OPS = {"+": B.ADD, "-": B.SUB, "*": B.MUL, "/": B.DIV, "%": B.REM, "<<": B.SHL,
+              ">>": B.SHR, "&": B.AND, "|": B.OR, "^": B.XOR, "<": B.LT, "<=": B.LE,
+              ">": B.GT, ">=": B.GE, "==": B.EQ, "!=": B.NE}  # fmt: skip
+
+THREAD_BUILTINS = {"threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "laneId"}
+
+
+# ---------------------------------------------------------------------------- lvalues
+
+
+@dataclass(frozen=True, slots=True)
+class LvLocal:
+    var: LocalVar
+
+
+@dataclass(frozen=True, slots=True)
+class LvLocalElem:
+    var: LocalVar
+    index: ir.Expr
+
+
+@dataclass(frozen=True, slots=True)
+class LvRaw:
+    param: ir.Param
+    index: ir.Expr
+    span: object = None
+
+
+class ExprLowering:
+    """Mixin: needs `scopes`, `out`, `fail`, `warn`, `temp`, `call_function`, `resolve_type`."""
+
+    # ------------------------------------------------------------------ dispatch
+
+    def expr(self, e: ast.Expr) -> ir.Expr:
+        method = getattr(self, "_expr_" + type(e).__name__, None)
+        if method is None:
+            self.fail(KernelSyntaxError, f"{self._describe(e)} is not a value here", e.span)
+        return method(e)
+
+    def cond(self, e: ast.Expr) -> ir.Expr:
+        value = self.expr(e)
+        return to_bool(value)
+
+    def pure(self, e: ast.Expr) -> tuple[ir.Expr, list[ir.Stmt]]:
+        """Lower `e` into a fresh statement list: (value, the statements it needs)."""
+        saved, self.out = self.out, []
+        try:
+            value = self.expr(e)
+            return value, self.out
+        finally:
+            self.out = saved
+
+    @staticmethod
+    def _describe(e: ast.Node) -> str:
+        return {"InitList": "a brace-enclosed list", "Member": "a member access"}.get(
+            type(e).__name__, "this expression"
+        )
+
+    # ------------------------------------------------------------------ leaves
+
+    def _expr_IntLit(self, e: ast.IntLit) -> ir.Expr:
+        if literal_needs_64bit(e.value, e.suffix, e.is_hex):
+            self.warn_64bit(e.span, "64-bit integer literal")
+        dt = int_literal_type(e.value, e.suffix, e.is_hex)
+        return fold_expr(ir.Cast(ir.Const(e.value & 0xFFFFFFFF, uint32), dt))
+
+    def _expr_FloatLit(self, e: ast.FloatLit) -> ir.Expr:
+        if not e.is_float:
+            self.warn_double(e.span)
+        return ir.Const(f32(e.value), float32)
+
+    def _expr_BoolLit(self, e: ast.BoolLit) -> ir.Expr:
+        return ir.Const(e.value, bool_)
+
+    def _expr_SizeOf(self, e: ast.SizeOf) -> ir.Expr:
+        return ir.Const(self.resolve_type(e.type).itemsize, uint32)
+
+    def _expr_Ident(self, e: ast.Ident) -> ir.Expr:
+        sym = self.scopes.lookup(e.name)
+        match sym:
+            case LocalVar() if sym.length is not None:
+                self.fail(KernelTypeError, f"array '{e.name}' used as a value", e.span)
+            case LocalVar():
+                return ir.Local(sym.ir_name, sym.dtype)
+            case ElementParam():
+                self.use_element(sym)
+                return ir.Local(sym.local.ir_name, sym.local.dtype)
+            case ConstVar():
+                return sym.value
+            case ScalarParam():
+                return ir.ScalarArg(sym.param.name, sym.param.dtype)
+            case Alias():
+                return self.load(sym.target)
+            case RawParam() | GlobalArray():
+                self.fail(KernelTypeError, f"array '{e.name}' used as a value", e.span,
+                          notes=(f"index it: {e.name}[k]",))  # fmt: skip
+        return self.builtin_name(e)
+
+    def builtin_name(self, e: ast.Ident) -> ir.Expr:
+        if e.name in builtins.CONSTANTS:
+            value, is_float = builtins.CONSTANTS[e.name]
+            if not is_float:
+                self.warn_double(e.span)
+            return ir.Const(f32(value), float32)
+        if e.name in builtins.INT_CONSTANTS:
+            value, dtype = builtins.INT_CONSTANTS[e.name]
+            return ir.Const(value, uint32 if dtype == "uint32" else int32)
+        if e.name == "i" and self.in_loop_body:
+            return ir.LoopIndex()
+        if e.name in THREAD_BUILTINS:
+            self.fail(UnsupportedFeatureError,
+                      f"'{e.name}' is not supported: an elementwise kernel body runs once per "
+                      "element and has no thread or block identity", e.span,
+                      notes=("use 'i', the element's index",))  # fmt: skip
+        if e.name == "i":
+            self.fail(KernelNameError, "'i' is only defined in the operation body", e.span)
+        self.fail(KernelNameError, f"use of undeclared identifier '{e.name}'", e.span)
+
+    # ------------------------------------------------------------------ operators
+
+    def _expr_Unary(self, e: ast.Unary) -> ir.Expr:
+        if e.op in ("++", "--"):
+            return self.increment(e.operand, e.op, prefix=True, span=e.span)
+        if e.op in ("&", "*"):
+            what = "address-of '&'" if e.op == "&" else "pointer dereference '*'"
+            self.fail(UnsupportedFeatureError,
+                      f"{what} is not supported: WebGPU and WebGL have no pointers to memory",
+                      e.span)  # fmt: skip
+        value = self.expr(e.operand)
+        if e.op == "!":
+            return fold_expr(ir.Unary(U.NOT, to_bool(value), bool_))
+        value = arith_operand(value)
+        if e.op == "+":
+            return value
+        if e.op == "~":
+            self.require_int(value, "~", e.span)
+            return fold_expr(ir.Unary(U.BITNOT, value, value.dtype))
+        return fold_expr(ir.Unary(U.NEG, value, value.dtype))
+
+    def _expr_Postfix(self, e: ast.Postfix) -> ir.Expr:
+        return self.increment(e.operand, e.op, prefix=False, span=e.span)
+
+    def increment(self, target: ast.Expr, op: str, *, prefix: bool, span) -> ir.Expr:
+        lv = self.lvalue(target)
+        old = self.load(lv)
+        if not prefix:
+            old = self.temp(old, "kc_t")
+        step = ir.Const(1, int32)
+        new = self.arith(B.ADD if op == "++" else B.SUB, old, step, span)
+        self.store(lv, new, span)
+        return old if not prefix else self.load(lv)
+
+    def _expr_Binary(self, e: ast.Binary) -> ir.Expr:
+        if e.op == ",":
+            self.expr(e.lhs)
+            return self.expr(e.rhs)
+        if e.op in ("&&", "||"):
+            return self.logical(e)
+        lhs = self.expr(e.lhs)
+        rhs = self.expr(e.rhs)
+        return self.arith(BINARY_OPS[e.op], lhs, rhs, e.span)
+
+    def arith(self, op: B, lhs: ir.Expr, rhs: ir.Expr, span) -> ir.Expr:
+        """A C binary operator on two lowered operands, with the usual conversions."""
+        if op in ir.SHIFTS:
+            lhs, rhs = arith_operand(lhs), arith_operand(rhs)
+            self.require_int(lhs, "<<" if op is B.SHL else ">>", span)
+            self.require_int(rhs, "<<" if op is B.SHL else ">>", span)
+            return fold_expr(ir.Binary(op, lhs, rhs, lhs.dtype))
+        common = promote(lhs.dtype, rhs.dtype)
+        lhs, rhs = cast(lhs, common), cast(rhs, common)
+        if op in ir.COMPARISONS:
+            return fold_expr(ir.Binary(op, lhs, rhs, bool_))
+        if op in (B.REM, B.AND, B.OR, B.XOR) and common is float32:
+            spelled = {B.REM: "%", B.AND: "&", B.OR: "|", B.XOR: "^"}[op]
+            notes = ("use fmodf(a, b) for a floating-point remainder",) if op is B.REM else ()
+            self.fail(KernelTypeError, f"invalid operands to binary '{spelled}' (float)", span,
+                      notes=notes)  # fmt: skip
+        return fold_expr(ir.Binary(op, lhs, rhs, common))
+
+    def logical(self, e: ast.Binary) -> ir.Expr:
+        lhs = self.cond(e.lhs)
+        rhs, stmts = self.pure(e.rhs)
+        rhs = to_bool(rhs)
+        op = B.LAND if e.op == "&&" else B.LOR
+        if not stmts:
+            return fold_expr(ir.Binary(op, lhs, rhs, bool_))
+        t = self.temp(lhs, "kc_t")
+        guard = t if op is B.LAND else ir.Unary(U.NOT, t, bool_)
+        self.out.append(ir.If(guard, (*stmts, ir.Assign(t.name, rhs))))
+        return t
+
+    def _expr_Conditional(self, e: ast.Conditional) -> ir.Expr:
+        c = self.cond(e.cond)
+        t, t_stmts = self.pure(e.if_true)
+        f, f_stmts = self.pure(e.if_false)
+        if t.dtype is not f.dtype:
+            common = promote(t.dtype, f.dtype)
+            t, f = cast(t, common), cast(f, common)
+        if not t_stmts and not f_stmts:
+            return fold_expr(ir.Select(c, t, f, t.dtype))
+        name = self.scopes.fresh("kc_t")
+        self.out.append(ir.Declare(name, t.dtype))
+        self.out.append(ir.If(c, (*t_stmts, ir.Assign(name, t)), (*f_stmts, ir.Assign(name, f))))
+        return ir.Local(name, t.dtype)
+
+    def _expr_Assign(self, e: ast.Assign) -> ir.Expr:
+        lv = self.lvalue(e.target)
+        value = self.expr(e.value)
+        if e.op != "=":
+            value = self.arith(BINARY_OPS[e.op[:-1]], self.load(lv), value, e.span)
+        self.store(lv, value, e.span)
+        return self.load(lv)
+
+    def _expr_Cast(self, e: ast.Cast) -> ir.Expr:
+        ctype = self.resolve_type(e.type)
+        if ctype is None:
+            self.expr(e.operand)
+            self.fail(KernelTypeError, "a cast to void has no value", e.span)
+        return convert(self.expr(e.operand), ctype)
+
+    def _expr_Member(self, e: ast.Member) -> ir.Expr:
+        base = e.base.name if isinstance(e.base, ast.Ident) else None
+        sym = self.scopes.lookup(base) if base else None
+        if e.name == "ndim" and isinstance(sym, RawParam):
+            return ir.Const(sym.param.ndim, int32)
+        if e.name == "ndim" and base == "_ind":
+            return ir.Const(self.ndim, int32)
+        self.fail(UnsupportedFeatureError, f"member '{e.name}' is not supported here", e.span)
+
+    # ------------------------------------------------------------------ indexing
+
+    def _expr_Index(self, e: ast.Index) -> ir.Expr:
+        special = self.special_index(e)
+        if special is not None:
+            return special
+        return self.load(self.lvalue(e))
+
+    def special_index(self, e: ast.Index) -> ir.Expr | None:
+        """`_ind.get()[d]`, `x.shape()[d]`, `x.strides()[d]`."""
+        call = e.base
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Member)):
+            return None
+        member, owner = call.func.name, call.func.base
+        if not isinstance(owner, ast.Ident) or call.args:
+            return None
+        axis = self.const_int(e.index, "an axis")
+        if owner.name == "_ind" and member == "get":
+            self.check_axis(axis, self.ndim, e.index.span)
+            return ir.LoopCoord(axis)
+        sym = self.scopes.lookup(owner.name)
+        if isinstance(sym, RawParam) and member in ("shape", "strides"):
+            self.check_axis(axis, sym.param.ndim, e.index.span)
+            if member == "shape":
+                return ir.ArrayInfo(sym.param.name, "shape", axis)
+            stride = ir.ArrayInfo(sym.param.name, "stride", axis)
+            size = ir.Const(sym.param.dtype.itemsize, int32)
+            return ir.Binary(B.MUL, stride, size, int32)  # CuPy's strides are in bytes
+        return None
+
+    def check_axis(self, axis: int, ndim: int, span) -> None:
+        if not 0 <= axis < ndim:
+            self.fail(KernelTypeError, f"axis {axis} is out of range for {ndim} dimensions",
+                      span)  # fmt: skip
+
+    def const_int(self, e: ast.Expr, what: str) -> int:
+        value, stmts = self.pure(e)
+        if stmts or not isinstance(value, ir.Const) or value.dtype is float32:
+            self.fail(KernelTypeError, f"{what} must be an integer constant", e.span)
+        return int(value.value)
+
+    def index_value(self, e: ast.Expr) -> ir.Expr:
+        value = self.expr(e)
+        if value.dtype is float32:
+            self.fail(KernelTypeError, "array subscript is not an integer", e.span)
+        return cast(value, int32)
+
+    # ------------------------------------------------------------------ lvalues
+
+    def lvalue(self, e: ast.Expr):
+        if isinstance(e, ast.Ident):
+            return self.lvalue_name(e)
+        if isinstance(e, ast.Index) and isinstance(e.base, ast.Ident):
+            return self.lvalue_index(e)
+        if isinstance(e, ast.Index):
+            self.fail(UnsupportedFeatureError, "only named arrays can be indexed", e.span)
+        if isinstance(e, ast.Unary) and e.op == "*":
+            self.expr(e)  # reports the pointer error
+        self.fail(KernelTypeError, "expression is not assignable", e.span)
+
+    def lvalue_name(self, e: ast.Ident):
+        sym = self.scopes.lookup(e.name)
+        match sym:
+            case LocalVar() if sym.length is None:
+                return LvLocal(sym)
+            case ElementParam() if not sym.param.is_output:
+                self.fail(KernelTypeError, f"cannot assign to input '{e.name}'", e.span,
+                          notes=("inputs are const references in CuPy kernels",))  # fmt: skip
+            case ElementParam():
+                self.use_element(sym)
+                return LvLocal(sym.local)
+            case Alias():
+                return sym.target
+            case ScalarParam():
+                self.fail(KernelTypeError, f"cannot assign to scalar parameter '{e.name}'",
+                          e.span, notes=("scalar arguments are passed as const values",))
+            case ConstVar():
+                self.fail(KernelTypeError, f"cannot assign to read-only variable '{e.name}'",
+                          e.span)
+        self.expr(e)  # raises the right error for unknown names and arrays
+        self.fail(KernelTypeError, "expression is not assignable", e.span)
+
+    def lvalue_index(self, e: ast.Index):
+        sym = self.scopes.lookup(e.base.name)
+        match sym:
+            case LocalVar() if sym.length is not None:
+                return LvLocalElem(sym, self.stable(self.index_value(e.index)))
+            case GlobalArray():
+                return LvLocalElem(self.materialise(e.base.name, sym),
+                                   self.stable(self.index_value(e.index)))  # fmt: skip
+            case RawParam():
+                return LvRaw(sym.param, self.stable(self.raw_index(sym.param, e.index)), e.span)
+            case ElementParam():
+                self.fail(KernelTypeError,
+                          f"'{e.base.name}' is one element here, not an array",
+                          e.span, notes=(f"declare it 'raw' to index it: raw T {e.base.name}",))
+        self.expr(e.base)
+        self.fail(KernelTypeError, f"'{e.base.name}' is not an array", e.span)
+
+    def raw_index(self, param: ir.Param, index: ast.Expr) -> ir.Expr:
+        """A raw array's flat C-order index from `x[k]`, `x[{a, b}]` or `x[idx]`."""
+        if isinstance(index, ast.InitList):
+            coords = [self.index_value(item) for item in index.items]
+            return self.flatten(param, coords, index.span)
+        if isinstance(index, ast.Ident):
+            sym = self.scopes.lookup(index.name)
+            if isinstance(sym, LocalVar) and sym.length is not None:
+                coords = [ir.LocalElem(sym.ir_name, ir.Const(d, int32), sym.dtype)
+                          for d in range(sym.length)]  # fmt: skip
+                return self.flatten(param, [cast(c, int32) for c in coords], index.span)
+        return self.index_value(index)
+
+    def flatten(self, param: ir.Param, coords: list[ir.Expr], span) -> ir.Expr:
+        if len(coords) != param.ndim:
+            self.fail(KernelTypeError, f"'{param.name}' has {param.ndim} dimensions but "
+                      f"{len(coords)} indices were given", span)  # fmt: skip
+        flat = coords[0]
+        for d in range(1, len(coords)):
+            extent = ir.ArrayInfo(param.name, "shape", d)
+            flat = ir.Binary(B.ADD, ir.Binary(B.MUL, flat, extent, int32), coords[d], int32)
+        return flat
+
+    def stable(self, index: ir.Expr) -> ir.Expr:
+        """An index evaluated once: constants and locals as they are, else a temporary."""
+        if isinstance(index, (ir.Const, ir.Local, ir.LoopIndex)):
+            return index
+        return self.temp(index, "kc_k")
+
+    def load(self, lv) -> ir.Expr:
+        match lv:
+            case LvLocal(var=v):
+                return ir.Local(v.ir_name, v.dtype)
+            case LvLocalElem(var=v, index=k):
+                return ir.LocalElem(v.ir_name, k, v.dtype)
+            case LvRaw(param=p, index=k):
+                return ir.RawLoad(p.name, k, p.dtype)
+        raise AssertionError(lv)
+
+    def store(self, lv, value: ir.Expr, span) -> None:
+        match lv:
+            case LvLocal(var=v) if v.readonly:
+                self.fail(KernelTypeError, f"cannot assign to read-only '{v.ir_name}'", span)
+            case LvLocal(var=v):
+                self.out.append(ir.Assign(v.ir_name, convert(value, v.ctype)))
+            case LvLocalElem(var=v) if v.readonly:
+                self.fail(KernelTypeError, f"cannot assign to read-only '{v.ir_name}'", span)
+            case LvLocalElem(var=v, index=k):
+                self.out.append(ir.AssignElem(v.ir_name, k, convert(value, v.ctype)))
+            case LvRaw(param=p, index=k):
+                if not p.is_output:
+                    self.fail(KernelTypeError, f"cannot assign to input '{p.name}'", span,
+                              notes=("inputs are const in CuPy kernels",))  # fmt: skip
+                self.raw_written.add(p.name)
+                self.out.append(ir.RawStore(p.name, k, convert(value, p.dtype), span=span))
+
+    def require_int(self, value: ir.Expr, op: str, span) -> None:
+        if value.dtype is float32:
+            self.fail(KernelTypeError, f"invalid operand to '{op}' (float)", span)

@@ -1,0 +1,139 @@
+"""Kernel definitions found in files: `.cu` kernels with a header, and literal
+`ElementwiseKernel(...)` calls in Python sources.
+
+Rule: reading a file never translates; it yields `KernelDef`s (the constructor's strings
+and where each section starts in the file), or a `KernelCompileError` that points at the
+file position.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import re
+from dataclasses import dataclass, field
+
+from kernelc.errors import KernelSyntaxError, SourceText, Span
+
+SECTIONS = ("preamble", "loop_prep", "operation", "after_loop")
+HEADER_KEYS = ("name", "in_params", "out_params", "reduce_dims")
+CONSTRUCTOR_ARGS = ("in_params", "out_params", "operation", "name", "reduce_dims", "preamble")
+
+
+@dataclass
+class KernelDef:
+    name: str
+    in_params: str
+    out_params: str
+    operation: str
+    preamble: str = ""
+    loop_prep: str = ""
+    after_loop: str = ""
+    line_bases: dict[str, int] = field(default_factory=dict)
+    origin: str = ""
+
+    def translate_args(self) -> dict:
+        return {"in_params": self.in_params, "out_params": self.out_params,
+                "operation": self.operation, "name": self.name, "preamble": self.preamble,
+                "loop_prep": self.loop_prep, "after_loop": self.after_loop,
+                "line_bases": self.line_bases}  # fmt: skip
+
+
+_HEADER = re.compile(r"^\s*//\s*([a-z_]+)\s*:(.*)$")
+
+
+def read_cu(path: str, text: str) -> KernelDef:
+    """`// name:`, `// in_params:`, `// out_params:` header lines, then sections started by
+    `// preamble:`, `// loop_prep:`, `// operation:`, `// after_loop:` (the body is the
+    operation when no section line is given)."""
+    header: dict[str, str] = {}
+    sections: dict[str, list[str]] = {}
+    bases: dict[str, int] = {}
+    current = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        key = m.group(1) if m else None
+        if key in SECTIONS:
+            current = key
+            sections[key] = [m.group(2).strip()] if m.group(2).strip() else []
+            bases[key] = lineno if m.group(2).strip() else lineno + 1
+        elif current is None and key in HEADER_KEYS:
+            header[key] = m.group(2).strip()
+            bases[key] = lineno
+        elif current is None and (not line.strip() or line.lstrip().startswith("//")):
+            continue
+        else:
+            if current is None:
+                current, bases["operation"] = "operation", lineno
+                sections["operation"] = []
+            sections[current].append(line)
+    missing = [k for k in ("in_params", "out_params") if k not in header]
+    if missing:
+        source = SourceText(path, text)
+        raise KernelSyntaxError(f"missing header line '// {missing[0]}: ...'",
+                                Span(source, 0, 0), kernel=header.get("name", path))  # fmt: skip
+    body = {k: "\n".join(v) for k, v in sections.items()}
+    return KernelDef(header.get("name", "kernel"), header["in_params"], header["out_params"],
+                     body.get("operation", ""), body.get("preamble", ""),
+                     body.get("loop_prep", ""), body.get("after_loop", ""), bases,
+                     origin=path)  # fmt: skip
+
+
+def _is_constructor(func: pyast.expr) -> bool:
+    name = func.attr if isinstance(func, pyast.Attribute) else getattr(func, "id", None)
+    return name == "ElementwiseKernel"
+
+
+def read_python(path: str, text: str) -> tuple[list[KernelDef], list[str]]:
+    """Every `ElementwiseKernel(...)` call whose arguments are string literals; the notes
+    list the calls skipped because an argument is computed at run time."""
+    try:
+        tree = pyast.parse(text, filename=path)
+    except SyntaxError as e:
+        source = SourceText(path, text)
+        offset = _offset(text, e.lineno or 1, (e.offset or 1) - 1)
+        raise KernelSyntaxError(f"Python syntax error: {e.msg}", Span(source, offset, offset + 1),
+                                kernel=path) from None  # fmt: skip
+    found, skipped = [], []
+    for node in pyast.walk(tree):
+        if isinstance(node, pyast.Call) and _is_constructor(node.func):
+            kdef = _literal_call(node, path)
+            if kdef is None:
+                skipped.append(f"{path}:{node.lineno}: ElementwiseKernel with non-literal "
+                               "arguments skipped")  # fmt: skip
+            else:
+                found.append(kdef)
+    return found, skipped
+
+
+def _literal_call(node: pyast.Call, path: str) -> KernelDef | None:
+    args: dict[str, pyast.expr] = dict(zip(CONSTRUCTOR_ARGS, node.args))
+    args.update({k.arg: k.value for k in node.keywords if k.arg})
+    values, bases = {}, {}
+    for key in ("in_params", "out_params", "operation", "name", *SECTIONS):
+        if key not in args:
+            continue
+        arg = args[key]
+        if not (isinstance(arg, pyast.Constant) and isinstance(arg.value, str)):
+            return None
+        values[key] = arg.value
+        bases[key] = arg.lineno  # line 1 of the string is the line its literal opens on
+    if not {"in_params", "out_params", "operation"} <= values.keys():
+        return None
+    return KernelDef(values.get("name", "kernel"), values["in_params"], values["out_params"],
+                     values["operation"], values.get("preamble", ""),
+                     values.get("loop_prep", ""), values.get("after_loop", ""),
+                     {k: v for k, v in bases.items() if k != "name"},
+                     origin=f"{path}:{node.lineno}")  # fmt: skip
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    lines = text.splitlines(keepends=True)
+    return sum(len(x) for x in lines[: line - 1]) + col
+
+
+def read_kernels(path: str) -> tuple[list[KernelDef], list[str]]:
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if path.endswith(".py"):
+        return read_python(path, text)
+    return [read_cu(path, text)], []
