@@ -1,0 +1,45 @@
+"""Shared fixtures: the process-wide native executors and the `target` parametrisation.
+
+Rule: the repository root is put on `sys.path`, and support code is imported as
+`tests.support.*` only (importing it also as `support.*` would create a second set of
+executors, i.e. a second GPU device).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tests.support.kernel_call import executor_for
+
+TARGETS = ("wgsl", "glsl")
+
+
+@pytest.fixture(scope="session")
+def wgsl_executor():
+    """The process-wide `WgslExecutor` (wgpu-native)."""
+    return executor_for("wgsl")
+
+
+@pytest.fixture(scope="session")
+def gles_executor():
+    """The process-wide `GlesExecutor` (moderngl on EGL)."""
+    return executor_for("glsl")
+
+
+@pytest.fixture(params=TARGETS)
+def target(request) -> str:
+    """Each test taking `target` runs once per shader target."""
+    return request.param
+
+
+@pytest.fixture
+def executor(target):
+    """The executor of the current `target`."""
+    return executor_for(target)

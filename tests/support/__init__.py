@@ -1,0 +1,1 @@
+"""Test support: native executors for kernelc programs and CuPy-like kernel calls."""

@@ -1,0 +1,126 @@
+"""Runs GLSL ES 3.00 programs natively: a moderngl EGL context on Mesa (llvmpipe here).
+
+Rule: one standalone context per executor, created on first use and reused; linked
+programs are cached by shader text. Inputs become 2-D textures of their whole buffers,
+outputs are render targets receiving the result densely in C order (docs/abi.md), copied
+afterwards into the caller's views. Compile and link errors surface as `moderngl.Error`
+carrying GL's info log.
+"""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+
+from kernelc.abi import Program, encode_uniforms, glsl_grid
+
+from .launch import Bound, Call, bind
+from .views import dense
+
+TEXTURE_WIDTH = 4096
+_DTYPE = {"r32f": "f4", "r32i": "i4", "r32ui": "u4"}
+_NUMPY = {"r32f": np.float32, "r32i": np.int32, "r32ui": np.uint32}
+
+
+class GlesExecutor:
+    """`run(program, args, loop_shape)` draws a GLSL `Program` on this executor's context."""
+
+    def __init__(self) -> None:
+        self._ctx: moderngl.Context | None = None
+        self._programs: dict[tuple[str, str], tuple[moderngl.Program, moderngl.VertexArray]] = {}
+
+    @property
+    def ctx(self) -> moderngl.Context:
+        if self._ctx is None:
+            self._ctx = moderngl.create_context(standalone=True, backend="egl")
+        return self._ctx
+
+    def run(self, program: Program, args: dict, loop_shape: tuple[int, ...]) -> dict:
+        """Launch `program` over `loop_shape` with `args` (parameter name -> ndarray or
+        scalar; outputs included). Results are written into the output arrays, which are
+        returned by name."""
+        if program.abi["target"] != "glsl":
+            raise ValueError(f"a {program.abi['target']} program given to the glsl executor")
+        call = bind(program.abi, args, loop_shape)
+        if call.n > 0:
+            self._launch(program, call)
+        return call.outputs()
+
+    def program(self, program: Program) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The (cached) linked program of `program` and its attribute-less vertex array."""
+        key = (program.abi["launch"]["vertex_shader"], program.code)
+        if key not in self._programs:
+            linked = self.ctx.program(vertex_shader=key[0], fragment_shader=key[1])
+            self._programs[key] = linked, self.ctx.vertex_array(linked, [])
+        return self._programs[key]
+
+    def _launch(self, program: Program, call: Call) -> None:
+        abi = program.abi
+        linked, vao = self.program(program)
+        width, height = glsl_grid(call.n, abi["launch"]["max_width"])
+        resources = []
+        try:
+            for t in abi["textures"]:
+                resources.append(self._bind_texture(linked, t, call))
+            targets = [self._target(o, width, height) for o in _by_location(abi["outputs"])]
+            resources += targets
+            fbo = self.ctx.framebuffer(color_attachments=targets)
+            resources.append(fbo)
+            data = encode_uniforms(abi, call.uniform_values(out_width=width, dense_outputs=True))
+            resources.append(self._bind_uniforms(linked, abi["uniform_block"], data))
+            fbo.use()
+            vao.render(moderngl.TRIANGLES, vertices=3)
+            for k, o in enumerate(_by_location(abi["outputs"])):
+                texels = fbo.read(attachment=k, components=1, dtype=_DTYPE[o["format"]])
+                values = np.frombuffer(texels, _NUMPY[o["format"]])[: call.n]
+                call.arrays[o["param"]].store_dense(values)
+        finally:
+            for r in resources:
+                r.release()
+
+    def _bind_texture(self, linked: moderngl.Program, t: dict, call: Call) -> moderngl.Texture:
+        bound = call.arrays[t["param"]]
+        storage = _texture_contents(bound, t["contents"])
+        if storage.dtype != _NUMPY[t["format"]]:
+            raise TypeError(f"texture {t} does not match dtype {storage.dtype}")
+        width = max(1, min(storage.size, TEXTURE_WIDTH))
+        height = max(1, math.ceil(storage.size / width))
+        padded = np.zeros(width * height, storage.dtype)
+        padded[: storage.size] = storage
+        texture = self.ctx.texture((width, height), 1, data=padded.tobytes(),
+                                   dtype=_DTYPE[t["format"]])  # fmt: skip
+        texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        texture.use(location=t["unit"])
+        if t["name"] in linked:  # an unused sampler is optimised away
+            linked[t["name"]].value = t["unit"]
+        return texture
+
+    def _target(self, output: dict, width: int, height: int) -> moderngl.Texture:
+        texture = self.ctx.texture((width, height), 1, dtype=_DTYPE[output["format"]])
+        texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        return texture
+
+    def _bind_uniforms(self, linked: moderngl.Program, block: dict, data: bytes):
+        buffer = self.ctx.buffer(data)
+        buffer.bind_to_uniform_block(block["binding"])
+        if block["name"] in linked:
+            linked[block["name"]].binding = block["binding"]
+        return buffer
+
+
+def _texture_contents(bound: Bound, contents: str) -> np.ndarray:
+    """Storage elements of a texture: the whole buffer, or a dense copy of an output."""
+    if contents == "array":
+        return bound.storage()
+    if contents == "previous":
+        return bound.storage_of(dense(bound.array))
+    raise ValueError(f"unknown texture contents {contents!r}")
+
+
+def _by_location(outputs: list[dict]) -> list[dict]:
+    ordered = sorted(outputs, key=lambda o: o["location"])
+    if [o["location"] for o in ordered] != list(range(len(ordered))):
+        raise ValueError(f"render target locations must be 0..{len(ordered) - 1}: {outputs}")
+    return ordered

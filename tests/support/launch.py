@@ -1,0 +1,142 @@
+"""What both native executors share: binding a call's arguments to a program's ABI and
+computing the uniform block's values.
+
+Rule: everything comes from `program.abi` (docs/abi.md); nothing here reads shader text.
+Arguments arrive already resolved (dtypes exact, scalars in any numeric form); the loop
+shape is the caller's, and every `"array"` argument is broadcast to it here as a 0-stride
+view, never copied.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .views import BufferView, c_strides, describe
+
+# Storage element / texture format per parameter dtype (bool travels as 0/1).
+STORAGE_DTYPE = {"bool": np.uint32, "int32": np.int32, "uint32": np.uint32, "float32": np.float32}
+
+
+@dataclass
+class Bound:
+    """One array parameter of a call: the caller's array (broadcast to the loop shape for
+    `"array"` parameters) and how its buffer describes it."""
+
+    param: dict
+    array: np.ndarray
+    buffer: BufferView
+
+    @property
+    def name(self) -> str:
+        return self.param["name"]
+
+    def storage(self) -> np.ndarray:
+        """The whole buffer as 4-byte storage elements."""
+        return self.storage_of(self.buffer)
+
+    def storage_of(self, buffer: BufferView) -> np.ndarray:
+        """Any buffer of this parameter's dtype (e.g. a dense copy) as storage elements."""
+        return buffer.data.astype(STORAGE_DTYPE[self.param["dtype"]])
+
+    def from_storage(self, values: np.ndarray) -> np.ndarray:
+        """Storage elements back in the parameter's dtype."""
+        values = np.asarray(values)
+        return values != 0 if self.param["dtype"] == "bool" else values.view(self.array.dtype)
+
+    def store_buffer(self, values: np.ndarray) -> None:
+        """Write the read-back whole buffer (storage elements) into the caller's view."""
+        self.array[...] = self.buffer.view(self.from_storage(values))
+
+    def store_dense(self, values: np.ndarray) -> None:
+        """Write results held densely in C order of the array's own shape (a render
+        target) into the caller's view; elements past `len(values)` keep their values."""
+        flat = np.ascontiguousarray(self.array).reshape(-1).copy()
+        m = min(len(values), flat.size)
+        flat[:m] = self.from_storage(values[:m])
+        self.array[...] = flat.reshape(self.array.shape)
+
+
+@dataclass
+class Call:
+    """A program's arguments, checked against its ABI."""
+
+    abi: dict
+    loop_shape: tuple[int, ...]
+    arrays: dict[str, Bound] = field(default_factory=dict)
+    scalars: dict[str, np.generic] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return math.prod(self.loop_shape)
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        return {p["name"]: self.arrays[p["name"]].array for p in self.abi["params"]
+                if p["role"] == "out"}  # fmt: skip
+
+    def uniform_values(self, out_width: int | None = None, dense_outputs: bool = False) -> dict:
+        """Values for `kernelc.abi.encode_uniforms`. `dense_outputs` (GLSL): outputs are
+        described as dense over their own shape, like the render targets and `previous`
+        textures that hold them."""
+        values = {("size", None, None): self.n, ("out_width", None, None): out_width}
+        values.update({("shape", None, d): e for d, e in enumerate(self.loop_shape)})
+        values.update({("value", name, None): v for name, v in self.scalars.items()})
+        for bound in self.arrays.values():
+            dense_ = dense_outputs and bound.param["role"] == "out"
+            values.update(_array_values(bound, dense_))
+        return values
+
+
+def bind(abi: dict, args: dict, loop_shape: tuple[int, ...]) -> Call:
+    """Check `args` (parameter name -> array or scalar) against `abi` for `loop_shape`."""
+    loop_shape = tuple(int(e) for e in loop_shape)
+    if len(loop_shape) != abi["ndim"]:
+        raise ValueError(f"program {abi['kernel']!r} is for {abi['ndim']}-d loops, "
+                         f"got loop shape {loop_shape}")  # fmt: skip
+    call = Call(abi, loop_shape)
+    for p in abi["params"]:
+        if p["name"] not in args:
+            raise TypeError(f"missing argument {p['name']!r}")
+        value = args[p["name"]]
+        if p["kind"] == "scalar":
+            call.scalars[p["name"]] = to_scalar(value, p["dtype"])
+        else:
+            call.arrays[p["name"]] = _bind_array(p, value, loop_shape)
+    return call
+
+
+def to_scalar(value, dtype: str) -> np.generic:
+    """A scalar argument converted to its parameter's dtype (C-style truncation and wrap)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(value).astype(dtype)[()]
+
+
+def _bind_array(p: dict, value, loop_shape: tuple[int, ...]) -> Bound:
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"argument {p['name']!r} must be an ndarray, got {type(value).__name__}")
+    if value.dtype != np.dtype(p["dtype"]):
+        raise TypeError(f"argument {p['name']!r} has dtype {value.dtype}, expected {p['dtype']}")
+    if p["kind"] == "array":
+        if p["role"] == "out" and value.shape != loop_shape:
+            raise ValueError(f"Out shape is mismatched: {p['name']!r} has shape {value.shape}, "
+                             f"loop shape is {loop_shape}")  # fmt: skip
+        value = np.broadcast_to(value, loop_shape) if p["role"] == "in" else value
+    elif value.ndim != p["ndim"]:
+        raise ValueError(f"raw {p['name']!r} has {value.ndim} axes, program expects {p['ndim']}")
+    elif p["contiguous"] and not value.flags.c_contiguous:
+        raise ValueError(f"raw {p['name']!r} is not C-contiguous, program assumes it is")
+    if p["role"] == "out" and not value.flags.writeable:
+        raise ValueError(f"output {p['name']!r} is read-only")
+    return Bound(p, value, describe(value))
+
+
+def _array_values(bound: Bound, dense_: bool) -> dict:
+    name = bound.name
+    offset, strides = (0, c_strides(bound.array.shape)) if dense_ else (
+        bound.buffer.offset, bound.buffer.strides)  # fmt: skip
+    values = {("offset", name, None): offset, ("size", name, None): bound.array.size}
+    values.update({("stride", name, d): s for d, s in enumerate(strides)})
+    values.update({("shape", name, d): e for d, e in enumerate(bound.array.shape)})
+    return values
