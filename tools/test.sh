@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine and run the whole test suite: `bash tools/test.sh [pytest args]`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Shaders are compiled and executed for real: lavapipe (Vulkan on the CPU) runs WGSL through
+# wgpu-native, Mesa's EGL/llvmpipe runs GLSL ES 3.00, glslangValidator checks GLSL.
+packages=(mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri glslang-tools)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+python3 -m pytest tests "$@"
