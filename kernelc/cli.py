@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--types", type=parse_types, default={},
                     help="placeholder bindings, e.g. T=float32,U=int32 (default float32)")
     tr.add_argument("--ndim", type=int, default=1, help="loop ndim to specialise for")
+    tr.add_argument("--scalars", type=lambda s: [n for n in s.split(",") if n],
+                    help="non-raw inputs passed as scalars (a .cu header may say it too)")
     tr.add_argument("--no-unroll", action="store_true", help="keep constant-count loops")
     tr.add_argument("--emit", choices=["code", "ir"], default="code")
     tr.add_argument("--json", action="store_true", help="print a JSON list of results")
@@ -57,20 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="translate for every target; report errors only")
     ck.add_argument("file")
     ck.add_argument("--types", type=parse_types, default={})
+    ck.add_argument("--scalars", type=lambda s: [n for n in s.split(",") if n])
     return parser
 
 
 def translate_one(kdef: KernelDef, target: str, args) -> dict:
     result = {"name": kdef.name, "target": target, "code": None, "abi": None,
               "warnings": [], "error": None}  # fmt: skip
+    scalars = kdef.scalars or tuple(getattr(args, "scalars", None) or ())
     options = dict(types=default_types(kdef, args.types), ndim=getattr(args, "ndim", 1))
+    kargs = {**kdef.translate_args(), "scalars": scalars}
     try:
         if getattr(args, "emit", "code") == "ir":
-            kernel, warnings = lower_kernel(**kdef.translate_args(), **options)
+            kernel, warnings = lower_kernel(**kargs, **options)
             result.update(target="ir", code=kernel_text(kernel))
         else:
             unroll = False if getattr(args, "no_unroll", False) else None
-            program = translate_elementwise(**kdef.translate_args(), target=target,
+            program = translate_elementwise(**kargs, target=target,
                                             unroll=unroll, **options)  # fmt: skip
             result.update(code=program.code, abi=program.abi)
             warnings = program.warnings

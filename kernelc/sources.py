@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kernelc.errors import KernelSyntaxError, SourceText, Span
 
 SECTIONS = ("preamble", "loop_prep", "operation", "after_loop")
-HEADER_KEYS = ("name", "in_params", "out_params", "reduce_dims")
+HEADER_KEYS = ("name", "in_params", "out_params", "scalars")
 CONSTRUCTOR_ARGS = ("in_params", "out_params", "operation", "name", "reduce_dims", "preamble")
 
 
@@ -30,12 +30,13 @@ class KernelDef:
     after_loop: str = ""
     line_bases: dict[str, int] = field(default_factory=dict)
     origin: str = ""
+    scalars: tuple[str, ...] = ()  # non-raw inputs the kernel is called with as scalars
 
     def translate_args(self) -> dict:
         return {"in_params": self.in_params, "out_params": self.out_params,
                 "operation": self.operation, "name": self.name, "preamble": self.preamble,
                 "loop_prep": self.loop_prep, "after_loop": self.after_loop,
-                "line_bases": self.line_bases}  # fmt: skip
+                "line_bases": self.line_bases, "scalars": self.scalars}  # fmt: skip
 
 
 _HEADER = re.compile(r"^\s*//\s*([a-z_]+)\s*:(.*)$")
@@ -60,6 +61,7 @@ def read_cu(path: str, text: str) -> KernelDef:
             header[key] = m.group(2).strip()
             bases[key] = lineno
         elif current is None and (not line.strip() or line.lstrip().startswith("//")):
+            # comment lines before the body are documentation
             continue
         else:
             if current is None:
@@ -75,7 +77,11 @@ def read_cu(path: str, text: str) -> KernelDef:
     return KernelDef(header.get("name", "kernel"), header["in_params"], header["out_params"],
                      body.get("operation", ""), body.get("preamble", ""),
                      body.get("loop_prep", ""), body.get("after_loop", ""), bases,
-                     origin=path)  # fmt: skip
+                     origin=path, scalars=_names(header.get("scalars", "")))  # fmt: skip
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def _is_constructor(func: pyast.expr) -> bool:

@@ -1,0 +1,316 @@
+"""A vectorised NumPy interpreter of the IR: every element of the loop at once, with masks.
+
+Rule: this is the executable definition of the IR's semantics (CUDA's): int32/uint32
+wraparound, truncating division, saturating float->int casts, NaN-ignoring fmin/fmax.
+It runs kernels before legalisation (`ElemLoad`, `RawLoad`, ...), on NumPy arrays, so it
+serves as the reference in tests and as the CPU fallback for kernels a target rejects.
+NumPy is imported here only: the rest of kernelc does not need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+
+NP = {bool_: np.bool_, int32: np.int32, uint32: np.uint32, float32: np.float32}
+B = ir.BinaryOp
+MAX_LOOP_ITERATIONS = 10_000_000
+
+
+class InterpreterError(RuntimeError):
+    """The kernel did something the interpreter cannot finish (an endless loop)."""
+
+
+def _wrap(x: np.ndarray, dtype: DType) -> np.ndarray:
+    return x.astype(np.int64).astype(NP[dtype]) if dtype is not float32 else x.astype(np.float32)
+
+
+def c_div(a, b, dtype):
+    a64, b64 = a.astype(np.int64), b.astype(np.int64)
+    safe = np.where(b64 == 0, 1, b64)
+    q = np.abs(a64) // np.abs(safe) * np.where((a64 < 0) != (safe < 0), -1, 1)
+    return _wrap(np.where(b64 == 0, -1, q), dtype)
+
+
+def c_rem(a, b, dtype):
+    a64, b64 = a.astype(np.int64), b.astype(np.int64)
+    q = c_div(a, b, dtype).astype(np.int64)
+    return _wrap(np.where(b64 == 0, a64, a64 - q * b64), dtype)
+
+
+def float_to_int(x, dtype):
+    lo, hi = (-(2**31), 2**31 - 1) if dtype is int32 else (0, 2**32 - 1)
+    t = np.trunc(np.nan_to_num(x.astype(np.float64), nan=0.0, posinf=hi, neginf=lo))
+    return np.clip(t, lo, hi).astype(np.int64).astype(NP[dtype])
+
+
+def convert(x, src: DType, dst: DType):
+    if src is dst:
+        return x
+    if dst is bool_:
+        return x != 0
+    if dst is float32:
+        return x.astype(np.float32)
+    if src is float32:
+        return float_to_int(x, dst)
+    return _wrap(x, dst)
+
+
+def _round_away(x):
+    t = np.trunc(x)
+    return np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t)
+
+
+def _f64(fn):
+    return lambda *a: fn(*(v.astype(np.float64) for v in a))
+
+
+MATH = {
+    "exp": np.exp, "exp2": np.exp2, "exp10": lambda x: np.power(10.0, x), "log": np.log,
+    "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "floor": np.floor,
+    "ceil": np.ceil, "trunc": np.trunc, "round": _round_away, "rint": np.rint,
+    "fabs": np.abs, "log1p": np.log1p, "expm1": np.expm1, "cbrt": np.cbrt,
+    "atan2": np.arctan2, "pow": np.power, "fmod": np.fmod, "fmin": np.fmin, "fmax": np.fmax,
+    "copysign": np.copysign, "fdim": lambda x, y: np.where(x > y, x - y, np.where(
+        np.isnan(x - y), x - y, 0.0)), "hypot": np.hypot,
+}  # fmt: skip
+
+
+def math_call(fn: str, args, dtype: DType):
+    if fn in ("isnan", "isinf", "isfinite"):
+        return getattr(np, fn)(args[0])
+    if fn == "signbit":
+        return np.signbit(args[0])
+    if dtype is not float32:
+        a = [x.astype(np.int64) for x in args]
+        result = {"abs": lambda: np.abs(a[0]), "min": lambda: np.minimum(*a),
+                  "max": lambda: np.maximum(*a)}[fn]()  # fmt: skip
+        return _wrap(result, dtype)
+    fn = {"abs": "fabs", "min": "fmin", "max": "fmax"}.get(fn, fn)
+    return _f64(MATH[fn])(*args).astype(np.float32)
+
+
+@dataclass
+class Activation:
+    """One running body (the kernel's, or a function call's)."""
+
+    env: dict = field(default_factory=dict)
+    returned: np.ndarray | None = None
+    value: np.ndarray | None = None
+    loops: list = field(default_factory=list)  # [broken, continued] masks per loop
+
+
+class Interpreter:
+    def __init__(self, kernel: ir.Kernel, arrays: dict, scalars: dict, loop_shape: tuple):
+        self.kernel = kernel
+        self.arrays = arrays  # name -> ndarray (outputs are written in place)
+        self.scalars = scalars
+        self.loop_shape = tuple(loop_shape)
+        self.n = int(np.prod(self.loop_shape, dtype=np.int64))
+        self.functions = {f.name: f for f in kernel.functions}
+        self.flat = {p.name: self._flat(p) for p in kernel.params if p.kind is not ir.ParamKind.SCALAR}
+
+    def _flat(self, p: ir.Param) -> np.ndarray:
+        a = self.arrays[p.name]
+        if p.kind is ir.ParamKind.ARRAY:
+            a = np.broadcast_to(a, self.loop_shape) if not p.is_output else a
+        flat = a.reshape(-1)  # a view when possible; outputs are written back in `run`
+        return flat
+
+    def run(self) -> None:
+        act = Activation(returned=np.zeros(self.n, bool))
+        with np.errstate(all="ignore"):
+            self.block(self.kernel.body, np.ones(self.n, bool), act)
+        for p in self.kernel.params:
+            if p.is_output and not np.shares_memory(self.flat[p.name], self.arrays[p.name]):
+                self.arrays[p.name][...] = self.flat[p.name].reshape(self.arrays[p.name].shape)
+
+    # ---------------------------------------------------------------- statements
+
+    def live(self, mask, act: Activation):
+        m = mask & ~act.returned
+        if act.loops:
+            broken, continued = act.loops[-1]
+            m &= ~(broken | continued)
+        return m
+
+    def block(self, stmts, mask, act: Activation) -> None:
+        for s in stmts:
+            m = self.live(mask, act)
+            if not m.any():
+                return
+            self.stmt(s, m, act)
+
+    def stmt(self, s: ir.Stmt, m, act: Activation) -> None:
+        match s:
+            case ir.Declare():
+                act.env[s.name] = self.declare(s, act)
+            case ir.Assign(name=n, value=v):
+                act.env[n] = np.where(m, self.expr(v, act), act.env[n])
+            case ir.AssignElem(name=n, index=k, value=v):
+                arr, idx = act.env[n], self.expr(k, act)
+                lanes = np.nonzero(m)[0]
+                arr[lanes, np.clip(idx[lanes], 0, arr.shape[1] - 1)] = self.expr(v, act)[lanes]
+            case ir.ElemStore(param=p, value=v):
+                self.flat[p][m] = self.expr(v, act)[m]
+            case ir.RawStore(param=p, index=k, value=v):
+                self.flat[p][self.expr(k, act)[m]] = self.expr(v, act)[m]
+            case ir.If(cond=c, then=t, else_=e):
+                cond = self.expr(c, act)
+                self.block(t, m & cond, act)
+                self.block(e, m & ~cond, act)
+            case ir.Loop():
+                self.loop(s, m, act)
+            case ir.Break():
+                act.loops[-1][0] |= m
+            case ir.Continue():
+                act.loops[-1][1] |= m
+            case ir.Return(value=v):
+                if v is not None:
+                    act.value = np.where(m, self.expr(v, act), act.value)
+                act.returned |= m
+            case ir.Call():
+                self.call(s, m, act)
+            case _:
+                raise NotImplementedError(f"interpreter: {type(s).__name__}")
+
+    def declare(self, s: ir.Declare, act: Activation) -> np.ndarray:
+        dt = NP[s.dtype]
+        if s.length is None:
+            init = self.expr(s.init, act) if s.init is not None else np.zeros(self.n, dt)
+            return np.broadcast_to(init, (self.n,)).astype(dt)
+        arr = np.zeros((self.n, s.length), dt)
+        for k, item in enumerate(s.init or ()):
+            arr[:, k] = self.expr(item, act)
+        return arr
+
+    def loop(self, s: ir.Loop, m, act: Activation) -> None:
+        frame = [np.zeros(self.n, bool), np.zeros(self.n, bool)]
+        act.loops.append(frame)
+        try:
+            for _ in range(MAX_LOOP_ITERATIONS):
+                frame[1][:] = False
+                body_mask = m & ~frame[0] & ~act.returned
+                if not body_mask.any():
+                    return
+                self.block(s.body, body_mask, act)
+                frame[1][:] = False
+                self.block(s.continuing, m & ~frame[0] & ~act.returned, act)
+            raise InterpreterError(f"a loop in '{self.kernel.name}' ran more than "
+                                   f"{MAX_LOOP_ITERATIONS} iterations")  # fmt: skip
+        finally:
+            act.loops.pop()
+
+    def call(self, s: ir.Call, m, act: Activation) -> None:
+        f = self.functions[s.func]
+        callee = Activation(returned=np.zeros(self.n, bool))
+        for p, a in zip(f.params, s.args):
+            callee.env[p.name] = np.array(self.expr(a, act), copy=True)
+        if f.return_dtype is not None:
+            callee.value = np.zeros(self.n, NP[f.return_dtype])
+        self.block(f.body, m, callee)
+        for p, a in zip(f.params, s.args):
+            if p.is_ref:
+                act.env[a.name] = np.where(m, callee.env[p.name], act.env[a.name])
+        if s.result is not None:
+            act.env[s.result] = np.where(m, callee.value, act.env[s.result])
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, e: ir.Expr, act: Activation) -> np.ndarray:
+        match e:
+            case ir.Const(value=v, dtype=d):
+                return np.full(self.n, v, NP[d])
+            case ir.Local(name=n):
+                return act.env[n]
+            case ir.LocalElem(name=n, index=k):
+                arr = act.env[n]
+                return arr[np.arange(self.n), np.clip(self.expr(k, act), 0, arr.shape[1] - 1)]
+            case ir.ScalarArg(param=p, dtype=d):
+                return np.full(self.n, self.scalars[p], NP[d])
+            case ir.LoopIndex():
+                return np.arange(self.n, dtype=np.int32)
+            case ir.LoopSize():
+                return np.full(self.n, self.n, np.int32)
+            case ir.LoopShape(axis=a):
+                return np.full(self.n, self.loop_shape[a], np.int32)
+            case ir.LoopCoord(axis=a):
+                coords = np.unravel_index(np.arange(self.n), self.loop_shape)
+                return coords[a].astype(np.int32)
+            case ir.ArrayInfo():
+                return np.full(self.n, self.array_info(e), np.int32)
+            case ir.ElemLoad(param=p):
+                return self.flat[p].copy()
+            case ir.RawLoad(param=p, index=k):
+                flat = self.flat[p]
+                return flat[np.clip(self.expr(k, act), 0, max(flat.size - 1, 0))]
+        return self.operation(e, act)
+
+    def array_info(self, e: ir.ArrayInfo) -> int:
+        a = self.arrays[e.param]
+        return {"size": lambda: a.size, "shape": lambda: a.shape[e.axis],
+                "stride": lambda: a.strides[e.axis] // a.itemsize, "offset": lambda: 0}[
+            e.what
+        ]()  # fmt: skip
+
+    def operation(self, e: ir.Expr, act: Activation) -> np.ndarray:
+        match e:
+            case ir.Unary(op=op, operand=a, dtype=d):
+                x = self.expr(a, act)
+                if op is ir.UnaryOp.NOT:
+                    return ~x
+                if op is ir.UnaryOp.BITNOT:
+                    return ~x
+                return -x if d is float32 else _wrap(-x.astype(np.int64), d)
+            case ir.Binary(op=op, lhs=a, rhs=b, dtype=d):
+                return self.binary(op, self.expr(a, act), self.expr(b, act), d)
+            case ir.Cast(operand=a, dtype=d):
+                return convert(self.expr(a, act), a.dtype, d)
+            case ir.Bitcast(operand=a, dtype=d):
+                return self.expr(a, act).view(NP[d])
+            case ir.Select(cond=c, if_true=t, if_false=f):
+                return np.where(self.expr(c, act), self.expr(t, act), self.expr(f, act))
+            case ir.Math(fn=fn, args=args, dtype=d):
+                return math_call(fn, [self.expr(x, act) for x in args], d)
+        raise NotImplementedError(f"interpreter: {type(e).__name__}")
+
+    @staticmethod
+    def binary(op: B, a, b, d: DType) -> np.ndarray:
+        if op in ir.COMPARISONS:
+            return {B.LT: np.less, B.LE: np.less_equal, B.GT: np.greater,
+                    B.GE: np.greater_equal, B.EQ: np.equal, B.NE: np.not_equal}[op](a, b)
+        if op is B.LAND:
+            return a & b
+        if op is B.LOR:
+            return a | b
+        if d is float32:
+            return {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply,
+                    B.DIV: np.divide}[op](a, b).astype(np.float32)  # fmt: skip
+        if op is B.DIV:
+            return c_div(a, b, d)
+        if op is B.REM:
+            return c_rem(a, b, d)
+        a64, b64 = a.astype(np.int64), b.astype(np.int64)
+        if op in ir.SHIFTS:
+            count = b64 & 31
+            if op is B.SHL:
+                return _wrap(a64 << count, d)
+            return _wrap(a64 >> count, d)  # int64 keeps int32 signs, uint32 values positive
+        ops = {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.AND: np.bitwise_and,
+               B.OR: np.bitwise_or, B.XOR: np.bitwise_xor}  # fmt: skip
+        return _wrap(ops[op](a64, b64), d)
+
+
+def run_elementwise(kernel: ir.Kernel, args: dict, loop_shape: tuple) -> None:
+    """Run `kernel` (not legalised) over `loop_shape`. `args` maps every parameter name to
+    its ndarray (outputs are written in place) or scalar value."""
+    arrays = {k: v for k, v in args.items() if isinstance(v, np.ndarray)}
+    scalars = {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
+    Interpreter(kernel, arrays, scalars, loop_shape).run()
