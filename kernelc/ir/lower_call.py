@@ -38,6 +38,9 @@ class CallLowering:
         if not isinstance(e.func, ast.Ident):
             self.fail(UnsupportedFeatureError, "only named functions can be called", e.span)
         name = e.func.name
+        if e.func.scope not in ("", "std", "cupy"):
+            self.fail(UnsupportedFeatureError, f"'{e.func.scope}::{name}' is not supported",
+                      e.func.span)  # fmt: skip
         if name in self.function_defs:
             return self.call_function(name, e)
         return self.builtin_call(name, e)

@@ -103,7 +103,18 @@ class ExprLowering:
     def _expr_SizeOf(self, e: ast.SizeOf) -> ir.Expr:
         return ir.Const(self.resolve_type(e.type).itemsize, uint32)
 
+    def _expr_Construct(self, e: ast.Construct) -> ir.Expr:
+        """`T()` is T's zero; other constructors have no meaning for scalar types."""
+        ctype = self.resolve_type(e.type)
+        if e.args or ctype is None:
+            self.fail(UnsupportedFeatureError, f"constructing '{e.type.name}' from "
+                      f"{len(e.args)} arguments is not supported", e.span)  # fmt: skip
+        return convert(ir.Const(0, int32), ctype)
+
     def _expr_Ident(self, e: ast.Ident) -> ir.Expr:
+        if e.scope not in ("", "std", "cupy"):
+            self.fail(UnsupportedFeatureError, f"'{e.scope}::{e.name}' is not supported",
+                      e.span)  # fmt: skip
         sym = self.scopes.lookup(e.name)
         match sym:
             case LocalVar() if sym.length is not None:
