@@ -1,0 +1,646 @@
+"""Shared machinery of the WGSL and GLSL emitters: names, text, helper libraries, and the
+C-like expression and statement printer both targets specialise.
+
+Rule: a target is a subclass that fills class-level tables (`TYPE_MAP`, `MATH`, `CAST`,
+`BITCAST`, literal spellings) and a few hooks; the walk over the IR, parenthesisation,
+naming and helper bookkeeping live here once. A node that no table or hook handles raises
+`InternalCompilerError`; there is no silent fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import ClassVar
+
+from kernelc.abi import array_field, loop_field, scalar_field, uniform_fields, uniform_layout
+from kernelc.emit_text import (
+    HelperLibrary,
+    Namer,
+    Writer,
+    f32_digits,
+    f32_value,
+    reserved_words,
+    sanitize,
+)
+from kernelc.errors import InternalCompilerError
+from kernelc.ir import builtins
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+from kernelc.ir.visit import walk
+
+__all__ = ["Emitter", "HelperLibrary", "Namer", "Prec", "Printed", "Writer", "sanitize"]
+
+SMALL_ARRAY = 16  # arrays up to this length are initialised with one constructor
+
+# ---------------------------------------------------------------------------- expressions
+
+
+class Prec(IntEnum):
+    """Binding strength of a printed expression (higher binds tighter)."""
+
+    TOP = 0
+    SELECT = 2  # GLSL `c ? t : f`
+    LOR = 3
+    LAND = 4
+    BOR = 5
+    BXOR = 6
+    BAND = 7
+    CMP = 8  # the six comparisons: one level, never chained
+    SHIFT = 9
+    ADD = 10
+    MUL = 11
+    UNARY = 12
+    PRIMARY = 13
+
+
+B = ir.BinaryOp
+BIN_PREC = {B.ADD: Prec.ADD, B.SUB: Prec.ADD, B.MUL: Prec.MUL, B.DIV: Prec.MUL,
+            B.REM: Prec.MUL, B.SHL: Prec.SHIFT, B.SHR: Prec.SHIFT, B.AND: Prec.BAND,
+            B.OR: Prec.BOR, B.XOR: Prec.BXOR, B.LAND: Prec.LAND, B.LOR: Prec.LOR,
+            **{op: Prec.CMP for op in ir.COMPARISONS}}  # fmt: skip
+BIN_SPELLING = {B.ADD: "+", B.SUB: "-", B.MUL: "*", B.DIV: "/", B.REM: "%", B.SHL: "<<",
+                B.SHR: ">>", B.AND: "&", B.OR: "|", B.XOR: "^", B.LT: "<", B.LE: "<=",
+                B.GT: ">", B.GE: ">=", B.EQ: "==", B.NE: "!=", B.LAND: "&&",
+                B.LOR: "||"}  # fmt: skip
+# `&`, `|`, `^` on bool: both operands are pure, so the logical forms mean the same.
+BOOL_BITWISE = {B.AND: B.LAND, B.OR: B.LOR, B.XOR: B.NE}
+# Operations that may overflow, divide by zero or leave a domain: on constant operands
+# WGSL evaluates them at shader creation and rejects the shader.
+CONST_HAZARD_OPS = frozenset({B.ADD, B.SUB, B.MUL, B.DIV, B.REM, B.SHL, B.SHR})
+
+
+@dataclass(frozen=True, slots=True)
+class Printed:
+    """A printed expression: text, binding strength, whether the target would see a
+    constant expression, and the binary operator at its root (for chains)."""
+
+    text: str
+    prec: Prec
+    const: bool = False
+    op: ir.BinaryOp | None = None
+
+
+def operand_fits(op: ir.BinaryOp, left: bool, child: Printed) -> bool:
+    """Whether `child` may stand unparenthesised as an operand of `op`. The rules are
+    WGSL's grammar (stricter than C: shift and bitwise operands are unary expressions,
+    comparisons never chain, `&&`/`||` never mix with each other or with bitwise ops);
+    they are valid C precedence too, and read clearly."""
+    level = BIN_PREC[op]
+    if level in (Prec.ADD, Prec.MUL):
+        return child.prec > level or (left and child.prec == level)
+    if level == Prec.SHIFT:
+        return child.prec >= Prec.UNARY
+    if level == Prec.CMP:
+        return child.prec >= Prec.SHIFT
+    if left and child.op is op:
+        return True
+    return child.prec >= (Prec.UNARY if level in (Prec.BAND, Prec.BOR, Prec.BXOR) else Prec.CMP)
+
+
+def paren(p: Printed, fits: bool) -> str:
+    return p.text if fits else f"({p.text})"
+
+
+# Built-in math by meaning -> a target function name; `fn.kind` keys the generic ones by
+# operand kind; "" means the operand itself. Targets override the entries that differ.
+MATH_COMMON: dict[str, str] = {
+    **{n: n for n in "exp exp2 log log2 sqrt sin cos tan asin acos atan floor ceil trunc".split()},
+    **{
+        n: "kc_" + n
+        for n in """exp10 log10 sinh cosh tanh asinh acosh atanh round log1p expm1
+        cbrt atan2 pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
+        signbit""".split()
+    },
+    "fabs": "abs",
+    "abs.f": "abs",
+    "abs.i": "abs",
+    "abs.u": "",
+    "min.f": "kc_fmin",
+    "min.i": "min",
+    "min.u": "min",
+    "max.f": "kc_fmax",
+    "max.i": "max",
+    "max.u": "max",
+}
+
+
+# ---------------------------------------------------------------------------- analyses
+
+
+def breaks_out(stmts: tuple[ir.Stmt, ...]) -> bool:
+    """Whether a `Break` in `stmts` leaves the loop they belong to (not a nested one)."""
+    for s in stmts:
+        if isinstance(s, ir.Break):
+            return True
+        if isinstance(s, ir.If) and (breaks_out(s.then) or breaks_out(s.else_)):
+            return True
+    return False
+
+
+def falls_through(stmts: tuple[ir.Stmt, ...]) -> bool:
+    """Whether control can reach the end of `stmts`."""
+    for s in stmts:
+        match s:
+            case ir.Return() | ir.Break() | ir.Continue():
+                return False
+            case ir.If(then=then, else_=else_) if not (falls_through(then) or falls_through(else_)):
+                return False
+            case ir.Loop(body=body) if not breaks_out(body):
+                return False
+    return True
+
+
+def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
+    """The functions, each after every function it calls (stable; recursion is an ICE)."""
+    by_name: dict[str, ir.Function] = {}
+    for f in functions:
+        if f.name in by_name:
+            raise InternalCompilerError(f"function '{f.name}' defined twice")
+        by_name[f.name] = f
+    order: list[ir.Function] = []
+    state: dict[str, str] = {}
+
+    def visit(f: ir.Function) -> None:
+        if state.get(f.name) == "active":
+            raise InternalCompilerError(f"function '{f.name}' is recursive")
+        if f.name in state:
+            return
+        state[f.name] = "active"
+        for callee in dict.fromkeys(n.func for n in walk(f.body) if isinstance(n, ir.Call)):
+            if callee not in by_name:
+                raise InternalCompilerError(f"call of undefined function '{callee}'")
+            visit(by_name[callee])
+        state[f.name] = "done"
+        order.append(f)
+
+    for f in functions:
+        visit(f)
+    return order
+
+
+def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) -> set[str]:
+    """Locals that `stmts` write: assignments, call results and by-reference arguments."""
+    out: set[str] = set()
+    for n in walk(stmts):
+        match n:
+            case ir.Assign(name=name) | ir.AssignElem(name=name):
+                out.add(name)
+            case ir.Call(func=func, args=args, result=result):
+                out.update([result] if result else [])
+                params = funcs[func].params if func in funcs else ()
+                out.update(a.name for p, a in zip(params, args) if p.is_ref and hasattr(a, "name"))
+    return out
+
+
+# ---------------------------------------------------------------------------- the printer
+
+
+@dataclass
+class Scope:
+    """The locals of the function (or kernel body, `function` None) being printed."""
+
+    namer: Namer
+    function: ir.Function | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    refs: frozenset[str] = frozenset()
+    assigned: frozenset[str] = frozenset()  # locals written after their declaration
+    loop_index: str | None = None
+
+
+class Emitter:
+    """Prints one legalised kernel; targets subclass it (see the module docstring)."""
+
+    TARGET: ClassVar[str]
+    TYPE_MAP: ClassVar[dict[DType, str]]
+    INT_LITERAL: ClassVar[str]  # format of an int32 literal
+    UINT_LITERAL: ClassVar[str]
+    INT_MIN: ClassVar[str]  # -2**31 cannot be a literal
+    FLOAT_SUFFIX: ClassVar[str]
+    MATH: ClassVar[dict[str, str]]
+    CAST: ClassVar[dict[tuple[str, str], str]]  # (from kind, to kind) -> function
+    BITCAST: ClassVar[dict[tuple[str, str], str]]
+    LIBRARY: ClassVar[HelperLibrary]
+    CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
+
+    def __init__(self, kernel: ir.Kernel):
+        self.kernel = kernel
+        self.out = Writer()
+        self.helpers_used: set[str] = set()
+        self.globals = Namer(reserved_words() | self.LIBRARY.names)
+        self.funcs = {f.name: f for f in kernel.functions}
+        self.func_names: dict[str, str] = {}
+        self.scope = Scope(self.globals.child())
+        self.fields = uniform_fields(kernel, self.TARGET)
+        members = Namer(reserved_words())
+        self.members = {fd.name: members.fresh(fd.name, compiler=True) for fd in self.fields}
+        self.uniform_instance = "u"
+
+    # -- errors and bookkeeping
+
+    def unhandled(self, node: object) -> InternalCompilerError:
+        return InternalCompilerError(f"emit_{self.TARGET}: unhandled {type(node).__name__}")
+
+    def ice(self, message: str) -> InternalCompilerError:
+        return InternalCompilerError(f"emit_{self.TARGET}: {message}")
+
+    def use(self, helper: str) -> None:
+        if helper not in self.LIBRARY.names:
+            raise self.ice(f"no helper {helper}")
+        self.helpers_used.add(helper)
+
+    def type_name(self, dt: DType) -> str:
+        if dt not in self.TYPE_MAP:
+            raise self.ice(f"dtype {dt.name} is not a computation type")
+        return self.TYPE_MAP[dt]
+
+    def param(self, name: str) -> ir.Param:
+        try:
+            return self.kernel.param(name)
+        except KeyError:
+            raise self.ice(f"unknown parameter '{name}'") from None
+
+    # -- expressions
+
+    def text(self, e: ir.Expr) -> str:
+        return self.expr(e).text
+
+    def expr(self, e: ir.Expr) -> Printed:
+        match e:
+            case ir.Const(value=value, dtype=dt):
+                return self.const(value, dt)
+            case ir.Local(name=name):
+                return self.local(name)
+            case ir.LocalElem(name=name, index=index):
+                return Printed(f"{self.local_name(name)}[{self.text(index)}]", Prec.PRIMARY)
+            case ir.ScalarArg():
+                return self.scalar_arg(e)
+            case ir.LoopIndex():
+                if self.scope.loop_index is None:
+                    raise self.ice("LoopIndex outside the kernel body")
+                return Printed(self.scope.loop_index, Prec.PRIMARY)
+            case ir.LoopSize():
+                return self.uniform(loop_field("size"))
+            case ir.LoopShape(axis=axis):
+                return self.uniform(loop_field("shape", axis))
+            case ir.ArrayInfo(param=p, what=what, axis=axis):
+                return self.uniform(array_field(p, what, axis))
+            case ir.BufferLoad():
+                return self.buffer_load(e)
+            case ir.Unary():
+                return self.unary(e)
+            case ir.Binary():
+                return self.binary(e)
+            case ir.Cast():
+                return self.cast(e)
+            case ir.Bitcast():
+                return self.bitcast(e)
+            case ir.Select():
+                return self.select(e)
+            case ir.Math():
+                return self.math(e)
+        raise self.unhandled(e)
+
+    def const(self, value: int | float | bool, dt: DType) -> Printed:
+        if dt is bool_:
+            return Printed("true" if value else "false", Prec.PRIMARY, const=True)
+        if dt is float32:
+            return self.float_const(float(value))
+        lo, hi = (-(2**31), 2**31) if dt is int32 else (0, 2**32)
+        if dt not in (int32, uint32) or not lo <= value < hi or isinstance(value, float):
+            raise self.ice(f"constant {value!r} does not fit {dt.name}")
+        if value == -(2**31):
+            return Printed(self.INT_MIN, Prec.PRIMARY, const=True)
+        spelled = (self.INT_LITERAL if dt is int32 else self.UINT_LITERAL).format(value)
+        return Printed(spelled, Prec.UNARY if value < 0 else Prec.PRIMARY, const=True)
+
+    def float_const(self, v: float) -> Printed:
+        v = f32_value(v)
+        if math.isnan(v):
+            return self.call("kc_nan", [])
+        if math.isinf(v):
+            inf = self.call("kc_inf", [])
+            return inf if v > 0 else Printed(f"-{inf.text}", Prec.UNARY)
+        s = f32_digits(v) + self.FLOAT_SUFFIX
+        return Printed(s, Prec.UNARY if s.startswith("-") else Prec.PRIMARY, const=True)
+
+    def zero(self, dt: DType) -> Printed:
+        return self.const(0.0 if dt is float32 else (False if dt is bool_ else 0), dt)
+
+    def local_name(self, name: str) -> str:
+        if name not in self.scope.names:
+            raise self.ice(f"undeclared local '{name}'")
+        return self.scope.names[name]
+
+    def local(self, name: str) -> Printed:
+        return Printed(self.local_name(name), Prec.PRIMARY)
+
+    def uniform(self, fld: str) -> Printed:
+        if fld not in self.members:
+            raise self.ice(f"no uniform member {fld} in this kernel's block")
+        return Printed(f"{self.uniform_instance}.{self.members[fld]}", Prec.PRIMARY)
+
+    def scalar_arg(self, e: ir.ScalarArg) -> Printed:
+        p = self.param(e.param)
+        if p.kind is not ir.ParamKind.SCALAR or p.dtype is not e.dtype:
+            raise self.ice(f"ScalarArg of '{e.param}' does not match its parameter")
+        member = self.uniform(scalar_field(p.name))
+        if p.dtype is bool_:  # held as a 0/1 u32
+            return self.infix(B.NE, member, self.const(0, uint32))
+        return member
+
+    def call(self, name: str, args: list[Printed], dts: tuple = (), hazard=False) -> Printed:
+        """`name(args)`; `kc_` names are helpers. With `hazard`, constant arguments are
+        hidden from the target's constant evaluation (see `opaque`)."""
+        if name.startswith("kc_"):
+            self.use(name)
+            const = False
+        else:
+            const = all(a.const for a in args)
+            if const and hazard and self.CONST_HAZARDS and args:
+                args, const = [self.opaque(args[0], dts[0]), *args[1:]], False
+        return Printed(f"{name}({', '.join(a.text for a in args)})", Prec.PRIMARY, const)
+
+    def opaque(self, p: Printed, dt: DType) -> Printed:
+        """`p` as a run-time value (identity helper) so no constant expression arises."""
+        return self.call(f"kc_opaque_{self.type_name(dt)}", [p])
+
+    def infix(self, op: ir.BinaryOp, lhs: Printed, rhs: Printed) -> Printed:
+        text = (
+            f"{paren(lhs, operand_fits(op, True, lhs))} {BIN_SPELLING[op]} "
+            f"{paren(rhs, operand_fits(op, False, rhs))}"
+        )
+        return Printed(text, BIN_PREC[op], lhs.const and rhs.const, op)
+
+    def prefix(self, sign: str, x: Printed) -> Printed:
+        return Printed(f"{sign}{paren(x, x.prec == Prec.PRIMARY)}", Prec.UNARY, x.const)
+
+    def unary(self, e: ir.Unary) -> Printed:
+        x, dt = self.expr(e.operand), e.dtype
+        match e.op:
+            case ir.UnaryOp.NOT if dt is bool_:
+                return self.prefix("!", x)
+            case ir.UnaryOp.BITNOT if dt.is_int:
+                return self.prefix("~", x)
+            case ir.UnaryOp.NEG if dt is uint32:  # WGSL has no unary minus on u32
+                return self.infix(B.SUB, self.const(0, uint32), x)
+            case ir.UnaryOp.NEG if dt in (int32, float32):
+                if x.const and self.CONST_HAZARDS:
+                    x = self.opaque(x, dt)
+                return self.prefix("-", x)
+        raise self.ice(f"unary {e.op.name} on {dt.name}")
+
+    def binary(self, e: ir.Binary) -> Printed:
+        op = e.op
+        if e.lhs.dtype is bool_ and op in BOOL_BITWISE:
+            op = BOOL_BITWISE[op]
+        if op is B.REM and e.dtype.is_float:
+            raise self.ice("REM on float (fmod is a Math call)")
+        lhs, rhs = self.expr(e.lhs), self.expr(e.rhs)
+        if op in ir.SHIFTS:
+            rhs = self.shift_count(e.rhs, rhs)
+        elif op in (B.DIV, B.REM) and e.dtype.is_int:
+            special = self.int_division(e, lhs, rhs)
+            if special is not None:
+                return special
+        if self.CONST_HAZARDS and lhs.const and rhs.const and op in CONST_HAZARD_OPS:
+            lhs = self.opaque(lhs, e.lhs.dtype)
+        return self.infix(op, lhs, rhs)
+
+    def shift_count(self, count: ir.Expr, printed: Printed) -> Printed:
+        raise NotImplementedError
+
+    def int_division(self, e: ir.Binary, lhs: Printed, rhs: Printed) -> Printed | None:
+        """A target's replacement for integer `/` or `%`, or None for the native operator."""
+        return None
+
+    def cast(self, e: ir.Cast) -> Printed:
+        src, dst = e.operand.dtype, e.dtype
+        x = self.expr(e.operand)
+        if src is dst:
+            return x
+        if dst is bool_:  # C: != 0 (NaN is true)
+            return self.infix(B.NE, x, self.zero(src))
+        name = self.CAST.get((src.kind, dst.kind))
+        if name is None:
+            raise self.ice(f"cast {src.name} -> {dst.name}")
+        return self.call(name, [x])
+
+    def bitcast(self, e: ir.Bitcast) -> Printed:
+        src, dst = e.operand.dtype, e.dtype
+        x = self.expr(e.operand)
+        if src is dst:
+            return x
+        name = self.BITCAST.get((src.kind, dst.kind))
+        if name is None:
+            raise self.ice(f"bitcast {src.name} -> {dst.name}")
+        return self.call(name, [x], (src,), hazard=dst is float32)
+
+    def select(self, e: ir.Select) -> Printed:
+        raise NotImplementedError
+
+    def math(self, e: ir.Math) -> Printed:
+        spec = builtins.MATH.get(e.fn)
+        if spec is None or len(e.args) != spec.arity:
+            raise self.ice(f"math function {e.fn}/{len(e.args)}")
+        key = f"{e.fn}.{e.dtype.kind}" if spec.kind == "generic" else e.fn
+        if key not in self.MATH:
+            raise self.ice(f"math function {e.fn} on {e.dtype.name}")
+        args = [self.expr(a) for a in e.args]
+        name = self.MATH[key]
+        if not name:
+            return args[0]
+        return self.call(name, args, tuple(a.dtype for a in e.args), hazard=True)
+
+    def buffer_load(self, e: ir.BufferLoad) -> Printed:
+        raise NotImplementedError
+
+    # -- statements
+
+    def stmts(self, stmts: tuple[ir.Stmt, ...]) -> None:
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s: ir.Stmt) -> None:
+        match s:
+            case ir.Declare():
+                self.declare(s)
+            case ir.Assign(name=name, value=value):
+                self.out.line(f"{self.lvalue(name)} = {self.text(value)};")
+            case ir.AssignElem(name=name, index=index, value=value):
+                self.out.line(f"{self.local_name(name)}[{self.text(index)}] = {self.text(value)};")
+            case ir.BufferStore():
+                self.buffer_store(s)
+            case ir.OutputStore():
+                self.output_store(s)
+            case ir.If():
+                self.if_(s)
+            case ir.Loop():
+                self.loop(s)
+            case ir.Break():
+                self.out.line("break;")
+            case ir.Continue():
+                self.continue_()
+            case ir.Return():
+                self.return_(s)
+            case ir.Call():
+                self.call_stmt(s)
+            case _:
+                raise self.unhandled(s)
+
+    def bind(self, name: str) -> str:
+        """Give the IR local `name` its target name in the current scope."""
+        if name in self.scope.names:
+            raise self.ice(f"local '{name}' declared twice")
+        target = self.scope.namer.fresh(name, compiler=name.startswith("kc_"))
+        self.scope.names[name] = target
+        return target
+
+    def lvalue(self, name: str) -> str:
+        return self.local_name(name)
+
+    def declare(self, s: ir.Declare) -> None:
+        name = self.bind(s.name)
+        if s.length is None:
+            if isinstance(s.init, tuple):
+                raise self.ice(f"scalar '{s.name}' with an array initialiser")
+            init = self.zero(s.dtype) if s.init is None else self.expr(s.init)
+            self.out.line(self.scalar_decl(s, name, init.text))
+            return
+        init = () if s.init is None else s.init
+        if not isinstance(init, tuple) or len(init) > s.length or s.length < 1:
+            raise self.ice(f"array '{s.name}': bad length or initialiser")
+        items = [self.text(x) for x in init]
+        if len(items) == s.length or s.length <= SMALL_ARRAY:
+            items += [self.zero(s.dtype).text] * (s.length - len(items))
+            self.out.line(self.array_decl(s, name, items))
+            return
+        self.out.line(self.array_decl(s, name, None))
+        self.zero_fill(name, s.dtype, s.length)
+        for k, item in enumerate(items):
+            self.out.line(f"{name}[{k}] = {item};")
+
+    def scalar_decl(self, s: ir.Declare, name: str, init: str) -> str:
+        raise NotImplementedError
+
+    def array_decl(self, s: ir.Declare, name: str, items: list[str] | None) -> str:
+        """The declaration line; `items` None: declared without initialiser."""
+        raise NotImplementedError
+
+    def zero_fill(self, name: str, dt: DType, n: int) -> None:
+        """Zero a declared array (WGSL `var`s start zeroed)."""
+
+    def if_(self, s: ir.If) -> None:
+        self.out.line(f"if ({self.text(s.cond)}) {{")
+        while True:
+            with self.out.indented():
+                self.stmts(s.then)
+            if len(s.else_) == 1 and isinstance(s.else_[0], ir.If):
+                s = s.else_[0]
+                self.out.line(f"}} else if ({self.text(s.cond)}) {{")
+                continue
+            if s.else_:
+                self.out.line("} else {")
+                with self.out.indented():
+                    self.stmts(s.else_)
+            self.out.line("}")
+            return
+
+    def loop(self, s: ir.Loop) -> None:
+        raise NotImplementedError
+
+    def continue_(self) -> None:
+        self.out.line("continue;")
+
+    def return_(self, s: ir.Return) -> None:
+        f = self.scope.function
+        wants_value = f is not None and f.return_dtype is not None
+        if (s.value is not None) != wants_value:
+            raise self.ice("return value does not match the function's return type")
+        self.out.line("return;" if s.value is None else f"return {self.text(s.value)};")
+
+    def call_stmt(self, s: ir.Call) -> None:
+        f = self.funcs.get(s.func)
+        if f is None or len(f.params) != len(s.args):
+            raise self.ice(f"call of '{s.func}' does not match a function")
+        args = [self.ref_arg(a) if p.is_ref else self.text(a) for p, a in zip(f.params, s.args)]
+        call = f"{self.func_names[s.func]}({', '.join(args)})"
+        self.out.line(f"{self.lvalue(s.result)} = {call};" if s.result else f"{call};")
+
+    def ref_arg(self, a: ir.Expr) -> str:
+        if not isinstance(a, (ir.Local, ir.LocalElem)):
+            raise self.ice("by-reference argument is not a local")
+        return self.text(a)
+
+    def buffer_store(self, s: ir.BufferStore) -> None:
+        raise self.unhandled(s)
+
+    def output_store(self, s: ir.OutputStore) -> None:
+        raise self.unhandled(s)
+
+    # -- functions and the whole program
+
+    def check_legalised(self) -> None:
+        high_level = (ir.ElemLoad, ir.ElemStore, ir.RawLoad, ir.RawStore, ir.LoopCoord)
+        bodies = (self.kernel.body, *(f.body for f in self.kernel.functions))
+        for body in bodies:
+            for n in walk(body):
+                if isinstance(n, high_level):
+                    raise self.ice(f"{type(n).__name__} reached the emitter (not legalised)")
+
+    def function(self, f: ir.Function) -> str:
+        self.out = Writer()
+        refs = frozenset(p.name for p in f.params if p.is_ref)
+        assigned = frozenset(assigned_names(f.body, self.funcs))
+        self.scope = Scope(self.globals.child(), f, refs=refs, assigned=assigned)
+        self.out.line(self.function_head(f) + " {")
+        with self.out.indented():
+            self.function_prologue(f)
+            self.stmts(f.body)
+            if f.return_dtype is not None and not (f.body and isinstance(f.body[-1], ir.Return)):
+                self.out.line(f"return {self.zero(f.return_dtype).text};")  # C: undefined
+        self.out.line("}")
+        return self.out.text()
+
+    def function_head(self, f: ir.Function) -> str:
+        raise NotImplementedError
+
+    def function_prologue(self, f: ir.Function) -> None:
+        pass
+
+    def emit(self) -> tuple[str, dict]:
+        self.check_legalised()
+        self.declare_globals()
+        order = call_order(self.kernel.functions)
+        for f in order:
+            self.func_names[f.name] = self.globals.fresh(f.name)
+        parts = [self.function(f) for f in order]
+        parts.append(self.main())
+        parts = [self.header(), self.LIBRARY.render(self.helpers_used), *parts]
+        return "\n".join(p for p in parts if p), self.abi()
+
+    def declare_globals(self) -> None:
+        raise NotImplementedError
+
+    def header(self) -> str:
+        raise NotImplementedError
+
+    def main(self) -> str:
+        raise NotImplementedError
+
+    def abi(self) -> dict:
+        raise NotImplementedError
+
+    def main_scope(self, *fixed: str) -> None:
+        """Start the kernel body's scope with the emitter's own local names."""
+        self.out = Writer()
+        assigned = frozenset(assigned_names(self.kernel.body, self.funcs))
+        self.scope = Scope(self.globals.child(), assigned=assigned)
+        for name in fixed:
+            self.scope.namer.claim(name)
+        self.scope.loop_index = "i"
+
+    def uniform_json(self) -> list[dict]:
+        members, _ = uniform_layout(self.fields)
+        return [{**m, "name": self.members[m["name"]]} for m in members]

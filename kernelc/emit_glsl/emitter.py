@@ -1,0 +1,311 @@
+"""The GLSL ES 3.00 printer: one fragment shader per kernel, inputs as textures read with
+`texelFetch`, outputs as render targets (docs/abi.md).
+
+Rule: the input is a kernel legalised by `lower_array_access(kernel, "glsl")`; this module
+only spells it. Everything target-neutral lives in `kernelc.emit_base`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernelc.abi import ABI_VERSION, GLSL_FORMAT, params_json, uniform_layout
+from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, falls_through
+from kernelc.emit_glsl.helpers import LIBRARY
+from kernelc.errors import UnsupportedOnTarget
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+
+MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
+MAX_TEXTURES = 16  # MAX_TEXTURE_IMAGE_UNITS is at least 16 in WebGL2
+MAX_WIDTH = 4096
+
+VERTEX_SHADER = """#version 300 es
+// kernelc: one triangle covering the viewport, from gl_VertexID alone (no attributes).
+void main() {
+    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
+_SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D", bool_: "usampler2D"}
+_STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
+
+
+def _positive(e: ir.Expr) -> bool:
+    """Known > 0 wherever it is evaluated: a loop or array extent is 0 only when no
+    element runs (or none may be indexed)."""
+    match e:
+        case ir.Const(value=v):
+            return v > 0
+        case ir.LoopSize() | ir.LoopShape() | ir.ArrayInfo(what="size" | "shape"):
+            return True
+    return False
+
+
+def _non_negative(e: ir.Expr) -> bool:
+    match e:
+        case ir.Const(value=v):
+            return v >= 0
+        case ir.LoopIndex():
+            return True
+        case ir.Binary(op=ir.BinaryOp.DIV | ir.BinaryOp.REM, lhs=lhs, rhs=rhs):
+            return _non_negative(lhs) and _positive(rhs)
+    return e.dtype is uint32 or _positive(e)
+
+
+@dataclass(frozen=True, slots=True)
+class Texture:
+    param: ir.Param
+    name: str
+    contents: str  # "array" or "previous"
+
+
+@dataclass
+class LoopFrame:
+    """A loop being printed: GLSL has no `continuing`, so its statements are printed once
+    (on first need) and the lines copied before each `continue` and at the body's end."""
+
+    continuing: tuple[ir.Stmt, ...]
+    lines: list[tuple[int, str]] | None = None
+
+
+class GlslEmitter(Emitter):
+    TARGET = "glsl"
+    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float"}
+    INT_LITERAL = "{}"
+    UINT_LITERAL = "{}u"
+    INT_MIN = "(-2147483647 - 1)"  # 2147483648 is not an int literal
+    FLOAT_SUFFIX = ""
+    MATH = {**MATH_COMMON, "rsqrt": "inversesqrt", "rint": "roundEven"}
+    CAST = {
+        ("b", "i"): "int",
+        ("b", "u"): "uint",
+        ("b", "f"): "float",
+        ("i", "u"): "uint",  # keeps the bits
+        ("u", "i"): "int",
+        ("i", "f"): "float",
+        ("u", "f"): "float",
+        ("f", "i"): "kc_f2i",  # truncate, saturate, NaN -> 0 (int(f) is undefined outside)
+        ("f", "u"): "kc_f2u",
+    }
+    BITCAST = {
+        ("f", "i"): "floatBitsToInt",
+        ("f", "u"): "floatBitsToUint",
+        ("i", "f"): "intBitsToFloat",
+        ("u", "f"): "uintBitsToFloat",
+        ("i", "u"): "uint",
+        ("u", "i"): "int",
+    }
+    LIBRARY = LIBRARY
+
+    def __init__(self, kernel: ir.Kernel):
+        super().__init__(kernel)
+        self.textures: dict[tuple[str, bool], Texture] = {}  # (param, previous)
+        self.outputs: dict[str, str] = {}
+        self.widths: dict[str, str] = {}  # texture -> hoisted width local (in main)
+        self.loops: list[LoopFrame] = []
+
+    # -- expressions
+
+    def shift_count(self, count: ir.Expr, printed: Printed) -> Printed:
+        """GLSL leaves counts outside 0..31 undefined; reduce them as WGSL does."""
+        if isinstance(count, ir.Const):
+            return self.const(int(count.value) & 31, count.dtype)
+        return self.infix(ir.BinaryOp.AND, printed, self.const(31, count.dtype))
+
+    def int_division(self, e: ir.Binary, lhs: Printed, rhs: Printed) -> Printed | None:
+        """Helpers give C's results (GLSL leaves `%` of negatives and `/ 0` undefined);
+        index arithmetic on sizes and shapes is non-negative, so it stays native."""
+        if _non_negative(e.lhs) and _positive(e.rhs):
+            return None
+        name = {ir.BinaryOp.DIV: "div", ir.BinaryOp.REM: "mod"}[e.op]
+        return self.call(f"kc_{'i' if e.dtype is int32 else 'u'}{name}", [lhs, rhs])
+
+    def select(self, e: ir.Select) -> Printed:
+        c, t, f = self.expr(e.cond), self.expr(e.if_true), self.expr(e.if_false)
+
+        def arm(p: Printed) -> str:
+            return p.text if p.prec > Prec.SELECT else f"({p.text})"
+
+        return Printed(f"{arm(c)} ? {arm(t)} : {arm(f)}", Prec.SELECT)
+
+    def buffer_load(self, e: ir.BufferLoad) -> Printed:
+        tex = self.textures.get((e.param, e.previous))
+        if tex is None or tex.param.dtype is not e.dtype:
+            raise self.ice(f"texture read of '{e.param}' does not match its parameter")
+        width = self.widths.get(tex.name) or f"textureSize({tex.name}, 0).x"
+        texel = self.call("kc_texel", [self.expr(e.pos), Printed(width, Prec.PRIMARY)])
+        load = Printed(f"texelFetch({tex.name}, {texel.text}, 0).r", Prec.PRIMARY)
+        if e.dtype is bool_:  # stored as a 0/1 uint
+            return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
+        return load
+
+    # -- statements
+
+    def scalar_decl(self, s: ir.Declare, name: str, init: str) -> str:
+        return f"{self.type_name(s.dtype)} {name} = {init};"
+
+    def array_decl(self, s: ir.Declare, name: str, items: list[str] | None) -> str:
+        t, n = self.type_name(s.dtype), s.length
+        return (
+            f"{t} {name}[{n}];"
+            if items is None
+            else f"{t} {name}[{n}] = {t}[{n}]({', '.join(items)});"
+        )
+
+    def zero_fill(self, name: str, dt: DType, n: int) -> None:
+        k = self.scope.namer.fresh("kc_k", compiler=True)
+        self.out.line(f"for (int {k} = 0; {k} < {n}; {k}++) {{")
+        with self.out.indented():
+            self.out.line(f"{name}[{k}] = {self.zero(dt).text};")
+        self.out.line("}")
+
+    def loop(self, s: ir.Loop) -> None:
+        self.loops.append(LoopFrame(s.continuing))
+        self.out.line("for (;;) {")
+        with self.out.indented():
+            self.stmts(s.body)
+            if s.continuing and falls_through(s.body):
+                self.out.extend(self.continuing_lines())
+        self.out.line("}")
+        self.loops.pop()
+
+    def continuing_lines(self) -> list[tuple[int, str]]:
+        frame = self.loops[-1]
+        if frame.lines is None:
+            saved = self.out
+            self.out = type(saved)()
+            self.stmts(frame.continuing)
+            frame.lines, self.out = self.out.lines, saved
+        return frame.lines
+
+    def continue_(self) -> None:
+        if not self.loops:
+            raise self.ice("continue outside a loop")
+        self.out.extend(self.continuing_lines())
+        self.out.line("continue;")
+
+    def output_store(self, s: ir.OutputStore) -> None:
+        if s.param not in self.outputs:
+            raise self.ice(f"output store to '{s.param}', which is not an output")
+        value = self.expr(s.value)
+        if s.value.dtype is bool_:
+            value = self.call("uint", [value])
+        self.out.line(f"{self.outputs[s.param]} = {value.text};")
+
+    # -- functions
+
+    def function_head(self, f: ir.Function) -> str:
+        params = []
+        for p in f.params:
+            qualifier = "inout " if p.is_ref else ""
+            params.append(f"{qualifier}{self.type_name(p.dtype)} {self.bind(p.name)}")
+        ret = "void" if f.return_dtype is None else self.type_name(f.return_dtype)
+        return f"{ret} {self.func_names[f.name]}({', '.join(params)})"
+
+    # -- the program
+
+    def declare_globals(self) -> None:
+        for name in ("KcParams", "u", "main"):
+            self.globals.claim(name)
+        for p in self.kernel.arrays:
+            if not p.is_output:
+                self._texture(p, "t_", "array")
+        for p in self.kernel.arrays:
+            if p.is_output and p.reads_old:
+                self._texture(p, "tp_", "previous")
+        for p in self.kernel.arrays:
+            if p.is_output:
+                self.outputs[p.name] = self.globals.fresh("o_" + p.name)
+        self._check_limits()
+
+    def _texture(self, p: ir.Param, prefix: str, contents: str) -> None:
+        tex = Texture(p, self.globals.fresh(prefix + p.name), contents)
+        self.textures[(p.name, contents == "previous")] = tex
+
+    def _check_limits(self) -> None:
+        def refuse(message: str, notes: tuple[str, ...]) -> UnsupportedOnTarget:
+            return UnsupportedOnTarget(message, None, notes=notes, kernel=self.kernel.name)
+
+        if len(self.outputs) > MAX_OUTPUTS:
+            raise refuse(
+                f"kernel '{self.kernel.name}' has {len(self.outputs)} outputs: a WebGL2 "
+                f"fragment shader writes at most {MAX_OUTPUTS} render targets",
+                notes=("split the kernel, or translate for WGSL",),
+            )
+        if len(self.textures) > MAX_TEXTURES:
+            raise refuse(
+                f"kernel '{self.kernel.name}' needs {len(self.textures)} textures: WebGL2 "
+                f"guarantees {MAX_TEXTURES} texture units per fragment shader",
+                notes=("pass fewer arrays, or translate for WGSL",),
+            )
+
+    def header(self) -> str:
+        lines = [
+            "#version 300 es",
+            f"// kernel {self.kernel.name}: generated by kernelc (ABI {ABI_VERSION})",
+        ]
+        lines += [
+            f"precision highp {t};" for t in ("float", "int", *sorted(set(_SAMPLER.values())))
+        ]
+        lines += ["", "layout(std140) uniform KcParams {"]
+        lines += [f"    highp {_STORED[f.dtype]} {self.members[f.name]};" for f in self.fields]
+        lines += ["} u;", ""]
+        for tex in self.textures.values():
+            lines.append(f"uniform highp {_SAMPLER[tex.param.dtype]} {tex.name};")
+        if self.textures:
+            lines.append("")
+        for k, (param, name) in enumerate(self.outputs.items()):
+            stored = _STORED[self.param(param).dtype]
+            lines.append(f"layout(location = {k}) out highp {stored} {name};")
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    def main(self) -> str:
+        self.main_scope("i")
+        w = self.out
+        w.line("void main() {")
+        with w.indented():
+            n, width = self.uniform("k_n").text, self.uniform("k_out_width").text
+            w.line(f"int i = int(gl_FragCoord.y) * {width} + int(gl_FragCoord.x);")
+            w.line(f"if (i >= {n}) {{")
+            with w.indented():
+                w.line("discard;")
+            w.line("}")
+            for param, name in self.outputs.items():  # no path may leave an output undefined
+                w.line(
+                    f"{name} = {self.zero(self.param(param).dtype).text.replace('false', '0u')};"
+                )
+            for tex in self.textures.values():
+                local = self.scope.namer.fresh(f"kc_w_{tex.name}", compiler=True)
+                self.widths[tex.name] = local
+                w.line(f"int {local} = textureSize({tex.name}, 0).x;")
+            self.stmts(self.kernel.body)
+        w.line("}")
+        return w.text()
+
+    def abi(self) -> dict:
+        _, size = uniform_layout(self.fields)
+        textures = [
+            {"unit": k, "name": t.name, "param": t.param.name,
+             "format": GLSL_FORMAT[t.param.dtype], "contents": t.contents}
+            for k, t in enumerate(self.textures.values())
+        ]  # fmt: skip
+        outputs = [
+            {"location": k, "name": name, "param": p, "format": GLSL_FORMAT[self.param(p).dtype]}
+            for k, (p, name) in enumerate(self.outputs.items())
+        ]
+        return {
+            "abi_version": ABI_VERSION,
+            "target": "glsl",
+            "kernel": self.kernel.name,
+            "kind": "elementwise",
+            "ndim": self.kernel.ndim,
+            "params": params_json(self.kernel),
+            "uniforms": self.uniform_json(),
+            "uniform_size": size,
+            "textures": textures,
+            "outputs": outputs,
+            "uniform_block": {"name": "KcParams", "binding": 0},
+            "launch": {"kind": "fragment", "vertex_shader": VERTEX_SHADER, "max_width": MAX_WIDTH},
+        }

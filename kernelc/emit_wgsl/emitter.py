@@ -1,0 +1,220 @@
+"""The WGSL printer: one compute entry point over storage buffers (docs/abi.md).
+
+Rule: the input is a kernel legalised by `lower_array_access(kernel, "wgsl")`; this module
+only spells it. Everything target-neutral lives in `kernelc.emit_base`.
+"""
+
+from __future__ import annotations
+
+from kernelc.abi import (
+    ABI_VERSION,
+    MAX_WORKGROUPS_PER_DIMENSION,
+    UNIFORM_TYPE,
+    WGSL_STORAGE,
+    WORKGROUP_SIZE,
+    params_json,
+    uniform_layout,
+)
+from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names
+from kernelc.emit_wgsl.helpers import LIBRARY
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+
+_KINDS = {"i": "i32", "u": "u32", "f": "f32"}
+
+
+class WgslEmitter(Emitter):
+    TARGET = "wgsl"
+    TYPE_MAP = {bool_: "bool", int32: "i32", uint32: "u32", float32: "f32"}
+    INT_LITERAL = "{}i"
+    UINT_LITERAL = "{}u"
+    INT_MIN = "i32(-2147483648)"  # an abstract integer converted: `-2147483648i` overflows
+    FLOAT_SUFFIX = "f"
+    MATH = {**MATH_COMMON, "rsqrt": "inverseSqrt", "rint": "round"}  # WGSL round: to even
+    CAST = {
+        ("b", "i"): "i32",
+        ("b", "u"): "u32",
+        ("b", "f"): "f32",
+        ("i", "u"): "u32",  # keeps the bits
+        ("u", "i"): "i32",
+        ("i", "f"): "f32",
+        ("u", "f"): "f32",
+        ("f", "i"): "kc_f2i",  # truncate, saturate, NaN -> 0
+        ("f", "u"): "kc_f2u",
+    }
+    BITCAST = {(s, d): f"bitcast<{_KINDS[d]}>" for s in _KINDS for d in _KINDS if s != d}
+    LIBRARY = LIBRARY
+    CONST_HAZARDS = True
+
+    def __init__(self, kernel: ir.Kernel):
+        super().__init__(kernel)
+        self.buffers: dict[str, str] = {}
+
+    # -- expressions
+
+    def local(self, name: str) -> Printed:
+        if name in self.scope.refs:
+            return Printed(f"*{self.local_name(name)}", Prec.UNARY)
+        return super().local(name)
+
+    def shift_count(self, count: ir.Expr, printed: Printed) -> Printed:
+        """WGSL shifts by a u32; a constant count of 32 or more is a creation error, and
+        run-time counts are taken modulo 32, so constants are reduced the same way."""
+        if isinstance(count, ir.Const):
+            return self.const(int(count.value) & 31, uint32)
+        if count.dtype is int32:
+            return self.call("u32", [printed])
+        return printed
+
+    def select(self, e: ir.Select) -> Printed:
+        args = [self.expr(e.if_false), self.expr(e.if_true), self.expr(e.cond)]
+        return self.call("select", args)
+
+    def buffer(self, name: str, dt: DType, previous: bool) -> str:
+        p = self.param(name)
+        if previous or p.kind is ir.ParamKind.SCALAR or p.dtype is not dt:
+            raise self.ice(f"buffer access to '{name}' does not match its parameter")
+        return self.buffers[name]
+
+    def buffer_load(self, e: ir.BufferLoad) -> Printed:
+        load = Printed(
+            f"{self.buffer(e.param, e.dtype, e.previous)}[{self.text(e.pos)}]", Prec.PRIMARY
+        )
+        if e.dtype is bool_:  # stored as a 0/1 u32
+            return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
+        return load
+
+    # -- statements
+
+    def lvalue(self, name: str) -> str:
+        return self.local(name).text
+
+    def ref_arg(self, a: ir.Expr) -> str:
+        if isinstance(a, ir.Local) and a.name in self.scope.refs:
+            return self.local_name(a.name)  # already a pointer
+        return "&" + super().ref_arg(a)
+
+    def scalar_decl(self, s: ir.Declare, name: str, init: str) -> str:
+        """`let` for locals never assigned after their declaration, else `var`."""
+        kind = "var" if s.name in self.scope.assigned else "let"
+        return f"{kind} {name}: {self.type_name(s.dtype)} = {init};"
+
+    def array_decl(self, s: ir.Declare, name: str, items: list[str] | None) -> str:
+        t = f"array<{self.type_name(s.dtype)}, {s.length}>"
+        return (
+            f"var {name}: {t};" if items is None else f"var {name}: {t} = {t}({', '.join(items)});"
+        )
+
+    def loop(self, s: ir.Loop) -> None:
+        self.out.line("loop {")
+        with self.out.indented():
+            self.stmts(s.body)
+            if s.continuing:
+                self.out.line("continuing {")
+                with self.out.indented():
+                    self.stmts(s.continuing)
+                self.out.line("}")
+        self.out.line("}")
+
+    def buffer_store(self, s: ir.BufferStore) -> None:
+        p = self.param(s.param)
+        if not p.is_output:
+            raise self.ice(f"store to input '{s.param}'")
+        value = self.expr(s.value)
+        if p.dtype is bool_:
+            value = self.call("select", [self.const(0, uint32), self.const(1, uint32), value])
+        self.out.line(
+            f"{self.buffer(s.param, s.value.dtype, False)}[{self.text(s.pos)}] = {value.text};"
+        )
+
+    # -- functions
+
+    def function_head(self, f: ir.Function) -> str:
+        """Parameters are immutable in WGSL: one that the body assigns is received under a
+        `kc_in_` name and copied into a `var` by `function_prologue`."""
+        assigned = assigned_names(f.body, self.funcs)
+        self.param_copies: list[tuple[ir.FuncParam, str]] = []
+        params = []
+        for p in f.params:
+            t = self.type_name(p.dtype)
+            if p.is_ref:
+                params.append(f"{self.bind(p.name)}: ptr<function, {t}>")
+            elif p.name in assigned:
+                received = self.scope.namer.fresh("kc_in_" + p.name, compiler=True)
+                self.param_copies.append((p, received))
+                params.append(f"{received}: {t}")
+            else:
+                params.append(f"{self.bind(p.name)}: {t}")
+        ret = "" if f.return_dtype is None else f" -> {self.type_name(f.return_dtype)}"
+        return f"fn {self.func_names[f.name]}({', '.join(params)}){ret}"
+
+    def function_prologue(self, f: ir.Function) -> None:
+        for p, received in self.param_copies:
+            self.out.line(f"var {self.bind(p.name)}: {self.type_name(p.dtype)} = {received};")
+
+    # -- the program
+
+    def declare_globals(self) -> None:
+        for name in ("KcParams", "u", "main"):
+            self.globals.claim(name)
+        for p in self.kernel.arrays:
+            self.buffers[p.name] = self.globals.fresh("b_" + p.name)
+
+    def header(self) -> str:
+        lines = [f"// kernel {self.kernel.name}: generated by kernelc (ABI {ABI_VERSION})", ""]
+        lines.append("struct KcParams {")
+        lines += [f"    {self.members[f.name]}: {UNIFORM_TYPE[f.dtype]}," for f in self.fields]
+        lines += ["}", "", "@group(0) @binding(0) var<uniform> u: KcParams;"]
+        for k, p in enumerate(self.kernel.arrays, start=1):
+            access = "read_write" if p.is_output else "read"
+            storage = (
+                f"var<storage, {access}> {self.buffers[p.name]}: array<{WGSL_STORAGE[p.dtype]}>;"
+            )
+            lines.append(f"@group(0) @binding({k}) {storage}")
+        return "\n".join(lines) + "\n"
+
+    def main(self) -> str:
+        self.main_scope("wg", "lid", "nwg", "gid", "i")
+        w = self.out
+        w.line(f"@compute @workgroup_size({WORKGROUP_SIZE})")
+        w.line("fn main(")
+        with w.indented():
+            w.line("@builtin(workgroup_id) wg: vec3<u32>,")
+            w.line("@builtin(local_invocation_id) lid: vec3<u32>,")
+            w.line("@builtin(num_workgroups) nwg: vec3<u32>,")
+        w.line(") {")
+        with w.indented():
+            w.line(f"let gid = (wg.y * nwg.x + wg.x) * {WORKGROUP_SIZE}u + lid.x;")
+            w.line(f"if (gid >= u32({self.uniform('k_n').text})) {{")
+            with w.indented():
+                w.line("return;")
+            w.line("}")
+            w.line("let i = i32(gid);")
+            self.stmts(self.kernel.body)
+        w.line("}")
+        return w.text()
+
+    def abi(self) -> dict:
+        members, size = uniform_layout(self.fields)
+        bindings: list[dict] = [{"binding": 0, "resource": "uniform", "size": size}]
+        for k, p in enumerate(self.kernel.arrays, start=1):
+            access = "read_write" if p.is_output else "read"
+            bindings.append({"binding": k, "resource": "storage", "param": p.name,
+                             "access": access, "element": WGSL_STORAGE[p.dtype]})  # fmt: skip
+        return {
+            "abi_version": ABI_VERSION,
+            "target": "wgsl",
+            "kernel": self.kernel.name,
+            "kind": "elementwise",
+            "entry_point": "main",
+            "ndim": self.kernel.ndim,
+            "params": params_json(self.kernel),
+            "uniforms": self.uniform_json(),
+            "uniform_size": size,
+            "bindings": bindings,
+            "launch": {
+                "kind": "compute",
+                "workgroup_size": [WORKGROUP_SIZE, 1, 1],
+                "max_workgroups_per_dimension": MAX_WORKGROUPS_PER_DIMENSION,
+            },  # fmt: skip
+        }

@@ -1,0 +1,299 @@
+// kernelc WGSL helpers: CUDA semantics where WGSL differs or leaves results indeterminate.
+// One helper per blank-line-separated block; a helper comes after the helpers it uses.
+// The emitter copies only the blocks a program uses, in this order.
+
+// Inf and NaN come from bit patterns held in private variables: WGSL rejects any
+// constant expression whose value is infinite or NaN.
+var<private> kc_inf_bits: u32 = 0x7f800000u;
+
+fn kc_inf() -> f32 {
+    return bitcast<f32>(kc_inf_bits);
+}
+
+var<private> kc_nan_bits: u32 = 0x7fffffffu;
+
+fn kc_nan() -> f32 {
+    return bitcast<f32>(kc_nan_bits);
+}
+
+// Identities that hide constant operands from shader-creation constant evaluation, which
+// rejects overflow, division by zero and domain errors that C leaves to run time.
+fn kc_opaque_f32(x: f32) -> f32 {
+    return x;
+}
+
+fn kc_opaque_i32(x: i32) -> i32 {
+    return x;
+}
+
+fn kc_opaque_u32(x: u32) -> u32 {
+    return x;
+}
+
+// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
+fn kc_isnan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn kc_isinf(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
+}
+
+fn kc_isfinite(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn kc_signbit(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x80000000u) != 0u;
+}
+
+fn kc_copysign(x: f32, y: f32) -> f32 {
+    return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u));
+}
+
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN -> 0.
+fn kc_f2i(x: f32) -> i32 {
+    if (kc_isnan(x)) {
+        return 0i;
+    }
+    if (x >= 2147483648.0f) {
+        return 2147483647i;
+    }
+    if (x <= -2147483648.0f) {
+        return i32(-2147483648);
+    }
+    return i32(x);
+}
+
+fn kc_f2u(x: f32) -> u32 {
+    if (kc_isnan(x) || x <= 0.0f) {
+        return 0u;
+    }
+    if (x >= 4294967296.0f) {
+        return 4294967295u;
+    }
+    return u32(x);
+}
+
+// fminf/fmaxf: a NaN operand yields the other operand.
+fn kc_fmin(x: f32, y: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return y;
+    }
+    if (kc_isnan(y)) {
+        return x;
+    }
+    return min(x, y);
+}
+
+fn kc_fmax(x: f32, y: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return y;
+    }
+    if (kc_isnan(y)) {
+        return x;
+    }
+    return max(x, y);
+}
+
+fn kc_fdim(x: f32, y: f32) -> f32 {
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
+    }
+    return select(0.0f, x - y, x > y);
+}
+
+// roundf: half away from zero; x - trunc(x) is exact, so 0.49999997f stays 0.
+fn kc_round(x: f32) -> f32 {
+    let t = trunc(x);
+    return select(t, t + sign(x), abs(x - t) >= 0.5f);
+}
+
+// C fmod, exact: binary long division of |x| by |y| in which every subtraction is exact.
+fn kc_fmod(x: f32, y: f32) -> f32 {
+    let ax = abs(x);
+    let ay = abs(y);
+    if (kc_isnan(x) || kc_isnan(y) || kc_isinf(x) || ay == 0.0f) {
+        return kc_nan();
+    }
+    if (ax < ay) {
+        return x;
+    }
+    var t = ay;
+    for (var k = 0; k < 300 && t * 2.0f <= ax; k++) {
+        t = t * 2.0f;
+    }
+    var r = ax;
+    for (var k = 0; k < 300; k++) {
+        if (r >= t) {
+            r = r - t;
+        }
+        if (t <= ay) {
+            break;
+        }
+        t = t * 0.5f;
+    }
+    return kc_copysign(r, x);
+}
+
+// powf with C99 special cases; a negative base with an integral exponent is real.
+fn kc_pow(x: f32, y: f32) -> f32 {
+    if (y == 0.0f || x == 1.0f) {
+        return 1.0f;
+    }
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
+    }
+    let ax = abs(x);
+    let y_int = trunc(y) == y;
+    let y_odd = y_int && abs(y) < 16777216.0f && (i32(y) & 1i) != 0i;
+    var r: f32;
+    if (ax == 0.0f) {
+        r = select(0.0f, kc_inf(), y < 0.0f);
+    } else if (kc_isinf(x)) {
+        r = select(kc_inf(), 0.0f, y < 0.0f);
+    } else if (kc_isinf(y)) {
+        if (ax == 1.0f) {
+            return 1.0f;
+        }
+        r = select(0.0f, kc_inf(), (ax > 1.0f) == (y > 0.0f));
+    } else {
+        if (x < 0.0f && !y_int) {
+            return kc_nan();
+        }
+        r = pow(ax, y);
+    }
+    return select(r, -r, y_odd && kc_signbit(x));
+}
+
+fn kc_hypot(x: f32, y: f32) -> f32 {
+    if (kc_isinf(x) || kc_isinf(y)) {
+        return kc_inf();
+    }
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
+    }
+    let a = max(abs(x), abs(y));
+    if (a == 0.0f) {
+        return 0.0f;
+    }
+    let r = min(abs(x), abs(y)) / a;
+    return a * sqrt(1.0f + r * r);
+}
+
+// 10^x = 2^(n*L_hi) * 2^(n*L_lo + f*L) with n = trunc(x): n*L_hi is exact (L_hi has 18
+// significant bits), so the large part of the exponent carries no rounding error.
+fn kc_exp10(x: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    let c = clamp(x, -64.0f, 64.0f);
+    let n = trunc(c);
+    let f = c - n;
+    return exp2(n * 3.321929931640625f) * exp2(n * -1.8367533e-06f + f * 3.321928f);
+}
+
+fn kc_log10(x: f32) -> f32 {
+    return log2(x) * 0.30103f;
+}
+
+// Near 0 a series in s = x / (2 + x) (log1p(x) = 2 atanh(s)), since native log may have
+// only absolute accuracy around 1; elsewhere log(u) * x / (u - 1) corrects u = 1 + x.
+fn kc_log1p(x: f32) -> f32 {
+    if (abs(x) < 0.25f) {
+        let s = x / (2.0f + x);
+        let s2 = s * s;
+        let p = 0.2f + s2 * (0.14285715f + s2 * 0.11111111f);
+        return 2.0f * s * (1.0f + s2 * (0.33333334f + s2 * p));
+    }
+    if (kc_isinf(x)) {
+        return select(kc_nan(), x, x > 0.0f);
+    }
+    let u = 1.0f + x;
+    return log(u) * (x / (u - 1.0f));
+}
+
+fn kc_expm1(x: f32) -> f32 {
+    if (abs(x) < 0.25f) {
+        let p = 0.041666668f + x * (0.008333334f + x * (0.0013888889f + x * 0.0001984127f));
+        return x * (1.0f + x * (0.5f + x * (0.16666667f + x * p)));
+    }
+    return exp(x) - 1.0f;
+}
+
+fn kc_cbrt(x: f32) -> f32 {
+    let a = abs(x);
+    if (a == 0.0f || kc_isinf(x) || kc_isnan(x)) {
+        return x;
+    }
+    var r = exp2(log2(a) * 0.33333334f);
+    r = r - (r - a / (r * r)) * 0.33333334f;
+    return kc_copysign(r, x);
+}
+
+// Hyperbolic functions through expm1/log1p: accurate near 0, no inf/inf for large |x|.
+fn kc_sinh(x: f32) -> f32 {
+    let a = abs(x);
+    if (a > 88.0f) {
+        let e = exp(0.5f * a);
+        return kc_copysign(0.5f * e * e, x);
+    }
+    let t = kc_expm1(a);
+    return kc_copysign(0.5f * (t + t / (t + 1.0f)), x);
+}
+
+fn kc_cosh(x: f32) -> f32 {
+    let a = abs(x);
+    if (a > 88.0f) {
+        let e = exp(0.5f * a);
+        return 0.5f * e * e;
+    }
+    let e = exp(a);
+    return 0.5f * e + 0.5f / e;
+}
+
+fn kc_tanh(x: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    let t = kc_expm1(2.0f * min(abs(x), 15.0f));
+    return kc_copysign(t / (t + 2.0f), x);
+}
+
+fn kc_asinh(x: f32) -> f32 {
+    let a = abs(x);
+    if (a > 4096.0f) {
+        return kc_copysign(log(a) + 0.6931472f, x);
+    }
+    return kc_copysign(kc_log1p(a + a * a / (1.0f + sqrt(1.0f + a * a))), x);
+}
+
+fn kc_acosh(x: f32) -> f32 {
+    if (x < 1.0f) {
+        return kc_nan();
+    }
+    if (x > 4096.0f) {
+        return log(x) + 0.6931472f;
+    }
+    let t = x - 1.0f;
+    return kc_log1p(t + sqrt(2.0f * t + t * t));
+}
+
+fn kc_atanh(x: f32) -> f32 {
+    let a = abs(x);
+    if (a > 1.0f) {
+        return kc_nan();
+    }
+    return kc_copysign(0.5f * kc_log1p(2.0f * a / (1.0f - a)), x);
+}
+
+// atan2 with C's signed-zero and infinity cases (native results are undefined there).
+fn kc_atan2(y: f32, x: f32) -> f32 {
+    if (y == 0.0f && x == 0.0f) {
+        return kc_copysign(select(0.0f, 3.1415927f, kc_signbit(x)), y);
+    }
+    if (kc_isinf(x) && kc_isinf(y)) {
+        return kc_copysign(select(0.7853982f, 2.3561945f, x < 0.0f), y);
+    }
+    return atan2(y, x);
+}
