@@ -230,19 +230,41 @@ add(
 add(
     "nan_inf_inputs",
     "float32 x", "bool n, bool inf, bool fin, float32 y",
-    "n = isnan(x);\ninf = isinf(x);\nfin = isfinite(x);\ny = x != x ? -1.0f : x * 2.0f;",
+    "n = isnan(x);\ninf = isinf(x);\nfin = isfinite(x);\ny = isnan(x) ? -1.0f : x * 2.0f;",
     lambda r: (floats(r, special=SPECIAL_FLOATS * 3),),
     lambda x: (np.isnan(x), np.isinf(x), np.isfinite(x), np.where(np.isnan(x), f32(-1), x * 2)),
-    shows="isnan/isinf/isfinite on real NaN/Inf inputs, x != x",
+    shows="isnan/isinf/isfinite on real NaN/Inf inputs",
+)  # fmt: skip
+
+add(
+    "nan_comparisons",
+    "float32 x, float32 y", "bool ne, bool self_ne, bool eq, bool ordered",
+    "ne = x != y;\nself_ne = x != x;\neq = x == y;\nordered = x < y || x >= y;",
+    lambda r: (floats(r, special=(np.nan, 1.0, np.nan, 1.0, np.inf)),
+               floats(r, special=(1.0, np.nan, np.nan, 1.0, np.inf))),
+    lambda x, y: (~(x == y), np.isnan(x), x == y, ~(np.isnan(x) | np.isnan(y))),
+    shows="comparisons with a NaN operand: != is true, ==, <, >= are false (x != x is a "
+          "NaN test)",
 )  # fmt: skip
 
 add(
     "inf_arithmetic",
-    "float32 x", "float32 a, float32 b, float32 c",
-    "a = 1.0f / x;\nb = x * 0.0f;\nc = x + CUDART_INF_F;",
+    "float32 x, float32 y", "float32 a, float32 b, float32 c, float32 d",
+    "a = 1.0f / x;\nb = x * y;\nc = x + CUDART_INF_F;\nd = x / x;",
+    lambda r: (floats(r, special=SPECIAL_FLOATS),
+               floats(r, special=(1.0, 0.0, 0.0, np.inf, np.inf, -np.inf, np.nan))),
+    lambda x, y: (f32(1) / x, x * y, x + f32(np.inf), x / x),
+    shows="IEEE inf/NaN propagation: 1/0 == inf, 1/-0 == -inf, inf*0 == NaN, -inf+inf == NaN, "
+          "0/0 == NaN",
+)  # fmt: skip
+
+add(
+    "inf_times_literal_zero",
+    "float32 x", "float32 z, float32 d",
+    "z = x * 0.0f;\nd = x - x;",
     lambda r: (floats(r, special=SPECIAL_FLOATS),),
-    lambda x: (f32(1) / x, x * f32(0), x + f32(np.inf)),
-    shows="IEEE inf/NaN propagation: 1/0 == inf, 1/-0 == -inf, inf*0 == NaN, -inf+inf == NaN",
+    lambda x: (x * f32(0), x - x),
+    shows="x * 0.0f and x - x are NaN for x = inf or NaN",
 )  # fmt: skip
 
 add(
@@ -898,7 +920,7 @@ add(
     lambda r: (floats(r, lo=-0.99, hi=0.99, special=(0.0, 0.5, -0.5)),),
     lambda x: (np.arcsin(x) + np.arcsin(-x), np.arccos(x) + np.arccos(x * f32(0.5)),
                np.arctan(x * f32(4)) + np.arctan(x)),
-    **TRANSCENDENTAL,
+    rtol=2e-5, atol=1e-3,  # Mesa's asin/acos are ~4e-4 off (abs), as WGSL/GLSL allow
     shows="asin acos atan and their f forms",
 )  # fmt: skip
 
