@@ -1,0 +1,88 @@
+"""The frontend: CuPy kernel strings -> `ast.ElementwiseSource` (lex, preprocess, parse).
+
+Rule: the one entry for a whole kernel is `parse_elementwise`; every error it raises is a
+`KernelCompileError` carrying the kernel's name, and nothing else escapes for any input.
+Sections are parsed in CuPy's order (params, preamble, loop_prep, operation, after_loop)
+with one macro table, so the preamble's macros, typedefs and templates apply after it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kernelc.errors import KernelCompileError, KernelNameError, KernelSyntaxError, SourceText
+from kernelc.frontend import ast
+from kernelc.frontend.lexer import Token, tokenize
+from kernelc.frontend.params import check_params, parse_params
+from kernelc.frontend.parser import parse_block, parse_expression, parse_translation_unit
+from kernelc.frontend.preprocess import Macro, Preprocessor
+
+__all__ = [
+    "Macro",
+    "Preprocessor",
+    "Token",
+    "check_params",
+    "parse_block",
+    "parse_elementwise",
+    "parse_expression",
+    "parse_params",
+    "parse_translation_unit",
+    "tokenize",
+]
+
+_KERNEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z_0-9]*", re.ASCII)
+
+
+def parse_elementwise(
+    in_params: str,
+    out_params: str,
+    operation: str,
+    name: str,
+    preamble: str = "",
+    loop_prep: str = "",
+    after_loop: str = "",
+    line_bases: dict[str, int] | None = None,
+) -> ast.ElementwiseSource:
+    """Parse an `ElementwiseKernel(in_params, out_params, operation, name, preamble=...,
+    loop_prep=..., after_loop=...)`. `line_bases` maps a section name to the line its text
+    starts on (for kernels read from a file)."""
+    if not _KERNEL_NAME.fullmatch(name):
+        raise KernelNameError(
+            f"invalid kernel name '{name}'",
+            notes=("a kernel name must match ^[a-zA-Z_][a-zA-Z_0-9]*$",),
+        ).with_kernel(name or "kernel")
+    bases = line_bases or {}
+    texts = {
+        "in_params": in_params,
+        "out_params": out_params,
+        "preamble": preamble,
+        "loop_prep": loop_prep,
+        "operation": operation,
+        "after_loop": after_loop,
+    }
+    sources = {key: SourceText(key, text, bases.get(key, 1)) for key, text in texts.items()}
+    try:
+        return _parse_sections(name, sources)
+    except KernelCompileError as err:
+        raise err.with_kernel(name) from None
+    except RecursionError:  # a backstop: the parsers bound their own depth
+        raise KernelSyntaxError("expression nested too deeply").with_kernel(name) from None
+
+
+def _parse_sections(name: str, sources: dict[str, SourceText]) -> ast.ElementwiseSource:
+    """Params, then the preamble, then the bodies, sharing macros, typedefs and templates."""
+    ins = parse_params(sources["in_params"].text, False, sources["in_params"])
+    outs = parse_params(sources["out_params"].text, True, sources["out_params"])
+    check_params(ins, outs)
+    type_names = {p.type for p in (*ins, *outs) if len(p.type) == 1}
+    template_names: set[str] = set()
+    typedefs: dict[str, str] = {}
+    pp = Preprocessor()
+    tu = parse_translation_unit(sources["preamble"], pp, type_names, template_names, typedefs)
+    loop_prep, operation, after_loop = (
+        parse_block(sources[key], pp, type_names, template_names, typedefs)
+        for key in ("loop_prep", "operation", "after_loop")
+    )
+    params = ins + outs
+    macros = dict(pp.macros)
+    return ast.ElementwiseSource(name, params, tu, loop_prep, operation, after_loop, macros=macros)

@@ -44,7 +44,10 @@ class Expr(Node):
 
 @dataclass(frozen=True, slots=True)
 class Ident(Expr):
+    """A name; `std::min` is `Ident('min', scope='std')`, `::min` has scope ''."""
+
     name: str
+    scope: str = ""  # the qualifier as written, '::'-joined: 'std', 'thrust', 'cupy::x'
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,15 @@ class Cast(Expr):
     type: TypeSpec
     operand: Expr
     style: str = "c"
+
+
+@dataclass(frozen=True, slots=True)
+class Construct(Expr):
+    """`T()`, `T(a, b)`, `complex<float>(re, im)`: a type called with other than one
+    argument (one argument is a functional `Cast`)."""
+
+    type: TypeSpec
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
