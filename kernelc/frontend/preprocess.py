@@ -230,7 +230,7 @@ def _check_body(body: list[Token], params: tuple[str, ...] | None) -> None:
             )
     if params is None:
         return
-    for tok, nxt in zip(body, body[1:] + [None]):
+    for tok, nxt in zip(body, [*body[1:], None], strict=True):
         if tok.is_op("#"):
             if nxt is None or nxt.text not in params:
                 raise KernelSyntaxError("'#' is not followed by a macro parameter", tok.span)
@@ -301,7 +301,7 @@ class _Expander:
                 f" but {len(args)} given",
                 use.span,
             )
-        bound = dict(zip(params[:fixed], args))
+        bound = dict(zip(params[:fixed], args, strict=False))  # extra args go to __VA_ARGS__
         if macro.variadic:
             rest = args[fixed:]
             joined = list(rest[0]) if rest else []
