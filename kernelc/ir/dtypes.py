@@ -91,6 +91,7 @@ C_TYPES: dict[str, DType] = {
     "uint64_t": uint64,
     "float": float32,
     "double": float64,
+    "long double": float64,
     "float16": float16,
     "half": float16,
 }

@@ -61,7 +61,7 @@ class StmtLowering:
         self.expr(s.expr)
 
     def _stmt_Unsupported(self, s: ast.Unsupported) -> None:
-        self.fail(UnsupportedFeatureError, f"'{s.what}' is not supported: {s.reason}", s.span)
+        self.fail(UnsupportedFeatureError, s.reason, s.span)
 
     def _stmt_If(self, s: ast.If) -> None:
         c = self.cond(s.cond)
@@ -198,13 +198,13 @@ class StmtLowering:
         if "__shared__" in s.qualifiers:
             self.fail(UnsupportedFeatureError, "'__shared__' memory is not supported: an "
                       "elementwise kernel has no thread block to share it", s.span)  # fmt: skip
-        ctype = self.resolve_type(s.type)
-        if ctype is None:
+        ctype = None if s.type.name == "auto" else self.resolve_type(s.type)
+        if ctype is None and s.type.name != "auto":
             self.fail(KernelTypeError, "variable has type 'void'", s.type.span)
         for d in s.declarators:
             if self.scopes.declared_here(d.name):
                 self.fail(KernelNameError, f"redefinition of '{d.name}'", d.span)
-            self.declarator(s, d, ctype)
+            self.declarator(s, d, ctype or self.auto_type(d))
 
     def declarator(self, s: ast.Decl, d: ast.Declarator, ctype) -> None:
         if d.is_ref or s.type.is_ref:
@@ -245,6 +245,14 @@ class StmtLowering:
         dtype = computation_type(ctype)
         self.out.append(ir.Declare(name, dtype, items, length))
         self.scopes.bind(d.name, LocalVar(name, ctype, dtype, length, readonly=is_const))
+
+    def auto_type(self, d: ast.Declarator):
+        """`auto x = init;`: the type of the initialiser (its computation type)."""
+        if d.init is None or d.has_array or isinstance(d.init, ast.InitList):
+            self.fail(KernelTypeError, f"'auto' variable '{d.name}' needs a plain initialiser",
+                      d.span)  # fmt: skip
+        value, _ = self.pure(d.init)
+        return value.dtype
 
     @staticmethod
     def user_local_name(name: str) -> str:
