@@ -106,11 +106,11 @@ def paren(p: Printed, fits: bool) -> str:
 # Built-in math by meaning -> a target function name; `fn.kind` keys the generic ones by
 # operand kind; "" means the operand itself. Targets override the entries that differ.
 MATH_COMMON: dict[str, str] = {
-    **{n: n for n in "exp exp2 log log2 sqrt sin cos tan asin acos atan floor ceil trunc".split()},
+    **{n: n for n in "exp exp2 log log2 sqrt sin cos tan floor ceil trunc".split()},
     **{
         n: "kc_" + n
-        for n in """exp10 log10 sinh cosh tanh asinh acosh atanh round log1p expm1
-        cbrt atan2 pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
+        for n in """exp10 log10 asin acos atan atan2 sinh cosh tanh asinh acosh atanh round
+        log1p expm1 cbrt pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
         signbit""".split()
     },
     "fabs": "abs",
@@ -363,7 +363,8 @@ class Emitter:
         return Printed(f"{name}({', '.join(a.text for a in args)})", Prec.PRIMARY, const)
 
     def opaque(self, p: Printed, dt: DType) -> Printed:
-        """`p` as a run-time value (identity helper) so no constant expression arises."""
+        """`p` through an identity helper that neither WGSL's constant evaluation nor a
+        driver's algebraic simplification can see through."""
         return self.call(f"kc_opaque_{self.type_name(dt)}", [p])
 
     def infix(self, op: ir.BinaryOp, lhs: Printed, rhs: Printed) -> Printed:
@@ -397,7 +398,9 @@ class Emitter:
             op = BOOL_BITWISE[op]
         if op is B.REM and e.dtype.is_float:
             raise self.ice("REM on float (fmod is a Math call)")
-        lhs, rhs = self.expr(e.lhs), self.expr(e.rhs)
+        if e.lhs.dtype is float32 and op in (B.EQ, B.NE):
+            return self.float_equality(op, e)
+        lhs, rhs = self.operand(e, e.lhs), self.operand(e, e.rhs)
         if op in ir.SHIFTS:
             rhs = self.shift_count(e.rhs, rhs)
         elif op in (B.DIV, B.REM) and e.dtype.is_int:
@@ -406,7 +409,29 @@ class Emitter:
                 return special
         if self.CONST_HAZARDS and lhs.const and rhs.const and op in CONST_HAZARD_OPS:
             lhs = self.opaque(lhs, e.lhs.dtype)
+        elif op is B.SUB and e.dtype is float32 and e.lhs == e.rhs:
+            rhs = self.opaque(rhs, float32)  # drivers fold x - x to 0, wrong for Inf/NaN
         return self.infix(op, lhs, rhs)
+
+    def operand(self, e: ir.Binary, x: ir.Expr) -> Printed:
+        """A zero factor is made a run-time value: drivers fold `x * 0.0` to 0, which is
+        wrong for Inf, NaN and negative x."""
+        if e.op is B.MUL and isinstance(x, ir.Const) and x.dtype is float32 and x.value == 0:
+            zero = self.call("kc_zero", [])
+            return self.prefix("-", zero) if math.copysign(1.0, x.value) < 0 else zero
+        return self.expr(x)
+
+    def float_equality(self, op: ir.BinaryOp, e: ir.Binary) -> Printed:
+        """`x != x` is a NaN test by bits (targets may assume no NaN); otherwise `!=` is
+        IEEE's unordered comparison, which `float_ne` spells for the target."""
+        if e.lhs == e.rhs:
+            isnan = self.call("kc_isnan", [self.expr(e.lhs)])
+            return isnan if op is B.NE else self.prefix("!", isnan)
+        lhs, rhs = self.expr(e.lhs), self.expr(e.rhs)
+        return self.infix(B.EQ, lhs, rhs) if op is B.EQ else self.float_ne(lhs, rhs)
+
+    def float_ne(self, lhs: Printed, rhs: Printed) -> Printed:
+        return self.infix(B.NE, lhs, rhs)
 
     def shift_count(self, count: ir.Expr, printed: Printed) -> Printed:
         raise NotImplementedError

@@ -2,18 +2,28 @@
 // One helper per blank-line-separated block; a helper comes after the helpers it uses.
 // The emitter copies only the blocks a program uses, in this order.
 
-// Inf and NaN come from bit patterns held in globals (not constants), so that no constant
-// expression evaluates to them at compile time.
-highp uint kc_inf_bits = 0x7f800000u;
-
-float kc_inf() {
-    return uintBitsToFloat(kc_inf_bits);
+// Run-time constants: u.k_n >= 0, so min(u.k_n, 0) is a zero no compiler can fold; GLSL
+// compilers would otherwise fold Inf/NaN bit patterns and x * 0.0 (to 0).
+uint kc_zero_bits() {
+    return uint(min(u.k_n, 0));
 }
 
-highp uint kc_nan_bits = 0x7fffffffu;
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+float kc_inf() {
+    return uintBitsToFloat(0x7f800000u | kc_zero_bits());
+}
 
 float kc_nan() {
-    return uintBitsToFloat(kc_nan_bits);
+    return uintBitsToFloat(0x7fffffffu | kc_zero_bits());
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
 }
 
 // Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
@@ -274,15 +284,70 @@ float kc_atanh(float x) {
     return kc_copysign(0.5 * kc_log1p(2.0 * a / (1.0 - a)), x);
 }
 
-// atan2 with C's signed-zero and infinity cases (native results are undefined there).
+// asinf, acosf, atanf, atan2f after Cephes (about 2 ulp, C's special cases): native ones
+// may be far less accurate.
+float kc_atan(float x) {
+    float a = abs(x);
+    float base = 0.0;
+    if (a > 2.4142137) {
+        base = 1.5707964;
+        a = -1.0 / a;
+    } else if (a > 0.41421357) {
+        base = 0.7853982;
+        a = (a - 1.0) / (a + 1.0);
+    }
+    float z = a * a;
+    float p = ((0.080537446 * z - 0.13877685) * z + 0.19977711) * z - 0.3333295;
+    return kc_copysign(base + (p * z * a + a), x);
+}
+
+float kc_asin(float x) {
+    float a = abs(x);
+    if (a > 1.0) {
+        return kc_nan();
+    }
+    float z = a * a;
+    float s = a;
+    if (a > 0.5) {
+        z = 0.5 * (1.0 - a);
+        s = sqrt(z);
+    }
+    float p = (((0.0421632 * z + 0.024181312) * z + 0.045470025) * z + 0.074953005) * z;
+    float r = (p + 0.16666752) * z * s + s;
+    if (a > 0.5) {
+        r = 1.5707964 - (r + r);
+    }
+    return kc_copysign(r, x);
+}
+
+float kc_acos(float x) {
+    if (abs(x) > 1.0) {
+        return kc_nan();
+    }
+    if (x < -0.5) {
+        return 3.1415927 - 2.0 * kc_asin(sqrt(0.5 * (1.0 + x)));
+    }
+    if (x > 0.5) {
+        return 2.0 * kc_asin(sqrt(0.5 * (1.0 - x)));
+    }
+    return 1.5707964 - kc_asin(x);
+}
+
 float kc_atan2(float y, float x) {
-    if (y == 0.0 && x == 0.0) {
-        return kc_copysign((kc_signbit(x) ? 3.1415927 : 0.0), y);
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
     }
     if (kc_isinf(x) && kc_isinf(y)) {
-        return kc_copysign((x < 0.0 ? 2.3561945 : 0.7853982), y);
+        return kc_copysign(x < 0.0 ? 2.3561945 : 0.7853982, y);
     }
-    return atan(y, x);
+    if (x == 0.0) {
+        if (y == 0.0) {
+            return kc_copysign(kc_signbit(x) ? 3.1415927 : 0.0, y);
+        }
+        return kc_copysign(1.5707964, y);
+    }
+    float t = kc_atan(y / x);
+    return kc_signbit(x) ? t + kc_copysign(3.1415927, y) : t;
 }
 
 // C integer division: truncating. GLSL leaves `%` of negative operands and division by

@@ -66,6 +66,10 @@ class WgslEmitter(Emitter):
             return self.call("u32", [printed])
         return printed
 
+    def float_ne(self, lhs: Printed, rhs: Printed) -> Printed:
+        """naga spells `!=` as an ordered comparison (false for NaN); `!(a == b)` is IEEE's."""
+        return self.prefix("!", self.infix(ir.BinaryOp.EQ, lhs, rhs))
+
     def select(self, e: ir.Select) -> Printed:
         args = [self.expr(e.if_false), self.expr(e.if_true), self.expr(e.cond)]
         return self.call("select", args)

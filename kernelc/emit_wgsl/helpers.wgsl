@@ -2,24 +2,29 @@
 // One helper per blank-line-separated block; a helper comes after the helpers it uses.
 // The emitter copies only the blocks a program uses, in this order.
 
-// Inf and NaN come from bit patterns held in private variables: WGSL rejects any
-// constant expression whose value is infinite or NaN.
-var<private> kc_inf_bits: u32 = 0x7f800000u;
+// Run-time constants: u.k_n >= 0, so min(u.k_n, 0) is a zero no compiler can fold. WGSL
+// rejects constant expressions that are infinite or NaN, and drivers fold x * 0.0 to 0.
+fn kc_zero_bits() -> u32 {
+    return u32(min(u.k_n, 0i));
+}
+
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
 
 fn kc_inf() -> f32 {
-    return bitcast<f32>(kc_inf_bits);
+    return bitcast<f32>(0x7f800000u | kc_zero_bits());
 }
-
-var<private> kc_nan_bits: u32 = 0x7fffffffu;
 
 fn kc_nan() -> f32 {
-    return bitcast<f32>(kc_nan_bits);
+    return bitcast<f32>(0x7fffffffu | kc_zero_bits());
 }
 
-// Identities that hide constant operands from shader-creation constant evaluation, which
-// rejects overflow, division by zero and domain errors that C leaves to run time.
+// Identities that hide a value from constant evaluation: WGSL rejects overflow, division
+// by zero and domain errors in constant expressions (C leaves them to run time), and
+// drivers fold x - x to 0 (wrong for Inf and NaN). The f32 one selects on a uniform.
 fn kc_opaque_f32(x: f32) -> f32 {
-    return x;
+    return select(x, kc_zero(), u.k_n < 0i);
 }
 
 fn kc_opaque_i32(x: i32) -> i32 {
@@ -287,13 +292,68 @@ fn kc_atanh(x: f32) -> f32 {
     return kc_copysign(0.5f * kc_log1p(2.0f * a / (1.0f - a)), x);
 }
 
-// atan2 with C's signed-zero and infinity cases (native results are undefined there).
+// asinf, acosf, atanf, atan2f after Cephes (about 2 ulp, C's special cases): native ones
+// may be far less accurate (WGSL allows 4096 ulp for atan).
+fn kc_atan(x: f32) -> f32 {
+    var a = abs(x);
+    var base = 0.0f;
+    if (a > 2.4142137f) {
+        base = 1.5707964f;
+        a = -1.0f / a;
+    } else if (a > 0.41421357f) {
+        base = 0.7853982f;
+        a = (a - 1.0f) / (a + 1.0f);
+    }
+    let z = a * a;
+    let p = ((0.080537446f * z - 0.13877685f) * z + 0.19977711f) * z - 0.3333295f;
+    return kc_copysign(base + (p * z * a + a), x);
+}
+
+fn kc_asin(x: f32) -> f32 {
+    let a = abs(x);
+    if (a > 1.0f) {
+        return kc_nan();
+    }
+    var z = a * a;
+    var s = a;
+    if (a > 0.5f) {
+        z = 0.5f * (1.0f - a);
+        s = sqrt(z);
+    }
+    let p = (((0.0421632f * z + 0.024181312f) * z + 0.045470025f) * z + 0.074953005f) * z;
+    var r = (p + 0.16666752f) * z * s + s;
+    if (a > 0.5f) {
+        r = 1.5707964f - (r + r);
+    }
+    return kc_copysign(r, x);
+}
+
+fn kc_acos(x: f32) -> f32 {
+    if (abs(x) > 1.0f) {
+        return kc_nan();
+    }
+    if (x < -0.5f) {
+        return 3.1415927f - 2.0f * kc_asin(sqrt(0.5f * (1.0f + x)));
+    }
+    if (x > 0.5f) {
+        return 2.0f * kc_asin(sqrt(0.5f * (1.0f - x)));
+    }
+    return 1.5707964f - kc_asin(x);
+}
+
 fn kc_atan2(y: f32, x: f32) -> f32 {
-    if (y == 0.0f && x == 0.0f) {
-        return kc_copysign(select(0.0f, 3.1415927f, kc_signbit(x)), y);
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
     }
     if (kc_isinf(x) && kc_isinf(y)) {
         return kc_copysign(select(0.7853982f, 2.3561945f, x < 0.0f), y);
     }
-    return atan2(y, x);
+    if (x == 0.0f) {
+        if (y == 0.0f) {
+            return kc_copysign(select(0.0f, 3.1415927f, kc_signbit(x)), y);
+        }
+        return kc_copysign(1.5707964f, y);
+    }
+    let t = kc_atan(y / x);
+    return select(t, t + kc_copysign(3.1415927f, y), kc_signbit(x));
 }
