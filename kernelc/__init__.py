@@ -16,7 +16,7 @@ from kernelc.errors import (
     UnsupportedFeatureError,
     UnsupportedOnTarget,
 )
-from kernelc.pipeline import TARGETS, translate_elementwise
+from kernelc.pipeline import TARGETS, translate_elementwise, translate_reduction
 
 __all__ = [
     "TARGETS",
@@ -29,4 +29,5 @@ __all__ = [
     "UnsupportedFeatureError",
     "UnsupportedOnTarget",
     "translate_elementwise",
+    "translate_reduction",
 ]

@@ -63,6 +63,12 @@ def uniform_fields(kernel: Kernel, target: str) -> list[UniformField]:
         UniformField(loop_field("shape", d), dtypes.int32, {"what": "shape", "axis": d})
         for d in range(kernel.ndim)
     ]
+    if kernel.reduction is not None:
+        fields.append(UniformField("k_red_n", dtypes.int32, {"what": "reduce_size"}))
+        fields += [
+            UniformField(f"k_red_shape{d}", dtypes.int32, {"what": "reduce_shape", "axis": d})
+            for d in range(kernel.reduction.ndim)
+        ]
     if target == "glsl":
         fields.append(UniformField("k_out_width", dtypes.int32, {"what": "out_width"}))
     for p in kernel.params:

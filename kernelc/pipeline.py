@@ -14,7 +14,8 @@ from kernelc.abi import Program
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelTypeError
 from kernelc.ir import nodes as ir
 from kernelc.ir.lower import Specialisation, bind_types, lower_elementwise
-from kernelc.ir.passes.array_access import lower_array_access
+from kernelc.ir.lower_reduction import ReductionSpecialisation, lower_reduction
+from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_access
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.passes.unroll import unroll_loops
 from kernelc.ir.validate import validate
@@ -46,11 +47,38 @@ def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "k
     return validate(fold_constants(kernel)), warnings
 
 
+@lru_cache(maxsize=256)
+def _parse_reduction(*args):
+    *strings, bases = args
+    return frontend.parse_reduction(*strings, line_bases=dict(bases))
+
+
+def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
+                           post_map_expr: str, identity, name: str = "reduce_kernel",
+                           reduce_type: str | None = None, preamble: str = "", *, types=None,
+                           ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
+                           line_bases=None):  # fmt: skip
+    """Parse and lower a ReductionKernel to validated, folded IR."""
+    bases = tuple(sorted((line_bases or {}).items()))
+    identity = None if identity is None else str(identity)
+    src = _parse_reduction(in_params, out_params, map_expr, reduce_expr, post_map_expr,
+                           identity, name, reduce_type, preamble, bases)  # fmt: skip
+    for what, value in (("ndim", ndim), ("reduce_ndim", reduce_ndim)):
+        if not isinstance(value, int) or not 0 <= value <= 8:
+            raise KernelTypeError(f"{what} must be an integer from 0 to 8, not {value!r}",
+                                  kernel=name)  # fmt: skip
+    spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
+    kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
+    validate(kernel)
+    return validate(fold_constants(kernel)), warnings
+
+
 def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None) -> ir.Kernel:
     """Target passes and legalisation; the result is what the emitter prints."""
     if unroll if unroll is not None else UNROLL_BY_DEFAULT[target]:
         kernel = validate(fold_constants(unroll_loops(kernel)))
-    return validate(fold_constants(lower_array_access(kernel, target)), legal_for=target)
+    legalise = lower_reduction_access if kernel.reduction is not None else lower_array_access
+    return validate(fold_constants(legalise(kernel, target)), legal_for=target)
 
 
 def translate_elementwise(in_params: str, out_params: str, operation: str,
@@ -64,12 +92,33 @@ def translate_elementwise(in_params: str, out_params: str, operation: str,
     names of non-raw inputs passed as scalars; raw: raw name -> (ndim, c_contiguous);
     unroll: unroll constant-count loops (default: on for GLSL).
     """
+    return _translate(name, target, unroll, lower_kernel, in_params, out_params, operation,
+                      name, preamble, loop_prep, after_loop, types=types, ndim=ndim,
+                      scalars=scalars, raw=raw, line_bases=line_bases)  # fmt: skip
+
+
+def translate_reduction(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
+                        post_map_expr: str, identity, name: str = "reduce_kernel",
+                        reduce_type: str | None = None, preamble: str = "", *, target: str,
+                        types=None, ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
+                        unroll: bool | None = None, line_bases=None) -> Program:  # fmt: skip
+    """Translate one CuPy ReductionKernel for `target`.
+
+    ndim: output axes; reduce_ndim: reduced axes. Inputs are viewed over (reduced axes...,
+    output axes...) — the executor permutes their strides so (CuPy's `_J`, `_i` order);
+    other options as for `translate_elementwise`.
+    """
+    return _translate(name, target, unroll, lower_reduction_kernel, in_params, out_params,
+                      map_expr, reduce_expr, post_map_expr, identity, name, reduce_type,
+                      preamble, types=types, ndim=ndim, reduce_ndim=reduce_ndim,
+                      scalars=scalars, raw=raw, line_bases=line_bases)  # fmt: skip
+
+
+def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Program:
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
     try:
-        kernel, warnings = lower_kernel(in_params, out_params, operation, name, preamble,
-                                        loop_prep, after_loop, types=types, ndim=ndim,
-                                        scalars=scalars, raw=raw, line_bases=line_bases)
+        kernel, warnings = lower(*args, **kwargs)
         legal = compile_kernel(kernel, target, unroll=unroll)
         code, abi = EMITTERS[target].emit(legal)
     except KernelCompileError as e:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from kernelc.errors import KernelCompileError, KernelNameError, KernelSyntaxError, SourceText
+from kernelc.errors import Span
 from kernelc.frontend import ast
 from kernelc.frontend.lexer import Token, tokenize
 from kernelc.frontend.params import check_params, parse_params
@@ -24,6 +25,7 @@ __all__ = [
     "check_params",
     "parse_block",
     "parse_elementwise",
+    "parse_reduction",
     "parse_expression",
     "parse_params",
     "parse_translation_unit",
@@ -46,11 +48,7 @@ def parse_elementwise(
     """Parse an `ElementwiseKernel(in_params, out_params, operation, name, preamble=...,
     loop_prep=..., after_loop=...)`. `line_bases` maps a section name to the line its text
     starts on (for kernels read from a file)."""
-    if not _KERNEL_NAME.fullmatch(name):
-        raise KernelNameError(
-            f"invalid kernel name '{name}'",
-            notes=("a kernel name must match ^[a-zA-Z_][a-zA-Z_0-9]*$",),
-        ).with_kernel(name or "kernel")
+    _check_name(name)
     bases = line_bases or {}
     texts = {
         "in_params": in_params,
@@ -61,12 +59,73 @@ def parse_elementwise(
         "after_loop": after_loop,
     }
     sources = {key: SourceText(key, text, bases.get(key, 1)) for key, text in texts.items()}
+    return _guarded(name, _parse_sections, name, sources)
+
+
+def parse_reduction(
+    in_params: str,
+    out_params: str,
+    map_expr: str,
+    reduce_expr: str,
+    post_map_expr: str,
+    identity: str | None,
+    name: str,
+    reduce_type: str | None = None,
+    preamble: str = "",
+    line_bases: dict[str, int] | None = None,
+) -> ast.ReductionSource:
+    """Parse a `ReductionKernel(in_params, out_params, map_expr, reduce_expr, post_map_expr,
+    identity, name, reduce_type, preamble=...)`; the four expressions are C expressions."""
+    _check_name(name)
+    bases = line_bases or {}
+    texts = {
+        "in_params": in_params,
+        "out_params": out_params,
+        "preamble": preamble,
+        "map_expr": map_expr,
+        "reduce_expr": reduce_expr,
+        "post_map_expr": post_map_expr,
+        "identity": "" if identity is None else str(identity),
+        "reduce_type": reduce_type or "",
+    }
+    sources = {key: SourceText(key, text, bases.get(key, 1)) for key, text in texts.items()}
+    return _guarded(name, _parse_reduction_sections, name, sources)
+
+
+def _check_name(name: str) -> None:
+    if not _KERNEL_NAME.fullmatch(name):
+        raise KernelNameError(
+            f"invalid kernel name '{name}'",
+            notes=("a kernel name must match ^[a-zA-Z_][a-zA-Z_0-9]*$",),
+        ).with_kernel(name or "kernel")
+
+
+def _guarded(name: str, parse, *args):
     try:
-        return _parse_sections(name, sources)
+        return parse(*args)
     except KernelCompileError as err:
         raise err.with_kernel(name) from None
     except RecursionError:  # a backstop: the parsers bound their own depth
         raise KernelSyntaxError("expression nested too deeply").with_kernel(name) from None
+
+
+def _parse_reduction_sections(name: str, sources: dict[str, SourceText]) -> ast.ReductionSource:
+    ins = parse_params(sources["in_params"].text, False, sources["in_params"])
+    outs = parse_params(sources["out_params"].text, True, sources["out_params"])
+    check_params(ins, outs)
+    type_names = {p.type for p in (*ins, *outs) if len(p.type) == 1}
+    pp = Preprocessor()
+    tu = parse_translation_unit(sources["preamble"], pp, type_names, set(), {})
+
+    def expression(key: str) -> ast.Expr:
+        return parse_expression(sources[key], pp, type_names)
+
+    identity = expression("identity") if sources["identity"].text.strip() else None
+    reduce_type = " ".join(sources["reduce_type"].text.split()) or None
+    span = Span(sources["reduce_type"], 0, len(sources["reduce_type"].text))
+    return ast.ReductionSource(name, ins + outs, tu, expression("map_expr"),
+                               expression("reduce_expr"), expression("post_map_expr"),
+                               identity, reduce_type, span if reduce_type else None)  # fmt: skip
 
 
 def _parse_sections(name: str, sources: dict[str, SourceText]) -> ast.ElementwiseSource:

@@ -319,3 +319,20 @@ class ElementwiseSource:
     operation: Block
     after_loop: Block
     macros: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReductionSource:
+    """Everything a ReductionKernel definition holds, parsed. `identity` is None for an
+    empty identity (value-initialisation); `reduce_type` is the C type as written, or None
+    for CuPy's default (the first output's type)."""
+
+    name: str
+    params: tuple[KernelParam, ...]
+    preamble: TranslationUnit
+    map_expr: Expr
+    reduce_expr: Expr
+    post_map_expr: Expr
+    identity: Expr | None
+    reduce_type: str | None
+    reduce_type_span: Span | None = None

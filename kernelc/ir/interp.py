@@ -108,28 +108,40 @@ class Activation:
 
 
 class Interpreter:
-    def __init__(self, kernel: ir.Kernel, arrays: dict, scalars: dict, loop_shape: tuple):
+    def __init__(self, kernel: ir.Kernel, arrays: dict, scalars: dict, loop_shape: tuple,
+                 reduce_shape: tuple = (), lanes: str = "loop"):  # fmt: skip
         self.kernel = kernel
         self.arrays = arrays  # name -> ndarray (outputs are written in place)
         self.scalars = scalars
         self.loop_shape = tuple(loop_shape)
-        self.n = int(np.prod(self.loop_shape, dtype=np.int64))
+        self.reduce_shape = tuple(reduce_shape)
+        out_n = int(np.prod(self.loop_shape, dtype=np.int64))
+        red_n = int(np.prod(self.reduce_shape, dtype=np.int64))
+        # lanes: 'loop' = one per element (or output); 'map' = one per (J, i), J-major
+        self.n = out_n * (red_n if lanes == "map" else 1)
+        lane = np.arange(self.n, dtype=np.int64)
+        self.loop_index = (lane % max(out_n, 1)).astype(np.int32)
+        self.reduce_index = (lane // max(out_n, 1)).astype(np.int32)
+        self.red_n = red_n
         self.functions = {f.name: f for f in kernel.functions}
-        self.flat = {p.name: self._flat(p) for p in kernel.params if p.kind is not ir.ParamKind.SCALAR}
+        self.flat = {p.name: self._flat(p) for p in kernel.params
+                     if p.kind is not ir.ParamKind.SCALAR and p.name in arrays}  # fmt: skip
 
     def _flat(self, p: ir.Param) -> np.ndarray:
         a = self.arrays[p.name]
-        if p.kind is ir.ParamKind.ARRAY:
-            a = np.broadcast_to(a, self.loop_shape) if not p.is_output else a
-        flat = a.reshape(-1)  # a view when possible; outputs are written back in `run`
-        return flat
+        if p.kind is ir.ParamKind.ARRAY and not p.is_output:
+            a = np.broadcast_to(a, self.reduce_shape + self.loop_shape)
+        return a.reshape(-1)  # a view when possible; outputs are written back in `run`
 
-    def run(self) -> None:
-        act = Activation(returned=np.zeros(self.n, bool))
+    def run(self, body=None, env=None) -> Activation:
+        act = Activation(env=dict(env or {}), returned=np.zeros(self.n, bool))
         with np.errstate(all="ignore"):
-            self.block(self.kernel.body, np.ones(self.n, bool), act)
+            self.block(self.kernel.body if body is None else body, np.ones(self.n, bool), act)
+        return act
+
+    def write_back(self) -> None:
         for p in self.kernel.params:
-            if p.is_output and not np.shares_memory(self.flat[p.name], self.arrays[p.name]):
+            if p.is_output and p.name in self.flat and not np.shares_memory(self.flat[p.name], self.arrays[p.name]):
                 self.arrays[p.name][...] = self.flat[p.name].reshape(self.arrays[p.name].shape)
 
     # ---------------------------------------------------------------- statements
@@ -236,18 +248,25 @@ class Interpreter:
             case ir.ScalarArg(param=p, dtype=d):
                 return np.full(self.n, self.scalars[p], NP[d])
             case ir.LoopIndex():
-                return np.arange(self.n, dtype=np.int32)
+                return self.loop_index
             case ir.LoopSize():
-                return np.full(self.n, self.n, np.int32)
+                return np.full(self.n, np.prod(self.loop_shape, dtype=np.int64), np.int32)
+            case ir.ReduceIndex():
+                return self.reduce_index
+            case ir.ReduceSize():
+                return np.full(self.n, self.red_n, np.int32)
+            case ir.ReduceShape(axis=a):
+                return np.full(self.n, self.reduce_shape[a], np.int32)
             case ir.LoopShape(axis=a):
                 return np.full(self.n, self.loop_shape[a], np.int32)
             case ir.LoopCoord(axis=a):
-                coords = np.unravel_index(np.arange(self.n), self.loop_shape)
+                coords = np.unravel_index(self.loop_index, self.loop_shape)
                 return coords[a].astype(np.int32)
             case ir.ArrayInfo():
                 return np.full(self.n, self.array_info(e), np.int32)
             case ir.ElemLoad(param=p):
-                return self.flat[p].copy()
+                flat = self.flat[p]
+                return flat[self.loop_index] if flat.size != self.n else flat.copy()
             case ir.RawLoad(param=p, index=k):
                 flat = self.flat[p]
                 return flat[np.clip(self.expr(k, act), 0, max(flat.size - 1, 0))]
@@ -308,9 +327,46 @@ class Interpreter:
         return _wrap(ops[op](a64, b64), d)
 
 
+def _split(args: dict) -> tuple[dict, dict]:
+    arrays = {k: v for k, v in args.items() if isinstance(v, np.ndarray)}
+    return arrays, {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
+
+
 def run_elementwise(kernel: ir.Kernel, args: dict, loop_shape: tuple) -> None:
     """Run `kernel` (not legalised) over `loop_shape`. `args` maps every parameter name to
     its ndarray (outputs are written in place) or scalar value."""
-    arrays = {k: v for k, v in args.items() if isinstance(v, np.ndarray)}
-    scalars = {k: v for k, v in args.items() if not isinstance(v, np.ndarray)}
-    Interpreter(kernel, arrays, scalars, loop_shape).run()
+    it = Interpreter(kernel, *_split(args), loop_shape)
+    it.run()
+    it.write_back()
+
+
+def run_reduction(kernel: ir.Kernel, args: dict, out_shape: tuple, reduce_shape: tuple) -> None:
+    """Run a reduction kernel: inputs are arrays over `reduce_shape + out_shape` (reduced
+    axes first, as CuPy permutes them); outputs over `out_shape`, written in place."""
+    red = kernel.reduction
+    arrays, scalars = _split(args)
+    outputs = Interpreter(kernel, arrays, scalars, out_shape, reduce_shape)
+    acc = outputs.run(red.identity_body + (ir.Declare("#id", red.dtype, red.identity),)).env["#id"]
+    if outputs.red_n:
+        lanes = Interpreter(kernel, arrays, scalars, out_shape, reduce_shape, lanes="map")
+        mapped = lanes.run(red.map_body).env[red.map_result].reshape(outputs.red_n, -1)
+        acc = _combine(kernel, arrays, scalars, np.concatenate([acc[None], mapped]))
+    outputs.run(red.post_body, env={red.acc: acc})
+    outputs.write_back()
+
+
+def _combine(kernel: ir.Kernel, arrays: dict, scalars: dict, values: np.ndarray) -> np.ndarray:
+    """Pairwise (tree) combination along axis 0, as a GPU's reduction groups it."""
+    red = kernel.reduction
+    fn = next(f for f in kernel.functions if f.name == red.combine)
+    a_name, b_name = (p.name for p in fn.params)
+    while values.shape[0] > 1:
+        half = values.shape[0] // 2
+        a, b = values[:half].reshape(-1), values[half : 2 * half].reshape(-1)
+        raw = {p.name: arrays[p.name] for p in kernel.params if p.kind is ir.ParamKind.RAW}
+        it = Interpreter(kernel, raw, scalars, (a.size,))
+        call = ir.Call(fn.name, (ir.Local("#a", red.dtype), ir.Local("#b", red.dtype)), "#r")
+        env = {"#a": a, "#b": b, "#r": np.zeros_like(a)}
+        combined = it.run((call,), env).env["#r"].reshape(half, -1)
+        values = np.concatenate([combined, values[2 * half :]])
+    return values[0]

@@ -65,6 +65,8 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         self.instantiating: set = set()
         self.function_order: list[ir.Function] = []
         self.warn_sites: dict[str, list] = {}
+        # CuPy's index objects visible to the kernel text: name -> (size expression, ndim)
+        self.indexers: dict[str, tuple[ir.Expr, int]] = {"_ind": (ir.LoopSize(), spec.ndim)}
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -280,7 +282,7 @@ def finalise_param(p: ir.Param, low: Lowerer, operation) -> ir.Param:
 def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
     loads = []
     for p in params:
-        if p.kind is not ir.ParamKind.ARRAY:
+        if p.kind is not ir.ParamKind.ARRAY or p.name not in low.elements:
             continue
         if p.is_output or p.name in low.used_elements:
             local = low.elements[p.name].local

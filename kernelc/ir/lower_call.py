@@ -49,8 +49,8 @@ class CallLowering:
         owner, member = e.func.base, e.func.name
         owner_name = owner.name if isinstance(owner, ast.Ident) else None
         sym = self.scopes.lookup(owner_name) if owner_name else None
-        if owner_name == "_ind" and member == "size" and not e.args:
-            return ir.LoopSize()
+        if owner_name in self.indexers and member == "size" and not e.args:
+            return self.indexers[owner_name][0]
         if isinstance(sym, RawParam) and member == "size" and not e.args:
             return ir.ArrayInfo(sym.param.name, "size")
         if member in ("shape", "strides", "get"):

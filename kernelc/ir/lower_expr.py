@@ -19,7 +19,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, promote, uint32
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import Alias, ConstVar, ElementParam, GlobalArray, LocalVar, RawParam
-from kernelc.ir.scope import ScalarParam
+from kernelc.ir.scope import ScalarParam, SpecialValue
 from kernelc.ir.typing import arith_operand, cast, convert, int_literal_type
 from kernelc.ir.typing import literal_needs_64bit, to_bool
 
@@ -124,7 +124,7 @@ class ExprLowering:
             case ElementParam():
                 self.use_element(sym)
                 return ir.Local(sym.local.ir_name, sym.local.dtype)
-            case ConstVar():
+            case ConstVar() | SpecialValue():
                 return sym.value
             case ScalarParam():
                 return ir.ScalarArg(sym.param.name, sym.param.dtype)
@@ -263,8 +263,8 @@ class ExprLowering:
         sym = self.scopes.lookup(base) if base else None
         if e.name == "ndim" and isinstance(sym, RawParam):
             return ir.Const(sym.param.ndim, int32)
-        if e.name == "ndim" and base == "_ind":
-            return ir.Const(self.ndim, int32)
+        if e.name == "ndim" and base in self.indexers:
+            return ir.Const(self.indexers[base][1], int32)
         self.fail(UnsupportedFeatureError, f"member '{e.name}' is not supported here", e.span)
 
     # ------------------------------------------------------------------ indexing
@@ -284,7 +284,7 @@ class ExprLowering:
         if not isinstance(owner, ast.Ident) or call.args:
             return None
         axis = self.const_int(e.index, "an axis")
-        if owner.name == "_ind" and member == "get":
+        if owner.name == "_ind" and member == "get" and "_ind" in self.indexers:
             self.check_axis(axis, self.ndim, e.index.span)
             return ir.LoopCoord(axis)
         sym = self.scopes.lookup(owner.name)
@@ -343,7 +343,7 @@ class ExprLowering:
             case ScalarParam():
                 self.fail(KernelTypeError, f"cannot assign to scalar parameter '{e.name}'",
                           e.span, notes=("scalar arguments are passed as const values",))
-            case ConstVar():
+            case ConstVar() | SpecialValue():
                 self.fail(KernelTypeError, f"cannot assign to read-only variable '{e.name}'",
                           e.span)
         self.expr(e)  # raises the right error for unknown names and arrays

@@ -148,6 +148,28 @@ class LoopCoord(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class ReduceIndex(Expr):
+    """Reductions: CuPy's `_J`, the flat C-order position along the reduced axes."""
+
+    dtype: DType = int32
+
+
+@dataclass(frozen=True, slots=True)
+class ReduceSize(Expr):
+    """Reductions: the number of elements reduced into each output."""
+
+    dtype: DType = int32
+
+
+@dataclass(frozen=True, slots=True)
+class ReduceShape(Expr):
+    """Reductions: the reduced shape's extent along `axis`."""
+
+    axis: int
+    dtype: DType = int32
+
+
+@dataclass(frozen=True, slots=True)
 class ArrayInfo(Expr):
     """Launch-time facts of an array parameter, from the uniforms.
 
@@ -409,6 +431,34 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
+class Reduction:
+    """What a ReductionKernel adds. For output element `LoopIndex()` (CuPy's `_i`) the
+    program computes, in any order and grouping:
+
+        acc = identity
+        for each J in [0, ReduceSize()):  (`ReduceIndex()` is J)
+            map_body; acc = combine(acc, Local(map_result))
+        post_body with Local(acc) = acc
+
+    `identity_body`/`identity` give the identity (identity_body has no loads);
+    `combine` names a `Function` (a, b) -> reduce dtype, associative and commutative;
+    `post_body` writes the outputs (ElemStore) and may read `acc`. Inputs are arrays over
+    (reduced axes..., output axes...) — `Param.ndim` counts both — outputs over the
+    output axes (`Kernel.ndim`).
+    """
+
+    dtype: DType
+    ndim: int  # reduced axes
+    identity_body: tuple[Stmt, ...]
+    identity: Expr
+    map_body: tuple[Stmt, ...]
+    map_result: str
+    combine: str
+    acc: str
+    post_body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Kernel:
     """One elementwise kernel, ready for legalisation.
 
@@ -423,6 +473,7 @@ class Kernel:
     body: tuple[Stmt, ...]
     ndim: int
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    reduction: Reduction | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

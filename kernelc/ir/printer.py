@@ -33,6 +33,12 @@ def expr_text(e: ir.Expr) -> str:
             return f"shape[{a}]"
         case ir.LoopCoord(axis=a):
             return f"coord[{a}]"
+        case ir.ReduceIndex():
+            return "J"
+        case ir.ReduceSize():
+            return "reduce_n"
+        case ir.ReduceShape(axis=a):
+            return f"reduce_shape[{a}]"
         case ir.ArrayInfo(param=p, what=w, axis=a):
             return f"{w}({p}{', ' + str(a) if w in ('shape', 'stride') else ''})"
         case ir.ElemLoad(param=p):
@@ -122,5 +128,18 @@ def kernel_text(k: ir.Kernel) -> str:
         params = ", ".join(f"{'&' if p.is_ref else ''}%{p.name}:{ty(p.dtype)}" for p in f.params)
         ret = f" -> {ty(f.return_dtype)}" if f.return_dtype else ""
         lines += [f"fn {f.name}({params}){ret} {{", *block_lines(f.body, 1), "}"]
-    lines += ["body {", *block_lines(k.body, 1), "}"]
+    if k.reduction is not None:
+        lines += reduction_lines(k.reduction)
+    else:
+        lines += ["body {", *block_lines(k.body, 1), "}"]
     return "\n".join(lines) + "\n"
+
+
+def reduction_lines(r: ir.Reduction) -> list[str]:
+    return [
+        f"reduce {ty(r.dtype)} over {r.ndim} axes with {r.combine} {{",
+        "  identity {", *block_lines(r.identity_body, 2), f"    = {expr_text(r.identity)}", "  }",
+        "  map {", *block_lines(r.map_body, 2), f"    = %{r.map_result}", "  }",
+        f"  post %{r.acc} {{", *block_lines(r.post_body, 2), "  }",
+        "}",
+    ]

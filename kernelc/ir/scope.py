@@ -53,6 +53,13 @@ class ScalarParam:
 
 
 @dataclass(frozen=True, slots=True)
+class SpecialValue:
+    """A read-only name with a fixed IR value: a reduction's `_J`, `_j`, `_i`."""
+
+    value: ir.Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Alias:
     """A C++ reference `T &r = lvalue;`: uses of `r` are uses of the lvalue."""
 

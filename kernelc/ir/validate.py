@@ -163,6 +163,21 @@ class _Checker:
             self.block(f.body, env, 0)
         self.where = "kernel body"
         self.block(self.kernel.body, {}, 0)
+        if self.kernel.reduction is not None:
+            self.reduction(self.kernel.reduction)
+
+    def reduction(self, r: ir.Reduction) -> None:
+        self.where = "reduction"
+        env: dict = {}
+        self.block(r.identity_body + (ir.Declare("#identity", r.dtype, r.identity),), env, 0)
+        self.block(r.map_body + (ir.Assign(r.map_result, ir.Local(r.map_result, r.dtype)),),
+                   env, 0)  # fmt: skip
+        self.block(r.post_body, {r.acc: (r.dtype, None)}, 0)
+        combine = self.functions.get(r.combine)
+        if combine is None or [p.dtype for p in combine.params] != [r.dtype, r.dtype] or (
+            combine.return_dtype is not r.dtype
+        ):
+            self.fail(f"combine function '{r.combine}' does not fit {r.dtype}")
 
 
 def _expr_children(e: ir.Expr):

@@ -85,6 +85,11 @@ def _rewrite_tuple(items: tuple, fn: Callable) -> tuple:
 
 
 def rewrite_kernel(kernel: ir.Kernel, fn: Callable) -> ir.Kernel:
-    """Apply `rewrite` to the kernel body and every function body."""
+    """Apply `rewrite` to the kernel body, every function body and a reduction's parts."""
     funcs = tuple(replace(f, body=rewrite(f.body, fn)) for f in kernel.functions)
-    return replace(kernel, body=rewrite(kernel.body, fn), functions=funcs)
+    red = kernel.reduction
+    if red is not None:
+        red = replace(red, identity_body=rewrite(red.identity_body, fn),
+                      identity=rewrite(red.identity, fn), map_body=rewrite(red.map_body, fn),
+                      post_body=rewrite(red.post_body, fn))  # fmt: skip
+    return replace(kernel, body=rewrite(kernel.body, fn), functions=funcs, reduction=red)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import int32
-from kernelc.ir.visit import rewrite_kernel, walk
+from kernelc.ir.visit import rewrite_kernel
 
 COORD = "kc_c{}"
 POS = "kc_pos_{}"
@@ -127,5 +127,63 @@ def _raw_store(kernel: ir.Kernel, node: ir.RawStore, glsl: bool) -> ir.Stmt:
     )
 
 
-def uses_loop_coords(kernel: ir.Kernel) -> bool:
-    return any(isinstance(n, ir.LoopCoord) for n in walk(kernel.body))
+# ---------------------------------------------------------------------------- reductions
+
+RCOORD = "kc_r{}"
+
+
+def _unravel(index: ir.Expr, extents: list[ir.Expr], names: list[str]) -> list[ir.Stmt]:
+    """Declare `names[d]` = the C-order coordinates of `index` over `extents`."""
+    out: list[ir.Stmt] = []
+    rest = index
+    for d in reversed(range(len(extents))):
+        value = rest if d == 0 else ir.Binary(ir.BinaryOp.REM, rest, extents[d], int32)
+        out.append(ir.Declare(names[d], int32, value))
+        rest = ir.Binary(ir.BinaryOp.DIV, rest, extents[d], int32)
+    return out[::-1]
+
+
+def _reduce_coord(red: ir.Reduction, axis: int) -> ir.Expr:
+    return ir.ReduceIndex() if red.ndim <= 1 else ir.Local(RCOORD.format(axis), int32)
+
+
+def reduction_input_position(kernel: ir.Kernel, param: str) -> ir.Expr:
+    """Inputs are laid out over (reduced axes..., output axes...)."""
+    red = kernel.reduction
+    pos = _info(param, "offset")
+    for d in range(red.ndim):
+        pos = _add(pos, _mul(_reduce_coord(red, d), _info(param, "stride", d)))
+    for e in range(kernel.ndim):
+        pos = _add(pos, _mul(loop_coord(kernel, e), _info(param, "stride", red.ndim + e)))
+    return pos
+
+
+def lower_reduction_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
+    """`lower_array_access` for a reduction: output coordinates once per output (in
+    `identity_body`), input positions per reduced element (in `map_body`), output
+    positions in `post_body`."""
+    red = kernel.reduction
+    setup: list[ir.Stmt] = []
+    if kernel.ndim > 1:
+        shape = [ir.LoopShape(d) for d in range(kernel.ndim)]
+        setup = _unravel(ir.LoopIndex(), shape, [COORD.format(d) for d in range(kernel.ndim)])
+    per_element: list[ir.Stmt] = []
+    if red.ndim > 1:
+        shape = [ir.ReduceShape(d) for d in range(red.ndim)]
+        per_element = _unravel(ir.ReduceIndex(), shape, [RCOORD.format(d) for d in range(red.ndim)])
+    per_output: list[ir.Stmt] = []
+    for p in kernel.params:
+        if p.kind is not ir.ParamKind.ARRAY:
+            continue
+        if not p.is_output:
+            per_element.append(ir.Declare(POS.format(p.name), int32,
+                                          reduction_input_position(kernel, p.name)))  # fmt: skip
+        elif target != "glsl":
+            per_output.append(ir.Declare(POS.format(p.name), int32,
+                                         element_position(kernel, p.name)))  # fmt: skip
+    lowered = lower_array_access(replace(kernel, body=()), target)
+    lowered = replace(lowered, body=())  # element prologue does not apply to reductions
+    r = lowered.reduction
+    return replace(lowered, reduction=replace(
+        r, identity_body=(*setup, *r.identity_body), map_body=(*per_element, *r.map_body),
+        post_body=(*per_output, *r.post_body)))  # fmt: skip
