@@ -97,6 +97,35 @@ def math_call(fn: str, args, dtype: DType):
     return _f64(MATH[fn])(*args).astype(np.float32)
 
 
+ATOMIC_UFUNCS = {"add": np.add, "min": np.minimum, "max": np.maximum,
+                 "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}  # fmt: skip
+
+
+def atomic_update(op: str, old, value, compare):
+    """The new element value of one atomic operation (C wraparound on integers)."""
+    with np.errstate(over="ignore"):
+        match op:
+            case "add":
+                return old + value
+            case "sub":
+                return old - value
+            case "exch":
+                return value
+            case "min":
+                return min(old, value)
+            case "max":
+                return max(old, value)
+            case "and":
+                return old & value
+            case "or":
+                return old | value
+            case "xor":
+                return old ^ value
+            case "cas":
+                return value if old == compare else old
+    raise ValueError(op)
+
+
 @dataclass
 class Activation:
     """One running body (the kernel's, or a function call's)."""
@@ -190,8 +219,28 @@ class Interpreter:
                 act.returned |= m
             case ir.Call():
                 self.call(s, m, act)
+            case ir.Atomic():
+                self.atomic(s, m, act)
             case _:
                 raise NotImplementedError(f"interpreter: {type(s).__name__}")
+
+    def atomic(self, s: ir.Atomic, m, act: Activation) -> None:
+        """Atomics as if the active lanes ran one after another in index order."""
+        flat, lanes = self.flat[s.param], np.nonzero(m)[0]
+        idx, value = self.expr(s.index, act)[lanes], self.expr(s.value, act)[lanes]
+        if s.result is None and s.op in ATOMIC_UFUNCS:
+            ATOMIC_UFUNCS[s.op].at(flat, idx, value)
+            return
+        compare = self.expr(s.compare, act)[lanes] if s.compare is not None else None
+        old = np.empty_like(value)
+        for k, (where, v) in enumerate(zip(idx, value)):
+            old[k] = flat[where]
+            flat[where] = atomic_update(s.op, flat[where], v, compare[k] if compare is not None
+                                        else None)  # fmt: skip
+        if s.result is not None:
+            result = act.env[s.result].copy()
+            result[lanes] = old
+            act.env[s.result] = result
 
     def declare(self, s: ir.Declare, act: Activation) -> np.ndarray:
         dt = NP[s.dtype]

@@ -12,7 +12,7 @@ from kernelc.frontend import ast
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, uint32
-from kernelc.ir.lower_expr import LvLocal
+from kernelc.ir.lower_expr import LvLocal, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import LocalVar, RawParam
 from kernelc.ir.typing import arith_operand, cast, convert
@@ -21,8 +21,10 @@ from kernelc.ir.dtypes import promote
 B = ir.BinaryOp
 
 SYNC_CALLS = {"__syncthreads", "__syncwarp", "__threadfence", "__threadfence_block"}
-ATOMICS = {"atomicAdd", "atomicSub", "atomicExch", "atomicMin", "atomicMax", "atomicInc",
-           "atomicDec", "atomicCAS", "atomicAnd", "atomicOr", "atomicXor"}  # fmt: skip
+ATOMICS = {"atomicAdd": "add", "atomicSub": "sub", "atomicExch": "exch", "atomicMin": "min",
+           "atomicMax": "max", "atomicCAS": "cas", "atomicAnd": "and", "atomicOr": "or",
+           "atomicXor": "xor"}  # fmt: skip
+FLOAT_ATOMICS = {"add", "sub", "exch"}
 BITCASTS = {"__int_as_float": (int32, float32), "__float_as_int": (float32, int32),
             "__uint_as_float": (uint32, float32), "__float_as_uint": (float32, uint32)}  # fmt: skip
 ROUNDED_CONVERSIONS = {"rn": "rint", "rz": "trunc", "rd": "floor", "ru": "ceil"}
@@ -67,8 +69,7 @@ class CallLowering:
                       "kernel body runs once per element, with no thread block or warp to "
                       "synchronise", e.func.span)  # fmt: skip
         if name in ATOMICS:
-            self.fail(UnsupportedFeatureError, f"'{name}' is not supported yet: atomic "
-                      "operations need the atomics support of a later version", e.func.span)
+            return self.atomic_call(name, e)
         if name == "assert":
             self.args_values(e, 1)
             self.warn(e.span, "assert() is dropped: shaders cannot abort")
@@ -88,6 +89,34 @@ class CallLowering:
         if name in builtins.C_NAMES:
             return self.math_call(builtins.C_NAMES[name], e)
         self.fail(KernelNameError, f"use of undeclared function '{name}'", e.func.span)
+
+    def atomic_call(self, name: str, e: ast.Call) -> ir.Expr:
+        """`atomicAdd(&x[k], v)` on a raw output `x`; the value is the old element."""
+        op = ATOMICS[name]
+        count = 3 if op == "cas" else 2
+        if len(e.args) != count:
+            self.fail(KernelTypeError, f"'{name}' takes {count} arguments, {len(e.args)} given",
+                      e.span)  # fmt: skip
+        target = e.args[0]
+        if not (isinstance(target, ast.Unary) and target.op == "&"
+                and isinstance(target.operand, ast.Index)):  # fmt: skip
+            self.fail(UnsupportedFeatureError, f"the first argument of '{name}' must be the "
+                      "address of a raw array element, like &x[k]", target.span)  # fmt: skip
+        lv = self.lvalue(target.operand)
+        if not isinstance(lv, LvRaw) or not lv.param.is_output:
+            self.fail(UnsupportedFeatureError, f"'{name}' works on elements of raw output "
+                      "arrays only", target.span)  # fmt: skip
+        dtype = lv.param.dtype
+        if dtype is float32 and op not in FLOAT_ATOMICS or dtype is bool_:
+            self.fail(KernelTypeError, f"'{name}' is not defined for {dtype.name}", e.span)
+        values = [cast(self.expr(a), dtype) for a in e.args[1:]]
+        result = self.scopes.fresh("kc_old")
+        self.out.append(ir.Declare(result, dtype))
+        compare, value = (values[0], values[1]) if op == "cas" else (None, values[0])
+        self.raw_written.add(lv.param.name)
+        self.out.append(ir.Atomic(op, lv.param.name, lv.index, value, compare, result,
+                                  span=e.span))  # fmt: skip
+        return ir.Local(result, dtype)
 
     def rounded_conversion(self, name: str, e: ast.Call) -> ir.Expr:
         target = {"__float2int": int32, "__float2uint": uint32}.get(name[:-3])

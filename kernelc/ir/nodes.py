@@ -333,6 +333,27 @@ class OutputStore(Stmt):
 
 
 @dataclass(frozen=True, slots=True)
+class Atomic(Stmt):
+    """`result = atomicOP(&param[index], value[, compare])`: read-modify-write of one
+    element of a raw output, indivisible with respect to every other invocation.
+
+    op: 'add', 'sub', 'exch', 'min', 'max', 'and', 'or', 'xor' or 'cas' (`compare` is the
+    expected value, `value` the new one). Before legalisation `index` is the raw array's
+    C-order flat index; once `legalised`, it is a buffer position (WGSL only: GLSL rejects
+    atomics). `result`, if given, is a declared local receiving the old value.
+    """
+
+    op: str
+    param: str
+    index: Expr
+    value: Expr
+    compare: Expr | None = None
+    result: str | None = None
+    legalised: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class If(Stmt):
     cond: Expr
     then: tuple[Stmt, ...]

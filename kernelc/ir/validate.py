@@ -117,6 +117,8 @@ class _Checker:
                 self.jump(s, env, loops, in_continuing)
             case ir.Call():
                 self.call(s, env)
+            case ir.Atomic():
+                self.atomic(s, env)
             case _:
                 for child in _stmt_exprs(s):
                     self.expr(child, env)
@@ -142,6 +144,18 @@ class _Checker:
             self.expr(s.value, env)
             if s.value.dtype is not env.get("#return", (None,))[0]:
                 self.fail("return value of the wrong type")
+
+    def atomic(self, s: ir.Atomic, env: dict) -> None:
+        if s.legalised != (self.legal_for is not None):
+            self.fail(f"atomic on '{s.param}' with legalised={s.legalised}")
+        dtype = self.kernel.param(s.param).dtype
+        for x in (s.index, s.value, s.compare):
+            if x is not None:
+                self.expr(x, env)
+        if s.value.dtype is not dtype or (s.compare is not None and s.compare.dtype is not dtype):
+            self.fail(f"atomic operands of '{s.param}' are not {dtype}")
+        if s.result is not None and env.get(s.result, (None,))[0] is not dtype:
+            self.fail(f"atomic result '{s.result}' is not a declared {dtype}")
 
     def call(self, s: ir.Call, env: dict) -> None:
         f = self.functions.get(s.func)

@@ -106,10 +106,22 @@ def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
                 return ir.OutputStore(name, value) if glsl else ir.BufferStore(name, pos(name), value)
             case ir.RawStore():
                 return _raw_store(kernel, node, glsl)
+            case ir.Atomic(legalised=False):
+                return _atomic(kernel, node, glsl)
         return node
 
     lowered = rewrite_kernel(kernel, fn)
     return replace(lowered, body=_prologue(kernel, target) + lowered.body)
+
+
+def _atomic(kernel: ir.Kernel, node: ir.Atomic, glsl: bool) -> ir.Stmt:
+    if glsl:
+        raise UnsupportedOnTarget(
+            "atomic operations are not possible in a WebGL fragment shader: it has no "
+            "atomics and cannot write other elements",
+            node.span, notes=("translate for WGSL (WebGPU)",), kernel=kernel.name)  # fmt: skip
+    pos = raw_position(kernel.param(node.param), node.index)
+    return replace(node, index=pos, legalised=True)
 
 
 def _raw_store(kernel: ir.Kernel, node: ir.RawStore, glsl: bool) -> ir.Stmt:
