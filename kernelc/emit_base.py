@@ -106,10 +106,10 @@ def paren(p: Printed, fits: bool) -> str:
 # Built-in math by meaning -> a target function name; `fn.kind` keys the generic ones by
 # operand kind; "" means the operand itself. Targets override the entries that differ.
 MATH_COMMON: dict[str, str] = {
-    **{n: n for n in "exp exp2 log log2 sqrt sin cos tan floor ceil trunc".split()},
+    **{n: n for n in "exp exp2 sqrt sin cos tan floor ceil trunc".split()},
     **{
         n: "kc_" + n
-        for n in """exp10 log10 asin acos atan atan2 sinh cosh tanh asinh acosh atanh round
+        for n in """exp10 log log2 log10 asin acos atan atan2 sinh cosh tanh asinh acosh atanh round
         log1p expm1 cbrt pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
         signbit""".split()
     },
@@ -192,6 +192,28 @@ def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) ->
                 params = funcs[func].params if func in funcs else ()
                 out.update(a.name for p, a in zip(params, args) if p.is_ref and hasattr(a, "name"))
     return out
+
+
+def positive(e: ir.Expr) -> bool:
+    """Known > 0 wherever it is evaluated: a loop or array extent is 0 only when no element
+    runs (or none may be indexed)."""
+    match e:
+        case ir.Const(value=v):
+            return v > 0
+        case ir.LoopSize() | ir.LoopShape() | ir.ArrayInfo(what="size" | "shape"):
+            return True
+    return False
+
+
+def non_negative(e: ir.Expr) -> bool:
+    match e:
+        case ir.Const(value=v):
+            return v >= 0
+        case ir.LoopIndex():
+            return True
+        case ir.Binary(op=B.DIV | B.REM, lhs=lhs, rhs=rhs):
+            return non_negative(lhs) and positive(rhs)
+    return e.dtype is uint32 or positive(e)
 
 
 # ---------------------------------------------------------------------------- the printer
@@ -414,9 +436,10 @@ class Emitter:
         return self.infix(op, lhs, rhs)
 
     def operand(self, e: ir.Binary, x: ir.Expr) -> Printed:
-        """A zero factor is made a run-time value: drivers fold `x * 0.0` to 0, which is
-        wrong for Inf, NaN and negative x."""
-        if e.op is B.MUL and isinstance(x, ir.Const) and x.dtype is float32 and x.value == 0:
+        """A zero factor, dividend or divisor is made a run-time value: drivers fold
+        `x * 0.0`, `0.0 / x` and `x / 0.0`, wrongly for Inf, NaN, zeros and signs."""
+        zero = isinstance(x, ir.Const) and x.dtype is float32 and x.value == 0
+        if zero and e.op in (B.MUL, B.DIV):
             zero = self.call("kc_zero", [])
             return self.prefix("-", zero) if math.copysign(1.0, x.value) < 0 else zero
         return self.expr(x)
@@ -437,8 +460,15 @@ class Emitter:
         raise NotImplementedError
 
     def int_division(self, e: ir.Binary, lhs: Printed, rhs: Printed) -> Printed | None:
-        """A target's replacement for integer `/` or `%`, or None for the native operator."""
-        return None
+        """C's integer `/` and `%` (the IR's: x / 0 is -1, x % 0 is x) through helpers,
+        or None where the target's operator is known to agree (`native_division`)."""
+        if self.native_division(e):
+            return None
+        name = {B.DIV: "div", B.REM: "mod"}[e.op]
+        return self.call(f"kc_{'i' if e.dtype is int32 else 'u'}{name}", [lhs, rhs])
+
+    def native_division(self, e: ir.Binary) -> bool:
+        raise NotImplementedError
 
     def cast(self, e: ir.Cast) -> Printed:
         src, dst = e.operand.dtype, e.dtype

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 
@@ -124,13 +125,15 @@ def f32_value(v: float) -> float:
 
 
 def f32_digits(v: float) -> str:
-    """The shortest decimal that reads back as the same float32 (finite `v`), always with a
-    `.` or an exponent so that it is a float literal."""
+    """The shortest decimal that reads back as the same float32 (finite `v`), positional
+    unless its exponent is large, always with a `.` or an exponent (a float literal)."""
     v = f32_value(v)
     for digits in range(1, 10):
         s = f"{v:.{digits}g}"
         if f32_value(float(s)) == v:
             break
+    if "e" in s and -5 <= int(s.split("e")[1]) <= 9:
+        s = format(Decimal(s), "f")
     return s if ("." in s or "e" in s) else s + ".0"
 
 
@@ -153,27 +156,34 @@ class HelperLibrary:
     output is deterministic and declares before use (GLSL needs that)."""
 
     def __init__(self, text: str):
+        blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip())]
+        parsed = [p for p in map(self._parse, blocks) if p is not None]
+        names = [name for name, _, _ in parsed]
         self.helpers: dict[str, Helper] = {}
-        for block in re.split(r"\n\s*\n", text.strip()):
-            self._add(block.strip("\n"))
+        for name, block, tokens in parsed:
+            if name in self.helpers:
+                raise InternalCompilerError(f"helper {name} defined twice")
+            deps = tuple(dict.fromkeys(t for t in tokens if t in names and t != name))
+            late = [d for d in deps if d not in self.helpers]
+            if late:
+                raise InternalCompilerError(f"helper {name} uses {late} before their definition")
+            self.helpers[name] = Helper(name, block, deps)
         self.names = frozenset(self.helpers)
 
     @classmethod
     def from_resource(cls, package: str, filename: str) -> HelperLibrary:
         return cls(resources.files(package).joinpath(filename).read_text(encoding="utf-8"))
 
-    def _add(self, block: str) -> None:
+    @staticmethod
+    def _parse(block: str) -> tuple[str, str, list[str]] | None:
+        """(name, text, kc_ names in its code), or None for a comment-only block."""
         code = [ln.split("//")[0] for ln in block.splitlines() if not ln.lstrip().startswith("//")]
-        if not any(ln.strip() for ln in code):
-            return  # the file's leading comment
         tokens = re.findall(r"\bkc_\w+", "\n".join(code))
+        if not any(ln.strip() for ln in code):
+            return None  # the file's leading comment
         if not tokens:
             raise InternalCompilerError(f"helper block without a kc_ name:\n{block}")
-        name = tokens[0]
-        deps = tuple(dict.fromkeys(t for t in tokens[1:] if t in self.helpers and t != name))
-        if name in self.helpers:
-            raise InternalCompilerError(f"helper {name} defined twice")
-        self.helpers[name] = Helper(name, block, deps)
+        return tokens[0], block, tokens[1:]
 
     def closure(self, used: set[str]) -> list[str]:
         """`used` and everything they need, in file order."""

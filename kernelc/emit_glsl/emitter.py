@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kernelc.abi import ABI_VERSION, GLSL_FORMAT, params_json, uniform_layout
-from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, falls_through
+from kernelc.emit_base import (
+    MATH_COMMON,
+    Emitter,
+    Prec,
+    Printed,
+    falls_through,
+    non_negative,
+    positive,
+)
 from kernelc.emit_glsl.helpers import LIBRARY
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
@@ -30,28 +38,6 @@ void main() {
 
 _SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D", bool_: "usampler2D"}
 _STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
-
-
-def _positive(e: ir.Expr) -> bool:
-    """Known > 0 wherever it is evaluated: a loop or array extent is 0 only when no
-    element runs (or none may be indexed)."""
-    match e:
-        case ir.Const(value=v):
-            return v > 0
-        case ir.LoopSize() | ir.LoopShape() | ir.ArrayInfo(what="size" | "shape"):
-            return True
-    return False
-
-
-def _non_negative(e: ir.Expr) -> bool:
-    match e:
-        case ir.Const(value=v):
-            return v >= 0
-        case ir.LoopIndex():
-            return True
-        case ir.Binary(op=ir.BinaryOp.DIV | ir.BinaryOp.REM, lhs=lhs, rhs=rhs):
-            return _non_negative(lhs) and _positive(rhs)
-    return e.dtype is uint32 or _positive(e)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +100,10 @@ class GlslEmitter(Emitter):
             return self.const(int(count.value) & 31, count.dtype)
         return self.infix(ir.BinaryOp.AND, printed, self.const(31, count.dtype))
 
-    def int_division(self, e: ir.Binary, lhs: Printed, rhs: Printed) -> Printed | None:
-        """Helpers give C's results (GLSL leaves `%` of negatives and `/ 0` undefined);
-        index arithmetic on sizes and shapes is non-negative, so it stays native."""
-        if _non_negative(e.lhs) and _positive(e.rhs):
-            return None
-        name = {ir.BinaryOp.DIV: "div", ir.BinaryOp.REM: "mod"}[e.op]
-        return self.call(f"kc_{'i' if e.dtype is int32 else 'u'}{name}", [lhs, rhs])
+    def native_division(self, e: ir.Binary) -> bool:
+        """GLSL leaves `%` of negative operands and `/ 0` undefined; index arithmetic on
+        sizes and shapes is non-negative, so it stays native."""
+        return positive(e.rhs) and (e.dtype is uint32 or non_negative(e.lhs))
 
     def select(self, e: ir.Select) -> Printed:
         c, t, f = self.expr(e.cond), self.expr(e.if_true), self.expr(e.if_false)
@@ -134,12 +117,23 @@ class GlslEmitter(Emitter):
         tex = self.textures.get((e.param, e.previous))
         if tex is None or tex.param.dtype is not e.dtype:
             raise self.ice(f"texture read of '{e.param}' does not match its parameter")
-        width = self.widths.get(tex.name) or f"textureSize({tex.name}, 0).x"
-        texel = self.call("kc_texel", [self.expr(e.pos), Printed(width, Prec.PRIMARY)])
-        load = Printed(f"texelFetch({tex.name}, {texel.text}, 0).r", Prec.PRIMARY)
+        load = self.texel_fetch(tex, self.expr(e.pos))
         if e.dtype is bool_:  # stored as a 0/1 uint
             return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
         return load
+
+    def texel_fetch(self, tex: Texture, pos: Printed) -> Printed:
+        width = self.widths.get(tex.name) or f"textureSize({tex.name}, 0).x"
+        texel = self.call("kc_texel", [pos, Printed(width, Prec.PRIMARY)])
+        return Printed(f"texelFetch({tex.name}, {texel.text}, 0).r", Prec.PRIMARY)
+
+    def initial_output(self, p: ir.Param) -> str:
+        """What an output holds until the body writes it: its old contents where they may
+        survive (`reads_old`), else 0, so that no path leaves it undefined."""
+        previous = self.textures.get((p.name, True))
+        if previous is not None:
+            return self.texel_fetch(previous, Printed("i", Prec.PRIMARY)).text
+        return self.zero(uint32 if p.dtype is bool_ else p.dtype).text
 
     # -- statements
 
@@ -272,14 +266,12 @@ class GlslEmitter(Emitter):
             with w.indented():
                 w.line("discard;")
             w.line("}")
-            for param, name in self.outputs.items():  # no path may leave an output undefined
-                w.line(
-                    f"{name} = {self.zero(self.param(param).dtype).text.replace('false', '0u')};"
-                )
             for tex in self.textures.values():
                 local = self.scope.namer.fresh(f"kc_w_{tex.name}", compiler=True)
                 self.widths[tex.name] = local
                 w.line(f"int {local} = textureSize({tex.name}, 0).x;")
+            for param, name in self.outputs.items():
+                w.line(f"{name} = {self.initial_output(self.param(param))};")
             self.stmts(self.kernel.body)
         w.line("}")
         return w.text()

@@ -133,36 +133,6 @@ float kc_fmod(float x, float y) {
     return kc_copysign(r, x);
 }
 
-// powf with C99 special cases; a negative base with an integral exponent is real.
-float kc_pow(float x, float y) {
-    if (y == 0.0 || x == 1.0) {
-        return 1.0;
-    }
-    if (kc_isnan(x) || kc_isnan(y)) {
-        return kc_nan();
-    }
-    float ax = abs(x);
-    bool y_int = trunc(y) == y;
-    bool y_odd = y_int && abs(y) < 16777216.0 && (int(y) & 1) != 0;
-    float r;
-    if (ax == 0.0) {
-        r = (y < 0.0 ? kc_inf() : 0.0);
-    } else if (kc_isinf(x)) {
-        r = (y < 0.0 ? 0.0 : kc_inf());
-    } else if (kc_isinf(y)) {
-        if (ax == 1.0) {
-            return 1.0;
-        }
-        r = ((ax > 1.0) == (y > 0.0) ? kc_inf() : 0.0);
-    } else {
-        if (x < 0.0 && !y_int) {
-            return kc_nan();
-        }
-        r = pow(ax, y);
-    }
-    return (y_odd && kc_signbit(x) ? -r : r);
-}
-
 float kc_hypot(float x, float y) {
     if (kc_isinf(x) || kc_isinf(y)) {
         return kc_inf();
@@ -190,24 +160,67 @@ float kc_exp10(float x) {
     return exp2(n * 3.321929931640625) * exp2(n * -1.8367533e-06 + f * 3.321928);
 }
 
-float kc_log10(float x) {
-    return log2(x) * 0.30103;
+// Logarithms: native ones may be accurate only in absolute terms near 1, so near 1 a
+// series in s = t / (2 + t) (log1p(t) = 2 atanh(s), |t| < 1/4) gives relative accuracy;
+// elsewhere log(u) * x / (u - 1) corrects u = 1 + x in log1p.
+float kc_log1p_small(float t) {
+    float s = t / (2.0 + t);
+    float s2 = s * s;
+    float p = 0.2 + s2 * (0.14285715 + s2 * 0.11111111);
+    return 2.0 * s * (1.0 + s2 * (0.33333334 + s2 * p));
 }
 
-// Near 0 a series in s = x / (2 + x) (log1p(x) = 2 atanh(s)), since native log may have
-// only absolute accuracy around 1; elsewhere log(u) * x / (u - 1) corrects u = 1 + x.
 float kc_log1p(float x) {
     if (abs(x) < 0.25) {
-        float s = x / (2.0 + x);
-        float s2 = s * s;
-        float p = 0.2 + s2 * (0.14285715 + s2 * 0.11111111);
-        return 2.0 * s * (1.0 + s2 * (0.33333334 + s2 * p));
+        return kc_log1p_small(x);
     }
     if (kc_isinf(x)) {
-        return (x > 0.0 ? x : kc_nan());
+        return x > 0.0 ? x : kc_nan();
     }
     float u = 1.0 + x;
     return log(u) * (x / (u - 1.0));
+}
+
+float kc_log(float x) {
+    return abs(x - 1.0) < 0.25 ? kc_log1p_small(x - 1.0) : log(x);
+}
+
+float kc_log2(float x) {
+    return abs(x - 1.0) < 0.25 ? kc_log1p_small(x - 1.0) * 1.442695 : log2(x);
+}
+
+float kc_log10(float x) {
+    return abs(x - 1.0) < 0.25 ? kc_log1p_small(x - 1.0) * 0.4342945 : log2(x) * 0.30103;
+}
+
+// powf with C99 special cases; a negative base with an integral exponent is real.
+float kc_pow(float x, float y) {
+    if (y == 0.0 || x == 1.0) {
+        return 1.0;
+    }
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
+    }
+    float ax = abs(x);
+    bool y_int = trunc(y) == y;
+    bool y_odd = y_int && abs(y) < 16777216.0 && (int(y) & 1) != 0;
+    float r;
+    if (ax == 0.0) {
+        r = (y < 0.0 ? kc_inf() : 0.0);
+    } else if (kc_isinf(x)) {
+        r = (y < 0.0 ? 0.0 : kc_inf());
+    } else if (kc_isinf(y)) {
+        if (ax == 1.0) {
+            return 1.0;
+        }
+        r = ((ax > 1.0) == (y > 0.0) ? kc_inf() : 0.0);
+    } else {
+        if (x < 0.0 && !y_int) {
+            return kc_nan();
+        }
+        r = exp2(y * kc_log2(ax));
+    }
+    return (y_odd && kc_signbit(x) ? -r : r);
 }
 
 float kc_expm1(float x) {

@@ -15,7 +15,7 @@ from kernelc.abi import (
     params_json,
     uniform_layout,
 )
-from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names
+from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
 from kernelc.emit_wgsl.helpers import LIBRARY
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
@@ -65,6 +65,10 @@ class WgslEmitter(Emitter):
         if count.dtype is int32:
             return self.call("u32", [printed])
         return printed
+
+    def native_division(self, e: ir.Binary) -> bool:
+        """WGSL's `/` and `%` truncate like C; only a zero divisor differs (x / 0 is x)."""
+        return positive(e.rhs) or (isinstance(e.rhs, ir.Const) and e.rhs.value != 0)
 
     def float_ne(self, lhs: Printed, rhs: Printed) -> Printed:
         """naga spells `!=` as an ordered comparison (false for NaN); `!(a == b)` is IEEE's."""

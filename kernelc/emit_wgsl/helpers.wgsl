@@ -80,6 +80,24 @@ fn kc_f2u(x: f32) -> u32 {
     return u32(x);
 }
 
+// C integer division (WGSL's `/` and `%` truncate too); by zero it gives what CUDA's
+// hardware sequence gives: x / 0 is -1 (all ones for u32), x % 0 is x.
+fn kc_idiv(x: i32, y: i32) -> i32 {
+    return select(x / y, -1i, y == 0i);
+}
+
+fn kc_imod(x: i32, y: i32) -> i32 {
+    return select(x % y, x, y == 0i);
+}
+
+fn kc_udiv(x: u32, y: u32) -> u32 {
+    return select(x / y, 4294967295u, y == 0u);
+}
+
+fn kc_umod(x: u32, y: u32) -> u32 {
+    return select(x % y, x, y == 0u);
+}
+
 // fminf/fmaxf: a NaN operand yields the other operand.
 fn kc_fmin(x: f32, y: f32) -> f32 {
     if (kc_isnan(x)) {
@@ -141,36 +159,6 @@ fn kc_fmod(x: f32, y: f32) -> f32 {
     return kc_copysign(r, x);
 }
 
-// powf with C99 special cases; a negative base with an integral exponent is real.
-fn kc_pow(x: f32, y: f32) -> f32 {
-    if (y == 0.0f || x == 1.0f) {
-        return 1.0f;
-    }
-    if (kc_isnan(x) || kc_isnan(y)) {
-        return kc_nan();
-    }
-    let ax = abs(x);
-    let y_int = trunc(y) == y;
-    let y_odd = y_int && abs(y) < 16777216.0f && (i32(y) & 1i) != 0i;
-    var r: f32;
-    if (ax == 0.0f) {
-        r = select(0.0f, kc_inf(), y < 0.0f);
-    } else if (kc_isinf(x)) {
-        r = select(kc_inf(), 0.0f, y < 0.0f);
-    } else if (kc_isinf(y)) {
-        if (ax == 1.0f) {
-            return 1.0f;
-        }
-        r = select(0.0f, kc_inf(), (ax > 1.0f) == (y > 0.0f));
-    } else {
-        if (x < 0.0f && !y_int) {
-            return kc_nan();
-        }
-        r = pow(ax, y);
-    }
-    return select(r, -r, y_odd && kc_signbit(x));
-}
-
 fn kc_hypot(x: f32, y: f32) -> f32 {
     if (kc_isinf(x) || kc_isinf(y)) {
         return kc_inf();
@@ -198,24 +186,68 @@ fn kc_exp10(x: f32) -> f32 {
     return exp2(n * 3.321929931640625f) * exp2(n * -1.8367533e-06f + f * 3.321928f);
 }
 
-fn kc_log10(x: f32) -> f32 {
-    return log2(x) * 0.30103f;
+// Logarithms: native ones may be accurate only in absolute terms near 1 (WGSL allows
+// 2^-21 there), so near 1 a series in s = t / (2 + t) (log1p(t) = 2 atanh(s), |t| < 1/4)
+// gives relative accuracy; elsewhere log(u) * x / (u - 1) corrects u = 1 + x in log1p.
+fn kc_log1p_small(t: f32) -> f32 {
+    let s = t / (2.0f + t);
+    let s2 = s * s;
+    let p = 0.2f + s2 * (0.14285715f + s2 * 0.11111111f);
+    return 2.0f * s * (1.0f + s2 * (0.33333334f + s2 * p));
 }
 
-// Near 0 a series in s = x / (2 + x) (log1p(x) = 2 atanh(s)), since native log may have
-// only absolute accuracy around 1; elsewhere log(u) * x / (u - 1) corrects u = 1 + x.
 fn kc_log1p(x: f32) -> f32 {
     if (abs(x) < 0.25f) {
-        let s = x / (2.0f + x);
-        let s2 = s * s;
-        let p = 0.2f + s2 * (0.14285715f + s2 * 0.11111111f);
-        return 2.0f * s * (1.0f + s2 * (0.33333334f + s2 * p));
+        return kc_log1p_small(x);
     }
     if (kc_isinf(x)) {
         return select(kc_nan(), x, x > 0.0f);
     }
     let u = 1.0f + x;
     return log(u) * (x / (u - 1.0f));
+}
+
+fn kc_log(x: f32) -> f32 {
+    return select(log(x), kc_log1p_small(x - 1.0f), abs(x - 1.0f) < 0.25f);
+}
+
+fn kc_log2(x: f32) -> f32 {
+    return select(log2(x), kc_log1p_small(x - 1.0f) * 1.442695f, abs(x - 1.0f) < 0.25f);
+}
+
+fn kc_log10(x: f32) -> f32 {
+    let near_one = kc_log1p_small(x - 1.0f) * 0.4342945f;
+    return select(log2(x) * 0.30103f, near_one, abs(x - 1.0f) < 0.25f);
+}
+
+// powf with C99 special cases; a negative base with an integral exponent is real.
+fn kc_pow(x: f32, y: f32) -> f32 {
+    if (y == 0.0f || x == 1.0f) {
+        return 1.0f;
+    }
+    if (kc_isnan(x) || kc_isnan(y)) {
+        return kc_nan();
+    }
+    let ax = abs(x);
+    let y_int = trunc(y) == y;
+    let y_odd = y_int && abs(y) < 16777216.0f && (i32(y) & 1i) != 0i;
+    var r: f32;
+    if (ax == 0.0f) {
+        r = select(0.0f, kc_inf(), y < 0.0f);
+    } else if (kc_isinf(x)) {
+        r = select(kc_inf(), 0.0f, y < 0.0f);
+    } else if (kc_isinf(y)) {
+        if (ax == 1.0f) {
+            return 1.0f;
+        }
+        r = select(0.0f, kc_inf(), (ax > 1.0f) == (y > 0.0f));
+    } else {
+        if (x < 0.0f && !y_int) {
+            return kc_nan();
+        }
+        r = exp2(y * kc_log2(ax));
+    }
+    return select(r, -r, y_odd && kc_signbit(x));
 }
 
 fn kc_expm1(x: f32) -> f32 {
