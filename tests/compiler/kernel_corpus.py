@@ -65,6 +65,29 @@ class Kernel:
         """The call's arguments, the same on every run (seeded by the kernel's name)."""
         return self.inputs(np.random.default_rng(zlib.crc32(self.name.encode())))
 
+    def translate_kwargs(self) -> dict:
+        """`translate_elementwise` keywords for the call `args()` makes (what the CuPy-like
+        call derives: placeholder dtypes, loop ndim, scalar inputs, raw layouts)."""
+        params = [(item.split(), k < len(self.in_params.split(",")))
+                  for k, item in enumerate((self.in_params + "," + self.out_params).split(","))]
+        args = self.args()
+        types, scalars, raw, shapes = {}, [], {}, []
+        for (words, is_in), arg in zip(params, args):
+            *keywords, type_, name = words
+            if not isinstance(arg, np.ndarray):
+                scalars.append(name)
+                continue
+            if len(type_) == 1:
+                types.setdefault(type_, arg.dtype.name)
+            if "raw" in keywords:
+                raw[name] = (arg.ndim, bool(arg.flags.c_contiguous))
+            else:
+                shapes.append(arg.shape)
+        ndim = len(np.broadcast_shapes(*shapes)) if shapes else 1
+        return dict(name=self.name, preamble=self.preamble, loop_prep=self.loop_prep,
+                    after_loop=self.after_loop, types=types, ndim=ndim, scalars=tuple(scalars),
+                    raw=raw)  # fmt: skip
+
 
 CORPUS: list[Kernel] = []
 

@@ -1,0 +1,135 @@
+"""Golden files: the exact WGSL, GLSL and ABI of the example kernels and a set of corpus
+kernels, in tests/golden/<name>.wgsl, <name>.frag and <name>.abi.json.
+
+Rule: a change in emitted code must show up as a reviewed diff of these files:
+`pytest tests/compiler/test_golden.py --update-goldens` rewrites them (the option exists
+when tests/compiler is named on the command line; `KERNELC_UPDATE_GOLDENS=1 pytest` works
+from anywhere). Every golden shader
+is also checked by a real compiler (naga through wgpu, glslangValidator), so the files
+never hold code that would not run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import kernelc
+from kernelc.cli import default_types
+from kernelc.sources import read_kernels
+from tests.compiler.kernel_corpus import CORPUS
+from tests.support.validate import validate_glsl, validate_wgsl
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden"
+EXTENSION = {"wgsl": ".wgsl", "glsl": ".frag"}
+# Corpus kernels whose shaders show one emitter feature each (the examples come on top).
+CORPUS_GOLDENS = (
+    "int_div_mod_negative",  # C division helpers
+    "uint32_arithmetic",  # unsigned wraparound, hex literals
+    "round_vs_rint",  # roundf polyfill vs rint
+    "nan_inf_inputs",  # NaN/Inf classification by bits
+    "early_return",  # return keeps earlier writes, reads_old outputs
+    "templates_and_references",  # instantiated templates, reference parameters
+    "local_arrays",  # array initialisers, runtime indexing
+    "raw_2d",  # raw multi-index, shape(), non-contiguous raw
+    "broadcast_3d",  # 3-D loop unravelling, strides
+    "bool_io",  # bool storage as u32 / r32ui
+    "for_break_continue",  # constant-count loop (unrolled on GLSL)
+    "loop_prep_after_loop",  # loop_prep / after_loop placement
+    "math_intrinsics",  # fast intrinsics mapped to plain math
+)
+
+
+def _example_cases() -> dict[str, dict]:
+    """Every kernel of examples/*.cu (and examples/*.py), translated as the CLI does."""
+    cases = {}
+    for path in sorted((ROOT / "examples").glob("*.cu")) + sorted(
+        (ROOT / "examples").glob("*.py")
+    ):
+        for kdef in read_kernels(str(path))[0]:
+            args = kdef.translate_args()
+            args.pop("line_bases")
+            cases[kdef.name] = {**args, "types": default_types(kdef, {}), "ndim": 1}
+    return cases
+
+
+def _corpus_cases() -> dict[str, dict]:
+    by_name = {k.name: k for k in CORPUS}
+    cases = {}
+    for name in CORPUS_GOLDENS:
+        k = by_name[name]
+        cases[name] = {"in_params": k.in_params, "out_params": k.out_params,
+                       "operation": k.operation, **k.translate_kwargs()}  # fmt: skip
+    return cases
+
+
+CASES = {**_example_cases(), **_corpus_cases()}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def render(name: str) -> dict[str, str]:
+    """The golden files of `name`: file name -> text."""
+    args = CASES[name]
+    programs = {t: kernelc.translate_elementwise(**args, target=t) for t in EXTENSION}
+    files = {name + EXTENSION[t]: p.code for t, p in programs.items()}
+    options = {k: args[k] for k in ("types", "ndim", "scalars", "raw") if args.get(k)}
+    abi = {"translated_with": options, **{t: p.abi for t, p in programs.items()}}
+    files[name + ".abi.json"] = json.dumps(_jsonable(abi), indent=2, sort_keys=True) + "\n"
+    return files
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str, request):
+    update = request.config.getoption("--update-goldens", default=False) or (
+        os.environ.get("KERNELC_UPDATE_GOLDENS") == "1"
+    )
+    problems = []
+    for file, text in render(name).items():
+        path = GOLDEN / file
+        if update:
+            path.write_text(text, encoding="utf-8")
+            continue
+        if not path.exists():
+            problems.append(f"{file}: missing")
+            continue
+        old = path.read_text(encoding="utf-8")
+        if old != text:
+            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), f"golden/{file}",
+                                        "current", lineterm="", n=2)  # fmt: skip
+            problems.append("\n".join(diff))
+    assert not problems, (
+        "output differs from tests/golden (if intended, run "
+        "`pytest tests/compiler/test_golden.py --update-goldens` and review the diff):\n"
+        + "\n".join(problems)
+    )
+
+
+def test_no_stale_goldens():
+    expected = {f"{n}{ext}" for n in CASES for ext in (*EXTENSION.values(), ".abi.json")}
+    stale = sorted(p.name for p in GOLDEN.iterdir() if p.is_file() and p.name not in expected)
+    assert not stale, f"golden files of no test case: {stale}"
+
+
+def _golden_shaders():
+    return sorted(p.name for p in GOLDEN.iterdir() if p.suffix in (".wgsl", ".frag"))
+
+
+@pytest.mark.parametrize("file", _golden_shaders())
+def test_golden_shader_compiles(file: str):
+    code = (GOLDEN / file).read_text(encoding="utf-8")
+    if file.endswith(".wgsl"):
+        validate_wgsl(code)
+    else:
+        validate_glsl(code)
