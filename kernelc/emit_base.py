@@ -181,12 +181,15 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
 
 
 def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) -> set[str]:
-    """Locals that `stmts` write: assignments, call results and by-reference arguments."""
+    """Locals that `stmts` write: assignments, call and atomic results, by-reference
+    arguments."""
     out: set[str] = set()
     for n in walk(stmts):
         match n:
             case ir.Assign(name=name) | ir.AssignElem(name=name):
                 out.add(name)
+            case ir.Atomic(result=result) if result:
+                out.add(result)
             case ir.Call(func=func, args=args, result=result):
                 out.update([result] if result else [])
                 params = funcs[func].params if func in funcs else ()
@@ -476,7 +479,8 @@ class Emitter:
         if src is dst:
             return x
         if dst is bool_:  # C: != 0 (NaN is true)
-            return self.infix(B.NE, x, self.zero(src))
+            zero = self.zero(src)
+            return self.float_ne(x, zero) if src is float32 else self.infix(B.NE, x, zero)
         name = self.CAST.get((src.kind, dst.kind))
         if name is None:
             raise self.ice(f"cast {src.name} -> {dst.name}")
@@ -541,6 +545,8 @@ class Emitter:
                 self.return_(s)
             case ir.Call():
                 self.call_stmt(s)
+            case ir.Atomic():
+                self.atomic(s)
             case _:
                 raise self.unhandled(s)
 
@@ -629,6 +635,9 @@ class Emitter:
         return self.text(a)
 
     def buffer_store(self, s: ir.BufferStore) -> None:
+        raise self.unhandled(s)
+
+    def atomic(self, s: ir.Atomic) -> None:
         raise self.unhandled(s)
 
     def output_store(self, s: ir.OutputStore) -> None:

@@ -16,6 +16,7 @@ from kernelc.abi import (
     uniform_layout,
 )
 from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
+from kernelc.emit_wgsl import atomics
 from kernelc.emit_wgsl.helpers import LIBRARY
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
@@ -49,6 +50,11 @@ class WgslEmitter(Emitter):
     def __init__(self, kernel: ir.Kernel):
         super().__init__(kernel)
         self.buffers: dict[str, str] = {}
+        self.atomics = atomics.atomic_params(kernel)
+
+    def temp(self, base: str) -> str:
+        """A compiler temporary's name in the current scope."""
+        return self.scope.namer.fresh(base, compiler=True)
 
     # -- expressions
 
@@ -85,9 +91,10 @@ class WgslEmitter(Emitter):
         return self.buffers[name]
 
     def buffer_load(self, e: ir.BufferLoad) -> Printed:
-        load = Printed(
-            f"{self.buffer(e.param, e.dtype, e.previous)}[{self.text(e.pos)}]", Prec.PRIMARY
-        )
+        element = f"{self.buffer(e.param, e.dtype, e.previous)}[{self.text(e.pos)}]"
+        if e.param in self.atomics:
+            return Printed(atomics.load(self, "&" + element, e.dtype), Prec.PRIMARY)
+        load = Printed(element, Prec.PRIMARY)
         if e.dtype is bool_:  # stored as a 0/1 u32
             return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
         return load
@@ -128,12 +135,17 @@ class WgslEmitter(Emitter):
         p = self.param(s.param)
         if not p.is_output:
             raise self.ice(f"store to input '{s.param}'")
+        element = f"{self.buffer(s.param, s.value.dtype, False)}[{self.text(s.pos)}]"
         value = self.expr(s.value)
+        if p.name in self.atomics:
+            self.out.line(atomics.store(self, "&" + element, p.dtype, value.text))
+            return
         if p.dtype is bool_:
             value = self.call("select", [self.const(0, uint32), self.const(1, uint32), value])
-        self.out.line(
-            f"{self.buffer(s.param, s.value.dtype, False)}[{self.text(s.pos)}] = {value.text};"
-        )
+        self.out.line(f"{element} = {value.text};")
+
+    def atomic(self, s: ir.Atomic) -> None:
+        atomics.emit_atomic(self, s)
 
     # -- functions
 
@@ -175,9 +187,10 @@ class WgslEmitter(Emitter):
         lines += ["}", "", "@group(0) @binding(0) var<uniform> u: KcParams;"]
         for k, p in enumerate(self.kernel.arrays, start=1):
             access = "read_write" if p.is_output else "read"
-            storage = (
-                f"var<storage, {access}> {self.buffers[p.name]}: array<{WGSL_STORAGE[p.dtype]}>;"
-            )
+            element = WGSL_STORAGE[p.dtype]
+            if p.name in self.atomics:
+                element = f"atomic<{atomics.element_type(p.dtype)}>"
+            storage = f"var<storage, {access}> {self.buffers[p.name]}: array<{element}>;"
             lines.append(f"@group(0) @binding({k}) {storage}")
         return "\n".join(lines) + "\n"
 

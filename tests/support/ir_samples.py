@@ -535,3 +535,36 @@ def math_kernel(fn_name: str, dt: DType = F) -> ir.Kernel:
     out = call.dtype
     params = [arr("x", dt), *([arr("x2", dt)] if spec.arity == 2 else []), arr("y", out, out=True)]
     return kern(f"math_{fn_name}", params, [store("y", call)])
+
+
+def atomics() -> Sample:
+    """atomicAdd/Sub/Exch/Min/Max/And/Or/Xor/CAS on raw outputs (WGSL only), float add as
+    a compare-exchange loop, and plain loads/stores of an atomically updated buffer. Each
+    operation has its own elements, so the final contents do not depend on the order."""
+    k = bi(B.REM, ir.LoopIndex(), c(4))
+    x, n = load("x"), cast(ir.LoopIndex(), U)
+
+    def slot(j: int) -> ir.Expr:
+        return add(k, c(4 * j)) if j else k
+
+    body = [decl("old", F), decl("oi", I), decl("ou", U)]
+    body.append(ir.Atomic("add", "h", slot(0), x, None, "old"))
+    body.append(ir.Atomic("sub", "h", slot(1), mul(x, c(0.5))))
+    body += [ir.Atomic(op, "c", slot(j), cast(ir.LoopIndex(), I), None, "oi")
+             for j, op in enumerate(("add", "max"))]  # fmt: skip
+    body += [ir.Atomic(op, "b", slot(j), n, None, "ou")
+             for j, op in enumerate(("or", "xor", "and", "min", "sub"))]  # fmt: skip
+    body.append(ir.Atomic("cas", "c", slot(2), c(7), c(0), "oi"))
+    body.append(ir.Atomic("exch", "h", c(8), c(1.5), None, "old"))
+    body.append(ir.If(bi(B.EQ, ir.LoopIndex(), c(0)),
+                      (ir.RawStore("h", c(9), add(ir.RawLoad("h", c(9), F), c(1.0))),)))  # fmt: skip
+    params = [arr("x"), arr("h", raw=True, out=True), arr("c", I, raw=True, out=True),
+              arr("b", U, raw=True, out=True)]  # fmt: skip
+    return Sample("atomics", kern("atomics", params, body),
+                  lambda r: {"x": _floats(r, 37), "h": _floats(r, 10),
+                             "c": np.zeros(12, np.int32),
+                             "b": np.full(20, 0xF0F0F0F0, np.uint32)},
+                  targets=("wgsl",), rtol=1e-5)  # fmt: skip
+
+
+SAMPLES["atomics"] = atomics

@@ -1,0 +1,108 @@
+"""WGSL atomics: CUDA's `atomicOP(&x[k], v)` on a raw output, as WGSL atomic built-ins.
+
+Rule: a buffer touched by any `Atomic` is declared `array<atomic<i32|u32>>` (f32 data as
+its u32 bits) and every other access to it goes through `atomicLoad`/`atomicStore`. WGSL
+has no float atomics and only a weak compare-exchange, so float add/sub and CUDA's (strong)
+`atomicCAS` become compare-exchange loops.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import float32
+from kernelc.ir.visit import walk
+
+if TYPE_CHECKING:
+    from kernelc.emit_wgsl.emitter import WgslEmitter
+
+BUILTIN = {"add": "atomicAdd", "sub": "atomicSub", "exch": "atomicExchange",
+           "min": "atomicMin", "max": "atomicMax", "and": "atomicAnd", "or": "atomicOr",
+           "xor": "atomicXor"}  # fmt: skip
+
+
+def atomic_params(kernel: ir.Kernel) -> set[str]:
+    bodies = (kernel.body, *(f.body for f in kernel.functions))
+    return {n.param for body in bodies for n in walk(body) if isinstance(n, ir.Atomic)}
+
+
+def element_type(dt) -> str:
+    """The atomic's type parameter: f32 data is held as its bits."""
+    return "u32" if dt is float32 else {"int32": "i32", "uint32": "u32"}[dt.name]
+
+
+def load(em: WgslEmitter, ref: str, dt) -> str:
+    value = f"atomicLoad({ref})"
+    return f"bitcast<f32>({value})" if dt is float32 else value
+
+
+def store(em: WgslEmitter, ref: str, dt, value: str) -> str:
+    bits = f"bitcast<u32>({value})" if dt is float32 else value
+    return f"atomicStore({ref}, {bits});"
+
+
+def emit_atomic(em: WgslEmitter, s: ir.Atomic) -> None:
+    p = em.param(s.param)
+    if not s.legalised or not (p.is_output and p.kind is ir.ParamKind.RAW):
+        raise em.ice(f"atomic on '{s.param}' is not a legalised raw-output atomic")
+    if s.value.dtype is not p.dtype or p.name not in em.atomics:
+        raise em.ice(f"atomic on '{s.param}' does not match its parameter")
+    ref = f"&{em.buffers[p.name]}[{em.text(s.index)}]"
+    value = em.text(s.value)
+    result = em.lvalue(s.result) if s.result else None
+    if s.op == "cas":
+        _compare_exchange(em, ref, em.text(s.compare), value, result)
+    elif p.dtype is float32 and s.op in ("add", "sub"):
+        sign = "+" if s.op == "add" else "-"
+        _float_update(em, ref, lambda old: f"bitcast<f32>({old}) {sign} {value}", result)
+    elif p.dtype is float32 and s.op == "exch":
+        call = f"atomicExchange({ref}, bitcast<u32>({value}))"
+        em.out.line(f"{result} = bitcast<f32>({call});" if result else f"{call};")
+    elif s.op in BUILTIN and p.dtype is not float32:
+        call = f"{BUILTIN[s.op]}({ref}, {value})"
+        em.out.line(f"{result} = {call};" if result else f"{call};")
+    else:
+        raise em.ice(f"atomic {s.op} on {p.dtype.name}")
+
+
+def _compare_exchange(em: WgslEmitter, ref: str, compare: str, value: str, result) -> None:
+    """CUDA's atomicCAS is strong: retry while the weak exchange fails spuriously (it
+    reports failure although the old value was the expected one)."""
+    ptr, swap = em.temp("kc_ptr"), em.temp("kc_swap")
+    em.out.line("{")
+    with em.out.indented():
+        em.out.line(f"let {ptr} = {ref};")
+        em.out.line("loop {")
+        with em.out.indented():
+            em.out.line(f"let {swap} = atomicCompareExchangeWeak({ptr}, {compare}, {value});")
+            em.out.line(f"if ({swap}.exchanged || {swap}.old_value != {compare}) {{")
+            with em.out.indented():
+                if result:
+                    em.out.line(f"{result} = {swap}.old_value;")
+                em.out.line("break;")
+            em.out.line("}")
+        em.out.line("}")
+    em.out.line("}")
+
+
+def _float_update(em: WgslEmitter, ref: str, new_value, result) -> None:
+    """`x[k] = x[k] op v` on f32 bits with a compare-exchange loop."""
+    ptr, bits, swap = em.temp("kc_ptr"), em.temp("kc_bits"), em.temp("kc_swap")
+    new_bits = f"bitcast<u32>({new_value(bits)})"
+    em.out.line("{")
+    with em.out.indented():
+        em.out.line(f"let {ptr} = {ref};")
+        em.out.line(f"var {bits} = atomicLoad({ptr});")
+        em.out.line("loop {")
+        with em.out.indented():
+            em.out.line(f"let {swap} = atomicCompareExchangeWeak({ptr}, {bits}, {new_bits});")
+            em.out.line(f"if ({swap}.exchanged) {{")
+            with em.out.indented():
+                em.out.line("break;")
+            em.out.line("}")
+            em.out.line(f"{bits} = {swap}.old_value;")
+        em.out.line("}")
+        if result:
+            em.out.line(f"{result} = bitcast<f32>({bits});")
+    em.out.line("}")
