@@ -481,6 +481,33 @@ add(
 # ================================================================== control flow
 
 add(
+    "if_else_chain",
+    "float32 x, int32 k", "int32 bucket, float32 y",
+    """
+if (x < -5.0f) {
+    bucket = -2;
+} else if (x < 0.0f) {
+    bucket = -1;
+} else if (x == 0.0f)
+    bucket = 0;
+else {
+    bucket = 1;
+    if (x > 5.0f)
+        bucket = 2;
+}
+if (k > 0)
+    if (k > 10) y = 2.0f;
+    else y = 1.0f;
+else
+    y = x;
+""",
+    lambda r: (floats(r, special=(-5.0, 0.0, 5.0, -0.0)), ints(r, lo=-5, hi=20, special=(10, 0, 11))),
+    lambda x, k: (np.select([x < -5, x < 0, x == 0, x > 5], [-2, -1, 0, 2], 1),
+                  np.where(k > 0, np.where(k > 10, f32(2), f32(1)), x)),
+    shows="if / else if / else chains, blocks and single statements, dangling else",
+)  # fmt: skip
+
+add(
     "runtime_loop",
     "float32 x, int32 n", "float32 y",
     "float acc = 0.0f;\nfor (int k = 0; k < n; ++k) {\n    acc += x * (float)k;\n}\ny = acc;",
@@ -644,6 +671,17 @@ __device__ void sort2(float &a, float &b) {
 __device__ void bump(int &k, int by) { k += by; }
 """,
     shows="template<typename U> deduced and explicit, float& parameters writing an output",
+)  # fmt: skip
+
+add(
+    "template_named_like_placeholder",
+    "T x, int32 k", "T y, int32 m",
+    "y = twice(x);\nm = twice(k) + twice<int>(1);",
+    lambda r: (floats(r), ints(r)),
+    lambda x, k: (x + x, k + k + 2),
+    preamble="template <typename T>\n__device__ T twice(T v) { return v + v; }",
+    shows="template<typename T> in a kernel whose placeholder is also T (the template "
+          "parameter shadows the typedef)",
 )  # fmt: skip
 
 add(
@@ -835,9 +873,10 @@ add(
     "bool_io",
     "bool a, bool b, float32 x", "bool c, bool d, int32 n, bool nz",
     "c = (a && !b) || x > 0.5f;\nd = a != b;\nn = a + b + (int)(x > 0);\nnz = x;",
-    lambda r: (bools(r), bools(r), floats(r, lo=-1, hi=1, special=(0.0, -0.0))),
+    lambda r: (bools(r), bools(r), floats(r, lo=-1, hi=1, special=(0.0, -0.0, np.nan))),
     lambda a, b, x: ((a & ~b) | (x > 0.5), a != b, a.astype(np.int32) + b + (x > 0), x != 0),
-    shows="bool inputs and outputs, bool arithmetic promotes to int, float -> bool",
+    shows="bool inputs and outputs, bool arithmetic promotes to int, float -> bool (NaN is "
+          "true)",
 )  # fmt: skip
 
 add(
@@ -943,7 +982,7 @@ add(
     lambda r: (floats(r, lo=-0.99, hi=0.99, special=(0.0, 0.5, -0.5)),),
     lambda x: (np.arcsin(x) + np.arcsin(-x), np.arccos(x) + np.arccos(x * f32(0.5)),
                np.arctan(x * f32(4)) + np.arctan(x)),
-    rtol=2e-5, atol=1e-3,  # Mesa's asin/acos are ~4e-4 off (abs), as WGSL/GLSL allow
+    **TRANSCENDENTAL,  # the drivers' own asin/acos are ~4e-4 off: kernelc polyfills them
     shows="asin acos atan and their f forms",
 )  # fmt: skip
 

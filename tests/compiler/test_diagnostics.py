@@ -149,9 +149,12 @@ BAD = [
         "'__shared__' memory is not supported: an elementwise kernel has no thread block to "
         "share it"),
     Bad("thread_idx", "T x", "T y", "y = x + threadIdx.x;", UnsupportedFeatureError, 1, 9, None),
-    Bad("goto", "T x", "T y", "goto done;\ny = x;\ndone: ;", UnsupportedFeatureError, 1, 1, None),
+    Bad("goto", "T x", "T y", "goto done;\ny = x;\ndone: ;", UnsupportedFeatureError, 1, 1,
+        "`goto` is not supported: WGSL and GLSL have no goto"),
     Bad("switch", "T x", "T y", "switch (1) { default: y = x; }", UnsupportedFeatureError, 1, 1,
-        None),
+        "`switch` is not supported: rewrite it as an if/else chain"),
+    Bad("inline_asm", "T x", "T y", 'asm("nop");\ny = x;', UnsupportedFeatureError, 1, 1,
+        "inline `asm` is not supported: PTX cannot run on WebGPU or WebGL"),
     Bad("recursion", "T x", "T y", "y = fact(x);", UnsupportedFeatureError, 2, 27,
         "recursive call to 'fact' is not supported: WGSL and GLSL forbid recursion",
         fn("__device__ float fact(float n) {\n  return n <= 1 ? 1 : n * fact(n - 1);\n}")),
@@ -196,12 +199,6 @@ POOR = {
     "thread_idx": (lambda e: "threadIdx" in e.message,
                    "message is \"member 'x' is not supported here\": it should name threadIdx "
                    "and say there are no thread indices (use i)"),
-    "goto": (lambda e: e.message.count("not supported") == 1,
-             "message repeats itself: \"'goto' is not supported: `goto` is not supported: "
-             "WGSL and GLSL have no goto\""),
-    "switch": (lambda e: e.message.count("not supported") == 1,
-               "message repeats itself: \"'switch' is not supported: `switch` is not "
-               "supported: rewrite it as an if/else chain\""),
     "half_type": (lambda e: "half" in e.message and type(e) is KernelTypeError,
                   "`half h = x;` gives KernelSyntaxError 1:5 \"expected ';' for expression "
                   "statement\"; should be like float3: unknown/unsupported type name 'half'"),
@@ -335,3 +332,16 @@ def test_glsl_has_at_most_four_outputs():
         kernelc.translate_elementwise("T x", outs, op, "five", target="glsl", types=F32)
     assert info.value.kernel == "five"
     assert "4" in info.value.message or "four" in info.value.message
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the GLSL five-outputs error has no location "
+                   "(`five: error: kernel 'five' has 5 outputs: ...`); it should point at the "
+                   "fifth output in out_params")  # fmt: skip
+def test_too_many_glsl_outputs_points_at_the_fifth():
+    outs = ", ".join(f"T o{k}" for k in range(5))
+    op = "\n".join(f"o{k} = x;" for k in range(5))
+    with pytest.raises(UnsupportedOnTarget) as info:
+        kernelc.translate_elementwise("T x", outs, op, "five", target="glsl", types=F32)
+    span = info.value.span
+    assert span is not None and span.source.section == "out_params"
+    assert outs[span.start : span.end].strip() in ("T o4", "o4")

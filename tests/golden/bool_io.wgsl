@@ -56,7 +56,7 @@ fn main(
     c = (a && !b) || x > 0.5f;
     d = i32(a) != i32(b);
     n = i32(a) + i32(b) + i32(x > 0.0f);
-    nz = x != 0.0f;
+    nz = !(x == 0.0f);
     b_c[kc_pos_c] = select(0u, 1u, c);
     b_d[kc_pos_d] = select(0u, 1u, d);
     b_n[kc_pos_n] = n;
