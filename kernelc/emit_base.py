@@ -203,7 +203,9 @@ def positive(e: ir.Expr) -> bool:
     match e:
         case ir.Const(value=v):
             return v > 0
-        case ir.LoopSize() | ir.LoopShape() | ir.ArrayInfo(what="size" | "shape"):
+        case ir.LoopSize() | ir.LoopShape() | ir.ReduceSize() | ir.ReduceShape():
+            return True
+        case ir.ArrayInfo(what="size" | "shape"):
             return True
     return False
 
@@ -212,11 +214,29 @@ def non_negative(e: ir.Expr) -> bool:
     match e:
         case ir.Const(value=v):
             return v >= 0
-        case ir.LoopIndex():
+        case ir.LoopIndex() | ir.ReduceIndex():
             return True
         case ir.Binary(op=B.DIV | B.REM, lhs=lhs, rhs=rhs):
             return non_negative(lhs) and positive(rhs)
     return e.dtype is uint32 or positive(e)
+
+
+RED_INDEX = "kc_red_j"
+
+
+def reduction_loop(kernel: ir.Kernel) -> tuple[ir.Stmt, ...]:
+    """A ReductionKernel's work for output element `LoopIndex()` as plain statements: one
+    invocation folds the reduced elements in order (any order is allowed; this is the
+    simplest, and needs no other launch than an elementwise kernel's)."""
+    r = kernel.reduction
+    j = ir.Local(RED_INDEX, int32)
+    step = ir.Call(r.combine, (ir.Local(r.acc, r.dtype), ir.Local(r.map_result, r.dtype)), r.acc)
+    loop = ir.Loop(
+        body=(ir.If(ir.Binary(B.GE, j, ir.ReduceSize(), bool_), (ir.Break(),)), *r.map_body, step),
+        continuing=(ir.Assign(RED_INDEX, ir.Binary(B.ADD, j, ir.Const(1, int32), int32)),),
+    )
+    return (*r.identity_body, ir.Declare(r.acc, r.dtype, r.identity),
+            ir.Declare(RED_INDEX, int32, ir.Const(0, int32)), loop, *r.post_body)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- the printer
@@ -309,6 +329,12 @@ class Emitter:
                 return self.uniform(loop_field("size"))
             case ir.LoopShape(axis=axis):
                 return self.uniform(loop_field("shape", axis))
+            case ir.ReduceIndex():
+                return self.local(RED_INDEX)  # the reduction loop's counter
+            case ir.ReduceSize():
+                return self.uniform("k_red_n")
+            case ir.ReduceShape(axis=axis):
+                return self.uniform(f"k_red_shape{axis}")
             case ir.ArrayInfo(param=p, what=what, axis=axis):
                 return self.uniform(array_field(p, what, axis))
             case ir.BufferLoad():
@@ -645,9 +671,17 @@ class Emitter:
 
     # -- functions and the whole program
 
+    def kernel_body(self) -> tuple[ir.Stmt, ...]:
+        """What one invocation runs for element `LoopIndex()`."""
+        if self.kernel.reduction is None:
+            return self.kernel.body
+        if self.kernel.body:
+            raise self.ice("a reduction kernel with an elementwise body")
+        return reduction_loop(self.kernel)
+
     def check_legalised(self) -> None:
         high_level = (ir.ElemLoad, ir.ElemStore, ir.RawLoad, ir.RawStore, ir.LoopCoord)
-        bodies = (self.kernel.body, *(f.body for f in self.kernel.functions))
+        bodies = (self.kernel_body(), *(f.body for f in self.kernel.functions))
         for body in bodies:
             for n in walk(body):
                 if isinstance(n, high_level):
@@ -678,7 +712,7 @@ class Emitter:
         self.declare_globals()
         order = call_order(self.kernel.functions)
         for f in order:
-            self.func_names[f.name] = self.globals.fresh(f.name)
+            self.func_names[f.name] = self.globals.fresh(f.name, compiler=f.name.startswith("kc_"))
         parts = [self.function(f) for f in order]
         parts.append(self.main())
         parts = [self.header(), self.LIBRARY.render(self.helpers_used), *parts]
@@ -699,7 +733,7 @@ class Emitter:
     def main_scope(self, *fixed: str) -> None:
         """Start the kernel body's scope with the emitter's own local names."""
         self.out = Writer()
-        assigned = frozenset(assigned_names(self.kernel.body, self.funcs))
+        assigned = frozenset(assigned_names(self.kernel_body(), self.funcs))
         self.scope = Scope(self.globals.child(), assigned=assigned)
         for name in fixed:
             self.scope.namer.claim(name)

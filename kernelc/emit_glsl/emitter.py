@@ -272,7 +272,7 @@ class GlslEmitter(Emitter):
                 w.line(f"int {local} = textureSize({tex.name}, 0).x;")
             for param, name in self.outputs.items():
                 w.line(f"{name} = {self.initial_output(self.param(param))};")
-            self.stmts(self.kernel.body)
+            self.stmts(self.kernel_body())
         w.line("}")
         return w.text()
 
@@ -291,7 +291,7 @@ class GlslEmitter(Emitter):
             "abi_version": ABI_VERSION,
             "target": "glsl",
             "kernel": self.kernel.name,
-            "kind": "elementwise",
+            "kind": "elementwise" if self.kernel.reduction is None else "reduction",
             "ndim": self.kernel.ndim,
             "params": params_json(self.kernel),
             "uniforms": self.uniform_json(),

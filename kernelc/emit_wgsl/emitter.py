@@ -211,7 +211,7 @@ class WgslEmitter(Emitter):
                 w.line("return;")
             w.line("}")
             w.line("let i = i32(gid);")
-            self.stmts(self.kernel.body)
+            self.stmts(self.kernel_body())
         w.line("}")
         return w.text()
 
@@ -226,7 +226,7 @@ class WgslEmitter(Emitter):
             "abi_version": ABI_VERSION,
             "target": "wgsl",
             "kernel": self.kernel.name,
-            "kind": "elementwise",
+            "kind": "elementwise" if self.kernel.reduction is None else "reduction",
             "entry_point": "main",
             "ndim": self.kernel.ndim,
             "params": params_json(self.kernel),

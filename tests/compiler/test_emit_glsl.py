@@ -16,7 +16,6 @@ from kernelc import emit_glsl
 from kernelc.abi import uniform_fields, uniform_layout
 from kernelc.errors import InternalCompilerError, UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.passes.array_access import lower_array_access
 from tests.support import ir_samples as s
 from tests.support.validate import glslang_available, validate_glsl
 
@@ -31,7 +30,7 @@ def glslang():
 
 
 def emit(kernel: ir.Kernel) -> tuple[str, dict]:
-    return emit_glsl.emit(lower_array_access(kernel, "glsl"))
+    return emit_glsl.emit(s.legalise(kernel, "glsl"))
 
 
 def main_body(code: str) -> str:
@@ -229,3 +228,13 @@ def test_internal_errors():
     not_previous = ir.BufferLoad("y", ir.LoopIndex(), s.F, previous=True)
     with pytest.raises(InternalCompilerError, match="texture read of 'y'"):
         emit(s.kern("k", [s.arr("y", out=True)], [s.store("y", not_previous)]))
+
+
+def test_reduction_folds_serially_per_output():
+    code, abi = emit(s.reduction().kernel)
+    body = main_body(code)
+    assert abi["kind"] == "reduction" and abi["outputs"][0]["name"] == "o_y"
+    assert "float kc_acc = 0.0;\n    int kc_red_j = 0;\n    for (;;) {" in body
+    assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        kc_red_j = kc_red_j + 1;\n    }" in body
+    assert "o_y = sqrt(kc_acc);" in body
+    assert "float kc_reduce(float a, float b) {" in code

@@ -17,7 +17,6 @@ from kernelc.abi import uniform_fields, uniform_layout
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType
-from kernelc.ir.passes.array_access import lower_array_access
 from tests.support import ir_samples as s
 from tests.support.validate import validate_wgsl, wgsl_available
 
@@ -32,7 +31,7 @@ def naga():
 
 
 def emit(kernel: ir.Kernel) -> tuple[str, dict]:
-    return emit_wgsl.emit(lower_array_access(kernel, "wgsl"))
+    return emit_wgsl.emit(s.legalise(kernel, "wgsl"))
 
 
 def main_body(code: str) -> str:
@@ -252,3 +251,16 @@ def test_unlegalised_and_unknown_nodes_are_internal_errors():
     glsl_only = ir.BufferLoad("y", ir.LoopIndex(), s.F, previous=True)
     with pytest.raises(InternalCompilerError, match="buffer access to 'y'"):
         emit(s.kern("k", [s.arr("y", out=True)], [s.store("y", glsl_only)]))
+
+
+def test_reduction_folds_serially_per_output():
+    code, abi = emit(s.reduction().kernel)
+    body = main_body(code)
+    assert abi["kind"] == "reduction"
+    assert {m["value"]["what"] for m in abi["uniforms"]} >= {"reduce_size", "reduce_shape"}
+    assert "var kc_acc: f32 = 0.0f;\n    var kc_red_j: i32 = 0i;\n    loop {" in body
+    assert "if (kc_red_j >= u.k_red_n) {\n            break;" in body
+    assert "kc_acc = kc_reduce(kc_acc, kc_map);" in body
+    assert "continuing {\n            kc_red_j = kc_red_j + 1i;" in body
+    assert "b_y[kc_pos_y] = sqrt(kc_acc);" in body
+    assert "kc_red_j * u.a_x_stride0 + i * u.a_x_stride1" in body

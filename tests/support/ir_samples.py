@@ -568,3 +568,27 @@ def atomics() -> Sample:
 
 
 SAMPLES["atomics"] = atomics
+
+
+def reduction() -> Sample:
+    """A ReductionKernel: y = sqrt(sum(x * x)) over the first of x's two axes."""
+    a, b = lc("a"), lc("b")
+    combine = fn("kc_reduce", [("a", F, False), ("b", F, False)], F, [ir.Return(add(a, b))])
+    red = ir.Reduction(F, 1, (), c(0.0), (decl("kc_map", F, mul(load("x"), load("x"))),),
+                       "kc_map", "kc_reduce", "kc_acc",
+                       (store("y", m("sqrt", lc("kc_acc"))),))  # fmt: skip
+    params = (arr("x", ndim=2), arr("y", out=True))
+    kernel = ir.Kernel("reduction", params, (combine,), (), 1, reduction=red)
+    return Sample("reduction", kernel, None, loop_shape=(5,))
+
+
+SAMPLES["reduction"] = reduction
+
+
+def legalise(kernel: ir.Kernel, target: str) -> ir.Kernel:
+    """The array-access legalisation the pipeline applies before emission."""
+    from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_access
+
+    if kernel.reduction is not None:
+        return lower_reduction_access(kernel, target)
+    return lower_array_access(kernel, target)
