@@ -11,6 +11,7 @@ import json
 import os
 import sys
 
+from kernelc import cli_scan
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelSyntaxError
 from kernelc.ir.printer import kernel_text
 from kernelc.pipeline import TARGETS, lower_kernel, translate_elementwise
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("file")
     ck.add_argument("--types", type=parse_types, default={})
     ck.add_argument("--scalars", type=lambda s: [n for n in s.split(",") if n])
+    cli_scan.add_parsers(sub)  # `kernelc scan`, `kernelc cache build`
     return parser
 
 
@@ -126,6 +128,8 @@ def report(results: list[dict]) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("scan", "cache"):
+        return cli_scan.run_scan(args) if args.command == "scan" else cli_scan.run_cache(args)
     try:
         kernels, skipped = read_kernels(args.file)
     except OSError as e:

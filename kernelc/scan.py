@@ -277,8 +277,8 @@ def _option(ev: Evaluator, node: ast.expr, scope: Scope) -> str:
 
 def format_text(result: ScanResult) -> str:
     """The human-readable listing `kernelc scan` prints."""
-    lines = [f"# {result.source} (version {result.version or 'unknown'}): "
-             f"{len(result.instances)} instances, {len(result.unresolved)} unresolved"]  # fmt: skip
+    head = f"# {result.source} (version {result.version or 'unknown'}): "
+    lines = [head + f"{len(result.instances)} instances, {len(result.unresolved)} unresolved"]
     for k in result.instances:
         params = " ".join(f"{p}={v}" for p, v in sorted(k.params.items()))
         lines.append(f"{k.kind} {k.name} {k.origin}" + (f" [{params}]" if params else ""))

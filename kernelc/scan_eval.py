@@ -262,7 +262,7 @@ class Evaluator:
             raise Unresolved(f"call of {_short(node.func)} ({_kind(func)})")
         try:
             result = unwrap(func)(*args, **kwargs)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any failure of evaluated code is a reason
             raise Unresolved(f"{_short(node.func)}(...) raised {type(e).__name__}: {e}") from None
         return _checked(wrap(result))
 
@@ -273,12 +273,14 @@ class Evaluator:
         fn = BINOPS.get(type(op))
         if fn is None or not (is_plain(left) and is_plain(right)):
             raise Unresolved(f"operator {type(op).__name__} on {_kind(left)}, {_kind(right)}")
-        if isinstance(op, ast.Mult) and isinstance(left, str) and isinstance(right, int):
-            if len(left) * right > MAX_STRING:
-                raise Unresolved("string too long")
+        too_long = (
+            isinstance(left, str) and isinstance(right, int) and len(left) * right > MAX_STRING
+        )
+        if isinstance(op, ast.Mult) and too_long:
+            raise Unresolved("string too long")
         try:
             return _checked(fn(left, right))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any failure of evaluated code is a reason
             raise Unresolved(f"{type(op).__name__} raised {type(e).__name__}: {e}") from None
 
     def eval_UnaryOp(self, node: ast.UnaryOp, scope: Scope):

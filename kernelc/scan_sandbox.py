@@ -114,10 +114,10 @@ class Sandbox:
         module.__dict__["__builtins__"] = self.builtins
         self._register(name, module)
         try:
-            exec(compile(text, filename, "exec"), module.__dict__)
+            exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102
         except SandboxError as e:
             raise SandboxError(f"{name}: {e}") from None
-        except Exception as e:  # the module's own failure: report, never propagate
+        except Exception as e:  # noqa: BLE001 - the module's own failure: report, never propagate
             raise SandboxError(f"{name} raised {type(e).__name__}: {e}") from None
         return module
 

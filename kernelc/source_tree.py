@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 SKIP_DIRS = {"__pycache__", ".git", ".hg", ".tox", ".venv", "venv", "node_modules", "build"}
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip", ".whl")
-_VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.M)
+_VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
 
 
 @dataclass
@@ -103,7 +103,7 @@ def _archive_members(path: str) -> dict[str, bytes]:
 
 
 def _metadata_version(text: str) -> str | None:
-    m = re.search(r"^Version:\s*(\S+)", text, re.M)
+    m = re.search(r"^Version:\s*(\S+)", text, re.MULTILINE)
     return m.group(1) if m else None
 
 
@@ -130,7 +130,7 @@ def _from_package(name: str) -> SourceTree:
         spec = None
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"no such file, directory or installed package: {name}")
-    tree = _from_directory(list(spec.submodule_search_locations)[0])
+    tree = _from_directory(next(iter(spec.submodule_search_locations)))
     tree.label = name
     try:
         tree.version = importlib.metadata.version(name)

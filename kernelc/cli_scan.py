@@ -1,0 +1,104 @@
+"""The `kernelc scan` and `kernelc cache build` commands.
+
+Rule: like the rest of the CLI, listings go to stdout and diagnostics (unresolved call
+sites, the progress bar, the build summary) to stderr; exit 1 for a bad command line or
+an unreadable source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+
+from kernelc.cache import write_json
+from kernelc.cache_build import build, instance_records
+from kernelc.pipeline import TARGETS
+from kernelc.scan import ScanResult, format_text, scan
+from kernelc.scan_bindings import bind
+
+
+def add_parsers(sub) -> None:
+    sc = sub.add_parser("scan", help="list the kernel definitions in Python sources")
+    sc.add_argument("target", metavar="PATH_OR_PACKAGE",
+                    help="a directory, .py file, sdist/wheel archive or installed package")  # fmt: skip
+    sc.add_argument("--json", action="store_true", help="print one JSON document")
+    sc.add_argument("-o", "--output", help="write the listing to this file")
+    ca = sub.add_parser("cache", help="precompile kernel caches")
+    commands = ca.add_subparsers(dest="cache_command", required=True)
+    b = commands.add_parser("build", help="translate every kernel of a package, both targets")
+    b.add_argument("--package", help="package name (an installed one unless --source)")
+    b.add_argument("--source", help="the package's sources: a directory or sdist archive")
+    b.add_argument("-o", "--output", required=True,
+                   help="a directory (gets NAME-VERSION.json.gz) or a .json[.gz] file")  # fmt: skip
+    b.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    b.add_argument("--no-progress", action="store_true")
+
+
+def scan_for(target: str) -> ScanResult | None:
+    try:
+        result = scan(target)
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"kernelc: error: {e}", file=sys.stderr)
+        return None
+    for instance in result.instances:
+        bind(instance)
+    return result
+
+
+def run_scan(args) -> int:
+    result = scan_for(args.target)
+    if result is None:
+        return 1
+    text = json.dumps(result.to_json(), indent=1) if args.json else format_text(result)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    for u in result.unresolved:
+        print(f"{u.origin}: note: {u.kind} kernel not resolved: {u.reason}", file=sys.stderr)
+    return 0
+
+
+def run_cache(args) -> int:
+    if not (args.package or args.source):
+        print("kernelc: error: cache build needs --package or --source", file=sys.stderr)
+        return 1
+    result = scan_for(args.source or args.package)
+    if result is None:
+        return 1
+    targets = TARGETS if args.target == "all" else (args.target,)
+    cache, outcomes = build(result, targets, progress=not args.no_progress)
+    path = output_path(args.output, args.package or "kernels", result.version)
+    data = cache.to_json(instances=instance_records(result, outcomes))
+    data["unresolved"] = [u.__dict__ for u in result.unresolved]
+    write_json(path, data)
+    print_summary(result, outcomes, path)
+    return 0
+
+
+def output_path(output: str, package: str, version: str | None) -> str:
+    if output.endswith((".json", ".json.gz")):
+        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
+        return output
+    os.makedirs(output, exist_ok=True)
+    return os.path.join(output, f"{package}-{version or 'unknown'}.json.gz")
+
+
+def print_summary(result: ScanResult, outcomes: list, path: str) -> None:
+    counts = collections.Counter((o.target, o.status) for o in outcomes)
+    print(f"{len(result.instances)} instances, {len(result.unresolved)} unresolved call "
+          f"sites; wrote {path}", file=sys.stderr)  # fmt: skip
+    for target in sorted({o.target for o in outcomes}):
+        parts = [f"{s} {n}" for (t, s), n in sorted(counts.items()) if t == target]
+        print(f"  {target}: " + ", ".join(parts), file=sys.stderr)
+
+
+def main(argv=None) -> int:  # for `python -m kernelc.cli_scan`
+    parser = argparse.ArgumentParser(prog="kernelc")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return run_scan(args) if args.command == "scan" else run_cache(args)
