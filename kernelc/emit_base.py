@@ -268,6 +268,7 @@ class Emitter:
     BITCAST: ClassVar[dict[tuple[str, str], str]]
     LIBRARY: ClassVar[HelperLibrary]
     CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
+    MAIN_LOCALS: ClassVar[tuple[str, ...]] = ("i",)  # the entry point's own names
 
     def __init__(self, kernel: ir.Kernel):
         self.kernel = kernel
@@ -709,6 +710,8 @@ class Emitter:
 
     def emit(self) -> tuple[str, dict]:
         self.check_legalised()
+        for name in ("KcParams", "u", "main", *self.MAIN_LOCALS):
+            self.globals.claim(name)
         self.declare_globals()
         order = call_order(self.kernel.functions)
         for f in order:
@@ -730,13 +733,12 @@ class Emitter:
     def abi(self) -> dict:
         raise NotImplementedError
 
-    def main_scope(self, *fixed: str) -> None:
-        """Start the kernel body's scope with the emitter's own local names."""
+    def main_scope(self) -> None:
+        """Start the kernel body's scope (its fixed names were claimed as globals, so no
+        function or local can take them)."""
         self.out = Writer()
         assigned = frozenset(assigned_names(self.kernel_body(), self.funcs))
         self.scope = Scope(self.globals.child(), assigned=assigned)
-        for name in fixed:
-            self.scope.namer.claim(name)
         self.scope.loop_index = "i"
 
     def uniform_json(self) -> list[dict]:

@@ -46,6 +46,7 @@ class WgslEmitter(Emitter):
     BITCAST = {(s, d): f"bitcast<{_KINDS[d]}>" for s in _KINDS for d in _KINDS if s != d}
     LIBRARY = LIBRARY
     CONST_HAZARDS = True
+    MAIN_LOCALS = ("wg", "lid", "nwg", "gid", "i")
 
     def __init__(self, kernel: ir.Kernel):
         super().__init__(kernel)
@@ -175,8 +176,6 @@ class WgslEmitter(Emitter):
     # -- the program
 
     def declare_globals(self) -> None:
-        for name in ("KcParams", "u", "main"):
-            self.globals.claim(name)
         for p in self.kernel.arrays:
             self.buffers[p.name] = self.globals.fresh("b_" + p.name)
 
@@ -195,7 +194,7 @@ class WgslEmitter(Emitter):
         return "\n".join(lines) + "\n"
 
     def main(self) -> str:
-        self.main_scope("wg", "lid", "nwg", "gid", "i")
+        self.main_scope()
         w = self.out
         w.line(f"@compute @workgroup_size({WORKGROUP_SIZE})")
         w.line("fn main(")

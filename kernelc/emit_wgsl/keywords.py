@@ -1,8 +1,8 @@
 """Names a WGSL program must not declare: keywords, reserved words, predeclared types,
 enumerants and built-in functions (a declaration would shadow what the emitter prints).
 
-Rule: the namer avoids the union of this list and `kernelc.emit_glsl.keywords`, so one IR
-name gets the same spelling on both targets.
+Rule: the namer avoids the union of this list and `kernelc.emit_glsl.keywords`, so a
+user's name is spelt alike on both targets unless it meets a target's own globals.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 
 from kernelc import emit_glsl
 from kernelc.abi import uniform_fields, uniform_layout
-from kernelc.errors import InternalCompilerError, UnsupportedOnTarget
+from kernelc.errors import InternalCompilerError, SourceText, Span, UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from tests.support import ir_samples as s
 from tests.support.validate import glslang_available, validate_glsl
@@ -189,7 +189,7 @@ def test_names_avoid_keywords_globals_and_helpers():
     code, abi = emit(s.names().kernel)
     assert "__" not in code and not re.search(r"\b_\w", code)
     assert not re.search(r"\bgl_(?!FragCoord)", code)
-    for text in ("float u_1 = 0.0;", "float i_1 = 1.0;", "float t_x_1 = 4.0;",
+    for text in ("float u_1 = 0.0;", "float i_2 = 1.0;", "float t_x_1 = 4.0;",
                  "float o_y_1 = 5.0;", "float float_1 = 7.0;", "float in_1 = 17.0;",
                  "float out_1 = 18.0;", "float highp_1 = 19.0;", "float sample_1 = 25.0;",
                  "float kc_w_t_x_1 = 26.0;", "void main_1(inout float main_2)",
@@ -213,6 +213,12 @@ def test_too_many_outputs_or_textures_are_refused():
         UnsupportedOnTarget, match="5 outputs: a WebGL2 fragment shader writes at most 4"
     ):
         emit(kernel)
+    source = SourceText("out_params", ", ".join(f"float32 y{k}" for k in range(5)))
+    spans = {id(outs[4]): Span(source, 52, 62)}
+    kernel = ir.Kernel("five", kernel.params, (), kernel.body, 1, spans=spans)
+    with pytest.raises(UnsupportedOnTarget) as info:
+        emit(kernel)
+    assert info.value.span is spans[id(outs[4])]  # the fifth output, where lowering knew it
     ins = [s.arr(f"x{k}") for k in range(17)]
     kernel = s.kern("many", [*ins, s.arr("y", out=True)], [s.store("y", s.load("x0"))])
     with pytest.raises(UnsupportedOnTarget, match="17 textures"):

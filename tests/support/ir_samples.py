@@ -356,10 +356,16 @@ def names() -> Sample:
     total: ir.Expr = load("x")
     for n in clashing:
         total = add(total, lc(n))
-    body += [ir.Call("select", (total,), "u"), ir.Call("main", (lc("u"),)), store("y", lc("u"))]
+    body += [
+        ir.Call("select", (total,), "u"),
+        ir.Call("main", (lc("u"),)),
+        ir.Call("i", (lc("u"),), "u"),
+        store("y", lc("u")),
+    ]
     funcs = [
         fn("main", [("main", F, True)], None, [assign("main", add(lc("main"), c(1.0)))]),
         fn("select", [("float", F, False)], F, [ir.Return(mul(lc("float"), c(2.0)))]),
+        fn("i", [("gid", F, False)], F, [ir.Return(add(lc("gid"), c(0.5)))]),
     ]
     params = [arr("x"), arr("sample"), arr("_p"), arr("a__b"), sca("filter", F),
               arr("y", out=True)]  # fmt: skip
