@@ -21,8 +21,8 @@ import numpy as np
 from kernelc.sources import read_cu
 from tests.compiler.csem import (
     HALVES,
-    N,
     SPECIAL_FLOATS,
+    N,
     bools,
     c_round,
     cdiv,
@@ -41,7 +41,7 @@ from tests.compiler.csem import (
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-TRANSCENDENTAL = dict(rtol=2e-5, atol=2e-6)  # GPU exp/log/sin are a few ULP off, not exact
+TRANSCENDENTAL = {"rtol": 2e-5, "atol": 2e-6}  # GPU exp/log/sin are a few ULP off, not exact
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,10 @@ class Kernel:
     def translate_kwargs(self) -> dict:
         """`translate_elementwise` keywords for the call `args()` makes (what the CuPy-like
         call derives: placeholder dtypes, loop ndim, scalar inputs, raw layouts)."""
-        params = [(item.split(), k < len(self.in_params.split(",")))
-                  for k, item in enumerate((self.in_params + "," + self.out_params).split(","))]
+        params = [
+            (item.split(), k < len(self.in_params.split(",")))
+            for k, item in enumerate((self.in_params + "," + self.out_params).split(","))
+        ]
         args = self.args()
         types, scalars, raw, shapes = {}, [], {}, []
         for (words, is_in), arg in zip(params, args):
@@ -84,9 +86,9 @@ class Kernel:
             else:
                 shapes.append(arg.shape)
         ndim = len(np.broadcast_shapes(*shapes)) if shapes else 1
-        return dict(name=self.name, preamble=self.preamble, loop_prep=self.loop_prep,
-                    after_loop=self.after_loop, types=types, ndim=ndim, scalars=tuple(scalars),
-                    raw=raw)  # fmt: skip
+        return {"name": self.name, "preamble": self.preamble, "loop_prep": self.loop_prep,
+                "after_loop": self.after_loop, "types": types, "ndim": ndim,
+                "scalars": tuple(scalars), "raw": raw}  # fmt: skip
 
 
 CORPUS: list[Kernel] = []
@@ -124,6 +126,11 @@ def _mandelbrot(cx, cy, max_iter):
     return count
 
 
+def _smooth_clip(x, lo, hi):
+    v = np.clip(x, lo, hi)
+    return v + f32(0.1) * np.tanh((v - f32(0.5) * (lo + hi)) / f32(0.1))
+
+
 # ================================================================== examples/*.cu
 
 example(
@@ -143,9 +150,7 @@ example(
 example(
     "smooth_clip.cu",
     lambda r: (floats(r, lo=-2, hi=3), np.float32(-0.5), 1.5),
-    lambda x, lo, hi: (lambda v: v + f32(0.1) * np.tanh((v - f32(0.5) * (lo + hi)) / f32(0.1)))(
-        np.clip(x, f32(lo), f32(hi))
-    ),
+    lambda x, lo, hi: _smooth_clip(x, f32(lo), f32(hi)),
     **TRANSCENDENTAL,
     shows="#define, template function, reference parameter, tanhf, float scalars",
 )
@@ -172,6 +177,11 @@ add(
     shows="int32 overflow wraps (two's complement), INT_MAX",
 )  # fmt: skip
 
+
+def _xorshift(x):
+    return x ^ (x >> np.uint32(15))
+
+
 add(
     "uint32_arithmetic",
     "uint32 a, uint32 b", "uint32 h, uint32 d, uint32 m, uint32 w",
@@ -186,7 +196,7 @@ w = (0u - 1u) - b;
     lambda r: (ints(r, lo=0, hi=2**32, dtype=np.uint32, special=(0, 1, 4294967295)),
                ints(r, lo=0, hi=2**32, dtype=np.uint32, special=(0, 7, 4294967295))),
     lambda a, b: (
-        (lambda x: x ^ (x >> np.uint32(15)))(u32(a.astype(np.int64) * 2654435761)),
+        _xorshift(u32(a.astype(np.int64) * 2654435761)),
         a // (b | np.uint32(1)), a % (b | np.uint32(1)), u32(4294967295 - b.astype(np.int64)),
     ),
     shows="uint32 wraparound (0u - 1u == 4294967295u), logical >>, unsigned / and %",
@@ -319,6 +329,12 @@ add(
     shows="compound assignment on floats",
 )  # fmt: skip
 
+
+def _int_compound(a, b):
+    v = cmod(cdiv((a + 7 - b) * 3, b), 50)
+    return (((shl(v, 2) >> 1) & 0x7FF) | 0x100) ^ b
+
+
 add(
     "int_compound",
     "int32 a, int32 b", "int32 y",
@@ -337,8 +353,7 @@ v ^= b;
 y = v;
 """,
     lambda r: (ints(r, lo=-500, hi=500), nonzero_ints(r)),
-    lambda a, b: (lambda v: (((shl(v, 2) >> 1) & 0x7FF) | 0x100) ^ b)(
-        cmod(cdiv((a + 7 - b) * 3, b), 50)),
+    lambda a, b: _int_compound(a, b),
     shows="every integer compound assignment: += -= *= /= %= <<= >>= &= |= ^=",
 )  # fmt: skip
 
@@ -364,6 +379,12 @@ logic = !a + (a && b) * 2 + (a || b) * 4 + t * 8 + u * 16 + k * 32;
           "when needed: k == 1 either way)",
 )  # fmt: skip
 
+
+def _inc_dec_float(x):
+    g = (x + f32(1)) - f32(1)  # g++; --g; rounds through x + 1
+    return g + (g + f32(1))  # f = g++; f += g;
+
+
 add(
     "inc_dec",
     "int32 a, float32 x", "int32 y, int32 z, float32 f",
@@ -386,8 +407,7 @@ f = g++;
 f += g;
 """,
     lambda r: (ints(r), floats(r, lo=-100, hi=100)),
-    lambda a, x: (10 + 3000 + 2 * a, 2 + (a + 1) * 10 + a,
-                  (lambda g: g + (g + f32(1)))((x + f32(1)) - f32(1))),
+    lambda a, x: (10 + 3000 + 2 * a, 2 + (a + 1) * 10 + a, _inc_dec_float(x)),
     shows="++/-- pre and post inside expressions (y = t[k++]), on ints and floats",
 )  # fmt: skip
 
@@ -715,6 +735,12 @@ add(
 
 # ================================================================== arrays and indexing
 
+
+def _local_arrays(x, k):
+    w, t = f32([0.25, 0.5, 1.0, 2.0]), f32([1, -2, 3])
+    return (w[k & 3] + f32(1)) * x + t[np.abs(k) % 3] + w[(k + 1) & 3]
+
+
 add(
     "local_arrays",
     "float32 x, int32 k", "float32 y",
@@ -725,8 +751,7 @@ w[k & 3] += 1.0f;
 y = w[k & 3] * x + t[abs(k) % 3] + w[(k + 1) & 3];
 """,
     lambda r: (floats(r), ints(r)),
-    lambda x, k: (lambda w: (w[k & 3] + f32(1)) * x + f32([1, -2, 3])[np.abs(k) % 3]
-                  + w[(k + 1) & 3])(f32([0.25, 0.5, 1.0, 2.0])),
+    lambda x, k: _local_arrays(x, k),
     shows="local arrays with {...} initialisers, read and written at runtime indices",
 )  # fmt: skip
 

@@ -196,27 +196,49 @@ BAD = [
 
 # What each poor message lacks: (check on the first line, or on the error, the finding).
 POOR = {
-    "thread_idx": (lambda e: "threadIdx" in e.message,
-                   "message is \"member 'x' is not supported here\": it should name threadIdx "
-                   "and say there are no thread indices (use i)"),
-    "half_type": (lambda e: "half" in e.message and type(e) is KernelTypeError,
-                  "`half h = x;` gives KernelSyntaxError 1:5 \"expected ';' for expression "
-                  "statement\"; should be like float3: unknown/unsupported type name 'half'"),
-    "member_of_element": (lambda e: "'x'" in e.message and type(e) is KernelTypeError,
-                          "`x.size()` on a non-raw x gives UnsupportedFeatureError \"member "
-                          "function 'size' is not supported\"; x is one element here, not an "
-                          "array (as `x[0]` says: declare it raw)"),
-    "array_init_too_long": (lambda e: "initializer" in e.message or "initialiser" in e.message,
-                            "`float a[2] = {1, 2, 3};` says \"bad array size 2 for 'a'\" at "
-                            "1:7: the size is fine, the initialiser has too many elements "
-                            "(should point at the initialiser, 1:14)"),
-    "shape_axis_out_of_range": (lambda e: "'x'" in e.message and "1 dimensions" not in e.message,
-                                "\"axis 1 is out of range for 1 dimensions\": should name the "
-                                "raw array 'x' (and say '1 dimension' / '1-D')"),
-    "assign_void_call": (lambda e: "void" in e.message,
-                         "`y = f(x)` with `void f(float)` is ACCEPTED: the IR assigns 0.0 to "
-                         "y (`%y = 0.0:f32`) instead of rejecting the use of a void value"),
-}  # fmt: skip
+    "thread_idx": (
+        lambda e: "threadIdx" in e.message,
+        (
+            "message is \"member 'x' is not supported here\": it should name threadIdx and say "
+            "there are no thread indices (use i)"
+        ),
+    ),
+    "half_type": (
+        lambda e: "half" in e.message and type(e) is KernelTypeError,
+        (
+            "`half h = x;` gives KernelSyntaxError 1:5 \"expected ';' for expression statement\"; "
+            "should be like float3: unknown/unsupported type name 'half'"
+        ),
+    ),
+    "member_of_element": (
+        lambda e: "'x'" in e.message and type(e) is KernelTypeError,
+        (
+            "`x.size()` on a non-raw x gives UnsupportedFeatureError \"member function 'size' is "
+            'not supported"; x is one element here, not an array (as `x[0]` says: declare it raw)'
+        ),
+    ),
+    "array_init_too_long": (
+        lambda e: "initializer" in e.message or "initialiser" in e.message,
+        (
+            "`float a[2] = {1, 2, 3};` says \"bad array size 2 for 'a'\" at 1:7: the size is fine, "
+            "the initialiser has too many elements (should point at the initialiser, 1:14)"
+        ),
+    ),
+    "shape_axis_out_of_range": (
+        lambda e: "'x'" in e.message and "1 dimensions" not in e.message,
+        (
+            "\"axis 1 is out of range for 1 dimensions\": should name the raw array 'x' (and say "
+            "'1 dimension' / '1-D')"
+        ),
+    ),
+    "assign_void_call": (
+        lambda e: "void" in e.message,
+        (
+            "`y = f(x)` with `void f(float)` is ACCEPTED: the IR assigns 0.0 to y "
+            "(`%y = 0.0:f32`) instead of rejecting the use of a void value"
+        ),
+    ),
+}
 
 
 def _raise(bad: Bad) -> KernelCompileError:

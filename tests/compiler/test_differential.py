@@ -14,7 +14,7 @@ import pytest
 
 import kernelc
 from tests.compiler.kernel_corpus import CORPUS, Kernel
-from tests.support.kernel_call import call_elementwise
+from tests.support.kernel_call import call_elementwise, run_program
 
 TARGETS = ("wgsl", "glsl")
 
@@ -70,6 +70,22 @@ def test_corpus_kernel(kernel: Kernel, target: str):
     with np.errstate(all="ignore"):
         expected = kernel.reference(*map(_copy, args))
     assert_matches(kernel, run(kernel, target, args), expected)
+
+
+@pytest.mark.parametrize("kernel", [k for k in CORPUS if re.search(r"\bfor\b", k.operation
+                                                                   + k.preamble)],
+                         ids=lambda k: k.name)  # fmt: skip
+@pytest.mark.parametrize("target", TARGETS)
+def test_corpus_kernel_with_the_other_unrolling(kernel: Kernel, target: str):
+    """Loops unrolled on WGSL and kept on GLSL (the defaults are the other way round)."""
+    args = kernel.args()
+    program = kernelc.translate_elementwise(kernel.in_params, kernel.out_params,
+                                            kernel.operation, target=target,
+                                            unroll=target == "wgsl",
+                                            **kernel.translate_kwargs())  # fmt: skip
+    with np.errstate(all="ignore"):
+        expected = kernel.reference(*map(_copy, args))
+    assert_matches(kernel, run_program(program, *args, size=kernel.size), expected)
 
 
 # Every construct the corpus must exercise, as a pattern over the kernels' text.

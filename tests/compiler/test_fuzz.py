@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 import kernelc
 from tests.compiler.csem import cdiv, cmod, i32, shl, u32
 from tests.compiler.kernel_corpus import CORPUS
-from tests.support.validate import validate_glsl, validate_wgsl
 from tests.support.kernel_call import call_elementwise
+from tests.support.validate import validate_glsl, validate_wgsl
 
 TARGETS = ("wgsl", "glsl")
 SIZE = 1024
@@ -54,8 +54,9 @@ def float_trees():
         return st.one_of(
             st.tuples(st.sampled_from(F_UNARY), children),
             st.tuples(st.sampled_from(F_BINARY), children, children),
-            st.tuples(st.just("?:"), st.sampled_from(F_COMPARE), children, children, children,
-                      children),  # fmt: skip
+            st.tuples(
+                st.just("?:"), st.sampled_from(F_COMPARE), children, children, children, children
+            ),
         )
 
     return st.recursive(leaf, extend, max_leaves=12)
@@ -413,7 +414,7 @@ def test_mutated_kernels_only_raise_compile_errors(target, case):
 
 
 PARAM_WORDS = ("raw", "_non_const", "const", "T", "U", "float32", "int32", "uint32", "bool",
-               "float", "int64", "x", "y", "z", "i", "n", "_x", "9a", "a-b", "for", "é", "T*")
+               "float", "int64", "x", "y", "z", "i", "n", "_x", "9a", "a-b", "for", "é", "T*")  # fmt: skip
 
 
 @st.composite

@@ -14,6 +14,8 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,9 +50,7 @@ CORPUS_GOLDENS = (
 def _example_cases() -> dict[str, dict]:
     """Every kernel of examples/*.cu (and examples/*.py), translated as the CLI does."""
     cases = {}
-    for path in sorted((ROOT / "examples").glob("*.cu")) + sorted(
-        (ROOT / "examples").glob("*.py")
-    ):
+    for path in sorted((ROOT / "examples").glob("*.cu")) + sorted((ROOT / "examples").glob("*.py")):
         for kdef in read_kernels(str(path))[0]:
             args = kdef.translate_args()
             args.pop("line_bases")
@@ -133,3 +133,20 @@ def test_golden_shader_compiles(file: str):
         validate_wgsl(code)
     else:
         validate_glsl(code)
+
+
+def test_output_does_not_depend_on_hash_seed():
+    """Golden files must be reproducible: the same text under another PYTHONHASHSEED (a
+    set or dict iterated in hash order would reorder declarations or helpers)."""
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); "
+        "from tests.compiler.test_golden import CASES, render; "
+        "print(json.dumps({n: render(n) for n in sorted(CASES)}))"
+    )
+    for seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script, str(ROOT)], env=env, check=True,
+                             capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+        other = json.loads(out)
+        for name in sorted(CASES):
+            assert other[name] == render(name), f"{name}: output changes with PYTHONHASHSEED"
