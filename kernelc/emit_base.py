@@ -263,6 +263,7 @@ class Emitter:
     UINT_LITERAL: ClassVar[str]
     INT_MIN: ClassVar[str]  # -2**31 cannot be a literal
     FLOAT_SUFFIX: ClassVar[str]
+    BINARY_OP: ClassVar[dict[ir.BinaryOp, str]] = BIN_SPELLING
     MATH: ClassVar[dict[str, str]]
     CAST: ClassVar[dict[tuple[str, str], str]]  # (from kind, to kind) -> function
     BITCAST: ClassVar[dict[tuple[str, str], str]]
@@ -421,7 +422,7 @@ class Emitter:
 
     def infix(self, op: ir.BinaryOp, lhs: Printed, rhs: Printed) -> Printed:
         text = (
-            f"{paren(lhs, operand_fits(op, True, lhs))} {BIN_SPELLING[op]} "
+            f"{paren(lhs, operand_fits(op, True, lhs))} {self.BINARY_OP[op]} "
             f"{paren(rhs, operand_fits(op, False, rhs))}"
         )
         return Printed(text, BIN_PREC[op], lhs.const and rhs.const, op)
