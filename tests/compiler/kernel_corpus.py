@@ -281,6 +281,20 @@ add(
 )  # fmt: skip
 
 add(
+    "nan_select",
+    "float32 x, float32 y",
+    "float32 hi, float32 lo",
+    "hi = x > y ? x : y;\nlo = x < y ? x : y;",
+    lambda r: (
+        floats(r, special=(1.0, np.nan, np.nan, -2.0)),
+        floats(r, special=(np.nan, 1.0, np.nan, np.inf)),
+    ),
+    lambda x, y: (np.where(x > y, x, y), np.where(x < y, x, y)),
+    shows="a hand-written max/min with ?: keeps C's NaN behaviour (the false arm when "
+    "unordered), unlike fmaxf",
+)
+
+add(
     "inf_arithmetic",
     "float32 x, float32 y", "float32 a, float32 b, float32 c, float32 d",
     "a = 1.0f / x;\nb = x * y;\nc = x + CUDART_INF_F;\nd = x / x;",
