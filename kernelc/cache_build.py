@@ -8,6 +8,7 @@ out of scope for RawKernels), and only the successes become cache entries.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -98,8 +99,8 @@ def _failed(out: Outcome, status: str, kind: str, message: str, text: str) -> No
 def build(result: ScanResult, targets=TARGETS, *, progress: bool = True):
     """(Cache, outcomes) for every instance of a scan; bindings are decided here when
     the scan has not done it."""
-    cache = Cache(meta={"source": result.source, "version": result.version,
-                        "kernelc": _kernelc_version(), "targets": list(targets)})  # fmt: skip
+    source = os.path.basename(result.source.rstrip("/"))  # not the (temporary) directory
+    cache = Cache(meta={"source": source, "version": result.version, "targets": list(targets)})
     for instance in result.instances:
         if not instance.bindings:
             bind(instance)
@@ -127,15 +128,6 @@ def instance_records(result: ScanResult, outcomes: list[Outcome]) -> list[dict]:
             row["error"] = f"{o.error_kind}: {o.error}" if o.error_kind else o.error
         by_id.setdefault(o.instance, []).append(row)
     return [{**k.to_json(), "results": by_id.get(k.id, [])} for k in result.instances]
-
-
-def _kernelc_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("kernelc")
-    except Exception:  # noqa: BLE001 - not installed: running from a checkout
-        return "checkout"
 
 
 class Progress:
