@@ -32,6 +32,7 @@ def itervalues(d): return iter(d.values())
 def iterkeys(d): return iter(d.keys())
 def with_metaclass(meta, *bases): return meta('with_metaclass_base', bases or (object,), {})
 def add_metaclass(meta): return lambda cls: cls
+from six import moves
 """
 SIX_MOVES_STUB = """
 import functools

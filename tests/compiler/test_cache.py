@@ -1,0 +1,143 @@
+"""The program cache: stable keys, building, lookups that never parse, and the committed
+Chainer cache against the current compiler."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+import kernelc
+from kernelc import frontend, pipeline
+from kernelc.cache import Cache, cache_key, write_json
+from kernelc.cache_build import build, key_of, translate
+from kernelc.cli import run
+from kernelc.scan import KernelInstance, ScanResult
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "kernels_chainer" / "chainer-7.8.1.json.gz"
+RELU = {"in_params": "T y, T gy", "out_params": "T gx", "operation": "gx = y > 0 ? gy : (T)0",
+        "name": "relu_bwd", "preamble": "", "loop_prep": "", "after_loop": ""}  # fmt: skip
+SUM = {"in_params": "T x", "out_params": "T y", "map_expr": "x * x", "reduce_expr": "a + b",
+       "post_map_expr": "y = a", "identity": "0", "name": "l2", "reduce_type": None,
+       "preamble": ""}  # fmt: skip
+
+
+def test_key_is_stable():
+    # Changing this value invalidates every cache: bump CACHE_FORMAT instead.
+    key = cache_key("elementwise", RELU, target="wgsl", types={"T": "float32"})
+    assert key == cache_key("elementwise", dict(reversed(RELU.items())), target="wgsl",
+                            types={"T": "float32"})  # fmt: skip
+    assert len(key) == 32 and int(key, 16) >= 0
+    again = cache_key("elementwise", {k: v for k, v in RELU.items() if v}, target="wgsl",
+                      types={"T": "float32"})  # fmt: skip
+    assert again == key  # omitted strings take CuPy's defaults
+
+
+def test_key_sees_every_input():
+    base = dict(target="wgsl", types={"T": "float32", "U": "int32"}, scalars=("a", "b"))
+    key = cache_key("elementwise", RELU, **base)
+    assert key == cache_key("elementwise", RELU, target="wgsl",
+                            types={"U": "int32", "T": "float32"}, scalars=("b", "a"))  # fmt: skip
+    variants = [
+        cache_key("elementwise", {**RELU, "operation": "gx = gy"}, **base),
+        cache_key("elementwise", {**RELU, "preamble": "// x"}, **base),
+        cache_key("elementwise", RELU, **{**base, "target": "glsl"}),
+        cache_key("elementwise", RELU, **{**base, "types": {"T": "int32", "U": "int32"}}),
+        cache_key("elementwise", RELU, **base, ndim=2),
+        cache_key("elementwise", RELU, **{**base, "scalars": ("a",)}),
+        cache_key("elementwise", RELU, **base, raw={"y": (2, True)}),
+    ]
+    assert len({key, *variants}) == len(variants) + 1
+    assert cache_key("reduction", SUM, target="wgsl", ndim=0) != cache_key(
+        "reduction", SUM, target="wgsl", ndim=0, reduce_ndim=2)  # fmt: skip
+
+
+def small_scan() -> ScanResult:
+    binding = {"types": {"T": "float32"}, "scalars": [], "ndim": 1}
+    reduction = {"types": {"T": "float32"}, "scalars": [], "ndim": 0, "reduce_ndim": 1}
+    return ScanResult("synthetic", "1.0", [
+        KernelInstance("elementwise", "relu_bwd", "a.py:1", dict(RELU), bindings=[binding]),
+        KernelInstance("reduction", "l2", "a.py:2", dict(SUM), bindings=[reduction]),
+        KernelInstance("elementwise", "bad", "a.py:3", {**RELU, "operation": "gx = nope(y)",
+                                                        "name": "bad"}, bindings=[binding]),
+        KernelInstance("raw", "k", "a.py:4", {"code": "", "name": "k"}),
+    ])  # fmt: skip
+
+
+def test_build_and_get(tmp_path):
+    cache, outcomes = build(small_scan(), progress=False)
+    status = {(o.name, o.target): o.status for o in outcomes}
+    assert status[("relu_bwd", "wgsl")] == status[("relu_bwd", "glsl")] == "ok"
+    assert status[("bad", "wgsl")] == "error" and status[("k", "glsl")] == "out of scope"
+    assert status[("l2", "wgsl")] == (
+        "ok" if hasattr(kernelc, "translate_reduction") else "pending"
+    )
+    bad = next(o for o in outcomes if o.name == "bad")
+    assert bad.error_kind == "KernelNameError" and "nope" in bad.error
+    path = str(tmp_path / "c.json.gz")
+    write_json(path, cache.to_json())
+    loaded = Cache.load(path)
+    got = loaded.get("elementwise", RELU, target="glsl", types={"T": "float32"})
+    direct = kernelc.translate_elementwise(**RELU, target="glsl", types={"T": "float32"})
+    assert (got.code, got.abi, got.name, got.target) == (direct.code, direct.abi, "relu_bwd",
+                                                         "glsl")  # fmt: skip
+    assert loaded.get("elementwise", RELU, target="glsl", types={"T": "int32"}) is None
+
+
+def test_lookup_never_parses(monkeypatch):
+    cache, _ = build(small_scan(), ("wgsl",), progress=False)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a cache lookup parsed")
+
+    for module, name in ((frontend, "parse_elementwise"), (pipeline, "lower_kernel"),
+                         (pipeline, "translate_elementwise")):  # fmt: skip
+        monkeypatch.setattr(module, name, refuse)
+    assert cache.get("elementwise", RELU, target="wgsl", types={"T": "float32"}) is not None
+
+
+def test_lookup_speed_smoke():
+    cache, _ = build(small_scan(), ("wgsl",), progress=False)
+    start = time.perf_counter()
+    for _ in range(2000):
+        cache.get("elementwise", RELU, target="wgsl", types={"T": "float32"})
+    per_hit = (time.perf_counter() - start) / 2000
+    assert per_hit < 1e-3  # ~10 µs here; docs/benchmarks.md has the real measurement
+
+
+def test_cli_cache_build(tmp_path, capsys):
+    pkg = tmp_path / "src" / "mypkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("__version__ = '2.0'\n")
+    (pkg / "k.py").write_text("from chainer.backends import cuda\n"
+                              "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n")  # fmt: skip
+    out = tmp_path / "out"
+    assert run(["cache", "build", "--source", str(pkg), "--package", "mypkg", "-o", str(out),
+                "--no-progress"]) == 0  # fmt: skip
+    data = json.loads(gzip.open(out / "mypkg-2.0.json.gz").read())
+    assert data["instances"][0]["name"] == "dbl" and len(data["entries"]) == 2
+    assert "ok 1" in capsys.readouterr().err
+
+
+def committed_sample(step: int = 13):
+    data = json.loads(gzip.open(COMMITTED).read())
+    ok = [(i, r) for i in data["instances"] for r in i["results"] if r["status"] == "ok"]
+    return data, ok[::step]
+
+
+@pytest.mark.skipif(not COMMITTED.is_file(), reason="kernels_chainer cache not present")
+def test_committed_cache_matches_the_compiler():
+    data, sample = committed_sample()
+    stale = []
+    for record, result in sample:
+        instance = KernelInstance(record["kind"], record["name"], record["origin"], record["args"])
+        assert key_of(instance, result["binding"], result["target"]) == result["key"]
+        program = translate(record["kind"], record["args"], result["binding"], result["target"])
+        entry = data["entries"][result["key"]]
+        if (program.code, program.abi) != (entry["code"], entry["abi"]):
+            stale.append(f"{record['id']} ({result['target']})")
+    assert not stale, f"stale entries {stale}: run bash kernels_chainer/regenerate.sh"
