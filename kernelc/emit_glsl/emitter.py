@@ -218,7 +218,7 @@ class GlslEmitter(Emitter):
 
     def _check_limits(self) -> None:
         """At most 4 render targets and 16 textures; the error points at the first
-        parameter over the limit when lowering recorded its span (`kernel.spans[id(p)]`)."""
+        parameter over the limit when lowering recorded its span (`kernel.spans[p.name]`)."""
         outputs = [p for p in self.kernel.arrays if p.is_output]
         inputs = [t.param for t in self.textures.values()]
         if len(outputs) > MAX_OUTPUTS:
@@ -237,7 +237,7 @@ class GlslEmitter(Emitter):
             )
 
     def refuse(self, p: ir.Param, message: str, notes: tuple[str, ...]) -> UnsupportedOnTarget:
-        span = self.kernel.spans.get(id(p))
+        span = self.kernel.spans.get(p.name)
         return UnsupportedOnTarget(message, span, notes=notes, kernel=self.kernel.name)
 
     def header(self) -> str:

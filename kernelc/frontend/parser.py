@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 
-from kernelc.errors import SourceText, UnsupportedFeatureError
+from kernelc.errors import KernelTypeError, SourceText, UnsupportedFeatureError
 from kernelc.frontend import ast
 from kernelc.frontend.exprparser import QUALIFIERS, UNSUPPORTED_KEYWORDS, ExprParser
 from kernelc.frontend.lexer import Token, tokenize
@@ -290,6 +290,9 @@ class Parser(ExprParser):
     # grammar: expression_statement : expression ';'
     def _parse_expression_statement(self) -> ast.ExprStmt:
         start = self._peek()
+        if start.kind == "NAME" and self._peek(1).kind == "NAME":
+            # `name name ...` can only be a declaration with a type we do not know
+            raise KernelTypeError(f"unknown type name '{start.text}'", start.span)
         expr = self._parse_expression()
         self._expect_semicolon("expression statement")
         return ast.ExprStmt(self._span(start), expr)

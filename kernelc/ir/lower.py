@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from kernelc.errors import KernelCompileError, KernelTypeError, Span, UnsupportedFeatureError
 from kernelc.errors import Warning_
 from kernelc.frontend import ast
+from kernelc.frontend.params import name_span
 from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, computation_type
@@ -246,8 +247,14 @@ def lower_elementwise(src: ast.ElementwiseSource, types: dict[str, DType],
     after = low.out
     params = tuple(finalise_param(p, low, operation) for p in params)
     body = (*low.prefix, *prep, *element_loads(low, params), *operation, *low.writeback(), *after)
-    kernel = ir.Kernel(src.name, params, tuple(low.function_order), body, spec.ndim)
+    kernel = ir.Kernel(src.name, params, tuple(low.function_order), body, spec.ndim,
+                       spans=param_spans(src))  # fmt: skip
     return kernel, low.warnings()
+
+
+def param_spans(src) -> dict:
+    """Parameter name -> its span in in_params/out_params, for target errors about it."""
+    return {p.name: name_span(p) for p in src.params}
 
 
 def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ...]:

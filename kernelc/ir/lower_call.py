@@ -14,7 +14,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, uint32
 from kernelc.ir.lower_expr import LvLocal, LvRaw
 from kernelc.ir.passes.fold import fold_expr
-from kernelc.ir.scope import LocalVar, RawParam
+from kernelc.ir.scope import ElementParam, LocalVar, RawParam
 from kernelc.ir.typing import arith_operand, cast, convert
 from kernelc.ir.dtypes import promote
 
@@ -55,6 +55,10 @@ class CallLowering:
             return self.indexers[owner_name][0]
         if isinstance(sym, RawParam) and member == "size" and not e.args:
             return ir.ArrayInfo(sym.param.name, "size")
+        if isinstance(sym, ElementParam):
+            self.fail(KernelTypeError, f"'{owner_name}' is one element here, not an array",
+                      e.func.span, notes=(f"declare it 'raw' to use {owner_name}.{member}(): "
+                                          f"raw T {owner_name}",))  # fmt: skip
         if member in ("shape", "strides", "get"):
             self.fail(KernelTypeError, f"'{member}()' is only usable indexed: "
                       f"{owner_name}.{member}()[axis]", e.span)  # fmt: skip
@@ -73,7 +77,7 @@ class CallLowering:
         if name == "assert":
             self.args_values(e, 1)
             self.warn(e.span, "assert() is dropped: shaders cannot abort")
-            return ir.Const(0, int32)
+            return None
         if name in ("printf", "malloc", "free", "memcpy", "memset"):
             self.fail(UnsupportedFeatureError, f"'{name}' is not supported in shaders",
                       e.func.span)  # fmt: skip
@@ -168,7 +172,7 @@ class CallLowering:
         self.out.append(ir.Call(instance.name, tuple(args), result))
         self.out.extend(writebacks)
         if result is None:
-            return ir.Const(0, int32)  # a void call's "value" is never usable C
+            return None  # void: `expr` rejects using it, `effect` allows it
         return ir.Local(result, instance.return_dtype)
 
     def ref_argument(self, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
@@ -237,7 +241,9 @@ class CallLowering:
             self.lower_block(fdef.body.stmts)
             body = self.finish_body()
         ret_dtype = computation_type(ret) if ret is not None else None
-        if ret_dtype is not None and not (body and isinstance(body[-1], ir.Return)):
+        if ret_dtype is not None and not always_returns(body):
+            self.warn(fdef.name_span or fdef.span, f"function '{fdef.name}' may end "
+                      "without returning a value (it returns 0 there)")  # fmt: skip
             body = (*body, ir.Return(ir.Const(0, ret_dtype) if ret_dtype is not float32
                                      else ir.Const(0.0, float32)))  # fmt: skip
         return ir.Function(name, tuple(params), ret_dtype, body)
@@ -251,3 +257,13 @@ class CallLowering:
                                           readonly=p.type.is_const and not p.type.is_ref))
         return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
 
+
+
+def always_returns(body: tuple[ir.Stmt, ...]) -> bool:
+    """Does every path through `body` end in a `return`?"""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ir.Return):
+        return True
+    return isinstance(last, ir.If) and always_returns(last.then) and always_returns(last.else_)

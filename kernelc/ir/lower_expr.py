@@ -63,7 +63,20 @@ class ExprLowering:
         method = getattr(self, "_expr_" + type(e).__name__, None)
         if method is None:
             self.fail(KernelSyntaxError, f"{self._describe(e)} is not a value here", e.span)
-        return method(e)
+        value = method(e)
+        if value is None:  # a call of a void function
+            self.fail(KernelTypeError, "void value not ignored as it ought to be", e.span)
+        return value
+
+    def effect(self, e: ast.Expr) -> None:
+        """Evaluate `e` for its side effects only (a void call is fine here)."""
+        if isinstance(e, ast.Call):
+            self._expr_Call(e)
+        elif isinstance(e, ast.Binary) and e.op == ",":
+            self.effect(e.lhs)
+            self.effect(e.rhs)
+        else:
+            self.expr(e)
 
     def cond(self, e: ast.Expr) -> ir.Expr:
         value = self.expr(e)
@@ -191,7 +204,7 @@ class ExprLowering:
 
     def _expr_Binary(self, e: ast.Binary) -> ir.Expr:
         if e.op == ",":
-            self.expr(e.lhs)
+            self.effect(e.lhs)
             return self.expr(e.rhs)
         if e.op in ("&&", "||"):
             return self.logical(e)
@@ -260,6 +273,8 @@ class ExprLowering:
 
     def _expr_Member(self, e: ast.Member) -> ir.Expr:
         base = e.base.name if isinstance(e.base, ast.Ident) else None
+        if base in THREAD_BUILTINS:
+            self.builtin_name(e.base)
         sym = self.scopes.lookup(base) if base else None
         if e.name == "ndim" and isinstance(sym, RawParam):
             return ir.Const(sym.param.ndim, int32)
@@ -285,11 +300,11 @@ class ExprLowering:
             return None
         axis = self.const_int(e.index, "an axis")
         if owner.name == "_ind" and member == "get" and "_ind" in self.indexers:
-            self.check_axis(axis, self.ndim, e.index.span)
+            self.check_axis(axis, self.ndim, "the loop", e.index.span)
             return ir.LoopCoord(axis)
         sym = self.scopes.lookup(owner.name)
         if isinstance(sym, RawParam) and member in ("shape", "strides"):
-            self.check_axis(axis, sym.param.ndim, e.index.span)
+            self.check_axis(axis, sym.param.ndim, f"'{owner.name}'", e.index.span)
             if member == "shape":
                 return ir.ArrayInfo(sym.param.name, "shape", axis)
             stride = ir.ArrayInfo(sym.param.name, "stride", axis)
@@ -297,10 +312,10 @@ class ExprLowering:
             return ir.Binary(B.MUL, stride, size, int32)  # CuPy's strides are in bytes
         return None
 
-    def check_axis(self, axis: int, ndim: int, span) -> None:
+    def check_axis(self, axis: int, ndim: int, what: str, span) -> None:
         if not 0 <= axis < ndim:
-            self.fail(KernelTypeError, f"axis {axis} is out of range for {ndim} dimensions",
-                      span)  # fmt: skip
+            self.fail(KernelTypeError, f"axis {axis} is out of range: {what} has {ndim} "
+                      f"dimension{'s' if ndim != 1 else ''}", span)  # fmt: skip
 
     def const_int(self, e: ast.Expr, what: str) -> int:
         value, stmts = self.pure(e)

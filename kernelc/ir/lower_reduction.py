@@ -16,6 +16,7 @@ from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, computation_type, int32
 from kernelc.ir.lower import Lowerer, Specialisation, bind_param, element_loads, finalise_param
+from kernelc.ir.lower import param_spans
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam, SpecialValue
 from kernelc.ir.typing import convert
 
@@ -142,6 +143,7 @@ def lower_reduction(src: ast.ReductionSource, types: dict[str, DType],
     reduction = ir.Reduction(computation_type(ctype), spec.reduce_ndim, identity_body, identity,
                              map_body, map_result, combine.name, acc, post_body)  # fmt: skip
     functions = (*low.function_order, combine)
-    kernel = ir.Kernel(src.name, params, functions, (), spec.ndim, reduction=reduction)
+    kernel = ir.Kernel(src.name, params, functions, (), spec.ndim, reduction=reduction,
+                       spans=param_spans(src))  # fmt: skip
     return kernel, low.warnings()
 

@@ -58,7 +58,7 @@ class StmtLowering:
         self.lower_block(s.stmts)
 
     def _stmt_ExprStmt(self, s: ast.ExprStmt) -> None:
-        self.expr(s.expr)
+        self.effect(s.expr)
 
     def _stmt_Unsupported(self, s: ast.Unsupported) -> None:
         self.fail(UnsupportedFeatureError, s.reason, s.span)
@@ -239,8 +239,11 @@ class StmtLowering:
             length = len(items)
         else:
             self.fail(KernelTypeError, f"array '{d.name}' needs a size", d.span)
-        if length <= 0 or (items is not None and len(items) > length):
-            self.fail(KernelTypeError, f"bad array size {length} for '{d.name}'", d.span)
+        if length <= 0:
+            self.fail(KernelTypeError, f"array '{d.name}' has size {length}", d.array_size.span)
+        if items is not None and len(items) > length:
+            self.fail(KernelTypeError, f"too many initialisers for '{d.name}[{length}]'",
+                      d.init.items[length].span)  # fmt: skip
         name = self.scopes.fresh(self.user_local_name(d.name))
         dtype = computation_type(ctype)
         self.out.append(ir.Declare(name, dtype, items, length))
