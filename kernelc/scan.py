@@ -13,6 +13,7 @@ itself) is a wrapper, not a kernel. Nothing is translated here.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -47,7 +48,10 @@ FIELDS = {
     "raw": {"code": None, "name": None},
 }  # fmt: skip
 REQUIRED = {"elementwise": 3, "reduction": 6, "raw": 2}
-TRIGGER = re.compile(r"elementwise|reduce|raw|ElementwiseKernel|ReductionKernel|RawKernel")
+# Files worth parsing: a call of something named like a constructor.
+TRIGGER = re.compile(
+    r"\b(?:elementwise|reduce|raw|ElementwiseKernel|ReductionKernel|RawKernel)\s*\("
+)
 MAX_INSTANCES = 64
 # Names whose value Chainer only knows at run time, and the values kernels are made for.
 PARAMETERS = {"ndim": (1, 2, 3), "n_ary": (2, 3)}
@@ -79,9 +83,8 @@ class KernelInstance:
         return f"{self.origin}[{suffix}]" if suffix else self.origin
 
     def to_json(self) -> dict:
-        out = {"id": self.id, **asdict(self)}
-        out.pop("site")
-        return out
+        fields = ("kind", "name", "origin", "args", "params", "options", "bindings", "dtypes")
+        return {"id": self.id, **{f: copy.deepcopy(getattr(self, f)) for f in fields}}
 
 
 @dataclass
@@ -158,11 +161,10 @@ def scan_tree(tree: SourceTree, config: ScanConfig | None = None) -> ScanResult:
 
 def find_sites(module: ModuleIndex) -> list[CallSite]:
     sites = []
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Call):
-            found = constructor(node.func, module)
-            if found:
-                sites.append(CallSite(module, node, *found))
+    for node in module.calls:
+        found = constructor(node.func, module)
+        if found:
+            sites.append(CallSite(module, node, *found))
     return sorted(sites, key=lambda s: (s.call.lineno, s.call.col_offset))
 
 

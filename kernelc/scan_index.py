@@ -34,16 +34,24 @@ class ModuleIndex:
         self.tree = ast.parse(text, filename=path)
         self.imports: dict[str, tuple] = {}
         self.defs: set[str] = set()
-        self.parents: dict[ast.AST, ast.AST] = {}
+        self.calls: list[ast.Call] = []
+        self._parents: dict[ast.AST, ast.AST] | None = None
         self._scopes: dict[ast.AST | None, dict[str, list[Assignment]]] = {}
         for node in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 self._add_import(node)
         for stmt in self.tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.defs.add(stmt.name)
+
+    @property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        """Each node's parent (built on first use: most modules never need it)."""
+        if self._parents is None:
+            self._parents = {c: n for n in ast.walk(self.tree) for c in ast.iter_child_nodes(n)}
+        return self._parents
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
