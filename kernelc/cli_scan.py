@@ -57,7 +57,10 @@ def run_scan(args) -> int:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text + "\n")
     else:
-        print(text)
+        try:
+            print(text)
+        except BrokenPipeError:  # `kernelc scan ... | head`
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the exit quiet
     for u in result.unresolved:
         print(f"{u.origin}: note: {u.kind} kernel not resolved: {u.reason}", file=sys.stderr)
     return 0
