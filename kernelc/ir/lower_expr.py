@@ -159,6 +159,9 @@ class ExprLowering:
             return ir.Const(value, uint32 if dtype == "uint32" else int32)
         if e.name == "i" and self.in_loop_body:
             return ir.LoopIndex()
+        if e.name in ("NULL", "nullptr"):
+            self.fail(UnsupportedFeatureError, f"'{e.name}' is not supported: WebGPU and WebGL "
+                      "have no pointers to memory", e.span)  # fmt: skip
         if e.name in THREAD_BUILTINS:
             self.fail(UnsupportedFeatureError,
                       f"'{e.name}' is not supported: an elementwise kernel body runs once per "
@@ -337,6 +340,7 @@ class ExprLowering:
         if isinstance(e, ast.Index) and isinstance(e.base, ast.Ident):
             return self.lvalue_index(e)
         if isinstance(e, ast.Index):
+            self.expr(e.base)  # reports pointer casts and the like with their own message
             self.fail(UnsupportedFeatureError, "only named arrays can be indexed", e.span)
         if isinstance(e, ast.Unary) and e.op == "*":
             self.expr(e)  # reports the pointer error
