@@ -1,0 +1,73 @@
+"""Chainer's kernels exactly as Chainer defines them, run the way Chainer runs them.
+
+Rule: kernel text comes from scanning Chainer's own sdist (never copied into this repo);
+a test names a kernel by its CuPy `name`, passes Chainer-like arguments, and compares with
+a NumPy reference. A kernel a target rejects (`UnsupportedOnTarget`) runs on the IR
+interpreter, the runtime's fallback, and the result says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kernelc import UnsupportedOnTarget
+from tests.support.interp_call import call_elementwise_interpreted
+from tests.support.kernel_call import call_elementwise
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = "7.8.1"
+
+
+@dataclass
+class Ran:
+    """Outputs of one call, and whether the interpreter ran it instead of the target."""
+
+    outputs: object
+    fallback: bool
+
+
+@functools.cache
+def chainer_kernels(version: str = VERSION) -> dict[str, list[dict]]:
+    """Kernel name -> its scanned instances (generated kernels have several)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from chainer_sdist import sdist_path
+
+    path = os.environ.get("KERNELC_CHAINER_SDIST") or sdist_path(version)
+    if not os.path.isfile(path):
+        pytest.skip(f"Chainer {version} sdist not found at {path} "
+                    f"(fetch it with: python tools/chainer_sdist.py {version})")  # fmt: skip
+    from kernelc.scan import scan
+
+    found: dict[str, list[dict]] = {}
+    for inst in scan(path).to_json()["instances"]:
+        found.setdefault(inst["name"], []).append(inst)
+    return found
+
+
+def kernel_args(name: str, params: dict | None = None) -> dict:
+    """The constructor arguments of kernel `name` (for generated kernels, the instance
+    whose generator parameters include `params`, e.g. {'ndim': 2})."""
+    for inst in chainer_kernels()[name]:
+        if all(inst.get("params", {}).get(k) == v for k, v in (params or {}).items()):
+            return dict(inst["args"])
+    raise KeyError(f"no instance of {name} with {params}")
+
+
+def run_elementwise(target: str, name: str, *args, params: dict | None = None,
+                    size: int | None = None) -> Ran:  # fmt: skip
+    """Call Chainer's elementwise kernel `name` with CuPy's call semantics."""
+    kargs = kernel_args(name, params)
+    strings = (kargs.pop("in_params"), kargs.pop("out_params"), kargs.pop("operation"))
+    options = {k: kargs.get(k, "") for k in ("preamble", "loop_prep", "after_loop")}
+    try:
+        out = call_elementwise(target, *strings, *args, name=name, size=size, **options)
+        return Ran(out, False)
+    except UnsupportedOnTarget:
+        out = call_elementwise_interpreted(*strings, *args, name=name, size=size, **options)
+        return Ran(out, True)
