@@ -42,8 +42,16 @@ def default_types(kdef: KernelDef, given: dict[str, str]) -> dict[str, str]:
     return types
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a user error: exit status 1, not 2 (2 is ours)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kernelc", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="kernelc", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("translate", help="translate kernels to WGSL and/or GLSL ES 3.00")
     tr.add_argument("file", help="a .cu kernel (with a // header) or a .py file")
