@@ -21,10 +21,20 @@ WORKGROUP_SIZE = 256
 MAX_WORKGROUPS_PER_DIMENSION = 65535
 
 # How each dtype is held in a storage buffer element (WGSL) / texture format (GLSL).
-WGSL_STORAGE = {dtypes.bool_: "u32", dtypes.int32: "i32", dtypes.uint32: "u32", dtypes.float32: "f32"}
+WGSL_STORAGE = {
+    dtypes.bool_: "u32",
+    dtypes.int32: "i32",
+    dtypes.uint32: "u32",
+    dtypes.float32: "f32",
+}
 GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
                dtypes.float32: "r32f"}  # fmt: skip
-UNIFORM_TYPE = {dtypes.bool_: "u32", dtypes.int32: "i32", dtypes.uint32: "u32", dtypes.float32: "f32"}
+UNIFORM_TYPE = {
+    dtypes.bool_: "u32",
+    dtypes.int32: "i32",
+    dtypes.uint32: "u32",
+    dtypes.float32: "f32",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,11 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("translate", help="translate kernels to WGSL and/or GLSL ES 3.00")
     tr.add_argument("file", help="a .cu kernel (with a // header) or a .py file")
     tr.add_argument("--target", choices=[*TARGETS, "all"], default="all")
-    tr.add_argument("--types", type=parse_types, default={},
-                    help="placeholder bindings, e.g. T=float32,U=int32 (default float32)")
+    tr.add_argument(
+        "--types",
+        type=parse_types,
+        default={},
+        help="placeholder bindings, e.g. T=float32,U=int32 (default float32)",
+    )
     tr.add_argument("--ndim", type=int, default=1, help="loop ndim to specialise for")
-    tr.add_argument("--scalars", type=lambda s: [n for n in s.split(",") if n],
-                    help="non-raw inputs passed as scalars (a .cu header may say it too)")
+    tr.add_argument(
+        "--scalars",
+        type=lambda s: [n for n in s.split(",") if n],
+        help="non-raw inputs passed as scalars (a .cu header may say it too)",
+    )
     tr.add_argument("--no-unroll", action="store_true", help="keep constant-count loops")
     tr.add_argument("--emit", choices=["code", "ir"], default="code")
     tr.add_argument("--json", action="store_true", help="print a JSON list of results")

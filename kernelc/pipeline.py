@@ -130,4 +130,3 @@ def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Progra
     except Exception as e:  # our bug: say so, with the kernel it happened on
         raise InternalCompilerError(f"{type(e).__name__}: {e}", [f"kernel '{name}'"]) from e
     return Program(name, target, code, abi, list(warnings))
-

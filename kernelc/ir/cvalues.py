@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import struct
 
-from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+from kernelc.ir.dtypes import DType, bool_, float32, int32
 
 
 def f32(x: float) -> float:

@@ -170,7 +170,11 @@ class Interpreter:
 
     def write_back(self) -> None:
         for p in self.kernel.params:
-            if p.is_output and p.name in self.flat and not np.shares_memory(self.flat[p.name], self.arrays[p.name]):
+            if (
+                p.is_output
+                and p.name in self.flat
+                and not np.shares_memory(self.flat[p.name], self.arrays[p.name])
+            ):
                 self.arrays[p.name][...] = self.flat[p.name].reshape(self.arrays[p.name].shape)
 
     # ---------------------------------------------------------------- statements
@@ -352,8 +356,14 @@ class Interpreter:
     @staticmethod
     def binary(op: B, a, b, d: DType) -> np.ndarray:
         if op in ir.COMPARISONS:
-            return {B.LT: np.less, B.LE: np.less_equal, B.GT: np.greater,
-                    B.GE: np.greater_equal, B.EQ: np.equal, B.NE: np.not_equal}[op](a, b)
+            return {
+                B.LT: np.less,
+                B.LE: np.less_equal,
+                B.GT: np.greater,
+                B.GE: np.greater_equal,
+                B.EQ: np.equal,
+                B.NE: np.not_equal,
+            }[op](a, b)
         if op is B.LAND:
             return a & b
         if op is B.LOR:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 
-from kernelc.errors import KernelCompileError, KernelTypeError, Span, UnsupportedFeatureError
+from kernelc.errors import KernelTypeError, Span, UnsupportedFeatureError
 from kernelc.errors import Warning_
 from kernelc.frontend import ast
 from kernelc.frontend.params import name_span
@@ -159,8 +159,17 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         try:
             yield
         finally:
-            (self.scopes, self.out, self.prefix, self.materialised, self.loop_depth,
-             self.in_loop_body, self.in_function, self.return_ctype, self.type_env) = saved
+            (
+                self.scopes,
+                self.out,
+                self.prefix,
+                self.materialised,
+                self.loop_depth,
+                self.in_loop_body,
+                self.in_function,
+                self.return_ctype,
+                self.type_env,
+            ) = saved
 
     # ------------------------------------------------------------------ preamble
 
@@ -204,9 +213,11 @@ def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation
         dtype = dtypes.BY_NAME[p.type]
     if dtype not in dtypes.SUPPORTED_PARAM:
         raise UnsupportedFeatureError(
-            f"dtype {dtype.name} of parameter '{p.name}' is not supported yet", p.type_span,
-            kernel=kernel, notes=("supported: " + ", ".join(d.name for d in
-                                                            dtypes.SUPPORTED_PARAM),))
+            f"dtype {dtype.name} of parameter '{p.name}' is not supported yet",
+            p.type_span,
+            kernel=kernel,
+            notes=("supported: " + ", ".join(d.name for d in dtypes.SUPPORTED_PARAM),),
+        )
     if p.is_raw:
         ndim, contiguous = spec.raw.get(p.name, (1, True))
         return ir.Param(p.name, dtype, ir.ParamKind.RAW, p.is_output, ndim, contiguous)
@@ -302,4 +313,4 @@ def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
     return loads
 
 
-__all__ = ["lower_elementwise", "Specialisation", "bind_types", "KernelCompileError"]
+__all__ = ["Specialisation", "bind_types", "lower_elementwise"]

@@ -15,7 +15,7 @@ from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, ui
 from kernelc.ir.lower_expr import LvLocal, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam
-from kernelc.ir.typing import arith_operand, cast, convert
+from kernelc.ir.typing import arith_operand, cast
 from kernelc.ir.dtypes import promote
 
 B = ir.BinaryOp
@@ -253,10 +253,16 @@ class CallLowering:
         if ctype is None:
             self.fail(KernelTypeError, f"parameter '{p.name}' has type void", p.span)
         ir_name = self.scopes.fresh(p.name)
-        self.scopes.bind(p.name, LocalVar(ir_name, ctype, computation_type(ctype),
-                                          readonly=p.type.is_const and not p.type.is_ref))
+        self.scopes.bind(
+            p.name,
+            LocalVar(
+                ir_name,
+                ctype,
+                computation_type(ctype),
+                readonly=p.type.is_const and not p.type.is_ref,
+            ),
+        )
         return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
-
 
 
 def always_returns(body: tuple[ir.Stmt, ...]) -> bool:

@@ -360,11 +360,16 @@ class ExprLowering:
             case Alias():
                 return sym.target
             case ScalarParam():
-                self.fail(KernelTypeError, f"cannot assign to scalar parameter '{e.name}'",
-                          e.span, notes=("scalar arguments are passed as const values",))
+                self.fail(
+                    KernelTypeError,
+                    f"cannot assign to scalar parameter '{e.name}'",
+                    e.span,
+                    notes=("scalar arguments are passed as const values",),
+                )
             case ConstVar() | SpecialValue():
-                self.fail(KernelTypeError, f"cannot assign to read-only variable '{e.name}'",
-                          e.span)
+                self.fail(
+                    KernelTypeError, f"cannot assign to read-only variable '{e.name}'", e.span
+                )
         self.expr(e)  # raises the right error for unknown names and arrays
         self.fail(KernelTypeError, "expression is not assignable", e.span)
 
@@ -379,9 +384,12 @@ class ExprLowering:
             case RawParam():
                 return LvRaw(sym.param, self.stable(self.raw_index(sym.param, e.index)), e.span)
             case ElementParam():
-                self.fail(KernelTypeError,
-                          f"'{e.base.name}' is one element here, not an array",
-                          e.span, notes=(f"declare it 'raw' to index it: raw T {e.base.name}",))
+                self.fail(
+                    KernelTypeError,
+                    f"'{e.base.name}' is one element here, not an array",
+                    e.span,
+                    notes=(f"declare it 'raw' to index it: raw T {e.base.name}",),
+                )
         self.expr(e.base)
         self.fail(KernelTypeError, f"'{e.base.name}' is not an array", e.span)
 

@@ -48,7 +48,8 @@ def reduce_ctype(src: ast.ReductionSource, low: Lowerer, params) -> DType:
                  notes=("a scalar C type or a type placeholder is supported",))  # fmt: skip
     if found.itemsize == 8:
         low.warn_double(src.reduce_type_span) if found.is_float else low.warn_64bit(
-            src.reduce_type_span, f"reduce_type '{name}'")
+            src.reduce_type_span, f"reduce_type '{name}'"
+        )
     return found
 
 
@@ -146,4 +147,3 @@ def lower_reduction(src: ast.ReductionSource, types: dict[str, DType],
     kernel = ir.Kernel(src.name, params, functions, (), spec.ndim, reduction=reduction,
                        spans=param_spans(src))  # fmt: skip
     return kernel, low.warnings()
-

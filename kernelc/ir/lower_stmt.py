@@ -147,8 +147,9 @@ class StmtLowering:
     @staticmethod
     def counted_step(step: ast.Expr | None, var: str) -> int | None:
         match step:
-            case ast.Postfix(op=op, operand=ast.Ident(name=n)) | ast.Unary(
-                op=("++" | "--") as op, operand=ast.Ident(name=n)
+            case (
+                ast.Postfix(op=op, operand=ast.Ident(name=n))
+                | ast.Unary(op=("++" | "--") as op, operand=ast.Ident(name=n))
             ) if n == var:
                 return 1 if op == "++" else -1
             case ast.Assign(op=("+=" | "-=") as op, target=ast.Ident(name=n),

@@ -143,8 +143,16 @@ def kernel_text(k: ir.Kernel) -> str:
 def reduction_lines(r: ir.Reduction) -> list[str]:
     return [
         f"reduce {ty(r.dtype)} over {r.ndim} axes with {r.combine} {{",
-        "  identity {", *block_lines(r.identity_body, 2), f"    = {expr_text(r.identity)}", "  }",
-        "  map {", *block_lines(r.map_body, 2), f"    = %{r.map_result}", "  }",
-        f"  post %{r.acc} {{", *block_lines(r.post_body, 2), "  }",
+        "  identity {",
+        *block_lines(r.identity_body, 2),
+        f"    = {expr_text(r.identity)}",
+        "  }",
+        "  map {",
+        *block_lines(r.map_body, 2),
+        f"    = %{r.map_result}",
+        "  }",
+        f"  post %{r.acc} {{",
+        *block_lines(r.post_body, 2),
+        "  }",
         "}",
     ]

@@ -188,8 +188,10 @@ class _Checker:
                    env, 0)  # fmt: skip
         self.block(r.post_body, {r.acc: (r.dtype, None)}, 0)
         combine = self.functions.get(r.combine)
-        if combine is None or [p.dtype for p in combine.params] != [r.dtype, r.dtype] or (
-            combine.return_dtype is not r.dtype
+        if (
+            combine is None
+            or [p.dtype for p in combine.params] != [r.dtype, r.dtype]
+            or (combine.return_dtype is not r.dtype)
         ):
             self.fail(f"combine function '{r.combine}' does not fit {r.dtype}")
 

@@ -103,7 +103,9 @@ def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
                     return ir.BufferLoad(name, index, dt, previous=True)
                 return ir.BufferLoad(name, raw_position(p, index), dt)
             case ir.ElemStore(param=name, value=value):
-                return ir.OutputStore(name, value) if glsl else ir.BufferStore(name, pos(name), value)
+                return (
+                    ir.OutputStore(name, value) if glsl else ir.BufferStore(name, pos(name), value)
+                )
             case ir.RawStore():
                 return _raw_store(kernel, node, glsl)
             case ir.Atomic(legalised=False):

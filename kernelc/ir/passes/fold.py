@@ -87,9 +87,9 @@ def _fold_math(node: ir.Math):
         return {"isnan": math.isnan, "isinf": math.isinf, "isfinite": math.isfinite,
                 "signbit": lambda v: math.copysign(1, v) < 0}[node.fn](x)  # fmt: skip
     if node.dtype is not float32:  # abs/min/max on integers
-        return {"abs": lambda a: cvalues.wrap(abs(a), node.dtype), "min": min, "max": max}[
-            node.fn
-        ](*vals)
+        return {"abs": lambda a: cvalues.wrap(abs(a), node.dtype), "min": min, "max": max}[node.fn](
+            *vals
+        )
     fn = {"abs": abs, "min": cvalues.fmin, "max": cvalues.fmax}.get(node.fn) or MATH_FOLD[node.fn]
     if any(math.isnan(v) for v in vals) and node.fn not in ("fmin", "fmax", "min", "max", "pow"):
         return math.nan
@@ -119,8 +119,10 @@ def _fold_binary(op: B, a, b, dt):
 def _float_arith(op: B, a: float, b: float) -> float:
     if op is B.DIV:
         if b == 0:
-            return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * (
-                math.copysign(1, b)
+            return (
+                math.nan
+                if a == 0 or math.isnan(a)
+                else math.copysign(math.inf, a) * (math.copysign(1, b))
             )
         return a / b
     try:
@@ -176,4 +178,3 @@ def _int_identity(node: ir.Binary):
 
 def fold_constants(kernel: ir.Kernel) -> ir.Kernel:
     return rewrite_kernel(kernel, fold_expr)
-

@@ -53,9 +53,13 @@ def _copy(body, var: str, value: ir.Const, renames: dict[str, str]):
         match node:
             case ir.Local(name=n) if n == var:
                 return value
-            case ir.Local(name=n) | ir.LocalElem(name=n) | ir.Declare(name=n) | ir.Assign(
-                name=n
-            ) | ir.AssignElem(name=n) if n in renames:
+            case (
+                ir.Local(name=n)
+                | ir.LocalElem(name=n)
+                | ir.Declare(name=n)
+                | ir.Assign(name=n)
+                | ir.AssignElem(name=n)
+            ) if n in renames:
                 return fold_expr(replace(node, name=renames[n]))
             case ir.Call(result=r) if r in renames:
                 return replace(node, result=renames[r])
