@@ -1,0 +1,51 @@
+"""The device protocol (docs/protocol.md) as an abstract class.
+
+Rule: the runtime reaches a GPU only through these six commands; native backends and the
+browser bridge implement exactly them, and learn what a program needs only from its ABI.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from kernelc.abi import Program
+
+
+class DeviceError(RuntimeError):
+    """A GPU-side failure (compile or validation error, out of memory, device lost, bad
+    buffer id), raised at the next blocking command at the latest."""
+
+
+class Device(ABC):
+    #: 'webgpu' or 'webgl'
+    name: str
+    #: the kernelc target its programs are translated for: 'wgsl' or 'glsl'
+    target: str
+
+    @abstractmethod
+    def alloc(self, size: int, dtype: str) -> int:
+        """A new buffer of `size` elements of storage dtype `dtype`; contents undefined."""
+
+    @abstractmethod
+    def free(self, buf: int) -> None:
+        """Release `buf`; later use of the id is an error."""
+
+    @abstractmethod
+    def write(self, buf: int, start: int, data: bytes | memoryview) -> None:
+        """Copy `data` (whole elements) into `buf` from element `start` on."""
+
+    @abstractmethod
+    def read(self, buf: int, start: int, count: int) -> bytes:
+        """`count` elements of `buf` from `start`, after every earlier command ran."""
+
+    @abstractmethod
+    def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
+        """Copy `count` elements between two buffers of one dtype."""
+
+    @abstractmethod
+    def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
+        """Run `program` with its array parameters bound to `buffers` (ABI param name ->
+        buffer id) and its uniform block filled from `values` (see docs/protocol.md)."""
+
+    def synchronize(self) -> None:
+        """Wait until every earlier command ran (and raise what failed)."""
