@@ -20,15 +20,20 @@ ABI_VERSION = 1
 WORKGROUP_SIZE = 256
 MAX_WORKGROUPS_PER_DIMENSION = 65535
 
-# How each dtype is held in a storage buffer element (WGSL) / texture format (GLSL).
+# How each storage dtype (`Param.dtype`; 64-bit ones are held in 32 bits) is held in a
+# storage buffer element (WGSL: 8/16-bit ones packed into u32 words, see
+# dtypes.PACKED_PER_WORD) and a texture format (GLSL). docs/dtypes.md has the policy.
 WGSL_STORAGE = {
     dtypes.bool_: "u32",
     dtypes.int32: "i32",
     dtypes.uint32: "u32",
     dtypes.float32: "f32",
+    **{d: "u32" for d in dtypes.PACKED_PER_WORD},
 }
 GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
-               dtypes.float32: "r32f"}  # fmt: skip
+               dtypes.float32: "r32f", dtypes.int8: "r8i", dtypes.uint8: "r8ui",
+               dtypes.int16: "r16i", dtypes.uint16: "r16ui", dtypes.float16: "r16f"}  # fmt: skip
+# Uniform member types, by computation type (a uint8 scalar is an int, float16 a float).
 UNIFORM_TYPE = {
     dtypes.bool_: "u32",
     dtypes.int32: "i32",
@@ -94,7 +99,8 @@ def _param_fields(p: Param, target: str) -> list[UniformField]:
         return UniformField(array_field(p.name, what, axis), dtypes.int32, value)
 
     if p.kind is ParamKind.SCALAR:
-        return [UniformField(scalar_field(p.name), p.dtype, {"what": "value", "param": p.name})]
+        value = {"what": "value", "param": p.name}
+        return [UniformField(scalar_field(p.name), p.value_dtype, value)]
     if p.kind is ParamKind.ARRAY:
         if target == "glsl" and p.is_output:
             return []  # dense render target; its old contents come dense too
@@ -116,7 +122,7 @@ def params_json(kernel: Kernel) -> list[dict]:
     out = []
     for p in kernel.params:
         d = {"name": p.name, "role": "out" if p.is_output else "in", "kind": p.kind.value,
-             "dtype": p.dtype.name}  # fmt: skip
+             "dtype": p.c_dtype.name, "storage_dtype": p.dtype.name}  # fmt: skip
         if p.kind is not ParamKind.SCALAR:
             d["ndim"] = p.ndim
         if p.kind is ParamKind.RAW:
@@ -144,6 +150,12 @@ class Program:
 
 
 # ---------------------------------------------------------------------------- executor side
+
+
+def packed_layout(dtype: DType) -> dict | None:
+    """WGSL: how a packed dtype lies in its u32 words (None: one element per word)."""
+    per_word = dtypes.PACKED_PER_WORD.get(dtype)
+    return None if per_word is None else {"dtype": dtype.name, "per_word": per_word}
 
 
 def wgsl_dispatch(n: int, workgroup_size: int = WORKGROUP_SIZE) -> tuple[int, int, int]:

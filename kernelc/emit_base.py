@@ -111,7 +111,7 @@ MATH_COMMON: dict[str, str] = {
         n: "kc_" + n
         for n in """exp10 log log2 log10 asin acos atan atan2 sinh cosh tanh asinh acosh atanh round
         log1p expm1 cbrt pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
-        signbit""".split()
+        signbit f16round""".split()
     },
     "fabs": "abs",
     "abs.f": "abs",
@@ -396,7 +396,7 @@ class Emitter:
 
     def scalar_arg(self, e: ir.ScalarArg) -> Printed:
         p = self.param(e.param)
-        if p.kind is not ir.ParamKind.SCALAR or p.dtype is not e.dtype:
+        if p.kind is not ir.ParamKind.SCALAR or p.value_dtype is not e.dtype:
             raise self.ice(f"ScalarArg of '{e.param}' does not match its parameter")
         member = self.uniform(scalar_field(p.name))
         if p.dtype is bool_:  # held as a 0/1 u32

@@ -171,8 +171,10 @@ class HelperLibrary:
         self.names = frozenset(self.helpers)
 
     @classmethod
-    def from_resource(cls, package: str, filename: str) -> HelperLibrary:
-        return cls(resources.files(package).joinpath(filename).read_text(encoding="utf-8"))
+    def from_resource(cls, package: str, *filenames: str) -> HelperLibrary:
+        """One library from the files, in order (a later file may use an earlier one's)."""
+        files = resources.files(package)
+        return cls("\n\n".join(files.joinpath(f).read_text(encoding="utf-8") for f in filenames))
 
     @staticmethod
     def _parse(block: str) -> tuple[str, str, list[str]] | None:

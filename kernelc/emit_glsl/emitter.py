@@ -22,7 +22,8 @@ from kernelc.emit_base import (
 from kernelc.emit_glsl.helpers import LIBRARY
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+from kernelc.ir.dtypes import DType, bool_, float16, float32, int8, int16, int32, uint8, uint16
+from kernelc.ir.dtypes import uint32
 
 MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
 MAX_TEXTURES = 16  # MAX_TEXTURE_IMAGE_UNITS is at least 16 in WebGL2
@@ -36,7 +37,11 @@ void main() {
 }
 """
 
-_SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D", bool_: "usampler2D"}
+# What a texel (and a render target's `out`) holds, by storage dtype: bool is a 0/1 uint,
+# 8/16-bit formats give the 32-bit kind (R8UI reads as uint, R16F as float).
+_TEXEL = {bool_: uint32, int8: int32, int16: int32, int32: int32, uint8: uint32, uint16: uint32,
+          uint32: uint32, float16: float32, float32: float32}  # fmt: skip
+_SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D"}
 _STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
 
 
@@ -115,11 +120,13 @@ class GlslEmitter(Emitter):
 
     def buffer_load(self, e: ir.BufferLoad) -> Printed:
         tex = self.textures.get((e.param, e.previous))
-        if tex is None or tex.param.dtype is not e.dtype:
+        if tex is None or tex.param.value_dtype is not e.dtype:
             raise self.ice(f"texture read of '{e.param}' does not match its parameter")
         load = self.texel_fetch(tex, self.expr(e.pos))
         if e.dtype is bool_:  # stored as a 0/1 uint
             return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
+        if _TEXEL[tex.param.dtype] is not e.dtype:  # uint8/uint16 are computed as int
+            return self.call(self.type_name(e.dtype), [load])
         return load
 
     def texel_fetch(self, tex: Texture, pos: Printed) -> Printed:
@@ -133,7 +140,7 @@ class GlslEmitter(Emitter):
         previous = self.textures.get((p.name, True))
         if previous is not None:
             return self.texel_fetch(previous, Printed("i", Prec.PRIMARY)).text
-        return self.zero(uint32 if p.dtype is bool_ else p.dtype).text
+        return self.zero(_TEXEL[p.dtype]).text
 
     # -- statements
 
@@ -184,8 +191,9 @@ class GlslEmitter(Emitter):
         if s.param not in self.outputs:
             raise self.ice(f"output store to '{s.param}', which is not an output")
         value = self.expr(s.value)
-        if s.value.dtype is bool_:
-            value = self.call("uint", [value])
+        stored = _TEXEL[self.param(s.param).dtype]
+        if s.value.dtype is not stored:  # bool as 0/1, uint8/uint16 from their int value
+            value = self.call(self.type_name(stored), [value])
         self.out.line(f"{self.outputs[s.param]} = {value.text};")
 
     # -- functions
@@ -251,11 +259,11 @@ class GlslEmitter(Emitter):
         lines += [f"    highp {_STORED[f.dtype]} {self.members[f.name]};" for f in self.fields]
         lines += ["} u;", ""]
         for tex in self.textures.values():
-            lines.append(f"uniform highp {_SAMPLER[tex.param.dtype]} {tex.name};")
+            lines.append(f"uniform highp {_SAMPLER[_TEXEL[tex.param.dtype]]} {tex.name};")
         if self.textures:
             lines.append("")
         for k, (param, name) in enumerate(self.outputs.items()):
-            stored = _STORED[self.param(param).dtype]
+            stored = _STORED[_TEXEL[self.param(param).dtype]]
             lines.append(f"layout(location = {k}) out highp {stored} {name};")
         return "\n".join(lines).rstrip("\n") + "\n"
 

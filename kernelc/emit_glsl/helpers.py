@@ -6,4 +6,4 @@ from __future__ import annotations
 
 from kernelc.emit_text import HelperLibrary
 
-LIBRARY = HelperLibrary.from_resource(__package__, "helpers.glsl")
+LIBRARY = HelperLibrary.from_resource(__package__, "helpers.glsl", "storage.glsl")

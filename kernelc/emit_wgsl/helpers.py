@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from kernelc.emit_text import HelperLibrary
 
-LIBRARY = HelperLibrary.from_resource(__package__, "helpers.wgsl")
+LIBRARY = HelperLibrary.from_resource(__package__, "helpers.wgsl", "storage.wgsl")

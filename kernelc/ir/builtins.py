@@ -28,6 +28,8 @@ MATH: dict[str, Builtin] = {
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
     "max": Builtin(2, "generic"),
+    # Not a C function: the conversion to float16 (CuPy's half) on every store, as f32.
+    "f16round": Builtin(1, "float"),
 }
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).

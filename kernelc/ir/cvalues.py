@@ -20,6 +20,15 @@ def f32(x: float) -> float:
         return math.copysign(math.inf, x)
 
 
+def f16(x: float) -> float:
+    """Round to the nearest float16 (ties to even; past 65504 it overflows to +-inf, as a
+    C conversion to CuPy's float16 does), returned as a Python float."""
+    try:
+        return struct.unpack("<e", struct.pack("<e", float(x)))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 def wrap(value: int, dtype: DType) -> int:
     """Two's-complement wraparound into int32 / uint32 (bool: 0 or 1)."""
     if dtype is bool_:

@@ -2,7 +2,8 @@
 
 Rule: IR expressions only ever have the four computation types (bool, int32, uint32,
 float32); wider or narrower C types are mapped onto them by `computation_type`, and the
-lowering says so with a warning where precision is lost.
+lowering says so with a warning where precision is lost. Arrays are held in their own
+dtype, except the 64-bit ones, which `storage_type` maps to 32 bits (docs/dtypes.md).
 """
 
 from __future__ import annotations
@@ -53,8 +54,13 @@ ALL = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16,
 BY_NAME = {d.name: d for d in ALL}
 COMPUTE = (bool_, int32, uint32, float32)
 
-# Parameter dtypes this version can bind to arrays and scalars.
-SUPPORTED_PARAM = (bool_, int32, uint32, float32)
+# Parameter dtypes this version can bind to arrays and scalars (complex is rejected).
+SUPPORTED_PARAM = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16,
+                   float32, float64)  # fmt: skip
+# 64-bit dtypes are held (and computed) in 32 bits: neither target has 64-bit types.
+STORAGE_32 = {int64: int32, uint64: uint32, float64: float32}
+# Dtypes held several to a 32-bit word in WGSL storage buffers: elements per word.
+PACKED_PER_WORD = {int8: 4, uint8: 4, int16: 2, uint16: 2, float16: 2}
 
 # C type spellings (after whitespace normalisation) -> the C type's own DType.
 C_TYPES: dict[str, DType] = {
@@ -108,6 +114,17 @@ def computation_type(d: DType) -> DType:
     if d.kind == "u":
         return uint32 if d.itemsize >= 4 else int32  # C promotes narrow unsigned to int
     raise ValueError(f"no computation type for {d.name}")
+
+
+def storage_type(d: DType) -> DType:
+    """The dtype an array or scalar of dtype `d` is held in on both targets."""
+    return STORAGE_32.get(d, d)
+
+
+def is_narrow(d: DType) -> bool:
+    """A C type whose values need a conversion on every store: 8/16-bit integers wrap,
+    float16 rounds (both are computed in 32 bits)."""
+    return d.kind in "iuf" and d.itemsize < 4
 
 
 def integer_promote(d: DType) -> DType:

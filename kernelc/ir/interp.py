@@ -80,6 +80,7 @@ MATH = {
     "atan2": np.arctan2, "pow": np.power, "fmod": np.fmod, "fmin": np.fmin, "fmax": np.fmax,
     "copysign": np.copysign, "fdim": lambda x, y: np.where(x > y, x - y, np.where(
         np.isnan(x - y), x - y, 0.0)), "hypot": np.hypot,
+    "f16round": lambda x: x.astype(np.float16),  # from f64 holding f32 values: one rounding
 }  # fmt: skip
 
 
@@ -158,6 +159,8 @@ class Interpreter:
 
     def _flat(self, p: ir.Param) -> np.ndarray:
         a = self.arrays[p.name]
+        if p.declared is not None and a.dtype != p.dtype.name:  # held in 32 bits, as a GPU does
+            a = a.astype(p.dtype.name)
         if p.kind is ir.ParamKind.ARRAY and not p.is_output:
             a = np.broadcast_to(a, self.reduce_shape + self.loop_shape)
         return a.reshape(-1)  # a view when possible; outputs are written back in `run`
@@ -317,12 +320,13 @@ class Interpreter:
                 return coords[a].astype(np.int32)
             case ir.ArrayInfo():
                 return np.full(self.n, self.array_info(e), np.int32)
-            case ir.ElemLoad(param=p):
+            case ir.ElemLoad(param=p, dtype=d):
                 flat = self.flat[p]
-                return flat[self.loop_index] if flat.size != self.n else flat.copy()
-            case ir.RawLoad(param=p, index=k):
+                values = flat[self.loop_index] if flat.size != self.n else flat.copy()
+                return values.astype(NP[d])  # int8..uint16 and float16 are computed in 32 bits
+            case ir.RawLoad(param=p, index=k, dtype=d):
                 flat = self.flat[p]
-                return flat[np.clip(self.expr(k, act), 0, max(flat.size - 1, 0))]
+                return flat[np.clip(self.expr(k, act), 0, max(flat.size - 1, 0))].astype(NP[d])
         return self.operation(e, act)
 
     def array_info(self, e: ir.ArrayInfo) -> int:

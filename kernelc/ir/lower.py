@@ -29,6 +29,18 @@ from kernelc.ir.typing import convert
 DOUBLE_WARNING = (
     "double-precision arithmetic is computed in float32 (WebGPU and WebGL have no 64-bit floats)"
 )
+COMPLEX_TYPE_NAMES = frozenset({"complex", "cuComplex", "cuDoubleComplex", "cuFloatComplex"})
+
+
+def complex_message(what: str) -> str:
+    return (f"{what} is not supported: complex numbers have no translation (WebGPU and "
+            "WebGL have no complex type, and kernelc does not emulate one)")  # fmt: skip
+
+
+def param_64bit_warning(name: str, declared: DType, storage: DType) -> str:
+    return (f"parameter '{name}' ({declared.name}) is held and computed in 32 bits "
+            f"({storage.name}): WebGPU and WebGL have no 64-bit types; the runtime converts "
+            "its values (docs/dtypes.md)")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,8 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         if t.is_pointer:
             self.fail(UnsupportedFeatureError, "pointer types are not supported: WebGPU and "
                       "WebGL have no pointers to memory", t.span)  # fmt: skip
+        if t.name.split("::")[-1] in COMPLEX_TYPE_NAMES:
+            self.fail(UnsupportedFeatureError, complex_message(f"type '{t.name}'"), t.span)
         if t.template_args or "::" in t.name:
             self.fail(UnsupportedFeatureError, f"type '{t.name}' is not supported", t.span)
         if t.name == "void":
@@ -107,8 +121,8 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         d = dtypes.C_TYPES.get(t.name)
         if d is None:
             self.fail(KernelTypeError, f"unknown type name '{t.name}'", t.span)
-        if d.kind == "c" or d is dtypes.float16:
-            self.fail(UnsupportedFeatureError, f"type '{t.name}' is not supported yet", t.span)
+        if d.kind == "c":
+            self.fail(UnsupportedFeatureError, complex_message(f"type '{t.name}'"), t.span)
         if d.itemsize == 8:
             if d.is_float:
                 self.warn_double(t.span)
@@ -201,7 +215,20 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
 
 
 def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation,
-               kernel: str) -> ir.Param:  # fmt: skip
+               kernel: str, warn=None) -> ir.Param:  # fmt: skip
+    """The IR parameter: its storage dtype (64-bit held in 32 bits, said through `warn(span,
+    message)`), kind and specialisation."""
+    param = _bind_param(p, types, spec, kernel)
+    storage = dtypes.storage_type(param.dtype)
+    if storage is param.dtype:
+        return param
+    if warn is not None:
+        warn(p.type_span, param_64bit_warning(p.name, param.dtype, storage))
+    return replace(param, dtype=storage, declared=param.dtype)
+
+
+def _bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation,
+                kernel: str) -> ir.Param:  # fmt: skip
     if len(p.type) == 1:
         if p.type not in types:
             raise KernelTypeError(f"type placeholder '{p.type}' of parameter '{p.name}' is not "
@@ -212,8 +239,9 @@ def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation
     else:
         dtype = dtypes.BY_NAME[p.type]
     if dtype not in dtypes.SUPPORTED_PARAM:
+        what = f"dtype {dtype.name} of parameter '{p.name}'"
         raise UnsupportedFeatureError(
-            f"dtype {dtype.name} of parameter '{p.name}' is not supported yet",
+            complex_message(what) if dtype.kind == "c" else f"{what} is not supported",
             p.type_span,
             kernel=kernel,
             notes=("supported: " + ", ".join(d.name for d in dtypes.SUPPORTED_PARAM),),
@@ -242,8 +270,8 @@ def bind_types(types: dict[str, str] | None, kernel: str) -> dict[str, DType]:
 
 def lower_elementwise(src: ast.ElementwiseSource, types: dict[str, DType],
                       spec: Specialisation) -> tuple[ir.Kernel, list[Warning_]]:  # fmt: skip
-    params = tuple(bind_param(p, types, spec, src.name) for p in src.params)
     low = Lowerer(src, types, spec)
+    params = tuple(bind_param(p, types, spec, src.name, low.warn) for p in src.params)
     for p in params:
         symbol = {ir.ParamKind.RAW: RawParam, ir.ParamKind.SCALAR: ScalarParam}.get(p.kind)
         if symbol is not None:

@@ -11,11 +11,11 @@ from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureE
 from kernelc.frontend import ast
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, uint32
+from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, is_narrow, uint32
 from kernelc.ir.lower_expr import LvLocal, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam
-from kernelc.ir.typing import arith_operand, cast
+from kernelc.ir.typing import arith_operand, cast, convert
 from kernelc.ir.dtypes import promote
 
 B = ir.BinaryOp
@@ -111,6 +111,9 @@ class CallLowering:
             self.fail(UnsupportedFeatureError, f"'{name}' works on elements of raw output "
                       "arrays only", target.span)  # fmt: skip
         dtype = lv.param.dtype
+        if is_narrow(dtype):
+            self.fail(UnsupportedFeatureError, f"'{name}' on {dtype.name} elements is not "
+                      "supported: atomics work on whole 32-bit words", e.span)  # fmt: skip
         if dtype is float32 and op not in FLOAT_ATOMICS or dtype is bool_:
             self.fail(KernelTypeError, f"'{name}' is not defined for {dtype.name}", e.span)
         values = [cast(self.expr(a), dtype) for a in e.args[1:]]
@@ -177,8 +180,9 @@ class CallLowering:
 
     def ref_argument(self, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
         lv = self.lvalue(arg)
-        if isinstance(lv, LvLocal) and lv.var.dtype is fparam.dtype and not lv.var.readonly:
-            return ir.Local(lv.var.ir_name, lv.var.dtype)
+        if (isinstance(lv, LvLocal) and lv.var.dtype is fparam.dtype and not lv.var.readonly
+                and not is_narrow(lv.var.ctype)):  # fmt: skip
+            return ir.Local(lv.var.ir_name, lv.var.dtype)  # (a narrow one wraps when stored)
         temp = self.temp(cast(self.load(lv), fparam.dtype), "kc_ref")
         pending, self.out = self.out, []
         self.store(lv, temp, arg.span)
@@ -237,6 +241,7 @@ class CallLowering:
         with self.function_context(bindings):
             ret = self.resolve_type(fdef.return_type)
             params = [self.bind_function_param(p) for p in fdef.params]
+            self.convert_narrow_params(fdef)
             self.return_ctype = ret
             self.lower_block(fdef.body.stmts)
             body = self.finish_body()
@@ -247,6 +252,15 @@ class CallLowering:
             body = (*body, ir.Return(ir.Const(0, ret_dtype) if ret_dtype is not float32
                                      else ir.Const(0.0, float32)))  # fmt: skip
         return ir.Function(name, tuple(params), ret_dtype, body)
+
+    def convert_narrow_params(self, fdef: ast.FunctionDef) -> None:
+        """By-value int8..uint16 and float16 parameters receive a 32-bit value: convert it
+        on entry, as C converts the argument."""
+        for p in fdef.params:
+            var = self.scopes.lookup(p.name)
+            if not p.type.is_ref and isinstance(var, LocalVar) and is_narrow(var.ctype):
+                value = convert(ir.Local(var.ir_name, var.dtype), var.ctype)
+                self.out.append(ir.Assign(var.ir_name, value))
 
     def bind_function_param(self, p: ast.ParamDecl) -> ir.FuncParam:
         ctype = self.resolve_type(p.type)

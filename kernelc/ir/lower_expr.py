@@ -140,7 +140,7 @@ class ExprLowering:
             case ConstVar() | SpecialValue():
                 return sym.value
             case ScalarParam():
-                return ir.ScalarArg(sym.param.name, sym.param.dtype)
+                return ir.ScalarArg(sym.param.name, sym.param.value_dtype)
             case Alias():
                 return self.load(sym.target)
             case RawParam() | GlobalArray():
@@ -311,7 +311,7 @@ class ExprLowering:
             if member == "shape":
                 return ir.ArrayInfo(sym.param.name, "shape", axis)
             stride = ir.ArrayInfo(sym.param.name, "stride", axis)
-            size = ir.Const(sym.param.dtype.itemsize, int32)
+            size = ir.Const(sym.param.c_dtype.itemsize, int32)  # as sizeof(T) says
             return ir.Binary(B.MUL, stride, size, int32)  # CuPy's strides are in bytes
         return None
 
@@ -429,7 +429,7 @@ class ExprLowering:
             case LvLocalElem(var=v, index=k):
                 return ir.LocalElem(v.ir_name, k, v.dtype)
             case LvRaw(param=p, index=k):
-                return ir.RawLoad(p.name, k, p.dtype)
+                return ir.RawLoad(p.name, k, p.value_dtype)
         raise AssertionError(lv)
 
     def store(self, lv, value: ir.Expr, span) -> None:

@@ -42,7 +42,7 @@ def reduce_ctype(src: ast.ReductionSource, low: Lowerer, params) -> DType:
         return outs[0].dtype
     name = src.reduce_type
     found = low.type_env.get(name) or dtypes.C_TYPES.get(name) or dtypes.BY_NAME.get(name)
-    if found is None or found.kind == "c" or found is dtypes.float16:
+    if found is None or found.kind == "c":
         low.fail(UnsupportedFeatureError, f"reduce_type '{name}' is not supported",
                  src.reduce_type_span,
                  notes=("a scalar C type or a type placeholder is supported",))  # fmt: skip
@@ -124,11 +124,11 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
 def lower_reduction(src: ast.ReductionSource, types: dict[str, DType],
                     spec: ReductionSpecialisation) -> tuple[ir.Kernel, list[Warning_]]:  # fmt: skip
     base = Specialisation(spec.ndim, spec.scalars, spec.raw)
-    params = tuple(bind_param(p, types, base, src.name) for p in src.params)
+    low = Lowerer(src, types, base)
+    params = tuple(bind_param(p, types, base, src.name, low.warn) for p in src.params)
     params = tuple(replace(p, ndim=spec.ndim + spec.reduce_ndim)
                    if p.kind is ir.ParamKind.ARRAY and not p.is_output else p
                    for p in params)  # fmt: skip
-    low = Lowerer(src, types, base)
     low.indexers = {"_in_ind": (ir.Binary(B.MUL, ir.ReduceSize(), ir.LoopSize(), int32),
                                 spec.ndim + spec.reduce_ndim),
                     "_out_ind": (ir.LoopSize(), spec.ndim)}  # fmt: skip

@@ -32,7 +32,7 @@ from enum import Enum
 from typing import Union
 
 from kernelc.errors import Span
-from kernelc.ir.dtypes import DType, bool_, int32
+from kernelc.ir.dtypes import DType, bool_, computation_type, int32
 
 # ---------------------------------------------------------------------------- operators
 
@@ -439,6 +439,9 @@ class Param:
     reads_old: outputs only; the old contents are read, or may survive (not overwritten on
     every path), so GLSL must bind a copy of them.
     written: the kernel may write this parameter.
+    dtype is what the buffer (or uniform) holds: the declared dtype, except that a 64-bit
+    one is held in 32 bits (`dtypes.storage_type`); `declared` then keeps the declared one.
+    Loads give `computation_type(dtype)`; int8..uint16 and float16 are packed on WGSL.
     """
 
     name: str
@@ -449,6 +452,17 @@ class Param:
     contiguous: bool = True
     reads_old: bool = False
     written: bool = False
+    declared: DType | None = None
+
+    @property
+    def c_dtype(self) -> DType:
+        """The dtype as the kernel declares it (int64 for an int64 array held in int32)."""
+        return self.declared or self.dtype
+
+    @property
+    def value_dtype(self) -> DType:
+        """The computation type of its elements (what loads give, what stores take)."""
+        return computation_type(self.dtype)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,14 @@
 """Typing helpers for lowering: C type names to DTypes, conversions, literals.
 
 Rule: every implicit C conversion in lowering goes through `convert` (value to a declared
-C type, with sub-32-bit wraparound) or `cast` (between computation types), so the IR is
-fully explicit.
+C type: sub-32-bit integers wrap, float16 rounds) or `cast` (between computation types),
+so the IR is fully explicit and every stored value fits its object's C type.
 """
 
 from __future__ import annotations
 
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, uint32
+from kernelc.ir.dtypes import DType, bool_, computation_type, float16, float32, int32, uint32
 from kernelc.ir.passes.fold import fold_expr
 
 B = ir.BinaryOp
@@ -37,9 +37,18 @@ def wrap_narrow(expr: ir.Expr, ctype: DType) -> ir.Expr:
     return fold_expr(ir.Binary(B.AND, expr, ir.Const((1 << bits) - 1, int32), int32))
 
 
+def round_half(expr: ir.Expr) -> ir.Expr:
+    """A float32 value converted to float16 (CuPy's half: round to nearest even, overflow
+    to Inf) and held in float32 again."""
+    if isinstance(expr, ir.Math) and expr.fn == "f16round":
+        return expr
+    return fold_expr(ir.Math("f16round", (expr,), float32))
+
+
 def convert(expr: ir.Expr, ctype: DType) -> ir.Expr:
     """The value of `expr` stored into a C object of type `ctype`."""
-    return wrap_narrow(cast(expr, computation_type(ctype)), ctype)
+    value = cast(expr, computation_type(ctype))
+    return round_half(value) if ctype is float16 else wrap_narrow(value, ctype)
 
 
 def int_literal_type(value: int, suffix: str, is_hex: bool) -> DType:

@@ -97,8 +97,9 @@ BAD = [
         "'float' is a C++ keyword and cannot be a parameter name"),
     Bad("unbound_placeholder", "T x, U z", "T y", "y = x + z;", KernelTypeError, 1, 6,
         "type placeholder 'U' of parameter 'z' is not bound"),
-    Bad("int64_param", "int64 x", "T y", "y = x;", UnsupportedFeatureError, 1, 1,
-        "dtype int64 of parameter 'x' is not supported yet"),
+    Bad("complex_param", "complex64 x", "T y", "y = x;", UnsupportedFeatureError, 1, 1,
+        "dtype complex64 of parameter 'x' is not supported: complex numbers have no "
+        "translation (WebGPU and WebGL have no complex type, and kernelc does not emulate one)"),
     Bad("bad_kernel_name", "T x", "T y", "y = x;", KernelNameError, None, None,
         "invalid kernel name 'bad-name'", {"name": "bad-name"}),
     Bad("ndim_out_of_range", "T x", "T y", "y = x;", KernelTypeError, None, None,

@@ -20,8 +20,9 @@ from .launch import Bound, Call, bind
 from .views import dense
 
 TEXTURE_WIDTH = 4096
-_DTYPE = {"r32f": "f4", "r32i": "i4", "r32ui": "u4"}
-_NUMPY = {"r32f": np.float32, "r32i": np.int32, "r32ui": np.uint32}
+_DTYPE = {"r32f": "f4", "r32i": "i4", "r32ui": "u4", "r8i": "i1", "r8ui": "u1", "r16i": "i2",
+          "r16ui": "u2", "r16f": "f2"}  # fmt: skip
+_NUMPY = {fmt: np.dtype(code) for fmt, code in _DTYPE.items()}
 
 
 class GlesExecutor:

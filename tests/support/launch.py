@@ -16,8 +16,10 @@ import numpy as np
 
 from .views import BufferView, c_strides, describe
 
-# Storage element / texture format per parameter dtype (bool travels as 0/1).
-STORAGE_DTYPE = {"bool": np.uint32, "int32": np.int32, "uint32": np.uint32, "float32": np.float32}
+# How a parameter's values travel, by its ABI `storage_dtype` (docs/dtypes.md): bool as 0/1
+# uint32; every other dtype as itself (int8..float16 packed into words on WGSL, 8/16-bit
+# textures on GLSL). A 64-bit array's `storage_dtype` is 32-bit: `to_storage` converts it.
+STORAGE_DTYPE = {"bool": np.uint32}
 
 
 @dataclass
@@ -38,13 +40,17 @@ class Bound:
         return self.storage_of(self.buffer)
 
     def storage_of(self, buffer: BufferView) -> np.ndarray:
-        """Any buffer of this parameter's dtype (e.g. a dense copy) as storage elements."""
-        return buffer.data.astype(STORAGE_DTYPE[self.param["dtype"]])
+        """Any buffer of this parameter's dtype (e.g. a dense copy) as storage elements.
+        64-bit values are checked over the view (what the program can read) and raise
+        OverflowError rather than reach the GPU corrupted."""
+        return to_storage(buffer.data, self.param, self.array)
 
     def from_storage(self, values: np.ndarray) -> np.ndarray:
-        """Storage elements back in the parameter's dtype."""
+        """Storage elements back in the parameter's dtype (32-bit results widen to 64)."""
         values = np.asarray(values)
-        return values != 0 if self.param["dtype"] == "bool" else values.view(self.array.dtype)
+        if self.param["dtype"] == "bool":
+            return values != 0
+        return values.astype(self.array.dtype, copy=False)
 
     def store_buffer(self, values: np.ndarray) -> None:
         """Write the read-back whole buffer (storage elements) into the caller's view."""
@@ -101,7 +107,7 @@ def bind(abi: dict, args: dict, loop_shape: tuple[int, ...]) -> Call:
             raise TypeError(f"missing argument {p['name']!r}")
         value = args[p["name"]]
         if p["kind"] == "scalar":
-            call.scalars[p["name"]] = to_scalar(value, p["dtype"])
+            call.scalars[p["name"]] = to_storage(to_scalar(value, p["dtype"]), p)[()]
         else:
             call.arrays[p["name"]] = _bind_array(p, value, loop_shape)
     return call
@@ -111,6 +117,34 @@ def to_scalar(value, dtype: str) -> np.generic:
     """A scalar argument converted to its parameter's dtype (C-style truncation and wrap)."""
     with np.errstate(all="ignore"):
         return np.asarray(value).astype(dtype)[()]
+
+
+def storage_dtype(param: dict) -> np.dtype:
+    name = param.get("storage_dtype", param["dtype"])
+    return np.dtype(STORAGE_DTYPE.get(name, name))
+
+
+def to_storage(values: np.ndarray, param: dict, checked: np.ndarray | None = None) -> np.ndarray:
+    """`values` (of the parameter's dtype) in its storage dtype. A 64-bit integer that does
+    not fit 32 bits raises OverflowError (only `checked`, default `values`, is checked: the
+    part a program can read); float64 rounds to float32 (overflowing to +-inf)."""
+    target = storage_dtype(param)
+    values = np.asarray(values)
+    if values.dtype == target:
+        return values
+    checked = values if checked is None else np.asarray(checked)
+    if target.kind in "iu" and values.dtype.kind in "iu" and checked.size:
+        info = np.iinfo(target)
+        low, high = int(checked.min()), int(checked.max())
+        if low < info.min or high > info.max:
+            bad = low if low < info.min else high
+            raise OverflowError(
+                f"{param['dtype']} argument {param['name']!r} holds {bad}, outside the "
+                f"{target.name} range it is held in on the GPU (docs/dtypes.md: 64-bit "
+                "arrays are held in 32 bits)"
+            )
+    with np.errstate(all="ignore"):
+        return values.astype(target)
 
 
 def _bind_array(p: dict, value, loop_shape: tuple[int, ...]) -> Bound:

@@ -93,10 +93,12 @@ class WgslExecutor:
             data = encode_uniforms(call.abi, call.uniform_values())
             return self.device.create_buffer_with_data(data=data, usage=wgpu.BufferUsage.UNIFORM)
         storage = call.arrays[binding["param"]].storage()
-        if storage.dtype != _STORAGE_DTYPE[binding["element"]]:
+        if storage.dtype != _element_dtype(binding):
             raise TypeError(f"binding {binding} does not match dtype {storage.dtype}")
-        # A binding may not be empty; padding past the data is never read.
-        data = storage.tobytes() if storage.size else bytes(4)
+        # Packed 8/16-bit elements are the array's own bytes, padded to whole u32 words; a
+        # binding may not be empty. Padding past the data is never read.
+        data = storage.tobytes() or bytes(4)
+        data += bytes(-len(data) % 4)
         usage = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC
         return self.device.create_buffer_with_data(data=data, usage=usage)
 
@@ -106,8 +108,14 @@ class WgslExecutor:
                 continue
             bound = call.arrays[b["param"]]
             raw = self.device.queue.read_buffer(buffers[b["binding"]])
-            values = np.frombuffer(raw, _STORAGE_DTYPE[b["element"]])
+            values = np.frombuffer(raw, _element_dtype(b))
             bound.store_buffer(values[: bound.buffer.data.size])
+
+
+def _element_dtype(binding: dict) -> np.dtype:
+    """The NumPy dtype of the buffer's elements: a packed one's own (int8, float16, ...)."""
+    packed = binding.get("packed")
+    return np.dtype(packed["dtype"] if packed else _STORAGE_DTYPE[binding["element"]])
 
 
 def _workgroup_size(abi: dict) -> int:

@@ -77,6 +77,7 @@ MATH_FOLD = {
     "copysign": math.copysign,
     "fdim": lambda x, y: x - y if x > y else (x + y if math.isnan(x + y) else 0.0),
     "hypot": math.hypot,
+    "f16round": cvalues.f16,
 }
 
 
