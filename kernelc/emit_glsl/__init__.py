@@ -1,17 +1,22 @@
 """GLSL ES 3.00 (WebGL2 fragment shader) back end: `emit(kernel) -> (code, abi)`.
 
-Rule: `kernel` must already be legalised with `lower_array_access(kernel, "glsl")`; the
-ABI dict follows docs/abi.md exactly, with `VERTEX_SHADER` as its launch vertex shader.
+Rule: `kernel` must already be legalised with `lower_array_access(kernel, "glsl")` (a
+reduction with `lower_reduction_access`); the ABI dict follows docs/abi.md exactly, with
+`VERTEX_SHADER` as its launch vertex shader.
 """
 
 from __future__ import annotations
 
 from kernelc.emit_glsl.emitter import VERTEX_SHADER, GlslEmitter
+from kernelc.emit_glsl.reduction import GlslReductionEmitter, emit_reduction
 from kernelc.ir import nodes as ir
 
-__all__ = ["VERTEX_SHADER", "GlslEmitter", "emit"]
+__all__ = ["VERTEX_SHADER", "GlslEmitter", "GlslReductionEmitter", "emit"]
 
 
 def emit(kernel: ir.Kernel) -> tuple[str, dict]:
-    """The fragment shader for a legalised kernel, and its ABI."""
+    """The fragment shader for a legalised kernel, and its ABI (a reduction's ABI carries
+    its partial-pass shader too)."""
+    if kernel.reduction is not None:
+        return emit_reduction(kernel)
     return GlslEmitter(kernel).emit()

@@ -1,17 +1,20 @@
 """WGSL (WebGPU compute) back end: `emit(kernel) -> (code, abi)`.
 
-Rule: `kernel` must already be legalised with `lower_array_access(kernel, "wgsl")`; the
-ABI dict follows docs/abi.md exactly.
+Rule: `kernel` must already be legalised with `lower_array_access(kernel, "wgsl")` (a
+reduction with `lower_reduction_access`); the ABI dict follows docs/abi.md exactly.
 """
 
 from __future__ import annotations
 
 from kernelc.emit_wgsl.emitter import WgslEmitter
+from kernelc.emit_wgsl.reduction import WgslReductionEmitter
 from kernelc.ir import nodes as ir
 
-__all__ = ["WgslEmitter", "emit"]
+__all__ = ["WgslEmitter", "WgslReductionEmitter", "emit"]
 
 
 def emit(kernel: ir.Kernel) -> tuple[str, dict]:
     """The WGSL program for a legalised kernel, and its ABI."""
+    if kernel.reduction is not None:
+        return WgslReductionEmitter(kernel).emit()
     return WgslEmitter(kernel).emit()

@@ -182,11 +182,12 @@ class _Checker:
 
     def reduction(self, r: ir.Reduction) -> None:
         self.where = "reduction"
-        env: dict = {}
-        self.block(r.identity_body + (ir.Declare("#identity", r.dtype, r.identity),), env, 0)
+        env: dict = {}  # identity_body's locals (output coordinates) are seen by the rest
+        for s in r.identity_body + (ir.Declare("#identity", r.dtype, r.identity),):
+            self.stmt(s, env, 0, False)
         self.block(r.map_body + (ir.Assign(r.map_result, ir.Local(r.map_result, r.dtype)),),
                    env, 0)  # fmt: skip
-        self.block(r.post_body, {r.acc: (r.dtype, None)}, 0)
+        self.block(r.post_body, {**env, r.acc: (r.dtype, None)}, 0)
         combine = self.functions.get(r.combine)
         if (
             combine is None

@@ -236,11 +236,14 @@ def test_internal_errors():
         emit(s.kern("k", [s.arr("y", out=True)], [s.store("y", not_previous)]))
 
 
-def test_reduction_folds_serially_per_output():
+def test_reduction_folds_fan_in_per_fragment():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
     assert abi["kind"] == "reduction" and abi["outputs"][0]["name"] == "o_y"
-    assert "float kc_acc = 0.0;\n    int kc_red_j = 0;\n    for (;;) {" in body
-    assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        kc_red_j = kc_red_j + 1;\n    }" in body
+    assert "float kc_acc = 0.0;\n    int kc_first = kc_chunk * 32;\n    if (u.k_pass == 0) {" in body
+    assert "for (int kc_k = 0; kc_k < 32; kc_k++) {\n            int kc_red_j = kc_first + kc_k;" in body
+    assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        }\n    } else {" in body
     assert "o_y = sqrt(kc_acc);" in body
     assert "float kc_reduce(float a, float b) {" in code
+    partial = abi["launch"]["partial_shader"]["code"]
+    assert "o_kc_partial = kc_acc;" in partial and "o_y" not in partial

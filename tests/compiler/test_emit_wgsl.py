@@ -253,14 +253,17 @@ def test_unlegalised_and_unknown_nodes_are_internal_errors():
         emit(s.kern("k", [s.arr("y", out=True)], [s.store("y", glsl_only)]))
 
 
-def test_reduction_folds_serially_per_output():
+def test_reduction_is_a_workgroup_tree():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
-    assert abi["kind"] == "reduction"
-    assert {m["value"]["what"] for m in abi["uniforms"]} >= {"reduce_size", "reduce_shape"}
-    assert "var kc_acc: f32 = 0.0f;\n    var kc_red_j: i32 = 0i;\n    loop {" in body
-    assert "if (kc_red_j >= u.k_red_n) {\n            break;" in body
+    assert abi["kind"] == "reduction" and abi["launch"]["kind"] == "reduction"
+    assert {m["value"]["what"] for m in abi["uniforms"]} >= {"reduce_size", "reduce_shape",
+                                                             "reduce_groups"}  # fmt: skip
+    assert "var<workgroup> kc_sdata: array<f32, 256>;" in code
+    assert "var kc_acc: f32 = 0.0f;\n        var kc_red_j: i32 = i32(lid.x);\n        loop {" in body
     assert "kc_acc = kc_reduce(kc_acc, kc_map);" in body
-    assert "continuing {\n            kc_red_j = kc_red_j + 1i;" in body
+    assert "continuing {\n                kc_red_j = kc_red_j + 256i;" in body
+    assert "kc_acc = kc_tree(lid.x, kc_acc);\n        if (lid.x == 0u) {" in body
     assert "b_y[kc_pos_y] = sqrt(kc_acc);" in body
     assert "kc_red_j * u.a_x_stride0 + i * u.a_x_stride1" in body
+    assert "return" not in body  # barriers stay in uniform control flow

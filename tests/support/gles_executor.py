@@ -49,9 +49,21 @@ class GlesExecutor:
             self._launch(program, call)
         return call.outputs()
 
+    def run_reduction(self, program: Program, args: dict, out_shape: tuple[int, ...],
+                      reduce_shape: tuple[int, ...]) -> dict:  # fmt: skip
+        """Draw a reduction `program` (its passes, docs/abi.md). See
+        `reduction_launch.run_gles`."""
+        from .reduction_launch import run_gles
+
+        return run_gles(self, program, args, out_shape, reduce_shape)
+
     def program(self, program: Program) -> tuple[moderngl.Program, moderngl.VertexArray]:
         """The (cached) linked program of `program` and its attribute-less vertex array."""
-        key = (program.abi["launch"]["vertex_shader"], program.code)
+        return self.link(program.abi["launch"]["vertex_shader"], program.code)
+
+    def link(self, vertex_shader: str, fragment_shader: str):
+        """The (cached) linked program of two shaders and its attribute-less vertex array."""
+        key = (vertex_shader, fragment_shader)
         if key not in self._programs:
             linked = self.ctx.program(vertex_shader=key[0], fragment_shader=key[1])
             self._programs[key] = linked, self.ctx.vertex_array(linked, [])

@@ -48,16 +48,26 @@ class WgslExecutor:
             self._launch(program, call)
         return call.outputs()
 
-    def pipeline(self, program: Program) -> tuple[wgpu.GPUComputePipeline, wgpu.GPUBindGroupLayout]:
-        """The (cached) compute pipeline and bind group layout of `program`."""
+    def run_reduction(self, program: Program, args: dict, out_shape: tuple[int, ...],
+                      reduce_shape: tuple[int, ...], groups: int | None = None) -> dict:  # fmt: skip
+        """Launch a reduction `program` (its stages, docs/abi.md); `groups` overrides the
+        split rule. See `reduction_launch.run_wgsl`."""
+        from .reduction_launch import run_wgsl
+
+        return run_wgsl(self, program, args, out_shape, reduce_shape, groups)
+
+    def pipeline(self, program: Program, entry_point: str | None = None):
+        """The (cached) compute pipeline and bind group layout of `program`'s entry point
+        (default: `abi["entry_point"]`)."""
         abi = program.abi
+        entry_point = entry_point or abi["entry_point"]
         layout_key = tuple((b["binding"], b["resource"], b.get("access")) for b in abi["bindings"])
-        key = (program.code, abi["entry_point"], layout_key)
+        key = (program.code, entry_point, layout_key)
         if key not in self._pipelines:
-            self._pipelines[key] = self._create_pipeline(program.code, abi)
+            self._pipelines[key] = self._create_pipeline(program.code, abi, entry_point)
         return self._pipelines[key]
 
-    def _create_pipeline(self, code: str, abi: dict):
+    def _create_pipeline(self, code: str, abi: dict, entry_point: str):
         device = self.device
         module = device.create_shader_module(code=code)
         group_layout = device.create_bind_group_layout(entries=[
@@ -66,7 +76,7 @@ class WgslExecutor:
             for b in abi["bindings"]
         ])  # fmt: skip
         layout = device.create_pipeline_layout(bind_group_layouts=[group_layout])
-        compute = {"module": module, "entry_point": abi["entry_point"]}
+        compute = {"module": module, "entry_point": entry_point}
         return device.create_compute_pipeline(layout=layout, compute=compute), group_layout
 
     def _launch(self, program: Program, call: Call) -> None:
@@ -104,7 +114,7 @@ class WgslExecutor:
 
     def _read_back(self, abi: dict, call: Call, buffers: dict) -> None:
         for b in abi["bindings"]:
-            if b.get("access") != "read_write":
+            if b["resource"] != "storage" or b.get("access") != "read_write":
                 continue
             bound = call.arrays[b["param"]]
             raw = self.device.queue.read_buffer(buffers[b["binding"]])

@@ -1,0 +1,189 @@
+"""The WGSL reduction shell: one workgroup per output folding it as a tree in workgroup
+memory, and a split into partials when few outputs have many elements (docs/abi.md,
+"Reductions").
+
+Entry points, each `@workgroup_size(256)` over a flat workgroup index `w`:
+* `main` (groups == 1): workgroup `w` reduces output `w`;
+* `main_partial` (stage 1 of 2): workgroup `w` reduces the elements `J = g * 256 + lane
+  + k * 256 * groups` of output `w / groups` (g = `w % groups`) into `scratch[w]`;
+* `main_merge` (stage 2 of 2): workgroup `w` combines `scratch[w * groups ..][..groups]`.
+
+Rule: every `workgroupBarrier` is reached in uniform control flow: whole workgroups are
+guarded by conditions on the workgroup index and uniforms only, never an early return;
+invocation-dependent work sits in loops or `if`s that close before each barrier.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION, WGSL_STORAGE
+from kernelc.abi_reduction import ENTRY_MERGE, ENTRY_PARTIAL, ENTRY_SINGLE, SPLIT_RULE, STAGES
+from kernelc.abi_reduction import TREE_SIZE as T
+from kernelc.emit_base import RED_INDEX
+from kernelc.emit_reduction import ReductionShell
+from kernelc.emit_wgsl.emitter import WgslEmitter
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import bool_
+
+BUILTINS = ("@builtin(workgroup_id) wg: vec3<u32>", "@builtin(local_invocation_id) lid: vec3<u32>",
+            "@builtin(num_workgroups) nwg: vec3<u32>")  # fmt: skip
+
+
+class WgslReductionEmitter(ReductionShell, WgslEmitter):
+    MAIN_LOCALS = (*WgslEmitter.MAIN_LOCALS, ENTRY_PARTIAL, ENTRY_MERGE)
+
+    def __init__(self, kernel: ir.Kernel):
+        super().__init__(kernel)
+        self.add_uniforms([("k_red_groups", {"what": "reduce_groups"})])
+
+    # -- module scope
+
+    def declare_globals(self) -> None:
+        super().declare_globals()
+        self.scratch = self.globals.fresh("b_kc_scratch", compiler=True)
+        self.sdata = self.globals.fresh("kc_sdata", compiler=True)
+        self.tree = self.globals.fresh("kc_tree", compiler=True)
+
+    @property
+    def acc_type(self) -> str:
+        return self.type_name(self.red.dtype)
+
+    def header(self) -> str:
+        binding = len(self.kernel.arrays) + 1
+        element = WGSL_STORAGE[self.red.dtype]
+        scratch = f"var<storage, read_write> {self.scratch}: array<{element}>;"
+        workgroup = f"var<workgroup> {self.sdata}: array<{self.acc_type}, {T}>;"
+        return f"{super().header()}@group(0) @binding({binding}) {scratch}\n\n{workgroup}\n"
+
+    def tree_function(self) -> str:
+        """`kc_tree(lane, value)`: the workgroup's values combined; all invocations call it."""
+        combine, s = self.func_names[self.red.combine], self.sdata
+        return "\n".join([
+            f"fn {self.tree}(kc_lane: u32, kc_value: {self.acc_type}) -> {self.acc_type} {{",
+            f"    {s}[kc_lane] = kc_value;",
+            "    workgroupBarrier();",
+            f"    for (var kc_half = {T // 2}u; kc_half > 0u; kc_half = kc_half >> 1u) {{",
+            "        if (kc_lane < kc_half) {",
+            f"            {s}[kc_lane] = {combine}({s}[kc_lane], {s}[kc_lane + kc_half]);",
+            "        }",
+            "        workgroupBarrier();",
+            "    }",
+            f"    return {s}[0];",
+            "}", ""])  # fmt: skip
+
+    def main(self) -> str:
+        entries = [self.entry(ENTRY_SINGLE, self.single), self.entry(ENTRY_PARTIAL, self.partial),
+                   self.entry(ENTRY_MERGE, self.merge)]  # fmt: skip
+        return "\n".join([self.tree_function(), *entries])
+
+    def entry(self, name: str, body) -> str:
+        self.main_scope()
+        w = self.out
+        w.line(f"@compute @workgroup_size({T})")
+        w.line(f"fn {name}(")
+        with w.indented():
+            for b in BUILTINS:
+                w.line(b + ",")
+        w.line(") {")
+        with w.indented():
+            flat = self.temp("kc_wg")
+            w.line(f"let {flat} = wg.y * nwg.x + wg.x;")
+            body(flat)
+        w.line("}")
+        return w.text()
+
+    # -- the three entry points
+
+    def single(self, flat: str) -> None:
+        self.guarded(f"{flat} < u32({self.uniform('k_n').text})", f"i32({flat})",
+                     lambda acc: self.fold_elements(acc, "i32(lid.x)", f"{T}i"),
+                     self.post)  # fmt: skip
+
+    def partial(self, flat: str) -> None:
+        groups = self.temp("kc_groups")
+        self.out.line(f"let {groups} = u32({self.uniform('k_red_groups').text});")
+        first = f"i32({flat} % {groups}) * {T}i + i32(lid.x)"
+        step = f"{T}i * {self.uniform('k_red_groups').text}"
+        store = f"{self.scratch}[{flat}] = {{}};"
+        self.guarded(f"{flat} < u32({self.uniform('k_n').text}) * {groups}",
+                     f"i32({flat} / {groups})", lambda acc: self.fold_elements(acc, first, step),
+                     lambda acc: self.out.line(store.format(self.stored(acc))))  # fmt: skip
+
+    def merge(self, flat: str) -> None:
+        groups = self.temp("kc_groups")
+        self.out.line(f"let {groups} = u32({self.uniform('k_red_groups').text});")
+        self.guarded(f"{flat} < u32({self.uniform('k_n').text})", f"i32({flat})",
+                     lambda acc: self.fold_partials(acc, flat, groups), self.post)  # fmt: skip
+
+    # -- pieces
+
+    def guarded(self, active: str, output: str, fold, finish) -> None:
+        """`if (active) { i = output; identity; fold; tree; if (lane 0) finish }`; `active`
+        depends on the workgroup and uniforms only, so the barriers inside stay uniform."""
+        w = self.out
+        w.line(f"if ({active}) {{")
+        with w.indented():
+            w.line(f"let i = {output};")
+            self.stmts(self.red.identity_body)
+            acc, _ = self.bind_reduction_locals()
+            w.line(f"var {acc}: {self.acc_type} = {self.text(self.red.identity)};")
+            fold(acc)
+            w.line(f"{acc} = {self.tree}(lid.x, {acc});")
+            w.line("if (lid.x == 0u) {")
+            with w.indented():
+                finish(acc)
+            w.line("}")
+        w.line("}")
+
+    def fold_elements(self, acc: str, first: str, step: str) -> None:
+        """Map and combine this invocation's elements J = first, first + step, ..."""
+        w, j = self.out, self.local_name(RED_INDEX)
+        w.line(f"var {j}: i32 = {first};")
+        w.line("loop {")
+        with w.indented():
+            w.line(f"if ({j} >= {self.uniform('k_red_n').text}) {{")
+            w.line("    break;")
+            w.line("}")
+            self.stmts(self.red.map_body)
+            self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
+            w.line("continuing {")
+            w.line(f"    {j} = {j} + {step};")
+            w.line("}")
+        w.line("}")
+
+    def fold_partials(self, acc: str, flat: str, groups: str) -> None:
+        w, k = self.out, self.temp("kc_k")
+        w.line(f"for (var {k} = lid.x; {k} < {groups}; {k} = {k} + {T}u) {{")
+        with w.indented():
+            partial = self.loaded(f"{self.scratch}[{flat} * {groups} + {k}]")
+            combine = self.func_names[self.red.combine]
+            w.line(f"{acc} = {combine}({acc}, {partial});")
+        w.line("}")
+
+    def post(self, acc: str) -> None:
+        self.stmts(self.red.post_body)
+
+    def stored(self, acc: str) -> str:
+        return f"select(0u, 1u, {acc})" if self.red.dtype is bool_ else acc
+
+    def loaded(self, element: str) -> str:
+        return f"({element} != 0u)" if self.red.dtype is bool_ else element
+
+    # -- ABI
+
+    def abi(self) -> dict:
+        abi = super().abi()
+        del abi["entry_point"]  # the stages name theirs
+        abi["reduce_ndim"] = self.red.ndim
+        abi["bindings"].append({"binding": len(self.kernel.arrays) + 1, "resource": "scratch",
+                                "access": "read_write", "element": WGSL_STORAGE[self.red.dtype],
+                                "elements": "n*groups"})  # fmt: skip
+        abi["launch"] = {
+            "kind": "reduction",
+            "workgroup_size": [T, 1, 1],
+            "max_workgroups_per_dimension": MAX_WORKGROUPS_PER_DIMENSION,
+            "split_rule": dict(SPLIT_RULE),
+            "stages": deepcopy(STAGES),
+        }
+        return abi
