@@ -49,7 +49,7 @@ QUALIFIERS = frozenset(
 _VECTOR_BASES = "char uchar short ushort int uint long ulong longlong ulonglong float double"
 BUILTIN_TYPE_NAMES = frozenset(
     """size_t ssize_t ptrdiff_t intptr_t uintptr_t int8_t int16_t int32_t int64_t uint8_t
-    uint16_t uint32_t uint64_t float16 __half __nv_bfloat16""".split()
+    uint16_t uint32_t uint64_t float16 half __half __nv_bfloat16""".split()
     + [f"{base}{n}" for base in _VECTOR_BASES.split() for n in range(1, 5)]
 )
 TYPE_TEMPLATES = frozenset({"complex"})  # `complex<float>`, `thrust::complex<T>`

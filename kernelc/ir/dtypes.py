@@ -100,6 +100,7 @@ C_TYPES: dict[str, DType] = {
     "long double": float64,
     "float16": float16,
     "half": float16,
+    "__half": float16,
 }
 
 

@@ -1056,3 +1056,19 @@ add(
     rtol=1e-4, atol=1e-5,
     shows="fast intrinsics __expf __logf __sinf __cosf __powf __fdividef",
 )  # fmt: skip
+
+add(
+    "narrow_storage",
+    "int8 a, uint8 b, int16 c, float16 h", "int8 p, uint16 q, float16 r",
+    "p = a * 2 + b;\nq = c - b;\nr = h * 0.5f + a;",
+    lambda r: (ints(r, lo=-128, hi=128, special=(127, -128), dtype=np.int8),
+               ints(r, lo=0, hi=256, special=(255, 0), dtype=np.uint8),
+               ints(r, lo=-32768, hi=32768, special=(-32768, 32767), dtype=np.int16),
+               floats(r, lo=-65000, hi=65000, special=(65504, 0.1, 3e-6)).astype(np.float16)),
+    lambda a, b, c, h: (
+        (a.astype(np.int64) * 2 + b).astype(np.int8),
+        (c.astype(np.int64) - b).astype(np.uint16),
+        (h.astype(np.float32) * f32(0.5) + a).astype(np.float16)),
+    shows="int8/uint8/int16/uint16/float16 arrays: packed words (WGSL), 8/16-bit textures "
+    "(GLSL), C wraparound and float16 rounding on store",
+)  # fmt: skip

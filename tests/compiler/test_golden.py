@@ -41,6 +41,7 @@ CORPUS_GOLDENS = (
     "raw_2d",  # raw multi-index, shape(), non-contiguous raw
     "broadcast_3d",  # 3-D loop unravelling, strides
     "bool_io",  # bool storage as u32 / r32ui
+    "narrow_storage",  # int8..float16: packed u32 words / 8-16-bit textures
     "for_break_continue",  # constant-count loop (unrolled on GLSL)
     "loop_prep_after_loop",  # loop_prep / after_loop placement
     "math_intrinsics",  # fast intrinsics mapped to plain math
