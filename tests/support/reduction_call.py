@@ -22,11 +22,11 @@ def call_reduction(target: str, in_params: str, out_params: str, map_expr: str,
                    reduce_expr: str, post_map_expr: str, identity, *args,
                    name: str = "reduce_kernel", reduce_type: str | None = None,
                    preamble: str = "", axis=None, keepdims: bool = False, out=None,
-                   executor=None, groups: int | None = None):  # fmt: skip
+                   executor=None, groups: int | None = None, on_program=None):  # fmt: skip
     """`cupy.ReductionKernel(in_params, out_params, map_expr, reduce_expr, post_map_expr,
     identity, name, reduce_type, preamble=preamble)(*args, axis=axis, keepdims=keepdims,
     out=out)` translated for `target` and run natively. `groups` (WGSL) overrides the
-    split rule."""
+    split rule; `on_program(program)` sees the translation before the launch."""
     ins, outs = parse_params(in_params, False), parse_params(out_params, True)
     in_args, out_args = _out_args(_split_args(args, len(ins), len(outs)), out, len(outs))
     shape = _broadcast_shape([a for p, a in zip(ins, in_args) if not p.raw])
@@ -51,6 +51,8 @@ def call_reduction(target: str, in_params: str, out_params: str, map_expr: str,
     program = _translate(target, (in_params, out_params, map_expr, reduce_expr, post_map_expr,
                                   identity, name, reduce_type, preamble),
                          types, ins + outs, values, len(out_axis), len(reduce_axis))  # fmt: skip
+    if on_program is not None:
+        on_program(program)
     options = {"groups": groups} if groups is not None and target == "wgsl" else {}
     reduce_shape = tuple(shape[d] for d in reduce_axis)
     (executor or executor_for(target)).run_reduction(program, values, kernel_out, reduce_shape,

@@ -1,0 +1,169 @@
+"""Reduction programs without running them: the launch plans of `kernelc.abi_reduction`,
+the ABI both emitters write for a ReductionKernel (stages, scratch, passes, partials),
+the shape of the shells, and validation of every entry point and pass by a real compiler.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kernelc
+from kernelc.abi_reduction import (
+    FAN_IN,
+    SPLIT_RULE,
+    STAGES,
+    Pass,
+    glsl_passes,
+    spill,
+    wgsl_groups,
+    wgsl_stages,
+)
+from kernelc.errors import UnsupportedOnTarget
+from tests.support.validate import validate_glsl, validate_wgsl
+
+LAUNCH = {"split_rule": SPLIT_RULE, "stages": STAGES}
+
+
+def translate(target: str, *kernel, **options):
+    kernel = kernel or ("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0")
+    options = {"types": {"T": "float32"}, "ndim": 1, "reduce_ndim": 1, **options}
+    return kernelc.translate_reduction(*kernel, target=target, **options)
+
+
+# ---------------------------------------------------------------------------- plans
+
+
+@pytest.mark.parametrize("n, red_n, groups", [
+    (1, 1 << 20, 256), (1, 1 << 30, 256), (3, 10_000, 3), (1, 4096, 1), (1, 4097, 2),
+    (4096, 7, 1), (2000, 1 << 20, 1), (600, 1 << 20, 2), (5, 0, 1), (0, 100, 1),
+])  # fmt: skip
+def test_split_rule(n, red_n, groups):
+    assert wgsl_groups(SPLIT_RULE, n, red_n) == groups
+
+
+def test_stages_and_dispatch_spill():
+    groups, stages = wgsl_stages(LAUNCH, 70_000, 10)
+    assert groups == 1 and [(s.entry_point, s.workgroups, s.dispatch) for s in stages] == [
+        ("main", 70_000, (65535, 2, 1))
+    ]
+    groups, stages = wgsl_stages(LAUNCH, 2, 1 << 20)
+    assert groups == 256
+    assert [(s.entry_point, s.dispatch) for s in stages] == [
+        ("main_partial", (512, 1, 1)),
+        ("main_merge", (2, 1, 1)),
+    ]
+    assert wgsl_stages(LAUNCH, 4, 10, groups=3)[1][0].workgroups == 12
+    assert spill(0) == (1, 1, 1) and spill(65536) == (65535, 2, 1)
+    with pytest.raises(ValueError):
+        wgsl_stages(LAUNCH, 4, 10, groups=0)
+
+
+@pytest.mark.parametrize("red_n, chunks", [
+    (0, [1]), (1, [1]), (FAN_IN, [1]), (FAN_IN + 1, [2, 1]), (2000, [63, 2, 1]),
+    (1 << 20, [32768, 1024, 32, 1]),
+])  # fmt: skip
+def test_glsl_passes(red_n, chunks):
+    passes = glsl_passes(red_n)
+    assert [p.chunks for p in passes] == chunks
+    assert [p.items for p in passes] == [red_n, *chunks[:-1]]
+    assert [p.final for p in passes] == [False] * (len(chunks) - 1) + [True]
+    assert passes[0] == Pass(0, red_n, chunks[0])
+
+
+# ---------------------------------------------------------------------------- ABI
+
+
+def test_wgsl_abi():
+    p = translate("wgsl")
+    abi = p.abi
+    assert abi["kind"] == "reduction" and abi["reduce_ndim"] == 1 and "entry_point" not in abi
+    assert abi["bindings"][-1] == {"binding": 3, "resource": "scratch", "access": "read_write",
+                                   "element": "f32", "elements": "n*groups"}  # fmt: skip
+    launch = abi["launch"]
+    assert launch["kind"] == "reduction" and launch["workgroup_size"] == [256, 1, 1]
+    assert launch["split_rule"] == SPLIT_RULE and launch["stages"] == STAGES
+    for stage in (*launch["stages"]["single"], *launch["stages"]["split"]):
+        assert f"fn {stage['entry_point']}(" in p.code
+    whats = [m["value"]["what"] for m in abi["uniforms"]]
+    assert {"reduce_size", "reduce_shape", "reduce_groups"} <= set(whats)
+
+
+def test_glsl_abi():
+    p = translate("glsl", "T x", "T y", "x", "a + b", "y = y + a", "0")
+    abi, launch = p.abi, p.abi["launch"]
+    assert launch["kind"] == "reduction" and launch["fan_in"] == FAN_IN
+    assert launch["partial_format"] == "r32f"
+    contents = [(t["unit"], t["contents"]) for t in abi["textures"]]
+    assert contents == [(0, "array"), (1, "previous"), (2, "partials")]
+    partial = launch["partial_shader"]
+    assert [(t["unit"], t["contents"]) for t in partial["textures"]] == [
+        (0, "array"),
+        (2, "partials"),
+    ]
+    assert partial["outputs"] == [{"location": 0, "name": "o_kc_partial", "param": None,
+                                   "format": "r32f"}]  # fmt: skip
+    assert abi["outputs"][0]["param"] == "y"
+    whats = {m["value"]["what"] for m in abi["uniforms"]}
+    assert {"pass", "pass_items", "pass_chunks", "out_width", "reduce_size"} <= whats
+
+
+def test_partials_take_the_reduce_dtype():
+    kernel = ("X x", "Y y", "x > 0.5f", "a + b", "y = a", "0")
+    options = {"types": {"X": "float32", "Y": "float32"}, "reduce_type": "int"}
+    wgsl = kernelc.translate_reduction(*kernel, "count", target="wgsl", **options)
+    assert wgsl.abi["bindings"][-1]["element"] == "i32"
+    assert "var<workgroup> kc_sdata: array<i32, 256>;" in wgsl.code
+    glsl = kernelc.translate_reduction(*kernel, "count", target="glsl", **options)
+    assert glsl.abi["launch"]["partial_format"] == "r32i"
+    assert "uniform highp isampler2D t_kc_partials;" in glsl.code
+
+
+# ---------------------------------------------------------------------------- shells
+
+KERNELS = [
+    ("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0"),
+    ("T x", "bool y", "x != 0", "a || b", "y = a", "false"),
+    ("T x, raw T w, T s", "T y, T z", "x * w[_J] + s", "max(a, b)", "y = a, z = a * s", "s"),
+    ("T data, int32 len", "int32 y", "data == T(0) ? len : _j", "min(a, b)", "y = a", "len"),
+]
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=lambda k: k[3])
+@pytest.mark.parametrize("ndim, reduce_ndim", [(0, 1), (2, 3)])
+def test_every_stage_and_pass_validates(kernel, ndim, reduce_ndim):
+    options = {"ndim": ndim, "reduce_ndim": reduce_ndim, "raw": {"w": (1, True)},
+               "scalars": ("s", "len")}  # fmt: skip
+    validate_wgsl(translate("wgsl", *kernel, **options).code)
+    glsl = translate("glsl", *kernel, **options)
+    validate_glsl(glsl.code)
+    validate_glsl(glsl.abi["launch"]["partial_shader"]["code"])
+
+
+def test_barriers_only_in_uniform_control_flow():
+    """No early return anywhere; the one tree function holds the barriers, and each entry
+    point calls it once, inside an `if` on the workgroup index and uniforms only."""
+    code = translate("wgsl").code
+    assert "return" not in code[code.index("@compute") :]
+    tree = code[code.index("fn kc_tree(") : code.index("@compute")]
+    assert code.count("workgroupBarrier()") == tree.count("workgroupBarrier()") == 2
+    for entry in re.split(r"@compute @workgroup_size\(256\)\n", code)[1:]:
+        guard = re.search(r"\n    if \((kc_wg < [^)]*\)[^{]*)\) \{", entry)
+        assert guard and "lid" not in guard.group(1)
+        assert entry.count("kc_tree(lid.x, kc_acc)") == 1
+
+
+def test_entry_point_names_are_reserved():
+    pre = "__device__ float main_partial(float v) { return v + 1.0f; }"
+    p = translate("wgsl", "T x", "T y", "main_partial(x)", "a + b", "y = a", "0", preamble=pre)
+    assert "fn main_partial_1(v: f32) -> f32" in p.code
+    validate_wgsl(p.code)
+
+
+def test_glsl_partials_need_a_texture_unit():
+    ins = ", ".join(f"T x{k}" for k in range(16))
+    with pytest.raises(UnsupportedOnTarget, match="partials of a multi-pass reduction"):
+        translate("glsl", ins, "T y", "x0", "a + b", "y = a", "0")
+    ins = ", ".join(f"T x{k}" for k in range(15))
+    validate_glsl(translate("glsl", ins, "T y", "x0 + x14", "a + b", "y = a", "0").code)
