@@ -187,8 +187,6 @@ BAD = [
         "raw output 'y' is written at a computed index: a WebGL fragment shader writes only "
         "its own element (index i), so scatter is not possible", {"target": "glsl"}),
     # ------------------------------------------------------------------ judged poor
-    Bad("half_type", "T x", "T y", "half h = x;\ny = x;", KernelTypeError, 1, 1,
-        "unknown type name 'half'"),
     Bad("member_of_element", "T x", "T y", "y = x.size();", KernelTypeError, 1, 5,
         "'x' is one element here, not an array"),
     Bad("array_init_too_long", "T x", "T y", "float a[2] = {1, 2, 3};\ny = x;", KernelTypeError,
