@@ -1,0 +1,56 @@
+"""The GPU devices wgpy_runtime runs on, and the process-wide choice among them.
+
+Rule: one device per backend per process, created on first use (`get_device`); the
+backend's GPU library (wgpu, moderngl) is imported only when that device is created.
+`WGPY_BACKEND=webgpu|webgl` picks the default backend (webgpu when unset).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .protocol import Device, DeviceError
+
+BACKENDS = ("webgpu", "webgl")
+_DEVICES: dict[str, Device] = {}
+_CURRENT: Device | None = None
+
+__all__ = ["BACKENDS", "Device", "DeviceError", "get_device", "set_device", "create_device"]
+
+
+def create_device(name: str) -> Device:
+    """A new device of backend `name` ('webgpu' or 'webgl'); prefer `get_device`."""
+    if name == "webgpu":
+        from .webgpu import WebGPUDevice
+
+        return WebGPUDevice()
+    if name == "webgl":
+        from .webgl import WebGLDevice
+
+        return WebGLDevice()
+    raise ValueError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})")
+
+
+def get_device(name: str | None = None) -> Device:
+    """The device of backend `name`; with no name, the current one (`set_device`), else
+    the one `WGPY_BACKEND` names, else webgpu. Devices are cached, one per backend."""
+    if name is None:
+        if _CURRENT is not None:
+            return _CURRENT
+        name = os.environ.get("WGPY_BACKEND", "").strip().lower() or "webgpu"
+    if name not in _DEVICES:
+        _DEVICES[name] = create_device(name)
+    return _DEVICES[name]
+
+
+def set_device(device: Device | str | None) -> Device | None:
+    """Make `device` (a Device or a backend name) what `get_device()` returns; None goes
+    back to the environment's choice. Returns the previous current device."""
+    global _CURRENT
+    previous = _CURRENT
+    if isinstance(device, str):
+        device = get_device(device)
+    elif device is not None:
+        _DEVICES.setdefault(device.name, device)
+    _CURRENT = device
+    return previous

@@ -1,0 +1,320 @@
+"""The WebGL2 device, emulated natively on GLES/GL through moderngl (EGL, standalone).
+
+Rule: only what WebGL2 allows. A buffer is a 2-D single-channel texture of its dtype's
+format (docs/abi.md: r32f/r32i/r32ui, r8i/r8ui/r16i/r16ui/r16f), element `p` at texel
+(p % width, p // width), `width = min(capacity, 4096)`; `write` is texSubImage2D of the
+rectangles the range covers (a partial first and last row are rectangles of their own,
+so no read-modify-write and no host shadow), `read` is readPixels through a framebuffer
+in WebGL2's always-supported RGBA/FLOAT, RGBA_INTEGER/INT or RGBA_INTEGER/UNSIGNED_INT
+forms, `copy` and every kernel are full-screen draws. A texture is never sampled and
+rendered in one draw: whichever side would alias gets a pooled temporary copy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernelc.abi import Program, encode_uniforms
+
+from . import storage
+from .pool import Pool, size_class
+from .protocol import Device, DeviceError
+
+MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
+_FORMAT = {"float32": ("r32f", "f4"), "int32": ("r32i", "i4"), "uint32": ("r32ui", "u4"),
+           "bool": ("r32ui", "u4"), "int8": ("r8i", "i1"), "uint8": ("r8ui", "u1"),
+           "int16": ("r16i", "i2"), "uint16": ("r16ui", "u2"), "float16": ("r16f", "f2")}  # fmt: skip
+_FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "bool"}
+# readPixels forms every WebGL2 implementation supports, by component kind
+_READ = {"f": "f4", "i": "i4", "u": "u4"}
+_GLSL = {"f": ("float", "sampler2D"), "i": ("int", "isampler2D"), "u": ("uint", "usampler2D")}
+VERTEX_SHADER = """#version 300 es
+void main() {
+    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+_COPY_SHADER = """#version 300 es
+precision highp float;
+precision highp int;
+precision highp {sampler};
+uniform highp {sampler} src;
+uniform int src_start;
+uniform int dst_start;
+uniform int count;
+uniform int dst_width;
+layout(location = 0) out highp {type} o;
+void main() {{
+    int d = int(gl_FragCoord.y) * dst_width + int(gl_FragCoord.x) - dst_start;
+    if (d < 0 || d >= count) {{
+        discard;
+    }}
+    int s = src_start + d;
+    int w = textureSize(src, 0).x;
+    o = texelFetch(src, ivec2(s % w, s / w), 0).r;
+}}
+"""
+
+
+def _kind(fmt: str) -> str:
+    """'f', 'i' or 'u': the component kind of a texture format."""
+    return "f" if fmt.endswith("f") else ("u" if fmt.endswith("ui") else "i")
+
+
+@dataclass(slots=True)
+class _Texture:
+    """A texture holding `capacity` elements row by row; its framebuffer made lazily."""
+
+    tex: object  # moderngl.Texture
+    fmt: str
+    capacity: int
+    fbo: object | None = None
+
+    @property
+    def width(self) -> int:
+        return self.tex.width
+
+    @property
+    def height(self) -> int:
+        return self.tex.height
+
+
+@dataclass(slots=True)
+class _Buffer:
+    texture: _Texture
+    dtype: str
+    size: int
+
+
+class WebGLDevice(Device):
+    """`Device` with WebGL2's capabilities, on a standalone moderngl EGL context."""
+
+    name = "webgl"
+    target = "glsl"
+
+    def __init__(self, pool_limit: int | None = None) -> None:
+        import moderngl
+
+        self._gl = moderngl
+        self.ctx = moderngl.create_context(standalone=True, backend="egl")
+        self.max_texture_size = self.ctx.info["GL_MAX_TEXTURE_SIZE"]
+        self.max_width = min(MAX_WIDTH, self.max_texture_size)
+        self._buffers: dict[int, _Buffer] = {}
+        self._next_id = 1
+        self.pool = Pool(self._release, **({} if pool_limit is None else {"limit": pool_limit}))
+        self._programs: dict[tuple[str, str], tuple] = {}
+        self._ubo = None
+
+    # ------------------------------------------------------------------ the protocol
+
+    def alloc(self, size: int, dtype: str) -> int:
+        dtype = storage.check_dtype(dtype)
+        if size < 0:
+            raise ValueError(f"negative buffer size {size}")
+        texture = self._take(_FORMAT[dtype][0], size)
+        buf, self._next_id = self._next_id, self._next_id + 1
+        self._buffers[buf] = _Buffer(texture, dtype, size)
+        return buf
+
+    def free(self, buf: int) -> None:
+        b = self._get(buf)
+        del self._buffers[buf]
+        self._give(b.texture)
+
+    def write(self, buf: int, start: int, data) -> None:
+        b = self._get(buf)
+        values = storage.elements(b.dtype, data)
+        storage.check_range("write", buf, b.size, start, len(values))
+        for x, y, w, h, first, last in _rectangles(b.texture.width, start, len(values)):
+            b.texture.tex.write(values[first:last].tobytes(), viewport=(x, y, w, h), alignment=1)
+        self._check("write")
+
+    def read(self, buf: int, start: int, count: int) -> bytes:
+        b = self._get(buf)
+        storage.check_range("read", buf, b.size, start, count)
+        if count == 0:
+            self.synchronize()
+            return b""
+        values = self._read_texels(b.texture, start, count)
+        return storage.host_bytes(b.dtype, values.astype(storage.device_numpy(b.dtype)))
+
+    def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
+        s, d = self._get(src), self._get(dst)
+        if s.dtype != d.dtype:
+            raise DeviceError(f"copy between {s.dtype} buffer {src} and {d.dtype} buffer {dst}")
+        storage.check_range("copy", src, s.size, src_start, count)
+        storage.check_range("copy", dst, d.size, dst_start, count)
+        if count:
+            self._copy_texels(s.texture, d.texture, src_start, dst_start, count)
+
+    def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
+        from .webgl_launch import launch
+
+        abi = program.abi
+        if abi["target"] != "glsl":
+            raise ValueError(f"a {abi['target']} program given to the webgl device")
+        if values[("size", None, None)] == 0:
+            return
+        launch(self, program, buffers, dict(values))
+
+    def synchronize(self) -> None:
+        self.ctx.finish()
+        self._check("synchronize")
+
+    # ------------------------------------------------------------------ beyond the protocol
+
+    def trim(self) -> int:
+        """Release every pooled texture; returns the bytes released."""
+        return self.pool.trim()
+
+    def buffer_info(self, buf: int) -> tuple[int, str]:
+        """(size in elements, dtype) of a live buffer."""
+        b = self._get(buf)
+        return b.size, b.dtype
+
+    # ------------------------------------------------------------------ textures
+
+    def _get(self, buf: int) -> _Buffer:
+        try:
+            return self._buffers[buf]
+        except (KeyError, TypeError):
+            raise DeviceError(f"unknown buffer id {buf!r} (never allocated, or freed)") from None
+
+    def _take(self, fmt: str, size: int) -> _Texture:
+        """A texture for at least `size` elements of `fmt` (from the pool when one fits)."""
+        capacity = size_class(max(1, size))
+        width = min(capacity, self.max_width)
+        if -(-capacity // width) > self.max_texture_size:
+            capacity = -(-max(1, size) // width) * width
+        height = -(-capacity // width)
+        if height > self.max_texture_size:
+            raise DeviceError(f"cannot allocate {size} elements: a texture holds at most "
+                              f"{width * self.max_texture_size}")  # fmt: skip
+        texture = self.pool.take((fmt, capacity))
+        return texture if texture is not None else self._create(fmt, capacity, width, height)
+
+    def _create(self, fmt: str, capacity: int, width: int, height: int) -> _Texture:
+        dtype = _FORMAT[_FORMAT_DTYPE[fmt]][1]
+        for attempt in range(2):
+            tex = self.ctx.texture((width, height), 1, dtype=dtype)
+            if self.ctx.error == "GL_NO_ERROR":
+                tex.filter = (self._gl.NEAREST, self._gl.NEAREST)
+                return _Texture(tex, fmt, capacity)
+            tex.release()
+            self.pool.trim()  # memory pressure: give back what the pool holds, retry once
+        raise DeviceError(f"cannot allocate a {width}x{height} {fmt} texture")
+
+    def _give(self, texture: _Texture) -> None:
+        nbytes = texture.capacity * int(_FORMAT[_FORMAT_DTYPE[texture.fmt]][1][1])
+        self.pool.give((texture.fmt, texture.capacity), texture, nbytes)
+
+    def _release(self, texture: _Texture) -> None:
+        if texture.fbo is not None:
+            texture.fbo.release()
+        texture.tex.release()
+
+    def _framebuffer(self, texture: _Texture):
+        if texture.fbo is None:
+            texture.fbo = self.ctx.framebuffer(color_attachments=[texture.tex])
+        return texture.fbo
+
+    def _read_texels(self, texture: _Texture, start: int, count: int) -> np.ndarray:
+        """Elements [start, start + count) of `texture`, read as whole rows in RGBA."""
+        width = texture.width
+        first_row, last_row = start // width, (start + count - 1) // width
+        form = _READ[_kind(texture.fmt)]
+        viewport = (0, first_row, width, last_row - first_row + 1)
+        raw = self._framebuffer(texture).read(viewport=viewport, components=4, dtype=form)
+        self._check("read")
+        texels = np.frombuffer(raw, form).reshape(-1, 4)[:, 0]
+        first = start - first_row * width
+        return texels[first : first + count]
+
+    def _copy_texels(self, src: _Texture, dst: _Texture, src_start: int, dst_start: int,
+                     count: int) -> None:  # fmt: skip
+        """Draw elements of `src` into `dst` (through a temporary when they are one)."""
+        if src is dst:
+            temp = self._take(src.fmt, count)
+            self._copy_texels(src, temp, src_start, 0, count)
+            self._copy_texels(temp, dst, 0, dst_start, count)
+            self._give(temp)
+            return
+        linked, vao = self._copy_program(src.fmt)
+        src.tex.use(location=0)
+        for name, value in (("src", 0), ("src_start", src_start), ("dst_start", dst_start),
+                            ("count", count), ("dst_width", dst.width)):  # fmt: skip
+            if name in linked:
+                linked[name].value = value
+        first_row, last_row = dst_start // dst.width, (dst_start + count - 1) // dst.width
+        self.draw(vao, self._framebuffer(dst), (0, first_row, dst.width, last_row - first_row + 1))
+        self._check("copy")
+
+    def _copy_program(self, fmt: str):
+        type_, sampler = _GLSL[_kind(fmt)]
+        return self.program(VERTEX_SHADER, _COPY_SHADER.format(type=type_, sampler=sampler),
+                            "kc_copy")  # fmt: skip
+
+    # ------------------------------------------------------------------ drawing
+
+    def program(self, vertex_shader: str, fragment_shader: str, kernel: str):
+        """The (cached) linked program and its attribute-less vertex array."""
+        key = (vertex_shader, fragment_shader)
+        if key not in self._programs:
+            try:
+                linked = self.ctx.program(vertex_shader=key[0], fragment_shader=key[1])
+            except self._gl.Error as e:
+                raise DeviceError(f"kernel {kernel!r}: {e}") from None
+            self._programs[key] = linked, self.ctx.vertex_array(linked, [])
+        return self._programs[key]
+
+    def bind_uniforms(self, linked, block: dict, data: bytes) -> None:
+        """Put `data` in the uniform buffer and bind it to `block`."""
+        if self._ubo is None or self._ubo.size < len(data):
+            if self._ubo is not None:
+                self._ubo.release()
+            self._ubo = self.ctx.buffer(reserve=max(256, len(data)))
+        self._ubo.write(data)
+        self._ubo.bind_to_uniform_block(block["binding"])
+        if block["name"] in linked:
+            linked[block["name"]].binding = block["binding"]
+
+    def draw(self, vao, fbo, viewport: tuple[int, int, int, int]) -> None:
+        """One full-screen triangle into `fbo`, limited to `viewport`."""
+        fbo.use()
+        fbo.viewport = viewport
+        vao.render(self._gl.TRIANGLES, vertices=3)
+
+    def encode(self, abi: dict, values: dict) -> bytes:
+        try:
+            return encode_uniforms(abi, values)
+        except KeyError as e:
+            raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
+
+    def _check(self, what: str) -> None:
+        error = self.ctx.error
+        if error != "GL_NO_ERROR":
+            raise DeviceError(f"{what} failed: {error}")
+
+
+def _rectangles(width: int, start: int, count: int):
+    """(x, y, w, h, first, last) rectangles covering elements [start, start + count) of a
+    texture `width` wide: a partial first row, whole middle rows, a partial last row;
+    `first`/`last` index the elements each one takes."""
+    pos, end = start, start + count
+    while pos < end:
+        row, col = divmod(pos, width)
+        if col == 0 and end - pos >= width:
+            rows = (end - pos) // width
+            yield 0, row, width, rows, pos - start, pos - start + rows * width
+            pos += rows * width
+        else:
+            n = min(width - col, end - pos)
+            yield col, row, n, 1, pos - start, pos - start + n
+            pos += n
+
+
+def rows_for(n: int, width: int) -> int:
+    return max(1, math.ceil(n / width))

@@ -1,0 +1,451 @@
+"""The WebGPU device on wgpu-native: persistent storage buffers, batched command buffers.
+
+Rule: every command keeps the protocol's order. Work that runs on the GPU (dispatches,
+copies) is encoded at once into its own command buffer, so validation errors name their
+kernel immediately, and queued; the queue is submitted every `batch_size` commands and
+before anything that acts on the queue directly (`write`, `read`, releasing buffers).
+Uniform blocks of a batch live in one arena buffer at aligned offsets, written just before
+the batch is submitted. Nothing a submitted command uses is destroyed before that submit:
+wgpu-native aborts the process on a submit that references a destroyed buffer.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernelc.abi import Program, encode_uniforms, wgsl_dispatch
+
+from . import storage
+from .pool import Pool, size_class
+from .protocol import Device, DeviceError
+
+BATCH_SIZE = 64  # GPU commands per submit
+ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
+_MAX_LIMITS = ("max-storage-buffers-per-shader-stage", "max-storage-buffer-binding-size",
+               "max-buffer-size")  # fmt: skip
+_BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
+_ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
+
+# Byte-granular copy for what copy_buffer_to_buffer cannot do (offsets or sizes that are
+# not whole words: packed 8/16-bit elements). One invocation owns one destination word.
+_BYTE_COPY = """
+struct P { dst_byte: u32, src_byte: u32, nbytes: u32, first_word: u32, words: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+fn src_byte(k: u32) -> u32 {
+    return (src[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    if (t >= p.words) {
+        return;
+    }
+    let w = p.first_word + t;
+    var word = dst[w];
+    for (var b = 0u; b < 4u; b++) {
+        let d = w * 4u + b;
+        if (d >= p.dst_byte && d - p.dst_byte < p.nbytes) {
+            let shift = b * 8u;
+            word = (word & ~(0xffu << shift)) | (src_byte(d - p.dst_byte + p.src_byte) << shift);
+        }
+    }
+    dst[w] = word;
+}
+"""
+_BYTE_COPY_BINDINGS = [
+    {"binding": 0, "resource": "uniform", "size": 32},
+    {"binding": 1, "resource": "storage", "access": "read"},
+    {"binding": 2, "resource": "storage", "access": "read_write"},
+]
+
+
+@dataclass(slots=True)
+class _Buffer:
+    gpu: object  # wgpu.GPUBuffer
+    dtype: str
+    size: int  # elements
+
+    @property
+    def itemsize(self) -> int:
+        return storage.device_itemsize(self.dtype)
+
+
+@dataclass(slots=True)
+class _Launch:
+    """One dispatch of a program: its name, entry points with workgroup counts, bindings."""
+
+    kernel: str
+    stages: list[tuple[str, tuple[int, int, int]]]
+    uniforms: bytes
+    buffers: dict[int, object]  # binding -> wgpu.GPUBuffer
+
+
+class WebGPUDevice(Device):
+    """`Device` on wgpu-native (lavapipe here, a real GPU elsewhere)."""
+
+    name = "webgpu"
+    target = "wgsl"
+
+    def __init__(self, batch_size: int = BATCH_SIZE, pool_limit: int | None = None) -> None:
+        import wgpu
+
+        self._wgpu = wgpu
+        adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+        wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
+        self._device = adapter.request_device_sync(required_limits=wanted)
+        self.limits = dict(self._device.limits)
+        self.adapter_info = dict(adapter.info)
+        self.batch_size = batch_size
+        self._align = max(256, self.limits.get("min-uniform-buffer-offset-alignment", 256))
+        self._buffers: dict[int, _Buffer] = {}
+        self._next_id = 1
+        self.pool = Pool(self._destroy, **({} if pool_limit is None else {"limit": pool_limit}))
+        self._pending: list = []  # finished command buffers, in order
+        self._after_submit: list = []  # callbacks once the pending commands are submitted
+        self._uniforms = bytearray()
+        self._arena = self._create(
+            ARENA_BYTES, wgpu.BufferUsage.UNIFORM | wgpu.BufferUsage.COPY_DST
+        )
+        self._pipelines: dict[tuple, tuple] = {}
+        self._layouts: dict[tuple, object] = {}
+        self._groups: dict[tuple, object] = {}
+        self._scratch: object | None = None
+
+    # ------------------------------------------------------------------ the protocol
+
+    def alloc(self, size: int, dtype: str) -> int:
+        dtype = storage.check_dtype(dtype)
+        if size < 0:
+            raise ValueError(f"negative buffer size {size}")
+        gpu = self._take(size * storage.device_itemsize(dtype))
+        buf, self._next_id = self._next_id, self._next_id + 1
+        self._buffers[buf] = _Buffer(gpu, dtype, size)
+        return buf
+
+    def free(self, buf: int) -> None:
+        gpu = self._get(buf).gpu
+        del self._buffers[buf]
+        self.pool.give(gpu.size, gpu, gpu.size)
+
+    def write(self, buf: int, start: int, data) -> None:
+        b = self._get(buf)
+        values = storage.elements(b.dtype, data)
+        storage.check_range("write", buf, b.size, start, len(values))
+        if not len(values):
+            return
+        self._flush()  # queue writes overtake queued commands otherwise
+        offset, raw = start * b.itemsize, values.tobytes()
+        if offset % 4 == 0 and len(raw) % 4 == 0:
+            self._device.queue.write_buffer(b.gpu, offset, raw)
+        else:
+            self._write_unaligned(b.gpu, offset, raw)
+
+    def read(self, buf: int, start: int, count: int) -> bytes:
+        b = self._get(buf)
+        storage.check_range("read", buf, b.size, start, count)
+        self._flush()
+        if count == 0:
+            return b""
+        first, end = start * b.itemsize, (start + count) * b.itemsize
+        low, high = first & ~3, -(-end // 4) * 4
+        raw = self._guard("read", self._device.queue.read_buffer, b.gpu, low, high - low)
+        values = np.frombuffer(raw, storage.device_numpy(b.dtype), count, first - low)
+        return storage.host_bytes(b.dtype, values)
+
+    def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
+        s, d = self._get(src), self._get(dst)
+        if s.dtype != d.dtype:
+            raise DeviceError(f"copy between {s.dtype} buffer {src} and {d.dtype} buffer {dst}")
+        storage.check_range("copy", src, s.size, src_start, count)
+        storage.check_range("copy", dst, d.size, dst_start, count)
+        if count:
+            item = s.itemsize
+            self._copy_bytes(s.gpu, d.gpu, src_start * item, dst_start * item, count * item)
+
+    def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
+        abi = program.abi
+        if abi["target"] != "wgsl":
+            raise ValueError(f"a {abi['target']} program given to the webgpu device")
+        n = values[("size", None, None)]
+        if n == 0:
+            return
+        values = dict(values)
+        stages = self._stages(abi, n, values)
+        bound = {b["binding"]: self._bind(abi, b, buffers, values) for b in abi["bindings"]
+                 if b["resource"] != "uniform"}  # fmt: skip
+        bound = self._unalias(abi, bound)
+        try:
+            uniforms = encode_uniforms(abi, values)
+        except KeyError as e:
+            raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
+        launch = _Launch(abi["kernel"], stages, uniforms, bound)
+        self._encode(program.code, abi["bindings"], launch)
+
+    def synchronize(self) -> None:
+        self._flush()
+        self._guard("synchronize", self._device.queue.on_submitted_work_done_sync)
+
+    # ------------------------------------------------------------------ beyond the protocol
+
+    def trim(self) -> int:
+        """Release every pooled buffer; returns the bytes released."""
+        self._flush()
+        return self.pool.trim()
+
+    def buffer_info(self, buf: int) -> tuple[int, str]:
+        """(size in elements, dtype) of a live buffer."""
+        b = self._get(buf)
+        return b.size, b.dtype
+
+    # ------------------------------------------------------------------ buffers
+
+    def _get(self, buf: int) -> _Buffer:
+        try:
+            return self._buffers[buf]
+        except (KeyError, TypeError):
+            raise DeviceError(f"unknown buffer id {buf!r} (never allocated, or freed)") from None
+
+    def _take(self, nbytes: int):
+        """A storage buffer of at least `nbytes` (from the pool when one fits)."""
+        cls = size_class(max(4, -(-nbytes // 4) * 4))
+        limit = self.limits["max-buffer-size"]
+        if cls > limit:
+            cls = -(-nbytes // 4) * 4
+        if cls > limit:
+            raise DeviceError(f"cannot allocate {nbytes} bytes: the device's largest buffer "
+                              f"is {limit} bytes")  # fmt: skip
+        gpu = self.pool.take(cls)
+        if gpu is None:
+            usage = self._wgpu.BufferUsage
+            gpu = self._create(cls, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST)
+        return gpu
+
+    def _create(self, nbytes: int, usage):
+        try:
+            return self._device.create_buffer(size=nbytes, usage=usage)
+        except self._wgpu.GPUError:
+            self.trim()  # memory pressure: give back what the pool holds, then retry once
+            try:
+                return self._device.create_buffer(size=nbytes, usage=usage)
+            except self._wgpu.GPUError as e:
+                raise DeviceError(f"cannot allocate {nbytes} bytes: {e}") from None
+
+    def _give_later(self, gpu) -> None:
+        """Return a temporary to the pool once the commands using it are submitted."""
+        self._after_submit.append(lambda: self.pool.give(gpu.size, gpu, gpu.size))
+
+    def _destroy(self, gpu) -> None:
+        self._groups.clear()  # cached bind groups may reference it
+        if self._pending:
+            self._after_submit.append(gpu.destroy)
+        else:
+            gpu.destroy()
+
+    # ------------------------------------------------------------------ queue
+
+    def _flush(self) -> None:
+        """Submit the queued commands (their uniforms first)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        uniforms, self._uniforms = bytes(self._uniforms), bytearray()
+        queue = self._device.queue
+        if uniforms:
+            self._guard("submit", queue.write_buffer, self._arena, 0, uniforms)
+        self._guard("submit", queue.submit, pending)
+        callbacks, self._after_submit = self._after_submit, []
+        for callback in callbacks:
+            callback()
+
+    def _queue(self, command_buffer) -> None:
+        self._pending.append(command_buffer)
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+
+    def _uniform_slot(self, data: bytes) -> int:
+        """The arena offset of `data` for the next queued command."""
+        offset = -(-len(self._uniforms) // self._align) * self._align
+        if offset + len(data) > ARENA_BYTES:
+            self._flush()
+            offset = 0
+        self._uniforms += bytes(offset - len(self._uniforms)) + data
+        return offset
+
+    def _guard(self, what: str, fn, *args):
+        try:
+            return fn(*args)
+        except self._wgpu.GPUError as e:
+            raise DeviceError(f"{what} failed: {e}") from None
+
+    # ------------------------------------------------------------------ copies
+
+    def _copy_bytes(self, src, dst, src_byte: int, dst_byte: int, nbytes: int) -> None:
+        if src is dst:  # neither path may read and write one buffer: go through a temporary
+            temp = self._take(nbytes)
+            self._copy_bytes(src, temp, src_byte, 0, nbytes)
+            self._copy_bytes(temp, dst, 0, dst_byte, nbytes)
+            self._give_later(temp)
+        elif src_byte % 4 == 0 and dst_byte % 4 == 0 and nbytes % 4 == 0:
+            encoder = self._device.create_command_encoder()
+            encoder.copy_buffer_to_buffer(src, src_byte, dst, dst_byte, nbytes)
+            self._queue(self._finish("copy", encoder))
+        else:
+            self._byte_copy(src, dst, src_byte, dst_byte, nbytes)
+
+    def _byte_copy(self, src, dst, src_byte: int, dst_byte: int, nbytes: int) -> None:
+        first_word, end_word = dst_byte // 4, -(-(dst_byte + nbytes) // 4)
+        words = end_word - first_word
+        uniforms = struct.pack("<5I", dst_byte, src_byte, nbytes, first_word, words)
+        uniforms += bytes(32 - len(uniforms))
+        stages = [("main", wgsl_dispatch(words))]
+        launch = _Launch("kc_byte_copy", stages, uniforms, {1: src, 2: dst})
+        self._encode(_BYTE_COPY, _BYTE_COPY_BINDINGS, launch)
+
+    def _write_unaligned(self, dst, offset: int, raw: bytes) -> None:
+        """Packed elements not on word boundaries: upload whole words to a temporary, then
+        copy the bytes into place on the GPU (the neighbours' bytes are kept)."""
+        phase = offset % 4
+        padded = bytes(phase) + raw
+        padded += bytes(-len(padded) % 4)
+        temp = self._take(len(padded))
+        self._device.queue.write_buffer(temp, 0, padded)
+        self._byte_copy(temp, dst, phase, offset, len(raw))
+        self._give_later(temp)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _stages(self, abi: dict, n: int, values: dict) -> list[tuple[str, tuple[int, int, int]]]:
+        """(entry point, workgroup counts) of each dispatch of the launch rule; adds the
+        launch's own uniform values (`reduce_groups`) to `values`."""
+        launch = abi["launch"]
+        if launch["kind"] == "compute":
+            size = launch["workgroup_size"]
+            if list(size[1:]) != [1, 1]:
+                raise ValueError(f"unsupported workgroup size {size}")
+            return [(abi.get("entry_point", "main"), wgsl_dispatch(n, size[0]))]
+        if launch["kind"] != "reduction":
+            raise ValueError(f"unknown launch kind {launch['kind']!r}")
+        from kernelc.abi_reduction import wgsl_stages
+
+        groups, stages = wgsl_stages(launch, n, values[("reduce_size", None, None)])
+        values[("reduce_groups", None, None)] = groups
+        values["_scratch_elements"] = n * groups
+        return [(s.entry_point, s.dispatch) for s in stages]
+
+    def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], values: dict):
+        if binding["resource"] == "scratch":
+            return self._scratch_buffer(4 * max(1, values.get("_scratch_elements", 1)))
+        param = binding["param"]
+        if param not in buffers:
+            raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
+        b = self._get(buffers[param])
+        packed = binding.get("packed")
+        ok = b.dtype == packed["dtype"] if packed else b.dtype in _ELEMENT[binding["element"]]
+        if not ok and not (binding.get("atomic") and b.itemsize == 4):
+            raise DeviceError(f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
+                              f"buffer, the program reads {packed or binding['element']}")  # fmt: skip
+        if b.gpu.size > self.limits["max-storage-buffer-binding-size"]:
+            raise DeviceError(f"kernel {abi['kernel']!r}: buffer of {param!r} ({b.gpu.size} "
+                              "bytes) exceeds the device's storage binding size")  # fmt: skip
+        return b.gpu
+
+    def _scratch_buffer(self, nbytes: int):
+        """The reduction scratch buffer: one, grown as needed (dispatches run in order)."""
+        if self._scratch is None or self._scratch.size < nbytes:
+            if self._scratch is not None:
+                self._give_later(self._scratch)
+            self._scratch = self._take(nbytes)
+        return self._scratch
+
+    def _unalias(self, abi: dict, bound: dict[int, object]) -> dict[int, object]:
+        """A buffer bound both read-only and writable: the read-only bindings get a copy
+        (WebGPU forbids the mix in one dispatch; the copy is what CuPy's reads see)."""
+        access = {b["binding"]: b.get("access") for b in abi["bindings"]}
+        written = {id(g) for k, g in bound.items() if access[k] == "read_write"}
+        copies: dict[int, object] = {}
+        for k, gpu in bound.items():
+            if access[k] == "read" and id(gpu) in written:
+                if id(gpu) not in copies:
+                    copies[id(gpu)] = self._take(gpu.size)
+                    self._copy_bytes(gpu, copies[id(gpu)], 0, 0, gpu.size)
+                    self._give_later(copies[id(gpu)])
+                bound[k] = copies[id(gpu)]
+        return bound
+
+    def _encode(self, code: str, bindings: list[dict], launch: _Launch) -> None:
+        layout = self._layout(bindings)
+        pipelines = [self._pipeline(code, entry, bindings, launch.kernel)
+                     for entry, _ in launch.stages]  # fmt: skip
+        uniform = next(b for b in bindings if b["resource"] == "uniform")
+        group = self._group(layout, uniform, launch)
+        offset = self._uniform_slot(launch.uniforms)
+        encoder = self._device.create_command_encoder()
+        for pipeline, (_, counts) in zip(pipelines, launch.stages):
+            compute = encoder.begin_compute_pass()
+            compute.set_pipeline(pipeline)
+            compute.set_bind_group(0, group, [offset])
+            compute.dispatch_workgroups(*counts)
+            compute.end()
+        self._queue(self._finish(f"kernel {launch.kernel!r}", encoder))
+
+    def _finish(self, what: str, encoder):
+        try:
+            return encoder.finish()
+        except self._wgpu.GPUError as e:
+            raise DeviceError(f"{what}: {e}") from None
+
+    def _layout(self, bindings: list[dict]):
+        key = tuple((b["binding"], b["resource"], b.get("access")) for b in bindings)
+        if key not in self._layouts:
+            compute = self._wgpu.ShaderStage.COMPUTE
+
+            def entry(b: dict) -> dict:
+                if b["resource"] == "uniform":
+                    kind = {"type": "uniform", "has_dynamic_offset": True}
+                else:
+                    kind = {"type": _BUFFER_TYPE[b.get("access", "read_write")]}
+                return {"binding": b["binding"], "visibility": compute, "buffer": kind}
+
+            group = self._device.create_bind_group_layout(entries=[entry(b) for b in bindings])
+            pipeline = self._device.create_pipeline_layout(bind_group_layouts=[group])
+            self._layouts[key] = (group, pipeline)
+        return self._layouts[key]
+
+    def _pipeline(self, code: str, entry_point: str, bindings: list[dict], kernel: str):
+        layout = self._layout(bindings)
+        key = (code, entry_point, id(layout[1]))
+        if key not in self._pipelines:
+            try:
+                module = self._device.create_shader_module(code=code)
+                compute = {"module": module, "entry_point": entry_point}
+                pipeline = self._device.create_compute_pipeline(layout=layout[1], compute=compute)
+            except self._wgpu.GPUError as e:
+                raise DeviceError(f"kernel {kernel!r}: {e}") from None
+            self._pipelines[key] = pipeline
+        return self._pipelines[key]
+
+    def _group(self, layout: tuple, uniform: dict, launch: _Launch):
+        """The (cached) bind group of the arena and the launch's buffers."""
+        items = sorted(launch.buffers.items())
+        key = (id(layout[0]), uniform["size"], tuple((k, g.uid) for k, g in items))
+        if key not in self._groups:
+            if len(self._groups) > 4096:
+                self._groups.clear()
+            entries = [{"binding": uniform["binding"], "resource": {
+                "buffer": self._arena, "offset": 0, "size": uniform["size"]}}]  # fmt: skip
+            entries += [{"binding": k, "resource": {"buffer": g, "offset": 0, "size": g.size}}
+                        for k, g in items]  # fmt: skip
+            try:
+                group = self._device.create_bind_group(layout=layout[0], entries=entries)
+            except self._wgpu.GPUError as e:
+                raise DeviceError(f"kernel {launch.kernel!r}: {e}") from None
+            self._groups[key] = group
+        return self._groups[key]
