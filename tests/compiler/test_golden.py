@@ -69,7 +69,24 @@ def _corpus_cases() -> dict[str, dict]:
     return cases
 
 
-CASES = {**_example_cases(), **_corpus_cases()}
+# ReductionKernels: the WGSL stages, and the GLSL final pass (<name>.frag) and partial
+# pass (<name>.partial.frag).
+REDUCTION_GOLDENS = {
+    "reduce_l2norm": {  # float sum of squares over 2 axes, sqrt post-map
+        "in_params": "T x", "out_params": "T y", "map_expr": "x * x", "reduce_expr": "a + b",
+        "post_map_expr": "y = sqrt(a)", "identity": "0", "name": "l2norm",
+        "types": {"T": "float32"}, "ndim": 1, "reduce_ndim": 2},
+    "reduce_first_nonzero": {  # CuPy's: scalar identity, _j, min
+        "in_params": "T data, int32 len", "out_params": "int32 y",
+        "map_expr": "data == T(0) ? len : _j", "reduce_expr": "min(a, b)",
+        "post_map_expr": "y = a", "identity": "len", "name": "first_nonzero",
+        "types": {"T": "float32"}, "ndim": 0, "reduce_ndim": 1, "scalars": ("len",)},
+    "reduce_any_bool": {  # bool partials: u32 scratch, r32ui texture
+        "in_params": "T x", "out_params": "bool y", "map_expr": "x != 0",
+        "reduce_expr": "a || b", "post_map_expr": "y = a", "identity": "false",
+        "name": "any_nonzero", "reduce_type": "bool", "types": {"T": "int32"}, "ndim": 1},
+}  # fmt: skip
+CASES = {**_example_cases(), **_corpus_cases(), **REDUCTION_GOLDENS}
 
 
 def _jsonable(value):
@@ -83,9 +100,14 @@ def _jsonable(value):
 def render(name: str) -> dict[str, str]:
     """The golden files of `name`: file name -> text."""
     args = CASES[name]
-    programs = {t: kernelc.translate_elementwise(**args, target=t) for t in EXTENSION}
+    translate = kernelc.translate_reduction if name in REDUCTION_GOLDENS else (
+        kernelc.translate_elementwise)  # fmt: skip
+    programs = {t: translate(**args, target=t) for t in EXTENSION}
     files = {name + EXTENSION[t]: p.code for t, p in programs.items()}
-    options = {k: args[k] for k in ("types", "ndim", "scalars", "raw") if args.get(k)}
+    if name in REDUCTION_GOLDENS:
+        files[name + ".partial.frag"] = programs["glsl"].abi["launch"]["partial_shader"]["code"]
+    keys = ("types", "ndim", "reduce_ndim", "reduce_type", "scalars", "raw")
+    options = {k: args[k] for k in keys if args.get(k)}
     abi = {"translated_with": options, **{t: p.abi for t, p in programs.items()}}
     files[name + ".abi.json"] = json.dumps(_jsonable(abi), indent=2, sort_keys=True) + "\n"
     return files
@@ -119,6 +141,7 @@ def test_golden(name: str, request):
 
 def test_no_stale_goldens():
     expected = {f"{n}{ext}" for n in CASES for ext in (*EXTENSION.values(), ".abi.json")}
+    expected |= {f"{n}.partial.frag" for n in REDUCTION_GOLDENS}
     stale = sorted(p.name for p in GOLDEN.iterdir() if p.is_file() and p.name not in expected)
     assert not stale, f"golden files of no test case: {stale}"
 
