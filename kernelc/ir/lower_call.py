@@ -14,7 +14,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, is_narrow, uint32
 from kernelc.ir.lower_expr import LvLocal, LvRaw
 from kernelc.ir.passes.fold import fold_expr
-from kernelc.ir.scope import ElementParam, LocalVar, RawParam
+from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
 from kernelc.ir.typing import arith_operand, cast, convert
 from kernelc.ir.dtypes import promote
 
@@ -212,12 +212,26 @@ class CallLowering:
         for param, arg in zip(fdef.params, e.args):
             tname = param.type.name
             if tname in fdef.template_params and tname not in bindings:
-                bindings[tname] = self.pure(arg)[0].dtype
+                bindings[tname] = self.deduced_type(arg)
         missing = [t for t in fdef.template_params if t not in bindings]
         if missing:
             self.fail(KernelTypeError, f"cannot deduce template parameter '{missing[0]}' of "
                       f"'{fdef.name}'", e.span)  # fmt: skip
         return bindings
+
+    def deduced_type(self, arg: ast.Expr) -> DType:
+        """A template argument's type: a named 8/16-bit or float16 object keeps its C type
+        (T is `signed char`, so T's variables wrap as in C++), anything else gives its
+        computation type."""
+        if isinstance(arg, ast.Ident):
+            sym = self.scopes.lookup(arg.name)
+            if isinstance(sym, ElementParam):
+                sym = sym.local
+            if isinstance(sym, ScalarParam) and is_narrow(sym.param.dtype):
+                return sym.param.dtype
+            if isinstance(sym, LocalVar) and sym.length is None and is_narrow(sym.ctype):
+                return sym.ctype
+        return self.pure(arg)[0].dtype
 
     def instantiate(self, fdef: ast.FunctionDef, bindings: dict[str, DType], span) -> ir.Function:
         key = (id(fdef), tuple(sorted((k, v.name) for k, v in bindings.items())))

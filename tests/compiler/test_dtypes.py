@@ -145,6 +145,20 @@ def test_wraparound_examples_from_the_issue():
             assert (y == want).all(), (dtype, target, y)
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_templates_deduce_narrow_types(target):
+    """`twice(x)` with an int8 `x` instantiates T = signed char, as C++ does: the result
+    wraps before it is widened into an int32 output (a float16 one rounds)."""
+    pre = "template <typename T> __device__ T twice(T v) { return v * 2; }"
+    x = np.array([100, -100, 5, 127], np.int8)
+    h = np.array([1000, 3, 0.1, 65504], np.float16)
+    y, z = call(target, "int8 x, float16 h", "int32 y, float32 z", "y = twice(x);\nz = twice(h);",
+                x, h, preamble=pre)  # fmt: skip
+    np.testing.assert_array_equal(y, [-56, 56, 10, -2])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(z, (h.astype(np.float32) * 2).astype(np.float16))
+
+
 @pytest.mark.parametrize("dtype", NARROW_INTS + ("float16",))
 def test_interpreter_agrees(dtype):
     x = sample(dtype, 64)
