@@ -18,6 +18,7 @@ from kernelc.ir.interp import run_reduction
 from kernelc.pipeline import lower_reduction_kernel
 from tests.support.interp_call import call_elementwise_interpreted
 from tests.support.kernel_call import call_elementwise, executor_for
+from tests.support.reduction_call import call_reduction
 from tests.support.validate import glslang_available, validate_glsl, validate_wgsl
 
 TARGETS = ("wgsl", "glsl")
@@ -177,6 +178,21 @@ def test_reduction_sums_int8_with_wraparound():
     out = np.zeros(7, np.int8)
     run_reduction(kernel, {"x": x, "out": out}, (7,), (300,))
     np.testing.assert_array_equal(out, x.sum(axis=0, dtype="b"))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "float16", "int64"])
+def test_reduction_on_narrow_and_wide_dtypes(dtype, target):
+    """The same sum on the GPU: partial sums wrap (round) in the reduce type, as in CuPy."""
+    r = np.random.default_rng(9)
+    shape = (513, 3)
+    x = (r.uniform(-2, 2, shape) if dtype == "float16" else r.integers(0, 200, shape)).astype(dtype)
+    y = call_reduction(target, "T x", "T out", "x", "a + b", "out = a", "0", x, name="my_sum",
+                       axis=0)  # fmt: skip
+    if dtype == "float16":  # rounding after every addition, in any order: close, not equal
+        np.testing.assert_allclose(y, x.astype(np.float64).sum(axis=0), rtol=0.02, atol=0.5)
+    else:
+        np.testing.assert_array_equal(y, x.sum(axis=0, dtype=dtype))
 
 
 # ---------------------------------------------------------------------------- neighbours
