@@ -128,6 +128,8 @@ def kernel_text(k: ir.Kernel) -> str:
             flags.append(f"ndim={p.ndim}" + ("" if p.contiguous else " strided"))
         if p.reads_old:
             flags.append("reads_old")
+        if p.declared is not None:
+            flags.append(f"declared {p.declared.name}")
         lines.append(f"  param {p.name}: {ty(p.dtype)} ({' '.join(flags)})")
     for f in k.functions:
         params = ", ".join(f"{'&' if p.is_ref else ''}%{p.name}:{ty(p.dtype)}" for p in f.params)
