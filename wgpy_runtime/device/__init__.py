@@ -15,7 +15,7 @@ BACKENDS = ("webgpu", "webgl")
 _DEVICES: dict[str, Device] = {}
 _CURRENT: Device | None = None
 
-__all__ = ["BACKENDS", "Device", "DeviceError", "get_device", "set_device", "create_device"]
+__all__ = ["BACKENDS", "Device", "DeviceError", "create_device", "get_device", "set_device"]
 
 
 def create_device(name: str) -> Device:

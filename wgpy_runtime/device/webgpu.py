@@ -118,6 +118,7 @@ class WebGPUDevice(Device):
         self._layouts: dict[tuple, object] = {}
         self._groups: dict[tuple, object] = {}
         self._scratch: object | None = None
+        self._fence = self._create(4, wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC)
 
     # ------------------------------------------------------------------ the protocol
 
@@ -191,7 +192,9 @@ class WebGPUDevice(Device):
 
     def synchronize(self) -> None:
         self._flush()
-        self._guard("synchronize", self._device.queue.on_submitted_work_done_sync)
+        # A mapped read waits for everything submitted before it (wgpu-py 0.32's
+        # on_submitted_work_done_sync is broken).
+        self._guard("synchronize", self._device.queue.read_buffer, self._fence, 0, 4)
 
     # ------------------------------------------------------------------ beyond the protocol
 

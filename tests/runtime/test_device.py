@@ -1,0 +1,276 @@
+"""The device protocol (docs/protocol.md) on both native devices: conformance, kernels.
+
+Rule: every test runs on WebGPU and WebGL through the `Device` commands alone, and
+compares with NumPy. Kernels are real kernelc programs; `launch` below builds the
+`dispatch` values from NumPy views of device buffers the way the runtime does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import kernelc
+from tests.support.views import describe
+from wgpy_runtime import device as devices
+from wgpy_runtime.device import DeviceError, get_device
+
+DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float16", "float32")
+NARROW = ("int8", "uint8", "int16", "uint16", "float16")
+
+
+@pytest.fixture(params=devices.BACKENDS, scope="module")
+def dev(request):
+    return get_device(request.param)
+
+
+def sample(dtype: str, n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if dtype == "bool":
+        return rng.integers(0, 2, n).astype(bool)
+    if np.dtype(dtype).kind == "f":
+        return (rng.standard_normal(n) * 100).astype(dtype)
+    info = np.iinfo(dtype)
+    return rng.integers(max(info.min, -(2**31)), min(info.max, 2**31 - 1), n).astype(dtype)
+
+
+def upload(dev, a: np.ndarray) -> int:
+    buf = dev.alloc(a.size, a.dtype.name)
+    dev.write(buf, 0, np.ascontiguousarray(a).tobytes())
+    return buf
+
+
+def download(dev, buf: int, count: int, dtype: str, start: int = 0) -> np.ndarray:
+    return np.frombuffer(dev.read(buf, start, count), dtype)
+
+
+# ------------------------------------------------------------------ buffers
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_round_trip(dev, dtype):
+    a = sample(dtype, 4099)  # more than one 4096-texel row on WebGL
+    buf = upload(dev, a)
+    np.testing.assert_array_equal(download(dev, buf, a.size, dtype), a)
+    for start, count in [(0, 1), (1, 3), (3, 5), (4095, 3), (4098, 1), (7, 4090)]:
+        np.testing.assert_array_equal(download(dev, buf, count, dtype, start), a[start:][:count])
+    assert dev.read(buf, 5, 0) == b""
+    dev.free(buf)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_partial_writes(dev, dtype):
+    model = sample(dtype, 9000)
+    buf = upload(dev, model)
+    for k, (start, count) in enumerate([(1, 1), (3, 6), (2, 2), (4094, 5), (5, 8190), (8999, 1)]):
+        chunk = sample(dtype, count, seed=k + 1)
+        dev.write(buf, start, chunk.tobytes())
+        model[start : start + count] = chunk
+    np.testing.assert_array_equal(download(dev, buf, model.size, dtype), model)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_copy(dev, dtype):
+    a, b = sample(dtype, 5000, 1), sample(dtype, 4200, 2)
+    src, dst = upload(dev, a), upload(dev, b)
+    for s, d, count in [(0, 0, 4200), (1, 2, 7), (3, 0, 4100), (4097, 3, 900), (5, 4199, 1)]:
+        dev.copy(src, dst, s, d, count)
+        b[d : d + count] = a[s : s + count]
+    np.testing.assert_array_equal(download(dev, dst, b.size, dtype), b)
+    dev.copy(dst, dst, 1, 3, 4000)  # overlapping, inside one buffer
+    b[3:4003] = b[1:4001].copy()
+    np.testing.assert_array_equal(download(dev, dst, b.size, dtype), b)
+
+
+def test_free_and_reuse(dev):
+    a = np.arange(1000, dtype=np.float32)
+    buf = upload(dev, a)
+    dev.free(buf)
+    hits = dev.pool.stats.hits
+    again = upload(dev, a + 1)
+    assert dev.pool.stats.hits == hits + 1  # the freed buffer came back
+    np.testing.assert_array_equal(download(dev, again, 1000, "float32"), a + 1)
+    with pytest.raises(DeviceError, match="unknown buffer"):
+        dev.read(buf, 0, 1)
+    with pytest.raises(DeviceError):
+        dev.free(buf)
+    dev.free(again)
+    assert dev.trim() > 0 and dev.pool.stats.held == 0
+
+
+def test_errors(dev):
+    buf = dev.alloc(10, "int32")
+    with pytest.raises(DeviceError, match="outside"):
+        dev.write(buf, 8, np.zeros(3, np.int32).tobytes())
+    with pytest.raises(DeviceError, match="outside"):
+        dev.read(buf, 0, 11)
+    with pytest.raises(DeviceError):
+        dev.copy(buf, dev.alloc(10, "float32"), 0, 0, 1)
+    with pytest.raises(DeviceError, match="allocate"):
+        dev.alloc(1 << 40, "float32")
+    with pytest.raises(ValueError):
+        dev.alloc(4, "float64")
+    dev.write(buf, 0, np.arange(10, dtype=np.int32).tobytes())  # still usable
+    np.testing.assert_array_equal(download(dev, buf, 10, "int32"), np.arange(10))
+
+
+def test_get_device(monkeypatch):
+    monkeypatch.setenv("WGPY_BACKEND", "webgl")
+    assert get_device().name == "webgl"
+    monkeypatch.delenv("WGPY_BACKEND")
+    assert get_device().name == "webgpu" and get_device() is get_device("webgpu")
+    previous = devices.set_device("webgl")
+    try:
+        assert get_device() is get_device("webgl")
+    finally:
+        devices.set_device(previous)
+    with pytest.raises(ValueError):
+        get_device("cuda")
+
+
+# ------------------------------------------------------------------ kernels
+
+
+def elementwise(dev, in_params, out_params, operation, types, ndim=1, **kw):
+    return kernelc.translate_elementwise(in_params, out_params, operation, name=kw.pop("name", "k"),
+                                         target=dev.target, types=types, ndim=ndim, **kw)  # fmt: skip
+
+
+def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
+    """Bind NumPy views (sharing a device buffer when they share memory) and scalars,
+    dispatch, and return every output as the device left it, viewed like its argument."""
+    lead = tuple(reduce_shape or ())
+    values = {("size", None, None): math.prod(loop_shape)}
+    values.update({("shape", None, d): e for d, e in enumerate(loop_shape)})
+    if reduce_shape is not None:
+        values[("reduce_size", None, None)] = math.prod(reduce_shape)
+        values.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
+    buffers, views, uploaded = {}, {}, {}
+    for p in program.abi["params"]:
+        name, a = p["name"], args[p["name"]]
+        if p["kind"] == "scalar":
+            values[("value", name, None)] = a
+            continue
+        if p["kind"] == "array" and p["role"] == "in":
+            a = np.broadcast_to(a, lead + tuple(loop_shape))
+        view = describe(a)
+        key = (view.data.__array_interface__["data"][0], view.data.size)
+        if key not in uploaded:
+            uploaded[key] = upload(dev, view.data)
+        buffers[name], views[name] = uploaded[key], view
+        values[("offset", name, None)], values[("size", name, None)] = view.offset, a.size
+        values.update({("stride", name, d): s for d, s in enumerate(view.strides)})
+        values.update({("shape", name, d): e for d, e in enumerate(a.shape)})
+    dev.dispatch(program, buffers, values)
+    out = {"_buffers": buffers}
+    for p in program.abi["params"]:
+        if p["role"] == "out":
+            data = views[p["name"]].data
+            whole = download(dev, buffers[p["name"]], data.size, data.dtype.name)
+            out[p["name"]] = views[p["name"]].view(whole)
+    return out
+
+
+def test_strided_views_and_scalars(dev):
+    program = elementwise(dev, "T x, T y, T a", "T z", "z = x * y + a", {"T": "float32"}, ndim=2,
+                          scalars=("a",))  # fmt: skip
+    base = np.arange(200, dtype=np.float32)
+    x = base[3:198].reshape(-1, 13)[:5, ::-2]  # offset, a row stride, a negative stride
+    y = np.linspace(-1, 1, 7, dtype=np.float32)  # broadcast along axis 0
+    out = launch(dev, program, {"x": x, "y": y, "a": 0.5, "z": np.zeros((5, 7), np.float32)},
+                 (5, 7))  # fmt: skip
+    np.testing.assert_allclose(out["z"], x * y + np.float32(0.5), rtol=1e-6)
+
+
+def test_strided_output_webgpu():
+    dev = get_device("webgpu")
+    program = elementwise(dev, "T x", "T y", "y = x * 2", {"T": "int32"})
+    y = np.full(30, -1, np.int32)
+    out = launch(dev, program, {"x": np.arange(10, dtype=np.int32), "y": y[1::3]}, (10,))
+    expected = y.copy()
+    expected[1::3] = np.arange(10) * 2
+    np.testing.assert_array_equal(download(dev, out["_buffers"]["y"], 30, "int32"), expected)
+
+
+def test_several_outputs_and_reads_old(dev):
+    program = elementwise(dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0",
+                          {"T": "float32"})  # fmt: skip
+    x = np.linspace(-5, 5, 5000, dtype=np.float32)
+    y = np.arange(5000, dtype=np.float32)
+    args = {"x": x, "y": y, "k": np.zeros(5000, np.int32), "b": np.zeros(5000, bool)}
+    out = launch(dev, program, args, (5000,))
+    np.testing.assert_array_equal(out["y"], y + x)
+    np.testing.assert_array_equal(out["k"], x.astype(np.int32) * 3)
+    np.testing.assert_array_equal(out["b"], x > 0)
+
+
+def test_input_aliasing_output(dev):
+    program = elementwise(dev, "T x", "T y", "y = x * 2 + 1", {"T": "int32"})
+    a = np.arange(300, dtype=np.int32)
+    out = launch(dev, program, {"x": a, "y": a}, (300,))  # one buffer, bound twice
+    np.testing.assert_array_equal(out["y"], np.arange(300) * 2 + 1)
+
+
+def test_raw_arrays(dev):
+    program = elementwise(dev, "raw T x", "T y", "y = x[_ind.size() - 1 - i] + x[0]",
+                          {"T": "float32"}, raw={"x": (1, True)})  # fmt: skip
+    x = np.arange(4500, dtype=np.float32)
+    out = launch(dev, program, {"x": x, "y": np.zeros(4500, np.float32)}, (4500,))
+    np.testing.assert_array_equal(out["y"], x[::-1] + x[0])
+
+
+@pytest.mark.parametrize("dtype", NARROW)
+def test_narrow_dtypes(dev, dtype):
+    program = elementwise(dev, "T x, T y", "T z", "z = x + y", {"T": dtype})
+    base = sample(dtype, 1001)
+    x, y = base[1:1000], sample(dtype, 999, 3)  # x starts mid-word
+    z = np.zeros(999, dtype)
+    out = launch(dev, program, {"x": x, "y": y, "z": z}, (999,))
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(out["z"], x + y)
+
+
+def test_reduction(dev):
+    program = kernelc.translate_reduction("T x", "T y", "x * 2", "a + b", "y = a", "0",
+                                          name="dsum", target=dev.target, types={"T": "float32"},
+                                          ndim=1, reduce_ndim=1)  # fmt: skip
+    x = np.random.default_rng(5).integers(-8, 8, (3, 20000)).astype(np.float32)
+    # reduced axes first: view x (3, 20000) as (20000, 3), reducing axis 1 of x
+    out = launch(dev, program, {"x": x.T, "y": np.zeros(3, np.float32)}, (3,), (20000,))
+    np.testing.assert_array_equal(out["y"], (x * 2).sum(axis=1))
+
+
+def test_atomics_webgpu():
+    dev = get_device("webgpu")
+    program = elementwise(dev, "T x", "raw int32 hist", "atomicAdd(&hist[x % 4], 1)",
+                          {"T": "int32"}, raw={"hist": (1, True)})  # fmt: skip
+    x = np.arange(10001, dtype=np.int32)
+    out = launch(dev, program, {"x": x, "hist": np.zeros(4, np.int32)}, (10001,))
+    np.testing.assert_array_equal(out["hist"], np.bincount(x % 4))
+
+
+def test_bad_shader_names_kernel(dev):
+    program = elementwise(dev, "T x", "T y", "y = x", {"T": "float32"}, name="my_broken")
+    broken = dataclasses.replace(program, code=program.code.replace("main", "mian", 1) + "@!")
+    with pytest.raises(DeviceError, match="my_broken"):
+        launch(dev, broken, {"x": np.ones(4, np.float32), "y": np.ones(4, np.float32)}, (4,))
+    out = launch(dev, program, {"x": np.ones(4, np.float32), "y": np.zeros(4, np.float32)}, (4,))
+    np.testing.assert_array_equal(out["y"], 1)  # the device is still usable
+
+
+def test_ordering_and_batching(dev):
+    program = elementwise(dev, "T x", "T y", "y += x", {"T": "float32"})
+    n = 1000
+    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
+    values = {("size", None, None): n, ("shape", None, 0): n}
+    for name in "xy":
+        values.update({("offset", name, None): 0, ("stride", name, 0): 1})
+    for _ in range(150):  # several WebGPU batches, no read in between
+        dev.dispatch(program, {"x": x, "y": y}, values)
+    dev.write(x, 0, np.full(n, 2, np.float32).tobytes())  # must not overtake the dispatches
+    dev.dispatch(program, {"x": x, "y": y}, values)
+    np.testing.assert_array_equal(download(dev, y, n, "float32"), 152)
+    dev.synchronize()

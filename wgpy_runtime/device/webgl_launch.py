@@ -1,0 +1,135 @@
+"""Launching kernelc GLSL programs on the WebGL device (docs/abi.md, "GLSL ES 3.00").
+
+Rule: the ABI says everything. Inputs are the buffers' own textures; an output's old
+contents (`previous`) and any input that is also rendered are pooled copies, since a
+texture may not be sampled and rendered in one draw. Outputs are rendered straight into
+their buffers' textures when those can be one framebuffer (distinct, equal sizes);
+otherwise into pooled temporaries of one size, copied into the buffers after the draw.
+`out_width` is the render targets' width. Reductions draw the ABI's passes, each pass's
+partials in a pooled texture read by the next.
+"""
+
+from __future__ import annotations
+
+from .protocol import DeviceError
+
+
+def launch(dev, program, buffers: dict[str, int], values: dict) -> None:
+    """Draw `program` (every pass of a reduction) with `buffers` bound by parameter name."""
+    abi = program.abi
+    temps: list = []  # pooled textures to give back once drawn
+    try:
+        if abi["launch"]["kind"] == "reduction":
+            _reduction(dev, program, buffers, values, temps)
+        elif abi["launch"]["kind"] == "fragment":
+            _final(dev, program.code, abi, buffers, values, {}, temps)
+        else:
+            raise ValueError(f"unknown launch kind {abi['launch']['kind']!r}")
+    finally:
+        for texture in temps:
+            dev._give(texture)
+
+
+def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
+    from kernelc.abi_reduction import glsl_passes
+
+    abi, n = program.abi, values[("size", None, None)]
+    spec = abi["launch"]
+    partials = _temp(dev, spec["partial_format"], 1, temps)  # pass 0 reads none
+    for p in glsl_passes(values[("reduce_size", None, None)], spec["fan_in"]):
+        values.update({("pass", None, None): p.index, ("pass_items", None, None): p.items,
+                       ("pass_chunks", None, None): p.chunks})  # fmt: skip
+        if p.final:
+            _final(dev, program.code, abi, buffers, values, {"partials": partials}, temps)
+            return
+        shader = spec["partial_shader"]
+        target = _temp(dev, spec["partial_format"], n * p.chunks, temps)
+        textures = _inputs(dev, abi, shader, buffers, set(), {"partials": partials}, temps)
+        _draw(dev, abi, shader["code"], shader, textures, [target], values, n * p.chunks)
+        partials = target
+
+
+def _final(dev, code: str, abi: dict, buffers: dict, values: dict, given: dict,
+           temps: list) -> None:  # fmt: skip
+    """The draw that writes the outputs: into their textures, or temporaries then copied."""
+    n = values[("size", None, None)]
+    outputs = sorted(abi["outputs"], key=lambda o: o["location"])
+    if [o["location"] for o in outputs] != list(range(len(outputs))):
+        raise ValueError(f"render target locations must be 0..{len(outputs) - 1}")
+    out = [_buffer(dev, abi, buffers, o["param"], o["format"]) for o in outputs]
+    rendered = {id(b.texture) for b in out}
+    textures = _inputs(dev, abi, abi, buffers, rendered, given, temps)
+    if _direct(out):
+        _draw(dev, abi, code, abi, textures, [b.texture for b in out], values, n)
+        return
+    targets = [_temp(dev, o["format"], n, temps) for o in outputs]
+    _draw(dev, abi, code, abi, textures, targets, values, n)
+    for b, target in zip(out, targets):
+        dev._copy_texels(target, b.texture, 0, 0, min(n, b.size))
+
+
+def _direct(out: list) -> bool:
+    """Whether the output buffers' textures can be one framebuffer's attachments."""
+    sizes = {(b.texture.width, b.texture.height) for b in out}
+    return len({id(b.texture) for b in out}) == len(out) and len(sizes) == 1
+
+
+def _inputs(dev, abi: dict, shader: dict, buffers: dict, rendered: set, given: dict,
+            temps: list) -> dict:  # fmt: skip
+    """Sampler name -> texture for each of `shader`'s textures (copies made here)."""
+    textures = {}
+    for t in shader["textures"]:
+        if t["contents"] == "partials":
+            textures[t["name"]] = given["partials"]
+            continue
+        b = _buffer(dev, abi, buffers, t["param"], t["format"])
+        if t["contents"] == "previous" or id(b.texture) in rendered:
+            copy = _temp(dev, t["format"], b.size, temps)
+            dev._copy_texels(b.texture, copy, 0, 0, b.size)
+            textures[t["name"]] = copy
+        elif t["contents"] == "array":
+            textures[t["name"]] = b.texture
+        else:
+            raise ValueError(f"unknown texture contents {t['contents']!r}")
+    return textures
+
+
+def _buffer(dev, abi: dict, buffers: dict, param: str, fmt: str):
+    if param not in buffers:
+        raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
+    b = dev._get(buffers[param])
+    if b.texture.fmt != fmt:
+        raise DeviceError(f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
+                          f"buffer ({b.texture.fmt}), the program reads {fmt}")  # fmt: skip
+    return b
+
+
+def _temp(dev, fmt: str, count: int, temps: list):
+    texture = dev._take(fmt, count)
+    temps.append(texture)
+    return texture
+
+
+def _draw(dev, abi: dict, code: str, shader: dict, textures: dict, targets: list,
+          values: dict, count: int) -> None:  # fmt: skip
+    """One full-screen draw of `code` into `targets` (equal sizes), rows covering `count`."""
+    kernel = abi["kernel"]
+    linked, vao = dev.program(abi["launch"]["vertex_shader"], code, kernel)
+    width = targets[0].width
+    values[("out_width", None, None)] = width
+    dev.bind_uniforms(linked, abi["uniform_block"], dev.encode(abi, values))
+    for t in shader["textures"]:
+        textures[t["name"]].tex.use(location=t["unit"])
+        if t["name"] in linked:  # an unused sampler is optimised away
+            linked[t["name"]].value = t["unit"]
+    rows = min(targets[0].height, -(-count // width))
+    if len(targets) == 1:
+        dev.draw(vao, dev._framebuffer(targets[0]), (0, 0, width, rows))
+    else:
+        fbo = dev.ctx.framebuffer(color_attachments=[t.tex for t in targets])
+        try:
+            dev.draw(vao, fbo, (0, 0, width, rows))
+        finally:
+            dev._framebuffer(targets[0]).use()  # moderngl rebinds the last used one on read
+            fbo.release()
+    dev._check(f"kernel {kernel!r}")
