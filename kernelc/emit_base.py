@@ -221,22 +221,7 @@ def non_negative(e: ir.Expr) -> bool:
     return e.dtype is uint32 or positive(e)
 
 
-RED_INDEX = "kc_red_j"
-
-
-def reduction_loop(kernel: ir.Kernel) -> tuple[ir.Stmt, ...]:
-    """A ReductionKernel's work for output element `LoopIndex()` as plain statements: one
-    invocation folds the reduced elements in order (any order is allowed; this is the
-    simplest, and needs no other launch than an elementwise kernel's)."""
-    r = kernel.reduction
-    j = ir.Local(RED_INDEX, int32)
-    step = ir.Call(r.combine, (ir.Local(r.acc, r.dtype), ir.Local(r.map_result, r.dtype)), r.acc)
-    loop = ir.Loop(
-        body=(ir.If(ir.Binary(B.GE, j, ir.ReduceSize(), bool_), (ir.Break(),)), *r.map_body, step),
-        continuing=(ir.Assign(RED_INDEX, ir.Binary(B.ADD, j, ir.Const(1, int32), int32)),),
-    )
-    return (*r.identity_body, ir.Declare(r.acc, r.dtype, r.identity),
-            ir.Declare(RED_INDEX, int32, ir.Const(0, int32)), loop, *r.post_body)  # fmt: skip
+RED_INDEX = "kc_red_j"  # the local holding `ReduceIndex` (J) in the reduction shells
 
 
 # ---------------------------------------------------------------------------- the printer
@@ -332,7 +317,7 @@ class Emitter:
             case ir.LoopShape(axis=axis):
                 return self.uniform(loop_field("shape", axis))
             case ir.ReduceIndex():
-                return self.local(RED_INDEX)  # the reduction loop's counter
+                return self.local(RED_INDEX)  # J, a local of the reduction shell
             case ir.ReduceSize():
                 return self.uniform("k_red_n")
             case ir.ReduceShape(axis=axis):
@@ -675,11 +660,9 @@ class Emitter:
 
     def kernel_body(self) -> tuple[ir.Stmt, ...]:
         """What one invocation runs for element `LoopIndex()`."""
-        if self.kernel.reduction is None:
-            return self.kernel.body
-        if self.kernel.body:
-            raise self.ice("a reduction kernel with an elementwise body")
-        return reduction_loop(self.kernel)
+        if self.kernel.reduction is not None:  # printed by a shell (emit_reduction.py)
+            raise self.ice("a reduction kernel given to an elementwise emitter")
+        return self.kernel.body
 
     def check_legalised(self) -> None:
         high_level = (ir.ElemLoad, ir.ElemStore, ir.RawLoad, ir.RawStore, ir.LoopCoord)
