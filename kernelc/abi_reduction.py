@@ -1,5 +1,5 @@
-"""The launch rules of reduction programs (docs/abi.md, "Reductions"): the WGSL stages and
-how many workgroups share one output, and the GLSL passes with their partial counts.
+"""The launch rules of reduction programs (docs/abi.md, "Reduction programs"): the WGSL
+stages and how many workgroups share one output, and the GLSL passes with their partials.
 
 Rule: the emitters take their constants from here and executors their plans, so a shader
 and its launch cannot disagree. Plain arithmetic on sizes; nothing here reads shader text.

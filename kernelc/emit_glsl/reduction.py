@@ -1,6 +1,6 @@
 """The GLSL reduction shell: a reduction as a chain of fragment passes, each fragment
-combining at most FAN_IN values (docs/abi.md, "Reductions"), never a loop over the whole
-reduced axis.
+combining at most FAN_IN values (docs/abi.md, "Reduction programs"), never a loop over
+the whole reduced axis.
 
 Two fragment shaders share one uniform block, textures and naming:
 * the **partial** shader (`abi["launch"]["partial_shader"]`) writes one render target of

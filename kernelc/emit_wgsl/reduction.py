@@ -1,6 +1,6 @@
 """The WGSL reduction shell: one workgroup per output folding it as a tree in workgroup
 memory, and a split into partials when few outputs have many elements (docs/abi.md,
-"Reductions").
+"Reduction programs").
 
 Entry points, each `@workgroup_size(256)` over a flat workgroup index `w`:
 * `main` (groups == 1): workgroup `w` reduces output `w`;

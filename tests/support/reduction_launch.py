@@ -1,5 +1,5 @@
 """Launching reduction programs on the native executors from their ABI alone (docs/abi.md,
-"Reductions"): WGSL stages (one dispatch each, a scratch buffer between them) and GLSL
+"Reduction programs"): WGSL stages (one dispatch each, a scratch buffer between them) and GLSL
 passes (one draw each, a pass's render target the next pass's partials texture).
 
 Rule: the plan comes from `kernelc.abi_reduction`, everything else from `program.abi`;
