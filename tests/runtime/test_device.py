@@ -17,6 +17,7 @@ import kernelc
 from tests.support.views import describe
 from wgpy_runtime import device as devices
 from wgpy_runtime.device import DeviceError, get_device
+from wgpy_runtime.device.pool import Pool, size_class
 
 DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float16", "float32")
 NARROW = ("int8", "uint8", "int16", "uint16", "float16")
@@ -207,11 +208,13 @@ def test_several_outputs_and_reads_old(dev):
     np.testing.assert_array_equal(out["b"], x > 0)
 
 
-def test_input_aliasing_output(dev):
-    program = elementwise(dev, "T x", "T y", "y = x * 2 + 1", {"T": "int32"})
+@pytest.mark.parametrize("operation", ["y = x * 2 + 1", "y += x * 2 + 1"])
+def test_input_aliasing_output(dev, operation):
+    program = elementwise(dev, "T x", "T y", operation, {"T": "int32"})
     a = np.arange(300, dtype=np.int32)
     out = launch(dev, program, {"x": a, "y": a}, (300,))  # one buffer, bound twice
-    np.testing.assert_array_equal(out["y"], np.arange(300) * 2 + 1)
+    expected = a * 2 + 1 + (a if "+=" in operation else 0)
+    np.testing.assert_array_equal(out["y"], expected)
 
 
 def test_raw_arrays(dev):
@@ -233,14 +236,17 @@ def test_narrow_dtypes(dev, dtype):
         np.testing.assert_array_equal(out["z"], x + y)
 
 
-def test_reduction(dev):
-    program = kernelc.translate_reduction("T x", "T y", "x * 2", "a + b", "y = a", "0",
+@pytest.mark.parametrize("shape", [(3, 20000), (50, 7), (4, 0), (1, 1 << 17)])
+def test_reduction(dev, shape):
+    """Split WGSL stages and several GLSL passes, one stage/pass, an empty reduction."""
+    program = kernelc.translate_reduction("T x", "T y", "x * 2", "a + b", "y = a + 1", "0",
                                           name="dsum", target=dev.target, types={"T": "float32"},
                                           ndim=1, reduce_ndim=1)  # fmt: skip
-    x = np.random.default_rng(5).integers(-8, 8, (3, 20000)).astype(np.float32)
-    # reduced axes first: view x (3, 20000) as (20000, 3), reducing axis 1 of x
-    out = launch(dev, program, {"x": x.T, "y": np.zeros(3, np.float32)}, (3,), (20000,))
-    np.testing.assert_array_equal(out["y"], (x * 2).sum(axis=1))
+    x = np.random.default_rng(5).integers(-8, 8, shape).astype(np.float32)
+    # reduced axes first: view x (m, r) as (r, m), reducing axis 1 of x
+    y = np.zeros(shape[0], np.float32)
+    out = launch(dev, program, {"x": x.T, "y": y}, shape[:1], shape[1:])
+    np.testing.assert_array_equal(out["y"], (x * 2).sum(axis=1) + 1)
 
 
 def test_atomics_webgpu():
@@ -268,9 +274,27 @@ def test_ordering_and_batching(dev):
     values = {("size", None, None): n, ("shape", None, 0): n}
     for name in "xy":
         values.update({("offset", name, None): 0, ("stride", name, 0): 1})
+    submits = getattr(dev, "stats", {}).get("submits", 0)
     for _ in range(150):  # several WebGPU batches, no read in between
         dev.dispatch(program, {"x": x, "y": y}, values)
+    if dev.name == "webgpu":
+        assert dev.stats["submits"] - submits == 150 // dev.batch_size
     dev.write(x, 0, np.full(n, 2, np.float32).tobytes())  # must not overtake the dispatches
     dev.dispatch(program, {"x": x, "y": y}, values)
     np.testing.assert_array_equal(download(dev, y, n, "float32"), 152)
     dev.synchronize()
+
+
+def test_pool_without_device():
+    released = []
+    pool = Pool(released.append, limit=100)
+    assert [size_class(n) for n in (1, 16, 17, 33, 1000, 1025)] == [16, 16, 20, 40, 1024, 1280]
+    assert pool.take("a") is None
+    pool.give("a", "A1", 60)
+    pool.give("b", "B1", 30)
+    assert pool.take("a") == "A1" and pool.take("a") is None
+    pool.give("a", "A2", 60)
+    pool.give("a", "A3", 60)  # past the limit: the oldest (B1, then A2) go
+    assert released == ["B1", "A2"] and pool.stats.held_bytes == 60
+    assert pool.trim() == 60 and released[-1] == "A3"
+    assert (pool.stats.hits, pool.stats.misses, pool.stats.held) == (1, 2, 0)

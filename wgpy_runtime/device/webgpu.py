@@ -119,6 +119,8 @@ class WebGPUDevice(Device):
         self._groups: dict[tuple, object] = {}
         self._scratch: object | None = None
         self._fence = self._create(4, wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC)
+        #: commands queued on the GPU and queue submits so far (batching at work)
+        self.stats = {"commands": 0, "submits": 0}
 
     # ------------------------------------------------------------------ the protocol
 
@@ -145,7 +147,7 @@ class WebGPUDevice(Device):
         self._flush()  # queue writes overtake queued commands otherwise
         offset, raw = start * b.itemsize, values.tobytes()
         if offset % 4 == 0 and len(raw) % 4 == 0:
-            self._device.queue.write_buffer(b.gpu, offset, raw)
+            self._guard("write", self._device.queue.write_buffer, b.gpu, offset, raw)
         else:
             self._write_unaligned(b.gpu, offset, raw)
 
@@ -179,8 +181,8 @@ class WebGPUDevice(Device):
         if n == 0:
             return
         values = dict(values)
-        stages = self._stages(abi, n, values)
-        bound = {b["binding"]: self._bind(abi, b, buffers, values) for b in abi["bindings"]
+        stages, scratch = self._stages(abi, n, values)
+        bound = {b["binding"]: self._bind(abi, b, buffers, scratch) for b in abi["bindings"]
                  if b["resource"] != "uniform"}  # fmt: skip
         bound = self._unalias(abi, bound)
         try:
@@ -264,12 +266,14 @@ class WebGPUDevice(Device):
         if uniforms:
             self._guard("submit", queue.write_buffer, self._arena, 0, uniforms)
         self._guard("submit", queue.submit, pending)
+        self.stats["submits"] += 1
         callbacks, self._after_submit = self._after_submit, []
         for callback in callbacks:
             callback()
 
     def _queue(self, command_buffer) -> None:
         self._pending.append(command_buffer)
+        self.stats["commands"] += 1
         if len(self._pending) >= self.batch_size:
             self._flush()
 
@@ -297,11 +301,15 @@ class WebGPUDevice(Device):
             self._copy_bytes(temp, dst, 0, dst_byte, nbytes)
             self._give_later(temp)
         elif src_byte % 4 == 0 and dst_byte % 4 == 0 and nbytes % 4 == 0:
-            encoder = self._device.create_command_encoder()
-            encoder.copy_buffer_to_buffer(src, src_byte, dst, dst_byte, nbytes)
-            self._queue(self._finish("copy", encoder))
+            self._queue(self._guard("copy", self._copy_command, src, dst, src_byte, dst_byte,
+                                    nbytes))  # fmt: skip
         else:
             self._byte_copy(src, dst, src_byte, dst_byte, nbytes)
+
+    def _copy_command(self, src, dst, src_byte: int, dst_byte: int, nbytes: int):
+        encoder = self._device.create_command_encoder()
+        encoder.copy_buffer_to_buffer(src, src_byte, dst, dst_byte, nbytes)
+        return encoder.finish()
 
     def _byte_copy(self, src, dst, src_byte: int, dst_byte: int, nbytes: int) -> None:
         first_word, end_word = dst_byte // 4, -(-(dst_byte + nbytes) // 4)
@@ -319,33 +327,33 @@ class WebGPUDevice(Device):
         padded = bytes(phase) + raw
         padded += bytes(-len(padded) % 4)
         temp = self._take(len(padded))
-        self._device.queue.write_buffer(temp, 0, padded)
+        self._guard("write", self._device.queue.write_buffer, temp, 0, padded)
         self._byte_copy(temp, dst, phase, offset, len(raw))
         self._give_later(temp)
 
     # ------------------------------------------------------------------ dispatch
 
-    def _stages(self, abi: dict, n: int, values: dict) -> list[tuple[str, tuple[int, int, int]]]:
-        """(entry point, workgroup counts) of each dispatch of the launch rule; adds the
-        launch's own uniform values (`reduce_groups`) to `values`."""
+    def _stages(self, abi: dict, n: int, values: dict) -> tuple[list, int]:
+        """(entry point, workgroup counts) of each dispatch of the launch rule, and the
+        scratch elements it needs; adds the launch's own uniform values (`reduce_groups`)
+        to `values`."""
         launch = abi["launch"]
         if launch["kind"] == "compute":
             size = launch["workgroup_size"]
             if list(size[1:]) != [1, 1]:
                 raise ValueError(f"unsupported workgroup size {size}")
-            return [(abi.get("entry_point", "main"), wgsl_dispatch(n, size[0]))]
+            return [(abi.get("entry_point", "main"), wgsl_dispatch(n, size[0]))], 0
         if launch["kind"] != "reduction":
             raise ValueError(f"unknown launch kind {launch['kind']!r}")
         from kernelc.abi_reduction import wgsl_stages
 
         groups, stages = wgsl_stages(launch, n, values[("reduce_size", None, None)])
         values[("reduce_groups", None, None)] = groups
-        values["_scratch_elements"] = n * groups
-        return [(s.entry_point, s.dispatch) for s in stages]
+        return [(s.entry_point, s.dispatch) for s in stages], n * groups
 
-    def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], values: dict):
+    def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], scratch: int):
         if binding["resource"] == "scratch":
-            return self._scratch_buffer(4 * max(1, values.get("_scratch_elements", 1)))
+            return self._scratch_buffer(4 * max(1, scratch))
         param = binding["param"]
         if param not in buffers:
             raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
@@ -390,20 +398,18 @@ class WebGPUDevice(Device):
         uniform = next(b for b in bindings if b["resource"] == "uniform")
         group = self._group(layout, uniform, launch)
         offset = self._uniform_slot(launch.uniforms)
-        encoder = self._device.create_command_encoder()
-        for pipeline, (_, counts) in zip(pipelines, launch.stages):
-            compute = encoder.begin_compute_pass()
-            compute.set_pipeline(pipeline)
-            compute.set_bind_group(0, group, [offset])
-            compute.dispatch_workgroups(*counts)
-            compute.end()
-        self._queue(self._finish(f"kernel {launch.kernel!r}", encoder))
-
-    def _finish(self, what: str, encoder):
         try:
-            return encoder.finish()
+            encoder = self._device.create_command_encoder()
+            for pipeline, (_, counts) in zip(pipelines, launch.stages):
+                compute = encoder.begin_compute_pass()
+                compute.set_pipeline(pipeline)
+                compute.set_bind_group(0, group, [offset])
+                compute.dispatch_workgroups(*counts)
+                compute.end()
+            command_buffer = encoder.finish()
         except self._wgpu.GPUError as e:
-            raise DeviceError(f"{what}: {e}") from None
+            raise DeviceError(f"kernel {launch.kernel!r}: {e}") from None
+        self._queue(command_buffer)
 
     def _layout(self, bindings: list[dict]):
         key = tuple((b["binding"], b["resource"], b.get("access")) for b in bindings)
