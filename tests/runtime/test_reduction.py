@@ -88,6 +88,14 @@ def test_argmax_first_index_via_J(reduce, rng):
     np.testing.assert_array_equal(y, np.argmax(x, axis=1))
 
 
+def test_indices_in_map(reduce):
+    """_j = _J * out_size + _i, so each term below is 101 * _i."""
+    x = np.ones((6, 4), np.int32)
+    y = reduce("T x", "T y", "x * (_j - _J * _out_ind.size()) + _i * 100", "a + b", "y = a", "0",
+               x, axis=0)  # fmt: skip
+    np.testing.assert_array_equal(y, 6 * 101 * np.arange(4))
+
+
 def test_mean_via_in_ind_size(reduce, rng):
     x = rng.standard_normal((4, 30, 5)).astype(np.float32)
     y = reduce("T x", "T y", "x", "a + b", "y = a / (_in_ind.size() / _out_ind.size())", "0",
