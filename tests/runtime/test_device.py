@@ -298,3 +298,20 @@ def test_pool_without_device():
     assert released == ["B1", "A2"] and pool.stats.held_bytes == 60
     assert pool.trim() == 60 and released[-1] == "A3"
     assert (pool.stats.hits, pool.stats.misses, pool.stats.held) == (1, 2, 0)
+
+
+def test_ordering_narrow(dev):
+    """Unaligned packed writes and copies keep their place among dispatches."""
+    program = elementwise(dev, "T x", "T y", "y = x + 1", {"T": "int8"})
+    n = 103
+    x, y = upload(dev, np.zeros(n, np.int8)), upload(dev, np.zeros(n, np.int8))
+    values = {("size", None, None): n, ("shape", None, 0): n}
+    for name in "xy":
+        values.update({("offset", name, None): 0, ("stride", name, 0): 1})
+    dev.dispatch(program, {"x": x, "y": y}, values)  # y = 1
+    dev.write(y, 5, np.full(3, 7, np.int8).tobytes())  # y[5:8] = 7
+    dev.copy(y, x, 4, 1, 5)  # x[1:6] = 1 7 7 7 1
+    dev.dispatch(program, {"x": x, "y": y}, values)  # y = x + 1
+    expected = np.ones(n, np.int8)
+    expected[1:6] = [2, 8, 8, 8, 2]
+    np.testing.assert_array_equal(download(dev, y, n, "int8"), expected)
