@@ -19,6 +19,7 @@ import pytest
 from kernelc import UnsupportedOnTarget
 from tests.support.interp_call import call_elementwise_interpreted
 from tests.support.kernel_call import call_elementwise
+from tests.support.reduction_call import call_reduction
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "7.8.1"
@@ -50,19 +51,22 @@ def chainer_kernels(version: str = VERSION) -> dict[str, list[dict]]:
     return found
 
 
-def kernel_args(name: str, params: dict | None = None) -> dict:
+def kernel_args(name: str, params: dict | None = None, origin: str | None = None) -> dict:
     """The constructor arguments of kernel `name` (for generated kernels, the instance
-    whose generator parameters include `params`, e.g. {'ndim': 2})."""
+    whose generator parameters include `params`, e.g. {'ndim': 2}; for a name Chainer
+    defines at several sites, the one at `origin`, e.g. 'chainer/optimizers/adam.py:314')."""
     for inst in chainer_kernels()[name]:
+        if origin is not None and inst["origin"] != origin:
+            continue
         if all(inst.get("params", {}).get(k) == v for k, v in (params or {}).items()):
             return dict(inst["args"])
-    raise KeyError(f"no instance of {name} with {params}")
+    raise KeyError(f"no instance of {name} with {params} at {origin}")
 
 
 def run_elementwise(target: str, name: str, *args, params: dict | None = None,
-                    size: int | None = None) -> Ran:  # fmt: skip
+                    origin: str | None = None, size: int | None = None) -> Ran:  # fmt: skip
     """Call Chainer's elementwise kernel `name` with CuPy's call semantics."""
-    kargs = kernel_args(name, params)
+    kargs = kernel_args(name, params, origin)
     strings = (kargs.pop("in_params"), kargs.pop("out_params"), kargs.pop("operation"))
     options = {k: kargs.get(k, "") for k in ("preamble", "loop_prep", "after_loop")}
     try:
@@ -71,3 +75,16 @@ def run_elementwise(target: str, name: str, *args, params: dict | None = None,
     except UnsupportedOnTarget:
         out = call_elementwise_interpreted(*strings, *args, name=name, size=size, **options)
         return Ran(out, True)
+
+
+def run_reduction(target: str, name: str, *args, axis=None, keepdims: bool = False,
+                  out=None) -> Ran:  # fmt: skip
+    """Call Chainer's reduction kernel `name` with CuPy's call semantics. (There is no
+    interpreted reduction call yet: a target's rejection is raised, not run on the IR.)"""
+    kargs = kernel_args(name)
+    strings = [kargs.pop(k) for k in ("in_params", "out_params", "map_expr", "reduce_expr",
+                                      "post_map_expr", "identity")]  # fmt: skip
+    out = call_reduction(target, *strings, *args, name=name, reduce_type=kargs.get("reduce_type"),
+                         preamble=kargs.get("preamble", ""), axis=axis, keepdims=keepdims,
+                         out=out)  # fmt: skip
+    return Ran(out, False)
