@@ -1,0 +1,128 @@
+"""Which dtypes an array may have, how each is held on the GPU, and how values travel.
+
+Rule: every conversion between an array's own dtype and its storage dtype happens here.
+64-bit dtypes are held in 32 bits (float64 as float32, int64 as int32, uint64 as uint32):
+an int64/uint64 value that does not fit 32 bits raises OverflowError on upload instead of
+being corrupted, float64 rounds to float32 (overflowing to +-inf). Results read back
+widen to the array's own dtype. complex, object, string and datetime dtypes are refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SUPPORTED = tuple(
+    np.dtype(n)
+    for n in [
+        "bool",
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    ]
+)
+# 64-bit dtypes -> the 32-bit dtype they are held in (docs/dtypes.md).
+STORAGE_32 = {
+    np.dtype("int64"): np.dtype("int32"),
+    np.dtype("uint64"): np.dtype("uint32"),
+    np.dtype("float64"): np.dtype("float32"),
+}
+# NumPy's defaults, which the 64-bit policy above holds in 32 bits.
+DEFAULT_FLOAT = np.dtype("float64")
+DEFAULT_INT = np.dtype("int64")
+
+# C type names (cupy-kernel-semantics.md §1.2), for kernel text written per dtype.
+CTYPES = {
+    "bool": "bool",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "int16": "short",
+    "uint16": "unsigned short",
+    "int32": "int",
+    "uint32": "unsigned int",
+    "int64": "long long",
+    "uint64": "unsigned long long",
+    "float16": "float16",
+    "float32": "float",
+    "float64": "double",
+}
+
+
+def normalize(dtype) -> np.dtype:
+    """`dtype` as a supported NumPy dtype (None -> float64, as NumPy's default)."""
+    dt = DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+    if dt not in SUPPORTED:
+        raise TypeError(f"dtype {dt} is not supported by wgpy_runtime (supported: "
+                        f"{', '.join(d.name for d in SUPPORTED)})")  # fmt: skip
+    return dt
+
+
+def storage(dtype: np.dtype) -> np.dtype:
+    """The dtype an array of `dtype` is held in on the device."""
+    return STORAGE_32.get(dtype, dtype)
+
+
+def ctype(dtype: np.dtype) -> str:
+    return CTYPES[np.dtype(dtype).name]
+
+
+def to_storage(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`values` (any dtype NumPy can cast to `dtype`) as contiguous storage elements.
+    Integers that do not fit their 32-bit storage raise OverflowError."""
+    values = np.ascontiguousarray(values)
+    target = storage(dtype)
+    if values.dtype.kind in "iu" and target.kind in "iu" and target != dtype:
+        check_fits(values, target, dtype)
+    if values.dtype == target:
+        return values
+    with np.errstate(all="ignore"):
+        return values.astype(target)
+
+
+def check_fits(values: np.ndarray, target: np.dtype, dtype: np.dtype) -> None:
+    """OverflowError unless every integer in `values` fits `target` (64-bit policy)."""
+    if values.size == 0:
+        return
+    info = np.iinfo(target)
+    low, high = int(values.min()), int(values.max())
+    if low < info.min or high > info.max:
+        bad = low if low < info.min else high
+        raise OverflowError(
+            f"{dtype.name} value {bad} does not fit the {target.name} it is held in on the "
+            "GPU (wgpy_runtime holds 64-bit arrays in 32 bits; see docs/dtypes.md)"
+        )
+
+
+def from_storage(data: bytes | np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Storage elements (bytes as the device returns them) widened to `dtype`."""
+    values = np.frombuffer(data, storage(dtype)) if isinstance(data, (bytes, bytearray,
+                                                                      memoryview)) else data  # fmt: skip
+    return values.astype(dtype) if values.dtype != dtype else values
+
+
+def scalar_value(value, dtype: np.dtype):
+    """A Python number for the uniform block: `value` converted to `dtype` (C-style
+    truncation and wrap), then to its 32-bit storage, checked like arrays are."""
+    with np.errstate(all="ignore"):
+        v = np.asarray(value).astype(dtype)
+    if dtype.kind in "iu" and dtype.itemsize == 8:
+        check_fits(v.reshape(1), storage(dtype), dtype)
+    return bool(v) if dtype.kind == "b" else v.item()
+
+
+def python_scalar_kind(value) -> str | None:
+    """'b', 'i', 'f' for Python bool/int/float ('weak' scalars under NEP 50), else None."""
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    if isinstance(value, float):
+        return "f"
+    return None

@@ -1,0 +1,78 @@
+"""Device buffers as Python objects, and which device new arrays go to.
+
+Rule: a `Buffer` owns one device allocation and frees it when the last Python reference
+to it dies; every view of it holds that reference, so views never outlive their memory
+and never free it early. The current device is the innermost `use_device` one, else
+`wgpy_runtime.device.get_device()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from . import _dtypes
+
+_OVERRIDE: list = []
+
+
+def current_device():
+    """The device new arrays are allocated on."""
+    if _OVERRIDE:
+        return _OVERRIDE[-1]
+    from . import device as device_module
+
+    get_device = getattr(device_module, "get_device", None)
+    if get_device is None:
+        raise RuntimeError("no device: wgpy_runtime.device.get_device is not available; "
+                           "use wgpy_runtime.use_device(device)")  # fmt: skip
+    return get_device()
+
+
+@contextlib.contextmanager
+def use_device(device):
+    """Allocate new arrays on `device` inside the `with` block."""
+    _OVERRIDE.append(device)
+    try:
+        yield device
+    finally:
+        _OVERRIDE.pop()
+
+
+class Buffer:
+    """`size` elements of `dtype` (held as its storage dtype) on `device`."""
+
+    __slots__ = ("__weakref__", "device", "dtype", "id", "size")
+
+    def __init__(self, size: int, dtype: np.dtype, device=None) -> None:
+        self.device = device if device is not None else current_device()
+        self.dtype = np.dtype(dtype)
+        self.size = int(size)
+        # A zero-size allocation is still a valid binding on every backend.
+        self.id = self.device.alloc(max(1, self.size), _dtypes.storage(self.dtype).name)
+
+    def __del__(self) -> None:
+        buf_id = getattr(self, "id", None)
+        if buf_id is None:
+            return
+        try:
+            self.device.free(buf_id)
+        except Exception:  # interpreter shutdown or a lost device: nothing left to free
+            pass
+
+    def write(self, start: int, values: np.ndarray) -> None:
+        """Upload `values` (converted and checked by the storage policy) from `start` on."""
+        data = _dtypes.to_storage(values, self.dtype)
+        if data.size:
+            self.device.write(self.id, start, memoryview(data.reshape(-1)).cast("B"))
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        """`count` elements from `start`, in the buffer's own dtype (blocks)."""
+        if count <= 0:
+            return np.empty(0, self.dtype)
+        return _dtypes.from_storage(self.device.read(self.id, start, count), self.dtype)
+
+    @property
+    def storage_dtype(self) -> np.dtype:
+        return _dtypes.storage(self.dtype)

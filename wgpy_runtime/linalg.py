@@ -1,0 +1,215 @@
+"""Products: `matmul dot tensordot inner outer vdot trace` and an `einsum` for explicit
+subscripts.
+
+Rule: one simple batched matmul kernel (each output element loops over the shared axis
+of raw, possibly strided or broadcast, operands) carries every product; the others are
+views, reshapes and that kernel. Tiled versions come later and keep this interface.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import _dtypes, _shapes
+from .kernel import ElementwiseKernel
+from .ndarray import ndarray
+
+
+def _as_array(a) -> ndarray:
+    if isinstance(a, ndarray):
+        return a
+    from .creation import asarray
+
+    return asarray(a)
+
+
+@functools.cache
+def _matmul_kernel(dtype: np.dtype, acc: str) -> ElementwiseKernel:
+    ct = _dtypes.ctype(dtype)
+    return ElementwiseKernel(
+        f"raw {dtype.name} a, raw {dtype.name} b, int32 n, int32 k, int32 m",
+        f"{dtype.name} y",
+        f"int bi = (int)(i / (n * m));\nint r = (int)(i / m) % n;\nint c = (int)(i % m);\n"
+        f"{acc} s = 0;\nfor (int t = 0; t < k; t++) {{\n"
+        f"  s += ({acc})a[(bi * n + r) * k + t] * ({acc})b[(bi * k + t) * m + c];\n}}\n"
+        f"y = ({ct})s;",
+        "wp_matmul",
+    )  # fmt: skip
+
+
+def _accumulator(dtype: np.dtype) -> str:
+    if dtype.kind == "f":
+        return "float"
+    return "int" if dtype.kind in "bi" else "unsigned int"
+
+
+def matmul(a, b, out=None, dtype=None) -> ndarray:
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: Input operand does not have enough dimensions")
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+    if b2.shape[-2] != k:
+        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
+                         f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {b2.shape[-2]} "
+                         f"is different from {k})")  # fmt: skip
+    batch = _shapes.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    loop = np.matmul.resolve_dtypes((a.dtype, b.dtype, None))
+    rt = _dtypes.normalize(dtype or loop[2])
+    a3 = (a2 if a2.dtype == rt else a2.astype(rt))._broadcast_to(batch + (n, k))
+    b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
+    result = ndarray(batch + (n, m), rt, device=a.device)
+    if result.size:
+        _matmul_kernel(rt, _accumulator(rt))(a3, b3, n, k, m, result)
+    if a.ndim == 1:
+        result = result.squeeze(-2)
+    if b.ndim == 1:
+        result = result.squeeze(-1)
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def dot(a, b, out=None) -> ndarray:
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        from .ufuncs import multiply
+
+        return multiply(a, b, out=out)
+    if a.ndim <= 2 and b.ndim <= 2:
+        return matmul(a, b, out=out)
+    result = tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]))
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def tensordot(a, b, axes=2) -> ndarray:
+    a, b = _as_array(a), _as_array(b)
+    if isinstance(axes, (int, np.integer)):
+        axes_a = list(range(a.ndim - axes, a.ndim))
+        axes_b = list(range(axes))
+    else:
+        axes_a, axes_b = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
+    axes_a = [_shapes.normalize_axis(x, a.ndim) for x in axes_a]
+    axes_b = [_shapes.normalize_axis(x, b.ndim) for x in axes_b]
+    if len(axes_a) != len(axes_b) or any(a.shape[x] != b.shape[y] for x, y in zip(axes_a, axes_b)):
+        raise ValueError("shape-mismatch for sum")
+    free_a = [d for d in range(a.ndim) if d not in axes_a]
+    free_b = [d for d in range(b.ndim) if d not in axes_b]
+    k = int(np.prod([a.shape[d] for d in axes_a], dtype=np.int64))
+    a2 = a.transpose(free_a + axes_a).reshape(-1, k)
+    b2 = b.transpose(axes_b + free_b).reshape(k, -1)
+    shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
+    return matmul(a2, b2).reshape(shape)
+
+
+def inner(a, b) -> ndarray:
+    a, b = _as_array(a), _as_array(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return dot(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a, b, out=None) -> ndarray:
+    from .ufuncs import multiply
+
+    a, b = _as_array(a).reshape(-1, 1), _as_array(b).reshape(1, -1)
+    return multiply(a, b, out=out)
+
+
+def vdot(a, b) -> ndarray:
+    return dot(_as_array(a).reshape(-1), _as_array(b).reshape(-1))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
+    from .manipulation import diagonal
+    from .reductions import sum as sum_
+
+    return sum_(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+
+
+# ---------------------------------------------------------------------------- einsum
+
+
+def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
+    """Explicit or implicit subscripts without '...': repeated letters in one operand take
+    its diagonal (a view), then operands are aligned, multiplied with broadcasting and
+    summed over the letters not in the output."""
+    if kwargs:
+        raise NotImplementedError(f"einsum options {sorted(kwargs)} are not supported")
+    if "." in subscripts:
+        raise NotImplementedError("einsum with '...' is not supported")
+    inputs, output = _parse_subscripts(subscripts.replace(" ", ""), len(operands))
+    views = [_diagonal_view(_as_array(op), s) for op, s in zip(operands, inputs)]
+    letters = list(dict.fromkeys("".join(s for _, s in views)))
+    order = list(output) + [c for c in letters if c not in output]
+    product = None
+    for view, labels in views:
+        aligned = _align(view, labels, order)
+        product = aligned if product is None else product * aligned
+    from .reductions import sum as sum_
+
+    summed = tuple(range(len(output), len(order)))
+    sizes = _letter_sizes(views)
+    result = sum_(product, axis=summed) if summed else product
+    full_shape = tuple(sizes[c] for c in output)
+    return result if result.shape == full_shape else result._broadcast_to(full_shape).copy()
+
+
+def _parse_subscripts(text: str, n: int) -> tuple[list[str], str]:
+    if "->" in text:
+        lhs, output = text.split("->")
+    else:
+        lhs = text
+        counts = {c: lhs.count(c) for c in lhs if c.isalpha()}
+        output = "".join(sorted(c for c, k in counts.items() if k == 1))
+    inputs = lhs.split(",")
+    if len(inputs) != n:
+        raise ValueError("more operands provided to einstein sum function than specified in "
+                         "the subscripts string" if n > len(inputs) else "fewer operands "
+                         "provided to einstein sum function than specified in the subscripts "
+                         "string")  # fmt: skip
+    return inputs, output
+
+
+def _diagonal_view(a: ndarray, labels: str) -> tuple[ndarray, str]:
+    if len(labels) != a.ndim:
+        raise ValueError("einstein sum subscripts string contains too many subscripts for "
+                         "operand")  # fmt: skip
+    shape, strides, seen = [], [], []
+    for c, e, s in zip(labels, a.shape, a._strides):
+        if c in seen:
+            k = seen.index(c)
+            if shape[k] != e:
+                raise ValueError("dimensions in operand for collapsing index don't match")
+            strides[k] += s
+        else:
+            seen.append(c)
+            shape.append(e)
+            strides.append(s)
+    return ndarray._view(a._buf, shape, strides, a._offset), "".join(seen)
+
+
+def _letter_sizes(views) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for view, labels in views:
+        for c, e in zip(labels, view.shape):
+            if sizes.setdefault(c, e) != e and e != 1 and sizes[c] != 1:
+                raise ValueError(f"operands could not be broadcast together (letter {c!r})")
+            sizes[c] = max(sizes[c], e)
+    return sizes
+
+
+def _align(view: ndarray, labels: str, order: list[str]) -> ndarray:
+    """`view` transposed to `order` with extent-1 axes for the letters it lacks."""
+    present = [c for c in order if c in labels]
+    moved = view.transpose([labels.index(c) for c in present])
+    shape = [moved.shape[present.index(c)] if c in present else 1 for c in order]
+    strides = [moved._strides[present.index(c)] if c in present else 0 for c in order]
+    return ndarray._view(moved._buf, shape, strides, moved._offset)

@@ -1,0 +1,244 @@
+"""Reductions with NumPy's result dtypes: `sum prod mean var std max min argmax argmin
+any all count_nonzero`, plus `cumsum`.
+
+Rule: every reduction is a `ReductionKernel` generated for concrete dtypes (map, reduce,
+post-map as CuPy writes its own reductions); multi-step statistics chain them (var: mean,
+then the squared deviations; argmax: max, then the first index reaching it). NumPy's
+errors for empty reductions without identity are raised before any launch.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+
+import numpy as np
+
+from . import _dtypes, _shapes
+from .kernel import ElementwiseKernel, ReductionKernel
+from .ndarray import ndarray
+
+
+@functools.cache
+def _kernel(name: str, in_params: str, out_dtype: np.dtype, map_expr: str, reduce_expr: str,
+            post: str, identity: str, reduce_type: str, sort: bool = True) -> ReductionKernel:  # fmt: skip
+    kernel = ReductionKernel(in_params, f"{out_dtype.name} y", map_expr, reduce_expr, post,
+                             identity, name, reduce_type=reduce_type)  # fmt: skip
+    kernel.sort_reduce_axis = sort
+    return kernel
+
+
+def _as_array(a) -> ndarray:
+    if isinstance(a, ndarray):
+        return a
+    from .creation import asarray
+
+    return asarray(a)
+
+
+def _finish(result: ndarray, out):
+    if out is None:
+        return result
+    if out.shape != result.shape:
+        raise ValueError(f"output parameter for reduction operation has the wrong shape "
+                         f"{out.shape}, expected {result.shape}")  # fmt: skip
+    out[...] = result
+    return out
+
+
+def _accumulator(dtype: np.dtype) -> str:
+    """The C type sums are accumulated in (float16 in float, as NumPy does pairwise)."""
+    return "float" if dtype.kind == "f" and dtype.itemsize < 4 else _dtypes.ctype(dtype)
+
+
+def sum_dtype(dtype: np.dtype) -> np.dtype:
+    """NumPy's add.reduce default: small integers and bool widen to the default int."""
+    if dtype.kind == "b" or dtype.kind == "i":
+        return np.dtype(np.int64)
+    if dtype.kind == "u":
+        return np.dtype(np.uint64)
+    return dtype
+
+
+def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
+    a = _as_array(a)
+    out_dtype = _dtypes.normalize(out_dtype)
+    acc = _accumulator(out_dtype)
+    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", out_dtype, f"({acc})x", reduce_expr,
+                     f"y = ({_dtypes.ctype(out_dtype)})a", identity, acc)  # fmt: skip
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = _as_array(a)
+    out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
+    return _fold("sum", a, axis, keepdims, out, out_dtype, "a + b", "0")
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = _as_array(a)
+    out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
+    return _fold("prod", a, axis, keepdims, out, out_dtype, "a * b", "1")
+
+
+def _check_identityless(name: str, a: ndarray, axis) -> None:
+    axes = _shapes.normalize_axes(axis, a.ndim)
+    if a.size == 0 and builtins.any(a.shape[d] == 0 for d in axes):
+        out_size = 1
+        for d in range(a.ndim):
+            out_size *= 1 if d in axes else a.shape[d]
+        if out_size or not axes:
+            raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                             "identity")  # fmt: skip
+
+
+def _extreme(dtype: np.dtype, maximum: bool) -> str:
+    """The identity of max (the lowest value) or min (the highest) as held on the GPU."""
+    if dtype.kind == "f":
+        return "-INFINITY" if maximum else "INFINITY"
+    if dtype.kind == "b":
+        return "false" if maximum else "true"
+    info = np.iinfo(_dtypes.storage(dtype))
+    return f"({_dtypes.ctype(dtype)})({info.min if maximum else info.max})"
+
+
+def _minmax(name, a, axis, out, keepdims, maximum: bool):
+    a = _as_array(a)
+    _check_identityless(name, a, axis)
+    op = ">" if maximum else "<"
+    if a.dtype.kind == "f":
+        reduce_expr = f"(a {op} b || isnan(a)) ? a : b"
+    else:
+        reduce_expr = f"(a {op} b) ? a : b"
+    ct = _accumulator(a.dtype)
+    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", a.dtype, f"({ct})x", reduce_expr,
+                     f"y = ({_dtypes.ctype(a.dtype)})a", _extreme(a.dtype, maximum), ct)  # fmt: skip
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def amax(a, axis=None, out=None, keepdims=False, **kwargs):
+    return _minmax("maximum", a, axis, out, keepdims, True)
+
+
+def amin(a, axis=None, out=None, keepdims=False, **kwargs):
+    return _minmax("minimum", a, axis, out, keepdims, False)
+
+
+max = amax
+min = amin
+
+
+def _arg(name, a, axis, out, keepdims, maximum: bool):
+    """First index of the extreme along `axis` (a flat index for axis=None); NaN wins,
+    as in NumPy."""
+    a = _as_array(a)
+    if a.size == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    axis = _shapes.normalize_axis(axis, a.ndim)
+    extreme = _minmax("maximum" if maximum else "minimum", a, axis, None, True, maximum)
+    hit = "(x == m || (isnan(x) && isnan(m)))" if a.dtype.kind == "f" else "(x == m)"
+    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x, {a.dtype.name} m", np.dtype(np.int64),
+                     f"{hit} ? (long long)_J : (long long)2147483647", "a < b ? a : b",
+                     "y = a", "2147483647", "long long", False)  # fmt: skip
+    result = kernel(a, extreme, axis=axis, keepdims=keepdims)
+    return _finish(result, out)
+
+
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    return _arg("argmax", a, axis, out, keepdims, True)
+
+
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    return _arg("argmin", a, axis, out, keepdims, False)
+
+
+def _logical(name, a, axis, out, keepdims, reduce_expr, identity):
+    a = _as_array(a)
+    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", np.dtype(bool), "x != 0", reduce_expr,
+                     "y = a", identity, "bool")  # fmt: skip
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def any(a, axis=None, out=None, keepdims=False, **kwargs):
+    return _logical("any", a, axis, out, keepdims, "a || b", "false")
+
+
+def all(a, axis=None, out=None, keepdims=False, **kwargs):
+    return _logical("all", a, axis, out, keepdims, "a && b", "true")
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    a = _as_array(a)
+    kernel = _kernel("wp_count_nonzero", f"{a.dtype.name} x", np.dtype(np.int64),
+                     "(long long)(x != 0)", "a + b", "y = a", "0", "long long")  # fmt: skip
+    return kernel(a, axis=axis, keepdims=keepdims)
+
+
+def mean_dtype(dtype: np.dtype) -> np.dtype:
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = _as_array(a)
+    out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
+    kernel = _kernel("wp_mean", f"{a.dtype.name} x", out_dtype, "(float)x", "a + b",
+                     f"y = ({_dtypes.ctype(out_dtype)})(a / (float)(_in_ind.size() / "
+                     "_out_ind.size()))", "0", "float")  # fmt: skip
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    return _moment("var", a, axis, dtype, out, ddof, keepdims, "V")
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    return _moment("std", a, axis, dtype, out, ddof, keepdims, "sqrt(V)")
+
+
+def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
+    a = _as_array(a)
+    out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
+    mu = mean(a, axis=axis, dtype=out_dtype, keepdims=True)
+    value = "(a / ((float)(_in_ind.size() / _out_ind.size()) - ddof))"
+    post = f"y = ({_dtypes.ctype(out_dtype)})({finish.replace('V', value)})"
+    kernel = _kernel(
+        f"wp_{name}", f"{a.dtype.name} x, {out_dtype.name} mu, float32 ddof", out_dtype,
+        "((float)x - (float)mu) * ((float)x - (float)mu)", "a + b",
+        post,
+        "0", "float",
+    )  # fmt: skip
+    return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
+
+
+@functools.cache
+def _cumsum_kernel(in_dtype: np.dtype, out_dtype: np.dtype) -> ElementwiseKernel:
+    acc = _accumulator(out_dtype)
+    return ElementwiseKernel(
+        f"raw {in_dtype.name} x, int32 n", f"{out_dtype.name} y",
+        f"int row = (int)(i / n);\nint k = (int)(i % n);\n{acc} s = 0;\n"
+        f"for (int j = 0; j <= k; j++) {{ s += ({acc})x[row * n + j]; }}\n"
+        f"y = ({_dtypes.ctype(out_dtype)})s;",
+        "wp_cumsum",
+    )  # fmt: skip
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Inclusive prefix sums along `axis` (flattened for None); O(n) per element."""
+    a = _as_array(a)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    axis = _shapes.normalize_axis(axis, a.ndim)
+    out_dtype = _dtypes.normalize(dtype if dtype is not None else sum_dtype(a.dtype))
+    moved = a.swapaxes(axis, -1).copy()
+    result = ndarray(moved.shape, out_dtype, device=a.device)
+    if result.size:
+        _cumsum_kernel(a.dtype, out_dtype)(moved, moved.shape[-1], result)
+    return _finish(result.swapaxes(axis, -1), out)
+
+
+def nonzero(a):
+    from .indexing import nonzero as nz
+
+    return nz(a)
