@@ -1,9 +1,12 @@
 """The WebGPU device on wgpu-native: persistent storage buffers, batched command buffers.
 
 Rule: every command keeps the protocol's order. Work that runs on the GPU (dispatches,
-copies) is encoded at once into its own command buffer, so validation errors name their
-kernel immediately, and queued; the queue is submitted every `batch_size` commands and
-before anything that acts on the queue directly (`write`, `read`, releasing buffers).
+copies) is recorded into one command encoder (dispatches into one compute pass), which is
+submitted every `batch_size` commands and before anything that acts on the queue
+directly (`write`, `read`, `synchronize`). Everything that can be checked before
+recording (shader compilation, bind groups, dtypes, sizes, launch limits) raises at once
+with the kernel's name; what wgpu only reports at `finish` fails the whole batch at the
+next submit, naming the batch's kernels.
 Uniform blocks of a batch live in one arena buffer at aligned offsets, written just before
 the batch is submitted. Nothing a submitted command uses is destroyed before that submit:
 wgpu-native aborts the process on a submit that references a destroyed buffer.
@@ -78,6 +81,49 @@ class _Buffer:
         return storage.device_itemsize(self.dtype)
 
 
+class _Batch:
+    """The commands recorded since the last submit: one command encoder, in which
+    consecutive dispatches share one compute pass (WebGPU orders dispatches and makes each
+    one's writes visible to the next); a copy ends the pass."""
+
+    def __init__(self, device) -> None:
+        self._device = device
+        self._encoder = None
+        self._pass = None
+        self._pipeline = None
+        self.count = 0
+        self.what: list[str] = []  # kernel names and 'copy', for error messages
+
+    def encoder(self):
+        """The encoder, with no pass open (for copies)."""
+        if self._pass is not None:
+            self._pass.end()
+            self._pass = None
+        if self._encoder is None:
+            self._encoder = self._device.create_command_encoder()
+        return self._encoder
+
+    def dispatch(self, pipeline, group, offset: int, counts: tuple[int, int, int]) -> None:
+        if self._pass is None:
+            self._pass = self.encoder().begin_compute_pass()
+            self._pipeline = None
+        if pipeline is not self._pipeline:
+            self._pass.set_pipeline(pipeline)
+            self._pipeline = pipeline
+        self._pass.set_bind_group(0, group, [offset])
+        self._pass.dispatch_workgroups(*counts)
+
+    def finish(self):
+        """The command buffer; a validation error names what the batch held."""
+        import wgpu
+
+        try:
+            return self.encoder().finish()
+        except wgpu.GPUError as e:
+            names = ", ".join(dict.fromkeys(self.what))
+            raise DeviceError(f"a batch of {self.count} commands ({names}) failed: {e}") from None
+
+
 @dataclass(slots=True)
 class _Launch:
     """One dispatch of a program: its name, entry points with workgroup counts, bindings."""
@@ -108,7 +154,7 @@ class WebGPUDevice(Device):
         self._buffers: dict[int, _Buffer] = {}
         self._next_id = 1
         self.pool = Pool(self._destroy, **({} if pool_limit is None else {"limit": pool_limit}))
-        self._pending: list = []  # finished command buffers, in order
+        self._batch = _Batch(self._device)  # commands recorded since the last submit
         self._after_submit: list = []  # callbacks once the pending commands are submitted
         self._uniforms = bytearray()
         self._arena = self._create(
@@ -249,7 +295,7 @@ class WebGPUDevice(Device):
 
     def _destroy(self, gpu) -> None:
         self._groups.clear()  # cached bind groups may reference it
-        if self._pending:
+        if self._batch.count:
             self._after_submit.append(gpu.destroy)
         else:
             gpu.destroy()
@@ -257,24 +303,28 @@ class WebGPUDevice(Device):
     # ------------------------------------------------------------------ queue
 
     def _flush(self) -> None:
-        """Submit the queued commands (their uniforms first)."""
-        if not self._pending:
+        """Submit the recorded commands (their uniforms first)."""
+        if not self._batch.count:
             return
-        pending, self._pending = self._pending, []
+        batch, self._batch = self._batch, _Batch(self._device)
         uniforms, self._uniforms = bytes(self._uniforms), bytearray()
-        queue = self._device.queue
-        if uniforms:
-            self._guard("submit", queue.write_buffer, self._arena, 0, uniforms)
-        self._guard("submit", queue.submit, pending)
-        self.stats["submits"] += 1
         callbacks, self._after_submit = self._after_submit, []
-        for callback in callbacks:
-            callback()
+        try:
+            command_buffer = batch.finish()
+            if uniforms:
+                self._guard("submit", self._device.queue.write_buffer, self._arena, 0, uniforms)
+            self._guard("submit", self._device.queue.submit, [command_buffer])
+            self.stats["submits"] += 1
+        finally:
+            for callback in callbacks:
+                callback()
 
-    def _queue(self, command_buffer) -> None:
-        self._pending.append(command_buffer)
+    def _recorded(self, what: str) -> None:
+        """Count a recorded command; submit every `batch_size` of them."""
+        self._batch.count += 1
+        self._batch.what.append(what)
         self.stats["commands"] += 1
-        if len(self._pending) >= self.batch_size:
+        if self._batch.count >= self.batch_size:
             self._flush()
 
     def _uniform_slot(self, data: bytes) -> int:
@@ -301,15 +351,11 @@ class WebGPUDevice(Device):
             self._copy_bytes(temp, dst, 0, dst_byte, nbytes)
             self._give_later(temp)
         elif src_byte % 4 == 0 and dst_byte % 4 == 0 and nbytes % 4 == 0:
-            self._queue(self._guard("copy", self._copy_command, src, dst, src_byte, dst_byte,
-                                    nbytes))  # fmt: skip
+            encoder = self._batch.encoder()
+            encoder.copy_buffer_to_buffer(src, src_byte, dst, dst_byte, nbytes)
+            self._recorded("copy")
         else:
             self._byte_copy(src, dst, src_byte, dst_byte, nbytes)
-
-    def _copy_command(self, src, dst, src_byte: int, dst_byte: int, nbytes: int):
-        encoder = self._device.create_command_encoder()
-        encoder.copy_buffer_to_buffer(src, src_byte, dst, dst_byte, nbytes)
-        return encoder.finish()
 
     def _byte_copy(self, src, dst, src_byte: int, dst_byte: int, nbytes: int) -> None:
         first_word, end_word = dst_byte // 4, -(-(dst_byte + nbytes) // 4)
@@ -397,21 +443,21 @@ class WebGPUDevice(Device):
                      for entry, _ in launch.stages]  # fmt: skip
         uniform = next(b for b in bindings if b["resource"] == "uniform")
         group = self._group(layout, uniform, launch)
+        limit = self.limits["max-compute-workgroups-per-dimension"]
+        if any(c > limit for _, counts in launch.stages for c in counts):
+            raise DeviceError(f"kernel {launch.kernel!r}: launch {launch.stages} exceeds "
+                              f"{limit} workgroups per dimension")  # fmt: skip
         offset = self._uniform_slot(launch.uniforms)
-        try:
-            encoder = self._device.create_command_encoder()
-            for pipeline, (_, counts) in zip(pipelines, launch.stages):
-                compute = encoder.begin_compute_pass()
-                compute.set_pipeline(pipeline)
-                compute.set_bind_group(0, group, [offset])
-                compute.dispatch_workgroups(*counts)
-                compute.end()
-            command_buffer = encoder.finish()
-        except self._wgpu.GPUError as e:
-            raise DeviceError(f"kernel {launch.kernel!r}: {e}") from None
-        self._queue(command_buffer)
+        for pipeline, (_, counts) in zip(pipelines, launch.stages):
+            self._batch.dispatch(pipeline, group, offset, counts)
+        self._recorded(launch.kernel)
 
     def _layout(self, bindings: list[dict]):
+        """(bind group layout, pipeline layout) of an ABI's bindings; looked up by the
+        list's identity first (the entry keeps the list alive, so the id stays its own)."""
+        seen = self._layouts.get(id(bindings))
+        if seen is not None and seen[0] is bindings:
+            return seen[1]
         key = tuple((b["binding"], b["resource"], b.get("access")) for b in bindings)
         if key not in self._layouts:
             compute = self._wgpu.ShaderStage.COMPUTE
@@ -426,6 +472,7 @@ class WebGPUDevice(Device):
             group = self._device.create_bind_group_layout(entries=[entry(b) for b in bindings])
             pipeline = self._device.create_pipeline_layout(bind_group_layouts=[group])
             self._layouts[key] = (group, pipeline)
+        self._layouts[id(bindings)] = (bindings, self._layouts[key])
         return self._layouts[key]
 
     def _pipeline(self, code: str, entry_point: str, bindings: list[dict], kernel: str):
