@@ -12,7 +12,6 @@ rendered in one draw: whichever side would alias gets a pooled temporary copy.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -314,7 +313,3 @@ def _rectangles(width: int, start: int, count: int):
             n = min(width - col, end - pos)
             yield col, row, n, 1, pos - start, pos - start + n
             pos += n
-
-
-def rows_for(n: int, width: int) -> int:
-    return max(1, math.ceil(n / width))
