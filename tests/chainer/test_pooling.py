@@ -230,10 +230,12 @@ def test_upsampling_2d_bwd(target):
 
 # A (2, 3, 12, 10) feature map of a 24 x 20 image (spatial_scale 1/2). ROIs in image
 # coordinates (y_min, x_min, y_max, x_max); 5 * 0.5 = 2.5 checks CUDA's round() (half away
-# from zero). Output sizes are powers of two so that bin edges are exact in float32.
+# from zero); the last ROI leaves the map, so some of its bins are empty. Output sizes are
+# powers of two so that bin edges are exact in float32.
 SCALE = 0.5
-ROIS = np.array([[2, 3, 17, 15], [0, 0, 23, 19], [5, 6.5, 12, 19.5], [9, 1, 22, 5]], np.float32)
-ROI_INDICES = np.array([0, 1, 1, 0], np.int32)
+ROIS = np.array([[2, 3, 17, 15], [0, 0, 23, 19], [5, 6.5, 12, 19.5], [9, 1, 22, 5],
+                 [18, 14, 30, 26]], np.float32)  # fmt: skip
+ROI_INDICES = np.array([0, 1, 1, 0, 1], np.int32)
 OUT = (4, 4)
 
 
@@ -260,12 +262,13 @@ def roi_bins(roi, size, extent_plus_one=False):
     return ranges
 
 
-def roi_pool_ref(x, rois, indices, reduce, extent_plus_one=False):
-    """(pooled, argmax as h * W + w) of every ROI, bin and channel."""
+def roi_pool_ref(x, reduce, empty=0.0, extent_plus_one=False):
+    """(pooled, argmax as h * W + w) of every ROI, bin and channel; an empty bin is
+    `empty` with argmax -1."""
     c, height, width = x.shape[1:]
-    out = np.zeros((len(rois), c) + OUT)
+    out = np.full((len(ROIS), c) + OUT, empty)
     arg = np.full(out.shape, -1, np.int32)
-    for r, (roi, b) in enumerate(zip(rois, indices)):
+    for r, (roi, b) in enumerate(zip(ROIS, ROI_INDICES)):
         rows, cols = roi_bins(roi, (height, width), extent_plus_one)
         for (ph, (h0, h1)), (pw, (w0, w1)) in itertools.product(enumerate(rows), enumerate(cols)):
             patch = x[b, :, h0:h1, w0:w1].reshape(c, -1).astype(np.float64)
@@ -288,14 +291,14 @@ def test_roi_pooling_2d_fwd(target):
     top, argmax = empty((len(ROIS), c) + OUT), empty((len(ROIS), c) + OUT, np.int32)
     ran = run_elementwise(target, "roi_pooling_2d_fwd", x, SCALE, c, h, w, *OUT, old_rois(),
                           top, argmax)  # fmt: skip
-    refs.expect(ran, roi_pool_ref(x, ROIS, ROI_INDICES, np.max, True), target, rtol=0)
+    refs.expect(ran, roi_pool_ref(x, np.max, extent_plus_one=True), target, rtol=0)
 
 
 def test_roi_pooling_2d_bwd(target):
     """A gather: each pixel sums the gradients of the bins whose argmax it is."""
     x = feature_map(51)
     c, h, w = x.shape[1:]
-    _, argmax = roi_pool_ref(x, ROIS, ROI_INDICES, np.max, True)
+    _, argmax = roi_pool_ref(x, np.max, extent_plus_one=True)
     gtop = normal(np.random.default_rng(52), argmax.shape)
     bottom_diff = np.zeros(x.shape, np.float32)
     ran = run_elementwise(target, "roi_pooling_2d_bwd", gtop, argmax, len(ROIS), SCALE, c, h,
@@ -316,13 +319,13 @@ def test_roi_max_pooling_2d_fwd(target):
     top, argmax = empty((len(ROIS), c) + OUT), empty((len(ROIS), c) + OUT, np.int32)
     ran = run_elementwise(target, "roi_max_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE, c, h,
                           w, *OUT, top, argmax)  # fmt: skip
-    refs.expect(ran, roi_pool_ref(x, ROIS, ROI_INDICES, np.max), target, rtol=0)
+    refs.expect(ran, roi_pool_ref(x, np.max, empty=-np.inf), target, rtol=0)
 
 
 def test_roi_max_pooling_2d_bwd(target):
     x = feature_map(54)
     c, h, w = x.shape[1:]
-    _, argmax = roi_pool_ref(x, ROIS, ROI_INDICES, np.max)
+    _, argmax = roi_pool_ref(x, np.max, empty=-np.inf)
     gy = normal(np.random.default_rng(55), argmax.shape)
     bottom_diff = np.zeros(x.shape, np.float32)
     ran = run_elementwise(target, "roi_max_pooling_2d_bwd", gy, argmax, ROIS, ROI_INDICES,
@@ -337,7 +340,7 @@ def test_roi_average_pooling_2d_fwd(target):
     top = empty((len(ROIS), c) + OUT)
     ran = run_elementwise(target, "roi_average_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE,
                           c, h, w, *OUT, top)  # fmt: skip
-    want, _ = roi_pool_ref(x, ROIS, ROI_INDICES, np.mean)
+    want, _ = roi_pool_ref(x, np.mean)
     refs.expect(ran, want, target, atol=1e-6)
 
 
@@ -358,12 +361,12 @@ def test_roi_average_pooling_2d_bwd(target):
 
 def bilinear_taps(y: float, x: float, height: int, width: int):
     """(weight, row, col) of the pixels a sample point reads, as the align kernels'
-    get_bounds and get_bilinear_interp_params decide them; [] outside the map."""
+    get_bounds and get_bilinear_interp_params decide them; None outside the map."""
     taps = []
     points = []
     for p, limit in ((y, height), (x, width)):
         if p < -1 or p > limit:
-            return []
+            return None
         low = math.floor(p) - (1 if math.floor(p) == limit else 0)
         p = 0.0 if low <= -1 else (limit - 1.0 if low + 1 >= limit else p)
         points.append((p, low, low + 1))
@@ -408,7 +411,8 @@ def test_roi_average_align_2d_fwd(target, ratio):
     want = np.zeros(top.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, count = align_samples(roi, ph, pw, ratio, h, w)
-        want[r, ch, ph, pw] = sum(wt * x[b, ch, i, j] for s in samples for wt, i, j in s) / count
+        taps = (t for s in samples if s is not None for t in s)
+        want[r, ch, ph, pw] = sum(wt * x[b, ch, i, j] for wt, i, j in taps) / count
     refs.expect(ran, want, target, rtol=1e-4, atol=1e-5)  # float32 sample coordinates
 
 
@@ -423,7 +427,7 @@ def test_roi_average_align_2d_bwd(target, ratio):
     want = np.zeros(bottom_diff.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, count = align_samples(roi, ph, pw, ratio, h, w)
-        for wt, i, j in (t for s in samples for t in s):
+        for wt, i, j in (t for s in samples if s is not None for t in s):
             want[b, ch, i, j] += gy[r, ch, ph, pw] * wt / count
     refs.expect(ran, want, target, glsl_fallback=True, rtol=1e-4, atol=1e-5)
 
@@ -435,9 +439,10 @@ def max_align_ref(x, ratio):
     argmax = np.full(top.shape, -1, np.int32)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, _ = align_samples(roi, ph, pw, ratio, h, w)
-        values = [sum(wt * x[b, ch, i, j] for wt, i, j in s) if s else -np.inf for s in samples]
-        argmax[r, ch, ph, pw] = int(np.argmax(values))
+        values = [-np.inf if s is None else sum(wt * x[b, ch, i, j] for wt, i, j in s)
+                  for s in samples]  # fmt: skip
         top[r, ch, ph, pw] = max(values)
+        argmax[r, ch, ph, pw] = int(np.argmax(values)) if max(values) > -np.inf else -1
     return top, argmax
 
 
@@ -463,6 +468,7 @@ def test_roi_max_align_2d_bwd(target):
     want = np.zeros(x.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, _ = align_samples(roi, ph, pw, 2, h, w)
-        for wt, i, j in samples[argmax[r, ch, ph, pw]]:
+        k = argmax[r, ch, ph, pw]
+        for wt, i, j in samples[k] if k >= 0 else ():
             want[b, ch, i, j] += gy[r, ch, ph, pw] * wt
     refs.expect(ran, (want, argmax), target, glsl_fallback=True, rtol=1e-4, atol=1e-5)
