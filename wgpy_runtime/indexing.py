@@ -155,7 +155,7 @@ def positions(a: ndarray, key) -> tuple[ndarray, tuple[int, ...]]:
     for k, p in enumerate(parts):
         if p is None or isinstance(p, slice):
             basic.append(p)
-            axis += p is not None
+            axis += 1
         else:
             basic.append(slice(None))
             adv.append((k, axis, p))
