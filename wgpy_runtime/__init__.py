@@ -11,7 +11,11 @@ holds (creation, ufuncs, reductions, manipulation, indexing, linalg, random, ker
 
 from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     bool_,
+    can_cast,
+    dtype,
     e,
+    finfo,
+    iinfo,
     float16,
     float32,
     float64,
@@ -23,6 +27,8 @@ from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     nan,
     newaxis,
     pi,
+    promote_types,
+    result_type,
     uint8,
     uint16,
     uint32,

@@ -16,6 +16,23 @@ from . import _dtypes, _indexing, _shapes
 from ._memory import Buffer
 
 
+class Flags:
+    """`a.flags`: read as attributes (`c_contiguous`) or keys (`"C_CONTIGUOUS"`)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, c_contiguous: bool, f_contiguous: bool, owndata: bool) -> None:
+        self.c_contiguous, self.f_contiguous, self.owndata = c_contiguous, f_contiguous, owndata
+
+    def __getitem__(self, key: str) -> bool:
+        return getattr(self, key.lower().replace("contiguous", "_contiguous").replace(
+            "__", "_"))  # fmt: skip
+
+    def __repr__(self) -> str:
+        return (f"  C_CONTIGUOUS : {self.c_contiguous}\n  F_CONTIGUOUS : {self.f_contiguous}\n"
+                f"  OWNDATA : {self.owndata}")  # fmt: skip
+
+
 class ndarray:
     """A NumPy-compatible array on a GPU (CuPy's `cupy.ndarray`)."""
 
@@ -87,9 +104,9 @@ class ndarray:
         return None
 
     @property
-    def flags(self) -> dict:
-        return {"C_CONTIGUOUS": self._c_contiguous, "F_CONTIGUOUS": self._f_contiguous,
-                "OWNDATA": self._offset == 0 and self.size == self._buf.size}  # fmt: skip
+    def flags(self) -> Flags:
+        return Flags(self._c_contiguous, self._f_contiguous,
+                     self._offset == 0 and self.size == self._buf.size)  # fmt: skip
 
     @property
     def _c_contiguous(self) -> bool:
