@@ -52,6 +52,9 @@ BUILTIN_TYPE_NAMES = frozenset(
     uint16_t uint32_t uint64_t float16 half __half __nv_bfloat16""".split()
     + [f"{base}{n}" for base in _VECTOR_BASES.split() for n in range(1, 5)]
 )
+# Type names that are also common variable names (`const T half = 0.5;`): a type only
+# where nothing else fits — before a declarator or `(`, or alone in cast parentheses.
+SOFT_TYPE_NAMES = frozenset({"half"})
 TYPE_TEMPLATES = frozenset({"complex"})  # `complex<float>`, `thrust::complex<T>`
 CXX_CASTS = {"static_cast", "reinterpret_cast", "const_cast", "dynamic_cast"}
 UNSUPPORTED_KEYWORDS = frozenset("struct class union enum namespace template operator".split())
@@ -296,7 +299,22 @@ class ExprParser:
             return name in TYPE_TEMPLATES or self._speculate(self._declarator_follows, after)
         if scope:
             return name in BUILTIN_TYPE_NAMES
+        if name in SOFT_TYPE_NAMES and name not in self.type_names:
+            return self._soft_type_here(k, after)
         return name in self.type_names or name in self.typedefs or name in BUILTIN_TYPE_NAMES
+
+    def _soft_type_here(self, k: int, after: int) -> bool:
+        nxt = self._peek(after)
+        if nxt.kind == "NAME" or nxt.text == "(":
+            return True
+        if nxt.text in ("&", "*") and self._peek(after + 1).kind == "NAME":
+            return True
+        # `(half)x` is a cast; `f(half)` passes a variable
+        at = self.pos + k
+        if nxt.text != ")" or at < 1 or self.tokens[at - 1].text != "(":
+            return False
+        before = self.tokens[at - 2] if at >= 2 else None
+        return before is None or not (before.kind == "NAME" or before.text in (")", "]"))
 
     def _type_then(self, text: str) -> bool:
         """Is the type starting here directly followed by `text`?"""

@@ -17,19 +17,8 @@ import itertools
 import numpy as np
 import pytest
 
-from kernelc.errors import KernelSyntaxError
 from tests.chainer import refs
 from tests.chainer.harness import run_elementwise, run_reduction
-
-# The LSTM preambles declare `const T half = 0.5;` and then use `half`: in C++ the variable
-# hides the type name `half`, but kernelc (since 'half' became a type name) parses `x * half`
-# as a functional cast and rejects the kernel.
-HALF_SHADOWED = pytest.mark.xfail(
-    raises=KernelSyntaxError, strict=True,
-    reason="kernelc bug: a variable named `half` does not hide the type name `half` "
-    "(`const T half = 0.5; ... x * half` -> expected '(' for functional cast to 'half')",
-)  # fmt: skip
-
 
 def normal(rng, shape, scale: float = 1.0) -> np.ndarray:
     return (rng.standard_normal(shape) * scale).astype(np.float32)
@@ -225,7 +214,6 @@ def lstm_ref(c_prev, a, i, f, o):
     return c, o * np.tanh(c)
 
 
-@HALF_SHADOWED
 def test_lstm_fwd(target):
     """A batch of 4 inputs for 5 cells (the last cell is carried over by Chainer)."""
     rng = np.random.default_rng(9)
@@ -247,7 +235,6 @@ def lstm_grad_ref(c_prev, c, gc, gh, a, i, f, o):
             temp * c_prev * f * (1 - f), gh * co * o * (1 - o))  # fmt: skip
 
 
-@HALF_SHADOWED
 def test_lstm_bwd(target):
     """LSTMGrad: gc_prev through a slice, the gate gradients through the stride-4 views of
     gx."""
@@ -263,7 +250,7 @@ def test_lstm_bwd(target):
                           origin="chainer/functions/rnn/lstm.py:172")  # fmt: skip
     f64 = [a.astype(np.float64) for a in (c_prev[:batch], c_next, gc[:batch], gh)]
     want = lstm_grad_ref(*f64, *lstm_gates(x.astype(np.float64)))
-    refs.expect(ran, want, target, glsl_fallback=True, rtol=1e-5, atol=1e-6)
+    refs.expect(ran, want, target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
     assert not np.isnan(gx).any()  # every gate of gx written through its view
 
 
@@ -280,7 +267,6 @@ def slstm_ref(c_prev1, c_prev2, x1, x2):
     return c, sigmoid(o1 + o2) * np.tanh(c)
 
 
-@HALF_SHADOWED
 def test_slstm_fwd(target):
     c_prev1, c_prev2, x1, x2 = slstm_inputs(11)
     ran = run_elementwise(target, "slstm_fwd", c_prev1, *lstm_gates(x1), c_prev2,
@@ -289,7 +275,6 @@ def test_slstm_fwd(target):
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)
 
 
-@HALF_SHADOWED
 def test_slstm_bwd(target):
     """SLSTMGrad's kernel (named lstm_bwd too): 13 inputs, 10 outputs."""
     c_prev1, c_prev2, x1, x2 = slstm_inputs(12)
@@ -314,7 +299,7 @@ def test_slstm_bwd(target):
         a, i, f = np.tanh(a), sigmoid(i), sigmoid(f)
         want += [temp * f, temp * i * (1 - a * a), temp * a * i * (1 - i),
                  temp * c_prev * f * (1 - f), go]  # fmt: skip
-    refs.expect(ran, tuple(want), target, glsl_fallback=True, rtol=1e-5, atol=1e-6)
+    refs.expect(ran, tuple(want), target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
 
 
 def tree_gates(x, n_ary: int):
@@ -334,7 +319,6 @@ def tree_ref(cs, x):
     return c, sigmoid(o) * np.tanh(c)
 
 
-@HALF_SHADOWED
 @pytest.mark.parametrize("n_ary", [2, 3])
 def test_treelstm_fwd(target, n_ary):
     _, cs, x = tree_inputs(14, n_ary)
@@ -344,7 +328,6 @@ def test_treelstm_fwd(target, n_ary):
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)
 
 
-@HALF_SHADOWED
 @pytest.mark.parametrize("n_ary", [2, 3])
 def test_treelstm_bwd(target, n_ary):
     rng, cs, x = tree_inputs(15, n_ary)
@@ -363,7 +346,7 @@ def test_treelstm_bwd(target, n_ary):
     temp = gh * o * (1 - co * co) + gc
     want = (temp * i * (1 - a * a), temp * a * i * (1 - i), gh * co * o * (1 - o),
             *(temp * f for f in fs), *(temp * cj * f * (1 - f) for cj, f in zip(cs, fs)))  # fmt: skip
-    refs.expect(ran, want, target, glsl_fallback=True, rtol=1e-5, atol=1e-6)
+    refs.expect(ran, want, target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
 
 
 # ---------------------------------------------------------------- chainer/utils
