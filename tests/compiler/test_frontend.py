@@ -1055,3 +1055,16 @@ def test_random_params_raise_only_kernel_errors(text):
     except KernelCompileError as err:
         assert err.kernel == "k"
         str(err)
+
+
+@pytest.mark.parametrize("op", [
+    "const T half = 0.5; y = x * half;",   # a variable hides the type name, as in C++
+    "float half = 2; y = sqrtf(half);",
+    "half h = x; y = h;",                  # ...which is still a type where only a type fits
+    "y = (half)x;",
+    "y = x * half(2.0f);",
+])  # fmt: skip
+def test_half_is_a_type_only_where_a_variable_cannot_be(op):
+    import kernelc
+
+    kernelc.translate_elementwise("T x", "T y", op, target="wgsl", types={"T": "float32"})
