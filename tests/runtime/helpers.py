@@ -3,7 +3,7 @@
 kind of error; plus the backend fixture and data makers.
 
 Rule: a test module that imports `wgpy_backend` runs each test on every backend
-(`wgpy_runtime.device.BACKENDS`, through `set_device`). Results are compared as NumPy
+(`wgpy_runtime.device.BACKENDS`, through `set_device`; only `WGPY_BACKEND`'s when set). Results are compared as NumPy
 arrays: same shape, same dtype (unless `type_check=False`), values within tolerances that
 depend on the dtype (float16 loose; float64 is held in float32, so float32's).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 
 import numpy as np
 import pytest
@@ -29,7 +30,11 @@ NUMERIC_DTYPES = INT_DTYPES + FLOAT_DTYPES
 _TOLERANCE = {"float16": (2e-3, 2e-3), "float32": (1e-5, 1e-6), "float64": (1e-5, 1e-6)}
 
 
-@pytest.fixture(params=devices.BACKENDS, autouse=True)
+# WGPY_BACKEND=webgl (or webgpu) limits the runs to that backend; unset: every backend.
+BACKENDS = tuple(b for b in devices.BACKENDS if os.environ.get("WGPY_BACKEND", b) == b)
+
+
+@pytest.fixture(params=BACKENDS, autouse=True)
 def wgpy_backend(request):
     """Every test of a module importing this runs once per backend."""
     previous = devices.set_device(request.param)
