@@ -106,12 +106,13 @@ def paren(p: Printed, fits: bool) -> str:
 # Built-in math by meaning -> a target function name; `fn.kind` keys the generic ones by
 # operand kind; "" means the operand itself. Targets override the entries that differ.
 MATH_COMMON: dict[str, str] = {
-    **{n: n for n in "exp exp2 sqrt sin cos tan floor ceil trunc".split()},
+    **{n: n for n in "sqrt sin cos tan floor ceil trunc".split()},
     **{
         n: "kc_" + n
-        for n in """exp10 log log2 log10 asin acos atan atan2 sinh cosh tanh asinh acosh atanh round
-        log1p expm1 cbrt pow fmod fmin fmax copysign fdim hypot isnan isinf isfinite
-        signbit f16round""".split()
+        for n in """exp exp2 exp10 log log2 log10 asin acos atan atan2 sinh cosh tanh asinh acosh
+        atanh round log1p expm1 cbrt rcbrt pow fmod fmin fmax copysign fdim hypot ldexp fma erf
+        erfc erfinv erfcinv erfcx normcdf normcdfinv lgamma tgamma isnan isinf isfinite signbit
+        f16round""".split()
     },
     "fabs": "abs",
     "abs.f": "abs",

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from . import _dtypes, _shapes
+from . import _dtypes
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -226,7 +226,3 @@ def eye(N, M=None, k=0, dtype=float, order="C", *, device=None) -> ndarray:
 
 def identity(n, dtype=float, *, device=None) -> ndarray:
     return eye(n, dtype=dtype, device=device)
-
-
-def tri_shape(shape) -> tuple[int, ...]:
-    return _shapes.as_shape(shape)

@@ -41,6 +41,7 @@ void main() {
 # 8/16-bit formats give the 32-bit kind (R8UI reads as uint, R16F as float).
 _TEXEL = {bool_: uint32, int8: int32, int16: int32, int32: int32, uint8: uint32, uint16: uint32,
           uint32: uint32, float16: float32, float32: float32}  # fmt: skip
+ORDERED = frozenset({ir.BinaryOp.LT, ir.BinaryOp.LE, ir.BinaryOp.GT, ir.BinaryOp.GE})
 _SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D"}
 _STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
 
@@ -109,6 +110,18 @@ class GlslEmitter(Emitter):
         """GLSL leaves `%` of negative operands and `/ 0` undefined; index arithmetic on
         sizes and shapes is non-negative, so it stays native."""
         return positive(e.rhs) and (e.dtype is uint32 or non_negative(e.lhs))
+
+    def binary(self, e: ir.Binary) -> Printed:
+        """An ordered comparison of two run-time floats compares with an opaque copy of its
+        right operand: Mesa turns `x < y ? x : y` (and the same if/else) into min(x, y),
+        which returns x where C returns y = NaN; through the copy, the compared value is
+        no longer the selected one. A constant operand is never NaN, so min/max agree."""
+        operands = (e.lhs, e.rhs)
+        if e.op in ORDERED and e.lhs.dtype is float32 and not any(
+            isinstance(x, ir.Const) for x in operands
+        ):
+            return self.infix(e.op, self.expr(e.lhs), self.opaque(self.expr(e.rhs), float32))
+        return super().binary(e)
 
     def select(self, e: ir.Select) -> Printed:
         c, t, f = self.expr(e.cond), self.expr(e.if_true), self.expr(e.if_false)

@@ -17,13 +17,17 @@ class Builtin:
 
 
 _FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
-asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt""".split()
-_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot".split()
+asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt rcbrt erf erfc erfinv erfcinv
+erfcx normcdf normcdfinv lgamma tgamma""".split()
+# `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
+_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp".split()
+_FLOAT3 = ["fma"]
 _PRED = "isnan isinf isfinite signbit".split()
 
 MATH: dict[str, Builtin] = {
     **{n: Builtin(1, "float") for n in _FLOAT1},
     **{n: Builtin(2, "float") for n in _FLOAT2},
+    **{n: Builtin(3, "float") for n in _FLOAT3},
     **{n: Builtin(1, "pred") for n in _PRED},
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
@@ -34,7 +38,7 @@ MATH: dict[str, Builtin] = {
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
 C_NAMES: dict[str, str] = {}
-for _n in _FLOAT1 + _FLOAT2:
+for _n in _FLOAT1 + _FLOAT2 + _FLOAT3:
     C_NAMES[_n] = C_NAMES[_n + "f"] = _n
 for _n in _PRED + ["abs", "min", "max"]:
     C_NAMES[_n] = _n
@@ -50,6 +54,9 @@ C_NAMES.update(
         "__cosf": "cos",
         "__tanf": "tan",
         "__powf": "pow",
+        "__fmaf_rn": "fma",
+        "scalbn": "ldexp",
+        "scalbnf": "ldexp",
         "__fsqrt_rn": "sqrt",
         "__frsqrt_rn": "rsqrt",
         "labs": "abs",
@@ -62,6 +69,16 @@ C_NAMES.update(
         "isinff": "isinf",
     }
 )
+# Functions that return through pointers: shaders have none to give them.
+POINTER_RESULTS = {
+    "sincos": "sin() and cos()",
+    "sincospi": "sin(M_PI * x) and cos(M_PI * x)",
+    "frexp": "log2() and ldexp()",
+    "modf": "trunc()",
+    "remquo": "fmod()",
+    "lgamma_r": "lgamma()",
+}
+POINTER_RESULTS.update({n + "f": v.replace("()", "f()") for n, v in POINTER_RESULTS.items()})
 # `__fdividef(a, b)` is plain division; lowering handles it as an operator.
 DIVISION_INTRINSICS = frozenset({"__fdividef", "fdividef", "__fdiv_rn"})
 

@@ -9,11 +9,13 @@ NumPy is imported here only: the rest of kernelc does not need it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kernelc.ir import nodes as ir
+from kernelc.ir import special
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
 
 NP = {bool_: np.bool_, int32: np.int32, uint32: np.uint32, float32: np.float32}
@@ -80,6 +82,11 @@ MATH = {
     "atan2": np.arctan2, "pow": np.power, "fmod": np.fmod, "fmin": np.fmin, "fmax": np.fmax,
     "copysign": np.copysign, "fdim": lambda x, y: np.where(x > y, x - y, np.where(
         np.isnan(x - y), x - y, 0.0)), "hypot": np.hypot,
+    **{fn: np.vectorize(getattr(special, fn), otypes=[np.float64]) for fn in (
+        "erfinv", "erfcinv", "erfcx", "normcdf", "normcdfinv", "lgamma", "tgamma", "rcbrt",
+        "ldexp", "fma")},
+    "erf": np.vectorize(math.erf, otypes=[np.float64]),
+    "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
     "f16round": lambda x: x.astype(np.float16),  # from f64 holding f32 values: one rounding
 }  # fmt: skip
 

@@ -90,6 +90,10 @@ class CallLowering:
             return fold_expr(ir.Bitcast(cast(a, src), dst))
         if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
             return self.rounded_conversion(name, e)
+        if name in builtins.POINTER_RESULTS:
+            self.fail(UnsupportedFeatureError, f"'{name}' returns its results through "
+                      "pointers, which shaders do not have", e.func.span,
+                      notes=(f"call {builtins.POINTER_RESULTS[name]} instead",))  # fmt: skip
         if name in builtins.C_NAMES:
             return self.math_call(builtins.C_NAMES[name], e)
         self.fail(KernelNameError, f"use of undeclared function '{name}'", e.func.span)

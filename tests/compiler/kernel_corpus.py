@@ -295,6 +295,20 @@ add(
 )
 
 add(
+    "nan_if_select",
+    "float32 x, float32 y",
+    "float32 hi, float32 lo",
+    "if (x > y) hi = x; else hi = y;\nif (y <= x) { lo = y; } else { lo = x; }",
+    lambda r: (
+        floats(r, special=(1.0, np.nan, np.nan, -2.0, 2.0)),
+        floats(r, special=(np.nan, 1.0, np.nan, np.inf, 2.0)),
+    ),
+    lambda x, y: (np.where(x > y, x, y), np.where(y <= x, y, x)),
+    shows="the same max/min written with if/else (which drivers also flatten into a "
+    "select) keeps C's NaN behaviour",
+)
+
+add(
     "inf_arithmetic",
     "float32 x, float32 y", "float32 a, float32 b, float32 c, float32 d",
     "a = 1.0f / x;\nb = x * y;\nc = x + CUDART_INF_F;\nd = x / x;",

@@ -19,14 +19,7 @@ from tests.support.kernel_call import call_elementwise, run_program
 TARGETS = ("wgsl", "glsl")
 
 # (kernel, target) -> the symptom, as reported to the compiler's owners.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("nan_select", "glsl"): (
-        "`hi = x > y ? x : y` / `lo = x < y ? x : y` are emitted as GLSL ?: and Mesa "
-        "(llvmpipe) turns them into fmax/fmin: x=1, y=NaN gives 1 for both, C gives NaN "
-        "(the false arm). WGSL is right. Hide the pattern from the driver as was done for "
-        "x*0 (e.g. compare through a NaN-aware helper)"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _cases():

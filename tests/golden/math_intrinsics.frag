@@ -48,18 +48,87 @@ bool kc_signbit(float x) {
     return (floatBitsToUint(x) & 0x80000000u) != 0u;
 }
 
-// Logarithms: native ones may be accurate only in absolute terms near 1, so near 1 a
-// series in s = t / (2 + t) (log1p(t) = 2 atanh(s), |t| < 1/4) gives relative accuracy;
-// elsewhere log(u) * x / (u - 1) corrects u = 1 + x in log1p.
-float kc_log1p_small(float t) {
-    float s = t / (2.0 + t);
-    float s2 = s * s;
-    float p = 0.2 + s2 * (0.14285715 + s2 * 0.11111111);
-    return 2.0 * s * (1.0 + s2 * (0.33333334 + s2 * p));
+// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
+// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
+// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
+float kc_pow2i(int n) {
+    return intBitsToFloat((n + 127) << 23);
+}
+
+// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
+float kc_scale(float x, int n) {
+    int h = n / 2;
+    return x * kc_pow2i(h) * kc_pow2i(n - h);
+}
+
+float kc_expm1_poly(float r) {
+    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828
+        + r * 0.001382035)));
+    return r + r * r * p;
+}
+
+// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
+float kc_exp_hl(float hi, float lo) {
+    if (hi > 88.72284) {
+        return kc_inf();
+    }
+    if (hi < -104.0) {
+        return 0.0;
+    }
+    float n = floor(hi * 1.442695 + 0.5);
+    float r = (hi - n * 0.693359375) - n * -0.00021219444 + lo;
+    return kc_scale(1.0 + kc_expm1_poly(r), int(n));
+}
+
+float kc_exp(float x) {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    return kc_exp_hl(x, 0.0);
+}
+
+// Logarithms: native ones may be accurate only in absolute terms near 1 (and 3 ulp
+// elsewhere), so ours reduce x = m 2^e, m in [sqrt(1/2), sqrt(2)), exactly and take
+// log(m) = log1p(f) from the series of 2 atanh(s), s = f / (2 + f) (|f| <= 0.42), written
+// so that its rounding errors fall on small terms: f - (f^2/2 - s (f^2/2 + R(s^2))).
+float kc_log1p_small(float f) {
+    float s = f / (2.0 + f);
+    float z = s * s;
+    float r = z * (0.6666667 + z * (0.4 + z * (0.2857143 + z * (0.22222222 + z * (0.18181819
+        + z * 0.15384616)))));
+    float hfsq = 0.5 * f * f;
+    return f - (hfsq - s * (hfsq + r));
+}
+
+// log(x) for finite x > 0; 0.693359375 has 9 significant bits, so e * it is exact.
+float kc_ln(float x) {
+    float y = x;
+    float e = 0.0;
+    if (y < 1.17549435e-38) {
+        y = y * 16777216.0;
+        e = -24.0;
+    }
+    int bits = floatBitsToInt(y);
+    e = e + float((bits >> 23) - 127);
+    float m = intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
+    if (m > 1.4142135) {
+        m = m * 0.5;
+        e = e + 1.0;
+    }
+    return e * 0.693359375 + (kc_log1p_small(m - 1.0) + e * -0.00021219444);
 }
 
 float kc_log(float x) {
-    return abs(x - 1.0) < 0.25 ? kc_log1p_small(x - 1.0) : log(x);
+    if (kc_isnan(x) || x < 0.0) {
+        return kc_nan();
+    }
+    if (x == 0.0) {
+        return -kc_inf();
+    }
+    if (kc_isinf(x)) {
+        return x;
+    }
+    return kc_ln(x);
 }
 
 float kc_log2(float x) {
@@ -117,7 +186,7 @@ void main() {
     float b = 0.0;
     float c = 0.0;
     float d = 0.0;
-    a = exp(x);
+    a = kc_exp(x);
     b = kc_log(x) * sin(x);
     c = cos(x) + kc_pow(x, 1.5);
     d = x / 3.0;

@@ -49,18 +49,87 @@ fn kc_signbit(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x80000000u) != 0u;
 }
 
-// Logarithms: native ones may be accurate only in absolute terms near 1 (WGSL allows
-// 2^-21 there), so near 1 a series in s = t / (2 + t) (log1p(t) = 2 atanh(s), |t| < 1/4)
-// gives relative accuracy; elsewhere log(u) * x / (u - 1) corrects u = 1 + x in log1p.
-fn kc_log1p_small(t: f32) -> f32 {
-    let s = t / (2.0f + t);
-    let s2 = s * s;
-    let p = 0.2f + s2 * (0.14285715f + s2 * 0.11111111f);
-    return 2.0f * s * (1.0f + s2 * (0.33333334f + s2 * p));
+// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
+// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
+// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
+fn kc_pow2i(n: i32) -> f32 {
+    return bitcast<f32>((n + 127i) << 23u);
+}
+
+// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
+fn kc_scale(x: f32, n: i32) -> f32 {
+    let h = n / 2i;
+    return x * kc_pow2i(h) * kc_pow2i(n - h);
+}
+
+fn kc_expm1_poly(r: f32) -> f32 {
+    let p = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f
+        + r * 0.001382035f)));
+    return r + r * r * p;
+}
+
+// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
+fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
+    if (hi > 88.72284f) {
+        return kc_inf();
+    }
+    if (hi < -104.0f) {
+        return 0.0f;
+    }
+    let n = floor(hi * 1.442695f + 0.5f);
+    let r = (hi - n * 0.693359375f) - n * -0.00021219444f + lo;
+    return kc_scale(1.0f + kc_expm1_poly(r), i32(n));
+}
+
+fn kc_exp(x: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    return kc_exp_hl(x, 0.0f);
+}
+
+// Logarithms: native ones may be accurate only in absolute terms near 1 (and 3 ulp
+// elsewhere), so ours reduce x = m 2^e, m in [sqrt(1/2), sqrt(2)), exactly and take
+// log(m) = log1p(f) from the series of 2 atanh(s), s = f / (2 + f) (|f| <= 0.42), written
+// so that its rounding errors fall on small terms: f - (f^2/2 - s (f^2/2 + R(s^2))).
+fn kc_log1p_small(f: f32) -> f32 {
+    let s = f / (2.0f + f);
+    let z = s * s;
+    let r = z * (0.6666667f + z * (0.4f + z * (0.2857143f + z * (0.22222222f + z * (0.18181819f
+        + z * 0.15384616f)))));
+    let hfsq = 0.5f * f * f;
+    return f - (hfsq - s * (hfsq + r));
+}
+
+// log(x) for finite x > 0; 0.693359375 has 9 significant bits, so e * it is exact.
+fn kc_ln(x: f32) -> f32 {
+    var y = x;
+    var e = 0.0f;
+    if (y < 1.17549435e-38f) {
+        y = y * 16777216.0f;
+        e = -24.0f;
+    }
+    let bits = bitcast<i32>(y);
+    e = e + f32((bits >> 23u) - 127i);
+    var m = bitcast<f32>((bits & 0x007fffffi) | 0x3f800000i);
+    if (m > 1.4142135f) {
+        m = m * 0.5f;
+        e = e + 1.0f;
+    }
+    return e * 0.693359375f + (kc_log1p_small(m - 1.0f) + e * -0.00021219444f);
 }
 
 fn kc_log(x: f32) -> f32 {
-    return select(log(x), kc_log1p_small(x - 1.0f), abs(x - 1.0f) < 0.25f);
+    if (kc_isnan(x) || x < 0.0f) {
+        return kc_nan();
+    }
+    if (x == 0.0f) {
+        return -kc_inf();
+    }
+    if (kc_isinf(x)) {
+        return x;
+    }
+    return kc_ln(x);
 }
 
 fn kc_log2(x: f32) -> f32 {
@@ -118,7 +187,7 @@ fn main(
     var b: f32 = 0.0f;
     var c: f32 = 0.0f;
     var d: f32 = 0.0f;
-    a = exp(x);
+    a = kc_exp(x);
     b = kc_log(x) * sin(x);
     c = cos(x) + kc_pow(x, 1.5f);
     d = x / 3.0f;

@@ -20,6 +20,26 @@ uniform highp sampler2D t_x;
 
 layout(location = 0) out highp float o_y;
 
+// Run-time constants: u.k_n >= 0, so min(u.k_n, 0) is a zero no compiler can fold; GLSL
+// compilers would otherwise fold Inf/NaN bit patterns and x * 0.0 (to 0).
+uint kc_zero_bits() {
+    return uint(min(u.k_n, 0));
+}
+
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+float kc_inf() {
+    return uintBitsToFloat(0x7f800000u | kc_zero_bits());
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
+}
+
 // Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
 bool kc_isnan(float x) {
     return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
@@ -30,12 +50,63 @@ float kc_copysign(float x, float y) {
     return uintBitsToFloat((floatBitsToUint(x) & 0x7fffffffu) | sign_bit);
 }
 
-float kc_expm1(float x) {
-    if (abs(x) < 0.25) {
-        float p = 0.041666668 + x * (0.008333334 + x * (0.0013888889 + x * 0.0001984127));
-        return x * (1.0 + x * (0.5 + x * (0.16666667 + x * p)));
+// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
+// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
+// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
+float kc_pow2i(int n) {
+    return intBitsToFloat((n + 127) << 23);
+}
+
+// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
+float kc_scale(float x, int n) {
+    int h = n / 2;
+    return x * kc_pow2i(h) * kc_pow2i(n - h);
+}
+
+float kc_expm1_poly(float r) {
+    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828
+        + r * 0.001382035)));
+    return r + r * r * p;
+}
+
+// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
+float kc_exp_hl(float hi, float lo) {
+    if (hi > 88.72284) {
+        return kc_inf();
     }
-    return exp(x) - 1.0;
+    if (hi < -104.0) {
+        return 0.0;
+    }
+    float n = floor(hi * 1.442695 + 0.5);
+    float r = (hi - n * 0.693359375) - n * -0.00021219444 + lo;
+    return kc_scale(1.0 + kc_expm1_poly(r), int(n));
+}
+
+float kc_exp(float x) {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    return kc_exp_hl(x, 0.0);
+}
+
+// e^x - 1 = (2^n - 1) + 2^n (e^r - 1): no cancellation, and 2^n - 1 is exact.
+float kc_expm1(float x) {
+    if (x == 0.0) {
+        return x; // -0 stays -0
+    }
+    if (abs(x) < 0.3465) {
+        return kc_expm1_poly(x);
+    }
+    if (kc_isnan(x) || x > 20.0) {
+        return kc_exp(x);
+    }
+    if (x < -17.5) {
+        return -1.0;
+    }
+    float n = floor(x * 1.442695 + 0.5);
+    float r = (x - n * 0.693359375) - n * -0.00021219444;
+    float s = kc_pow2i(int(n));
+    return (s - 1.0) + s * kc_expm1_poly(r);
 }
 
 float kc_tanh(float x) {
@@ -52,7 +123,7 @@ ivec2 kc_texel(int pos, int w) {
 }
 
 float clamp_to_float32(float v, float a, float b) {
-    return v < a ? a : (v > b ? b : v);
+    return v < kc_opaque_float(a) ? a : (v > kc_opaque_float(b) ? b : v);
 }
 
 void soft_step(inout float v, float edge) {

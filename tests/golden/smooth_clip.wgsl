@@ -15,6 +15,16 @@ struct KcParams {
 @group(0) @binding(1) var<storage, read> b_x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b_y: array<f32>;
 
+// Run-time constants: u.k_n >= 0, so min(u.k_n, 0) is a zero no compiler can fold. WGSL
+// rejects constant expressions that are infinite or NaN, and drivers fold x * 0.0 to 0.
+fn kc_zero_bits() -> u32 {
+    return u32(min(u.k_n, 0i));
+}
+
+fn kc_inf() -> f32 {
+    return bitcast<f32>(0x7f800000u | kc_zero_bits());
+}
+
 // Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
 fn kc_isnan(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
@@ -24,12 +34,63 @@ fn kc_copysign(x: f32, y: f32) -> f32 {
     return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u));
 }
 
-fn kc_expm1(x: f32) -> f32 {
-    if (abs(x) < 0.25f) {
-        let p = 0.041666668f + x * (0.008333334f + x * (0.0013888889f + x * 0.0001984127f));
-        return x * (1.0f + x * (0.5f + x * (0.16666667f + x * p)));
+// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
+// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
+// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
+fn kc_pow2i(n: i32) -> f32 {
+    return bitcast<f32>((n + 127i) << 23u);
+}
+
+// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
+fn kc_scale(x: f32, n: i32) -> f32 {
+    let h = n / 2i;
+    return x * kc_pow2i(h) * kc_pow2i(n - h);
+}
+
+fn kc_expm1_poly(r: f32) -> f32 {
+    let p = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f
+        + r * 0.001382035f)));
+    return r + r * r * p;
+}
+
+// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
+fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
+    if (hi > 88.72284f) {
+        return kc_inf();
     }
-    return exp(x) - 1.0f;
+    if (hi < -104.0f) {
+        return 0.0f;
+    }
+    let n = floor(hi * 1.442695f + 0.5f);
+    let r = (hi - n * 0.693359375f) - n * -0.00021219444f + lo;
+    return kc_scale(1.0f + kc_expm1_poly(r), i32(n));
+}
+
+fn kc_exp(x: f32) -> f32 {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    return kc_exp_hl(x, 0.0f);
+}
+
+// e^x - 1 = (2^n - 1) + 2^n (e^r - 1): no cancellation, and 2^n - 1 is exact.
+fn kc_expm1(x: f32) -> f32 {
+    if (x == 0.0f) {
+        return x; // -0 stays -0
+    }
+    if (abs(x) < 0.3465f) {
+        return kc_expm1_poly(x);
+    }
+    if (kc_isnan(x) || x > 20.0f) {
+        return kc_exp(x);
+    }
+    if (x < -17.5f) {
+        return -1.0f;
+    }
+    let n = floor(x * 1.442695f + 0.5f);
+    let r = (x - n * 0.693359375f) - n * -0.00021219444f;
+    let s = kc_pow2i(i32(n));
+    return (s - 1.0f) + s * kc_expm1_poly(r);
 }
 
 fn kc_tanh(x: f32) -> f32 {

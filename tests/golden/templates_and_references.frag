@@ -27,13 +27,23 @@ layout(location = 1) out highp float o_hi;
 layout(location = 2) out highp int o_n;
 layout(location = 3) out highp float o_c;
 
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
+}
+
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
 }
 
 void sort2(inout float a, inout float b) {
-    if (a > b) {
+    if (a > kc_opaque_float(b)) {
         float t = a;
         a = b;
         b = t;
@@ -49,7 +59,7 @@ void bump(inout int k, int by) {
 }
 
 float clamp3_float32(float v, float lo, float hi) {
-    return v < lo ? lo : (v > hi ? hi : v);
+    return v < kc_opaque_float(lo) ? lo : (v > kc_opaque_float(hi) ? hi : v);
 }
 
 void main() {

@@ -534,12 +534,12 @@ SAMPLES: dict[str, Callable[[], Sample]] = {
 
 
 def math_kernel(fn_name: str, dt: DType = F) -> ir.Kernel:
-    """`y = fn(x[, x2])` for one built-in math function, on `dt` operands."""
+    """`y = fn(x[, x2[, x3]])` for one built-in math function, on `dt` operands."""
     spec = builtins.MATH[fn_name]
-    args = tuple(load(n, dt) for n in ("x", "x2")[: spec.arity])
-    call = ir.Math(fn_name, args, BOOL if spec.kind == "pred" else dt)
+    names = ("x", "x2", "x3")[: spec.arity]
+    call = ir.Math(fn_name, tuple(load(n, dt) for n in names), BOOL if spec.kind == "pred" else dt)
     out = call.dtype
-    params = [arr("x", dt), *([arr("x2", dt)] if spec.arity == 2 else []), arr("y", out, out=True)]
+    params = [*(arr(n, dt) for n in names), arr("y", out, out=True)]
     return kern(f"math_{fn_name}", params, [store("y", call)])
 
 

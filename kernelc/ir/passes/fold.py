@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from kernelc.ir import cvalues
+from kernelc.ir import cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32
 from kernelc.ir.visit import rewrite_kernel
@@ -68,7 +68,17 @@ MATH_FOLD = {
     "fabs": abs,
     "log1p": lambda x: math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan),
     "expm1": math.expm1,
-    "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x),
+    "cbrt": special.cbrt,
+    "rcbrt": special.rcbrt,
+    "erf": math.erf,
+    "erfc": math.erfc,
+    "erfinv": special.erfinv,
+    "erfcinv": special.erfcinv,
+    "erfcx": special.erfcx,
+    "normcdf": special.normcdf,
+    "normcdfinv": special.normcdfinv,
+    "lgamma": special.lgamma,
+    "tgamma": special.tgamma,
     "atan2": math.atan2,
     "pow": cvalues.c_pow,
     "fmod": cvalues.c_fmod,
@@ -77,6 +87,8 @@ MATH_FOLD = {
     "copysign": math.copysign,
     "fdim": lambda x, y: x - y if x > y else (x + y if math.isnan(x + y) else 0.0),
     "hypot": math.hypot,
+    "ldexp": special.ldexp,
+    "fma": special.fma,
     "f16round": cvalues.f16,
 }
 
