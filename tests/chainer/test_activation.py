@@ -22,13 +22,9 @@ CONV = (4, 3, 8, 8)
 # a few ulp, and an absolute floor where the result passes through zero.
 TRANSCENDENTAL = {"rtol": 1e-5, "atol": 1e-6}
 F16 = {"rtol": 2e-3, "atol": 1e-3}  # one float16 ulp is 2**-10 relative
-# Compiler bug (since 8955f3b made `half` a type name): swish's preamble declares
-# `const T half = 0.5;`, which in C++ hides CUDA's `half` typedef, but the parser then reads
-# `tanh(x * half) * half` as a functional cast and fails with KernelSyntaxError.
-HALF_SHADOWED = (
-    "compiler bug: a local variable named `half` (swish's preamble) is parsed as the type "
-    "name: KernelSyntaxError 'expected ( for functional cast'"
-)
+# swish's gb = gy y (x - y) cancels where sigmoid(beta x) is near 1 (y near x): its error is
+# an ulp of y (of tanh) times gy x, not relative to gb
+CANCELLING = {"rtol": 1e-5, "atol": 1e-4}
 
 
 def _per_channel(r, x, low, high):
@@ -265,8 +261,8 @@ CASES = [
     Case("softplus_fwd", softplus_args, softplus, **TRANSCENDENTAL),
     Case("softplus_fwd", lambda r: softplus_args(r, 2.0), softplus, tag="beta2", **TRANSCENDENTAL),
     Case("softplus_bwd", softplus_bwd_args, softplus_bwd, **TRANSCENDENTAL),
-    Case("swish_fwd", swish_args, swish, xfail=HALF_SHADOWED, **TRANSCENDENTAL),
-    Case("swish_bwd", swish_bwd_args, swish_bwd, xfail=HALF_SHADOWED, **TRANSCENDENTAL),
+    Case("swish_fwd", swish_args, swish, **TRANSCENDENTAL),
+    Case("swish_bwd", swish_bwd_args, swish_bwd, **CANCELLING),
     Case("tanh_bwd", tanh_bwd_args, tanh_bwd),
 ]
 
