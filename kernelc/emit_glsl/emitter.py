@@ -116,10 +116,8 @@ class GlslEmitter(Emitter):
         right operand: Mesa turns `x < y ? x : y` (and the same if/else) into min(x, y),
         which returns x where C returns y = NaN; through the copy, the compared value is
         no longer the selected one. A constant operand is never NaN, so min/max agree."""
-        operands = (e.lhs, e.rhs)
-        if e.op in ORDERED and e.lhs.dtype is float32 and not any(
-            isinstance(x, ir.Const) for x in operands
-        ):
+        runtime = not isinstance(e.lhs, ir.Const) and not isinstance(e.rhs, ir.Const)
+        if e.op in ORDERED and e.lhs.dtype is float32 and runtime:
             return self.infix(e.op, self.expr(e.lhs), self.opaque(self.expr(e.rhs), float32))
         return super().binary(e)
 

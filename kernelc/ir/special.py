@@ -146,6 +146,8 @@ def fma(a: float, b: float, c: float) -> float:
     if not all(map(math.isfinite, (a, b, c))):
         return a * b + c
     exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:  # the sign of a zero sum: a * b is exact in double precision
+        return a * b + c
     return round_f32(exact)
 
 

@@ -233,7 +233,6 @@ ELEMENTARY = [
 
 # Special functions: float64 references from the standard library, rounded to float32.
 # CUDA documents erff within 2 ulp, erfinvf 2, erfcxf 4, normcdfinvf 5.
-SPECIAL_MISSING = "needs the CUDA math functions erf erfc erfinv erfcinv erfcx normcdf normcdfinv"
 _NORMAL = statistics.NormalDist()
 _SQRT2 = math.sqrt(2.0)
 
@@ -265,7 +264,7 @@ def log_ndtr_args(r):
 
 
 def _special(kernel, args, fn):
-    return Case(kernel, args, _rounded(fn), xfail=SPECIAL_MISSING, **TRANSCENDENTAL)
+    return Case(kernel, args, _rounded(fn), **TRANSCENDENTAL)
 
 
 SPECIAL = [

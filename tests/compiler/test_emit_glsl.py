@@ -180,7 +180,7 @@ def test_functions():
     code, _ = emit(s.functions().kernel)
     assert code.index("float sq(") < code.index("void accumulate(")  # declared before use
     assert "void accumulate(inout float acc, float v) {" in code
-    assert "float clampx(float v, float lo) {\n    if (v < lo) {\n        v = lo;" in code
+    assert "float clampx(float v, float lo) {\n    if (v < kc_opaque_float(lo)) {\n        v = lo;" in code
     assert "void pass_on(inout float a, inout float b) {\n    accumulate(a, b);" in code
     assert "float sign_of(float v) {" in code and "    return 0.0;\n}" in code
 

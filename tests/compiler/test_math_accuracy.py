@@ -11,8 +11,8 @@ tests.compiler.test_math_accuracy` prints them).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -266,9 +266,12 @@ def test_rounded_conversions(target):
 def test_unsigned_rounded_conversion_and_bitcasts(target):
     x = f32([-1.5, -0.0, 0.0, 0.5, 1.5, 2.5, 1e10, INF, NAN, 3.75, -3.75])
     got = call_elementwise(
-        target, "float32 x", "uint32 u, int32 bits, float32 back, float32 neg",
+        target,
+        "float32 x",
+        "uint32 u, int32 bits, float32 back, float32 neg",
         "u = __float2uint_rn(x);\nbits = __float_as_int(x);\nback = __int_as_float(bits);\n"
-        "neg = __int_as_float(__float_as_int(x) ^ 0x80000000);", x,
+        "neg = __int_as_float(__float_as_int(x) ^ 0x80000000);",
+        x,
     )
     with np.errstate(all="ignore"):
         u = np.where(np.isnan(x), 0, np.clip(np.rint(x.astype(np.float64)), 0, 2**32 - 1))
