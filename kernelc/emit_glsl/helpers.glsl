@@ -677,8 +677,8 @@ float kc_abs_sinpi(float x) {
     return abs(r * p);
 }
 
-// CUDA's lgammaf: +inf at the poles and at +-inf; below 0 by reflection,
-// |Gamma(x)| = pi / (|x sin(pi x)| Gamma(-x)).
+// CUDA's lgammaf: +inf at the poles and at +-inf; above -4 by the recurrence (its factors
+// are exact), below by reflection, |Gamma(x)| = pi / (|x sin(pi x)| Gamma(-x)).
 float kc_lgamma(float x) {
     if (kc_isnan(x)) {
         return x;
@@ -692,8 +692,15 @@ float kc_lgamma(float x) {
     if (x > 0.0) {
         return kc_lgamma_pos(x);
     }
-    if (x > -1.0) {
-        return kc_lgamma_pos(1.0 + x) - kc_log(-x);
+    if (x > -4.0) {
+        // lgamma(x) = lgamma(x + n) - log|x (x + 1) ... (x + n - 1)|, x + n in (0, 1)
+        float z = x;
+        float p = 1.0;
+        for (int k = 0; k < 4 && z < 0.0; k++) {
+            p = p * z;
+            z = z + 1.0;
+        }
+        return kc_lgamma_pos(z) - kc_log(abs(p));
     }
     return 1.1447299 - kc_log(abs(x) * kc_abs_sinpi(x)) - kc_lgamma_pos(-x);
 }

@@ -704,8 +704,8 @@ fn kc_abs_sinpi(x: f32) -> f32 {
     return abs(r * p);
 }
 
-// CUDA's lgammaf: +inf at the poles and at +-inf; below 0 by reflection,
-// |Gamma(x)| = pi / (|x sin(pi x)| Gamma(-x)).
+// CUDA's lgammaf: +inf at the poles and at +-inf; above -4 by the recurrence (its factors
+// are exact), below by reflection, |Gamma(x)| = pi / (|x sin(pi x)| Gamma(-x)).
 fn kc_lgamma(x: f32) -> f32 {
     if (kc_isnan(x)) {
         return x;
@@ -719,8 +719,15 @@ fn kc_lgamma(x: f32) -> f32 {
     if (x > 0.0f) {
         return kc_lgamma_pos(x);
     }
-    if (x > -1.0f) {
-        return kc_lgamma_pos(1.0f + x) - kc_log(-x);
+    if (x > -4.0f) {
+        // lgamma(x) = lgamma(x + n) - log|x (x + 1) ... (x + n - 1)|, x + n in (0, 1)
+        var z = x;
+        var p = 1.0f;
+        for (var k = 0; k < 4 && z < 0.0f; k++) {
+            p = p * z;
+            z = z + 1.0f;
+        }
+        return kc_lgamma_pos(z) - kc_log(abs(p));
     }
     return 1.1447299f - kc_log(abs(x) * kc_abs_sinpi(x)) - kc_lgamma_pos(-x);
 }
