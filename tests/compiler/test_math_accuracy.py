@@ -113,8 +113,9 @@ ACCURACY = [
              sp.ndtri, 4),
     # Outside (-10.001, -2.264), as CUDA states its bound; inside, see LGAMMA_NEAR_ZEROS.
     Accuracy("lgamma", "r = lgammaf(x);",
-             lambda: (f32(geom(FLT_MIN, 1e36, 20000), lin(1e-3, 12, 60000), lin(-60, -10.001, 30000),
-                          lin(-2.264, -1e-3, 30000), -geom(1e-30, 1e-3, 2000)),),
+             lambda: (f32(geom(FLT_MIN, 1e36, 20000), lin(1e-3, 12, 60000),
+                          lin(-60, -10.001, 30000), lin(-2.264, -1e-3, 30000),
+                          -geom(1e-30, 1e-3, 2000)),),
              sp.gammaln, 4),
     Accuracy("tgamma", "r = tgammaf(x);",
              lambda: (f32(lin(-42, 35.5, 100000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
