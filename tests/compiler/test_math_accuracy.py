@@ -227,7 +227,9 @@ def test_folding_and_interpreter_special_values(fn: str):
     x, want = (f32(v) for v in zip(*SPECIAL[fn]))
     folded = [fold_expr(ir.Math(fn, (ir.Const(float(v), float32),), float32)) for v in x]
     assert same(np.array([c.value for c in folded], np.float32), want)
-    assert same(math_call(fn, [x], float32), want)
+    with np.errstate(all="ignore"):
+        interpreted = math_call(fn, [x], float32)
+    assert same(interpreted, want)
 
 
 @pytest.mark.parametrize("acc", ACCURACY, ids=[a.name for a in ACCURACY])
