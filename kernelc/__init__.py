@@ -16,6 +16,7 @@ from kernelc.errors import (
     UnsupportedFeatureError,
     UnsupportedOnTarget,
 )
+from kernelc.matmul import translate_matmul
 from kernelc.pipeline import TARGETS, translate_elementwise, translate_reduction
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "UnsupportedFeatureError",
     "UnsupportedOnTarget",
     "translate_elementwise",
+    "translate_matmul",
     "translate_reduction",
 ]

@@ -1,9 +1,11 @@
 """Products: `matmul dot tensordot inner outer vdot trace` and an `einsum` for explicit
 subscripts.
 
-Rule: one simple batched matmul kernel (each output element loops over the shared axis
-of raw, possibly strided or broadcast, operands) carries every product; the others are
-views, reshapes and that kernel. Tiled versions come later and keep this interface.
+Rule: every product is a `matmul`; the others are views and reshapes around it. Float
+products run as kernelc's tiled matmul programs (`_matmul`), on views of the operands
+(strided, transposed, broadcast batch axes). Integer and bool products — and batch
+shapes that do not merge to `MAX_BATCH_NDIM` axes — keep one simple batched kernel in
+which each output element loops over the shared axis of raw operands.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _shapes
+from . import _dtypes, _matmul, _shapes
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -62,7 +64,7 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     a3 = (a2 if a2.dtype == rt else a2.astype(rt))._broadcast_to(batch + (n, k))
     b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
     result = ndarray(batch + (n, m), rt, device=a.device)
-    if result.size:
+    if result.size and not (_matmul.supported(rt) and _matmul.tiled_matmul(a3, b3, result)):
         _matmul_kernel(rt, _accumulator(rt))(a3, b3, n, k, m, result)
     if a.ndim == 1:
         result = result.squeeze(-2)

@@ -57,6 +57,14 @@ class GlesExecutor:
 
         return run_gles(self, program, args, out_shape, reduce_shape)
 
+    def run_matmul(self, program: Program, a, b, c):
+        """Draw a matmul `program`: c[...] = a @ b (docs/abi.md, "Matmul programs"). See
+        `matmul_launch.run_gles`."""
+        from .matmul_launch import run_gles
+
+        with self.current():
+            return run_gles(self, program, a, b, c)
+
     def program(self, program: Program) -> tuple[moderngl.Program, moderngl.VertexArray]:
         """The (cached) linked program of `program` and its attribute-less vertex array."""
         return self.link(program.abi["launch"]["vertex_shader"], program.code)

@@ -56,6 +56,13 @@ class WgslExecutor:
 
         return run_wgsl(self, program, args, out_shape, reduce_shape, groups)
 
+    def run_matmul(self, program: Program, a, b, c):
+        """Launch a matmul `program`: c[...] = a @ b (docs/abi.md, "Matmul programs"). See
+        `matmul_launch.run_wgsl`."""
+        from .matmul_launch import run_wgsl
+
+        return run_wgsl(self, program, a, b, c)
+
     def pipeline(self, program: Program, entry_point: str | None = None):
         """The (cached) compute pipeline and bind group layout of `program`'s entry point
         (default: `abi["entry_point"]`)."""

@@ -380,15 +380,20 @@ class WebGPUDevice(Device):
     # ------------------------------------------------------------------ dispatch
 
     def _stages(self, abi: dict, n: int, values: dict) -> tuple[list, int]:
-        """(entry point, workgroup counts) of each dispatch of the launch rule, and the
-        scratch elements it needs; adds the launch's own uniform values (`reduce_groups`)
-        to `values`."""
+        """(entry point, workgroup counts) of each dispatch of the launch rule (compute,
+        reduction stages, matmul tiles), and the scratch elements it needs; adds the
+        launch's own uniform values (`reduce_groups`) to `values`."""
         launch = abi["launch"]
         if launch["kind"] == "compute":
             size = launch["workgroup_size"]
             if list(size[1:]) != [1, 1]:
                 raise ValueError(f"unsupported workgroup size {size}")
             return [(abi.get("entry_point", "main"), wgsl_dispatch(n, size[0]))], 0
+        if launch["kind"] == "matmul":  # one workgroup per tile of C (docs/abi.md)
+            from kernelc.abi_matmul import matmul_dims, wgsl_grid
+
+            batch, m, n, _ = matmul_dims(abi, values)
+            return [(abi["entry_point"], wgsl_grid(launch, batch, m, n))], 0
         if launch["kind"] != "reduction":
             raise ValueError(f"unknown launch kind {launch['kind']!r}")
         from kernelc.abi_reduction import wgsl_stages

@@ -1,0 +1,133 @@
+"""What the WGSL and GLSL matmul shells share: the kernel a matmul is printed as (three
+array parameters A, B, C and no body), its uniforms, and element access through the
+target's own printer (docs/abi.md, "Matmul programs").
+
+Rule: a matmul shell is a subclass of a target's emitter with `MatmulShell` first in its
+bases. Declarations, the uniform block, packed loads and stores, texture fetches and
+render targets are the emitter's; the shell writes only the loops, the tiles and the
+index arithmetic as text, naming every local through the scope's `Namer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernelc.abi import array_field, loop_field
+from kernelc.abi_matmul import MAX_BATCH_NDIM, Tiles
+from kernelc.emit_reduction import ReductionShell
+from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import BY_NAME, float32, int32, storage_type
+
+KERNEL_NAME = "matmul"
+A, B, C = "A", "B", "C"
+DTYPES = ("float16", "float32", "float64")
+# Uniform members beyond `uniform_fields`: the shared axis K.
+EXTRA_UNIFORMS = [("k_red_n", {"what": "reduce_size"})]
+
+
+@dataclass(frozen=True, slots=True)
+class MatmulSpec:
+    """One specialisation: the operands' dtype (C's too), the number of batch axes, which
+    operands are transposed views (the load order that coalesces; any strides work), and
+    the WGSL tiles (None on GLSL)."""
+
+    dtype: str = "float32"
+    batch_ndim: int = 0
+    trans_a: bool = False
+    trans_b: bool = False
+    tiles: Tiles | None = None
+
+    def check(self) -> MatmulSpec:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"matmul dtype must be one of {DTYPES}, not {self.dtype!r}")
+        if not isinstance(self.batch_ndim, int) or not 0 <= self.batch_ndim <= MAX_BATCH_NDIM:
+            raise ValueError(f"batch_ndim must be an integer from 0 to {MAX_BATCH_NDIM}, "
+                             f"not {self.batch_ndim!r}")  # fmt: skip
+        return self
+
+    @property
+    def ndim(self) -> int:
+        """Axes of C (the loop shape) and of A's and B's views: batch..., then 2."""
+        return self.batch_ndim + 2
+
+
+def matmul_kernel(spec: MatmulSpec) -> ir.Kernel:
+    """The kernel the emitters declare: inputs A (batch..., M, K) and B (batch..., K, N),
+    output C (batch..., M, N), each a view given by offset and element strides."""
+    declared = BY_NAME[spec.dtype]
+    held = storage_type(declared)
+
+    def param(name: str, out: bool) -> ir.Param:
+        return ir.Param(name, held, ir.ParamKind.ARRAY, out, ndim=spec.ndim, written=out,
+                        declared=None if held is declared else declared)  # fmt: skip
+
+    return ir.Kernel(KERNEL_NAME, (param(A, False), param(B, False), param(C, True)), (), (),
+                     spec.ndim)  # fmt: skip
+
+
+class MatmulShell:
+    """Mixin for `Emitter` subclasses that print a matmul program."""
+
+    spec: MatmulSpec
+    add_uniforms = ReductionShell.add_uniforms  # the same way of extending the block
+
+    def setup_matmul(self, spec: MatmulSpec) -> None:
+        """Call from `__init__` after the emitter's own: K joins the uniform block."""
+        self.spec = spec
+        self.add_uniforms(EXTRA_UNIFORMS)
+
+    def kernel_body(self) -> tuple[ir.Stmt, ...]:
+        return ()
+
+    # -- names and values
+
+    def temp(self, base: str) -> str:
+        """A fresh local of the current scope, readable as `ir.Local(name)` too."""
+        name = self.scope.namer.fresh(base, compiler=True)
+        self.scope.names[name] = name
+        return name
+
+    def u(self, field: str) -> str:
+        return self.uniform(field).text
+
+    def shape(self, axis: int) -> str:
+        return self.u(loop_field("shape", axis))
+
+    def stride(self, param: str, axis: int) -> str:
+        return self.u(array_field(param, "stride", axis))
+
+    def element(self, param: str, pos: str) -> str:
+        """Element `pos` (a local) of an input, as the target reads it (packed words,
+        texels), in float32."""
+        return self.text(ir.BufferLoad(param, ir.Local(pos, int32), float32))
+
+    @staticmethod
+    def value(local: str) -> ir.Local:
+        return ir.Local(local, float32)
+
+    # -- index arithmetic
+
+    def int_decl(self, name: str, value: str, mutable: bool = False) -> None:
+        """Print the declaration of an int32 local (the target's syntax)."""
+        raise NotImplementedError
+
+    def int_local(self, base: str, value: str, mutable: bool = False) -> str:
+        name = self.temp(base)
+        self.int_decl(name, value, mutable)
+        return name
+
+    def batch_bases(self, batch: str, params: tuple[str, ...]) -> dict[str, str]:
+        """Locals holding each param's offset plus its batch entry's: `batch` unravelled
+        over the batch axes (last fastest), times the param's batch strides."""
+        terms: dict[str, list[str]] = {p: [self.u(array_field(p, "offset"))] for p in params}
+        rest = batch
+        if self.spec.batch_ndim > 1:
+            rest = self.int_local("kc_rest", batch, mutable=True)
+        for d in reversed(range(self.spec.batch_ndim)):
+            index = rest
+            if d:
+                index = self.int_local(f"kc_b{d}", f"{rest} % {self.shape(d)}")
+                self.out.line(f"{rest} = {rest} / {self.shape(d)};")
+            for p in params:
+                terms[p].append(f"{index} * {self.stride(p, d)}")
+        return {p: self.int_local(f"kc_base_{p.lower()}", " + ".join(terms[p])) for p in params}

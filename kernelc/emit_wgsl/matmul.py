@@ -1,0 +1,273 @@
+"""The WGSL matmul shell: C = A @ B, one workgroup per `tiles.m` x `tiles.n` tile of C,
+marching over K `tiles.k` at a time through workgroup memory (docs/abi.md, "Matmul
+programs").
+
+Per K step every invocation loads `m * k / invocations` elements of A and as many of B
+into registers (zero outside the matrices), the workgroup stores them into the tiles,
+and each invocation then accumulates a `thread_m` x `thread_n` block of C in vec4
+registers from vec4 reads of the tiles. The next step's loads are issued before this
+step's arithmetic, so their latency hides behind it.
+
+Layout. Tile A holds A[row0 + m, k0 + k] at `tile_a[k * SA + m / 4][m % 4]`, tile B
+holds B[k0 + k, col0 + n] at `tile_b[k * SB + n / 4][n % 4]`; rows are padded by one
+vec4 (SA = m / 4 + 1) so the column-wise stores of a transposed load do not collide in
+banks. Invocation (tx, ty) = (lid % threads_n, lid / threads_n) owns rows
+`c * 4 * threads_m + 4 * ty + r` and columns `c * 4 * threads_n + 4 * tx + q` (c over
+the vec4 chunks, r and q < 4): a quarter-warp's vec4 reads are consecutive.
+
+Rule: every `workgroupBarrier` is reached in uniform control flow: a workgroup past the
+last tile is idle as a whole (a condition on the workgroup index and uniforms), and
+per-invocation edge checks sit in `if`s that close before each barrier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION
+from kernelc.abi_matmul import GROUP_M
+from kernelc.emit_base import Scope
+from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec, matmul_kernel
+from kernelc.emit_text import Writer
+from kernelc.emit_wgsl.emitter import WgslEmitter
+from kernelc.emit_wgsl.reduction import BUILTINS
+from kernelc.ir import nodes as ir
+
+LANES = "xyzw"
+
+
+class WgslMatmulEmitter(MatmulShell, WgslEmitter):
+    def __init__(self, spec: MatmulSpec):
+        if spec.tiles is None:
+            raise ValueError("a WGSL matmul needs tiles")
+        super().__init__(matmul_kernel(spec))
+        self.setup_matmul(spec)
+        self.tiles = spec.tiles
+
+    # -- module scope
+
+    def declare_globals(self) -> None:
+        super().declare_globals()
+        self.tile_a = self.globals.fresh("kc_tile_a", compiler=True)
+        self.tile_b = self.globals.fresh("kc_tile_b", compiler=True)
+        self.store_c = self.globals.fresh("kc_store_c", compiler=True)
+
+    @property
+    def row_a(self) -> int:
+        """vec4s per k row of tile A (padded by one)."""
+        return self.tiles.m // 4 + 1
+
+    @property
+    def row_b(self) -> int:
+        return self.tiles.n // 4 + 1
+
+    def header(self) -> str:
+        t = self.tiles
+        tiles = [f"var<workgroup> {self.tile_a}: array<vec4<f32>, {self.row_a * t.k}>;",
+                 f"var<workgroup> {self.tile_b}: array<vec4<f32>, {self.row_b * t.k}>;"]  # fmt: skip
+        return f"{super().header()}\n" + "\n".join(tiles) + "\n"
+
+    def int_decl(self, name: str, value: str, mutable: bool = False) -> None:
+        self.out.line(f"{'var' if mutable else 'let'} {name}: i32 = {value};")
+
+    def store_function(self) -> str:
+        """`kc_store_c(row_pos, col, v)`: C's row at `row_pos` takes v's four lanes at
+        columns col .. col + 3, those below N."""
+        self.out = Writer()
+        self.scope = Scope(self.globals.child())
+        w, nd = self.out, self.spec.ndim
+        pos, col, v = self.temp("kc_row_pos"), self.temp("kc_col"), self.temp("kc_v")
+        w.line(f"fn {self.store_c}({pos}: i32, {col}: i32, {v}: vec4<f32>) {{")
+        with w.indented():
+            q = self.temp("kc_q")
+            w.line(f"for (var {q} = 0i; {q} < 4i; {q} = {q} + 1i) {{")
+            with w.indented():
+                c = self.int_local("kc_c", f"{col} + {q}")
+                w.line(f"if ({c} < {self.shape(nd - 1)}) {{")
+                with w.indented():
+                    p = self.int_local("kc_p", f"{pos} + {c} * {self.stride(C, nd - 1)}")
+                    x = self.temp("kc_x")
+                    w.line(f"let {x}: f32 = {v}[{q}];")
+                    self.stmt(ir.BufferStore(C, self.value(p), self.value(x)))
+                w.line("}")
+            w.line("}")
+        w.line("}")
+        return w.text()
+
+    # -- the entry point
+
+    def main(self) -> str:
+        store = self.store_function()
+        self.main_scope()
+        w, t = self.out, self.tiles
+        w.line(f"@compute @workgroup_size({t.invocations})")
+        w.line("fn main(")
+        with w.indented():
+            for b in BUILTINS:
+                w.line(b + ",")
+        w.line(") {")
+        with w.indented():
+            self.body()
+        w.line("}")
+        return store + "\n" + w.text()
+
+    def body(self) -> None:
+        w, t, nd = self.out, self.tiles, self.spec.ndim
+        self.m, self.n, self.k = self.shape(nd - 2), self.shape(nd - 1), self.u("k_red_n")
+        flat = self.int_local("kc_w", "i32(wg.y * nwg.x + wg.x)")
+        tiles_m = self.int_local("kc_tiles_m", f"({self.m} + {t.m - 1}i) / {t.m}i")
+        tiles_n = self.int_local("kc_tiles_n", f"({self.n} + {t.n - 1}i) / {t.n}i")
+        per_batch = self.int_local("kc_per_batch", f"{tiles_m} * {tiles_n}")
+        batches = " * ".join(self.shape(d) for d in range(self.spec.batch_ndim)) or "1i"
+        batch = self.int_local("kc_batch", f"{flat} / {per_batch}")
+        w.line(f"if ({batch} < {batches}) {{")  # uniform: whole workgroups idle past the tiles
+        with w.indented():
+            row0, col0 = self.tile_origin(f"{flat} - {batch} * {per_batch}", tiles_m, tiles_n)
+            bases = self.batch_bases(batch, (A, B, C))
+            self.tiled_product(bases, row0, col0)
+        w.line("}")
+
+    def tile_origin(self, t: str, tiles_m: str, tiles_n: str) -> tuple[str, str]:
+        """First row and column of this workgroup's tile: tile `t` of its batch entry in
+        groups of GROUP_M tile rows, walked down each column of a group first."""
+        g = GROUP_M
+        t = self.int_local("kc_t", t)
+        group = self.int_local("kc_group", f"{t} / ({g}i * {tiles_n})")
+        first = self.int_local("kc_first", f"{group} * {g}i")
+        rows = self.int_local("kc_rows", f"min({tiles_m} - {first}, {g}i)")
+        within = self.int_local("kc_within", f"{t} - {group} * {g}i * {tiles_n}")
+        row0 = self.int_local("kc_row0", f"({first} + {within} % {rows}) * {self.tiles.m}i")
+        col0 = self.int_local("kc_col0", f"({within} / {rows}) * {self.tiles.n}i")
+        return row0, col0
+
+    def tiled_product(self, bases: dict[str, str], row0: str, col0: str) -> None:
+        w, t, nd = self.out, self.tiles, self.spec.ndim
+        tx = self.int_local("kc_tx", f"i32(lid.x) % {t.threads_n}i")
+        ty = self.int_local("kc_ty", f"i32(lid.x) / {t.threads_n}i")
+        step_a = self.int_local("kc_step_a", f"{t.k}i * {self.stride(A, nd - 1)}")
+        step_b = self.int_local("kc_step_b", f"{t.k}i * {self.stride(B, nd - 2)}")
+        loads_a = self.loaders(A, bases[A], row0, not self.spec.trans_a)
+        loads_b = self.loaders(B, bases[B], col0, self.spec.trans_b)
+        acc = [[self.temp(f"kc_acc{r}_{c}") for c in range(t.thread_n // 4)]
+               for r in range(t.thread_m)]  # fmt: skip
+        for row in acc:
+            for name in row:
+                w.line(f"var {name}: vec4<f32>;")
+        k0 = self.temp("kc_k0")
+        self.load_step(loads_a + loads_b, "0i")
+        w.line(f"for (var {k0} = 0i; {k0} < {self.k}; {k0} = {k0} + {t.k}i) {{")
+        with w.indented():
+            for ld in loads_a + loads_b:
+                tile = self.tile_a if ld.param == A else self.tile_b
+                w.line(f"{tile}[{ld.slot}][{ld.lane}] = {ld.reg};")
+            w.line("workgroupBarrier();")
+            for ld, step in [(ld, step_a) for ld in loads_a] + [(ld, step_b) for ld in loads_b]:
+                w.line(f"{ld.pos} = {ld.pos} + {step};")
+            self.load_step(loads_a + loads_b, f"{k0} + {t.k}i")
+            self.multiply(acc, tx, ty)
+            w.line("workgroupBarrier();")
+        w.line("}")
+        self.store(acc, bases[C], row0, col0, tx, ty)
+
+    def loaders(self, param: str, base: str, origin: str, k_fastest: bool) -> list[_Load]:
+        """The elements of `param`'s tile this invocation loads each step, consecutive
+        invocations walking k (`k_fastest`) or the tile's rows (A) / columns (B): the axis
+        that is contiguous in memory, so a warp's loads coalesce."""
+        t = self.tiles
+        outer = t.m if param == A else t.n  # the tile's extent along M (A) or N (B)
+        fast = t.k if k_fastest else outer
+        loads = []
+        for j in range(outer * t.k // t.invocations):
+            e = f"i32(lid.x) + {j * t.invocations}i"
+            first = self.int_local(f"kc_{param.lower()}{j}_fast", f"({e}) % {fast}i")
+            second = self.int_local(f"kc_{param.lower()}{j}_slow", f"({e}) / {fast}i")
+            kk, mm = (first, second) if k_fastest else (second, first)
+            loads.append(self.loader(param, base, origin, kk, mm))
+        return loads
+
+    def loader(self, param: str, base: str, origin: str, kk: str, mm: str) -> _Load:
+        """Registers and positions of one loaded element: k index `kk`, row (A) or column
+        (B) `mm` within the tile."""
+        nd, lower = self.spec.ndim, param.lower()
+        extent = self.shape(nd - 2) if param == A else self.shape(nd - 1)
+        along, k_axis = (nd - 2, nd - 1) if param == A else (nd - 1, nd - 2)
+        ok = self.temp(f"kc_ok_{lower}")
+        self.out.line(f"let {ok}: bool = {origin} + {mm} < {extent};")
+        pos = self.int_local(f"kc_pos_{lower}", f"{base} + ({origin} + {mm}) * "
+                             f"{self.stride(param, along)} + {kk} * {self.stride(param, k_axis)}",
+                             mutable=True)  # fmt: skip
+        row = self.row_a if param == A else self.row_b
+        slot = self.int_local(f"kc_slot_{lower}", f"{kk} * {row}i + {mm} / 4i")
+        lane = self.int_local(f"kc_lane_{lower}", f"{mm} % 4i")
+        reg = self.temp(f"kc_reg_{lower}")
+        self.out.line(f"var {reg}: f32;")
+        return _Load(param, ok, kk, pos, slot, lane, reg)
+
+    def load_step(self, loads: list, k0: str) -> None:
+        """Each register takes its element of the step starting at `k0` (0 outside)."""
+        w = self.out
+        left = self.int_local("kc_k_left", f"{self.k} - ({k0})")
+        for ld in loads:
+            w.line(f"{ld.reg} = 0.0f;")
+            w.line(f"if ({ld.ok} && {ld.kk} < {left}) {{")
+            w.line(f"    {ld.reg} = {self.element(ld.param, ld.pos)};")
+            w.line("}")
+
+    def multiply(self, acc: list[list[str]], tx: str, ty: str) -> None:
+        """acc += tile_a^T tile_b over the step's k, fully unrolled."""
+        w, t = self.out, self.tiles
+        for kk in range(t.k):
+            a = [self.temp(f"kc_a{kk}_{c}") for c in range(t.thread_m // 4)]
+            b = [self.temp(f"kc_b{kk}_{c}") for c in range(t.thread_n // 4)]
+            for c, name in enumerate(a):
+                w.line(f"let {name} = {self.tile_a}[{kk * self.row_a + c * t.threads_m}i + {ty}];")
+            for c, name in enumerate(b):
+                w.line(f"let {name} = {self.tile_b}[{kk * self.row_b + c * t.threads_n}i + {tx}];")
+            for r, row in enumerate(acc):
+                lane = f"{a[r // 4]}.{LANES[r % 4]}"
+                for c, name in enumerate(row):
+                    w.line(f"{name} = fma(vec4<f32>({lane}), {b[c]}, {name});")
+
+    def store(self, acc: list[list[str]], base: str, row0: str, col0: str, tx: str,
+              ty: str) -> None:  # fmt: skip
+        w, t, nd = self.out, self.tiles, self.spec.ndim
+        for r, row in enumerate(acc):
+            chunk, within = divmod(r, 4)
+            m = self.int_local("kc_m", f"{row0} + {chunk * 4 * t.threads_m + within}i + 4i * {ty}")
+            w.line(f"if ({m} < {self.m}) {{")
+            with w.indented():
+                pos = self.int_local("kc_row_pos", f"{base} + {m} * {self.stride(C, nd - 2)}")
+                for c, name in enumerate(row):
+                    col = f"{col0} + {c * 4 * t.threads_n}i + 4i * {tx}"
+                    w.line(f"{self.store_c}({pos}, {col}, {name});")
+            w.line("}")
+
+    # -- ABI
+
+    def abi(self) -> dict:
+        abi = super().abi()
+        t = self.tiles
+        abi.update(kind="matmul", batch_ndim=self.spec.batch_ndim, trans_a=self.spec.trans_a,
+                   trans_b=self.spec.trans_b)  # fmt: skip
+        abi["launch"] = {
+            "kind": "matmul",
+            "workgroup_size": [t.invocations, 1, 1],
+            "max_workgroups_per_dimension": MAX_WORKGROUPS_PER_DIMENSION,
+            "tile": t.to_json(),
+            "group_m": GROUP_M,
+        }
+        return abi
+
+
+@dataclass(frozen=True, slots=True)
+class _Load:
+    """One element an invocation loads per step: `param`'s element at local `pos` into
+    register `reg` when `ok` and its k index `kk` is in range; then into `tile[slot][lane]`."""
+
+    param: str
+    ok: str
+    kk: str
+    pos: str
+    slot: str
+    lane: str
+    reg: str

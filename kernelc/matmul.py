@@ -1,0 +1,45 @@
+"""`translate_matmul`: the tiled matrix-product programs (docs/abi.md, "Matmul programs").
+
+Rule: a matmul has no kernel text to parse; its specialisation (dtype, batch axes,
+transposed operands, WGSL tiles) goes straight to the targets' matmul shells, which
+print it with the emitters' machinery. Any exception other than ValueError for a bad
+option is our bug and leaves as an `InternalCompilerError`.
+"""
+
+from __future__ import annotations
+
+from kernelc.abi import Program
+from kernelc.abi_matmul import tiles_of
+from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec
+from kernelc.errors import InternalCompilerError
+
+TARGETS = ("wgsl", "glsl")
+
+
+def translate_matmul(dtype="float32", *, target: str, batch_ndim: int = 0, trans_a: bool = False,
+                     trans_b: bool = False, tiles=None) -> Program:  # fmt: skip
+    """The program computing C = A @ B for `target` ('wgsl' or 'glsl').
+
+    dtype: of A, B and C ('float16', 'float32', or 'float64', held as float32); products
+    are accumulated in float32. batch_ndim: batch axes before the matrix axes (0 for one
+    matrix product). trans_a / trans_b: the operand is a transposed view (its M, resp.
+    N, axis is the contiguous one); any strides give the right result, these only choose
+    the coalesced load order (WGSL). tiles: WGSL tile shape, a preset name of
+    `kernelc.abi_matmul.TILES` (default 'large') or (m, n, k, thread_m, thread_n).
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
+    dtype = getattr(dtype, "name", dtype)
+    tiles = tiles_of(tiles) if target == "wgsl" else None
+    spec = MatmulSpec(str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles).check()
+    try:
+        if target == "wgsl":
+            from kernelc.emit_wgsl.matmul import WgslMatmulEmitter as Shell
+        else:
+            from kernelc.emit_glsl.matmul import GlslMatmulEmitter as Shell
+        code, abi = Shell(spec).emit()
+    except InternalCompilerError:
+        raise
+    except Exception as e:  # our bug: say so, with the specialisation
+        raise InternalCompilerError(f"{type(e).__name__}: {e}", [f"matmul {spec}"]) from e
+    return Program(KERNEL_NAME, target, code, abi, [])

@@ -1,0 +1,200 @@
+"""Matmul programs without running them: the tile shapes and grid of `kernelc.abi_matmul`,
+the ABI both targets write (params, uniforms, bindings, launch), the shape of the
+shells, option errors, and validation of every specialisation by a real compiler.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+import kernelc
+from kernelc.abi import encode_uniforms
+from kernelc.abi_matmul import (
+    GROUP_M,
+    TILES,
+    Tiles,
+    matmul_dims,
+    preferred_tiles,
+    tiles_of,
+    wgsl_grid,
+    wgsl_workgroups,
+)
+from kernelc.emit_matmul import MatmulSpec
+from tests.support.validate import glslang_available, validate_glsl, validate_wgsl, wgsl_available
+
+
+def translate(target: str, **options):
+    return kernelc.translate_matmul(target=target, **options)
+
+
+# ---------------------------------------------------------------------------- plans
+
+
+def test_presets_are_valid():
+    for tiles in TILES.values():
+        assert tiles.check() is tiles
+        assert tiles.invocations == 256
+    assert tiles_of(None) is TILES["large"] and tiles_of("small") is TILES["small"]
+    assert tiles_of((64, 32, 8, 4, 4)) == Tiles(64, 32, 8, 4, 4)
+
+
+@pytest.mark.parametrize("tiles", [
+    (64, 64, 16, 2, 4), (64, 64, 16, 4, 6), (64, 64, 16, 4, 4 * 3), (256, 128, 8, 4, 4),
+    (64, 64, 3, 4, 4), (0, 64, 8, 4, 4), "huge", (1, 2, 3),
+])  # fmt: skip
+def test_bad_tiles(tiles):
+    with pytest.raises(ValueError):
+        tiles_of(tiles)
+
+
+@pytest.mark.parametrize("batch, m, n, tiles, grid", [
+    (1, 1, 1, "large", (1, 1, 1)), (1, 129, 128, "large", (2, 1, 1)),
+    (3, 64, 65, "small", (6, 1, 1)), (1, 4096, 4096, "large", (1024, 1, 1)),
+    (70_000, 1, 1, "small", (65535, 2, 1)), (0, 5, 5, "small", (1, 1, 1)),
+])  # fmt: skip
+def test_grid(batch, m, n, tiles, grid):
+    launch = translate("wgsl", tiles=tiles).abi["launch"]
+    assert wgsl_grid(launch, batch, m, n) == grid
+    assert wgsl_workgroups(launch, batch, m, n) <= grid[0] * grid[1]
+
+
+@pytest.mark.parametrize("batch, m, n, preset", [
+    (1, 4096, 4096, "large"), (1, 2048, 2048, "large"), (1, 1024, 1024, "small"),
+    (16, 512, 512, "large"), (1, 17, 33, "small"),
+])  # fmt: skip
+def test_preferred_tiles(batch, m, n, preset):
+    assert preferred_tiles(batch, m, n) == preset
+
+
+def test_dims_from_values():
+    abi = translate("wgsl", batch_ndim=2).abi
+    values = {("shape", None, 0): 2, ("shape", None, 1): 5, ("shape", None, 2): 7,
+              ("shape", None, 3): 3, ("reduce_size", None, None): 11}  # fmt: skip
+    assert matmul_dims(abi, values) == (10, 7, 3, 11)
+
+
+# ---------------------------------------------------------------------------- ABI
+
+
+def _uniform_keys(abi: dict) -> list[tuple]:
+    return [(m["value"]["what"], m["value"].get("param"), m["value"].get("axis"))
+            for m in abi["uniforms"]]  # fmt: skip
+
+
+def test_wgsl_abi():
+    abi = translate("wgsl", batch_ndim=1).abi
+    assert abi["kind"] == "matmul" and abi["target"] == "wgsl" and abi["entry_point"] == "main"
+    assert abi["ndim"] == 3 and abi["batch_ndim"] == 1
+    assert [(p["name"], p["role"], p["kind"], p["ndim"]) for p in abi["params"]] == [
+        ("A", "in", "array", 3), ("B", "in", "array", 3), ("C", "out", "array", 3)]  # fmt: skip
+    assert [(b["binding"], b["resource"], b.get("param"), b.get("access")) for b in
+            abi["bindings"]] == [(0, "uniform", None, None), (1, "storage", "A", "read"),
+                                 (2, "storage", "B", "read"),
+                                 (3, "storage", "C", "read_write")]  # fmt: skip
+    keys = _uniform_keys(abi)
+    assert keys[:4] == [("size", None, None)] + [("shape", None, d) for d in range(3)]
+    for p in "ABC":
+        assert ("offset", p, None) in keys
+        assert all(("stride", p, d) in keys for d in range(3))
+    assert ("reduce_size", None, None) in keys
+    assert abi["uniform_size"] % 16 == 0 and abi["uniform_size"] >= 4 * len(keys)
+    launch = abi["launch"]
+    assert launch["kind"] == "matmul" and launch["workgroup_size"] == [256, 1, 1]
+    assert launch["tile"] == TILES["large"].to_json() and launch["group_m"] == GROUP_M
+
+
+def test_glsl_abi():
+    abi = translate("glsl", batch_ndim=2).abi
+    assert abi["kind"] == "matmul" and abi["batch_ndim"] == 2 and abi["ndim"] == 4
+    assert abi["launch"]["kind"] == "fragment"  # an ordinary draw over C's elements
+    assert [(t["param"], t["contents"], t["format"]) for t in abi["textures"]] == [
+        ("A", "array", "r32f"), ("B", "array", "r32f")]  # fmt: skip
+    assert [(o["param"], o["location"], o["format"]) for o in abi["outputs"]] == [
+        ("C", 0, "r32f")]  # fmt: skip
+    keys = _uniform_keys(abi)
+    assert ("out_width", None, None) in keys and ("reduce_size", None, None) in keys
+    assert not any(k[1] == "C" for k in keys)  # C is a dense render target
+
+
+@pytest.mark.parametrize("target", ["wgsl", "glsl"])
+def test_dtypes(target):
+    f16 = translate(target, dtype="float16").abi
+    f64 = translate(target, dtype="float64").abi
+    assert [p["storage_dtype"] for p in f64["params"]] == ["float32"] * 3
+    assert [p["dtype"] for p in f64["params"]] == ["float64"] * 3
+    if target == "wgsl":
+        assert all(b["packed"] == {"dtype": "float16", "per_word": 2}
+                   for b in f16["bindings"][1:])  # fmt: skip
+    else:
+        assert {t["format"] for t in f16["textures"]} == {"r16f"}
+        assert f16["outputs"][0]["format"] == "r16f"
+    assert translate(target, dtype="float64").code == translate(target).code
+
+
+def test_encode_uniforms():
+    abi = translate("wgsl").abi
+    values = {k: 3 for k in _uniform_keys(abi)}
+    assert len(encode_uniforms(abi, values)) == abi["uniform_size"]
+
+
+@pytest.mark.parametrize("options, error", [
+    ({"target": "msl"}, ValueError), ({"target": "wgsl", "dtype": "int32"}, ValueError),
+    ({"target": "glsl", "batch_ndim": 7}, ValueError), ({"target": "wgsl", "batch_ndim": -1},
+    ValueError), ({"target": "wgsl", "tiles": (64, 64, 16, 4, 8 * 3)}, ValueError),
+])  # fmt: skip
+def test_bad_options(options, error):
+    with pytest.raises(error):
+        kernelc.translate_matmul(**options)
+
+
+def test_spec_defaults():
+    assert MatmulSpec().check().ndim == 2
+
+
+# ---------------------------------------------------------------------------- shells
+
+
+def test_wgsl_shell_shape():
+    code = translate("wgsl", tiles="large").code
+    assert code.count("workgroupBarrier();") == 2
+    assert "@compute @workgroup_size(256)" in code
+    assert re.search(r"var<workgroup> kc_tile_a: array<vec4<f32>, 264>;", code)  # 8 x (32 + 1)
+    assert code.count("fma(") == 8 * 8 * 2  # k x thread_m x thread_n / 4
+    assert translate("wgsl", tiles="large").code == code  # deterministic
+
+
+def test_wgsl_transposed_load_order():
+    plain = translate("wgsl", tiles="small").code
+    both = translate("wgsl", tiles="small", trans_a=True, trans_b=True).code
+    assert "% 16i" in plain.split("kc_b0_fast")[0]  # A: consecutive invocations walk k
+    assert "% 64i" in both.split("kc_b0_fast")[0]  # A^T: they walk M
+    assert plain != both
+
+
+def test_glsl_shell_shape():
+    code = translate("glsl").code
+    assert code.count("texelFetch(t_A") == 5 and code.count("texelFetch(t_B") == 5  # 4 + 1
+    assert "discard;" in code and "o_C = kc_acc;" in code
+
+
+# ---------------------------------------------------------------------------- validation
+
+SPECS = [dict(zip(("dtype", "batch_ndim", "trans_a", "trans_b"), s)) for s in itertools.product(
+    ("float32", "float16"), (0, 1, 3), (False, True), (False, True))]  # fmt: skip
+
+
+@pytest.mark.skipif(not wgsl_available(), reason="wgpu-native not available")
+@pytest.mark.parametrize("tiles", ["large", "small", (128, 64, 16, 8, 4), (32, 32, 8, 4, 4)])
+def test_wgsl_validates(tiles):
+    for spec in SPECS:
+        validate_wgsl(translate("wgsl", tiles=tiles, **spec).code)
+
+
+@pytest.mark.skipif(not glslang_available(), reason="glslangValidator not available")
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("batch_ndim", [0, 1, 3])
+def test_glsl_validates(dtype, batch_ndim):
+    validate_glsl(translate("glsl", dtype=dtype, batch_ndim=batch_ndim).code)

@@ -1,0 +1,77 @@
+"""Tiled matrix products: float matmul through kernelc's matmul programs (WGSL: workgroup
+tiles, GLSL: one fragment per output; docs/abi.md, "Matmul programs").
+
+Rule: operands reach the program as views — offsets and element strides, 0 for a
+broadcast batch axis, transposed operands as they are — never as copies. Batch axes
+are merged where every operand walks them contiguously, so the usual cases need a
+program with at most one batch axis. Integer and bool products are not tiled (see
+`linalg.matmul`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import _launch, _shapes
+from .ndarray import ndarray
+
+TILED_DTYPES = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
+
+
+def supported(dtype: np.dtype) -> bool:
+    """Whether products of `dtype` run as tiled programs."""
+    return np.dtype(dtype) in TILED_DTYPES
+
+
+@functools.cache
+def _program(target: str, dtype: str, batch_ndim: int, trans_a: bool, trans_b: bool,
+             tiles: str | None):  # fmt: skip
+    import kernelc
+
+    return kernelc.translate_matmul(dtype, target=target, batch_ndim=batch_ndim,
+                                    trans_a=trans_a, trans_b=trans_b, tiles=tiles)  # fmt: skip
+
+
+def merge_batch(shape: tuple[int, ...], strides: list[tuple[int, ...]]):
+    """Batch axes without those of extent 1, neighbours merged where every operand walks
+    them contiguously (CuPy's `_reduce_dims`); () for a single product."""
+    keep = [d for d, e in enumerate(shape) if e != 1]
+    shape = tuple(shape[d] for d in keep)
+    strides = [tuple(s[d] for d in keep) for s in strides]
+    if len(shape) > 1:
+        shape, strides = _shapes.reduce_dims(shape, strides)
+    return shape, strides
+
+
+def _transposed(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """Whether a (rows, cols) view walks its rows contiguously (a transposed matrix)."""
+    return shape[-2] > 1 and shape[-1] > 1 and abs(strides[-2]) < abs(strides[-1])
+
+
+def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
+    """result[...] = a @ b for `a` (batch..., M, K) and `b` (batch..., K, N) viewed over
+    the batch shape of `result` (batch..., M, N), a fresh C-contiguous array of their
+    dtype. False (nothing launched) when the batch axes do not merge to at most
+    `MAX_BATCH_NDIM` axes."""
+    from kernelc.abi_matmul import MAX_BATCH_NDIM, preferred_tiles
+
+    *batch, m, n = result.shape
+    k = a.shape[-1]
+    views = (a, b, result)
+    shape, strides = merge_batch(tuple(batch), [v._strides[:-2] for v in views])
+    if len(shape) > MAX_BATCH_NDIM:
+        return False
+    args = {
+        name: ndarray._view(v._buf, shape + v.shape[-2:], s + v._strides[-2:], v._offset)
+        for name, v, s in zip("ABC", views, strides)
+    }
+    device = result.device
+    tiles = preferred_tiles(math.prod(shape), m, n) if device.target == "wgsl" else None
+    program = _program(device.target, result.dtype.name, len(shape),
+                       _transposed(a.shape, a._strides), _transposed(b.shape, b._strides),
+                       tiles)  # fmt: skip
+    _launch.dispatch(device, program, args, shape + (m, n), (k,))
+    return True
