@@ -171,6 +171,17 @@ def glsl_grid(n: int, max_width: int = 4096) -> tuple[int, int]:
     return width, max(1, -(-n // width))
 
 
+def glsl_output_groups(program: Program) -> list[dict]:
+    """The draws of a GLSL elementwise program, each `{"code", "textures", "outputs"}`:
+    `abi["launch"]["output_groups"]` when its outputs are split over several shaders
+    (docs/abi.md, "Output groups"), else the one shader `code` itself."""
+    groups = program.abi["launch"].get("output_groups")
+    if groups is not None:
+        return groups
+    abi = program.abi
+    return [{"code": program.code, "textures": abi["textures"], "outputs": abi["outputs"]}]
+
+
 def encode_uniforms(abi: dict, values: dict) -> bytes:
     """Pack the uniform block. `values` maps a member's `value` description, written as a
     key tuple (what, param, axis) with absent parts None, to its number."""

@@ -8,6 +8,7 @@ reduction with `lower_reduction_access`); the ABI dict follows docs/abi.md exact
 from __future__ import annotations
 
 from kernelc.emit_glsl.emitter import VERTEX_SHADER, GlslEmitter
+from kernelc.emit_glsl.groups import emit_elementwise
 from kernelc.emit_glsl.reduction import GlslReductionEmitter, emit_reduction
 from kernelc.ir import nodes as ir
 
@@ -16,7 +17,7 @@ __all__ = ["VERTEX_SHADER", "GlslEmitter", "GlslReductionEmitter", "emit"]
 
 def emit(kernel: ir.Kernel) -> tuple[str, dict]:
     """The fragment shader for a legalised kernel, and its ABI (a reduction's ABI carries
-    its partial-pass shader too)."""
+    its partial-pass shader too, a kernel with more than 4 outputs its output groups)."""
     if kernel.reduction is not None:
         return emit_reduction(kernel)
-    return GlslEmitter(kernel).emit()
+    return emit_elementwise(kernel)

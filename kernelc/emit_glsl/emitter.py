@@ -91,10 +91,13 @@ class GlslEmitter(Emitter):
     }
     LIBRARY = LIBRARY
 
-    def __init__(self, kernel: ir.Kernel):
+    def __init__(self, kernel: ir.Kernel, group: tuple[str, ...] | None = None):
+        """`group`: the outputs this shader renders (an output group, see `groups.py`);
+        None renders them all. The others are computed into locals and dropped."""
         super().__init__(kernel)
         self.textures: dict[tuple[str, bool], Texture] = {}  # (param, previous)
         self.outputs: dict[str, str] = {}
+        self.group = group
         self.widths: dict[str, str] = {}  # texture -> hoisted width local (in main)
         self.loops: list[LoopFrame] = []
 
@@ -236,9 +239,11 @@ class GlslEmitter(Emitter):
         self.textures[(p.name, contents == "previous")] = tex
 
     def _check_limits(self) -> None:
-        """At most 4 render targets and 16 textures; the error points at the first
-        parameter over the limit when lowering recorded its span (`kernel.spans[p.name]`)."""
-        outputs = [p for p in self.kernel.arrays if p.is_output]
+        """At most 4 render targets per shader and 16 textures; the error points at the
+        first parameter over the limit when lowering recorded its span
+        (`kernel.spans[p.name]`). Elementwise kernels with more outputs are split into
+        output groups before they get here; a reduction's final pass cannot be."""
+        outputs = [p for p in self.kernel.arrays if p.is_output and self.renders(p.name)]
         inputs = [t.param for t in self.textures.values()]
         if len(outputs) > MAX_OUTPUTS:
             raise self.refuse(
@@ -254,6 +259,13 @@ class GlslEmitter(Emitter):
                 f"guarantees {MAX_TEXTURES} texture units per fragment shader",
                 ("pass fewer arrays, or translate for WGSL",),
             )
+
+    def renders(self, param: str) -> bool:
+        return self.group is None or param in self.group
+
+    def render_targets(self) -> list[tuple[str, str]]:
+        """(param, `out` variable) of the outputs this shader renders, in location order."""
+        return [(p, name) for p, name in self.outputs.items() if self.renders(p)]
 
     def refuse(self, p: ir.Param, message: str, notes: tuple[str, ...]) -> UnsupportedOnTarget:
         span = self.kernel.spans.get(p.name)
@@ -273,7 +285,7 @@ class GlslEmitter(Emitter):
             lines.append(f"uniform highp {_SAMPLER[_TEXEL[tex.param.dtype]]} {tex.name};")
         if self.textures:
             lines.append("")
-        for k, (param, name) in enumerate(self.outputs.items()):
+        for k, (param, name) in enumerate(self.render_targets()):
             stored = _STORED[_TEXEL[self.param(param).dtype]]
             lines.append(f"layout(location = {k}) out highp {stored} {name};")
         return "\n".join(lines).rstrip("\n") + "\n"
@@ -294,7 +306,11 @@ class GlslEmitter(Emitter):
                 self.widths[tex.name] = local
                 w.line(f"int {local} = textureSize({tex.name}, 0).x;")
             for param, name in self.outputs.items():
-                w.line(f"{name} = {self.initial_output(self.param(param))};")
+                if self.renders(param):
+                    w.line(f"{name} = {self.initial_output(self.param(param))};")
+                else:  # another group's output: computed, never rendered
+                    dt = _TEXEL[self.param(param).dtype]
+                    w.line(f"{_STORED[dt]} {name} = {self.zero(dt).text};")
             self.stmts(self.kernel_body())
         w.line("}")
         return w.text()
@@ -308,7 +324,7 @@ class GlslEmitter(Emitter):
         ]  # fmt: skip
         outputs = [
             {"location": k, "name": name, "param": p, "format": GLSL_FORMAT[self.param(p).dtype]}
-            for k, (p, name) in enumerate(self.outputs.items())
+            for k, (p, name) in enumerate(self.render_targets())
         ]
         return {
             "abi_version": ABI_VERSION,

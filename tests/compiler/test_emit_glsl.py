@@ -206,18 +206,52 @@ def test_ieee_corners():
     assert "kc_isnan(texelFetch(t_x" in body
 
 
-def test_too_many_outputs_or_textures_are_refused():
-    outs = [s.arr(f"y{k}", out=True) for k in range(5)]
-    kernel = s.kern("five", [s.arr("x"), *outs], [s.store(p.name, s.load("x")) for p in outs])
+def many_outputs(count: int, reads_old: tuple[int, ...] = ()) -> ir.Kernel:
+    dts = (s.F, s.I, s.U, s.BOOL)
+    outs = [s.arr(f"y{k}", dts[k % 4], out=True, reads_old=k in reads_old) for k in range(count)]
+    old = {p.name: s.cast(s.load(p.name, p.dtype), s.F) for p in outs if p.reads_old}
+    body = [s.store(p.name, s.cast(s.add(s.load("x"), old.get(p.name, s.c(0.0))), p.dtype))
+            for p in outs]  # fmt: skip
+    return s.kern(f"out{count}", [s.arr("x"), *outs], body)
+
+
+@pytest.mark.parametrize("count", [5, 8, 10])
+def test_more_than_four_outputs_make_output_groups(count, glslang):
+    code, abi = emit(many_outputs(count, reads_old=(1, count - 1)))
+    groups = abi["launch"]["output_groups"]
+    sizes = [len(g["outputs"]) for g in groups]
+    assert sizes == [4] * (count // 4) + ([count % 4] if count % 4 else [])
+    assert groups[0]["code"] == code and groups[0]["outputs"] == abi["outputs"]
+    rendered = [o["param"] for g in groups for o in g["outputs"]]
+    assert rendered == [f"y{k}" for k in range(count)]  # each once, in parameter order
+    previous = [t["param"] for t in abi["textures"] if t["contents"] == "previous"]
+    assert previous == ["y1", f"y{count - 1}"]
+    for k, g in enumerate(groups):
+        assert [o["location"] for o in g["outputs"]] == list(range(len(g["outputs"])))
+        assert g["textures"] == abi["textures"]  # same names and units in every group
+        assert f"// kernel out{count} (output group {k + 1} of {len(groups)}):" in g["code"]
+        targets = re.findall(r"layout\(location = (\d)\) out highp \w+ (\w+);", g["code"])
+        assert targets == [(str(o["location"]), o["name"]) for o in g["outputs"]]
+        others = [o for h in groups if h is not g for o in h["outputs"]]
+        for o in others:  # computed into a local, never rendered
+            assert re.search(rf"\n    (float|int|uint) {o['name']} = ", main_body(g["code"]))
+        glslang(g["code"])
+    assert "output_groups" not in emit(many_outputs(4))[1]["launch"]
+
+
+def test_too_many_render_targets_or_textures_are_refused():
+    kernel = many_outputs(5)
+    outs = [p for p in kernel.params if p.is_output]
+    legal = s.legalise(kernel, "glsl")
     with pytest.raises(
         UnsupportedOnTarget, match="5 outputs: a WebGL2 fragment shader writes at most 4"
     ):
-        emit(kernel)
+        emit_glsl.GlslEmitter(legal).emit()  # one shader for all: only groups can do it
     source = SourceText("out_params", ", ".join(f"float32 y{k}" for k in range(5)))
     spans = {outs[4].name: Span(source, 52, 62)}
-    kernel = ir.Kernel("five", kernel.params, (), kernel.body, 1, spans=spans)
+    legal = ir.Kernel("five", legal.params, (), legal.body, 1, spans=spans)
     with pytest.raises(UnsupportedOnTarget) as info:
-        emit(kernel)
+        emit_glsl.GlslEmitter(legal).emit()
     assert info.value.span is spans[outs[4].name]  # the fifth output, where lowering knew it
     ins = [s.arr(f"x{k}") for k in range(17)]
     kernel = s.kern("many", [*ins, s.arr("y", out=True)], [s.store("y", s.load("x0"))])

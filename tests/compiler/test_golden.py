@@ -86,7 +86,16 @@ REDUCTION_GOLDENS = {
         "reduce_expr": "a || b", "post_map_expr": "y = a", "identity": "false",
         "name": "any_nonzero", "reduce_type": "bool", "types": {"T": "int32"}, "ndim": 1},
 }  # fmt: skip
-CASES = {**_example_cases(), **_corpus_cases(), **REDUCTION_GOLDENS}
+# More outputs than WebGL2's 4 draw buffers: GLSL output groups, the first in <name>.frag,
+# the others in <name>.group2.frag, ...
+GROUP_GOLDENS = {
+    "output_groups": {  # 6 outputs of 5 dtypes, reads_old in both groups
+        "in_params": "T x, T y", "out_params": "T s, int32 k, uint8 u, bool b, T acc, T m",
+        "operation": "s += x; k = (int)y; u = (unsigned char)k; b = x > y; acc += x * y; "
+                     "if (x > y) m = x;",
+        "name": "six_outputs", "types": {"T": "float32"}, "ndim": 1},
+}  # fmt: skip
+CASES = {**_example_cases(), **_corpus_cases(), **REDUCTION_GOLDENS, **GROUP_GOLDENS}
 
 
 def _jsonable(value):
@@ -106,6 +115,8 @@ def render(name: str) -> dict[str, str]:
     files = {name + EXTENSION[t]: p.code for t, p in programs.items()}
     if name in REDUCTION_GOLDENS:
         files[name + ".partial.frag"] = programs["glsl"].abi["launch"]["partial_shader"]["code"]
+    for k, group in enumerate(programs["glsl"].abi["launch"].get("output_groups", [])[1:]):
+        files[f"{name}.group{k + 2}.frag"] = group["code"]
     keys = ("types", "ndim", "reduce_ndim", "reduce_type", "scalars", "raw")
     options = {k: args[k] for k in keys if args.get(k)}
     abi = {"translated_with": options, **{t: p.abi for t, p in programs.items()}}
@@ -142,6 +153,7 @@ def test_golden(name: str, request):
 def test_no_stale_goldens():
     expected = {f"{n}{ext}" for n in CASES for ext in (*EXTENSION.values(), ".abi.json")}
     expected |= {f"{n}.partial.frag" for n in REDUCTION_GOLDENS}
+    expected |= {f"{n}.group2.frag" for n in GROUP_GOLDENS}
     stale = sorted(p.name for p in GOLDEN.iterdir() if p.is_file() and p.name not in expected)
     assert not stale, f"golden files of no test case: {stale}"
 

@@ -4,17 +4,21 @@ Rule: one standalone context per executor, created on first use and reused; link
 programs are cached by shader text. Inputs become 2-D textures of their whole buffers,
 outputs are render targets receiving the result densely in C order (docs/abi.md), copied
 afterwards into the caller's views. Compile and link errors surface as `moderngl.Error`
-carrying GL's info log.
+carrying GL's info log. The executor's context is current only while it works: others in
+the process (the runtime's WebGL device) get theirs back (`GlesExecutor.current`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+from contextlib import contextmanager
 
 import moderngl
 import numpy as np
 
-from kernelc.abi import Program, encode_uniforms, glsl_grid
+from kernelc.abi import Program, encode_uniforms, glsl_grid, glsl_output_groups
 
 from .launch import Bound, Call, bind
 from .views import dense
@@ -30,13 +34,30 @@ class GlesExecutor:
 
     def __init__(self) -> None:
         self._ctx: moderngl.Context | None = None
+        self._egl: tuple = ()  # the context's EGL (display, draw, read, context)
         self._programs: dict[tuple[str, str], tuple[moderngl.Program, moderngl.VertexArray]] = {}
 
     @property
     def ctx(self) -> moderngl.Context:
         if self._ctx is None:
-            self._ctx = moderngl.create_context(standalone=True, backend="egl")
+            self._create()
         return self._ctx
+
+    def _create(self) -> None:
+        with _keep_current():  # creating a context makes it current
+            self._ctx = moderngl.create_context(standalone=True, backend="egl")
+            self._egl = _current()
+
+    @contextmanager
+    def current(self):
+        """Make this executor's context current, and the caller's again afterwards: the
+        runtime's WebGL device has its own context in this process, and GL objects (our
+        cached programs, its textures) exist only in the context that made them."""
+        if self._ctx is None:
+            self._create()
+        with _keep_current():
+            _make_current(self._egl)
+            yield
 
     def run(self, program: Program, args: dict, loop_shape: tuple[int, ...]) -> dict:
         """Launch `program` over `loop_shape` with `args` (parameter name -> ndarray or
@@ -46,7 +67,8 @@ class GlesExecutor:
             raise ValueError(f"a {program.abi['target']} program given to the glsl executor")
         call = bind(program.abi, args, loop_shape)
         if call.n > 0:
-            self._launch(program, call)
+            with self.current():
+                self._launch(program, call)
         return call.outputs()
 
     def run_reduction(self, program: Program, args: dict, out_shape: tuple[int, ...],
@@ -55,7 +77,8 @@ class GlesExecutor:
         `reduction_launch.run_gles`."""
         from .reduction_launch import run_gles
 
-        return run_gles(self, program, args, out_shape, reduce_shape)
+        with self.current():
+            return run_gles(self, program, args, out_shape, reduce_shape)
 
     def run_matmul(self, program: Program, a, b, c):
         """Draw a matmul `program`: c[...] = a @ b (docs/abi.md, "Matmul programs"). See
@@ -78,30 +101,43 @@ class GlesExecutor:
         return self._programs[key]
 
     def _launch(self, program: Program, call: Call) -> None:
+        """Draw every output group (docs/abi.md) from textures uploaded once; the caller's
+        arrays change only after the last draw, so no group sees another's results."""
         abi = program.abi
-        linked, vao = self.program(program)
+        groups = glsl_output_groups(program)
         width, height = glsl_grid(call.n, abi["launch"]["max_width"])
-        resources = []
+        data = encode_uniforms(abi, call.uniform_values(out_width=width, dense_outputs=True))
+        resources, results = [], []
         try:
-            for t in abi["textures"]:
-                resources.append(self._bind_texture(linked, t, call))
-            targets = [self._target(o, width, height) for o in _by_location(abi["outputs"])]
-            resources += targets
-            fbo = self.ctx.framebuffer(color_attachments=targets)
-            resources.append(fbo)
-            data = encode_uniforms(abi, call.uniform_values(out_width=width, dense_outputs=True))
-            resources.append(self._bind_uniforms(linked, abi["uniform_block"], data))
-            fbo.use()
-            vao.render(moderngl.TRIANGLES, vertices=3)
-            for k, o in enumerate(_by_location(abi["outputs"])):
-                texels = fbo.read(attachment=k, components=1, dtype=_DTYPE[o["format"]])
-                values = np.frombuffer(texels, _NUMPY[o["format"]])[: call.n]
-                call.arrays[o["param"]].store_dense(values)
+            textures = {t["name"]: self._upload(t, call) for g in groups for t in g["textures"]}
+            resources += textures.values()
+            for group in groups:
+                linked, vao = self.link(abi["launch"]["vertex_shader"], group["code"])
+                for t in group["textures"]:
+                    _use(linked, t, textures[t["name"]])
+                outputs = _by_location(group["outputs"])
+                targets = [self._target(o, width, height) for o in outputs]
+                resources += targets
+                fbo = self.ctx.framebuffer(color_attachments=targets)
+                resources.append(fbo)
+                resources.append(self._bind_uniforms(linked, abi["uniform_block"], data))
+                fbo.use()
+                vao.render(moderngl.TRIANGLES, vertices=3)
+                for k, o in enumerate(outputs):
+                    texels = fbo.read(attachment=k, components=1, dtype=_DTYPE[o["format"]])
+                    results.append((o["param"], np.frombuffer(texels, _NUMPY[o["format"]])))
+            for param, values in results:
+                call.arrays[param].store_dense(values[: call.n])
         finally:
             for r in resources:
                 r.release()
 
     def _bind_texture(self, linked: moderngl.Program, t: dict, call: Call) -> moderngl.Texture:
+        texture = self._upload(t, call)
+        _use(linked, t, texture)
+        return texture
+
+    def _upload(self, t: dict, call: Call) -> moderngl.Texture:
         bound = call.arrays[t["param"]]
         storage = _texture_contents(bound, t["contents"])
         if storage.dtype != _NUMPY[t["format"]]:
@@ -113,9 +149,6 @@ class GlesExecutor:
         texture = self.ctx.texture((width, height), 1, data=padded.tobytes(),
                                    dtype=_DTYPE[t["format"]])  # fmt: skip
         texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
-        texture.use(location=t["unit"])
-        if t["name"] in linked:  # an unused sampler is optimised away
-            linked[t["name"]].value = t["unit"]
         return texture
 
     def _target(self, output: dict, width: int, height: int) -> moderngl.Texture:
@@ -129,6 +162,50 @@ class GlesExecutor:
         if block["name"] in linked:
             linked[block["name"]].binding = block["binding"]
         return buffer
+
+
+_EGL_DRAW, _EGL_READ = 0x3059, 0x305A
+
+
+@functools.cache
+def _libegl():
+    """libEGL, the one moderngl's EGL backend uses: eglMakeCurrent and its queries."""
+    egl = ctypes.CDLL("libEGL.so.1")
+    for name in ("eglGetCurrentDisplay", "eglGetCurrentContext", "eglGetCurrentSurface"):
+        getattr(egl, name).restype = ctypes.c_void_p
+    egl.eglGetCurrentSurface.argtypes = [ctypes.c_int]
+    egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
+    egl.eglMakeCurrent.restype = ctypes.c_uint
+    return egl
+
+
+def _current() -> tuple:
+    """(display, draw surface, read surface, context) current on this thread."""
+    egl = _libegl()
+    return (egl.eglGetCurrentDisplay(), egl.eglGetCurrentSurface(_EGL_DRAW),
+            egl.eglGetCurrentSurface(_EGL_READ), egl.eglGetCurrentContext())  # fmt: skip
+
+
+def _make_current(state: tuple) -> None:
+    if state != _current() and not _libegl().eglMakeCurrent(*state):
+        raise RuntimeError(f"eglMakeCurrent{state} failed")
+
+
+@contextmanager
+def _keep_current():
+    """Restore the thread's current EGL context (if any) on leaving."""
+    previous = _current()
+    try:
+        yield
+    finally:
+        if previous[3] is not None:
+            _make_current(previous)
+
+
+def _use(linked: moderngl.Program, t: dict, texture: moderngl.Texture) -> None:
+    texture.use(location=t["unit"])
+    if t["name"] in linked:  # an unused sampler is optimised away
+        linked[t["name"]].value = t["unit"]
 
 
 def _texture_contents(bound: Bound, contents: str) -> np.ndarray:

@@ -490,6 +490,27 @@ def four_outputs() -> Sample:
                              "d": np.zeros(37, bool)})  # fmt: skip
 
 
+def six_outputs() -> Sample:
+    """More outputs than WebGL2's 4 draw buffers (two GLSL output groups), old contents
+    read in both groups (`a` in the first, only partly written `f` in the second)."""
+    x = load("x")
+    body = [store("a", add(load("a"), x)), store("b", cast(x, I)),
+            store("c", cast(m("fabs", x), U)), store("d", bi(B.GT, x, c(0.0))),
+            store("e", mul(x, x)),
+            ir.If(bi(B.LT, x, c(0.0)), (store("f", sub(load("f", I), cast(x, I))),))]  # fmt: skip
+    params = [arr("x", ndim=2), arr("a", out=True, ndim=2, reads_old=True),
+              arr("b", I, out=True, ndim=2), arr("c", U, out=True, ndim=2),
+              arr("d", BOOL, out=True, ndim=2), arr("e", out=True, ndim=2),
+              arr("f", I, out=True, ndim=2, reads_old=True)]  # fmt: skip
+    shape = (6, 9)
+    return Sample("six_outputs", kern("six_outputs", params, body, ndim=2),
+                  lambda r: {"x": _floats(r, (1, 9), -40, 40), "a": _floats(r, shape),
+                             "b": np.zeros(shape, np.int32), "c": np.zeros(shape, np.uint32),
+                             "d": np.zeros(shape, bool), "e": np.zeros(shape, np.float32),
+                             "f": r.integers(-99, 99, shape).astype(np.int32)},
+                  loop_shape=shape)  # fmt: skip
+
+
 def loop_return_function() -> Sample:
     """A function whose only returns are inside an endless loop (naga wants a final one)."""
     f = fn("first_above", [("v", F, False)], I, [
@@ -529,7 +550,7 @@ SAMPLES: dict[str, Callable[[], Sample]] = {
     for f in (squared_diff, scalars, raw_gather, constants, casts, bitcasts, int_ops,
               logic_select, control_flow, local_arrays, functions, names, bool_arrays,
               accumulate_old, coords_3d, const_hazards, ieee_corners, precedence, raw_only,
-              zero_d, scatter, four_outputs, loop_return_function, empty)
+              zero_d, scatter, four_outputs, six_outputs, loop_return_function, empty)
 }  # fmt: skip
 
 

@@ -6,23 +6,28 @@ texture may not be sampled and rendered in one draw. Outputs are rendered straig
 their buffers' textures when those can be one framebuffer (distinct, equal sizes);
 otherwise into pooled temporaries of one size, copied into the buffers after the draw.
 `out_width` is the render targets' width. Reductions draw the ABI's passes, each pass's
-partials in a pooled texture read by the next.
+partials in a pooled texture read by the next. A kernel with output groups draws one
+group after another, every texture they read bound (copied where needed: any group's
+output counts as rendered) before the first draw.
 """
 
 from __future__ import annotations
+
+from kernelc.abi import glsl_output_groups
 
 from .protocol import DeviceError
 
 
 def launch(dev, program, buffers: dict[str, int], values: dict) -> None:
-    """Draw `program` (every pass of a reduction) with `buffers` bound by parameter name."""
+    """Draw `program` (every pass of a reduction, every output group) with `buffers`
+    bound by parameter name."""
     abi = program.abi
     temps: list = []  # pooled textures to give back once drawn
     try:
         if abi["launch"]["kind"] == "reduction":
             _reduction(dev, program, buffers, values, temps)
         elif abi["launch"]["kind"] == "fragment":
-            _final(dev, program.code, abi, buffers, values, {}, temps)
+            _final(dev, glsl_output_groups(program), abi, buffers, values, {}, temps)
         else:
             raise ValueError(f"unknown launch kind {abi['launch']['kind']!r}")
     finally:
@@ -40,7 +45,8 @@ def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
         values.update({("pass", None, None): p.index, ("pass_items", None, None): p.items,
                        ("pass_chunks", None, None): p.chunks})  # fmt: skip
         if p.final:
-            _final(dev, program.code, abi, buffers, values, {"partials": partials}, temps)
+            final = {"code": program.code, "textures": abi["textures"], "outputs": abi["outputs"]}
+            _final(dev, [final], abi, buffers, values, {"partials": partials}, temps)
             return
         shader = spec["partial_shader"]
         target = _temp(dev, spec["partial_format"], n * p.chunks, temps)
@@ -49,23 +55,33 @@ def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
         partials = target
 
 
-def _final(dev, code: str, abi: dict, buffers: dict, values: dict, given: dict,
+def _final(dev, groups: list, abi: dict, buffers: dict, values: dict, given: dict,
            temps: list) -> None:  # fmt: skip
-    """The draw that writes the outputs: into their textures, or temporaries then copied."""
+    """The draws that write the outputs, one per output group (`{"code", "textures",
+    "outputs"}`): into their textures, or temporaries then copied. Every group's textures
+    are bound (copied where needed) before the first draw, so none reads another's results."""
     n = values[("size", None, None)]
-    outputs = sorted(abi["outputs"], key=lambda o: o["location"])
+    outs = [_outputs(dev, abi, buffers, g) for g in groups]
+    rendered = {id(b.texture) for out in outs for b in out}
+    shared = {"textures": list({t["name"]: t for g in groups for t in g["textures"]}.values())}
+    textures = _inputs(dev, abi, shared, buffers, rendered, given, temps)
+    for group, out in zip(groups, outs):
+        code = group["code"]
+        if _direct(out):
+            _draw(dev, abi, code, group, textures, [b.texture for b in out], values, n)
+            continue
+        targets = [_temp(dev, b.texture.fmt, n, temps) for b in out]
+        _draw(dev, abi, code, group, textures, targets, values, n)
+        for b, target in zip(out, targets):
+            dev._copy_texels(target, b.texture, 0, 0, min(n, b.size))
+
+
+def _outputs(dev, abi: dict, buffers: dict, group: dict) -> list:
+    """The buffers of a group's render targets, by location."""
+    outputs = sorted(group["outputs"], key=lambda o: o["location"])
     if [o["location"] for o in outputs] != list(range(len(outputs))):
         raise ValueError(f"render target locations must be 0..{len(outputs) - 1}")
-    out = [_buffer(dev, abi, buffers, o["param"], o["format"]) for o in outputs]
-    rendered = {id(b.texture) for b in out}
-    textures = _inputs(dev, abi, abi, buffers, rendered, given, temps)
-    if _direct(out):
-        _draw(dev, abi, code, abi, textures, [b.texture for b in out], values, n)
-        return
-    targets = [_temp(dev, o["format"], n, temps) for o in outputs]
-    _draw(dev, abi, code, abi, textures, targets, values, n)
-    for b, target in zip(out, targets):
-        dev._copy_texels(target, b.texture, 0, 0, min(n, b.size))
+    return [_buffer(dev, abi, buffers, o["param"], o["format"]) for o in outputs]
 
 
 def _direct(out: list) -> bool:
