@@ -21,6 +21,7 @@ from kernelc.abi import Program, encode_uniforms
 from . import storage
 from .pool import Pool, size_class
 from .protocol import Device, DeviceError
+from .table import BufferTable
 
 MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
 _FORMAT = {"float32": ("r32f", "f4"), "int32": ("r32i", "i4"), "uint32": ("r32ui", "u4"),
@@ -88,7 +89,7 @@ class _Buffer:
     size: int
 
 
-class WebGLDevice(Device):
+class WebGLDevice(BufferTable, Device):
     """`Device` with WebGL2's capabilities, on a standalone moderngl EGL context."""
 
     name = "webgl"
@@ -169,18 +170,7 @@ class WebGLDevice(Device):
         """Release every pooled texture; returns the bytes released."""
         return self.pool.trim()
 
-    def buffer_info(self, buf: int) -> tuple[int, str]:
-        """(size in elements, dtype) of a live buffer."""
-        b = self._get(buf)
-        return b.size, b.dtype
-
     # ------------------------------------------------------------------ textures
-
-    def _get(self, buf: int) -> _Buffer:
-        try:
-            return self._buffers[buf]
-        except (KeyError, TypeError):
-            raise DeviceError(f"unknown buffer id {buf!r} (never allocated, or freed)") from None
 
     def _take(self, fmt: str, size: int) -> _Texture:
         """A texture for at least `size` elements of `fmt` (from the pool when one fits)."""

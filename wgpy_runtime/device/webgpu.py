@@ -24,6 +24,7 @@ from kernelc.abi import Program, encode_uniforms, wgsl_dispatch
 from . import storage
 from .pool import Pool, size_class
 from .protocol import Device, DeviceError
+from .table import BufferTable
 
 BATCH_SIZE = 64  # GPU commands per submit
 ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
@@ -134,7 +135,7 @@ class _Launch:
     buffers: dict[int, object]  # binding -> wgpu.GPUBuffer
 
 
-class WebGPUDevice(Device):
+class WebGPUDevice(BufferTable, Device):
     """`Device` on wgpu-native (lavapipe here, a real GPU elsewhere)."""
 
     name = "webgpu"
@@ -251,18 +252,7 @@ class WebGPUDevice(Device):
         self._flush()
         return self.pool.trim()
 
-    def buffer_info(self, buf: int) -> tuple[int, str]:
-        """(size in elements, dtype) of a live buffer."""
-        b = self._get(buf)
-        return b.size, b.dtype
-
     # ------------------------------------------------------------------ buffers
-
-    def _get(self, buf: int) -> _Buffer:
-        try:
-            return self._buffers[buf]
-        except (KeyError, TypeError):
-            raise DeviceError(f"unknown buffer id {buf!r} (never allocated, or freed)") from None
 
     def _take(self, nbytes: int):
         """A storage buffer of at least `nbytes` (from the pool when one fits)."""
