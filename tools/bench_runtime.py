@@ -25,17 +25,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MANDEL_OP = """
-    T zr = 0, zi = 0;
-    int k = 0;
-    while (k < max_iter && zr * zr + zi * zi <= 4) {
-        T t = zr * zr - zi * zi + cx;
-        zi = 2 * zr * zi + cy;
-        zr = t;
-        ++k;
-    }
-    count = k;
-"""
 SIZES = {
     "full": dict(mandel=1024, iters=500, n=64 << 20, mm=(1024, 4096)),
     "small": dict(mandel=256, iters=100, n=1 << 20, mm=(256, 512)),
@@ -93,6 +82,14 @@ def activate(b: Backend) -> None:
         wdev.set_device(b.device)
 
 
+def mandelbrot_kernel() -> tuple[str, str, str, str]:
+    """The Mandelbrot kernel of examples/mandelbrot.cu, as constructor arguments."""
+    from kernelc.sources import read_kernels
+
+    (k,), _ = read_kernels(str(Path(__file__).resolve().parents[1] / "examples/mandelbrot.cu"))
+    return k.in_params, k.out_params, k.operation, k.name
+
+
 def grid(xp, size: int):
     xs = xp.linspace(-2.0, 1.0, size, dtype=xp.float32)
     ys = xp.linspace(-1.5, 1.5, size, dtype=xp.float32)
@@ -118,8 +115,7 @@ def run(b: Backend, sizes: dict) -> dict:
     cx, cy = grid(xp, sizes["mandel"])
     iters = sizes["iters"]
     if b.xp is not np:
-        kern = xp.ElementwiseKernel("T cx, T cy, int32 max_iter", "int32 count", MANDEL_OP,
-                                    "mandelbrot")  # fmt: skip
+        kern = xp.ElementwiseKernel(*mandelbrot_kernel())
         t = b.time(lambda: kern(cx, cy, np.int32(iters)), inner=20)
         out["mandelbrot custom (ms)"] = 1e3 * t
     composed_iters = iters if b.xp is not np or sizes["mandel"] <= 256 else 50
