@@ -35,6 +35,7 @@ from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     uint64,
 )
 
+from ._fallback import PerformanceWarning
 from ._launch import cached_programs, clear_program_cache
 from ._memory import current_device, use_device
 from .creation import (

@@ -16,7 +16,9 @@ import re
 
 import numpy as np
 
-from . import _launch, _shapes
+from kernelc.errors import UnsupportedOnTarget
+
+from . import _fallback, _launch, _shapes
 from ._memory import current_device
 from .ndarray import ndarray
 
@@ -199,11 +201,13 @@ class ElementwiseKernel:
             loop_shape, strides = _shapes.reduce_dims(shape, strides)
         for (name, v), s in zip(views, strides):
             values[name] = ndarray._view(v._buf, loop_shape, s, v._offset)
-        program = _launch.program_for(
-            "elementwise", self._strings, target=device.target, types=_type_names(types),
-            ndim=len(loop_shape), raw=_raw_spec(self.params, values),
-            scalars=tuple(p.name for p in self.in_params if not isinstance(values[p.name], ndarray)),
-        )  # fmt: skip
+        spec = {"target": device.target, "types": _type_names(types), "ndim": len(loop_shape),
+                "raw": _raw_spec(self.params, values),
+                "scalars": _scalar_names(self, values)}  # fmt: skip
+        program = _program_or_none("elementwise", self._strings, spec)
+        if program is None:
+            _fallback.interpret_elementwise(self, spec, values, loop_shape)
+            return
         _launch.dispatch(device, program, values, loop_shape)
 
 
@@ -211,6 +215,22 @@ def _scalar(value, dtype: np.dtype):
     """A scalar argument converted to its parameter's dtype (C-style truncation, wrap)."""
     with np.errstate(all="ignore"):
         return np.asarray(value).astype(dtype)[()]
+
+
+def _scalar_names(kernel, values) -> tuple:
+    return tuple(p.name for p in kernel.in_params if not isinstance(values[p.name], ndarray))
+
+
+def _program_or_none(kind: str, strings: dict, spec: dict):
+    """The translated program, or None when the target rejects the kernel (it then runs
+    on the IR interpreter: `_fallback`)."""
+    if _fallback.rejected(kind, strings, spec):
+        return None
+    try:
+        return _launch.program_for(kind, strings, **spec)
+    except UnsupportedOnTarget as e:
+        _fallback.remember(kind, strings, spec, e)
+        return None
 
 
 def _raw_spec(params, values) -> dict:
@@ -318,11 +338,13 @@ class ReductionKernel:
             else:
                 outputs.append((p.name, a.reshape(kernel_out) if a.shape != kernel_out else a))
         red_shape, kernel_out = self._merge(red_shape, kernel_out, inputs, outputs, values)
-        program = _launch.program_for(
-            "reduction", self._strings, target=device.target, types=_type_names(types),
-            ndim=len(kernel_out), reduce_ndim=len(red_shape), raw=_raw_spec(self.params, values),
-            scalars=tuple(p.name for p in self.in_params if not isinstance(values[p.name], ndarray)),
-        )  # fmt: skip
+        spec = {"target": device.target, "types": _type_names(types), "ndim": len(kernel_out),
+                "reduce_ndim": len(red_shape), "raw": _raw_spec(self.params, values),
+                "scalars": _scalar_names(self, values)}  # fmt: skip
+        program = _program_or_none("reduction", self._strings, spec)
+        if program is None:
+            _fallback.interpret_reduction(self, spec, values, kernel_out, red_shape)
+            return
         _launch.dispatch(device, program, values, kernel_out, red_shape)
 
     def _merge(self, red_shape, out_shape, inputs, outputs, values):
