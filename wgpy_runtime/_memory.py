@@ -33,11 +33,20 @@ def current_device():
 @contextlib.contextmanager
 def use_device(device):
     """Allocate new arrays on `device` inside the `with` block."""
-    _OVERRIDE.append(device)
+    push_device(device)
     try:
         yield device
     finally:
-        _OVERRIDE.pop()
+        pop_device()
+
+
+def push_device(device) -> None:
+    """`use_device` in two halves (`with device:` of CuPy's device interface)."""
+    _OVERRIDE.append(device)
+
+
+def pop_device() -> None:
+    _OVERRIDE.pop()
 
 
 class Buffer:

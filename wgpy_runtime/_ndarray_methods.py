@@ -26,7 +26,7 @@ _METHODS = {
     "clip": ("elementwise", "clip"), "round": ("elementwise", "around"), "conj": ("elementwise", "conj"),
     "conjugate": ("elementwise", "conj"), "dot": ("linalg", "dot"), "take": ("indexing", "take"),
     "repeat": ("manipulation", "repeat"), "diagonal": ("manipulation", "diagonal"),
-    "trace": ("linalg", "trace"),
+    "trace": ("linalg", "trace"), "scatter_add": ("indexing", "scatter_add"),
 }  # fmt: skip
 
 

@@ -144,6 +144,46 @@ def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
     scatter_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
 
 
+@functools.cache
+def _scatter_add_kernel() -> ElementwiseKernel:
+    return ElementwiseKernel("int32 p, T v", "raw T dst", "atomicAdd(&dst[p], v)",
+                             "wp_scatter_add")  # fmt: skip
+
+
+@functools.cache
+def _gather_add_kernel() -> ElementwiseKernel:
+    body = "int j = inv[i];\nif (j >= 0) y = y + src[j];"
+    return ElementwiseKernel("raw T src, raw int32 inv", "T y", body, "wp_gather_add")
+
+
+def scatter_add(a: ndarray, slices, value) -> None:
+    """CuPy's `ndarray.scatter_add` (`cupyx.scatter_add`): a[slices] += value, where
+    repeated positions accumulate. WGSL: atomic adds; GLSL, which cannot scatter: one
+    gather-add pass per repetition rank (host-computed inverse maps)."""
+    pos, shape = positions(a, slices)
+    if pos.size == 0:
+        return
+    src = ndarray(shape, a.dtype, device=a.device)
+    assign(src, value)
+    if a.device.target != "glsl":
+        _scatter_add_kernel()(pos, src, _whole(a))
+        return
+    flat = pos.get().reshape(-1).astype(np.int64)
+    order = np.argsort(flat, kind="stable")
+    first = np.searchsorted(flat[order], flat[order])  # rank of each among its equals
+    rank = np.empty_like(flat)
+    rank[order] = np.arange(flat.size) - first
+    low, high = int(flat.min()), int(flat.max())
+    span = ndarray._view(a._buf, (high - low + 1,), (1,), low)
+    from .creation import asarray
+
+    for r in range(int(rank.max()) + 1):
+        chosen = np.nonzero(rank == r)[0]
+        inverse = np.full(high - low + 1, -1, np.int32)
+        inverse[flat[chosen] - low] = chosen.astype(np.int32)
+        _gather_add_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
+
+
 # ---------------------------------------------------------------------------- positions
 
 

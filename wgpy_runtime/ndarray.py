@@ -256,6 +256,16 @@ class ndarray:
         return self._view(self._buf, [self._shape[k] for k in keep],
                           [self._strides[k] for k in keep], self._offset)  # fmt: skip
 
+    def reduced_view(self, dtype=None) -> ndarray:
+        """CuPy's `reduced_view`: the same elements with extent-1 axes dropped and axes
+        that are walked contiguously merged (a C-contiguous array becomes 1-D)."""
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            raise NotImplementedError("reduced_view with another dtype is not supported")
+        if self.ndim <= 1:
+            return self
+        shape, (strides,) = _shapes.reduce_dims(self._shape, [self._strides])
+        return self._view(self._buf, shape, strides, self._offset)
+
     def _broadcast_to(self, shape) -> ndarray:
         strides = _shapes.broadcast_strides(self._shape, self._strides, shape)
         return self._view(self._buf, shape, strides, self._offset)

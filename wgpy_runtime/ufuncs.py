@@ -23,13 +23,23 @@ except ImportError:  # NumPy 1.x
     from numpy.core import umath as _umath
 
 
+# NumPy scalars are strong (NEP 50, NumPy 2); the cupy shim makes them weak, as Python
+# scalars are, because CuPy before v13 treated them so (float32 array * np.float64 is
+# float32 there, and in NumPy 1.x).
+NUMPY_SCALARS_WEAK = False
+
+
 def is_scalar(a) -> bool:
     return isinstance(a, (bool, int, float, np.generic))
 
 
+def _strong(a) -> bool:
+    return isinstance(a, ndarray) or (isinstance(a, np.generic) and not NUMPY_SCALARS_WEAK)
+
+
 def strong_dtype(args) -> np.dtype | None:
     """The promoted dtype of the arrays and NumPy scalars among `args` (None if none)."""
-    dtypes = [a.dtype for a in args if isinstance(a, (ndarray, np.generic))]
+    dtypes = [a.dtype for a in args if _strong(a)]
     return np.result_type(*dtypes) if dtypes else None
 
 
@@ -52,7 +62,8 @@ def arg_dtypes(args) -> list[np.dtype]:
         if not (isinstance(a, ndarray) or is_scalar(a)):
             raise TypeError(f"Unsupported type {type(a)}")
     strong = strong_dtype(args)
-    return [a.dtype if isinstance(a, (ndarray, np.generic)) else weak_dtype(a, strong)
+    return [a.dtype if _strong(a) else weak_dtype(a.item() if isinstance(a, np.generic) else a,
+                                                  strong)
             for a in args]  # fmt: skip
 
 
@@ -60,7 +71,9 @@ def typed_scalar(value, dtype: np.dtype):
     """A Python scalar as a NumPy scalar of `dtype`, as NumPy converts it (a Python int
     out of the dtype's range is an OverflowError)."""
     if isinstance(value, np.generic):
-        return value
+        if not NUMPY_SCALARS_WEAK:
+            return value
+        value = value.item()
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:

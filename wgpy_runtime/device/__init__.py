@@ -15,7 +15,8 @@ BACKENDS = ("webgpu", "webgl")
 _DEVICES: dict[str, Device] = {}
 _CURRENT: Device | None = None
 
-__all__ = ["BACKENDS", "Device", "DeviceError", "create_device", "get_device", "set_device"]
+__all__ = ["BACKENDS", "Device", "DeviceError", "backend_order", "create_device", "device_id",
+           "get_device", "set_device"]  # fmt: skip
 
 
 def create_device(name: str) -> Device:
@@ -31,13 +32,27 @@ def create_device(name: str) -> Device:
     raise ValueError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})")
 
 
+def _default_name() -> str:
+    return os.environ.get("WGPY_BACKEND", "").strip().lower() or "webgpu"
+
+
+def backend_order() -> list[str]:
+    """Backends by device id (CuPy's `Device(id)`): `WGPY_BACKEND`'s (or webgpu) is 0."""
+    first = _default_name()
+    return [first] + [b for b in BACKENDS if b != first]
+
+
+def device_id(device: Device) -> int:
+    return backend_order().index(device.name)
+
+
 def get_device(name: str | None = None) -> Device:
     """The device of backend `name`; with no name, the current one (`set_device`), else
     the one `WGPY_BACKEND` names, else webgpu. Devices are cached, one per backend."""
     if name is None:
         if _CURRENT is not None:
             return _CURRENT
-        name = os.environ.get("WGPY_BACKEND", "").strip().lower() or "webgpu"
+        name = _default_name()
     if name not in _DEVICES:
         _DEVICES[name] = create_device(name)
     return _DEVICES[name]

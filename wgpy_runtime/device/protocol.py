@@ -49,3 +49,29 @@ class Device(ABC):
 
     def synchronize(self) -> None:
         """Wait until every earlier command ran (and raise what failed)."""
+
+    # CuPy's `cupy.cuda.Device` interface: the cupy shim hands devices to CuPy code (Chainer)
+    # as they are, so `array.device` is one. Ids: `device.device_id`.
+
+    @property
+    def id(self) -> int:
+        from . import device_id
+
+        return device_id(self)
+
+    def use(self) -> None:
+        """Make this the current device (`device.set_device`)."""
+        from . import set_device
+
+        set_device(self)
+
+    def __enter__(self) -> Device:
+        from .._memory import push_device
+
+        push_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from .._memory import pop_device
+
+        pop_device()

@@ -1,0 +1,230 @@
+"""The cupy shim without Chainer: what `install()` registers, its refusal to hide a real
+CuPy, `cupy.cuda.Device` as wgpy_runtime's devices, `memoize`/`fuse`/`RawKernel`, and the
+NumPy/CuPy functions the shim adds (against NumPy, on both backends).
+
+Rule: every test installs the shim through the `cupy` fixture, which removes it again, so
+no other test sees a `cupy` module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import wgpy_runtime as wp
+from tests.runtime.helpers import wgpy_backend  # noqa: F401
+from wgpy_runtime import cupy_shim
+from wgpy_runtime import device as devices
+
+
+@pytest.fixture
+def cupy():
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in ("cupy", "cupyx")}
+    module = cupy_shim.install()
+    yield module
+    cupy_shim.uninstall()
+    sys.modules.update(saved)
+
+
+def test_chainer_imports_resolve(cupy):
+    import cupy as imported
+    import cupyx
+    import cupyx.scipy.linalg
+    import cupyx.scipy.special
+    from cupy import cuda, ndarray
+    from cupy.cuda import Device, Event, Stream, cublas  # noqa: F401
+
+    assert imported is cupy and cuda is cupy.cuda and ndarray is wp.ndarray
+    assert cupyx.scipy.special is sys.modules["cupyx.scipy.special"]
+    assert cupyx.scipy.linalg is sys.modules["cupyx.scipy.linalg"]
+    from cupy._util import PerformanceWarning
+
+    assert PerformanceWarning is wp.PerformanceWarning
+    assert int(cupy.__version__.split(".")[0]) == 7
+    with pytest.raises(ImportError):
+        importlib.import_module("cupy.cudnn")  # so Chainer leaves cuDNN off
+    with pytest.raises(ImportError):
+        importlib.import_module("cupy.cuda.cudnn")
+
+
+def test_install_is_idempotent_and_uninstall_removes(cupy):
+    assert cupy_shim.install() is cupy and cupy_shim.installed()
+    cupy_shim.uninstall()
+    assert "cupy" not in sys.modules and not cupy_shim.installed()
+
+
+def test_refuses_to_hide_a_real_cupy(tmp_path, monkeypatch):
+    (tmp_path / "cupy").mkdir()
+    (tmp_path / "cupy" / "__init__.py").write_text("REAL = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in ("cupy", "cupyx")}
+    try:
+        with pytest.raises(cupy_shim.CupyShadowError, match="real CuPy"):
+            cupy_shim.install()
+        assert "cupy" not in sys.modules
+        import cupy as real
+
+        assert real.REAL
+        with pytest.raises(cupy_shim.CupyShadowError):
+            cupy_shim.install()  # an imported real CuPy is not replaced either
+        shim = cupy_shim.install(force=True)
+        import cupy
+
+        assert cupy is shim and not hasattr(cupy, "REAL")
+    finally:
+        cupy_shim.uninstall()
+        for name in [n for n in sys.modules if n.split(".")[0] == "cupy"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
+def test_device_is_the_runtime_device(cupy, wgpy_backend):
+    a = cupy.arange(3)
+    assert isinstance(a.device, cupy.cuda.Device)
+    assert cupy.cuda.Device() is wp.current_device() is a.device
+    for k, name in enumerate(devices.backend_order()):
+        assert cupy.cuda.Device(k) is devices.get_device(name) and cupy.cuda.Device(k).id == k
+    other = cupy.cuda.Device(1)
+    with other:
+        assert cupy.zeros(2).device is other and cupy.cuda.Device() is other
+        assert cupy.cuda.get_device_id() == 1
+    assert cupy.zeros(2).device is wp.current_device()
+    with pytest.raises(cupy.cuda.runtime.CUDARuntimeError):
+        cupy.cuda.Device(5)
+    a.device.synchronize()
+    cupy.cuda.runtime.deviceSynchronize()
+
+
+def test_streams_and_events(cupy):
+    start, end = cupy.cuda.Event(), cupy.cuda.Event()
+    start.record()
+    with cupy.cuda.Stream() as s:
+        assert cupy.cuda.get_current_stream() is s
+        cupy.arange(10).sum()
+    end.record()
+    end.synchronize()
+    assert cupy.cuda.get_elapsed_time(start, end) >= 0
+    assert cupy.cuda.get_current_stream() is cupy.cuda.Stream.null
+
+
+def test_memoize_caches_per_args_and_device(cupy):
+    calls = []
+
+    @cupy.memoize(for_each_device=True)
+    def make(n, scale=1):
+        calls.append((n, scale))
+        return [n * scale]
+
+    assert make(2) is make(2) and make(2, scale=3) is make(2, scale=3)
+    assert len(calls) == 2
+    with cupy.cuda.Device(1 - cupy.cuda.Device().id):  # the other backend's device
+        make(2)
+    assert len(calls) == 3
+    cupy.clear_memo()
+    make(2)
+    assert len(calls) == 4
+
+
+def test_fuse_calls_through(cupy):
+    def f(x, y):
+        return x * y + 1
+
+    assert cupy.fuse(f) is f and cupy.fuse(kernel_name="f")(f) is f
+
+
+def test_raw_kernels_raise_a_clear_error(cupy):
+    with pytest.raises(NotImplementedError, match="ElementwiseKernel"):
+        cupy.RawKernel('extern "C" __global__ void k() {}', "k")
+    with pytest.raises(cupy_shim.RawKernelUnsupportedError):
+        cupy.RawModule(code="")
+
+
+def test_get_array_module_is_the_cupy_module(cupy):
+    assert cupy.get_array_module(cupy.zeros(1), 1) is cupy
+    assert cupy.get_array_module(np.zeros(1)) is np
+
+
+def test_missing_names_are_attribute_errors(cupy):
+    assert not hasattr(cupy, "fft")
+    with pytest.raises(AttributeError, match="wgpy_runtime does not implement"):
+        cupy.lib  # noqa: B018
+    with pytest.raises(NotImplementedError, match="solve_triangular"):
+        sys.modules["cupyx.scipy.linalg"].solve_triangular(None, None)
+
+
+def test_copyto(cupy):
+    dst = cupy.zeros((2, 3), dtype=np.float32)
+    cupy.copyto(dst, cupy.arange(3, dtype=np.float32))
+    np.testing.assert_array_equal(dst.get(), np.tile(np.arange(3, dtype=np.float32), (2, 1)))
+    mask = cupy.asarray(np.array([[True, False, True]] * 2))
+    cupy.copyto(dst, 7.0, where=mask)
+    np.testing.assert_array_equal(dst.get()[:, 1], [1, 1])
+    np.testing.assert_array_equal(dst.get()[:, 0], [7, 7])
+    with pytest.raises(TypeError):
+        cupy.copyto(cupy.zeros(3, dtype=np.int32), cupy.ones(3, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        np.array([0, 3, 0, 0]),
+        (slice(None), np.array([1, 1, 0])),
+        (np.array([2, 2]), np.array([1, 1])),
+        (slice(1, 3), 0),
+    ],
+)
+def test_scatter_add_accumulates(cupy, key):
+    import cupyx
+
+    host = np.arange(12, dtype=np.float32).reshape(4, 3)
+    values = np.random.default_rng(0).standard_normal(host[key].shape).astype(np.float32)
+    a = cupy.asarray(host)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", wp.PerformanceWarning)  # WebGL too: on the device
+        cupyx.scatter_add(a, key, cupy.asarray(values))
+        a.scatter_add(key, 1.0)
+    want = host.copy()
+    np.add.at(want, key, values)
+    np.add.at(want, key, 1.0)
+    np.testing.assert_allclose(a.get(), want, rtol=1e-6)
+
+
+def test_pad_tril_triu_bincount(cupy):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_array_equal(cupy.pad(cupy.asarray(x), ((1, 0), (2, 1)),
+                                           constant_values=-1).get(),
+                                  np.pad(x, ((1, 0), (2, 1)), constant_values=-1))  # fmt: skip
+    for k in (-1, 0, 2):
+        np.testing.assert_array_equal(cupy.tril(cupy.asarray(x), k).get(), np.tril(x, k))
+        np.testing.assert_array_equal(cupy.triu(cupy.asarray(x), k).get(), np.triu(x, k))
+    ints = np.array([1, 4, 1, 0, 4, 4])
+    np.testing.assert_array_equal(cupy.bincount(cupy.asarray(ints)).get(), np.bincount(ints))
+
+
+def test_rsqrt_and_special(cupy):
+    import cupyx
+
+    x = np.array([0.25, 1.0, 4.0], np.float32)
+    y = cupyx.rsqrt(cupy.asarray(x), dtype=np.float32)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.get(), 1 / np.sqrt(x), rtol=1e-6)
+    z = np.array([-1.0, 0.0, 0.5], np.float32)
+    got = cupyx.scipy.special.erf(cupy.asarray(z)).get()
+    np.testing.assert_allclose(got, [math.erf(v) for v in z], rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="digamma"):
+        cupyx.scipy.special.digamma(cupy.asarray(z))
+
+
+def test_numpy_scalars_promote_as_in_cupy_7(cupy):
+    x = cupy.ones(3, dtype=np.float32)
+    assert (x * np.float64(2)).dtype == np.float32  # NumPy 1.x and CuPy 7 agree
+    assert (cupy.ones(2, dtype=np.int8) + np.int64(3)).dtype == np.int8
+    assert (cupy.ones(2, dtype=np.int32) * np.float64(1.5)).dtype == np.float64
+    cupy_shim.uninstall()
+    assert (x * np.float64(2)).dtype == np.float64  # wgpy_runtime's own rule: NEP 50

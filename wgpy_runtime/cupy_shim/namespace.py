@@ -1,0 +1,131 @@
+"""The module objects the shim registers: `cupy` and its submodules, `cupyx` and its.
+
+Rule: `cupy` holds wgpy_runtime's public names (so `cupy.ndarray is wgpy_runtime.ndarray`)
+plus the shim's CuPy-only names; a name neither has is an `AttributeError` that says the
+shim lacks it (so `hasattr` and Chainer's optional-feature checks work).
+`cupy.get_array_module` returns the `cupy` module object itself, because CuPy code
+compares modules by identity (`xp is cuda.cupy`).
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+import wgpy_runtime as _wp
+
+from .. import random as _random
+from ..creation import asarray
+from ..ndarray import ndarray
+from . import cuda, cupyx, numpy_extras, util
+
+CUPY_VERSION = "7.8.0"  # what Chainer 7.8.1 accepts (>=7.7, <8); no cuDNN module exists
+_SKIP = {"device", "random", "current_device", "use_device", "get_array_module"}
+
+
+def _module(name: str, doc: str, names: dict, package: bool = False) -> types.ModuleType:
+    module = types.ModuleType(name, doc)
+    module.__dict__.update(names)
+    if package:
+        module.__path__ = []  # `import name.unknown` is then an ImportError
+    return module
+
+
+def _missing_attribute(module_name: str):
+    def __getattr__(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"module '{module_name}' (the wgpy_runtime cupy shim) has no "
+                             f"attribute '{name}': wgpy_runtime does not implement it")  # fmt: skip
+
+    return __getattr__
+
+
+def _random_module() -> types.ModuleType:
+    state = _random.get_random_state()
+
+    def laplace(loc=0.0, scale=1.0, size=None, dtype=float):
+        return asarray(np.asarray(state.laplace(loc, scale, size)).astype(dtype))
+
+    def binomial(n, p, size=None, dtype=int):
+        return asarray(np.asarray(state.binomial(n, p, size)).astype(dtype))
+
+    def gumbel(loc=0.0, scale=1.0, size=None, dtype=float):
+        return asarray(np.asarray(state.gumbel(loc, scale, size)).astype(dtype))
+
+    names = {k: v for k, v in vars(_random).items() if not k.startswith("_")}
+    names.update(laplace=laplace, binomial=binomial, gumbel=gumbel)
+    module = _module("cupy.random", "Random numbers: host RandomState, uploaded "
+                     "(wgpy_runtime.random).", names)  # fmt: skip
+    module.__getattr__ = _missing_attribute("cupy.random")
+    return module
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and x.ndim != 1):
+        raise NotImplementedError(f"cupy.linalg.norm: ord={ord!r} is not supported")
+    return _wp.sqrt(_wp.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _linalg_module() -> types.ModuleType:
+    names = {n: getattr(_wp, n) for n in ("dot", "matmul", "einsum", "tensordot", "inner",
+                                          "outer", "vdot", "trace")}  # fmt: skip
+    names["norm"] = _norm
+    module = _module("cupy.linalg", "Products (kernels); decompositions are missing.", names)
+    module.__getattr__ = _missing_attribute("cupy.linalg")
+    return module
+
+
+def _util_module(name: str) -> types.ModuleType:
+    return _module(name, "CuPy utilities.", {
+        "PerformanceWarning": util.PerformanceWarning, "memoize": util.memoize,
+        "clear_memo": util.clear_memo,
+    })  # fmt: skip
+
+
+def _core_module(name: str) -> types.ModuleType:
+    return _module(name, "CuPy's core names.", {
+        "ndarray": ndarray, "ElementwiseKernel": _wp.ElementwiseKernel,
+        "ReductionKernel": _wp.ReductionKernel, "RawKernel": util.RawKernel,
+        "fusion": types.SimpleNamespace(_is_fusing=lambda: False),
+    })  # fmt: skip
+
+
+def _cupy_names(cupy: types.ModuleType) -> dict:
+    names = {k: v for k, v in vars(_wp).items() if not k.startswith("_") and k not in _SKIP}
+    names.update(numpy_extras.numpy_names())
+    names.update(numpy_extras.FUNCTIONS)
+
+    def get_array_module(*args):
+        """`cupy` when any argument is a device array, else `numpy`."""
+        return cupy if any(isinstance(a, ndarray) for a in args) else np
+
+    names.update(
+        __version__=CUPY_VERSION, get_array_module=get_array_module, is_available=lambda: True,
+        memoize=util.memoize, clear_memo=util.clear_memo, fuse=util.fuse,
+        RawKernel=util.RawKernel, RawModule=util.RawModule,
+        get_default_memory_pool=cuda.get_default_memory_pool,
+        get_default_pinned_memory_pool=cuda.get_default_pinned_memory_pool,
+        show_config=lambda: print(cupyx.get_runtime_info()),
+    )  # fmt: skip
+    return names
+
+
+def build() -> dict[str, types.ModuleType]:
+    """Every module the shim registers, by its `sys.modules` name."""
+    cupy = types.ModuleType("cupy", "CuPy's API on wgpy_runtime (wgpy_runtime.cupy_shim).")
+    cupy.__path__ = []
+    cupy.__dict__.update(_cupy_names(cupy))
+    cupy.__getattr__ = _missing_attribute("cupy")
+    cuda_subs = cuda.submodules()
+    modules = {"cupy": cupy, "cupy.cuda": cuda.module(cuda_subs), **cuda_subs,
+               "cupy.random": _random_module(), "cupy.linalg": _linalg_module(),
+               "cupy._util": _util_module("cupy._util"), "cupy.util": _util_module("cupy.util"),
+               "cupy._core": _core_module("cupy._core"), "cupy.core": _core_module("cupy.core"),
+               **cupyx.modules()}  # fmt: skip
+    for name, module in modules.items():
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(modules[parent], child, module)
+    return modules
