@@ -10,8 +10,6 @@ the process (the runtime's WebGL device) get theirs back (`GlesExecutor.current`
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import math
 from contextlib import contextmanager
 
@@ -19,6 +17,8 @@ import moderngl
 import numpy as np
 
 from kernelc.abi import Program, encode_uniforms, glsl_grid, glsl_output_groups
+
+from wgpy_runtime.device import egl
 
 from .launch import Bound, Call, bind
 from .views import dense
@@ -44,9 +44,9 @@ class GlesExecutor:
         return self._ctx
 
     def _create(self) -> None:
-        with _keep_current():  # creating a context makes it current
+        with egl.keep_current():  # creating a context makes it current
             self._ctx = moderngl.create_context(standalone=True, backend="egl")
-            self._egl = _current()
+            self._egl = egl.current()
 
     @contextmanager
     def current(self):
@@ -55,8 +55,8 @@ class GlesExecutor:
         cached programs, its textures) exist only in the context that made them."""
         if self._ctx is None:
             self._create()
-        with _keep_current():
-            _make_current(self._egl)
+        with egl.keep_current():
+            egl.make_current(self._egl)
             yield
 
     def run(self, program: Program, args: dict, loop_shape: tuple[int, ...]) -> dict:
@@ -162,44 +162,6 @@ class GlesExecutor:
         if block["name"] in linked:
             linked[block["name"]].binding = block["binding"]
         return buffer
-
-
-_EGL_DRAW, _EGL_READ = 0x3059, 0x305A
-
-
-@functools.cache
-def _libegl():
-    """libEGL, the one moderngl's EGL backend uses: eglMakeCurrent and its queries."""
-    egl = ctypes.CDLL("libEGL.so.1")
-    for name in ("eglGetCurrentDisplay", "eglGetCurrentContext", "eglGetCurrentSurface"):
-        getattr(egl, name).restype = ctypes.c_void_p
-    egl.eglGetCurrentSurface.argtypes = [ctypes.c_int]
-    egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
-    egl.eglMakeCurrent.restype = ctypes.c_uint
-    return egl
-
-
-def _current() -> tuple:
-    """(display, draw surface, read surface, context) current on this thread."""
-    egl = _libegl()
-    return (egl.eglGetCurrentDisplay(), egl.eglGetCurrentSurface(_EGL_DRAW),
-            egl.eglGetCurrentSurface(_EGL_READ), egl.eglGetCurrentContext())  # fmt: skip
-
-
-def _make_current(state: tuple) -> None:
-    if state != _current() and not _libegl().eglMakeCurrent(*state):
-        raise RuntimeError(f"eglMakeCurrent{state} failed")
-
-
-@contextmanager
-def _keep_current():
-    """Restore the thread's current EGL context (if any) on leaving."""
-    previous = _current()
-    try:
-        yield
-    finally:
-        if previous[3] is not None:
-            _make_current(previous)
 
 
 def _use(linked: moderngl.Program, t: dict, texture: moderngl.Texture) -> None:

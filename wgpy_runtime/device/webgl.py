@@ -18,7 +18,7 @@ import numpy as np
 
 from kernelc.abi import Program, encode_uniforms
 
-from . import storage
+from . import egl, storage
 from .pool import Pool, size_class
 from .protocol import Device, DeviceError
 from .table import BufferTable
@@ -99,7 +99,9 @@ class WebGLDevice(BufferTable, Device):
         import moderngl
 
         self._gl = moderngl
-        self.ctx = moderngl.create_context(standalone=True, backend="egl")
+        with egl.keep_current():
+            self.ctx = moderngl.create_context(standalone=True, backend="egl")
+            self._egl = egl.current()
         self.max_texture_size = self.ctx.info["GL_MAX_TEXTURE_SIZE"]
         self.max_width = min(MAX_WIDTH, self.max_texture_size)
         self._buffers: dict[int, _Buffer] = {}
@@ -111,6 +113,7 @@ class WebGLDevice(BufferTable, Device):
     # ------------------------------------------------------------------ the protocol
 
     def alloc(self, size: int, dtype: str) -> int:
+        egl.make_current(self._egl)
         dtype = storage.check_dtype(dtype)
         if size < 0:
             raise ValueError(f"negative buffer size {size}")
@@ -120,11 +123,13 @@ class WebGLDevice(BufferTable, Device):
         return buf
 
     def free(self, buf: int) -> None:
+        egl.make_current(self._egl)
         b = self._get(buf)
         del self._buffers[buf]
         self._give(b.texture)
 
     def write(self, buf: int, start: int, data) -> None:
+        egl.make_current(self._egl)
         b = self._get(buf)
         values = storage.elements(b.dtype, data)
         storage.check_range("write", buf, b.size, start, len(values))
@@ -133,6 +138,7 @@ class WebGLDevice(BufferTable, Device):
         self._check("write")
 
     def read(self, buf: int, start: int, count: int) -> bytes:
+        egl.make_current(self._egl)
         b = self._get(buf)
         storage.check_range("read", buf, b.size, start, count)
         if count == 0:
@@ -142,6 +148,7 @@ class WebGLDevice(BufferTable, Device):
         return storage.host_bytes(b.dtype, values.astype(storage.device_numpy(b.dtype)))
 
     def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
+        egl.make_current(self._egl)
         s, d = self._get(src), self._get(dst)
         if s.dtype != d.dtype:
             raise DeviceError(f"copy between {s.dtype} buffer {src} and {d.dtype} buffer {dst}")
@@ -151,6 +158,7 @@ class WebGLDevice(BufferTable, Device):
             self._copy_texels(s.texture, d.texture, src_start, dst_start, count)
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
+        egl.make_current(self._egl)
         from .webgl_launch import launch
 
         abi = program.abi
@@ -161,6 +169,7 @@ class WebGLDevice(BufferTable, Device):
         launch(self, program, buffers, dict(values))
 
     def synchronize(self) -> None:
+        egl.make_current(self._egl)
         self.ctx.finish()
         self._check("synchronize")
 
@@ -168,6 +177,7 @@ class WebGLDevice(BufferTable, Device):
 
     def trim(self) -> int:
         """Release every pooled texture; returns the bytes released."""
+        egl.make_current(self._egl)
         return self.pool.trim()
 
     # ------------------------------------------------------------------ textures
