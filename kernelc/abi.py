@@ -186,18 +186,41 @@ def encode_uniforms(abi: dict, values: dict) -> bytes:
     """Pack the uniform block. `values` maps a member's `value` description, written as a
     key tuple (what, param, axis) with absent parts None, to its number."""
     out = bytearray(abi["uniform_size"])
+    for key, offset, kind, name in uniform_members(abi):
+        x = uniform_number(kind, name, values[key])
+        struct.pack_into(_UNIFORM_FORMAT[kind], out, offset, x)
+    return bytes(out)
+
+
+_UNIFORM_FORMAT = {"i32": "<i", "u32": "<I", "f32": "<f"}
+_MEMBERS: dict[int, tuple[dict, list]] = {}
+
+
+def uniform_number(kind: str, name: str, x):
+    """`x` as the uniform member `name` of type `kind` holds it: f32 a float, u32 wrapped
+    to 32 bits, i32 an int that must fit (OverflowError otherwise)."""
+    if kind == "f32":
+        return float(x)
+    if kind == "u32":
+        return int(x) & 0xFFFFFFFF
+    x = int(x)
+    if not -(2**31) <= x < 2**31:
+        raise OverflowError(f"uniform {name} = {x} does not fit in int32")
+    return x
+
+
+def uniform_members(abi: dict) -> list[tuple[tuple, int, str, str]]:
+    """(values key, byte offset, type, name) of each uniform member, in order; computed
+    once per ABI dict (looked up by identity; the entry keeps the dict alive)."""
+    seen = _MEMBERS.get(id(abi))
+    if seen is not None and seen[0] is abi:
+        return seen[1]
+    members = []
     for m in abi["uniforms"]:
         v = m["value"]
-        key = (v["what"], v.get("param"), v.get("axis"))
-        x = values[key]
-        fmt = {"i32": "<i", "u32": "<I", "f32": "<f"}[m["type"]]
-        if m["type"] == "f32":
-            x = float(x)
-        elif m["type"] == "u32":
-            x = int(x) & 0xFFFFFFFF
-        else:
-            x = int(x)
-            if not -(2**31) <= x < 2**31:
-                raise OverflowError(f"uniform {m['name']} = {x} does not fit in int32")
-        struct.pack_into(fmt, out, m["offset"], x)
-    return bytes(out)
+        members.append(((v["what"], v.get("param"), v.get("axis")), m["offset"], m["type"],
+                        m["name"]))  # fmt: skip
+    if len(_MEMBERS) > 4096:
+        _MEMBERS.clear()
+    _MEMBERS[id(abi)] = (abi, members)
+    return members

@@ -69,6 +69,15 @@ def storage(dtype: np.dtype) -> np.dtype:
     return STORAGE_32.get(dtype, dtype)
 
 
+_STORAGE_NAMES = {d: storage(d).name for d in SUPPORTED}
+
+
+def storage_name(dtype: np.dtype) -> str:
+    """`storage(dtype).name`, looked up (`np.dtype.name` is slow)."""
+    name = _STORAGE_NAMES.get(dtype)
+    return storage(dtype).name if name is None else name
+
+
 def ctype(dtype: np.dtype) -> str:
     return CTYPES[np.dtype(dtype).name]
 

@@ -62,7 +62,10 @@ def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
 
 
 def clear_program_cache() -> None:
+    from . import _fastpath
+
     _PROGRAMS.clear()
+    _fastpath.clear()  # its plans hold programs
 
 
 def cached_programs() -> int:
@@ -75,7 +78,9 @@ def cached_programs() -> int:
 def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple | None = None):
     """Launch `program` over `loop_shape` (reductions: over the outputs, each folding
     `reduce_shape`). `args`: parameter name -> ndarray (array inputs already viewed over the
-    loop shape, or reduce_shape + loop_shape) or a Python/NumPy scalar."""
+    loop shape, or reduce_shape + loop_shape) or a Python/NumPy scalar. Returns what the
+    device was given, `(buffers, values, direct)`; `direct`: no GLSL output went through a
+    dense temporary (`_fastpath` replays only such launches)."""
     values = {("size", None, None): math.prod(loop_shape)}
     values.update({("shape", None, d): e for d, e in enumerate(loop_shape)})
     if reduce_shape is not None:
@@ -95,6 +100,7 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
     device.dispatch(program, buffers, values)
     for step in finish:
         step()
+    return buffers, values, not finish
 
 
 def _array_values(name: str, a) -> dict:

@@ -59,7 +59,7 @@ class Buffer:
         self.dtype = np.dtype(dtype)
         self.size = int(size)
         # A zero-size allocation is still a valid binding on every backend.
-        self.id = self.device.alloc(max(1, self.size), _dtypes.storage(self.dtype).name)
+        self.id = self.device.alloc(max(1, self.size), _dtypes.storage_name(self.dtype))
 
     def __del__(self) -> None:
         buf_id = getattr(self, "id", None)

@@ -9,6 +9,7 @@ is neither an ndarray nor a scalar gives NotImplemented (NumPy arrays are not mi
 from __future__ import annotations
 
 import importlib
+import sys
 
 import numpy as np
 
@@ -31,13 +32,17 @@ _METHODS = {
 
 
 def _ufunc(name: str):
-    return getattr(importlib.import_module("wgpy_runtime.ufuncs"), name)
+    module = sys.modules.get("wgpy_runtime.ufuncs")  # import_module costs a microsecond
+    if module is None:
+        module = importlib.import_module("wgpy_runtime.ufuncs")
+    return getattr(module, name)
+
+
+_OPERANDS: tuple = (bool, int, float, np.generic)  # `install` adds ndarray
 
 
 def _operand(other) -> bool:
-    from .ndarray import ndarray
-
-    return isinstance(other, (ndarray, bool, int, float, np.generic))
+    return isinstance(other, _OPERANDS)
 
 
 def _binary(name: str):
@@ -107,6 +112,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def install(cls) -> None:
+    global _OPERANDS
+    _OPERANDS = (cls, bool, int, float, np.generic)
     for op, name in _BINARY.items():
         forward, reflected, inplace = _binary(name)
         setattr(cls, f"__{op}__", forward)

@@ -18,7 +18,7 @@ import numpy as np
 
 from kernelc.errors import UnsupportedOnTarget
 
-from . import _fallback, _launch, _shapes
+from . import _fallback, _fastpath, _launch, _shapes
 from ._memory import current_device
 from .ndarray import ndarray
 
@@ -136,6 +136,10 @@ class ElementwiseKernel:
     def __call__(self, *args, size=None, stream=None, block_size=128):
         if block_size <= 0:
             raise ValueError("block_size must be greater than zero")
+        if size is None:  # a call signature launched before: replay it (`_fastpath`)
+            plan = _fastpath.find(self, args)
+            if plan is not None:
+                return plan(args)
         if len(args) not in (self.nin, self.nargs):
             raise TypeError(f"Wrong number of arguments for {self.name!r}")
         _check_args(args, "")
@@ -150,7 +154,9 @@ class ElementwiseKernel:
         result = self._result(outs)
         if math.prod(shape) == 0:
             return result
-        self._launch(device, types, in_args, in_types, outs, shape)
+        launched = self._launch(device, types, in_args, in_types, outs, shape)
+        if launched is not None and size is None:
+            _fastpath.record(self, args, in_types, out_types, shape, device, *launched)
         return result
 
     def _loop_shape(self, args, size) -> tuple[int, ...]:
@@ -184,7 +190,9 @@ class ElementwiseKernel:
             return outs[0]
         return tuple(outs)
 
-    def _launch(self, device, types, in_args, in_types, outs, shape) -> None:
+    def _launch(self, device, types, in_args, in_types, outs, shape):
+        """Launch on the device: returns the program and `_launch.dispatch`'s result (None
+        when the kernel ran on the CPU fallback)."""
         values = {}
         views: list[tuple[str, ndarray]] = []
         for p, a, t in zip(self.in_params, in_args, in_types):
@@ -207,8 +215,8 @@ class ElementwiseKernel:
         program = _program_or_none("elementwise", self._strings, spec)
         if program is None:
             _fallback.interpret_elementwise(self, spec, values, loop_shape)
-            return
-        _launch.dispatch(device, program, values, loop_shape)
+            return None
+        return program, _launch.dispatch(device, program, values, loop_shape)
 
 
 def _scalar(value, dtype: np.dtype):

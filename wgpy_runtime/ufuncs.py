@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dtypes, _shapes, _ufunc_table
+from . import _dtypes, _fastpath, _shapes, _ufunc_table
 from ._ufunc_table import UfuncDef
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
@@ -110,6 +110,10 @@ class ufunc:
         return self._np.types
 
     def __call__(self, *args, out=None, dtype=None, casting="same_kind", **kwargs):
+        if dtype is None and not kwargs:  # a call signature seen before (`_fastpath`)
+            plan = _fastpath.find_ufunc(self, args, out, casting)
+            if plan is not None:
+                return plan(args, out)
         _check_kwargs(kwargs)
         ins, outs = self._split(args, out)
         dtypes = arg_dtypes(ins)
@@ -124,6 +128,8 @@ class ufunc:
         values = [_unaliased(v, outs) for v in values]
         kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs])
         kernel(*values, *outs)
+        if dtype is None and not kwargs:
+            _fastpath.record_ufunc(self, args, out, casting, dtypes, shape, device, kernel, outs)
         return outs[0] if self.nout == 1 else tuple(outs)
 
     def _split(self, args, out) -> tuple[tuple, list]:

@@ -19,6 +19,8 @@ DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float1
 
 def check_dtype(dtype) -> str:
     """The canonical name of a device dtype (accepts NumPy dtypes and their names)."""
+    if type(dtype) is str and dtype in DTYPES:  # already canonical (`np.dtype.name` is slow)
+        return dtype
     name = np.dtype(dtype).name
     if name not in DTYPES:
         raise ValueError(

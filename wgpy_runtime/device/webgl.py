@@ -18,7 +18,7 @@ import numpy as np
 
 from kernelc.abi import Program, encode_uniforms
 
-from . import egl, storage
+from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
 from .protocol import Device, DeviceError
 from .table import BufferTable
@@ -109,6 +109,7 @@ class WebGLDevice(BufferTable, Device):
         self.pool = Pool(self._release, **({} if pool_limit is None else {"limit": pool_limit}))
         self._programs: dict[tuple[str, str], tuple] = {}
         self._ubo = None
+        self._bound: dict[tuple, int] = {}  # (what, id(linked), name) -> unit or binding set
 
     # ------------------------------------------------------------------ the protocol
 
@@ -167,6 +168,24 @@ class WebGLDevice(BufferTable, Device):
         if values[("size", None, None)] == 0:
             return
         launch(self, program, buffers, dict(values))
+
+    def prepare(self, program: Program, values: dict):
+        """A launcher for `program` with these `values` except the scalar members, for
+        `launch` (None where only `dispatch`'s general path applies)."""
+        if program.abi["target"] != "glsl":
+            return None
+        egl.make_current(self._egl)
+        return webgl_launch.prepare(self, program, values)
+
+    def launch(self, p, ids: tuple, scalars=()) -> None:
+        """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
+        the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
+        egl.make_current(self._egl)
+        if not webgl_launch.run(self, p, ids, scalars):
+            values = dict(p.values)
+            for name, x in zip(p.scalar_names, scalars):
+                values[("value", name, None)] = x
+            self.dispatch(p.program, dict(zip(p.params, ids)), values)
 
     def synchronize(self) -> None:
         egl.make_current(self._egl)
@@ -277,8 +296,20 @@ class WebGLDevice(BufferTable, Device):
             self._ubo = self.ctx.buffer(reserve=max(256, len(data)))
         self._ubo.write(data)
         self._ubo.bind_to_uniform_block(block["binding"])
-        if block["name"] in linked:
-            linked[block["name"]].binding = block["binding"]
+        key = ("block", id(linked), block["name"])  # linked programs live as long as we do
+        if self._bound.get(key) != block["binding"]:
+            if block["name"] in linked:
+                linked[block["name"]].binding = block["binding"]
+            self._bound[key] = block["binding"]
+
+    def sampler_unit(self, linked, name: str, unit: int) -> None:
+        """Point the sampler `name` of `linked` at texture unit `unit` (a program keeps
+        it, so only a change is sent; an unused sampler is optimised away)."""
+        key = ("unit", id(linked), name)
+        if self._bound.get(key) != unit:
+            if name in linked:
+                linked[name].value = unit
+            self._bound[key] = unit
 
     def draw(self, vao, fbo, viewport: tuple[int, int, int, int]) -> None:
         """One full-screen triangle into `fbo`, limited to `viewport`."""

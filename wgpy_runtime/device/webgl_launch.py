@@ -13,7 +13,9 @@ output counts as rendered) before the first draw.
 
 from __future__ import annotations
 
-from kernelc.abi import glsl_output_groups
+import struct
+
+from kernelc.abi import encode_uniforms, glsl_output_groups, uniform_members, uniform_number
 
 from .protocol import DeviceError
 
@@ -136,8 +138,7 @@ def _draw(dev, abi: dict, code: str, shader: dict, textures: dict, targets: list
     dev.bind_uniforms(linked, abi["uniform_block"], dev.encode(abi, values))
     for t in shader["textures"]:
         textures[t["name"]].tex.use(location=t["unit"])
-        if t["name"] in linked:  # an unused sampler is optimised away
-            linked[t["name"]].value = t["unit"]
+        dev.sampler_unit(linked, t["name"], t["unit"])
     rows = min(targets[0].height, -(-count // width))
     if len(targets) == 1:
         dev.draw(vao, dev._framebuffer(targets[0]), (0, 0, width, rows))
@@ -149,3 +150,100 @@ def _draw(dev, abi: dict, code: str, shader: dict, textures: dict, targets: list
             dev._framebuffer(targets[0]).use()  # moderngl rebinds the last used one on read
             fbo.release()
     dev._check(f"kernel {kernel!r}")
+
+
+# ---------------------------------------------------------------------------- prepared
+
+
+class Prepared:
+    """A fragment program's launch with everything fixed but its buffers and scalar
+    values (`WebGLDevice.prepare`): the linked program, which buffer each texture and
+    render target comes from, the uniform block by render-target width with the scalar
+    members still to fill."""
+
+    __slots__ = ("code", "formats", "inputs", "kernel", "linked", "n", "outputs", "params",
+                 "program", "samplers", "scalar_names", "scalars", "templates", "uniform",
+                 "values", "vao")  # fmt: skip
+
+
+def prepare(dev, program, values: dict) -> Prepared | None:
+    """None unless a single-group fragment program whose textures are plain arrays (the
+    rest keeps `launch`'s general path)."""
+    abi = program.abi
+    if abi["launch"]["kind"] != "fragment" or values[("size", None, None)] == 0:
+        return None
+    groups = glsl_output_groups(program)
+    if len(groups) != 1 or any(t["contents"] != "array" for t in groups[0]["textures"]):
+        return None
+    group = groups[0]
+    outputs = sorted(group["outputs"], key=lambda o: o["location"])
+    if [o["location"] for o in outputs] != list(range(len(outputs))):
+        return None
+    p = Prepared()
+    p.program, p.kernel, p.code, p.values = program, abi["kernel"], group["code"], dict(values)
+    p.n = values[("size", None, None)]
+    used = [t["param"] for t in group["textures"]] + [o["param"] for o in outputs]
+    p.params = tuple(dict.fromkeys(used))
+    p.formats = [(p.params.index(t["param"]), t["format"]) for t in group["textures"]]
+    p.formats += [(p.params.index(o["param"]), o["format"]) for o in outputs]
+    p.outputs = [p.params.index(o["param"]) for o in outputs]
+    p.inputs = [p.params.index(t["param"]) for t in group["textures"]]
+    p.linked, p.vao = dev.program(abi["launch"]["vertex_shader"], p.code, p.kernel)
+    p.samplers = [(t["name"], t["unit"], p.params.index(t["param"])) for t in group["textures"]]
+    p.uniform = abi["uniform_block"]
+    p.scalars = [m for m in uniform_members(abi) if m[0][0] == "value"]  # (key, offset, ...)
+    p.scalar_names = tuple(key[1] for key, *_ in p.scalars)
+    p.templates = {}
+    return p
+
+
+def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
+    """Draw a prepared launch; False (nothing done) where `launch`'s general path is
+    needed: an unknown buffer, a format that does not match (it raises there), render
+    targets that cannot be one framebuffer, a texture both sampled and rendered."""
+    try:
+        records = [dev._buffers[i] for i in ids]
+    except (KeyError, TypeError):
+        return False
+    if len(records) != len(p.params):
+        return False
+    for k, fmt in p.formats:
+        if records[k].texture.fmt != fmt:
+            return False
+    targets = [records[k].texture for k in p.outputs]
+    if len(targets) > 1 and not _direct([records[k] for k in p.outputs]):
+        return False
+    for k in p.inputs:
+        if any(records[k].texture is t for t in targets):
+            return False
+    numbers = [uniform_number(kind, name, x) for (_, _, kind, name), x in zip(p.scalars, scalars)]
+    width = targets[0].width
+    data = p.templates.get(width)
+    if data is None:
+        values = dict(p.values)
+        values[("out_width", None, None)] = width
+        data = p.templates[width] = encode_uniforms(p.program.abi, values)
+    if numbers:
+        data = bytearray(data)
+        for (_, offset, kind, _), x in zip(p.scalars, numbers):
+            struct.pack_into(_PACK[kind], data, offset, x)
+    linked = p.linked
+    dev.bind_uniforms(linked, p.uniform, data)
+    for name, unit, k in p.samplers:
+        records[k].texture.tex.use(location=unit)
+        dev.sampler_unit(linked, name, unit)
+    rows = min(targets[0].height, -(-p.n // width))
+    if len(targets) == 1:
+        dev.draw(p.vao, dev._framebuffer(targets[0]), (0, 0, width, rows))
+    else:
+        fbo = dev.ctx.framebuffer(color_attachments=[t.tex for t in targets])
+        try:
+            dev.draw(p.vao, fbo, (0, 0, width, rows))
+        finally:
+            dev._framebuffer(targets[0]).use()  # moderngl rebinds the last used one on read
+            fbo.release()
+    dev._check(f"kernel {p.kernel!r}")
+    return True
+
+
+_PACK = {"i32": "<i", "u32": "<I", "f32": "<f"}

@@ -14,12 +14,13 @@ wgpu-native aborts the process on a submit that references a destroyed buffer.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from dataclasses import dataclass
 
 import numpy as np
 
-from kernelc.abi import Program, encode_uniforms, wgsl_dispatch
+from kernelc.abi import Program, encode_uniforms, uniform_members, uniform_number, wgsl_dispatch
 
 from . import storage
 from .pool import Pool, size_class
@@ -31,6 +32,8 @@ ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding W
 _MAX_LIMITS = ("max-storage-buffers-per-shader-stage", "max-storage-buffer-binding-size",
                "max-buffer-size")  # fmt: skip
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
+_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in
+         (("i32", "<i"), ("u32", "<I"), ("f32", "<f"))}  # fmt: skip
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (offsets or sizes that are
@@ -135,6 +138,19 @@ class _Launch:
     buffers: dict[int, object]  # binding -> wgpu.GPUBuffer
 
 
+_SERIAL = itertools.count(1)
+_ALIASED = object()  # a prepared launch's buffers alias: it takes the general path
+
+
+class _Prepared:
+    """One program's launch with everything fixed but its buffers and scalar values
+    (`WebGPUDevice.prepare`): pipelines, workgroup counts, the uniform block with the
+    scalar members still to fill, and where each binding's buffer comes from."""
+
+    __slots__ = ("bindings", "kernel", "layout", "pairs", "params", "program", "scalar_names",
+                 "scalars", "serial", "steps", "template", "uniform", "values")  # fmt: skip
+
+
 class WebGPUDevice(BufferTable, Device):
     """`Device` on wgpu-native (lavapipe here, a real GPU elsewhere)."""
 
@@ -157,13 +173,15 @@ class WebGPUDevice(BufferTable, Device):
         self.pool = Pool(self._destroy, **({} if pool_limit is None else {"limit": pool_limit}))
         self._batch = _Batch(self._device)  # commands recorded since the last submit
         self._after_submit: list = []  # callbacks once the pending commands are submitted
-        self._uniforms = bytearray()
+        self._uniforms = bytearray(ARENA_BYTES)  # the batch's uniform blocks, packed in place
+        self._uniform_end = 0
         self._arena = self._create(
             ARENA_BYTES, wgpu.BufferUsage.UNIFORM | wgpu.BufferUsage.COPY_DST
         )
         self._pipelines: dict[tuple, tuple] = {}
         self._layouts: dict[tuple, object] = {}
         self._groups: dict[tuple, object] = {}
+        self._prepared_groups: dict[tuple, tuple] = {}  # (serial, buffer uids) -> group
         self._scratch: object | None = None
         self._fence = self._create(4, wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC)
         #: commands queued on the GPU and queue submits so far (batching at work)
@@ -252,6 +270,89 @@ class WebGPUDevice(BufferTable, Device):
         self._flush()
         return self.pool.trim()
 
+    def prepare(self, program: Program, values: dict) -> _Prepared | None:
+        """A launcher for `program` with these `values` except the scalar members, for
+        `launch` (None when this launch is not one it handles: no work, not a plain
+        compute launch). Compiles and checks what `dispatch` would, once."""
+        abi = program.abi
+        if abi["target"] != "wgsl" or abi["launch"]["kind"] != "compute":
+            return None
+        n = values[("size", None, None)]
+        if n == 0:
+            return None
+        values = dict(values)
+        stages, _ = self._stages(abi, n, values)
+        bindings = abi["bindings"]
+        arrays = [b for b in bindings if b["resource"] != "uniform"]
+        if any(b["resource"] != "storage" for b in arrays):
+            return None
+        limit = self.limits["max-compute-workgroups-per-dimension"]
+        if any(c > limit for _, counts in stages for c in counts):
+            return None  # `dispatch` says so
+        p = _Prepared()
+        p.serial, p.program, p.kernel, p.values = next(_SERIAL), program, abi["kernel"], values
+        p.params = tuple(dict.fromkeys(b["param"] for b in arrays))
+        p.bindings = [(b, p.params.index(b["param"])) for b in arrays]
+        read = [k for b, k in p.bindings if b.get("access") == "read"]
+        written = [k for b, k in p.bindings if b.get("access") == "read_write"]
+        p.pairs = [(r, w) for r in read for w in written]  # r == w: always aliased
+        p.layout = self._layout(bindings)
+        p.uniform = next(b for b in bindings if b["resource"] == "uniform")
+        pipelines = [self._pipeline(program.code, e, bindings, p.kernel) for e, _ in stages]
+        p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
+        p.template = encode_uniforms(abi, values)
+        members = uniform_members(abi)
+        p.scalars = [(key, at, _PACK[kind], kind, name) for key, at, kind, name in members
+                     if key[0] == "value"]  # fmt: skip
+        p.scalar_names = tuple(key[1] for key, *_ in p.scalars)
+        return p
+
+    def launch(self, p: _Prepared, ids: tuple, scalars: tuple = ()) -> None:
+        """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
+        the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
+        try:
+            records = [self._buffers[i] for i in ids]
+        except (KeyError, TypeError):
+            records = None
+        if records is None or len(records) != len(p.params):
+            return self._launch_general(p, ids, scalars)
+        gpus = [r.gpu for r in records]
+        key = (p.serial, *[g.uid for g in gpus])
+        dtypes = [r.dtype for r in records]
+        entry = self._prepared_groups.get(key)
+        if entry is None or entry[1] != dtypes:
+            entry = self._prepared_group(p, ids, gpus, key, dtypes)
+        if entry is _ALIASED:
+            return self._launch_general(p, ids, scalars)
+        numbers = [uniform_number(kind, name, x)
+                   for (_, _, _, kind, name), x in zip(p.scalars, scalars)]  # fmt: skip
+        offset = self._uniform_slot(p.template)
+        for (_, at, pack, _, _), x in zip(p.scalars, numbers):
+            pack(self._uniforms, offset + at, x)
+        batch, group = self._batch, entry[0]
+        for pipeline, counts in p.steps:
+            batch.dispatch(pipeline, group, offset, counts)
+        self._recorded(p.kernel)
+
+    def _prepared_group(self, p: _Prepared, ids: tuple, gpus: list, key: tuple, dtypes: list):
+        """The bind group of a prepared launch's buffers (checked as `dispatch` checks
+        them), or _ALIASED when one buffer is bound read-only and writable."""
+        if any(gpus[r] is gpus[w] for r, w in p.pairs):
+            return _ALIASED
+        abi, buffers = p.program.abi, dict(zip(p.params, ids))
+        bound = {b["binding"]: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
+        group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
+        if len(self._prepared_groups) > 4096:
+            self._prepared_groups.clear()
+        entry = self._prepared_groups[key] = (group, dtypes)
+        return entry
+
+    def _launch_general(self, p: _Prepared, ids: tuple, scalars: tuple) -> None:
+        values = dict(p.values)
+        for (key, *_), x in zip(p.scalars, scalars):
+            values[key] = x
+        self.dispatch(p.program, dict(zip(p.params, ids)), values)
+
     # ------------------------------------------------------------------ buffers
 
     def _take(self, nbytes: int):
@@ -285,6 +386,7 @@ class WebGPUDevice(BufferTable, Device):
 
     def _destroy(self, gpu) -> None:
         self._groups.clear()  # cached bind groups may reference it
+        self._prepared_groups.clear()
         if self._batch.count:
             self._after_submit.append(gpu.destroy)
         else:
@@ -297,7 +399,7 @@ class WebGPUDevice(BufferTable, Device):
         if not self._batch.count:
             return
         batch, self._batch = self._batch, _Batch(self._device)
-        uniforms, self._uniforms = bytes(self._uniforms), bytearray()
+        uniforms, self._uniform_end = bytes(self._uniforms[: self._uniform_end]), 0
         callbacks, self._after_submit = self._after_submit, []
         try:
             command_buffer = batch.finish()
@@ -319,11 +421,13 @@ class WebGPUDevice(BufferTable, Device):
 
     def _uniform_slot(self, data: bytes) -> int:
         """The arena offset of `data` for the next queued command."""
-        offset = -(-len(self._uniforms) // self._align) * self._align
-        if offset + len(data) > ARENA_BYTES:
+        offset = -(-self._uniform_end // self._align) * self._align
+        end = offset + len(data)
+        if end > ARENA_BYTES:
             self._flush()
-            offset = 0
-        self._uniforms += bytes(offset - len(self._uniforms)) + data
+            offset, end = 0, len(data)
+        self._uniforms[offset:end] = data
+        self._uniform_end = end
         return offset
 
     def _guard(self, what: str, fn, *args):

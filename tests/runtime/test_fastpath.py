@@ -1,0 +1,198 @@
+"""Replayed kernel calls (`wgpy_runtime._fastpath`): a call signature launched once skips
+type inference, broadcasting and encoding afterwards, with the general path's results and
+errors.
+
+Rule: every test calls one kernel (or ufunc) repeatedly, so the second and later calls
+are replays, and checks them against NumPy; `_general_calls` counts the calls that took
+the general path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import wgpy_runtime as wp
+from tests.runtime.helpers import wgpy_backend  # noqa: F401
+from wgpy_runtime import _fastpath, _launch, kernel
+
+
+@pytest.fixture
+def general(monkeypatch):
+    """A list that grows by one per kernel call taking the general path."""
+    calls = []
+    real = kernel.decide_types
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(kernel, "decide_types", counted)
+    return calls
+
+
+def _sq():
+    return wp.ElementwiseKernel("T x, T y", "T z", "z = (x - y) * (x - y)",
+                                f"sq_{np.random.randint(1 << 30)}")  # fmt: skip
+
+
+def test_repeated_calls_replay_with_fresh_buffers(general):
+    k = _sq()
+    for n in range(4):
+        x = wp.asarray(np.arange(8, dtype=np.float32) + n)
+        y = wp.asarray(np.full(8, 2.0, np.float32))
+        np.testing.assert_array_equal(k(x, y).get(), (np.arange(8) + n - 2.0) ** 2)
+    assert len(general) == 1
+
+
+def test_given_outputs_and_views(general):
+    k = _sq()
+    base = wp.asarray(np.arange(24, dtype=np.float32).reshape(4, 6))
+    host = base.get()
+    for step in range(3):
+        out = wp.zeros((4, 3), dtype=wp.float32)
+        view = base[:, step : step + 3]  # another offset, the same strides
+        k(view, 1.5, out)
+        np.testing.assert_array_equal(out.get(), (host[:, step : step + 3] - 1.5) ** 2)
+    strided = base[::2, ::3]
+    np.testing.assert_array_equal(k(strided, strided).get(), np.zeros((2, 2)))
+    broadcast = k(base, wp.asarray(np.arange(6, dtype=np.float32)))
+    np.testing.assert_array_equal(broadcast.get(), (host - np.arange(6)) ** 2)
+
+
+def test_scalars_are_converted_every_call():
+    def make():  # a kernel nobody called: its first call takes the general path
+        return wp.ElementwiseKernel("T x, float32 a, int32 b", "T y", "y = x * a + b",
+                                    f"axb_{np.random.randint(1 << 30)}")  # fmt: skip
+
+    k = make()
+    x = wp.asarray(np.arange(4, dtype=np.float32))
+    cases = [(2.0, 1), (np.float32(0.5), np.int32(-3)), (1e39, 2), (-1e39, 2), (0.1, 7),
+             (3.4028235e38, 0), (float("nan"), 1), (3, True), (2.5, -(2**31)),
+             (1.0, 2**31 - 1)]  # fmt: skip
+    for a, b in cases:
+        np.testing.assert_array_equal(k(x, a, b).get(), make()(x, a, b).get())
+    for a, b in [(1.0, 2**31), (1.0, 2**40)]:  # out of int32: wrapped as CuPy does
+        np.testing.assert_array_equal(k(x, a, b).get(), make()(x, a, b).get())
+
+
+def test_int64_scalar_that_does_not_fit_raises_on_replay():
+    k = wp.ElementwiseKernel("T x, int64 a", "T y", "y = x + a", "add64_fp")
+    x = wp.asarray(np.arange(3, dtype=np.int32))
+    np.testing.assert_array_equal(k(x, 5).get(), [5, 6, 7])
+    with pytest.raises(OverflowError):
+        k(x, 1 << 40)
+    np.testing.assert_array_equal(k(x, -1).get(), [-1, 0, 1])
+
+
+def test_errors_of_other_signatures_are_kept():
+    k = wp.ElementwiseKernel("T x, T y", "T z", "z = x + y", "same_t_fp")
+    x = wp.asarray(np.arange(3, dtype=np.float32))
+    k(x, x)
+    with pytest.raises(TypeError):
+        k(x, wp.asarray(np.arange(3, dtype=np.int32)))
+    with pytest.raises(ValueError):
+        k(x, x, wp.zeros(4, dtype=wp.float32))
+    with pytest.raises(TypeError):
+        k(x, [1, 2, 3])
+
+
+def test_aliased_buffers_after_a_replay_of_distinct_ones():
+    k = wp.ElementwiseKernel("T x, T y", "T z", "z = x + 2 * y", "alias_fp")
+    x = wp.asarray(np.arange(4, dtype=np.float32))
+    y = wp.asarray(np.ones(4, np.float32))
+    z = wp.zeros(4, dtype=wp.float32)
+    k(x, y, z)
+    k(x, y, z)
+    k(x, y, y)  # same signature, the output is an input's buffer
+    np.testing.assert_array_equal(y.get(), np.arange(4) + 2)
+    np.testing.assert_array_equal(z.get(), np.arange(4) + 2)
+
+
+def test_strided_outputs_replay_or_take_the_general_path():
+    k = wp.ElementwiseKernel("T x", "T y", "y = x * 3", "triple_fp")
+    base = wp.zeros((4, 4), dtype=wp.float32)
+    for _ in range(3):
+        k(wp.asarray(np.arange(4, dtype=np.float32)), base[:, 1])  # a strided output view
+    want = np.zeros((4, 4), np.float32)
+    want[:, 1] = np.arange(4) * 3
+    np.testing.assert_array_equal(base.get(), want)
+
+
+def test_no_return_and_tuples():
+    k = wp.ElementwiseKernel("T x", "T y, T z", "y = x; z = -x", "pair_fp")
+    x = wp.asarray(np.arange(3, dtype=np.float32))
+    for _ in range(2):
+        _, z = k(x)
+        np.testing.assert_array_equal(z.get(), -np.arange(3))
+    k.no_return = True
+    assert k(x) is None
+
+
+def test_ufuncs_replay(general):
+    x = wp.asarray(np.arange(6, dtype=np.float32))
+    y = wp.asarray(np.full(6, 2.0, np.float32))
+    for _ in range(3):
+        np.testing.assert_array_equal((x + y).get(), np.arange(6) + 2.0)
+    calls = len(general)
+    for s in (1.5, 2.5, 3):
+        np.testing.assert_array_equal((x * s).get(), np.arange(6, dtype=np.float32) * s)
+    z = wp.zeros(6, dtype=wp.float32)
+    for _ in range(3):
+        wp.add(x, y, out=z)
+    np.testing.assert_array_equal(z.get(), np.arange(6) + 2.0)
+    assert len(general) - calls <= 3  # x * float, x * int, add(out=)
+    a = wp.asarray(np.arange(6, dtype=np.float32))
+    for _ in range(3):
+        a += 1
+    np.testing.assert_array_equal(a.get(), np.arange(6) + 3)
+    b, host = wp.asarray(np.arange(6, dtype=np.int32)), np.arange(6, dtype=np.int32)
+    for _ in range(2):
+        wp.add(b[1:], b[:-1], out=b[1:])  # overlapping views: inputs read before writing
+        np.add(host[1:], host[:-1], out=host[1:])
+    np.testing.assert_array_equal(b.get(), host)
+    i = wp.asarray(np.arange(3, dtype=np.int8))
+    (i + 1).get()
+    with pytest.raises(OverflowError):
+        i + 300
+
+
+def test_clearing_the_program_cache_drops_plans(general):
+    k = _sq()
+    x = wp.asarray(np.arange(3, dtype=np.float32))
+    k(x, x)
+    k(x, x)
+    wp.clear_program_cache()
+    k(x, x)
+    assert len(general) == 2
+    assert not _fastpath.find(wp.ElementwiseKernel("T x", "T y", "y = x", "never_fp"), (x,))
+    assert _launch.cached_programs() >= 1
+
+
+@pytest.mark.parametrize("params", [
+    ("T x", "T y", "y += x"),  # reads its output's old contents
+    ("raw T x, int32 idx", "T y", "y = x[idx]"),
+    ("T x", "T a, T b, T c, T d, T e, T f",
+     "a = x; b = x + 1; c = x + 2; d = x + 3; e = x + 4; f = x + 5"),  # output groups on GLSL
+    ("T x", "raw T y", "y[i] = x * 2"),
+])  # fmt: skip
+def test_replays_match_the_general_path(params, general):
+    def make():
+        return wp.ElementwiseKernel(*params, f"k_{np.random.randint(1 << 30)}")
+
+    def args():
+        x = wp.asarray(np.arange(5, dtype=np.float32) * 1.5)
+        if "idx" in params[0]:
+            return [x, wp.asarray(np.array([4, 0, 3, 1, 2], np.int32))], 5
+        return [x], 5
+
+    k = make()
+    for _ in range(3):
+        (ins, n), (ins2, _) = args(), args()
+        outs = [wp.asarray(np.full(n, 7.0, np.float32)) for _ in params[1].split(",")]
+        outs2 = [wp.asarray(np.full(n, 7.0, np.float32)) for _ in params[1].split(",")]
+        k(*ins, *outs)
+        make()(*ins2, *outs2)
+        for o, o2 in zip(outs, outs2):
+            np.testing.assert_array_equal(o.get(), o2.get())
+    assert len(general) == 1 + 3  # k once; each fresh kernel once

@@ -1,0 +1,286 @@
+"""Replaying a kernel call: the per-kernel cache of call signatures that skips type
+inference, broadcasting, `_reduce_dims`, the program lookup and the uniform encoding on
+every call after the first.
+
+Rule: a plan is recorded only after the general path (`kernel.ElementwiseKernel.__call__`)
+launched the very same call signature on the device, and it replays exactly what that path
+would do again: the signature holds everything the general path's decisions depend on
+(each array's dtype, shape, element strides, offset, buffer size and device; each
+scalar's Python type; whether outputs are given), so only what varies between such calls
+is redone — converting the scalars (same conversions, same errors), allocating new
+outputs, and handing the buffers and scalar values to the device's prepared launch
+(`device.prepare`/`launch`; plain `dispatch` for devices without one). Calls the general
+path would not launch directly (errors, empty loops, the CPU fallback, GLSL outputs that
+need a dense temporary, `size=`) are never recorded, so they always take it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import struct
+import weakref
+
+import numpy as np
+
+from . import _dtypes, _shapes
+from ._memory import Buffer
+from .ndarray import ndarray
+
+PLAN_LIMIT = 64  # call signatures kept per kernel (all dropped when exceeded)
+_ALL: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # every plan table
+_SERIAL = itertools.count()
+_F32 = struct.Struct("<f")
+
+
+class _Plans(dict):
+    """One kernel's plans by call signature (a dict that can be weakly referenced)."""
+
+
+def signature(args) -> tuple:
+    """What the general path's decisions depend on, per argument."""
+    key = []
+    for a in args:
+        if type(a) is ndarray:
+            b = a._buf
+            key.append((b.dtype, a._shape, a._strides, a._offset, b.size, b.device))
+        else:
+            key.append(type(a))
+    return tuple(key)
+
+
+def find(kernel, args):
+    """The recorded plan for this call of `kernel`, or None."""
+    plans = kernel.__dict__.get("_fast_plans")
+    if not plans:
+        return None
+    return plans.get(signature(args))
+
+
+def clear() -> None:
+    """Drop every plan (after the program cache is cleared)."""
+    for plans in list(_ALL.values()):
+        plans.clear()
+
+
+def record(kernel, args, in_types, out_types, shape, device, program, launched) -> None:
+    """Remember how `kernel(*args)` (no `size=`) was launched: `program` given the
+    buffers and values `launched` = `_launch.dispatch`'s result."""
+    buffers, values, direct = launched
+    if not direct:
+        return
+    if any(isinstance(a, ndarray) and type(a) is not ndarray for a in args):
+        return  # subclasses: signatures are taken of plain ndarrays only
+    plans = kernel.__dict__.get("_fast_plans")
+    if plans is None:
+        plans = kernel.__dict__["_fast_plans"] = _Plans()
+        _ALL[next(_SERIAL)] = plans
+    if len(plans) >= PLAN_LIMIT:
+        plans.clear()
+    plans[signature(args)] = _plan(kernel, args, in_types, out_types, shape, device, program,
+                                   buffers, values)  # fmt: skip
+
+
+def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, values):
+    prepared = device.prepare(program, values) if hasattr(device, "prepare") else None
+    if prepared is not None:
+        launch = functools.partial(device.launch, prepared)
+        array_names, scalar_names = prepared.params, prepared.scalar_names
+    else:
+        launch = _Dispatch(device, program, tuple(buffers), values)
+        array_names, scalar_names = launch.params, launch.scalar_names
+    names = [p.name for p in kernel.params]
+    abi_dtypes = {p["name"]: np.dtype(p["dtype"]) for p in program.abi["params"]
+                  if p["kind"] == "scalar"}  # fmt: skip
+    converters = {}  # scalar parameter -> (argument index, conversion)
+    for k, (p, a, t) in enumerate(zip(kernel.in_params, args, in_types)):
+        if not isinstance(a, ndarray):
+            converters[p.name] = (k, _converter(t, abi_dtypes.get(p.name)))
+    plan = Plan()
+    plan.kernel, plan.launch = kernel, launch
+    plan.sources = tuple(names.index(n) for n in array_names)
+    plan.scalars = tuple(converters[n] for n in scalar_names)
+    plan.checks = tuple(c for n, c in converters.items() if n not in scalar_names)
+    plan.nin = kernel.nin
+    plan.new_outs = _Outputs(shape, out_types, device) if len(args) == kernel.nin else None
+    return plan
+
+
+class _Outputs:
+    """New output arrays of one shape, as `ndarray(shape, dtype, device=device)` makes
+    them, with the shape checks, C strides and dtype normalisation done once."""
+
+    __slots__ = ("device", "dtypes", "shape", "size", "strides")
+
+    def __init__(self, shape, dtypes, device) -> None:
+        self.shape, self.strides = _shapes.as_shape(shape), _shapes.c_strides(shape)
+        self.size, self.device = math.prod(shape), device
+        self.dtypes = [_dtypes.normalize(t) for t in dtypes]
+
+    def __call__(self) -> list:
+        shape, strides, size, device = self.shape, self.strides, self.size, self.device
+        return [ndarray._view(Buffer(size, t, device), shape, strides, 0) for t in self.dtypes]
+
+
+class Plan:
+    """One recorded call signature of one kernel: `plan(args)` is the kernel's call."""
+
+    __slots__ = ("checks", "kernel", "launch", "new_outs", "nin", "scalars", "sources")
+
+    def __call__(self, args):
+        for k, convert in self.checks:
+            convert(args[k])
+        numbers = [convert(args[k]) for k, convert in self.scalars]
+        if self.new_outs is None:
+            outs = list(args[self.nin :])
+            arrays = args
+        else:
+            outs = self.new_outs()
+            arrays = (*args, *outs)
+        self.launch(tuple([arrays[k]._buf.id for k in self.sources]), numbers)
+        return self.kernel._result(outs)
+
+
+class _Dispatch:
+    """A prepared launch for devices without `prepare`: their `dispatch`, values refilled."""
+
+    def __init__(self, device, program, params: tuple, values: dict) -> None:
+        self.device, self.program, self.params, self.values = device, program, params, values
+        self.scalar_names = tuple(p["name"] for p in program.abi["params"]
+                                  if p["kind"] == "scalar")  # fmt: skip
+
+    def __call__(self, ids: tuple, scalars) -> None:
+        values = dict(self.values)
+        for name, x in zip(self.scalar_names, scalars):
+            values[("value", name, None)] = x
+        self.device.dispatch(self.program, dict(zip(self.params, ids)), values)
+
+
+def _converter(t: np.dtype, uniform: np.dtype | None):
+    """The general path's conversion of a scalar argument for a parameter of type `t`
+    (`kernel._scalar`), then for its uniform member of `uniform` (`_dtypes.scalar_value`;
+    None: the program has no such member): a function of the argument, with shortcuts
+    that give the same number for the common exact cases."""
+    from .kernel import _scalar
+
+    def general(v):
+        x = _scalar(v, t)
+        return x if uniform is None else _dtypes.scalar_value(x, uniform)
+
+    if uniform is None or uniform != t or t.itemsize == 8 or t.kind not in "biuf":
+        return general
+    exact = t.type
+    if t == np.float32:
+
+        def convert(v):
+            kind = type(v)
+            if kind is exact:
+                return v.item()
+            if kind is float:
+                try:  # the C cast to float NumPy does, and back; overflow: NumPy's inf
+                    return _F32.unpack(_F32.pack(v))[0]
+                except OverflowError:
+                    pass
+            return general(v)
+
+        return convert
+    if t.kind in "iu":
+        info = np.iinfo(t)
+        low, high = int(info.min), int(info.max)
+
+        def convert(v):
+            kind = type(v)
+            if kind is exact:
+                return v.item()
+            if kind is int and low <= v <= high:
+                return v
+            return general(v)
+
+        return convert
+
+    def convert(v):
+        return v.item() if type(v) is exact else general(v)
+
+    return convert
+
+
+# ---------------------------------------------------------------------------- ufuncs
+
+
+def ufunc_key(args, out, casting) -> tuple | None:
+    """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`
+    and the NumPy-scalar promotion mode (None: calls of another form are not replayed)."""
+    from . import ufuncs
+
+    if out is None:
+        given = None
+    elif type(out) is ndarray:
+        given = signature((out,))
+    else:
+        return None
+    return signature(args), given, casting, ufuncs.NUMPY_SCALARS_WEAK
+
+
+def find_ufunc(u, args, out, casting):
+    plans = u.__dict__.get("_fast_plans")
+    if not plans:
+        return None
+    key = ufunc_key(args, out, casting)
+    return None if key is None else plans.get(key)
+
+
+def record_ufunc(u, args, out, casting, dtypes, shape, device, kernel, outs) -> None:
+    """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
+    keywords) that launched `kernel` with `outs`: the argument dtypes `dtypes` NEP 50
+    gave, the loop `shape`, the `device` new outputs went to."""
+    from . import ufuncs
+
+    ins, given = args[: u.nin], list(args[u.nin :]) or ([] if out is None else [out])
+    if device is None or any(o is None for o in given):
+        return
+    if any(isinstance(a, ndarray) and type(a) is not ndarray for a in (*args, out)):
+        return
+    key = ufunc_key(args, out, casting)
+    if key is None:
+        return
+    plans = u.__dict__.get("_fast_plans")
+    if plans is None:
+        plans = u.__dict__["_fast_plans"] = _Plans()
+        _ALL[next(_SERIAL)] = plans
+    if len(plans) >= PLAN_LIMIT:
+        plans.clear()
+    plan = UfuncPlan()
+    plan.kernel, plan.kernel_plan, plan.nin, plan.nout = kernel, None, u.nin, u.nout
+    plan.typed_scalar, plan.unaliased = ufuncs.typed_scalar, ufuncs._unaliased
+    plan.scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if ufuncs.is_scalar(a))
+    plan.new_outs = None if given else _Outputs(shape, [o.dtype for o in outs], device)
+    plans[key] = plan
+
+
+class UfuncPlan:
+    """One recorded call signature of a ufunc: `ufunc.__call__`'s steps whose outcome the
+    signature fixes (dtype resolution, broadcasting, the kernel) are skipped; scalar
+    conversion, new outputs, the aliasing copies of given outputs and the kernel call are
+    what they are there."""
+
+    __slots__ = ("kernel", "kernel_plan", "new_outs", "nin", "nout", "scalars", "typed_scalar",
+                 "unaliased")  # fmt: skip
+
+    def __call__(self, args, out):
+        values = list(args[: self.nin])
+        for k, t in self.scalars:
+            values[k] = self.typed_scalar(values[k], t)
+        if self.new_outs is None:
+            outs = list(args[self.nin :]) or [out]
+            self.kernel(*[self.unaliased(v, outs) for v in values], *outs)
+        elif self.kernel_plan is not None:
+            # New outputs: the kernel's call signature follows from this one's, so its
+            # plan is this plan's (found once).
+            outs = self.new_outs()
+            self.kernel_plan((*values, *outs))
+        else:
+            outs = self.new_outs()
+            self.kernel(*values, *outs)
+            self.kernel_plan = find(self.kernel, (*values, *outs))
+        return outs[0] if self.nout == 1 else tuple(outs)
