@@ -65,31 +65,61 @@ def parse_params(text: str, is_output: bool) -> list[ParamSpec]:
     return specs
 
 
-def call_elementwise(target: str, in_params: str, out_params: str, operation: str, *args,
-                     name: str = "kernel", preamble: str = "", loop_prep: str = "",
-                     after_loop: str = "", size: int | None = None, executor=None):  # fmt: skip
-    """`cupy.ElementwiseKernel(in_params, out_params, operation, name, ...)(*args, size=size)`
-    translated for `target` and run natively. Returns the output, or a tuple of them."""
+@dataclass
+class KernelCall:
+    """A CuPy-style call of kernel strings, bound: argument values by name, the loop shape,
+    what the call returns, and the specialisation kernelc translates it for."""
+
+    ins: list[ParamSpec]
+    outs: list[ParamSpec]
+    types: dict[str, str]
+    values: dict
+    loop_shape: tuple[int, ...]
+    result: object
+
+    @property
+    def empty(self) -> bool:
+        return math.prod(self.loop_shape) == 0
+
+    def specialisation(self) -> dict:
+        """`types`, `ndim`, `raw` and `scalars` for `translate_elementwise`/`lower_kernel`."""
+        v = self.values
+        return dict(
+            types={k: t for k, t in self.types.items() if len(k) == 1},
+            ndim=len(self.loop_shape),
+            raw={p.name: (v[p.name].ndim, v[p.name].flags.c_contiguous)
+                 for p in self.ins + self.outs if p.raw},
+            scalars=tuple(p.name for p in self.ins if not isinstance(v[p.name], np.ndarray)),
+        )  # fmt: skip
+
+
+def bind_call(in_params: str, out_params: str, args: tuple, size: int | None) -> KernelCall:
+    """CuPy's call semantics: arity, types (outputs first), broadcasting, outputs."""
     ins, outs = parse_params(in_params, False), parse_params(out_params, True)
     in_args, out_args = _split_args(args, len(ins), len(outs))
     types = _resolve_types(ins, outs, in_args, out_args)
     specs = [(p.name, p.raw, types[p.type] if p.is_placeholder else p.type) for p in ins + outs]
     values, loop_shape = _prepare(specs, len(ins), in_args, out_args, size)
-    result = _result([values[p.name] for p in outs])
-    if math.prod(loop_shape) == 0:
-        return result
+    return KernelCall(ins, outs, types, values, loop_shape,
+                      _result([values[p.name] for p in outs]))  # fmt: skip
+
+
+def call_elementwise(target: str, in_params: str, out_params: str, operation: str, *args,
+                     name: str = "kernel", preamble: str = "", loop_prep: str = "",
+                     after_loop: str = "", size: int | None = None, executor=None):  # fmt: skip
+    """`cupy.ElementwiseKernel(in_params, out_params, operation, name, ...)(*args, size=size)`
+    translated for `target` and run natively. Returns the output, or a tuple of them."""
+    call = bind_call(in_params, out_params, args, size)
+    if call.empty:
+        return call.result
     from kernelc import translate_elementwise
 
     program = translate_elementwise(
         in_params, out_params, operation, name=name, preamble=preamble, loop_prep=loop_prep,
-        after_loop=after_loop, target=target, ndim=len(loop_shape),
-        types={k: v for k, v in types.items() if len(k) == 1},
-        raw={p.name: (values[p.name].ndim, values[p.name].flags.c_contiguous)
-             for p in ins + outs if p.raw},
-        scalars=tuple(p.name for p in ins if not isinstance(values[p.name], np.ndarray)),
+        after_loop=after_loop, target=target, **call.specialisation(),
     )  # fmt: skip
-    (executor or executor_for(target)).run(program, values, loop_shape)
-    return result
+    (executor or executor_for(target)).run(program, call.values, call.loop_shape)
+    return call.result
 
 
 def run_program(program: Program, *args, size: int | None = None, executor=None):
