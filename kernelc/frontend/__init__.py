@@ -109,13 +109,20 @@ def _guarded(name: str, parse, *args):
         raise KernelSyntaxError("expression nested too deeply").with_kernel(name) from None
 
 
-def _parse_reduction_sections(name: str, sources: dict[str, SourceText]) -> ast.ReductionSource:
+def _parse_header(sources: dict[str, SourceText], template_names: set, typedefs: dict):
+    """Params and the preamble: (params, placeholder names, preprocessor, preamble AST).
+    The preamble adds its templates and typedefs to the sets given, for what follows."""
     ins = parse_params(sources["in_params"].text, False, sources["in_params"])
     outs = parse_params(sources["out_params"].text, True, sources["out_params"])
     check_params(ins, outs)
     type_names = {p.type for p in (*ins, *outs) if len(p.type) == 1}
     pp = Preprocessor()
-    tu = parse_translation_unit(sources["preamble"], pp, type_names, set(), {})
+    tu = parse_translation_unit(sources["preamble"], pp, type_names, template_names, typedefs)
+    return ins + outs, type_names, pp, tu
+
+
+def _parse_reduction_sections(name: str, sources: dict[str, SourceText]) -> ast.ReductionSource:
+    params, type_names, pp, tu = _parse_header(sources, set(), {})
 
     def expression(key: str) -> ast.Expr:
         return parse_expression(sources[key], pp, type_names)
@@ -123,25 +130,19 @@ def _parse_reduction_sections(name: str, sources: dict[str, SourceText]) -> ast.
     identity = expression("identity") if sources["identity"].text.strip() else None
     reduce_type = " ".join(sources["reduce_type"].text.split()) or None
     span = Span(sources["reduce_type"], 0, len(sources["reduce_type"].text))
-    return ast.ReductionSource(name, ins + outs, tu, expression("map_expr"),
+    return ast.ReductionSource(name, params, tu, expression("map_expr"),
                                expression("reduce_expr"), expression("post_map_expr"),
                                identity, reduce_type, span if reduce_type else None)  # fmt: skip
 
 
 def _parse_sections(name: str, sources: dict[str, SourceText]) -> ast.ElementwiseSource:
     """Params, then the preamble, then the bodies, sharing macros, typedefs and templates."""
-    ins = parse_params(sources["in_params"].text, False, sources["in_params"])
-    outs = parse_params(sources["out_params"].text, True, sources["out_params"])
-    check_params(ins, outs)
-    type_names = {p.type for p in (*ins, *outs) if len(p.type) == 1}
     template_names: set[str] = set()
     typedefs: dict[str, str] = {}
-    pp = Preprocessor()
-    tu = parse_translation_unit(sources["preamble"], pp, type_names, template_names, typedefs)
+    params, type_names, pp, tu = _parse_header(sources, template_names, typedefs)
     loop_prep, operation, after_loop = (
         parse_block(sources[key], pp, type_names, template_names, typedefs)
         for key in ("loop_prep", "operation", "after_loop")
     )
-    params = ins + outs
     macros = dict(pp.macros)
     return ast.ElementwiseSource(name, params, tu, loop_prep, operation, after_loop, macros=macros)
