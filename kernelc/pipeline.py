@@ -39,12 +39,18 @@ def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "k
     """Parse and lower to validated, folded IR (target independent)."""
     bases = tuple(sorted((line_bases or {}).items()))
     src = _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases)
-    if not isinstance(ndim, int) or not 0 <= ndim <= 8:
-        raise KernelTypeError(f"ndim must be an integer from 0 to 8, not {ndim!r}", kernel=name)
+    _check_axes(name, ndim=ndim)
     spec = Specialisation(ndim, frozenset(scalars), dict(raw or {}))
     kernel, warnings = lower_elementwise(src, bind_types(types, name), spec)
     validate(kernel)
     return validate(fold_constants(kernel)), warnings
+
+
+def _check_axes(name: str, **counts) -> None:
+    for what, value in counts.items():
+        if not isinstance(value, int) or not 0 <= value <= 8:
+            raise KernelTypeError(f"{what} must be an integer from 0 to 8, not {value!r}",
+                                  kernel=name)  # fmt: skip
 
 
 @lru_cache(maxsize=256)
@@ -63,10 +69,7 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
     identity = None if identity is None else str(identity)
     src = _parse_reduction(in_params, out_params, map_expr, reduce_expr, post_map_expr,
                            identity, name, reduce_type, preamble, bases)  # fmt: skip
-    for what, value in (("ndim", ndim), ("reduce_ndim", reduce_ndim)):
-        if not isinstance(value, int) or not 0 <= value <= 8:
-            raise KernelTypeError(f"{what} must be an integer from 0 to 8, not {value!r}",
-                                  kernel=name)  # fmt: skip
+    _check_axes(name, ndim=ndim, reduce_ndim=reduce_ndim)
     spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
     kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
     validate(kernel)
