@@ -32,7 +32,7 @@ from enum import Enum
 from typing import Union
 
 from kernelc.errors import Span
-from kernelc.ir.dtypes import DType, bool_, computation_type, int32
+from kernelc.ir.dtypes import DType, computation_type, int32
 
 # ---------------------------------------------------------------------------- operators
 
@@ -520,7 +520,3 @@ class Kernel:
     def arrays(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.kind is not ParamKind.SCALAR)
 
-
-BOOL = bool_
-Node = Union[Expr, Stmt]
-SpanMap = dict[int, Span]

@@ -73,7 +73,3 @@ def literal_needs_64bit(value: int, suffix: str, is_hex: bool) -> bool:
 def arith_operand(expr: ir.Expr) -> ir.Expr:
     """Integer promotion of one operand (bool -> int)."""
     return cast(expr, int32) if expr.dtype is bool_ else expr
-
-
-def is_float(expr: ir.Expr) -> bool:
-    return expr.dtype is float32
