@@ -5,110 +5,26 @@ kernel compiled by kernelc and launched through the device protocol.
     x = wp.arange(6, dtype=wp.float32).reshape(2, 3)
     (x * 2 + 1).sum(axis=0).get()
 
-Rule: this module only re-exports; each name lives in the module named after what it
-holds (creation, ufuncs, reductions, manipulation, indexing, linalg, random, kernel).
+Rule: the array library needs NumPy and is re-exported from `_api`; without NumPy (a
+Pyodide that has none) only the device layer loads — `wgpy_runtime.device`, whose
+BrowserDevice runs kernelc programs through the browser bridge — and every array name
+raises an ImportError that says so.
 """
 
-from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
-    bool_,
-    can_cast,
-    dtype,
-    e,
-    finfo,
-    iinfo,
-    float16,
-    float32,
-    float64,
-    inf,
-    int8,
-    int16,
-    int32,
-    int64,
-    nan,
-    newaxis,
-    pi,
-    promote_types,
-    result_type,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
-)
+try:
+    import numpy as _numpy  # noqa: F401
+except ModuleNotFoundError:
+    _numpy = None
 
-from ._fallback import PerformanceWarning
-from ._launch import cached_programs, clear_program_cache
-from ._memory import current_device, use_device
-from .creation import (
-    arange,
-    array,
-    asarray,
-    ascontiguousarray,
-    asnumpy,
-    empty,
-    empty_like,
-    eye,
-    full,
-    full_like,
-    get_array_module,
-    identity,
-    linspace,
-    ones,
-    ones_like,
-    zeros,
-    zeros_like,
-)
-from .indexing import argwhere, compress, flatnonzero, nonzero, take
-from .kernel import ElementwiseKernel, ReductionKernel
-from .linalg import dot, einsum, inner, matmul, outer, tensordot, trace, vdot
-from .manipulation import (
-    array_split,
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
-    broadcast_arrays,
-    broadcast_to,
-    concatenate,
-    diagonal,
-    expand_dims,
-    flip,
-    hstack,
-    moveaxis,
-    ravel,
-    repeat,
-    reshape,
-    rollaxis,
-    split,
-    squeeze,
-    stack,
-    swapaxes,
-    tile,
-    transpose,
-    vstack,
-)
-from .ndarray import ndarray
-from .reductions import (
-    all,
-    amax,
-    amin,
-    any,
-    argmax,
-    argmin,
-    count_nonzero,
-    cumsum,
-    max,
-    mean,
-    min,
-    prod,
-    std,
-    sum,
-    var,
-)
-from .ufuncs import UFUNCS, ufunc
+if _numpy is not None:
+    from ._api import *  # noqa: F403
+    from ._api import __all__  # noqa: F401
+else:
 
-globals().update(UFUNCS)
-from . import device, random  # noqa: E402
-from .elementwise import around, clip, conj, conjugate, round, round_, where  # noqa: E402
-
-bool = bool_
-
-__all__ = [n for n in dir() if not n.startswith("_")]
+    def __getattr__(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ImportError(
+            f"wgpy_runtime.{name} needs NumPy, which this Python lacks; without it only "
+            "the device layer (wgpy_runtime.device) is available"
+        )

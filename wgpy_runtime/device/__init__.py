@@ -1,13 +1,15 @@
 """The GPU devices wgpy_runtime runs on, and the process-wide choice among them.
 
 Rule: one device per backend per process, created on first use (`get_device`); the
-backend's GPU library (wgpu, moderngl) is imported only when that device is created.
+backend's GPU library (wgpu, moderngl) is imported only when that device is created, and
+nothing here needs NumPy (in a browser this is all that loads without it).
 `WGPY_BACKEND=webgpu|webgl` picks the default backend (webgpu when unset).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 from .protocol import Device, DeviceError
 
@@ -20,7 +22,12 @@ __all__ = ["BACKENDS", "Device", "DeviceError", "backend_order", "create_device"
 
 
 def create_device(name: str) -> Device:
-    """A new device of backend `name` ('webgpu' or 'webgl'); prefer `get_device`."""
+    """A new device of backend `name` ('webgpu' or 'webgl'); prefer `get_device`. In a
+    browser (Pyodide) it is the bridge's BrowserDevice, natively wgpu or GLES on EGL."""
+    if sys.platform == "emscripten" and name in BACKENDS:
+        from .browser import BrowserDevice
+
+        return BrowserDevice(name)
     if name == "webgpu":
         from .webgpu import WebGPUDevice
 

@@ -1,0 +1,156 @@
+// The kernelc ABI on the executor side (docs/abi.md): uniform packing, launch grids and
+// the reduction plans. A JavaScript twin of kernelc/abi.py, abi_reduction.py and
+// abi_matmul.py's executor-side functions; tests/browser checks that both agree.
+
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+export const WORKGROUP_SIZE = 256;
+
+const ceilDiv = (a, b) => Math.floor((a + b - 1) / b);
+
+// `values` as the protocol carries it: a list of [what, param, axis, value] (param and
+// axis null when absent) -> a Map keyed "what|param|axis".
+export function valueKey(what, param = null, axis = null) {
+  return `${what}|${param ?? ""}|${axis ?? ""}`;
+}
+
+export function valuesMap(entries) {
+  const map = new Map();
+  for (const [what, param, axis, value] of entries) {
+    map.set(valueKey(what, param, axis), typeof value === "string" ? Number(value) : value);
+  }
+  return map;
+}
+
+export function value(values, what, param = null, axis = null) {
+  const v = values.get(valueKey(what, param, axis));
+  if (v === undefined) {
+    throw new Error(`dispatch values lack ${what}${param ? ` of ${param}` : ""}` +
+                    `${axis !== null ? ` axis ${axis}` : ""}`);
+  }
+  return v;
+}
+
+// Pack the uniform block (kernelc.abi.encode_uniforms): f32 as float, u32 wrapped to
+// 32 bits, i32 checked to fit.
+export function encodeUniforms(abi, values) {
+  const out = new ArrayBuffer(abi.uniform_size);
+  const view = new DataView(out);
+  for (const m of abi.uniforms) {
+    const v = m.value;
+    const x = value(values, v.what, v.param ?? null, v.axis ?? null);
+    if (m.type === "f32") {
+      view.setFloat32(m.offset, Number(x), true);
+    } else if (m.type === "u32") {
+      view.setUint32(m.offset, Number(BigInt.asUintN(32, BigInt(Math.trunc(Number(x))))), true);
+    } else {
+      const i = Math.trunc(Number(x));
+      if (i < -(2 ** 31) || i >= 2 ** 31) {
+        throw new RangeError(`uniform ${m.name} = ${i} does not fit in int32`);
+      }
+      view.setInt32(m.offset, i, true);
+    }
+  }
+  return new Uint8Array(out);
+}
+
+// (x, y, 1) with x <= 65535 and x * y >= workgroups.
+export function spill(workgroups) {
+  const x = Math.max(1, Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION));
+  return [x, Math.max(1, ceilDiv(workgroups, x)), 1];
+}
+
+// Workgroup counts covering `n` invocations of an elementwise WGSL program.
+export function wgslDispatch(n, workgroupSize = WORKGROUP_SIZE) {
+  return spill(Math.max(1, ceilDiv(n, workgroupSize)));
+}
+
+// Render-target [width, height] for `n` outputs, row-major.
+export function glslGrid(n, maxWidth = 4096) {
+  const width = Math.max(1, Math.min(n, maxWidth));
+  return [width, Math.max(1, ceilDiv(n, width))];
+}
+
+// The draws of a GLSL elementwise program: [{code, textures, outputs}, ...].
+export function glslOutputGroups(program) {
+  const groups = program.abi.launch.output_groups;
+  if (groups) return groups;
+  const abi = program.abi;
+  return [{ code: program.code, textures: abi.textures, outputs: abi.outputs }];
+}
+
+// WGSL reductions: workgroups per output (docs/abi.md, "the rule").
+export function wgslGroups(rule, n, reduceSize) {
+  if (n <= 0) return 1;
+  const groups = Math.min(rule.max_groups, ceilDiv(reduceSize, rule.elements_per_group),
+                          ceilDiv(rule.target_workgroups, n));
+  return Math.max(1, groups);
+}
+
+// [groups, [{entryPoint, workgroups, dispatch: [x, y, z]}, ...]] in order.
+export function wgslStages(launch, n, reduceSize) {
+  const groups = wgslGroups(launch.split_rule, n, reduceSize);
+  const stages = launch.stages[groups > 1 ? "split" : "single"].map((s) => {
+    const count = s.workgroups === "n*groups" ? n * groups : n;
+    return { entryPoint: s.entry_point, workgroups: count, dispatch: spill(count) };
+  });
+  return [groups, stages];
+}
+
+// GLSL reductions: [{index, items, chunks, final}, ...], at least one pass.
+export function glslPasses(reduceSize, fanIn) {
+  const passes = [];
+  let items = reduceSize;
+  for (;;) {
+    const chunks = Math.max(1, ceilDiv(items, fanIn));
+    passes.push({ index: passes.length, items, chunks, final: chunks === 1 });
+    if (chunks === 1) return passes;
+    items = chunks;
+  }
+}
+
+// Matmul: [batch, M, N, K] from a dispatch's values (C's shape is the loop shape).
+export function matmulDims(abi, values) {
+  const shape = [];
+  for (let d = 0; d < abi.ndim; d++) shape.push(value(values, "shape", null, d));
+  const batch = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [batch, shape[shape.length - 2], shape[shape.length - 1],
+          value(values, "reduce_size")];
+}
+
+// Matmul WGSL: one workgroup per tile of C in every batch entry, spilled into y.
+export function matmulGrid(launch, batch, m, n) {
+  const tile = launch.tile;
+  return spill(batch * ceilDiv(m, tile.m) * ceilDiv(n, tile.n));
+}
+
+// Bytes per element as the protocol carries them, and as device memory holds them
+// (bool is a 32-bit 0/1 word on the device).
+const ITEMSIZE = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2,
+                   int32: 4, uint32: 4, float32: 4 };
+export const DTYPES = Object.keys(ITEMSIZE);
+
+export function hostItemsize(dtype) {
+  const size = ITEMSIZE[dtype];
+  if (size === undefined) throw new Error(`dtype ${dtype} cannot be held on the device`);
+  return size;
+}
+
+export function deviceItemsize(dtype) {
+  return dtype === "bool" ? 4 : hostItemsize(dtype);
+}
+
+// Protocol bytes of `dtype` -> device bytes (bool widened to 0/1 u32), and back.
+export function toDevice(dtype, bytes) {
+  if (dtype !== "bool") return bytes;
+  const words = new Uint32Array(bytes.length);
+  for (let k = 0; k < bytes.length; k++) words[k] = bytes[k] !== 0 ? 1 : 0;
+  return new Uint8Array(words.buffer);
+}
+
+export function fromDevice(dtype, bytes) {
+  if (dtype !== "bool") return bytes;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const out = new Uint8Array(words.length);
+  for (let k = 0; k < words.length; k++) out[k] = words[k] !== 0 ? 1 : 0;
+  return out;
+}

@@ -1,0 +1,218 @@
+"""The device in a browser: protocol commands sent from the Pyodide worker to the
+main thread's WebGPU or WebGL2 executor (js_bridge/host.js) over the bridge's transport.
+
+Rule: only `read`, `synchronize` and creation wait; every other command is queued and
+sent in batches (a batch is one message, docs/protocol.md "The bridge"). Bytes larger
+than the transport's shared buffer travel in chunks, so there is no size cap. Failures
+on the main thread come back as DeviceError at the next waiting command. This module
+imports no numpy: it must load in a Pyodide that has none.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from kernelc.abi import Program
+
+from .protocol import Device, DeviceError
+
+BATCH_COMMANDS = 256  # queued commands sent as one message
+_ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2,
+             "int32": 4, "uint32": 4, "float32": 4}  # fmt: skip
+_TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
+
+
+@dataclass(slots=True)
+class _Buffer:
+    size: int
+    dtype: str
+
+
+class BrowserDevice(Device):
+    """`Device` whose commands run on the main thread's executor of backend `name`.
+
+    `transport` has `post(text, blobs)` (send a batch, no answer), `request(text, blobs)`
+    (send a batch whose last command answers; returns the answer's bytes or raises) and
+    `capacity` (the most bytes one answer may hold)."""
+
+    def __init__(self, name: str, transport=None) -> None:
+        if name not in _TARGET:
+            raise ValueError(f"unknown backend {name!r} (one of {', '.join(_TARGET)})")
+        self.name, self.target = name, _TARGET[name]
+        self._transport = transport if transport is not None else default_transport()
+        self._queue: list = []
+        self._blobs: list = []
+        self._buffers: dict[int, _Buffer] = {}
+        self._programs: dict[int, tuple[Program, int]] = {}
+        self._next_id = 1
+        self.limits = json.loads(self._request(["hello"]).decode())
+
+    # ------------------------------------------------------------------ the six commands
+
+    def alloc(self, size: int, dtype: str) -> int:
+        if dtype not in _ITEMSIZE:
+            raise ValueError(f"dtype {dtype!r} cannot be held on the device")
+        if size < 0:
+            raise ValueError(f"buffer size must not be negative, not {size}")
+        buf, self._next_id = self._next_id, self._next_id + 1
+        self._buffers[buf] = _Buffer(size, dtype)
+        self._send(["alloc", buf, size, dtype])
+        return buf
+
+    def free(self, buf: int) -> None:
+        self._get(buf)
+        del self._buffers[buf]
+        self._send(["free", buf])
+
+    def write(self, buf: int, start: int, data) -> None:
+        info = self._get(buf)
+        raw = memoryview(data).cast("B")
+        item = _ITEMSIZE[info.dtype]
+        if len(raw) % item:
+            raise ValueError(f"{len(raw)} bytes are not whole {info.dtype} elements")
+        _check_range("write", buf, info.size, start, len(raw) // item)
+        step = self._chunk_elements(item)
+        for first in range(0, len(raw) // item, step):
+            chunk = raw[first * item : (first + step) * item]
+            self._blobs.append(_to_js(chunk))
+            self._send(["write", buf, start + first, len(self._blobs) - 1])
+
+    def read(self, buf: int, start: int, count: int) -> bytes:
+        info = self._get(buf)
+        _check_range("read", buf, info.size, start, count)
+        item = _ITEMSIZE[info.dtype]
+        step = self._chunk_elements(item)
+        parts = [self._request(["read", buf, first, min(step, start + count - first)])
+                 for first in range(start, start + count, step)]  # fmt: skip
+        if not parts:
+            self.synchronize()
+        return b"".join(parts)
+
+    def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
+        a, b = self._get(src), self._get(dst)
+        if a.dtype != b.dtype:
+            raise DeviceError(f"copy between {a.dtype} buffer {src} and {b.dtype} buffer {dst}")
+        _check_range("copy", src, a.size, src_start, count)
+        _check_range("copy", dst, b.size, dst_start, count)
+        self._send(["copy", src, dst, src_start, dst_start, count])
+
+    def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
+        if program.abi["target"] != self.target:
+            raise DeviceError(f"a {program.abi['target']} program cannot run on {self.name}")
+        for buf in buffers.values():
+            self._get(buf)
+        pid = self._program_id(program)
+        entries = [[what, param, axis, _json_number(x)]
+                   for (what, param, axis), x in values.items()]  # fmt: skip
+        self._send(["dispatch", pid, dict(buffers), entries])
+
+    def synchronize(self) -> None:
+        self._request(["sync"])
+
+    # ---------------------------------------------------------------------------- sending
+
+    def _get(self, buf: int) -> _Buffer:
+        info = self._buffers.get(buf)
+        if info is None:
+            raise DeviceError(f"unknown buffer id {buf} (never allocated or already freed)")
+        return info
+
+    def _chunk_elements(self, itemsize: int) -> int:
+        return max(1, self._transport.capacity // itemsize)
+
+    def _program_id(self, program: Program) -> int:
+        known = self._programs.get(id(program))
+        if known is not None and known[0] is program:
+            return known[1]
+        pid = len(self._programs)
+        self._programs[id(program)] = (program, pid)
+        self._send(["program", pid, program.code, program.abi])
+        return pid
+
+    def _send(self, command: list) -> None:
+        self._queue.append(command)
+        if len(self._queue) >= BATCH_COMMANDS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._queue:
+            text, blobs = self._batch()
+            self._transport.post(text, blobs)
+
+    def _request(self, command: list) -> bytes:
+        self._queue.append(command)
+        text, blobs = self._batch()
+        try:
+            return bytes(self._transport.request(text, blobs))
+        except DeviceError:
+            raise
+        except Exception as e:  # noqa: BLE001  (the transport's own: a timeout, a closed page)
+            raise DeviceError(f"{self.name}: {e}") from None
+
+    def _batch(self) -> tuple[str, list]:
+        text = json.dumps({"backend": self.name, "commands": self._queue})
+        blobs, self._queue, self._blobs = self._blobs, [], []
+        return text, blobs
+
+
+def _check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
+    if start < 0 or count < 0 or start + count > size:
+        raise DeviceError(
+            f"{what} of elements [{start}, {start + count}) is outside buffer {buf} "
+            f"of {size} elements"
+        )
+
+
+def _json_number(x):
+    """A dispatch value as JSON holds it: non-finite floats as the strings that
+    JavaScript's Number() and Python's float() read back."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+    if isinstance(x, (bool, int, float)):
+        return x
+    return int(x) if hasattr(x, "__index__") else float(x)  # NumPy scalars
+
+
+def _to_js(chunk: memoryview):
+    try:
+        from pyodide.ffi import to_js
+    except ImportError:  # outside Pyodide (tests with a Python transport): plain bytes
+        return bytes(chunk)
+    return to_js(chunk)
+
+
+def default_transport():
+    """The worker's transport (js_bridge/worker.js registers it as a JS module)."""
+    try:
+        import wgpy_bridge_transport  # type: ignore[import-not-found]
+    except ImportError:
+        raise DeviceError(
+            "no browser bridge here: BrowserDevice runs in the Pyodide worker that "
+            "js_bridge/worker.js starts"
+        ) from None
+    return _JsTransport(wgpy_bridge_transport)
+
+
+class _JsTransport:
+    """The JS module's functions as the transport BrowserDevice wants; a JS exception
+    (an error the main thread reported, or a timeout) becomes DeviceError."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+        self.capacity = int(module.capacity)
+
+    def post(self, text: str, blobs: list) -> None:
+        from pyodide.ffi import to_js
+
+        self._module.post(text, to_js(blobs))
+
+    def request(self, text: str, blobs: list) -> bytes:
+        from pyodide.ffi import JsException, to_js
+
+        try:
+            answer = self._module.request(text, to_js(blobs))
+        except JsException as e:
+            raise DeviceError(str(e).removeprefix("Error: ")) from None
+        return answer.to_bytes()
