@@ -5,8 +5,11 @@ cd "$(dirname "$0")/.."
 
 # Shaders are compiled and executed for real: lavapipe (Vulkan on the CPU) runs WGSL through
 # wgpu-native, Mesa's EGL/llvmpipe runs GLSL ES 3.00, glslangValidator checks GLSL.
-packages=(mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri glslang-tools)
+# Debian's Chromium (headless, SwiftShader) runs tests/browser; npm brings Pyodide.
+packages=(mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri glslang-tools
+          chromium)
 missing=()
+command -v npm >/dev/null || missing+=(npm)
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
@@ -17,5 +20,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+npm ci --silent --no-audit --no-fund
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 python3 -m pytest tests "$@"

@@ -47,6 +47,7 @@ class BrowserDevice(Device):
         self._buffers: dict[int, _Buffer] = {}
         self._programs: dict[int, tuple[Program, int]] = {}
         self._next_id = 1
+        self.batch_commands = BATCH_COMMANDS
         self.limits = json.loads(self._request(["hello"]).decode())
 
     # ------------------------------------------------------------------ the six commands
@@ -133,7 +134,7 @@ class BrowserDevice(Device):
 
     def _send(self, command: list) -> None:
         self._queue.append(command)
-        if len(self._queue) >= BATCH_COMMANDS:
+        if len(self._queue) >= self.batch_commands:
             self._flush()
 
     def _flush(self) -> None:
