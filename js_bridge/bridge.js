@@ -3,34 +3,53 @@
 //   const bridge = await startBridge();
 //   const value = await bridge.run("import kernelc; kernelc.__name__");
 //
-// Rule: the page must be cross-origin isolated (COOP/COEP, `python -m wgpy_runtime.serve`)
-// so that SharedArrayBuffer exists; without it startBridge fails with that reason.
+// Rule: the worker waits for answers on a SharedArrayBuffer (the default; the page must
+// be cross-origin isolated: COOP/COEP, as `python -m wgpy_runtime.serve` serves it). A
+// page that is not isolated can use JavaScript Promise Integration instead
+// (`transport: "jspi"`, chosen by default there when the browser has it).
 
 import { BridgeHost } from "./host.js";
-import { createChannelBuffer } from "./channel.js";
+import { Channel, MessageAnswers, createChannelBuffer } from "./channel.js";
 
 const DEFAULTS = {
   pyodideUrl: "/pyodide/",
   wheelsUrl: "/wheels/",
   capacity: 16 << 20, // bytes one answer may hold; larger reads come in chunks
+  transport: undefined, // "shared" or "jspi"; default: shared when isolated
   timeoutMs: 120000, // the longest the worker waits for one answer
 };
 
 export async function startBridge(options = {}) {
   const opts = { ...DEFAULTS, ...options };
-  if (typeof SharedArrayBuffer === "undefined" || !self.crossOriginIsolated) {
-    throw new Error("the bridge needs SharedArrayBuffer: serve the page with " +
-                    "Cross-Origin-Opener-Policy: same-origin and " +
-                    "Cross-Origin-Embedder-Policy: require-corp");
-  }
-  const sab = createChannelBuffer(opts.capacity);
-  const host = new BridgeHost(sab, { webgl: { canvas: opts.canvas } });
+  const transport = opts.transport ?? (self.crossOriginIsolated ? "shared" : "jspi");
+  checkTransport(transport);
   const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const sab = transport === "shared" ? createChannelBuffer(opts.capacity) : null;
+  const answers = sab ? new Channel(sab) : new MessageAnswers(worker, opts.capacity);
+  const host = new BridgeHost(answers, { webgl: { canvas: opts.canvas } });
   const bridge = new Bridge(worker, host, opts);
   const wheels = opts.wheels ?? (await listWheels(opts.wheelsUrl));
   bridge.info = await bridge.call({ type: "init", pyodideUrl: absolute(opts.pyodideUrl),
-                                    wheels, sab, timeout: opts.timeoutMs });
+                                    wheels, sab, answerCapacity: opts.capacity,
+                                    timeout: opts.timeoutMs });
   return bridge;
+}
+
+function checkTransport(transport) {
+  if (transport === "shared") {
+    if (typeof SharedArrayBuffer === "undefined" || !self.crossOriginIsolated) {
+      throw new Error("the bridge needs SharedArrayBuffer: serve the page with " +
+                      "Cross-Origin-Opener-Policy: same-origin and " +
+                      "Cross-Origin-Embedder-Policy: require-corp (or use transport 'jspi')");
+    }
+  } else if (transport === "jspi") {
+    if (typeof WebAssembly.Suspending === "undefined") {
+      throw new Error("this browser has no JavaScript Promise Integration " +
+                      "(WebAssembly.Suspending): serve the page cross-origin isolated instead");
+    }
+  } else {
+    throw new Error(`unknown transport '${transport}' (shared or jspi)`);
+  }
 }
 
 class Bridge {

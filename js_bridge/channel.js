@@ -1,10 +1,12 @@
-// The shared-memory answer channel between the worker and the main thread.
+// How the main thread answers the worker's waiting commands.
 //
 // Rule: the worker sends commands with postMessage and never waits for them, except for
-// the one command of a batch that answers (a read, a sync, hello); the main thread puts
-// that answer into a SharedArrayBuffer and wakes the worker with Atomics.notify. Each
-// request has a sequence number, so an answer that comes after its wait timed out is
-// never taken for the next one's.
+// the one command of a batch that answers (a read, a sync, hello). By default the main
+// thread puts that answer into a SharedArrayBuffer and wakes the worker with
+// Atomics.notify (`Channel`); without cross-origin isolation it posts the answer back
+// (`MessageAnswers`) and the worker's Python waits through JavaScript Promise
+// Integration. Each request has a sequence number, so an answer that comes after its
+// wait timed out is never taken for the next one's.
 
 const HEADER_BYTES = 16; // Int32 [answered seq, status, length, unused]
 export const STATUS_OK = 0;
@@ -58,5 +60,48 @@ export class Channel {
       throw new Error(new TextDecoder().decode(bytes));
     }
     return bytes;
+  }
+}
+
+// The answers as messages, for a worker that waits with JSPI instead of Atomics.wait.
+export class MessageAnswers {
+  constructor(worker, capacity) {
+    this.worker = worker;
+    this.capacity = capacity;
+  }
+
+  answer(seq, status, bytes) {
+    const copy = bytes.slice();
+    this.worker.postMessage({ type: "answer", seq, status, bytes: copy }, [copy.buffer]);
+  }
+
+  answerError(seq, message) {
+    this.answer(seq, STATUS_ERROR, new TextEncoder().encode(message));
+  }
+}
+
+// Worker side of MessageAnswers: the promise of each request's answer, with a timeout.
+export class PendingAnswers {
+  constructor() {
+    this.waiting = new Map();
+  }
+
+  expect(seq, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new Error(`the main thread did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.waiting.set(seq, { resolve, reject, timer });
+    });
+  }
+
+  settle({ seq, status, bytes }) {
+    const entry = this.waiting.get(seq);
+    if (!entry) return; // answered after its timeout
+    this.waiting.delete(seq);
+    clearTimeout(entry.timer);
+    if (status === STATUS_OK) entry.resolve(bytes);
+    else entry.reject(new Error(new TextDecoder().decode(bytes)));
   }
 }

@@ -7,7 +7,7 @@
 // sync point; every waiting command is answered, whatever happened before it.
 
 import { valuesMap } from "./abi.js";
-import { Channel, STATUS_OK } from "./channel.js";
+import { STATUS_OK } from "./channel.js";
 
 const EXECUTORS = {
   webgpu: async (options) => (await import("./webgpu.js")).WebGPUExecutor.create(options),
@@ -15,8 +15,9 @@ const EXECUTORS = {
 };
 
 export class BridgeHost {
-  constructor(sab, options = {}) {
-    this.channel = new Channel(sab);
+  // answers: a Channel (SharedArrayBuffer) or MessageAnswers (js_bridge/channel.js).
+  constructor(answers, options = {}) {
+    this.channel = answers;
     this.options = options;
     this.executors = new Map(); // backend -> Promise<executor>
     this.programs = new Map(); // backend -> Map(pid -> {code, abi})

@@ -5,29 +5,47 @@
 // main thread with postMessage; a command that answers blocks here on Atomics.wait over
 // the shared channel, never longer than the timeout.
 
-import { Channel } from "./channel.js";
+import { Channel, PendingAnswers } from "./channel.js";
 
 let pyodide = null;
-let channel = null;
+let channel = null; // the shared channel, or null when answers come as messages (JSPI)
+let pending = null;
+let capacity = 0;
 let timeoutMs = 120000;
 let seq = 0;
 
-// What Python imports as `wgpy_bridge_transport` (wgpy_runtime/device/browser.py).
+// What Python imports as `wgpy_bridge_transport` (wgpy_runtime/device/browser.py):
+// `request` blocks on the shared channel; `request_async` returns a promise, which
+// Python waits for with pyodide.ffi.run_sync (JSPI) when there is no shared memory.
 function transport() {
   return {
-    capacity: channel.capacity,
+    capacity,
+    shared: channel !== null,
     timeout_ms: timeoutMs,
     post(text, blobs) {
-      const list = toArray(blobs);
-      postMessage({ type: "batch", text, blobs: list }, transferables(list));
+      send(text, blobs, undefined);
     },
     request(text, blobs) {
-      const list = toArray(blobs);
-      seq = (seq % 0x7fffffff) + 1;
-      postMessage({ type: "batch", text, blobs: list, seq }, transferables(list));
-      return channel.wait(seq, timeoutMs);
+      return channel.wait(send(text, blobs, nextSeq()), timeoutMs);
+    },
+    request_async(text, blobs) {
+      const id = nextSeq();
+      const answer = pending.expect(id, timeoutMs);
+      send(text, blobs, id);
+      return answer;
     },
   };
+}
+
+function nextSeq() {
+  seq = (seq % 0x7fffffff) + 1;
+  return seq;
+}
+
+function send(text, blobs, id) {
+  const list = toArray(blobs);
+  postMessage({ type: "batch", text, blobs: list, seq: id }, transferables(list));
+  return id;
 }
 
 function toArray(blobs) {
@@ -38,8 +56,14 @@ function transferables(list) {
   return list.map((b) => b.buffer).filter((b) => b instanceof ArrayBuffer);
 }
 
-async function init({ pyodideUrl, wheels, sab, timeout }) {
-  channel = new Channel(sab);
+async function init({ pyodideUrl, wheels, sab, answerCapacity, timeout }) {
+  if (sab) {
+    channel = new Channel(sab);
+    capacity = channel.capacity;
+  } else {
+    pending = new PendingAnswers();
+    capacity = answerCapacity;
+  }
   if (timeout) timeoutMs = timeout;
   const { loadPyodide } = await import(`${pyodideUrl}pyodide.mjs`);
   pyodide = await loadPyodide({
@@ -49,7 +73,8 @@ async function init({ pyodideUrl, wheels, sab, timeout }) {
   });
   if (wheels.length) await pyodide.loadPackage(wheels, { messageCallback: () => {} });
   pyodide.registerJsModule("wgpy_bridge_transport", transport());
-  return { python: pyodide.runPython("import sys; sys.version.split()[0]") };
+  const python = pyodide.runPython("import sys; sys.version.split()[0]");
+  return { python, transport: channel ? "SharedArrayBuffer" : "JSPI" };
 }
 
 async function run({ code }) {
@@ -65,6 +90,10 @@ async function run({ code }) {
 const HANDLERS = { init, run };
 
 self.onmessage = async ({ data }) => {
+  if (data.type === "answer") {
+    pending?.settle(data);
+    return;
+  }
   const handler = HANDLERS[data.type];
   if (!handler) return;
   try {

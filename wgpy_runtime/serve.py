@@ -44,7 +44,8 @@ class Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         for name, value in HEADERS.items():
-            self.send_header(name, value)
+            if self.server.isolated or name == "Cache-Control":
+                self.send_header(name, value)
         super().end_headers()
 
     def do_GET(self) -> None:
@@ -112,8 +113,10 @@ def pyodide_dir(given: str | None) -> Path:
 
 
 def make_server(port: int = 8000, host: str = "127.0.0.1", pyodide: str | None = None,
-                wheels: Path | None = None, verbose: bool = False) -> ThreadingHTTPServer:
-    """A server (not yet serving) for the pages, Pyodide and the wheels."""
+                wheels: Path | None = None, verbose: bool = False,
+                isolated: bool = True) -> ThreadingHTTPServer:
+    """A server (not yet serving) for the pages, Pyodide and the wheels; `isolated=False`
+    leaves out COOP/COEP (pages then use the bridge's JSPI transport)."""
     if wheels is None:
         wheels = Path(tempfile.mkdtemp(prefix="wgpy-wheels-"))
         build_wheels(wheels)
@@ -121,6 +124,7 @@ def make_server(port: int = 8000, host: str = "127.0.0.1", pyodide: str | None =
     handler = partial(Handler, directory=str(ROOT), mounts=mounts)
     server = ThreadingHTTPServer((host, port), handler)
     server.verbose = verbose
+    server.isolated = isolated
     server.daemon_threads = True
     return server
 
@@ -141,8 +145,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="a Pyodide distribution (a full one brings numpy); default: "
                         "the npm package in node_modules/pyodide")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="leave out COOP/COEP: no SharedArrayBuffer, the bridge uses JSPI")
     args = parser.parse_args(argv)
-    server = make_server(args.port, args.host, args.pyodide_dist, verbose=args.verbose)
+    server = make_server(args.port, args.host, args.pyodide_dist, verbose=args.verbose,
+                         isolated=not args.no_isolation)
     print(f"serving on http://{args.host}:{server.server_address[1]}{HOME}", flush=True)
     try:
         server.serve_forever()

@@ -197,8 +197,9 @@ def default_transport():
 
 
 class _JsTransport:
-    """The JS module's functions as the transport BrowserDevice wants; a JS exception
-    (an error the main thread reported, or a timeout) becomes DeviceError."""
+    """The JS module's functions as the transport BrowserDevice wants: blocking on the
+    shared channel, or (without cross-origin isolation) suspending through JSPI. A JS
+    exception (an error the main thread reported, or a timeout) becomes DeviceError."""
 
     def __init__(self, module) -> None:
         self._module = module
@@ -210,10 +211,13 @@ class _JsTransport:
         self._module.post(text, to_js(blobs))
 
     def request(self, text: str, blobs: list) -> bytes:
-        from pyodide.ffi import JsException, to_js
+        from pyodide.ffi import JsException, run_sync, to_js
 
         try:
-            answer = self._module.request(text, to_js(blobs))
+            if self._module.shared:
+                answer = self._module.request(text, to_js(blobs))
+            else:  # no shared memory: wait for the answer message through JSPI
+                answer = run_sync(self._module.request_async(text, to_js(blobs)))
         except JsException as e:
             raise DeviceError(str(e).removeprefix("Error: ")) from None
         return answer.to_bytes()

@@ -1,0 +1,147 @@
+"""The bridge end to end: Python in the Pyodide worker compiles kernels with kernelc and
+runs them through BrowserDevice → the shared channel → the main thread's executors, on
+both browser backends; failures on the main thread come back as DeviceError quickly.
+
+Rule: every check is made by Python in the worker (no NumPy there) and its verdict
+returned to the test; the page is started once per module.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+BACKENDS = ("webgpu", "webgl")
+
+# Helpers defined once in the worker's Python.
+PRELUDE = '''
+import array, struct, time
+import kernelc
+from kernelc.abi import Program
+from wgpy_runtime.device import create_device, DeviceError
+from wgpy_runtime.device.dense import dense_values
+
+TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
+DEVICES = {}
+
+def device(backend):
+    if backend not in DEVICES:
+        DEVICES[backend] = create_device(backend)
+    return DEVICES[backend]
+
+def run_kernel(backend, program, inputs, outputs, n, scalars=None):
+    """inputs/outputs: name -> (dtype, bytes or None); returns outputs' bytes."""
+    dev = device(backend)
+    ids = {}
+    for name, (dtype, data) in {**inputs, **outputs}.items():
+        ids[name] = dev.alloc(n, dtype)
+        if data is not None:
+            dev.write(ids[name], 0, data)
+    dev.dispatch(program, ids, dense_values(program.abi, (n,), scalars))
+    result = {name: dev.read(ids[name], 0, n) for name in outputs}
+    for buf in ids.values():
+        dev.free(buf)
+    return result
+
+def raises_within(fn, seconds=2.0):
+    """(message of the DeviceError fn raised, seconds it took)."""
+    start = time.perf_counter()
+    try:
+        fn()
+    except DeviceError as e:
+        return str(e), time.perf_counter() - start
+    return None, time.perf_counter() - start
+'''
+
+
+@pytest.fixture(scope="module")
+def worker(bridge_page):
+    bridge_page.evaluate("(code) => window.bridge.run(code)", PRELUDE)
+    return lambda code: bridge_page.evaluate("(code) => window.bridge.run(code)",
+                                             textwrap.dedent(code))  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_python_in_the_worker_compiles_and_runs_a_kernel(worker, backend):
+    result = worker(f"""
+        program = kernelc.translate_elementwise(
+            "float32 x, int32 k, float32 a", "float32 y, int32 q",
+            "y = x * x + a; q = k / 3 + k % 3;", name="square_plus",
+            target=TARGET["{backend}"], scalars=("a",))
+        n = 1000
+        xs = array.array("f", [i * 0.25 - 100 for i in range(n)])
+        ks = array.array("i", [i - 500 for i in range(n)])
+        out = run_kernel("{backend}", program,
+                         {{"x": ("float32", xs.tobytes()), "k": ("int32", ks.tobytes())}},
+                         {{"y": ("float32", None), "q": ("int32", None)}}, n, {{"a": 1.5}})
+        y = array.array("f", out["y"])
+        q = array.array("i", out["q"])
+        def c_div(a, b): return int(a / b)
+        want_q = [c_div(k, 3) + (k - c_div(k, 3) * 3) for k in ks]
+        bad_y = sum(1 for x, v in zip(xs, y) if abs(v - (x * x + 1.5)) > 1e-3 * max(1, x * x))
+        [bad_y, sum(1 for a, b in zip(q, want_q) if a != b), len(y), len(q)]
+    """)
+    assert result == [0, 0, 1000, 1000]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_shader_the_browser_rejects_raises_with_the_kernel_name(worker, backend):
+    message, seconds = worker(f"""
+        good = kernelc.translate_elementwise("float32 x", "float32 y", "y = x", name="broken_one",
+                                             target=TARGET["{backend}"])
+        bad = Program(good.code.replace("main", "main(", 1), good.abi, [])
+        def go():
+            run_kernel("{backend}", bad, {{"x": ("float32", bytes(16))}}, {{"y": ("float32", None)}}, 4)
+        raises_within(go)
+    """)
+    assert message is not None and "broken_one" in message
+    assert seconds < 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_read_of_a_freed_buffer_raises(worker, backend):
+    local, remote = worker(f"""
+        dev = device("{backend}")
+        buf = dev.alloc(4, "float32")
+        dev.free(buf)
+        local = raises_within(lambda: dev.read(buf, 0, 4))
+        # The same read sent to the main thread anyway: its executor refuses it too.
+        remote = raises_within(lambda: dev._request(["read", buf, 0, 4]))
+        [list(local), list(remote)]
+    """)
+    for message, seconds in (local, remote):
+        assert message is not None and seconds < 2
+    assert "buffer" in remote[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_allocation_that_cannot_succeed_raises_and_the_device_goes_on(worker, backend):
+    message, seconds, after = worker(f"""
+        dev = device("{backend}")
+        def go():
+            dev.alloc(1 << 40, "float32")
+            dev.synchronize()
+        message, seconds = raises_within(go)
+        buf = dev.alloc(3, "int32")
+        dev.write(buf, 0, array.array("i", [7, -8, 9]).tobytes())
+        after = list(array.array("i", dev.read(buf, 0, 3)))
+        [message, seconds, after]
+    """)
+    assert message is not None and seconds < 2
+    assert after == [7, -8, 9]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_100_mib_read_back_is_exact(worker, backend):
+    same = worker(f"""
+        dev = device("{backend}")
+        n = 100 * 2**20 // 4
+        data = bytes(range(251)) * (4 * n // 251) + bytes(4 * n % 251)
+        buf = dev.alloc(n, "uint32")
+        dev.write(buf, 0, data)
+        got = dev.read(buf, 0, n)
+        dev.free(buf)
+        got == data
+    """)
+    assert same is True
