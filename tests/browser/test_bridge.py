@@ -16,9 +16,8 @@ BACKENDS = ("webgpu", "webgl")
 
 # Helpers defined once in the worker's Python.
 PRELUDE = '''
-import array, struct, time
+import array, dataclasses, time
 import kernelc
-from kernelc.abi import Program
 from wgpy_runtime.device import create_device, DeviceError
 from wgpy_runtime.device.dense import dense_values
 
@@ -90,7 +89,7 @@ def test_a_shader_the_browser_rejects_raises_with_the_kernel_name(worker, backen
     message, seconds = worker(f"""
         good = kernelc.translate_elementwise("float32 x", "float32 y", "y = x", name="broken_one",
                                              target=TARGET["{backend}"])
-        bad = Program(good.code.replace("main", "main(", 1), good.abi, [])
+        bad = dataclasses.replace(good, code=good.code.replace("main", "main(", 1))
         def go():
             run_kernel("{backend}", bad, {{"x": ("float32", bytes(16))}}, {{"y": ("float32", None)}}, 4)
         raises_within(go)
