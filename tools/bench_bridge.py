@@ -67,10 +67,11 @@ def launches(dev, backend, batch, count=1000, n=1024):
 
 
 class Ops:
-    """One kernelc program per NumPy-level op, as a composed array expression launches."""
+    """One kernelc program per NumPy-level op, as a composed array expression launches;
+    `release(keep)` frees every result but `keep`, as Python's refcounting would."""
 
     def __init__(self, dev, backend, n):
-        self.dev, self.backend, self.n, self.programs = dev, backend, n, {}
+        self.dev, self.backend, self.n, self.programs, self.made = dev, backend, n, {}, []
 
     def __call__(self, expr, *args, out_dtype="float32", scalar=None):
         key = (expr, tuple(dtype for _, dtype in args), out_dtype, scalar is not None)
@@ -87,31 +88,31 @@ class Ops:
         buffers["out"] = out
         scalars = {"s": scalar} if scalar is not None else {}
         self.dev.dispatch(program, buffers, dense_values(program.abi, (self.n,), scalars))
-        for buf, _ in args:
-            if buf in self.temps:
-                self.temps.discard(buf)
-                self.dev.free(buf)
-        self.temps.add(out)
+        self.made.append(out)
         return out
+
+    def release(self, *keep):
+        for buf in self.made:
+            if buf not in keep:
+                self.dev.free(buf)
+        self.made = list(keep)
 
 
 def composed(dev, backend, cx, cy, n, iters):
-    ops = Ops(dev, backend, n)
-    ops.temps = set()
-    f = "float32"
-    zr = ops("0.0f", (cx, f))
-    zi = ops("0.0f", (cx, f))
-    count = ops("0", (cx, f), out_dtype="int32")
+    ops, f, i = Ops(dev, backend, n), "float32", "int32"
+    zr, zi = ops("0.0f", (cx, f)), ops("0.0f", (cx, f))
+    count = ops("0", (cx, f), out_dtype=i)
     for _ in range(iters):
-        zr2, zi2 = ops("a0 * a0", (zr, f)), ops("a0 * a0", (zi, f))
-        t = ops("a0 + a1", (ops("a0 - a1", (zr2, f), (zi2, f)), f), (cx, f))
+        t = ops("a0 + a1", (ops("a0 - a1", (ops("a0 * a0", (zr, f)), f),
+                                (ops("a0 * a0", (zi, f)), f)), f), (cx, f))
         zi = ops("a0 + a1", (ops("a0 * a1", (ops("s * a0", (zr, f), scalar=2.0), f), (zi, f)), f),
                  (cy, f))
         zr = t
-        inside = ops("a0 <= s", (ops("a0 + a1", (ops("a0 * a0", (zr, f)), f),
-                                        (ops("a0 * a0", (zi, f)), f)), f), out_dtype="bool", scalar=4.0)
-        count = ops("a0 + a1", (count, "int32"), (ops("a0", (inside, "bool"), out_dtype="int32"), "int32"),
-                    out_dtype="int32")
+        norm = ops("a0 + a1", (ops("a0 * a0", (zr, f)), f), (ops("a0 * a0", (zi, f)), f))
+        inside = ops("a0", (ops("a0 <= s", (norm, f), out_dtype="bool", scalar=4.0), "bool"),
+                     out_dtype=i)
+        count = ops("a0 + a1", (count, i), (inside, i), out_dtype=i)
+        ops.release(zr, zi, count)
     return dev.read(count, 0, n)
 
 

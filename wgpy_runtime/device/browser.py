@@ -10,6 +10,7 @@ imports no numpy: it must load in a Pyodide that has none.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from kernelc.abi import Program
 from .protocol import Device, DeviceError
 
 BATCH_COMMANDS = 256  # queued commands sent as one message
+# Buffer and program ids name things on the main thread, which every BrowserDevice of a
+# backend shares: they are numbered per worker, not per device.
+_BUFFER_IDS = itertools.count(1)
+_PROGRAM_IDS = itertools.count(0)
 _ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2,
              "int32": 4, "uint32": 4, "float32": 4}  # fmt: skip
 _TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
@@ -46,7 +51,6 @@ class BrowserDevice(Device):
         self._blobs: list = []
         self._buffers: dict[int, _Buffer] = {}
         self._programs: dict[int, tuple[Program, int]] = {}
-        self._next_id = 1
         self.batch_commands = BATCH_COMMANDS
         self.limits = json.loads(self._request(["hello"]).decode())
 
@@ -57,7 +61,7 @@ class BrowserDevice(Device):
             raise ValueError(f"dtype {dtype!r} cannot be held on the device")
         if size < 0:
             raise ValueError(f"buffer size must not be negative, not {size}")
-        buf, self._next_id = self._next_id, self._next_id + 1
+        buf = next(_BUFFER_IDS)
         self._buffers[buf] = _Buffer(size, dtype)
         self._send(["alloc", buf, size, dtype])
         return buf
@@ -127,7 +131,7 @@ class BrowserDevice(Device):
         known = self._programs.get(id(program))
         if known is not None and known[0] is program:
             return known[1]
-        pid = len(self._programs)
+        pid = next(_PROGRAM_IDS)
         self._programs[id(program)] = (program, pid)
         self._send(["program", pid, program.code, program.abi])
         return pid
