@@ -8,7 +8,7 @@ kernel compiled by kernelc and launched through the device protocol.
 Rule: the array library needs NumPy and is re-exported from `_api`; without NumPy (a
 Pyodide that has none) only the device layer loads — `wgpy_runtime.device`, whose
 BrowserDevice runs kernelc programs through the browser bridge — and every array name
-raises an ImportError (NumPyMissing) that says so.
+raises NumPyMissing (an AttributeError) that says so.
 """
 
 try:
@@ -21,9 +21,9 @@ if _numpy is not None:
     from ._api import __all__  # noqa: F401
 else:
 
-    class NumPyMissing(ImportError, AttributeError):
-        """An array name asked for without NumPy. An AttributeError too, so that
-        `from wgpy_runtime import playground` still finds the submodule."""
+    class NumPyMissing(AttributeError):
+        """An array name asked for without NumPy. An AttributeError (not ImportError),
+        so that `from wgpy_runtime import playground` still finds the submodule."""
 
     def __getattr__(name: str):
         if name.startswith("__"):
