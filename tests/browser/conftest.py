@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.browser.streams import newest_source, record_streams
 from tools import headless_chromium
+from wgpy_runtime.device.replay import load
 
 HERE = Path(__file__).parent
 PAGE_TIMEOUT_MS = 120_000  # a replay of a whole stream on SwiftShader takes a while
@@ -129,3 +131,36 @@ def executor_page(browser, server_url):
     yield get
     for page in pages.values():
         page.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_stream():
+    """`corpus_stream(backend)`: (stream, Report) of the corpus recorded on the native
+    device of `backend`, once per session."""
+    cache = {}
+
+    def get(backend: str):
+        if backend not in cache:
+            rec, report = record_streams.record_corpus(backend)
+            assert not report.failed, report.summary()
+            cache[backend] = rec.stream(), report
+        return cache[backend]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def chainer_stream():
+    """`chainer_stream(backend)`: (URL path, stream) of build/streams/chainer-step-
+    <backend>.json.gz, recorded under .venv-chainer unless it is older than its sources."""
+
+    def get(backend: str):
+        path = record_streams.DEFAULT_OUT / f"chainer-step-{backend}.json.gz"
+        if not path.exists() or path.stat().st_mtime < newest_source():
+            try:
+                record_streams.chainer_in_venv([backend], record_streams.DEFAULT_OUT)
+            except FileNotFoundError as e:
+                pytest.skip(str(e))
+        return "/" + path.relative_to(ROOT).as_posix(), load(path)
+
+    return get

@@ -8,9 +8,13 @@ returned to the test; the page is started once per module.
 
 from __future__ import annotations
 
+import gzip
+import json
 import textwrap
 
 import pytest
+
+from tests.browser.streams import CHAINER_TOLERANCE, ROOT, corpus_tolerances
 
 BACKENDS = ("webgpu", "webgl")
 
@@ -144,3 +148,77 @@ def test_a_100_mib_read_back_is_exact(worker, backend):
         got == data
     """)
     assert same is True
+
+
+def replay_in_worker(worker, url: str, backend: str, rtol: float, atol: float,
+                     tolerances: dict | None = None) -> tuple[list[str], int]:
+    """Replay the stream at `url` by Python in the worker, through BrowserDevice and the
+    whole bridge: (the problems compare() found, the number of reads)."""
+    return worker(f"""
+        import gzip, json
+        from pyodide.http import pyfetch
+        from wgpy_runtime.device.replay import compare, replay
+        response = await pyfetch({url!r})
+        raw = await response.bytes()
+        stream = json.loads(gzip.decompress(raw) if raw[:2] == b"\\x1f\\x8b" else raw)
+        tolerances = {{k: tuple(v) for k, v in json.loads({json.dumps(tolerances or {})!r}).items()}}
+        reads = replay(stream, device({backend!r}))
+        [compare(reads, {rtol}, {atol}, tolerances=tolerances, shown=4), len(reads)]
+    """)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_corpus_replays_through_the_bridge(worker, corpus_stream, backend):
+    stream, _ = corpus_stream(backend)
+    path = ROOT / "build" / "streams" / f"bridge-corpus-{backend}.json.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(json.dumps(stream).encode(), compresslevel=1))
+    tolerances = corpus_tolerances()
+    problems, reads = replay_in_worker(worker, "/build/streams/" + path.name, backend, 1e-6, 0.0,
+                                       tolerances)  # fmt: skip
+    assert not problems, "\n".join(problems[:15])
+    assert reads == sum(c[0] == "read" for c in stream["commands"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_chainer_training_step_replays_through_the_bridge(worker, chainer_stream, backend):
+    url, stream = chainer_stream(backend)
+    problems, reads = replay_in_worker(worker, url, backend, *CHAINER_TOLERANCE)
+    assert not problems, "\n".join(problems[:15])
+    assert reads == sum(c[0] == "read" for c in stream["commands"])
+
+
+@pytest.fixture(scope="module")
+def jspi_page(browser):
+    """bridge.html served without COOP/COEP: no SharedArrayBuffer, the JSPI transport."""
+    from wgpy_runtime.serve import serve_in_background
+
+    server, url = serve_in_background(isolated=False)
+    page = browser.new_page()
+    page.goto(f"{url}/tests/browser/pages/bridge.html")
+    info = page.evaluate("window.bridgeReady")
+    yield page, info
+    page.close()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_without_cross_origin_isolation_the_bridge_waits_through_jspi(jspi_page, backend):
+    page, info = jspi_page
+    assert info["transport"] == "JSPI"
+    assert page.evaluate("self.crossOriginIsolated") is False
+    run = lambda code: page.evaluate("(code) => window.bridge.run(code)", textwrap.dedent(code))
+    run(PRELUDE)
+    result = run(f"""
+        program = kernelc.translate_elementwise("int32 k", "int32 q", "q = k / 3;", name="div3",
+                                                target=TARGET["{backend}"])
+        ks = array.array("i", range(-600, 600))
+        out = run_kernel("{backend}", program, {{"k": ("int32", ks.tobytes())}},
+                         {{"q": ("int32", None)}}, len(ks))
+        freed = device("{backend}").alloc(2, "int32")
+        device("{backend}").free(freed)
+        message, _ = raises_within(lambda: device("{backend}")._request(["read", freed, 0, 2]))
+        [list(array.array("i", out["q"])) == [int(k / 3) for k in ks], message is not None]
+    """)
+    assert result == [True, True]

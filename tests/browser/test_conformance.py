@@ -12,76 +12,14 @@ Integers and bools compare exactly, floats within the corpus kernel's own tolera
 from __future__ import annotations
 
 import base64
-import sys
-from pathlib import Path
 
 import pytest
 
-from wgpy_runtime.device.replay import Read, compare, load
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import record_streams
+from tests.browser.streams import CHAINER_TOLERANCE, corpus_tolerances
+from wgpy_runtime.device.replay import Read, compare
 
 BACKENDS = ("webgpu", "webgl")
-CHAINER_TOLERANCE = (1e-4, 1e-5)  # float32 training steps on another GPU implementation
-# Headless Chromium runs both browser backends on SwiftShader, which computes some float
-# operations only as precisely as WGSL and GLSL ES require, where lavapipe/llvmpipe (the
-# native recordings) are close to exact: sin/cos within 2^-11 absolute, x / y within 2.5
-# ULP (a reciprocal multiply). The corpus kernels made of them compare with these
-# (rtol, atol) instead of their own tolerances, which are set against NumPy on the native
-# devices. Measured on SwiftShader: math_trig 3.5e-4 and math_intrinsics 3.0e-4 absolute
-# at most; casts (a / 3.0f + float(u), |a / 3| < 2^11) 1 ULP of the quotient, 1.2e-4.
-SPEC_PRECISION = {
-    "math_trig": (0.0, 2**-10),  # two sin/cos (or tan, atan2) terms per output
-    "math_intrinsics": (0.0, 2**-10),
-    "casts": (1e-6, 2.5 * 2**-13),  # 2.5 ULP of a quotient below 2^11
-}
 SHOWN = 15  # problems listed in a failure message
-# What a Chainer step stream is recorded from: newer sources make it stale.
-CHAINER_SOURCES = ("wgpy_runtime", "kernelc", "tools/record_streams.py", "tools/train_chainer.py")
-
-
-@pytest.fixture(scope="session")
-def corpus_stream():
-    """`corpus_stream(backend)`: (stream, Report) of the corpus recorded on the native
-    device of `backend`, once per session."""
-    cache = {}
-
-    def get(backend: str):
-        if backend not in cache:
-            rec, report = record_streams.record_corpus(backend)
-            assert not report.failed, report.summary()
-            cache[backend] = rec.stream(), report
-        return cache[backend]
-
-    return get
-
-
-def _newest_source() -> float:
-    newest = 0.0
-    for name in CHAINER_SOURCES:
-        path = ROOT / name
-        files = path.rglob("*.py") if path.is_dir() else [path]
-        newest = max([newest, *(f.stat().st_mtime for f in files)])
-    return newest
-
-
-@pytest.fixture(scope="session")
-def chainer_stream():
-    """`chainer_stream(backend)`: (URL path, stream) of build/streams/chainer-step-
-    <backend>.json.gz, recorded under .venv-chainer unless it is newer than its sources."""
-
-    def get(backend: str):
-        path = record_streams.DEFAULT_OUT / f"chainer-step-{backend}.json.gz"
-        if not path.exists() or path.stat().st_mtime < _newest_source():
-            try:
-                record_streams.chainer_in_venv([backend], record_streams.DEFAULT_OUT)
-            except FileNotFoundError as e:
-                pytest.skip(str(e))
-        return "/" + path.relative_to(ROOT).as_posix(), load(path)
-
-    return get
 
 
 def replay_in_browser(page, source, stream: dict) -> tuple[list[Read], list[str]]:
@@ -118,7 +56,7 @@ def test_the_corpus_replays_on_the_browser_executor(executor_page, corpus_stream
     page = executor_page(backend)
     stream, report = corpus_stream(backend)
     reads, problems = replay_in_browser(page, stream, stream)
-    tolerances = {**record_streams.corpus_tolerances(), **SPEC_PRECISION}
+    tolerances = corpus_tolerances()
     problems += compare(reads, tolerances=tolerances, shown=4)
     assert not problems, _fail_message(f"corpus stream on the {backend} executor", problems)
     assert {r.label for r in reads} == set(report.recorded)
