@@ -1,0 +1,795 @@
+// @ts-check
+// The main-thread WebGPU executor: the device protocol (docs/protocol.md) on navigator.gpu
+// for kernelc's WGSL programs (docs/abi.md). A port of wgpy_runtime/device/webgpu.py.
+//
+// Rule: every command keeps the protocol's order. Dispatches and copies are recorded into
+// one command encoder (consecutive dispatches into one compute pass), submitted every
+// `batchSize` commands and before anything that acts on the queue directly (write, read,
+// sync). What can be checked before recording (ids, dtypes, ranges, sizes, launch limits,
+// a kernel already known not to compile) throws from the command; what WebGPU reports
+// later (error scopes around each batch, shader compilation, device loss) is recorded and
+// thrown by the next read() or sync(), which never wait on a lost device.
+
+import * as abi from "./abi.js";
+import { Pool, sizeClass } from "./webgpu_pool.js";
+
+const BATCH_SIZE = 64; // GPU commands per submit
+const ARENA_BYTES = 64 << 10; // uniform blocks of one batch (WebGPU's default binding limit)
+const POOL_LIMIT = 512 << 20; // freed bytes held for reuse before the oldest are destroyed
+const STAGING_KEPT = 4; // mappable read-back buffers kept per size class
+const STAGING_LARGEST = 64 << 20; // larger ones are made for their read and destroyed
+// Limits asked of the adapter at their maximum (the defaults cap buffers at 256 MiB).
+const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize",
+                       "maxStorageBuffersPerShaderStage"];
+const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"], u32: ["uint32", "bool"] };
+
+// Byte-granular copy for what copyBufferToBuffer cannot do (offsets or sizes that are not
+// whole words: packed 8/16-bit elements). One invocation owns one destination word, so
+// neighbouring bytes outside the range are written back unchanged.
+const BYTE_COPY = `
+struct P { dst_byte: u32, src_byte: u32, nbytes: u32, first_word: u32, words: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+fn src_byte(k: u32) -> u32 {
+    return (src[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    if (t >= p.words) {
+        return;
+    }
+    let w = p.first_word + t;
+    var word = dst[w];
+    for (var b = 0u; b < 4u; b++) {
+        let d = w * 4u + b;
+        if (d >= p.dst_byte && d - p.dst_byte < p.nbytes) {
+            let shift = b * 8u;
+            word = (word & ~(0xffu << shift)) | (src_byte(d - p.dst_byte + p.src_byte) << shift);
+        }
+    }
+    dst[w] = word;
+}
+`;
+const BYTE_COPY_BINDINGS = [
+  { binding: 0, resource: "uniform", size: 32 },
+  { binding: 1, resource: "storage", access: "read" },
+  { binding: 2, resource: "storage", access: "read_write" },
+];
+
+const ceil4 = (n) => Math.ceil(n / 4) * 4;
+const kernelName = (name) => `kernel '${name}'`;
+
+/**
+ * A GPU buffer with a serial number (bind groups are cached by the buffers they hold).
+ * @typedef {{gpu: GPUBuffer, bytes: number, uid: number, failed: string|null}} Block
+ * @typedef {{block: Block, dtype: string, size: number}} Buffer  size in elements
+ * @typedef {{pipeline: GPUComputePipeline, state: "pending"|"ok"|"failed",
+ *            error: string|null, used: boolean}} PipelineEntry
+ */
+
+/**
+ * The commands recorded since the last submit: one command encoder in which consecutive
+ * dispatches share one compute pass (WebGPU orders dispatches and makes each one's writes
+ * visible to the next); a copy ends the pass.
+ */
+class Batch {
+  constructor(device) {
+    this.device = device;
+    this.commandEncoder = null;
+    this.pass = null;
+    this.pipeline = null;
+    this.count = 0;
+  }
+
+  /** The encoder with no pass open (for copies). */
+  encoder() {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    this.commandEncoder ??= this.device.createCommandEncoder();
+    return this.commandEncoder;
+  }
+
+  dispatch(pipeline, group, offset, counts) {
+    if (!this.pass) {
+      this.pass = this.encoder().beginComputePass();
+      this.pipeline = null;
+    }
+    if (pipeline !== this.pipeline) {
+      this.pass.setPipeline(pipeline);
+      this.pipeline = pipeline;
+    }
+    this.pass.setBindGroup(0, group, [offset]);
+    this.pass.dispatchWorkgroups(counts[0], counts[1], counts[2]);
+  }
+
+  finish() {
+    return this.encoder().finish();
+  }
+}
+
+export class WebGPUExecutor {
+  name = "webgpu";
+  target = "wgsl";
+
+  /** navigator.gpu's adapter and device; throws with the reason when there is none. */
+  static async create(options = {}) {
+    const gpu = options.gpu ?? globalThis.navigator?.gpu;
+    if (!gpu) {
+      throw new Error("WebGPU is unavailable: navigator.gpu is missing (it needs a secure " +
+                      "context and a browser with WebGPU enabled)");
+    }
+    const adapter = await gpu.requestAdapter({
+      powerPreference: options.powerPreference ?? "high-performance" });
+    if (!adapter) throw new Error("WebGPU is unavailable: the browser offers no adapter");
+    const requiredLimits = {};
+    for (const k of WANTED_LIMITS) if (k in adapter.limits) requiredLimits[k] = adapter.limits[k];
+    let device;
+    try {
+      device = await adapter.requestDevice({ requiredLimits });
+    } catch (e) {
+      throw new Error(`WebGPU is unavailable: requestDevice failed: ${messageOf(e)}`);
+    }
+    return new WebGPUExecutor(device, options);
+  }
+
+  /** @param {GPUDevice} device */
+  constructor(device, options = {}) {
+    this.device = device;
+    this.limits = plainLimits(device.limits);
+    this.batchSize = options.batchSize ?? BATCH_SIZE;
+    this.align = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
+    /** @type {Map<number, Buffer>} */
+    this.buffers = new Map();
+    this.pool = new Pool((block) => this.destroyBlock(block), options.poolLimit ?? POOL_LIMIT);
+    this.staging = new Map(); // size class -> [mappable GPUBuffer]
+    this.batch = new Batch(device);
+    this.afterSubmit = []; // callbacks once the recorded commands are submitted
+    this.uniforms = new Uint8Array(ARENA_BYTES); // the batch's uniform blocks
+    this.uniformEnd = 0;
+    this.serial = 0;
+    this.shaders = new Map(); // code -> {module, entries: entry point -> PipelineEntry, ...}
+    this.layouts = new Map(); // binding signature -> {group, pipeline, uid}
+    this.layoutOf = new WeakMap(); // an ABI's bindings list -> its layout
+    this.groups = new Map(); // layout, uniform size and blocks -> GPUBindGroup
+    this.scratch = null; // the reduction scratch block
+    this.errors = []; // Promise<string|null> per failure check, in command order
+    this.segment = { count: 0, what: new Set() }; // what the open error scopes cover
+    this.destroyed = false;
+    this.lostMessage = null;
+    this.lost = device.lost.then((info) => {
+      if (!this.destroyed) {
+        this.lostMessage = `WebGPU device lost (${info.reason}): ${info.message}`;
+      }
+      return this.lostMessage;
+    });
+    device.addEventListener("uncapturederror", (event) => {
+      this.errors.push(Promise.resolve(`WebGPU error: ${event.error.message}`));
+    });
+    this.stats = { commands: 0, submits: 0, pool: this.pool.stats };
+    this.openScopes();
+    this.arena = device.createBuffer({
+      size: ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  // ------------------------------------------------------------------ the protocol
+
+  alloc(id, size, dtype) {
+    this.usable();
+    if (!Number.isSafeInteger(id)) throw new Error(`buffer id ${id} is not an integer`);
+    if (this.buffers.has(id)) throw new Error(`buffer id ${id} is already allocated`);
+    const item = abi.deviceItemsize(dtype);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new Error(`buffer size must be a non-negative integer, not ${size}`);
+    }
+    this.buffers.set(id, { block: this.take(size * item), dtype, size });
+  }
+
+  free(id) {
+    const b = this.get(id, true);
+    this.buffers.delete(id);
+    this.pool.give(b.block);
+  }
+
+  write(id, start, bytes) {
+    const b = this.get(id);
+    const data = asBytes(bytes);
+    const item = abi.hostItemsize(b.dtype);
+    if (data.length % item) {
+      throw new Error(`${data.length} bytes are not whole ${b.dtype} elements`);
+    }
+    checkRange("write", id, b.size, start, data.length / item);
+    if (!data.length) return;
+    this.flush(); // a queue write overtakes recorded commands otherwise
+    const raw = abi.toDevice(b.dtype, data);
+    const offset = start * abi.deviceItemsize(b.dtype);
+    const end = b.size * abi.deviceItemsize(b.dtype);
+    this.note("write");
+    // Past the buffer's last element the padding is ours: a short tail may be padded.
+    if (offset % 4 === 0 && (raw.length % 4 === 0 || offset + raw.length === end)) {
+      this.device.queue.writeBuffer(b.block.gpu, offset, padded(raw, 0));
+    } else {
+      this.writeUnaligned(b.block, offset, raw);
+    }
+  }
+
+  copy(src, dst, srcStart, dstStart, count) {
+    const s = this.get(src);
+    const d = this.get(dst);
+    if (s.dtype !== d.dtype) {
+      throw new Error(`copy between ${s.dtype} buffer ${src} and ${d.dtype} buffer ${dst}`);
+    }
+    checkRange("copy", src, s.size, srcStart, count);
+    checkRange("copy", dst, d.size, dstStart, count);
+    if (!count) return;
+    const item = abi.deviceItemsize(s.dtype);
+    this.startCommand(0);
+    this.copyBytes(s.block, d.block, srcStart * item, dstStart * item, count * item,
+                   d.size * item);
+  }
+
+  /**
+   * @param {{code: string, abi: any}} program
+   * @param {Record<string, number>} buffers parameter name -> buffer id
+   * @param {Map<string, any>} values abi.valuesMap of the dispatch's values
+   */
+  dispatch(program, buffers, values) {
+    this.usable();
+    const a = program.abi;
+    if (a.target !== "wgsl") throw new Error(`a ${a.target} program given to the webgpu executor`);
+    if (!(values instanceof Map)) values = abi.valuesMap(values);
+    const kernel = kernelName(a.kernel);
+    const n = Number(withKernel(kernel, () => abi.value(values, "size")));
+    if (n === 0) return;
+    if (a.launch.kind === "reduction") values = new Map(values); // it adds reduce_groups
+    const { stages, scratch } = withKernel(kernel, () => launchStages(a, n, values));
+    const uniforms = withKernel(kernel, () => abi.encodeUniforms(a, values));
+    this.checkGrid(kernel, stages);
+    const pipelines = stages.map(([entry]) => this.pipeline(program.code, entry, a.bindings,
+                                                            a.kernel));
+    const bound = a.bindings.filter((b) => b.resource !== "uniform")
+      .map((b) => [b.binding, this.bind(kernel, b, buffers, scratch)]);
+    const isolate = this.startLaunch(pipelines, uniforms.length);
+    this.encode(a.kernel, a.bindings, pipelines, stages.map(([, counts]) => counts),
+                this.unalias(a.bindings, bound), uniforms, isolate);
+  }
+
+  /** The bytes of elements [start, start + count), after every earlier command ran. */
+  async read(id, start, count) {
+    const b = this.get(id);
+    checkRange("read", id, b.size, start, count);
+    if (!count) {
+      await this.sync();
+      return new Uint8Array(0);
+    }
+    const item = abi.deviceItemsize(b.dtype);
+    const first = start * item;
+    const end = (start + count) * item;
+    const low = first - (first % 4);
+    const bytes = ceil4(end) - low;
+    const staging = this.takeStaging(bytes);
+    this.startCommand(0);
+    this.batch.encoder().copyBufferToBuffer(b.block.gpu, low, staging, 0, bytes);
+    this.recorded("read");
+    this.flush();
+    let data = null;
+    let failure = null;
+    try {
+      await this.untilLost(staging.mapAsync(GPUMapMode.READ, 0, bytes));
+      data = new Uint8Array(staging.getMappedRange(0, bytes)).slice(first - low, end - low);
+      staging.unmap();
+      this.giveStaging(staging);
+    } catch (e) {
+      failure = `read of buffer ${id} failed: ${messageOf(e)}`;
+      staging.destroy();
+    }
+    await this.settle(); // an earlier command's failure is the one to report
+    if (failure !== null) throw new Error(failure);
+    return abi.fromDevice(b.dtype, data);
+  }
+
+  /** Wait for all submitted work; throw the first failure since the last read or sync. */
+  async sync() {
+    this.usable();
+    this.flush();
+    await this.untilLost(this.device.queue.onSubmittedWorkDone());
+    await this.settle();
+  }
+
+  destroy() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const b of this.buffers.values()) b.block.gpu.destroy();
+    this.buffers.clear();
+    this.pool.trim();
+    for (const list of this.staging.values()) for (const gpu of list) gpu.destroy();
+    this.staging.clear();
+    this.device.destroy();
+  }
+
+  /** Destroy every pooled buffer; returns the bytes released. */
+  trim() {
+    this.flush();
+    return this.pool.trim();
+  }
+
+  // ------------------------------------------------------------------ checks and errors
+
+  usable() {
+    if (this.destroyed) throw new Error("the webgpu executor was destroyed");
+    if (this.lostMessage !== null) throw new Error(this.lostMessage);
+  }
+
+  /** A live buffer (`free` also takes one whose allocation failed). @returns {Buffer} */
+  get(id, failedToo = false) {
+    this.usable();
+    const b = this.buffers.get(id);
+    if (!b) throw new Error(`unknown buffer id ${id} (never allocated, or freed)`);
+    if (b.block.failed !== null && !failedToo) throw new Error(`buffer ${id}: ${b.block.failed}`);
+    return b;
+  }
+
+  checkGrid(kernel, stages) {
+    const limit = this.limits.maxComputeWorkgroupsPerDimension;
+    for (const [entry, counts] of stages) {
+      if (counts.some((c) => c > limit)) {
+        throw new Error(`${kernel}: launch of ${entry} as [${counts}] workgroups exceeds ` +
+                        `${limit} per dimension`);
+      }
+    }
+  }
+
+  // Error scopes stay open between batches; closing them gives one check per batch, named
+  // after what the batch held (WebGPU reports validation errors only asynchronously).
+  openScopes() {
+    this.device.pushErrorScope("internal");
+    this.device.pushErrorScope("out-of-memory");
+    this.device.pushErrorScope("validation");
+  }
+
+  closeScopes() {
+    const { count, what } = this.segment;
+    if (!count) return;
+    this.segment = { count: 0, what: new Set() };
+    const scopes = [this.device.popErrorScope(), this.device.popErrorScope(),
+                    this.device.popErrorScope()];
+    this.openScopes();
+    const names = [...what].join(", ");
+    this.errors.push(Promise.all(scopes).then(
+      (errors) => {
+        const e = errors.find((x) => x);
+        return e ? `a batch of ${count} commands (${names}) failed: ${e.message}` : null;
+      },
+      (e) => `a batch of ${count} commands (${names}) failed: ${messageOf(e)}`));
+  }
+
+  /** Count what the open scopes cover (for their error message). */
+  note(what) {
+    this.segment.count += 1;
+    this.segment.what.add(what);
+  }
+
+  /** Throw the first recorded failure (and forget it and everything recorded with it). */
+  async settle() {
+    const checks = this.errors;
+    this.errors = [];
+    const messages = await this.untilLost(Promise.all(checks));
+    const first = messages.find((m) => m);
+    if (first) throw new Error(first);
+  }
+
+  /** `promise`, or a rejection as soon as the device is lost (nothing waits forever). */
+  untilLost(promise) {
+    return Promise.race([promise, this.lost.then((message) => {
+      throw new Error(message ?? "the webgpu executor was destroyed");
+    })]);
+  }
+
+  // ------------------------------------------------------------------ buffers
+
+  /** A storage block of at least `nbytes` (a pooled one when its size class has one). */
+  take(nbytes) {
+    const need = Math.max(4, ceil4(nbytes));
+    const limit = this.limits.maxBufferSize;
+    let bytes = sizeClass(need);
+    // Rounding up must not push a buffer past what can be created or bound.
+    if (bytes > limit || (bytes > this.limits.maxStorageBufferBindingSize &&
+                          need <= this.limits.maxStorageBufferBindingSize)) bytes = need;
+    if (bytes > limit) {
+      throw new Error(`cannot allocate ${nbytes} bytes: the device's largest buffer is ` +
+                      `${limit} bytes`);
+    }
+    const pooled = this.pool.take(bytes);
+    if (pooled) return pooled;
+    this.note("alloc");
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.device.pushErrorScope("out-of-memory");
+    const gpu = this.device.createBuffer({ size: bytes, usage });
+    const scope = this.device.popErrorScope();
+    /** @type {Block} */
+    const block = { gpu, bytes, uid: ++this.serial, failed: null };
+    // Out of memory is known only later: the block is marked, so that its next use throws
+    // at once, and the pool gives back what it holds for the caller's next try.
+    this.errors.push(scope.then((error) => {
+      if (!error) return null;
+      block.failed = `cannot allocate ${bytes} bytes: ${error.message}`;
+      this.pool.trim();
+      return block.failed;
+    }, () => null));
+    return block;
+  }
+
+  /** Return a temporary block to the pool once the commands using it are submitted. */
+  giveLater(block) {
+    this.afterSubmit.push(() => this.pool.give(block));
+  }
+
+  destroyBlock(block) {
+    this.groups.clear(); // cached bind groups may hold it
+    if (this.batch.count) this.afterSubmit.push(() => block.gpu.destroy());
+    else block.gpu.destroy();
+  }
+
+  takeStaging(bytes) {
+    const size = sizeClass(bytes) <= this.limits.maxBufferSize ? sizeClass(bytes) : bytes;
+    const gpu = this.staging.get(size)?.pop();
+    return gpu ?? this.device.createBuffer({
+      size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  giveStaging(gpu) {
+    if (!this.staging.has(gpu.size)) this.staging.set(gpu.size, []);
+    const list = this.staging.get(gpu.size);
+    if (list.length < STAGING_KEPT && gpu.size <= STAGING_LARGEST && !this.destroyed) {
+      list.push(gpu);
+    } else {
+      gpu.destroy();
+    }
+  }
+
+  // ------------------------------------------------------------------ queue
+
+  /** Submit the recorded commands (their uniform blocks first). */
+  flush() {
+    if (this.batch.count) {
+      const batch = this.batch;
+      this.batch = new Batch(this.device);
+      const commands = batch.finish();
+      if (this.uniformEnd) {
+        this.device.queue.writeBuffer(this.arena, 0, this.uniforms, 0, ceil4(this.uniformEnd));
+        this.uniformEnd = 0;
+      }
+      this.device.queue.submit([commands]);
+      this.stats.submits += 1;
+    }
+    this.closeScopes();
+    const callbacks = this.afterSubmit;
+    this.afterSubmit = [];
+    for (const callback of callbacks) callback();
+  }
+
+  /**
+   * Before recording a command with a uniform block of `uniformBytes`: submit a full
+   * batch, or one whose arena has no room left, so that no command is split by a submit.
+   */
+  startCommand(uniformBytes) {
+    const slot = Math.ceil(this.uniformEnd / this.align) * this.align;
+    if (this.batch.count >= this.batchSize || slot + uniformBytes > ARENA_BYTES) this.flush();
+  }
+
+  recorded(what) {
+    this.batch.count += 1;
+    this.stats.commands += 1;
+    this.note(what);
+  }
+
+  /** The arena offset of `data` for the next recorded dispatch (startCommand made room). */
+  uniformSlot(data) {
+    const offset = Math.ceil(this.uniformEnd / this.align) * this.align;
+    this.uniforms.set(data, offset);
+    this.uniformEnd = offset + data.length;
+    return offset;
+  }
+
+  // ------------------------------------------------------------------ copies
+
+  /** Copy bytes between blocks; `dstEnd` is where the destination's elements end (the
+   * bytes after it are padding a copy may overwrite). */
+  copyBytes(src, dst, srcByte, dstByte, nbytes, dstEnd) {
+    if (src === dst) { // neither path may read and write one buffer: go through a temporary
+      const temp = this.take(nbytes);
+      this.copyBytes(src, temp, srcByte, 0, nbytes, nbytes);
+      this.copyBytes(temp, dst, 0, dstByte, nbytes, dstEnd);
+      this.giveLater(temp);
+      return;
+    }
+    const tail = dstByte + nbytes === dstEnd ? ceil4(nbytes) : nbytes;
+    if (srcByte % 4 === 0 && dstByte % 4 === 0 && tail % 4 === 0 &&
+        srcByte + tail <= src.bytes) {
+      this.batch.encoder().copyBufferToBuffer(src.gpu, srcByte, dst.gpu, dstByte, tail);
+      this.recorded("copy");
+    } else {
+      this.byteCopy(src, dst, srcByte, dstByte, nbytes);
+    }
+  }
+
+  byteCopy(src, dst, srcByte, dstByte, nbytes) {
+    const firstWord = Math.floor(dstByte / 4);
+    const words = Math.ceil((dstByte + nbytes) / 4) - firstWord;
+    const uniforms = new Uint8Array(32);
+    new Uint32Array(uniforms.buffer).set([dstByte, srcByte, nbytes, firstWord, words]);
+    const pipeline = this.pipeline(BYTE_COPY, "main", BYTE_COPY_BINDINGS, "kc_byte_copy");
+    const isolate = this.startLaunch([pipeline], uniforms.length);
+    this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [abi.wgslDispatch(words)],
+                [[1, src], [2, dst]], uniforms, isolate);
+  }
+
+  /** Packed elements not on word boundaries: upload whole words to a temporary, then copy
+   * the bytes into place on the GPU (the neighbours' bytes are kept). */
+  writeUnaligned(dst, offset, raw) {
+    const phase = offset % 4;
+    const temp = this.take(phase + raw.length);
+    this.device.queue.writeBuffer(temp.gpu, 0, padded(raw, phase));
+    this.byteCopy(temp, dst, phase, offset, raw.length);
+    this.giveLater(temp);
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  /** The block bound to one binding, checked against what the program reads. */
+  bind(kernel, binding, buffers, scratch) {
+    if (binding.resource === "scratch") return this.scratchBlock(4 * Math.max(1, scratch));
+    const param = binding.param;
+    const id = buffers[param];
+    if (id === undefined) throw new Error(`${kernel}: no buffer for parameter '${param}'`);
+    const b = this.get(id);
+    const packed = binding.packed;
+    const ok = packed ? b.dtype === packed.dtype
+      : ELEMENT_DTYPES[binding.element]?.includes(b.dtype);
+    if (!ok && !(binding.atomic && abi.deviceItemsize(b.dtype) === 4)) {
+      throw new Error(`${kernel}: '${param}' is bound to a ${b.dtype} buffer, the program ` +
+                      `reads ${packed ? packed.dtype : binding.element}`);
+    }
+    if (b.block.bytes > this.limits.maxStorageBufferBindingSize) {
+      throw new Error(`${kernel}: buffer of '${param}' (${b.block.bytes} bytes) exceeds the ` +
+                      "device's storage binding size");
+    }
+    return b.block;
+  }
+
+  /** The reduction scratch block: one, grown as needed (dispatches run in order). */
+  scratchBlock(nbytes) {
+    if (!this.scratch || this.scratch.bytes < nbytes) {
+      if (this.scratch) this.giveLater(this.scratch);
+      this.scratch = this.take(nbytes);
+    }
+    return this.scratch;
+  }
+
+  /**
+   * A block bound both read-only and writable: the read-only bindings get a copy (WebGPU
+   * forbids the mix in one dispatch; the copy is what CuPy's reads see).
+   */
+  unalias(bindings, bound) {
+    if (!bound.some(([, block], k) => bound.findIndex(([, other]) => other === block) !== k)) {
+      return bound; // no block bound twice
+    }
+    const access = new Map(bindings.map((b) => [b.binding, b.access]));
+    const written = new Set(bound.filter(([k]) => access.get(k) === "read_write")
+      .map(([, block]) => block));
+    const copies = new Map();
+    return bound.map(([k, block]) => {
+      if (access.get(k) !== "read" || !written.has(block)) return [k, block];
+      if (!copies.has(block)) {
+        const temp = this.take(block.bytes);
+        this.copyBytes(block, temp, 0, 0, block.bytes, block.bytes);
+        this.giveLater(temp);
+        copies.set(block, temp);
+      }
+      return [k, copies.get(block)];
+    });
+  }
+
+  /**
+   * Before the commands of one launch: make room for them in the batch (no submit may
+   * come between a launch's copies and its dispatches). A kernel not yet known to compile
+   * runs in a submit of its own: an invalid pipeline fails its whole command buffer, and
+   * the commands around it must not go with it. Returns whether it is isolated.
+   */
+  startLaunch(pipelines, uniformBytes) {
+    const isolate = pipelines.some((p) => p.state === "pending" && !p.used);
+    if (isolate) this.flush();
+    else this.startCommand(uniformBytes);
+    return isolate;
+  }
+
+  /** Record the dispatches of one launch (its stages in order) with one uniform block. */
+  encode(kernel, bindings, pipelines, counts, bound, uniforms, isolate) {
+    const layout = this.layout(bindings);
+    const uniform = bindings.find((b) => b.resource === "uniform");
+    const group = this.group(layout, uniform.size, bound);
+    const offset = this.uniformSlot(uniforms);
+    pipelines.forEach((p, k) => {
+      p.used = true;
+      this.batch.dispatch(p.pipeline, group, offset, counts[k]);
+    });
+    this.recorded(kernel);
+    if (isolate) this.flush();
+  }
+
+  /** (bind group layout, pipeline layout) of an ABI's bindings, cached by signature. */
+  layout(bindings) {
+    const known = this.layoutOf.get(bindings);
+    if (known) return known;
+    const key = bindings.map((b) => `${b.binding}:${b.resource}:${b.access ?? ""}`).join(",");
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      const entries = bindings.map((b) => ({
+        binding: b.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: b.resource === "uniform" ? { type: "uniform", hasDynamicOffset: true }
+          : { type: b.access === "read" ? "read-only-storage" : "storage" },
+      }));
+      const group = this.device.createBindGroupLayout({ entries });
+      const pipeline = this.device.createPipelineLayout({ bindGroupLayouts: [group] });
+      layout = { group, pipeline, uid: ++this.serial };
+      this.layouts.set(key, layout);
+    }
+    this.layoutOf.set(bindings, layout);
+    return layout;
+  }
+
+  /**
+   * The compute pipeline of (code, entry point), created once. Compilation is checked
+   * asynchronously: the first failure is reported by the next read/sync, and later
+   * dispatches of the kernel throw at once.
+   * @returns {PipelineEntry}
+   */
+  pipeline(code, entryPoint, bindings, kernel) {
+    const shader = this.shader(code, kernel);
+    if (shader.error !== null) throw new Error(shader.error);
+    let entry = shader.entries.get(entryPoint);
+    if (entry) {
+      if (entry.state === "failed") throw new Error(entry.error ?? "");
+      return entry;
+    }
+    this.device.pushErrorScope("validation");
+    const pipeline = this.device.createComputePipeline({
+      layout: this.layout(bindings).pipeline, compute: { module: shader.module, entryPoint },
+      label: kernel });
+    const scope = this.device.popErrorScope();
+    entry = { pipeline, state: "pending", error: null, used: false };
+    shader.entries.set(entryPoint, entry);
+    const created = entry;
+    this.errors.push(Promise.all([shader.compiled, scope]).then(([compile, error]) => {
+      if (compile || error) {
+        created.state = "failed";
+        created.error = compile ?? `${kernelName(kernel)}: entry point ${entryPoint}: ` +
+                                   error.message;
+        return compile ? null : created.error; // a compile error is reported once
+      }
+      created.state = "ok";
+      return null;
+    }));
+    return created;
+  }
+
+  /** The shader module of `code`, created once, and its compilation's error (if any). */
+  shader(code, kernel) {
+    let shader = this.shaders.get(code);
+    if (!shader) {
+      this.device.pushErrorScope("validation");
+      const module = this.device.createShaderModule({ code, label: kernel });
+      const scope = this.device.popErrorScope();
+      const compiled = Promise.all([compileErrors(module), scope])
+        .then(([compile, error]) => compile ?? error?.message ?? null, messageOf)
+        .then((m) => (m === null ? null : `${kernelName(kernel)}: WGSL compile error: ${m}`));
+      shader = { module, entries: new Map(), compiled, error: null };
+      const created = shader;
+      compiled.then((message) => { created.error = message; });
+      this.shaders.set(code, shader);
+      this.errors.push(compiled);
+    }
+    return shader;
+  }
+
+  /** The (cached) bind group of the arena and a launch's blocks. */
+  group(layout, uniformSize, bound) {
+    let key = `${layout.uid}|${uniformSize}`;
+    for (const [k, block] of bound) key += `|${k}:${block.uid}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      if (this.groups.size > 4096) this.groups.clear();
+      const entries = [{ binding: 0, resource: { buffer: this.arena, size: uniformSize } }];
+      for (const [k, block] of bound) {
+        entries.push({ binding: k, resource: { buffer: block.gpu, size: block.bytes } });
+      }
+      group = this.device.createBindGroup({ layout: layout.group, entries });
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/**
+ * [[entry point, [x, y, z]], ...] of a launch (compute, matmul tiles, reduction stages),
+ * and the scratch elements it needs; sets the launch's own `reduce_groups` value.
+ */
+function launchStages(a, n, values) {
+  const launch = a.launch;
+  if (launch.kind === "compute") {
+    const size = launch.workgroup_size;
+    if (size[1] !== 1 || size[2] !== 1) throw new Error(`unsupported workgroup size [${size}]`);
+    return { stages: [[a.entry_point ?? "main", abi.wgslDispatch(n, size[0])]], scratch: 0 };
+  }
+  if (launch.kind === "matmul") {
+    const [batch, m, cols] = abi.matmulDims(a, values);
+    return { stages: [[a.entry_point ?? "main", abi.matmulGrid(launch, batch, m, cols)]],
+             scratch: 0 };
+  }
+  if (launch.kind !== "reduction") throw new Error(`unknown launch kind '${launch.kind}'`);
+  const [groups, stages] = abi.wgslStages(launch, n, Number(abi.value(values, "reduce_size")));
+  values.set(abi.valueKey("reduce_groups"), groups);
+  return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups };
+}
+
+/** The error messages of a shader module's compilation, with their line:column, or null. */
+async function compileErrors(module) {
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === "error")
+    .map((m) => `${m.message.split("\n")[0]} (line ${m.lineNum}:${m.linePos})`);
+  return errors.length ? errors.join("; ") : null;
+}
+
+function checkRange(what, id, size, start, count) {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 ||
+      count < 0 || start + count > size) {
+    throw new Error(`${what} of elements [${start}, ${start + count}) is outside buffer ` +
+                    `${id} of ${size} elements`);
+  }
+}
+
+/** `fn()`, its error message prefixed with the kernel's name. */
+function withKernel(kernel, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw new Error(`${kernel}: ${messageOf(e)}`);
+  }
+}
+
+/** @returns {Uint8Array} */
+function asBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new Error(`write takes bytes (a Uint8Array), not ${typeof data}`);
+}
+
+/** `raw` after `phase` zero bytes, padded with zeros to whole words (writeBuffer's unit). */
+function padded(raw, phase) {
+  if (phase === 0 && raw.length % 4 === 0) return raw;
+  const out = new Uint8Array(ceil4(phase + raw.length));
+  out.set(raw, phase);
+  return out;
+}
+
+function plainLimits(limits) {
+  const out = {};
+  for (const k in limits) if (typeof limits[k] === "number") out[k] = limits[k];
+  return out;
+}
+
+function messageOf(e) {
+  return e instanceof Error ? e.message : String(e);
+}
