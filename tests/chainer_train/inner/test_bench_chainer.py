@@ -1,0 +1,47 @@
+"""tools/bench_chainer.py: one run gathers a leg per backend from its own subprocess, the
+wgpy_runtime legs follow NumPy's losses, and a missing or failing backend is reported
+beside the others' results.
+
+Rule: runs inside `.venv-chainer`; a few iterations only (its figures are not checked).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
+
+import bench_chainer
+
+
+def test_one_run_gathers_every_backend(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["--backends", "numpy,cupy,webgpu,webgl", "--models", "mlp", "--warmup", "1",
+            "--iterations", "3", "--json", str(out)]  # fmt: skip
+    assert bench_chainer.main(argv) == 0
+    results = {r["backend"]: r for r in json.loads(out.read_text())}
+    assert list(results) == ["numpy", "cupy", "webgpu", "webgl"]
+    assert "error" in results["cupy"]  # no CuPy in this venv: said, not fatal
+    for name in ("webgpu", "webgl"):
+        (run,) = results[name]["runs"]
+        assert len(run["losses"]) == 4 and run["ms"] > 0
+        assert run["max_rel_vs_numpy"] < 1e-4  # same weights, batches and dropout masks
+        assert results[name]["interpreted"] == []
+    assert "| MLP (momentum_sgd), 16 | webgl |" in capsys.readouterr().out
+
+
+def test_a_failing_model_leaves_the_others(monkeypatch):
+    real = bench_chainer.timed_run
+
+    def failing_cnn(kind, *args):
+        if kind == "cnn":
+            raise RuntimeError("planted")
+        return real(kind, *args)
+
+    monkeypatch.setattr(bench_chainer, "timed_run", failing_cnn)
+    leg = bench_chainer.run_leg("numpy", ["cnn", "mlp"], [8], 1, 2)
+    cnn, mlp = leg["runs"]
+    assert "planted" in cnn["error"] and len(mlp["losses"]) == 3
+    assert "ERROR" in bench_chainer.table([leg])
