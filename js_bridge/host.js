@@ -102,6 +102,7 @@ export class BridgeHost {
     if (op === "hello") {
       const exec = await this.executor(backend);
       const info = { backend, target: exec.target, capacity: this.channel.capacity,
+                     adapter: exec.adapter ?? exec.limits?.renderer ?? "unknown adapter",
                      limits: exec.limits ?? {} };
       return new TextEncoder().encode(JSON.stringify(info));
     }

@@ -136,7 +136,9 @@ export class WebGPUExecutor {
     } catch (e) {
       throw new Error(`WebGPU is unavailable: requestDevice failed: ${messageOf(e)}`);
     }
-    return new WebGPUExecutor(device, options);
+    const executor = new WebGPUExecutor(device, options);
+    executor.adapter = describeAdapter(adapter);
+    return executor;
   }
 
   /** @param {GPUDevice} device */
@@ -792,4 +794,12 @@ function plainLimits(limits) {
 
 function messageOf(e) {
   return e instanceof Error ? e.message : String(e);
+}
+
+// "vendor architecture (description)" from the adapter's info, for reports.
+function describeAdapter(adapter) {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture].filter(Boolean).join(" ");
+  return [name, info.description ? `(${info.description})` : ""].filter(Boolean).join(" ") ||
+    "unknown adapter";
 }

@@ -176,7 +176,7 @@ def main() -> None:
         for backend in ("webgpu", "webgl"):
             run(f"import json; _r = json.dumps(bench({backend!r}, {args.size}, {args.iters}))")
             results[backend] = json.loads(run("_r"))
-            results[backend]["adapter"] = run(f"str(create_device({backend!r}).limits)")
+            results[backend]["adapter"] = run(f"create_device({backend!r}).limits['adapter']")
             print(backend, json.dumps(results[backend], indent=1), flush=True)
         browser.close()
     server.shutdown()
