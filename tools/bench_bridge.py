@@ -19,23 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tools.headless_chromium import launch, missing
 from wgpy_runtime.serve import serve_in_background
 
-WORKER = '''
+WORKER_TEMPLATE = '''
 import array, time
 import kernelc
 from wgpy_runtime.device import create_device
 from wgpy_runtime.device.dense import dense_values
 
-MANDELBROT = """
-T zr = 0.0f, zi = 0.0f;
-int k = 0;
-while (k < max_iter && zr * zr + zi * zi <= 4.0f) {
-    T t = zr * zr - zi * zi + cx;
-    zi = 2.0f * zr * zi + cy;
-    zr = t;
-    ++k;
-}
-count = k;
-"""
+MANDELBROT = {mandelbrot!r}
 TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
 
 
@@ -153,6 +143,14 @@ def bench(backend, size, iters):
 '''
 
 
+def mandelbrot_operation() -> str:
+    """The body of examples/mandelbrot.cu, the kernel both benchmarks run."""
+    from kernelc.sources import read_kernels
+
+    (kernel,), _ = read_kernels(str(Path(__file__).resolve().parents[1] / "examples/mandelbrot.cu"))
+    return kernel.operation
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256, help="Mandelbrot image side")
@@ -171,7 +169,7 @@ def main() -> None:
         page.goto(f"{url}/tests/browser/pages/bridge.html")
         page.evaluate("window.bridgeReady")
         run = lambda code: page.evaluate("(code) => window.bridge.run(code)", code)
-        run(WORKER)
+        run(WORKER_TEMPLATE.replace("{mandelbrot!r}", repr(mandelbrot_operation())))
         results["browser"] = f"Chromium {browser.version}"
         for backend in ("webgpu", "webgl"):
             run(f"import json; _r = json.dumps(bench({backend!r}, {args.size}, {args.iters}))")

@@ -13,7 +13,6 @@ and compares; failures are checked by their messages.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import math
 
@@ -21,76 +20,19 @@ import numpy as np
 import pytest
 
 import kernelc
-from wgpy_runtime.device.replay import Read, compare
+from tests.browser import hand_stream
 
-REPLAY = """async ([stream, options]) => {
-  const { createExecutor, replay } = await import("/tests/browser/pages/replay.js");
-  const exec = await createExecutor("webgpu", options);
-  try {
-    const result = await replay(exec, stream);
-    result.stats = exec.stats;
-    return result;
-  } finally {
-    exec.destroy();
-  }
-}"""
 DTYPES = ("float32", "int32", "uint32", "bool", "int8", "uint8", "int16", "uint16", "float16")
 PACKED = ("int8", "uint8", "int16", "uint16", "float16")
 
 
-class Stream:
-    """A command stream built by hand; `read` records the bytes NumPy says it returns."""
-
-    def __init__(self) -> None:
-        self.programs: list[dict] = []
-        self.commands: list[list] = []
-        self.next_id = 1
-
-    def alloc(self, size: int, dtype: str) -> int:
-        buf, self.next_id = self.next_id, self.next_id + 1
-        self.commands.append(["alloc", buf, size, dtype])
-        return buf
-
-    def array(self, values: np.ndarray) -> int:
-        buf = self.alloc(values.size, values.dtype.name)
-        self.write(buf, 0, values)
-        return buf
-
-    def write(self, buf: int, start: int, values: np.ndarray) -> None:
-        self.commands.append(["write", buf, start, _b64(values)])
-
-    def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
-        self.commands.append(["copy", src, dst, src_start, dst_start, count])
-
-    def dispatch(self, program, buffers: dict, values: dict) -> None:
-        self.programs.append({"code": program.code, "abi": program.abi})
-        entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
-        self.commands.append(["dispatch", len(self.programs) - 1, buffers, entries])
-
-    def read(self, label: str, buf: int, start: int, expected: np.ndarray) -> None:
-        self.commands.append(["mark", label])
-        self.commands.append(["read", buf, start, expected.size, expected.dtype.name,
-                              _b64(expected)])  # fmt: skip
-
-    def stream(self) -> dict:
-        return {"format": "wgpy-protocol-stream", "version": 1, "backend": "webgpu",
-                "target": "wgsl", "programs": self.programs, "commands": self.commands}  # fmt: skip
+def Stream() -> hand_stream.Stream:
+    return hand_stream.Stream("webgpu")
 
 
-def _b64(values: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(values).tobytes()).decode()
-
-
-def replay(page, s: Stream, options=None, rtol: float = 1e-6):
-    """Replay `s` on a fresh executor: (messages of reads that differ, command errors,
-    the executor's stats)."""
-    stream = s.stream()
-    result = page.evaluate(REPLAY, [stream, options or {}])
-    reads = [Read(r["index"], r["label"], r["dtype"],
-                  base64.b64decode(stream["commands"][r["index"]][5]),
-                  base64.b64decode(r["actual"]))
-             for r in result["reads"] if r["actual"] is not None]  # fmt: skip
-    return compare(reads, rtol, 0.0), result["errors"], result["stats"]
+def replay(page, s: hand_stream.Stream, options=None, rtol: float = 1e-6):
+    """(messages of reads that differ, command errors, the executor's stats)."""
+    return hand_stream.replay(page, s, options, rtol=rtol)
 
 
 def no_problems(messages: list[str], errors: list[dict], stats=None) -> None:
