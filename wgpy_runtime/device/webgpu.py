@@ -3,7 +3,8 @@
 Rule: every command keeps the protocol's order. Work that runs on the GPU (dispatches,
 copies) is recorded into one command encoder (dispatches into one compute pass), which is
 submitted every `batch_size` commands and before anything that acts on the queue
-directly (`write`, `read`, `synchronize`). Everything that can be checked before
+directly (`write`, `read`, `synchronize`); after a wait the batches start at one command
+and double, so an idle GPU starts on the first launch instead of the 64th. Everything that can be checked before
 recording (shader compilation, bind groups, dtypes, sizes, launch limits) raises at once
 with the kernel's name; what wgpu only reports at `finish` fails the whole batch at the
 next submit, naming the batch's kernels.
@@ -167,6 +168,7 @@ class WebGPUDevice(BufferTable, Device):
         self.limits = dict(self._device.limits)
         self.adapter_info = dict(adapter.info)
         self.batch_size = batch_size
+        self._batch_limit = 1  # this batch's size: 1 after a wait, doubling to batch_size
         self._align = max(256, self.limits.get("min-uniform-buffer-offset-alignment", 256))
         self._buffers: dict[int, _Buffer] = {}
         self._next_id = 1
@@ -220,6 +222,7 @@ class WebGPUDevice(BufferTable, Device):
         b = self._get(buf)
         storage.check_range("read", buf, b.size, start, count)
         self._flush()
+        self._batch_limit = 1  # the GPU will be idle after this wait
         if count == 0:
             return b""
         first, end = start * b.itemsize, (start + count) * b.itemsize
@@ -259,9 +262,15 @@ class WebGPUDevice(BufferTable, Device):
 
     def synchronize(self) -> None:
         self._flush()
-        # A mapped read waits for everything submitted before it (wgpu-py 0.32's
-        # on_submitted_work_done_sync is broken).
-        self._guard("synchronize", self._device.queue.read_buffer, self._fence, 0, 4)
+        self._batch_limit = 1  # the GPU will be idle after this wait
+        # A blocking device poll returns once everything submitted has run: ~17 µs, where
+        # a mapped read (the fallback) hands the map callback over wgpu-py's poll thread
+        # and takes ~0.3 ms. (wgpu-py 0.32's on_submitted_work_done_sync is broken.)
+        poll_wait = getattr(self._device, "_poll_wait", None)
+        if poll_wait is not None:
+            self._guard("synchronize", poll_wait)
+        else:
+            self._guard("synchronize", self._device.queue.read_buffer, self._fence, 0, 4)
 
     # ------------------------------------------------------------------ beyond the protocol
 
@@ -412,12 +421,13 @@ class WebGPUDevice(BufferTable, Device):
                 callback()
 
     def _recorded(self, what: str) -> None:
-        """Count a recorded command; submit every `batch_size` of them."""
+        """Count a recorded command; submit when the batch is full."""
         self._batch.count += 1
         self._batch.what.append(what)
         self.stats["commands"] += 1
-        if self._batch.count >= self.batch_size:
+        if self._batch.count >= self._batch_limit:
             self._flush()
+            self._batch_limit = min(2 * self._batch_limit, self.batch_size)
 
     def _uniform_slot(self, data: bytes) -> int:
         """The arena offset of `data` for the next queued command."""
