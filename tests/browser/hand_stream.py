@@ -85,3 +85,25 @@ def replay(page, s: Stream, options=None, setup=None, rtol: float = 1e-6):
                   base64.b64decode(r["actual"]))
              for r in result["reads"] if r["actual"] is not None]  # fmt: skip
     return compare(reads, rtol, 0.0), result["errors"], result["stats"]
+
+
+def random_values(rng, dtype: str, n: int) -> np.ndarray:
+    """`n` values over `dtype`'s whole range (floats around ±100)."""
+    if dtype == "bool":
+        return rng.integers(0, 2, n).astype(bool)
+    if dtype.startswith("float"):
+        return (rng.standard_normal(n) * 100).astype(dtype)
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, n, endpoint=True, dtype=np.int64).astype(dtype)
+
+
+def elementwise_case(dtype: str, x: np.ndarray, y: np.ndarray):
+    """A kernel over two arrays of `dtype`, its C-semantics result in NumPy."""
+    if dtype == "bool":
+        return "z = x && !y", x & ~y
+    if dtype.startswith("float"):
+        want = (x.astype(np.float32) * 0.5 + y.astype(np.float32) * 3).astype(dtype)
+        return "z = x * 0.5f + y * 3", want
+    with np.errstate(over="ignore"):
+        want = (x.astype(np.int64) * 3 + y.astype(np.int64) - 7).astype(dtype)  # wraps
+    return "z = x * 3 + y - 7", want

@@ -95,7 +95,8 @@ def test_a_shader_the_browser_rejects_raises_with_the_kernel_name(worker, backen
                                              target=TARGET["{backend}"])
         bad = dataclasses.replace(good, code=good.code.replace("main", "main(", 1))
         def go():
-            run_kernel("{backend}", bad, {{"x": ("float32", bytes(16))}}, {{"y": ("float32", None)}}, 4)
+            run_kernel("{backend}", bad, {{"x": ("float32", bytes(16))}},
+                       {{"y": ("float32", None)}}, 4)
         raises_within(go)
     """)
     assert message is not None and "broken_one" in message
@@ -161,7 +162,8 @@ def replay_in_worker(worker, url: str, backend: str, rtol: float, atol: float,
         response = await pyfetch({url!r})
         raw = await response.bytes()
         stream = json.loads(gzip.decompress(raw) if raw[:2] == b"\\x1f\\x8b" else raw)
-        tolerances = {{k: tuple(v) for k, v in json.loads({json.dumps(tolerances or {})!r}).items()}}
+        given = json.loads({json.dumps(tolerances or {})!r})
+        tolerances = {{k: tuple(v) for k, v in given.items()}}
         reads = replay(stream, device({backend!r}))
         [compare(reads, {rtol}, {atol}, tolerances=tolerances, shown=4), len(reads)]
     """)

@@ -19,8 +19,8 @@ DIST = os.environ.get("WGPY_PYODIDE_DIST")
 pytestmark = pytest.mark.skipif(
     not DIST, reason="needs a full Pyodide distribution with numpy: set WGPY_PYODIDE_DIST=DIR "
     "(the npm package has none)")  # fmt: skip
-FILES = ["tests/runtime/helpers.py",
-         *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests/runtime").glob("test_array_*.py"))]  # fmt: skip
+ARRAY_TESTS = sorted((ROOT / "tests/runtime").glob("test_array_*.py"))
+FILES = ["tests/runtime/helpers.py", *(p.relative_to(ROOT).as_posix() for p in ARRAY_TESTS)]
 
 RUN = """
 import os, sys, pyodide_js

@@ -82,15 +82,6 @@ def no_problems(messages: list[str], errors: list[dict]) -> None:
 DTYPES = ("float32", "int32", "uint32", "bool", "int8", "uint8", "int16", "uint16", "float16")
 
 
-def _values(rng, dtype: str, n: int) -> np.ndarray:
-    if dtype == "bool":
-        return rng.integers(0, 2, n).astype(bool)
-    if dtype.startswith("float"):
-        return (rng.standard_normal(n) * 100).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, n, endpoint=True, dtype=np.int64).astype(dtype)
-
-
 @pytest.mark.parametrize("mode", READ_MODES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_partial_rows_write_read_and_copy(page, dtype, mode):
@@ -98,15 +89,15 @@ def test_partial_rows_write_read_and_copy(page, dtype, mode):
     (1024 and 4096 texels), copies within one buffer overlapping themselves."""
     rng = np.random.default_rng(DTYPES.index(dtype))
     s, n, small = Stream(), 3 * WIDTH + 123, 1000
-    host = _values(rng, dtype, n)
+    host = hand_stream.random_values(rng, dtype, n)
     a = s.array(host)
     for start, count in ((4000, 5000), (WIDTH - 1, 2), (2 * WIDTH, WIDTH), (n - 7, 7)):
-        part = _values(rng, dtype, count)
+        part = hand_stream.random_values(rng, dtype, count)
         s.write(a, start, part)
         host[start : start + count] = part
     for start, count in ((0, n), (4090, 17), (WIDTH, WIDTH), (WIDTH - 1, 1), (n - 1, 1)):
         s.read(f"read {start}+{count}", a, start, host[start : start + count])
-    b = s.array(other := _values(rng, dtype, small))
+    b = s.array(other := hand_stream.random_values(rng, dtype, small))
     s.copy(a, b, WIDTH - 300, 17, 600)  # into a narrower texture
     other[17:617] = host[WIDTH - 300 : WIDTH + 300]
     s.read("copied into 1024-wide", b, 0, other)
@@ -136,26 +127,14 @@ def test_empty_buffers_and_empty_launches(page):
 # ---------------------------------------------------------------------------- programs
 
 
-def _elementwise(dtype: str, x: np.ndarray, y: np.ndarray):
-    """A kernel over two arrays of `dtype`, its C-semantics result in NumPy."""
-    if dtype == "bool":
-        return "z = x && !y", x & ~y
-    if dtype.startswith("float"):
-        want = (x.astype(np.float32) * 0.5 + y.astype(np.float32) * 3).astype(dtype)
-        return "z = x * 0.5f + y * 3", want
-    with np.errstate(over="ignore"):
-        want = (x.astype(np.int64) * 3 + y.astype(np.int64) - 7).astype(dtype)  # wraps
-    return "z = x * 3 + y - 7", want
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_elementwise_in_every_dtype(page, dtype):
     rng = np.random.default_rng(10 + DTYPES.index(dtype))
     n = 2 * WIDTH + 77  # rows of the render target, and a partial last one
-    x, y = _values(rng, dtype, n), _values(rng, dtype, n)
+    x, y = hand_stream.random_values(rng, dtype, n), hand_stream.random_values(rng, dtype, n)
     if dtype.startswith("float"):  # eighths: every product and sum below is exact
         x, y = (rng.integers(-800, 800, (2, n)) / 8).astype(dtype)
-    body, want = _elementwise(dtype, x, y)
+    body, want = hand_stream.elementwise_case(dtype, x, y)
     program = kernelc.translate_elementwise("T x, T y", "T z", body, f"ew_{dtype}",
                                             target="glsl", types={"T": dtype}, ndim=1)  # fmt: skip
     s = Stream()

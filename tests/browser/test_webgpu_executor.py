@@ -74,27 +74,6 @@ def values(abi: dict, loop: tuple, shapes: dict | None = None, views: dict | Non
     return out
 
 
-def _values(rng, dtype: str, n: int) -> np.ndarray:
-    if dtype == "bool":
-        return rng.integers(0, 2, n).astype(bool)
-    if dtype.startswith("float"):
-        return (rng.standard_normal(n) * 100).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, n, endpoint=True, dtype=np.int64).astype(dtype)
-
-
-def _elementwise(dtype: str, x: np.ndarray, y: np.ndarray):
-    """A kernel over two arrays of `dtype`, its C-semantics result in NumPy."""
-    if dtype == "bool":
-        return "z = x && !y", x & ~y
-    if dtype.startswith("float"):
-        want = (x.astype(np.float32) * 0.5 + y.astype(np.float32) * 3).astype(dtype)
-        return "z = x * 0.5f + y * 3", want
-    with np.errstate(over="ignore"):
-        want = (x.astype(np.int64) * 3 + y.astype(np.int64) - 7).astype(dtype)  # wraps
-    return "z = x * 3 + y - 7", want
-
-
 def _program(in_params, out_params, body, name, **kw):
     return kernelc.translate_elementwise(in_params, out_params, body, name, target="wgsl",
                                          **kw)  # fmt: skip
@@ -110,15 +89,15 @@ def test_writes_reads_and_copies_at_every_byte_phase(page, dtype):
     both directions and onto the buffer itself, overlapping."""
     rng = np.random.default_rng(DTYPES.index(dtype))
     s, n = Stream(), 4099
-    host = _values(rng, dtype, n)
+    host = hand_stream.random_values(rng, dtype, n)
     a = s.array(host)
     for start, count in ((1, 1), (3, 6), (2, 2), (4094, 5), (5, 3000), (n - 1, 1), (n - 2, 2)):
-        part = _values(rng, dtype, count)
+        part = hand_stream.random_values(rng, dtype, count)
         s.write(a, start, part)
         host[start : start + count] = part
     for start, count in ((0, n), (1, 3), (3, 5), (4095, 3), (n - 1, 1), (7, 4090)):
         s.read(f"read {start}+{count}", a, start, host[start : start + count])
-    other = _values(rng, dtype, 4001)
+    other = hand_stream.random_values(rng, dtype, 4001)
     b = s.array(other)
     for src, dst, count in ((0, 0, 4001), (1, 2, 7), (3, 0, 3999), (4097, 3, 2), (5, 4000, 1)):
         s.copy(a, b, src, dst, count)
@@ -154,12 +133,13 @@ def test_elementwise_in_every_dtype_on_views_at_odd_offsets(page, dtype):
     input reversed; the output's neighbours keep their values."""
     rng = np.random.default_rng(10 + DTYPES.index(dtype))
     n = 1537
-    x, y = _values(rng, dtype, n + 3), _values(rng, dtype, n + 1)
+    x = hand_stream.random_values(rng, dtype, n + 3)
+    y = hand_stream.random_values(rng, dtype, n + 1)
     if dtype.startswith("float"):  # eighths: every product and sum below is exact
         x, y = (rng.integers(-800, 800, n + 3) / 8).astype(dtype), (
             rng.integers(-800, 800, n + 1) / 8).astype(dtype)  # fmt: skip
-    z = _values(rng, dtype, n + 2)
-    body, want = _elementwise(dtype, x[3:], y[n:0:-1])
+    z = hand_stream.random_values(rng, dtype, n + 2)
+    body, want = hand_stream.elementwise_case(dtype, x[3:], y[n:0:-1])
     program = _program("T x, T y", "T z", body, f"ew_{dtype}", types={"T": dtype})
     s = Stream()
     bx, by, bz = s.array(x), s.array(y), s.array(z)
