@@ -1,0 +1,73 @@
+"""js_bridge/abi.js, the executors' copy of the ABI's launch rules, agrees with kernelc's
+Python (kernelc/abi.py, abi_reduction.py, abi_matmul.py) on uniform packing, grids and
+the reduction plans.
+
+Rule: the same inputs go to both; the JavaScript runs in the page, the Python here.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+import kernelc
+from kernelc.abi import encode_uniforms, glsl_grid, wgsl_dispatch
+from kernelc.abi_matmul import wgsl_grid
+from kernelc.abi_reduction import glsl_passes, wgsl_stages
+from wgpy_runtime.device.dense import dense_values
+
+CALL = """async ([name, args]) => {
+  const abi = await import("/js_bridge/abi.js");
+  const out = abi[name](...args);
+  return out instanceof Uint8Array ? btoa(String.fromCharCode(...out)) : out;
+}"""
+SIZES = [0, 1, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 1 << 26]
+
+
+def js(page, name: str, *args):
+    return page.evaluate(CALL, [name, list(args)])
+
+
+def test_grids_agree(page):
+    for n in SIZES:
+        assert js(page, "wgslDispatch", n) == list(wgsl_dispatch(n))
+        assert js(page, "glslGrid", n) == list(glsl_grid(n))
+
+
+@pytest.mark.parametrize("reduce_size", [0, 1, 32, 33, 5000, 1 << 20])
+@pytest.mark.parametrize("n", [1, 7, 4096])
+def test_reduction_plans_agree(page, n, reduce_size):
+    program = kernelc.translate_reduction("T x", "T y", "x", "a + b", "y = a", "0", "sum_x",
+                                          target="wgsl", types={"T": "float32"})  # fmt: skip
+    groups, stages = wgsl_stages(program.abi["launch"], n, reduce_size)
+    got_groups, got = js(page, "wgslStages", program.abi["launch"], n, reduce_size)
+    assert got_groups == groups
+    assert [(s["entryPoint"], s["workgroups"], s["dispatch"]) for s in got] == [
+        (s.entry_point, s.workgroups, list(s.dispatch)) for s in stages]
+    assert js(page, "glslPasses", reduce_size, 32) == [
+        {"index": p.index, "items": p.items, "chunks": p.chunks, "final": p.final}
+        for p in glsl_passes(reduce_size, 32)]  # fmt: skip
+
+
+def test_matmul_grid_agrees(page):
+    program = kernelc.translate_matmul("float32", target="wgsl", batch_ndim=1)
+    for batch, m, n in [(1, 1, 1), (3, 129, 64), (2, 4096, 4096)]:
+        assert js(page, "matmulGrid", program.abi["launch"], batch, m, n) == list(
+            wgsl_grid(program.abi["launch"], batch, m, n))  # fmt: skip
+
+
+@pytest.mark.parametrize("target", ["wgsl", "glsl"])
+def test_uniform_blocks_agree(page, target):
+    program = kernelc.translate_elementwise(
+        "float32 x, int32 k, uint32 u, float32 a", "float32 y",
+        "y = x * a + k + u", name="mix", target=target, ndim=2, scalars=("k", "u", "a"))
+    values = dense_values(program.abi, (3, 5), {"k": -7, "u": 2**32 - 1, "a": 0.1})
+    values[("out_width", None, None)] = 5
+    entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
+    got = page.evaluate("""async ([abi, entries]) => {
+      const m = await import("/js_bridge/abi.js");
+      const out = m.encodeUniforms(abi, m.valuesMap(entries));
+      return btoa(String.fromCharCode(...out));
+    }""", [program.abi, entries])
+    assert base64.b64decode(got) == encode_uniforms(program.abi, values)
