@@ -24,11 +24,10 @@ from kernelc.sources import KernelDef, read_cu
 
 from .device import get_device
 from .device.dense import dense_values
+from .device.protocol import ITEMSIZE
 
 TARGET_OF = {"webgpu": "wgsl", "webgl": "glsl"}
 FLOATS = {"float16": "e", "float32": "f"}  # storage dtypes the coordinates are packed in
-ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2,
-            "int32": 4, "uint32": 4, "float32": 4}  # fmt: skip
 DEFAULT_VIEW = (-2.0, 1.0, -1.5, 1.5)  # x0, x1, y0, y1: the Mandelbrot set
 PATH = "kernel.cu"
 _DEFAULTS = re.compile(r"^\s*//\s*defaults\s*:(.*)$", re.MULTILINE)

@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 from kernelc.abi import Program
 
-from .protocol import Device, DeviceError
+from .protocol import ITEMSIZE, Device, DeviceError, check_range
 
 BATCH_COMMANDS = 256  # queued commands sent as one message
 # Buffer and program ids name things on the main thread, which every BrowserDevice of a
 # backend shares: they are numbered per worker, not per device.
 _BUFFER_IDS = itertools.count(1)
 _PROGRAM_IDS = itertools.count(0)
-_ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2,
-             "int32": 4, "uint32": 4, "float32": 4}  # fmt: skip
 _TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
 
 
@@ -57,7 +55,7 @@ class BrowserDevice(Device):
     # ------------------------------------------------------------------ the six commands
 
     def alloc(self, size: int, dtype: str) -> int:
-        if dtype not in _ITEMSIZE:
+        if dtype not in ITEMSIZE:
             raise ValueError(f"dtype {dtype!r} cannot be held on the device")
         if size < 0:
             raise ValueError(f"buffer size must not be negative, not {size}")
@@ -74,10 +72,10 @@ class BrowserDevice(Device):
     def write(self, buf: int, start: int, data) -> None:
         info = self._get(buf)
         raw = memoryview(data).cast("B")
-        item = _ITEMSIZE[info.dtype]
+        item = ITEMSIZE[info.dtype]
         if len(raw) % item:
             raise ValueError(f"{len(raw)} bytes are not whole {info.dtype} elements")
-        _check_range("write", buf, info.size, start, len(raw) // item)
+        check_range("write", buf, info.size, start, len(raw) // item)
         step = self._chunk_elements(item)
         for first in range(0, len(raw) // item, step):
             chunk = raw[first * item : (first + step) * item]
@@ -86,8 +84,8 @@ class BrowserDevice(Device):
 
     def read(self, buf: int, start: int, count: int) -> bytes:
         info = self._get(buf)
-        _check_range("read", buf, info.size, start, count)
-        item = _ITEMSIZE[info.dtype]
+        check_range("read", buf, info.size, start, count)
+        item = ITEMSIZE[info.dtype]
         step = self._chunk_elements(item)
         parts = [self._request(["read", buf, first, min(step, start + count - first)])
                  for first in range(start, start + count, step)]  # fmt: skip
@@ -99,8 +97,8 @@ class BrowserDevice(Device):
         a, b = self._get(src), self._get(dst)
         if a.dtype != b.dtype:
             raise DeviceError(f"copy between {a.dtype} buffer {src} and {b.dtype} buffer {dst}")
-        _check_range("copy", src, a.size, src_start, count)
-        _check_range("copy", dst, b.size, dst_start, count)
+        check_range("copy", src, a.size, src_start, count)
+        check_range("copy", dst, b.size, dst_start, count)
         self._send(["copy", src, dst, src_start, dst_start, count])
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
@@ -160,14 +158,6 @@ class BrowserDevice(Device):
         text = json.dumps({"backend": self.name, "commands": self._queue})
         blobs, self._queue, self._blobs = self._blobs, [], []
         return text, blobs
-
-
-def _check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
-    if start < 0 or count < 0 or start + count > size:
-        raise DeviceError(
-            f"{what} of elements [{start}, {start + count}) is outside buffer {buf} "
-            f"of {size} elements"
-        )
 
 
 def _json_number(x):

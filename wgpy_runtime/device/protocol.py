@@ -1,4 +1,4 @@
-"""The device protocol (docs/protocol.md) as an abstract class.
+"""The device protocol (docs/protocol.md) as an abstract class, with its element types.
 
 Rule: the runtime reaches a GPU only through these six commands; native backends and the
 browser bridge implement exactly them, and learn what a program needs only from its ABI.
@@ -10,10 +10,24 @@ from abc import ABC, abstractmethod
 
 from kernelc.abi import Program
 
+# The element types a buffer can hold, and their bytes per element on the protocol (each
+# dtype's own little-endian bytes; bool one byte). 64-bit dtypes are never device dtypes.
+ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
+            "uint32": 4, "float16": 2, "float32": 4}  # fmt: skip
+
 
 class DeviceError(RuntimeError):
     """A GPU-side failure (compile or validation error, out of memory, device lost, bad
     buffer id), raised at the next blocking command at the latest."""
+
+
+def check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
+    """Raise DeviceError unless [start, start + count) lies inside a buffer of `size`."""
+    if start < 0 or count < 0 or start + count > size:
+        raise DeviceError(
+            f"{what} of elements [{start}, {start + count}) is outside buffer {buf} "
+            f"of {size} elements"
+        )
 
 
 class Device(ABC):

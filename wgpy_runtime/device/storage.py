@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .protocol import DeviceError
+from .protocol import ITEMSIZE, check_range  # noqa: F401  (devices call storage.check_range)
 
-DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float16", "float32")
+DTYPES = tuple(ITEMSIZE)
 
 
 def check_dtype(dtype) -> str:
@@ -32,7 +32,7 @@ def check_dtype(dtype) -> str:
 
 def host_itemsize(dtype: str) -> int:
     """Bytes per element on the protocol (NumPy's itemsize)."""
-    return np.dtype(dtype).itemsize
+    return ITEMSIZE[dtype]
 
 
 def device_itemsize(dtype: str) -> int:
@@ -62,12 +62,3 @@ def host_bytes(dtype: str, values: np.ndarray) -> bytes:
     if dtype == "bool":
         return (np.asarray(values) != 0).tobytes()
     return np.ascontiguousarray(values, np.dtype(dtype).newbyteorder("<")).tobytes()
-
-
-def check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
-    """Raise DeviceError unless [start, start + count) lies inside a buffer of `size`."""
-    if start < 0 or count < 0 or start + count > size:
-        raise DeviceError(
-            f"{what} of elements [{start}, {start + count}) is outside buffer {buf} "
-            f"of {size} elements"
-        )
