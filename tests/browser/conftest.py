@@ -98,13 +98,43 @@ def page(browser, server_url):
 @pytest.fixture(scope="module")
 def bridge_page(browser, server_url):
     """tests/browser/pages/bridge.html with its bridge started (Pyodide in a worker)."""
+    page = _bridge_page(browser, server_url)
+    yield page
+    page.close()
+
+
+def _bridge_page(browser, url: str, timeout_ms: int = PAGE_TIMEOUT_MS):
     if not (ROOT / "node_modules" / "pyodide" / "pyodide.mjs").is_file():
         pytest.skip("no Pyodide in node_modules/pyodide (run: npm ci)")
     page = _new_page(browser)
-    page.goto(f"{server_url}/tests/browser/pages/bridge.html")
-    page.evaluate("window.bridgeReady")
-    yield page
-    page.close()
+    page.set_default_timeout(timeout_ms)
+    page.goto(f"{url}/tests/browser/pages/bridge.html")
+    page.info = page.evaluate("window.bridgeReady")  # what the worker's init answered
+    return page
+
+
+@pytest.fixture(scope="module")
+def served_bridge_page(browser):
+    """`served_bridge_page(timeout_ms=..., **options)`: the bridge page on a server of its
+    own, started with `serve.serve_in_background(**options)` (say `isolated=False`)."""
+    from wgpy_runtime import serve
+
+    opened = []
+
+    def get(timeout_ms: int = PAGE_TIMEOUT_MS, **options):
+        server, url = serve.serve_in_background(**options)
+        opened.append(server)
+        page = _bridge_page(browser, url, timeout_ms)
+        opened.append(page)
+        return page
+
+    yield get
+    for thing in reversed(opened):
+        if hasattr(thing, "shutdown"):
+            thing.shutdown()
+            thing.server_close()
+        else:
+            thing.close()
 
 
 @pytest.fixture(scope="session")

@@ -191,18 +191,10 @@ def test_a_chainer_training_step_replays_through_the_bridge(worker, chainer_stre
 
 
 @pytest.fixture(scope="module")
-def jspi_page(browser):
+def jspi_page(served_bridge_page):
     """bridge.html served without COOP/COEP: no SharedArrayBuffer, the JSPI transport."""
-    from wgpy_runtime.serve import serve_in_background
-
-    server, url = serve_in_background(isolated=False)
-    page = browser.new_page()
-    page.goto(f"{url}/tests/browser/pages/bridge.html")
-    info = page.evaluate("window.bridgeReady")
-    yield page, info
-    page.close()
-    server.shutdown()
-    server.server_close()
+    page = served_bridge_page(isolated=False)
+    return page, page.info
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

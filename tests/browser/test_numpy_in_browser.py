@@ -53,17 +53,8 @@ pytest.main(["-q", "-p", "no:cacheprovider", *{tests!r}], plugins=[outcomes])
 
 
 @pytest.fixture(scope="module")
-def full_pyodide_page(browser):
-    from wgpy_runtime.serve import serve_in_background
-
-    server, url = serve_in_background(pyodide=DIST)
-    page = browser.new_page()
-    page.set_default_timeout(1_800_000)
-    page.goto(f"{url}/tests/browser/pages/bridge.html")
-    page.evaluate("window.bridgeReady")
-    yield page
-    page.close()
-    server.shutdown()
+def full_pyodide_page(served_bridge_page):
+    return served_bridge_page(timeout_ms=1_800_000, pyodide=DIST)
 
 
 @pytest.mark.parametrize("backend", ["webgpu", "webgl"])
