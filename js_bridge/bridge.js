@@ -59,6 +59,8 @@ class Bridge {
     this.pending = new Map();
     this.nextId = 1;
     this.onStdout = opts.onStdout ?? ((text) => console.log(text));
+    // what Python posts itself (`js.postMessage({type: "event", event})` in the worker)
+    this.onEvent = opts.onEvent ?? (() => {});
     worker.onmessage = ({ data }) => this.receive(data);
     worker.onerror = (e) => this.failAll(`the worker failed: ${e.message}`);
   }
@@ -81,6 +83,8 @@ class Bridge {
       this.host.receive(data);
     } else if (data.type === "stdout" || data.type === "stderr") {
       this.onStdout(data.text, data.type);
+    } else if (data.type === "event") {
+      this.onEvent(data.event);
     } else if (data.type === "done") {
       const waiting = this.pending.get(data.id);
       this.pending.delete(data.id);

@@ -354,6 +354,8 @@ def adapter_name(device) -> str:
     if ctx is not None:
         return f"{ctx.info.get('GL_RENDERER', '?')} (GLES on EGL)"
     hello = getattr(device, "limits", None) or {}  # the browser bridge's hello answer
+    if isinstance(hello, dict) and isinstance(hello.get("adapter"), str) and hello["adapter"]:
+        return hello["adapter"]  # what js_bridge/host.js says of the executor's adapter
     limits = hello.get("limits", {}) if isinstance(hello, dict) else {}
     for key in ("adapter", "renderer", "description"):
         if isinstance(limits.get(key), str) and limits[key]:

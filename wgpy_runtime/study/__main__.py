@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+from functools import partial
 from pathlib import Path
 
 from .server import make_study_server
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as e:
         raise SystemExit(f"cannot open the study: {e}") from None
     server = make_study_server(service, args.objective.resolve(), args.port, args.host,
-                               args.pyodide_dist, args.verbose)  # fmt: skip
+                               args.pyodide_dist, args.verbose, partial(print, flush=True))  # fmt: skip
     host, port = server.server_address[:2]
     s = service.summary()
     print(f"study {config.study_name!r} in {config.storage}: {s['finished']}/{config.n_trials} "

@@ -28,6 +28,7 @@ class StudyHandler(serve.Handler):
     """`/api/...` is the study's; every other path is the static server's."""
 
     protocol_version = "HTTP/1.1"  # keep-alive: a worker's calls reuse one connection
+    disable_nagle_algorithm = True  # else each answer's body waits for the headers' ACK
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path

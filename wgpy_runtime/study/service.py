@@ -159,10 +159,10 @@ class StudyService:
                 trial.set_user_attr(key, value)
             self._trials[trial.number] = trial
             self._tokens[trial.number] = _hash(token)
-            fixed = self.storage.get_trial_system_attrs(trial._trial_id).get("fixed_params")
+            frozen = self.storage.get_trial(trial._trial_id)  # a retry has its params
             return {"status": "run", "trial": trial.number, "token": token,
-                    "retry_of": self.storage.get_trial_system_attrs(trial._trial_id)
-                    .get("failed_trial"), "fixed_params": fixed or {}}  # fmt: skip
+                    "retry_of": frozen.system_attrs.get("failed_trial"),
+                    "params": frozen.params}  # fmt: skip
 
     def call(self, number: int, token: str, method: str, args: dict):
         """Run `trial.<method>(**args)` on trial `number` and return its JSON-ready value."""
@@ -215,13 +215,11 @@ class StudyService:
         storage when this server did not hand it out (a restart, another server)."""
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
             raise ApiError(404, f"no trial {number!r} in study {self.config.study_name!r}")
-        try:
-            trial_id = self.storage.get_trial_id_from_study_id_trial_number(
-                self.study._study_id, number)  # fmt: skip
-        except KeyError:
-            raise ApiError(404, f"no trial {number} in study {self.config.study_name!r}") from None
-        expected = self._tokens.get(number)
-        if expected is None:
+        trial = self._trials.get(number)
+        if trial is not None:
+            trial_id, expected = trial._trial_id, self._tokens[number]
+        else:
+            trial_id = self._trial_id(number)
             expected = self.storage.get_trial_system_attrs(trial_id).get(TOKEN_ATTR, "")
         if not isinstance(token, str) or not hmac.compare_digest(_hash(token), expected):
             raise ApiError(403, f"the token does not match trial {number}")
@@ -234,6 +232,13 @@ class StudyService:
             self._trials[number] = optuna.Trial(self.study, trial_id)
             self._tokens[number] = expected
         return self._trials[number]
+
+    def _trial_id(self, number: int) -> int:
+        try:
+            return self.storage.get_trial_id_from_study_id_trial_number(
+                self.study._study_id, number)  # fmt: skip
+        except KeyError:
+            raise ApiError(404, f"no trial {number} in study {self.config.study_name!r}") from None
 
     def _forget(self, number: int) -> None:
         self._trials.pop(number, None)

@@ -1,0 +1,184 @@
+"""The study API without a browser: what it refuses (other studies, bad trial numbers,
+wrong tokens, oversize or non-JSON bodies, unknown routes and methods), what it serves
+(the objective, read-only), and Optuna's reliability rules as the service applies them:
+a trial whose heartbeat stops fails and is run again with the same parameters.
+
+Rule: requests go over real HTTP to a server in this process, on SQLite in tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytest.importorskip("optuna")
+pytest.importorskip("sqlalchemy")
+
+from optuna.trial import TrialState
+
+from tests.distributed.study_support import OBJECTIVE
+from wgpy_runtime.study.client import StudyApiError, StudyClient
+from wgpy_runtime.study.server import MAX_BODY, serve_study_in_background, stop
+from wgpy_runtime.study.service import StudyConfig, StudyService
+
+WORKER = {"worker": "w1", "adapter": "test adapter", "backend": "webgpu"}
+
+
+@pytest.fixture
+def study(tmp_path):
+    """(service, base URL) of a study "s" of 3 trials, heartbeats every second."""
+    config = StudyConfig(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="s", n_trials=3,
+                         seed=0, heartbeat_interval=1, grace_period=1)  # fmt: skip
+    service = StudyService(config)
+    server, url = serve_study_in_background(service, OBJECTIVE, log=lambda line: None)
+    yield service, url
+    stop(server)
+
+
+def send(url: str, method: str = "GET", body: bytes | None = None,
+         content_type: str = "application/json") -> tuple[int, dict | str]:  # fmt: skip
+    request = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def post(url: str, body) -> tuple[int, dict]:
+    return send(url, "POST", json.dumps(body).encode())
+
+
+def test_serves_the_study_and_its_objective(study):
+    service, url = study
+    status, summary = send(f"{url}/api/study")
+    assert status == 200
+    assert summary["study"] == "s" and summary["n_trials"] == 3 and summary["finished"] == 0
+    status, text = send(f"{url}/api/studies/s/objective")
+    assert status == 200 and text == OBJECTIVE.read_text()
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "says"), [
+    ("GET", "/api/studies/other/objective", None, 404, "not 'other'"),
+    ("POST", "/api/studies/other/trials", {"worker": WORKER}, 404, "not 'other'"),
+    ("POST", "/api/studies/s/trials/-1/call", {}, 404, "bad trial number"),
+    ("POST", "/api/studies/s/trials/x/heartbeat", {}, 404, "bad trial number"),
+    ("POST", "/api/studies/s/trials/99/call", {"token": "t", "method": "should_prune"}, 404,
+     "no trial 99"),
+    ("POST", "/api/studies/s/objective", {"source": "print(1)"}, 404, "no API route"),
+    ("POST", "/api/studies/s/trials/0/delete", {}, 404, "no API route"),
+    ("GET", "/api/studies/s/trials", None, 404, "no API route"),
+    ("GET", "/api/", None, 404, "no API route"),
+    ("POST", "/api/studies/s/trials", [1, 2], 400, "JSON object"),
+    ("POST", "/api/studies/s/trials", {"worker": "me"}, 400, "worker must be an object"),
+    ("POST", "/js_bridge/study/index.html", {}, 405, "POST is for the API"),
+])  # fmt: skip
+def test_refuses_what_is_not_its_route_or_study(study, method, path, body, status, says):
+    _, url = study
+    data = None if body is None else json.dumps(body).encode()
+    got, answer = send(url + path, method, data)
+    assert got == status, answer
+    assert says in answer["error"]
+
+
+def test_refuses_oversize_and_non_json_bodies(study):
+    _, url = study
+    status, answer = send(f"{url}/api/studies/s/trials", "POST", b"x" * (MAX_BODY + 1))
+    assert status == 413 and f"over the API's {MAX_BODY}" in answer["error"]
+    status, answer = send(f"{url}/api/studies/s/trials", "POST", b"worker=1",
+                          "application/x-www-form-urlencoded")  # fmt: skip
+    assert status == 415 and "application/json" in answer["error"]
+    status, answer = send(f"{url}/api/studies/s/trials", "POST", b"{nope")
+    assert status == 400 and "not JSON" in answer["error"]
+
+
+def test_a_trial_answers_only_its_token_and_its_methods(study):
+    _, url = study
+    client = StudyClient(url, "s", patience=0)
+    claim = client.claim(WORKER)
+    number, token = claim["trial"], claim["token"]
+    assert client.call(number, token, "suggest_int", {"name": "k", "low": 1, "high": 1}) == 1
+    refusals = [
+        ((number, "not the token", "should_prune", {}), 403, "token does not match"),
+        ((number, token, "delete", {}), 400, "unknown trial method 'delete'"),
+        ((number, token, "suggest_float", {"name": "x", "low": 0, "high": 1, "seed": 1}), 400,
+         "unexpected arguments ['seed']"),
+        ((number, token, "suggest_float", {"name": "x", "low": 2, "high": 1}), 400,
+         "suggest_float:"),
+    ]  # fmt: skip
+    for args, status, says in refusals:
+        with pytest.raises(StudyApiError) as e:
+            client.call(*args)
+        assert e.value.status == status and says in e.value.reason
+    with pytest.raises(StudyApiError, match="finite number"):
+        client.finish(number, token, "complete", "1.0")
+    assert client.finish(number, token, "complete", 1.5) == "complete"
+    with pytest.raises(StudyApiError) as e:
+        client.call(number, token, "should_prune", {})
+    assert e.value.status == 409 and "is complete, not running" in e.value.reason
+
+
+def test_the_study_is_done_after_n_trials_and_waits_on_running_ones(study):
+    service, url = study
+    client = StudyClient(url, "s", patience=0)
+    claims = [client.claim(WORKER) for _ in range(3)]
+    assert [c["status"] for c in claims] == ["run"] * 3
+    assert client.claim(WORKER)["status"] == "wait"  # three running trials may finish it
+    for c in claims:
+        client.finish(c["trial"], c["token"], "complete", 0.0)
+    assert client.claim(WORKER) == {"status": "done"}
+    trials = service.study.get_trials()
+    assert all(t.user_attrs["adapter"] == "test adapter" for t in trials)
+
+
+def test_a_trial_without_heartbeats_fails_and_runs_again_with_its_parameters(study):
+    service, url = study
+    client = StudyClient(url, "s", patience=0)
+    lost = client.claim({**WORKER, "worker": "gone"})
+    x = client.call(lost["trial"], lost["token"], "suggest_float",
+                    {"name": "x", "low": 0.0, "high": 1.0})  # fmt: skip
+    time.sleep(2.5)  # past the grace period: no heartbeat came
+    retry = client.claim(WORKER)
+    assert retry["status"] == "run" and retry["retry_of"] == lost["trial"]
+    assert retry["params"] == {"x": x}
+    assert client.call(retry["trial"], retry["token"], "suggest_float",
+                       {"name": "x", "low": 0.0, "high": 1.0}) == x  # fmt: skip
+    with pytest.raises(StudyApiError) as e:  # the lost worker comes back: too late
+        client.finish(lost["trial"], lost["token"], "complete", 1.0)
+    assert e.value.status == 409
+    states = {t.number: t.state for t in service.study.get_trials()}
+    assert states[lost["trial"]] == TrialState.FAIL
+    assert service.study.get_trials()[retry["trial"]].user_attrs["worker"] == "w1"
+
+
+def test_heartbeats_keep_a_slow_trial(study):
+    service, url = study
+    client = StudyClient(url, "s", patience=0)
+    claim = client.claim(WORKER)
+    for _ in range(5):
+        time.sleep(0.5)
+        client.heartbeat(claim["trial"], claim["token"])
+    assert service.fail_stale() == []
+    assert client.finish(claim["trial"], claim["token"], "complete", 2.0) == "complete"
+
+
+def test_the_server_refuses_an_objective_file_without_objective(tmp_path):
+    from wgpy_runtime.study.__main__ import check_objective
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def fit(trial):\n    return 1\n")
+    with pytest.raises(SystemExit, match="defines no top-level `def objective"):
+        check_objective(bad)
+    bad.write_text("def objective(trial:\n")
+    with pytest.raises(SystemExit, match=r"bad.py:1:\d+: syntax error"):
+        check_objective(bad)
