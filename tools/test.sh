@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 # Shaders are compiled and executed for real: lavapipe (Vulkan on the CPU) runs WGSL through
 # wgpu-native, Mesa's EGL/llvmpipe runs GLSL ES 3.00, glslangValidator checks GLSL.
 # Debian's Chromium (headless, SwiftShader) runs tests/browser; npm brings Pyodide.
+# tests/distributed starts a PostgreSQL cluster of its own (initdb/pg_ctl of Debian's server).
 packages=(mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri glslang-tools
-          chromium)
+          chromium postgresql)
 missing=()
 command -v npm >/dev/null || missing+=(npm)
 for p in "${packages[@]}"; do

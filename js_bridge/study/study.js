@@ -17,6 +17,7 @@ class StudyWorker {
     this.finished = []; // what run_next answered, one per trial run here
     this.summary = null;
     this.error = null;
+    this.timings = {}; // ms since the page's start: python (Pyodide up), ready (objective loaded)
   }
 
   async start() {
@@ -26,11 +27,13 @@ class StudyWorker {
       this.show(this.summary);
       this.setState("starting", "starting Python (Pyodide) …");
       this.bridge = await startBridge({ canvas: $("gl-canvas"), onEvent: (e) => this.onEvent(e) });
+      this.timings.python = performance.now();
       const backend = await pickBackend();
       this.setState("starting", `loading the objective, ${backend} device …`);
       this.info = await this.bridge.run(
         "from wgpy_runtime.study import worker as _study_worker\n" +
         `_study_worker.start(${JSON.stringify(this.summary.study)}, "${backend}", "${this.id}")`);
+      this.timings.ready = performance.now();
       $("adapter").textContent = this.info.adapter;
       $("backend").textContent = `${backend}, worker ${this.id.slice(0, 8)}`;
       setInterval(() => this.heartbeat(), 1000 * this.summary.heartbeat_interval);

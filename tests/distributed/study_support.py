@@ -173,7 +173,7 @@ class PostgresCluster:
         command = [str(self.bin / tool), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode:
             log = self.dir / "log"
             tail = log.read_text()[-1000:] if log.exists() else ""

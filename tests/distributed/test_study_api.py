@@ -60,7 +60,7 @@ def post(url: str, body) -> tuple[int, dict]:
 
 
 def test_serves_the_study_and_its_objective(study):
-    service, url = study
+    _, url = study
     status, summary = send(f"{url}/api/study")
     assert status == 200
     assert summary["study"] == "s" and summary["n_trials"] == 3 and summary["finished"] == 0
