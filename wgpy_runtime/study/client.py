@@ -65,6 +65,14 @@ def _urllib_request(method: str, url: str, body: str | None) -> tuple[int, str]:
 REQUEST = _browser_request if sys.platform == "emscripten" else _urllib_request
 
 
+def study_summary(base: str, request=None) -> dict:
+    """`GET /api/study`: the study's name, counts, best trial and heartbeat interval."""
+    status, answer = (request or REQUEST)("GET", f"{base.rstrip('/')}/api/study", None)
+    if status != 200:
+        raise StudyApiError(status, answer[:500])
+    return json.loads(answer)
+
+
 class StudyClient:
     """The API of study `study` on the server at `base` ("" in a browser: same origin)."""
 

@@ -10,12 +10,14 @@ fails its trial with the traceback as the reason; a trial the server no longer r
 
 from __future__ import annotations
 
+import argparse
+import os
 import threading
 import time
 import traceback
 import uuid
 
-from .client import StudyApiError, StudyClient
+from .client import StudyApiError, StudyClient, study_summary
 from .proxy import TrialProxy, install_optuna_standin, pruned_exceptions
 
 
@@ -39,6 +41,7 @@ class Worker:
         from ..device import get_device, set_device
         from ..playground import adapter_name
 
+        os.environ["WGPY_BACKEND"] = self.backend  # the cupy shim's device 0, for Chainer
         set_device(self.backend)  # the objective's get_device() is this backend's
         self.adapter = adapter_name(get_device()) or self.backend
         install_optuna_standin()
@@ -169,3 +172,32 @@ def _post_to_page(event: dict) -> None:
     import js  # the worker's global scope: its postMessage reaches the page
 
     js.postMessage(js.JSON.parse(json.dumps({"type": "event", "event": event})))
+
+
+# -------------------------------------------------------------------- a native worker
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m wgpy_runtime.study.worker URL`: this machine's GPU joins the study."""
+    parser = argparse.ArgumentParser(prog="python -m wgpy_runtime.study.worker",
+                                     description=main.__doc__)  # fmt: skip
+    parser.add_argument("url", help="the study server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--backend", choices=("webgpu", "webgl"), default="webgpu")
+    args = parser.parse_args(argv)
+    summary = study_summary(args.url)
+    worker = Worker(StudyClient(args.url, summary["study"]), args.backend,
+                    on_event=_print_event)  # fmt: skip
+    print(f"worker {worker.start()['worker'][:8]} on {worker.adapter}", flush=True)
+    done = worker.run(summary["heartbeat_interval"])
+    print(f"the study is done: {len(done)} trials ran here", flush=True)
+
+
+def _print_event(event: dict) -> None:
+    if event["type"] == "finished":
+        value = f" {event['value']:.6g}" if event["value"] is not None else ""
+        print(f"trial {event['trial']} {event['state']}{value} in {event['seconds']:.2f} s "
+              f"{event['params']}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
