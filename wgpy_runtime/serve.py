@@ -206,12 +206,13 @@ class Server(ThreadingHTTPServer):
             self.temporary = None
 
 
-PACKAGES = ("kernelc", "wgpy_runtime")
+PACKAGES = ("kernelc", "wgpy_runtime", "kernels_chainer")
 WHEEL_NAME = "wgpy_browser-0.1.0-py3-none-any.whl"
 
 
 def build_wheels(out: Path, source: Path = ROOT) -> list[str]:
-    """Pack the pure-Python packages of the source tree (kernelc, wgpy_runtime) into one
+    """Pack the pure-Python packages of the source tree (kernelc, wgpy_runtime and the
+    precompiled kernel cache) into one
     wheel in `out` — a zip with its dist-info, which is all Pyodide's `loadPackage` needs —
     and write the `index.json` the worker reads; returns the wheel names. Done here, not
     with a build backend, so that serving needs nothing beyond the source tree."""
