@@ -102,6 +102,14 @@ def test_refuses_oversize_and_non_json_bodies(study):
     assert status == 400 and "not JSON" in answer["error"]
 
 
+def test_refuses_a_foreign_host_header(study):
+    _, url = study
+    request = urllib.request.Request(f"{url}/api/study", headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(request, timeout=30)
+    assert e.value.code == 421 and "Host not served here" in e.value.read().decode()
+
+
 def test_a_trial_answers_only_its_token_and_its_methods(study):
     _, url = study
     client = StudyClient(url, "s", patience=0)

@@ -44,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-retry", type=int, default=3)
     p.add_argument("--host", default="127.0.0.1",
                    help="the address to bind (default: this machine only)")  # fmt: skip
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another Host header name to answer (e.g. this machine's DNS name)")  # fmt: skip
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--pyodide-dist", metavar="DIR", help="a Pyodide distribution (a full one "
                    "brings NumPy); default: node_modules/pyodide")  # fmt: skip
@@ -65,8 +67,12 @@ def main(argv: list[str] | None = None) -> None:
         service = StudyService(config)
     except ValueError as e:
         raise SystemExit(f"cannot open the study: {e}") from None
-    server = make_study_server(service, args.objective.resolve(), args.port, args.host,
-                               args.pyodide_dist, args.verbose, partial(print, flush=True))  # fmt: skip
+    try:
+        server = make_study_server(service, args.objective.resolve(), args.port, args.host,
+                                   args.pyodide_dist, args.verbose, partial(print, flush=True),
+                                   tuple(h.lower() for h in args.allow_host))  # fmt: skip
+    except OSError as e:
+        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from None
     host, port = server.server_address[:2]
     s = service.summary()
     print(f"study {config.study_name!r} in {config.storage}: {s['finished']}/{config.n_trials} "
@@ -78,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         server.stop_watching()
+        server.server_close()
 
 
 if __name__ == "__main__":

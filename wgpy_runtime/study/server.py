@@ -14,7 +14,7 @@ import json
 import re
 import threading
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .. import serve
 from .service import ApiError, StudyService
@@ -25,32 +25,34 @@ _TRIAL = re.compile(r"^trials/(?P<number>[^/]+)/(?P<action>call|heartbeat|finish
 
 
 class StudyHandler(serve.Handler):
-    """`/api/...` is the study's; every other path is the static server's."""
+    """`/api/...` is the study's; every other path is the static server's (its mount
+    table, its Host check). `/` is the worker page."""
 
     protocol_version = "HTTP/1.1"  # keep-alive: a worker's calls reuse one connection
     disable_nagle_algorithm = True  # else each answer's body waits for the headers' ACK
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/":
-            self._redirect(PAGE)
-        elif path == "/api" or path.startswith("/api/"):
+        path = _path_of(self.path)
+        if _is_api(path):
             self._api("GET", path)
+        elif path == "/" and self._host_allowed():
+            self._redirect(PAGE)
         else:
             super().do_GET()
 
-    def do_POST(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/api" or path.startswith("/api/"):
-            self._api("POST", path)
-        else:
-            self._json(405, {"error": f"POST is for the API (/api/...), not {path}"})
-
     def do_HEAD(self) -> None:
-        if urlsplit(self.path).path.startswith("/api"):
+        if _is_api(_path_of(self.path)):
             self._json(405, {"error": "HEAD is not part of the API"})
         else:
             super().do_HEAD()
+
+    def do_POST(self) -> None:
+        path = _path_of(self.path)
+        if _is_api(path):
+            self._api("POST", path)
+        else:
+            self.close_connection = True  # a body may follow, unread
+            self._json(405, {"error": f"POST is for the API (/api/...), not {path}"})
 
     def _redirect(self, where: str) -> None:
         self.send_response(302)
@@ -61,6 +63,10 @@ class StudyHandler(serve.Handler):
     # ------------------------------------------------------------------------ the API
 
     def _api(self, method: str, path: str) -> None:
+        if not self._host_allowed():  # the static server's rule: DNS rebinding
+            self.close_connection = True
+            self._json(421, {"error": "Host not served here"})
+            return
         try:
             body = self._body() if method == "POST" else None
             status, answer = self.server.api.route(method, unquote(path), body)
@@ -175,6 +181,14 @@ class StudyApi:
                 self.log(f"checking heartbeats failed: {e}")
 
 
+def _path_of(target: str) -> str:
+    return target.split("?", 1)[0].split("#", 1)[0]
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 def _object(body) -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
@@ -195,21 +209,17 @@ def _who(worker) -> str:
 
 def make_study_server(service: StudyService, objective: Path, port: int = 8000,
                       host: str = "127.0.0.1", pyodide: str | None = None,
-                      verbose: bool = False, log=print):  # fmt: skip
+                      verbose: bool = False, log=print,
+                      extra_hosts: tuple[str, ...] = ()) -> serve.Server:  # fmt: skip
     """A server (not yet serving) of the study's API, its worker page and what the page
-    loads; `server.watcher` is the thread that fails stale trials (started with it)."""
-    server = serve.make_server(port, host, pyodide, verbose=verbose)
-    server.RequestHandlerClass = _with_handler(server.RequestHandlerClass)
+    loads; `server.watcher` is the thread that fails stale trials (start it with it)."""
+    server = serve.make_server(port, host, pyodide, verbose=verbose, extra_hosts=extra_hosts)
+    server.RequestHandlerClass = StudyHandler
     server.api = StudyApi(service, objective, log)
     stop = threading.Event()
     server.watcher = threading.Thread(target=server.api.watch, args=(stop,), daemon=True)
     server.stop_watching = stop.set
     return server
-
-
-def _with_handler(factory):
-    """serve's handler factory (a partial of its Handler) with StudyHandler in its place."""
-    return type(factory)(StudyHandler, *factory.args, **factory.keywords)
 
 
 def serve_study_in_background(service: StudyService, objective: Path, **kwargs):
