@@ -19,8 +19,12 @@ from wgpy_runtime.device.dense import dense_values
 POINTS = 4096
 CHUNKS = 4  # the mean so far is reported after each chunk
 TRUE = (-1.0, 2.0, 0.5)  # a, b, c of y = a + b t + c t^2
-RESIDUAL = ("float32 t, float32 y, float32 a, float32 b, float32 c", "float32 e",
-            "float r = a + t * (b + t * c) - y; e = r * r;", "squared_residual")  # fmt: skip
+RESIDUAL = (
+    "float32 t, float32 y, float32 a, float32 b, float32 c",
+    "float32 e",
+    "float r = a + t * (b + t * c) - y; e = r * r;",
+    "squared_residual",
+)
 TARGETS = {"webgpu": "wgsl", "webgl": "glsl"}
 _PROGRAMS = {}
 
@@ -72,8 +76,9 @@ def squared_residuals(device, first: int, count: int, a: float, b: float, c: flo
 
 def _program(backend: str):
     if backend not in _PROGRAMS:
-        _PROGRAMS[backend] = translate_elementwise(*RESIDUAL, target=TARGETS[backend],
-                                                   scalars=("a", "b", "c"))  # fmt: skip
+        _PROGRAMS[backend] = translate_elementwise(
+            *RESIDUAL, target=TARGETS[backend], scalars=("a", "b", "c")
+        )
     return _PROGRAMS[backend]
 
 

@@ -56,9 +56,9 @@ class StudyWorker {
         this.finished.push(answer);
         this.current = null;
       }
-      this.show(await getJSON("/api/study"));
+      await this.refresh();
     }
-    this.show(await getJSON("/api/study"));
+    await this.refresh();
     this.setState("done", `the study is done: ${this.finished.length} trials ran here`);
   }
 
@@ -105,7 +105,19 @@ class StudyWorker {
                      `${current.trial}/heartbeat`, { token: current.token });
     } catch (e) {
       // 409: the trial ended meanwhile; anything else the server will judge by the silence
-      if (!e.message.includes(" 409 ")) console.warn(`heartbeat of trial ${current.trial}: ${e.message}`);
+      if (!e.message.includes(" 409 ")) {
+        console.warn(`heartbeat of trial ${current.trial}: ${e.message}`);
+      }
+    }
+  }
+
+  // The study's counts; a server that is restarting answers later (the worker's own
+  // calls wait for it), so a failed refresh only leaves the old numbers up.
+  async refresh() {
+    try {
+      this.show(await getJSON("/api/study"));
+    } catch (e) {
+      console.warn(`the study's progress: ${e.message}`);
     }
   }
 

@@ -79,20 +79,38 @@ def wait_until(predicate, timeout: float, what: str, every: float = 0.2):
 class ServerProcess:
     """`python -m wgpy_runtime.study` in a subprocess; its output is collected in `lines`."""
 
-    def __init__(self, objective: Path, storage: str, study: str, port: int | None = None,
-                 **options) -> None:  # fmt: skip
+    def __init__(
+        self, objective: Path, storage: str, study: str, port: int | None = None, **options
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "wgpy_runtime.study", str(objective),
-                "--storage", storage, "--study", study, "--port", str(self.port)]  # fmt: skip
+        args = [
+            sys.executable,
+            "-m",
+            "wgpy_runtime.study",
+            str(objective),
+            "--storage",
+            storage,
+            "--study",
+            study,
+            "--port",
+            str(self.port),
+        ]
         for key, value in options.items():
             args += [f"--{key.replace('_', '-')}", str(value)]
         self.lines: list[str] = []
-        self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         threading.Thread(target=self._read, daemon=True).start()
-        wait_until(lambda: any("workers open" in line for line in self.lines)
-                   or self.process.poll() is not None, 60, "the study server to start")  # fmt: skip
+        wait_until(
+            lambda: (
+                any("workers open" in line for line in self.lines)
+                or self.process.poll() is not None
+            ),
+            60,
+            "the study server to start",
+        )
         if self.process.poll() is not None:
             raise AssertionError("the study server did not start:\n" + "\n".join(self.lines))
 
@@ -102,8 +120,11 @@ class ServerProcess:
 
     def claims(self) -> list[int]:
         """The trial numbers this server handed out, from its progress lines."""
-        return [int(line.split()[1]) for line in self.lines
-                if line.startswith("trial ") and " -> worker " in line]  # fmt: skip
+        return [
+            int(line.split()[1])
+            for line in self.lines
+            if line.startswith("trial ") and " -> worker " in line
+        ]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; what is in the storage is all that is left."""
@@ -141,8 +162,9 @@ def worker_state(page) -> dict:
 def wait_done(pages, timeout_ms: int = PAGE_TIMEOUT_MS) -> list[dict]:
     """Wait until every page says the study is done; their final states."""
     for page in pages:
-        page.wait_for_function("['done', 'failed'].includes(window.studyWorker?.state)",
-                               timeout=timeout_ms)  # fmt: skip
+        page.wait_for_function(
+            "['done', 'failed'].includes(window.studyWorker?.state)", timeout=timeout_ms
+        )
     states = [worker_state(page) for page in pages]
     for s in states:
         assert s["state"] == "done", f"a worker stopped: {s['error']}"
@@ -166,8 +188,19 @@ class PostgresCluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60",
-                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+            "start",
+        )
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]

@@ -31,16 +31,23 @@ WORKER = {"worker": "w1", "adapter": "test adapter", "backend": "webgpu"}
 @pytest.fixture
 def study(tmp_path):
     """(service, base URL) of a study "s" of 3 trials, heartbeats every second."""
-    config = StudyConfig(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="s", n_trials=3,
-                         seed=0, heartbeat_interval=1, grace_period=1)  # fmt: skip
+    config = StudyConfig(
+        storage=f"sqlite:///{tmp_path / 's.db'}",
+        study_name="s",
+        n_trials=3,
+        seed=0,
+        heartbeat_interval=1,
+        grace_period=1,
+    )
     service = StudyService(config)
     server, url = serve_study_in_background(service, OBJECTIVE, log=lambda line: None)
     yield service, url
     stop(server)
 
 
-def send(url: str, method: str = "GET", body: bytes | None = None,
-         content_type: str = "application/json") -> tuple[int, dict | str]:  # fmt: skip
+def send(
+    url: str, method: str = "GET", body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, dict | str]:
     request = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         request.add_header("Content-Type", content_type)
@@ -68,21 +75,29 @@ def test_serves_the_study_and_its_objective(study):
     assert status == 200 and text == OBJECTIVE.read_text()
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "says"), [
-    ("GET", "/api/studies/other/objective", None, 404, "not 'other'"),
-    ("POST", "/api/studies/other/trials", {"worker": WORKER}, 404, "not 'other'"),
-    ("POST", "/api/studies/s/trials/-1/call", {}, 404, "bad trial number"),
-    ("POST", "/api/studies/s/trials/x/heartbeat", {}, 404, "bad trial number"),
-    ("POST", "/api/studies/s/trials/99/call", {"token": "t", "method": "should_prune"}, 404,
-     "no trial 99"),
-    ("POST", "/api/studies/s/objective", {"source": "print(1)"}, 404, "no API route"),
-    ("POST", "/api/studies/s/trials/0/delete", {}, 404, "no API route"),
-    ("GET", "/api/studies/s/trials", None, 404, "no API route"),
-    ("GET", "/api/", None, 404, "no API route"),
-    ("POST", "/api/studies/s/trials", [1, 2], 400, "JSON object"),
-    ("POST", "/api/studies/s/trials", {"worker": "me"}, 400, "worker must be an object"),
-    ("POST", "/js_bridge/study/index.html", {}, 405, "POST is for the API"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "says"),
+    [
+        ("GET", "/api/studies/other/objective", None, 404, "not 'other'"),
+        ("POST", "/api/studies/other/trials", {"worker": WORKER}, 404, "not 'other'"),
+        ("POST", "/api/studies/s/trials/-1/call", {}, 404, "bad trial number"),
+        ("POST", "/api/studies/s/trials/x/heartbeat", {}, 404, "bad trial number"),
+        (
+            "POST",
+            "/api/studies/s/trials/99/call",
+            {"token": "t", "method": "should_prune"},
+            404,
+            "no trial 99",
+        ),
+        ("POST", "/api/studies/s/objective", {"source": "print(1)"}, 404, "no API route"),
+        ("POST", "/api/studies/s/trials/0/delete", {}, 404, "no API route"),
+        ("GET", "/api/studies/s/trials", None, 404, "no API route"),
+        ("GET", "/api/", None, 404, "no API route"),
+        ("POST", "/api/studies/s/trials", [1, 2], 400, "JSON object"),
+        ("POST", "/api/studies/s/trials", {"worker": "me"}, 400, "worker must be an object"),
+        ("POST", "/js_bridge/study/index.html", {}, 405, "POST is for the API"),
+    ],
+)
 def test_refuses_what_is_not_its_route_or_study(study, method, path, body, status, says):
     _, url = study
     data = None if body is None else json.dumps(body).encode()
@@ -95,8 +110,9 @@ def test_refuses_oversize_and_non_json_bodies(study):
     _, url = study
     status, answer = send(f"{url}/api/studies/s/trials", "POST", b"x" * (MAX_BODY + 1))
     assert status == 413 and f"over the API's {MAX_BODY}" in answer["error"]
-    status, answer = send(f"{url}/api/studies/s/trials", "POST", b"worker=1",
-                          "application/x-www-form-urlencoded")  # fmt: skip
+    status, answer = send(
+        f"{url}/api/studies/s/trials", "POST", b"worker=1", "application/x-www-form-urlencoded"
+    )
     assert status == 415 and "application/json" in answer["error"]
     status, answer = send(f"{url}/api/studies/s/trials", "POST", b"{nope")
     assert status == 400 and "not JSON" in answer["error"]
@@ -119,11 +135,17 @@ def test_a_trial_answers_only_its_token_and_its_methods(study):
     refusals = [
         ((number, "not the token", "should_prune", {}), 403, "token does not match"),
         ((number, token, "delete", {}), 400, "unknown trial method 'delete'"),
-        ((number, token, "suggest_float", {"name": "x", "low": 0, "high": 1, "seed": 1}), 400,
-         "unexpected arguments ['seed']"),
-        ((number, token, "suggest_float", {"name": "x", "low": 2, "high": 1}), 400,
-         "suggest_float:"),
-    ]  # fmt: skip
+        (
+            (number, token, "suggest_float", {"name": "x", "low": 0, "high": 1, "seed": 1}),
+            400,
+            "unexpected arguments ['seed']",
+        ),
+        (
+            (number, token, "suggest_float", {"name": "x", "low": 2, "high": 1}),
+            400,
+            "suggest_float:",
+        ),
+    ]
     for args, status, says in refusals:
         with pytest.raises(StudyApiError) as e:
             client.call(*args)
@@ -153,14 +175,19 @@ def test_a_trial_without_heartbeats_fails_and_runs_again_with_its_parameters(stu
     service, url = study
     client = StudyClient(url, "s", patience=0)
     lost = client.claim({**WORKER, "worker": "gone"})
-    x = client.call(lost["trial"], lost["token"], "suggest_float",
-                    {"name": "x", "low": 0.0, "high": 1.0})  # fmt: skip
+    x = client.call(
+        lost["trial"], lost["token"], "suggest_float", {"name": "x", "low": 0.0, "high": 1.0}
+    )
     time.sleep(2.5)  # past the grace period: no heartbeat came
     retry = client.claim(WORKER)
     assert retry["status"] == "run" and retry["retry_of"] == lost["trial"]
     assert retry["params"] == {"x": x}
-    assert client.call(retry["trial"], retry["token"], "suggest_float",
-                       {"name": "x", "low": 0.0, "high": 1.0}) == x  # fmt: skip
+    assert (
+        client.call(
+            retry["trial"], retry["token"], "suggest_float", {"name": "x", "low": 0.0, "high": 1.0}
+        )
+        == x
+    )
     with pytest.raises(StudyApiError) as e:  # the lost worker comes back: too late
         client.finish(lost["trial"], lost["token"], "complete", 1.0)
     assert e.value.status == 409

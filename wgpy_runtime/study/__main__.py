@@ -28,27 +28,48 @@ def check_objective(path: Path) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m wgpy_runtime.study", description=__doc__)
     p.add_argument("objective", type=Path, help="a Python file defining objective(trial)")
-    p.add_argument("--storage", default="sqlite:///study.db",
-                   help="Optuna's storage URL (default sqlite:///study.db; "
-                   "postgresql+psycopg://user@host/db for a team)")  # fmt: skip
+    p.add_argument(
+        "--storage",
+        default="sqlite:///study.db",
+        help="Optuna's storage URL (default sqlite:///study.db; "
+        "postgresql+psycopg://user@host/db for a team)",
+    )
     p.add_argument("--study", help="the study's name (default: the objective file's stem)")
-    p.add_argument("--n-trials", type=int, default=64,
-                   help="finished trials (complete or pruned) that end the study")  # fmt: skip
+    p.add_argument(
+        "--n-trials",
+        type=int,
+        default=64,
+        help="finished trials (complete or pruned) that end the study",
+    )
     p.add_argument("--direction", choices=("minimize", "maximize"), default="minimize")
     p.add_argument("--sampler", choices=("tpe", "random"), default="tpe")
     p.add_argument("--pruner", choices=("none", "median"), default="none")
     p.add_argument("--seed", type=int, help="the sampler's seed")
     p.add_argument("--heartbeat-interval", type=int, default=5, metavar="S")
-    p.add_argument("--grace-period", type=int, default=15, metavar="S",
-                   help="seconds without a heartbeat before a trial fails and is queued again")  # fmt: skip
+    p.add_argument(
+        "--grace-period",
+        type=int,
+        default=15,
+        metavar="S",
+        help="seconds without a heartbeat before a trial fails and is queued again",
+    )
     p.add_argument("--max-retry", type=int, default=3)
-    p.add_argument("--host", default="127.0.0.1",
-                   help="the address to bind (default: this machine only)")  # fmt: skip
-    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="another Host header name to answer (e.g. this machine's DNS name)")  # fmt: skip
+    p.add_argument(
+        "--host", default="127.0.0.1", help="the address to bind (default: this machine only)"
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host header name to answer (e.g. this machine's DNS name)",
+    )
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--pyodide-dist", metavar="DIR", help="a Pyodide distribution (a full one "
-                   "brings NumPy); default: node_modules/pyodide")  # fmt: skip
+    p.add_argument(
+        "--pyodide-dist",
+        metavar="DIR",
+        help="a Pyodide distribution (a full one brings NumPy); default: node_modules/pyodide",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     return p
 
@@ -58,25 +79,42 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser().parse_args(argv)
     check_objective(args.objective)
-    config = StudyConfig(storage=args.storage, study_name=args.study or args.objective.stem,
-                         n_trials=args.n_trials, direction=args.direction,
-                         sampler=args.sampler, pruner=args.pruner, seed=args.seed,
-                         heartbeat_interval=args.heartbeat_interval,
-                         grace_period=args.grace_period, max_retry=args.max_retry)  # fmt: skip
+    config = StudyConfig(
+        storage=args.storage,
+        study_name=args.study or args.objective.stem,
+        n_trials=args.n_trials,
+        direction=args.direction,
+        sampler=args.sampler,
+        pruner=args.pruner,
+        seed=args.seed,
+        heartbeat_interval=args.heartbeat_interval,
+        grace_period=args.grace_period,
+        max_retry=args.max_retry,
+    )
     try:
         service = StudyService(config)
     except ValueError as e:
         raise SystemExit(f"cannot open the study: {e}") from None
     try:
-        server = make_study_server(service, args.objective.resolve(), args.port, args.host,
-                                   args.pyodide_dist, args.verbose, partial(print, flush=True),
-                                   tuple(h.lower() for h in args.allow_host))  # fmt: skip
+        server = make_study_server(
+            service,
+            args.objective.resolve(),
+            args.port,
+            args.host,
+            args.pyodide_dist,
+            args.verbose,
+            partial(print, flush=True),
+            tuple(h.lower() for h in args.allow_host),
+        )
     except OSError as e:
         raise SystemExit(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from None
     host, port = server.server_address[:2]
     s = service.summary()
-    print(f"study {config.study_name!r} in {config.storage}: {s['finished']}/{config.n_trials} "
-          f"finished; workers open http://{host}:{port}/", flush=True)  # fmt: skip
+    print(
+        f"study {config.study_name!r} in {config.storage}: {s['finished']}/{config.n_trials} "
+        f"finished; workers open http://{host}:{port}/",
+        flush=True,
+    )
     server.watcher.start()
     try:
         server.serve_forever()

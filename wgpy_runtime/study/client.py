@@ -110,7 +110,8 @@ class StudyClient:
                 if time.monotonic() >= deadline:
                     raise ServerUnreachable(
                         f"the study server at {self.base or 'this origin'} did not answer "
-                        f"for {self.patience:g} s") from None  # fmt: skip
+                        f"for {self.patience:g} s"
+                    ) from None
                 time.sleep(RETRY_EVERY_S)
         if status != 200:
             try:

@@ -55,12 +55,14 @@ class TrialProxy:
         self.calls = 0
         self.call_seconds = 0.0
 
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
-                      log: bool = False) -> float:  # fmt: skip
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
         return self._suggest("suggest_float", name=name, low=low, high=high, step=step, log=log)
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
-                    log: bool = False) -> int:  # fmt: skip
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
         return self._suggest("suggest_int", name=name, low=low, high=high, step=step, log=log)
 
     def suggest_categorical(self, name: str, choices):

@@ -136,8 +136,7 @@ class StudyApi:
         match = _TRIAL.match(rest)
         if match and method == "POST":
             return 200, self._trial(_number(match["number"]), match["action"], _object(body))
-        raise ApiError(404 if method in ("GET", "POST") else 405,
-                       f"no API route {method} {path}")  # fmt: skip
+        raise ApiError(404 if method in ("GET", "POST") else 405, f"no API route {method} {path}")
 
     def _claim(self, body: dict) -> dict:
         answer = self.service.claim(body.get("worker"))
@@ -153,10 +152,12 @@ class StudyApi:
             self.service.heartbeat(number, token)
             return {}
         if action == "call":
-            return {"value": self.service.call(number, token, body.get("method"),
-                                               body.get("args", {}))}  # fmt: skip
-        state = self.service.finish(number, token, body.get("state"), body.get("value"),
-                                    body.get("reason", ""))  # fmt: skip
+            return {
+                "value": self.service.call(number, token, body.get("method"), body.get("args", {}))
+            }
+        state = self.service.finish(
+            number, token, body.get("state"), body.get("value"), body.get("reason", "")
+        )
         self._progress(number, state, body)
         return {"state": state}
 
@@ -175,8 +176,10 @@ class StudyApi:
         while not stop.wait(self.service.config.heartbeat_interval):
             try:
                 for number in self.service.fail_stale():
-                    self.log(f"trial {number} failed: no heartbeat for "
-                             f"{self.service.config.grace_period} s; queued again")  # fmt: skip
+                    self.log(
+                        f"trial {number} failed: no heartbeat for "
+                        f"{self.service.config.grace_period} s; queued again"
+                    )
             except Exception as e:  # noqa: BLE001  (a lost database connection: keep watching)
                 self.log(f"checking heartbeats failed: {e}")
 
@@ -207,10 +210,16 @@ def _who(worker) -> str:
     return f"worker {str(worker.get('worker', '?'))[:8]} on {worker.get('adapter') or '?'}"
 
 
-def make_study_server(service: StudyService, objective: Path, port: int = 8000,
-                      host: str = "127.0.0.1", pyodide: str | None = None,
-                      verbose: bool = False, log=print,
-                      extra_hosts: tuple[str, ...] = ()) -> serve.Server:  # fmt: skip
+def make_study_server(
+    service: StudyService,
+    objective: Path,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    pyodide: str | None = None,
+    verbose: bool = False,
+    log=print,
+    extra_hosts: tuple[str, ...] = (),
+) -> serve.Server:
     """A server (not yet serving) of the study's API, its worker page and what the page
     loads; `server.watcher` is the thread that fails stale trials (start it with it)."""
     server = serve.make_server(port, host, pyodide, verbose=verbose, extra_hosts=extra_hosts)

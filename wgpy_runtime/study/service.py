@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
 TOKEN_ATTR = "wgpy:token_sha256"
@@ -71,8 +72,10 @@ class StudyService:
     def __init__(self, config: StudyConfig) -> None:
         if config.n_trials < 1:
             raise ValueError(f"n_trials must be at least 1, not {config.n_trials}")
-        for what, table, key in (("sampler", SAMPLERS, config.sampler),
-                                 ("pruner", PRUNERS, config.pruner)):  # fmt: skip
+        for what, table, key in (
+            ("sampler", SAMPLERS, config.sampler),
+            ("pruner", PRUNERS, config.pruner),
+        ):
             if key not in table:
                 raise ValueError(f"unknown {what} {key!r} (one of {', '.join(table)})")
         self.config = config
@@ -86,10 +89,14 @@ class StudyService:
                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(config.max_retry),
             )
         sampler = SAMPLERS[config.sampler](seed=config.seed)
-        self.study = optuna.create_study(storage=storage, study_name=config.study_name,
-                                         direction=config.direction, sampler=sampler,
-                                         pruner=PRUNERS[config.pruner](),
-                                         load_if_exists=True)  # fmt: skip
+        self.study = optuna.create_study(
+            storage=storage,
+            study_name=config.study_name,
+            direction=config.direction,
+            sampler=sampler,
+            pruner=PRUNERS[config.pruner](),
+            load_if_exists=True,
+        )
         self.storage = self.study._storage
         self._trials: dict[int, optuna.Trial] = {}  # trial number -> live Trial
         self._tokens: dict[int, str] = {}  # trial number -> token hash
@@ -103,17 +110,21 @@ class StudyService:
         for t in trials:
             counts[t.state.name.lower()] += 1
         best = self._best(trials)
-        return {"study": self.config.study_name, "direction": self.config.direction,
-                "n_trials": self.config.n_trials, "counts": counts,
-                "finished": counts["complete"] + counts["pruned"],
-                "heartbeat_interval": self.config.heartbeat_interval,
-                "best": best}  # fmt: skip
+        return {
+            "study": self.config.study_name,
+            "direction": self.study.direction.name.lower(),
+            "n_trials": self.config.n_trials,
+            "counts": counts,
+            "finished": counts["complete"] + counts["pruned"],
+            "heartbeat_interval": self.config.heartbeat_interval,
+            "best": best,
+        }
 
     def _best(self, trials) -> dict | None:
         done = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
         if not done:
             return None
-        pick = min if self.config.direction == "minimize" else max
+        pick = min if self.study.direction == StudyDirection.MINIMIZE else max
         t = pick(done, key=lambda t: t.value)
         return {"number": t.number, "value": t.value, "params": t.params}
 
@@ -125,13 +136,16 @@ class StudyService:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(self.study)
-            failed = before - {t.number for t in self._running()}
+            failed = {t.number for t in self._states(TrialState.FAIL)} & before
             for number in failed:
                 self._forget(number)
             return sorted(failed)
 
     def _running(self):
-        return self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        return self._states(TrialState.RUNNING)
+
+    def _states(self, state: TrialState):
+        return self.study.get_trials(deepcopy=False, states=(state,))
 
     # ---------------------------------------------------------------------- the trials
 
@@ -160,9 +174,13 @@ class StudyService:
             self._trials[trial.number] = trial
             self._tokens[trial.number] = _hash(token)
             frozen = self.storage.get_trial(trial._trial_id)  # a retry has its params
-            return {"status": "run", "trial": trial.number, "token": token,
-                    "retry_of": frozen.system_attrs.get("failed_trial"),
-                    "params": frozen.params}  # fmt: skip
+            return {
+                "status": "run",
+                "trial": trial.number,
+                "token": token,
+                "retry_of": frozen.system_attrs.get("failed_trial"),
+                "params": frozen.params,
+            }
 
     def call(self, number: int, token: str, method: str, args: dict):
         """Run `trial.<method>(**args)` on trial `number` and return its JSON-ready value."""
@@ -190,8 +208,11 @@ class StudyService:
     def finish(self, number: int, token: str, state: str, value=None, reason: str = "") -> str:
         """End trial `number`: "complete" with its value, "pruned", or "fail" with the
         reason (the objective's exception); returns the state the storage holds."""
-        states = {"complete": TrialState.COMPLETE, "pruned": TrialState.PRUNED,
-                  "fail": TrialState.FAIL}  # fmt: skip
+        states = {
+            "complete": TrialState.COMPLETE,
+            "pruned": TrialState.PRUNED,
+            "fail": TrialState.FAIL,
+        }
         if state not in states:
             raise ApiError(400, f"unknown final state {state!r} (one of {', '.join(states)})")
         if state == "complete" and not _is_number(value):
@@ -203,8 +224,9 @@ class StudyService:
                     trial._trial_id, "fail_reason", str(reason)[:2000]
                 )
             try:
-                frozen = self.study.tell(trial, float(value) if state == "complete" else None,
-                                         state=states[state])  # fmt: skip
+                frozen = self.study.tell(
+                    trial, float(value) if state == "complete" else None, state=states[state]
+                )
             except (TypeError, ValueError, RuntimeError) as e:
                 raise ApiError(400, f"finish: {e}") from None
             self._forget(number)
@@ -226,8 +248,11 @@ class StudyService:
         state = self.storage.get_trial(trial_id).state
         if state != TrialState.RUNNING:
             self._forget(number)
-            raise ApiError(409, f"trial {number} is {state.name.lower()}, not running "
-                                "(a trial whose heartbeat stopped fails and is run again)")  # fmt: skip
+            raise ApiError(
+                409,
+                f"trial {number} is {state.name.lower()}, not running "
+                "(a trial whose heartbeat stopped fails and is run again)",
+            )
         if number not in self._trials:
             self._trials[number] = optuna.Trial(self.study, trial_id)
             self._tokens[number] = expected
@@ -236,7 +261,8 @@ class StudyService:
     def _trial_id(self, number: int) -> int:
         try:
             return self.storage.get_trial_id_from_study_id_trial_number(
-                self.study._study_id, number)  # fmt: skip
+                self.study._study_id, number
+            )
         except KeyError:
             raise ApiError(404, f"no trial {number} in study {self.config.study_name!r}") from None
 

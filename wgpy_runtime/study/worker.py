@@ -26,8 +26,9 @@ class TrialLost(Exception):
 
 
 class Worker:
-    def __init__(self, client: StudyClient, backend: str, worker_id: str = "",
-                 on_event=None) -> None:  # fmt: skip
+    def __init__(
+        self, client: StudyClient, backend: str, worker_id: str = "", on_event=None
+    ) -> None:
         self.client = client
         self.backend = backend
         self.id = worker_id or uuid.uuid4().hex
@@ -47,7 +48,8 @@ class Worker:
         install_optuna_standin()
         source = self.client.objective_source()
         namespace = {"__name__": "study_objective"}
-        exec(compile(source, "objective.py", "exec"), namespace)  # noqa: S102  (the study server's file)
+        # the study server's own file (workers never send one)
+        exec(compile(source, "objective.py", "exec"), namespace)  # noqa: S102
         self.objective = namespace.get("objective")
         if not callable(self.objective):
             raise TypeError("the study's objective file defines no objective(trial) function")
@@ -56,13 +58,15 @@ class Worker:
     def run_next(self) -> dict:
         """Claim one trial and run it: {"status": "done"|"wait"} from the server, or
         {"status": "finished", trial, state, value, params, seconds, calls, call_ms}."""
-        claim = self.client.claim({"worker": self.id, "adapter": self.adapter,
-                                   "backend": self.backend})  # fmt: skip
+        claim = self.client.claim(
+            {"worker": self.id, "adapter": self.adapter, "backend": self.backend}
+        )
         if claim["status"] != "run":
             return claim
         number, token = claim["trial"], claim["token"]
-        self.on_event({"type": "trial", "trial": number, "token": token,
-                       "retry_of": claim.get("retry_of")})  # fmt: skip
+        self.on_event(
+            {"type": "trial", "trial": number, "token": token, "retry_of": claim.get("retry_of")}
+        )
         proxy = TrialProxy(self.client, number, token, self._on_call(number))
         start = time.perf_counter()
         state, value, reason = self._run(proxy)
@@ -74,9 +78,17 @@ class Worker:
                 if e.status != 409:
                     raise
                 state, reason = "lost", e.reason
-        result = {"status": "finished", "trial": number, "state": state, "value": value,
-                  "params": proxy.params, "seconds": seconds, "calls": proxy.calls,
-                  "call_ms": 1e3 * proxy.call_seconds, "reason": reason}  # fmt: skip
+        result = {
+            "status": "finished",
+            "trial": number,
+            "state": state,
+            "value": value,
+            "params": proxy.params,
+            "seconds": seconds,
+            "calls": proxy.calls,
+            "call_ms": 1e3 * proxy.call_seconds,
+            "reason": reason,
+        }
         self.finished.append(result)
         self.on_event({"type": "finished", **result})
         return result
@@ -99,8 +111,9 @@ class Worker:
 
     def _on_call(self, number: int):
         def seen(method: str, args: dict, value) -> None:
-            self.on_event({"type": "call", "trial": number, "method": method,
-                           "args": args, "value": value})  # fmt: skip
+            self.on_event(
+                {"type": "call", "trial": number, "method": method, "args": args, "value": value}
+            )
 
         return seen
 
@@ -179,14 +192,14 @@ def _post_to_page(event: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m wgpy_runtime.study.worker URL`: this machine's GPU joins the study."""
-    parser = argparse.ArgumentParser(prog="python -m wgpy_runtime.study.worker",
-                                     description=main.__doc__)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m wgpy_runtime.study.worker", description=main.__doc__
+    )
     parser.add_argument("url", help="the study server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--backend", choices=("webgpu", "webgl"), default="webgpu")
     args = parser.parse_args(argv)
     summary = study_summary(args.url)
-    worker = Worker(StudyClient(args.url, summary["study"]), args.backend,
-                    on_event=_print_event)  # fmt: skip
+    worker = Worker(StudyClient(args.url, summary["study"]), args.backend, on_event=_print_event)
     print(f"worker {worker.start()['worker'][:8]} on {worker.adapter}", flush=True)
     done = worker.run(summary["heartbeat_interval"])
     print(f"the study is done: {len(done)} trials ran here", flush=True)
@@ -195,8 +208,11 @@ def main(argv: list[str] | None = None) -> None:
 def _print_event(event: dict) -> None:
     if event["type"] == "finished":
         value = f" {event['value']:.6g}" if event["value"] is not None else ""
-        print(f"trial {event['trial']} {event['state']}{value} in {event['seconds']:.2f} s "
-              f"{event['params']}", flush=True)  # fmt: skip
+        print(
+            f"trial {event['trial']} {event['state']}{value} in {event['seconds']:.2f} s "
+            f"{event['params']}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
