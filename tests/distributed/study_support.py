@@ -152,11 +152,16 @@ def open_worker(browser, url: str):
 
 
 def worker_state(page) -> dict:
+    """What the page's worker holds, and (`shown`) what the page shows of it."""
     return page.evaluate("""() => { const w = window.studyWorker;
+        const text = (id) => document.getElementById(id).textContent;
         return {state: w.state, error: w.error, id: w.id, adapter: w.info?.adapter ?? null,
                 current: w.current?.trial ?? null, steps: w.current?.steps ?? 0,
                 finished: w.finished.map((f) => ({trial: f.trial, state: f.state,
-                                                   value: f.value ?? null}))}; }""")
+                                                   value: f.value ?? null})),
+                shown: {adapter: text("adapter"), finished: text("finished"),
+                        rows: document.querySelectorAll("#done tbody tr").length,
+                        progress: document.getElementById("study-progress").value}}; }""")
 
 
 def wait_done(pages, timeout_ms: int = PAGE_TIMEOUT_MS) -> list[dict]:

@@ -217,3 +217,44 @@ def test_the_server_refuses_an_objective_file_without_objective(tmp_path):
     bad.write_text("def objective(trial:\n")
     with pytest.raises(SystemExit, match=r"bad.py:1:\d+: syntax error"):
         check_objective(bad)
+
+
+OUTCOMES = """
+import optuna
+
+
+def objective(trial):
+    x = trial.suggest_int("x", 0, 2)
+    trial.report(float(x), 0)
+    if trial.number == 1:
+        raise optuna.TrialPruned()
+    if trial.number == 2:
+        raise RuntimeError("the objective broke")
+    trial.set_user_attr("seen", x)
+    return x * 0.5
+"""
+
+
+def test_a_native_worker_completes_prunes_and_fails_trials(tmp_path):
+    """The worker's loop (as a browser runs it, here on the native device): a pruned
+    trial ends pruned, an objective's exception fails its trial with the traceback."""
+    pytest.importorskip("wgpu")
+    from wgpy_runtime.study.worker import Worker
+
+    objective = tmp_path / "outcomes.py"
+    objective.write_text(OUTCOMES)
+    config = StudyConfig(storage=f"sqlite:///{tmp_path / 'o.db'}", study_name="o", n_trials=3)
+    service = StudyService(config)
+    server, url = serve_study_in_background(service, objective, log=lambda line: None)
+    try:
+        worker = Worker(StudyClient(url, "o"), "webgpu")
+        worker.start()
+        ran = worker.run(heartbeat_interval=1)
+    finally:
+        stop(server)
+    assert [r["state"] for r in ran] == ["complete", "pruned", "fail", "complete"]
+    trials = service.study.get_trials()
+    assert "RuntimeError: the objective broke" in trials[2].system_attrs["fail_reason"]
+    assert trials[0].user_attrs["seen"] == trials[0].params["x"]
+    assert trials[0].value == trials[0].params["x"] * 0.5
+    assert trials[1].intermediate_values == {0: float(trials[1].params["x"])}

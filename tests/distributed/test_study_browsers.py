@@ -101,6 +101,10 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
         assert t.user_attrs["adapter"] == page["adapter"] and page["adapter"]
         assert t.number in [f["trial"] for f in page["finished"]]
     assert len({t.user_attrs["worker"] for t in rest}) == 2, "the work was not shared"
+    for s in states:  # what the page shows: its device, its trials, the study's progress
+        assert s["shown"]["adapter"] == s["adapter"]
+        assert s["shown"]["rows"] == len(s["finished"])
+        assert s["shown"]["progress"] == 1 and s["shown"]["finished"] == str(N_TRIALS)
 
     assert finished_before < N_TRIALS
     restarted = [line for line in server.lines if line.startswith("trial ") and "finished" in line]
