@@ -22,7 +22,7 @@ from kernelc.errors import InternalCompilerError, KernelCompileError, SourceText
 from kernelc.pipeline import TARGETS, translate_elementwise
 from kernelc.sources import KernelDef, read_cu
 
-from .device import get_device
+from .device import adapter_name, get_device
 from .device.dense import dense_values
 from .device.protocol import ITEMSIZE
 
@@ -342,22 +342,3 @@ def coordinates(axis: str, dtype: str, width: int, height: int, view: tuple) -> 
         return row * height
     dy = (y1 - y0) / height
     return b"".join(struct.pack(f"<{code}", y1 - (i + 0.5) * dy) * width for i in range(height))
-
-
-def adapter_name(device) -> str:
-    """What the device runs on, as far as it says."""
-    info = getattr(device, "adapter_info", None)  # native WebGPU
-    if info:
-        name = info.get("device") or info.get("description") or info.get("vendor") or "?"
-        return f"{name} ({info.get('backend_type', '?')})"
-    ctx = getattr(device, "ctx", None)  # native GLES on EGL
-    if ctx is not None:
-        return f"{ctx.info.get('GL_RENDERER', '?')} (GLES on EGL)"
-    hello = getattr(device, "limits", None) or {}  # the browser bridge's hello answer
-    if isinstance(hello, dict) and isinstance(hello.get("adapter"), str) and hello["adapter"]:
-        return hello["adapter"]  # what js_bridge/host.js says of the executor's adapter
-    limits = hello.get("limits", {}) if isinstance(hello, dict) else {}
-    for key in ("adapter", "renderer", "description"):
-        if isinstance(limits.get(key), str) and limits[key]:
-            return limits[key]
-    return ""

@@ -17,8 +17,8 @@ BACKENDS = ("webgpu", "webgl")
 _DEVICES: dict[str, Device] = {}
 _CURRENT: Device | None = None
 
-__all__ = ["BACKENDS", "Device", "DeviceError", "backend_order", "create_device", "device_id",
-           "get_device", "set_device"]  # fmt: skip
+__all__ = ["BACKENDS", "Device", "DeviceError", "adapter_name", "backend_order", "create_device",
+           "device_id", "get_device", "set_device"]  # fmt: skip
 
 
 def create_device(name: str) -> Device:
@@ -76,3 +76,22 @@ def set_device(device: Device | str | None) -> Device | None:
         _DEVICES.setdefault(device.name, device)
     _CURRENT = device
     return previous
+
+
+def adapter_name(device) -> str:
+    """What the device runs on, as far as it says."""
+    info = getattr(device, "adapter_info", None)  # native WebGPU
+    if info:
+        name = info.get("device") or info.get("description") or info.get("vendor") or "?"
+        return f"{name} ({info.get('backend_type', '?')})"
+    ctx = getattr(device, "ctx", None)  # native GLES on EGL
+    if ctx is not None:
+        return f"{ctx.info.get('GL_RENDERER', '?')} (GLES on EGL)"
+    hello = getattr(device, "limits", None) or {}  # the browser bridge's hello answer
+    if isinstance(hello, dict) and isinstance(hello.get("adapter"), str) and hello["adapter"]:
+        return hello["adapter"]  # what js_bridge/host.js says of the executor's adapter
+    limits = hello.get("limits", {}) if isinstance(hello, dict) else {}
+    for key in ("adapter", "renderer", "description"):
+        if isinstance(limits.get(key), str) and limits[key]:
+            return limits[key]
+    return ""

@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 
+from ..device import adapter_name, get_device, set_device
 from .client import StudyApiError, StudyClient, study_summary
 from .proxy import TrialProxy, install_optuna_standin, pruned_exceptions
 
@@ -39,9 +40,6 @@ class Worker:
 
     def start(self) -> dict:
         """Create the device, load the objective; returns what the page shows."""
-        from ..device import get_device, set_device
-        from ..playground import adapter_name
-
         os.environ["WGPY_BACKEND"] = self.backend  # the cupy shim's device 0, for Chainer
         set_device(self.backend)  # the objective's get_device() is this backend's
         self.adapter = adapter_name(get_device()) or self.backend
