@@ -29,20 +29,34 @@ WORKER = {"worker": "w1", "adapter": "test adapter", "backend": "webgpu"}
 
 
 @pytest.fixture
-def study(tmp_path):
-    """(service, base URL) of a study "s" of 3 trials, heartbeats every second."""
-    config = StudyConfig(
-        storage=f"sqlite:///{tmp_path / 's.db'}",
-        study_name="s",
-        n_trials=3,
-        seed=0,
-        heartbeat_interval=1,
-        grace_period=1,
-    )
-    service = StudyService(config)
-    server, url = serve_study_in_background(service, OBJECTIVE, log=lambda line: None)
-    yield service, url
-    stop(server)
+def study_with_grace(tmp_path):
+    """`study_with_grace(seconds)`: (service, base URL) of a study "s" of 3 trials whose
+    running trials fail after that many seconds without a heartbeat."""
+    servers = []
+
+    def start(grace_period: int):
+        config = StudyConfig(
+            storage=f"sqlite:///{tmp_path / 's.db'}",
+            study_name="s",
+            n_trials=3,
+            seed=0,
+            heartbeat_interval=1,
+            grace_period=grace_period,
+        )
+        service = StudyService(config)
+        server, url = serve_study_in_background(service, OBJECTIVE, log=lambda line: None)
+        servers.append(server)
+        return service, url
+
+    yield start
+    for server in servers:
+        stop(server)
+
+
+@pytest.fixture
+def study(study_with_grace):
+    """A study whose trials do not go stale during a test, however loaded the machine."""
+    return study_with_grace(600)
 
 
 def send(
@@ -171,8 +185,8 @@ def test_the_study_is_done_after_n_trials_and_waits_on_running_ones(study):
     assert all(t.user_attrs["adapter"] == "test adapter" for t in trials)
 
 
-def test_a_trial_without_heartbeats_fails_and_runs_again_with_its_parameters(study):
-    service, url = study
+def test_a_trial_without_heartbeats_fails_and_runs_again_with_its_parameters(study_with_grace):
+    service, url = study_with_grace(1)
     client = StudyClient(url, "s", patience=0)
     lost = client.claim({**WORKER, "worker": "gone"})
     x = client.call(
@@ -196,11 +210,11 @@ def test_a_trial_without_heartbeats_fails_and_runs_again_with_its_parameters(stu
     assert service.study.get_trials()[retry["trial"]].user_attrs["worker"] == "w1"
 
 
-def test_heartbeats_keep_a_slow_trial(study):
-    service, url = study
+def test_heartbeats_keep_a_slow_trial(study_with_grace):
+    service, url = study_with_grace(2)
     client = StudyClient(url, "s", patience=0)
     claim = client.claim(WORKER)
-    for _ in range(5):
+    for _ in range(8):  # 4 s, twice the grace period
         time.sleep(0.5)
         client.heartbeat(claim["trial"], claim["token"])
     assert service.fail_stale() == []

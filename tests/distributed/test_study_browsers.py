@@ -29,7 +29,7 @@ from tests.distributed.study_support import (
 )
 
 N_TRIALS = 12
-OPTIONS = {"n_trials": N_TRIALS, "sampler": "tpe", "heartbeat_interval": 1, "grace_period": 2}
+OPTIONS = {"n_trials": N_TRIALS, "sampler": "tpe", "heartbeat_interval": 1, "grace_period": 5}
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ class StudyHandler(serve.Handler):
     disable_nagle_algorithm = True  # else each answer's body waits for the headers' ACK
 
     def do_GET(self) -> None:
+        self._no_body()
         path = _path_of(self.path)
         if _is_api(path):
             self._api("GET", path)
@@ -41,6 +42,7 @@ class StudyHandler(serve.Handler):
             super().do_GET()
 
     def do_HEAD(self) -> None:
+        self._no_body()
         if _is_api(_path_of(self.path)):
             self._json(405, {"error": "HEAD is not part of the API"})
         else:
@@ -53,6 +55,12 @@ class StudyHandler(serve.Handler):
         else:
             self.close_connection = True  # a body may follow, unread
             self._json(405, {"error": f"POST is for the API (/api/...), not {path}"})
+
+    def _no_body(self) -> None:
+        """A GET or HEAD with a body: the body is never read, so the connection cannot
+        carry another request."""
+        if self.headers.get("Content-Length", "0").strip() != "0":
+            self.close_connection = True
 
     def _redirect(self, where: str) -> None:
         self.send_response(302)
