@@ -133,7 +133,7 @@ def test_a_cancel_from_the_page_stops_the_gpu_and_python_and_the_device_goes_on(
     start_slow(bridge_page, backend, f"cancelled_{backend}")
     began = time.monotonic()
     bridge_page.evaluate("window.bridge.cancel()")
-    outcome, seconds = bridge_page.evaluate("window.slowRun")
+    outcome, _ = bridge_page.evaluate("window.slowRun")
     assert outcome.startswith("KeyboardInterrupt"), outcome
     assert time.monotonic() - began < 10
     ok, quick_seconds = worker(f'quick("{backend}")')
@@ -153,10 +153,11 @@ def test_a_keyboard_interrupt_in_python_cancels_the_gpu_work(worker, bridge_page
     assert ok and time.monotonic() - began < 10  # the worker told the main thread to stop
 
 
-LOSE = {
-    "webgpu": "async () => (await window.bridge.host.executors.get('webgpu')).device.destroy()",
-    "webgl": "async () => (await window.bridge.host.executors.get('webgl')).gl"
-             ".getExtension('WEBGL_lose_context').loseContext()",
+EXECUTOR = "await window.bridge.host.executors.get('{}')"
+LOSE = {  # what a GPU reset does to each
+    "webgpu": f"async () => ({EXECUTOR.format('webgpu')}).device.destroy()",
+    "webgl": f"async () => ({EXECUTOR.format('webgl')}).gl.getExtension('WEBGL_lose_context')"
+    ".loseContext()",
 }
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kernelc.abi import Program
 
-from .protocol import ITEMSIZE, Device, DeviceError, check_range
+from .protocol import ITEMSIZE, Device, DeviceError, KernelTrail, check_range
 
 BATCH_COMMANDS = 256  # queued commands sent as one message
 # Buffer and program ids name things on the main thread, which every BrowserDevice of a
@@ -51,7 +51,7 @@ class BrowserDevice(Device):
         self._blobs: list = []
         self._buffers: dict[int, _Buffer] = {}
         self._programs: dict[int, tuple[Program, int]] = {}
-        self._kernels: list[str] = []  # kernels dispatched since the last answer
+        self._kernels = KernelTrail()  # kernels dispatched since the last answer
         self.batch_commands = BATCH_COMMANDS
         self.limits = json.loads(self._request(["hello"]).decode())
 
@@ -110,8 +110,7 @@ class BrowserDevice(Device):
         for buf in buffers.values():
             self._get(buf)
         pid = self._program_id(program)
-        if program.abi["kernel"] not in self._kernels:
-            self._kernels.append(program.abi["kernel"])
+        self._kernels.add(program.abi["kernel"])
         entries = [[what, param, axis, _json_number(x)]
                    for (what, param, axis), x in values.items()]  # fmt: skip
         self._send(["dispatch", pid, dict(buffers), entries])
@@ -151,29 +150,21 @@ class BrowserDevice(Device):
 
     def _request(self, command: list) -> bytes:
         self._queue.append(command)
-        kernels, self._kernels = self._kernels, []
         text, blobs = self._batch()
         try:
-            return bytes(self._transport.request(text, blobs))
+            answer = bytes(self._transport.request(text, blobs))
         except KeyboardInterrupt:
+            self._kernels.note("")
             raise
         except Exception as e:  # noqa: BLE001  (the main thread's failure, a timeout, a closed page)
-            raise DeviceError(_failure(self.name, command, kernels, str(e))) from None
+            raise DeviceError(self._kernels.note(f"{self.name}: {command[0]}: {e}")) from None
+        self._kernels.note("")
+        return answer
 
     def _batch(self) -> tuple[str, list]:
         text = json.dumps({"backend": self.name, "commands": self._queue})
         blobs, self._queue, self._blobs = self._blobs, [], []
         return text, blobs
-
-
-def _failure(backend: str, command: list, kernels: list[str], message: str) -> str:
-    """'webgpu: sync: dispatch of kernel 'k': ...': the waiting command, then what failed;
-    when the message names no kernel, the kernels given since the last answer."""
-    text = f"{backend}: {command[0]}: {message}"
-    if kernels and "kernel '" not in message:
-        named = ", ".join(f"'{k}'" for k in kernels[-4:])
-        text += f" (kernels dispatched since the last answer: {named})"
-    return text
 
 
 def _json_number(x):
