@@ -144,7 +144,6 @@ class Program:
     code: str
     abi: dict
     warnings: list[Warning_] = field(default_factory=list)
-    ir_text: str = ""
 
     def to_json(self) -> dict:
         return {"name": self.name, "target": self.target, "code": self.code, "abi": self.abi,
