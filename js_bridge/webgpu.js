@@ -259,7 +259,7 @@ export class WebGPUExecutor {
                                                             a.kernel));
     const bound = a.bindings.filter((b) => b.resource !== "uniform")
       .map((b) => [b.binding, this.bind(kernel, b, buffers, scratch)]);
-    if (a.launch.kind === "compute" && n > a.launch.workgroup_size[0] &&
+    if (a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a) &&
         !this.pacer.fitsWhole(program.code, n)) {
       return this.dispatchRanges(program, n, values, pipelines, bound);
     }
@@ -275,12 +275,24 @@ export class WebGPUExecutor {
    */
   async dispatchRanges(program, n, values, pipelines, bound) {
     const a = program.abi;
+    this.flush();
+    const unaliased = this.unalias(a.bindings, bound); // copies made once, before any range
+    const release = this.afterSubmit; // those copies go back to the pool after the last range
+    this.afterSubmit = [];
+    this.flush();
+    try {
+      await this.untilLost(this.device.queue.onSubmittedWorkDone()); // time this launch alone
+      await this.rangesOf(program, n, values, pipelines, unaliased);
+    } finally {
+      this.afterSubmit.push(...release);
+    }
+  }
+
+  /** The ranges of a split launch, each submitted on its own, waited for and timed. */
+  async rangesOf(program, n, values, pipelines, unaliased) {
+    const a = program.abi;
     const what = `dispatch of ${kernelName(a.kernel)}`;
     const unit = a.launch.workgroup_size[0];
-    this.startCommand(0);
-    const unaliased = this.unalias(a.bindings, bound); // copies made once, before any range
-    this.flush();
-    await this.untilLost(this.device.queue.onSubmittedWorkDone()); // time this launch alone
     const issue = (first, count) => {
       values.set(abi.valueKey("base"), first);
       const uniforms = abi.encodeUniforms(a, values);
@@ -773,6 +785,12 @@ function launchStages(a, n, values) {
   const [groups, stages] = abi.wgslStages(launch, n, Number(abi.value(values, "reduce_size")));
   values.set(abi.valueKey("reduce_groups"), groups);
   return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups };
+}
+
+/** Whether a program can start at any element (its `base` uniform, docs/abi.md): one
+ * translated before there was one (an older kernel cache) runs whole. */
+function hasBase(a) {
+  return a.uniforms.some((m) => m.value.what === "base");
 }
 
 /** The error messages of a shader module's compilation, with their line:column, or null. */
