@@ -70,11 +70,13 @@ def scalar_field(param: str) -> str:
     return f"s_{param}"
 
 
-def uniform_fields(kernel: Kernel, target: str) -> list[UniformField]:
+def uniform_fields(kernel: Kernel, target: str, ranged: bool = True) -> list[UniformField]:
     """The uniform block's members, in order (identical for WGSL and GLSL except GLSL's
-    render-target width, and GLSL outputs being dense so they need no offset/strides)."""
+    render-target width, WGSL's first element of a launch, and GLSL outputs being dense so
+    they need no offset/strides). `ranged`: a WGSL elementwise launch may cover a part of
+    the loop (matmul launches are tiles, not elements: they run whole)."""
     fields = [UniformField(loop_field("size"), dtypes.int32, {"what": "size"})]
-    if target == "wgsl" and kernel.reduction is None:  # a launch may cover a part of the loop
+    if ranged and target == "wgsl" and kernel.reduction is None:
         fields.append(UniformField(loop_field("base"), dtypes.int32, {"what": "base"}))
     fields += [
         UniformField(loop_field("shape", d), dtypes.int32, {"what": "shape", "axis": d})

@@ -34,8 +34,16 @@ from .device.protocol import ITEMSIZE
 TARGET_OF = {"webgpu": "wgsl", "webgl": "glsl"}
 FLOATS = {"float16": "e", "float32": "f"}  # storage dtypes the coordinates are packed in
 # array typecodes of the other storage dtypes (bool travels as 0/1 bytes)
-_ARRAY_CODES = {"bool": "B", "int8": "b", "uint8": "B", "int16": "h", "uint16": "H",
-                "int32": "i", "uint32": "I", "float32": "f"}  # fmt: skip
+_ARRAY_CODES = {
+    "bool": "B",
+    "int8": "b",
+    "uint8": "B",
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "float32": "f",
+}
 FILLS = ("x", "y", "index", "random", "zeros", "constant")  # what an input can be filled with
 # The most pixels a run may have: every parameter is a buffer of that many elements, sent
 # and read back through Pyodide's memory (8192 x 8192 made the renderer run out of memory).

@@ -86,8 +86,9 @@ START_SLOW = """([backend, name]) => {
 @pytest.fixture(scope="module")
 def worker(bridge_page):
     bridge_page.evaluate("(code) => window.bridge.run(code)", PRELUDE)
-    return lambda code: bridge_page.evaluate("(code) => window.bridge.run(code)",
-                                             textwrap.dedent(code))  # fmt: skip
+    return lambda code: bridge_page.evaluate(
+        "(code) => window.bridge.run(code)", textwrap.dedent(code)
+    )
 
 
 def start_slow(page, backend: str, name: str) -> None:
@@ -97,8 +98,7 @@ def start_slow(page, backend: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_long_launch_runs_in_ranges_and_computes_every_element_once(worker, bridge_page,
-                                                                      backend):  # fmt: skip
+def test_a_long_launch_runs_in_ranges_and_computes_every_element_once(worker, bridge_page, backend):
     bridge_page.evaluate("""() => {
         window.progressLog = [];
         window.bridge.host.pacer.listeners.add((p) => { if (p) window.progressLog.push(p); });
@@ -128,7 +128,8 @@ def test_a_long_launch_runs_in_ranges_and_computes_every_element_once(worker, br
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_cancel_from_the_page_stops_the_gpu_and_python_and_the_device_goes_on(
-        worker, bridge_page, backend):  # fmt: skip
+    worker, bridge_page, backend
+):
     worker(f'quick("{backend}")')  # the device exists: the slow run starts at once
     start_slow(bridge_page, backend, f"cancelled_{backend}")
     began = time.monotonic()

@@ -77,14 +77,18 @@ def run(page, backend: str, expect: str = "done") -> dict:
     page.wait_for_function(f"document.body.dataset.state !== 'running' && {SETTLED}")
     state = page.evaluate("document.body.dataset.state")
     assert state == expect, (state, page.inner_text("#errors"))
-    return page.evaluate("window.playground.last") if expect == "done" else page.evaluate(
-        "window.playground.failure")  # fmt: skip
+    return (
+        page.evaluate("window.playground.last")
+        if expect == "done"
+        else page.evaluate("window.playground.failure")
+    )
 
 
 def test_the_image_area_says_how_to_draw_before_the_first_run(playground):
     assert playground.evaluate("window.playground.runs") == 0
     assert playground.is_visible("#placeholder") and "press Run" in playground.inner_text(
-        "#placeholder")  # fmt: skip
+        "#placeholder"
+    )
     assert not playground.is_visible("#image")  # no empty checkerboard
     kernel(playground, TWICE)
     run(playground, "webgpu")
@@ -165,8 +169,9 @@ def test_a_long_run_shows_progress_and_its_cancel_leaves_the_page_working(playgr
     assert playground.is_visible("#cancel")
     began = time.monotonic()
     playground.click("#cancel")
-    playground.wait_for_function(f"document.body.dataset.state !== 'running' && {SETTLED}",
-                                 timeout=20_000)  # fmt: skip
+    playground.wait_for_function(
+        f"document.body.dataset.state !== 'running' && {SETTLED}", timeout=20_000
+    )
     assert time.monotonic() - began < 15
     assert playground.inner_text("#status") == f"run on {backend} cancelled"
     assert not playground.is_visible("#cancel") and not playground.is_visible("#progress")

@@ -33,8 +33,9 @@ class SilentPage:
 
 
 def _program(target: str, name: str):
-    return kernelc.translate_elementwise("float32 x", "float32 y", "y = x;", name=name,
-                                         target=target)  # fmt: skip
+    return kernelc.translate_elementwise(
+        "float32 x", "float32 y", "y = x;", name=name, target=target
+    )
 
 
 def test_a_browser_wait_that_fails_names_the_command_and_the_kernels():
