@@ -24,10 +24,12 @@ class Var:
     """A value of the fused function: an input array or scalar, a constant or a result.
     `weak` marks Python scalars (and results computed only from them), as NEP 50 does."""
 
-    __slots__ = ("dtype", "name", "trace", "weak")
+    __slots__ = ("dtype", "input", "name", "trace", "weak")
 
-    def __init__(self, trace: Trace, name: str, dtype: np.dtype, weak: bool = False) -> None:
+    def __init__(self, trace: Trace, name: str, dtype: np.dtype, weak: bool = False,
+                 input: int | None = None) -> None:  # fmt: skip
         self.trace, self.name, self.dtype, self.weak = trace, name, np.dtype(dtype), weak
+        self.input = input  # the argument position of an input array
 
     @property
     def ndim(self):
@@ -65,7 +67,10 @@ def _binary(name: str, reflected: bool = False):
 
 def _inplace(name: str):
     def method(self, other):
-        self.trace.assign(self, self.trace.ufuncs.UFUNCS[name](self, other))
+        value = self.trace.ufuncs.UFUNCS[name](self, other)
+        if self.weak:  # a Python scalar: `+=` rebinds the name, as for an int
+            return value
+        self.trace.assign(self, value)
         return self
 
     return method
@@ -92,6 +97,8 @@ for _op, _ufunc in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"
 Var.__hash__ = object.__hash__
 
 _TYPE_NAME = re.compile(r"\b(in|out)(\d+)_type\b")
+_INPUT_NAME = re.compile(r"\bin(\d+)\b")
+_SIMPLE_ROUTINE = re.compile(r"out0 = ([^;{}]*)\Z")
 
 
 class Trace:
@@ -102,8 +109,9 @@ class Trace:
         self.ufuncs = ufuncs  # the ufuncs module (it imports this one, so it is handed in)
         self.lines: list[str] = []
         self.constants: list[np.generic] = []
-        self.assigned: dict[str, Var] = {}  # input array name -> its new value
+        self.assigned: dict[int, str] = {}  # input array position -> its final value
         self.preambles: list[str] = []
+        self._constant_names: dict[tuple, str] = {}
         self._count = 0
 
     def value(self, a) -> Var:
@@ -117,8 +125,13 @@ class Trace:
         raise FusionUnsupported(f"an argument of type {type(a).__name__}")
 
     def _constant(self, a) -> Var:
-        name = f"_c{len(self.constants)}"
-        self.constants.append(a)
+        """A constant parameter, one per distinct value (a loop in the function repeats
+        its constants)."""
+        key = (type(a), getattr(a, "dtype", None), repr(a))  # repr keeps -0.0 apart
+        if key not in self._constant_names:
+            self._constant_names[key] = f"_c{len(self.constants)}"
+            self.constants.append(a)
+        name = self._constant_names[key]
         if isinstance(a, np.generic):
             return Var(self, name, a.dtype, weak=self.ufuncs.NUMPY_SCALARS_WEAK)
         return Var(self, name, _python_dtype(a), weak=True)
@@ -147,6 +160,13 @@ class Trace:
         routine = _TYPE_NAME.sub(lambda m: _dtypes.ctype(types[m[1]][int(m[2])]), routine)
         if definition.preamble and definition.preamble not in self.preambles:
             self.preambles.append(definition.preamble)
+        simple = _SIMPLE_ROUTINE.match(routine)
+        if simple and len(results) == 1:  # `out0 = expr`: one declaration, no block
+            ctype = _dtypes.ctype(results[0].dtype)
+            operands = [f"(({_dtypes.ctype(t)}){v.name})" for v, t in zip(values, loop_in)]
+            expr = _INPUT_NAME.sub(lambda m: operands[int(m[1])], simple[1])
+            self.lines.append(f"{ctype} {results[0].name} = ({ctype})({expr});")
+            return results[0]
         self.lines += [f"{_dtypes.ctype(r.dtype)} {r.name};" for r in results]
         block = [f"{_dtypes.ctype(t)} in{k} = ({_dtypes.ctype(t)}){v.name};"
                  for k, (v, t) in enumerate(zip(values, loop_in))]  # fmt: skip
@@ -175,13 +195,17 @@ class Trace:
         return result
 
     def assign(self, target: Var, value) -> None:
-        """`target[:] = value` (or an augmented assignment) on an input array."""
-        if not target.name.startswith("_x") or target.weak:
-            raise FusionUnsupported("assignment to a value that is not an input array")
+        """`target[:] = value` or an augmented assignment: every name bound to `target`
+        sees the new value (NumPy's in-place semantics); an input array is written back."""
+        if target.weak:
+            raise FusionUnsupported("assignment into a scalar")
         value = self.value(value)
         if not np.can_cast(value.dtype, target.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast {value.dtype} to {target.dtype} in a fused assignment")
-        self.assigned[target.name] = value
+            raise TypeError(f"Cannot cast ufunc output from {value.dtype} to {target.dtype} "
+                            "with casting rule 'same_kind'")  # fmt: skip
+        target.name = self.cast(value, target.dtype).name
+        if target.input is not None:
+            self.assigned[target.input] = target.name
 
     def _arg_dtypes(self, values: list[Var]) -> list[np.dtype]:
         """NEP 50 on Vars: weak ones take the dtype a Python scalar of their kind would."""

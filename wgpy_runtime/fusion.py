@@ -110,7 +110,8 @@ def _trace(func, args, name: str) -> _Plan | None:
         weak = not isinstance(a, ndarray) and (
             not isinstance(a, np.generic) or ufuncs.NUMPY_SCALARS_WEAK
         )
-        inputs.append(Var(trace, f"_x{k}", _arg_var_dtype(a) if weak else a.dtype, weak))
+        dtype = _arg_var_dtype(a) if weak else a.dtype
+        inputs.append(Var(trace, f"_x{k}", dtype, weak, None if weak else k))
     try:
         returned = func(*inputs)
         results = _returned_vars(trace, returned)
@@ -132,8 +133,8 @@ def _returned_vars(trace: Trace, returned) -> list[Var]:
 
 
 def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, name) -> _Plan:
-    assigned = [k for k, v in enumerate(inputs) if v.name in trace.assigned]
-    in_params = [f"{v.dtype.name} {v.name}" for k, v in enumerate(inputs) if k not in assigned]
+    assigned = sorted(trace.assigned)
+    in_params = [f"{v.dtype.name} _x{k}" for k, v in enumerate(inputs) if k not in assigned]
     in_params += [f"{_arg_var_dtype(c).name} _c{k}" for k, c in enumerate(trace.constants)]
     out_params = [f"{inputs[k].dtype.name} _a{k}" for k in assigned]
     out_params += [f"{v.dtype.name} _y{k}" for k, v in enumerate(results)]
@@ -141,8 +142,7 @@ def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, n
     # outputs) into a local first, so every read sees the value from before the call.
     body = [f"{_dtypes.ctype(inputs[k].dtype)} _x{k} = _a{k};" for k in assigned]
     body += trace.lines
-    body += [f"_a{k} = ({_dtypes.ctype(inputs[k].dtype)}){trace.assigned[f'_x{k}'].name};"
-             for k in assigned]  # fmt: skip
+    body += [f"_a{k} = {trace.assigned[k]};" for k in assigned]
     body += [f"_y{k} = {v.name};" for k, v in enumerate(results)]
     kernel = ElementwiseKernel(", ".join(in_params), ", ".join(out_params), "\n".join(body),
                                name, preamble="\n".join(trace.preambles))  # fmt: skip

@@ -128,3 +128,26 @@ def test_what_cannot_be_fused_runs_unfused(launches):
 
 def test_host_arguments_only_call_the_function():
     assert wp.fuse(lambda a, b: a * b + 1)(3, 4) == 13
+
+
+def test_a_loop_of_the_function_unrolls_into_the_kernel_with_shared_constants(launches):
+    """The Mandelbrot iteration composed from ops, fused: one launch, the composed counts,
+    and the constants of the loop (2, 4, 0.0, -0.0) passed once each."""
+
+    def mandelbrot(cx, cy):
+        zr, zi, count = cx * 0.0, cx * -0.0, (cx * 0).astype(np.int32)
+        for _ in range(12):
+            zr, zi = zr * zr - zi * zi + cx, 2 * zr * zi + cy
+            count += (zr * zr + zi * zi <= 4).astype(np.int32)
+        return count, zi
+
+    grid = np.linspace(-2, 1, 24, dtype=np.float32)
+    cx = np.repeat(grid[None, :], 24, axis=0)
+    cy = cx.T * 1.0
+    fused = wp.fuse(mandelbrot)
+    count, _ = fused(wp.asarray(cx), wp.asarray(cy))
+    assert launches[0] == 1
+    eager_count, _ = mandelbrot(wp.asarray(cx), wp.asarray(cy))
+    np.testing.assert_array_equal(count.get(), eager_count.get())
+    (plan,) = fused._plans.values()
+    assert len(plan.constants) == 5  # 0.0, -0.0, 0, 2, 4
