@@ -13,6 +13,7 @@
 
 import { DTYPES, encodeUniforms, fromDevice, hostItemsize, toDevice, valueKey } from "./abi.js";
 import { dispatchProgram } from "./webgl_launch.js";
+import { Pacer } from "./pacing.js";
 import { DTYPE_FORMAT, FORMATS, narrow, pickReadForm, rectangles, sizeClass,
          typedView } from "./webgl_texels.js";
 
@@ -156,6 +157,7 @@ export class WebGLExecutor {
     this.debug = Boolean(options.debug);
     this.fenceTimeoutMs = options.fenceTimeoutMs ?? FENCE_TIMEOUT_MS;
     this.blockingReads = Boolean(options.blockingReads);
+    this.pacer = options.pacer ?? new Pacer(options);
     // a texture side is also a viewport side: draws cover whole textures
     const [viewW, viewH] = gl.getParameter(gl.MAX_VIEWPORT_DIMS);
     const maxTextureSize = Math.min(gl.getParameter(gl.MAX_TEXTURE_SIZE), viewW, viewH);
@@ -252,7 +254,7 @@ export class WebGLExecutor {
 
   /** Draw `program` ({code, abi}) with its array parameters bound to `buffers` (param
    * name -> buffer id) and its uniform block filled from `values` (abi.valuesMap). */
-  dispatch(program, buffers, values) {
+  async dispatch(program, buffers, values) {
     const abi = program.abi;
     this.lastCommand = `dispatch of kernel '${abi.kernel}'`;
     if (abi.target !== "glsl") {
@@ -262,7 +264,7 @@ export class WebGLExecutor {
     const n = values.get(valueKey("size"));
     if (n === undefined) throw new Error(`kernel '${abi.kernel}': dispatch values lack size`);
     if (n === 0) return;
-    dispatchProgram(this, program, buffers, new Map(values));
+    await dispatchProgram(this, program, buffers, new Map(values));
     this.check();
   }
 

@@ -11,6 +11,7 @@
 // thrown by the next read() or sync(), which never wait on a lost device.
 
 import * as abi from "./abi.js";
+import { Pacer } from "./pacing.js";
 import { Pool, sizeClass } from "./webgpu_pool.js";
 
 const BATCH_SIZE = 64; // GPU commands per submit
@@ -146,6 +147,7 @@ export class WebGPUExecutor {
     this.device = device;
     this.limits = plainLimits(device.limits);
     this.batchSize = options.batchSize ?? BATCH_SIZE;
+    this.pacer = options.pacer ?? new Pacer(options);
     this.align = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     /** @type {Map<number, Buffer>} */
     this.buffers = new Map();
@@ -257,9 +259,51 @@ export class WebGPUExecutor {
                                                             a.kernel));
     const bound = a.bindings.filter((b) => b.resource !== "uniform")
       .map((b) => [b.binding, this.bind(kernel, b, buffers, scratch)]);
+    if (a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a) &&
+        !this.pacer.fitsWhole(program.code, n)) {
+      return this.dispatchRanges(program, n, values, pipelines, bound);
+    }
     const isolate = this.startLaunch(pipelines, uniforms.length);
     this.encode(a.kernel, a.bindings, pipelines, stages.map(([, counts]) => counts),
                 this.unalias(a.bindings, bound), uniforms, isolate);
+  }
+
+  /**
+   * An elementwise launch as submissions over element ranges (docs/abi.md, "Split
+   * launches"), each waited for and timed so the next stays within the pacer's budget;
+   * a cancel stops it between ranges.
+   */
+  async dispatchRanges(program, n, values, pipelines, bound) {
+    const a = program.abi;
+    this.flush();
+    const unaliased = this.unalias(a.bindings, bound); // copies made once, before any range
+    const release = this.afterSubmit; // those copies go back to the pool after the last range
+    this.afterSubmit = [];
+    this.flush();
+    try {
+      await this.untilLost(this.device.queue.onSubmittedWorkDone()); // time this launch alone
+      await this.rangesOf(program, n, values, pipelines, unaliased);
+    } finally {
+      this.afterSubmit.push(...release);
+    }
+  }
+
+  /** The ranges of a split launch, each submitted on its own, waited for and timed. */
+  async rangesOf(program, n, values, pipelines, unaliased) {
+    const a = program.abi;
+    const what = `dispatch of ${kernelName(a.kernel)}`;
+    const unit = a.launch.workgroup_size[0];
+    const issue = (first, count) => {
+      values.set(abi.valueKey("base"), first);
+      const uniforms = abi.encodeUniforms(a, values);
+      this.startCommand(uniforms.length);
+      this.encode(a.kernel, a.bindings, pipelines, [[count / unit, 1, 1]], unaliased,
+                  uniforms, false);
+      this.flush();
+    };
+    const wait = () => this.untilLost(this.device.queue.onSubmittedWorkDone());
+    const largest = unit * this.limits.maxComputeWorkgroupsPerDimension;
+    await this.pacer.run(program.code, what, n, unit, largest, issue, wait);
   }
 
   /** The bytes of elements [start, start + count), after every earlier command ran. */
@@ -741,6 +785,12 @@ function launchStages(a, n, values) {
   const [groups, stages] = abi.wgslStages(launch, n, Number(abi.value(values, "reduce_size")));
   values.set(abi.valueKey("reduce_groups"), groups);
   return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups };
+}
+
+/** Whether a program can start at any element (its `base` uniform, docs/abi.md): one
+ * translated before there was one (an older kernel cache) runs whole. */
+function hasBase(a) {
+  return a.uniforms.some((m) => m.value.what === "base");
 }
 
 /** The error messages of a shader module's compilation, with their line:column, or null. */

@@ -256,6 +256,7 @@ class Emitter:
     LIBRARY: ClassVar[HelperLibrary]
     CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
     MAIN_LOCALS: ClassVar[tuple[str, ...]] = ("i",)  # the entry point's own names
+    RANGED: ClassVar[bool] = True  # a launch may cover a range of the loop (abi.uniform_fields)
 
     def __init__(self, kernel: ir.Kernel):
         self.kernel = kernel
@@ -265,7 +266,7 @@ class Emitter:
         self.funcs = {f.name: f for f in kernel.functions}
         self.func_names: dict[str, str] = {}
         self.scope = Scope(self.globals.child())
-        self.fields = uniform_fields(kernel, self.TARGET)
+        self.fields = uniform_fields(kernel, self.TARGET, self.RANGED)
         members = Namer(reserved_words())
         self.members = {fd.name: members.fresh(fd.name, compiler=True) for fd in self.fields}
         self.uniform_instance = "u"

@@ -12,6 +12,7 @@ from kernelc.abi import (
     UNIFORM_TYPE,
     WGSL_STORAGE,
     WORKGROUP_SIZE,
+    loop_field,
     packed_layout,
     params_json,
     uniform_layout,
@@ -225,7 +226,8 @@ class WgslEmitter(Emitter):
             w.line("@builtin(num_workgroups) nwg: vec3<u32>,")
         w.line(") {")
         with w.indented():
-            w.line(f"let gid = (wg.y * nwg.x + wg.x) * {WORKGROUP_SIZE}u + lid.x;")
+            base = self.uniform(loop_field("base")).text  # the launch's first element
+            w.line(f"let gid = u32({base}) + (wg.y * nwg.x + wg.x) * {WORKGROUP_SIZE}u + lid.x;")
             w.line(f"if (gid >= u32({self.uniform('k_n').text})) {{")
             with w.indented():
                 w.line("return;")

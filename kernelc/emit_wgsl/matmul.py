@@ -37,6 +37,8 @@ LANES = "xyzw"
 
 
 class WgslMatmulEmitter(MatmulShell, WgslEmitter):
+    RANGED = False  # workgroups are tiles of C: the launch runs whole
+
     def __init__(self, spec: MatmulSpec):
         if spec.tiles is None:
             raise ValueError("a WGSL matmul needs tiles")

@@ -57,7 +57,7 @@ def test_shell_follows_the_abi():
     assert "@compute @workgroup_size(256)" in code
     assert "@builtin(workgroup_id) wg: vec3<u32>" in code
     assert "@builtin(num_workgroups) nwg: vec3<u32>" in code
-    assert "let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;" in code
+    assert "let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;" in code
     assert "if (gid >= u32(u.k_n)) {\n        return;\n    }\n    let i = i32(gid);" in code
     assert "let kc_c0: i32 = i / u.k_shape1;" in code  # shapes divide natively
     assert (

@@ -20,7 +20,7 @@ from kernelc.abi import Program, encode_uniforms
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
-from .protocol import Device, DeviceError
+from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
 MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
@@ -106,6 +106,7 @@ class WebGLDevice(BufferTable, Device):
         self.max_width = min(MAX_WIDTH, self.max_texture_size)
         self._buffers: dict[int, _Buffer] = {}
         self._next_id = 1
+        self._trail = KernelTrail()  # kernels drawn since the last wait
         self.pool = Pool(self._release, **({} if pool_limit is None else {"limit": pool_limit}))
         self._programs: dict[tuple[str, str], tuple] = {}
         self._ubo = None
@@ -167,6 +168,7 @@ class WebGLDevice(BufferTable, Device):
             raise ValueError(f"a {abi['target']} program given to the webgl device")
         if values[("size", None, None)] == 0:
             return
+        self._trail.add(abi["kernel"])
         launch(self, program, buffers, dict(values))
 
     def prepare(self, program: Program, values: dict):
@@ -181,6 +183,7 @@ class WebGLDevice(BufferTable, Device):
         """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
         the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
         egl.make_current(self._egl)
+        self._trail.add(p.kernel)
         if not webgl_launch.run(self, p, ids, scalars):
             values = dict(p.values)
             for name, x in zip(p.scalar_names, scalars):
@@ -324,9 +327,13 @@ class WebGLDevice(BufferTable, Device):
             raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
 
     def _check(self, what: str) -> None:
+        """Raise the GL error since the last check, naming `what` and, when it names no
+        kernel, the kernels drawn since the last wait."""
         error = self.ctx.error
         if error != "GL_NO_ERROR":
-            raise DeviceError(f"{what} failed: {error}")
+            raise DeviceError(self._trail.note(f"{what} failed: {error}"))
+        if what in ("read", "synchronize"):
+            self._trail.note("")  # they ran
 
 
 def _rectangles(width: int, start: int, count: int):

@@ -25,7 +25,7 @@ from kernelc.abi import Program, encode_uniforms, uniform_members, uniform_numbe
 
 from . import storage
 from .pool import Pool, size_class
-from .protocol import Device, DeviceError
+from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
 BATCH_SIZE = 64  # GPU commands per submit
@@ -162,6 +162,7 @@ class WebGPUDevice(BufferTable, Device):
         import wgpu
 
         self._wgpu = wgpu
+        self._trail = KernelTrail()  # kernels recorded since the last wait
         adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
         wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
         self._device = adapter.request_device_sync(required_limits=wanted)
@@ -424,6 +425,8 @@ class WebGPUDevice(BufferTable, Device):
         """Count a recorded command; submit when the batch is full."""
         self._batch.count += 1
         self._batch.what.append(what)
+        if what != "copy":
+            self._trail.add(what)
         self.stats["commands"] += 1
         if self._batch.count >= self._batch_limit:
             self._flush()
@@ -441,10 +444,15 @@ class WebGPUDevice(BufferTable, Device):
         return offset
 
     def _guard(self, what: str, fn, *args):
+        """`fn(*args)`; a GPU error names `what` and, when it names no kernel, the kernels
+        recorded since the last wait (an error of theirs may surface only at a wait)."""
         try:
-            return fn(*args)
+            result = fn(*args)
         except self._wgpu.GPUError as e:
-            raise DeviceError(f"{what} failed: {e}") from None
+            raise DeviceError(self._trail.note(f"{what} failed: {e}")) from None
+        if what in ("read", "synchronize"):
+            self._trail.note("")  # they ran
+        return result
 
     # ------------------------------------------------------------------ copies
 
