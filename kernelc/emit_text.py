@@ -1,6 +1,6 @@
-"""Names, text and helper libraries for the emitters: the keyword-safe `Namer`, the
-indented `Writer`, exact float32 literals, and `HelperLibrary` (helper code kept in shader
-text files, emitted only when used).
+"""Names, text and primitives for the emitters: the keyword-safe `Namer`, the indented
+`Writer`, exact float32 literals, and `HelperLibrary` (each emitter's primitives, kept in
+a shader text file, emitted only when used).
 
 Rule: everything here is deterministic, so the same IR always prints the same text.
 """

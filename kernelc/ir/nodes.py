@@ -6,7 +6,8 @@ Evaluation rules
   times, in any order, or not at all (so `Select` may evaluate both arms). Every `Expr`
   carries its `dtype`, one of `dtypes.COMPUTE` (bool, int32, uint32, float32).
 * A `Stmt` does everything else. User function calls are statements (`Call`), so an
-  expression never calls user code.
+  expression never calls user code; it may call a linked library function (`LibCall`),
+  which is pure.
 * Names of locals are unique within one function or the kernel body (lowering renames
   shadowed C names); emitters only sanitise them for keywords.
 
@@ -257,6 +258,17 @@ class Math(Expr):
     """A built-in function by meaning (see `kernelc.ir.builtins.MATH`), CUDA semantics."""
 
     fn: str
+    args: tuple[Expr, ...]
+    dtype: DType
+
+
+@dataclass(frozen=True, slots=True)
+class LibCall(Expr):
+    """A call of a shader-library function (`kernelc.lib`) linked into `Kernel.functions`.
+    Library functions are pure (value parameters, no side effects), so unlike a user
+    function's `Call` this stands in expressions."""
+
+    func: str
     args: tuple[Expr, ...]
     dtype: DType
 
