@@ -29,7 +29,7 @@ from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
-from kernelc.ir.visit import walk
+from kernelc.ir.visit import function_facts, walk
 
 __all__ = ["Emitter", "HelperLibrary", "Namer", "Prec", "Printed", "Writer", "sanitize"]
 
@@ -109,7 +109,7 @@ def paren(p: Printed, fits: bool) -> str:
 # built-in without an entry is computed by the shader library (`kernelc.lib.link`).
 MATH_COMMON: dict[str, str] = {
     **{n: n for n in "sqrt sin cos tan floor ceil trunc".split()},
-    **{"native_" + n: n for n in "exp exp2 log log2 min max".split()},
+    **{"native_" + n: n for n in ("exp", "exp2", "log", "log2", "min", "max")},
     "fabs": "abs",
     "abs.f": "abs",
     "abs.i": "abs",
@@ -164,8 +164,7 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
         if f.name in state:
             return
         state[f.name] = "active"
-        calls = (n.func for n in walk(f.body) if isinstance(n, (ir.Call, ir.LibCall)))
-        for callee in dict.fromkeys(calls):
+        for callee in function_facts(f)[0]:
             if callee not in by_name:
                 raise InternalCompilerError(f"call of undefined function '{callee}'")
             visit(by_name[callee])
@@ -219,6 +218,8 @@ def non_negative(e: ir.Expr) -> bool:
 
 
 RED_INDEX = "kc_red_j"  # the local holding `ReduceIndex` (J) in the reduction shells
+# Printed library functions: (emitter class, id, names met, callees) -> (function, text, primitives)
+_PRINTED: dict[tuple, tuple[ir.Function, str, frozenset[str]]] = {}
 
 
 # ---------------------------------------------------------------------------- the printer
@@ -680,13 +681,31 @@ class Emitter:
 
     def check_legalised(self) -> None:
         high_level = (ir.ElemLoad, ir.ElemStore, ir.RawLoad, ir.RawStore, ir.LoopCoord)
-        bodies = (self.kernel_body(), *(f.body for f in self.kernel.functions))
+        bodies = (self.kernel_body(), *(f.body for f in self.kernel.functions if not f.library))
         for body in bodies:
             for n in walk(body):
                 if isinstance(n, high_level):
                     raise self.ice(f"{type(n).__name__} reached the emitter (not legalised)")
 
     def function(self, f: ir.Function) -> str:
+        """The function's text. A library function's is printed once per emitter class and
+        reused (with the primitives it uses) while the global names its locals would meet
+        are the same: it is the same function object in every kernel."""
+        if not f.library:
+            return self.print_function(f)
+        callees, locals_ = function_facts(f)
+        met = self.globals.met_by(frozenset(sanitize(n, compiler=True) for n in locals_))
+        callees = tuple(self.func_names.get(c) for c in callees)
+        key = (type(self), id(f), met, callees)
+        cached = _PRINTED.get(key)
+        if cached is None or cached[0] is not f:
+            used, self.primitives_used = self.primitives_used, set()
+            cached = _PRINTED[key] = (f, self.print_function(f), frozenset(self.primitives_used))
+            self.primitives_used = used
+        self.primitives_used |= cached[2]
+        return cached[1]
+
+    def print_function(self, f: ir.Function) -> str:
         self.out = Writer()
         refs = frozenset(p.name for p in f.params if p.is_ref)
         assigned = frozenset(assigned_names(f.body, self.funcs))

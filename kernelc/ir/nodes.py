@@ -434,12 +434,15 @@ class FuncParam:
 
 @dataclass(frozen=True, slots=True)
 class Function:
-    """A monomorphised preamble function (templates are instantiated per type list)."""
+    """A monomorphised preamble function (templates are instantiated per type list), or,
+    with `library`, a shader-library function (`kernelc.lib`): pure, validated once when
+    the library is lowered, and the same object in every kernel linked for one target."""
 
     name: str
     params: tuple[FuncParam, ...]
     return_dtype: DType | None
     body: tuple[Stmt, ...]
+    library: bool = False
 
 
 @dataclass(frozen=True, slots=True)

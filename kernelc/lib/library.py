@@ -6,7 +6,7 @@ folded; a library that does not lower cleanly, warnings included, is our bug.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -70,4 +70,5 @@ def _lower(text: str) -> tuple[ir.Function, ...]:
     order = {name: k for k, name in enumerate(low.function_defs)}
     functions = sorted(low.function_order, key=lambda f: order[f.name])
     kernel = ir.Kernel(NAME, (), tuple(functions), (), 0)
-    return validate(fold_constants(validate(kernel))).functions
+    checked = validate(fold_constants(validate(kernel))).functions
+    return tuple(replace(f, library=True) for f in checked)

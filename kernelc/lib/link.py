@@ -16,7 +16,7 @@ from functools import cache
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32
-from kernelc.ir.visit import rewrite, walk
+from kernelc.ir.visit import function_facts, rewrite, rewrite_kernel, walk
 from kernelc.lib.library import library, library_name, math_key
 
 B = ir.BinaryOp
@@ -30,7 +30,7 @@ def link(kernel: ir.Kernel, natives: frozenset[str], roots: Iterable[str] = ()) 
     if clash:
         raise InternalCompilerError(f"kernel function '{clash[0]}' has a library name")
     calls = _calls(natives, functions)
-    kernel = _map_bodies(kernel, lambda body: rewrite(body, calls))
+    kernel = rewrite_kernel(kernel, calls)
     wanted = [*roots, *_lib_calls(kernel)]
     linked = _closure(wanted, functions)
     return replace(kernel, functions=kernel.functions + linked)
@@ -73,9 +73,7 @@ def _closure(wanted: list[str], functions: dict[str, ir.Function]) -> tuple[ir.F
         if name not in functions:
             raise InternalCompilerError(f"no library function {name}")
         need.add(name)
-        stack += [
-            n.func for n in walk(functions[name].body) if isinstance(n, (ir.Call, ir.LibCall))
-        ]
+        stack += function_facts(functions[name])[0]
     return tuple(f for name, f in functions.items() if name in need)
 
 
@@ -85,19 +83,3 @@ def _lib_calls(kernel: ir.Kernel) -> list[str]:
         r = kernel.reduction
         bodies += [r.identity_body, (ir.Return(r.identity),), r.map_body, r.post_body]
     return [n.func for body in bodies for n in walk(body) if isinstance(n, ir.LibCall)]
-
-
-def _map_bodies(kernel: ir.Kernel, fn) -> ir.Kernel:
-    """`kernel` with `fn` applied to every statement list (and the reduction's identity)."""
-    functions = tuple(replace(f, body=fn(f.body)) for f in kernel.functions)
-    reduction = kernel.reduction
-    if reduction is not None:
-        (identity,) = fn((ir.Return(reduction.identity),))
-        reduction = replace(
-            reduction,
-            identity_body=fn(reduction.identity_body),
-            identity=identity.value,
-            map_body=fn(reduction.map_body),
-            post_body=fn(reduction.post_body),
-        )
-    return replace(kernel, body=fn(kernel.body), functions=functions, reduction=reduction)

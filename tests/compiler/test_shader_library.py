@@ -142,3 +142,17 @@ def test_device_shaders_compile():
             )
     if wgsl_available():
         validate_wgsl(device_shader("byte_copy.wgsl"))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_library_text_is_reused_only_where_names_agree(target):
+    """kc_erf_small has a local `z`: a user function `z` makes it `z_1` in that program
+    alone (the emitter reuses a library function's text only for the same names)."""
+    plain = translate("y = erff(x);", target)
+    crowded = translate("y = z(x) + erff(x);", target, "__device__ float z(float a) { return a; }")
+    again = translate("y = erff(x);", target)
+    small = re.compile(r"^(?:fn|float) kc_erf_small\(.*?^}", re.M | re.S)
+    assert "z_1" in small.search(crowded).group() and "z_1" not in small.search(plain).group()
+    assert again == plain
+    if wgsl_available() if target == "wgsl" else glslang_available():
+        (validate_wgsl if target == "wgsl" else validate_glsl)(crowded)
