@@ -435,8 +435,9 @@ class FuncParam:
 @dataclass(frozen=True, slots=True)
 class Function:
     """A monomorphised preamble function (templates are instantiated per type list), or,
-    with `library`, a shader-library function (`kernelc.lib`): pure, validated once when
-    the library is lowered, and the same object in every kernel linked for one target."""
+    with `library`, a shader-library function (`kernelc.lib`): no effect but its result (or,
+    returning nothing, its reference parameters), validated once when the library is
+    lowered, and the same object in every kernel linked for one target."""
 
     name: str
     params: tuple[FuncParam, ...]

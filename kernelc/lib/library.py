@@ -18,7 +18,11 @@ from kernelc.ir.lower import Lowerer, Specialisation
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.validate import validate
 
-SOURCES = ("math.cu", "half.cu")  # in order: a later file may call an earlier one's functions
+SOURCES = (
+    "math.cu",
+    "half.cu",
+    "int64.cu",
+)  # in order: a later file may call an earlier one's functions
 NAME = "kernelc_lib"
 PREFIX = "kc_"  # IR function names with this prefix belong to the library
 
@@ -43,9 +47,9 @@ class Library:
     functions: dict[str, ir.Function]
 
 
-def source_text() -> str:
+def source_text(sources: tuple[str, ...] = SOURCES) -> str:
     files = resources.files(__package__)
-    return "\n".join(files.joinpath(f).read_text(encoding="utf-8") for f in SOURCES)
+    return "\n".join(files.joinpath(f).read_text(encoding="utf-8") for f in sources)
 
 
 @cache

@@ -17,7 +17,7 @@ from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32
 from kernelc.ir.visit import function_facts, rewrite, rewrite_kernel, walk
-from kernelc.lib.library import library, library_name, math_key
+from kernelc.lib.library import PREFIX, library, library_name, math_key
 
 B = ir.BinaryOp
 
@@ -78,8 +78,11 @@ def _closure(wanted: list[str], functions: dict[str, ir.Function]) -> tuple[ir.F
 
 
 def _lib_calls(kernel: ir.Kernel) -> list[str]:
+    """Library functions the kernel calls: in expressions, or (those returning through
+    reference parameters, as the 64-bit ones do) by `Call` of a library name."""
     bodies = [kernel.body, *(f.body for f in kernel.functions)]
     if kernel.reduction is not None:
         r = kernel.reduction
         bodies += [r.identity_body, (ir.Return(r.identity),), r.map_body, r.post_body]
-    return [n.func for body in bodies for n in walk(body) if isinstance(n, ir.LibCall)]
+    calls = (n for body in bodies for n in walk(body) if isinstance(n, (ir.LibCall, ir.Call)))
+    return [n.func for n in calls if isinstance(n, ir.LibCall) or n.func.startswith(PREFIX)]
