@@ -1,6 +1,7 @@
 """kernelc's shader library, as libdevice is CUDA's: the math functions the targets lack
-or get wrong, the storage conversions (float16 by bits) and 64-bit integer arithmetic on
-pairs of 32-bit words (`int64.cu`, not yet used by the dtypes), written once in kernelc's own
+or get wrong, the storage conversions (float16 by bits), and 64-bit integers and IEEE
+float64 on pairs of 32-bit words (`int64.cu`, `float64.cu`: not yet used by the dtypes),
+written once in kernelc's own
 C subset (`*.cu` here) and compiled by kernelc for every target; and the device-internal
 shaders (`shaders/`), the one copy that kernelc, the native devices and the browser read.
 

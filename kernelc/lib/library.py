@@ -18,11 +18,8 @@ from kernelc.ir.lower import Lowerer, Specialisation
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.validate import validate
 
-SOURCES = (
-    "math.cu",
-    "half.cu",
-    "int64.cu",
-)  # in order: a later file may call an earlier one's functions
+# In order: a later file may call an earlier one's functions.
+SOURCES = ("math.cu", "half.cu", "int64.cu", "float64.cu")
 NAME = "kernelc_lib"
 PREFIX = "kc_"  # IR function names with this prefix belong to the library
 

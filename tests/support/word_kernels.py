@@ -28,10 +28,12 @@ def join(h: np.ndarray, lo: np.ndarray, dtype) -> np.ndarray:
     return u.view(dtype)
 
 
-def run_words(target: str, source: str, operation: str, inputs: dict, outputs: dict) -> tuple:
+def run_words(
+    target: str, sources: tuple[str, ...], operation: str, inputs: dict, outputs: dict
+) -> tuple:
     """`operation` over `inputs` (name -> array) writing `outputs` (name -> dtype name), with
-    the library file `source` as preamble. Returns the outputs in order."""
-    preamble = source_text((source,))
+    the library files `sources` as preamble. Returns the outputs in order."""
+    preamble = source_text(sources)
     in_params = ", ".join(f"{a.dtype.name} {n}" for n, a in inputs.items())
     out_params = ", ".join(f"{dt} {n}" for n, dt in outputs.items())
     if target == "interp":

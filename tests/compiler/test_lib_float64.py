@@ -1,0 +1,146 @@
+"""The shader library's float64 (`kernelc/lib/float64.cu`), bit for bit against NumPy's
+float64 (IEEE 754 round-to-nearest-even), through the interpreter and on both real targets.
+
+Rule: operands are random bit patterns (every exponent, subnormals included), near-equal
+pairs (cancellation), halfway cases, and the specials (signed zeros, the smallest and
+largest subnormals and normals, Inf, NaN) in every pairing. A NaN result must be a NaN;
+its payload is not compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.support.word_kernels import TARGETS, join, run_words, split
+
+SOURCES = ("int64.cu", "float64.cu")
+TINY = 5e-324
+SPECIAL = [
+    0.0,
+    -0.0,
+    TINY,
+    -TINY,
+    2.2250738585072009e-308,
+    2.2250738585072014e-308,
+    -2.2250738585072014e-308,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    np.inf,
+    -np.inf,
+    np.nan,
+    1.0,
+    -1.0,
+    1.0 + 2**-52,
+    1.0 - 2**-53,
+    2**-53,
+    2**-53 * (1 + 2**-52),
+    3.0,
+    0.1,
+    -0.3,
+    1e300,
+    1e-300,
+    2.0**1023,
+    2.0**-1022 * 1.5,
+    2.0**-1074 * 3,
+]
+
+
+def operands(n: int = 4000, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    s = np.array(SPECIAL)
+    a, b = (x.ravel() for x in np.meshgrid(s, s))
+    bits = rng.integers(0, 2**64, (2, n), dtype=np.uint64)
+    ra, rb = bits[0].view(np.float64), bits[1].view(np.float64)
+    near = rng.standard_normal(n) * 10.0 ** rng.uniform(-300, 300, n)
+    close = near * (1 + rng.standard_normal(n) * 10.0 ** rng.uniform(-16, -1, n))
+    ulps = near.view(np.int64) + rng.integers(-3, 4, n)  # a few ulp apart
+    mid = rng.uniform(1, 2, n)
+    halfway = np.full(n, 2.0**-53) * rng.choice([1.0, 3.0, 1 + 2**-52], n)
+    # results near and below the smallest normal: products, quotients and sums of tiny ones
+    small = rng.uniform(1, 2, (2, n)) * 2.0 ** rng.integers(-600, -470, (2, n))
+    sub = (bits[:, : n // 4] >> np.uint64(12)).view(np.float64)  # subnormals
+    first = np.concatenate([a, ra, near, near, mid, small[0], sub[0], small[0]])
+    second = np.concatenate(
+        [b, rb, close, -ulps.view(np.float64), halfway, small[1], sub[1], 1.0 / small[1]]
+    )
+    return first, second
+
+
+def same(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    return (got.view(np.uint64) == want.view(np.uint64)) | (np.isnan(got) & np.isnan(want))
+
+
+def run(target: str, call: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    (ah, al), (bh, bl) = split(a), split(b)
+    rh, rl = run_words(
+        target,
+        SOURCES,
+        f"{call}(ah, al, bh, bl, rh, rl);",
+        {"ah": ah, "al": al, "bh": bh, "bl": bl},
+        {"rh": "uint32", "rl": "uint32"},
+    )
+    return join(rh, rl, np.float64)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    "call, want",
+    [
+        ("kc_f64_add", np.add),
+        ("kc_f64_sub", np.subtract),
+        ("kc_f64_mul", np.multiply),
+        ("kc_f64_div", np.divide),
+    ],
+)
+def test_arithmetic_is_correctly_rounded(target, call, want):
+    a, b = operands()
+    with np.errstate(all="ignore"):
+        expected = want(a, b)
+    got = run(target, call, a, b)
+    bad = ~same(got, expected)
+    assert not bad.any(), (
+        f"{call}: {bad.sum()} of {bad.size} differ, e.g. "
+        f"{a[bad][:3]!r} {b[bad][:3]!r} -> {got[bad][:3]!r}, "
+        f"want {expected[bad][:3]!r}"
+    )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_sqrt_is_correctly_rounded(target):
+    a, b = operands(3000, 8)
+    x = np.concatenate(
+        [a, np.abs(b), np.arange(200.0) ** 2, (np.arange(1, 200.0) ** 2) * 2.0**-1074]
+    )
+    h, lo = split(x)
+    rh, rl = run_words(
+        target,
+        SOURCES,
+        "kc_f64_sqrt(h, lo, rh, rl);",
+        {"h": h, "lo": lo},
+        {"rh": "uint32", "rl": "uint32"},
+    )
+    with np.errstate(invalid="ignore"):
+        want = np.sqrt(x)
+    got = join(rh, rl, np.float64)
+    bad = ~same(got, want)
+    assert not bad.any(), f"{bad.sum()} differ, e.g. {x[bad][:3]!r} -> {got[bad][:3]!r}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_comparisons(target):
+    a, b = operands(1500, 4)
+    (ah, al), (bh, bl) = split(a), split(b)
+    op = (
+        "lt = kc_f64_lt(ah, al, bh, bl); le = kc_f64_le(ah, al, bh, bl); "
+        "eq = kc_f64_eq(ah, al, bh, bl);"
+    )
+    lt, le, eq = run_words(
+        target,
+        SOURCES,
+        op,
+        {"ah": ah, "al": al, "bh": bh, "bl": bl},
+        {"lt": "bool", "le": "bool", "eq": "bool"},
+    )
+    assert np.array_equal(lt, a < b) and np.array_equal(le, a <= b)
+    assert np.array_equal(eq, a == b)
