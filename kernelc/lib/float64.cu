@@ -434,6 +434,76 @@ __device__ void kc_f64_sqrt(unsigned int ah, unsigned int al, unsigned int &rh,
     kc_f64_round_pack(0u, ue / 2 + 1023, roh, rol, rh, rl);
 }
 
+// float32 -> float64, exactly (a subnormal float32 is a normal double; a NaN keeps its
+// payload's top bits).
+__device__ void kc_f32_to_f64(float x, unsigned int &rh, unsigned int &rl) {
+    unsigned int b = __float_as_uint(x);
+    unsigned int s = b & 0x80000000u;
+    int e = (int)((b >> 23) & 0xffu);
+    unsigned int m = b & 0x7fffffu;
+    if (e == 0xff) {
+        rh = s | 0x7ff00000u | (m >> 3);
+        rl = m << 29;
+        return;
+    }
+    if (e == 0) {
+        if (m == 0u) {
+            rh = s;
+            rl = 0u;
+            return;
+        }
+        int shift = kc_clz32(m) - 8;  // the leading one to bit 23
+        m = m << shift;
+        e = 1 - shift;
+    }
+    rh = s | ((unsigned int)(e + 896) << 20) | ((m & 0x7fffffu) >> 3);
+    rl = m << 29;
+}
+
+// float64 -> float32 rounded to nearest even, as bits: past the largest float Inf, below
+// the smallest subnormal (half of it included) a signed zero, a NaN quiet.
+__device__ unsigned int kc_f64_to_f32_bits(unsigned int h, unsigned int l) {
+    unsigned int s = h & 0x80000000u;
+    if (kc_f64_isnan(h, l)) {
+        return s | 0x7fc00000u | ((h & 0xfffffu) << 3) | (l >> 29);
+    }
+    if (kc_f64_isinf(h, l)) {
+        return s | 0x7f800000u;
+    }
+    if (kc_f64_iszero(h, l)) {
+        return s;
+    }
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack_normal(h, l, e, sh, sl);
+    int ef = e - 896;  // the float32 exponent field, if the result is normal
+    int shift = 29;  // 53 significand bits to 24
+    if (ef < 1) {
+        shift = 29 + 1 - ef;
+        ef = 1;
+    }
+    // keep two bits below the result: the rounding bit and a sticky one
+    unsigned int vh = 0u;
+    unsigned int vl = 0u;
+    kc_u64_shr_sticky(sh, sl, shift - 2, vh, vl);
+    unsigned int kept = (vl >> 2) | (vh << 30);
+    bool round_bit = (vl & 2u) != 0u;
+    bool sticky = (vl & 1u) != 0u;
+    if (round_bit && (sticky || (kept & 1u) != 0u)) {
+        kept = kept + 1u;
+        if (kept == 0x1000000u) {
+            kept = 0x800000u;
+            ef = ef + 1;
+        }
+    }
+    if (ef >= 0xff) {
+        return s | 0x7f800000u;
+    }
+    unsigned int field = kept >= 0x800000u ? (unsigned int)ef : 0u;
+    return s | (field << 23) | (kept & 0x7fffffu);
+}
+
 // IEEE comparisons: false with a NaN operand, -0 == +0.
 __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {

@@ -144,3 +144,67 @@ def test_comparisons(target):
     )
     assert np.array_equal(lt, a < b) and np.array_equal(le, a <= b)
     assert np.array_equal(eq, a == b)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_float32_to_float64_is_exact(target):
+    rng = np.random.default_rng(6)
+    special = np.array(
+        [
+            0.0,
+            -0.0,
+            1.0,
+            -2.5,
+            np.inf,
+            -np.inf,
+            np.nan,
+            1e-45,
+            -1e-45,
+            1.1754942e-38,
+            1.1754944e-38,
+            3.4028235e38,
+        ],
+        np.float32,
+    )
+    bits = np.concatenate([special.view(np.uint32), rng.integers(0, 2**32, 5000, np.uint32)])
+    rh, rl = run_words(
+        target,
+        SOURCES,
+        "kc_f32_to_f64(__uint_as_float(b), rh, rl);",
+        {"b": bits},
+        {"rh": "uint32", "rl": "uint32"},
+    )
+    with np.errstate(invalid="ignore"):  # signalling NaNs among the random patterns
+        want = bits.view(np.float32).astype(np.float64)
+    assert same(join(rh, rl, np.float64), want).all()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_float64_to_float32_rounds_to_nearest_even(target):
+    a, b = operands(3000, 12)
+    rng = np.random.default_rng(13)
+    f = rng.standard_normal(3000).astype(np.float32) * np.float32(2.0) ** rng.integers(
+        -150, 128, 3000
+    ).astype(np.float32)
+    ulp = np.spacing(np.abs(f)).astype(np.float64)
+    halfway = f.astype(np.float64) + ulp * rng.choice([0.5, -0.5, 0.4999999, 0.5000001], 3000)
+    edges = np.array(
+        [
+            3.4028235677973366e38,
+            3.4028235677973362e38,
+            1.401298464324817e-45,
+            7.006492321624085e-46,
+            7.006492321624087e-46,
+            1.1754942807573643e-38,
+        ]
+    )
+    x = np.concatenate([a, b, halfway, edges, -edges])
+    h, lo = split(x)
+    (bits,) = run_words(
+        target, SOURCES, "r = kc_f64_to_f32_bits(h, lo);", {"h": h, "lo": lo}, {"r": "uint32"}
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = x.astype(np.float32)
+    got = bits.view(np.float32)
+    ok = (bits == want.view(np.uint32)) | (np.isnan(got) & np.isnan(want))
+    assert ok.all(), f"{(~ok).sum()} differ, e.g. {x[~ok][:3]!r} -> {got[~ok][:3]!r}"
