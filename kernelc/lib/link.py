@@ -17,7 +17,7 @@ from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32
 from kernelc.ir.visit import function_facts, rewrite, rewrite_kernel, walk
-from kernelc.lib.library import PREFIX, library, library_name, math_key
+from kernelc.lib.library import library, library_name, math_key
 
 B = ir.BinaryOp
 
@@ -31,7 +31,7 @@ def link(kernel: ir.Kernel, natives: frozenset[str], roots: Iterable[str] = ()) 
         raise InternalCompilerError(f"kernel function '{clash[0]}' has a library name")
     calls = _calls(natives, functions)
     kernel = rewrite_kernel(kernel, calls)
-    wanted = [*roots, *_lib_calls(kernel)]
+    wanted = [*roots, *_lib_calls(kernel, functions)]
     linked = _closure(wanted, functions)
     return replace(kernel, functions=kernel.functions + linked)
 
@@ -77,7 +77,7 @@ def _closure(wanted: list[str], functions: dict[str, ir.Function]) -> tuple[ir.F
     return tuple(f for name, f in functions.items() if name in need)
 
 
-def _lib_calls(kernel: ir.Kernel) -> list[str]:
+def _lib_calls(kernel: ir.Kernel, functions: dict[str, ir.Function]) -> list[str]:
     """Library functions the kernel calls: in expressions, or (those returning through
     reference parameters, as the 64-bit ones do) by `Call` of a library name."""
     bodies = [kernel.body, *(f.body for f in kernel.functions)]
@@ -85,4 +85,4 @@ def _lib_calls(kernel: ir.Kernel) -> list[str]:
         r = kernel.reduction
         bodies += [r.identity_body, (ir.Return(r.identity),), r.map_body, r.post_body]
     calls = (n for body in bodies for n in walk(body) if isinstance(n, (ir.LibCall, ir.Call)))
-    return [n.func for n in calls if isinstance(n, ir.LibCall) or n.func.startswith(PREFIX)]
+    return [n.func for n in calls if isinstance(n, ir.LibCall) or n.func in functions]

@@ -19,8 +19,9 @@ import kernelc
 from kernelc import emit_glsl, emit_wgsl
 from kernelc.errors import KernelNameError
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, float32
+from kernelc.ir.dtypes import bool_, float32, uint32
 from kernelc.ir.interp import run_elementwise
+from kernelc.ir.validate import validate
 from kernelc.ir.visit import walk
 from kernelc.lib.library import PREFIX, library
 from kernelc.lib.link import link
@@ -157,3 +158,16 @@ def test_library_text_is_reused_only_where_names_agree(target):
     assert again == plain
     if wgsl_available() if target == "wgsl" else glslang_available():
         (validate_wgsl if target == "wgsl" else validate_glsl)(crowded)
+
+
+def test_a_call_of_a_library_function_links_it():
+    """64-bit operations will be lowered to `Call`s of library functions that return
+    through reference parameters: linking follows those too."""
+    h, lo = ir.Local("h", uint32), ir.Local("lo", uint32)
+    body = (
+        ir.Declare("h", uint32, ir.Const(1, uint32)),
+        ir.Declare("lo", uint32, ir.Const(2, uint32)),
+        ir.Call("kc_u64_mul", (h, lo, h, lo, h, lo)),
+    )
+    kernel = validate(link(ir.Kernel("k", (), (), body, 1), emit_wgsl.NATIVE_MATH))
+    assert [f.name for f in kernel.functions] == ["kc_u32_mul_wide", "kc_u64_mul"]
