@@ -80,6 +80,67 @@ __device__ void kc_u64_shr(unsigned int ah, unsigned int al, int n, bool arith,
     }
 }
 
+// C's unsigned division and remainder, by restoring division (64 steps); by zero they
+// give what the IR gives for 32 bits: all ones and the dividend.
+__device__ void kc_u64_divmod(unsigned int ah, unsigned int al, unsigned int bh,
+                              unsigned int bl, unsigned int &qh, unsigned int &ql,
+                              unsigned int &rh, unsigned int &rl) {
+    if (bh == 0u && bl == 0u) {
+        qh = 0xffffffffu;
+        ql = 0xffffffffu;
+        rh = ah;
+        rl = al;
+        return;
+    }
+    unsigned int nh = ah;
+    unsigned int nl = al;
+    qh = 0u;
+    ql = 0u;
+    rh = 0u;
+    rl = 0u;
+    for (int k = 0; k < 64; k++) {
+        bool carry = (rh >> 31) != 0u;  // the shifted remainder passes 2^64: it exceeds b
+        kc_u64_shl(rh, rl, 1, rh, rl);
+        rl = rl | (nh >> 31);
+        kc_u64_shl(nh, nl, 1, nh, nl);
+        kc_u64_shl(qh, ql, 1, qh, ql);
+        if (carry || !(rh < bh || (rh == bh && rl < bl))) {
+            kc_u64_sub(rh, rl, bh, bl, rh, rl);
+            ql = ql | 1u;
+        }
+    }
+}
+
+// C's signed division (truncating) and remainder (the dividend's sign), on magnitudes;
+// INT64_MIN / -1 wraps to INT64_MIN, as two's complement does.
+__device__ void kc_i64_divmod(unsigned int ah, unsigned int al, unsigned int bh,
+                              unsigned int bl, unsigned int &qh, unsigned int &ql,
+                              unsigned int &rh, unsigned int &rl) {
+    if (bh == 0u && bl == 0u) {
+        kc_u64_divmod(ah, al, bh, bl, qh, ql, rh, rl);
+        return;
+    }
+    bool na = (ah >> 31) != 0u;
+    bool nb = (bh >> 31) != 0u;
+    unsigned int xh = ah;
+    unsigned int xl = al;
+    unsigned int yh = bh;
+    unsigned int yl = bl;
+    if (na) {
+        kc_u64_neg(ah, al, xh, xl);
+    }
+    if (nb) {
+        kc_u64_neg(bh, bl, yh, yl);
+    }
+    kc_u64_divmod(xh, xl, yh, yl, qh, ql, rh, rl);
+    if (na != nb) {
+        kc_u64_neg(qh, ql, qh, ql);
+    }
+    if (na) {
+        kc_u64_neg(rh, rl, rh, rl);
+    }
+}
+
 __device__ bool kc_u64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     return ah < bh || (ah == bh && al < bl);
 }

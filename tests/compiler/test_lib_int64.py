@@ -110,3 +110,30 @@ def test_shifts_by_every_count(target):
     assert np.array_equal(join(lh, ll, np.uint64), x << ku)
     assert np.array_equal(join(rh, rl, np.uint64), x >> ku)
     assert np.array_equal(join(sh, sl, np.int64), x.view(np.int64) >> k.astype(np.int64))
+
+
+def c_divmod(a: int, b: int, bits_signed: bool) -> tuple[int, int]:
+    """C's truncating / and % on 64-bit values (by zero: all ones and the dividend)."""
+    mask = 2**64 - 1
+    if b == 0:
+        return mask, a & mask
+    if bits_signed:
+        a, b = (a - 2**64 if a >= 2**63 else a), (b - 2**64 if b >= 2**63 else b)
+    q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+    return q & mask, (a - q * b) & mask
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("call", ["kc_u64_divmod", "kc_i64_divmod"])
+def test_division_and_remainder(target, call):
+    a, b = operands(1500, 21)
+    b = np.concatenate([b[:-40], np.zeros(20, np.uint64), np.full(20, 2**64 - 1, np.uint64)])
+    (ah, al), (bh, bl) = split(a), split(b)
+    outs = {n: "uint32" for n in ("qh", "ql", "rh", "rl")}
+    op = f"{call}(ah, al, bh, bl, qh, ql, rh, rl);"
+    qh, ql, rh, rl = run_words(
+        target, ("int64.cu",), op, {"ah": ah, "al": al, "bh": bh, "bl": bl}, outs
+    )
+    want = [c_divmod(int(x), int(y), call == "kc_i64_divmod") for x, y in zip(a, b)]
+    assert join(qh, ql, np.uint64).tolist() == [q for q, _ in want]
+    assert join(rh, rl, np.uint64).tolist() == [r for _, r in want]
