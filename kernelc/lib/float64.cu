@@ -504,6 +504,68 @@ __device__ unsigned int kc_f64_to_f32_bits(unsigned int h, unsigned int l) {
     return s | (field << 23) | (kept & 0x7fffffu);
 }
 
+// uint64 (or, with `signed_`, int64) -> float64, rounded to nearest even.
+__device__ void kc_i64_to_f64(unsigned int h, unsigned int l, bool signed_, unsigned int &rh,
+                              unsigned int &rl) {
+    unsigned int s = signed_ ? h >> 31 : 0u;
+    unsigned int mh = h;
+    unsigned int ml = l;
+    if (s != 0u) {
+        kc_u64_neg(h, l, mh, ml);  // INT64_MIN's magnitude 2^63 is right as unsigned
+    }
+    if (mh == 0u && ml == 0u) {
+        rh = 0u;
+        rl = 0u;
+        return;
+    }
+    int lz = kc_clz64(mh, ml);
+    kc_u64_shl(mh, ml, lz, mh, ml);  // the leading one to bit 63, then to 62 with sticky
+    kc_u64_shr_sticky(mh, ml, 1, mh, ml);
+    kc_f64_round_pack(s, 1023 + 63 - lz, mh, ml, rh, rl);
+}
+
+// float64 -> int64 (or, with `unsigned_`, uint64) as CUDA's cvt.rzi: truncate toward zero,
+// saturate at the type's bounds, NaN -> 0.
+__device__ void kc_f64_to_i64(unsigned int h, unsigned int l, bool unsigned_, unsigned int &rh,
+                              unsigned int &rl) {
+    rh = 0u;
+    rl = 0u;
+    if (kc_f64_isnan(h, l) || kc_f64_iszero(h, l)) {
+        return;
+    }
+    bool negative = (h >> 31) != 0u;
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack(h, l, e, sh, sl);
+    int ue = e - 1023;
+    if (ue < 0) {
+        return;  // |x| < 1
+    }
+    if (unsigned_) {
+        if (negative) {
+            return;
+        }
+        if (ue >= 64) {
+            rh = 0xffffffffu;
+            rl = 0xffffffffu;
+            return;
+        }
+    } else if (ue >= 63) {
+        rh = negative ? 0x80000000u : 0x7fffffffu;
+        rl = negative ? 0u : 0xffffffffu;
+        return;
+    }
+    if (ue <= 52) {
+        kc_u64_shr(sh, sl, 52 - ue, false, rh, rl);
+    } else {
+        kc_u64_shl(sh, sl, ue - 52, rh, rl);
+    }
+    if (negative) {
+        kc_u64_neg(rh, rl, rh, rl);
+    }
+}
+
 // IEEE comparisons: false with a NaN operand, -0 == +0.
 __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {

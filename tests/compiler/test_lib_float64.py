@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.compiler.test_lib_int64 import operands as int64_operands
 from tests.support.word_kernels import TARGETS, join, run_words, split
 
 SOURCES = ("int64.cu", "float64.cu")
@@ -208,3 +209,34 @@ def test_float64_to_float32_rounds_to_nearest_even(target):
     got = bits.view(np.float32)
     ok = (bits == want.view(np.uint32)) | (np.isnan(got) & np.isnan(want))
     assert ok.all(), f"{(~ok).sum()} differ, e.g. {x[~ok][:3]!r} -> {got[~ok][:3]!r}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_integer_to_float64_rounds_to_nearest_even(target):
+    a, _ = int64_operands(3000, 17)
+    h, lo = split(a)
+    op = "kc_i64_to_f64(h, lo, false, uh, ul); kc_i64_to_f64(h, lo, true, sh, sl);"
+    outs = {n: "uint32" for n in ("uh", "ul", "sh", "sl")}
+    uh, ul, sh, sl = run_words(target, SOURCES, op, {"h": h, "lo": lo}, outs)
+    assert same(join(uh, ul, np.float64), a.astype(np.float64)).all()
+    assert same(join(sh, sl, np.float64), a.view(np.int64).astype(np.float64)).all()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_float64_to_integer_truncates_and_saturates(target):
+    a, b = operands(3000, 19)
+    with np.errstate(invalid="ignore"):
+        halves = np.trunc(b) + 0.5
+    x = np.concatenate([a, b, halves, [2.0**63, -(2.0**63), 2.0**64, 2.0**63 - 1024]])
+    h, lo = split(x)
+    op = "kc_f64_to_i64(h, lo, true, uh, ul); kc_f64_to_i64(h, lo, false, sh, sl);"
+    outs = {n: "uint32" for n in ("uh", "ul", "sh", "sl")}
+    uh, ul, sh, sl = run_words(target, SOURCES, op, {"h": h, "lo": lo}, outs)
+    with np.errstate(invalid="ignore"):
+        t = np.where(np.isnan(x), 0.0, np.trunc(x))
+        want_i = np.where(
+            t >= 2.0**63, 2**63 - 1, np.where(t < -(2.0**63), -(2**63), t.astype(np.int64))
+        )
+        want_u = np.where(t >= 2.0**64, 2**64 - 1, np.where(t <= 0, 0, t).astype(np.uint64))
+    assert np.array_equal(join(sh, sl, np.int64), want_i)
+    assert np.array_equal(join(uh, ul, np.uint64), want_u.astype(np.uint64))
