@@ -566,6 +566,69 @@ __device__ void kc_f64_to_i64(unsigned int h, unsigned int l, bool unsigned_, un
     }
 }
 
+// trunc: the fraction bits cleared; |x| < 1 gives a zero of x's sign.
+__device__ void kc_f64_trunc(unsigned int h, unsigned int l, unsigned int &rh,
+                             unsigned int &rl) {
+    int ue = (int)((h >> 20) & 0x7ffu) - 1023;
+    if (kc_f64_isnan(h, l)) {
+        kc_f64_nan2(h, l, h, l, rh, rl);
+    } else if (ue < 0) {
+        rh = h & 0x80000000u;
+        rl = 0u;
+    } else if (ue >= 52) {
+        rh = h;  // already integral (Inf too)
+        rl = l;
+    } else {
+        unsigned int mh = 0u;
+        unsigned int ml = 0u;
+        kc_u64_shl(0xffffffffu, 0xffffffffu, 52 - ue, mh, ml);
+        rh = h & mh;
+        rl = l & ml;
+    }
+}
+
+// floor and ceil: trunc, then one step away from zero where a fraction was dropped
+// (x - trunc(x) and trunc(x) -+ 1 are exact).
+__device__ void kc_f64_floor_ceil(unsigned int h, unsigned int l, bool ceil_, unsigned int &rh,
+                                  unsigned int &rl) {
+    kc_f64_trunc(h, l, rh, rl);
+    bool negative = (h >> 31) != 0u;
+    if (negative != ceil_ && !kc_f64_isnan(h, l) && !kc_f64_eq(rh, rl, h, l)) {
+        kc_f64_add(rh, rl, negative ? 0xbff00000u : 0x3ff00000u, 0u, rh, rl);
+    }
+}
+
+// rint (ties to even) and, with `away`, C's round (ties away from zero).
+__device__ void kc_f64_round_int(unsigned int h, unsigned int l, bool away, unsigned int &rh,
+                                 unsigned int &rl) {
+    kc_f64_trunc(h, l, rh, rl);
+    if (kc_f64_isnan(h, l) || kc_f64_eq(rh, rl, h, l)) {
+        return;
+    }
+    unsigned int fh = 0u;
+    unsigned int fl = 0u;
+    kc_f64_sub(h, l, rh, rl, fh, fl);
+    fh = fh & 0x7fffffffu;  // |x - trunc(x)|, exact
+    bool up = kc_f64_lt(0x3fe00000u, 0u, fh, fl);  // more than a half
+    if (fh == 0x3fe00000u && fl == 0u) {
+        // a tie: away from zero, or to the even neighbour (trunc(x) odd: away)
+        int ue = (int)((h >> 20) & 0x7ffu) - 1023;
+        bool odd = false;
+        if (ue >= 0) {
+            int e = 0;
+            unsigned int sh = 0u;
+            unsigned int sl = 0u;
+            kc_f64_unpack(h, l, e, sh, sl);
+            kc_u64_shr(sh, sl, 52 - ue, false, sh, sl);
+            odd = (sl & 1u) != 0u;
+        }
+        up = away || odd;
+    }
+    if (up) {
+        kc_f64_add(rh, rl, (h & 0x80000000u) | 0x3ff00000u, 0u, rh, rl);
+    }
+}
+
 // IEEE comparisons: false with a NaN operand, -0 == +0.
 __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {

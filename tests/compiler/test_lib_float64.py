@@ -240,3 +240,38 @@ def test_float64_to_integer_truncates_and_saturates(target):
         want_u = np.where(t >= 2.0**64, 2**64 - 1, np.where(t <= 0, 0, t).astype(np.uint64))
     assert np.array_equal(join(sh, sl, np.int64), want_i)
     assert np.array_equal(join(uh, ul, np.uint64), want_u.astype(np.uint64))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_rounding_to_integers(target):
+    a, b = operands(2000, 23)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ties = np.trunc(b[np.isfinite(b)] % 2**54) + 0.5
+    steps = np.arange(-6.0, 6.0, 0.25)
+    x = np.concatenate(
+        [a, b, ties, -ties, steps, [2.0**52 + 1, -(2.0**52) - 1, 0.49999999999999994]]
+    )
+    h, lo = split(x)
+    op = (
+        "kc_f64_trunc(h, lo, th, tl); kc_f64_floor_ceil(h, lo, false, fh, fl); "
+        "kc_f64_floor_ceil(h, lo, true, ch, cl); kc_f64_round_int(h, lo, false, rh, rl); "
+        "kc_f64_round_int(h, lo, true, ah, al);"
+    )
+    outs = {n: "uint32" for n in ("th", "tl", "fh", "fl", "ch", "cl", "rh", "rl", "ah", "al")}
+    th, tl, fh, fl, ch, cl, rh, rl, ah, al = run_words(
+        target, SOURCES, op, {"h": h, "lo": lo}, outs
+    )
+    with np.errstate(invalid="ignore"):
+        t = np.trunc(x)
+        away = np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t)
+    for got, want in (
+        ((th, tl), t),
+        ((fh, fl), np.floor(x)),
+        ((ch, cl), np.ceil(x)),
+        ((rh, rl), np.rint(x)),
+        ((ah, al), away),
+    ):
+        ok = same(join(*got, np.float64), want)
+        assert ok.all(), (
+            f"{x[~ok][:3]!r} -> {join(*got, np.float64)[~ok][:3]!r}, want {want[~ok][:3]!r}"
+        )
