@@ -629,6 +629,23 @@ __device__ void kc_f64_round_int(unsigned int h, unsigned int l, bool away, unsi
     }
 }
 
+__device__ bool kc_f64_isfinite(unsigned int h, unsigned int l) {
+    return (h & 0x7ff00000u) != 0x7ff00000u;
+}
+
+// fmin/fmax: a NaN operand yields the other one; of two equal operands (-0 and +0), the
+// first (C leaves that choice open).
+__device__ void kc_f64_fmin_fmax(unsigned int ah, unsigned int al, unsigned int bh,
+                                 unsigned int bl, bool max_, unsigned int &rh,
+                                 unsigned int &rl) {
+    bool take_b = kc_f64_isnan(ah, al);
+    if (!take_b && !kc_f64_isnan(bh, bl)) {
+        take_b = max_ ? kc_f64_lt(ah, al, bh, bl) : kc_f64_lt(bh, bl, ah, al);
+    }
+    rh = take_b ? bh : ah;
+    rl = take_b ? bl : al;
+}
+
 // IEEE comparisons: false with a NaN operand, -0 == +0.
 __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {

@@ -275,3 +275,34 @@ def test_rounding_to_integers(target):
         assert ok.all(), (
             f"{x[~ok][:3]!r} -> {join(*got, np.float64)[~ok][:3]!r}, want {want[~ok][:3]!r}"
         )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_fmin_fmax_and_classification(target):
+    a, b = operands(1500, 29)
+    (ah, al), (bh, bl) = split(a), split(b)
+    op = (
+        "kc_f64_fmin_fmax(ah, al, bh, bl, false, nh, nl); "
+        "kc_f64_fmin_fmax(ah, al, bh, bl, true, xh, xl); "
+        "fin = kc_f64_isfinite(ah, al); inf = kc_f64_isinf(ah, al); nan = kc_f64_isnan(ah, al);"
+    )
+    outs = {
+        "nh": "uint32",
+        "nl": "uint32",
+        "xh": "uint32",
+        "xl": "uint32",
+        "fin": "bool",
+        "inf": "bool",
+        "nan": "bool",
+    }
+    nh, nl, xh, xl, fin, inf, nan = run_words(
+        target, SOURCES, op, {"ah": ah, "al": al, "bh": bh, "bl": bl}, outs
+    )
+    for got, want in (
+        (join(nh, nl, np.float64), np.fmin(a, b)),
+        (join(xh, xl, np.float64), np.fmax(a, b)),
+    ):
+        # which zero min(-0, +0) gives is NumPy's implementation's choice (C leaves it open)
+        assert (same(got, want) | ((got == 0) & (want == 0))).all()
+    assert np.array_equal(fin, np.isfinite(a)) and np.array_equal(inf, np.isinf(a))
+    assert np.array_equal(nan, np.isnan(a))
