@@ -12,6 +12,7 @@
 
 import * as abi from "./abi.js";
 import { Pacer } from "./pacing.js";
+import { deviceShader } from "./shaders.js";
 import { Pool, sizeClass } from "./webgpu_pool.js";
 
 const BATCH_SIZE = 64; // GPU commands per submit
@@ -24,38 +25,6 @@ const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize",
                        "maxStorageBuffersPerShaderStage"];
 const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"], u32: ["uint32", "bool"] };
 
-// Byte-granular copy for what copyBufferToBuffer cannot do (offsets or sizes that are not
-// whole words: packed 8/16-bit elements). One invocation owns one destination word, so
-// neighbouring bytes outside the range are written back unchanged.
-const BYTE_COPY = `
-struct P { dst_byte: u32, src_byte: u32, nbytes: u32, first_word: u32, words: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-
-fn src_byte(k: u32) -> u32 {
-    return (src[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu;
-}
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = (wg.y * nwg.x + wg.x) * 256u + lid.x;
-    if (t >= p.words) {
-        return;
-    }
-    let w = p.first_word + t;
-    var word = dst[w];
-    for (var b = 0u; b < 4u; b++) {
-        let d = w * 4u + b;
-        if (d >= p.dst_byte && d - p.dst_byte < p.nbytes) {
-            let shift = b * 8u;
-            word = (word & ~(0xffu << shift)) | (src_byte(d - p.dst_byte + p.src_byte) << shift);
-        }
-    }
-    dst[w] = word;
-}
-`;
 const BYTE_COPY_BINDINGS = [
   { binding: 0, resource: "uniform", size: 32 },
   { binding: 1, resource: "storage", access: "read" },
@@ -137,14 +106,20 @@ export class WebGPUExecutor {
     } catch (e) {
       throw new Error(`WebGPU is unavailable: requestDevice failed: ${messageOf(e)}`);
     }
-    const executor = new WebGPUExecutor(device, options);
+    // byte-granular copies, for what copyBufferToBuffer cannot do (packed 8/16-bit ranges)
+    const internal = { byteCopy: await deviceShader("byte_copy.wgsl") };
+    const executor = new WebGPUExecutor(device, internal, options);
     executor.adapter = describeAdapter(adapter);
     return executor;
   }
 
-  /** @param {GPUDevice} device */
-  constructor(device, options = {}) {
+  /**
+   * @param {GPUDevice} device
+   * @param {{byteCopy: string}} internal the device shaders (shaders.js)
+   */
+  constructor(device, internal, options = {}) {
     this.device = device;
+    this.internal = internal;
     this.limits = plainLimits(device.limits);
     this.batchSize = options.batchSize ?? BATCH_SIZE;
     this.pacer = options.pacer ?? new Pacer(options);
@@ -570,7 +545,8 @@ export class WebGPUExecutor {
     const words = Math.ceil((dstByte + nbytes) / 4) - firstWord;
     const uniforms = new Uint8Array(32);
     new Uint32Array(uniforms.buffer).set([dstByte, srcByte, nbytes, firstWord, words]);
-    const pipeline = this.pipeline(BYTE_COPY, "main", BYTE_COPY_BINDINGS, "kc_byte_copy");
+    const pipeline = this.pipeline(this.internal.byteCopy, "main", BYTE_COPY_BINDINGS,
+                                   "kc_byte_copy");
     const isolate = this.startLaunch([pipeline], uniforms.length);
     this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [abi.wgslDispatch(words)],
                 [[1, src], [2, dst]], uniforms, isolate);

@@ -19,7 +19,7 @@ from kernelc.abi import (
 )
 from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
 from kernelc.emit_wgsl import atomics, packed
-from kernelc.emit_wgsl.helpers import LIBRARY
+from kernelc.emit_wgsl.primitives import PRIMITIVES
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
 
@@ -46,7 +46,7 @@ class WgslEmitter(Emitter):
         ("f", "u"): "kc_f2u",
     }
     BITCAST = {(s, d): f"bitcast<{_KINDS[d]}>" for s in _KINDS for d in _KINDS if s != d}
-    LIBRARY = LIBRARY
+    PRIMITIVES = PRIMITIVES
     CONST_HAZARDS = True
     MAIN_LOCALS = ("wg", "lid", "nwg", "gid", "i")
 

@@ -52,14 +52,9 @@ fn kc_store_u(pos: i32, value: i32) {
     }
 }
 
-// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
-fn kc_isnan(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN -> 0.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
 fn kc_f2i(x: f32) -> i32 {
-    if (kc_isnan(x)) {
+    if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) {
         return 0i;
     }
     if (x >= 2147483648.0f) {

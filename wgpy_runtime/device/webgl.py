@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernelc.abi import Program, encode_uniforms
+from kernelc.lib.shaders import copy_shader, device_shader
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
@@ -31,32 +32,7 @@ _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "
 # readPixels forms every WebGL2 implementation supports, by component kind
 _READ = {"f": "f4", "i": "i4", "u": "u4"}
 _GLSL = {"f": ("float", "sampler2D"), "i": ("int", "isampler2D"), "u": ("uint", "usampler2D")}
-VERTEX_SHADER = """#version 300 es
-void main() {
-    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
-_COPY_SHADER = """#version 300 es
-precision highp float;
-precision highp int;
-precision highp {sampler};
-uniform highp {sampler} src;
-uniform int src_start;
-uniform int dst_start;
-uniform int count;
-uniform int dst_width;
-layout(location = 0) out highp {type} o;
-void main() {{
-    int d = int(gl_FragCoord.y) * dst_width + int(gl_FragCoord.x) - dst_start;
-    if (d < 0 || d >= count) {{
-        discard;
-    }}
-    int s = src_start + d;
-    int w = textureSize(src, 0).x;
-    o = texelFetch(src, ivec2(s % w, s / w), 0).r;
-}}
-"""
+VERTEX_SHADER = device_shader("vertex.glsl")
 
 
 def _kind(fmt: str) -> str:
@@ -275,8 +251,7 @@ class WebGLDevice(BufferTable, Device):
 
     def _copy_program(self, fmt: str):
         type_, sampler = _GLSL[_kind(fmt)]
-        return self.program(VERTEX_SHADER, _COPY_SHADER.format(type=type_, sampler=sampler),
-                            "kc_copy")  # fmt: skip
+        return self.program(VERTEX_SHADER, copy_shader(type_, sampler), "kc_copy")
 
     # ------------------------------------------------------------------ drawing
 
