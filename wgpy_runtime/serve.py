@@ -52,6 +52,7 @@ PAGE_MOUNTS = {
     "/js_bridge/": ROOT / "js_bridge",
     "/examples/": ROOT / "examples",
     "/kernels/": ROOT / "kernels_chainer",
+    "/kernelc/lib/shaders/": ROOT / "kernelc" / "lib" / "shaders",  # device-internal shaders
 }
 # Added by the browser tests: their pages, the runtime tests they load into Pyodide, and
 # the recorded command streams.
