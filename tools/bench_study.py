@@ -50,7 +50,7 @@ def throughput(browser, tmp: Path, workers: int, per_worker: int, round_: int) -
     try:
         t0 = time.time()
         pages = [open_worker(browser, url) for _ in range(workers)]
-        states = wait_done(pages, timeout_ms=600_000)
+        states = wait_done(pages, timeout=600)
         ready = [t0 + p.evaluate("studyWorker.timings.ready") / 1e3 for p in pages]
         for p in pages:
             p.close()
@@ -78,7 +78,7 @@ def browser_suggest_ms(browser, tmp: Path, trials: int = 5) -> float:
     server, url = serve_study_in_background(svc, objective, log=lambda line: None)
     try:
         page = open_worker(browser, url)
-        wait_done([page], timeout_ms=600_000)
+        wait_done([page], timeout=600)
         runs = page.evaluate("studyWorker.finished.map((f) => f.call_ms / f.calls)")
         page.close()
     finally:

@@ -60,7 +60,7 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
 
     # close the tab that runs trial 0, in the middle of the trial
     holder = wait_until(
-        lambda: next((p for p in pages if _holds(p, 0)), None), 120, "a worker to hold trial 0"
+        lambda: next((p for p in pages if _holds(p, 0)), None), 240, "a worker to hold trial 0"
     )
     holder_id = worker_state(holder)["id"]
     holder.close()
