@@ -28,7 +28,7 @@ class StudyWorker {
       this.setState("starting", "starting Python (Pyodide) …");
       this.bridge = await startBridge({ canvas: $("gl-canvas"), onEvent: (e) => this.onEvent(e) });
       this.timings.python = performance.now();
-      const backend = await pickBackend();
+      const backend = await pickBackend(new URLSearchParams(location.search).get("backend"));
       this.setState("starting", `loading the objective, ${backend} device …`);
       this.info = await this.bridge.run(
         "from wgpy_runtime.study import worker as _study_worker\n" +
@@ -137,8 +137,10 @@ class StudyWorker {
   }
 }
 
-// WebGPU when the browser gives an adapter, else WebGL2.
-async function pickBackend() {
+// The backend the URL asks for (?backend=webgl), else WebGPU when the browser gives an
+// adapter, else WebGL2.
+async function pickBackend(asked) {
+  if (asked === "webgpu" || asked === "webgl") return asked;
   try {
     if (navigator.gpu && (await navigator.gpu.requestAdapter())) return "webgpu";
   } catch {

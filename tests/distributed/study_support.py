@@ -142,13 +142,14 @@ class ServerProcess:
                 self.kill()
 
 
-def open_worker(browser, url: str):
-    """A page of `url`'s worker page (it starts working as it loads)."""
+def open_worker(browser, url: str, backend: str = ""):
+    """A page of `url`'s worker page (it starts working as it loads); `backend` makes it
+    use that one instead of the browser's best."""
     page = browser.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{url}/")
+    page.goto(f"{url}/" + (f"?backend={backend}" if backend else ""))
     return page
 
 
@@ -157,6 +158,7 @@ def worker_state(page) -> dict:
     return page.evaluate("""() => { const w = window.studyWorker;
         const text = (id) => document.getElementById(id).textContent;
         return {state: w.state, error: w.error, id: w.id, adapter: w.info?.adapter ?? null,
+                backend: w.info?.backend ?? null,
                 current: w.current?.trial ?? null, steps: w.current?.steps ?? 0,
                 finished: w.finished.map((f) => ({trial: f.trial, state: f.state,
                                                    value: f.value ?? null})),

@@ -1,6 +1,6 @@
-"""The study with browser workers: three headless Chromium pages open the worker page and
-run the example objective (examples/study/curve_fit.py: kernels through the bridge, no
-NumPy). A 12-trial TPE study completes in Optuna's storage, through a tab closed in the
+"""The study with browser workers: three headless Chromium pages (two on WebGPU, one on
+WebGL2) open the worker page and run the example objective (examples/study/curve_fit.py:
+kernels through the bridge, no NumPy). A 12-trial TPE study completes in Optuna's storage, through a tab closed in the
 middle of its trial and a server killed and started again.
 
 Rule: one study goes through all of it, because starting Pyodide in three pages is
@@ -29,6 +29,7 @@ from tests.distributed.study_support import (
 )
 
 N_TRIALS = 12
+BACKENDS = ("", "", "webgl")  # the browser's choice (WebGPU here) twice, and WebGL2
 OPTIONS = {"n_trials": N_TRIALS, "sampler": "tpe", "heartbeat_interval": 1, "grace_period": 5}
 
 
@@ -56,7 +57,7 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
     objective = holding_objective(tmp_path, hold_trial=0)  # trial 0 never ends by itself
     server = ServerProcess(objective, storage, "fit", seed=3, **OPTIONS)
     servers.append(server)
-    pages.extend(open_worker(browser, server.url) for _ in range(3))
+    pages.extend(open_worker(browser, server.url, backend) for backend in BACKENDS)
 
     # close the tab that runs trial 0, in the middle of the trial
     holder = wait_until(
@@ -99,8 +100,10 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
     for t in rest:  # each trial names the page that ran it and that page's adapter
         page = by_page[t.user_attrs["worker"]]
         assert t.user_attrs["adapter"] == page["adapter"] and page["adapter"]
+        assert t.user_attrs["backend"] == page["backend"]
         assert t.number in [f["trial"] for f in page["finished"]]
     assert len({t.user_attrs["worker"] for t in rest}) == 2, "the work was not shared"
+    assert {s["backend"] for s in states} <= {"webgpu", "webgl"}
     for s in states:  # what the page shows: its device, its trials, the study's progress
         assert s["shown"]["adapter"] == s["adapter"]
         assert s["shown"]["rows"] == len(s["finished"])

@@ -27,7 +27,7 @@ class StudyApiError(Exception):
 
 
 class ServerUnreachable(ConnectionError):
-    pass
+    """No answer from the study server (down, restarting, or the network)."""
 
 
 def _browser_request(method: str, url: str, body: str | None) -> tuple[int, str]:

@@ -22,10 +22,6 @@ from .client import StudyApiError, StudyClient, study_summary
 from .proxy import TrialProxy, install_optuna_standin, pruned_exceptions
 
 
-class TrialLost(Exception):
-    """The server no longer runs this trial (failed as stale, or finished elsewhere)."""
-
-
 class Worker:
     def __init__(
         self, client: StudyClient, backend: str, worker_id: str = "", on_event=None
