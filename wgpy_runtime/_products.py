@@ -1,10 +1,11 @@
 """How one matrix product `result = a @ b` is launched, for operands viewed as (batch...,
 M, K) and (batch..., K, N) over `result`'s batch shape.
 
-* Few outputs of a long K (at most `DOT_OUTPUTS` outputs, K at least `MIN_K`): one
-  dot-product reduction per output (a ReductionKernel over K), which spreads each output
-  over many workgroups; a matrix product program would leave all but a few invocations
-  idle.
+* Few outputs of a long K (at most `DOT_OUTPUTS` outputs, K at least `MIN_K`) with both
+  operands contiguous along K: one dot-product reduction per output (a ReductionKernel
+  over K), which spreads each output over many workgroups where a matrix product program
+  would leave all but a few invocations idle. (An operand strided along K would be read
+  one element per cache line; those products take the next rule.)
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
   kernel (each output element walks K) for integers, bool, and batch shapes the programs
   do not take.
@@ -76,7 +77,8 @@ def _dot_kernel(dtype: np.dtype) -> ReductionKernel:
 def launch(a: ndarray, b: ndarray, result: ndarray) -> None:
     """result[...] = a @ b for a fresh C-contiguous `result` of the operands' dtype."""
     k = a.shape[-1]
-    if result.size <= DOT_OUTPUTS and k >= MIN_K:
+    along_k = abs(a._strides[-1]) <= 1 and abs(b._strides[-2]) <= 1
+    if result.size <= DOT_OUTPUTS and k >= MIN_K and along_k:
         _dot(a, b, result)
     else:
         split_k(a, b, result)

@@ -94,20 +94,22 @@ def test_cumprod_past_the_cap(shape, axis, xp):
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
 @numpy_wgpy_array_equal()
 def test_dot_products_past_the_cap(m, k, n, dtype, xp):
-    """Few outputs of a long K (one reduction per output; a program walking K would pass
-    the cap: WGSL tiles walk 16 of K per step, GLSL 4, the integer kernel 1)."""
+    """Few outputs of a long K, `b` transposed as in `x @ W.T` (one reduction per output;
+    a program walking K would pass the cap: WGSL tiles walk 16 of K per step, GLSL 4, the
+    integer kernel 1)."""
     a = xp.asarray(_ints((m, k), -3, 3, seed=5, dtype=dtype))
-    b = xp.asarray(_ints((k, n), -3, 3, seed=6, dtype=dtype))
-    return a @ b
+    b = xp.asarray(_ints((n, k), -3, 3, seed=6, dtype=dtype))
+    return a @ b.T
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
 @numpy_wgpy_array_equal()
 def test_products_split_along_k(dtype, xp):
-    """More outputs than a dot-product reduction takes: K split over launches."""
+    """More outputs than a dot-product reduction takes, and few outputs with `b` strided
+    along K: K split over launches."""
     a = xp.asarray(_ints((17, LONG + 1), -3, 3, seed=5, dtype=dtype))
     b = xp.asarray(_ints((LONG + 1, 16), -3, 3, seed=6, dtype=dtype))
-    return a @ b
+    return a @ b, a[:1] @ b[:, :2]
 
 
 @numpy_wgpy_array_equal()
