@@ -1,11 +1,12 @@
 """How one matrix product `result = a @ b` is launched, for operands viewed as (batch...,
 M, K) and (batch..., K, N) over `result`'s batch shape.
 
-* Few outputs of a long K (at most `DOT_OUTPUTS` outputs, K at least `MIN_K`) with both
-  operands contiguous along K: one dot-product reduction per output (a ReductionKernel
-  over K), which spreads each output over many workgroups where a matrix product program
-  would leave all but a few invocations idle. (An operand strided along K would be read
-  one element per cache line; those products take the next rule.)
+* A long K (at least `MIN_K`) with both operands contiguous along K, for few outputs (at
+  most `DOT_OUTPUTS`) or a matrix-vector product: one dot-product reduction per output (a
+  ReductionKernel over K). It spreads each output over many workgroups where a matrix
+  product program would leave all but a few invocations idle, and reads a matrix once
+  where a tile would compute 63 idle rows or columns for each useful one. (An operand
+  strided along K would be read one element per cache line; those take the next rule.)
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
   kernel (each output element walks K) for integers, bool, and batch shapes the programs
   do not take.
@@ -35,7 +36,7 @@ from .reductions import sum as sum_
 MAX_K = 65536
 MIN_K = 2048
 TARGET_OUTPUTS = 16384
-DOT_OUTPUTS = 256  # up to this many outputs, a K of MIN_K or more is a reduction
+DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
 
 
 def accumulator(dtype: np.dtype) -> str:
@@ -78,7 +79,8 @@ def launch(a: ndarray, b: ndarray, result: ndarray) -> None:
     """result[...] = a @ b for a fresh C-contiguous `result` of the operands' dtype."""
     k = a.shape[-1]
     along_k = abs(a._strides[-1]) <= 1 and abs(b._strides[-2]) <= 1
-    if result.size <= DOT_OUTPUTS and k >= MIN_K and along_k:
+    few = result.size <= DOT_OUTPUTS or 1 in result.shape[-2:]
+    if k >= MIN_K and along_k and few:
         _dot(a, b, result)
     else:
         split_k(a, b, result)
