@@ -21,8 +21,13 @@ export function valuesMap(entries) {
   return map;
 }
 
+// Values an executor may leave out (kernelc.abi.OPTIONAL_VALUES): a launch's first
+// element is 0 unless the executor splits the loop into several launches.
+const OPTIONAL_VALUES = new Map([[valueKey("base"), 0]]);
+
 export function value(values, what, param = null, axis = null) {
-  const v = values.get(valueKey(what, param, axis));
+  const key = valueKey(what, param, axis);
+  const v = values.get(key) ?? OPTIONAL_VALUES.get(key);
   if (v === undefined) {
     throw new Error(`dispatch values lack ${what}${param ? ` of ${param}` : ""}` +
                     `${axis !== null ? ` axis ${axis}` : ""}`);

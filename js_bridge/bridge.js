@@ -16,7 +16,9 @@ const DEFAULTS = {
   wheelsUrl: "/wheels/",
   capacity: 16 << 20, // bytes one answer may hold; larger reads come in chunks
   transport: undefined, // "shared" or "jspi"; default: shared when isolated
-  timeoutMs: 120000, // the longest the worker waits for one answer
+  timeoutMs: 120000, // the longest the worker waits for one answer without progress
+  budgetMs: undefined, // the longest one GPU submission should run (pacing.js's default)
+  onNotice: undefined, // (text) => void: the device was lost and made again, ...
 };
 
 export async function startBridge(options = {}) {
@@ -26,12 +28,16 @@ export async function startBridge(options = {}) {
   const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   const sab = transport === "shared" ? createChannelBuffer(opts.capacity) : null;
   const answers = sab ? new Channel(sab) : new MessageAnswers(worker, opts.capacity);
-  const host = new BridgeHost(answers, { webgl: { canvas: opts.canvas } });
+  const host = new BridgeHost(answers, { webgl: { canvas: opts.canvas }, budgetMs: opts.budgetMs,
+                                         onNotice: opts.onNotice });
   const bridge = new Bridge(worker, host, opts);
+  // Pyodide's interrupt buffer: 2 raises KeyboardInterrupt in Python (shared memory only)
+  bridge.interrupt = sab ? new Int32Array(new SharedArrayBuffer(4)) : null;
   const wheels = opts.wheels ?? (await listWheels(opts.wheelsUrl));
   bridge.info = await bridge.call({ type: "init", pyodideUrl: absolute(opts.pyodideUrl),
                                     wheels, sab, answerCapacity: opts.capacity,
-                                    timeout: opts.timeoutMs });
+                                    timeout: opts.timeoutMs,
+                                    interruptBuffer: bridge.interrupt?.buffer });
   return bridge;
 }
 
@@ -68,6 +74,14 @@ class Bridge {
     return this.call({ type: "run", code });
   }
 
+  // Stop what runs now: Python gets KeyboardInterrupt (where the transport allows it), the
+  // GPU launch running stops between two of its ranges, and the commands sent before this
+  // fail; the device stays usable. Resolves once the cancelled commands are skipped.
+  cancel(reason = "cancelled from the page") {
+    if (this.interrupt && this.pending.size) Atomics.store(this.interrupt, 0, 2);
+    return this.host.cancel(reason);
+  }
+
   call(message) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -79,11 +93,14 @@ class Bridge {
   receive(data) {
     if (data.type === "batch") {
       this.host.receive(data);
+    } else if (data.type === "cancel") {
+      this.host.cancel(data.reason);
     } else if (data.type === "stdout" || data.type === "stderr") {
       this.onStdout(data.text, data.type);
     } else if (data.type === "done") {
       const waiting = this.pending.get(data.id);
       this.pending.delete(data.id);
+      if (this.interrupt && !this.pending.size) Atomics.store(this.interrupt, 0, 0);
       if (data.error !== undefined) waiting?.reject(new Error(data.error));
       else waiting?.resolve(data.value);
     }

@@ -6,9 +6,13 @@
 // Atomics.notify (`Channel`); without cross-origin isolation it posts the answer back
 // (`MessageAnswers`) and the worker's Python waits through JavaScript Promise
 // Integration. Each request has a sequence number, so an answer that comes after its
-// wait timed out is never taken for the next one's.
+// wait timed out is never taken for the next one's. The main thread beats a counter
+// while a long launch makes progress: the wait times out only after `timeoutMs` without
+// an answer or a beat, and it gives up at once when Python is interrupted.
 
-const HEADER_BYTES = 16; // Int32 [answered seq, status, length, unused]
+const HEADER_BYTES = 16; // Int32 [answered seq, status, length, progress beats]
+const WAIT_SLICE_MS = 50; // how often a wait looks at the beats and the interrupt flag
+export const INTERRUPTED = "KeyboardInterrupt";
 export const STATUS_OK = 0;
 export const STATUS_ERROR = 1;
 
@@ -42,17 +46,31 @@ export class Channel {
     this.answer(seq, STATUS_ERROR, new TextEncoder().encode(message));
   }
 
-  // Worker: block until request `seq` is answered or `timeoutMs` passed.
-  wait(seq, timeoutMs) {
-    const deadline = performance.now() + timeoutMs;
+  // Main thread: a long launch made progress (the waiting worker keeps waiting).
+  beat() {
+    Atomics.add(this.control, 3, 1);
+  }
+
+  // Worker: block until request `seq` is answered, `timeoutMs` passed without progress,
+  // or `interrupted()` says Python was interrupted.
+  wait(seq, timeoutMs, interrupted = () => false) {
+    let beats = Atomics.load(this.control, 3);
+    let deadline = performance.now() + timeoutMs;
     for (;;) {
       const seen = Atomics.load(this.control, 0);
       if (seen === seq) break;
+      if (interrupted()) throw new Error(`${INTERRUPTED}: the wait for the GPU was interrupted`);
+      const now = Atomics.load(this.control, 3);
+      if (now !== beats) {
+        beats = now;
+        deadline = performance.now() + timeoutMs;
+      }
       const left = deadline - performance.now();
       if (left <= 0) {
-        throw new Error(`the main thread did not answer within ${timeoutMs / 1000} s`);
+        throw new Error(`no answer within ${timeoutMs / 1000} s and no progress: the page ` +
+                        "or its GPU is stuck or gone");
       }
-      Atomics.wait(this.control, 0, seen, left);
+      Atomics.wait(this.control, 0, seen, Math.min(left, WAIT_SLICE_MS));
     }
     const length = Atomics.load(this.control, 2);
     const bytes = this.data.slice(0, length);
@@ -78,6 +96,10 @@ export class MessageAnswers {
   answerError(seq, message) {
     this.answer(seq, STATUS_ERROR, new TextEncoder().encode(message));
   }
+
+  beat() {
+    this.worker.postMessage({ type: "beat" });
+  }
 }
 
 // Worker side of MessageAnswers: the promise of each request's answer, with a timeout.
@@ -88,12 +110,24 @@ export class PendingAnswers {
 
   expect(seq, timeoutMs) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const entry = { resolve, reject, timer: 0 };
+      entry.expire = () => {
         this.waiting.delete(seq);
-        reject(new Error(`the main thread did not answer within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.waiting.set(seq, { resolve, reject, timer });
+        reject(new Error(`no answer within ${timeoutMs / 1000} s and no progress: the page ` +
+                         "or its GPU is stuck or gone"));
+      };
+      entry.timeoutMs = timeoutMs;
+      entry.timer = setTimeout(entry.expire, timeoutMs);
+      this.waiting.set(seq, entry);
     });
+  }
+
+  // The main thread made progress: every wait starts its timeout again.
+  beat() {
+    for (const entry of this.waiting.values()) {
+      clearTimeout(entry.timer);
+      entry.timer = setTimeout(entry.expire, entry.timeoutMs);
+    }
   }
 
   settle({ seq, status, bytes }) {

@@ -4,10 +4,14 @@
 // Rule: batches run strictly in the order they arrive, one command after another. A
 // command that fails is remembered (the first failure since the last answer) and the
 // next waiting command answers with it instead of its result, so Python raises at that
-// sync point; every waiting command is answered, whatever happened before it.
+// sync point; every waiting command is answered, whatever happened before it. A failure
+// names its command and kernel. Long launches run in paced ranges (pacing.js): `cancel()`
+// stops the one running between ranges and skips every command received before it; a
+// lost device is replaced by a new one on the next command, and the failure says so.
 
 import { valuesMap } from "./abi.js";
 import { STATUS_OK } from "./channel.js";
+import { Pacer } from "./pacing.js";
 
 const EXECUTORS = {
   webgpu: async (options) => (await import("./webgpu.js")).WebGPUExecutor.create(options),
@@ -24,6 +28,30 @@ export class BridgeHost {
     this.failure = null;
     this.tail = Promise.resolve();
     this.stats = { batches: 0, commands: 0 };
+    this.pacer = new Pacer({ budgetMs: options.budgetMs });
+    this.running = null; // the command executing now, described
+    this.onNotice = options.onNotice ?? ((text) => console.warn(text));
+    this.pacer.listeners.add((progress) => {
+      if (progress) this.channel.beat?.(); // the waiting worker sees the GPU moving
+    });
+  }
+
+  /** The split launch running now ({what, done, total}) or null. */
+  get progress() {
+    return this.pacer.progress;
+  }
+
+  /**
+   * Stop the launch running now (between two of its ranges) and fail every command
+   * received so far, waiting ones with the reason; commands received later run as usual.
+   */
+  cancel(reason = "cancelled from the page") {
+    this.pacer.cancelled ??= reason;
+    const done = this.tail.then(() => {
+      this.pacer.cancelled = null;
+    });
+    this.tail = done;
+    return done;
   }
 
   // A batch message from the worker: {text, blobs, seq} (seq only when it waits).
@@ -48,18 +76,35 @@ export class BridgeHost {
   }
 
   async executor(backend) {
-    if (!this.executors.has(backend)) {
-      const make = EXECUTORS[backend];
-      if (!make) throw new Error(`unknown backend '${backend}'`);
-      this.executors.set(backend, make(this.options[backend] ?? {}));
-      this.programs.set(backend, new Map());
+    const known = this.executors.get(backend);
+    if (known) {
+      const exec = await known;
+      const lost = lostReason(exec);
+      if (lost === null) return exec;
+      this.executors.delete(backend); // a new device on the next command
+      const options = { ...this.options[backend], canvas: undefined }; // a lost canvas stays lost
+      const notice = `${lost}; a new ${backend} device was made: the buffers made before ` +
+                     "are gone";
+      this.onNotice(notice);
+      this.start(backend, options);
+      throw new Error(notice);
     }
+    this.start(backend, this.options[backend] ?? {});
     return this.executors.get(backend);
+  }
+
+  start(backend, options) {
+    const make = EXECUTORS[backend];
+    if (!make) throw new Error(`unknown backend '${backend}'`);
+    this.executors.set(backend, make({ ...options, pacer: this.pacer }));
+    if (!this.programs.has(backend)) this.programs.set(backend, new Map());
   }
 
   async execute(backend, command, blobs) {
     this.stats.commands += 1;
+    this.running = describe(this.programs.get(backend), command);
     try {
+      this.pacer.check(this.running);
       const exec = await this.executor(backend);
       const [op, ...args] = command;
       switch (op) {
@@ -72,19 +117,23 @@ export class BridgeHost {
         case "copy": exec.copy(...args); break;
         case "dispatch": {
           const program = this.programs.get(backend).get(args[0]);
-          exec.dispatch(program, args[1], valuesMap(args[2]));
+          if (!program) throw new Error(`unknown program ${args[0]}`);
+          await exec.dispatch(program, args[1], valuesMap(args[2]));
           break;
         }
         default:
           throw new Error(`unknown command '${op}'`);
       }
     } catch (e) {
-      this.failure ??= `${command[0]}: ${messageOf(e)}`;
+      this.failure ??= `${this.running}: ${messageOf(e)}`;
+    } finally {
+      this.running = null;
     }
   }
 
   async answer(backend, command, seq) {
     try {
+      this.pacer.check(describe(this.programs.get(backend), command));
       const bytes = await this.waitingCommand(backend, command);
       const failure = this.failure;
       this.failure = null;
@@ -93,7 +142,8 @@ export class BridgeHost {
     } catch (e) {
       const failure = this.failure;
       this.failure = null;
-      this.channel.answerError(seq, failure ?? `${command[0]}: ${messageOf(e)}`);
+      this.channel.answerError(seq, failure ?? `${describe(this.programs.get(backend), command)}: ` +
+                                            messageOf(e));
     }
   }
 
@@ -116,6 +166,32 @@ export class BridgeHost {
   }
 }
 
+// "dispatch of kernel 'k'", "alloc of buffer 3 (100 float32)", ...: a command in messages.
+function describe(programs, command) {
+  const [op, ...args] = command;
+  switch (op) {
+    case "dispatch": {
+      const kernel = programs?.get(args[0])?.abi?.kernel;
+      return kernel ? `dispatch of kernel '${kernel}'` : `dispatch of program ${args[0]}`;
+    }
+    case "alloc": return `alloc of buffer ${args[0]} (${args[1]} ${args[2]})`;
+    case "free": return `free of buffer ${args[0]}`;
+    case "write": return `write to buffer ${args[0]}`;
+    case "read": return `read of buffer ${args[0]}`;
+    case "copy": return `copy from buffer ${args[0]} to buffer ${args[1]}`;
+    case "program": return `program ${args[0]} (kernel '${args[2]?.kernel}')`;
+    default: return String(op);
+  }
+}
+
+/** Why an executor's device is gone (lost, reset), or null while it works. */
+function lostReason(exec) {
+  if (exec.lostMessage) return exec.lostMessage; // WebGPU
+  if (exec.gl && (exec.lost || exec.gl.isContextLost())) return "the WebGL context was lost";
+  return null;
+}
+
 function messageOf(e) {
-  return e instanceof Error ? e.message : String(e);
+  const text = e instanceof Error ? e.message : String(e);
+  return text || (e instanceof Error ? e.name : "an error without a message");
 }

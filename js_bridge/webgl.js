@@ -12,7 +12,9 @@
 // (getError, context loss) is kept and thrown by the next read or sync.
 
 import { DTYPES, encodeUniforms, fromDevice, hostItemsize, toDevice, valueKey } from "./abi.js";
+import { copyShader, deviceShader } from "./shaders.js";
 import { dispatchProgram } from "./webgl_launch.js";
+import { Pacer } from "./pacing.js";
 import { DTYPE_FORMAT, FORMATS, narrow, pickReadForm, rectangles, sizeClass,
          typedView } from "./webgl_texels.js";
 
@@ -20,36 +22,8 @@ const MAX_WIDTH = 4096; // texels a row (kernelc's glsl max_width; WebGL2 guaran
 const POOL_LIMIT = 256 << 20; // bytes of freed textures held for reuse
 const FENCE_TIMEOUT_MS = 120000; // the longest a read or sync waits for the GPU
 
-const VERTEX_SHADER = `#version 300 es
-void main() {
-    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-`;
 const GLSL_KIND = { f: ["float", "sampler2D"], i: ["int", "isampler2D"],
                     u: ["uint", "usampler2D"] };
-// Draws elements [src_start, src_start + count) of `src` at dst_start of the target,
-// whatever the two textures' widths; fragments outside the range are discarded.
-const copyShader = (type, sampler) => `#version 300 es
-precision highp float;
-precision highp int;
-precision highp ${sampler};
-uniform highp ${sampler} src;
-uniform int src_start;
-uniform int dst_start;
-uniform int count;
-uniform int dst_width;
-layout(location = 0) out highp ${type} o;
-void main() {
-    int d = int(gl_FragCoord.y) * dst_width + int(gl_FragCoord.x) - dst_start;
-    if (d < 0 || d >= count) {
-        discard;
-    }
-    int s = src_start + d;
-    int w = textureSize(src, 0).x;
-    o = texelFetch(src, ivec2(s % w, s / w), 0).r;
-}
-`;
 
 /** A texture holding `capacity` elements row by row; its framebuffer made lazily. */
 class Texture {
@@ -146,16 +120,21 @@ export class WebGLExecutor {
       throw new Error("WebGL2 lacks EXT_color_buffer_float: float textures cannot be " +
                       "rendered to");
     }
-    return new WebGLExecutor(gl, canvas, owned, options);
+    const internal = { vertex: await deviceShader("vertex.glsl"),
+                       copy: await deviceShader("copy.glsl") };
+    return new WebGLExecutor(gl, canvas, owned, internal, options);
   }
 
-  constructor(gl, canvas, owned, options = {}) {
+  /** `internal`: the device shaders {vertex, copy} (shaders.js). */
+  constructor(gl, canvas, owned, internal, options = {}) {
     this.gl = gl;
+    this.internal = internal;
     this.canvas = canvas;
     this.owned = owned;
     this.debug = Boolean(options.debug);
     this.fenceTimeoutMs = options.fenceTimeoutMs ?? FENCE_TIMEOUT_MS;
     this.blockingReads = Boolean(options.blockingReads);
+    this.pacer = options.pacer ?? new Pacer(options);
     // a texture side is also a viewport side: draws cover whole textures
     const [viewW, viewH] = gl.getParameter(gl.MAX_VIEWPORT_DIMS);
     const maxTextureSize = Math.min(gl.getParameter(gl.MAX_TEXTURE_SIZE), viewW, viewH);
@@ -252,7 +231,7 @@ export class WebGLExecutor {
 
   /** Draw `program` ({code, abi}) with its array parameters bound to `buffers` (param
    * name -> buffer id) and its uniform block filled from `values` (abi.valuesMap). */
-  dispatch(program, buffers, values) {
+  async dispatch(program, buffers, values) {
     const abi = program.abi;
     this.lastCommand = `dispatch of kernel '${abi.kernel}'`;
     if (abi.target !== "glsl") {
@@ -262,7 +241,7 @@ export class WebGLExecutor {
     const n = values.get(valueKey("size"));
     if (n === undefined) throw new Error(`kernel '${abi.kernel}': dispatch values lack size`);
     if (n === 0) return;
-    dispatchProgram(this, program, buffers, new Map(values));
+    await dispatchProgram(this, program, buffers, new Map(values));
     this.check();
   }
 
@@ -407,7 +386,8 @@ export class WebGLExecutor {
     }
     const gl = this.gl;
     const [type, sampler] = GLSL_KIND[FORMATS[src.fmt].kind];
-    const linked = this.program(VERTEX_SHADER, copyShader(type, sampler), "kc_copy");
+    const linked = this.program(this.internal.vertex, copyShader(this.internal.copy, type, sampler),
+                                "kc_copy");
     gl.useProgram(linked.program);
     this.samplerUnit(linked, "src", 0);
     for (const [name, v] of [["src_start", srcStart], ["dst_start", dstStart],

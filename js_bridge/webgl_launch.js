@@ -16,14 +16,14 @@ import { glslOutputGroups, glslPasses, value, valueKey } from "./abi.js";
 
 /** Draw `program` (every pass of a reduction, every output group) with `buffers` bound by
  * parameter name; `values` (a Map of its own) gets the per-draw values. */
-export function dispatchProgram(exec, program, buffers, values) {
+export async function dispatchProgram(exec, program, buffers, values) {
   const abi = program.abi;
   const temps = []; // pooled textures to give back once drawn
   try {
     if (abi.launch.kind === "reduction") {
-      reduction(exec, program, buffers, values, temps);
+      await reduction(exec, program, buffers, values, temps);
     } else if (abi.launch.kind === "fragment") {
-      final(exec, glslOutputGroups(program), abi, buffers, values, {}, temps);
+      await final(exec, glslOutputGroups(program), abi, buffers, values, {}, temps);
     } else {
       throw new Error(`kernel '${abi.kernel}': unknown launch kind '${abi.launch.kind}'`);
     }
@@ -32,7 +32,7 @@ export function dispatchProgram(exec, program, buffers, values) {
   }
 }
 
-function reduction(exec, program, buffers, values, temps) {
+async function reduction(exec, program, buffers, values, temps) {
   const abi = program.abi;
   const spec = abi.launch;
   const n = value(values, "size");
@@ -43,7 +43,7 @@ function reduction(exec, program, buffers, values, temps) {
     values.set(valueKey("pass_chunks"), p.chunks);
     if (p.final) {
       const group = { code: program.code, textures: abi.textures, outputs: abi.outputs };
-      final(exec, [group], abi, buffers, values, { partials }, temps);
+      await final(exec, [group], abi, buffers, values, { partials }, temps);
       return;
     }
     const shader = spec.partial_shader;
@@ -58,23 +58,23 @@ function reduction(exec, program, buffers, values, temps) {
 /** The draws that write the outputs, one per output group ({code, textures, outputs}):
  * into their buffers' textures, or temporaries then copied. Every group's textures are
  * bound (copied where needed) before the first draw, so none reads another's results. */
-function final(exec, groups, abi, buffers, values, given, temps) {
+async function final(exec, groups, abi, buffers, values, given, temps) {
   const n = value(values, "size");
   const outs = groups.map((g) => outputs(exec, abi, buffers, g));
   const rendered = new Set(outs.flat().map((b) => b.texture));
   const shared = new Map();
   for (const g of groups) for (const t of g.textures) shared.set(t.name, t);
   const textures = inputs(exec, abi, [...shared.values()], buffers, rendered, given, temps);
-  groups.forEach((group, k) => {
+  for (const [k, group] of groups.entries()) {
     const out = outs[k];
     if (direct(out)) {
-      draw(exec, abi, group.code, group, textures, out.map((b) => b.texture), values, n);
-      return;
+      await paced(exec, abi, group.code, group, textures, out.map((b) => b.texture), values, n);
+      continue;
     }
     const targets = out.map((b) => exec.temp(b.texture.fmt, n, temps));
-    draw(exec, abi, group.code, group, textures, targets, values, n);
+    await paced(exec, abi, group.code, group, textures, targets, values, n);
     out.forEach((b, j) => exec.copyTexels(targets[j], b.texture, 0, 0, Math.min(n, b.size)));
-  });
+  }
 }
 
 /** The buffers of a group's render targets, by location. */
@@ -134,10 +134,34 @@ function bound(exec, abi, buffers, param, format) {
 
 /** One full-screen draw of `code` into `targets` (equal sizes), rows covering `count`. */
 function draw(exec, abi, code, shader, textures, targets, values, count) {
+  bind(exec, abi, code, shader, textures, targets, values);
+  exec.drawInto(targets, 0, Math.min(targets[0].height, Math.ceil(count / targets[0].width)));
+}
+
+/** `draw`, or when the pacer does not know it fits its budget, the rows in several draws
+ * (a range of whole rows each, docs/abi.md), each waited for and timed; a cancel stops it
+ * between them. */
+async function paced(exec, abi, code, shader, textures, targets, values, count) {
+  const width = targets[0].width;
+  const rows = Math.min(targets[0].height, Math.ceil(count / width));
+  if (rows <= 1 || exec.pacer.fitsWhole(code, count)) {
+    draw(exec, abi, code, shader, textures, targets, values, count);
+    return;
+  }
+  await exec.finish(); // time this launch alone
+  const issue = (first, elements) => {
+    bind(exec, abi, code, shader, textures, targets, values); // the same state each range
+    const row = first / width;
+    exec.drawInto(targets, row, Math.min(rows - row, Math.ceil(elements / width)));
+  };
+  const what = `dispatch of kernel '${abi.kernel}'`;
+  await exec.pacer.run(code, what, count, width, rows * width, issue, () => exec.finish());
+}
+
+function bind(exec, abi, code, shader, textures, targets, values) {
   const gl = exec.gl;
   const linked = exec.program(abi.launch.vertex_shader, code, abi.kernel);
-  const width = targets[0].width;
-  values.set(valueKey("out_width"), width);
+  values.set(valueKey("out_width"), targets[0].width);
   gl.useProgram(linked.program);
   exec.bindUniforms(linked, abi.uniform_block, exec.encode(abi, values));
   for (const t of shader.textures) {
@@ -145,5 +169,4 @@ function draw(exec, abi, code, shader, textures, targets, values, count) {
     gl.bindTexture(gl.TEXTURE_2D, textures.get(t.name).tex);
     exec.samplerUnit(linked, t.name, t.unit);
   }
-  exec.drawInto(targets, 0, Math.min(targets[0].height, Math.ceil(count / width)));
 }

@@ -11,6 +11,8 @@
 // thrown by the next read() or sync(), which never wait on a lost device.
 
 import * as abi from "./abi.js";
+import { Pacer } from "./pacing.js";
+import { deviceShader } from "./shaders.js";
 import { Pool, sizeClass } from "./webgpu_pool.js";
 
 const BATCH_SIZE = 64; // GPU commands per submit
@@ -23,38 +25,6 @@ const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize",
                        "maxStorageBuffersPerShaderStage"];
 const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"], u32: ["uint32", "bool"] };
 
-// Byte-granular copy for what copyBufferToBuffer cannot do (offsets or sizes that are not
-// whole words: packed 8/16-bit elements). One invocation owns one destination word, so
-// neighbouring bytes outside the range are written back unchanged.
-const BYTE_COPY = `
-struct P { dst_byte: u32, src_byte: u32, nbytes: u32, first_word: u32, words: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-
-fn src_byte(k: u32) -> u32 {
-    return (src[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu;
-}
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = (wg.y * nwg.x + wg.x) * 256u + lid.x;
-    if (t >= p.words) {
-        return;
-    }
-    let w = p.first_word + t;
-    var word = dst[w];
-    for (var b = 0u; b < 4u; b++) {
-        let d = w * 4u + b;
-        if (d >= p.dst_byte && d - p.dst_byte < p.nbytes) {
-            let shift = b * 8u;
-            word = (word & ~(0xffu << shift)) | (src_byte(d - p.dst_byte + p.src_byte) << shift);
-        }
-    }
-    dst[w] = word;
-}
-`;
 const BYTE_COPY_BINDINGS = [
   { binding: 0, resource: "uniform", size: 32 },
   { binding: 1, resource: "storage", access: "read" },
@@ -136,16 +106,23 @@ export class WebGPUExecutor {
     } catch (e) {
       throw new Error(`WebGPU is unavailable: requestDevice failed: ${messageOf(e)}`);
     }
-    const executor = new WebGPUExecutor(device, options);
+    // byte-granular copies, for what copyBufferToBuffer cannot do (packed 8/16-bit ranges)
+    const internal = { byteCopy: await deviceShader("byte_copy.wgsl") };
+    const executor = new WebGPUExecutor(device, internal, options);
     executor.adapter = describeAdapter(adapter);
     return executor;
   }
 
-  /** @param {GPUDevice} device */
-  constructor(device, options = {}) {
+  /**
+   * @param {GPUDevice} device
+   * @param {{byteCopy: string}} internal the device shaders (shaders.js)
+   */
+  constructor(device, internal, options = {}) {
     this.device = device;
+    this.internal = internal;
     this.limits = plainLimits(device.limits);
     this.batchSize = options.batchSize ?? BATCH_SIZE;
+    this.pacer = options.pacer ?? new Pacer(options);
     this.align = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     /** @type {Map<number, Buffer>} */
     this.buffers = new Map();
@@ -257,9 +234,51 @@ export class WebGPUExecutor {
                                                             a.kernel));
     const bound = a.bindings.filter((b) => b.resource !== "uniform")
       .map((b) => [b.binding, this.bind(kernel, b, buffers, scratch)]);
+    if (a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a) &&
+        !this.pacer.fitsWhole(program.code, n)) {
+      return this.dispatchRanges(program, n, values, pipelines, bound);
+    }
     const isolate = this.startLaunch(pipelines, uniforms.length);
     this.encode(a.kernel, a.bindings, pipelines, stages.map(([, counts]) => counts),
                 this.unalias(a.bindings, bound), uniforms, isolate);
+  }
+
+  /**
+   * An elementwise launch as submissions over element ranges (docs/abi.md, "Split
+   * launches"), each waited for and timed so the next stays within the pacer's budget;
+   * a cancel stops it between ranges.
+   */
+  async dispatchRanges(program, n, values, pipelines, bound) {
+    const a = program.abi;
+    this.flush();
+    const unaliased = this.unalias(a.bindings, bound); // copies made once, before any range
+    const release = this.afterSubmit; // those copies go back to the pool after the last range
+    this.afterSubmit = [];
+    this.flush();
+    try {
+      await this.untilLost(this.device.queue.onSubmittedWorkDone()); // time this launch alone
+      await this.rangesOf(program, n, values, pipelines, unaliased);
+    } finally {
+      this.afterSubmit.push(...release);
+    }
+  }
+
+  /** The ranges of a split launch, each submitted on its own, waited for and timed. */
+  async rangesOf(program, n, values, pipelines, unaliased) {
+    const a = program.abi;
+    const what = `dispatch of ${kernelName(a.kernel)}`;
+    const unit = a.launch.workgroup_size[0];
+    const issue = (first, count) => {
+      values.set(abi.valueKey("base"), first);
+      const uniforms = abi.encodeUniforms(a, values);
+      this.startCommand(uniforms.length);
+      this.encode(a.kernel, a.bindings, pipelines, [[count / unit, 1, 1]], unaliased,
+                  uniforms, false);
+      this.flush();
+    };
+    const wait = () => this.untilLost(this.device.queue.onSubmittedWorkDone());
+    const largest = unit * this.limits.maxComputeWorkgroupsPerDimension;
+    await this.pacer.run(program.code, what, n, unit, largest, issue, wait);
   }
 
   /** The bytes of elements [start, start + count), after every earlier command ran. */
@@ -526,7 +545,8 @@ export class WebGPUExecutor {
     const words = Math.ceil((dstByte + nbytes) / 4) - firstWord;
     const uniforms = new Uint8Array(32);
     new Uint32Array(uniforms.buffer).set([dstByte, srcByte, nbytes, firstWord, words]);
-    const pipeline = this.pipeline(BYTE_COPY, "main", BYTE_COPY_BINDINGS, "kc_byte_copy");
+    const pipeline = this.pipeline(this.internal.byteCopy, "main", BYTE_COPY_BINDINGS,
+                                   "kc_byte_copy");
     const isolate = this.startLaunch([pipeline], uniforms.length);
     this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [abi.wgslDispatch(words)],
                 [[1, src], [2, dst]], uniforms, isolate);
@@ -741,6 +761,12 @@ function launchStages(a, n, values) {
   const [groups, stages] = abi.wgslStages(launch, n, Number(abi.value(values, "reduce_size")));
   values.set(abi.valueKey("reduce_groups"), groups);
   return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups };
+}
+
+/** Whether a program can start at any element (its `base` uniform, docs/abi.md): one
+ * translated before there was one (an older kernel cache) runs whole. */
+function hasBase(a) {
+  return a.uniforms.some((m) => m.value.what === "base");
 }
 
 /** The error messages of a shader module's compilation, with their line:column, or null. */

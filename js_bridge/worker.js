@@ -3,9 +3,11 @@
 //
 // Rule: this is a module worker (Pyodide 314 loads only that way). Commands go to the
 // main thread with postMessage; a command that answers blocks here on Atomics.wait over
-// the shared channel, never longer than the timeout.
+// the shared channel, never longer than the timeout without progress. The page interrupts
+// Python through Pyodide's interrupt buffer (KeyboardInterrupt); a wait for the GPU that
+// is interrupted tells the main thread to cancel the GPU work.
 
-import { Channel, PendingAnswers } from "./channel.js";
+import { Channel, INTERRUPTED, PendingAnswers } from "./channel.js";
 
 let pyodide = null;
 let channel = null; // the shared channel, or null when answers come as messages (JSPI)
@@ -13,6 +15,14 @@ let pending = null;
 let capacity = 0;
 let timeoutMs = 120000;
 let seq = 0;
+let interrupt = null; // Int32Array: Pyodide's interrupt buffer (2 = SIGINT), shared with the page
+
+function interrupted() {
+  if (!interrupt || Atomics.load(interrupt, 0) !== 2) return false;
+  Atomics.store(interrupt, 0, 0); // raised once, here
+  postMessage({ type: "cancel", reason: "Python was interrupted (KeyboardInterrupt)" });
+  return true;
+}
 
 // What Python imports as `wgpy_bridge_transport` (wgpy_runtime/device/browser.py):
 // `request` blocks on the shared channel; `request_async` returns a promise, which
@@ -26,8 +36,9 @@ function transport() {
       send(text, blobs, undefined);
     },
     request(text, blobs) {
-      return channel.wait(send(text, blobs, nextSeq()), timeoutMs);
+      return channel.wait(send(text, blobs, nextSeq()), timeoutMs, interrupted);
     },
+    interrupted: INTERRUPTED,
     request_async(text, blobs) {
       const id = nextSeq();
       const answer = pending.expect(id, timeoutMs);
@@ -56,7 +67,7 @@ function transferables(list) {
   return list.map((b) => b.buffer).filter((b) => b instanceof ArrayBuffer);
 }
 
-async function init({ pyodideUrl, wheels, sab, answerCapacity, timeout }) {
+async function init({ pyodideUrl, wheels, sab, answerCapacity, timeout, interruptBuffer }) {
   if (sab) {
     channel = new Channel(sab);
     capacity = channel.capacity;
@@ -72,6 +83,10 @@ async function init({ pyodideUrl, wheels, sab, answerCapacity, timeout }) {
     stderr: (text) => postMessage({ type: "stderr", text }),
   });
   if (wheels.length) await pyodide.loadPackage(wheels, { messageCallback: () => {} });
+  if (interruptBuffer) {
+    interrupt = new Int32Array(interruptBuffer);
+    pyodide.setInterruptBuffer(interrupt);
+  }
   pyodide.registerJsModule("wgpy_bridge_transport", transport());
   const python = pyodide.runPython("import sys; sys.version.split()[0]");
   return { python, transport: channel ? "SharedArrayBuffer" : "JSPI" };
@@ -92,6 +107,10 @@ const HANDLERS = { init, run };
 self.onmessage = async ({ data }) => {
   if (data.type === "answer") {
     pending?.settle(data);
+    return;
+  }
+  if (data.type === "beat") {
+    pending?.beat();
     return;
   }
   const handler = HANDLERS[data.type];

@@ -56,8 +56,8 @@ class UniformField:
 
 
 def loop_field(what: str, axis: int = 0) -> str:
-    """Uniform member for a loop fact: 'size' -> k_n, 'shape' -> k_shape{axis}."""
-    return "k_n" if what == "size" else f"k_{what}{axis}"
+    """Uniform member for a loop fact: 'size' -> k_n, 'base' -> k_base, 'shape' -> k_shape{axis}."""
+    return {"size": "k_n", "base": "k_base"}.get(what) or f"k_{what}{axis}"
 
 
 def array_field(param: str, what: str, axis: int = 0) -> str:
@@ -70,10 +70,14 @@ def scalar_field(param: str) -> str:
     return f"s_{param}"
 
 
-def uniform_fields(kernel: Kernel, target: str) -> list[UniformField]:
+def uniform_fields(kernel: Kernel, target: str, ranged: bool = True) -> list[UniformField]:
     """The uniform block's members, in order (identical for WGSL and GLSL except GLSL's
-    render-target width, and GLSL outputs being dense so they need no offset/strides)."""
+    render-target width, WGSL's first element of a launch, and GLSL outputs being dense so
+    they need no offset/strides). `ranged`: a WGSL elementwise launch may cover a part of
+    the loop (matmul launches are tiles, not elements: they run whole)."""
     fields = [UniformField(loop_field("size"), dtypes.int32, {"what": "size"})]
+    if ranged and target == "wgsl" and kernel.reduction is None:
+        fields.append(UniformField(loop_field("base"), dtypes.int32, {"what": "base"}))
     fields += [
         UniformField(loop_field("shape", d), dtypes.int32, {"what": "shape", "axis": d})
         for d in range(kernel.ndim)
@@ -142,7 +146,6 @@ class Program:
     code: str
     abi: dict
     warnings: list[Warning_] = field(default_factory=list)
-    ir_text: str = ""
 
     def to_json(self) -> dict:
         return {"name": self.name, "target": self.target, "code": self.code, "abi": self.abi,
@@ -187,11 +190,14 @@ def encode_uniforms(abi: dict, values: dict) -> bytes:
     key tuple (what, param, axis) with absent parts None, to its number."""
     out = bytearray(abi["uniform_size"])
     for key, offset, kind, name in uniform_members(abi):
-        x = uniform_number(kind, name, values[key])
+        x = uniform_number(kind, name, values[key] if key in values else OPTIONAL_VALUES[key])
         struct.pack_into(_UNIFORM_FORMAT[kind], out, offset, x)
     return bytes(out)
 
 
+# Values an executor may leave out of a dispatch's values: the first element of a launch
+# is 0 unless the executor splits the loop into several launches (docs/abi.md).
+OPTIONAL_VALUES = {("base", None, None): 0}
 _UNIFORM_FORMAT = {"i32": "<i", "u32": "<I", "f32": "<f"}
 _MEMBERS: dict[int, tuple[dict, list]] = {}
 

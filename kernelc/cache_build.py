@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import kernelc
 from kernelc.cache import KEY_FIELDS, Cache, cache_key
@@ -172,6 +172,3 @@ class Progress:
             line = f"{self.done}/{self.total} translated in {seconds:.2f} s"
             sys.stderr.write(("\r" + line.ljust(90) if self.live else line) + "\n")
 
-
-def outcome_json(o: Outcome) -> dict:
-    return asdict(o)

@@ -1,9 +1,10 @@
-"""Shared machinery of the WGSL and GLSL emitters: names, text, helper libraries, and the
-C-like expression and statement printer both targets specialise.
+"""Shared machinery of the WGSL and GLSL emitters: names, text, primitives, and the C-like
+expression and statement printer both targets specialise.
 
 Rule: a target is a subclass that fills class-level tables (`TYPE_MAP`, `MATH`, `CAST`,
-`BITCAST`, literal spellings) and a few hooks; the walk over the IR, parenthesisation,
-naming and helper bookkeeping live here once. A node that no table or hook handles raises
+`BITCAST`, literal spellings, `PRIMITIVES`) and a few hooks; the walk over the IR,
+parenthesisation, naming and primitive bookkeeping live here once. Library functions
+(`kernelc.lib`) arrive linked into the kernel and are printed like any other function. A node that no table or hook handles raises
 `InternalCompilerError`; there is no silent fallback.
 """
 
@@ -28,7 +29,7 @@ from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
-from kernelc.ir.visit import walk
+from kernelc.ir.visit import function_facts, walk
 
 __all__ = ["Emitter", "HelperLibrary", "Namer", "Prec", "Printed", "Writer", "sanitize"]
 
@@ -103,25 +104,18 @@ def paren(p: Printed, fits: bool) -> str:
     return p.text if fits else f"({p.text})"
 
 
-# Built-in math by meaning -> a target function name; `fn.kind` keys the generic ones by
-# operand kind; "" means the operand itself. Targets override the entries that differ.
+# Built-in math by meaning -> the target's native function; `fn.kind` keys the generic ones
+# by operand kind; "" means the operand itself. Targets add the entries that differ. A
+# built-in without an entry is computed by the shader library (`kernelc.lib.link`).
 MATH_COMMON: dict[str, str] = {
     **{n: n for n in "sqrt sin cos tan floor ceil trunc".split()},
-    **{
-        n: "kc_" + n
-        for n in """exp exp2 exp10 log log2 log10 asin acos atan atan2 sinh cosh tanh asinh acosh
-        atanh round log1p expm1 cbrt rcbrt pow fmod fmin fmax copysign fdim hypot ldexp fma erf
-        erfc erfinv erfcinv erfcx normcdf normcdfinv lgamma tgamma isnan isinf isfinite signbit
-        f16round""".split()
-    },
+    **{"native_" + n: n for n in ("exp", "exp2", "log", "log2", "min", "max")},
     "fabs": "abs",
     "abs.f": "abs",
     "abs.i": "abs",
     "abs.u": "",
-    "min.f": "kc_fmin",
     "min.i": "min",
     "min.u": "min",
-    "max.f": "kc_fmax",
     "max.i": "max",
     "max.u": "max",
 }
@@ -154,7 +148,8 @@ def falls_through(stmts: tuple[ir.Stmt, ...]) -> bool:
 
 
 def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
-    """The functions, each after every function it calls (stable; recursion is an ICE)."""
+    """The functions, each after every function it calls or library function it uses
+    (stable; recursion is an ICE)."""
     by_name: dict[str, ir.Function] = {}
     for f in functions:
         if f.name in by_name:
@@ -169,7 +164,7 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
         if f.name in state:
             return
         state[f.name] = "active"
-        for callee in dict.fromkeys(n.func for n in walk(f.body) if isinstance(n, ir.Call)):
+        for callee in function_facts(f)[0]:
             if callee not in by_name:
                 raise InternalCompilerError(f"call of undefined function '{callee}'")
             visit(by_name[callee])
@@ -223,6 +218,8 @@ def non_negative(e: ir.Expr) -> bool:
 
 
 RED_INDEX = "kc_red_j"  # the local holding `ReduceIndex` (J) in the reduction shells
+# Printed library functions: (emitter class, id, names met, callees) -> (function, text, primitives)
+_PRINTED: dict[tuple, tuple[ir.Function, str, frozenset[str]]] = {}
 
 
 # ---------------------------------------------------------------------------- the printer
@@ -253,19 +250,20 @@ class Emitter:
     MATH: ClassVar[dict[str, str]]
     CAST: ClassVar[dict[tuple[str, str], str]]  # (from kind, to kind) -> function
     BITCAST: ClassVar[dict[tuple[str, str], str]]
-    LIBRARY: ClassVar[HelperLibrary]
+    PRIMITIVES: ClassVar[HelperLibrary]
     CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
     MAIN_LOCALS: ClassVar[tuple[str, ...]] = ("i",)  # the entry point's own names
+    RANGED: ClassVar[bool] = True  # a launch may cover a range of the loop (abi.uniform_fields)
 
     def __init__(self, kernel: ir.Kernel):
         self.kernel = kernel
         self.out = Writer()
-        self.helpers_used: set[str] = set()
-        self.globals = Namer(reserved_words() | self.LIBRARY.names)
+        self.primitives_used: set[str] = set()
+        self.globals = Namer(reserved_words() | self.PRIMITIVES.names)
         self.funcs = {f.name: f for f in kernel.functions}
         self.func_names: dict[str, str] = {}
         self.scope = Scope(self.globals.child())
-        self.fields = uniform_fields(kernel, self.TARGET)
+        self.fields = uniform_fields(kernel, self.TARGET, self.RANGED)
         members = Namer(reserved_words())
         self.members = {fd.name: members.fresh(fd.name, compiler=True) for fd in self.fields}
         self.uniform_instance = "u"
@@ -278,10 +276,17 @@ class Emitter:
     def ice(self, message: str) -> InternalCompilerError:
         return InternalCompilerError(f"emit_{self.TARGET}: {message}")
 
-    def use(self, helper: str) -> None:
-        if helper not in self.LIBRARY.names:
-            raise self.ice(f"no helper {helper}")
-        self.helpers_used.add(helper)
+    def use(self, primitive: str) -> None:
+        if primitive not in self.PRIMITIVES.names:
+            raise self.ice(f"no primitive {primitive}")
+        self.primitives_used.add(primitive)
+
+    def library_function(self, name: str) -> str:
+        """The printed name of linked library function `name` (one the emitter calls
+        itself must be among the target's `library_roots`)."""
+        if name not in self.funcs:
+            raise self.ice(f"library function {name} is not linked")
+        return self.func_names[name]
 
     def type_name(self, dt: DType) -> str:
         if dt not in self.TYPE_MAP:
@@ -339,6 +344,8 @@ class Emitter:
                 return self.select(e)
             case ir.Math():
                 return self.math(e)
+            case ir.LibCall():
+                return self.lib_call(e)
         raise self.unhandled(e)
 
     def const(self, value: int | float | bool, dt: DType) -> Printed:
@@ -390,7 +397,7 @@ class Emitter:
         return member
 
     def call(self, name: str, args: list[Printed], dts: tuple = (), hazard=False) -> Printed:
-        """`name(args)`; `kc_` names are helpers. With `hazard`, constant arguments are
+        """`name(args)`; `kc_` names are primitives. With `hazard`, constant arguments are
         hidden from the target's constant evaluation (see `opaque`)."""
         if name.startswith("kc_"):
             self.use(name)
@@ -401,8 +408,17 @@ class Emitter:
                 args, const = [self.opaque(args[0], dts[0]), *args[1:]], False
         return Printed(f"{name}({', '.join(a.text for a in args)})", Prec.PRIMARY, const)
 
+    def lib_call(self, e: ir.LibCall) -> Printed:
+        """A linked library function, called like any user function (never a constant
+        expression to the target)."""
+        f = self.funcs.get(e.func)
+        if f is None or len(f.params) != len(e.args):
+            raise self.ice(f"library call of '{e.func}' does not match a function")
+        args = ", ".join(self.text(a) for a in e.args)
+        return Printed(f"{self.func_names[e.func]}({args})", Prec.PRIMARY)
+
     def opaque(self, p: Printed, dt: DType) -> Printed:
-        """`p` through an identity helper that neither WGSL's constant evaluation nor a
+        """`p` through an identity primitive that neither WGSL's constant evaluation nor a
         driver's algebraic simplification can see through."""
         return self.call(f"kc_opaque_{self.type_name(dt)}", [p])
 
@@ -462,11 +478,10 @@ class Emitter:
         return self.expr(x)
 
     def float_equality(self, op: ir.BinaryOp, e: ir.Binary) -> Printed:
-        """`x != x` is a NaN test by bits (targets may assume no NaN); otherwise `!=` is
-        IEEE's unordered comparison, which `float_ne` spells for the target."""
+        """`!=` is IEEE's unordered comparison, which `float_ne` spells for the target;
+        `x != x` arrives as the library's isnan (a target may assume no NaN)."""
         if e.lhs == e.rhs:
-            isnan = self.call("kc_isnan", [self.expr(e.lhs)])
-            return isnan if op is B.NE else self.prefix("!", isnan)
+            raise self.ice("x != x reached the emitter (linking spells it isnan)")
         lhs, rhs = self.expr(e.lhs), self.expr(e.rhs)
         return self.infix(B.EQ, lhs, rhs) if op is B.EQ else self.float_ne(lhs, rhs)
 
@@ -477,7 +492,7 @@ class Emitter:
         raise NotImplementedError
 
     def int_division(self, e: ir.Binary, lhs: Printed, rhs: Printed) -> Printed | None:
-        """C's integer `/` and `%` (the IR's: x / 0 is -1, x % 0 is x) through helpers,
+        """C's integer `/` and `%` (the IR's: x / 0 is -1, x % 0 is x) through primitives,
         or None where the target's operator is known to agree (`native_division`)."""
         if self.native_division(e):
             return None
@@ -519,7 +534,7 @@ class Emitter:
             raise self.ice(f"math function {e.fn}/{len(e.args)}")
         key = f"{e.fn}.{e.dtype.kind}" if spec.kind == "generic" else e.fn
         if key not in self.MATH:
-            raise self.ice(f"math function {e.fn} on {e.dtype.name}")
+            raise self.ice(f"math function {key} is not native here and was not linked")
         args = [self.expr(a) for a in e.args]
         name = self.MATH[key]
         if not name:
@@ -667,13 +682,31 @@ class Emitter:
 
     def check_legalised(self) -> None:
         high_level = (ir.ElemLoad, ir.ElemStore, ir.RawLoad, ir.RawStore, ir.LoopCoord)
-        bodies = (self.kernel_body(), *(f.body for f in self.kernel.functions))
+        bodies = (self.kernel_body(), *(f.body for f in self.kernel.functions if not f.library))
         for body in bodies:
             for n in walk(body):
                 if isinstance(n, high_level):
                     raise self.ice(f"{type(n).__name__} reached the emitter (not legalised)")
 
     def function(self, f: ir.Function) -> str:
+        """The function's text. A library function's is printed once per emitter class and
+        reused (with the primitives it uses) while the global names its locals would meet
+        are the same: it is the same function object in every kernel."""
+        if not f.library:
+            return self.print_function(f)
+        callees, locals_ = function_facts(f)
+        met = self.globals.met_by(frozenset(sanitize(n, compiler=True) for n in locals_))
+        callees = tuple(self.func_names.get(c) for c in callees)
+        key = (type(self), id(f), met, callees)
+        cached = _PRINTED.get(key)
+        if cached is None or cached[0] is not f:
+            used, self.primitives_used = self.primitives_used, set()
+            cached = _PRINTED[key] = (f, self.print_function(f), frozenset(self.primitives_used))
+            self.primitives_used = used
+        self.primitives_used |= cached[2]
+        return cached[1]
+
+    def print_function(self, f: ir.Function) -> str:
         self.out = Writer()
         refs = frozenset(p.name for p in f.params if p.is_ref)
         assigned = frozenset(assigned_names(f.body, self.funcs))
@@ -703,7 +736,7 @@ class Emitter:
             self.func_names[f.name] = self.globals.fresh(f.name, compiler=f.name.startswith("kc_"))
         parts = [self.function(f) for f in order]
         parts.append(self.main())
-        parts = [self.header(), self.LIBRARY.render(self.helpers_used), *parts]
+        parts = [self.header(), self.PRIMITIVES.render(self.primitives_used), *parts]
         return "\n".join(p for p in parts if p), self.abi()
 
     def declare_globals(self) -> None:

@@ -1,6 +1,6 @@
-"""Names, text and helper libraries for the emitters: the keyword-safe `Namer`, the
-indented `Writer`, exact float32 literals, and `HelperLibrary` (helper code kept in shader
-text files, emitted only when used).
+"""Names, text and primitives for the emitters: the keyword-safe `Namer`, the indented
+`Writer`, exact float32 literals, and `HelperLibrary` (each emitter's primitives, kept in
+a shader text file, emitted only when used).
 
 Rule: everything here is deterministic, so the same IR always prints the same text.
 """
@@ -52,6 +52,11 @@ def sanitize(name: str, *, compiler: bool = False) -> str:
     return s
 
 
+def _suffixed(name: str, stem: str) -> bool:
+    """Whether `name` is `stem` with a `fresh` suffix (`_1`, or `1` after a `_`)."""
+    return name.startswith(stem) and name[len(stem) :].lstrip("_").isdigit()
+
+
 class Namer:
     """Deterministic, keyword-safe names for one scope; a child scope avoids every name
     of its ancestors, so a local can never hide a global or a function."""
@@ -68,6 +73,12 @@ class Namer:
         if name in self._reserved or name in self._used:
             return True
         return self._parent is not None and self._parent.taken(name)
+
+    def met_by(self, stems: frozenset[str]) -> frozenset[str]:
+        """The names taken here (not reserved words) that `fresh` of one of `stems` could
+        meet: a stem itself or a stem with a suffix."""
+        mine = {n for n in self._used for s in stems if n == s or _suffixed(n, s)}
+        return frozenset(mine) | (self._parent.met_by(stems) if self._parent else frozenset())
 
     def fresh(self, base: str, *, compiler: bool = False) -> str:
         """`base` sanitised, made unique with `_1`, `_2`, ..."""

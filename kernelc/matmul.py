@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from kernelc.abi import Program
 from kernelc.abi_matmul import tiles_of
-from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec
+from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.errors import InternalCompilerError
+from kernelc.pipeline import link_library
 
 TARGETS = ("wgsl", "glsl")
 
@@ -37,7 +38,7 @@ def translate_matmul(dtype="float32", *, target: str, batch_ndim: int = 0, trans
             from kernelc.emit_wgsl.matmul import WgslMatmulEmitter as Shell
         else:
             from kernelc.emit_glsl.matmul import GlslMatmulEmitter as Shell
-        code, abi = Shell(spec).emit()
+        code, abi = Shell(spec, link_library(matmul_kernel(spec), target)).emit()
     except InternalCompilerError:
         raise
     except Exception as e:  # our bug: say so, with the specialisation

@@ -19,6 +19,7 @@ from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_a
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.passes.unroll import unroll_loops
 from kernelc.ir.validate import validate
+from kernelc.lib.link import link
 
 TARGETS = ("wgsl", "glsl")
 EMITTERS = {"wgsl": emit_wgsl, "glsl": emit_glsl}
@@ -77,11 +78,19 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
 
 
 def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None) -> ir.Kernel:
-    """Target passes and legalisation; the result is what the emitter prints."""
+    """Target passes, legalisation and the shader library linked in; the result is what
+    the emitter prints."""
     if unroll if unroll is not None else UNROLL_BY_DEFAULT[target]:
         kernel = validate(fold_constants(unroll_loops(kernel)))
     legalise = lower_reduction_access if kernel.reduction is not None else lower_array_access
-    return validate(fold_constants(legalise(kernel, target)), legal_for=target)
+    kernel = validate(fold_constants(legalise(kernel, target)), legal_for=target)
+    return validate(link_library(kernel, target), legal_for=target)
+
+
+def link_library(kernel: ir.Kernel, target: str) -> ir.Kernel:
+    """`kernel` with the shader library functions it reaches on `target` linked in."""
+    emitter = EMITTERS[target]
+    return link(kernel, emitter.NATIVE_MATH, emitter.library_roots(kernel))
 
 
 def translate_elementwise(in_params: str, out_params: str, operation: str,

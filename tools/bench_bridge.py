@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.headless_chromium import launch, missing
-from wgpy_runtime.serve import serve_in_background
+from wgpy_runtime.serve import TEST_MOUNTS, serve_in_background
 
 WORKER_TEMPLATE = '''
 import array, time
@@ -161,7 +161,7 @@ def main() -> None:
         raise SystemExit(reason)
     from playwright.sync_api import sync_playwright
 
-    server, url = serve_in_background()
+    server, url = serve_in_background(extra_mounts=TEST_MOUNTS)
     results = {}
     with sync_playwright() as p:
         browser = launch(p)

@@ -109,6 +109,19 @@ def mandel_composed(xp, cx, cy, iters: int):
     return count
 
 
+def mandel_fusable(xp, iters: int):
+    """The composed Mandelbrot as one function of elementwise operations, for `xp.fuse`."""
+
+    def mandelbrot(cx, cy):
+        zr, zi, count = cx * 0, cx * 0, (cx * 0).astype(xp.int32)
+        for _ in range(iters):
+            zr, zi = zr * zr - zi * zi + cx, 2 * zr * zi + cy
+            count += (zr * zr + zi * zi <= 4).astype(xp.int32)
+        return count
+
+    return mandelbrot
+
+
 def run(b: Backend, sizes: dict) -> dict:
     activate(b)
     xp, out = b.xp, {}
@@ -121,6 +134,16 @@ def run(b: Backend, sizes: dict) -> dict:
     composed_iters = iters if b.xp is not np or sizes["mandel"] <= 256 else 50
     t = b.time(lambda: mandel_composed(xp, cx, cy, composed_iters), repeat=1 if b.xp is np else 3)
     out["mandelbrot composed (ms)"] = 1e3 * t * iters / composed_iters
+    if b.xp is not np:
+        try:
+            fused = xp.fuse(mandel_fusable(xp, iters))
+            start = time.perf_counter()
+            fused(cx, cy)
+            b.sync()
+            out["mandelbrot fused, first call (s)"] = time.perf_counter() - start
+            out["mandelbrot fused (ms)"] = 1e3 * b.time(lambda: fused(cx, cy), inner=5)
+        except Exception as error:  # noqa: BLE001 - reported, the other workloads go on
+            out["mandelbrot fused (ms)"] = f"failed: {type(error).__name__}: {error}"[:200]
     n = sizes["n"]
     x = xp.asarray(np.random.default_rng(0).random(n, dtype=np.float32))
     y = xp.asarray(np.random.default_rng(1).random(n, dtype=np.float32))

@@ -1,5 +1,5 @@
-"""Reproduce the polynomial coefficients of the math polyfills in the helper libraries
-(kernelc/emit_wgsl/helpers.wgsl, kernelc/emit_glsl/helpers.glsl).
+"""Reproduce the polynomial coefficients of the math polyfills in the shader library
+(kernelc/lib/math.cu).
 
 Each fit is a weighted minimax fit (Lawson's iteratively reweighted least squares) on a
 dense grid against a float64 (or mpmath) reference; coefficients are rounded to float32

@@ -55,6 +55,7 @@ from .creation import (
 )
 from .indexing import argwhere, compress, flatnonzero, nonzero, take
 from .kernel import ElementwiseKernel, ReductionKernel
+from .fusion import fuse
 from .linalg import dot, einsum, inner, matmul, outer, tensordot, trace, vdot
 from .manipulation import (
     array_split,

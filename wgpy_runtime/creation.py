@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from . import _dtypes
+from ._fusion_trace import Var
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -71,7 +72,7 @@ def asnumpy(a, stream=None, order="C", out=None) -> np.ndarray:
 
 def get_array_module(*args):
     """`wgpy_runtime` when any argument is a device array, else `numpy`."""
-    if any(isinstance(a, ndarray) for a in args):
+    if any(isinstance(a, (ndarray, Var)) for a in args):
         return sys.modules[__package__]
     return np
 

@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from . import _dtypes, _shapes, ufuncs
+from ._fusion_trace import Var
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -46,6 +47,9 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
+    traced = next((a for a in (condition, x, y) if type(a) is Var), None)
+    if traced is not None:  # inside a fused function (`fusion`)
+        return traced.trace.where(condition, x, y)
     dtypes = ufuncs.arg_dtypes([x, y])
     out_dtype = _dtypes.normalize(np.result_type(*dtypes))
     cond = condition if isinstance(condition, ndarray) else bool(condition)

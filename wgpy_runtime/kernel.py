@@ -5,7 +5,8 @@ outputs, raw arrays, and CuPy's errors.
 Rule: CuPy's rules in CuPy's order — arity, argument kinds, types (outputs first, only
 ndarrays bind placeholders, exact dtypes), broadcasting of the non-raw arrays, outputs,
 early return for an empty loop, then `_reduce_dims`, translation (cached) and launch.
-Built-in operations use these same classes; there is no other way onto the device.
+Built-in operations use these same classes, except the tiled matmul programs (`_matmul`)
+and copies between views (`_launch.copy_into`), which dispatch kernelc programs directly.
 """
 
 from __future__ import annotations

@@ -6,13 +6,18 @@ Rule: results are JSON-ready dicts, and a mistake in the pasted text or a device
 comes back inside them as an `error` (kernel, line and column in the pasted text, the
 caret), never as an exception. Inputs follow one convention (docs/playground.md): the
 loop shape is the image, (height, width); the first two floating-point input arrays hold
-each pixel's x and y over the view rectangle, other arrays zeros; scalars come from the
-caller, else from a `// defaults:` line, else 100 (integers) or 1.0.
+each pixel's x and y over the view rectangle, other arrays zeros, unless the caller
+chooses a fill per input (x, y, index, random, zeros, constant:<number>); scalars come
+from the caller, else from a `// defaults:` line, else 100 (integers) or 1.0. A size
+that cannot run is refused before anything is allocated, and a run's device failures are
+collected before it returns, so the next run never reports them.
 """
 
 from __future__ import annotations
 
+import array
 import base64
+import random
 import re
 import struct
 import time
@@ -28,6 +33,22 @@ from .device.protocol import ITEMSIZE
 
 TARGET_OF = {"webgpu": "wgsl", "webgl": "glsl"}
 FLOATS = {"float16": "e", "float32": "f"}  # storage dtypes the coordinates are packed in
+# array typecodes of the other storage dtypes (bool travels as 0/1 bytes)
+_ARRAY_CODES = {
+    "bool": "B",
+    "int8": "b",
+    "uint8": "B",
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "float32": "f",
+}
+FILLS = ("x", "y", "index", "random", "zeros", "constant")  # what an input can be filled with
+# The most pixels a run may have: every parameter is a buffer of that many elements, sent
+# and read back through Pyodide's memory (8192 x 8192 made the renderer run out of memory).
+MAX_PIXELS = 4096 * 4096
+RANDOM_INT_RANGE = 100  # random integer inputs are uniform in [0, 100)
 DEFAULT_VIEW = (-2.0, 1.0, -1.5, 1.5)  # x0, x1, y0, y1: the Mandelbrot set
 PATH = "kernel.cu"
 _DEFAULTS = re.compile(r"^\s*//\s*defaults\s*:(.*)$", re.MULTILINE)
@@ -65,6 +86,7 @@ def translate(text: str, types: str = "") -> dict:
                                      "warnings": [format_warning(w, text)
                                                   for w in program.warnings]}  # fmt: skip
         result.setdefault("params", params_of(program.abi))
+        result.setdefault("fills", input_plan(program.abi))  # what the inputs get by default
     result["scalars"] = scalar_fields(text, result.get("params", []))
     return result
 
@@ -217,15 +239,24 @@ def _locate(span: Span | None, text: str, kernel: str, severity: str, message: s
 
 
 def run(text: str, backend: str = "webgpu", width: int = 512, height: int = 512,
-        view=DEFAULT_VIEW, scalars: dict | None = None, types: str = "") -> dict:  # fmt: skip
+        view=DEFAULT_VIEW, scalars: dict | None = None, types: str = "",
+        fills: dict | None = None) -> dict:  # fmt: skip
     """Translate for `backend`'s target, run over a height × width image and read the first
     output back: {"output": {name, dtype, shape, data (base64 of the storage bytes)},
-    "inputs" (what each parameter got), "timings" (ms), "adapter", "error"}."""
+    "inputs" (what each parameter got), "timings" (ms), "adapter", "error"}. `fills` maps
+    an input's name to what it holds (FILLS; "constant:2.5"), else the convention's."""
     target = TARGET_OF.get(backend)
     if target is None:
         return {"error": _plain_error("ValueError", f"unknown backend {backend!r}")}
     if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
         return {"error": _plain_error("ValueError", "width and height must be positive integers")}
+    if width * height > MAX_PIXELS:
+        message = (
+            f"{width} × {height} = {width * height:,} pixels is more than the "
+            f"playground runs (at most {MAX_PIXELS:,}, such as 4096 × 4096): nothing "
+            "was allocated"
+        )
+        return {"error": _plain_error("ValueError", message)}
     start = time.perf_counter()
     try:
         kdef = read_cu(PATH, text)
@@ -240,15 +271,48 @@ def run(text: str, backend: str = "webgpu", width: int = 512, height: int = 512,
     compile_ms = 1e3 * (time.perf_counter() - start)
     try:
         device = get_device(backend)  # the process's one device of this backend
-        result = execute(device, program, width, height, tuple(map(float, view)),
-                         _scalars(program.abi, text, scalars or {}), options["ndim"])  # fmt: skip
+        check_size(device, backend, width * height)
+        values = _scalars(program.abi, text, scalars or {})
+        view = tuple(map(float, view))
+        result = execute(device, program, width, height, view, values, options["ndim"], fills)
+    except KeyboardInterrupt as e:  # the page's cancel
+        return {"error": _plain_error("Cancelled", f"cancelled: {e or 'interrupted'}", target)}
     except (ValueError, OverflowError) as e:
-        return {"error": _plain_error(type(e).__name__, str(e), target)}
-    except Exception as e:  # noqa: BLE001  (DeviceError, or the bridge's own failure)
-        return {"error": _plain_error(type(e).__name__, f"{backend}: {e}", target)}
+        return {"error": _plain_error(type(e).__name__, _message(e), target)}
+    except Exception as e:  # noqa: BLE001  (DeviceError, MemoryError, the bridge's own failure)
+        return {"error": _plain_error(type(e).__name__, f"{backend}: {_message(e)}", target)}
     result["timings"].update(compile_ms=compile_ms, first_dispatch=first)
     result.update(backend=backend, target=target, adapter=adapter_name(device), error=None)
     return result
+
+
+def _message(e: BaseException) -> str:
+    """The exception's text, or its type when it has none (MemoryError())."""
+    return str(e) or type(e).__name__
+
+
+def max_elements(device) -> int | None:
+    """The most elements one buffer of `device` may hold, where it says."""
+    limits = getattr(device, "limits", None) or {}
+    hello = limits.get("limits") if isinstance(limits.get("limits"), dict) else {}
+    if hello.get("maxBufferElements"):  # the browser's WebGL2 executor
+        return int(hello["maxBufferElements"])
+    if hello.get("maxStorageBufferBindingSize"):  # the browser's WebGPU executor
+        return int(hello["maxStorageBufferBindingSize"]) // 4
+    if limits.get("max-storage-buffer-binding-size"):  # native WebGPU
+        return int(limits["max-storage-buffer-binding-size"]) // 4
+    side = getattr(device, "max_texture_size", None)  # native GLES
+    return side * side if side else None
+
+
+def check_size(device, backend: str, n: int) -> None:
+    """Refuse, before anything is allocated, an image whose buffers the device cannot hold."""
+    limit = max_elements(device)
+    if limit is not None and n > limit:
+        raise ValueError(
+            f"{n:,} pixels do not fit one {backend} buffer here (at most {limit:,} "
+            "elements): nothing was allocated"
+        )
 
 
 def _scalars(abi: dict, text: str, given: dict) -> dict:
@@ -272,14 +336,17 @@ def _convert(dtype: str, value, name: str):
 
 
 def execute(device, program: Program, width: int, height: int, view: tuple, scalars: dict,
-            ndim: int = 2) -> dict:  # fmt: skip
+            ndim: int = 2, fills: dict | None = None) -> dict:  # fmt: skip
     """Upload the convention's inputs, dispatch, read the first output back; timings are
-    each step up to the GPU's completion (upload and dispatch end with a synchronize)."""
+    each step up to the GPU's completion (upload and dispatch end with a synchronize).
+    When something fails, the device's pending failures are collected before returning:
+    they belong to this run."""
     abi, n = program.abi, width * height
-    plan = input_plan(abi)
+    plan = input_plan(abi, fills)
     shape = (height, width) if ndim == 2 else (n,)
     t0 = time.perf_counter()
     ids = {}
+    failed = True
     try:
         for p in abi["params"]:
             if p["kind"] != "scalar":
@@ -296,9 +363,12 @@ def execute(device, program: Program, width: int, height: int, view: tuple, scal
         out = next(p for p in abi["params"] if p["role"] == "out")
         data = device.read(ids[out["name"]], 0, n)
         t3 = time.perf_counter()
+        failed = False
     finally:
         for buf in ids.values():
             device.free(buf)
+        if failed:
+            _settle(device)
     timings = {"upload_ms": 1e3 * (t1 - t0), "dispatch_ms": 1e3 * (t2 - t1),
                "read_ms": 1e3 * (t3 - t2), "run_ms": 1e3 * (t3 - t0)}  # fmt: skip
     output = {"name": out["name"], "dtype": out["storage_dtype"], "shape": [height, width],
@@ -306,29 +376,92 @@ def execute(device, program: Program, width: int, height: int, view: tuple, scal
     return {"output": output, "inputs": plan, "timings": timings}
 
 
-def input_plan(abi: dict) -> dict[str, str]:
-    """What each parameter gets: "x", "y" (the first two floating-point input arrays),
-    "zeros" (other arrays; outputs that are read before written), "scalar", or
+def _settle(device) -> None:
+    """Wait for the device after a failed run, dropping the failures it reports (the run
+    already failed with its own), so that the next run does not report them."""
+    try:
+        device.synchronize()
+    except Exception:  # noqa: BLE001, S110  (this run's, already reported by its own error)
+        pass
+
+
+def input_plan(abi: dict, fills: dict | None = None) -> dict[str, str]:
+    """What each parameter gets: "x", "y" (by default the first two floating-point input
+    arrays), "zeros" (by default other input arrays; outputs that are read before written),
+    "index", "random", "constant:<number>" (inputs, as `fills` asks), "scalar", or
     "nothing" (outputs the kernel only writes)."""
+    fills = fills or {}
     plan, coords = {}, ["x", "y"]
     for p in abi["params"]:
+        name = p["name"]
         if p["kind"] == "scalar":
-            plan[p["name"]] = "scalar"
-        elif p["role"] == "in" and p["storage_dtype"] in FLOATS and coords:
-            plan[p["name"]] = coords.pop(0)
-        elif p["role"] == "in" or p.get("reads_old"):
-            plan[p["name"]] = "zeros"
+            plan[name] = "scalar"
+        elif p["role"] == "in":
+            default = coords.pop(0) if p["storage_dtype"] in FLOATS and coords else "zeros"
+            plan[name] = check_fill(name, fills.get(name) or default)
+        elif p.get("reads_old"):
+            plan[name] = "zeros"
         else:
-            plan[p["name"]] = "nothing"
+            plan[name] = "nothing"
+    unknown = set(fills) - {p["name"] for p in abi["params"] if p["role"] == "in"}
+    if unknown:
+        raise ValueError(f"fills name no input array of the kernel: {', '.join(sorted(unknown))}")
     return plan
 
 
+def check_fill(name: str, fill: str) -> str:
+    kind, _, value = str(fill).partition(":")
+    if kind not in FILLS or (kind == "constant") != bool(value.strip()):
+        raise ValueError(
+            f"input {name!r}: fill {fill!r} is not one of x, y, index, random, zeros, "
+            "constant:<number>"
+        )
+    if kind == "constant":
+        _convert("float32", value, name)  # a number
+    return fill
+
+
 def _contents(what: str, p: dict, width: int, height: int, view: tuple) -> bytes | None:
-    if what == "nothing":
+    dtype, n = p["storage_dtype"], width * height
+    kind, _, value = what.partition(":")
+    if kind == "nothing":
         return None
-    if what == "zeros":
-        return bytes(width * height * ITEMSIZE[p["storage_dtype"]])
-    return coordinates(what, p["storage_dtype"], width, height, view)
+    if kind == "zeros":
+        return bytes(n * ITEMSIZE[dtype])
+    if kind in ("x", "y"):
+        if dtype not in FLOATS:
+            raise ValueError(f"input {p['name']!r} ({dtype}) cannot hold {kind} coordinates")
+        return coordinates(kind, dtype, width, height, view)
+    if kind == "constant":
+        return _pack(dtype, [_convert(p["dtype"], value, p["name"])]) * n
+    if kind == "index":
+        return _pack(dtype, range(n))
+    rng = random.Random(p["name"])  # the same numbers each run
+    if dtype in FLOATS:
+        return _pack(dtype, [rng.random() for _ in range(n)])
+    top = 2 if dtype == "bool" else RANDOM_INT_RANGE
+    return _pack(dtype, [rng.randrange(top) for _ in range(n)])
+
+
+def _pack(dtype: str, values) -> bytes:
+    """Numbers as `dtype`'s storage bytes: integers wrapped into the dtype's range (an index
+    past it starts again), bool as 0/1 (odd numbers true)."""
+    if dtype == "float16":
+        return struct.pack(f"<{len(values)}e", *map(float, values))
+    code = _ARRAY_CODES[dtype]
+    if dtype == "bool":
+        return array.array(code, (int(v) & 1 for v in values)).tobytes()
+    if code == "f":
+        return array.array(code, map(float, values)).tobytes()
+    bits = 8 * ITEMSIZE[dtype]
+    low = -(1 << (bits - 1)) if code.islower() else 0  # signed typecodes are lower case
+
+    def wrap(v) -> int:
+        return (int(v) - low) % (1 << bits) + low
+
+    if isinstance(values, range) and values.stop <= (1 << (bits - 1)):
+        return array.array(code, values).tobytes()  # nothing to wrap: fast
+    return array.array(code, map(wrap, values)).tobytes()
 
 
 def coordinates(axis: str, dtype: str, width: int, height: int, view: tuple) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes, _fastpath, _shapes, _ufunc_table
+from ._fusion_trace import Var
 from ._ufunc_table import UfuncDef
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
@@ -114,6 +115,9 @@ class ufunc:
             plan = _fastpath.find_ufunc(self, args, out, casting)
             if plan is not None:
                 return plan(args, out)
+        traced = next((a for a in args if type(a) is Var), None)
+        if traced is not None:  # inside a fused function (`fusion`)
+            return traced.trace.apply(self, args, {**kwargs, "out": out, "dtype": dtype})
         _check_kwargs(kwargs)
         ins, outs = self._split(args, out)
         dtypes = arg_dtypes(ins)

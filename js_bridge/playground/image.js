@@ -55,21 +55,30 @@ function halves(bits) {
   return out;
 }
 
-// min, max and mean over the finite values, how many were not finite, how many distinct
-// values (counted up to 1000).
+// min, max and mean over the finite values (the colour range), low and high over every
+// value that is not NaN (±Infinity included), how many were NaN, +Infinity, -Infinity,
+// and how many distinct values (counted up to 1000).
 export function statistics(values) {
-  let min = Infinity, max = -Infinity, sum = 0, finite = 0;
+  let min = Infinity, max = -Infinity, sum = 0, finite = 0, nan = 0, posInf = 0, negInf = 0;
   const distinct = new Set();
   for (let k = 0; k < values.length; k++) {
     const v = Number(values[k]);
-    if (!Number.isFinite(v)) continue;
+    if (!Number.isFinite(v)) {
+      if (Number.isNaN(v)) nan += 1;
+      else if (v > 0) posInf += 1;
+      else negInf += 1;
+      continue;
+    }
     finite += 1;
     sum += v;
     if (v < min) min = v;
     if (v > max) max = v;
     if (distinct.size < 1000) distinct.add(v);
   }
+  const low = negInf ? -Infinity : finite ? min : posInf ? Infinity : NaN;
+  const high = posInf ? Infinity : finite ? max : negInf ? -Infinity : NaN;
   return { min: finite ? min : NaN, max: finite ? max : NaN, mean: finite ? sum / finite : NaN,
+           low, high, count: values.length, nan, posInf, negInf,
            nonFinite: values.length - finite, distinct: distinct.size };
 }
 

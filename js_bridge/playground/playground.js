@@ -37,6 +37,7 @@ const EXAMPLES = {
 const HEADER_LINE = /^\s*\/\/\s*(name|in_params|out_params|scalars)\s*:/;
 const DEFAULT_VIEW = { x0: -2, x1: 1, y0: -1.5, y1: 1.5 };
 const TARGET_OF = { webgpu: "wgsl", webgl: "glsl" };
+const FILL_KINDS = ["x", "y", "index", "random", "zeros", "constant"];
 const COMPILE_DELAY_MS = 400;
 
 const $ = (id) => document.getElementById(id);
@@ -49,7 +50,9 @@ class Playground {
     this.compiled = null; // {text, types, result} of the last translate
     this.compileTimer = 0;
     this.scalarValues = new Map(); // name -> what the person typed, kept across compiles
-    this.last = null; // the last run's summary (tests read it)
+    this.fillChoices = new Map(); // input name -> {kind, value} chosen, kept across compiles
+    this.last = null; // the last successful run's summary (tests read it)
+    this.failure = null; // the last run's error, when it failed (tests read it)
     this.runs = 0;
   }
 
@@ -64,7 +67,9 @@ class Playground {
     this.bindEvents();
     if (!navigator.gpu) $("backend").querySelector("[value=webgpu]").textContent += " (not in this browser)";
     try {
-      this.bridge = await startBridge({ canvas: $("gl-canvas"), onStdout: (t) => console.log(t) });
+      this.bridge = await startBridge({ canvas: $("gl-canvas"), onStdout: (t) => console.log(t),
+                                        onNotice: (text) => this.notice(text) });
+      this.bridge.host.pacer.listeners.add((progress) => this.showProgress(progress));
       await this.python("import json\nimport wgpy_runtime.playground as _pg\nNone");
     } catch (e) {
       this.setState("failed", "Python did not start");
@@ -91,6 +96,11 @@ class Playground {
       }
     });
     $("reset-view").addEventListener("click", () => this.setView(DEFAULT_VIEW));
+    $("cancel").addEventListener("click", () => this.cancel());
+    $("inputs").addEventListener("change", () => this.describeInputs());
+    for (const id of ["width", "height", "x0", "x1", "y0", "y1"]) {
+      $(id).addEventListener("change", () => this.describeInputs());
+    }
     $("example").addEventListener("change", () => this.loadExample($("example").value));
     $("colours").addEventListener("change", () => this.redraw());
     $("scale").addEventListener("change", () => this.redraw());
@@ -160,7 +170,10 @@ class Playground {
       $("types").placeholder = Object.entries(result.types).map(([k, v]) => `${k}=${v}`).join(", ");
     }
     // A kernel that does not compile keeps the last scalar fields (no jumping form).
-    if (result.params) this.showScalars(result.scalars ?? []);
+    if (result.params) {
+      this.showScalars(result.scalars ?? []);
+      this.showInputs(result.params, result.fills ?? {});
+    }
     const errors = compileErrors(result);
     this.showErrors(errors, compileWarnings(result));
     $("figure").classList.toggle("stale", errors.length > 0);
@@ -183,6 +196,60 @@ class Playground {
     });
     $("scalars").replaceChildren(...rows);
     $("scalars-box").hidden = rows.length === 0;
+  }
+
+  // One row per input array: a fill to choose (x, y, index, random, zeros, constant) and
+  // what the input will hold, said before the run.
+  showInputs(params, defaults) {
+    for (const row of $("inputs").querySelectorAll("label")) {
+      this.fillChoices.set(row.dataset.name, this.fillOf(row));
+    }
+    const rows = params.filter((p) => p.role === "in" && p.kind !== "scalar").map((p) => {
+      const label = document.createElement("label");
+      label.dataset.name = p.name;
+      label.dataset.dtype = p.dtype;
+      const select = document.createElement("select");
+      select.name = p.name;
+      this.fillSelect(select, FILL_KINDS);
+      const value = Object.assign(document.createElement("input"), { inputMode: "decimal" });
+      value.name = `${p.name}-constant`;
+      const [kind, constant = "1"] = (defaults[p.name] ?? "zeros").split(":");
+      const chosen = this.fillChoices.get(p.name) ?? { kind, value: constant };
+      select.value = chosen.kind;
+      value.value = chosen.value;
+      label.append(Object.assign(document.createElement("span"), { textContent: p.name }),
+                   select, value, document.createElement("small"));
+      return label;
+    });
+    $("inputs").replaceChildren(...rows);
+    $("inputs-box").hidden = rows.length === 0;
+    this.describeInputs();
+  }
+
+  fillOf(row) {
+    return { kind: row.querySelector("select").value, value: row.querySelector("input").value };
+  }
+
+  describeInputs() {
+    const [x0, x1, y0, y1] = this.form().view;
+    const n = Math.round(Number($("width").value)) * Math.round(Number($("height").value));
+    for (const row of $("inputs").querySelectorAll("label")) {
+      const { kind, value } = this.fillOf(row);
+      const dtype = row.dataset.dtype;
+      const integer = /int|bool/.test(dtype);
+      row.querySelector("input").hidden = kind !== "constant";
+      row.querySelector("small").textContent = `${dtype}: ` + {
+        x: `each pixel's x, ${fmt(x0)} … ${fmt(x1)} along a row`,
+        y: `each pixel's y, ${fmt(y1)} (top row) … ${fmt(y0)}`,
+        index: `the element's index, 0 … ${fmt(Math.max(0, n - 1))}` +
+               (integer ? " (wrapping past the dtype's range)" : ""),
+        random: dtype === "bool" ? "random true/false (the same each run)"
+          : integer ? "random integers in [0, 100) (the same each run)"
+            : "random numbers in [0, 1) (the same each run)",
+        zeros: "zeros",
+        constant: `${value} everywhere`,
+      }[kind];
+    }
   }
 
   // --------------------------------------------------------------------------- errors
@@ -215,10 +282,15 @@ class Playground {
     const number = (id) => Number($(id).value);
     const scalars = {};
     for (const input of $("scalars").querySelectorAll("input")) scalars[input.name] = input.value;
+    const fills = {};
+    for (const row of $("inputs").querySelectorAll("label")) {
+      const { kind, value } = this.fillOf(row);
+      fills[row.dataset.name] = kind === "constant" ? `constant:${value.trim()}` : kind;
+    }
     return {
       width: Math.round(number("width")), height: Math.round(number("height")),
       view: [number("x0"), number("x1"), number("y0"), number("y1")],
-      scalars, types: $("types").value, backend: $("backend").value,
+      scalars, types: $("types").value, backend: $("backend").value, fills,
     };
   }
 
@@ -229,24 +301,39 @@ class Playground {
     const compiled = await this.compile();
     const target = TARGET_OF[backend];
     if (!compiled || compiled.error || compiled.targets[target]?.error) {
-      this.setState("error", `not run: compile error (${target.toUpperCase()})`);
+      // this target's own errors, whatever the panel showed for the last run
+      const errors = compiled ? compileErrors(compiled).filter((e) =>
+        e.title === "kernel" || e.title.includes(target.toUpperCase())) : [];
+      this.showErrors(errors.length ? errors : [{ title: target.toUpperCase(),
+                                                  text: "the kernel did not compile" }],
+                      compiled ? compileWarnings(compiled) : []);
+      this.fail(backend, `not run: compile error (${target.toUpperCase()})`);
       return;
     }
     this.setState("running", `running on ${backend} …`);
+    $("notice").hidden = true;
     let result;
     const started = performance.now();
     try {
       result = await this.call("run", { text: this.editor.text, backend, ...options });
+      if (result.error && /device was made/.test(result.error.text ?? "")) {
+        // the device was lost since the last run and has been made again: run once more
+        this.notice(result.error.text);
+        result = await this.call("run", { text: this.editor.text, backend, ...options });
+      }
     } catch (e) {
       result = { error: { kind: "Error", text: e.message } };
     }
     const roundTrip = performance.now() - started;
     if (result.error) {
+      const cancelled = result.error.kind === "Cancelled";
       this.showErrors([{ title: `run on ${backend}`, ...diagnostic(result.error) }],
                       compileWarnings(compiled));
-      this.setState("error", `run on ${backend} failed`);
+      this.fail(backend, cancelled ? `run on ${backend} cancelled` : `run on ${backend} failed`,
+                result.error);
       return;
     }
+    this.failure = null;
     this.showErrors([], compileWarnings(compiled));
     $("figure").classList.remove("stale");
     this.runs += 1;
@@ -257,6 +344,36 @@ class Playground {
                             shape: result.output.shape }, run: this.runs };
     await this.showTimings(result, compiled, stats, roundTrip);
     this.setState("done", `ran on ${backend}`);
+  }
+
+  // A run that failed: its message in the status, no figures of an earlier run.
+  fail(backend, status, error = null) {
+    this.failure = { backend, status, error: error?.text ?? status };
+    $("timings").replaceChildren();
+    $("figure").classList.add("stale");
+    this.setState("error", status);
+  }
+
+  cancel() {
+    if (document.body.dataset.state !== "running") return;
+    $("status").textContent = "cancelling …";
+    this.bridge.cancel();
+  }
+
+  showProgress(progress) {
+    $("progress").hidden = !progress;
+    if (!progress) return;
+    const share = progress.total ? progress.done / progress.total : 0;
+    $("progress-bar").value = share;
+    $("progress-text").textContent = `${progress.what}: ${(100 * share).toFixed(0)}% of ` +
+                                     `${progress.total.toLocaleString("en")} elements`;
+  }
+
+  // Something the person should know that is not an error of the run (a lost device).
+  notice(text) {
+    console.warn(text);
+    $("notice").textContent = text;
+    $("notice").hidden = false;
   }
 
   redraw() {
@@ -282,9 +399,7 @@ class Playground {
       ["", t.first_dispatch ? "first run of this program: the dispatch includes building its pipeline"
                             : `round trip from the page ${ms(roundTrip)}`],
       ["backend", `${result.backend} (${result.target.toUpperCase()}) on ${adapter}`],
-      ["output", `${name}: ${dtype} ${shape.join(" × ")}, min ${fmt(stats.min)}, ` +
-                 `max ${fmt(stats.max)}, mean ${fmt(stats.mean)}` +
-                 (stats.nonFinite ? `, ${stats.nonFinite} not finite` : "")],
+      ["output", `${name}: ${dtype} ${shape.join(" × ")}, ${summary(stats)}`],
     ];
     const inputs = Object.entries(result.inputs).filter(([, what]) => what !== "nothing")
       .map(([param, what]) => `${param} ← ${what}`).join(", ");
@@ -356,6 +471,8 @@ class Playground {
     document.body.dataset.state = state;
     $("status").textContent = message;
     $("run").disabled = state === "starting" || state === "running" || state === "failed";
+    $("cancel").hidden = state !== "running";
+    if (state !== "running") this.showProgress(null);
   }
 }
 
@@ -396,6 +513,21 @@ function compileWarnings(result) {
     }
   }
   return warnings;
+}
+
+// "min 1, max 200, mean 38.2", with the values that are not finite counted; the range
+// is over every value that is a number (±Infinity included), so an all-infinite output
+// says so instead of "NaN".
+function summary(stats) {
+  if (stats.count === stats.nan) return `all ${stats.count} values NaN`;
+  const parts = [`min ${fmt(stats.low)}`, `max ${fmt(stats.high)}`];
+  if (stats.nonFinite === 0) parts.push(`mean ${fmt(stats.mean)}`);
+  else if (stats.nonFinite < stats.count) parts.push(`mean of the finite ${fmt(stats.mean)}`);
+  for (const [n, what] of [[stats.nan, "NaN"], [stats.posInf, "+Infinity"],
+                           [stats.negInf, "-Infinity"]]) {
+    if (n) parts.push(`${n} ${what}`);
+  }
+  return parts.join(", ");
 }
 
 function fmt(v) {

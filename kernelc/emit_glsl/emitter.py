@@ -19,23 +19,18 @@ from kernelc.emit_base import (
     non_negative,
     positive,
 )
-from kernelc.emit_glsl.helpers import LIBRARY
+from kernelc.emit_glsl.primitives import PRIMITIVES
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float16, float32, int8, int16, int32, uint8, uint16
 from kernelc.ir.dtypes import uint32
+from kernelc.lib.shaders import device_shader
 
 MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
 MAX_TEXTURES = 16  # MAX_TEXTURE_IMAGE_UNITS is at least 16 in WebGL2
 MAX_WIDTH = 4096
 
-VERTEX_SHADER = """#version 300 es
-// kernelc: one triangle covering the viewport, from gl_VertexID alone (no attributes).
-void main() {
-    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
+VERTEX_SHADER = device_shader("vertex.glsl")
 
 # What a texel (and a render target's `out`) holds, by storage dtype: bool is a 0/1 uint,
 # 8/16-bit formats give the 32-bit kind (R8UI reads as uint, R16F as float).
@@ -89,7 +84,7 @@ class GlslEmitter(Emitter):
         ("i", "u"): "uint",
         ("u", "i"): "int",
     }
-    LIBRARY = LIBRARY
+    PRIMITIVES = PRIMITIVES
 
     def __init__(self, kernel: ir.Kernel, group: tuple[str, ...] | None = None):
         """`group`: the outputs this shader renders (an output group, see `groups.py`);

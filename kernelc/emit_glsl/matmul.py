@@ -16,15 +16,16 @@ fragment writes its one render target on every path that does not discard.
 from __future__ import annotations
 
 from kernelc.emit_glsl.emitter import GlslEmitter
-from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec, matmul_kernel
+from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.ir import nodes as ir
 
 UNROLL = 4  # K elements per step of the main loop
 
 
 class GlslMatmulEmitter(MatmulShell, GlslEmitter):
-    def __init__(self, spec: MatmulSpec):
-        super().__init__(matmul_kernel(spec))
+    def __init__(self, spec: MatmulSpec, kernel: ir.Kernel):
+        """`kernel`: `matmul_kernel(spec)` linked with the shader library."""
+        super().__init__(kernel)
         self.setup_matmul(spec)
 
     def int_decl(self, name: str, value: str, mutable: bool = False) -> None:

@@ -23,7 +23,7 @@ BUILTIN = {"add": "atomicAdd", "sub": "atomicSub", "exch": "atomicExchange",
 
 
 def atomic_params(kernel: ir.Kernel) -> set[str]:
-    bodies = (kernel.body, *(f.body for f in kernel.functions))
+    bodies = (kernel.body, *(f.body for f in kernel.functions if not f.library))
     return {n.param for body in bodies for n in walk(body) if isinstance(n, ir.Atomic)}
 
 

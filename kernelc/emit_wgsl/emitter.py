@@ -12,13 +12,14 @@ from kernelc.abi import (
     UNIFORM_TYPE,
     WGSL_STORAGE,
     WORKGROUP_SIZE,
+    loop_field,
     packed_layout,
     params_json,
     uniform_layout,
 )
 from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
 from kernelc.emit_wgsl import atomics, packed
-from kernelc.emit_wgsl.helpers import LIBRARY
+from kernelc.emit_wgsl.primitives import PRIMITIVES
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
 
@@ -45,7 +46,7 @@ class WgslEmitter(Emitter):
         ("f", "u"): "kc_f2u",
     }
     BITCAST = {(s, d): f"bitcast<{_KINDS[d]}>" for s in _KINDS for d in _KINDS if s != d}
-    LIBRARY = LIBRARY
+    PRIMITIVES = PRIMITIVES
     CONST_HAZARDS = True
     MAIN_LOCALS = ("wg", "lid", "nwg", "gid", "i")
 
@@ -225,7 +226,8 @@ class WgslEmitter(Emitter):
             w.line("@builtin(num_workgroups) nwg: vec3<u32>,")
         w.line(") {")
         with w.indented():
-            w.line(f"let gid = (wg.y * nwg.x + wg.x) * {WORKGROUP_SIZE}u + lid.x;")
+            base = self.uniform(loop_field("base")).text  # the launch's first element
+            w.line(f"let gid = u32({base}) + (wg.y * nwg.x + wg.x) * {WORKGROUP_SIZE}u + lid.x;")
             w.line(f"if (gid >= u32({self.uniform('k_n').text})) {{")
             with w.indented():
                 w.line("return;")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION
 from kernelc.abi_matmul import GROUP_M
 from kernelc.emit_base import Scope
-from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec, matmul_kernel
+from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.emit_text import Writer
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.emit_wgsl.reduction import BUILTINS
@@ -37,10 +37,13 @@ LANES = "xyzw"
 
 
 class WgslMatmulEmitter(MatmulShell, WgslEmitter):
-    def __init__(self, spec: MatmulSpec):
+    RANGED = False  # workgroups are tiles of C: the launch runs whole
+
+    def __init__(self, spec: MatmulSpec, kernel: ir.Kernel):
+        """`kernel`: `matmul_kernel(spec)` linked with the shader library."""
         if spec.tiles is None:
             raise ValueError("a WGSL matmul needs tiles")
-        super().__init__(matmul_kernel(spec))
+        super().__init__(kernel)
         self.setup_matmul(spec)
         self.tiles = spec.tiles
 

@@ -24,6 +24,13 @@ def packed_params(kernel: ir.Kernel) -> list[ir.Param]:
     return [p for p in kernel.arrays if p.dtype in PACKED_PER_WORD]
 
 
+def library_roots(kernel: ir.Kernel) -> frozenset[str]:
+    """The library functions the load and store functions call (float16 by bits)."""
+    halves = [p for p in packed_params(kernel) if p.dtype is float16]
+    encode = ["kc_f16_encode"] if any(p.is_output for p in halves) else []
+    return frozenset((["kc_f16_decode"] if halves else []) + encode)
+
+
 def _lane(p: ir.Param) -> tuple[str, str, str]:
     """(word index, bit offset, bit count) of element `pos`, as WGSL expressions."""
     per_word = PACKED_PER_WORD[p.dtype]
@@ -38,8 +45,8 @@ def load_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
     ref = f"{em.buffers[p.name]}[{word}]"
     read = f"atomicLoad(&{ref})" if p.is_output else ref
     if p.dtype is float16:
-        em.use("kc_f16_decode")
-        value = f"kc_f16_decode(extractBits(word, {offset}, {count}))"
+        decode = em.library_function("kc_f16_decode")
+        value = f"{decode}(extractBits(word, {offset}, {count}))"
     elif p.dtype.is_signed:  # extractBits on i32 sign-extends
         value = f"extractBits(bitcast<i32>(word), {offset}, {count})"
     else:
@@ -53,8 +60,7 @@ def store_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
     """`fn name(pos: i32, value: i32|f32)`: replace the element's bits in its word."""
     word, offset, _ = _lane(p)
     if p.dtype is float16:
-        em.use("kc_f16_encode")
-        bits = "kc_f16_encode(value)"
+        bits = f"{em.library_function('kc_f16_encode')}(value)"
     else:
         bits = "bitcast<u32>(value)"
     lane_mask = f"0x{(1 << (32 // PACKED_PER_WORD[p.dtype])) - 1:x}u"

@@ -34,6 +34,14 @@ MATH: dict[str, Builtin] = {
     "max": Builtin(2, "generic"),
     # Not a C function: the conversion to float16 (CuPy's half) on every store, as f32.
     "f16round": Builtin(1, "float"),
+    # The targets' own approximations, for the shader library (kernelc/lib) only: their
+    # accuracy, and the result of native_min/max for a NaN operand, are the target's.
+    "native_exp": Builtin(1, "float"),
+    "native_exp2": Builtin(1, "float"),
+    "native_log": Builtin(1, "float"),
+    "native_log2": Builtin(1, "float"),
+    "native_min": Builtin(2, "float"),
+    "native_max": Builtin(2, "float"),
 }
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
@@ -69,6 +77,16 @@ C_NAMES.update(
         "isinff": "isinf",
     }
 )
+# The C spellings of the native approximations (OpenCL's names), accepted in library code only.
+NATIVE_NAMES: dict[str, str] = {
+    "native_expf": "native_exp",
+    "native_exp2f": "native_exp2",
+    "native_logf": "native_log",
+    "native_log2f": "native_log2",
+    "native_fminf": "native_min",
+    "native_fmaxf": "native_max",
+}
+NATIVE = frozenset(NATIVE_NAMES.values())  # what these give (accuracy, NaN) is the target's
 # Functions that return through pointers: shaders have none to give them.
 POINTER_RESULTS = {
     "sincos": "sin() and cos()",

@@ -88,6 +88,8 @@ MATH = {
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
     "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
     "f16round": lambda x: x.astype(np.float16),  # from f64 holding f32 values: one rounding
+    "native_exp": np.exp, "native_exp2": np.exp2, "native_log": np.log, "native_log2": np.log2,
+    "native_min": np.fmin, "native_max": np.fmax,
 }  # fmt: skip
 
 
@@ -297,6 +299,13 @@ class Interpreter:
         if s.result is not None:
             act.env[s.result] = np.where(m, callee.value, act.env[s.result])
 
+    def lib_call(self, f: ir.Function, args: list, dtype: DType) -> np.ndarray:
+        """A pure function on every lane (an expression has no mask)."""
+        callee = Activation(returned=np.zeros(self.n, bool), value=np.zeros(self.n, NP[dtype]))
+        callee.env.update((p.name, np.array(a, copy=True)) for p, a in zip(f.params, args))
+        self.block(f.body, np.ones(self.n, bool), callee)
+        return callee.value
+
     # ---------------------------------------------------------------- expressions
 
     def expr(self, e: ir.Expr, act: Activation) -> np.ndarray:
@@ -362,6 +371,8 @@ class Interpreter:
                 return np.where(self.expr(c, act), self.expr(t, act), self.expr(f, act))
             case ir.Math(fn=fn, args=args, dtype=d):
                 return math_call(fn, [self.expr(x, act) for x in args], d)
+            case ir.LibCall(func=func, args=args, dtype=d):
+                return self.lib_call(self.functions[func], [self.expr(x, act) for x in args], d)
         raise NotImplementedError(f"interpreter: {type(e).__name__}")
 
     @staticmethod

@@ -80,6 +80,7 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         self.warn_sites: dict[str, list] = {}
         # CuPy's index objects visible to the kernel text: name -> (size expression, ndim)
         self.indexers: dict[str, tuple[ir.Expr, int]] = {"_ind": (ir.LoopSize(), spec.ndim)}
+        self.library_code = False  # the shader library may call the targets' native_* functions
 
     # ------------------------------------------------------------------ diagnostics
 

@@ -96,6 +96,8 @@ class CallLowering:
                       notes=(f"call {builtins.POINTER_RESULTS[name]} instead",))  # fmt: skip
         if name in builtins.C_NAMES:
             return self.math_call(builtins.C_NAMES[name], e)
+        if name in builtins.NATIVE_NAMES and self.library_code:
+            return self.math_call(builtins.NATIVE_NAMES[name], e)
         self.fail(KernelNameError, f"use of undeclared function '{name}'", e.func.span)
 
     def atomic_call(self, name: str, e: ast.Call) -> ir.Expr:
@@ -255,7 +257,10 @@ class CallLowering:
 
     def lower_function(self, fdef: ast.FunctionDef, bindings: dict[str, DType]) -> ir.Function:
         suffix = "_".join(d.name for d in bindings.values())
-        name = self.function_names.fresh(fdef.name + ("_" + suffix if suffix else ""))
+        base = fdef.name
+        if base.startswith("kc_") and not self.library_code:  # the prefix is the library's
+            base = "v_" + base  # (the name the emitters print it with anyway)
+        name = self.function_names.fresh(base + ("_" + suffix if suffix else ""))
         with self.function_context(bindings):
             ret = self.resolve_type(fdef.return_type)
             params = [self.bind_function_param(p) for p in fdef.params]

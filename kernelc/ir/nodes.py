@@ -6,7 +6,8 @@ Evaluation rules
   times, in any order, or not at all (so `Select` may evaluate both arms). Every `Expr`
   carries its `dtype`, one of `dtypes.COMPUTE` (bool, int32, uint32, float32).
 * A `Stmt` does everything else. User function calls are statements (`Call`), so an
-  expression never calls user code.
+  expression never calls user code; it may call a linked library function (`LibCall`),
+  which is pure.
 * Names of locals are unique within one function or the kernel body (lowering renames
   shadowed C names); emitters only sanitise them for keywords.
 
@@ -261,6 +262,17 @@ class Math(Expr):
     dtype: DType
 
 
+@dataclass(frozen=True, slots=True)
+class LibCall(Expr):
+    """A call of a shader-library function (`kernelc.lib`) linked into `Kernel.functions`.
+    Library functions are pure (value parameters, no side effects), so unlike a user
+    function's `Call` this stands in expressions."""
+
+    func: str
+    args: tuple[Expr, ...]
+    dtype: DType
+
+
 # ---------------------------------------------------------------------------- statements
 
 
@@ -422,12 +434,16 @@ class FuncParam:
 
 @dataclass(frozen=True, slots=True)
 class Function:
-    """A monomorphised preamble function (templates are instantiated per type list)."""
+    """A monomorphised preamble function (templates are instantiated per type list), or,
+    with `library`, a shader-library function (`kernelc.lib`): no effect but its result (or,
+    returning nothing, its reference parameters), validated once when the library is
+    lowered, and the same object in every kernel linked for one target."""
 
     name: str
     params: tuple[FuncParam, ...]
     return_dtype: DType | None
     body: tuple[Stmt, ...]
+    library: bool = False
 
 
 @dataclass(frozen=True, slots=True)

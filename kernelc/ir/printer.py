@@ -57,7 +57,7 @@ def expr_text(e: ir.Expr) -> str:
             return f"bitcast<{ty(d)}>({expr_text(a)})"
         case ir.Select(cond=c, if_true=t, if_false=f):
             return f"select({expr_text(c)}, {expr_text(t)}, {expr_text(f)})"
-        case ir.Math(fn=fn, args=args, dtype=d):
+        case ir.Math(fn=fn, args=args, dtype=d) | ir.LibCall(func=fn, args=args, dtype=d):
             return f"{fn}:{ty(d)}({', '.join(expr_text(a) for a in args)})"
     raise TypeError(f"not an IR expression: {e!r}")
 

@@ -65,6 +65,15 @@ class _Checker:
                 spec = builtins.MATH.get(fn)
                 if spec is None or spec.arity != len(args):
                     self.fail(f"unknown math function {fn}/{len(args)}")
+            case ir.LibCall():
+                self.lib_call(e)
+
+    def lib_call(self, e: ir.LibCall) -> None:
+        f = self.functions.get(e.func)
+        if f is None or f.return_dtype is not e.dtype or len(f.params) != len(e.args):
+            self.fail(f"library call of unknown function or wrong signature: {e.func}")
+        if any(p.is_ref or p.dtype is not a.dtype for p, a in zip(f.params, e.args)):
+            self.fail(f"bad argument in library call of {e.func}")
 
     def binary_rule(self, op: B, a: ir.Expr, b: ir.Expr, d) -> None:
         if op in ir.SHIFTS:
@@ -171,6 +180,8 @@ class _Checker:
 
     def run(self) -> None:
         for f in self.kernel.functions:
+            if f.library:  # checked once, when the library was lowered
+                continue
             self.where = f"function {f.name}"
             env = {p.name: (p.dtype, None) for p in f.params}
             env["#return"] = (f.return_dtype, None)

@@ -93,3 +93,22 @@ def rewrite_kernel(kernel: ir.Kernel, fn: Callable) -> ir.Kernel:
                       identity=rewrite(red.identity, fn), map_body=rewrite(red.map_body, fn),
                       post_body=rewrite(red.post_body, fn))  # fmt: skip
     return replace(kernel, body=rewrite(kernel.body, fn), functions=funcs, reduction=red)
+
+
+# Facts of library functions, which are the same objects in every kernel: id -> (function,
+# callees, locals); the function is kept so that its id is never reused.
+_LIBRARY_FACTS: dict[int, tuple[ir.Function, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def function_facts(f: ir.Function) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(functions `f` calls, through `Call` or `LibCall`, in first-call order; its
+    parameters and declared locals). Computed once for a library function."""
+    cached = _LIBRARY_FACTS.get(id(f)) if f.library else None
+    if cached is not None and cached[0] is f:
+        return cached[1], cached[2]
+    nodes = list(walk(f.body))
+    callees = tuple(dict.fromkeys(n.func for n in nodes if isinstance(n, (ir.Call, ir.LibCall))))
+    names = (*(p.name for p in f.params), *(n.name for n in nodes if isinstance(n, ir.Declare)))
+    if f.library:
+        _LIBRARY_FACTS[id(f)] = (f, callees, names)
+    return callees, names

@@ -9,7 +9,6 @@ Rule: without /usr/bin/chromium or playwright every test here is skipped with th
 from __future__ import annotations
 
 import sys
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -43,7 +42,7 @@ def server_url():
     from wgpy_runtime import serve
 
     try:
-        server, url = serve.serve_in_background()
+        server, url = serve.serve_in_background(extra_mounts=serve.TEST_MOUNTS)
     except SystemExit:  # no Pyodide (npm ci not run): the executor pages do not need it
         server = _static_server(serve)
         url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -54,11 +53,8 @@ def server_url():
 
 def _static_server(serve):
     import threading
-    from http.server import ThreadingHTTPServer
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 partial(serve.Handler, directory=str(ROOT), mounts={}))  # fmt: skip
-    server.verbose, server.isolated, server.daemon_threads = False, True, True
+    server = serve.Server(("127.0.0.1", 0), {**serve.PAGE_MOUNTS, **serve.TEST_MOUNTS})
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -90,7 +86,7 @@ def _new_page(browser):
 def page(browser, server_url):
     """A blank page of the server's origin (cross-origin isolated)."""
     page = _new_page(browser)
-    page.goto(f"{server_url}/tests/browser/pages/")  # a directory listing: same origin
+    page.goto(f"{server_url}/tests/browser/pages/blank.html")
     yield page
     page.close()
 
@@ -122,7 +118,7 @@ def served_bridge_page(browser):
     opened = []
 
     def get(timeout_ms: int = PAGE_TIMEOUT_MS, **options):
-        server, url = serve.serve_in_background(**options)
+        server, url = serve.serve_in_background(extra_mounts=serve.TEST_MOUNTS, **options)
         opened.append(server)
         page = _bridge_page(browser, url, timeout_ms)
         opened.append(page)

@@ -57,7 +57,7 @@ def test_shell_follows_the_abi():
     assert "@compute @workgroup_size(256)" in code
     assert "@builtin(workgroup_id) wg: vec3<u32>" in code
     assert "@builtin(num_workgroups) nwg: vec3<u32>" in code
-    assert "let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;" in code
+    assert "let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;" in code
     assert "if (gid >= u32(u.k_n)) {\n        return;\n    }\n    let i = i32(gid);" in code
     assert "let kc_c0: i32 = i / u.k_shape1;" in code  # shapes divide natively
     assert (
@@ -180,7 +180,7 @@ def test_names_avoid_keywords_globals_and_helpers():
     assert not re.search(r"\b_\w", code)
     for text in ("var u_1: f32", "let i_2: f32", "let main_2: f32", "let b_x_1: f32",
                  "let fn_1: f32", "let float_1: f32", "let sin_1: f32", "let v_gl_Pos: f32",
-                 "let x: f32 = 11.0f;", "let a_b: f32", "let kc_isnan_1: f32",
+                 "let x: f32 = 11.0f;", "let a_b: f32", "let kc_zero_1: f32",
                  "let KcParams_1: f32", "let v_webgl_x: f32", "fn main_1(main_2: ptr<function, f32>)",
                  "fn select_1(float_1: f32) -> f32", "fn i_1(gid_1: f32) -> f32", "u_1 = select_1(", "main_1(&u_1);",
                  "var<storage, read> b_sample: array<f32>;", "var<storage, read> b_p: array<f32>;",

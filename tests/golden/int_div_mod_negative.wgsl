@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_a_offset: i32,
     a_a_stride0: i32,
@@ -35,7 +36,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

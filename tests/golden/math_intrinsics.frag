@@ -35,39 +35,55 @@ float kc_nan() {
     return uintBitsToFloat(0x7fffffffu | kc_zero_bits());
 }
 
-// Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
+int kc_f2i(float x) {
+    if ((floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u) {
+        return 0;
+    }
+    if (x >= 2147483648.0) {
+        return 2147483647;
+    }
+    if (x <= -2147483648.0) {
+        return -2147483647 - 1;
+    }
+    return int(x);
+}
+
+// Element `pos` of a texture `w` texels wide (arrays are stored row by row).
+ivec2 kc_texel(int pos, int w) {
+    return ivec2(pos % w, pos / w);
+}
+
 bool kc_isnan(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
+    return (floatBitsToUint(x) & 2147483647u) > 2139095040u;
 }
 
 bool kc_isinf(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) == 0x7f800000u;
+    return (floatBitsToUint(x) & 2147483647u) == 2139095040u;
 }
 
 bool kc_signbit(float x) {
-    return (floatBitsToUint(x) & 0x80000000u) != 0u;
+    return (floatBitsToUint(x) & 2147483648u) != 0u;
 }
 
-// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
-// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
-// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
 float kc_pow2i(int n) {
     return intBitsToFloat((n + 127) << 23);
 }
 
-// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
 float kc_scale(float x, int n) {
-    int h = n / 2;
-    return x * kc_pow2i(h) * kc_pow2i(n - h);
+    int h = n >> 1;
+    float kc_r = 0.0;
+    kc_r = kc_pow2i(h);
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_pow2i(n - h);
+    return x * kc_r * kc_r_1;
 }
 
 float kc_expm1_poly(float r) {
-    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828
-        + r * 0.001382035)));
+    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828 + r * 0.001382035)));
     return r + r * r * p;
 }
 
-// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
 float kc_exp_hl(float hi, float lo) {
     if (hi > 88.72284) {
         return kc_inf();
@@ -76,46 +92,48 @@ float kc_exp_hl(float hi, float lo) {
         return 0.0;
     }
     float n = floor(hi * 1.442695 + 0.5);
-    float r = (hi - n * 0.693359375) - n * -0.00021219444 + lo;
-    return kc_scale(1.0 + kc_expm1_poly(r), int(n));
+    float r = hi - n * 0.6933594 - n * -0.00021219444 + lo;
+    float kc_r = 0.0;
+    kc_r = kc_expm1_poly(r);
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_scale(1.0 + kc_r, kc_f2i(n));
+    return kc_r_1;
 }
 
 float kc_exp(float x) {
     if (kc_isnan(x)) {
         return x;
     }
-    return kc_exp_hl(x, 0.0);
+    float kc_r = 0.0;
+    kc_r = kc_exp_hl(x, 0.0);
+    return kc_r;
 }
 
-// Logarithms: native ones may be accurate only in absolute terms near 1 (and 3 ulp
-// elsewhere), so ours reduce x = m 2^e, m in [sqrt(1/2), sqrt(2)), exactly and take
-// log(m) = log1p(f) from the series of 2 atanh(s), s = f / (2 + f) (|f| <= 0.42), written
-// so that its rounding errors fall on small terms: f - (f^2/2 - s (f^2/2 + R(s^2))).
 float kc_log1p_small(float f) {
     float s = f / (2.0 + f);
     float z = s * s;
-    float r = z * (0.6666667 + z * (0.4 + z * (0.2857143 + z * (0.22222222 + z * (0.18181819
-        + z * 0.15384616)))));
+    float r = z * (0.6666667 + z * (0.4 + z * (0.2857143 + z * (0.22222222 + z * (0.18181819 + z * 0.15384616)))));
     float hfsq = 0.5 * f * f;
     return f - (hfsq - s * (hfsq + r));
 }
 
-// log(x) for finite x > 0; 0.693359375 has 9 significant bits, so e * it is exact.
 float kc_ln(float x) {
     float y = x;
     float e = 0.0;
-    if (y < 1.17549435e-38) {
+    if (y < 1.1754944e-38) {
         y = y * 16777216.0;
         e = -24.0;
     }
     int bits = floatBitsToInt(y);
     e = e + float((bits >> 23) - 127);
-    float m = intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
+    float m = intBitsToFloat((bits & 8388607) | 1065353216);
     if (m > 1.4142135) {
         m = m * 0.5;
         e = e + 1.0;
     }
-    return e * 0.693359375 + (kc_log1p_small(m - 1.0) + e * -0.00021219444);
+    float kc_r = 0.0;
+    kc_r = kc_log1p_small(m - 1.0);
+    return e * 0.6933594 + (kc_r + e * -0.00021219444);
 }
 
 float kc_log(float x) {
@@ -128,14 +146,20 @@ float kc_log(float x) {
     if (kc_isinf(x)) {
         return x;
     }
-    return kc_ln(x);
+    float kc_r = 0.0;
+    kc_r = kc_ln(x);
+    return kc_r;
 }
 
 float kc_log2(float x) {
-    return abs(x - 1.0) < 0.25 ? kc_log1p_small(x - 1.0) * 1.442695 : log2(x);
+    if (abs(x - 1.0) < 0.25) {
+        float kc_r = 0.0;
+        kc_r = kc_log1p_small(x - 1.0);
+        return kc_r * 1.442695;
+    }
+    return log2(x);
 }
 
-// powf with C99 special cases; a negative base with an integral exponent is real.
 float kc_pow(float x, float y) {
     if (y == 0.0 || x == 1.0) {
         return 1.0;
@@ -145,29 +169,24 @@ float kc_pow(float x, float y) {
     }
     float ax = abs(x);
     bool y_int = trunc(y) == y;
-    bool y_odd = y_int && abs(y) < 16777216.0 && (int(y) & 1) != 0;
-    float r;
+    bool y_odd = y_int && abs(y) < 16777216.0 && (kc_f2i(y) & 1) != 0;
+    float r = 0.0;
     if (ax == 0.0) {
-        r = (y < 0.0 ? kc_inf() : 0.0);
+        r = y < 0.0 ? kc_inf() : 0.0;
     } else if (kc_isinf(x)) {
-        r = (y < 0.0 ? 0.0 : kc_inf());
+        r = y < 0.0 ? 0.0 : kc_inf();
     } else if (kc_isinf(y)) {
         if (ax == 1.0) {
             return 1.0;
         }
-        r = ((ax > 1.0) == (y > 0.0) ? kc_inf() : 0.0);
+        r = int(ax > 1.0) == int(y > 0.0) ? kc_inf() : 0.0;
     } else {
         if (x < 0.0 && !y_int) {
             return kc_nan();
         }
         r = exp2(y * kc_log2(ax));
     }
-    return (y_odd && kc_signbit(x) ? -r : r);
-}
-
-// Element `pos` of a texture `w` texels wide (arrays are stored row by row).
-ivec2 kc_texel(int pos, int w) {
-    return ivec2(pos % w, pos / w);
+    return y_odd && kc_signbit(x) ? -r : r;
 }
 
 void main() {

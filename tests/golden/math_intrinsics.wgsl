@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_x_offset: i32,
     a_x_stride0: i32,
@@ -36,39 +37,50 @@ fn kc_nan() -> f32 {
     return bitcast<f32>(0x7fffffffu | kc_zero_bits());
 }
 
-// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
+fn kc_f2i(x: f32) -> i32 {
+    if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) {
+        return 0i;
+    }
+    if (x >= 2147483648.0f) {
+        return 2147483647i;
+    }
+    if (x <= -2147483648.0f) {
+        return i32(-2147483648);
+    }
+    return i32(x);
+}
+
 fn kc_isnan(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+    return (bitcast<u32>(x) & 2147483647u) > 2139095040u;
 }
 
 fn kc_isinf(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
+    return (bitcast<u32>(x) & 2147483647u) == 2139095040u;
 }
 
 fn kc_signbit(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x80000000u) != 0u;
+    return (bitcast<u32>(x) & 2147483648u) != 0u;
 }
 
-// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
-// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
-// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
 fn kc_pow2i(n: i32) -> f32 {
     return bitcast<f32>((n + 127i) << 23u);
 }
 
-// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
 fn kc_scale(x: f32, n: i32) -> f32 {
-    let h = n / 2i;
-    return x * kc_pow2i(h) * kc_pow2i(n - h);
+    let h: i32 = n >> 1u;
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_pow2i(h);
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_pow2i(n - h);
+    return x * kc_r * kc_r_1;
 }
 
 fn kc_expm1_poly(r: f32) -> f32 {
-    let p = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f
-        + r * 0.001382035f)));
+    let p: f32 = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f + r * 0.001382035f)));
     return r + r * r * p;
 }
 
-// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
 fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
     if (hi > 88.72284f) {
         return kc_inf();
@@ -76,47 +88,49 @@ fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
     if (hi < -104.0f) {
         return 0.0f;
     }
-    let n = floor(hi * 1.442695f + 0.5f);
-    let r = (hi - n * 0.693359375f) - n * -0.00021219444f + lo;
-    return kc_scale(1.0f + kc_expm1_poly(r), i32(n));
+    let n: f32 = floor(hi * 1.442695f + 0.5f);
+    let r: f32 = hi - n * 0.6933594f - n * -0.00021219444f + lo;
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_expm1_poly(r);
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_scale(1.0f + kc_r, kc_f2i(n));
+    return kc_r_1;
 }
 
 fn kc_exp(x: f32) -> f32 {
     if (kc_isnan(x)) {
         return x;
     }
-    return kc_exp_hl(x, 0.0f);
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_exp_hl(x, 0.0f);
+    return kc_r;
 }
 
-// Logarithms: native ones may be accurate only in absolute terms near 1 (and 3 ulp
-// elsewhere), so ours reduce x = m 2^e, m in [sqrt(1/2), sqrt(2)), exactly and take
-// log(m) = log1p(f) from the series of 2 atanh(s), s = f / (2 + f) (|f| <= 0.42), written
-// so that its rounding errors fall on small terms: f - (f^2/2 - s (f^2/2 + R(s^2))).
 fn kc_log1p_small(f: f32) -> f32 {
-    let s = f / (2.0f + f);
-    let z = s * s;
-    let r = z * (0.6666667f + z * (0.4f + z * (0.2857143f + z * (0.22222222f + z * (0.18181819f
-        + z * 0.15384616f)))));
-    let hfsq = 0.5f * f * f;
+    let s: f32 = f / (2.0f + f);
+    let z: f32 = s * s;
+    let r: f32 = z * (0.6666667f + z * (0.4f + z * (0.2857143f + z * (0.22222222f + z * (0.18181819f + z * 0.15384616f)))));
+    let hfsq: f32 = 0.5f * f * f;
     return f - (hfsq - s * (hfsq + r));
 }
 
-// log(x) for finite x > 0; 0.693359375 has 9 significant bits, so e * it is exact.
 fn kc_ln(x: f32) -> f32 {
-    var y = x;
-    var e = 0.0f;
-    if (y < 1.17549435e-38f) {
+    var y: f32 = x;
+    var e: f32 = 0.0f;
+    if (y < 1.1754944e-38f) {
         y = y * 16777216.0f;
         e = -24.0f;
     }
-    let bits = bitcast<i32>(y);
+    let bits: i32 = bitcast<i32>(y);
     e = e + f32((bits >> 23u) - 127i);
-    var m = bitcast<f32>((bits & 0x007fffffi) | 0x3f800000i);
+    var m: f32 = bitcast<f32>((bits & 8388607i) | 1065353216i);
     if (m > 1.4142135f) {
         m = m * 0.5f;
         e = e + 1.0f;
     }
-    return e * 0.693359375f + (kc_log1p_small(m - 1.0f) + e * -0.00021219444f);
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_log1p_small(m - 1.0f);
+    return e * 0.6933594f + (kc_r + e * -0.00021219444f);
 }
 
 fn kc_log(x: f32) -> f32 {
@@ -129,14 +143,20 @@ fn kc_log(x: f32) -> f32 {
     if (kc_isinf(x)) {
         return x;
     }
-    return kc_ln(x);
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_ln(x);
+    return kc_r;
 }
 
 fn kc_log2(x: f32) -> f32 {
-    return select(log2(x), kc_log1p_small(x - 1.0f) * 1.442695f, abs(x - 1.0f) < 0.25f);
+    if (abs(x - 1.0f) < 0.25f) {
+        var kc_r: f32 = 0.0f;
+        kc_r = kc_log1p_small(x - 1.0f);
+        return kc_r * 1.442695f;
+    }
+    return log2(x);
 }
 
-// powf with C99 special cases; a negative base with an integral exponent is real.
 fn kc_pow(x: f32, y: f32) -> f32 {
     if (y == 0.0f || x == 1.0f) {
         return 1.0f;
@@ -144,10 +164,10 @@ fn kc_pow(x: f32, y: f32) -> f32 {
     if (kc_isnan(x) || kc_isnan(y)) {
         return kc_nan();
     }
-    let ax = abs(x);
-    let y_int = trunc(y) == y;
-    let y_odd = y_int && abs(y) < 16777216.0f && (i32(y) & 1i) != 0i;
-    var r: f32;
+    let ax: f32 = abs(x);
+    let y_int: bool = trunc(y) == y;
+    let y_odd: bool = y_int && abs(y) < 16777216.0f && (kc_f2i(y) & 1i) != 0i;
+    var r: f32 = 0.0f;
     if (ax == 0.0f) {
         r = select(0.0f, kc_inf(), y < 0.0f);
     } else if (kc_isinf(x)) {
@@ -156,7 +176,7 @@ fn kc_pow(x: f32, y: f32) -> f32 {
         if (ax == 1.0f) {
             return 1.0f;
         }
-        r = select(0.0f, kc_inf(), (ax > 1.0f) == (y > 0.0f));
+        r = select(0.0f, kc_inf(), i32(ax > 1.0f) == i32(y > 0.0f));
     } else {
         if (x < 0.0f && !y_int) {
             return kc_nan();
@@ -172,7 +192,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

@@ -21,22 +21,21 @@ layout(location = 1) out highp uint o_inf;
 layout(location = 2) out highp uint o_fin;
 layout(location = 3) out highp float o_y;
 
-// Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
-bool kc_isnan(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
-}
-
-bool kc_isinf(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) == 0x7f800000u;
-}
-
-bool kc_isfinite(float x) {
-    return (floatBitsToUint(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
+}
+
+bool kc_isnan(float x) {
+    return (floatBitsToUint(x) & 2147483647u) > 2139095040u;
+}
+
+bool kc_isinf(float x) {
+    return (floatBitsToUint(x) & 2147483647u) == 2139095040u;
+}
+
+bool kc_isfinite(float x) {
+    return (floatBitsToUint(x) & 2139095040u) != 2139095040u;
 }
 
 void main() {

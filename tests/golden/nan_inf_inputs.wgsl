@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_x_offset: i32,
     a_x_stride0: i32,
@@ -22,17 +23,16 @@ struct KcParams {
 @group(0) @binding(4) var<storage, read_write> b_fin: array<u32>;
 @group(0) @binding(5) var<storage, read_write> b_y: array<f32>;
 
-// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
 fn kc_isnan(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+    return (bitcast<u32>(x) & 2147483647u) > 2139095040u;
 }
 
 fn kc_isinf(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
+    return (bitcast<u32>(x) & 2147483647u) == 2139095040u;
 }
 
 fn kc_isfinite(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+    return (bitcast<u32>(x) & 2139095040u) != 2139095040u;
 }
 
 @compute @workgroup_size(256)
@@ -41,7 +41,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

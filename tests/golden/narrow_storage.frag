@@ -29,45 +29,56 @@ layout(location = 0) out highp int o_p;
 layout(location = 1) out highp uint o_q;
 layout(location = 2) out highp float o_r;
 
+uint kc_f2u(float x) {
+    if ((floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u || x <= 0.0) {
+        return 0u;
+    }
+    if (x >= 4294967296.0) {
+        return 4294967295u;
+    }
+    return uint(x);
+}
+
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
 }
 
-// float -> binary16 bits: round to nearest even; past 65504 -> Inf; NaN stays a NaN.
 uint kc_f16_encode(float x) {
     uint b = floatBitsToUint(x);
-    uint sign = (b >> 16u) & 0x8000u;
-    uint a = b & 0x7fffffffu;
-    if (a > 0x7f800000u) {
-        return sign | 0x7e00u | ((a >> 13u) & 0x3ffu);
+    uint sign_1 = (b >> 16) & 32768u;
+    uint a = b & 2147483647u;
+    if (a > 2139095040u) {
+        return sign_1 | 32256u | ((a >> 13) & 1023u);
     }
-    if (a >= 0x477ff000u) {
-        return sign | 0x7c00u;
+    if (a >= 1199566848u) {
+        return sign_1 | 31744u;
     }
-    if (a < 0x38800000u) {
-        return sign | uint(roundEven(uintBitsToFloat(a) * 16777216.0));
+    if (a < 947912704u) {
+        return sign_1 | kc_f2u(roundEven(uintBitsToFloat(a) * 16777216.0));
     }
-    return sign | (((a + 0xfffu + ((a >> 13u) & 1u)) >> 13u) - 0x1c000u);
+    return sign_1 | (((a + 4095u + ((a >> 13) & 1u)) >> 13) - 114688u);
 }
 
-// binary16 bits (the low 16 of h) -> float, exactly (subnormals included).
 float kc_f16_decode(uint h) {
-    uint sign = (h & 0x8000u) << 16u;
-    uint e = (h >> 10u) & 0x1fu;
-    uint m = h & 0x3ffu;
-    if (e == 0x1fu) {
-        return uintBitsToFloat(sign | 0x7f800000u | (m << 13u));
+    uint sign_1 = (h & 32768u) << 16;
+    uint e = (h >> 10) & 31u;
+    uint m = h & 1023u;
+    if (e == 31u) {
+        return uintBitsToFloat(sign_1 | 2139095040u | (m << 13));
     }
     if (e == 0u) {
-        return uintBitsToFloat(sign | floatBitsToUint(float(m) * 5.9604644775390625e-8));
+        return uintBitsToFloat(sign_1 | floatBitsToUint(float(m) * 5.9604645e-08));
     }
-    return uintBitsToFloat(sign | ((e + 112u) << 23u) | (m << 13u));
+    return uintBitsToFloat(sign_1 | ((e + 112u) << 23) | (m << 13));
 }
 
-// The float16 nearest to x, as a float (C's conversion to float16 and back).
 float kc_f16round(float x) {
-    return kc_f16_decode(kc_f16_encode(x));
+    uint kc_r = 0u;
+    kc_r = kc_f16_encode(x);
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_f16_decode(kc_r);
+    return kc_r_1;
 }
 
 void main() {

@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_a_offset: i32,
     a_a_stride0: i32,
@@ -108,40 +109,51 @@ fn kc_store_r(pos: i32, value: f32) {
     }
 }
 
-// f32 -> binary16 bits: round to nearest even; past 65504 -> Inf; NaN stays a (quiet) NaN.
-fn kc_f16_encode(x: f32) -> u32 {
-    let b = bitcast<u32>(x);
-    let sign = (b >> 16u) & 0x8000u;
-    let a = b & 0x7fffffffu;
-    if (a > 0x7f800000u) {
-        return sign | 0x7e00u | ((a >> 13u) & 0x3ffu);
+fn kc_f2u(x: f32) -> u32 {
+    if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u || x <= 0.0f) {
+        return 0u;
     }
-    if (a >= 0x477ff000u) {
-        return sign | 0x7c00u;
+    if (x >= 4294967296.0f) {
+        return 4294967295u;
     }
-    if (a < 0x38800000u) {
-        return sign | u32(round(bitcast<f32>(a) * 16777216.0));
-    }
-    return sign | (((a + 0xfffu + ((a >> 13u) & 1u)) >> 13u) - 0x1c000u);
+    return u32(x);
 }
 
-// binary16 bits (the low 16 of h) -> f32, exactly (subnormals included).
+fn kc_f16_encode(x: f32) -> u32 {
+    let b: u32 = bitcast<u32>(x);
+    let sign_1: u32 = (b >> 16u) & 32768u;
+    let a: u32 = b & 2147483647u;
+    if (a > 2139095040u) {
+        return sign_1 | 32256u | ((a >> 13u) & 1023u);
+    }
+    if (a >= 1199566848u) {
+        return sign_1 | 31744u;
+    }
+    if (a < 947912704u) {
+        return sign_1 | kc_f2u(round(bitcast<f32>(a) * 16777216.0f));
+    }
+    return sign_1 | (((a + 4095u + ((a >> 13u) & 1u)) >> 13u) - 114688u);
+}
+
 fn kc_f16_decode(h: u32) -> f32 {
-    let sign = (h & 0x8000u) << 16u;
-    let e = (h >> 10u) & 0x1fu;
-    let m = h & 0x3ffu;
-    if (e == 0x1fu) {
-        return bitcast<f32>(sign | 0x7f800000u | (m << 13u));
+    let sign_1: u32 = (h & 32768u) << 16u;
+    let e: u32 = (h >> 10u) & 31u;
+    let m: u32 = h & 1023u;
+    if (e == 31u) {
+        return bitcast<f32>(sign_1 | 2139095040u | (m << 13u));
     }
     if (e == 0u) {
-        return bitcast<f32>(sign | bitcast<u32>(f32(m) * bitcast<f32>(0x33800000u)));
+        return bitcast<f32>(sign_1 | bitcast<u32>(f32(m) * 5.9604645e-08f));
     }
-    return bitcast<f32>(sign | ((e + 112u) << 23u) | (m << 13u));
+    return bitcast<f32>(sign_1 | ((e + 112u) << 23u) | (m << 13u));
 }
 
-// The float16 nearest to x, as an f32 (C's conversion to float16 and back).
 fn kc_f16round(x: f32) -> f32 {
-    return kc_f16_decode(kc_f16_encode(x));
+    var kc_r: u32 = 0u;
+    kc_r = kc_f16_encode(x);
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_f16_decode(kc_r);
+    return kc_r_1;
 }
 
 @compute @workgroup_size(256)
@@ -150,7 +162,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

@@ -35,14 +35,9 @@ float kc_opaque_float(float x) {
     return u.k_n < 0 ? kc_zero() : x;
 }
 
-// Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
-bool kc_isnan(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN -> 0.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
 int kc_f2i(float x) {
-    if (kc_isnan(x)) {
+    if ((floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u) {
         return 0;
     }
     if (x >= 2147483648.0) {

@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_x_offset: i32,
     a_x_stride0: i32,
@@ -51,14 +52,9 @@ fn kc_store_u(pos: i32, value: i32) {
     }
 }
 
-// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
-fn kc_isnan(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
-}
-
-// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN -> 0.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
 fn kc_f2i(x: f32) -> i32 {
-    if (kc_isnan(x)) {
+    if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) {
         return 0i;
     }
     if (x >= 2147483648.0f) {
@@ -76,7 +72,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

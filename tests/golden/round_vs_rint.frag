@@ -21,15 +21,18 @@ layout(location = 1) out highp float o_e;
 layout(location = 2) out highp float o_f;
 layout(location = 3) out highp float o_c;
 
-// roundf: half away from zero; x - trunc(x) is exact, so 0.49999997 stays 0.
-float kc_round(float x) {
-    float t = trunc(x);
-    return (abs(x - t) >= 0.5 ? t + sign(x) : t);
-}
-
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
+}
+
+float kc_copysign(float x, float y) {
+    return uintBitsToFloat((floatBitsToUint(x) & 2147483647u) | (floatBitsToUint(y) & 2147483648u));
+}
+
+float kc_round(float x) {
+    float t = trunc(x);
+    return abs(x - t) >= 0.5 ? t + kc_copysign(1.0, x) : t;
 }
 
 void main() {

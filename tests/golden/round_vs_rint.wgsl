@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_x_offset: i32,
     a_x_stride0: i32,
@@ -22,10 +23,13 @@ struct KcParams {
 @group(0) @binding(4) var<storage, read_write> b_f: array<f32>;
 @group(0) @binding(5) var<storage, read_write> b_c: array<f32>;
 
-// roundf: half away from zero; x - trunc(x) is exact, so 0.49999997f stays 0.
+fn kc_copysign(x: f32, y: f32) -> f32 {
+    return bitcast<f32>((bitcast<u32>(x) & 2147483647u) | (bitcast<u32>(y) & 2147483648u));
+}
+
 fn kc_round(x: f32) -> f32 {
-    let t = trunc(x);
-    return select(t, t + sign(x), abs(x - t) >= 0.5f);
+    let t: f32 = trunc(x);
+    return select(t, t + kc_copysign(1.0f, x), abs(x - t) >= 0.5f);
 }
 
 @compute @workgroup_size(256)
@@ -34,7 +38,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

@@ -40,81 +40,18 @@ float kc_opaque_float(float x) {
     return u.k_n < 0 ? kc_zero() : x;
 }
 
-// Classification by bits: GLSL ES need not honour NaN, so x != x is not a NaN test.
-bool kc_isnan(float x) {
-    return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
-}
-
-float kc_copysign(float x, float y) {
-    uint sign_bit = floatBitsToUint(y) & 0x80000000u;
-    return uintBitsToFloat((floatBitsToUint(x) & 0x7fffffffu) | sign_bit);
-}
-
-// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
-// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
-// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
-float kc_pow2i(int n) {
-    return intBitsToFloat((n + 127) << 23);
-}
-
-// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
-float kc_scale(float x, int n) {
-    int h = n / 2;
-    return x * kc_pow2i(h) * kc_pow2i(n - h);
-}
-
-float kc_expm1_poly(float r) {
-    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828
-        + r * 0.001382035)));
-    return r + r * r * p;
-}
-
-// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
-float kc_exp_hl(float hi, float lo) {
-    if (hi > 88.72284) {
-        return kc_inf();
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
+int kc_f2i(float x) {
+    if ((floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u) {
+        return 0;
     }
-    if (hi < -104.0) {
-        return 0.0;
+    if (x >= 2147483648.0) {
+        return 2147483647;
     }
-    float n = floor(hi * 1.442695 + 0.5);
-    float r = (hi - n * 0.693359375) - n * -0.00021219444 + lo;
-    return kc_scale(1.0 + kc_expm1_poly(r), int(n));
-}
-
-float kc_exp(float x) {
-    if (kc_isnan(x)) {
-        return x;
+    if (x <= -2147483648.0) {
+        return -2147483647 - 1;
     }
-    return kc_exp_hl(x, 0.0);
-}
-
-// e^x - 1 = (2^n - 1) + 2^n (e^r - 1): no cancellation, and 2^n - 1 is exact.
-float kc_expm1(float x) {
-    if (x == 0.0) {
-        return x; // -0 stays -0
-    }
-    if (abs(x) < 0.3465) {
-        return kc_expm1_poly(x);
-    }
-    if (kc_isnan(x) || x > 20.0) {
-        return kc_exp(x);
-    }
-    if (x < -17.5) {
-        return -1.0;
-    }
-    float n = floor(x * 1.442695 + 0.5);
-    float r = (x - n * 0.693359375) - n * -0.00021219444;
-    float s = kc_pow2i(int(n));
-    return (s - 1.0) + s * kc_expm1_poly(r);
-}
-
-float kc_tanh(float x) {
-    if (kc_isnan(x)) {
-        return x;
-    }
-    float t = kc_expm1(2.0 * min(abs(x), 15.0));
-    return kc_copysign(t / (t + 2.0), x);
+    return int(x);
 }
 
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
@@ -124,6 +61,90 @@ ivec2 kc_texel(int pos, int w) {
 
 float clamp_to_float32(float v, float a, float b) {
     return v < kc_opaque_float(a) ? a : (v > kc_opaque_float(b) ? b : v);
+}
+
+bool kc_isnan(float x) {
+    return (floatBitsToUint(x) & 2147483647u) > 2139095040u;
+}
+
+float kc_expm1_poly(float r) {
+    float p = 0.49999994 + r * (0.16666512 + r * (0.041668303 + r * (0.008369828 + r * 0.001382035)));
+    return r + r * r * p;
+}
+
+float kc_pow2i(int n) {
+    return intBitsToFloat((n + 127) << 23);
+}
+
+float kc_scale(float x, int n) {
+    int h = n >> 1;
+    float kc_r = 0.0;
+    kc_r = kc_pow2i(h);
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_pow2i(n - h);
+    return x * kc_r * kc_r_1;
+}
+
+float kc_exp_hl(float hi, float lo) {
+    if (hi > 88.72284) {
+        return kc_inf();
+    }
+    if (hi < -104.0) {
+        return 0.0;
+    }
+    float n = floor(hi * 1.442695 + 0.5);
+    float r = hi - n * 0.6933594 - n * -0.00021219444 + lo;
+    float kc_r = 0.0;
+    kc_r = kc_expm1_poly(r);
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_scale(1.0 + kc_r, kc_f2i(n));
+    return kc_r_1;
+}
+
+float kc_exp(float x) {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    float kc_r = 0.0;
+    kc_r = kc_exp_hl(x, 0.0);
+    return kc_r;
+}
+
+float kc_expm1(float x) {
+    if (x == 0.0) {
+        return x;
+    }
+    if (abs(x) < 0.3465) {
+        float kc_r = 0.0;
+        kc_r = kc_expm1_poly(x);
+        return kc_r;
+    }
+    if (kc_isnan(x) || x > 20.0) {
+        return kc_exp(x);
+    }
+    if (x < -17.5) {
+        return -1.0;
+    }
+    float n = floor(x * 1.442695 + 0.5);
+    float r = x - n * 0.6933594 - n * -0.00021219444;
+    float kc_r_1 = 0.0;
+    kc_r_1 = kc_pow2i(kc_f2i(n));
+    float s = kc_r_1;
+    float kc_r_2 = 0.0;
+    kc_r_2 = kc_expm1_poly(r);
+    return s - 1.0 + s * kc_r_2;
+}
+
+float kc_copysign(float x, float y) {
+    return uintBitsToFloat((floatBitsToUint(x) & 2147483647u) | (floatBitsToUint(y) & 2147483648u));
+}
+
+float kc_tanh(float x) {
+    if (kc_isnan(x)) {
+        return x;
+    }
+    float t = kc_expm1(2.0 * min(abs(x), 15.0));
+    return kc_copysign(t / (t + 2.0), x);
 }
 
 void soft_step(inout float v, float edge) {

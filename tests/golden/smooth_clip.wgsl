@@ -2,6 +2,7 @@
 
 struct KcParams {
     k_n: i32,
+    k_base: i32,
     k_shape0: i32,
     a_x_offset: i32,
     a_x_stride0: i32,
@@ -25,35 +26,46 @@ fn kc_inf() -> f32 {
     return bitcast<f32>(0x7f800000u | kc_zero_bits());
 }
 
-// Classification by bits: WGSL may assume finite math, so x != x is not a NaN test.
+// float -> int as CUDA's cvt.rzi: truncate, saturate, NaN (by bits) -> 0.
+fn kc_f2i(x: f32) -> i32 {
+    if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) {
+        return 0i;
+    }
+    if (x >= 2147483648.0f) {
+        return 2147483647i;
+    }
+    if (x <= -2147483648.0f) {
+        return i32(-2147483648);
+    }
+    return i32(x);
+}
+
+fn clamp_to_float32(v: f32, a: f32, b: f32) -> f32 {
+    return select(select(v, b, v > b), a, v < a);
+}
+
 fn kc_isnan(x: f32) -> bool {
-    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+    return (bitcast<u32>(x) & 2147483647u) > 2139095040u;
 }
 
-fn kc_copysign(x: f32, y: f32) -> f32 {
-    return bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u));
+fn kc_expm1_poly(r: f32) -> f32 {
+    let p: f32 = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f + r * 0.001382035f)));
+    return r + r * r * p;
 }
 
-// Exponentials from arithmetic alone: a native exp may be 60 ulp off for large |x| (its
-// argument reduction is the driver's). n = round(x / ln2) and r = x - n ln2 with ln2 split
-// (Cody-Waite: n * 0.693359375 is exact), then e^r - 1 on |r| <= ln2 / 2 by a minimax fit.
 fn kc_pow2i(n: i32) -> f32 {
     return bitcast<f32>((n + 127i) << 23u);
 }
 
-// x * 2^n for n in [-252, 254], as two exact power-of-two factors.
 fn kc_scale(x: f32, n: i32) -> f32 {
-    let h = n / 2i;
-    return x * kc_pow2i(h) * kc_pow2i(n - h);
+    let h: i32 = n >> 1u;
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_pow2i(h);
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_pow2i(n - h);
+    return x * kc_r * kc_r_1;
 }
 
-fn kc_expm1_poly(r: f32) -> f32 {
-    let p = 0.49999994f + r * (0.16666512f + r * (0.041668303f + r * (0.008369828f
-        + r * 0.001382035f)));
-    return r + r * r * p;
-}
-
-// e^(hi + lo) for |lo| < 2^-10: lo joins the reduced argument.
 fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
     if (hi > 88.72284f) {
         return kc_inf();
@@ -61,25 +73,32 @@ fn kc_exp_hl(hi: f32, lo: f32) -> f32 {
     if (hi < -104.0f) {
         return 0.0f;
     }
-    let n = floor(hi * 1.442695f + 0.5f);
-    let r = (hi - n * 0.693359375f) - n * -0.00021219444f + lo;
-    return kc_scale(1.0f + kc_expm1_poly(r), i32(n));
+    let n: f32 = floor(hi * 1.442695f + 0.5f);
+    let r: f32 = hi - n * 0.6933594f - n * -0.00021219444f + lo;
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_expm1_poly(r);
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_scale(1.0f + kc_r, kc_f2i(n));
+    return kc_r_1;
 }
 
 fn kc_exp(x: f32) -> f32 {
     if (kc_isnan(x)) {
         return x;
     }
-    return kc_exp_hl(x, 0.0f);
+    var kc_r: f32 = 0.0f;
+    kc_r = kc_exp_hl(x, 0.0f);
+    return kc_r;
 }
 
-// e^x - 1 = (2^n - 1) + 2^n (e^r - 1): no cancellation, and 2^n - 1 is exact.
 fn kc_expm1(x: f32) -> f32 {
     if (x == 0.0f) {
-        return x; // -0 stays -0
+        return x;
     }
     if (abs(x) < 0.3465f) {
-        return kc_expm1_poly(x);
+        var kc_r: f32 = 0.0f;
+        kc_r = kc_expm1_poly(x);
+        return kc_r;
     }
     if (kc_isnan(x) || x > 20.0f) {
         return kc_exp(x);
@@ -87,22 +106,26 @@ fn kc_expm1(x: f32) -> f32 {
     if (x < -17.5f) {
         return -1.0f;
     }
-    let n = floor(x * 1.442695f + 0.5f);
-    let r = (x - n * 0.693359375f) - n * -0.00021219444f;
-    let s = kc_pow2i(i32(n));
-    return (s - 1.0f) + s * kc_expm1_poly(r);
+    let n: f32 = floor(x * 1.442695f + 0.5f);
+    let r: f32 = x - n * 0.6933594f - n * -0.00021219444f;
+    var kc_r_1: f32 = 0.0f;
+    kc_r_1 = kc_pow2i(kc_f2i(n));
+    let s: f32 = kc_r_1;
+    var kc_r_2: f32 = 0.0f;
+    kc_r_2 = kc_expm1_poly(r);
+    return s - 1.0f + s * kc_r_2;
+}
+
+fn kc_copysign(x: f32, y: f32) -> f32 {
+    return bitcast<f32>((bitcast<u32>(x) & 2147483647u) | (bitcast<u32>(y) & 2147483648u));
 }
 
 fn kc_tanh(x: f32) -> f32 {
     if (kc_isnan(x)) {
         return x;
     }
-    let t = kc_expm1(2.0f * min(abs(x), 15.0f));
+    let t: f32 = kc_expm1(2.0f * min(abs(x), 15.0f));
     return kc_copysign(t / (t + 2.0f), x);
-}
-
-fn clamp_to_float32(v: f32, a: f32, b: f32) -> f32 {
-    return select(select(v, b, v > b), a, v < a);
 }
 
 fn soft_step(v: ptr<function, f32>, edge: f32) {
@@ -115,7 +138,7 @@ fn main(
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let gid = (wg.y * nwg.x + wg.x) * 256u + lid.x;
+    let gid = u32(u.k_base) + (wg.y * nwg.x + wg.x) * 256u + lid.x;
     if (gid >= u32(u.k_n)) {
         return;
     }

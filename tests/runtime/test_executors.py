@@ -17,6 +17,7 @@ import wgpu
 
 import kernelc
 from kernelc.abi import Program, wgsl_dispatch
+from kernelc.emit_glsl import VERTEX_SHADER
 from tests.support.kernel_call import call_elementwise, parse_params, run_program
 from tests.support.views import describe
 
@@ -26,12 +27,6 @@ WGSL_ELEMENT = {"bool": "u32", "int32": "i32", "uint32": "u32", "float32": "f32"
 GLSL_FORMAT = {"bool": "r32ui", "int32": "r32i", "uint32": "r32ui", "float32": "r32f"}
 GLSL_TYPE = {"i32": "int", "u32": "uint", "f32": "float"}
 GLSL_SAMPLER = {"r32f": "sampler2D", "r32i": "isampler2D", "r32ui": "usampler2D"}
-VERTEX_SHADER = """#version 300 es
-void main() {
-  vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-  gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
 
 
 @dataclass

@@ -165,3 +165,48 @@ def test_the_module_needs_no_numpy():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=False)  # fmt: skip
     assert done.stdout.strip() == "ok", done.stderr
+
+
+FILLS = """// name: fills
+// in_params: int32 k, int8 b, float32 f, bool t
+// out_params: int32 q, int32 c, float32 g, bool u
+q = k;
+c = b;
+g = f;
+u = t;
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_inputs_hold_the_fill_asked_for(backend):
+    fills = {"k": "index", "b": "index", "f": "constant:2.5", "t": "index"}
+    result = pg.run(FILLS, backend, 40, 10, fills=fills)
+    assert result["error"] is None, result["error"]
+    written = dict.fromkeys(("q", "c", "g", "u"), "nothing")
+    assert result["inputs"] == {**fills, **written}
+    np.testing.assert_array_equal(image(result).ravel(), np.arange(400))
+    param = {"name": "b", "dtype": "int8", "storage_dtype": "int8"}
+    wrapped = np.frombuffer(pg._contents("index", param, 40, 10, pg.DEFAULT_VIEW), np.int8)
+    assert list(wrapped[126:130]) == [126, 127, -128, -127]
+    again = pg.run(FILLS, backend, 40, 10, fills={"k": "random"})
+    values = image(again)
+    assert (
+        0 <= values.min() and values.max() < pg.RANDOM_INT_RANGE and len(set(values.ravel())) > 50
+    )
+    assert np.array_equal(values, image(pg.run(FILLS, backend, 40, 10, fills={"k": "random"})))
+
+
+def test_bad_fills_and_sizes_that_cannot_run_are_errors_before_allocation():
+    bad = pg.run(FILLS, "webgpu", 8, 8, fills={"k": "sometimes"})
+    assert "fill 'sometimes' is not one of" in bad["error"]["message"]
+    assert "no input array" in pg.run(FILLS, "webgpu", 8, 8, fills={"zz": "index"})["error"]["text"]
+    huge = pg.run(FILLS, "webgpu", 100000, 100000)
+    assert huge["error"]["kind"] == "ValueError"
+    assert "more than the playground runs" in huge["error"]["text"]
+    assert "nothing was allocated" in huge["error"]["text"]
+
+
+def test_translate_says_what_each_input_gets_by_default():
+    result = pg.translate(FILLS)
+    written = dict.fromkeys(("q", "c", "g", "u"), "nothing")
+    assert result["fills"] == {"k": "zeros", "b": "zeros", "f": "x", "t": "zeros", **written}

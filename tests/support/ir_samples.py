@@ -350,7 +350,7 @@ def functions() -> Sample:
 def names() -> Sample:
     """Names that collide with keywords, built-ins, the emitters' globals and helpers."""
     clashing = ["u", "i", "main", "b_x", "t_x", "o_y", "fn", "float", "sin", "select",
-                "gl_Pos", "_x", "a__b", "kc_isnan", "var", "let", "texture", "in", "out",
+                "gl_Pos", "_x", "a__b", "kc_zero", "var", "let", "texture", "in", "out",
                 "highp", "KcParams", "wg", "gid", "webgl_x", "x_", "sample", "kc_w_t_x"]  # fmt: skip
     body = [decl(n, F, c(float(k))) for k, n in enumerate(clashing)]
     total: ir.Expr = load("x")
@@ -613,9 +613,11 @@ SAMPLES["reduction"] = reduction
 
 
 def legalise(kernel: ir.Kernel, target: str) -> ir.Kernel:
-    """The array-access legalisation the pipeline applies before emission."""
+    """The array-access legalisation and library linking the pipeline applies before
+    emission."""
     from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_access
+    from kernelc.pipeline import link_library
 
     if kernel.reduction is not None:
-        return lower_reduction_access(kernel, target)
-    return lower_array_access(kernel, target)
+        return link_library(lower_reduction_access(kernel, target), target)
+    return link_library(lower_array_access(kernel, target), target)

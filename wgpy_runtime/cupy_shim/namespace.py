@@ -16,6 +16,7 @@ import numpy as np
 import wgpy_runtime as _wp
 
 from .. import random as _random
+from .._fusion_trace import Var
 from ..creation import asarray
 from ..ndarray import ndarray
 from . import cuda, cupyx, numpy_extras, util
@@ -98,12 +99,13 @@ def _cupy_names(cupy: types.ModuleType) -> dict:
     names.update(numpy_extras.FUNCTIONS)
 
     def get_array_module(*args):
-        """`cupy` when any argument is a device array, else `numpy`."""
-        return cupy if any(isinstance(a, ndarray) for a in args) else np
+        """`cupy` when any argument is a device array (or a value of a fused function),
+        else `numpy`."""
+        return cupy if any(isinstance(a, (ndarray, Var)) for a in args) else np
 
     names.update(
         __version__=CUPY_VERSION, get_array_module=get_array_module, is_available=lambda: True,
-        memoize=util.memoize, clear_memo=util.clear_memo, fuse=util.fuse,
+        memoize=util.memoize, clear_memo=util.clear_memo, fuse=_wp.fuse,
         RawKernel=util.RawKernel, RawModule=util.RawModule,
         get_default_memory_pool=cuda.get_default_memory_pool,
         get_default_pinned_memory_pool=cuda.get_default_pinned_memory_pool,

@@ -1,9 +1,9 @@
-"""CuPy's utilities for the shim: `memoize`/`clear_memo` (real memoization), `fuse`
-(calls through), and `RawKernel`/`RawModule`, which cannot exist here and say so.
+"""CuPy's utilities for the shim: `memoize`/`clear_memo` (real memoization) and
+`RawKernel`/`RawModule`, which cannot exist here and say so (`fuse` is
+`wgpy_runtime.fusion.fuse`).
 
-Rule: what CuPy code depends on for *correctness* (memoize's caching, which keeps
-Chainer's kernel objects and their program caches alive) is real; what only affects
-speed (fusion) calls the Python function as written.
+Rule: what CuPy code depends on for correctness (memoize's caching, which keeps
+Chainer's kernel objects and their program caches alive) is real.
 """
 
 from __future__ import annotations
@@ -44,14 +44,6 @@ def clear_memo() -> None:
     """Forget every result `memoize` has kept."""
     for memo in _MEMOS:
         memo.clear()
-
-
-def fuse(*args, **kwargs):
-    """`cupy.fuse` and `cupy.fuse(kernel_name=...)`: the function unchanged (each operation
-    inside is still one kernel; nothing is fused)."""
-    if len(args) == 1 and not kwargs and callable(args[0]):
-        return args[0]
-    return lambda f: f
 
 
 class RawKernelUnsupportedError(NotImplementedError):

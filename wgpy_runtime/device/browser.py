@@ -4,8 +4,10 @@ main thread's WebGPU or WebGL2 executor (js_bridge/host.js) over the bridge's tr
 Rule: only `read`, `synchronize` and creation wait; every other command is queued and
 sent in batches (a batch is one message, docs/protocol.md "The bridge"). Bytes larger
 than the transport's shared buffer travel in chunks, so there is no size cap. Failures
-on the main thread come back as DeviceError at the next waiting command. This module
-imports no numpy: it must load in a Pyodide that has none.
+on the main thread come back as DeviceError at the next waiting command, naming the
+waiting command and the command (and kernel) that failed; a wait interrupted by the page
+(its cancel) raises KeyboardInterrupt. This module imports no numpy: it must load in a
+Pyodide that has none.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from kernelc.abi import Program
 
-from .protocol import ITEMSIZE, Device, DeviceError, check_range
+from .protocol import ITEMSIZE, Device, DeviceError, KernelTrail, check_range
 
 BATCH_COMMANDS = 256  # queued commands sent as one message
 # Buffer and program ids name things on the main thread, which every BrowserDevice of a
@@ -49,6 +51,7 @@ class BrowserDevice(Device):
         self._blobs: list = []
         self._buffers: dict[int, _Buffer] = {}
         self._programs: dict[int, tuple[Program, int]] = {}
+        self._kernels = KernelTrail()  # kernels dispatched since the last answer
         self.batch_commands = BATCH_COMMANDS
         self.limits = json.loads(self._request(["hello"]).decode())
 
@@ -107,6 +110,7 @@ class BrowserDevice(Device):
         for buf in buffers.values():
             self._get(buf)
         pid = self._program_id(program)
+        self._kernels.add(program.abi["kernel"])
         entries = [[what, param, axis, _json_number(x)]
                    for (what, param, axis), x in values.items()]  # fmt: skip
         self._send(["dispatch", pid, dict(buffers), entries])
@@ -148,11 +152,14 @@ class BrowserDevice(Device):
         self._queue.append(command)
         text, blobs = self._batch()
         try:
-            return bytes(self._transport.request(text, blobs))
-        except DeviceError:
+            answer = bytes(self._transport.request(text, blobs))
+        except KeyboardInterrupt:
+            self._kernels.note("")
             raise
-        except Exception as e:  # noqa: BLE001  (the transport's own: a timeout, a closed page)
-            raise DeviceError(f"{self.name}: {e}") from None
+        except Exception as e:  # noqa: BLE001  (the main thread's failure, a timeout, a closed page)
+            raise DeviceError(self._kernels.note(f"{self.name}: {command[0]}: {e}")) from None
+        self._kernels.note("")
+        return answer
 
     def _batch(self) -> tuple[str, list]:
         text = json.dumps({"backend": self.name, "commands": self._queue})
@@ -213,5 +220,8 @@ class _JsTransport:
             else:  # no shared memory: wait for the answer message through JSPI
                 answer = run_sync(self._module.request_async(text, to_js(blobs)))
         except JsException as e:
-            raise DeviceError(str(e).removeprefix("Error: ")) from None
+            message = str(e).removeprefix("Error: ")
+            if message.startswith(str(getattr(self._module, "interrupted", "KeyboardInterrupt"))):
+                raise KeyboardInterrupt(message) from None
+            raise DeviceError(message) from None
         return answer.to_bytes()

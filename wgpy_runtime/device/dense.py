@@ -42,7 +42,7 @@ def _value(what: str, param, axis, loop: dict, raws: dict, scalars: dict):
         if param not in scalars:
             raise ValueError(f"no value given for scalar {param!r}")
         return scalars[param]
-    if what == "offset":
+    if what in ("offset", "base"):  # base: the launch starts at element 0
         return 0
     if what == "out_width":
         return 0  # the backend fills it in

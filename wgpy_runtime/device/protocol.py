@@ -21,6 +21,29 @@ class DeviceError(RuntimeError):
     buffer id), raised at the next blocking command at the latest."""
 
 
+class KernelTrail:
+    """The last few kernels given to a device since its last answer, so that a failure
+    reported at a sync point can name them (an ordered set, bounded)."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self.names: dict[str, None] = {}
+
+    def add(self, kernel: str) -> None:
+        if kernel not in self.names:
+            self.names[kernel] = None
+            if len(self.names) > self.KEPT:
+                del self.names[next(iter(self.names))]
+
+    def note(self, message: str) -> str:
+        """`message`, plus the kernels when it names none; the trail starts again."""
+        names, self.names = list(self.names), {}
+        if names and "kernel '" not in message:
+            message += f" (kernels since the last answer: {', '.join(map(repr, names))})"
+        return message
+
+
 def check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
     """Raise DeviceError unless [start, start + count) lies inside a buffer of `size`."""
     if start < 0 or count < 0 or start + count > size:

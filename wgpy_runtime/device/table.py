@@ -14,11 +14,6 @@ class BufferTable:
 
     _buffers: dict
 
-    def buffer_info(self, buf: int) -> tuple[int, str]:
-        """(size in elements, dtype) of a live buffer."""
-        b = self._get(buf)
-        return b.size, b.dtype
-
     def _get(self, buf: int):
         try:
             return self._buffers[buf]

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernelc.abi import Program, encode_uniforms
+from kernelc.lib.shaders import copy_shader, device_shader
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
-from .protocol import Device, DeviceError
+from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
 MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
@@ -31,32 +32,7 @@ _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "
 # readPixels forms every WebGL2 implementation supports, by component kind
 _READ = {"f": "f4", "i": "i4", "u": "u4"}
 _GLSL = {"f": ("float", "sampler2D"), "i": ("int", "isampler2D"), "u": ("uint", "usampler2D")}
-VERTEX_SHADER = """#version 300 es
-void main() {
-    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
-_COPY_SHADER = """#version 300 es
-precision highp float;
-precision highp int;
-precision highp {sampler};
-uniform highp {sampler} src;
-uniform int src_start;
-uniform int dst_start;
-uniform int count;
-uniform int dst_width;
-layout(location = 0) out highp {type} o;
-void main() {{
-    int d = int(gl_FragCoord.y) * dst_width + int(gl_FragCoord.x) - dst_start;
-    if (d < 0 || d >= count) {{
-        discard;
-    }}
-    int s = src_start + d;
-    int w = textureSize(src, 0).x;
-    o = texelFetch(src, ivec2(s % w, s / w), 0).r;
-}}
-"""
+VERTEX_SHADER = device_shader("vertex.glsl")
 
 
 def _kind(fmt: str) -> str:
@@ -106,6 +82,7 @@ class WebGLDevice(BufferTable, Device):
         self.max_width = min(MAX_WIDTH, self.max_texture_size)
         self._buffers: dict[int, _Buffer] = {}
         self._next_id = 1
+        self._trail = KernelTrail()  # kernels drawn since the last wait
         self.pool = Pool(self._release, **({} if pool_limit is None else {"limit": pool_limit}))
         self._programs: dict[tuple[str, str], tuple] = {}
         self._ubo = None
@@ -167,6 +144,7 @@ class WebGLDevice(BufferTable, Device):
             raise ValueError(f"a {abi['target']} program given to the webgl device")
         if values[("size", None, None)] == 0:
             return
+        self._trail.add(abi["kernel"])
         launch(self, program, buffers, dict(values))
 
     def prepare(self, program: Program, values: dict):
@@ -181,6 +159,7 @@ class WebGLDevice(BufferTable, Device):
         """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
         the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
         egl.make_current(self._egl)
+        self._trail.add(p.kernel)
         if not webgl_launch.run(self, p, ids, scalars):
             values = dict(p.values)
             for name, x in zip(p.scalar_names, scalars):
@@ -272,8 +251,7 @@ class WebGLDevice(BufferTable, Device):
 
     def _copy_program(self, fmt: str):
         type_, sampler = _GLSL[_kind(fmt)]
-        return self.program(VERTEX_SHADER, _COPY_SHADER.format(type=type_, sampler=sampler),
-                            "kc_copy")  # fmt: skip
+        return self.program(VERTEX_SHADER, copy_shader(type_, sampler), "kc_copy")
 
     # ------------------------------------------------------------------ drawing
 
@@ -324,9 +302,13 @@ class WebGLDevice(BufferTable, Device):
             raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
 
     def _check(self, what: str) -> None:
+        """Raise the GL error since the last check, naming `what` and, when it names no
+        kernel, the kernels drawn since the last wait."""
         error = self.ctx.error
         if error != "GL_NO_ERROR":
-            raise DeviceError(f"{what} failed: {error}")
+            raise DeviceError(self._trail.note(f"{what} failed: {error}"))
+        if what in ("read", "synchronize"):
+            self._trail.note("")  # they ran
 
 
 def _rectangles(width: int, start: int, count: int):

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernelc.abi import Program, encode_uniforms, uniform_members, uniform_number, wgsl_dispatch
+from kernelc.lib.shaders import device_shader
 
 from . import storage
 from .pool import Pool, size_class
-from .protocol import Device, DeviceError
+from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
 BATCH_SIZE = 64  # GPU commands per submit
@@ -37,37 +38,8 @@ _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in
          (("i32", "<i"), ("u32", "<I"), ("f32", "<f"))}  # fmt: skip
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
-# Byte-granular copy for what copy_buffer_to_buffer cannot do (offsets or sizes that are
-# not whole words: packed 8/16-bit elements). One invocation owns one destination word.
-_BYTE_COPY = """
-struct P { dst_byte: u32, src_byte: u32, nbytes: u32, first_word: u32, words: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-
-fn src_byte(k: u32) -> u32 {
-    return (src[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu;
-}
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = (wg.y * nwg.x + wg.x) * 256u + lid.x;
-    if (t >= p.words) {
-        return;
-    }
-    let w = p.first_word + t;
-    var word = dst[w];
-    for (var b = 0u; b < 4u; b++) {
-        let d = w * 4u + b;
-        if (d >= p.dst_byte && d - p.dst_byte < p.nbytes) {
-            let shift = b * 8u;
-            word = (word & ~(0xffu << shift)) | (src_byte(d - p.dst_byte + p.src_byte) << shift);
-        }
-    }
-    dst[w] = word;
-}
-"""
+# Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
+_BYTE_COPY = device_shader("byte_copy.wgsl")
 _BYTE_COPY_BINDINGS = [
     {"binding": 0, "resource": "uniform", "size": 32},
     {"binding": 1, "resource": "storage", "access": "read"},
@@ -162,6 +134,7 @@ class WebGPUDevice(BufferTable, Device):
         import wgpu
 
         self._wgpu = wgpu
+        self._trail = KernelTrail()  # kernels recorded since the last wait
         adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
         wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
         self._device = adapter.request_device_sync(required_limits=wanted)
@@ -424,6 +397,8 @@ class WebGPUDevice(BufferTable, Device):
         """Count a recorded command; submit when the batch is full."""
         self._batch.count += 1
         self._batch.what.append(what)
+        if what != "copy":
+            self._trail.add(what)
         self.stats["commands"] += 1
         if self._batch.count >= self._batch_limit:
             self._flush()
@@ -441,10 +416,15 @@ class WebGPUDevice(BufferTable, Device):
         return offset
 
     def _guard(self, what: str, fn, *args):
+        """`fn(*args)`; a GPU error names `what` and, when it names no kernel, the kernels
+        recorded since the last wait (an error of theirs may surface only at a wait)."""
         try:
-            return fn(*args)
+            result = fn(*args)
         except self._wgpu.GPUError as e:
-            raise DeviceError(f"{what} failed: {e}") from None
+            raise DeviceError(self._trail.note(f"{what} failed: {e}")) from None
+        if what in ("read", "synchronize"):
+            self._trail.note("")  # they ran
+        return result
 
     # ------------------------------------------------------------------ copies
 

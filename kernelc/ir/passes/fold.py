@@ -91,6 +91,9 @@ MATH_FOLD = {
     "fma": special.fma,
     "f16round": cvalues.f16,
 }
+# The native approximations fold to the exact values they approximate.
+MATH_FOLD.update({"native_" + fn: MATH_FOLD[fn] for fn in ("exp", "exp2", "log", "log2")})
+MATH_FOLD.update(native_min=cvalues.fmin, native_max=cvalues.fmax)
 
 
 def _fold_math(node: ir.Math):

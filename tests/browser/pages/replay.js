@@ -74,7 +74,7 @@ export async function replay(executor, source) {
         case "dispatch": {
           const bound = {};
           for (const [param, buf] of Object.entries(c[2])) bound[param] = id(buf);
-          executor.dispatch(programs[c[1]], bound, valuesMap(c[3]));
+          await executor.dispatch(programs[c[1]], bound, valuesMap(c[3]));
           break;
         }
         case "read": {

@@ -117,3 +117,30 @@ def test_get_item_backward_scatter_add():
         return cuda.to_cpu(v.grad)
 
     np.testing.assert_allclose(grad(cuda.to_gpu(x)), grad(x), rtol=1e-6)
+
+
+def test_lstm_double_backward_runs_chainer_fused_function_as_one_kernel(monkeypatch):
+    """`F.lstm`'s second-order gradient is Chainer's `@cuda.fuse()` function
+    `lstm_grad_grad`: on the GPU it is traced into one kernel, with the CPU's results."""
+    from chainer.functions.rnn import lstm as lstm_module
+
+    rng = np.random.default_rng(0)
+    c = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
+    x = rng.uniform(-1, 1, (3, 16)).astype(np.float32)
+    gc, gh = (rng.uniform(-1, 1, (3, 4)).astype(np.float32) for _ in range(2))
+
+    def second_order(to):
+        cv, xv = chainer.Variable(to(c)), chainer.Variable(to(x))
+        c_next, h = F.lstm(cv, xv)
+        gcv, gxv = chainer.grad([c_next, h], [cv, xv], [to(gc), to(gh)],
+                                enable_double_backprop=True)  # fmt: skip
+        (F.sum(gcv * gcv) + F.sum(gxv * gxv)).backward()
+        return [cuda.to_cpu(v.grad) for v in (cv, xv)]
+
+    want = second_order(lambda a: a)
+    got = second_order(cuda.to_gpu)
+    fused = lstm_module.lstm_grad_grad
+    assert isinstance(fused, wp.fusion.Fused) and fused._plans
+    assert all(plan is not None for plan in fused._plans.values())  # traced, not unfused
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

@@ -1,0 +1,33 @@
+// @ts-check
+// The device-internal shaders (the launch vertex shader, the texel copy, the byte copy).
+// Rule: one copy of each lives in the Python package, kernelc/lib/shaders/, which the
+// native devices read; the executors fetch the same files from the server that serves
+// this module (the repository root), once per page.
+
+/** Where the package's shaders are served, relative to this module. */
+export const SHADER_URL = new URL("../kernelc/lib/shaders/", import.meta.url);
+
+/** @type {Map<string, Promise<string>>} */
+const loaded = new Map();
+
+/** The text of device shader `name` (e.g. "vertex.glsl"); throws with the URL on failure. */
+export function deviceShader(name, base = SHADER_URL) {
+  const url = new URL(name, base).href;
+  let text = loaded.get(url);
+  if (!text) {
+    text = fetch(url).then(async (response) => {
+      if (!response.ok) {
+        throw new Error(`device shader ${url}: HTTP ${response.status}`);
+      }
+      return response.text();
+    });
+    text.catch(() => loaded.delete(url)); // a failed fetch is retried next time
+    loaded.set(url, text);
+  }
+  return text;
+}
+
+/** copy.glsl for one texture kind: ("float", "sampler2D"), ("int", "isampler2D"), ... */
+export function copyShader(template, texelType, samplerType) {
+  return template.replaceAll("TEXEL_TYPE", texelType).replaceAll("SAMPLER_TYPE", samplerType);
+}

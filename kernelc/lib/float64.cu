@@ -1,0 +1,677 @@
+// kernelc's float64 on pairs of 32-bit words (int64.cu's layout: high word h with the sign,
+// the 11 exponent bits and the top 20 significand bits; low word l), IEEE 754 binary64 with
+// round-to-nearest-even, subnormals, signed zeros, Inf and NaN: bit for bit NumPy's and
+// CUDA's double (NaN payloads aside). Results come back through rh, rl.
+//
+// Working form: a significand of up to 64 bits (sh, sl) whose leading bit, for a normal
+// result, is bit 62: bits 62..10 are the 53 bits kept, bits 9..0 guard bits, and a
+// "sticky" bit 0 that is 1 when anything nonzero was shifted out below it.
+
+__device__ int kc_clz32(unsigned int v) {
+    unsigned int x = v;
+    if (x == 0u) {
+        return 32;
+    }
+    int n = 0;
+    if ((x & 0xffff0000u) == 0u) {
+        n = n + 16;
+        x = x << 16;
+    }
+    if ((x & 0xff000000u) == 0u) {
+        n = n + 8;
+        x = x << 8;
+    }
+    if ((x & 0xf0000000u) == 0u) {
+        n = n + 4;
+        x = x << 4;
+    }
+    if ((x & 0xc0000000u) == 0u) {
+        n = n + 2;
+        x = x << 2;
+    }
+    if ((x & 0x80000000u) == 0u) {
+        n = n + 1;
+    }
+    return n;
+}
+
+__device__ int kc_clz64(unsigned int h, unsigned int l) {
+    return h != 0u ? kc_clz32(h) : 32 + kc_clz32(l);
+}
+
+// (h, l) >> n for any n >= 0, with the bits shifted out ORed into bit 0.
+__device__ void kc_u64_shr_sticky(unsigned int h, unsigned int l, int n, unsigned int &rh,
+                                  unsigned int &rl) {
+    if (n == 0) {
+        rh = h;
+        rl = l;
+    } else if (n >= 64) {
+        rh = 0u;
+        rl = (h | l) != 0u ? 1u : 0u;
+    } else {
+        unsigned int th = 0u;
+        unsigned int tl = 0u;
+        kc_u64_shr(h, l, n, false, th, tl);
+        unsigned int bh = 0u;
+        unsigned int bl = 0u;
+        kc_u64_shl(th, tl, n, bh, bl);  // the kept bits back in place: lost bits differ
+        rh = th;
+        rl = tl | ((bh != h || bl != l) ? 1u : 0u);
+    }
+}
+
+__device__ bool kc_f64_isnan(unsigned int h, unsigned int l) {
+    unsigned int a = h & 0x7fffffffu;
+    return a > 0x7ff00000u || (a == 0x7ff00000u && l != 0u);
+}
+
+__device__ bool kc_f64_isinf(unsigned int h, unsigned int l) {
+    return (h & 0x7fffffffu) == 0x7ff00000u && l == 0u;
+}
+
+__device__ bool kc_f64_iszero(unsigned int h, unsigned int l) {
+    return (h & 0x7fffffffu) == 0u && l == 0u;
+}
+
+// A NaN operand, made quiet (the first one, as x86 and CUDA propagate).
+__device__ void kc_f64_nan2(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                            unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(ah, al)) {
+        rh = ah | 0x00080000u;
+        rl = al;
+    } else {
+        rh = bh | 0x00080000u;
+        rl = bl;
+    }
+}
+
+// The significand (53 bits, the implicit one at bit 52 for a normal number) and the
+// exponent (1 for a subnormal, which has no implicit one).
+__device__ void kc_f64_unpack(unsigned int h, unsigned int l, int &e, unsigned int &sh,
+                              unsigned int &sl) {
+    int field = (int)((h >> 20) & 0x7ffu);
+    sh = h & 0xfffffu;
+    sl = l;
+    if (field == 0) {
+        e = 1;
+    } else {
+        e = field;
+        sh = sh | 0x100000u;
+    }
+}
+
+// The significand of a nonzero finite number with its leading one at bit 52, and its
+// exponent (below 1 for a subnormal).
+__device__ void kc_f64_unpack_normal(unsigned int h, unsigned int l, int &e, unsigned int &sh,
+                                     unsigned int &sl) {
+    kc_f64_unpack(h, l, e, sh, sl);
+    int shift = kc_clz64(sh, sl) - 11;
+    if (shift > 0) {
+        kc_u64_shl(sh, sl, shift, sh, sl);
+        e = e - shift;
+    }
+}
+
+// Round the working form (sign s, exponent e, which may be below 1) to nearest even and
+// encode it; an exponent past the largest gives Inf.
+__device__ void kc_f64_round_pack(unsigned int s, int e, unsigned int sh, unsigned int sl,
+                                  unsigned int &rh, unsigned int &rl) {
+    unsigned int h = sh;
+    unsigned int l = sl;
+    int ex = e;
+    if (ex < 1) {
+        kc_u64_shr_sticky(h, l, 1 - ex, h, l);
+        ex = 1;
+    }
+    unsigned int guard = l & 0x3ffu;
+    kc_u64_shr(h, l, 10, false, h, l);
+    if (guard > 0x200u || (guard == 0x200u && (l & 1u) != 0u)) {
+        kc_u64_add(h, l, 0u, 1u, h, l);
+        if (h >= 0x200000u) {
+            kc_u64_shr(h, l, 1, false, h, l);
+            ex = ex + 1;
+        }
+    }
+    if (ex >= 0x7ff) {
+        rh = (s << 31) | 0x7ff00000u;
+        rl = 0u;
+    } else {
+        unsigned int field = h >= 0x100000u ? (unsigned int)ex : 0u;
+        rh = (s << 31) | (field << 20) | (h & 0xfffffu);
+        rl = l;
+    }
+}
+
+__device__ void kc_f64_add(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    unsigned int sa = ah >> 31;
+    unsigned int sb = bh >> 31;
+    if (kc_f64_isinf(ah, al)) {
+        if (kc_f64_isinf(bh, bl) && sa != sb) {
+            rh = 0xfff80000u;  // Inf - Inf: the default NaN
+            rl = 0u;
+        } else {
+            rh = ah;
+            rl = al;
+        }
+        return;
+    }
+    if (kc_f64_isinf(bh, bl)) {
+        rh = bh;
+        rl = bl;
+        return;
+    }
+    if (kc_f64_iszero(bh, bl)) {
+        // x + 0 is x; -0 + -0 is -0 and -0 + +0 is +0
+        rh = kc_f64_iszero(ah, al) ? ((sa & sb) << 31) : ah;
+        rl = al;
+        return;
+    }
+    if (kc_f64_iszero(ah, al)) {
+        rh = bh;
+        rl = bl;
+        return;
+    }
+    // x is the operand of larger magnitude (the bits order magnitudes)
+    unsigned int xh = ah;
+    unsigned int xl = al;
+    unsigned int yh = bh;
+    unsigned int yl = bl;
+    if (kc_u64_lt(ah & 0x7fffffffu, al, bh & 0x7fffffffu, bl)) {
+        xh = bh;
+        xl = bl;
+        yh = ah;
+        yl = al;
+    }
+    unsigned int s = xh >> 31;
+    bool subtract = sa != sb;
+    int ex = 0;
+    unsigned int xsh = 0u;
+    unsigned int xsl = 0u;
+    kc_f64_unpack(xh, xl, ex, xsh, xsl);
+    int ey = 0;
+    unsigned int ysh = 0u;
+    unsigned int ysl = 0u;
+    kc_f64_unpack(yh, yl, ey, ysh, ysl);
+    kc_u64_shl(xsh, xsl, 10, xsh, xsl);
+    kc_u64_shl(ysh, ysl, 10, ysh, ysl);
+    kc_u64_shr_sticky(ysh, ysl, ex - ey, ysh, ysl);
+    unsigned int zh = 0u;
+    unsigned int zl = 0u;
+    int ez = ex;
+    if (subtract) {
+        kc_u64_sub(xsh, xsl, ysh, ysl, zh, zl);
+        if (zh == 0u && zl == 0u) {
+            rh = 0u;  // x - x is +0
+            rl = 0u;
+            return;
+        }
+        int shift = kc_clz64(zh, zl) - 1;
+        if (shift > ez - 1) {
+            shift = ez - 1;  // a subnormal result
+        }
+        if (shift > 0) {
+            kc_u64_shl(zh, zl, shift, zh, zl);
+            ez = ez - shift;
+        }
+    } else {
+        kc_u64_add(xsh, xsl, ysh, ysl, zh, zl);
+        if (zh >= 0x80000000u) {
+            kc_u64_shr_sticky(zh, zl, 1, zh, zl);
+            ez = ez + 1;
+        }
+    }
+    kc_f64_round_pack(s, ez, zh, zl, rh, rl);
+}
+
+__device__ void kc_f64_sub(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    kc_f64_add(ah, al, bh ^ 0x80000000u, bl, rh, rl);
+}
+
+// a * b for 53-bit significands: the 106-bit product as four words w3..w0.
+__device__ void kc_u53_mul(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &w3, unsigned int &w2, unsigned int &w1,
+                           unsigned int &w0) {
+    unsigned int p1 = 0u;
+    unsigned int p0 = 0u;
+    kc_u32_mul_wide(al, bl, p1, p0);
+    unsigned int q1 = 0u;
+    unsigned int q0 = 0u;
+    kc_u32_mul_wide(ah, bl, q1, q0);
+    unsigned int r1 = 0u;
+    unsigned int r0 = 0u;
+    kc_u32_mul_wide(al, bh, r1, r0);
+    unsigned int s1 = 0u;
+    unsigned int s0 = 0u;
+    kc_u32_mul_wide(ah, bh, s1, s0);
+    // column 1: p1 + q0 + r0, carries into column 2
+    unsigned int c1 = p1 + q0;
+    unsigned int carry = c1 < p1 ? 1u : 0u;
+    unsigned int c1b = c1 + r0;
+    carry = carry + (c1b < c1 ? 1u : 0u);
+    // column 2: q1 + r1 + s0 + carry (q1, r1 < 2^21 and s0 < 2^32: one carry at most)
+    unsigned int c2 = q1 + r1 + carry;
+    unsigned int c2b = c2 + s0;
+    w3 = s1 + (c2b < c2 ? 1u : 0u);
+    w2 = c2b;
+    w1 = c1b;
+    w0 = p0;
+}
+
+__device__ void kc_f64_mul(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    unsigned int s = (ah ^ bh) >> 31;
+    bool a_inf = kc_f64_isinf(ah, al);
+    bool b_inf = kc_f64_isinf(bh, bl);
+    bool a_zero = kc_f64_iszero(ah, al);
+    bool b_zero = kc_f64_iszero(bh, bl);
+    if ((a_inf && b_zero) || (b_inf && a_zero)) {
+        rh = 0xfff80000u;  // Inf * 0: the default NaN
+        rl = 0u;
+        return;
+    }
+    if (a_inf || b_inf) {
+        rh = (s << 31) | 0x7ff00000u;
+        rl = 0u;
+        return;
+    }
+    if (a_zero || b_zero) {
+        rh = s << 31;
+        rl = 0u;
+        return;
+    }
+    int ea = 0;
+    unsigned int ash = 0u;
+    unsigned int asl = 0u;
+    kc_f64_unpack_normal(ah, al, ea, ash, asl);
+    int eb = 0;
+    unsigned int bsh = 0u;
+    unsigned int bsl = 0u;
+    kc_f64_unpack_normal(bh, bl, eb, bsh, bsl);
+    unsigned int w3 = 0u;
+    unsigned int w2 = 0u;
+    unsigned int w1 = 0u;
+    unsigned int w0 = 0u;
+    kc_u53_mul(ash, asl, bsh, bsl, w3, w2, w1, w0);
+    // the product is in [2^104, 2^106): bring its leading one to bit 62 of (zh, zl)
+    int e = ea + eb - 1023;
+    int k = 10;
+    if ((w3 & 0x200u) != 0u) {
+        k = 11;
+        e = e + 1;
+    }
+    unsigned int zh = (w2 >> k) | (w3 << (32 - k));
+    unsigned int zl = (w1 >> k) | (w2 << (32 - k));
+    unsigned int lost = w0 | (w1 & ((1u << k) - 1u));
+    zl = zl | (lost != 0u ? 1u : 0u);
+    kc_f64_round_pack(s, e, zh, zl, rh, rl);
+}
+
+__device__ void kc_f64_div(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    unsigned int s = (ah ^ bh) >> 31;
+    bool a_inf = kc_f64_isinf(ah, al);
+    bool b_inf = kc_f64_isinf(bh, bl);
+    bool a_zero = kc_f64_iszero(ah, al);
+    bool b_zero = kc_f64_iszero(bh, bl);
+    if ((a_inf && b_inf) || (a_zero && b_zero)) {
+        rh = 0xfff80000u;  // Inf / Inf and 0 / 0: the default NaN
+        rl = 0u;
+        return;
+    }
+    if (a_inf || b_zero) {
+        rh = (s << 31) | 0x7ff00000u;
+        rl = 0u;
+        return;
+    }
+    if (a_zero || b_inf) {
+        rh = s << 31;
+        rl = 0u;
+        return;
+    }
+    int ea = 0;
+    unsigned int ash = 0u;
+    unsigned int asl = 0u;
+    kc_f64_unpack_normal(ah, al, ea, ash, asl);
+    int eb = 0;
+    unsigned int bsh = 0u;
+    unsigned int bsl = 0u;
+    kc_f64_unpack_normal(bh, bl, eb, bsh, bsl);
+    int e = ea - eb + 1023;
+    if (kc_u64_lt(ash, asl, bsh, bsl)) {
+        kc_u64_shl(ash, asl, 1, ash, asl);  // the quotient's leading bit is then 1
+        e = e - 1;
+    }
+    // restoring division: 63 quotient bits, bit 62 first; the remainder stays below 2^55
+    unsigned int qh = 0u;
+    unsigned int ql = 0u;
+    unsigned int remh = ash;
+    unsigned int reml = asl;
+    for (int k = 0; k < 63; k++) {
+        kc_u64_shl(qh, ql, 1, qh, ql);
+        if (!kc_u64_lt(remh, reml, bsh, bsl)) {
+            kc_u64_sub(remh, reml, bsh, bsl, remh, reml);
+            ql = ql | 1u;
+        }
+        kc_u64_shl(remh, reml, 1, remh, reml);
+    }
+    ql = ql | ((remh | reml) != 0u ? 1u : 0u);
+    kc_f64_round_pack(s, e, qh, ql, rh, rl);
+}
+
+// sqrt: 55 root bits by the digit-by-digit method (two radicand bits a step), then the
+// remainder as sticky bit. That is enough to round correctly: a square root is never
+// exactly halfway between two doubles. The remainder stays below 2^57.
+__device__ void kc_f64_sqrt(unsigned int ah, unsigned int al, unsigned int &rh,
+                            unsigned int &rl) {
+    if (kc_f64_isnan(ah, al)) {
+        kc_f64_nan2(ah, al, ah, al, rh, rl);
+        return;
+    }
+    if (kc_f64_iszero(ah, al) || (ah == 0x7ff00000u && al == 0u)) {
+        rh = ah;  // +-0 and +Inf are their own roots
+        rl = al;
+        return;
+    }
+    if ((ah >> 31) != 0u) {
+        rh = 0xfff80000u;  // the root of a negative number: the default NaN
+        rl = 0u;
+        return;
+    }
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack_normal(ah, al, e, sh, sl);
+    int ue = e - 1023;
+    if ((ue & 1) != 0) {
+        kc_u64_shl(sh, sl, 1, sh, sl);  // an even exponent; sh:sl in [2^52, 2^54)
+        ue = ue - 1;
+    }
+    unsigned int roh = 0u;
+    unsigned int rol = 0u;
+    unsigned int remh = 0u;
+    unsigned int reml = 0u;
+    for (int j = 0; j < 55; j++) {
+        // the next two bits of the radicand sh:sl * 2^56 (all zero after the first 27 pairs)
+        int p = 52 - 2 * j;
+        unsigned int pair = 0u;
+        if (p >= 32) {
+            pair = (sh >> (p - 32)) & 3u;
+        } else if (p >= 0) {
+            pair = (sl >> p) & 3u;
+        }
+        kc_u64_shl(remh, reml, 2, remh, reml);
+        reml = reml | pair;
+        unsigned int th = 0u;
+        unsigned int tl = 0u;
+        kc_u64_shl(roh, rol, 2, th, tl);
+        tl = tl | 1u;
+        kc_u64_shl(roh, rol, 1, roh, rol);
+        if (!kc_u64_lt(remh, reml, th, tl)) {
+            kc_u64_sub(remh, reml, th, tl, remh, reml);
+            rol = rol | 1u;
+        }
+    }
+    kc_u64_shl(roh, rol, 8, roh, rol);  // the leading bit from 54 to 62
+    rol = rol | ((remh | reml) != 0u ? 1u : 0u);
+    kc_f64_round_pack(0u, ue / 2 + 1023, roh, rol, rh, rl);
+}
+
+// float32 -> float64, exactly (a subnormal float32 is a normal double; a NaN keeps its
+// payload's top bits).
+__device__ void kc_f32_to_f64(float x, unsigned int &rh, unsigned int &rl) {
+    unsigned int b = __float_as_uint(x);
+    unsigned int s = b & 0x80000000u;
+    int e = (int)((b >> 23) & 0xffu);
+    unsigned int m = b & 0x7fffffu;
+    if (e == 0xff) {
+        rh = s | 0x7ff00000u | (m >> 3);
+        rl = m << 29;
+        return;
+    }
+    if (e == 0) {
+        if (m == 0u) {
+            rh = s;
+            rl = 0u;
+            return;
+        }
+        int shift = kc_clz32(m) - 8;  // the leading one to bit 23
+        m = m << shift;
+        e = 1 - shift;
+    }
+    rh = s | ((unsigned int)(e + 896) << 20) | ((m & 0x7fffffu) >> 3);
+    rl = m << 29;
+}
+
+// float64 -> float32 rounded to nearest even, as bits: past the largest float Inf, below
+// the smallest subnormal (half of it included) a signed zero, a NaN quiet.
+__device__ unsigned int kc_f64_to_f32_bits(unsigned int h, unsigned int l) {
+    unsigned int s = h & 0x80000000u;
+    if (kc_f64_isnan(h, l)) {
+        return s | 0x7fc00000u | ((h & 0xfffffu) << 3) | (l >> 29);
+    }
+    if (kc_f64_isinf(h, l)) {
+        return s | 0x7f800000u;
+    }
+    if (kc_f64_iszero(h, l)) {
+        return s;
+    }
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack_normal(h, l, e, sh, sl);
+    int ef = e - 896;  // the float32 exponent field, if the result is normal
+    int shift = 29;  // 53 significand bits to 24
+    if (ef < 1) {
+        shift = 29 + 1 - ef;
+        ef = 1;
+    }
+    // keep two bits below the result: the rounding bit and a sticky one
+    unsigned int vh = 0u;
+    unsigned int vl = 0u;
+    kc_u64_shr_sticky(sh, sl, shift - 2, vh, vl);
+    unsigned int kept = (vl >> 2) | (vh << 30);
+    bool round_bit = (vl & 2u) != 0u;
+    bool sticky = (vl & 1u) != 0u;
+    if (round_bit && (sticky || (kept & 1u) != 0u)) {
+        kept = kept + 1u;
+        if (kept == 0x1000000u) {
+            kept = 0x800000u;
+            ef = ef + 1;
+        }
+    }
+    if (ef >= 0xff) {
+        return s | 0x7f800000u;
+    }
+    unsigned int field = kept >= 0x800000u ? (unsigned int)ef : 0u;
+    return s | (field << 23) | (kept & 0x7fffffu);
+}
+
+// uint64 (or, with `signed_`, int64) -> float64, rounded to nearest even.
+__device__ void kc_i64_to_f64(unsigned int h, unsigned int l, bool signed_, unsigned int &rh,
+                              unsigned int &rl) {
+    unsigned int s = signed_ ? h >> 31 : 0u;
+    unsigned int mh = h;
+    unsigned int ml = l;
+    if (s != 0u) {
+        kc_u64_neg(h, l, mh, ml);  // INT64_MIN's magnitude 2^63 is right as unsigned
+    }
+    if (mh == 0u && ml == 0u) {
+        rh = 0u;
+        rl = 0u;
+        return;
+    }
+    int lz = kc_clz64(mh, ml);
+    kc_u64_shl(mh, ml, lz, mh, ml);  // the leading one to bit 63, then to 62 with sticky
+    kc_u64_shr_sticky(mh, ml, 1, mh, ml);
+    kc_f64_round_pack(s, 1023 + 63 - lz, mh, ml, rh, rl);
+}
+
+// float64 -> int64 (or, with `unsigned_`, uint64) as CUDA's cvt.rzi: truncate toward zero,
+// saturate at the type's bounds, NaN -> 0.
+__device__ void kc_f64_to_i64(unsigned int h, unsigned int l, bool unsigned_, unsigned int &rh,
+                              unsigned int &rl) {
+    rh = 0u;
+    rl = 0u;
+    if (kc_f64_isnan(h, l) || kc_f64_iszero(h, l)) {
+        return;
+    }
+    bool negative = (h >> 31) != 0u;
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack(h, l, e, sh, sl);
+    int ue = e - 1023;
+    if (ue < 0) {
+        return;  // |x| < 1
+    }
+    if (unsigned_) {
+        if (negative) {
+            return;
+        }
+        if (ue >= 64) {
+            rh = 0xffffffffu;
+            rl = 0xffffffffu;
+            return;
+        }
+    } else if (ue >= 63) {
+        rh = negative ? 0x80000000u : 0x7fffffffu;
+        rl = negative ? 0u : 0xffffffffu;
+        return;
+    }
+    if (ue <= 52) {
+        kc_u64_shr(sh, sl, 52 - ue, false, rh, rl);
+    } else {
+        kc_u64_shl(sh, sl, ue - 52, rh, rl);
+    }
+    if (negative) {
+        kc_u64_neg(rh, rl, rh, rl);
+    }
+}
+
+// trunc: the fraction bits cleared; |x| < 1 gives a zero of x's sign.
+__device__ void kc_f64_trunc(unsigned int h, unsigned int l, unsigned int &rh,
+                             unsigned int &rl) {
+    int ue = (int)((h >> 20) & 0x7ffu) - 1023;
+    if (kc_f64_isnan(h, l)) {
+        kc_f64_nan2(h, l, h, l, rh, rl);
+    } else if (ue < 0) {
+        rh = h & 0x80000000u;
+        rl = 0u;
+    } else if (ue >= 52) {
+        rh = h;  // already integral (Inf too)
+        rl = l;
+    } else {
+        unsigned int mh = 0u;
+        unsigned int ml = 0u;
+        kc_u64_shl(0xffffffffu, 0xffffffffu, 52 - ue, mh, ml);
+        rh = h & mh;
+        rl = l & ml;
+    }
+}
+
+// floor and ceil: trunc, then one step away from zero where a fraction was dropped
+// (x - trunc(x) and trunc(x) -+ 1 are exact).
+__device__ void kc_f64_floor_ceil(unsigned int h, unsigned int l, bool ceil_, unsigned int &rh,
+                                  unsigned int &rl) {
+    kc_f64_trunc(h, l, rh, rl);
+    bool negative = (h >> 31) != 0u;
+    if (negative != ceil_ && !kc_f64_isnan(h, l) && !kc_f64_eq(rh, rl, h, l)) {
+        kc_f64_add(rh, rl, negative ? 0xbff00000u : 0x3ff00000u, 0u, rh, rl);
+    }
+}
+
+// rint (ties to even) and, with `away`, C's round (ties away from zero).
+__device__ void kc_f64_round_int(unsigned int h, unsigned int l, bool away, unsigned int &rh,
+                                 unsigned int &rl) {
+    kc_f64_trunc(h, l, rh, rl);
+    if (kc_f64_isnan(h, l) || kc_f64_eq(rh, rl, h, l)) {
+        return;
+    }
+    unsigned int fh = 0u;
+    unsigned int fl = 0u;
+    kc_f64_sub(h, l, rh, rl, fh, fl);
+    fh = fh & 0x7fffffffu;  // |x - trunc(x)|, exact
+    bool up = kc_f64_lt(0x3fe00000u, 0u, fh, fl);  // more than a half
+    if (fh == 0x3fe00000u && fl == 0u) {
+        // a tie: away from zero, or to the even neighbour (trunc(x) odd: away)
+        int ue = (int)((h >> 20) & 0x7ffu) - 1023;
+        bool odd = false;
+        if (ue >= 0) {
+            int e = 0;
+            unsigned int sh = 0u;
+            unsigned int sl = 0u;
+            kc_f64_unpack(h, l, e, sh, sl);
+            kc_u64_shr(sh, sl, 52 - ue, false, sh, sl);
+            odd = (sl & 1u) != 0u;
+        }
+        up = away || odd;
+    }
+    if (up) {
+        kc_f64_add(rh, rl, (h & 0x80000000u) | 0x3ff00000u, 0u, rh, rl);
+    }
+}
+
+__device__ bool kc_f64_isfinite(unsigned int h, unsigned int l) {
+    return (h & 0x7ff00000u) != 0x7ff00000u;
+}
+
+// fmin/fmax: a NaN operand yields the other one; of two equal operands (-0 and +0), the
+// first (C leaves that choice open).
+__device__ void kc_f64_fmin_fmax(unsigned int ah, unsigned int al, unsigned int bh,
+                                 unsigned int bl, bool max_, unsigned int &rh,
+                                 unsigned int &rl) {
+    bool take_b = kc_f64_isnan(ah, al);
+    if (!take_b && !kc_f64_isnan(bh, bl)) {
+        take_b = max_ ? kc_f64_lt(ah, al, bh, bl) : kc_f64_lt(bh, bl, ah, al);
+    }
+    rh = take_b ? bh : ah;
+    rl = take_b ? bl : al;
+}
+
+// IEEE comparisons: false with a NaN operand, -0 == +0.
+__device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        return false;
+    }
+    return (kc_f64_iszero(ah, al) && kc_f64_iszero(bh, bl)) || (ah == bh && al == bl);
+}
+
+__device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        return false;
+    }
+    if (kc_f64_iszero(ah, al) && kc_f64_iszero(bh, bl)) {
+        return false;
+    }
+    unsigned int sa = ah >> 31;
+    unsigned int sb = bh >> 31;
+    if (sa != sb) {
+        return sa == 1u;
+    }
+    if (sa == 1u) {
+        return kc_u64_lt(bh, bl, ah, al);
+    }
+    return kc_u64_lt(ah, al, bh, bl);
+}
+
+__device__ bool kc_f64_le(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    return kc_f64_lt(ah, al, bh, bl) || kc_f64_eq(ah, al, bh, bl);
+}

@@ -1,0 +1,154 @@
+// kernelc's 64-bit integers on pairs of 32-bit words: the targets have no 64-bit types, so
+// an int64/uint64 value is two uint32 words, high (h) and low (l), two's complement. Results
+// come back through the reference parameters rh, rl. GLSL ES 3.00 has no umulExtended and
+// WGSL no mul-high, so 32 x 32 -> 64-bit products are built from 16-bit halves.
+
+__device__ void kc_u64_add(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    unsigned int l = al + bl;
+    rh = ah + bh + (l < al ? 1u : 0u);
+    rl = l;
+}
+
+__device__ void kc_u64_sub(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    rh = ah - bh - (al < bl ? 1u : 0u);
+    rl = al - bl;
+}
+
+__device__ void kc_u64_neg(unsigned int ah, unsigned int al, unsigned int &rh, unsigned int &rl) {
+    rh = 0u - ah - (al != 0u ? 1u : 0u);
+    rl = 0u - al;
+}
+
+// a * b exactly: every partial product of 16-bit halves fits 32 bits, and so does the
+// middle column's sum (at most 3 * 0xffff).
+__device__ void kc_u32_mul_wide(unsigned int a, unsigned int b, unsigned int &rh,
+                                unsigned int &rl) {
+    unsigned int a0 = a & 0xffffu;
+    unsigned int a1 = a >> 16;
+    unsigned int b0 = b & 0xffffu;
+    unsigned int b1 = b >> 16;
+    unsigned int p00 = a0 * b0;
+    unsigned int p01 = a0 * b1;
+    unsigned int p10 = a1 * b0;
+    unsigned int mid = (p00 >> 16) + (p01 & 0xffffu) + (p10 & 0xffffu);
+    rh = a1 * b1 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
+    rl = (mid << 16) | (p00 & 0xffffu);
+}
+
+// The low 64 bits of the product (the same bits for int64 and uint64, as in C).
+__device__ void kc_u64_mul(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int &rh, unsigned int &rl) {
+    unsigned int h = 0u;
+    unsigned int l = 0u;
+    kc_u32_mul_wide(al, bl, h, l);
+    rh = h + al * bh + ah * bl;
+    rl = l;
+}
+
+// Shifts by n & 63 (a count of 64 or more is undefined in C; this is what x86 gives).
+__device__ void kc_u64_shl(unsigned int ah, unsigned int al, int n, unsigned int &rh,
+                           unsigned int &rl) {
+    int k = n & 63;
+    if (k == 0) {
+        rh = ah;
+        rl = al;
+    } else if (k < 32) {
+        rh = (ah << k) | (al >> (32 - k));
+        rl = al << k;
+    } else {
+        rh = al << (k - 32);
+        rl = 0u;
+    }
+}
+
+// Logical (uint64) or, with `arith`, arithmetic (int64: the sign fills) right shift.
+__device__ void kc_u64_shr(unsigned int ah, unsigned int al, int n, bool arith,
+                           unsigned int &rh, unsigned int &rl) {
+    int k = n & 63;
+    unsigned int fill = arith ? (unsigned int)((int)ah >> 31) : 0u;
+    if (k == 0) {
+        rh = ah;
+        rl = al;
+    } else if (k < 32) {
+        rh = arith ? (unsigned int)((int)ah >> k) : ah >> k;
+        rl = (al >> k) | (ah << (32 - k));
+    } else {
+        rh = fill;
+        rl = arith ? (unsigned int)((int)ah >> (k - 32)) : ah >> (k - 32);
+    }
+}
+
+// C's unsigned division and remainder, by restoring division (64 steps); by zero they
+// give what the IR gives for 32 bits: all ones and the dividend.
+__device__ void kc_u64_divmod(unsigned int ah, unsigned int al, unsigned int bh,
+                              unsigned int bl, unsigned int &qh, unsigned int &ql,
+                              unsigned int &rh, unsigned int &rl) {
+    if (bh == 0u && bl == 0u) {
+        qh = 0xffffffffu;
+        ql = 0xffffffffu;
+        rh = ah;
+        rl = al;
+        return;
+    }
+    unsigned int nh = ah;
+    unsigned int nl = al;
+    qh = 0u;
+    ql = 0u;
+    rh = 0u;
+    rl = 0u;
+    for (int k = 0; k < 64; k++) {
+        bool carry = (rh >> 31) != 0u;  // the shifted remainder passes 2^64: it exceeds b
+        kc_u64_shl(rh, rl, 1, rh, rl);
+        rl = rl | (nh >> 31);
+        kc_u64_shl(nh, nl, 1, nh, nl);
+        kc_u64_shl(qh, ql, 1, qh, ql);
+        if (carry || !(rh < bh || (rh == bh && rl < bl))) {
+            kc_u64_sub(rh, rl, bh, bl, rh, rl);
+            ql = ql | 1u;
+        }
+    }
+}
+
+// C's signed division (truncating) and remainder (the dividend's sign), on magnitudes;
+// INT64_MIN / -1 wraps to INT64_MIN, as two's complement does.
+__device__ void kc_i64_divmod(unsigned int ah, unsigned int al, unsigned int bh,
+                              unsigned int bl, unsigned int &qh, unsigned int &ql,
+                              unsigned int &rh, unsigned int &rl) {
+    if (bh == 0u && bl == 0u) {
+        kc_u64_divmod(ah, al, bh, bl, qh, ql, rh, rl);
+        return;
+    }
+    bool na = (ah >> 31) != 0u;
+    bool nb = (bh >> 31) != 0u;
+    unsigned int xh = ah;
+    unsigned int xl = al;
+    unsigned int yh = bh;
+    unsigned int yl = bl;
+    if (na) {
+        kc_u64_neg(ah, al, xh, xl);
+    }
+    if (nb) {
+        kc_u64_neg(bh, bl, yh, yl);
+    }
+    kc_u64_divmod(xh, xl, yh, yl, qh, ql, rh, rl);
+    if (na != nb) {
+        kc_u64_neg(qh, ql, qh, ql);
+    }
+    if (na) {
+        kc_u64_neg(rh, rl, rh, rl);
+    }
+}
+
+__device__ bool kc_u64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    return ah < bh || (ah == bh && al < bl);
+}
+
+__device__ bool kc_i64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    return (int)ah < (int)bh || (ah == bh && al < bl);
+}
+
+__device__ bool kc_u64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    return ah == bh && al == bl;
+}

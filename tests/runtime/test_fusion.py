@@ -1,0 +1,153 @@
+"""`fuse`: a function of elementwise operations runs as one kernel and returns exactly
+what the same function returns unfused (same dtypes, same bits), on every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import wgpy_runtime as wp
+from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs each test per backend)
+from wgpy_runtime._memory import current_device
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """The number of programs the current device has launched since the fixture (its
+    `dispatch`, and `launch` of prepared calls)."""
+    count = [0]
+    device = current_device()
+    for name in ("dispatch", "launch"):
+        method = getattr(device, name, None)
+        if method is not None:
+            monkeypatch.setattr(device, name, _counted(method, count))
+    return count
+
+
+def _counted(method, count):
+    def counting(*args, **kwargs):
+        count[0] += 1
+        return method(*args, **kwargs)
+
+    return counting
+
+
+def _sigmoid(x):
+    half = x.dtype.type(0.5)  # as Chainer's fused LSTM helpers write it
+    return wp.tanh(x * half) * half + half
+
+
+def arithmetic(x, y):
+    return wp.exp(x) * y + 2.5, x > y
+
+
+def mixed(x, i, s):
+    return (x * i - s) // 3, i % 4 + 1, wp.maximum(x, s).astype(np.float16)
+
+
+def selected(x, y):
+    return wp.where(x > 0, x, y * 2) + abs(y)
+
+
+def lstm_like(c_prev, a, i, f):
+    c = wp.tanh(a) * _sigmoid(i) + _sigmoid(f) * c_prev
+    return c, wp.tanh(c)
+
+
+FUNCTIONS = [arithmetic, mixed, selected, lstm_like]
+
+
+def _arguments(function, rng):
+    x = rng.standard_normal(257).astype(np.float32)
+    y = rng.standard_normal(257).astype(np.float32)
+    if function is mixed:
+        return [x, rng.integers(-50, 50, 257).astype(np.int32), 1.75]
+    if function is lstm_like:
+        return [x, y, x[::-1].copy(), y[::-1].copy()]
+    return [x, y]
+
+
+def _device(args):
+    return [wp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _host(result):
+    return [r.get() for r in (result if isinstance(result, tuple) else (result,))]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.__name__)
+def test_a_fused_function_is_one_launch_with_the_unfused_results(function, launches):
+    args = _arguments(function, np.random.default_rng(0))
+    eager = _host(function(*_device(args)))
+    launches[0] = 0
+    fused = _host(wp.fuse(function)(*_device(args)))
+    assert launches[0] == 1
+    assert [r.dtype for r in fused] == [r.dtype for r in eager]
+    for got, want in zip(fused, eager):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_broadcasting_and_a_second_call_reuse_the_trace(launches):
+    fused = wp.fuse(kernel_name="scaled_sum")(lambda x, y: x * 2 + y)
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    y = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        launches[0] = 0
+        got = fused(wp.asarray(x), wp.asarray(y)).get()
+        assert launches[0] == 1
+        np.testing.assert_array_equal(got, x * 2 + y)
+    assert len(fused._plans) == 1
+
+
+def test_inputs_assigned_in_place_are_written_and_read_before():
+    @wp.fuse
+    def step(x, g, lr):
+        y = x * 1  # reads x before the update below
+        x -= lr * g
+        g[:] = g * 0
+        return y
+
+    x0 = np.linspace(-1, 1, 50, dtype=np.float32)
+    g0 = np.full(50, 3, np.float32)
+    x, g = wp.asarray(x0), wp.asarray(g0)
+    y = step(x, g, 0.5)
+    np.testing.assert_array_equal(y.get(), x0)
+    np.testing.assert_array_equal(x.get(), x0 - np.float32(0.5) * g0)
+    np.testing.assert_array_equal(g.get(), np.zeros(50, np.float32))
+
+
+def test_what_cannot_be_fused_runs_unfused(launches):
+    @wp.fuse
+    def normalised(x):
+        return x / x.sum()  # a reduction: not one elementwise kernel
+
+    x = np.arange(1, 9, dtype=np.float32)
+    np.testing.assert_allclose(normalised(wp.asarray(x)).get(), x / x.sum(), rtol=1e-6)
+    assert launches[0] > 1
+
+
+def test_host_arguments_only_call_the_function():
+    assert wp.fuse(lambda a, b: a * b + 1)(3, 4) == 13
+
+
+def test_a_loop_of_the_function_unrolls_into_the_kernel_with_shared_constants(launches):
+    """The Mandelbrot iteration composed from ops, fused: one launch, the composed counts,
+    and the constants of the loop (2, 4, 0.0, -0.0) passed once each."""
+
+    def mandelbrot(cx, cy):
+        zr, zi, count = cx * 0.0, cx * -0.0, (cx * 0).astype(np.int32)
+        for _ in range(12):
+            zr, zi = zr * zr - zi * zi + cx, 2 * zr * zi + cy
+            count += (zr * zr + zi * zi <= 4).astype(np.int32)
+        return count, zi
+
+    grid = np.linspace(-2, 1, 24, dtype=np.float32)
+    cx = np.repeat(grid[None, :], 24, axis=0)
+    cy = cx.T * 1.0
+    fused = wp.fuse(mandelbrot)
+    count, _ = fused(wp.asarray(cx), wp.asarray(cy))
+    assert launches[0] == 1
+    eager_count, _ = mandelbrot(wp.asarray(cx), wp.asarray(cy))
+    np.testing.assert_array_equal(count.get(), eager_count.get())
+    (plan,) = fused._plans.values()
+    assert len(plan.constants) == 5  # 0.0, -0.0, 0, 2, 4
