@@ -91,6 +91,7 @@ from .reductions import (
     argmax,
     argmin,
     count_nonzero,
+    cumprod,
     cumsum,
     max,
     mean,

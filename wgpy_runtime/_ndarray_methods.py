@@ -23,7 +23,7 @@ _COMPARE = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_eq
 _UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}
 # method name -> (module, function); the method passes `self` first.
 _METHODS = {
-    **{n: ("reductions", n) for n in ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all", "cumsum", "nonzero"]},  # fmt: skip
+    **{n: ("reductions", n) for n in ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all", "cumsum", "cumprod", "nonzero"]},  # fmt: skip
     "clip": ("elementwise", "clip"), "round": ("elementwise", "around"), "conj": ("elementwise", "conj"),
     "conjugate": ("elementwise", "conj"), "dot": ("linalg", "dot"), "take": ("indexing", "take"),
     "repeat": ("manipulation", "repeat"), "diagonal": ("manipulation", "diagonal"),

@@ -1,21 +1,18 @@
 """Products: `matmul dot tensordot inner outer vdot trace` and an `einsum` for explicit
 subscripts.
 
-Rule: every product is a `matmul`; the others are views and reshapes around it. Float
-products run as kernelc's tiled matmul programs (`_matmul`), on views of the operands
-(strided, transposed, broadcast batch axes). Integer and bool products — and batch
-shapes that do not merge to `MAX_BATCH_NDIM` axes — keep one simple batched kernel in
-which each output element loops over the shared axis of raw operands.
+Rule: every product is a `matmul`; the others are views and reshapes around it. A
+`matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
+as `_products` plans it: kernelc's tiled matmul programs for float dtypes, one simple
+batched kernel for integers and bool, a dot-product reduction for a few outputs of a
+long shared axis, and a long shared axis split over several launches.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from . import _dtypes, _matmul, _shapes
-from .kernel import ElementwiseKernel
+from . import _dtypes, _products, _shapes
 from .ndarray import ndarray
 
 
@@ -25,26 +22,6 @@ def _as_array(a) -> ndarray:
     from .creation import asarray
 
     return asarray(a)
-
-
-@functools.cache
-def _matmul_kernel(dtype: np.dtype, acc: str) -> ElementwiseKernel:
-    ct = _dtypes.ctype(dtype)
-    return ElementwiseKernel(
-        f"raw {dtype.name} a, raw {dtype.name} b, int32 n, int32 k, int32 m",
-        f"{dtype.name} y",
-        f"int bi = (int)(i / (n * m));\nint r = (int)(i / m) % n;\nint c = (int)(i % m);\n"
-        f"{acc} s = 0;\nfor (int t = 0; t < k; t++) {{\n"
-        f"  s += ({acc})a[(bi * n + r) * k + t] * ({acc})b[(bi * k + t) * m + c];\n}}\n"
-        f"y = ({ct})s;",
-        "wp_matmul",
-    )  # fmt: skip
-
-
-def _accumulator(dtype: np.dtype) -> str:
-    if dtype.kind == "f":
-        return "float"
-    return "int" if dtype.kind in "bi" else "unsigned int"
 
 
 def matmul(a, b, out=None, dtype=None) -> ndarray:
@@ -64,8 +41,8 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     a3 = (a2 if a2.dtype == rt else a2.astype(rt))._broadcast_to(batch + (n, k))
     b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
     result = ndarray(batch + (n, m), rt, device=a.device)
-    if result.size and not (_matmul.supported(rt) and _matmul.tiled_matmul(a3, b3, result)):
-        _matmul_kernel(rt, _accumulator(rt))(a3, b3, n, k, m, result)
+    if result.size:
+        _products.launch(a3, b3, result)
     if a.ndim == 1:
         result = result.squeeze(-2)
     if b.ndim == 1:

@@ -1,5 +1,5 @@
 """Reductions with NumPy's result dtypes: `sum prod mean var std max min argmax argmin
-any all count_nonzero`, plus `cumsum`.
+any all count_nonzero`, plus the scans `cumsum cumprod` (`_scan`).
 
 Rule: every reduction is a `ReductionKernel` generated for concrete dtypes (map, reduce,
 post-map as CuPy writes its own reductions); multi-step statistics chain them (var: mean,
@@ -15,7 +15,8 @@ import functools
 import numpy as np
 
 from . import _dtypes, _shapes
-from .kernel import ElementwiseKernel, ReductionKernel
+from . import _scan as _scan_mod
+from .kernel import ReductionKernel
 from .ndarray import ndarray
 
 
@@ -212,30 +213,30 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
     return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
 
 
-@functools.cache
-def _cumsum_kernel(in_dtype: np.dtype, out_dtype: np.dtype) -> ElementwiseKernel:
-    acc = _accumulator(out_dtype)
-    return ElementwiseKernel(
-        f"raw {in_dtype.name} x, int32 n", f"{out_dtype.name} y",
-        f"int row = (int)(i / n);\nint k = (int)(i % n);\n{acc} s = 0;\n"
-        f"for (int j = 0; j <= k; j++) {{ s += ({acc})x[row * n + j]; }}\n"
-        f"y = ({_dtypes.ctype(out_dtype)})s;",
-        "wp_cumsum",
-    )  # fmt: skip
-
-
-def cumsum(a, axis=None, dtype=None, out=None):
-    """Inclusive prefix sums along `axis` (flattened for None); O(n) per element."""
+def _scan(op: _scan_mod.ScanOp, a, axis, dtype, out):
+    """An inclusive scan along `axis` (of the flattened array for None); the default dtype
+    is sum's and prod's (small integers widen)."""
     a = _as_array(a)
     if axis is None:
         a, axis = a.reshape(-1), 0
     axis = _shapes.normalize_axis(axis, a.ndim)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else sum_dtype(a.dtype))
-    moved = a.swapaxes(axis, -1).copy()
+    moved = a.swapaxes(axis, -1)
+    if not moved._c_contiguous:
+        moved = moved.copy()
     result = ndarray(moved.shape, out_dtype, device=a.device)
-    if result.size:
-        _cumsum_kernel(a.dtype, out_dtype)(moved, moved.shape[-1], result)
+    _scan_mod.scan_rows(op, moved, result)
     return _finish(result.swapaxes(axis, -1), out)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Inclusive prefix sums along `axis` (flattened for None): a blocked parallel scan."""
+    return _scan(_scan_mod.ADD, a, axis, dtype, out)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Inclusive prefix products along `axis` (flattened for None)."""
+    return _scan(_scan_mod.MULTIPLY, a, axis, dtype, out)
 
 
 def nonzero(a):

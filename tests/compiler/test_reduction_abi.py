@@ -43,6 +43,20 @@ def test_split_rule(n, red_n, groups):
     assert wgsl_groups(SPLIT_RULE, n, red_n) == groups
 
 
+def test_serial_folds_stay_under_the_loop_cap():
+    """Mesa's software drivers stop an invocation's loops after 65,535 iterations in all
+    (docs/testing.md). A WGSL invocation folds ceil(red_n / (256 * groups)) elements (then
+    ceil(groups / 256) partials): at most 32,768 for any reduction of fewer than 2**31
+    elements. A GLSL fragment folds FAN_IN items per pass."""
+    worst = 0
+    for n in [*range(1, 4200), *(1 << k for k in range(12, 31))]:
+        red_n = (2**31 - 1) // n
+        groups = wgsl_groups(SPLIT_RULE, n, red_n)
+        worst = max(worst, -(-red_n // (256 * groups)), -(-groups // 256))
+    assert worst == 32_768
+    assert FAN_IN < 65_535
+
+
 def test_stages_and_dispatch_spill():
     groups, stages = wgsl_stages(LAUNCH, 70_000, 10)
     assert groups == 1 and [(s.entry_point, s.workgroups, s.dispatch) for s in stages] == [
