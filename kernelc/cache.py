@@ -52,6 +52,14 @@ def cache_key(kind: str, args: dict, *, target: str, types: dict | None = None, 
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def kernel_id(kind: str, args: dict) -> str:
+    """16 hex digits naming a kernel by its strings alone (no binding, target or ABI
+    version): how a recorded specialisation finds the scanned kernel it belongs to."""
+    strings = [args.get(k, default) for k, default in KEY_FIELDS[kind]]
+    text = json.dumps([kind, strings], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredWarning:
     """A translation warning as the cache keeps it (its rendered text, no live span)."""

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 
+from kernelc import cache_specialisations
 from kernelc.cache import write_json
 from kernelc.cache_build import build, instance_records
 from kernelc.pipeline import TARGETS
@@ -34,6 +35,9 @@ def add_parsers(sub) -> None:
     b.add_argument("-o", "--output", required=True,
                    help="a directory (gets NAME-VERSION.json.gz) or a .json[.gz] file")  # fmt: skip
     b.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    b.add_argument("--specialisations", metavar="FILE", action="append", default=[],
+                   help="recorded call shapes to compile beside the scanned bindings "
+                        "(JSON Lines, kernelc/cache_specialisations.py); repeatable")  # fmt: skip
     b.add_argument("--no-progress", action="store_true")
 
 
@@ -73,8 +77,24 @@ def run_cache(args) -> int:
     result = scan_for(args.source or args.package)
     if result is None:
         return 1
+    recorded = 0
+    for file in args.specialisations:
+        try:
+            records = cache_specialisations.read(file)
+        except (OSError, cache_specialisations.SpecialisationError) as e:
+            print(f"kernelc: error: {e}", file=sys.stderr)
+            return 1
+        recorded += len(records)
+        for r in cache_specialisations.add(result.instances, records):
+            print(f"{file}: note: {r['kind']} kernel {r['name']!r} ({r['kernel']}) is not "
+                  "among the scanned kernels: not compiled", file=sys.stderr)  # fmt: skip
     targets = TARGETS if args.target == "all" else (args.target,)
     cache, outcomes = build(result, targets, progress=not args.no_progress)
+    if args.specialisations:
+        cache.meta["specialisations"] = {
+            "files": [os.path.basename(f) for f in args.specialisations],
+            "records": recorded,
+        }
     path = output_path(args.output, args.package or "kernels", result.version)
     data = cache.to_json(instances=instance_records(result, outcomes))
     data["unresolved"] = [u.__dict__ for u in result.unresolved]

@@ -6,7 +6,8 @@
 translation for both targets, writing the gzip file) and reports wall time; the stages
 are timed in-process once. "hit" is `Cache.get` (key hashing plus a dict lookup and the
 Program object) for every entry of the committed cache; "cold" translates the same kernel
-with the parse cache cleared. Medians over kernels of per-kernel medians.
+with the parse cache cleared. Medians over kernels of per-kernel medians. (How often
+training hits the cache: tools/chainer_cache_hits.py.)
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ from kernelc.scan import scan
 from kernelc.scan_bindings import bind
 
 
-def build_wall(sdist: str, runs: int) -> list[float]:
+def build_wall(sdist: str, runs: int, version: str) -> list[float]:
+    """The build as kernels_chainer/regenerate.sh runs it (with the recorded call shapes)."""
+    recorded = ROOT / "kernels_chainer" / f"specialisations-{version}.jsonl"
+    extra = ["--specialisations", str(recorded)] if recorded.is_file() else []
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as out:
             cmd = [sys.executable, "-m", "kernelc", "cache", "build", "--package", "chainer",
-                   "--source", sdist, "-o", out, "--no-progress"]  # fmt: skip
+                   "--source", sdist, "-o", out, "--no-progress", *extra]  # fmt: skip
             start = time.perf_counter()
             subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
             times.append(time.perf_counter() - start)
@@ -106,7 +110,7 @@ def main() -> None:
     parser.add_argument("--sdist-dir", default="/tmp/chk")
     args = parser.parse_args()
     sdist = fetch(args.version, args.sdist_dir)
-    walls = build_wall(sdist, args.runs)
+    walls = build_wall(sdist, args.runs, args.version)
     st = stages(sdist)
     hits, colds, load = per_kernel(ROOT / "kernels_chainer" / f"chainer-{args.version}.json.gz")
     cpu = platform.processor() or platform.machine()

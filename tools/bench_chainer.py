@@ -1,16 +1,23 @@
 """Time a Chainer 7.8.1 training iteration on NumPy, CuPy (CUDA, when importable) and
-wgpy_runtime (WebGPU, WebGL) in one run: the MLP and the CNN of tools/train_chainer.py,
-from the same initial weights and batches.
+wgpy_runtime (WebGPU, WebGL) in one run: the MLP and the CNN of tools/train_chainer.py
+and ResNet-18 on CIFAR-100-shaped images, from the same initial weights and batches.
 
     .venv-chainer/bin/python tools/bench_chainer.py [--backends numpy,cupy,webgpu,webgl]
-        [--models mlp,cnn] [--batch 16,256] [--warmup 5] [--iterations 50] [--json FILE]
+        [--models mlp,cnn,resnet18] [--batch 16,256] [--warmup 5] [--iterations 50]
+        [--json FILE]
+
+ResNet-18 is the CIFAR variant (a 3x3 stem without max-pooling, four stages of two basic
+blocks with 64-512 channels, global average pooling, 100 classes) built from Chainer's
+links (`Convolution2D`, `BatchNormalization`, `Linear`), randomly initialised, trained
+with MomentumSGD on synthetic 3x32x32 images made here (`make_cifar100`).
 
 An iteration is what a Chainer training loop does per batch: copy the batch to the device,
 forward, `softmax_cross_entropy`, `cleargrads`, backward, the optimizer's update (MLP:
-MomentumSGD, CNN: Adam, as in train_chainer.py), then a device synchronisation. Reported:
+MomentumSGD, CNN: Adam, as in train_chainer.py; ResNet-18: MomentumSGD), then a device synchronisation. Reported:
 the median milliseconds over `--iterations` after `--warmup` iterations (the first one
 translates or compiles every kernel), the training loss at the last iteration, and the
-loss and accuracy of the trained model on 256 held-out images (train=False, so no dropout).
+loss and accuracy of the trained model on held-out images (256; ResNet-18: 64), with
+train=False (no dropout, BatchNormalization's running statistics).
 cuDNN is off on every backend (`use_cudnn = "never"`): all of them run Chainer's own
 kernels.
 
@@ -43,8 +50,92 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 import train_chainer
 
-OPTIMIZER = {"mlp": "momentum_sgd", "cnn": "adam"}
-HELD_OUT = {"n": 256, "seed": 1}
+OPTIMIZER = {"mlp": "momentum_sgd", "cnn": "adam", "resnet18": "momentum_sgd"}
+HELD_OUT = {"mlp": 256, "cnn": 256, "resnet18": 64}  # images, drawn with seed 1
+# Evaluated 16 images at a time: ResNet-18's first im2col for 64 images (151 MB) exceeds
+# the 128 MiB storage binding some WebGPU adapters allow.
+HELD_OUT_CHUNK = 16
+RESNET_CLASSES, RESNET_SIZE = 100, 32
+
+
+# ---------------------------------------------------------------------------- models
+
+
+def make_model(kind: str):
+    return make_resnet18() if kind == "resnet18" else train_chainer.make_model(kind)
+
+
+def make_data(kind: str, n: int = 512, seed: int = train_chainer.SEED):
+    """(images, labels) for `kind`: train_chainer's stripes, or CIFAR-100-shaped images."""
+    if kind == "resnet18":
+        return make_cifar100(n, seed)
+    return train_chainer.make_dataset(n, seed=seed)
+
+
+def make_cifar100(n: int, seed: int):
+    """(images float32 (n, 3, 32, 32), labels int32 (n,)), deterministic: class k is a
+    colour and an oriented stripe pattern of its own (fixed by the class, not by `seed`),
+    with random contrast and Gaussian noise — learnable, CIFAR-100's shapes."""
+    classes = np.random.RandomState(12345)
+    colour = classes.uniform(-1, 1, (RESNET_CLASSES, 3, 1, 1))
+    angle = classes.uniform(0, np.pi, (RESNET_CLASSES, 1, 1))
+    freq = classes.uniform(1, 5, (RESNET_CLASSES, 1, 1))
+    rng = np.random.RandomState(seed)
+    labels = rng.randint(0, RESNET_CLASSES, n).astype(np.int32)
+    yy, xx = np.mgrid[0:RESNET_SIZE, 0:RESNET_SIZE].astype(np.float64) / RESNET_SIZE
+    a, f = angle[labels], freq[labels]
+    wave = np.sin(2 * np.pi * f * (xx * np.cos(a) + yy * np.sin(a)))[:, None]
+    contrast = rng.uniform(0.5, 1.5, (n, 1, 1, 1))
+    images = contrast * colour[labels] * wave + rng.normal(0, 0.5, (n, 3, 32, 32))
+    return images.astype(np.float32), labels
+
+
+def make_resnet18(classes: int = RESNET_CLASSES):
+    """ResNet-18 for 32x32 inputs (He et al.'s CIFAR stem: one 3x3 convolution, no
+    max-pooling) from Chainer's links; no pretrained weights."""
+    import chainer
+    import chainer.functions as F
+    import chainer.links as L
+
+    class BasicBlock(chainer.Chain):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.projection = stride != 1 or cin != cout  # else the identity shortcut
+            with self.init_scope():
+                self.c1 = L.Convolution2D(cin, cout, 3, stride, 1, nobias=True)
+                self.bn1 = L.BatchNormalization(cout)
+                self.c2 = L.Convolution2D(cout, cout, 3, 1, 1, nobias=True)
+                self.bn2 = L.BatchNormalization(cout)
+                if self.projection:
+                    self.sc = L.Convolution2D(cin, cout, 1, stride, 0, nobias=True)
+                    self.sc_bn = L.BatchNormalization(cout)
+
+        def forward(self, x):
+            h = F.relu(self.bn1(self.c1(x)))
+            h = self.bn2(self.c2(h))
+            return F.relu(h + (self.sc_bn(self.sc(x)) if self.projection else x))
+
+    class ResNet18(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.conv = L.Convolution2D(3, 64, 3, 1, 1, nobias=True)
+                self.bn = L.BatchNormalization(64)
+                self.blocks = chainer.ChainList()
+                cin = 64
+                for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+                    for k in range(2):
+                        self.blocks.add_link(BasicBlock(cin, cout, stride if k == 0 else 1))
+                        cin = cout
+                self.fc = L.Linear(512, classes)
+
+        def forward(self, x):
+            h = F.relu(self.bn(self.conv(x)))
+            for block in self.blocks:
+                h = block(h)
+            return self.fc(F.average(h, axis=(2, 3)))
+
+    return ResNet18()
 
 
 # ---------------------------------------------------------------------------- one backend
@@ -131,7 +222,7 @@ def train_timed(kind: str, xp, sync, data, batch: int, warmup: int, iterations: 
 
     images, labels = data
     np.random.seed(train_chainer.SEED)  # the same initial weights on every backend
-    model = train_chainer.make_model(kind)
+    model = make_model(kind)
     if xp is not np:
         model.to_gpu()
     optimizer = train_chainer.make_optimizer(OPTIMIZER[kind])
@@ -152,21 +243,25 @@ def train_timed(kind: str, xp, sync, data, batch: int, warmup: int, iterations: 
     return model, [float(v) for v in losses], seconds
 
 
-def held_out(model, xp) -> tuple[float, float]:
+def held_out(kind: str, model, xp) -> tuple[float, float]:
     """(loss, accuracy) of `model` on the held-out images, without dropout."""
     import chainer
     import chainer.functions as F
 
-    images, labels = train_chainer.make_dataset(**HELD_OUT)
+    images, labels = make_data(kind, HELD_OUT[kind], seed=1)
+    losses, accuracies = [], []
     with chainer.using_config("train", False), chainer.no_backprop_mode():
-        y = model(xp.asarray(images))
-        t = xp.asarray(labels)
-        return float(F.softmax_cross_entropy(y, t).array), float(F.accuracy(y, t).array)
+        for k in range(0, len(labels), HELD_OUT_CHUNK):  # equal chunks: the mean is the mean
+            y = model(xp.asarray(images[k : k + HELD_OUT_CHUNK]))
+            t = xp.asarray(labels[k : k + HELD_OUT_CHUNK])
+            losses.append(float(F.softmax_cross_entropy(y, t).array))
+            accuracies.append(float(F.accuracy(y, t).array))
+    return float(np.mean(losses)), float(np.mean(accuracies))
 
 
 def timed_run(kind: str, xp, sync, data, batch: int, warmup: int, iterations: int) -> dict:
     model, losses, seconds = train_timed(kind, xp, sync, data, batch, warmup, iterations)
-    loss, accuracy = held_out(model, xp)
+    loss, accuracy = held_out(kind, model, xp)
     timed = seconds[warmup:]
     return {"ms": 1e3 * statistics.median(timed), "ms_min": 1e3 * min(timed),
             "first_s": seconds[0], "losses": losses, "held_out_loss": loss,
@@ -181,13 +276,13 @@ def run_leg(backend: str, models: list[str], batches: list[int], warmup: int,
     import chainer
 
     chainer.config.use_cudnn = "never"
-    data = train_chainer.make_dataset()
     counter = None if xp is np or backend == "cupy" else train_chainer.ProgramCounter()
     runs = []
     for kind in models:
         for batch in batches:
             run = {"model": kind, "optimizer": OPTIMIZER[kind], "batch": batch}
             try:
+                data = make_data(kind)
                 run.update(timed_run(kind, xp, sync, data, batch, warmup, iterations))
             except Exception as e:  # noqa: BLE001 - report it, go on with the next model
                 run["error"] = "".join(traceback.format_exception(e)[-6:])
@@ -241,7 +336,8 @@ def table(results: list[dict]) -> str:
             "loss at last it. | max rel vs numpy | held-out loss / accuracy |")  # fmt: skip
     lines = [head, "|" + " --- |" * 8]
     rows = [(r["model"], r["batch"], res, r) for res in results for r in res.get("runs", [])]
-    for model, batch, res, r in sorted(rows, key=lambda x: (x[0] != "mlp", x[1])):
+    order = list(OPTIMIZER)
+    for model, batch, res, r in sorted(rows, key=lambda x: (order.index(x[0]), x[1])):
         name = f"| {model.upper()} ({r['optimizer']}), {batch} | {res['backend']} | "
         if "error" in r:
             lines.append(name + "ERROR " + " ".join(r["error"].split()) + " |")

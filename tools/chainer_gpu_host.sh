@@ -4,6 +4,7 @@
 #
 #   bash tools/chainer_gpu_host.sh prepare   # here, with PyPI: fills $GPU_DIR (default .gpu)
 #   bash tools/chainer_gpu_host.sh run       # there, from the repo root: tools/bench_chainer.py
+#                                            # (MLP, CNN; ResNet-18) and tools/chainer_cache_hits.py
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -74,6 +75,9 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   fi
   python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
     --json "$OUT/bench_chainer.json"
+  python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup 3 --iterations 20 \
+    --timeout 900 --json "$OUT/bench_resnet18.json"
+  python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
 }
 
 case "${1:-}" in

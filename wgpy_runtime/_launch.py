@@ -3,7 +3,9 @@ dense-output rule of GLSL.
 
 Rule: programs are translated once per key (kernel strings, bound types, specialisation,
 target) and kept in memory; the precompiled cache (`kernelc.cache.default_cache`) is asked
-before translating. Every array reaches a program as its buffer plus offset and element
+before translating. While a `recording()` is open, every program obtained (not found in
+memory) is noted with its specialisation, where it came from and who called the kernel:
+`kernels_chainer/` grows from such records. Every array reaches a program as its buffer plus offset and element
 strides, never as a copy — except GLSL outputs, which are render targets written densely
 from element 0: such an output that is not already a whole dense buffer goes through a
 dense temporary (filled first when the program `reads_old`) and is copied back.
@@ -11,7 +13,9 @@ dense temporary (filled first when the program `reads_old`) and is copied back.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -21,6 +25,7 @@ from . import _dtypes, _shapes
 _PROGRAMS: dict[tuple, object] = {}
 _INVERSE_MAPS: OrderedDict = OrderedDict()
 _INVERSE_MAP_LIMIT = 64
+_RECORDINGS: list[LookupRecord] = []
 
 
 def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int,
@@ -32,9 +37,62 @@ def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int
     if program is None:
         program = _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
         if program is None:
+            precompiled = False
             program = _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
+        else:
+            precompiled = True
         _PROGRAMS[key] = program
+        if _RECORDINGS:
+            spec = {"target": target, "types": dict(types), "ndim": ndim,
+                    "reduce_ndim": reduce_ndim, "scalars": tuple(scalars), "raw": dict(raw)}  # fmt: skip
+            for record in _RECORDINGS:
+                record.add(program, kind, strings, spec, precompiled, _kernel_caller())
     return program
+
+
+class LookupRecord:
+    """The programs a run obtained while recording. `programs[id(program)]` = {kind,
+    strings, spec (target, types, ndim, reduce_ndim, scalars, raw), precompiled (the
+    precompiled cache had it), caller (the module that called the kernel)}."""
+
+    def __init__(self) -> None:
+        self.programs: dict[int, dict] = {}
+        self._keep: list = []  # the programs themselves, so that their ids stay theirs
+
+    def add(self, program, kind, strings, spec, precompiled: bool, caller: str) -> None:
+        self._keep.append(program)
+        self.programs[id(program)] = {"kind": kind, "strings": dict(strings), "spec": spec,
+                                      "precompiled": precompiled, "caller": caller}  # fmt: skip
+
+    def of(self, program) -> dict | None:
+        return self.programs.get(id(program))
+
+
+@contextlib.contextmanager
+def recording():
+    """Record every program obtained inside the block (a `LookupRecord`). Programs already
+    in memory are not obtained again: `clear_program_cache()` first to see them all."""
+    record = LookupRecord()
+    _RECORDINGS.append(record)
+    try:
+        yield record
+    finally:
+        _RECORDINGS.remove(record)
+
+
+def _kernel_caller() -> str:
+    """The module that called the innermost `ElementwiseKernel` / `ReductionKernel` on the
+    stack: Chainer's own kernels are called from `chainer.*`, the runtime's (ufuncs,
+    copies, reductions) from `wgpy_runtime.*`."""
+    from .kernel import ElementwiseKernel, ReductionKernel
+
+    calls = (ElementwiseKernel.__call__.__code__, ReductionKernel.__call__.__code__)
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code in calls and frame.f_back is not None:
+            return frame.f_back.f_globals.get("__name__", "")
+        frame = frame.f_back
+    return ""
 
 
 def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):

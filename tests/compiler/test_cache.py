@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import kernelc
-from kernelc import frontend, pipeline
+from kernelc import cache_specialisations, frontend, pipeline
 from kernelc.cache import Cache, cache_key, write_json
 from kernelc.cache_build import build, key_of, translate
 from kernelc.cli import run
@@ -19,6 +19,7 @@ from kernelc.scan import KernelInstance, ScanResult
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "kernels_chainer" / "chainer-7.8.1.json.gz"
+RECORDED = ROOT / "kernels_chainer" / "specialisations-7.8.1.jsonl"
 RELU = {"in_params": "T y, T gy", "out_params": "T gx", "operation": "gx = y > 0 ? gy : (T)0",
         "name": "relu_bwd", "preamble": "", "loop_prep": "", "after_loop": ""}  # fmt: skip
 SUM = {"in_params": "T x", "out_params": "T y", "map_expr": "x * x", "reduce_expr": "a + b",
@@ -141,3 +142,52 @@ def test_committed_cache_matches_the_compiler():
         if (program.code, program.abi) != (entry["code"], entry["abi"]):
             stale.append(f"{record['id']} ({result['target']})")
     assert not stale, f"stale entries {stale}: run bash kernels_chainer/regenerate.sh"
+
+
+def test_cli_cache_build_adds_recorded_specialisations(tmp_path, capsys):
+    pkg = tmp_path / "src" / "mypkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("__version__ = '2.0'\n")
+    (pkg / "k.py").write_text("from chainer.backends import cuda\n"
+                              "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n")  # fmt: skip
+    strings = {"in_params": "T x", "out_params": "T y", "operation": "y = x * 2", "name": "dbl"}
+    spec = {"types": {"T": "float32"}, "ndim": 2, "scalars": (), "raw": {}}
+    recorded = [cache_specialisations.record_of("elementwise", strings, spec),
+                cache_specialisations.record_of("elementwise", {**strings, "name": "gone"}, spec)]  # fmt: skip
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text(cache_specialisations.dumps(recorded * 2))  # duplicates: written once
+    assert len(specs.read_text().splitlines()) == 2
+    out = tmp_path / "out.json"
+    assert run(["cache", "build", "--source", str(pkg), "--package", "mypkg", "-o", str(out),
+                "--no-progress", "--specialisations", str(specs)]) == 0  # fmt: skip
+    assert "'gone'" in capsys.readouterr().err  # a kernel the scan did not find: said
+    data = json.loads(out.read_text())
+    assert len(data["entries"]) == 4  # the scanned ndim-1 binding and the recorded ndim 2
+    cache = Cache(data["entries"])
+    for target in ("wgsl", "glsl"):
+        assert cache.get("elementwise", strings, target=target, types={"T": "float32"}, ndim=2)
+    assert data["meta"]["specialisations"] == {"files": ["specs.jsonl"], "records": 2}
+
+
+def test_bad_specialisations_file_names_its_line(tmp_path, capsys):
+    specs = tmp_path / "specs.jsonl"
+    specs.write_text('{"kernel": "00", "kind": "elementwise"}\n')
+    assert run(["cache", "build", "--source", str(tmp_path), "-o", str(tmp_path / "o.json"),
+                "--specialisations", str(specs), "--no-progress"]) == 1  # fmt: skip
+    assert f"{specs}:1: 'name' must be a str" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not COMMITTED.is_file(), reason="kernels_chainer cache not present")
+def test_committed_cache_holds_the_recorded_specialisations():
+    """Every recorded call shape was compiled by the last regeneration (regenerate.sh
+    passes the file to `kernelc cache build`)."""
+    with gzip.open(COMMITTED) as f:
+        data = json.load(f)
+    records = cache_specialisations.read(str(RECORDED))
+    assert records
+    built = {json.dumps(r["binding"], sort_keys=True) + r["target"]
+             for i in data["instances"] for r in i["results"]}  # fmt: skip
+    for record in records:
+        binding = json.dumps(cache_specialisations.binding_of(record), sort_keys=True)
+        for target in data["meta"]["targets"]:
+            assert binding + target in built, f"{record['name']} ({target}) not built"

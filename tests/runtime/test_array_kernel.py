@@ -293,5 +293,29 @@ def test_precompiled_cache_is_used(monkeypatch):
     np.testing.assert_allclose(y.get(), np.minimum(np.maximum(x, 0), 0.5), rtol=1e-6)
 
 
+def test_recording_notes_origin_and_caller(monkeypatch):
+    """`_launch.recording()`: each program obtained, precompiled or translated, with its
+    specialisation and the module that called the kernel (not the runtime's own)."""
+    cached = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)",
+                                  "clipped_relu_fwd")  # fmt: skip
+    fresh = wp.ElementwiseKernel("T x", "T y", "y = x * 3 - 1", "not_precompiled")
+    x = wp.asarray(_host((6,), seed=20))
+    monkeypatch.setattr(_launch, "_PROGRAMS", {})
+    with _launch.recording() as record:
+        cached(x, wp.full(6, 0.5, "float32"))
+        fresh(x)
+        fresh(x)  # in memory now: not obtained again
+        x + x  # a ufunc: the runtime's kernel
+    fresh(x.reshape(2, 3)[:, :2])  # after the block: not recorded
+    got = {p["strings"]["name"]: p for p in record.programs.values()}
+    assert got["clipped_relu_fwd"]["precompiled"] and not got["not_precompiled"]["precompiled"]
+    assert got["not_precompiled"]["caller"] == got["clipped_relu_fwd"]["caller"] == __name__
+    assert got["not_precompiled"]["spec"]["ndim"] == 1
+    others = [p["caller"] for n, p in got.items() if n not in ("clipped_relu_fwd",
+                                                              "not_precompiled")]  # fmt: skip
+    assert others and all(c.startswith("wgpy_runtime") for c in others)
+    assert len(got) == len(record.programs) == 2 + len(others)
+
+
 def test_helpers_shaped_arange_is_used():
     assert shaped_arange((2,), wp).shape == (2,)

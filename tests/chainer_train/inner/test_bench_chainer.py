@@ -45,3 +45,21 @@ def test_a_failing_model_leaves_the_others(monkeypatch):
     cnn, mlp = leg["runs"]
     assert "planted" in cnn["error"] and len(mlp["losses"]) == 3
     assert "ERROR" in bench_chainer.table([leg])
+
+
+def test_resnet18_takes_cifar100_shaped_batches():
+    import chainer
+    import numpy as np
+
+    images, labels = bench_chainer.make_cifar100(4, seed=3)
+    again, _ = bench_chainer.make_cifar100(4, seed=3)
+    assert images.shape == (4, 3, 32, 32) and images.dtype == np.float32
+    assert np.array_equal(images, again) and labels.dtype == np.int32
+    assert 0 <= labels.min() and labels.max() < 100
+    model = bench_chainer.make_model("resnet18")
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        y = model(images[:2])
+    assert y.shape == (2, 100)
+    assert sum(p.size for p in model.params()) == 11_220_132  # ResNet-18, 100 classes
+    convs = [link for link in model.links() if isinstance(link, chainer.links.Convolution2D)]
+    assert len(convs) == 20 and model.conv.W.shape == (64, 3, 3, 3)  # 17 + 3 projections
