@@ -181,6 +181,12 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
     return order
 
 
+def is_int_to_float(x: ir.Expr) -> bool:
+    """A run-time integer converted to float (a driver may know the integer is 0)."""
+    return (isinstance(x, ir.Cast) and x.dtype is float32 and x.operand.dtype.is_int
+            and not isinstance(x.operand, ir.Const))  # fmt: skip
+
+
 def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) -> set[str]:
     """Locals that `stmts` write: assignments, call and atomic results, by-reference
     arguments."""
@@ -364,6 +370,19 @@ class Emitter:
         s = f32_digits(v) + self.FLOAT_SUFFIX
         return Printed(s, Prec.UNARY if s.startswith("-") else Prec.PRIMARY, const=True)
 
+    def stored_value(self, value: ir.Expr) -> Printed:
+        """A value stored in a variable. A float constant goes through an opaque identity:
+        once in a variable the compiler no longer sees it at its uses, but the driver does,
+        and drivers fold `x / z`, `x * z`, `z - 2.0` with a known `z` without IEEE's Inf,
+        NaN and signed zeros (`float z = 0.0f; y = x / z;` must give Inf, as in CUDA)."""
+        if not (isinstance(value, ir.Const) and value.dtype is float32):
+            return self.expr(value)
+        if value.value == 0:
+            zero = self.call("kc_zero", [])
+            return self.prefix("-", zero) if math.copysign(1.0, value.value) < 0 else zero
+        printed = self.expr(value)
+        return self.opaque(printed, float32) if printed.const else printed
+
     def zero(self, dt: DType) -> Printed:
         return self.const(0.0 if dt is float32 else (False if dt is bool_ else 0), dt)
 
@@ -459,6 +478,8 @@ class Emitter:
         if zero and e.op in (B.MUL, B.DIV):
             zero = self.call("kc_zero", [])
             return self.prefix("-", zero) if math.copysign(1.0, x.value) < 0 else zero
+        if e.op in (B.MUL, B.DIV) and e.dtype is float32 and is_int_to_float(x):
+            return self.opaque(self.expr(x), float32)  # the int may be a constant in a local
         return self.expr(x)
 
     def float_equality(self, op: ir.BinaryOp, e: ir.Binary) -> Printed:
@@ -540,9 +561,10 @@ class Emitter:
             case ir.Declare():
                 self.declare(s)
             case ir.Assign(name=name, value=value):
-                self.out.line(f"{self.lvalue(name)} = {self.text(value)};")
+                self.out.line(f"{self.lvalue(name)} = {self.stored_value(value).text};")
             case ir.AssignElem(name=name, index=index, value=value):
-                self.out.line(f"{self.local_name(name)}[{self.text(index)}] = {self.text(value)};")
+                element = f"{self.local_name(name)}[{self.text(index)}]"
+                self.out.line(f"{element} = {self.stored_value(value).text};")
             case ir.BufferStore():
                 self.buffer_store(s)
             case ir.OutputStore():
@@ -580,15 +602,16 @@ class Emitter:
         if s.length is None:
             if isinstance(s.init, tuple):
                 raise self.ice(f"scalar '{s.name}' with an array initialiser")
-            init = self.zero(s.dtype) if s.init is None else self.expr(s.init)
+            init = self.zero(s.dtype) if s.init is None else self.stored_value(s.init)
             self.out.line(self.scalar_decl(s, name, init.text))
             return
         init = () if s.init is None else s.init
         if not isinstance(init, tuple) or len(init) > s.length or s.length < 1:
             raise self.ice(f"array '{s.name}': bad length or initialiser")
-        items = [self.text(x) for x in init]
+        items = [self.stored_value(x).text for x in init]
         if len(items) == s.length or s.length <= SMALL_ARRAY:
-            items += [self.zero(s.dtype).text] * (s.length - len(items))
+            pad = self.stored_value(ir.Const(0.0, float32)) if init and s.dtype is float32 else None
+            items += [(pad or self.zero(s.dtype)).text] * (s.length - len(items))
             self.out.line(self.array_decl(s, name, items))
             return
         self.out.line(self.array_decl(s, name, None))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from kernelc.pysource import parse_python
 from kernelc.scan_sandbox import Sandbox
 from kernelc.source_tree import SourceTree
 
@@ -31,7 +32,7 @@ class ModuleIndex:
     def __init__(self, name: str, path: str, text: str, is_package: bool):
         self.name, self.path, self.text = name, path, text
         self.package = name if is_package else name.rpartition(".")[0]
-        self.tree = ast.parse(text, filename=path)
+        self.tree = parse_python(text, path)
         self.imports: dict[str, tuple] = {}
         self.defs: set[str] = set()
         self.calls: list[ast.Call] = []

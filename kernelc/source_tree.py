@@ -15,6 +15,8 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 
+from kernelc.sources import decode_source
+
 SKIP_DIRS = {"__pycache__", ".git", ".hg", ".tox", ".venv", "venv", "node_modules", "build"}
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip", ".whl")
 _VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
@@ -46,8 +48,8 @@ def load_tree(target: str) -> SourceTree:
     if os.path.isfile(target) and target.endswith(ARCHIVES):
         return _from_archive(target)
     if os.path.isfile(target):
-        with open(target, encoding="utf-8") as f:
-            return SourceTree(target, {os.path.basename(target): f.read()})
+        with open(target, "rb") as f:
+            return SourceTree(target, {os.path.basename(target): decode_source(target, f.read())})
     return _from_package(target)
 
 
@@ -69,7 +71,7 @@ def _from_directory(root: str) -> SourceTree:
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
         return f.read()
 
 
@@ -82,7 +84,7 @@ def _from_archive(path: str) -> SourceTree:
     for name, data in sorted(members.items()):
         rel = name.split("/", 1)[1] if strip else name
         if rel.endswith(".py"):
-            tree.files[rel] = data.decode("utf-8", errors="replace")
+            tree.files[rel] = data.decode("utf-8-sig", errors="replace")
         elif rel in ("PKG-INFO",) or rel.endswith(".dist-info/METADATA"):
             tree.version = tree.version or _metadata_version(data.decode("utf-8", "replace"))
     tree.version = tree.version or _version_from_files(tree)

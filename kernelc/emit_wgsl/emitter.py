@@ -79,6 +79,13 @@ class WgslEmitter(Emitter):
         """WGSL's `/` and `%` truncate like C; only a zero divisor differs (x / 0 is x)."""
         return positive(e.rhs) or (isinstance(e.rhs, ir.Const) and e.rhs.value != 0)
 
+    def infix(self, op: ir.BinaryOp, lhs: Printed, rhs: Printed) -> Printed:
+        """WGSL reads `a < b >> c` as the template `a<b>` followed by `> c`: a `<` whose
+        right operand has a `>` gets that operand in parentheses."""
+        if op is ir.BinaryOp.LT and ">" in rhs.text and rhs.prec != Prec.PRIMARY:
+            rhs = Printed(f"({rhs.text})", Prec.PRIMARY, rhs.const)
+        return super().infix(op, lhs, rhs)
+
     def float_ne(self, lhs: Printed, rhs: Printed) -> Printed:
         """naga spells `!=` as an ordered comparison (false for NaN); `!(a == b)` is IEEE's."""
         return self.prefix("!", self.infix(ir.BinaryOp.EQ, lhs, rhs))

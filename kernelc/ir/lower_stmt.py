@@ -211,7 +211,7 @@ class StmtLowering:
         if d.is_ref or s.type.is_ref:
             if d.init is None:
                 self.fail(KernelTypeError, f"reference '{d.name}' must be initialised", d.span)
-            self.scopes.bind(d.name, Alias(self.lvalue(d.init), ctype))
+            self.scopes.bind(d.name, Alias(self.bound(self.lvalue(d.init)), ctype))
             return
         if d.has_array:
             self.array_declarator(d, ctype, s.type.is_const)
