@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast as pyast
 import codecs
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -139,6 +140,21 @@ def _offset(text: str, line: int, col: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + col
 
 
+MAX_SOURCE_BYTES = 64 * 2**20  # one source file or archive member (docs/kernel-language.md)
+
+
+class SourceTooLarge(OSError):
+    """A source file or archive member over `MAX_SOURCE_BYTES`: refused before reading."""
+
+
+def check_size(name: str, size: int, where: str = "") -> None:
+    if size > MAX_SOURCE_BYTES:
+        raise SourceTooLarge(
+            f"{where}{name} is {size} bytes: source files over "
+            f"{MAX_SOURCE_BYTES // 2**20} MiB are not read"
+        )
+
+
 def decode_source(path: str, data: bytes) -> str:
     """A source file's text as a C compiler (and Python) reads it: UTF-8, a leading byte
     order mark skipped; a byte that is not UTF-8 is a located error, not a traceback."""
@@ -154,6 +170,7 @@ def decode_source(path: str, data: bytes) -> str:
 
 
 def read_kernels(path: str) -> tuple[list[KernelDef], list[str]]:
+    check_size(path, os.path.getsize(path))
     with open(path, "rb") as f:
         text = decode_source(path, f.read())
     if path.endswith(".py"):

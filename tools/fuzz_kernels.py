@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import sys
 import time
@@ -262,6 +263,37 @@ def fuzz(total: int, seed: int, execute_every: int, out: Path | None) -> Report:
     return report
 
 
+def _worker(job: tuple[int, int, int]) -> dict:
+    total, seed, execute_every = job
+    with np.errstate(all="ignore"):
+        return fuzz(total, seed, execute_every, None).to_json(0)
+
+
+def fuzz_in_parallel(total: int, seed: int, execute_every: int, workers: int) -> dict:
+    """`workers` processes (seeds `seed`, `seed + 1`, ...), each with its own GPU device."""
+    start = time.time()
+    jobs = [
+        (total // workers + (k < total % workers), seed + k, execute_every) for k in range(workers)
+    ]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        parts = pool.map(_worker, jobs)
+    merged = parts[0]
+    for part in parts[1:]:
+        for key, n in part["kernels"].items():
+            merged["kernels"][key] += n
+        merged["translations"] += part["translations"]
+        merged["compile_errors"] += part["compile_errors"]
+        for key, entry in part["distinct"].items():
+            if key in merged["distinct"]:
+                merged["distinct"][key]["count"] += entry["count"]
+            else:
+                merged["distinct"][key] = entry
+    merged["internal_errors"] = len(merged["distinct"])
+    merged["seconds"] = round(time.time() - start, 1)
+    merged["workers"], merged["seeds"] = workers, [seed, seed + workers - 1]
+    return merged
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernels", type=int, default=100_000)
@@ -274,11 +306,17 @@ def main() -> int:
         help="run every K-th generated kernel on the executors (0: never)",
     )
     parser.add_argument("--out", type=Path, help="JSON report, rewritten every 1000 kernels")
+    parser.add_argument("--workers", type=int, default=1, help="processes (seeds SEED...)")
     opts = parser.parse_args()
-    with np.errstate(all="ignore"):
-        report = fuzz(opts.kernels, opts.seed, opts.execute, opts.out)
-    print(json.dumps({k: v for k, v in report.to_json(0).items() if k != "distinct"}))
-    return 1 if report.errors else 0
+    if opts.workers > 1:
+        result = fuzz_in_parallel(opts.kernels, opts.seed, opts.execute, opts.workers)
+        if opts.out:
+            opts.out.write_text(json.dumps(result, indent=1))
+    else:
+        with np.errstate(all="ignore"):
+            result = fuzz(opts.kernels, opts.seed, opts.execute, opts.out).to_json(0)
+    print(json.dumps({k: v for k, v in result.items() if k != "distinct"}))
+    return 1 if result["internal_errors"] else 0
 
 
 if __name__ == "__main__":

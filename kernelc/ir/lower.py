@@ -77,6 +77,7 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         self.instances: dict = {}
         self.instantiating: set = set()
         self.function_order: list[ir.Function] = []
+        self.local_array_bytes = 0  # private memory of every local array so far
         self.warn_sites: dict[str, list] = {}
         # CuPy's index objects visible to the kernel text: name -> (size expression, ndim)
         self.indexers: dict[str, tuple[ir.Expr, int]] = {"_ind": (ir.LoopSize(), spec.ndim)}

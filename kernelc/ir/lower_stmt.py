@@ -245,10 +245,21 @@ class StmtLowering:
         if items is not None and len(items) > length:
             self.fail(KernelTypeError, f"too many initialisers for '{d.name}[{length}]'",
                       d.init.items[length].span)  # fmt: skip
-        name = self.scopes.fresh(self.user_local_name(d.name))
         dtype = computation_type(ctype)
+        self.claim_private_memory(d, length * dtype.itemsize)
+        name = self.scopes.fresh(self.user_local_name(d.name))
         self.out.append(ir.Declare(name, dtype, items, length))
         self.scopes.bind(d.name, LocalVar(name, ctype, dtype, length, readonly=is_const))
+
+    def claim_private_memory(self, d: ast.Declarator, size: int) -> None:
+        """Local arrays live in each element's private memory, which GPUs keep small (a
+        large one spills to slow memory or fails to compile; WebGL drivers unroll it)."""
+        self.local_array_bytes += size
+        if self.local_array_bytes > PRIVATE_MEMORY_LIMIT:
+            self.fail(UnsupportedFeatureError, f"local array '{d.name}' needs {size} bytes: "
+                      f"the local arrays of a kernel may hold {PRIVATE_MEMORY_LIMIT} bytes per "
+                      "element (4096 floats) together", d.span,
+                      notes=("use a raw array parameter for large data",))  # fmt: skip
 
     def auto_type(self, d: ast.Declarator):
         """`auto x = init;`: the type of the initialiser (its computation type)."""
@@ -261,6 +272,9 @@ class StmtLowering:
     @staticmethod
     def user_local_name(name: str) -> str:
         return "v_" + name if name.startswith("kc_") else name
+
+
+PRIVATE_MEMORY_LIMIT = 16384  # bytes of local arrays per element (docs/kernel-language.md)
 
 
 def _touches(node, name: str) -> bool:

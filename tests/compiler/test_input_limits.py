@@ -128,3 +128,24 @@ def test_nesting_up_to_the_limit_translates():
         "if (x) {" * blocks + "y = 1;" + "}" * blocks,
     ):
         kernelc.translate_elementwise("float32 x", "float32 y", operation, target="glsl")
+
+
+def test_local_arrays_have_a_private_memory_limit():
+    with pytest.raises(kernelc.UnsupportedFeatureError) as info:
+        kernelc.translate_elementwise(
+            "float32 x",
+            "float32 y",
+            "float a[4]; float big[100000]; big[0] = x; y = big[0];",
+            "local",
+            target="wgsl",
+        )
+    first = str(info.value).splitlines()[0]
+    assert first.startswith("local:1:19: error: local array 'big' needs 400000 bytes")
+    assert "16384 bytes per element" in first
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_local_arrays_up_to_the_limit_run(runner):
+    operation = "float a[4095]; a[4094] = x; int b[1] = {2}; y = a[4094] * b[0];"
+    x = np.array([1.5, -2], np.float32)
+    assert run(runner, "float32 x", "float32 y", operation, x).tolist() == [3, -4]
