@@ -183,8 +183,12 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
 
 def is_int_to_float(x: ir.Expr) -> bool:
     """A run-time integer converted to float (a driver may know the integer is 0)."""
-    return (isinstance(x, ir.Cast) and x.dtype is float32 and x.operand.dtype.is_int
-            and not isinstance(x.operand, ir.Const))  # fmt: skip
+    return (
+        isinstance(x, ir.Cast)
+        and x.dtype is float32
+        and x.operand.dtype.is_int
+        and not isinstance(x.operand, ir.Const)
+    )
 
 
 def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) -> set[str]:

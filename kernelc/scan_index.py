@@ -68,7 +68,7 @@ class ModuleIndex:
     def calls_by_attribute(self) -> dict[str, list[ast.Call]]:
         """Calls of an attribute (`x.name(...)`) by the attribute's name, in source order."""
         out: dict[str, list[ast.Call]] = {}
-        for text, nodes in self.calls_by_callee.items():
+        for nodes in self.calls_by_callee.values():
             if isinstance(nodes[0].func, ast.Attribute):
                 out.setdefault(nodes[0].func.attr, []).extend(nodes)
         for nodes in out.values():

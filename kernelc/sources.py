@@ -164,9 +164,9 @@ def decode_source(path: str, data: bytes) -> str:
     except UnicodeDecodeError as e:
         shown = data.decode("utf-8", errors="replace")
         offset = len(data[: e.start].decode("utf-8", errors="replace"))
-        raise KernelSyntaxError(f"invalid UTF-8 byte 0x{data[e.start]:02x}: source files "
-                                "are read as UTF-8", Span(SourceText("", shown), offset,
-                                offset + 1), kernel=path) from None  # fmt: skip
+        message = f"invalid UTF-8 byte 0x{data[e.start]:02x}: source files are read as UTF-8"
+        span = Span(SourceText("", shown), offset, offset + 1)
+        raise KernelSyntaxError(message, span, kernel=path) from None
 
 
 def read_kernels(path: str) -> tuple[list[KernelDef], list[str]]:

@@ -263,18 +263,22 @@ def fuzz(total: int, seed: int, execute_every: int, out: Path | None) -> Report:
     return report
 
 
-def _worker(job: tuple[int, int, int]) -> dict:
-    total, seed, execute_every = job
+def _worker(job: tuple[int, int, int, Path | None]) -> dict:
+    total, seed, execute_every, out = job
     with np.errstate(all="ignore"):
-        return fuzz(total, seed, execute_every, None).to_json(0)
+        return fuzz(total, seed, execute_every, out).to_json(0)
 
 
-def fuzz_in_parallel(total: int, seed: int, execute_every: int, workers: int) -> dict:
-    """`workers` processes (seeds `seed`, `seed + 1`, ...), each with its own GPU device."""
+def fuzz_in_parallel(
+    total: int, seed: int, execute_every: int, workers: int, out: Path | None
+) -> dict:
+    """`workers` processes (seeds `seed`, `seed + 1`, ...), each with its own GPU device;
+    each keeps its own report beside `out` (`out.w0.json`, ...) while it runs."""
     start = time.time()
-    jobs = [
-        (total // workers + (k < total % workers), seed + k, execute_every) for k in range(workers)
-    ]
+    jobs = []
+    for k in range(workers):
+        part = out.with_suffix(f".w{k}.json") if out else None
+        jobs.append((total // workers + (k < total % workers), seed + k, execute_every, part))
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         parts = pool.map(_worker, jobs)
     merged = parts[0]
@@ -309,7 +313,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes (seeds SEED...)")
     opts = parser.parse_args()
     if opts.workers > 1:
-        result = fuzz_in_parallel(opts.kernels, opts.seed, opts.execute, opts.workers)
+        result = fuzz_in_parallel(opts.kernels, opts.seed, opts.execute, opts.workers, opts.out)
         if opts.out:
             opts.out.write_text(json.dumps(result, indent=1))
     else:

@@ -160,8 +160,8 @@ class ExprParser:
     def _enter(self, what: str = "expression") -> None:
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise KernelSyntaxError(f"{what} nested too deeply (the limit is {MAX_DEPTH} levels "
-                                    "of nesting)", self._peek().span)  # fmt: skip
+            limit = f"the limit is {MAX_DEPTH} levels of nesting"
+            raise KernelSyntaxError(f"{what} nested too deeply ({limit})", self._peek().span)
 
     def _nesting(self) -> str:
         """What an expression starting here is nested in, for the depth error."""

@@ -164,8 +164,10 @@ class CallLowering:
     def call_function(self, name: str, e: ast.Call) -> ir.Expr:
         fdef = self.pick_overload(name, e)
         bindings = self.deduce_templates(fdef, e)
-        evaluated = [self.lvalue(arg) if param.type.is_ref else self.expr(arg)
-                     for param, arg in zip(fdef.params, e.args)]  # fmt: skip
+        evaluated = [
+            self.lvalue(arg) if param.type.is_ref else self.expr(arg)
+            for param, arg in zip(fdef.params, e.args)
+        ]
         aliases = reference_aliases(fdef, evaluated)
         instance = self.instantiate(fdef, bindings, e.span, aliases)
         args, writebacks = [], []
@@ -242,11 +244,12 @@ class CallLowering:
                 return sym.ctype
         return self.pure(arg)[0].dtype
 
-    def instantiate(self, fdef: ast.FunctionDef, bindings: dict[str, DType], span,
-                    aliases: dict[int, int] | None = None) -> ir.Function:  # fmt: skip
+    def instantiate(
+        self, fdef: ast.FunctionDef, bindings: dict[str, DType], span, aliases=None
+    ) -> ir.Function:
         aliases = aliases or {}
-        key = (id(fdef), tuple(sorted((k, v.name) for k, v in bindings.items())),
-               tuple(sorted(aliases.items())))  # fmt: skip
+        types = tuple(sorted((k, v.name) for k, v in bindings.items()))
+        key = (id(fdef), types, tuple(sorted(aliases.items())))
         if key in self.instances:
             return self.instances[key]
         if key in self.instantiating:
@@ -261,8 +264,9 @@ class CallLowering:
         self.function_order.append(function)
         return function
 
-    def lower_function(self, fdef: ast.FunctionDef, bindings: dict[str, DType],
-                       aliases: dict[int, int]) -> ir.Function:  # fmt: skip
+    def lower_function(
+        self, fdef: ast.FunctionDef, bindings: dict[str, DType], aliases: dict[int, int]
+    ) -> ir.Function:
         suffix = "_".join(d.name for d in bindings.values())
         suffix += "".join(f"_a{k}" for k in sorted(aliases))
         name = self.function_names.fresh(fdef.name + ("_" + suffix.lstrip("_") if suffix else ""))

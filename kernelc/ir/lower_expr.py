@@ -238,8 +238,8 @@ class ExprLowering:
             return self.load(self.increment_lvalue(target, op, span))
         lv = self.lvalue(target)
         old = self.temp(self.load(lv), "kc_t")
-        self.store(lv, self.arith(B.ADD if op == "++" else B.SUB, old, ir.Const(1, int32), span),
-                   span)  # fmt: skip
+        step = ir.Const(1, int32)
+        self.store(lv, self.arith(B.ADD if op == "++" else B.SUB, old, step, span), span)
         return old
 
     def increment_lvalue(self, target: ast.Expr, op: str, span):
@@ -431,14 +431,14 @@ class ExprLowering:
             saved, self.out = self.out, []
             lv = self.bound(self.lvalue(side))
             if any(not isinstance(s, ir.Declare) for s in self.out):
-                self.fail(UnsupportedFeatureError, "an assigned '?:' whose operands have "
-                          "side effects is not supported", side.span)  # fmt: skip
+                message = "an assigned '?:' whose operands have side effects is not supported"
+                self.fail(UnsupportedFeatureError, message, side.span)
             saved.extend(self.out)  # only index temporaries: safe to compute on both sides
             self.out = saved
             sides.append(lv)
         if lvalue_ctype(sides[0]) is not lvalue_ctype(sides[1]):
-            self.fail(KernelTypeError, "the operands of an assigned '?:' must have the same "
-                      "type", e.span)  # fmt: skip
+            message = "the operands of an assigned '?:' must have the same type"
+            self.fail(KernelTypeError, message, e.span)
         return LvSelect(cond, *sides)
 
     def lvalue_name(self, e: ast.Ident):
@@ -542,8 +542,8 @@ class ExprLowering:
                 name = self.scopes.fresh("kc_t")
                 dtype = self.load(a).dtype
                 self.out.append(ir.Declare(name, dtype))
-                self.out.append(ir.If(c, (ir.Assign(name, self.load(a)),),
-                                      (ir.Assign(name, self.load(b)),)))  # fmt: skip
+                then, else_ = (ir.Assign(name, self.load(a)),), (ir.Assign(name, self.load(b)),)
+                self.out.append(ir.If(c, then, else_))
                 return ir.Local(name, dtype)
         raise AssertionError(lv)
 

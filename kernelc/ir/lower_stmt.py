@@ -256,10 +256,12 @@ class StmtLowering:
         large one spills to slow memory or fails to compile; WebGL drivers unroll it)."""
         self.local_array_bytes += size
         if self.local_array_bytes > PRIVATE_MEMORY_LIMIT:
-            self.fail(UnsupportedFeatureError, f"local array '{d.name}' needs {size} bytes: "
-                      f"the local arrays of a kernel may hold {PRIVATE_MEMORY_LIMIT} bytes per "
-                      "element (4096 floats) together", d.span,
-                      notes=("use a raw array parameter for large data",))  # fmt: skip
+            message = (
+                f"local array '{d.name}' needs {size} bytes: the local arrays of a kernel "
+                f"may hold {PRIVATE_MEMORY_LIMIT} bytes per element (4096 floats) together"
+            )
+            notes = ("use a raw array parameter for large data",)
+            self.fail(UnsupportedFeatureError, message, d.span, notes=notes)
 
     def auto_type(self, d: ast.Declarator):
         """`auto x = init;`: the type of the initialiser (its computation type)."""
