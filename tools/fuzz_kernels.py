@@ -7,14 +7,16 @@ float and int32 expression trees, the differential corpus after random edits, ra
 parameter strings), drawn from one seeded `random.Random` so a run is reproducible. Every
 kernel is translated for both targets; an internal error is anything but a
 `KernelCompileError` (a crash, a hang past `TIME_LIMIT`, or a shader the real compiler
-rejects). Every `--execute`-th generated kernel also runs on the native executors and is
-compared with its NumPy evaluation. Distinct internal errors (by kind and place) are kept
+rejects: every distinct shader, or every `--validate`-th one on a busy machine). Every
+`--execute`-th generated kernel also runs on the native executors and is compared with its
+NumPy evaluation. Distinct internal errors (by kind and place) are kept
 with a reproducer in the JSON report; the run never stops at the first one.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import random
@@ -144,11 +146,14 @@ def generated_kernel(rng: random.Random) -> tuple[str, tuple, dict, list]:
 
 
 class Report:
-    def __init__(self) -> None:
+    def __init__(self, validate_every: int = 1) -> None:
+        self.validate_every = validate_every  # every K-th new shader goes to a real compiler
+        self.seen = 0
         self.counts = {"generated": 0, "mutated": 0, "params": 0, "executed": 0}
         self.translations = 0
         self.rejected = 0
         self.errors: dict[str, dict] = {}
+        self.validated: set[bytes] = set()  # digests of shaders a real compiler accepted
 
     def internal(self, what: str, where: str, args, kwargs, detail: str) -> None:
         key = f"{what} at {where}"
@@ -161,6 +166,7 @@ class Report:
 
     def to_json(self, seconds: float) -> dict:
         return {
+            "distinct_shaders_validated": len(self.validated),
             "kernels": self.counts,
             "translations": self.translations,
             "compile_errors": self.rejected,
@@ -200,6 +206,13 @@ def translate_checked(report: Report, args: tuple, kwargs: dict, target: str):
     except Exception as exc:  # noqa: BLE001 - anything else is the compiler's bug
         report.internal(type(exc).__name__, _place(exc), args, kwargs, traceback.format_exc())
         return None
+    digest = hashlib.blake2b(program.code.encode(), digest_size=16).digest()
+    if digest in report.validated:  # mutated kernels often translate to the same shader
+        return program
+    report.seen += 1
+    if report.seen % report.validate_every:
+        return program
+    report.validated.add(digest)
     try:
         VALIDATE[target](program.code)
     except ShaderInvalid as exc:
@@ -226,8 +239,10 @@ def execute_checked(report: Report, kind: str, args: tuple, trees: list, seed: i
             report.internal(type(exc).__name__, _place(exc), args, {}, traceback.format_exc())
 
 
-def fuzz(total: int, seed: int, execute_every: int, out: Path | None) -> Report:
-    rng, report, start = random.Random(seed), Report(), time.time()
+def fuzz(
+    total: int, seed: int, execute_every: int, out: Path | None, validate_every: int = 1
+) -> Report:
+    rng, report, start = random.Random(seed), Report(validate_every), time.time()
     for n in range(total):
         choice = rng.random()
         if choice < 0.45:
@@ -263,14 +278,14 @@ def fuzz(total: int, seed: int, execute_every: int, out: Path | None) -> Report:
     return report
 
 
-def _worker(job: tuple[int, int, int, Path | None]) -> dict:
-    total, seed, execute_every, out = job
+def _worker(job: tuple[int, int, int, Path | None, int]) -> dict:
+    total, seed, execute_every, out, validate_every = job
     with np.errstate(all="ignore"):
-        return fuzz(total, seed, execute_every, out).to_json(0)
+        return fuzz(total, seed, execute_every, out, validate_every).to_json(0)
 
 
 def fuzz_in_parallel(
-    total: int, seed: int, execute_every: int, workers: int, out: Path | None
+    total: int, seed: int, execute_every: int, workers: int, out: Path | None, validate_every: int
 ) -> dict:
     """`workers` processes (seeds `seed`, `seed + 1`, ...), each with its own GPU device;
     each keeps its own report beside `out` (`out.w0.json`, ...) while it runs."""
@@ -278,7 +293,8 @@ def fuzz_in_parallel(
     jobs = []
     for k in range(workers):
         part = out.with_suffix(f".w{k}.json") if out else None
-        jobs.append((total // workers + (k < total % workers), seed + k, execute_every, part))
+        count = total // workers + (k < total % workers)
+        jobs.append((count, seed + k, execute_every, part, validate_every))
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         parts = pool.map(_worker, jobs)
     merged = parts[0]
@@ -286,6 +302,7 @@ def fuzz_in_parallel(
         for key, n in part["kernels"].items():
             merged["kernels"][key] += n
         merged["translations"] += part["translations"]
+        merged["distinct_shaders_validated"] += part["distinct_shaders_validated"]
         merged["compile_errors"] += part["compile_errors"]
         for key, entry in part["distinct"].items():
             if key in merged["distinct"]:
@@ -311,14 +328,24 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, help="JSON report, rewritten every 1000 kernels")
     parser.add_argument("--workers", type=int, default=1, help="processes (seeds SEED...)")
+    parser.add_argument(
+        "--validate",
+        type=int,
+        default=1,
+        metavar="K",
+        help="give every K-th distinct shader to the real compilers (naga, glslang)",
+    )
     opts = parser.parse_args()
     if opts.workers > 1:
-        result = fuzz_in_parallel(opts.kernels, opts.seed, opts.execute, opts.workers, opts.out)
+        result = fuzz_in_parallel(
+            opts.kernels, opts.seed, opts.execute, opts.workers, opts.out, opts.validate
+        )
         if opts.out:
             opts.out.write_text(json.dumps(result, indent=1))
     else:
         with np.errstate(all="ignore"):
-            result = fuzz(opts.kernels, opts.seed, opts.execute, opts.out).to_json(0)
+            result = fuzz(opts.kernels, opts.seed, opts.execute, opts.out, opts.validate)
+            result = result.to_json(0)
     print(json.dumps({k: v for k, v in result.items() if k != "distinct"}))
     return 1 if result["internal_errors"] else 0
 
