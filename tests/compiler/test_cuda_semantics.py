@@ -146,3 +146,21 @@ ASSIGNABLE = {
 def test_assignable_expressions(operation, runner):
     got = run(runner, "int32 x", "int32 y", operation, np.array([1, -1], np.int32))
     assert got.tolist() == ASSIGNABLE[operation]
+
+
+# Kernels tools/fuzz_kernels.py found the compiler failing on (docs/fuzzing.md).
+FUZZ_FINDS = {
+    # WGSL read `b < b >> c` as the template `b<b>` and rejected the shader
+    "r = max(b >> 8, (int)(b < (b >> (a & 31)))) + (a < (b >> 1)) + (a < b > 0);": lambda a, b: (
+        np.maximum(b >> 8, (b < (b >> (a & 31))).astype(np.int32)) + (a < (b >> 1)) + ((a < b) > 0)
+    ),
+}
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+@pytest.mark.parametrize("operation", FUZZ_FINDS)
+def test_kernels_the_fuzzer_found(operation, runner):
+    a = np.array([0, 5, -7, 31, 2**31 - 1, -(2**31)], np.int32)
+    b = np.array([3, -9, 1 << 20, -1, 7, 2**30], np.int32)
+    got = run(runner, "int32 a, int32 b", "int32 r", operation, a, b)
+    assert got.tolist() == FUZZ_FINDS[operation](a, b).astype(np.int32).tolist()
