@@ -476,10 +476,11 @@ class Emitter:
         return self.infix(op, lhs, rhs)
 
     def operand(self, e: ir.Binary, x: ir.Expr) -> Printed:
-        """A zero factor, dividend or divisor is made a run-time value: drivers fold
-        `x * 0.0`, `0.0 / x` and `x / 0.0`, wrongly for Inf, NaN, zeros and signs."""
+        """A zero operand of float arithmetic is made a run-time value: drivers fold
+        `x * 0.0`, `0.0 / x`, `x / 0.0` and `x + 0.0`, wrongly for Inf, NaN and signed
+        zeros (`-0.0 + 0.0` is `+0.0`)."""
         zero = isinstance(x, ir.Const) and x.dtype is float32 and x.value == 0
-        if zero and e.op in (B.MUL, B.DIV):
+        if zero and e.op in (B.MUL, B.DIV, B.ADD, B.SUB):
             zero = self.call("kc_zero", [])
             return self.prefix("-", zero) if math.copysign(1.0, x.value) < 0 else zero
         if e.op in (B.MUL, B.DIV) and e.dtype is float32 and is_int_to_float(x):
