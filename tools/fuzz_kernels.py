@@ -1,10 +1,10 @@
 """Long fuzzing run of the compiler: generated and mutated kernels by the hundred thousand.
 
-    nice -n 19 python3 tools/fuzz_kernels.py --kernels 100000 --out /tmp/fuzz.json
+    nice -n 10 python3 tools/fuzz_kernels.py --kernels 100000 --out /tmp/fuzz.json
 
 Rule: the kernels come from the same generators as tests/compiler/test_fuzz.py (random
-float and int32 expression trees, the differential corpus after random edits, random
-parameter strings), drawn from one seeded `random.Random` so a run is reproducible. Every
+float and int32 expression trees, the differential corpus and the C++ edge cases of
+test_cuda_semantics.py after random edits, random parameter strings), drawn from one seeded `random.Random` so a run is reproducible. Every
 kernel is translated for both targets; an internal error is anything but a
 `KernelCompileError` (a crash, a hang past `TIME_LIMIT`, or a shader the real compiler
 rejects: every distinct shader, or every `--validate`-th one on a busy machine). Every
@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import kernelc
+from tests.compiler import test_cuda_semantics as sem
 from tests.compiler import test_fuzz as gen
 from tests.compiler.kernel_corpus import CORPUS
 from tests.support.validate import ShaderInvalid, validate_glsl, validate_wgsl
@@ -103,16 +104,57 @@ def random_text(rng: random.Random, max_size: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, max_size)))
 
 
+def _semantics_seeds() -> list[dict]:
+    """The C++ edge cases of test_cuda_semantics.py (references, aliasing, assignable
+    expressions, constants), as kernels to mutate beside the corpus."""
+    seeds = []
+    for operation, preamble, _ in sem.REFERENCES.values():
+        seeds.append(
+            {
+                "in_params": "int32 x",
+                "out_params": "float32 y",
+                "operation": operation,
+                "preamble": preamble,
+            }
+        )
+    for operation in sem.KNOWN_OPERANDS:
+        seeds.append(
+            {
+                "in_params": "float32 x",
+                "out_params": "float32 y",
+                "operation": operation,
+                "preamble": "",
+            }
+        )
+    for operation in sem.ASSIGNABLE:
+        seeds.append(
+            {
+                "in_params": "int32 x",
+                "out_params": "int32 y",
+                "operation": operation,
+                "preamble": "",
+            }
+        )
+    return seeds
+
+
+SEMANTICS_SEEDS = _semantics_seeds()
+
+
 def mutated_kernel(rng: random.Random) -> tuple[tuple, dict]:
-    kernel = rng.choice(CORPUS)
-    kwargs = kernel.translate_kwargs()
-    parts = {
-        "in_params": kernel.in_params,
-        "out_params": kernel.out_params,
-        "operation": kernel.operation,
-        "preamble": kernel.preamble,
-        "loop_prep": kernel.loop_prep,
-    }
+    if rng.random() < 0.2:
+        parts = dict(rng.choice(SEMANTICS_SEEDS), loop_prep="")
+        kwargs = {"name": "edge"}
+    else:
+        kernel = rng.choice(CORPUS)
+        kwargs = kernel.translate_kwargs()
+        parts = {
+            "in_params": kernel.in_params,
+            "out_params": kernel.out_params,
+            "operation": kernel.operation,
+            "preamble": kernel.preamble,
+            "loop_prep": kernel.loop_prep,
+        }
     section = rng.choice([s for s in gen.SECTIONS if parts[s]] + ["operation"])
     parts[section] = mutate(rng, parts[section])
     kwargs.update(preamble=parts["preamble"], loop_prep=parts["loop_prep"])
