@@ -375,10 +375,11 @@ class Emitter:
         return Printed(s, Prec.UNARY if s.startswith("-") else Prec.PRIMARY, const=True)
 
     def stored_value(self, value: ir.Expr) -> Printed:
-        """A value stored in a variable. A float constant goes through an opaque identity:
-        once in a variable the compiler no longer sees it at its uses, but the driver does,
-        and drivers fold `x / z`, `x * z`, `z - 2.0` with a known `z` without IEEE's Inf,
-        NaN and signed zeros (`float z = 0.0f; y = x / z;` must give Inf, as in CUDA)."""
+        """A value stored in a variable (or passed to a parameter, or returned). A float
+        constant goes through an opaque identity: once stored the compiler no longer sees
+        it at its uses, but the driver does, and drivers fold `x / z`, `x * z`, `z - 2.0`
+        with a known `z` without IEEE's Inf, NaN and signed zeros (`float z = 0.0f;
+        y = x / z;` must give Inf, as in CUDA)."""
         if not (isinstance(value, ir.Const) and value.dtype is float32):
             return self.expr(value)
         if value.value == 0:
@@ -661,13 +662,19 @@ class Emitter:
         wants_value = f is not None and f.return_dtype is not None
         if (s.value is not None) != wants_value:
             raise self.ice("return value does not match the function's return type")
-        self.out.line("return;" if s.value is None else f"return {self.text(s.value)};")
+        if s.value is None:
+            self.out.line("return;")
+        else:  # a returned constant is a stored one once the driver inlines the call
+            self.out.line(f"return {self.stored_value(s.value).text};")
 
     def call_stmt(self, s: ir.Call) -> None:
         f = self.funcs.get(s.func)
         if f is None or len(f.params) != len(s.args):
             raise self.ice(f"call of '{s.func}' does not match a function")
-        args = [self.ref_arg(a) if p.is_ref else self.text(a) for p, a in zip(f.params, s.args)]
+        args = [
+            self.ref_arg(a) if p.is_ref else self.stored_value(a).text  # a parameter stores it
+            for p, a in zip(f.params, s.args)
+        ]
         call = f"{self.func_names[s.func]}({', '.join(args)})"
         self.out.line(f"{self.lvalue(s.result)} = {call};" if s.result else f"{call};")
 

@@ -20,7 +20,9 @@ import hashlib
 import json
 import multiprocessing
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -36,7 +38,7 @@ from tests.compiler.kernel_corpus import CORPUS
 from tests.support.validate import ShaderInvalid, validate_glsl, validate_wgsl
 
 TARGETS = ("wgsl", "glsl")
-VALIDATE = {"wgsl": validate_wgsl, "glsl": validate_glsl}
+GLSL_BATCH = 64  # shaders per glslangValidator process
 
 
 # ------------------------------------------------------------------ generators
@@ -196,6 +198,7 @@ class Report:
         self.rejected = 0
         self.errors: dict[str, dict] = {}
         self.validated: set[bytes] = set()  # digests of shaders a real compiler accepted
+        self.glsl_batch: list[tuple] = []  # GLSL shaders waiting for glslangValidator
 
     def internal(self, what: str, where: str, args, kwargs, detail: str) -> None:
         key = f"{what} at {where}"
@@ -255,13 +258,50 @@ def translate_checked(report: Report, args: tuple, kwargs: dict, target: str):
     if report.seen % report.validate_every:
         return program
     report.validated.add(digest)
+    if target == "glsl":  # glslang runs once per batch: a process per shader costs more
+        report.glsl_batch.append((program.code, args, kwargs))
+        if len(report.glsl_batch) >= GLSL_BATCH:
+            flush_glsl(report)
+        return program
     try:
-        VALIDATE[target](program.code)
+        validate_wgsl(program.code)
     except ShaderInvalid as exc:
-        first = next((ln for ln in str(exc).splitlines() if "rror" in ln), "")[:120]
-        report.internal(f"{target} shader rejected", first, args, kwargs, str(exc)[:3000])
+        reject(report, "wgsl", exc, args, kwargs)
         return None
     return program
+
+
+def reject(report: Report, target: str, exc: ShaderInvalid, args, kwargs) -> None:
+    first = next((ln for ln in str(exc).splitlines() if "rror" in ln), "")[:120]
+    report.internal(f"{target} shader rejected", first, args, kwargs, str(exc)[:3000])
+
+
+def flush_glsl(report: Report) -> None:
+    """glslangValidator over the pending shaders in one process; when it complains, each
+    shader again on its own, to name the kernel."""
+    batch, report.glsl_batch = report.glsl_batch, []
+    if not batch:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for k, (code, _, _) in enumerate(batch):
+            paths.append(Path(tmp) / f"{k}.frag")
+            paths[-1].write_text(code)
+        result = subprocess.run(
+            ["glslangValidator", "-S", "frag", *map(str, paths)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    report_text = result.stdout + result.stderr
+    if result.returncode == 0 and "ERROR" not in report_text and "WARNING" not in report_text:
+        return
+    for code, args, kwargs in batch:
+        try:
+            validate_glsl(code)
+        except ShaderInvalid as exc:
+            reject(report, "glsl", exc, args, kwargs)
 
 
 def execute_checked(report: Report, kind: str, args: tuple, trees: list, seed: int) -> None:
@@ -308,6 +348,7 @@ def fuzz(
             for target in TARGETS:
                 translate_checked(report, args, kwargs, target)
         if (n + 1) % 1000 == 0:
+            flush_glsl(report)
             print(
                 f"{n + 1} kernels, {time.time() - start:.0f} s, "
                 f"{len(report.errors)} internal errors",
@@ -315,6 +356,7 @@ def fuzz(
             )
             if out:
                 out.write_text(json.dumps(report.to_json(time.time() - start), indent=1))
+    flush_glsl(report)
     if out:
         out.write_text(json.dumps(report.to_json(time.time() - start), indent=1))
     return report

@@ -115,6 +115,8 @@ KNOWN_OPERANDS = {
     "y = 1.0f / -0.0f + x;": lambda x: np.float32(-np.inf) + x,
     "y = expf(100.0f) - x;": lambda x: np.float32(np.inf) - x,
     "float big = 3e38f; y = big * 2.0f + x * 0;": lambda x: np.float32(np.inf) + x * 0,
+    "y = div(x, 0.0f) + mul(x, 0);": lambda x: x / np.float32(0) + x * np.float32(0),
+    "y = x / zero() - x * zero();": lambda x: x / np.float32(0) - x * np.float32(0),
     "y = atanhf(1.0f) + x;": lambda x: np.float32(np.inf) + x,
     "y = atanhf(-1.0f) - x;": lambda x: np.float32(-np.inf) - x,
     "y = sinhf(-1000.0f) + x;": lambda x: np.float32(-np.inf) + x,
@@ -125,12 +127,20 @@ KNOWN_OPERANDS = {
 }
 
 
+FUNCTIONS = (
+    "__device__ float div(float a, float z) { return a / z; }\n"
+    "__device__ float mul(float a, int z) { return a * z; }\n"
+    "__device__ float zero() { return 0.0f; }"
+)
+
+
 @pytest.mark.parametrize("runner", RUNNERS)
 @pytest.mark.parametrize("operation", KNOWN_OPERANDS)
 def test_ieee_values_with_known_operands(operation, runner):
     with np.errstate(all="ignore"):
         want = KNOWN_OPERANDS[operation](SPECIAL_X).astype(np.float32)
-    got = run(runner, "float32 x", "float32 y", operation, SPECIAL_X.copy())
+    preamble = FUNCTIONS if "(x, 0" in operation or "zero()" in operation else ""
+    got = run(runner, "float32 x", "float32 y", operation, SPECIAL_X.copy(), preamble=preamble)
     np.testing.assert_array_equal(got, want)  # NaN == NaN here, and zeros' signs count
     assert np.array_equal(np.signbit(got[got == 0]), np.signbit(want[want == 0]))
 
