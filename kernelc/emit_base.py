@@ -423,7 +423,11 @@ class Emitter:
             const = all(a.const for a in args)
             if const and hazard and self.CONST_HAZARDS and args:
                 args, const = [self.opaque(args[0], dts[0]), *args[1:]], False
-        return Printed(f"{name}({', '.join(a.text for a in args)})", Prec.PRIMARY, const)
+        return Printed(f"{name}({self.join_args([a.text for a in args])})", Prec.PRIMARY, const)
+
+    def join_args(self, texts: list[str]) -> str:
+        """An argument list (a target may need to protect some arguments)."""
+        return ", ".join(texts)
 
     def opaque(self, p: Printed, dt: DType) -> Printed:
         """`p` through an identity helper that neither WGSL's constant evaluation nor a
@@ -675,7 +679,7 @@ class Emitter:
             self.ref_arg(a) if p.is_ref else self.stored_value(a).text  # a parameter stores it
             for p, a in zip(f.params, s.args)
         ]
-        call = f"{self.func_names[s.func]}({', '.join(args)})"
+        call = f"{self.func_names[s.func]}({self.join_args(args)})"
         self.out.line(f"{self.lvalue(s.result)} = {call};" if s.result else f"{call};")
 
     def ref_arg(self, a: ir.Expr) -> str:

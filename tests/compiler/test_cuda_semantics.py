@@ -222,6 +222,10 @@ FUZZ_FINDS = {
     "r = max(b >> 8, (int)(b < (b >> (a & 31)))) + (a < (b >> 1)) + (a < b > 0);": lambda a, b: (
         np.maximum(b >> 8, (b < (b >> (a & 31))).astype(np.int32)) + (a < (b >> 1)) + ((a < b) > 0)
     ),
+    # ... and `select(x || b < 1, b > 1000, c)` as the template `b<1, b>` (also in arrays)
+    "bool bb[2] = {a < 1, b > 2}; r = (abs(b & b) ? (b > 1000) : (-a || (b < 1))) + bb[1] * 2;": (
+        lambda a, b: np.where(b != 0, b > 1000, (a != 0) | (b < 1)) + 2 * (b > 2)
+    ),
 }
 
 
