@@ -16,6 +16,7 @@ import sys
 from kernelc import cache_specialisations
 from kernelc.cache import write_json
 from kernelc.cache_build import build, instance_records
+from kernelc.errors import KernelCompileError
 from kernelc.pipeline import TARGETS
 from kernelc.scan import ScanResult, format_text, scan
 from kernelc.scan_bindings import bind
@@ -44,8 +45,11 @@ def add_parsers(sub) -> None:
 def scan_for(target: str) -> ScanResult | None:
     try:
         result = scan(target)
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         print(f"kernelc: error: {e}", file=sys.stderr)
+        return None
+    except KernelCompileError as e:  # an unreadable source file, located
+        print(str(e), file=sys.stderr)
         return None
     for instance in result.instances:
         bind(instance)

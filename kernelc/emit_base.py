@@ -176,6 +176,16 @@ def call_order(functions: tuple[ir.Function, ...]) -> list[ir.Function]:
     return order
 
 
+def is_int_to_float(x: ir.Expr) -> bool:
+    """A run-time integer converted to float (a driver may know the integer is 0)."""
+    return (
+        isinstance(x, ir.Cast)
+        and x.dtype is float32
+        and x.operand.dtype.is_int
+        and not isinstance(x.operand, ir.Const)
+    )
+
+
 def assigned_names(stmts: tuple[ir.Stmt, ...], funcs: dict[str, ir.Function]) -> set[str]:
     """Locals that `stmts` write: assignments, call and atomic results, by-reference
     arguments."""
@@ -254,6 +264,7 @@ class Emitter:
     CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
     MAIN_LOCALS: ClassVar[tuple[str, ...]] = ("i",)  # the entry point's own names
     RANGED: ClassVar[bool] = True  # a launch may cover a range of the loop (abi.uniform_fields)
+    in_library = False  # printing a shader-library function (its constants stay literal)
 
     def __init__(self, kernel: ir.Kernel):
         self.kernel = kernel
@@ -371,6 +382,20 @@ class Emitter:
         s = f32_digits(v) + self.FLOAT_SUFFIX
         return Printed(s, Prec.UNARY if s.startswith("-") else Prec.PRIMARY, const=True)
 
+    def stored_value(self, value: ir.Expr) -> Printed:
+        """A value stored in a variable (or passed to a parameter, or returned). A float
+        constant goes through an opaque identity: once stored the compiler no longer sees
+        it at its uses, but the driver does, and drivers fold `x / z`, `x * z`, `z - 2.0`
+        with a known `z` without IEEE's Inf, NaN and signed zeros (`float z = 0.0f;
+        y = x / z;` must give Inf, as in CUDA)."""
+        if not (isinstance(value, ir.Const) and value.dtype is float32) or self.in_library:
+            return self.expr(value)  # the library is written knowing its constants
+        if value.value == 0:
+            zero = self.call("kc_zero", [])
+            return self.prefix("-", zero) if math.copysign(1.0, value.value) < 0 else zero
+        printed = self.expr(value)
+        return self.opaque(printed, float32) if printed.const else printed
+
     def zero(self, dt: DType) -> Printed:
         return self.const(0.0 if dt is float32 else (False if dt is bool_ else 0), dt)
 
@@ -406,7 +431,11 @@ class Emitter:
             const = all(a.const for a in args)
             if const and hazard and self.CONST_HAZARDS and args:
                 args, const = [self.opaque(args[0], dts[0]), *args[1:]], False
-        return Printed(f"{name}({', '.join(a.text for a in args)})", Prec.PRIMARY, const)
+        return Printed(f"{name}({self.join_args([a.text for a in args])})", Prec.PRIMARY, const)
+
+    def join_args(self, texts: list[str]) -> str:
+        """An argument list (a target may need to protect some arguments)."""
+        return ", ".join(texts)
 
     def lib_call(self, e: ir.LibCall) -> Printed:
         """A linked library function, called like any user function (never a constant
@@ -469,12 +498,17 @@ class Emitter:
         return self.infix(op, lhs, rhs)
 
     def operand(self, e: ir.Binary, x: ir.Expr) -> Printed:
-        """A zero factor, dividend or divisor is made a run-time value: drivers fold
-        `x * 0.0`, `0.0 / x` and `x / 0.0`, wrongly for Inf, NaN, zeros and signs."""
+        """A zero operand of float arithmetic is made a run-time value: drivers fold
+        `x * 0.0`, `0.0 / x`, `x / 0.0` and `x + 0.0`, wrongly for Inf, NaN and signed
+        zeros (`-0.0 + 0.0` is `+0.0`)."""
+        if self.in_library:  # the library is written knowing its operands
+            return self.expr(x)
         zero = isinstance(x, ir.Const) and x.dtype is float32 and x.value == 0
-        if zero and e.op in (B.MUL, B.DIV):
+        if zero and e.op in (B.MUL, B.DIV, B.ADD, B.SUB):
             zero = self.call("kc_zero", [])
             return self.prefix("-", zero) if math.copysign(1.0, x.value) < 0 else zero
+        if e.op in (B.MUL, B.DIV) and e.dtype is float32 and is_int_to_float(x):
+            return self.opaque(self.expr(x), float32)  # the int may be a constant in a local
         return self.expr(x)
 
     def float_equality(self, op: ir.BinaryOp, e: ir.Binary) -> Printed:
@@ -555,9 +589,10 @@ class Emitter:
             case ir.Declare():
                 self.declare(s)
             case ir.Assign(name=name, value=value):
-                self.out.line(f"{self.lvalue(name)} = {self.text(value)};")
+                self.out.line(f"{self.lvalue(name)} = {self.stored_value(value).text};")
             case ir.AssignElem(name=name, index=index, value=value):
-                self.out.line(f"{self.local_name(name)}[{self.text(index)}] = {self.text(value)};")
+                element = f"{self.local_name(name)}[{self.text(index)}]"
+                self.out.line(f"{element} = {self.stored_value(value).text};")
             case ir.BufferStore():
                 self.buffer_store(s)
             case ir.OutputStore():
@@ -595,15 +630,16 @@ class Emitter:
         if s.length is None:
             if isinstance(s.init, tuple):
                 raise self.ice(f"scalar '{s.name}' with an array initialiser")
-            init = self.zero(s.dtype) if s.init is None else self.expr(s.init)
+            init = self.zero(s.dtype) if s.init is None else self.stored_value(s.init)
             self.out.line(self.scalar_decl(s, name, init.text))
             return
         init = () if s.init is None else s.init
         if not isinstance(init, tuple) or len(init) > s.length or s.length < 1:
             raise self.ice(f"array '{s.name}': bad length or initialiser")
-        items = [self.text(x) for x in init]
+        items = [self.stored_value(x).text for x in init]
         if len(items) == s.length or s.length <= SMALL_ARRAY:
-            items += [self.zero(s.dtype).text] * (s.length - len(items))
+            pad = self.stored_value(ir.Const(0.0, float32)) if init and s.dtype is float32 else None
+            items += [(pad or self.zero(s.dtype)).text] * (s.length - len(items))
             self.out.line(self.array_decl(s, name, items))
             return
         self.out.line(self.array_decl(s, name, None))
@@ -648,14 +684,20 @@ class Emitter:
         wants_value = f is not None and f.return_dtype is not None
         if (s.value is not None) != wants_value:
             raise self.ice("return value does not match the function's return type")
-        self.out.line("return;" if s.value is None else f"return {self.text(s.value)};")
+        if s.value is None:
+            self.out.line("return;")
+        else:  # a returned constant is a stored one once the driver inlines the call
+            self.out.line(f"return {self.stored_value(s.value).text};")
 
     def call_stmt(self, s: ir.Call) -> None:
         f = self.funcs.get(s.func)
         if f is None or len(f.params) != len(s.args):
             raise self.ice(f"call of '{s.func}' does not match a function")
-        args = [self.ref_arg(a) if p.is_ref else self.text(a) for p, a in zip(f.params, s.args)]
-        call = f"{self.func_names[s.func]}({', '.join(args)})"
+        args = [
+            self.ref_arg(a) if p.is_ref else self.stored_value(a).text  # a parameter stores it
+            for p, a in zip(f.params, s.args)
+        ]
+        call = f"{self.func_names[s.func]}({self.join_args(args)})"
         self.out.line(f"{self.lvalue(s.result)} = {call};" if s.result else f"{call};")
 
     def ref_arg(self, a: ir.Expr) -> str:
@@ -707,6 +749,13 @@ class Emitter:
         return cached[1]
 
     def print_function(self, f: ir.Function) -> str:
+        self.in_library = f.library
+        try:
+            return self._print_function(f)
+        finally:
+            self.in_library = False
+
+    def _print_function(self, f: ir.Function) -> str:
         self.out = Writer()
         refs = frozenset(p.name for p in f.params if p.is_ref)
         assigned = frozenset(assigned_names(f.body, self.funcs))

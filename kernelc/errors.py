@@ -55,10 +55,13 @@ def render(kernel: str, span: Span | None, severity: str, message: str, notes=()
         line, col = span.line_col
         text = span.source.line_text(span.start)
         width = max(1, min(span.end, span.start + len(text) - col + 1) - span.start)
+        # the caret's indent copies the line's tabs, so it lands under the column whatever
+        # the terminal's tab width
+        indent = "".join("\t" if c == "\t" else " " for c in text[: col - 1])
         lines = [
             f"{kernel}:{line}:{col}: {severity}: {message}",
             f"    {text}",
-            "    " + " " * (col - 1) + "^" + "~" * (width - 1),
+            "    " + indent + "^" + "~" * (width - 1),
         ]
         if span.source.section:
             notes = (*notes, f"in {span.source.section} of kernel '{kernel}'")

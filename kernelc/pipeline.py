@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from kernelc import emit_glsl, emit_wgsl, frontend
 from kernelc.abi import Program
+from kernelc.api_args import ArgumentTypeError, check_options, check_strings, check_unroll
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelTypeError
 from kernelc.ir import nodes as ir
 from kernelc.ir.lower import Specialisation, bind_types, lower_elementwise
@@ -38,6 +39,16 @@ def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "k
                  preamble: str = "", loop_prep: str = "", after_loop: str = "", *,
                  types=None, ndim: int = 1, scalars=(), raw=None, line_bases=None):  # fmt: skip
     """Parse and lower to validated, folded IR (target independent)."""
+    check_strings(
+        in_params=in_params,
+        out_params=out_params,
+        operation=operation,
+        name=name,
+        preamble=preamble,
+        loop_prep=loop_prep,
+        after_loop=after_loop,
+    )
+    check_options(types=types, scalars=scalars, raw=raw, line_bases=line_bases, ndim=ndim)
     bases = tuple(sorted((line_bases or {}).items()))
     src = _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases)
     _check_axes(name, ndim=ndim)
@@ -66,6 +77,19 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
                            ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
                            line_bases=None):  # fmt: skip
     """Parse and lower a ReductionKernel to validated, folded IR."""
+    check_strings(
+        in_params=in_params,
+        out_params=out_params,
+        map_expr=map_expr,
+        reduce_expr=reduce_expr,
+        post_map_expr=post_map_expr,
+        name=name,
+        preamble=preamble,
+    )
+    if reduce_type is not None:
+        check_strings(reduce_type=reduce_type)
+    options = {"types": types, "scalars": scalars, "raw": raw, "line_bases": line_bases}
+    check_options(**options, ndim=ndim, reduce_ndim=reduce_ndim)
     bases = tuple(sorted((line_bases or {}).items()))
     identity = None if identity is None else str(identity)
     src = _parse_reduction(in_params, out_params, map_expr, reduce_expr, post_map_expr,
@@ -129,13 +153,14 @@ def translate_reduction(in_params: str, out_params: str, map_expr: str, reduce_e
 def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Program:
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
+    check_unroll(unroll)
     try:
         kernel, warnings = lower(*args, **kwargs)
         legal = compile_kernel(kernel, target, unroll=unroll)
         code, abi = EMITTERS[target].emit(legal)
     except KernelCompileError as e:
         raise e.with_kernel(name) from None
-    except InternalCompilerError:
+    except (InternalCompilerError, ArgumentTypeError):
         raise
     except RecursionError:
         raise KernelTypeError("kernel is nested too deeply to translate", kernel=name) from None

@@ -197,32 +197,18 @@ def invocation(site) -> ast.Call | None:
 def _call_of(module, target: ast.expr, after: int) -> ast.Call | None:
     """The first call of `target` after line `after`; else of an attribute of the same
     name (`AdamRule._kernel = ...` called as `self._kernel(...)`)."""
-    text = ast.unparse(target)
-    attr = target.attr if isinstance(target, ast.Attribute) else None
-    calls = sorted((n for n in ast.walk(module.tree) if isinstance(n, ast.Call) and n.lineno > after),
-                   key=lambda n: (n.lineno, n.col_offset))  # fmt: skip
-    alike = None
-    for node in calls:
-        if ast.unparse(node.func) == text:
+    for node in module.calls_by_callee.get(ast.unparse(target), ()):
+        if node.lineno > after:
             return node
-        if (
-            alike is None
-            and attr
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == attr
-        ):
-            alike = node
-    return alike
+    if isinstance(target, ast.Attribute):
+        for node in module.calls_by_attribute.get(target.attr, ()):
+            if node.lineno > after:
+                return node
+    return None
 
 
 def _factory_call(module, name: str) -> ast.Call | None:
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Call):
-            inner = node.func.func
-            called = inner.attr if isinstance(inner, ast.Attribute) else getattr(inner, "id", "")
-            if called == name:
-                return node
-    return None
+    return module.calls_of_results.get(name)
 
 
 def is_scalar(node: ast.expr, module, depth: int) -> bool:

@@ -8,8 +8,10 @@ evaluated here.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
+from kernelc.pysource import parse_python
 from kernelc.scan_sandbox import Sandbox
 from kernelc.source_tree import SourceTree
 
@@ -31,7 +33,7 @@ class ModuleIndex:
     def __init__(self, name: str, path: str, text: str, is_package: bool):
         self.name, self.path, self.text = name, path, text
         self.package = name if is_package else name.rpartition(".")[0]
-        self.tree = ast.parse(text, filename=path)
+        self.tree = parse_python(text, path)
         self.imports: dict[str, tuple] = {}
         self.defs: set[str] = set()
         self.calls: list[ast.Call] = []
@@ -52,6 +54,37 @@ class ModuleIndex:
         if self._parents is None:
             self._parents = {c: n for n in ast.walk(self.tree) for c in ast.iter_child_nodes(n)}
         return self._parents
+
+    @functools.cached_property
+    def calls_by_callee(self) -> dict[str, list[ast.Call]]:
+        """Every call by the source text of what it calls (`k`, `self._kernel`), in source
+        order: one pass, so finding where each of N kernels is called stays linear."""
+        out: dict[str, list[ast.Call]] = {}
+        for node in sorted(self.calls, key=lambda n: (n.lineno, n.col_offset)):
+            out.setdefault(ast.unparse(node.func), []).append(node)
+        return out
+
+    @functools.cached_property
+    def calls_by_attribute(self) -> dict[str, list[ast.Call]]:
+        """Calls of an attribute (`x.name(...)`) by the attribute's name, in source order."""
+        out: dict[str, list[ast.Call]] = {}
+        for nodes in self.calls_by_callee.values():
+            if isinstance(nodes[0].func, ast.Attribute):
+                out.setdefault(nodes[0].func.attr, []).extend(nodes)
+        for nodes in out.values():
+            nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+        return out
+
+    @functools.cached_property
+    def calls_of_results(self) -> dict[str, ast.Call]:
+        """`f(...)(...)` by the name `f`: the first such call of each (in `ast.walk` order)."""
+        out: dict[str, ast.Call] = {}
+        for node in self.calls:
+            if isinstance(node.func, ast.Call):
+                inner = node.func.func
+                name = inner.attr if isinstance(inner, ast.Attribute) else getattr(inner, "id", "")
+                out.setdefault(name, node)
+        return out
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):

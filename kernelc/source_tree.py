@@ -15,6 +15,8 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 
+from kernelc.sources import check_size, decode_source
+
 SKIP_DIRS = {"__pycache__", ".git", ".hg", ".tox", ".venv", "venv", "node_modules", "build"}
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip", ".whl")
 _VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
@@ -46,8 +48,9 @@ def load_tree(target: str) -> SourceTree:
     if os.path.isfile(target) and target.endswith(ARCHIVES):
         return _from_archive(target)
     if os.path.isfile(target):
-        with open(target, encoding="utf-8") as f:
-            return SourceTree(target, {os.path.basename(target): f.read()})
+        check_size(target, os.path.getsize(target))
+        with open(target, "rb") as f:
+            return SourceTree(target, {os.path.basename(target): decode_source(target, f.read())})
     return _from_package(target)
 
 
@@ -69,7 +72,8 @@ def _from_directory(root: str) -> SourceTree:
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
+    check_size(path, os.path.getsize(path))
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
         return f.read()
 
 
@@ -82,7 +86,7 @@ def _from_archive(path: str) -> SourceTree:
     for name, data in sorted(members.items()):
         rel = name.split("/", 1)[1] if strip else name
         if rel.endswith(".py"):
-            tree.files[rel] = data.decode("utf-8", errors="replace")
+            tree.files[rel] = data.decode("utf-8-sig", errors="replace")
         elif rel in ("PKG-INFO",) or rel.endswith(".dist-info/METADATA"):
             tree.version = tree.version or _metadata_version(data.decode("utf-8", "replace"))
     tree.version = tree.version or _version_from_files(tree)
@@ -90,14 +94,21 @@ def _from_archive(path: str) -> SourceTree:
 
 
 def _archive_members(path: str) -> dict[str, bytes]:
+    """The archive's `.py` and metadata members; a member over the size limit stops the
+    scan when its header is seen, before its data is read."""
     wanted = (".py", "PKG-INFO", "METADATA")
+    where = f"{path}: member "
     if path.endswith((".zip", ".whl")):
         with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n.endswith(wanted)}
+            infos = [i for i in zf.infolist() if i.filename.endswith(wanted)]
+            for info in infos:
+                check_size(info.filename, info.file_size, where)
+            return {i.filename: zf.read(i) for i in infos}
     out = {}
     with tarfile.open(path) as tf:
-        for m in tf.getmembers():
+        for m in tf:  # streamed: a member's data is only read when extracted
             if m.isfile() and m.name.endswith(wanted):
+                check_size(m.name, m.size, where)
                 out[m.name.lstrip("./")] = tf.extractfile(m).read()
     return out
 

@@ -9,10 +9,13 @@ file position.
 from __future__ import annotations
 
 import ast as pyast
+import codecs
+import os
 import re
 from dataclasses import dataclass, field
 
 from kernelc.errors import KernelSyntaxError, SourceText, Span
+from kernelc.pysource import parse_python
 
 SECTIONS = ("preamble", "loop_prep", "operation", "after_loop")
 HEADER_KEYS = ("name", "in_params", "out_params", "scalars")
@@ -93,7 +96,7 @@ def read_python(path: str, text: str) -> tuple[list[KernelDef], list[str]]:
     """Every `ElementwiseKernel(...)` call whose arguments are string literals; the notes
     list the calls skipped because an argument is computed at run time."""
     try:
-        tree = pyast.parse(text, filename=path)
+        tree = parse_python(text, path)
     except SyntaxError as e:
         source = SourceText(path, text)
         offset = _offset(text, e.lineno or 1, (e.offset or 1) - 1)
@@ -137,9 +140,39 @@ def _offset(text: str, line: int, col: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + col
 
 
+MAX_SOURCE_BYTES = 64 * 2**20  # one source file or archive member (docs/kernel-language.md)
+
+
+class SourceTooLarge(OSError):
+    """A source file or archive member over `MAX_SOURCE_BYTES`: refused before reading."""
+
+
+def check_size(name: str, size: int, where: str = "") -> None:
+    if size > MAX_SOURCE_BYTES:
+        raise SourceTooLarge(
+            f"{where}{name} is {size} bytes: source files over "
+            f"{MAX_SOURCE_BYTES // 2**20} MiB are not read"
+        )
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """A source file's text as a C compiler (and Python) reads it: UTF-8, a leading byte
+    order mark skipped; a byte that is not UTF-8 is a located error, not a traceback."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        shown = data.decode("utf-8", errors="replace")
+        offset = len(data[: e.start].decode("utf-8", errors="replace"))
+        message = f"invalid UTF-8 byte 0x{data[e.start]:02x}: source files are read as UTF-8"
+        span = Span(SourceText("", shown), offset, offset + 1)
+        raise KernelSyntaxError(message, span, kernel=path) from None
+
+
 def read_kernels(path: str) -> tuple[list[KernelDef], list[str]]:
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    check_size(path, os.path.getsize(path))
+    with open(path, "rb") as f:
+        text = decode_source(path, f.read())
     if path.endswith(".py"):
         return read_python(path, text)
     return [read_cu(path, text)], []

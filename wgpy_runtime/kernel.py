@@ -72,6 +72,20 @@ def _is_scalar(a) -> bool:
     return isinstance(a, (bool, int, float, np.generic)) and not isinstance(a, np.void)
 
 
+class UnboundPlaceholder(KeyError):
+    """A type placeholder no ndarray argument binds (CuPy raises `KeyError` there too)."""
+
+    def __init__(self, ctype: str, param: str):
+        super().__init__(ctype)
+        self.ctype, self.param = ctype, param
+
+    def __str__(self) -> str:
+        return (
+            f"type placeholder '{self.ctype}' of '{self.param}' cannot be determined: "
+            "only ndarray arguments bind placeholders, and none binds it"
+        )
+
+
 def decide_types(in_params, out_params, in_args, out_args) -> tuple[dict, list, list]:
     """CuPy's `_decide_params_type_core`: placeholder -> dtype, and each side's dtypes."""
     types: dict[str, np.dtype] = {}
@@ -87,7 +101,9 @@ def decide_types(in_params, out_params, in_args, out_args) -> tuple[dict, list, 
             types[p.ctype] = a.dtype
 
     def dtype_of(p):
-        return p.dtype if p.dtype is not None else types[p.ctype]  # KeyError as in CuPy
+        if p.dtype is None and p.ctype not in types:
+            raise UnboundPlaceholder(p.ctype, p.name)
+        return p.dtype if p.dtype is not None else types[p.ctype]
 
     return types, [dtype_of(p) for p in in_params], [dtype_of(p) for p in out_params]
 
@@ -146,11 +162,11 @@ class ElementwiseKernel:
         _check_args(args, "")
         size = None if size is None or size == -1 else int(size)
         in_args, out_args = args[: self.nin], args[self.nin :] or None
+        shape = self._loop_shape(args, size)  # first, as CuPy's `_broadcast`
         types, in_types, out_types = decide_types(self.in_params, self.out_params, in_args,
                                                   out_args)  # fmt: skip
         device = _device_of(args)
         _check_device(args, device)
-        shape = self._loop_shape(args, size)
         outs = self._outputs(out_args, out_types, shape, size is not None, device)
         result = self._result(outs)
         if math.prod(shape) == 0:

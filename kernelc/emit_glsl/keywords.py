@@ -19,7 +19,10 @@ KEYWORDS = frozenset(
     """.split()
 )
 
-# GLSL ES 3.00 §3.8 "reserved for future use", plus later versions' keywords.
+# GLSL ES 3.00 §3.8 "reserved for future use", plus later versions' keywords and the words
+# Mesa and glslang refuse in a `#version 300 es` shader (ES 1.00's `packed`, the cube-array,
+# multisample and rectangle image types, dmat*); tests/compiler/test_reserved_words.py
+# compiles every one as a name.
 RESERVED = frozenset(
     """
     attribute varying coherent volatile restrict readonly writeonly resource atomic_uint
@@ -33,7 +36,11 @@ RESERVED = frozenset(
     isampler1DArray usampler1D usampler1DArray sampler2DRect sampler2DRectShadow isampler2DRect
     usampler2DRect samplerBuffer isamplerBuffer usamplerBuffer sampler2DMS isampler2DMS
     usampler2DMS sampler2DMSArray isampler2DMSArray usampler2DMSArray sizeof cast namespace
-    using precise buffer shared
+    using precise buffer shared packed samplerExternalOES samplerCubeArray
+    samplerCubeArrayShadow isamplerCubeArray usamplerCubeArray imageCubeArray iimageCubeArray
+    uimageCubeArray image2DMS iimage2DMS uimage2DMS image2DMSArray iimage2DMSArray
+    uimage2DMSArray image2DRect iimage2DRect uimage2DRect dmat2 dmat3 dmat4 dmat2x2 dmat2x3
+    dmat2x4 dmat3x2 dmat3x3 dmat3x4 dmat4x2 dmat4x3 dmat4x4
     """.split()
 )
 

@@ -26,6 +26,16 @@ from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
 _KINDS = {"i": "i32", "u": "u32", "f": "f32"}
 
 
+def _bare_less_than(text: str) -> bool:
+    """Whether `text` has a `<` outside brackets that may open a template list."""
+    depth = 0
+    for k, c in enumerate(text):
+        depth += (c in "([") - (c in ")]")
+        if c == "<" and depth == 0 and text[k + 1 : k + 2] not in ("<", "=") and text[k - 1] != "<":
+            return True
+    return False
+
+
 class WgslEmitter(Emitter):
     TARGET = "wgsl"
     TYPE_MAP = {bool_: "bool", int32: "i32", uint32: "u32", float32: "f32"}
@@ -80,6 +90,19 @@ class WgslEmitter(Emitter):
         """WGSL's `/` and `%` truncate like C; only a zero divisor differs (x / 0 is x)."""
         return positive(e.rhs) or (isinstance(e.rhs, ir.Const) and e.rhs.value != 0)
 
+    def infix(self, op: ir.BinaryOp, lhs: Printed, rhs: Printed) -> Printed:
+        """WGSL reads `a < b >> c` as the template `a<b>` followed by `> c`: a `<` whose
+        right operand has a `>` gets that operand in parentheses."""
+        if op is ir.BinaryOp.LT and ">" in rhs.text and rhs.prec != Prec.PRIMARY:
+            rhs = Printed(f"({rhs.text})", Prec.PRIMARY, rhs.const)
+        return super().infix(op, lhs, rhs)
+
+    def join_args(self, texts: list[str]) -> str:
+        """In `f(b < c, d > e)` WGSL reads `b < c, d >` as a template list: an argument
+        with a bare `<` is parenthesised when others follow it."""
+        guarded = [f"({t})" if _bare_less_than(t) else t for t in texts[:-1]]
+        return ", ".join(guarded + texts[-1:])
+
     def float_ne(self, lhs: Printed, rhs: Printed) -> Printed:
         """naga spells `!=` as an ordered comparison (false for NaN); `!(a == b)` is IEEE's."""
         return self.prefix("!", self.infix(ir.BinaryOp.EQ, lhs, rhs))
@@ -126,7 +149,9 @@ class WgslEmitter(Emitter):
     def array_decl(self, s: ir.Declare, name: str, items: list[str] | None) -> str:
         t = f"array<{self.type_name(s.dtype)}, {s.length}>"
         return (
-            f"var {name}: {t};" if items is None else f"var {name}: {t} = {t}({', '.join(items)});"
+            f"var {name}: {t};"
+            if items is None
+            else f"var {name}: {t} = {t}({self.join_args(items)});"
         )
 
     def loop(self, s: ir.Loop) -> None:

@@ -24,7 +24,8 @@ RESERVED = frozenset(
     explicit export extends extern external fallthrough filter final finally friend from
     fxgroup get goto groupshared handle highp impl implements import inline inout instanceof
     interface layout lowp macro macro_rules match mediump meta mod module move mut mutable
-    namespace new nil noexcept noinline nointerpolation noperspective null nullptr of operator
+    namespace new nil noexcept noinline nointerpolation non_coherent noncoherent noperspective
+    null nullptr of operator
     package packoffset partition pass patch pixelfragment precise precision premerge priv
     protected pub public readonly ref regardless register reinterpret_cast require resource
     restrict self set shared signed sizeof smooth snorm static static_assert static_cast std
@@ -32,6 +33,7 @@ RESERVED = frozenset(
     typename typeof union unless unorm unsafe unsized use using varying virtual volatile wgsl
     where with writeonly yield
     CompileShader ComputeShader DomainShader GeometryShader Hullshader
+    acceleration_structure ray_query RayDesc RayIntersection f64
     """.split()
 )
 

@@ -44,8 +44,8 @@ SCALAR_WORDS = frozenset("void bool char short int long float double signed unsi
 QUALIFIERS = frozenset(
     """const volatile static register extern inline constexpr __inline__ __forceinline__
     __noinline__ __device__ __host__ __global__ __constant__ __shared__ __restrict__
-    __restrict restrict""".split()
-)
+    __restrict""".split()
+)  # `restrict` is C's, not C++'s: a name in CUDA C++
 _VECTOR_BASES = "char uchar short ushort int uint long ulong longlong ulonglong float double"
 BUILTIN_TYPE_NAMES = frozenset(
     """size_t ssize_t ptrdiff_t intptr_t uintptr_t int8_t int16_t int32_t int64_t uint8_t
@@ -160,7 +160,19 @@ class ExprParser:
     def _enter(self, what: str = "expression") -> None:
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise KernelSyntaxError(f"{what} nested too deeply", self._peek().span)
+            limit = f"the limit is {MAX_DEPTH} levels of nesting"
+            raise KernelSyntaxError(f"{what} nested too deeply ({limit})", self._peek().span)
+
+    def _nesting(self) -> str:
+        """What an expression starting here is nested in, for the depth error."""
+        before = self.tokens[self.pos - 1].text if self.pos else ""
+        if before in ("(", ","):
+            return "parentheses"
+        if before in ("?", ":"):
+            return "conditional operators '?:'"
+        if before in ASSIGN_OPS:
+            return "assignments"
+        return "expressions"
 
     def _leave(self) -> None:
         self._depth -= 1
@@ -235,7 +247,7 @@ class ExprParser:
 
     # grammar: template_args : '<' type_name (',' type_name)* '>'
     def _parse_template_args(self) -> tuple[ast.TypeSpec, ...]:
-        self._enter()
+        self._enter("template argument lists")
         self._advance()
         args = [self._parse_template_arg()]
         while self._accept(","):
@@ -354,7 +366,7 @@ class ExprParser:
 
     # grammar: init_list : '{' (initializer (',' initializer)* ','?)? '}'
     def _parse_init_list(self) -> ast.InitList:
-        self._enter()
+        self._enter("initialiser lists '{...}'")
         start = self._advance()
         items: list[ast.Expr] = []
         while not self._at("}"):
@@ -384,7 +396,7 @@ class ExprParser:
 
     # grammar: assignment : conditional (ASSIGN_OP assignment)?
     def _parse_assignment(self) -> ast.Expr:
-        self._enter()
+        self._enter(self._nesting())
         start = self._peek()
         target = self._parse_conditional()
         op = self._peek()
@@ -430,7 +442,7 @@ class ExprParser:
         if not self._accept(")"):
             self._reset(mark)  # `(T(x) + 1)`: a parenthesised expression
             return self._parse_unary()
-        self._enter()
+        self._enter("casts")
         operand = self._parse_cast()
         self._leave()
         return ast.Cast(self._span(start), type_, operand, "c")
@@ -444,7 +456,7 @@ class ExprParser:
                 return self._parse_sizeof()
             return self._parse_postfix()
         self._advance()
-        self._enter()
+        self._enter("unary operators")
         operand = self._parse_unary() if start.text in ("++", "--") else self._parse_cast()
         self._leave()
         return ast.Unary(self._span(start), start.text, operand)

@@ -22,7 +22,7 @@ KEYWORDS = frozenset(
     """
     auto bool break case char class const const_cast constexpr continue default delete do
     double dynamic_cast else enum extern false float for goto if inline int long namespace
-    new operator register reinterpret_cast restrict return short signed sizeof static
+    new operator register reinterpret_cast return short signed sizeof static
     static_cast struct switch template this throw true try typedef typename union unsigned
     using void volatile while asm __asm__ __restrict__ __restrict __device__ __host__
     __global__ __forceinline__ __inline__ __noinline__ __constant__ __shared__

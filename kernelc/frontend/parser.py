@@ -255,7 +255,7 @@ class Parser(ExprParser):
     # grammar: statement : compound | if | for | while | do_while | jump | unsupported
     #                    | alias | ';' | declaration | expression_statement
     def _parse_statement(self) -> ast.Stmt:
-        self._enter("statement")
+        self._enter("statements (blocks, if, for, while, do)")
         tok = self._peek()
         handler = _STATEMENT_KEYWORDS.get(tok.text) if tok.kind == "KEYWORD" else None
         if handler is not None:

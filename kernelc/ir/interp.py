@@ -80,8 +80,8 @@ MATH = {
     "ceil": np.ceil, "trunc": np.trunc, "round": _round_away, "rint": np.rint,
     "fabs": np.abs, "log1p": np.log1p, "expm1": np.expm1, "cbrt": np.cbrt,
     "atan2": np.arctan2, "pow": np.power, "fmod": np.fmod, "fmin": np.fmin, "fmax": np.fmax,
-    "copysign": np.copysign, "fdim": lambda x, y: np.where(x > y, x - y, np.where(
-        np.isnan(x - y), x - y, 0.0)), "hypot": np.hypot,
+    "copysign": np.copysign, "fdim": lambda x, y: np.where(
+        np.isnan(x) | np.isnan(y), np.nan, np.where(x > y, x - y, 0.0)), "hypot": np.hypot,
     **{fn: np.vectorize(getattr(special, fn), otypes=[np.float64]) for fn in (
         "erfinv", "erfcinv", "erfcx", "normcdf", "normcdfinv", "lgamma", "tgamma", "rcbrt",
         "ldexp", "fma")},

@@ -77,6 +77,7 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         self.instances: dict = {}
         self.instantiating: set = set()
         self.function_order: list[ir.Function] = []
+        self.local_array_bytes = 0  # private memory of every local array so far
         self.warn_sites: dict[str, list] = {}
         # CuPy's index objects visible to the kernel text: name -> (size expression, ndim)
         self.indexers: dict[str, tuple[ir.Expr, int]] = {"_ind": (ir.LoopSize(), spec.ndim)}
@@ -333,11 +334,8 @@ def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
             continue
         if p.is_output or p.name in low.used_elements:
             local = low.elements[p.name].local
-            zero = ir.Const(0.0 if local.dtype is dtypes.float32 else 0, local.dtype)
-            if local.dtype is dtypes.bool_:
-                zero = ir.Const(False, dtypes.bool_)
             load = ir.ElemLoad(p.name, local.dtype)
-            init = load if (not p.is_output or p.reads_old) else zero
+            init = load if (not p.is_output or p.reads_old) else None  # None: zero
             loads.append(ir.Declare(local.ir_name, local.dtype, init))
     return loads
 

@@ -12,7 +12,7 @@ from kernelc.frontend import ast
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, is_narrow, uint32
-from kernelc.ir.lower_expr import LvLocal, LvRaw
+from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
 from kernelc.ir.typing import arith_operand, cast, convert
@@ -166,14 +166,22 @@ class CallLowering:
     def call_function(self, name: str, e: ast.Call) -> ir.Expr:
         fdef = self.pick_overload(name, e)
         bindings = self.deduce_templates(fdef, e)
-        instance = self.instantiate(fdef, bindings, e.span)
-        args = []
-        writebacks = []
-        for param, arg, fparam in zip(fdef.params, e.args, instance.params):
+        evaluated = [
+            self.lvalue(arg) if param.type.is_ref else self.expr(arg)
+            for param, arg in zip(fdef.params, e.args)
+        ]
+        aliases = reference_aliases(fdef, evaluated)
+        instance = self.instantiate(fdef, bindings, e.span, aliases)
+        args, writebacks = [], []
+        fparams = iter(instance.params)
+        for k, (arg, value) in enumerate(zip(e.args, evaluated)):
+            if k in aliases:
+                continue  # the function reaches it through the earlier parameter
+            fparam = next(fparams)
             if fparam.is_ref:
-                args.append(self.ref_argument(arg, fparam, writebacks))
+                args.append(self.ref_argument(self.bound(value), arg, fparam, writebacks))
             else:
-                args.append(cast(self.expr(arg), fparam.dtype))
+                args.append(cast(value, fparam.dtype))
         result = None
         if instance.return_dtype is not None:
             result = self.scopes.fresh("kc_r")
@@ -184,8 +192,7 @@ class CallLowering:
             return None  # void: `expr` rejects using it, `effect` allows it
         return ir.Local(result, instance.return_dtype)
 
-    def ref_argument(self, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
-        lv = self.lvalue(arg)
+    def ref_argument(self, lv, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
         if (isinstance(lv, LvLocal) and lv.var.dtype is fparam.dtype and not lv.var.readonly
                 and not is_narrow(lv.var.ctype)):  # fmt: skip
             return ir.Local(lv.var.ir_name, lv.var.dtype)  # (a narrow one wraps when stored)
@@ -239,8 +246,12 @@ class CallLowering:
                 return sym.ctype
         return self.pure(arg)[0].dtype
 
-    def instantiate(self, fdef: ast.FunctionDef, bindings: dict[str, DType], span) -> ir.Function:
-        key = (id(fdef), tuple(sorted((k, v.name) for k, v in bindings.items())))
+    def instantiate(
+        self, fdef: ast.FunctionDef, bindings: dict[str, DType], span, aliases=None
+    ) -> ir.Function:
+        aliases = aliases or {}
+        types = tuple(sorted((k, v.name) for k, v in bindings.items()))
+        key = (id(fdef), types, tuple(sorted(aliases.items())))
         if key in self.instances:
             return self.instances[key]
         if key in self.instantiating:
@@ -248,22 +259,30 @@ class CallLowering:
                       "supported: WGSL and GLSL forbid recursion", span)  # fmt: skip
         self.instantiating.add(key)
         try:
-            function = self.lower_function(fdef, bindings)
+            function = self.lower_function(fdef, bindings, aliases)
         finally:
             self.instantiating.discard(key)
         self.instances[key] = function
         self.function_order.append(function)
         return function
 
-    def lower_function(self, fdef: ast.FunctionDef, bindings: dict[str, DType]) -> ir.Function:
+    def lower_function(
+        self, fdef: ast.FunctionDef, bindings: dict[str, DType], aliases: dict[int, int]
+    ) -> ir.Function:
         suffix = "_".join(d.name for d in bindings.values())
+        suffix += "".join(f"_a{k}" for k in sorted(aliases))
         base = fdef.name
         if base.startswith("kc_") and not self.library_code:  # the prefix is the library's
             base = "v_" + base  # (the name the emitters print it with anyway)
-        name = self.function_names.fresh(base + ("_" + suffix if suffix else ""))
+        name = self.function_names.fresh(base + ("_" + suffix.lstrip("_") if suffix else ""))
         with self.function_context(bindings):
             ret = self.resolve_type(fdef.return_type)
-            params = [self.bind_function_param(p) for p in fdef.params]
+            params = []
+            for k, p in enumerate(fdef.params):
+                if k in aliases:  # one object under two names, as C++ references allow
+                    self.scopes.bind(p.name, self.scopes.lookup(fdef.params[aliases[k]].name))
+                else:
+                    params.append(self.bind_function_param(p))
             self.convert_narrow_params(fdef)
             self.return_ctype = ret
             self.lower_block(fdef.body.stmts)
@@ -300,6 +319,37 @@ class CallLowering:
             ),
         )
         return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
+
+
+def reference_aliases(fdef: ast.FunctionDef, evaluated: list) -> dict[int, int]:
+    """Reference parameters bound to the same object: position -> the first position that
+    receives it. WGSL forbids passing one variable through two pointers and GLSL's `inout`
+    copies would make the two names diverge, so such a call gets an instance of the function
+    in which the later name stands for the earlier parameter."""
+    first: dict = {}
+    aliases = {}
+    for k, (param, value) in enumerate(zip(fdef.params, evaluated)):
+        if not param.type.is_ref:
+            continue
+        key = alias_key(value)
+        if key is not None and key in first:
+            aliases[k] = first[key]
+        elif key is not None:
+            first[key] = k
+    return aliases
+
+
+def alias_key(lv):
+    """What `lv` designates, when that is known at translation time (a local, or an
+    element at a constant index or at the same index variable)."""
+    match lv:
+        case LvLocal(var=v):
+            return ("local", v.ir_name)
+        case LvLocalElem(var=v, index=ir.Const() | ir.Local() as k):
+            return ("elem", v.ir_name, k)
+        case LvRaw(param=p, index=ir.Const() | ir.Local() | ir.LoopIndex() as k):
+            return ("raw", p.name, k)
+    return None
 
 
 def always_returns(body: tuple[ir.Stmt, ...]) -> bool:

@@ -30,6 +30,8 @@ BINARY_OPS = {"+": B.ADD, "-": B.SUB, "*": B.MUL, "/": B.DIV, "%": B.REM, "<<": 
               ">>": B.SHR, "&": B.AND, "|": B.OR, "^": B.XOR, "<": B.LT, "<=": B.LE,
               ">": B.GT, ">=": B.GE, "==": B.EQ, "!=": B.NE}  # fmt: skip
 
+CHAIN_SPILL = 32  # terms of a flat operator chain kept in one IR expression
+
 THREAD_BUILTINS = {"threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "laneId"}
 
 
@@ -54,6 +56,42 @@ class LvRaw:
     span: object = None
 
 
+@dataclass(frozen=True, slots=True)
+class LvSelect:
+    """`c ? a : b` as an lvalue (C++ allows it when both are lvalues of one type)."""
+
+    cond: ir.Expr
+    if_true: object
+    if_false: object
+
+
+def left_spine(e: ast.Binary, joins) -> list[ast.Binary]:
+    """The binary nodes down the left edge of `e` whose operator satisfies `joins`,
+    outermost first: `a + b + c` gives [(a + b) + c, a + b]."""
+    spine = [e]
+    while isinstance(spine[-1].lhs, ast.Binary) and joins(spine[-1].lhs.op):
+        spine.append(spine[-1].lhs)
+    return spine
+
+
+def comma_operands(e: ast.Binary) -> list[ast.Expr]:
+    """`a, b, c` (parsed as `(a, b), c`) -> [a, b, c], without recursion."""
+    spine = left_spine(e, lambda op: op == ",")
+    return [spine[-1].lhs, *(b.rhs for b in reversed(spine))]
+
+
+def lvalue_ctype(lv):
+    """The C type of the object `lv` designates."""
+    match lv:
+        case LvLocal(var=v) | LvLocalElem(var=v):
+            return v.ctype
+        case LvRaw(param=p):
+            return p.dtype
+        case LvSelect(if_true=a):
+            return lvalue_ctype(a)
+    raise AssertionError(lv)
+
+
 class ExprLowering:
     """Mixin: needs `scopes`, `out`, `fail`, `warn`, `temp`, `call_function`, `resolve_type`."""
 
@@ -73,8 +111,8 @@ class ExprLowering:
         if isinstance(e, ast.Call):
             self._expr_Call(e)
         elif isinstance(e, ast.Binary) and e.op == ",":
-            self.effect(e.lhs)
-            self.effect(e.rhs)
+            for x in comma_operands(e):
+                self.effect(x)
         else:
             self.expr(e)
 
@@ -196,24 +234,44 @@ class ExprLowering:
         return self.increment(e.operand, e.op, prefix=False, span=e.span)
 
     def increment(self, target: ast.Expr, op: str, *, prefix: bool, span) -> ir.Expr:
+        if prefix:
+            return self.load(self.increment_lvalue(target, op, span))
         lv = self.lvalue(target)
-        old = self.load(lv)
-        if not prefix:
-            old = self.temp(old, "kc_t")
+        old = self.temp(self.load(lv), "kc_t")
         step = ir.Const(1, int32)
-        new = self.arith(B.ADD if op == "++" else B.SUB, old, step, span)
-        self.store(lv, new, span)
-        return old if not prefix else self.load(lv)
+        self.store(lv, self.arith(B.ADD if op == "++" else B.SUB, old, step, span), span)
+        return old
+
+    def increment_lvalue(self, target: ast.Expr, op: str, span):
+        """`++x` / `--x`: the store, then `x` itself (an lvalue in C++)."""
+        lv = self.lvalue(target)
+        step = ir.Const(1, int32)
+        self.store(lv, self.arith(B.ADD if op == "++" else B.SUB, self.load(lv), step, span), span)
+        return lv
 
     def _expr_Binary(self, e: ast.Binary) -> ir.Expr:
         if e.op == ",":
-            self.effect(e.lhs)
-            return self.expr(e.rhs)
+            *effects, last = comma_operands(e)
+            for x in effects:
+                self.effect(x)
+            return self.expr(last)
         if e.op in ("&&", "||"):
             return self.logical(e)
-        lhs = self.expr(e.lhs)
-        rhs = self.expr(e.rhs)
-        return self.arith(BINARY_OPS[e.op], lhs, rhs, e.span)
+        # A flat chain `a + b - c * d ...` is a left-deep tree: walk its spine iteratively
+        # (a 3,000-term sum must not recurse 3,000 deep), C's evaluation order kept.
+        spine = left_spine(e, lambda op: op not in (",", "&&", "||"))
+        value = self.expr(spine[-1].lhs)
+        for k, b in enumerate(reversed(spine), 1):
+            value = self.arith(BINARY_OPS[b.op], value, self.expr(b.rhs), b.span)
+            value = self.chain_spill(value, k)
+        return value
+
+    def chain_spill(self, value: ir.Expr, k: int) -> ir.Expr:
+        """Every `CHAIN_SPILL` terms of a chain the partial result goes to a temporary, so
+        no IR expression (and no printed one) is deeper than that."""
+        if k % CHAIN_SPILL or isinstance(value, (ir.Const, ir.Local)):
+            return value
+        return self.temp(value, "kc_s")
 
     def arith(self, op: B, lhs: ir.Expr, rhs: ir.Expr, span) -> ir.Expr:
         """A C binary operator on two lowered operands, with the usual conversions."""
@@ -234,7 +292,14 @@ class ExprLowering:
         return fold_expr(ir.Binary(op, lhs, rhs, common))
 
     def logical(self, e: ast.Binary) -> ir.Expr:
-        lhs = self.cond(e.lhs)
+        spine = left_spine(e, lambda op: op in ("&&", "||"))
+        value = self.cond(spine[-1].lhs)
+        for k, b in enumerate(reversed(spine), 1):
+            value = self.chain_spill(self.logical_step(value, b), k)
+        return value
+
+    def logical_step(self, lhs: ir.Expr, e: ast.Binary) -> ir.Expr:
+        """`lhs && e.rhs` / `lhs || e.rhs`, the right side evaluated only when needed."""
         rhs, stmts = self.pure(e.rhs)
         rhs = to_bool(rhs)
         op = B.LAND if e.op == "&&" else B.LOR
@@ -260,12 +325,16 @@ class ExprLowering:
         return ir.Local(name, t.dtype)
 
     def _expr_Assign(self, e: ast.Assign) -> ir.Expr:
+        return self.load(self.assign_lvalue(e))
+
+    def assign_lvalue(self, e: ast.Assign):
+        """`x = v`, `x op= v`: the store, then `x` itself (an lvalue in C++)."""
         lv = self.lvalue(e.target)
         value = self.expr(e.value)
         if e.op != "=":
             value = self.arith(BINARY_OPS[e.op[:-1]], self.load(lv), value, e.span)
         self.store(lv, value, e.span)
-        return self.load(lv)
+        return lv
 
     def _expr_Cast(self, e: ast.Cast) -> ir.Expr:
         ctype = self.resolve_type(e.type)
@@ -342,9 +411,35 @@ class ExprLowering:
         if isinstance(e, ast.Index):
             self.expr(e.base)  # reports pointer casts and the like with their own message
             self.fail(UnsupportedFeatureError, "only named arrays can be indexed", e.span)
+        if isinstance(e, ast.Assign):
+            return self.bound(self.assign_lvalue(e))
+        if isinstance(e, ast.Unary) and e.op in ("++", "--"):
+            return self.bound(self.increment_lvalue(e.operand, e.op, e.span))
+        if isinstance(e, ast.Binary) and e.op == ",":
+            self.effect(e.lhs)
+            return self.lvalue(e.rhs)
+        if isinstance(e, ast.Conditional):
+            return self.conditional_lvalue(e)
         if isinstance(e, ast.Unary) and e.op == "*":
             self.expr(e)  # reports the pointer error
         self.fail(KernelTypeError, "expression is not assignable", e.span)
+
+    def conditional_lvalue(self, e: ast.Conditional) -> LvSelect:
+        cond = self.temp(self.cond(e.cond), "kc_c")
+        sides = []
+        for side in (e.if_true, e.if_false):
+            saved, self.out = self.out, []
+            lv = self.bound(self.lvalue(side))
+            if any(not isinstance(s, ir.Declare) for s in self.out):
+                message = "an assigned '?:' whose operands have side effects is not supported"
+                self.fail(UnsupportedFeatureError, message, side.span)
+            saved.extend(self.out)  # only index temporaries: safe to compute on both sides
+            self.out = saved
+            sides.append(lv)
+        if lvalue_ctype(sides[0]) is not lvalue_ctype(sides[1]):
+            message = "the operands of an assigned '?:' must have the same type"
+            self.fail(KernelTypeError, message, e.span)
+        return LvSelect(cond, *sides)
 
     def lvalue_name(self, e: ast.Ident):
         sym = self.scopes.lookup(e.name)
@@ -422,6 +517,19 @@ class ExprLowering:
             return index
         return self.temp(index, "kc_k")
 
+    def bound(self, lv):
+        """`lv` with its element index fixed now: a C++ reference binds to the object the
+        lvalue designates when it is bound, so a later change of the index variable must
+        not move it (`float &r = a[k]; k = 1;` still refers to `a[old k]`)."""
+        match lv:
+            case LvLocalElem(var=v, index=ir.Local() as k):
+                return LvLocalElem(v, self.temp(k, "kc_k"))
+            case LvSelect(cond=c, if_true=a, if_false=b):
+                return LvSelect(c, self.bound(a), self.bound(b))
+            case LvRaw(param=p, index=ir.Local() as k, span=span):
+                return LvRaw(p, self.temp(k, "kc_k"), span)
+        return lv
+
     def load(self, lv) -> ir.Expr:
         match lv:
             case LvLocal(var=v):
@@ -430,6 +538,13 @@ class ExprLowering:
                 return ir.LocalElem(v.ir_name, k, v.dtype)
             case LvRaw(param=p, index=k):
                 return ir.RawLoad(p.name, k, p.value_dtype)
+            case LvSelect(cond=c, if_true=a, if_false=b):
+                name = self.scopes.fresh("kc_t")
+                dtype = self.load(a).dtype
+                self.out.append(ir.Declare(name, dtype))
+                then, else_ = (ir.Assign(name, self.load(a)),), (ir.Assign(name, self.load(b)),)
+                self.out.append(ir.If(c, then, else_))
+                return ir.Local(name, dtype)
         raise AssertionError(lv)
 
     def store(self, lv, value: ir.Expr, span) -> None:
@@ -448,6 +563,16 @@ class ExprLowering:
                               notes=("inputs are const in CuPy kernels",))  # fmt: skip
                 self.raw_written.add(p.name)
                 self.out.append(ir.RawStore(p.name, k, convert(value, p.dtype), span=span))
+            case LvSelect(cond=c, if_true=a, if_false=b):
+                if not isinstance(value, (ir.Const, ir.Local)):
+                    value = self.temp(value, "kc_v")
+                pending, branches = self.out, []
+                for side in (a, b):
+                    self.out = []
+                    self.store(side, value, span)
+                    branches.append(tuple(self.out))
+                self.out = pending
+                self.out.append(ir.If(c, *branches))
 
     def require_int(self, value: ir.Expr, op: str, span) -> None:
         if value.dtype is float32:

@@ -211,7 +211,7 @@ class StmtLowering:
         if d.is_ref or s.type.is_ref:
             if d.init is None:
                 self.fail(KernelTypeError, f"reference '{d.name}' must be initialised", d.span)
-            self.scopes.bind(d.name, Alias(self.lvalue(d.init), ctype))
+            self.scopes.bind(d.name, Alias(self.bound(self.lvalue(d.init)), ctype))
             return
         if d.has_array:
             self.array_declarator(d, ctype, s.type.is_const)
@@ -245,10 +245,23 @@ class StmtLowering:
         if items is not None and len(items) > length:
             self.fail(KernelTypeError, f"too many initialisers for '{d.name}[{length}]'",
                       d.init.items[length].span)  # fmt: skip
-        name = self.scopes.fresh(self.user_local_name(d.name))
         dtype = computation_type(ctype)
+        self.claim_private_memory(d, length * dtype.itemsize)
+        name = self.scopes.fresh(self.user_local_name(d.name))
         self.out.append(ir.Declare(name, dtype, items, length))
         self.scopes.bind(d.name, LocalVar(name, ctype, dtype, length, readonly=is_const))
+
+    def claim_private_memory(self, d: ast.Declarator, size: int) -> None:
+        """Local arrays live in each element's private memory, which GPUs keep small (a
+        large one spills to slow memory or fails to compile; WebGL drivers unroll it)."""
+        self.local_array_bytes += size
+        if self.local_array_bytes > PRIVATE_MEMORY_LIMIT:
+            message = (
+                f"local array '{d.name}' needs {size} bytes: the local arrays of a kernel "
+                f"may hold {PRIVATE_MEMORY_LIMIT} bytes per element (4096 floats) together"
+            )
+            notes = ("use a raw array parameter for large data",)
+            self.fail(UnsupportedFeatureError, message, d.span, notes=notes)
 
     def auto_type(self, d: ast.Declarator):
         """`auto x = init;`: the type of the initialiser (its computation type)."""
@@ -261,6 +274,9 @@ class StmtLowering:
     @staticmethod
     def user_local_name(name: str) -> str:
         return "v_" + name if name.startswith("kc_") else name
+
+
+PRIVATE_MEMORY_LIMIT = 16384  # bytes of local arrays per element (docs/kernel-language.md)
 
 
 def _touches(node, name: str) -> bool:

@@ -330,3 +330,53 @@ def test_glsl_reduction_has_at_most_four_outputs_and_points_at_the_fifth():
     span = info.value.span
     assert span is not None and span.source.section == "out_params"
     assert outs[span.start : span.end].strip() in ("T o4", "o4")
+
+
+def test_caret_under_a_tab_indented_line():
+    """The caret line repeats the source line's tabs, so it lines up at any tab width."""
+    with pytest.raises(KernelNameError) as info:
+        kernelc.translate_elementwise(
+            "float32 x", "float32 y", "\tif (x) {\n\t\ty = zz;\n\t}", "tabs", target="wgsl"
+        )
+    _, source, caret = str(info.value).splitlines()[:3]
+    assert source == "    \t\ty = zz;" and caret == "    \t\t    ^~"
+    for width in (2, 4, 8):
+        assert source.expandtabs(width).index("zz") == caret.expandtabs(width).index("^")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"in_params": b"float32 x"}, TypeError, "in_params must be a str, not bytes"),
+        ({"in_params": None}, TypeError, "in_params must be a str, not NoneType"),
+        ({"operation": None}, TypeError, "operation must be a str, not NoneType"),
+        ({"name": b"k"}, TypeError, "name must be a str, not bytes"),
+        ({"preamble": None}, TypeError, "preamble must be a str"),
+        ({"loop_prep": 1}, TypeError, "loop_prep must be a str, not int"),
+        ({"types": "T"}, TypeError, "types must be a dict, not str"),
+        ({"scalars": "x"}, TypeError, "scalars must be a collection of parameter names"),
+        ({"ndim": "1"}, TypeError, "ndim must be an int, not str"),
+        ({"unroll": "yes"}, TypeError, "unroll must be a bool or None"),
+        ({"target": "hlsl"}, ValueError, "target must be one of"),
+    ],
+)
+def test_api_misuse_is_a_type_or_value_error(kwargs, error, message):
+    args = {
+        "in_params": "float32 x",
+        "out_params": "float32 y",
+        "operation": "y = x",
+        "target": "wgsl",
+        **kwargs,
+    }
+    with pytest.raises(error, match=message) as info:
+        kernelc.translate_elementwise(**args)
+    assert not isinstance(info.value, kernelc.InternalCompilerError)
+
+
+def test_reduction_api_misuse_is_a_type_error():
+    with pytest.raises(TypeError, match="map_expr must be a str, not NoneType"):
+        kernelc.translate_reduction("T x", "T y", None, "a + b", "y = a", "0", target="glsl")
+    with pytest.raises(TypeError, match="reduce_type must be a str, not bytes"):
+        kernelc.translate_reduction(
+            "T x", "T y", "x", "a + b", "y = a", "0", reduce_type=b"float", target="glsl"
+        )

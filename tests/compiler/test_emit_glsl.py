@@ -117,7 +117,7 @@ def test_outputs_start_defined():
 def test_constants():
     body = main_body(emit(s.constants().kernel)[0])
     for text in ("float f0 = kc_inf();", "float f1 = -kc_inf();", "float f2 = kc_nan();",
-                 "float f3 = -0.0;", "float f4 = 3.4028235e+38;", "float f6 = 0.00001;",
+                 "float f3 = -kc_zero();", "float f4 = kc_opaque_float(3.4028235e+38);", "float f6 = kc_opaque_float(0.00001);",
                  "int i0 = (-2147483647 - 1);", "int i2 = -5;", "uint u1 = 4294967295u;",
                  "bool b1 = false;"):  # fmt: skip
         assert text in body
@@ -165,7 +165,7 @@ def test_loops_copy_continuing_before_each_continue():
 def test_local_arrays():
     body = main_body(emit(s.local_arrays().kernel)[0])
     assert (
-        "float a[4] = float[4](texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r, 1.0, 0.0, 0.0);"
+        "float a[4] = float[4](texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r, kc_opaque_float(1.0), kc_zero(), kc_zero());"
         in body
     )
     assert "int b[3] = int[3](0, 0, 0);" in body
@@ -189,10 +189,10 @@ def test_names_avoid_keywords_globals_and_helpers():
     code, abi = emit(s.names().kernel)
     assert "__" not in code and not re.search(r"\b_\w", code)
     assert not re.search(r"\bgl_(?!FragCoord)", code)
-    for text in ("float u_1 = 0.0;", "float i_2 = 1.0;", "float t_x_1 = 4.0;",
-                 "float o_y_1 = 5.0;", "float float_1 = 7.0;", "float in_1 = 17.0;",
-                 "float out_1 = 18.0;", "float highp_1 = 19.0;", "float sample_1 = 25.0;",
-                 "float kc_w_t_x_1 = 26.0;", "void main_1(inout float main_2)",
+    for text in ("float u_1 = kc_zero();", "float i_2 = kc_opaque_float(1.0);", "float t_x_1 = kc_opaque_float(4.0);",
+                 "float o_y_1 = kc_opaque_float(5.0);", "float float_1 = kc_opaque_float(7.0);", "float in_1 = kc_opaque_float(17.0);",
+                 "float out_1 = kc_opaque_float(18.0);", "float highp_1 = kc_opaque_float(19.0);", "float sample_1 = kc_opaque_float(25.0);",
+                 "float kc_w_t_x_1 = kc_opaque_float(26.0);", "void main_1(inout float main_2)",
                  "float select_1(float float_1)", "uniform highp sampler2D t_sample;",
                  "uniform highp sampler2D t_p;", "uniform highp sampler2D t_a_b;"):  # fmt: skip
         assert text in code

@@ -101,8 +101,8 @@ def test_scalars_and_bool_storage():
 def test_constants():
     code = main_body(emit(s.constants().kernel)[0])
     for text in ("let f0: f32 = kc_inf();", "let f1: f32 = -kc_inf();", "let f2: f32 = kc_nan();",
-                 "let f3: f32 = -0.0f;", "let f4: f32 = 3.4028235e+38f;", "let f5: f32 = 1e-45f;",
-                 "let f6: f32 = 0.00001f;", "let f8: f32 = 0.1f;", "let f10: f32 = 16777216.0f;",
+                 "let f3: f32 = -kc_zero();", "let f4: f32 = kc_opaque_f32(3.4028235e+38f);", "let f5: f32 = kc_opaque_f32(1e-45f);",
+                 "let f6: f32 = kc_opaque_f32(0.00001f);", "let f8: f32 = kc_opaque_f32(0.1f);", "let f10: f32 = kc_opaque_f32(16777216.0f);",
                  "let i0: i32 = i32(-2147483648);", "let i2: i32 = -5i;",
                  "let u1: u32 = 4294967295u;", "let b1: bool = false;"):  # fmt: skip
         assert text in code
@@ -155,7 +155,7 @@ def test_control_flow():
 
 def test_local_arrays():
     code = main_body(emit(s.local_arrays().kernel)[0])
-    assert "var a: array<f32, 4> = array<f32, 4>(b_x[kc_pos_x], 1.0f, 0.0f, 0.0f);" in code
+    assert "var a: array<f32, 4> = array<f32, 4>(b_x[kc_pos_x], kc_opaque_f32(1.0f), kc_zero(), kc_zero());" in code
     assert "var b: array<i32, 3> = array<i32, 3>(0i, 0i, 0i);" in code
     assert "var big: array<f32, 32>;\n    big[0] = b_x[kc_pos_x];" in code
     assert "let bb: array<bool, 2>" not in code and "var bb: array<bool, 2>" in code
@@ -170,7 +170,8 @@ def test_functions():
     assert "fn clampx(kc_in_v: f32, lo: f32) -> f32 {\n    var v: f32 = kc_in_v;" in code
     assert "fn sign_of(v: f32) -> f32 {" in code and "    return 0.0f;\n}" in code
     assert "accumulate(a, *b);" in code  # a reference passed on; a value read through it
-    assert "accumulate(&t, b_x[kc_pos_x]);" in code and "r = clampx(b_x[kc_pos_x], 0.5f);" in code
+    assert "accumulate(&t, b_x[kc_pos_x]);" in code
+    assert "r = clampx(b_x[kc_pos_x], kc_opaque_f32(0.5f));" in code  # see stored_value
     assert "    sign_of(b_x[kc_pos_x]);" in code
 
 
@@ -180,7 +181,7 @@ def test_names_avoid_keywords_globals_and_helpers():
     assert not re.search(r"\b_\w", code)
     for text in ("var u_1: f32", "let i_2: f32", "let main_2: f32", "let b_x_1: f32",
                  "let fn_1: f32", "let float_1: f32", "let sin_1: f32", "let v_gl_Pos: f32",
-                 "let x: f32 = 11.0f;", "let a_b: f32", "let kc_zero_1: f32",
+                 "let x: f32 = kc_opaque_f32(11.0f);", "let a_b: f32", "let kc_zero_1: f32",
                  "let KcParams_1: f32", "let v_webgl_x: f32", "fn main_1(main_2: ptr<function, f32>)",
                  "fn select_1(float_1: f32) -> f32", "fn i_1(gid_1: f32) -> f32", "u_1 = select_1(", "main_1(&u_1);",
                  "var<storage, read> b_sample: array<f32>;", "var<storage, read> b_p: array<f32>;",
@@ -227,7 +228,9 @@ def test_helpers_are_emitted_only_when_used():
     code, _ = emit(s.squared_diff().kernel)
     assert "kc_" not in code.replace("kc_pos_", "").replace("kc_c0", "").replace("kc_c1", "")
     code, _ = emit(s.functions().kernel)
-    assert "fn kc_" not in code
+    defined = set(re.findall(r"^fn (kc_\w+)\(", code, re.MULTILINE))
+    called = set(re.findall(r"(?<!fn )\b(kc_\w+)\(", code))
+    assert defined == called == {"kc_zero", "kc_opaque_f32"}  # `var t = 1.0`: see stored_value
 
 
 def test_loop_only_returns_get_a_final_return():

@@ -239,3 +239,55 @@ def test_chainer_sdist(version, counts):
     names = {k.name for k in result.instances}
     assert {"im2col_3d", "col2im_1d", "max_pool_2d_fwd", "avg_pool_3d_bwd"} <= names
     assert all(u.origin.startswith("chainermn/") for u in result.unresolved)
+
+
+def _module_of_kernels(path, n: int) -> None:
+    lines = ["import cupy", "x = cupy.ones(3, dtype=cupy.float32)"]
+    for k in range(n):
+        lines.append(f"k{k} = cupy.ElementwiseKernel('T x', 'T y', 'y = x + {k}', 'k{k}')")
+        lines.append(f"y{k} = k{k}(x)")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_scan_is_linear_in_the_number_of_kernels(tmp_path, monkeypatch):
+    """Nodes visited by `ast.walk` while scanning and binding N and 2N kernels: finding
+    where each kernel is called must not walk the whole module once per kernel."""
+    import ast
+
+    visited = {"nodes": 0}
+    walk = ast.walk
+
+    def counting_walk(node):
+        for child in walk(node):
+            visited["nodes"] += 1
+            yield child
+
+    monkeypatch.setattr(ast, "walk", counting_walk)
+    work = {}
+    for n in (150, 300):
+        _module_of_kernels(tmp_path / f"m{n}.py", n)
+        visited["nodes"] = 0
+        result = scan(str(tmp_path / f"m{n}.py"))
+        for instance in result.instances:
+            bind(instance)
+        assert len(result.instances) == n
+        binding = {"types": {"T": "float32"}, "scalars": [], "ndim": 1}
+        assert result.instances[-1].bindings == [binding]
+        work[n] = visited["nodes"]
+    assert work[300] < 2.5 * work[150], work
+
+
+def test_archive_members_over_the_limit_are_not_read(tmp_path, capsys):
+    """A 1 GiB member is refused when its header is seen: its data (here cut short, so a
+    read would fail differently) is never read."""
+    import gzip
+
+    small = tarfile.TarInfo("pkg-1.0/pkg/__init__.py")
+    big = tarfile.TarInfo("pkg-1.0/pkg/big.py")
+    big.size = 2**30
+    archive = tmp_path / "pkg-1.0.tar.gz"
+    archive.write_bytes(gzip.compress(small.tobuf() + big.tobuf() + b"x = 1\n" * 100))
+    assert run(["scan", str(archive)]) == 1
+    err = capsys.readouterr().err
+    assert "member pkg-1.0/pkg/big.py is 1073741824 bytes" in err
+    assert "source files over 64 MiB are not read" in err and "Traceback" not in err

@@ -86,7 +86,9 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
     assert isinstance(study.sampler, optuna.samplers.TPESampler)
     lost, rest = trials[0], trials[1:]
     assert lost.state == TrialState.FAIL and lost.user_attrs["worker"] == holder_id
-    assert [t.state for t in rest] == [TrialState.COMPLETE] * N_TRIALS
+    assert [t.state for t in rest] == [TrialState.COMPLETE] * N_TRIALS, [
+        (t.number, t.state.name, t.user_attrs, t.system_attrs) for t in rest if t.state != TrialState.COMPLETE
+    ]
     retries = [t for t in rest if t.system_attrs.get("failed_trial") == 0]
     assert len(retries) == 1 and retries[0].params == lost.params
     assert retries[0].user_attrs["worker"] != holder_id

@@ -21,6 +21,16 @@ uniform highp isampler2D t_m;
 
 layout(location = 0) out highp float o_y;
 
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
+}
+
 // C integer division: truncating. GLSL leaves `%` of negative operands and division by
 // zero undefined, so both work on magnitudes. x / 0 is -1 and x % 0 is x (what CUDA's
 // hardware sequence gives); INT_MIN / -1 is INT_MIN, INT_MIN % -1 is 0 (as in WGSL).
@@ -54,7 +64,7 @@ void main() {
     float x = texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r;
     int m = texelFetch(t_m, kc_texel(kc_pos_m, kc_w_t_m), 0).r;
     float y = 0.0;
-    float acc = 0.0;
+    float acc = kc_zero();
     int k = 0;
     for (;;) {
         if (!(k < 64)) {
@@ -68,7 +78,7 @@ void main() {
         if (k > m) {
             break;
         }
-        acc = acc + x / float(k);
+        acc = acc + x / kc_opaque_float(float(k));
         int kc_t = k;
         k = kc_t + 1;
     }

@@ -17,6 +17,17 @@ struct KcParams {
 @group(0) @binding(2) var<storage, read> b_m: array<i32>;
 @group(0) @binding(3) var<storage, read_write> b_y: array<f32>;
 
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
+
+// Identities that hide a value from constant evaluation: WGSL rejects overflow, division
+// by zero and domain errors in constant expressions (C leaves them to run time), and
+// drivers fold x - x to 0 (wrong for Inf and NaN). The f32 one selects on a uniform.
+fn kc_opaque_f32(x: f32) -> f32 {
+    return select(x, kc_zero(), u.k_n < 0i);
+}
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -34,7 +45,7 @@ fn main(
     let x: f32 = b_x[kc_pos_x];
     let m: i32 = b_m[kc_pos_m];
     var y: f32 = 0.0f;
-    var acc: f32 = 0.0f;
+    var acc: f32 = kc_zero();
     var k: i32 = 0i;
     loop {
         if (!(k < 64i)) {
@@ -46,7 +57,7 @@ fn main(
         if (k > m) {
             break;
         }
-        acc = acc + x / f32(k);
+        acc = acc + x / kc_opaque_f32(f32(k));
         continuing {
             let kc_t: i32 = k;
             k = kc_t + 1i;

@@ -21,6 +21,16 @@ uniform highp isampler2D t_k;
 
 layout(location = 0) out highp float o_y;
 
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
+}
+
 // C integer division: truncating. GLSL leaves `%` of negative operands and division by
 // zero undefined, so both work on magnitudes. x / 0 is -1 and x % 0 is x (what CUDA's
 // hardware sequence gives); INT_MIN / -1 is INT_MIN, INT_MIN % -1 is 0 (as in WGSL).
@@ -54,7 +64,7 @@ void main() {
     float x = texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r;
     int k = texelFetch(t_k, kc_texel(kc_pos_k, kc_w_t_k), 0).r;
     float y = 0.0;
-    float w[4] = float[4](0.25, 0.5, 1.0, 2.0);
+    float w[4] = float[4](kc_opaque_float(0.25), kc_opaque_float(0.5), kc_opaque_float(1.0), kc_opaque_float(2.0));
     int t[3] = int[3](1, -2, 3);
     int kc_k = k & 3;
     w[kc_k] = w[kc_k] + 1.0;

@@ -17,6 +17,17 @@ struct KcParams {
 @group(0) @binding(2) var<storage, read> b_k: array<i32>;
 @group(0) @binding(3) var<storage, read_write> b_y: array<f32>;
 
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
+
+// Identities that hide a value from constant evaluation: WGSL rejects overflow, division
+// by zero and domain errors in constant expressions (C leaves them to run time), and
+// drivers fold x - x to 0 (wrong for Inf and NaN). The f32 one selects on a uniform.
+fn kc_opaque_f32(x: f32) -> f32 {
+    return select(x, kc_zero(), u.k_n < 0i);
+}
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -34,7 +45,7 @@ fn main(
     let x: f32 = b_x[kc_pos_x];
     let k: i32 = b_k[kc_pos_k];
     var y: f32 = 0.0f;
-    var w: array<f32, 4> = array<f32, 4>(0.25f, 0.5f, 1.0f, 2.0f);
+    var w: array<f32, 4> = array<f32, 4>(kc_opaque_f32(0.25f), kc_opaque_f32(0.5f), kc_opaque_f32(1.0f), kc_opaque_f32(2.0f));
     var t: array<i32, 3> = array<i32, 3>(1i, -2i, 3i);
     let kc_k: i32 = k & 3i;
     w[kc_k] = w[kc_k] + 1.0f;

@@ -19,6 +19,16 @@ uniform highp sampler2D t_x;
 layout(location = 0) out highp float o_y;
 layout(location = 1) out highp int o_seen;
 
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
+// An identity the compiler cannot see through: drivers fold x - x to 0 (wrong for Inf
+// and NaN).
+float kc_opaque_float(float x) {
+    return u.k_n < 0 ? kc_zero() : x;
+}
+
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
@@ -33,8 +43,8 @@ void main() {
     o_y = 0.0;
     o_seen = 0;
     int kc_pos_x = u.a_x_offset + i * u.a_x_stride0;
-    float scale = 2.0;
-    float bias = 0.5;
+    float scale = kc_opaque_float(2.0);
+    float bias = kc_opaque_float(0.5);
     int visits = 0;
     float x = texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r;
     float y = 0.0;

@@ -17,6 +17,17 @@ struct KcParams {
 @group(0) @binding(2) var<storage, read_write> b_y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> b_seen: array<i32>;
 
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
+
+// Identities that hide a value from constant evaluation: WGSL rejects overflow, division
+// by zero and domain errors in constant expressions (C leaves them to run time), and
+// drivers fold x - x to 0 (wrong for Inf and NaN). The f32 one selects on a uniform.
+fn kc_opaque_f32(x: f32) -> f32 {
+    return select(x, kc_zero(), u.k_n < 0i);
+}
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -31,8 +42,8 @@ fn main(
     let kc_pos_x: i32 = u.a_x_offset + i * u.a_x_stride0;
     let kc_pos_y: i32 = u.a_y_offset + i * u.a_y_stride0;
     let kc_pos_seen: i32 = u.a_seen_offset + i * u.a_seen_stride0;
-    var scale: f32 = 2.0f;
-    let bias: f32 = 0.5f;
+    var scale: f32 = kc_opaque_f32(2.0f);
+    let bias: f32 = kc_opaque_f32(0.5f);
     var visits: i32 = 0i;
     let x: f32 = b_x[kc_pos_x];
     var y: f32 = 0.0f;

@@ -22,6 +22,10 @@ uniform highp sampler2D t_cy;
 
 layout(location = 0) out highp int o_count;
 
+float kc_zero() {
+    return float(min(u.k_n, 0));
+}
+
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     return ivec2(pos % w, pos / w);
@@ -40,8 +44,8 @@ void main() {
     float cx = texelFetch(t_cx, kc_texel(kc_pos_cx, kc_w_t_cx), 0).r;
     float cy = texelFetch(t_cy, kc_texel(kc_pos_cy, kc_w_t_cy), 0).r;
     int count = 0;
-    float zr = 0.0;
-    float zi = 0.0;
+    float zr = kc_zero();
+    float zi = kc_zero();
     int k = 0;
     for (;;) {
         if (!(k < u.s_max_iter && zr * zr + zi * zi <= 4.0)) {

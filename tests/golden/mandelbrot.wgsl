@@ -18,6 +18,10 @@ struct KcParams {
 @group(0) @binding(2) var<storage, read> b_cy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> b_count: array<i32>;
 
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
+
 @compute @workgroup_size(256)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -35,8 +39,8 @@ fn main(
     let cx: f32 = b_cx[kc_pos_cx];
     let cy: f32 = b_cy[kc_pos_cy];
     var count: i32 = 0i;
-    var zr: f32 = 0.0f;
-    var zi: f32 = 0.0f;
+    var zr: f32 = kc_zero();
+    var zi: f32 = kc_zero();
     var k: i32 = 0i;
     loop {
         if (!(k < u.s_max_iter && zr * zr + zi * zi <= 4.0f)) {

@@ -93,7 +93,7 @@ void main() {
     bump(m, 100);
     n = m;
     float kc_r_1 = 0.0;
-    kc_r_1 = clamp3_float32(x, -0.5, 0.5);
+    kc_r_1 = clamp3_float32(x, kc_opaque_float(-0.5), kc_opaque_float(0.5));
     c = kc_r_1;
     o_lo = lo;
     o_hi = hi;

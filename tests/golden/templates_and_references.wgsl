@@ -29,6 +29,17 @@ struct KcParams {
 @group(0) @binding(6) var<storage, read_write> b_n: array<i32>;
 @group(0) @binding(7) var<storage, read_write> b_c: array<f32>;
 
+fn kc_zero() -> f32 {
+    return f32(min(u.k_n, 0i));
+}
+
+// Identities that hide a value from constant evaluation: WGSL rejects overflow, division
+// by zero and domain errors in constant expressions (C leaves them to run time), and
+// drivers fold x - x to 0 (wrong for Inf and NaN). The f32 one selects on a uniform.
+fn kc_opaque_f32(x: f32) -> f32 {
+    return select(x, kc_zero(), u.k_n < 0i);
+}
+
 fn sort2(a: ptr<function, f32>, b: ptr<function, f32>) {
     if (*a > *b) {
         let t: f32 = *a;
@@ -83,7 +94,7 @@ fn main(
     bump(&m, 100i);
     n = m;
     var kc_r_1: f32 = 0.0f;
-    kc_r_1 = clamp3_float32(x, -0.5f, 0.5f);
+    kc_r_1 = clamp3_float32(x, kc_opaque_f32(-0.5f), kc_opaque_f32(0.5f));
     c = kc_r_1;
     b_lo[kc_pos_lo] = lo;
     b_hi[kc_pos_hi] = hi;

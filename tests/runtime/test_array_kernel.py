@@ -166,8 +166,16 @@ def test_call_errors():
 
 
 def test_placeholder_bound_only_by_scalars_is_a_key_error():
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="placeholder 'T' of 'x' cannot be determined"):
         SQUARED_DIFF(1.0, 2.0, size=3)
+
+
+def test_only_scalars_is_cupys_loop_size_error():
+    """CuPy broadcasts before it binds types: no array and no size says so first."""
+    with pytest.raises(ValueError, match="Loop size is undecided"):
+        SQUARED_DIFF(1.0, 2.0)
+    with pytest.raises(ValueError, match="Loop size is undecided"):
+        SQUARED_DIFF(np.float32(1.0), 2)
 
 
 def test_size_rules():

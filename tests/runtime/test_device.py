@@ -118,6 +118,28 @@ def test_errors(dev):
     np.testing.assert_array_equal(download(dev, buf, 10, "int32"), np.arange(10))
 
 
+def test_webgl_device_belongs_to_its_thread():
+    import threading
+
+    dev = get_device("webgl")
+    buf = upload(dev, np.arange(4, dtype=np.float32))
+    caught = []
+
+    def other_thread():
+        try:
+            dev.read(buf, 0, 4)
+        except RuntimeError as e:
+            caught.append(e)
+
+    worker = threading.Thread(target=other_thread, name="worker")
+    worker.start()
+    worker.join()
+    assert "the webgl device belongs to the thread that created it" in str(caught[0])
+    assert "'worker'" in str(caught[0]) and "EGL" not in str(caught[0])
+    assert download(dev, buf, 4, "float32").tolist() == [0, 1, 2, 3]  # still usable
+    dev.free(buf)
+
+
 def test_get_device(monkeypatch):
     monkeypatch.setenv("WGPY_BACKEND", "webgl")
     assert get_device().name == "webgl"

@@ -12,6 +12,7 @@ rendered in one draw: whichever side would alias gets a pooled temporary copy.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,7 @@ class WebGLDevice(BufferTable, Device):
         with egl.keep_current():
             self.ctx = moderngl.create_context(standalone=True, backend="egl")
             self._egl = egl.current()
+        self._thread = threading.current_thread()
         self.max_texture_size = self.ctx.info["GL_MAX_TEXTURE_SIZE"]
         self.max_width = min(MAX_WIDTH, self.max_texture_size)
         self._buffers: dict[int, _Buffer] = {}
@@ -88,10 +90,20 @@ class WebGLDevice(BufferTable, Device):
         self._ubo = None
         self._bound: dict[tuple, int] = {}  # (what, id(linked), name) -> unit or binding set
 
+    def _make_current(self) -> None:
+        """A GL context serves one thread (as WebGL's belongs to its page or worker)."""
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError(
+                f"the webgl device belongs to the thread that created it "
+                f"({self._thread.name!r}); it was used from {threading.current_thread().name!r}: "
+                "create a device in that thread or call it from its own"
+            )
+        egl.make_current(self._egl)
+
     # ------------------------------------------------------------------ the protocol
 
     def alloc(self, size: int, dtype: str) -> int:
-        egl.make_current(self._egl)
+        self._make_current()
         dtype = storage.check_dtype(dtype)
         if size < 0:
             raise ValueError(f"negative buffer size {size}")
@@ -101,13 +113,13 @@ class WebGLDevice(BufferTable, Device):
         return buf
 
     def free(self, buf: int) -> None:
-        egl.make_current(self._egl)
+        self._make_current()
         b = self._get(buf)
         del self._buffers[buf]
         self._give(b.texture)
 
     def write(self, buf: int, start: int, data) -> None:
-        egl.make_current(self._egl)
+        self._make_current()
         b = self._get(buf)
         values = storage.elements(b.dtype, data)
         storage.check_range("write", buf, b.size, start, len(values))
@@ -116,7 +128,7 @@ class WebGLDevice(BufferTable, Device):
         self._check("write")
 
     def read(self, buf: int, start: int, count: int) -> bytes:
-        egl.make_current(self._egl)
+        self._make_current()
         b = self._get(buf)
         storage.check_range("read", buf, b.size, start, count)
         if count == 0:
@@ -126,7 +138,7 @@ class WebGLDevice(BufferTable, Device):
         return storage.host_bytes(b.dtype, values.astype(storage.device_numpy(b.dtype)))
 
     def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
-        egl.make_current(self._egl)
+        self._make_current()
         s, d = self._get(src), self._get(dst)
         if s.dtype != d.dtype:
             raise DeviceError(f"copy between {s.dtype} buffer {src} and {d.dtype} buffer {dst}")
@@ -136,7 +148,7 @@ class WebGLDevice(BufferTable, Device):
             self._copy_texels(s.texture, d.texture, src_start, dst_start, count)
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
-        egl.make_current(self._egl)
+        self._make_current()
         from .webgl_launch import launch
 
         abi = program.abi
@@ -152,13 +164,13 @@ class WebGLDevice(BufferTable, Device):
         `launch` (None where only `dispatch`'s general path applies)."""
         if program.abi["target"] != "glsl":
             return None
-        egl.make_current(self._egl)
+        self._make_current()
         return webgl_launch.prepare(self, program, values)
 
     def launch(self, p, ids: tuple, scalars=()) -> None:
         """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
         the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
-        egl.make_current(self._egl)
+        self._make_current()
         self._trail.add(p.kernel)
         if not webgl_launch.run(self, p, ids, scalars):
             values = dict(p.values)
@@ -167,7 +179,7 @@ class WebGLDevice(BufferTable, Device):
             self.dispatch(p.program, dict(zip(p.params, ids)), values)
 
     def synchronize(self) -> None:
-        egl.make_current(self._egl)
+        self._make_current()
         self.ctx.finish()
         self._check("synchronize")
 
@@ -175,7 +187,7 @@ class WebGLDevice(BufferTable, Device):
 
     def trim(self) -> int:
         """Release every pooled texture; returns the bytes released."""
-        egl.make_current(self._egl)
+        self._make_current()
         return self.pool.trim()
 
     # ------------------------------------------------------------------ textures

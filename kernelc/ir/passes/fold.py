@@ -35,6 +35,10 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else math.nan
 
 
+def _signed(rounding, x: float) -> float:
+    return math.copysign(float(rounding(x)), x) if math.isfinite(x) else x
+
+
 def _exp10(x: float) -> float:
     return 10.0**x
 
@@ -47,24 +51,25 @@ MATH_FOLD = {
     "log2": lambda x: _log(x) / math.log(2) if x > 0 else _log(x),
     "log10": lambda x: _log(x) / math.log(10) if x > 0 else _log(x),
     "sqrt": math.sqrt,
-    "rsqrt": lambda x: 1 / math.sqrt(x) if x != 0 else math.inf,
+    "rsqrt": lambda x: 1 / math.sqrt(x) if x != 0 else math.copysign(math.inf, x),
     "sin": math.sin,
     "cos": math.cos,
     "tan": math.tan,
     "asin": math.asin,
     "acos": math.acos,
     "atan": math.atan,
-    "sinh": math.sinh,
+    "sinh": lambda x: math.sinh(x) if abs(x) < 710 else math.copysign(math.inf, x),
     "cosh": math.cosh,
     "tanh": math.tanh,
     "asinh": math.asinh,
     "acosh": math.acosh,
-    "atanh": math.atanh,
-    "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
-    "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
-    "trunc": lambda x: float(math.trunc(x)) if math.isfinite(x) else x,
-    "round": cvalues.round_half_away,
-    "rint": lambda x: float(round(x)) if math.isfinite(x) else x,
+    "atanh": lambda x: math.copysign(math.inf, x) if abs(x) == 1 else math.atanh(x),
+    # rounding keeps the operand's sign, so a zero result is signed (C's ceil(-0.5) is -0.0)
+    "floor": lambda x: _signed(math.floor, x),
+    "ceil": lambda x: _signed(math.ceil, x),
+    "trunc": lambda x: _signed(math.trunc, x),
+    "round": lambda x: _signed(cvalues.round_half_away, x),
+    "rint": lambda x: _signed(round, x),
     "fabs": abs,
     "log1p": lambda x: math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan),
     "expm1": math.expm1,
@@ -85,7 +90,7 @@ MATH_FOLD = {
     "fmin": cvalues.fmin,
     "fmax": cvalues.fmax,
     "copysign": math.copysign,
-    "fdim": lambda x, y: x - y if x > y else (x + y if math.isnan(x + y) else 0.0),
+    "fdim": lambda x, y: math.nan if math.isnan(x) or math.isnan(y) else (x - y if x > y else 0.0),
     "hypot": math.hypot,
     "ldexp": special.ldexp,
     "fma": special.fma,
@@ -107,7 +112,9 @@ def _fold_math(node: ir.Math):
             *vals
         )
     fn = {"abs": abs, "min": cvalues.fmin, "max": cvalues.fmax}.get(node.fn) or MATH_FOLD[node.fn]
-    if any(math.isnan(v) for v in vals) and node.fn not in ("fmin", "fmax", "min", "max", "pow"):
+    # IEEE: hypot(inf, NaN) = inf, copysign takes a NaN's sign bit
+    nan_passes = ("fmin", "fmax", "min", "max", "pow", "hypot", "copysign")
+    if any(math.isnan(v) for v in vals) and node.fn not in nan_passes:
         return math.nan
     return cvalues.f32(_safe(fn)(*vals))
 
