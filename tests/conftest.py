@@ -1,8 +1,8 @@
-"""Shared fixtures: the process-wide native executors and the `target` parametrisation.
+"""Shared fixtures: the executors (the runtime's devices) and the `target` parametrisation.
 
 Rule: the repository root is put on `sys.path`, and support code is imported as
 `tests.support.*` only (importing it also as `support.*` would create a second set of
-executors, i.e. a second GPU device).
+executor table).
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ TARGETS = ("wgsl", "glsl")
 
 @pytest.fixture(scope="session")
 def wgsl_executor():
-    """The process-wide `WgslExecutor` (wgpu-native)."""
+    """The executor of WGSL programs: the runtime's WebGPU device (wgpu-native)."""
     return executor_for("wgsl")
 
 
 @pytest.fixture(scope="session")
 def gles_executor():
-    """The process-wide `GlesExecutor` (moderngl on EGL)."""
+    """The executor of GLSL programs: the runtime's WebGL device (GLES on EGL)."""
     return executor_for("glsl")
 
 

@@ -242,11 +242,22 @@ def test_J_follows_memory_order_of_a_transposed_input(reduce):
 
 
 @pytest.mark.parametrize("groups", [1, 2, 3, 7, 256])
-def test_split_stage_any_group_count(rng, groups):
-    """WGSL: the result does not depend on how many workgroups share an output."""
+def test_split_stage_any_group_count(rng, groups, monkeypatch):
+    """WGSL: the result does not depend on how many workgroups share an output (the
+    device launches the count it is given)."""
+    import kernelc.abi_reduction
+
+    planned = []
+
+    def spy(launch, n, red_n, groups=None):
+        planned.append(groups)
+        return wgsl_stages(launch, n, red_n, groups)
+
+    monkeypatch.setattr(kernelc.abi_reduction, "wgsl_stages", spy)
     x = rng.integers(-1000, 1000, size=(1500, 3), dtype=np.int32)
     y = call_reduction("wgsl", *SUM, x, axis=0, groups=groups, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=0))
+    assert planned == [groups]
 
 
 @pytest.mark.parametrize("red_n", [31, 32, 33, 1024, 1025, 2000])

@@ -4,8 +4,8 @@ so that tests read like CuPy code (cupy-kernel-semantics.md §1.3-1.4).
 Rule: CuPy's rules, in CuPy's order: arity, then types (outputs first, only ndarrays bind
 placeholders, exact dtypes), then broadcasting of all non-raw arrays into the loop shape
 (inputs become 0-stride views, never contiguous copies), then output allocation, then an
-early return for an empty loop, then translation and launch. One executor per target is
-shared by the whole process (`executor_for`).
+early return for an empty loop, then translation and launch on the runtime's device of the
+target (`executor_for`).
 """
 
 from __future__ import annotations
@@ -39,16 +39,9 @@ class ParamSpec:
 def executor_for(target: str):
     """The process-wide executor of `target` ("wgsl" or "glsl"), created on first use."""
     if target not in _EXECUTORS:
-        if target == "wgsl":
-            from .wgsl_executor import WgslExecutor
+        from .executor import DeviceExecutor
 
-            _EXECUTORS[target] = WgslExecutor()
-        elif target == "glsl":
-            from .gles_executor import GlesExecutor
-
-            _EXECUTORS[target] = GlesExecutor()
-        else:
-            raise ValueError(f"unknown target {target!r}")
+        _EXECUTORS[target] = DeviceExecutor(target)
     return _EXECUTORS[target]
 
 

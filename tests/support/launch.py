@@ -1,5 +1,5 @@
-"""What both native executors share: binding a call's arguments to a program's ABI and
-computing the uniform block's values.
+"""Binding a call's NumPy arguments to a program's ABI (elementwise, reduction and matmul
+programs) and computing the device's dispatch values (`tests.support.executor`).
 
 Rule: everything comes from `program.abi` (docs/abi.md); nothing here reads shader text.
 Arguments arrive already resolved (dtypes exact, scalars in any numeric form); the loop
@@ -16,10 +16,9 @@ import numpy as np
 
 from .views import BufferView, c_strides, describe
 
-# How a parameter's values travel, by its ABI `storage_dtype` (docs/dtypes.md): bool as 0/1
-# uint32; every other dtype as itself (int8..float16 packed into words on WGSL, 8/16-bit
-# textures on GLSL). A 64-bit array's `storage_dtype` is 32-bit: `to_storage` converts it.
-STORAGE_DTYPE = {"bool": np.uint32}
+# How a parameter's values travel, by its ABI `storage_dtype` (docs/dtypes.md): every dtype
+# as itself, as the device protocol carries it. A 64-bit array's `storage_dtype` is 32-bit:
+# `to_storage` converts it.
 
 
 @dataclass
@@ -35,8 +34,11 @@ class Bound:
     def name(self) -> str:
         return self.param["name"]
 
+    def storage_dtype(self) -> np.dtype:
+        return storage_dtype(self.param)
+
     def storage(self) -> np.ndarray:
-        """The whole buffer as 4-byte storage elements."""
+        """The whole buffer as storage elements."""
         return self.storage_of(self.buffer)
 
     def storage_of(self, buffer: BufferView) -> np.ndarray:
@@ -82,11 +84,10 @@ class Call:
         return {p["name"]: self.arrays[p["name"]].array for p in self.abi["params"]
                 if p["role"] == "out"}  # fmt: skip
 
-    def uniform_values(self, out_width: int | None = None, dense_outputs: bool = False) -> dict:
-        """Values for `kernelc.abi.encode_uniforms`. `dense_outputs` (GLSL): outputs are
-        described as dense over their own shape, like the render targets and `previous`
-        textures that hold them."""
-        values = {("size", None, None): self.n, ("out_width", None, None): out_width}
+    def uniform_values(self, dense_outputs: bool = False) -> dict:
+        """The dispatch values (docs/protocol.md). `dense_outputs` (GLSL): outputs are
+        described as dense over their own shape, like the render targets that hold them."""
+        values = {("size", None, None): self.n}
         values.update({("shape", None, d): e for d, e in enumerate(self.loop_shape)})
         values.update({("value", name, None): v for name, v in self.scalars.items()})
         for bound in self.arrays.values():
@@ -120,8 +121,7 @@ def to_scalar(value, dtype: str) -> np.generic:
 
 
 def storage_dtype(param: dict) -> np.dtype:
-    name = param.get("storage_dtype", param["dtype"])
-    return np.dtype(STORAGE_DTYPE.get(name, name))
+    return np.dtype(param.get("storage_dtype", param["dtype"]))
 
 
 def to_storage(values: np.ndarray, param: dict, checked: np.ndarray | None = None) -> np.ndarray:
@@ -174,3 +174,48 @@ def _array_values(bound: Bound, dense_: bool) -> dict:
     values.update({("stride", name, d): s for d, s in enumerate(strides)})
     values.update({("shape", name, d): e for d, e in enumerate(bound.array.shape)})
     return values
+
+
+def bind_reduction(
+    abi: dict, args: dict, out_shape: tuple[int, ...], reduce_shape: tuple[int, ...]
+) -> Call:
+    """`bind` for a reduction (docs/abi.md, "Reduction programs"): the loop is over the
+    outputs, non-raw inputs are laid out over reduce_shape + out_shape."""
+    out_shape, reduce_shape = tuple(map(int, out_shape)), tuple(map(int, reduce_shape))
+    if len(reduce_shape) != abi["reduce_ndim"]:
+        raise ValueError(
+            f"program {abi['kernel']!r} reduces {abi['reduce_ndim']} axes, "
+            f"got reduce shape {reduce_shape}"
+        )
+
+    def spread(p: dict) -> bool:
+        return p["kind"] == "array" and p["role"] == "in"
+
+    rest = [p for p in abi["params"] if not spread(p)]
+    call = bind({**abi, "params": rest}, args, out_shape)
+    call.abi = abi
+    for p in filter(spread, abi["params"]):
+        if p["name"] not in args:
+            raise TypeError(f"missing argument {p['name']!r}")
+        call.arrays[p["name"]] = _bind_array(p, args[p["name"]], reduce_shape + out_shape)
+    return call
+
+
+def bind_matmul(abi: dict, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Call:
+    """Check matmul operands against the ABI (docs/abi.md, "Matmul programs"): dtypes, and
+    shapes (batch..., M, K) @ (batch..., K, N) -> (batch..., M, N) with `abi["batch_ndim"]`
+    batch axes (broadcast ones as 0-stride views). The loop shape is C's."""
+    if abi["kind"] != "matmul":
+        raise ValueError(f"a {abi['kind']} program given to the matmul launcher")
+    *batch, m, k = a.shape
+    if a.ndim != abi["ndim"] or b.shape != (*batch, k, c.shape[-1]) or c.shape[:-1] != (*batch, m):
+        raise ValueError(
+            f"shapes {a.shape} @ {b.shape} -> {c.shape} do not fit a program "
+            f"with {abi['batch_ndim']} batch axes"
+        )
+    call = Call(abi, tuple(c.shape))
+    for p, value in zip(abi["params"], (a, b, c)):
+        if value.dtype != np.dtype(p["dtype"]):
+            raise TypeError(f"{p['name']} has dtype {value.dtype}, expected {p['dtype']}")
+        call.arrays[p["name"]] = Bound(p, value, describe(value))
+    return call

@@ -3,7 +3,7 @@ glslangValidator for GLSL ES 3.00.
 
 Rule: a validator returns or raises `ShaderInvalid` carrying the compiler's message and the
 numbered shader text; `*_available()` says whether the tool is here, so tests can skip.
-WGSL is validated on the process-wide executor's device (one GPU device per process).
+WGSL is validated on the runtime's WebGPU device (one GPU device per process).
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ def wgsl_available() -> bool:
 
 
 def _device():
-    from tests.support.kernel_call import executor_for
+    from wgpy_runtime import device
 
-    return executor_for("wgsl").device
+    return device.get_device("webgpu")
 
 
 def validate_wgsl(code: str) -> None:
     """Raise `ShaderInvalid` unless naga accepts `code` as a WGSL module."""
     try:
-        _device().create_shader_module(code=code)
-    except Exception as e:  # wgpu raises GPUValidationError with naga's report
+        _device().check_shader(code)
+    except Exception as e:  # DeviceError with naga's report
         raise ShaderInvalid(f"naga rejected the WGSL:\n{e}\n{numbered(code)}") from None
 
 

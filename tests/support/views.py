@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wgpy_runtime._shapes import c_strides
+
 
 @dataclass(frozen=True)
 class BufferView:
@@ -55,15 +57,6 @@ def dense(a: np.ndarray) -> BufferView:
     """A C-order copy of `a`'s elements, described as offset 0 and C strides."""
     copy = np.ascontiguousarray(a)
     return BufferView(copy.reshape(-1), 0, c_strides(copy.shape), tuple(copy.shape))
-
-
-def c_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """C-order strides in elements."""
-    strides, step = [], 1
-    for extent in reversed(shape):
-        strides.append(step)
-        step *= max(extent, 1)
-    return tuple(reversed(strides))
 
 
 def _describe_in_base(a: np.ndarray) -> BufferView | None:

@@ -252,6 +252,14 @@ class WebGPUDevice(BufferTable, Device):
         self._flush()
         return self.pool.trim()
 
+    def check_shader(self, code: str) -> None:
+        """Compile `code` as a WGSL module (naga validates it); DeviceError carries naga's
+        report when it is rejected."""
+        try:
+            self._device.create_shader_module(code=code)
+        except self._wgpu.GPUError as e:
+            raise DeviceError(f"invalid WGSL: {e}") from None
+
     def prepare(self, program: Program, values: dict) -> _Prepared | None:
         """A launcher for `program` with these `values` except the scalar members, for
         `launch` (None when this launch is not one it handles: no work, not a plain
@@ -466,7 +474,7 @@ class WebGPUDevice(BufferTable, Device):
     def _stages(self, abi: dict, n: int, values: dict) -> tuple[list, int]:
         """(entry point, workgroup counts) of each dispatch of the launch rule (compute,
         reduction stages, matmul tiles), and the scratch elements it needs; adds the
-        launch's own uniform values (`reduce_groups`) to `values`."""
+        launch's own uniform values (`reduce_groups`, unless `values` fixes it) to `values`."""
         launch = abi["launch"]
         if launch["kind"] == "compute":
             size = launch["workgroup_size"]
@@ -482,7 +490,8 @@ class WebGPUDevice(BufferTable, Device):
             raise ValueError(f"unknown launch kind {launch['kind']!r}")
         from kernelc.abi_reduction import wgsl_stages
 
-        groups, stages = wgsl_stages(launch, n, values[("reduce_size", None, None)])
+        given = values.get(("reduce_groups", None, None))  # a caller may fix the split
+        groups, stages = wgsl_stages(launch, n, values[("reduce_size", None, None)], given)
         values[("reduce_groups", None, None)] = groups
         return [(s.entry_point, s.dispatch) for s in stages], n * groups
 
