@@ -177,6 +177,9 @@ def test_copyto(cupy):
         (slice(None), np.array([1, 1, 0])),
         (np.array([2, 2]), np.array([1, 1])),
         (slice(1, 3), 0),
+        (slice(1, 3), slice(None, None, 2)),  # basic slices only: F.sum(v[1:3, ::2]).backward()
+        (Ellipsis, None, 2),
+        1,
     ],
 )
 def test_scatter_add_accumulates(cupy, key):
@@ -205,6 +208,49 @@ def test_pad_tril_triu_bincount(cupy):
         np.testing.assert_array_equal(cupy.triu(cupy.asarray(x), k).get(), np.triu(x, k))
     ints = np.array([1, 4, 1, 0, 4, 4])
     np.testing.assert_array_equal(cupy.bincount(cupy.asarray(ints)).get(), np.bincount(ints))
+
+
+@pytest.mark.parametrize("values", [((1, 2), (3, 4)), ((5, 6),), (7,), 8, [[1], [2]]])
+def test_pad_takes_per_axis_constant_values(cupy, values):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    got = cupy.pad(cupy.asarray(x), ((1, 2), (2, 1)), constant_values=values)
+    np.testing.assert_array_equal(got.get(), np.pad(x, ((1, 2), (2, 1)), constant_values=values))
+    with pytest.raises(ValueError, match="constant_values"):
+        cupy.pad(cupy.asarray(x), 1, constant_values=((1, 2, 3),))
+
+
+def test_asfortranarray_lays_out_column_major(cupy):
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for a in (cupy.asarray(x), cupy.asarray(x)[:, ::2], cupy.asarray(x).transpose(2, 0, 1)):
+        f = cupy.asfortranarray(a)
+        assert f.flags.f_contiguous
+        np.testing.assert_array_equal(f.get(), a.get())
+    f = cupy.asfortranarray(cupy.asarray(x), dtype=np.float16)
+    assert f.dtype == np.float16 and f.flags.f_contiguous
+
+
+def test_cupy_testing_random_saves_and_restores_states(cupy):
+    import random
+
+    import cupy.testing
+
+    np.random.seed(5)
+    cupy.random.seed(6)
+    expected = (np.random.rand(), cupy.random.rand().get())
+    np.random.seed(5)
+    cupy.random.seed(6)
+    cupy.testing.random.do_setup()
+    seeded = (random.random(), np.random.rand(), cupy.random.rand().get())
+    cupy.testing.random.do_teardown()
+    assert (np.random.rand(), cupy.random.rand().get()) == expected
+    cupy.testing.random.do_setup()
+    assert (random.random(), np.random.rand(), cupy.random.rand().get()) == seeded
+    cupy.testing.random.do_teardown()
+    with pytest.raises(RuntimeError, match="without a do_setup"):
+        cupy.testing.random.do_teardown()
+    cupy.testing.assert_array_equal(cupy.arange(3), np.arange(3))
+    with pytest.raises(AssertionError):
+        cupy.testing.assert_allclose(cupy.arange(3) + 1, np.arange(3))
 
 
 def test_rsqrt_and_special(cupy):

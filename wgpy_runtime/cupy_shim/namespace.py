@@ -18,7 +18,7 @@ import wgpy_runtime as _wp
 from .. import random as _random
 from ..creation import asarray
 from ..ndarray import ndarray
-from . import cuda, cupyx, numpy_extras, util
+from . import cuda, cupyx, numpy_extras, testing, util
 
 CUPY_VERSION = "7.8.0"  # what Chainer 7.8.1 accepts (>=7.7, <8); no cuDNN module exists
 _SKIP = {"device", "random", "current_device", "use_device", "get_array_module"}
@@ -123,7 +123,7 @@ def build() -> dict[str, types.ModuleType]:
                "cupy.random": _random_module(), "cupy.linalg": _linalg_module(),
                "cupy._util": _util_module("cupy._util"), "cupy.util": _util_module("cupy.util"),
                "cupy._core": _core_module("cupy._core"), "cupy.core": _core_module("cupy.core"),
-               **cupyx.modules()}  # fmt: skip
+               **testing.modules(), **cupyx.modules()}  # fmt: skip
     for name, module in modules.items():
         parent, _, child = name.rpartition(".")
         if parent:

@@ -1,0 +1,170 @@
+"""The pytest side of `tools/chainer_suite.py`: runs Chainer 7.8.1's own tests, unmodified,
+on one backend, and writes one JSON line per test.
+
+    python tools/chainer_suite_plugin.py --backend webgpu --results out.jsonl \
+        --timeout 60 -- <pytest args>
+
+Rule: for a GPU backend the cupy shim is installed and Chainer imported *before* pytest
+reads Chainer's `setup.cfg` (its warning filters name Chainer's classes, and its
+`filterwarnings = error` would turn the environment's own import-time deprecations into
+errors); for `numpy` no shim is installed, so CUDA is unavailable and the CPU variants run.
+A test that runs past `--timeout` seconds gets `SuiteTimeout` raised in it (again every
+second, in case a broad `except` swallows it), and its record says `timeout`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import hashlib
+import os
+import re
+import signal
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's wgpy_runtime, not an installed one
+# Import-time deprecations of this venv (NumPy 1.26's distutils, pkg_resources), not of
+# the code under test; Chainer's CI ran on older packages that did not issue them.
+ENVIRONMENT_WARNINGS = (
+    "ignore:.*numpy.distutils.* is deprecated:DeprecationWarning",
+    "ignore:pkg_resources is deprecated:DeprecationWarning",
+    "ignore:Deprecated call to .pkg_resources:DeprecationWarning",
+    "ignore::wgpy_runtime.PerformanceWarning",
+)
+
+
+BACKEND_CONFIG = re.compile(r"_use_chainerx_\w*?_use_ideep_(never|always)")
+
+
+class SuiteTimeout(Exception):
+    """The test ran past the suite's per-test time limit."""
+
+
+class Recorder:
+    """Times every test and appends its outcome to a JSON-lines file."""
+
+    def __init__(self, path: Path, timeout: float):
+        self.path, self.timeout = path, timeout
+        self.started: dict[str, float] = {}
+        self.deadline = 0.0
+        self.reports: dict[str, list] = {}
+
+    def _alarm(self, signum, frame):
+        if time.monotonic() >= self.deadline:
+            raise SuiteTimeout(f"ran past the suite's limit of {self.timeout:g} s")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        self.deadline = time.monotonic() + self.timeout
+        previous = signal.signal(signal.SIGALRM, self._alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.timeout, 1.0)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    def pytest_runtest_logreport(self, report):
+        self.reports.setdefault(report.nodeid, []).append(report)
+        if report.when == "teardown":
+            self._write(report.nodeid, self.reports.pop(report.nodeid))
+
+    def _write(self, nodeid: str, reports: list) -> None:
+        outcome, when, error = "passed", "call", ""
+        for r in reports:
+            if r.skipped and outcome == "passed":
+                outcome, when = "skipped", r.when
+                error = str(r.longrepr[2]) if isinstance(r.longrepr, tuple) else ""
+            elif r.failed and outcome in ("passed", "skipped"):
+                outcome = "failed" if r.when == "call" else "errored"
+                when, error = r.when, _error_text(r)
+        if "SuiteTimeout" in error:
+            outcome = "timeout"
+        duration = sum(r.duration for r in reports)
+        record = {"nodeid": nodeid, "outcome": outcome, "when": when,
+                  "duration": round(duration, 3), "error": error}  # fmt: skip
+        with self.path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+class Sample:
+    """Keeps, per test file, the `size` tests first in the order of a hash of their
+    backend-free name (so both backends and every run pick the same ones), among those
+    whose parameters hold no float64 (held in 32 bits on the device: docs/dtypes.md)."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def pytest_collection_modifyitems(self, config, items):
+        by_file: dict[str, list] = {}
+        for item in items:
+            if "float64" not in item.nodeid:
+                by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+        keep = set()
+        for group in by_file.values():
+            group.sort(key=lambda item: hashlib.sha1(sample_key(item.nodeid).encode()).digest())
+            keep.update(id(item) for item in group[: self.size])
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in keep])
+        items[:] = [i for i in items if id(i) in keep]
+
+
+def sample_key(nodeid: str) -> str:
+    """The test's name without its backend configuration (`_use_chainerx_..._use_ideep_X`)."""
+    return BACKEND_CONFIG.sub("", nodeid)
+
+
+def _error_text(report) -> str:
+    """The exception lines of a failure (`E   ...`), else its last lines."""
+    text = str(report.longrepr)
+    lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    if not lines:
+        lines = text.splitlines()[-6:]
+    return "\n".join(lines)[:4000]
+
+
+def _prepare_backend(backend: str) -> None:
+    if backend != "numpy":
+        os.environ["WGPY_BACKEND"] = backend
+        import wgpy_runtime.cupy_shim
+
+        wgpy_runtime.cupy_shim.install()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import chainer  # noqa: F401  (now, before setup.cfg's filters say "error")
+    if backend != "numpy":
+        from chainer.backends import cuda
+
+        if not cuda.available:
+            raise SystemExit("the cupy shim is installed but Chainer sees no CUDA")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("webgpu", "webgl", "numpy"), required=True)
+    parser.add_argument("--results", type=Path, required=True, help="JSON lines, appended")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test")
+    parser.add_argument("--sample", type=int, default=None, help="tests per file (Sample)")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("CHAINER_CUDNN", "0")
+    os.environ.setdefault("CHAINER_TEST_GPU_LIMIT", "1")
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    sys.dont_write_bytecode = True  # the tests' directory is read-only data
+    _prepare_backend(args.backend)
+    pytest_args = [a for a in args.pytest_args if a != "--"]
+    for spec in ENVIRONMENT_WARNINGS:
+        pytest_args += ["-W", spec]
+    plugins = [Recorder(args.results, args.timeout)]
+    if args.sample is not None:
+        plugins.append(Sample(args.sample))
+    return pytest.main(["-p", "no:cacheprovider", *pytest_args], plugins=plugins)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
