@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chainer_suite_report as report  # noqa: E402
+import chainer_suite_report as report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TESTS = Path(os.environ.get("CHAINER_TESTS", ROOT.parent.parent / "shared" /

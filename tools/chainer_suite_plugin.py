@@ -15,8 +15,8 @@ second, in case a broad `except` swallows it), and its record says `timeout`.
 from __future__ import annotations
 
 import argparse
-import json
 import hashlib
+import json
 import os
 import re
 import signal

@@ -171,7 +171,7 @@ BEGIN, END = "<!-- chainer-suite results: begin -->", "<!-- chainer-suite result
 
 def write(out: Path, docs: Path, command: str) -> None:
     summary = summarise(out)
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     summary.update(date=date, command=command)
     (docs / "chainer-suite.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     doc = docs / "chainer-suite.md"

@@ -316,13 +316,16 @@ class ndarray:
         return self.copy()
 
     def __reduce__(self):
-        return (_rebuild, (self.get(),))
+        return (_rebuild, (self.get(), self.device.name))
 
 
-def _rebuild(host: np.ndarray) -> ndarray:
+def _rebuild(host: np.ndarray, backend: str | None = None) -> ndarray:
+    """An unpickled array: back on a device of the backend it was pickled from (CuPy's
+    arrays come back on the device), the current device for pickles without one."""
     from .creation import asarray
+    from .device import get_device
 
-    return asarray(host)
+    return asarray(host, device=None if backend is None else get_device(backend))
 
 
 from . import _ndarray_methods
