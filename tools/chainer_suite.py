@@ -62,7 +62,7 @@ def test_files(tests: Path, dirs: list[str]) -> list[Path]:
     return files
 
 
-def pytest_command(python: Path, backend: str, tests: Path, file: Path, results: Path,
+def pytest_command(python: Path, backend: str, tests: Path, files: list[Path], results: Path,
                    timeout: float, sample: int | None) -> list[str]:  # fmt: skip
     variant = "cpu" if backend == "numpy" else "gpu"
     cmd = [str(python), str(ROOT / "tools" / "chainer_suite_plugin.py"), "--backend", backend,
@@ -70,7 +70,7 @@ def pytest_command(python: Path, backend: str, tests: Path, file: Path, results:
     if sample is not None:
         cmd += ["--sample", str(sample)]
     return cmd + ["--", "--rootdir", str(tests), "-c", str(tests / "setup.cfg"), "-q",
-                  "-p", "no:warnings-summary", *SELECT[variant], str(file)]  # fmt: skip
+                  *SELECT[variant], *(str(f) for f in files)]  # fmt: skip
 
 
 def run_file(cmd: list[str], results: Path, file_limit: float) -> dict:
@@ -103,6 +103,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sample", type=int, default=None,
                         help="per file, only this many tests of the deterministic sample")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="skip files already run")
+    parser.add_argument("--one-process", action="store_true",
+                        help="every file in one pytest process (faster; a crash loses all)")  # fmt: skip
     parser.add_argument("--report", action="store_true",
                         help="merge the results into docs/chainer-suite.{json,md}")  # fmt: skip
     args = parser.parse_args(argv)
@@ -122,19 +124,25 @@ def run_backend(args) -> None:
     files = test_files(args.tests, args.dirs)
     base = args.tests / "tests" / "chainer_tests"
     jobs = []
+    if args.one_process:
+        results, status_path = out / "all.jsonl", out / "all.status.json"
+        cmd = pytest_command(args.python, args.backend, args.tests, files, results,
+                             args.timeout, args.sample)  # fmt: skip
+        jobs.append((base, cmd, results, status_path))
+        files = []
     for file in files:
         key = str(file.relative_to(base)).replace("/", "__").removesuffix(".py")
         results, status_path = out / f"{key}.jsonl", out / f"{key}.status.json"
         if args.resume and status_path.exists():
             continue
-        cmd = pytest_command(args.python, args.backend, args.tests, file, results,
+        cmd = pytest_command(args.python, args.backend, args.tests, [file], results,
                              args.timeout, args.sample)  # fmt: skip
         jobs.append((file, cmd, results, status_path))
 
     def one(job):
         file, cmd, results, status_path = job
         status = run_file(cmd, results, args.file_limit)
-        status["file"] = str(file.relative_to(base))
+        status["file"] = str(file.relative_to(base)) if file != base else "(all files)"
         status_path.write_text(json.dumps(status))
         return status
 

@@ -3,6 +3,7 @@
 # and many cores: WebGPU on the host's Vulkan driver, WebGL on its EGL driver.
 #
 #   bash tools/chainer_suite_host.sh prepare      # here: fills build/device (about 25 MB)
+#   bash tools/chainer_suite_host.sh setup        # there: install (run does it if needed)
 #   bash tools/chainer_suite_host.sh run ARGS...  # there: tools/chainer_suite.py ARGS...
 #
 # `prepare` downloads cp312 wheels (NumPy 1.26.4, pytest, mock, Chainer's dependencies),
@@ -29,7 +30,7 @@ prepare() {
   du -sh "$dev"
 }
 
-run() {
+setup() {
   for f in "$dev"/*.deb; do dpkg -x "$f" /; done
   ldconfig
   python3 -m pip install -q --no-index --no-deps --target /tmp/site "$dev"/*.whl 2>&1 |
@@ -37,6 +38,10 @@ run() {
   mkdir -p /tmp/chainer-tests /tmp/noscipy/scipy
   tar xzf "$dev/chainer-tests.tar.gz" -C /tmp/chainer-tests --strip-components 1
   echo 'raise ImportError("the host SciPy is built for NumPy 2")' >/tmp/noscipy/scipy/__init__.py
+}
+
+run() {
+  [ -d /tmp/chainer-tests/tests ] || setup
   export PYTHONPATH="/tmp/noscipy:/tmp/site:$PWD" XDG_RUNTIME_DIR=/tmp
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
@@ -45,6 +50,7 @@ run() {
 
 case "${1:-}" in
   prepare) prepare ;;
+  setup) setup ;;
   run) shift && run "$@" ;;
-  *) echo "usage: $0 prepare | run ARGS..." >&2 && exit 2 ;;
+  *) echo "usage: $0 prepare | setup | run ARGS..." >&2 && exit 2 ;;
 esac
