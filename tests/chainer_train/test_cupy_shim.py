@@ -153,7 +153,7 @@ def test_get_array_module_is_the_cupy_module(cupy):
 def test_missing_names_are_attribute_errors(cupy):
     assert not hasattr(cupy, "fft")
     with pytest.raises(AttributeError, match="wgpy_runtime does not implement"):
-        cupy.lib  # noqa: B018
+        cupy.fft  # noqa: B018
     with pytest.raises(NotImplementedError, match="solve_triangular"):
         sys.modules["cupyx.scipy.linalg"].solve_triangular(None, None)
 
@@ -217,6 +217,8 @@ def test_pad_takes_per_axis_constant_values(cupy, values):
     np.testing.assert_array_equal(got.get(), np.pad(x, ((1, 2), (2, 1)), constant_values=values))
     with pytest.raises(ValueError, match="constant_values"):
         cupy.pad(cupy.asarray(x), 1, constant_values=((1, 2, 3),))
+    scalar = cupy.pad(cupy.asarray(np.float32(3)), 1)  # 0-d: returned as it is
+    assert scalar.shape == () and float(scalar.get()) == 3.0
 
 
 def test_asfortranarray_lays_out_column_major(cupy):
@@ -274,3 +276,22 @@ def test_numpy_scalars_promote_as_in_cupy_7(cupy):
     assert (cupy.ones(2, dtype=np.int32) * np.float64(1.5)).dtype == np.float64
     cupy_shim.uninstall()
     assert (x * np.float64(2)).dtype == np.float64  # wgpy_runtime's own rule: NEP 50
+
+
+def test_memory_pointers_make_views(cupy):
+    """`a.data` is CuPy's MemoryPointer; `ndarray(shape, dtype, memptr, strides)` views that
+    memory (Chainer's as_strided), offsets being `data.ptr - data.mem.ptr` in bytes."""
+    base = cupy.arange(12, dtype=np.float32)
+    view = base[3:]
+    assert view.data.mem.size == 48 and view.data.ptr - view.data.mem.ptr == 12
+    memptr = cupy.cuda.memory.MemoryPointer(base.data.mem, 8)
+    a = cupy.ndarray((3, 2), np.float32, memptr, (12, 4))
+    host = np.arange(12, dtype=np.float32)
+    want = np.lib.stride_tricks.as_strided(host[2:], (3, 2), (12, 4))
+    np.testing.assert_array_equal(a.get(), want)
+    a[0, 0] = -1  # the view writes through to the memory
+    assert base.get()[2] == -1
+    with pytest.raises(ValueError, match="outside its memory"):
+        cupy.ndarray((4, 2), np.float32, memptr, (12, 4))
+    with pytest.raises(TypeError, match="view of float32 memory"):
+        cupy.ndarray((2,), np.int32, memptr)

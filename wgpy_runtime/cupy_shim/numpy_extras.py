@@ -112,6 +112,8 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
     except ValueError:
         raise ValueError(f"pad: constant_values of shape {np.shape(values)} do not broadcast "
                          f"to ({a.ndim}, 2)") from None  # fmt: skip
+    if a.ndim == 0:
+        return a.copy()  # nothing to pad, as in NumPy
     out_shape = tuple(int(e + lo + hi) for e, (lo, hi) in zip(a.shape, widths))
     if (values == values.flat[0]).all():
         out = _wp.full(out_shape, values.flat[0], dtype=a.dtype)
