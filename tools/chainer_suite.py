@@ -33,8 +33,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chainer_suite_report as report
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TESTS = Path(os.environ.get("CHAINER_TESTS", ROOT.parent.parent / "shared" /
-                                    "third_party" / "chainer-7.8.1-tests"))  # fmt: skip
+
+
+def default_tests() -> Path:
+    """$CHAINER_TESTS, else ../shared/third_party/chainer-7.8.1-tests beside the checkout
+    (or one level further up, for a checkout in a subdirectory)."""
+    if os.environ.get("CHAINER_TESTS"):
+        return Path(os.environ["CHAINER_TESTS"])
+    where = [up / "shared" / "third_party" / "chainer-7.8.1-tests" for up in ROOT.parents[:2]]
+    return next((p for p in where if p.is_dir()), where[0])
+
+
+DEFAULT_TESTS = default_tests()
 DIRS = ("functions_tests/activation_tests", "functions_tests/array_tests",
         "functions_tests/connection_tests", "functions_tests/loss_tests",
         "functions_tests/math_tests", "functions_tests/normalization_tests",

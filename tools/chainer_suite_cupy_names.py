@@ -26,10 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ROOTS = ("cupy", "cupyx")
-# Deliberately absent: cuDNN does not exist on WebGPU/WebGL, so `import cupy.cudnn` fails
-# and Chainer takes its non-cuDNN paths (docs/chainer.md); NCCL/cuSOLVER/cuTENSOR likewise.
-ABSENT_BY_DESIGN = ("cupy.cudnn", "cupy.cuda.cudnn", "cupy.cuda.nccl", "cupy.cuda.cusolver",
-                    "cupy.cuda.cutensor", "cupy.cuda.thrust", "cupyx.cudnn")  # fmt: skip
+# Deliberately absent, with the reason: cuDNN does not exist on WebGPU/WebGL, so `import
+# cupy.cudnn` fails and Chainer takes its non-cuDNN paths (docs/chainer.md); NCCL likewise;
+# cuBLAS calls take raw device addresses, which WebGPU/WebGL do not have (products are
+# kernels, wgpy_runtime.linalg).
+ABSENT_BY_DESIGN = {
+    "cupy.cudnn": "no cuDNN", "cupy.cuda.cudnn": "no cuDNN", "cupyx.cudnn": "no cuDNN",
+    "cupy.cuda.nccl": "no NCCL", "cupy.cuda.cublas.": "cuBLAS takes device addresses",
+}  # fmt: skip
 
 
 def _chain(node: ast.AST) -> list[str] | None:
@@ -51,8 +55,11 @@ def cupy_name(parts: list[str]) -> str | None:
     return None
 
 
-def scan_source(text: str, filename: str) -> dict[str, tuple[str, str]]:
-    """{name: (how, first location)} for one module; how is `cupy` or `xp`."""
+def scan_source(text: str, filename: str, cuda_exports: dict | None = None
+                ) -> dict[str, tuple[str, str]]:  # fmt: skip
+    """{name: (how, first location)} for one module; how is `cupy` or `xp`.
+    `cuda_exports`: what `chainer.backends.cuda` imports from CuPy under its own names
+    (`cuda.cublas` is `cupy.cuda.cublas`)."""
     found: dict[str, tuple[str, str]] = {}
     tree = ast.parse(text, filename)
     parents: set[int] = set()
@@ -63,11 +70,13 @@ def scan_source(text: str, filename: str) -> dict[str, tuple[str, str]]:
     def add(name, how, node):
         found.setdefault(name, (how, f"{filename}:{node.lineno}"))
 
+    aliases = {}  # `from cupy.cuda import cublas` -> {"cublas": "cupy.cuda.cublas"}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.split(".")[0] in ROOTS:
                 for alias in node.names:
                     add(f"{node.module}.{alias.name}", "cupy", node)
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in ROOTS and "." in alias.name:
@@ -77,6 +86,11 @@ def scan_source(text: str, filename: str) -> dict[str, tuple[str, str]]:
             if parts is None:
                 continue
             name = cupy_name(parts)
+            if name is None and parts[0] in aliases and len(parts) > 1:
+                name = ".".join([aliases[parts[0]], *parts[1:]])
+            exported = (cuda_exports or {}).get(parts[1]) if len(parts) > 2 else None
+            if name is None and parts[0] == "cuda" and exported:
+                name = ".".join([exported, *parts[2:]])
             if name:
                 add(name, "cupy", node)
             elif "xp" in parts[:-1]:  # xp.X, self.xp.X, link.xp.X
@@ -88,12 +102,17 @@ def scan_source(text: str, filename: str) -> dict[str, tuple[str, str]]:
 def scan(sdist: Path) -> dict[str, tuple[str, str]]:
     names: dict[str, tuple[str, str]] = {}
     with tarfile.open(sdist) as tar:
+        cuda_py = next(m for m in tar.getmembers() if m.name.endswith("chainer/backends/cuda.py"))
+        exports = {}
+        for node in ast.walk(ast.parse(tar.extractfile(cuda_py).read().decode("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ROOTS:
+                exports.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
             parts = member.name.split("/")
             if len(parts) < 3 or parts[1] != "chainer" or not member.name.endswith(".py"):
                 continue
             text = tar.extractfile(member).read().decode("utf-8")
-            for name, found in scan_source(text, "/".join(parts[1:])).items():
+            for name, found in scan_source(text, "/".join(parts[1:]), exports).items():
                 if name not in names or (found[0] == "cupy" and names[name][0] == "xp"):
                     names[name] = found
     return names
@@ -125,16 +144,19 @@ def resolve(name: str) -> bool:
 
 def tested_names() -> set[str]:
     text = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
-    pattern = r"\b(?:cupy|cupyx|xp|wp|wgpy_runtime)(?:\.\w+)*?\.(\w+)"
-    return set(re.findall(pattern, text))
+    chains = re.findall(r"\b(?:cupy|cupyx|xp|wp|wgpy_runtime)((?:\.\w+)+)", text)
+    return {part for chain in chains for part in chain.split(".") if part}
 
 
 def rows(names: dict[str, tuple[str, str]]) -> list[tuple[str, str, str, str, str]]:
     tested = tested_names()
     out = []
     for name, (how, where) in sorted(names.items()):
-        if any(name == a or name.startswith(a + ".") for a in ABSENT_BY_DESIGN):
-            present = "no (by design: no cuDNN/NCCL)"
+        reason = next((why for a, why in ABSENT_BY_DESIGN.items()
+                       if name == a or name.startswith(a if a.endswith(".") else a + ".")),
+                      None)  # fmt: skip
+        if reason and not resolve(name):
+            present = f"no (by design: {reason})"
         else:
             present = "yes" if resolve(name) else "**no**"
         out.append((name, how, present, "yes" if name.split(".")[-1] in tested else "no", where))

@@ -138,7 +138,9 @@ class Variants:
 class Sample:
     """Keeps, per test file, the `size` tests first in the order of a hash of their
     backend-free name (so both backends and every run pick the same ones), among those
-    whose parameters hold no float64 (held in 32 bits on the device: docs/dtypes.md)."""
+    that do not depend on float64 (held in 32 bits on the device: docs/dtypes.md): no
+    float64 parameter and no gradient test (check_backward's own arithmetic is float64);
+    and none that Chainer marks `slow`."""
 
     def __init__(self, size: int):
         self.size = size
@@ -147,7 +149,8 @@ class Sample:
     def pytest_collection_modifyitems(self, config, items):
         by_file: dict[str, list] = {}
         for item in items:
-            if "float64" not in item.nodeid:
+            slow = item.get_closest_marker("slow") is not None  # Chainer's own mark
+            if "float64" not in item.nodeid and not _float64_gradients(item) and not slow:
                 by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
         keep = set()
         for group in by_file.values():
@@ -157,18 +160,26 @@ class Sample:
         items[:] = [i for i in items if id(i) in keep]
 
 
+def _float64_gradients(item) -> bool:
+    """A gradient test: Chainer's check_backward computes its directional derivatives and
+    their comparison in float64, whatever the inputs' dtype."""
+    return "backward" in item.name
+
+
 def sample_key(nodeid: str) -> str:
     """The test's name without its backend configuration (`_use_chainerx_..._use_ideep_X`)."""
     return BACKEND_CONFIG.sub("", nodeid)
 
 
 def _error_text(report) -> str:
-    """The exception lines of a failure (`E   ...`), else its last lines."""
+    """The exception lines of a failure (`E   ...`), else its last lines; long ones keep
+    their head (the exception and parameters) and tail (the compared values)."""
     text = str(report.longrepr)
     lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
     if not lines:
         lines = text.splitlines()[-6:]
-    return "\n".join(lines)[:4000]
+    text = "\n".join(lines)
+    return text if len(text) <= 5000 else f"{text[:2000]}\n[...]\n{text[-3000:]}"
 
 
 def _numpy_aliases() -> None:
