@@ -113,26 +113,37 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sample", type=int, default=None,
                         help="per file, only this many tests of the deterministic sample")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="skip files already run")
+    parser.add_argument("--interleave", action="store_true",
+                        help="take the directories' files in turn (a cut-short run then "
+                        "covers every directory)")  # fmt: skip
     parser.add_argument("--one-process", action="store_true",
                         help="every file in one pytest process (faster; a crash loses all)")  # fmt: skip
     parser.add_argument("--report", action="store_true",
                         help="merge the results into docs/chainer-suite.{json,md}")  # fmt: skip
     args = parser.parse_args(argv)
+    command = "python3 tools/chainer_suite.py " + shlex.join(argv)
     if args.backend:
         if not args.tests.joinpath("setup.cfg").is_file():
             raise SystemExit(f"Chainer's tests are not at {args.tests} (--tests or $CHAINER_TESTS)")
-        run_backend(args)
+        run_backend(args, command)
     if args.report:
-        command = "python3 tools/chainer_suite.py " + shlex.join(argv)
-        report.write(args.out, ROOT / "docs", command)
+        report.write(args.out, ROOT / "docs")
     return 0
 
 
-def run_backend(args) -> None:
+def run_backend(args, command: str) -> None:
     out = args.out / args.backend
     out.mkdir(parents=True, exist_ok=True)
+    runs = out / "runs.jsonl"  # every command that wrote here, for the report
+    with runs.open("a") as f:
+        f.write(json.dumps({"command": command, "started": report.now()}) + "\n")
     files = test_files(args.tests, args.dirs)
     base = args.tests / "tests" / "chainer_tests"
+    if args.interleave:
+        rank = {}
+        for f in files:
+            rank[f] = sum(g.parent == f.parent for g in rank)
+        files.sort(key=lambda f: (rank[f], str(f.parent)))
     jobs = []
     if args.one_process:
         results, status_path = out / "all.jsonl", out / "all.status.json"

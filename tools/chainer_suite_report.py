@@ -5,7 +5,8 @@ failure classified by cause, and GPU failures whose CPU variant fails alike mark
 Rule: a cause is the first pattern of CAUSES that matches the failure's innermost
 exception (Chainer wraps parameterised failures in "(caused by)" chains); the CPU variant
 of a GPU test is the one with the same name once the backend configuration is dropped and
-`_gpu` methods read `_cpu`.
+`_gpu` methods read `_cpu`; a GPU failure "fails alike" when that variant failed with the
+same exception type.
 """
 
 from __future__ import annotations
@@ -51,16 +52,27 @@ def innermost(error: str) -> str:
     return tail
 
 
-def classify(record: dict) -> str:
+def exception_type(record: dict) -> str:
+    """The innermost exception's type name (without its module), or the outcome."""
+    if record["outcome"] == "timeout":
+        return "timeout"
+    found = re.match(r"^(?:[\w]+\.)*(\w+)", innermost(record["error"]))
+    return found.group(1) if found else record["outcome"]
+
+
+def classify(record: dict, device: bool = True) -> str:
+    """The cause of a failure; `device=False` for the NumPy baseline, where float64 is
+    exact."""
     text = innermost(record["error"])
     text = re.sub(r"^[\w]+\.(?:[\w]+\.)*(?=\w+Error)", "", text)  # module prefix of the type
-    dtype_64 = "float64" in record["nodeid"].split("::")[1] if "::" in record["nodeid"] else False
+    in_params = "float64" in record["nodeid"].split("::")[1] if "::" in record["nodeid"] else False
+    dtype_64 = device and in_params
     if record["outcome"] == "timeout":
         return "timeout (float64 retry loop)" if dtype_64 else "timeout"
-    if _float32_close(text) and not dtype_64:
+    if device and _float32_close(text) and not dtype_64:
         return FLOAT32_CLOSE
     for cause, pattern, needs_64 in CAUSES[1:]:
-        if needs_64 and not (dtype_64 or "float64" in text):
+        if needs_64 and not (device and (dtype_64 or "float64" in text)):
             continue
         if re.search(pattern, text, re.MULTILINE):
             return cause
@@ -82,6 +94,8 @@ def cpu_key(nodeid: str) -> str:
 def load(out: Path, backend: str) -> tuple[list[dict], list[dict]]:
     records, statuses = [], []
     for path in sorted((out / backend).glob("*.jsonl")):
+        if path.name == "runs.jsonl":
+            continue
         records += [json.loads(line) for line in path.read_text().splitlines() if line]
     for path in sorted((out / backend).glob("*.status.json")):
         statuses.append(json.loads(path.read_text()))
@@ -102,7 +116,7 @@ def summarise(out: Path) -> dict:
     cpu_failing = {}
     for r in cpu_records:
         if r["outcome"] in ("failed", "errored", "timeout"):
-            cpu_failing.setdefault(cpu_key(r["nodeid"]), set()).add(classify(r))
+            cpu_failing.setdefault(cpu_key(r["nodeid"]), set()).add(exception_type(r))
     summary = {"backends": {}}
     for backend in ("numpy", *GPU_BACKENDS):
         records, statuses = load(out, backend)
@@ -115,8 +129,9 @@ def summarise(out: Path) -> dict:
             counts[r["outcome"]] += 1
             if r["outcome"] in ("passed", "skipped"):
                 continue
-            cause = classify(r)
-            on_cpu = backend != "numpy" and cause in cpu_failing.get(cpu_key(r["nodeid"]), ())
+            cause = classify(r, device=backend != "numpy")
+            alike = cpu_failing.get(cpu_key(r["nodeid"]), ())
+            on_cpu = backend != "numpy" and exception_type(r) in alike
             counts["cpu_too"] += on_cpu
             if cause.startswith((FLOAT64, "timeout (float64")) and not on_cpu:
                 counts[FLOAT64] += 1
@@ -130,8 +145,18 @@ def summarise(out: Path) -> dict:
                 entry["example"] = short_name(r["nodeid"])
                 entry["message"] = innermost(r["error"]).splitlines()[0][:200] if r["error"] else ""
         killed = [s for s in statuses if s["rc"] not in (0, 1, 5)]
-        summary["backends"][backend] = {"files": files, "causes": causes,
-                                        "float64": sorted(float64), "abnormal_files": killed}  # fmt: skip
+        runs_file = out / backend / "runs.jsonl"
+        runs = (
+            [json.loads(x) for x in runs_file.read_text().splitlines()]
+            if runs_file.exists()
+            else []
+        )
+        done = [p.stat().st_mtime for p in (out / backend).glob("*.status.json")]
+        finished = (datetime.datetime.fromtimestamp(max(done), datetime.UTC)
+                    .strftime("%Y-%m-%d %H:%M UTC") if done else "-")  # fmt: skip
+        summary["backends"][backend] = {"files": files, "causes": causes, "runs": runs,
+                                        "finished": finished, "float64": sorted(float64),
+                                        "abnormal_files": killed}  # fmt: skip
     return summary
 
 
@@ -147,8 +172,18 @@ HEADER = ("| {0} | tests | passed | failed | errored | timed out | skipped | fai
           "| float64 (32-bit) | other failures |\n| --- |" + " ---: |" * 9)  # fmt: skip
 
 
-def markdown(summary: dict, command: str, date: str) -> str:
-    lines = [f"Run {date}: `{command}` (per-test limit as in the command, default 60 s).", ""]
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def markdown(summary: dict) -> str:
+    lines = [(f"Tables written {summary['date']} by `python3 tools/chainer_suite.py --report` "
+              "from these runs (per-test limit as in each command; default 60 s):"), ""]  # fmt: skip
+    for backend, data in summary["backends"].items():
+        for run in data["runs"]:
+            lines.append(f"* {backend}: `{run['command']}`, started {run['started']}")
+        lines.append(f"* {backend}: {len(data['files'])} files, last finished {data['finished']}")
+    lines.append("")
     for backend, data in summary["backends"].items():
         by_dir: dict[str, dict] = {}
         for file, counts in data["files"].items():
@@ -182,13 +217,12 @@ def markdown(summary: dict, command: str, date: str) -> str:
 BEGIN, END = "<!-- chainer-suite results: begin -->", "<!-- chainer-suite results: end -->"
 
 
-def write(out: Path, docs: Path, command: str) -> None:
+def write(out: Path, docs: Path) -> None:
     summary = summarise(out)
-    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    summary.update(date=date, command=command)
+    summary["date"] = now()
     (docs / "chainer-suite.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     doc = docs / "chainer-suite.md"
     text = doc.read_text() if doc.exists() else f"# Chainer's own tests\n\n{BEGIN}\n{END}\n"
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
-    doc.write_text(f"{head}{BEGIN}\n{markdown(summary, command, date)}\n{END}{tail}")
+    doc.write_text(f"{head}{BEGIN}\n{markdown(summary)}\n{END}{tail}")
