@@ -8,8 +8,9 @@ Rule: for a GPU backend the cupy shim is installed and Chainer imported *before*
 reads Chainer's `setup.cfg` (its warning filters name Chainer's classes, and its
 `filterwarnings = error` would turn the environment's own import-time deprecations into
 errors); for `numpy` no shim is installed, so CUDA is unavailable and the CPU variants run.
-A test that runs past `--timeout` seconds gets `SuiteTimeout` raised in it (again every
-second, in case a broad `except` swallows it), and its record says `timeout`.
+A test that runs past `--timeout` seconds gets `SuiteTimeout` raised in its setup or call
+(again every second, in case a broad `except` swallows it; never in its teardown), and its
+record says `timeout`.
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ class Recorder:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
-    def _phase(self):
-        """The alarm raises only inside the test's own setup, call and teardown."""
-        self.active = True
+    def _phase(self, raises: bool = True):
+        """The alarm raises only inside the test's own setup and call: a teardown cut
+        short would leave the next test a broken fixture state."""
+        self.active = raises
         try:
             yield
         finally:
@@ -89,7 +91,7 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_teardown(self, item, nextitem):
-        yield from self._phase()
+        yield from self._phase(raises=False)
 
     def pytest_collectreport(self, report):
         if report.failed:  # a module that does not import: one record for the file
