@@ -16,7 +16,7 @@ import json
 import re
 from pathlib import Path
 
-from chainer_suite_plugin import sample_key
+from chainer_suite_plugin import RETRY_LOOP, sample_key
 
 OUTCOMES = ("passed", "failed", "errored", "timeout", "skipped")
 GPU_BACKENDS = ("webgpu", "webgl")
@@ -68,7 +68,8 @@ def classify(record: dict, device: bool = True) -> str:
     in_params = "float64" in record["nodeid"].split("::")[1] if "::" in record["nodeid"] else False
     dtype_64 = device and in_params
     if record["outcome"] == "timeout":
-        return "timeout (float64 retry loop)" if dtype_64 else "timeout"
+        retry = device and (dtype_64 or RETRY_LOOP in record["error"])
+        return "timeout (float64 retry loop)" if retry else "timeout"
     if device and _float32_close(text) and not dtype_64:
         return FLOAT32_CLOSE
     for cause, pattern, needs_64 in CAUSES[1:]:
