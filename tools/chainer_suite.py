@@ -73,12 +73,13 @@ def test_files(tests: Path, dirs: list[str]) -> list[Path]:
 
 
 def pytest_command(python: Path, backend: str, tests: Path, files: list[Path], results: Path,
-                   timeout: float, sample: int | None) -> list[str]:  # fmt: skip
+                   timeout: float, sample: int | None, sample_any: bool = False
+                   ) -> list[str]:  # fmt: skip
     variant = "cpu" if backend == "numpy" else "gpu"
     cmd = [str(python), str(ROOT / "tools" / "chainer_suite_plugin.py"), "--backend", backend,
            "--results", str(results), "--timeout", str(timeout)]  # fmt: skip
     if sample is not None:
-        cmd += ["--sample", str(sample)]
+        cmd += ["--sample", str(sample)] + (["--sample-any"] if sample_any else [])
     return cmd + ["--", "--rootdir", str(tests), "-c", str(tests / "setup.cfg"), "-q",
                   *SELECT[variant], *(str(f) for f in files)]  # fmt: skip
 
@@ -110,8 +111,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test")
     parser.add_argument("--file-limit", type=float, default=5400.0, help="seconds per file")
     parser.add_argument("--jobs", type=int, default=1, help="test files run at once")
-    parser.add_argument("--sample", type=int, default=None,
-                        help="per file, only this many tests of the deterministic sample")  # fmt: skip
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="per file, only this many tests of the deterministic sample",
+    )
+    parser.add_argument(
+        "--sample-any",
+        action="store_true",
+        help="sample among all tests (float64, gradient, slow ones too)",
+    )
+    parser.add_argument("--section", default="results",
+                        help="--report: the docs/chainer-suite.md section (and JSON) to write")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="skip files already run")
     parser.add_argument("--interleave", action="store_true",
                         help="take the directories' files in turn (a cut-short run then "
@@ -127,7 +139,7 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"Chainer's tests are not at {args.tests} (--tests or $CHAINER_TESTS)")
         run_backend(args, command)
     if args.report:
-        report.write(args.out, ROOT / "docs")
+        report.write(args.out, ROOT / "docs", args.section)
     return 0
 
 
@@ -148,7 +160,7 @@ def run_backend(args, command: str) -> None:
     if args.one_process:
         results, status_path = out / "all.jsonl", out / "all.status.json"
         cmd = pytest_command(args.python, args.backend, args.tests, files, results,
-                             args.timeout, args.sample)  # fmt: skip
+                             args.timeout, args.sample, args.sample_any)  # fmt: skip
         jobs.append((base, cmd, results, status_path))
         files = []
     for file in files:
@@ -157,7 +169,7 @@ def run_backend(args, command: str) -> None:
         if args.resume and status_path.exists():
             continue
         cmd = pytest_command(args.python, args.backend, args.tests, [file], results,
-                             args.timeout, args.sample)  # fmt: skip
+                             args.timeout, args.sample, args.sample_any)  # fmt: skip
         jobs.append((file, cmd, results, status_path))
 
     def one(job):

@@ -144,7 +144,7 @@ class Variants:
     anyway (`inject_backend_tests` makes one class per configuration; creating their
     tens of thousands of items only to deselect them would dominate a short run)."""
 
-    def __init__(self, backend: str, sample: bool):
+    def __init__(self, backend: str, sample: bool):  # sample: float64 classes are never sampled
         other = ("use_cuda_true", "use_ideep_always") if backend == "numpy" else ("use_cuda_false",)
         self.skip = (*other, "use_chainerx_true", *(("float64",) if sample else ()))
 
@@ -162,15 +162,16 @@ class Sample:
     float64 parameter and no gradient test (check_backward's own arithmetic is float64);
     and none that Chainer marks `slow`."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, any_test: bool = False):
+        self.size, self.any_test = size, any_test
 
     @pytest.hookimpl(trylast=True)  # after -m/-k have deselected the other variants
     def pytest_collection_modifyitems(self, config, items):
         by_file: dict[str, list] = {}
         for item in items:
             slow = item.get_closest_marker("slow") is not None  # Chainer's own mark
-            if "float64" not in item.nodeid and not _float64_gradients(item) and not slow:
+            eligible = "float64" not in item.nodeid and not _float64_gradients(item) and not slow
+            if eligible or self.any_test:
                 by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
         keep = set()
         for group in by_file.values():
@@ -236,6 +237,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--results", type=Path, required=True, help="JSON lines, appended")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test")
     parser.add_argument("--sample", type=int, default=None, help="tests per file (Sample)")
+    parser.add_argument("--sample-any", action="store_true",
+                        help="sample every test, float64, gradient and slow ones too")  # fmt: skip
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     os.environ.setdefault("CHAINER_CUDNN", "0")
@@ -252,7 +255,7 @@ def main(argv: list[str]) -> int:
         Variants(args.backend, args.sample is not None),
     ]
     if args.sample is not None:
-        plugins.append(Sample(args.sample))
+        plugins.append(Sample(args.sample, args.sample_any))
     return pytest.main(["-p", "no:cacheprovider", *pytest_args], plugins=plugins)
 
 

@@ -215,15 +215,21 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
-BEGIN, END = "<!-- chainer-suite results: begin -->", "<!-- chainer-suite results: end -->"
-
-
-def write(out: Path, docs: Path) -> None:
+def write(out: Path, docs: Path, section: str = "results") -> None:
+    """The tables go between this section's markers in docs/chainer-suite.md; the JSON to
+    docs/chainer-suite.json ("results") or docs/chainer-suite-SECTION.json."""
     summary = summarise(out)
     summary["date"] = now()
-    (docs / "chainer-suite.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    name = "chainer-suite.json" if section == "results" else f"chainer-suite-{section}.json"
+    (docs / name).write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     doc = docs / "chainer-suite.md"
+    BEGIN, END = (
+        f"<!-- chainer-suite {section}: begin -->",
+        f"<!-- chainer-suite {section}: end -->",
+    )
     text = doc.read_text() if doc.exists() else f"# Chainer's own tests\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     doc.write_text(f"{head}{BEGIN}\n{markdown(summary)}\n{END}{tail}")
