@@ -173,12 +173,12 @@ class Sample:
             eligible = "float64" not in item.nodeid and not _float64_gradients(item) and not slow
             if eligible or self.any_test:
                 by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
-        keep = set()
-        for group in by_file.values():
+        keep = {}  # id -> (rank in its file, file): files take turns, so a run cut short
+        for file, group in by_file.items():  # has sampled every file alike
             group.sort(key=lambda item: hashlib.sha1(sample_key(item.nodeid).encode()).digest())
-            keep.update(id(item) for item in group[: self.size])
+            keep.update((id(item), (k, file)) for k, item in enumerate(group[: self.size]))
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in keep])
-        items[:] = [i for i in items if id(i) in keep]
+        items[:] = sorted((i for i in items if id(i) in keep), key=lambda i: keep[id(i)])
 
 
 def _float64_gradients(item) -> bool:
