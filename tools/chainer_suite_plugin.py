@@ -173,12 +173,14 @@ class Sample:
             eligible = "float64" not in item.nodeid and not _float64_gradients(item) and not slow
             if eligible or self.any_test:
                 by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
-        keep = {}  # id -> (rank in its file, file): files take turns, so a run cut short
+        keep = {}  # id -> (rank in its file, file): taking turns, a run cut short
         for file, group in by_file.items():  # has sampled every file alike
             group.sort(key=lambda item: hashlib.sha1(sample_key(item.nodeid).encode()).digest())
             keep.update((id(item), (k, file)) for k, item in enumerate(group[: self.size]))
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in keep])
-        items[:] = sorted((i for i in items if id(i) in keep), key=lambda i: keep[id(i)])
+        items[:] = [i for i in items if id(i) in keep]
+        if self.any_test:  # the broad sample: files take turns (the CI sample keeps its order)
+            items.sort(key=lambda i: keep[id(i)])
 
 
 def _float64_gradients(item) -> bool:

@@ -192,7 +192,7 @@ def markdown(summary: dict) -> str:
             for k, v in counts.items():
                 d[k] += v
         total = {k: sum(d[k] for d in by_dir.values()) for k in next(iter(by_dir.values()), {})}
-        lines += [f"### {backend}", "", HEADER.format("directory")]
+        lines += [f"#### {backend}", "", HEADER.format("directory")]
         lines += [_row(d, c) for d, c in sorted(by_dir.items())]
         if total:
             lines.append(_row("**all**", total))
@@ -205,7 +205,7 @@ def markdown(summary: dict) -> str:
         for s in data["abnormal_files"]:
             lines.append(f"\nFile `{s['file']}` ended abnormally (rc {s['rc']}).")
         lines.append("")
-    lines += ["### Per file", ""]
+    lines += ["#### Per file", ""]
     for backend, data in summary["backends"].items():
         lines += [f"<details><summary>{backend}</summary>", "", HEADER.format("file")]
         lines += [
