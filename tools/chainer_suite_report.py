@@ -95,8 +95,8 @@ def cpu_key(nodeid: str) -> str:
 def load(out: Path, backend: str) -> tuple[list[dict], list[dict]]:
     records, statuses = [], []
     for path in sorted((out / backend).glob("*.jsonl")):
-        if path.name == "runs.jsonl":
-            continue
+        if path.name == "runs.jsonl" or not path.with_suffix(".status.json").exists():
+            continue  # the run log, or a file whose run was cut short
         records += [json.loads(line) for line in path.read_text().splitlines() if line]
     for path in sorted((out / backend).glob("*.status.json")):
         statuses.append(json.loads(path.read_text()))
