@@ -38,7 +38,7 @@ def cold(kernel: str, target: str) -> float:
     code = f"""
 import sys, time; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['x']
 import kernelc
-sys.path.insert(0, {str(ROOT / 'tools')!r})
+sys.path.insert(0, {str(ROOT / "tools")!r})
 from bench_compile import RELU_BWD, mandelbrot
 args = RELU_BWD if {kernel!r} == 'relu_bwd' else mandelbrot()
 t = time.perf_counter(); kernelc.translate_elementwise(**args, target={target!r})

@@ -12,7 +12,7 @@ py="${PYTHON:-python3}"
 
 [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
 pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
-"${pip[@]}" "numpy==1.26.4" "setuptools<81" wheel pytest hypothesis  # tests/conftest.py needs hypothesis
+"${pip[@]}" "numpy==1.26.4" "setuptools<81" wheel pytest hypothesis mock  # hypothesis: tests/conftest.py; mock: Chainer's own tests
 sdist="$("$py" tools/chainer_sdist.py 7.8.1 2>/dev/null || true)"
 if [ -n "$sdist" ] && [ -f "$sdist" ]; then
   "${pip[@]}" --no-build-isolation "$sdist"

@@ -85,3 +85,49 @@ class Buffer:
     @property
     def storage_dtype(self) -> np.dtype:
         return _dtypes.storage(self.dtype)
+
+
+class Memory:
+    """CuPy's `Memory` for one `Buffer`: `ptr`, a stand-in base address (unique while the
+    buffer lives; device memory is not addressable from the host), and `size` in bytes.
+    Pointers only serve arithmetic between pointers of one buffer (CuPy code computes
+    offsets as `a.data.ptr - a.data.mem.ptr`)."""
+
+    __slots__ = ("buf",)
+
+    def __init__(self, buf: Buffer) -> None:
+        self.buf = buf
+
+    @property
+    def ptr(self) -> int:
+        return id(self.buf) << 16
+
+    @property
+    def size(self) -> int:
+        return self.buf.size * self.buf.dtype.itemsize
+
+    @property
+    def device(self):
+        return self.buf.device
+
+
+class MemoryPointer:
+    """CuPy's `MemoryPointer`: a `Memory` and a byte offset into it (`a.data`)."""
+
+    __slots__ = ("mem", "offset")
+
+    def __init__(self, mem: Memory, offset: int) -> None:
+        if not isinstance(mem, Memory):
+            raise TypeError("MemoryPointer: mem must be the Memory of a wgpy_runtime array")
+        self.mem, self.offset = mem, int(offset)
+
+    @property
+    def ptr(self) -> int:
+        return self.mem.ptr + self.offset
+
+    @property
+    def device(self):
+        return self.mem.device
+
+    def __add__(self, nbytes: int) -> MemoryPointer:
+        return MemoryPointer(self.mem, self.offset + int(nbytes))

@@ -264,7 +264,7 @@ def _positions(shape, strides, offset, adv) -> tuple[np.ndarray, tuple]:
     adv_axes = [axis for _, axis, _ in adv]
     rest = [d for d in range(len(shape)) if d not in adv_axes]
     adjacent = all(b[0] - a[0] == 1 for a, b in zip(adv, adv[1:]))
-    before = [d for d in rest if adjacent and d < adv_axes[0]]
+    before = [d for d in rest if adv and adjacent and d < adv_axes[0]]
     after = [d for d in rest if d not in before]
     out_shape = tuple(shape[d] for d in before) + tuple(bshape) + tuple(shape[d] for d in after)
     pos = np.full((1,) * len(out_shape), offset, np.int64)

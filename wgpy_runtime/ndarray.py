@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import _dtypes, _indexing, _shapes
-from ._memory import Buffer
+from ._memory import Buffer, Memory, MemoryPointer
 
 
 class Flags:
@@ -39,12 +39,38 @@ class ndarray:
     __slots__ = ("__weakref__", "_buf", "_offset", "_shape", "_strides")
     __array_priority__ = 100.0
 
-    def __init__(self, shape, dtype=float, *, device=None) -> None:
+    def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C", *,
+                 device=None) -> None:  # fmt: skip
+        """A new C-ordered array; with `memptr` (CuPy's), a view of that memory with byte
+        `strides` (default C order)."""
         shape = _shapes.as_shape(shape)
+        if memptr is not None:
+            self._view_memory(shape, _dtypes.normalize(dtype), memptr, strides)
+            return
+        if strides is not None or order not in ("C", None):
+            raise NotImplementedError("ndarray(): strides and order need memptr")
         self._buf = Buffer(math.prod(shape), _dtypes.normalize(dtype), device)
         self._shape = shape
         self._strides = _shapes.c_strides(shape)
         self._offset = 0
+
+    def _view_memory(self, shape, dtype, memptr: MemoryPointer, strides) -> None:
+        buf = memptr.mem.buf
+        if dtype != buf.dtype:
+            raise TypeError(f"ndarray(): a {dtype} view of {buf.dtype} memory is not supported")
+        itemsize = dtype.itemsize
+        if strides is None:
+            strides = tuple(s * itemsize for s in _shapes.c_strides(shape))
+        strides = tuple(int(s) for s in strides)
+        if memptr.offset % itemsize or any(s % itemsize for s in strides):
+            raise ValueError("ndarray(): offset and strides must be multiples of the item size")
+        self._buf, self._shape = buf, shape
+        self._strides = tuple(s // itemsize for s in strides)
+        self._offset = memptr.offset // itemsize
+        low = self._offset + sum((n - 1) * s for n, s in zip(shape, self._strides) if s < 0)
+        high = self._offset + sum((n - 1) * s for n, s in zip(shape, self._strides) if s > 0)
+        if 0 not in shape and (low < 0 or high >= buf.size):
+            raise ValueError("ndarray(): the view reaches outside its memory")
 
     @classmethod
     def _view(cls, buf: Buffer, shape, strides, offset: int) -> ndarray:
@@ -96,8 +122,9 @@ class ndarray:
         return self._buf.device
 
     @property
-    def data(self) -> Buffer:
-        return self._buf
+    def data(self) -> MemoryPointer:
+        """CuPy's `a.data`: the buffer's `Memory` and this view's byte offset in it."""
+        return MemoryPointer(Memory(self._buf), self._offset * self.itemsize)
 
     @property
     def base(self):
@@ -316,13 +343,16 @@ class ndarray:
         return self.copy()
 
     def __reduce__(self):
-        return (_rebuild, (self.get(),))
+        return (_rebuild, (self.get(), self.device.name))
 
 
-def _rebuild(host: np.ndarray) -> ndarray:
+def _rebuild(host: np.ndarray, backend: str | None = None) -> ndarray:
+    """An unpickled array: back on a device of the backend it was pickled from (CuPy's
+    arrays come back on the device), the current device for pickles without one."""
     from .creation import asarray
+    from .device import get_device
 
-    return asarray(host)
+    return asarray(host, device=None if backend is None else get_device(backend))
 
 
 from . import _ndarray_methods

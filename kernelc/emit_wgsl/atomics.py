@@ -3,7 +3,9 @@
 Rule: a buffer touched by any `Atomic` is declared `array<atomic<i32|u32>>` (f32 data as
 its u32 bits) and every other access to it goes through `atomicLoad`/`atomicStore`. WGSL
 has no float atomics and only a weak compare-exchange, so float add/sub and CUDA's (strong)
-`atomicCAS` become compare-exchange loops.
+`atomicCAS` become compare-exchange loops. A float16 (`__half`) buffer is packed two to a
+`u32` word (packed.py): its `atomicAdd` is a compare-exchange loop on the containing word
+that replaces only the element's 16-bit lane, as CuPy builds it from `atomicCAS`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import float32
+from kernelc.ir.dtypes import float16, float32
 from kernelc.ir.visit import walk
 
 if TYPE_CHECKING:
@@ -46,12 +48,15 @@ def emit_atomic(em: WgslEmitter, s: ir.Atomic) -> None:
     p = em.param(s.param)
     if not s.legalised or not (p.is_output and p.kind is ir.ParamKind.RAW):
         raise em.ice(f"atomic on '{s.param}' is not a legalised raw-output atomic")
-    if s.value.dtype is not p.dtype or p.name not in em.atomics:
+    if s.value.dtype is not p.value_dtype or p.name not in em.atomics:
         raise em.ice(f"atomic on '{s.param}' does not match its parameter")
     ref = f"&{em.buffers[p.name]}[{em.text(s.index)}]"
     value = em.text(s.value)
     result = em.lvalue(s.result) if s.result else None
-    if s.op == "cas":
+    if p.dtype is float16 and s.op == "add":
+        call = f"{em.packed_atomic_add[p.name]}({em.text(s.index)}, {value})"
+        em.out.line(f"{result} = {call};" if result else f"{call};")
+    elif s.op == "cas":
         _compare_exchange(em, ref, em.text(s.compare), value, result)
     elif p.dtype is float32 and s.op in ("add", "sub"):
         sign = "+" if s.op == "add" else "-"
@@ -106,3 +111,29 @@ def _float_update(em: WgslEmitter, ref: str, new_value, result) -> None:
         if result:
             em.out.line(f"{result} = bitcast<f32>({bits});")
     em.out.line("}")
+
+
+def half_add_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
+    """`fn name(pos: i32, value: f32) -> f32`: CUDA's atomicAdd on the float16 element
+    `pos` (the old value, the sum rounded to half), by compare-exchange on its u32 word
+    so that the other lane's concurrent updates are kept."""
+    em.use("kc_f16_decode")
+    em.use("kc_f16_encode")
+    return [
+        f"fn {name}(pos: i32, value: f32) -> f32 {{",
+        f"    let word = &{em.buffers[p.name]}[pos >> 1u];",
+        "    let shift = u32(pos & 1i) * 16u;",
+        "    var old = atomicLoad(word);",
+        "    var before: f32;",
+        "    loop {",
+        "        before = kc_f16_decode(extractBits(old, shift, 16u));",
+        "        let updated = insertBits(old, kc_f16_encode(before + value), shift, 16u);",
+        "        let swap = atomicCompareExchangeWeak(word, old, updated);",
+        "        if (swap.exchanged) {",
+        "            break;",
+        "        }",
+        "        old = swap.old_value;",
+        "    }",
+        "    return before;",
+        "}",
+    ]

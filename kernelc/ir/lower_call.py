@@ -11,11 +11,12 @@ from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureE
 from kernelc.frontend import ast
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, is_narrow, uint32
+from kernelc.ir.dtypes import (DType, bool_, computation_type, float16, float32, int32, is_narrow,
+                               uint32)  # fmt: skip
 from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
-from kernelc.ir.typing import arith_operand, cast, convert
+from kernelc.ir.typing import arith_operand, cast, convert, round_half
 from kernelc.ir.dtypes import promote
 
 B = ir.BinaryOp
@@ -117,12 +118,20 @@ class CallLowering:
             self.fail(UnsupportedFeatureError, f"'{name}' works on elements of raw output "
                       "arrays only", target.span)  # fmt: skip
         dtype = lv.param.dtype
-        if is_narrow(dtype):
+        if dtype is float16 and op != "add":
+            self.fail(KernelTypeError, f"'{name}' is not defined for __half (only atomicAdd "
+                      "is)", e.span)  # fmt: skip
+        if is_narrow(dtype) and dtype is not float16:
             self.fail(UnsupportedFeatureError, f"'{name}' on {dtype.name} elements is not "
                       "supported: atomics work on whole 32-bit words", e.span)  # fmt: skip
         if dtype is float32 and op not in FLOAT_ATOMICS or dtype is bool_:
             self.fail(KernelTypeError, f"'{name}' is not defined for {dtype.name}", e.span)
-        values = [cast(self.expr(a), dtype) for a in e.args[1:]]
+        # __half is computed in float32: the operand is rounded to half first, as CUDA's
+        # atomicAdd(__half*, __half) takes it; the target then updates its 16-bit lane.
+        values = [cast(self.expr(a), computation_type(dtype)) for a in e.args[1:]]
+        if dtype is float16:
+            values = [round_half(v) for v in values]
+        dtype = computation_type(dtype)
         result = self.scopes.fresh("kc_old")
         self.out.append(ir.Declare(result, dtype))
         compare, value = (values[0], values[1]) if op == "cas" else (None, values[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, bool_, float32
+from kernelc.ir.dtypes import COMPUTE, bool_, computation_type, float32
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
@@ -157,7 +157,7 @@ class _Checker:
     def atomic(self, s: ir.Atomic, env: dict) -> None:
         if s.legalised != (self.legal_for is not None):
             self.fail(f"atomic on '{s.param}' with legalised={s.legalised}")
-        dtype = self.kernel.param(s.param).dtype
+        dtype = computation_type(self.kernel.param(s.param).dtype)  # __half: float32
         for x in (s.index, s.value, s.compare):
             if x is not None:
                 self.expr(x, env)

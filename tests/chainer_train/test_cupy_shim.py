@@ -153,7 +153,7 @@ def test_get_array_module_is_the_cupy_module(cupy):
 def test_missing_names_are_attribute_errors(cupy):
     assert not hasattr(cupy, "fft")
     with pytest.raises(AttributeError, match="wgpy_runtime does not implement"):
-        cupy.lib  # noqa: B018
+        cupy.fft  # noqa: B018
     with pytest.raises(NotImplementedError, match="solve_triangular"):
         sys.modules["cupyx.scipy.linalg"].solve_triangular(None, None)
 
@@ -177,6 +177,9 @@ def test_copyto(cupy):
         (slice(None), np.array([1, 1, 0])),
         (np.array([2, 2]), np.array([1, 1])),
         (slice(1, 3), 0),
+        (slice(1, 3), slice(None, None, 2)),  # basic slices only: F.sum(v[1:3, ::2]).backward()
+        (Ellipsis, None, 2),
+        1,
     ],
 )
 def test_scatter_add_accumulates(cupy, key):
@@ -207,6 +210,51 @@ def test_pad_tril_triu_bincount(cupy):
     np.testing.assert_array_equal(cupy.bincount(cupy.asarray(ints)).get(), np.bincount(ints))
 
 
+@pytest.mark.parametrize("values", [((1, 2), (3, 4)), ((5, 6),), (7,), 8, [[1], [2]]])
+def test_pad_takes_per_axis_constant_values(cupy, values):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    got = cupy.pad(cupy.asarray(x), ((1, 2), (2, 1)), constant_values=values)
+    np.testing.assert_array_equal(got.get(), np.pad(x, ((1, 2), (2, 1)), constant_values=values))
+    with pytest.raises(ValueError, match="constant_values"):
+        cupy.pad(cupy.asarray(x), 1, constant_values=((1, 2, 3),))
+    scalar = cupy.pad(cupy.asarray(np.float32(3)), 1)  # 0-d: returned as it is
+    assert scalar.shape == () and float(scalar.get()) == 3.0
+
+
+def test_asfortranarray_lays_out_column_major(cupy):
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for a in (cupy.asarray(x), cupy.asarray(x)[:, ::2], cupy.asarray(x).transpose(2, 0, 1)):
+        f = cupy.asfortranarray(a)
+        assert f.flags.f_contiguous
+        np.testing.assert_array_equal(f.get(), a.get())
+    f = cupy.asfortranarray(cupy.asarray(x), dtype=np.float16)
+    assert f.dtype == np.float16 and f.flags.f_contiguous
+
+
+def test_cupy_testing_random_saves_and_restores_states(cupy):
+    import random
+
+    import cupy.testing
+
+    np.random.seed(5)
+    cupy.random.seed(6)
+    expected = (np.random.rand(), cupy.random.rand().get())
+    np.random.seed(5)
+    cupy.random.seed(6)
+    cupy.testing.random.do_setup()
+    seeded = (random.random(), np.random.rand(), cupy.random.rand().get())
+    cupy.testing.random.do_teardown()
+    assert (np.random.rand(), cupy.random.rand().get()) == expected
+    cupy.testing.random.do_setup()
+    assert (random.random(), np.random.rand(), cupy.random.rand().get()) == seeded
+    cupy.testing.random.do_teardown()
+    with pytest.raises(RuntimeError, match="without a do_setup"):
+        cupy.testing.random.do_teardown()
+    cupy.testing.assert_array_equal(cupy.arange(3), np.arange(3))
+    with pytest.raises(AssertionError):
+        cupy.testing.assert_allclose(cupy.arange(3) + 1, np.arange(3))
+
+
 def test_rsqrt_and_special(cupy):
     import cupyx
 
@@ -228,3 +276,22 @@ def test_numpy_scalars_promote_as_in_cupy_7(cupy):
     assert (cupy.ones(2, dtype=np.int32) * np.float64(1.5)).dtype == np.float64
     cupy_shim.uninstall()
     assert (x * np.float64(2)).dtype == np.float64  # wgpy_runtime's own rule: NEP 50
+
+
+def test_memory_pointers_make_views(cupy):
+    """`a.data` is CuPy's MemoryPointer; `ndarray(shape, dtype, memptr, strides)` views that
+    memory (Chainer's as_strided), offsets being `data.ptr - data.mem.ptr` in bytes."""
+    base = cupy.arange(12, dtype=np.float32)
+    view = base[3:]
+    assert view.data.mem.size == 48 and view.data.ptr - view.data.mem.ptr == 12
+    memptr = cupy.cuda.memory.MemoryPointer(base.data.mem, 8)
+    a = cupy.ndarray((3, 2), np.float32, memptr, (12, 4))
+    host = np.arange(12, dtype=np.float32)
+    want = np.lib.stride_tricks.as_strided(host[2:], (3, 2), (12, 4))
+    np.testing.assert_array_equal(a.get(), want)
+    a[0, 0] = -1  # the view writes through to the memory
+    assert base.get()[2] == -1
+    with pytest.raises(ValueError, match="outside its memory"):
+        cupy.ndarray((4, 2), np.float32, memptr, (12, 4))
+    with pytest.raises(TypeError, match="view of float32 memory"):
+        cupy.ndarray((2,), np.int32, memptr)

@@ -14,7 +14,7 @@ import time
 import types
 
 from .. import device as _device_module
-from .._memory import current_device
+from .._memory import Memory, MemoryPointer, current_device
 from ..device.protocol import Device as _RuntimeDevice
 
 
@@ -121,10 +121,6 @@ _STREAMS: list[Stream] = []  # the `with stream:` blocks entered
 
 def get_current_stream() -> Stream:
     return _STREAMS[-1] if _STREAMS else Stream.null
-
-
-class MemoryPointer:
-    """Only for isinstance checks: device memory is not addressable from the host."""
 
 
 class MemoryPool:
@@ -235,6 +231,7 @@ def submodules() -> dict[str, types.ModuleType]:
     )  # fmt: skip
     memory = _namespace(
         "cupy.cuda.memory", "Memory pools (statistics only).", MemoryPointer=MemoryPointer,
+        Memory=Memory,
         MemoryPool=MemoryPool, PinnedMemoryPool=PinnedMemoryPool, set_allocator=set_allocator,
         alloc_pinned_memory=alloc_pinned_memory,
     )  # fmt: skip

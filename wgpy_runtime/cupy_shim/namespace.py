@@ -19,7 +19,7 @@ from .. import random as _random
 from .._fusion_trace import Var
 from ..creation import asarray
 from ..ndarray import ndarray
-from . import cuda, cupyx, numpy_extras, util
+from . import array_extras, cuda, cupyx, numpy_extras, testing, util
 
 CUPY_VERSION = "7.8.0"  # what Chainer 7.8.1 accepts (>=7.7, <8); no cuDNN module exists
 _SKIP = {"device", "random", "current_device", "use_device", "get_array_module"}
@@ -43,20 +43,29 @@ def _missing_attribute(module_name: str):
     return __getattr__
 
 
+# CuPy's distributions drawn from the host state: name -> default dtype
+_HOST_DISTRIBUTIONS = {"laplace": float, "binomial": int, "gumbel": float, "beta": float,
+                       "chisquare": float, "dirichlet": float, "gamma": float,
+                       "geometric": int, "pareto": float, "poisson": int,
+                       "standard_cauchy": float, "standard_exponential": float,
+                       "standard_gamma": float, "exponential": float, "lognormal": float,
+                       "logistic": float, "rayleigh": float, "weibull": float}  # fmt: skip
+
+
+def _host_distribution(state, name: str, default_dtype):
+    def draw(*params, size=None, dtype=default_dtype):
+        params = [p.get() if isinstance(p, ndarray) else p for p in params]
+        return asarray(np.asarray(getattr(state, name)(*params, size=size)).astype(dtype))
+
+    draw.__name__ = draw.__qualname__ = name
+    return draw
+
+
 def _random_module() -> types.ModuleType:
     state = _random.get_random_state()
-
-    def laplace(loc=0.0, scale=1.0, size=None, dtype=float):
-        return asarray(np.asarray(state.laplace(loc, scale, size)).astype(dtype))
-
-    def binomial(n, p, size=None, dtype=int):
-        return asarray(np.asarray(state.binomial(n, p, size)).astype(dtype))
-
-    def gumbel(loc=0.0, scale=1.0, size=None, dtype=float):
-        return asarray(np.asarray(state.gumbel(loc, scale, size)).astype(dtype))
-
     names = {k: v for k, v in vars(_random).items() if not k.startswith("_")}
-    names.update(laplace=laplace, binomial=binomial, gumbel=gumbel)
+    for name, dtype in _HOST_DISTRIBUTIONS.items():
+        names[name] = _host_distribution(state, name, dtype)
     module = _module("cupy.random", "Random numbers: host RandomState, uploaded "
                      "(wgpy_runtime.random).", names)  # fmt: skip
     module.__getattr__ = _missing_attribute("cupy.random")
@@ -97,6 +106,7 @@ def _cupy_names(cupy: types.ModuleType) -> dict:
     names = {k: v for k, v in vars(_wp).items() if not k.startswith("_") and k not in _SKIP}
     names.update(numpy_extras.numpy_names())
     names.update(numpy_extras.FUNCTIONS)
+    names.update(array_extras.FUNCTIONS)
 
     def get_array_module(*args):
         """`cupy` when any argument is a device array (or a value of a fused function),
@@ -125,6 +135,7 @@ def build() -> dict[str, types.ModuleType]:
                "cupy.random": _random_module(), "cupy.linalg": _linalg_module(),
                "cupy._util": _util_module("cupy._util"), "cupy.util": _util_module("cupy.util"),
                "cupy._core": _core_module("cupy._core"), "cupy.core": _core_module("cupy.core"),
+               **testing.modules(), **array_extras.lib_module(),
                **cupyx.modules()}  # fmt: skip
     for name, module in modules.items():
         parent, _, child = name.rpartition(".")

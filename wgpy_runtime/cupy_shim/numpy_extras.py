@@ -97,17 +97,49 @@ def rsqrt(x, out=None, dtype=None, **kwargs):
 
 
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
-    """`numpy.pad` in 'constant' mode (what Chainer's convolutions and poolings use)."""
+    """`numpy.pad` in 'constant' mode (what Chainer's convolutions and poolings use), with
+    NumPy's per-axis (before, after) `constant_values`; like NumPy, a later axis's value
+    fills the corners it shares with an earlier one."""
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
     a = _wp.asarray(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (a.ndim, 2))
-    if np.ndim(constant_values) != 0:
-        raise NotImplementedError("pad: per-axis constant_values are not supported")
+    if (widths < 0).any():
+        raise ValueError("pad: index can't contain negative values")
+    values = _host_values(constant_values)
+    try:
+        values = np.broadcast_to(values, (a.ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: constant_values of shape {np.shape(values)} do not broadcast "
+                         f"to ({a.ndim}, 2)") from None  # fmt: skip
+    if a.ndim == 0:
+        return a.copy()  # nothing to pad, as in NumPy
     out_shape = tuple(int(e + lo + hi) for e, (lo, hi) in zip(a.shape, widths))
-    out = _wp.full(out_shape, constant_values, dtype=a.dtype)
+    if (values == values.flat[0]).all():
+        out = _wp.full(out_shape, values.flat[0], dtype=a.dtype)
+    else:
+        out = _wp.empty(out_shape, dtype=a.dtype)
+        for axis, ((lo, hi), (before, after)) in enumerate(zip(widths, values)):
+            edge = [slice(None)] * a.ndim
+            edge[axis] = slice(0, int(lo))
+            out[tuple(edge)] = before
+            edge[axis] = slice(out_shape[axis] - int(hi), out_shape[axis])
+            out[tuple(edge)] = after
     out[tuple(slice(int(lo), int(lo) + e) for e, (lo, _) in zip(a.shape, widths))] = a
     return out
+
+
+def _host_values(values) -> np.ndarray:
+    values = values.get() if isinstance(values, ndarray) else values
+    return np.asarray(values)
+
+
+def asfortranarray(a, dtype=None) -> ndarray:
+    """`a` laid out column-major (F-contiguous), as CuPy's `asfortranarray`."""
+    a = _wp.asarray(a, dtype)
+    if a.ndim <= 1 or a.flags.f_contiguous:
+        return _wp.ascontiguousarray(a) if a.ndim <= 1 else a
+    return _wp.ascontiguousarray(a.transpose()).transpose()
 
 
 @functools.cache
@@ -182,6 +214,6 @@ def bincount(x, weights=None, minlength=0):
 
 FUNCTIONS = {f.__name__: f for f in (ndim, shape, size, may_share_memory, copyto, pad, tril,
                                      triu, tri, fix, fliplr, flipud, dstack, meshgrid,
-                                     bincount)}  # fmt: skip
+                                     bincount, asfortranarray)}  # fmt: skip
 FUNCTIONS["shares_memory"] = shares_memory
 CUPYX_FUNCTIONS = {"scatter_add": scatter_add, "rsqrt": rsqrt}

@@ -59,6 +59,13 @@ class Device(ABC):
     #: the kernelc target its programs are translated for: 'wgsl' or 'glsl'
     target: str
 
+    def __reduce__(self):
+        """Pickled (and deep-copied) by reference: it comes back as this process's device
+        of the same backend, so arrays and Chainer links holding it can be pickled."""
+        from . import get_device
+
+        return (get_device, (self.name,))
+
     @abstractmethod
     def alloc(self, size: int, dtype: str) -> int:
         """A new buffer of `size` elements of storage dtype `dtype`; contents undefined."""
