@@ -84,11 +84,20 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
 
     trials = study.get_trials()
     assert isinstance(study.sampler, optuna.samplers.TPESampler)
-    lost, rest = trials[0], trials[1:]
+    lost, others = trials[0], trials[1:]
     assert lost.state == TrialState.FAIL and lost.user_attrs["worker"] == holder_id
-    assert [t.state for t in rest] == [TrialState.COMPLETE] * N_TRIALS, [
-        (t.number, t.state.name, t.user_attrs, t.system_attrs) for t in rest if t.state != TrialState.COMPLETE
-    ]
+    rest = [t for t in others if t.state == TrialState.COMPLETE]
+    assert len(rest) == N_TRIALS
+    # A trial running through the restart loses its heartbeats while the new server starts
+    # (seconds on a loaded machine) and may outlive the grace period: like the lost tab's,
+    # it then fails and is run again with its parameters. Nothing else may fail.
+    for t in others:
+        if t.state != TrialState.COMPLETE:
+            origin = t.system_attrs.get("failed_trial", t.number)
+            assert t.state == TrialState.FAIL, t
+            assert any(
+                r.system_attrs.get("failed_trial") == origin and r.params == t.params for r in rest
+            ), t
     retries = [t for t in rest if t.system_attrs.get("failed_trial") == 0]
     assert len(retries) == 1 and retries[0].params == lost.params
     assert retries[0].user_attrs["worker"] != holder_id
