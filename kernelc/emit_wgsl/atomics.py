@@ -117,8 +117,7 @@ def half_add_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
     """`fn name(pos: i32, value: f32) -> f32`: CUDA's atomicAdd on the float16 element
     `pos` (the old value, the sum rounded to half), by compare-exchange on its u32 word
     so that the other lane's concurrent updates are kept."""
-    em.use("kc_f16_decode")
-    em.use("kc_f16_encode")
+    decode, encode = em.library_function("kc_f16_decode"), em.library_function("kc_f16_encode")
     return [
         f"fn {name}(pos: i32, value: f32) -> f32 {{",
         f"    let word = &{em.buffers[p.name]}[pos >> 1u];",
@@ -126,8 +125,8 @@ def half_add_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
         "    var old = atomicLoad(word);",
         "    var before: f32;",
         "    loop {",
-        "        before = kc_f16_decode(extractBits(old, shift, 16u));",
-        "        let updated = insertBits(old, kc_f16_encode(before + value), shift, 16u);",
+        f"        before = {decode}(extractBits(old, shift, 16u));",
+        f"        let updated = insertBits(old, {encode}(before + value), shift, 16u);",
         "        let swap = atomicCompareExchangeWeak(word, old, updated);",
         "        if (swap.exchanged) {",
         "            break;",

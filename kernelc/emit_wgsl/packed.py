@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kernelc.emit_wgsl.atomics import atomic_params
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import PACKED_PER_WORD, float16
 
@@ -27,7 +28,8 @@ def packed_params(kernel: ir.Kernel) -> list[ir.Param]:
 def library_roots(kernel: ir.Kernel) -> frozenset[str]:
     """The library functions the load and store functions call (float16 by bits)."""
     halves = [p for p in packed_params(kernel) if p.dtype is float16]
-    encode = ["kc_f16_encode"] if any(p.is_output for p in halves) else []
+    written = atomic_params(kernel)  # atomicAdd on a half decodes and encodes its word
+    encode = ["kc_f16_encode"] if any(p.is_output or p.name in written for p in halves) else []
     return frozenset((["kc_f16_decode"] if halves else []) + encode)
 
 
