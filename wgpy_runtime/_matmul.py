@@ -1,5 +1,6 @@
 """Tiled matrix products: float matmul through kernelc's matmul programs (WGSL: workgroup
-tiles, GLSL: one fragment per output; docs/abi.md, "Matmul programs").
+tiles, GLSL: operands packed into RGBA texels, a 2x2 block of C per fragment; docs/abi.md,
+"Matmul programs").
 
 Rule: operands reach the program as views — offsets and element strides, 0 for a
 broadcast batch axis, transposed operands as they are — never as copies. Batch axes
