@@ -204,3 +204,23 @@ def test_views_are_not_copied(monkeypatch):
     assert seen["loop"] == (6, 4, 6) and seen["k"] == (16,)
     want = a.get().transpose(0, 1, 3, 2)[:, :, ::2] @ b.get()[:, ::2]
     np.testing.assert_allclose(result.get(), want, **TOL)
+
+
+def test_plain_glsl_program_where_packed_textures_would_not_fit(monkeypatch):
+    """A product whose packed operands exceed the device's texture takes the plain GLSL
+    program (the packed one otherwise); both agree with NumPy."""
+    if _target() != "glsl":
+        pytest.skip("a WebGL choice")
+    seen = []
+
+    def spy(device, program, args, loop_shape, reduce_shape=None):
+        seen.append(program.abi["launch"]["kind"])
+        return dispatch(device, program, args, loop_shape, reduce_shape)
+
+    dispatch = _matmul._launch.dispatch
+    monkeypatch.setattr(_matmul._launch, "dispatch", spy)
+    a, b = _random((9, 40), seed=30), _random((40, 7), seed=31)
+    np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
+    monkeypatch.setattr(_matmul, "_buffer_elements", lambda device: 9 * 10 - 1)  # pack_a: 90
+    np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
+    assert seen == ["packed_matmul", "fragment"]
