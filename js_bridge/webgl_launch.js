@@ -68,11 +68,11 @@ async function packedMatmul(exec, program, buffers, values, temps) {
   const made = {};
   for (const stage of spec.stages) {
     const count = counts[stage.name];
-    const target = exec.temp(spec.texel_format, count, temps);
-    made[stage.name] = target;
+    const targets = stage.outputs.map(() => exec.temp(spec.texel_format, count, temps));
+    made[stage.name] = targets;
     if (count) {
       const textures = inputs(exec, abi, stage.textures, buffers, new Set(), made, temps);
-      await paced(exec, abi, stage.code, stage, textures, [target], values, count);
+      await paced(exec, abi, stage.code, stage, textures, targets, values, count);
     }
   }
   const group = { code: program.code, textures: abi.textures, outputs: abi.outputs };
@@ -125,8 +125,12 @@ function direct(out) {
 function inputs(exec, abi, list, buffers, rendered, given, temps) {
   const textures = new Map();
   for (const t of list) {
-    if (t.contents === "partials" || t.contents === "stage") { // drawn by an earlier draw
-      textures.set(t.name, given[t.stage ?? "partials"]);
+    if (t.contents === "partials") {
+      textures.set(t.name, given.partials);
+      continue;
+    }
+    if (t.contents === "stage") { // a render target of an earlier stage
+      textures.set(t.name, given[t.stage][t.output]);
       continue;
     }
     if (t.contents !== "array" && t.contents !== "previous") {

@@ -77,10 +77,11 @@ TILES = {
 LARGE_MIN_WORKGROUPS = 256  # use `large` when it still gives this many workgroups
 
 # Packed GLSL matmul: operands as RGBA32F texels of 4 consecutive elements of K, each
-# fragment of the product computing a 2x2 block of C (rows, columns).
+# fragment of the product computing a 4x4 block of C (rows, columns) into 4 render targets
+# (4x4 ran 1.5-2.6x faster than 2x2 on llvmpipe, docs/benchmarks.md).
 GLSL_TEXEL_FORMAT = "rgba32f"
 GLSL_K_PER_TEXEL = 4
-GLSL_BLOCK = (2, 2)
+GLSL_BLOCK = (4, 4)
 
 
 def tiles_of(tiles: str | Tiles | tuple | None) -> Tiles:

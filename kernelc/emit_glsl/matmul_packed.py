@@ -1,19 +1,21 @@
 """The packed GLSL matmul: operands packed four elements of K to an RGBA32F texel, each
-fragment computing a 2x2 block of C (docs/abi.md, "GLSL: packed operands").
+fragment computing a 4x4 block of C into four RGBA32F render targets (docs/abi.md, "GLSL:
+packed operands"; the block is `abi_matmul.GLSL_BLOCK`, any R x C with R * C a multiple
+of 4, at most 16).
 
 Four draws, one shader each, all with the matmul kernel's declarations and uniform block:
 
 * `pack_a`: texel `(b * M + r) * KP + kk` of an RGBA32F texture holds
   `A[b, r, 4kk .. 4kk + 3]` (0 past K), `KP = ceil(K / 4)`;
 * `pack_b`: texel `(b * N + c) * KP + kk` holds `B[b, 4kk .. 4kk + 3, c]`;
-* `product`: texel `(b * MB + i) * NB + j` (`MB = ceil(M / 2)`, `NB = ceil(N / 2)`) holds
-  `C[b, 2i, 2j]`, `C[b, 2i, 2j + 1]`, `C[b, 2i + 1, 2j]`, `C[b, 2i + 1, 2j + 1]` as x, y,
-  z, w: four texel reads give sixteen products, where the plain program reads two texels
-  for one;
+* `product`: texel `(b * MB + i) * NB + j` (`MB = ceil(M / R)`, `NB = ceil(N / C)`) of
+  render target `e / 4`, component `e % 4`, holds element `e` (row-major) of the block of C
+  at rows `R i ..`, columns `C j ..`: each step reads R + C texels for 16 R C / 4 products,
+  where the plain program reads two texels for one;
 * `unpack` (the program's own code): C in C order, each element taken from its block.
 
 Packed textures have the layout of every buffer (texel `p` at `(p % width, p / width)`);
-the product walks its four texel positions one texel at a time. Rule: like every fragment
+the product walks its texel positions one texel at a time. Rule: like every fragment
 program, no loop depends on anything but uniforms, and `product` loops `KP` times, so K
 up to 4 * 65535 stays under Mesa's loop cap.
 """
@@ -27,6 +29,7 @@ from kernelc.emit_matmul import A, B, C, MatmulSpec
 from kernelc.ir import nodes as ir
 
 TEXEL_FORMAT, K_PER_TEXEL, BLOCK = GLSL_TEXEL_FORMAT, GLSL_K_PER_TEXEL, GLSL_BLOCK
+TARGETS = BLOCK[0] * BLOCK[1] // 4  # RGBA render targets of the product
 STAGES = ("pack_a", "pack_b", "product")  # drawn in order, before the program's own code
 ROLES = (*STAGES, "unpack")
 # The packed textures each role samples (stage name -> sampler base name)
@@ -46,17 +49,20 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         super().declare_globals()
         keep = _OPERAND.get(self.role)
         self.textures = {key: t for key, t in self.textures.items() if t.param.name == keep}
-        self.stage_samplers = {s: self.globals.fresh(f"t_kc_{s}", compiler=True)
-                               for s in _READS[self.role]}  # fmt: skip
-        self.packed_out = None
-        if self.role != "unpack":
-            self.packed_out = self.globals.fresh("o_kc_packed", compiler=True)
+        # (stage, its render target) -> sampler
+        self.stage_samplers = {
+            (s, k): self.globals.fresh(f"t_kc_{s}", compiler=True)
+            for s in _READS[self.role]
+            for k in range(TARGETS if s == "product" else 1)
+        }
+        count = {"unpack": 0, "product": TARGETS}.get(self.role, 1)
+        self.packed_outs = [self.globals.fresh("o_kc_packed", compiler=True) for _ in range(count)]
 
     def header(self) -> str:
         lines = [super().header().rstrip("\n"), ""]
         lines += [f"uniform highp sampler2D {name};" for name in self.stage_samplers.values()]
-        if self.packed_out is not None:
-            lines.append(f"layout(location = 0) out highp vec4 {self.packed_out};")
+        lines += [f"layout(location = {k}) out highp vec4 {name};"
+                  for k, name in enumerate(self.packed_outs)]  # fmt: skip
         return "\n".join(lines) + "\n"
 
     # -- the fragments
@@ -118,10 +124,11 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
                 w.line(f"{pos} += {step};")
                 w.line(f"{v}.{lane} = {self.element(operand, pos)};")
             w.line("}")
-        w.line(f"{self.packed_out} = {v};")
+        w.line(f"{self.packed_outs[0]} = {v};")
 
     def product(self) -> None:
-        """Texel i: the 2x2 block of C from two packed rows of A and two of B."""
+        """Texel i of each render target: its rows of the block of C (row-major elements
+        e of the block, target e / 4, component e % 4), from packed rows of A and B."""
         w = self.out
         m, n, batches, kp = self.dims()
         mb = self.int_local("kc_mb", f"({m} + {BLOCK[0] - 1}) / {BLOCK[0]}")
@@ -130,33 +137,39 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         bj = self.int_local("kc_bj", f"i % {nb}")
         bi = self.int_local("kc_bi", f"(i / {nb}) % {mb}")
         batch = self.int_local("kc_batch", f"i / ({nb} * {mb})")
-        # the last row (column) of an odd M (N) repeats; unpack takes only real elements
-        r0 = self.int_local("kc_r0", f"{batch} * {m} + 2 * {bi}")
-        r1 = self.int_local("kc_r1", f"{r0} + min(1, {m} - 1 - 2 * {bi})")
-        c0 = self.int_local("kc_c0", f"{batch} * {n} + 2 * {bj}")
-        c1 = self.int_local("kc_c1", f"{c0} + min(1, {n} - 1 - 2 * {bj})")
-        ta, tb = self.stage_samplers["pack_a"], self.stage_samplers["pack_b"]
+        ta, tb = self.stage_samplers[("pack_a", 0)], self.stage_samplers[("pack_b", 0)]
         wa = self.int_local("kc_wa", f"textureSize({ta}, 0).x")
         wb = self.int_local("kc_wb", f"textureSize({tb}, 0).x")
+        # rows (columns) past an edge of C repeat the last; unpack takes only real elements
         cursors = []
-        for line, tex, width in ((r0, ta, wa), (r1, ta, wa), (c0, tb, wb), (c1, tb, wb)):
-            at = self.temp("kc_at")
-            first = self.call("kc_texel", [self.printed(f"{line} * {kp}"), self.printed(width)])
-            w.line(f"ivec2 {at} = {first.text};")
-            cursors.append((at, tex, width))
-        acc, k = self.temp("kc_acc"), self.temp("kc_k")
-        w.line(f"vec4 {acc} = vec4(0.0);")
+        for lines, index, extent, tex, width, base in (
+            (BLOCK[0], bi, m, ta, wa, "kc_r"), (BLOCK[1], bj, n, tb, wb, "kc_c")):  # fmt: skip
+            first = self.int_local(f"{base}0", f"{batch} * {extent} + {lines} * {index}")
+            for t in range(lines):
+                line = f"{first} + min({t}, {extent} - 1 - {lines} * {index})" if t else first
+                at = self.temp("kc_at")
+                start = self.printed(f"({line}) * {kp}")
+                texel = self.call("kc_texel", [start, self.printed(width)])
+                w.line(f"ivec2 {at} = {texel.text};")
+                cursors.append((at, tex, width))
+        accs = [self.temp("kc_acc") for _ in range(TARGETS)]
+        for acc in accs:
+            w.line(f"vec4 {acc} = vec4(0.0);")
+        k = self.temp("kc_k")
         w.line(f"for (int {k} = 0; {k} < {kp}; {k}++) {{")
         with w.indented():
-            x0, x1, y0, y1 = (self.temp(name) for name in ("kc_x", "kc_x", "kc_y", "kc_y"))
-            for name, (at, tex, _) in zip((x0, x1, y0, y1), cursors):
+            names = [self.temp("kc_x" if j < BLOCK[0] else "kc_y") for j in range(len(cursors))]
+            for name, (at, tex, _) in zip(names, cursors):
                 w.line(f"vec4 {name} = texelFetch({tex}, {at}, 0);")
-            w.line(f"{acc} += vec4(dot({x0}, {y0}), dot({x0}, {y1}), dot({x1}, {y0}), "
-                   f"dot({x1}, {y1}));")  # fmt: skip
+            xs, ys = names[: BLOCK[0]], names[BLOCK[0] :]
+            dots = [f"dot({xs[e // BLOCK[1]]}, {ys[e % BLOCK[1]]})" for e in range(4 * TARGETS)]
+            for t, acc in enumerate(accs):
+                w.line(f"{acc} += vec4({', '.join(dots[4 * t : 4 * t + 4])});")
             for at, _, width in cursors:
                 w.line(f"{at} = {at}.x + 1 == {width} ? ivec2(0, {at}.y + 1) : {at} + ivec2(1, 0);")
         w.line("}")
-        w.line(f"{self.packed_out} = {acc};")
+        for out, acc in zip(self.packed_outs, accs):
+            w.line(f"{out} = {acc};")
 
     def unpack(self) -> None:
         """Element i of C (C order) from its block's texel."""
@@ -167,13 +180,18 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         batch = self.int_local("kc_batch", f"i / ({n} * {m})")
         mb = self.int_local("kc_mb", f"({m} + {BLOCK[0] - 1}) / {BLOCK[0]}")
         nb = self.int_local("kc_nb", f"({n} + {BLOCK[1] - 1}) / {BLOCK[1]}")
-        block = self.int_local("kc_block", f"({batch} * {mb} + {row} / 2) * {nb} + {col} / 2")
-        tex = self.stage_samplers["product"]
-        width = self.int_local("kc_wc", f"textureSize({tex}, 0).x")
-        texel = self.call("kc_texel", [self.printed(block), self.printed(width)])
+        block = self.int_local(
+            "kc_block", f"({batch} * {mb} + {row} / {BLOCK[0]}) * {nb} + {col} / {BLOCK[1]}"
+        )
+        e = self.int_local("kc_e", f"({row} % {BLOCK[0]}) * {BLOCK[1]} + {col} % {BLOCK[1]}")
         value = self.temp("kc_value")
-        self.out.line(f"float {value} = texelFetch({tex}, {texel.text}, 0)"
-                      f"[({row} % 2) * 2 + {col} % 2];")  # fmt: skip
+        self.out.line(f"float {value} = 0.0;")
+        for t in range(TARGETS):
+            tex = self.stage_samplers[("product", t)]
+            width = f"textureSize({tex}, 0).x"
+            texel = self.call("kc_texel", [self.printed(block), self.printed(width)])
+            fetch = f"{value} = texelFetch({tex}, {texel.text}, 0)[{e} % 4];"
+            self.out.line(fetch if TARGETS == 1 else f"if ({e} / 4 == {t}) {{ {fetch} }}")
         self.stmt(ir.OutputStore(C, self.value(value)))
 
     @staticmethod
@@ -186,13 +204,14 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         """This role's shader as a draw: its code, textures (the kernel's, then the packed
         ones by stage) and render target."""
         textures = list(abi["textures"])
-        for s, name in self.stage_samplers.items():
+        for (s, k), name in self.stage_samplers.items():
             textures.append({"unit": len(textures), "name": name, "param": None,
-                             "format": TEXEL_FORMAT, "contents": "stage", "stage": s})  # fmt: skip
+                             "format": TEXEL_FORMAT, "contents": "stage", "stage": s,
+                             "output": k})  # fmt: skip
         outputs = abi["outputs"]
-        if self.packed_out is not None:
-            outputs = [{"location": 0, "name": self.packed_out, "param": None,
-                        "format": TEXEL_FORMAT}]  # fmt: skip
+        if self.packed_outs:
+            outputs = [{"location": k, "name": name, "param": None, "format": TEXEL_FORMAT}
+                       for k, name in enumerate(self.packed_outs)]  # fmt: skip
         return {"name": self.role, "code": code, "textures": textures, "outputs": outputs}
 
 

@@ -124,7 +124,7 @@ def test_glsl_packed_abi():
     abi = translate("glsl", batch_ndim=2).abi  # packed by default
     launch = abi["launch"]
     assert abi["kind"] == "matmul" and launch["kind"] == "packed_matmul"
-    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == ("rgba32f", 4, [2, 2])
+    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == ("rgba32f", 4, [4, 4])
     stages = {s["name"]: s for s in launch["stages"]}
     assert list(stages) == ["pack_a", "pack_b", "product"]
     reads = {name: [(t["param"], t["contents"], t.get("stage"), t["format"]) for t in s["textures"]]
@@ -133,9 +133,12 @@ def test_glsl_packed_abi():
                      "pack_b": [("B", "array", None, "r32f")],
                      "product": [(None, "stage", "pack_a", "rgba32f"),
                                  (None, "stage", "pack_b", "rgba32f")]}  # fmt: skip
-    for s in stages.values():
-        assert [(o["param"], o["format"]) for o in s["outputs"]] == [(None, "rgba32f")]
-    assert [(t["contents"], t["stage"]) for t in abi["textures"]] == [("stage", "product")]
+    targets = {name: [(o["location"], o["param"], o["format"]) for o in s["outputs"]]
+               for name, s in stages.items()}  # fmt: skip
+    assert targets == {"pack_a": [(0, None, "rgba32f")], "pack_b": [(0, None, "rgba32f")],
+                       "product": [(k, None, "rgba32f") for k in range(4)]}  # fmt: skip
+    assert [(t["contents"], t["stage"], t["output"]) for t in abi["textures"]] == [
+        ("stage", "product", k) for k in range(4)]  # fmt: skip
     assert [(o["param"], o["format"]) for o in abi["outputs"]] == [("C", "r32f")]
     # every stage declares the one uniform block the executor fills once
     block = abi["uniforms"]
@@ -145,8 +148,8 @@ def test_glsl_packed_abi():
 
 @pytest.mark.parametrize("batch, m, n, k, texels", [
     (1, 1, 1, 1, {"pack_a": 1, "pack_b": 1, "product": 1}),
-    (3, 7, 5, 13, {"pack_a": 3 * 7 * 4, "pack_b": 3 * 5 * 4, "product": 3 * 4 * 3}),
-    (2, 4, 6, 0, {"pack_a": 0, "pack_b": 0, "product": 2 * 2 * 3}),
+    (3, 7, 5, 13, {"pack_a": 3 * 7 * 4, "pack_b": 3 * 5 * 4, "product": 3 * 2 * 2}),
+    (2, 4, 6, 0, {"pack_a": 0, "pack_b": 0, "product": 2 * 1 * 2}),
 ])  # fmt: skip
 def test_glsl_stage_texels(batch, m, n, k, texels):
     launch = translate("glsl", batch_ndim=1).abi["launch"]
@@ -219,7 +222,7 @@ def test_glsl_packed_shell_shape():
     stages = {s["name"]: s["code"] for s in translate("glsl").abi["launch"]["stages"]}
     assert stages["pack_a"].count("texelFetch(t_A") == 4 and "t_B" not in stages["pack_a"]
     product = stages["product"]
-    assert product.count("texelFetch(") == 4 and product.count("dot(") == 4  # 16 products
+    assert product.count("texelFetch(") == 8 and product.count("dot(") == 16  # 64 products
     assert "for (int kc_k = 0; kc_k < kc_kp; kc_k++)" in product  # K / 4 iterations
 
 

@@ -70,10 +70,11 @@ def _packed_matmul(dev, program, buffers: dict, values: dict, temps: list) -> No
     made: dict = {}
     for stage in spec["stages"]:
         count = counts[stage["name"]]
-        made[stage["name"]] = target = _temp(dev, spec["texel_format"], count, temps)
+        targets = [_temp(dev, spec["texel_format"], count, temps) for _ in stage["outputs"]]
+        made[stage["name"]] = targets
         if count:
             textures = _inputs(dev, abi, stage, buffers, set(), made, temps)
-            _draw(dev, abi, stage["code"], stage, textures, [target], values, count)
+            _draw(dev, abi, stage["code"], stage, textures, targets, values, count)
     final = {"code": program.code, "textures": abi["textures"], "outputs": abi["outputs"]}
     _final(dev, [final], abi, buffers, values, made, temps)
 
@@ -118,8 +119,11 @@ def _inputs(dev, abi: dict, shader: dict, buffers: dict, rendered: set, given: d
     """Sampler name -> texture for each of `shader`'s textures (copies made here)."""
     textures = {}
     for t in shader["textures"]:
-        if t["contents"] in ("partials", "stage"):  # drawn by an earlier pass or stage
-            textures[t["name"]] = given[t.get("stage") or "partials"]
+        if t["contents"] == "partials":
+            textures[t["name"]] = given["partials"]
+            continue
+        if t["contents"] == "stage":  # a render target of an earlier stage
+            textures[t["name"]] = given[t["stage"]][t["output"]]
             continue
         b = _buffer(dev, abi, buffers, t["param"], t["format"])
         if t["contents"] == "previous" or id(b.texture) in rendered:
