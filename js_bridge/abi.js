@@ -128,6 +128,14 @@ export function matmulGrid(launch, batch, m, n) {
   return spill(batch * ceilDiv(m, tile.m) * ceilDiv(n, tile.n));
 }
 
+// Packed GLSL matmul: the texels each stage writes (kernelc/abi_matmul.glsl_stage_texels).
+export function glslStageTexels(launch, batch, m, n, k) {
+  const kp = ceilDiv(k, launch.k_per_texel);
+  const [rows, cols] = launch.block;
+  return { pack_a: batch * m * kp, pack_b: batch * n * kp,
+           product: batch * ceilDiv(m, rows) * ceilDiv(n, cols) };
+}
+
 // Bytes per element as the protocol carries them, and as device memory holds them
 // (bool is a 32-bit 0/1 word on the device).
 const ITEMSIZE = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2,

@@ -88,7 +88,8 @@ class TexturePool {
 }
 
 const poolKey = (fmt, capacity) => `${fmt}:${capacity}`;
-const textureBytes = (t) => t.capacity * FORMATS[t.fmt].array.BYTES_PER_ELEMENT;
+const textureBytes = (t) => t.capacity * (FORMATS[t.fmt].components ?? 1) *
+  FORMATS[t.fmt].array.BYTES_PER_ELEMENT;
 
 export class WebGLExecutor {
   name = "webgl";

@@ -10,9 +10,11 @@
 // `out_width` is the render targets' width. Reductions draw the ABI's passes, each pass's
 // partials in a pooled texture read by the next. A kernel with output groups draws one
 // group after another, every texture they read bound (copied where needed: any group's
-// output counts as rendered) before the first draw.
+// output counts as rendered) before the first draw. A packed matmul draws its stages into
+// pooled textures, each read by the later ones.
 
-import { glslOutputGroups, glslPasses, value, valueKey } from "./abi.js";
+import { glslOutputGroups, glslPasses, glslStageTexels, matmulDims, value,
+         valueKey } from "./abi.js";
 
 /** Draw `program` (every pass of a reduction, every output group) with `buffers` bound by
  * parameter name; `values` (a Map of its own) gets the per-draw values. */
@@ -24,6 +26,8 @@ export async function dispatchProgram(exec, program, buffers, values) {
       await reduction(exec, program, buffers, values, temps);
     } else if (abi.launch.kind === "fragment") {
       await final(exec, glslOutputGroups(program), abi, buffers, values, {}, temps);
+    } else if (abi.launch.kind === "packed_matmul") {
+      await packedMatmul(exec, program, buffers, values, temps);
     } else {
       throw new Error(`kernel '${abi.kernel}': unknown launch kind '${abi.launch.kind}'`);
     }
@@ -53,6 +57,26 @@ async function reduction(exec, program, buffers, values, temps) {
     draw(exec, abi, shader.code, shader, textures, [target], values, n * p.chunks);
     partials = target;
   }
+}
+
+/** Draw the stages into pooled textures of their texel counts (a stage of none is
+ * skipped: K == 0), then the program's own code into C. */
+async function packedMatmul(exec, program, buffers, values, temps) {
+  const abi = program.abi;
+  const spec = abi.launch;
+  const counts = glslStageTexels(spec, ...matmulDims(abi, values));
+  const made = {};
+  for (const stage of spec.stages) {
+    const count = counts[stage.name];
+    const targets = stage.outputs.map(() => exec.temp(spec.texel_format, count, temps));
+    made[stage.name] = targets;
+    if (count) {
+      const textures = inputs(exec, abi, stage.textures, buffers, new Set(), made, temps);
+      await paced(exec, abi, stage.code, stage, textures, targets, values, count);
+    }
+  }
+  const group = { code: program.code, textures: abi.textures, outputs: abi.outputs };
+  await final(exec, [group], abi, buffers, values, made, temps);
 }
 
 /** The draws that write the outputs, one per output group ({code, textures, outputs}):
@@ -103,6 +127,10 @@ function inputs(exec, abi, list, buffers, rendered, given, temps) {
   for (const t of list) {
     if (t.contents === "partials") {
       textures.set(t.name, given.partials);
+      continue;
+    }
+    if (t.contents === "stage") { // a render target of an earlier stage
+      textures.set(t.name, given[t.stage][t.output]);
       continue;
     }
     if (t.contents !== "array" && t.contents !== "previous") {

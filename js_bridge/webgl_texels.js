@@ -9,7 +9,7 @@
 // Texture formats by name: GL enums (looked up on the context), the typed array of one
 // texel's component, and the component kind ('f', 'i', 'u').
 /** @typedef {{internal: string, format: string, type: string, kind: string,
- *              array: any}} Format */
+ *              array: any, components?: number}} Format */
 /** @type {Record<string, Format>} */
 export const FORMATS = {
   r32f: { internal: "R32F", format: "RED", type: "FLOAT", kind: "f", array: Float32Array },
@@ -23,6 +23,9 @@ export const FORMATS = {
            array: Uint16Array },
   r8ui: { internal: "R8UI", format: "RED_INTEGER", type: "UNSIGNED_BYTE", kind: "u",
           array: Uint8Array },
+  // the executor's own textures (no dtype holds them): packed matmul operands
+  rgba32f: { internal: "RGBA32F", format: "RGBA", type: "FLOAT", kind: "f", array: Float32Array,
+             components: 4 },
 };
 export const DTYPE_FORMAT = { bool: "r32ui", int8: "r8i", uint8: "r8ui", int16: "r16i",
                               uint16: "r16ui", float16: "r16f", int32: "r32i",

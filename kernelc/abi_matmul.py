@@ -3,7 +3,8 @@ shapes and workgroup grid, and the sizes an executor reads from its dispatch val
 
 Rule: the WGSL emitter takes its tile constants from here and executors their plans, so a
 shader and its launch cannot disagree. Plain arithmetic on sizes; nothing here reads
-shader text. (A GLSL matmul is an ordinary fragment launch over the outputs.)
+shader text. (A plain GLSL matmul is an ordinary fragment launch over the outputs; a
+packed one draws its stages into textures of `glsl_stage_texels` texels first.)
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ TILES = {
 }
 LARGE_MIN_WORKGROUPS = 256  # use `large` when it still gives this many workgroups
 
+# Packed GLSL matmul: operands as RGBA32F texels of 4 consecutive elements of K, each
+# fragment of the product computing a 4x4 block of C (rows, columns) into 4 render targets
+# (4x4 ran 1.5-2.6x faster than 2x2 on llvmpipe, docs/benchmarks.md).
+GLSL_TEXEL_FORMAT = "rgba32f"
+GLSL_K_PER_TEXEL = 4
+GLSL_BLOCK = (4, 4)
+
 
 def tiles_of(tiles: str | Tiles | tuple | None) -> Tiles:
     """A preset name, a Tiles, or (m, n, k, thread_m, thread_n); None is `large`."""
@@ -118,3 +126,13 @@ def wgsl_grid(launch: dict, batch: int, m: int, n: int) -> tuple[int, int, int]:
     """Workgroup counts (x, y, 1), spilling into y past 65535; the flat workgroup index
     is `wg.y * num_workgroups.x + wg.x` and indices past the tiles do nothing."""
     return spill(wgsl_workgroups(launch, batch, m, n))
+
+
+def glsl_stage_texels(launch: dict, batch: int, m: int, n: int, k: int) -> dict[str, int]:
+    """Texels each stage of a packed GLSL matmul writes (docs/abi.md, "GLSL: packed
+    operands"): A's rows and B's columns of `ceil(k / k_per_texel)` texels, then one texel
+    per block of C."""
+    kp = math.ceil(k / launch["k_per_texel"])
+    rows, cols = launch["block"]
+    return {"pack_a": batch * m * kp, "pack_b": batch * n * kp,
+            "product": batch * math.ceil(m / rows) * math.ceil(n / cols)}  # fmt: skip

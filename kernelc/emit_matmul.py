@@ -29,13 +29,15 @@ EXTRA_UNIFORMS = [("k_red_n", {"what": "reduce_size"})]
 class MatmulSpec:
     """One specialisation: the operands' dtype (C's too), the number of batch axes, which
     operands are transposed views (the load order that coalesces; any strides work), and
-    the WGSL tiles (None on GLSL)."""
+    the WGSL tiles (None on GLSL), and on GLSL whether operands are packed into RGBA
+    texels (`emit_glsl.matmul_packed`) or read one element a texel."""
 
     dtype: str = "float32"
     batch_ndim: int = 0
     trans_a: bool = False
     trans_b: bool = False
     tiles: Tiles | None = None
+    packed: bool = False
 
     def check(self) -> MatmulSpec:
         if self.dtype not in DTYPES:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from kernelc.abi import Program
 from kernelc.abi_matmul import tiles_of
+from kernelc.emit_glsl.matmul import GlslMatmulEmitter
+from kernelc.emit_glsl.matmul_packed import emit_packed_matmul
 from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
+from kernelc.emit_wgsl.matmul import WgslMatmulEmitter
 from kernelc.errors import InternalCompilerError
 from kernelc.pipeline import link_library
 
@@ -18,7 +21,7 @@ TARGETS = ("wgsl", "glsl")
 
 
 def translate_matmul(dtype="float32", *, target: str, batch_ndim: int = 0, trans_a: bool = False,
-                     trans_b: bool = False, tiles=None) -> Program:  # fmt: skip
+                     trans_b: bool = False, tiles=None, packed: bool = True) -> Program:  # fmt: skip
     """The program computing C = A @ B for `target` ('wgsl' or 'glsl').
 
     dtype: of A, B and C ('float16', 'float32', or 'float64', held as float32); products
@@ -27,18 +30,23 @@ def translate_matmul(dtype="float32", *, target: str, batch_ndim: int = 0, trans
     N, axis is the contiguous one); any strides give the right result, these only choose
     the coalesced load order (WGSL). tiles: WGSL tile shape, a preset name of
     `kernelc.abi_matmul.TILES` (default 'large') or (m, n, k, thread_m, thread_n).
+    packed: GLSL only; operands packed into RGBA texels and 2x2 blocks of C per fragment
+    (launch kind 'packed_matmul'), or, when False, one element of C per fragment.
     """
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
     dtype = getattr(dtype, "name", dtype)
     tiles = tiles_of(tiles) if target == "wgsl" else None
-    spec = MatmulSpec(str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles).check()
+    packed = bool(packed) and target == "glsl"
+    spec = MatmulSpec(str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles, packed).check()
     try:
+        kernel = link_library(matmul_kernel(spec), target)
         if target == "wgsl":
-            from kernelc.emit_wgsl.matmul import WgslMatmulEmitter as Shell
+            code, abi = WgslMatmulEmitter(spec, kernel).emit()
+        elif packed:
+            code, abi = emit_packed_matmul(spec, kernel)
         else:
-            from kernelc.emit_glsl.matmul import GlslMatmulEmitter as Shell
-        code, abi = Shell(spec, link_library(matmul_kernel(spec), target)).emit()
+            code, abi = GlslMatmulEmitter(spec, kernel).emit()
     except InternalCompilerError:
         raise
     except Exception as e:  # our bug: say so, with the specialisation

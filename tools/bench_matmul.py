@@ -2,10 +2,13 @@
 CuPy and NumPy when they import), as a markdown table.
 
     python tools/bench_matmul.py [--sizes 1024 4096] [--backends webgpu webgl]
-                                 [--tiles auto large small 128,128,16,8,8] [--seconds 2]
+                                 [--tiles auto large small 128,128,16,8,8]
+                                 [--glsl packed plain] [--seconds 2]
 
 Each row times `wgpy_runtime.matmul` (`auto`: the runtime's own tile choice) or, for a
-named WGSL tile shape, the matmul program with those tiles launched the runtime's way.
+named WGSL tile shape, the matmul program with those tiles launched the runtime's way;
+on WebGL, `--glsl plain` adds rows of the one-element-per-fragment program (the packed
+one is the runtime's).
 A warm-up call compiles the program first; then the product is repeated until about
 `--seconds` have passed (at least `--min-repeat` times) with one synchronise at the end,
 so the time per product includes launch overhead but not a read-back. The result of the
@@ -72,22 +75,25 @@ def wgpy_row(backend: str, tiles, a: np.ndarray, b: np.ndarray, args) -> tuple[f
 
         def run():
             return wp.matmul(x, y)
+    elif tiles == "plain":
+        run = _fixed_program(dev, x, y, target="glsl", packed=False)
     else:
-        run = _fixed_tiles(dev, x, y, tiles)
+        run = _fixed_program(dev, x, y, target="wgsl", tiles=tiles)
     result = run()
     error = check(result.get(), a, b)
     return timed(run, dev.synchronize, args.seconds, args.min_repeat), error
 
 
-def _fixed_tiles(dev, x, y, tiles):
-    """A product launched with the given WGSL tiles (the runtime picks its own)."""
+def _fixed_program(dev, x, y, *, target: str, **options):
+    """A product through the matmul program with these options (WGSL tiles, the plain
+    GLSL program), launched the runtime's way (the runtime picks its own)."""
     import kernelc
     import wgpy_runtime as wp
     from wgpy_runtime import _launch
 
-    if dev.target != "wgsl":
-        raise ValueError("fixed tiles are a WGSL choice")
-    program = kernelc.translate_matmul("float32", target="wgsl", tiles=tiles)
+    if dev.target != target:
+        raise ValueError(f"{options} is a {target} choice")
+    program = kernelc.translate_matmul("float32", target=target, **options)
     m, k, n = x.shape[0], x.shape[1], y.shape[1]
 
     def run():
@@ -131,6 +137,8 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["webgpu", "webgl"])
     parser.add_argument("--tiles", type=parse_tiles, nargs="+", default=["auto"],
                         help="WGSL rows: auto, large, small or m,n,k,thread_m,thread_n")  # fmt: skip
+    parser.add_argument("--glsl", nargs="+", default=["packed"], choices=["packed", "plain"],
+                        help="WebGL rows: the runtime's packed program, the plain one")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--min-repeat", type=int, default=3)
     parser.add_argument("--no-cupy", action="store_true")
@@ -145,8 +153,10 @@ def main() -> None:
         except Exception as e:  # noqa: BLE001  (no such device here: say so in the table)
             notes.append(f"{backend}: unavailable ({type(e).__name__}: {e})")
             continue
-        for tiles in args.tiles if backend == "webgpu" else ["auto"]:
-            label = f"wgpy {backend}" + ("" if tiles == "auto" else f" tiles={tiles}")
+        choices = args.tiles if backend == "webgpu" else _glsl_rows(args.glsl)
+        for tiles in choices:
+            suffix = {"auto": "", "plain": " plain"}.get(tiles, f" tiles={tiles}")
+            label = f"wgpy {backend}{suffix}"
             for n in args.sizes:
                 a, b = _operands(n)
                 seconds, error = wgpy_row(backend, tiles, a, b, args)
@@ -163,6 +173,10 @@ def main() -> None:
         except ImportError:
             notes.append(f"{name}: not importable")
     print(table(rows, notes))
+
+
+def _glsl_rows(layouts: list[str]) -> list[str]:
+    return ["auto" if layout == "packed" else "plain" for layout in layouts]
 
 
 def _operands(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 """Tiled matrix products: float matmul through kernelc's matmul programs (WGSL: workgroup
-tiles, GLSL: one fragment per output; docs/abi.md, "Matmul programs").
+tiles, GLSL: operands packed into RGBA texels, a 2x2 block of C per fragment; docs/abi.md,
+"Matmul programs").
 
 Rule: operands reach the program as views — offsets and element strides, 0 for a
 broadcast batch axis, transposed operands as they are — never as copies. Batch axes
@@ -28,11 +29,29 @@ def supported(dtype: np.dtype) -> bool:
 
 @functools.cache
 def _program(target: str, dtype: str, batch_ndim: int, trans_a: bool, trans_b: bool,
-             tiles: str | None):  # fmt: skip
+             tiles: str | None, packed: bool = True):  # fmt: skip
     import kernelc
 
     return kernelc.translate_matmul(dtype, target=target, batch_ndim=batch_ndim,
-                                    trans_a=trans_a, trans_b=trans_b, tiles=tiles)  # fmt: skip
+                                    trans_a=trans_a, trans_b=trans_b, tiles=tiles,
+                                    packed=packed)  # fmt: skip
+
+
+def _buffer_elements(device) -> int | None:
+    """The most elements one texture of the device holds (None: no such limit)."""
+    if hasattr(device, "max_texture_size"):  # native WebGL: rows of `max_width` texels
+        return device.max_width * device.max_texture_size
+    return (getattr(device, "limits", None) or {}).get("maxBufferElements")
+
+
+def _packed_fits(device, batch: int, m: int, n: int, k: int) -> bool:
+    """Whether a packed GLSL product's textures fit the device (a broadcast operand's
+    packed copy holds it once per batch entry); otherwise the plain program runs."""
+    from kernelc.abi_matmul import GLSL_BLOCK, GLSL_K_PER_TEXEL, glsl_stage_texels
+
+    limit = _buffer_elements(device)
+    layout = {"k_per_texel": GLSL_K_PER_TEXEL, "block": GLSL_BLOCK}
+    return limit is None or max(glsl_stage_texels(layout, batch, m, n, k).values()) <= limit
 
 
 def merge_batch(shape: tuple[int, ...], strides: list[tuple[int, ...]]):
@@ -69,9 +88,11 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
         for name, v, s in zip("ABC", views, strides)
     }
     device = result.device
-    tiles = preferred_tiles(math.prod(shape), m, n) if device.target == "wgsl" else None
+    batches = math.prod(shape)
+    tiles = preferred_tiles(batches, m, n) if device.target == "wgsl" else None
+    packed = device.target == "glsl" and _packed_fits(device, batches, m, n, k)
     program = _program(device.target, result.dtype.name, len(shape),
                        _transposed(a.shape, a._strides), _transposed(b.shape, b._strides),
-                       tiles)  # fmt: skip
+                       tiles, packed)  # fmt: skip
     _launch.dispatch(device, program, args, shape + (m, n), (k,))
     return True

@@ -30,8 +30,8 @@ from .kernel import ElementwiseKernel, ReductionKernel
 from .ndarray import ndarray
 from .reductions import sum as sum_
 
-# At most MAX_K of K per launch (GLSL walks K four at a time, WGSL 8 or 16 at a time: far
-# below the cap); below TARGET_OUTPUTS outputs, split further while chunks keep at least
+# At most MAX_K of K per launch (GLSL walks K one RGBA texel of four at a time, WGSL 8 or
+# 16 at a time: far below the cap); below TARGET_OUTPUTS outputs, split further while chunks keep at least
 # MIN_K (a chunk's partial costs one store per output, against MIN_K multiply-adds).
 MAX_K = 65536
 MIN_K = 2048

@@ -13,7 +13,7 @@ import pytest
 
 import kernelc
 from kernelc.abi import encode_uniforms, glsl_grid, wgsl_dispatch
-from kernelc.abi_matmul import wgsl_grid
+from kernelc.abi_matmul import glsl_stage_texels, wgsl_grid
 from kernelc.abi_reduction import glsl_passes, wgsl_stages
 from wgpy_runtime.device.dense import dense_values
 
@@ -55,6 +55,13 @@ def test_matmul_grid_agrees(page):
     for batch, m, n in [(1, 1, 1), (3, 129, 64), (2, 4096, 4096)]:
         assert js(page, "matmulGrid", program.abi["launch"], batch, m, n) == list(
             wgsl_grid(program.abi["launch"], batch, m, n))  # fmt: skip
+
+
+def test_packed_matmul_stages_agree(page):
+    launch = kernelc.translate_matmul("float32", target="glsl", batch_ndim=1).abi["launch"]
+    for batch, m, n, k in [(1, 1, 1, 1), (3, 7, 5, 13), (2, 4096, 4095, 0), (1, 2, 3, 65536)]:
+        assert js(page, "glslStageTexels", launch, batch, m, n, k) == glsl_stage_texels(
+            launch, batch, m, n, k)  # fmt: skip
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])

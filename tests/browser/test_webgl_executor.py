@@ -208,17 +208,40 @@ def test_reduction_passes(page, reduce, out, passes):
     no_problems(*replay(page, s))
 
 
-def test_matmul(page):
+@pytest.mark.parametrize("packed", [True, False])
+def test_matmul(page, packed):
     rng = np.random.default_rng(5)
     m, k, n = 70, 53, 90
     a = rng.integers(-4, 5, (m, k)).astype(np.float32)
     b = rng.integers(-4, 5, (k, n)).astype(np.float32)
-    program = kernelc.translate_matmul("float32", target="glsl")
+    program = kernelc.translate_matmul("float32", target="glsl", packed=packed)
     s = Stream()
     ba, bb, bc = s.array(a), s.array(b), s.alloc(m * n, "float32")
     v = values(program.abi, (m, n), {"A": (m, k), "B": (k, n), "reduce": (k,)})
     s.dispatch(program, {"A": ba, "B": bb, "C": bc}, v)
     s.read("C", bc, 0, a @ b)
+    no_problems(*replay(page, s))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_packed_matmul_odd_batched_transposed(page, dtype):
+    """The packed program's stages at M, N, K that are not multiples of its blocks (and
+    K = 0), a batch whose A is a transposed view and whose B is broadcast (stride 0)."""
+    rng = np.random.default_rng(6)
+    s = Stream()
+    for batch, m, k, n in [(1, 1, 1, 1), (3, 7, 13, 5), (2, 33, 6, 9), (2, 3, 0, 5)]:
+        at = rng.integers(-4, 5, (batch, k, m)).astype(dtype)  # A[b] = at[b].T
+        b = rng.integers(-4, 5, (k, n)).astype(dtype)
+        program = kernelc.translate_matmul(dtype, target="glsl", batch_ndim=1)
+        ba = s.array(at if at.size else np.zeros(1, dtype))
+        bb = s.array(b if b.size else np.zeros(1, dtype))
+        bc = s.alloc(batch * m * n, dtype)
+        v = values(program.abi, (batch, m, n), {"reduce": (k,)})
+        v.update({("stride", "A", 0): k * m, ("stride", "A", 1): 1, ("stride", "A", 2): m,
+                  ("stride", "B", 0): 0, ("stride", "B", 1): n, ("stride", "B", 2): 1})  # fmt: skip
+        s.dispatch(program, {"A": ba, "B": bb, "C": bc}, v)
+        want = (at.transpose(0, 2, 1).astype(np.float32) @ b.astype(np.float32)).astype(dtype)
+        s.read(f"C of {(batch, m, k, n)}", bc, 0, want)
     no_problems(*replay(page, s))
 
 

@@ -16,6 +16,7 @@ from kernelc.abi_matmul import (
     GROUP_M,
     TILES,
     Tiles,
+    glsl_stage_texels,
     matmul_dims,
     preferred_tiles,
     tiles_of,
@@ -107,7 +108,7 @@ def test_wgsl_abi():
 
 
 def test_glsl_abi():
-    abi = translate("glsl", batch_ndim=2).abi
+    abi = translate("glsl", batch_ndim=2, packed=False).abi
     assert abi["kind"] == "matmul" and abi["batch_ndim"] == 2 and abi["ndim"] == 4
     assert abi["launch"]["kind"] == "fragment"  # an ordinary draw over C's elements
     assert [(t["param"], t["contents"], t["format"]) for t in abi["textures"]] == [
@@ -117,6 +118,42 @@ def test_glsl_abi():
     keys = _uniform_keys(abi)
     assert ("out_width", None, None) in keys and ("reduce_size", None, None) in keys
     assert not any(k[1] == "C" for k in keys)  # C is a dense render target
+
+
+def test_glsl_packed_abi():
+    abi = translate("glsl", batch_ndim=2).abi  # packed by default
+    launch = abi["launch"]
+    assert abi["kind"] == "matmul" and launch["kind"] == "packed_matmul"
+    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == ("rgba32f", 4, [4, 4])
+    stages = {s["name"]: s for s in launch["stages"]}
+    assert list(stages) == ["pack_a", "pack_b", "product"]
+    reads = {name: [(t["param"], t["contents"], t.get("stage"), t["format"]) for t in s["textures"]]
+             for name, s in stages.items()}  # fmt: skip
+    assert reads == {"pack_a": [("A", "array", None, "r32f")],
+                     "pack_b": [("B", "array", None, "r32f")],
+                     "product": [(None, "stage", "pack_a", "rgba32f"),
+                                 (None, "stage", "pack_b", "rgba32f")]}  # fmt: skip
+    targets = {name: [(o["location"], o["param"], o["format"]) for o in s["outputs"]]
+               for name, s in stages.items()}  # fmt: skip
+    assert targets == {"pack_a": [(0, None, "rgba32f")], "pack_b": [(0, None, "rgba32f")],
+                       "product": [(k, None, "rgba32f") for k in range(4)]}  # fmt: skip
+    assert [(t["contents"], t["stage"], t["output"]) for t in abi["textures"]] == [
+        ("stage", "product", k) for k in range(4)]  # fmt: skip
+    assert [(o["param"], o["format"]) for o in abi["outputs"]] == [("C", "r32f")]
+    # every stage declares the one uniform block the executor fills once
+    block = abi["uniforms"]
+    assert all(s["code"].count("uniform KcParams") == 1 for s in stages.values())
+    assert all(f"{m['name']};" in s["code"] for s in stages.values() for m in block)
+
+
+@pytest.mark.parametrize("batch, m, n, k, texels", [
+    (1, 1, 1, 1, {"pack_a": 1, "pack_b": 1, "product": 1}),
+    (3, 7, 5, 13, {"pack_a": 3 * 7 * 4, "pack_b": 3 * 5 * 4, "product": 3 * 2 * 2}),
+    (2, 4, 6, 0, {"pack_a": 0, "pack_b": 0, "product": 2 * 1 * 2}),
+])  # fmt: skip
+def test_glsl_stage_texels(batch, m, n, k, texels):
+    launch = translate("glsl", batch_ndim=1).abi["launch"]
+    assert glsl_stage_texels(launch, batch, m, n, k) == texels
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])
@@ -129,7 +166,8 @@ def test_dtypes(target):
         assert all(b["packed"] == {"dtype": "float16", "per_word": 2}
                    for b in f16["bindings"][1:])  # fmt: skip
     else:
-        assert {t["format"] for t in f16["textures"]} == {"r16f"}
+        textures = [t for s in f16["launch"]["stages"] for t in s["textures"]]
+        assert {t["format"] for t in textures if t["param"]} == {"r16f"}  # A and B
         assert f16["outputs"][0]["format"] == "r16f"
     assert translate(target, dtype="float64").code == translate(target).code
 
@@ -175,9 +213,17 @@ def test_wgsl_transposed_load_order():
 
 
 def test_glsl_shell_shape():
-    code = translate("glsl").code
+    code = translate("glsl", packed=False).code
     assert code.count("texelFetch(t_A") == 5 and code.count("texelFetch(t_B") == 5  # 4 + 1
     assert "discard;" in code and "o_C = kc_acc;" in code
+
+
+def test_glsl_packed_shell_shape():
+    stages = {s["name"]: s["code"] for s in translate("glsl").abi["launch"]["stages"]}
+    assert stages["pack_a"].count("texelFetch(t_A") == 4 and "t_B" not in stages["pack_a"]
+    product = stages["product"]
+    assert product.count("texelFetch(") == 8 and product.count("dot(") == 16  # 64 products
+    assert "for (int kc_k = 0; kc_k < kc_kp; kc_k++)" in product  # K / 4 iterations
 
 
 # ---------------------------------------------------------------------------- validation
@@ -197,4 +243,8 @@ def test_wgsl_validates(tiles):
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("batch_ndim", [0, 1, 3])
 def test_glsl_validates(dtype, batch_ndim):
-    validate_glsl(translate("glsl", dtype=dtype, batch_ndim=batch_ndim).code)
+    validate_glsl(translate("glsl", dtype=dtype, batch_ndim=batch_ndim, packed=False).code)
+    packed = translate("glsl", dtype=dtype, batch_ndim=batch_ndim)
+    validate_glsl(packed.code)
+    for stage in packed.abi["launch"]["stages"]:
+        validate_glsl(stage["code"])

@@ -9,6 +9,8 @@ K up to 512; each test runs once per backend (executor tests on its target).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -40,16 +42,47 @@ def _target() -> str:
     return TARGET[devices.get_device().name]
 
 
-def _run_program(target: str, a: np.ndarray, b: np.ndarray, **options) -> np.ndarray:
-    """a @ b through a matmul program on the native executor, operands as given (views)."""
+def _run_program(target: str, a: np.ndarray, b: np.ndarray, **options) -> list[np.ndarray]:
+    """a @ b through each matmul program of `target`, operands as given (views): on GLSL
+    the packed program on the native device and the plain one on the native executor."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     c = np.full(batch + (a.shape[-2], b.shape[-1]), np.nan, a.dtype)
     a = np.broadcast_to(a, batch + a.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
-    if target == "glsl":
-        options.pop("tiles", None)
-    program = kernelc.translate_matmul(a.dtype, target=target, batch_ndim=len(batch), **options)
-    return executor_for(target).run_matmul(program, a, b, c)
+    translate = functools.partial(kernelc.translate_matmul, a.dtype, target=target,
+                                  batch_ndim=len(batch), **options)  # fmt: skip
+    if target == "wgsl":
+        return [executor_for(target).run_matmul(translate(), a, b, c)]
+    options.pop("tiles", None)
+    plain = executor_for(target).run_matmul(translate(tiles=None, packed=False), a, b, c)
+    return [_run_on_device(translate(tiles=None, packed=True), a, b), plain]
+
+
+def _device_view(x: np.ndarray) -> wp.ndarray:
+    """`x` on the device as the same view (offset and element strides) of its whole base."""
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    assert root.flags.c_contiguous and root.dtype == x.dtype
+    item = x.dtype.itemsize
+    offset = (x.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // item
+    buf = wp.asarray(root)
+    strides = tuple(s // item for s in x.strides)
+    return wp.ndarray._view(buf._buf, x.shape, strides, offset)
+
+
+def _run_on_device(program, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b through `program` launched the runtime's way on the current device."""
+    *batch, m, n = a.shape[:-1] + b.shape[-1:]
+    c = wp.empty((*batch, m, n), a.dtype)
+    args = {"A": _device_view(a), "B": _device_view(b), "C": c}
+    _matmul._launch.dispatch(devices.get_device(), program, args, (*batch, m, n), (a.shape[-1],))
+    return c.get()
+
+
+def _assert_all_close(results: list[np.ndarray], want: np.ndarray, **tol) -> None:
+    for got in results:
+        np.testing.assert_allclose(got, want, **(tol or TOL))
 
 
 @pytest.mark.parametrize("tiles", ["large", "small"])
@@ -57,8 +90,7 @@ def _run_program(target: str, a: np.ndarray, b: np.ndarray, **options) -> np.nda
 def test_program_edges(tiles, mkn):
     m, k, n = mkn
     a, b = _random((m, k), seed=1), _random((k, n), seed=2)
-    got = _run_program(_target(), a, b, tiles=tiles)
-    np.testing.assert_allclose(got, a @ b, **TOL)
+    _assert_all_close(_run_program(_target(), a, b, tiles=tiles), a @ b)
 
 
 @pytest.mark.parametrize("trans", [(False, False), (True, True)])
@@ -66,24 +98,23 @@ def test_program_views(trans):
     """Transposed, strided, offset and negative-stride operands, with either load order."""
     a = _random((70, 90), seed=3)[::-1, 5:].T  # (85, 70), M contiguous-ish
     b = _random((140, 41), seed=4)[::2, ::-2]  # (70, 21)
-    got = _run_program(_target(), a, b, trans_a=trans[0], trans_b=trans[1])
-    np.testing.assert_allclose(got, a @ b, **TOL)
+    _assert_all_close(_run_program(_target(), a, b, trans_a=trans[0], trans_b=trans[1]), a @ b)
 
 
 def test_program_batches():
     target = _target()
     a, b = _random((3, 64, 32), seed=5), _random((3, 32, 48), seed=6)
-    np.testing.assert_allclose(_run_program(target, a, b), a @ b, **TOL)
+    _assert_all_close(_run_program(target, a, b), a @ b)
     a, b = _random((2, 1, 33, 20), seed=7), _random((5, 20, 17), seed=8)  # broadcast batches
-    np.testing.assert_allclose(_run_program(target, a, b, tiles="small"), a @ b, **TOL)
+    _assert_all_close(_run_program(target, a, b, tiles="small"), a @ b)
 
 
 def test_program_float16():
     a, b = _random((40, 30), "float16", seed=9), _random((30, 20), "float16", seed=10)
-    got = _run_program(_target(), a, b, tiles="small")
+    results = _run_program(_target(), a, b, tiles="small")
     want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
-    np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), rtol=2e-3,
-                               atol=2e-3)  # fmt: skip
+    _assert_all_close([r.astype(np.float32) for r in results], want.astype(np.float32),
+                      rtol=2e-3, atol=2e-3)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- wgpy_runtime
@@ -173,3 +204,23 @@ def test_views_are_not_copied(monkeypatch):
     assert seen["loop"] == (6, 4, 6) and seen["k"] == (16,)
     want = a.get().transpose(0, 1, 3, 2)[:, :, ::2] @ b.get()[:, ::2]
     np.testing.assert_allclose(result.get(), want, **TOL)
+
+
+def test_plain_glsl_program_where_packed_textures_would_not_fit(monkeypatch):
+    """A product whose packed operands exceed the device's texture takes the plain GLSL
+    program (the packed one otherwise); both agree with NumPy."""
+    if _target() != "glsl":
+        pytest.skip("a WebGL choice")
+    seen = []
+
+    def spy(device, program, args, loop_shape, reduce_shape=None):
+        seen.append(program.abi["launch"]["kind"])
+        return dispatch(device, program, args, loop_shape, reduce_shape)
+
+    dispatch = _matmul._launch.dispatch
+    monkeypatch.setattr(_matmul._launch, "dispatch", spy)
+    a, b = _random((9, 40), seed=30), _random((40, 7), seed=31)
+    np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
+    monkeypatch.setattr(_matmul, "_buffer_elements", lambda device: 9 * 10 - 1)  # pack_a: 90
+    np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
+    assert seen == ["packed_matmul", "fragment"]

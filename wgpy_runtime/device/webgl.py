@@ -30,10 +30,17 @@ _FORMAT = {"float32": ("r32f", "f4"), "int32": ("r32i", "i4"), "uint32": ("r32ui
            "bool": ("r32ui", "u4"), "int8": ("r8i", "i1"), "uint8": ("r8ui", "u1"),
            "int16": ("r16i", "i2"), "uint16": ("r16ui", "u2"), "float16": ("r16f", "f2")}  # fmt: skip
 _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "bool"}
+# Formats of the device's own textures (no dtype holds them): packed matmul operands
+_INTERNAL = {"rgba32f": (4, "f4")}
 # readPixels forms every WebGL2 implementation supports, by component kind
 _READ = {"f": "f4", "i": "i4", "u": "u4"}
 _GLSL = {"f": ("float", "sampler2D"), "i": ("int", "isampler2D"), "u": ("uint", "usampler2D")}
 VERTEX_SHADER = device_shader("vertex.glsl")
+
+
+def _texel(fmt: str) -> tuple[int, str]:
+    """(components, NumPy type of one component) of a texture format."""
+    return _INTERNAL.get(fmt) or (1, _FORMAT[_FORMAT_DTYPE[fmt]][1])
 
 
 def _kind(fmt: str) -> str:
@@ -206,9 +213,9 @@ class WebGLDevice(BufferTable, Device):
         return texture if texture is not None else self._create(fmt, capacity, width, height)
 
     def _create(self, fmt: str, capacity: int, width: int, height: int) -> _Texture:
-        dtype = _FORMAT[_FORMAT_DTYPE[fmt]][1]
+        components, dtype = _texel(fmt)
         for attempt in range(2):
-            tex = self.ctx.texture((width, height), 1, dtype=dtype)
+            tex = self.ctx.texture((width, height), components, dtype=dtype)
             if self.ctx.error == "GL_NO_ERROR":
                 tex.filter = (self._gl.NEAREST, self._gl.NEAREST)
                 return _Texture(tex, fmt, capacity)
@@ -217,7 +224,8 @@ class WebGLDevice(BufferTable, Device):
         raise DeviceError(f"cannot allocate a {width}x{height} {fmt} texture")
 
     def _give(self, texture: _Texture) -> None:
-        nbytes = texture.capacity * int(_FORMAT[_FORMAT_DTYPE[texture.fmt]][1][1])
+        components, dtype = _texel(texture.fmt)
+        nbytes = texture.capacity * components * int(dtype[1])
         self.pool.give((texture.fmt, texture.capacity), texture, nbytes)
 
     def _release(self, texture: _Texture) -> None:

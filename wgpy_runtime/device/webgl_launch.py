@@ -8,7 +8,8 @@ otherwise into pooled temporaries of one size, copied into the buffers after the
 `out_width` is the render targets' width. Reductions draw the ABI's passes, each pass's
 partials in a pooled texture read by the next. A kernel with output groups draws one
 group after another, every texture they read bound (copied where needed: any group's
-output counts as rendered) before the first draw.
+output counts as rendered) before the first draw. A packed matmul draws its stages into
+pooled textures, each read by the later ones.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def launch(dev, program, buffers: dict[str, int], values: dict) -> None:
             _reduction(dev, program, buffers, values, temps)
         elif abi["launch"]["kind"] == "fragment":
             _final(dev, glsl_output_groups(program), abi, buffers, values, {}, temps)
+        elif abi["launch"]["kind"] == "packed_matmul":
+            _packed_matmul(dev, program, buffers, values, temps)
         else:
             raise ValueError(f"unknown launch kind {abi['launch']['kind']!r}")
     finally:
@@ -55,6 +58,25 @@ def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
         textures = _inputs(dev, abi, shader, buffers, set(), {"partials": partials}, temps)
         _draw(dev, abi, shader["code"], shader, textures, [target], values, n * p.chunks)
         partials = target
+
+
+def _packed_matmul(dev, program, buffers: dict, values: dict, temps: list) -> None:
+    """Draw the stages into pooled textures of their texel counts (a stage of none is
+    skipped: K == 0), then the program's own code into C."""
+    from kernelc.abi_matmul import glsl_stage_texels, matmul_dims
+
+    abi, spec = program.abi, program.abi["launch"]
+    counts = glsl_stage_texels(spec, *matmul_dims(abi, values))
+    made: dict = {}
+    for stage in spec["stages"]:
+        count = counts[stage["name"]]
+        targets = [_temp(dev, spec["texel_format"], count, temps) for _ in stage["outputs"]]
+        made[stage["name"]] = targets
+        if count:
+            textures = _inputs(dev, abi, stage, buffers, set(), made, temps)
+            _draw(dev, abi, stage["code"], stage, textures, targets, values, count)
+    final = {"code": program.code, "textures": abi["textures"], "outputs": abi["outputs"]}
+    _final(dev, [final], abi, buffers, values, made, temps)
 
 
 def _final(dev, groups: list, abi: dict, buffers: dict, values: dict, given: dict,
@@ -99,6 +121,9 @@ def _inputs(dev, abi: dict, shader: dict, buffers: dict, rendered: set, given: d
     for t in shader["textures"]:
         if t["contents"] == "partials":
             textures[t["name"]] = given["partials"]
+            continue
+        if t["contents"] == "stage":  # a render target of an earlier stage
+            textures[t["name"]] = given[t["stage"]][t["output"]]
             continue
         b = _buffer(dev, abi, buffers, t["param"], t["format"])
         if t["contents"] == "previous" or id(b.texture) in rendered:
