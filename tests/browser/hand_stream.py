@@ -87,6 +87,28 @@ def replay(page, s: Stream, options=None, setup=None, rtol: float = 1e-6):
     return compare(reads, rtol, 0.0), result["errors"], result["stats"]
 
 
+def replay_exact(page, s: Stream, options=None, setup=None):
+    """`replay`, reads compared byte for byte (NaN payloads and -0 included): (messages of
+    reads that differ, naming the first elements whose bytes differ, command errors)."""
+    stream = s.stream()
+    result = page.evaluate(REPLAY, [s.backend, stream, options or {}, setup])
+    messages = []
+    for r in result["reads"]:
+        if r["actual"] is None:
+            continue
+        want = base64.b64decode(stream["commands"][r["index"]][5])
+        got = base64.b64decode(r["actual"])
+        if got != want:
+            item = np.dtype(r["dtype"]).itemsize
+            bad = [k for k in range(0, min(len(got), len(want)), item)
+                   if got[k : k + item] != want[k : k + item]]  # fmt: skip
+            shown = ", ".join(f"[{k // item}] {got[k : k + item].hex()} != "
+                              f"{want[k : k + item].hex()}" for k in bad[:3])  # fmt: skip
+            messages.append(f"read {r['index']} ({r['label']}): {len(got)} bytes, expected "
+                            f"{len(want)}; {len(bad)} elements differ: {shown}")  # fmt: skip
+    return messages, result["errors"]
+
+
 def random_values(rng, dtype: str, n: int) -> np.ndarray:
     """`n` values over `dtype`'s whole range (floats around ±100)."""
     if dtype == "bool":

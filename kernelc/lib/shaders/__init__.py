@@ -21,6 +21,6 @@ def device_shader(name: str) -> str:
 
 def copy_shader(texel_type: str, sampler_type: str) -> str:
     """`copy.glsl` for one texture kind ('float' and 'sampler2D', 'int' and 'isampler2D',
-    'uint' and 'usampler2D')."""
+    'uint' and 'usampler2D'; 'uvec2' and 'usampler2D' for RG32UI, 64-bit elements)."""
     text = device_shader("copy.glsl")
     return text.replace("TEXEL_TYPE", texel_type).replace("SAMPLER_TYPE", sampler_type)
