@@ -100,12 +100,19 @@ def replay_exact(page, s: Stream, options=None, setup=None):
         got = base64.b64decode(r["actual"])
         if got != want:
             item = np.dtype(r["dtype"]).itemsize
-            bad = [k for k in range(0, min(len(got), len(want)), item)
-                   if got[k : k + item] != want[k : k + item]]  # fmt: skip
-            shown = ", ".join(f"[{k // item}] {got[k : k + item].hex()} != "
-                              f"{want[k : k + item].hex()}" for k in bad[:3])  # fmt: skip
-            messages.append(f"read {r['index']} ({r['label']}): {len(got)} bytes, expected "
-                            f"{len(want)}; {len(bad)} elements differ: {shown}")  # fmt: skip
+            bad = [
+                k
+                for k in range(0, min(len(got), len(want)), item)
+                if got[k : k + item] != want[k : k + item]
+            ]
+            shown = ", ".join(
+                f"[{k // item}] {got[k : k + item].hex()} != {want[k : k + item].hex()}"
+                for k in bad[:3]
+            )
+            messages.append(
+                f"read {r['index']} ({r['label']}): {len(got)} bytes, expected "
+                f"{len(want)}; {len(bad)} elements differ: {shown}"
+            )
     return messages, result["errors"]
 
 

@@ -17,23 +17,48 @@ from tests.browser import hand_stream
 WIDTH = 4096  # texels a WebGL texture row holds
 DTYPES = ("float64", "int64", "uint64")
 EDGES = [
-    0x0000000000000000, 0x8000000000000000,  # +0, -0 / int64 min / 2^63
-    0x0000000000000001, 0x000FFFFFFFFFFFFF, 0x800FFFFFFFFFFFFF,  # subnormals
-    0x0010000000000000, 0x7FEFFFFFFFFFFFFF, 0xFFEFFFFFFFFFFFFF,  # normal edges
-    0x7FF0000000000000, 0xFFF0000000000000,  # ±Inf
-    0x7FF8000000000000, 0x7FF8000000000001, 0x7FF0000000000001, 0xFFF80000DEADBEEF,  # NaNs
-    0xFFFFFFFFFFFFFFFF, 0x7FFFFFFFFFFFFFFF, 0x8000000000000001,  # -1, int64 max, min + 1
-    0x00000000FFFFFFFF, 0x0000000100000000, 0x0000000100000001,  # 2^32 - 1, 2^32, 2^32 + 1
-    0xFFFFFFFF00000000, 0xFFFFFFFEFFFFFFFF,  # -2^32, -2^32 - 1
-    0x0020000000000000, 0x0020000000000001, 0xFFE0000000000000,  # 2^53, 2^53 + 1, -2^53
-    0x41F0000000000000, 0x4340000000000001, 0x3FD5555555555555,  # 2.0^32, 2.0^53 + 2, 1/3
-]  # fmt: skip
+    0x0000000000000000,
+    0x8000000000000000,  # +0, -0 / int64 min / 2^63
+    0x0000000000000001,
+    0x000FFFFFFFFFFFFF,
+    0x800FFFFFFFFFFFFF,  # subnormals
+    0x0010000000000000,
+    0x7FEFFFFFFFFFFFFF,
+    0xFFEFFFFFFFFFFFFF,  # normal edges
+    0x7FF0000000000000,
+    0xFFF0000000000000,  # ±Inf
+    0x7FF8000000000000,
+    0x7FF8000000000001,
+    0x7FF0000000000001,
+    0xFFF80000DEADBEEF,  # NaNs
+    0xFFFFFFFFFFFFFFFF,
+    0x7FFFFFFFFFFFFFFF,
+    0x8000000000000001,  # -1, int64 max, min + 1
+    0x00000000FFFFFFFF,
+    0x0000000100000000,
+    0x0000000100000001,  # 2^32 - 1, 2^32, 2^32 + 1
+    0xFFFFFFFF00000000,
+    0xFFFFFFFEFFFFFFFF,  # -2^32, -2^32 - 1
+    0x0020000000000000,
+    0x0020000000000001,
+    0xFFE0000000000000,  # 2^53, 2^53 + 1, -2^53
+    0x41F0000000000000,
+    0x4340000000000001,
+    0x3FD5555555555555,  # 2.0^32, 2.0^53 + 2, 1/3
+]
 # (backend, readPixels form forced on WebGL: None for the implementation's own)
-MODES = {"webgpu": ("webgpu", {}, None), "webgl": ("webgl", {}, None),
-         "webgl-blocking": ("webgl", {"blockingReads": True}, None),
-         "webgl-rgba": ("webgl", {}, """(exec) => { exec.readForms.set("rg32ui",
+MODES = {
+    "webgpu": ("webgpu", {}, None),
+    "webgl": ("webgl", {}, None),
+    "webgl-blocking": ("webgl", {"blockingReads": True}, None),
+    "webgl-rgba": (
+        "webgl",
+        {},
+        """(exec) => { exec.readForms.set("rg32ui",
            { format: "RGBA_INTEGER", type: "UNSIGNED_INT", components: 4,
-             array: Uint32Array }); }""")}  # fmt: skip
+             array: Uint32Array }); }""",
+    ),
+}
 
 
 def patterns(rng, dtype: str, n: int) -> np.ndarray:
@@ -60,13 +85,18 @@ def test_every_bit_pattern_round_trips_whole_and_partial(page, dtype, mode):
     s, n, small = hand_stream.Stream(backend), 3 * WIDTH + 123, 1000
     host = patterns(rng, dtype, n)
     a = s.array(host)
-    for start, count in ((1, 1), (3, 6), (4000, 5000), (WIDTH - 1, 2), (2 * WIDTH, WIDTH),
-                         (n - 7, 7)):  # fmt: skip
+    for start, count in (
+        (1, 1),
+        (3, 6),
+        (4000, 5000),
+        (WIDTH - 1, 2),
+        (2 * WIDTH, WIDTH),
+        (n - 7, 7),
+    ):
         part = patterns(rng, dtype, count)
         s.write(a, start, part)
         host[start : start + count] = part
-    for start, count in ((0, n), (1, 3), (4090, 17), (WIDTH, WIDTH), (WIDTH - 1, 1),
-                         (n - 1, 1)):  # fmt: skip
+    for start, count in ((0, n), (1, 3), (4090, 17), (WIDTH, WIDTH), (WIDTH - 1, 1), (n - 1, 1)):
         s.read(f"read {start}+{count}", a, start, host[start : start + count])
     b = s.array(other := patterns(rng, dtype, small))
     s.copy(a, b, WIDTH - 300, 17, 600)
