@@ -23,7 +23,10 @@ const STAGING_LARGEST = 64 << 20; // larger ones are made for their read and des
 // Limits asked of the adapter at their maximum (the defaults cap buffers at 256 MiB).
 const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize",
                        "maxStorageBuffersPerShaderStage"];
-const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"], u32: ["uint32", "bool"] };
+// Buffers a storage binding of each element type may be (a 64-bit element is two u32
+// words, low first: docs/abi.md).
+const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"],
+                         u32: ["uint32", "bool", "int64", "uint64", "float64"] };
 
 const BYTE_COPY_BINDINGS = [
   { binding: 0, resource: "uniform", size: 32 },
