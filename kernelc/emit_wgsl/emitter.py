@@ -271,6 +271,8 @@ class WgslEmitter(Emitter):
                        "element": WGSL_STORAGE[p.dtype]}  # fmt: skip
             if p.name in self.packed:
                 binding["packed"] = packed_layout(p.dtype)
+            if p.dtype in WIDE:
+                binding["words_of"] = p.dtype.name  # element i: u32 words 2i (low), 2i + 1
             bindings.append(binding)
         return {
             "abi_version": ABI_VERSION,
