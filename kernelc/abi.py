@@ -31,11 +31,13 @@ WGSL_STORAGE = {
     dtypes.float32: "f32",
     **{d: "u32" for d in dtypes.PACKED_PER_WORD},
     **{d: "u32" for d in dtypes.WIDE},
+    dtypes.words64: "vec2<u32>",  # a 64-bit reduction's partials (scratch)
 }
 GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
                dtypes.float32: "r32f", dtypes.int8: "r8i", dtypes.uint8: "r8ui",
                dtypes.int16: "r16i", dtypes.uint16: "r16ui", dtypes.float16: "r16f",
-               dtypes.int64: "rg32ui", dtypes.uint64: "rg32ui", dtypes.float64: "rg32ui"}  # fmt: skip
+               dtypes.int64: "rg32ui", dtypes.uint64: "rg32ui", dtypes.float64: "rg32ui",
+               dtypes.words64: "rg32ui"}  # fmt: skip
 # Uniform member types, by computation type (a uint8 scalar is an int, float16 a float).
 UNIFORM_TYPE = {
     dtypes.bool_: "u32",

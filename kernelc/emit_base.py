@@ -336,6 +336,10 @@ class Emitter:
                 return self.word_load(e)
             case ir.ScalarWord(param=p, word=word):
                 return self.uniform(scalar_field(p, word))
+            case ir.Words(high=high, low=low):
+                return self.call(self.type_name(e.dtype), [self.expr(low), self.expr(high)])
+            case ir.WordOf(operand=x, word=word):
+                return Printed(f"{self.expr(x).text}.{'xy'[word]}", Prec.PRIMARY)
             case ir.Unary():
                 return self.unary(e)
             case ir.Binary():

@@ -23,7 +23,7 @@ from kernelc.emit_glsl.primitives import PRIMITIVES
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import WIDE, DType, bool_, float16, float32, float64, int8, int16, int32
-from kernelc.ir.dtypes import int64, uint8, uint16, uint32, uint64
+from kernelc.ir.dtypes import int64, uint8, uint16, uint32, uint64, words64
 from kernelc.lib.shaders import device_shader
 
 MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
@@ -61,7 +61,7 @@ class LoopFrame:
 
 class GlslEmitter(Emitter):
     TARGET = "glsl"
-    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float"}
+    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float", words64: "uvec2"}
     INT_LITERAL = "{}"
     UINT_LITERAL = "{}u"
     INT_MIN = "(-2147483647 - 1)"  # 2147483648 is not an int literal

@@ -53,6 +53,10 @@ float64 = DType("float64", "f", 8, "double")
 complex64 = DType("complex64", "c", 8, "complex<float>")
 complex128 = DType("complex128", "c", 16, "complex<double>")
 
+# A 64-bit value's two u32 words as one value (WGSL vec2<u32>, GLSL uvec2; x low, y high):
+# only the wide64 pass makes it, for what a reduction shell holds (accumulators, partials).
+words64 = DType("words64", "w", 8, "uvec2")
+
 ALL = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, float32,
        float64, complex64, complex128)  # fmt: skip
 BY_NAME = {d.name: d for d in ALL}

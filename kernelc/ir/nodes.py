@@ -33,7 +33,7 @@ from enum import Enum
 from typing import Union
 
 from kernelc.errors import Span
-from kernelc.ir.dtypes import DType, computation_type, int32, uint32
+from kernelc.ir.dtypes import DType, computation_type, int32, uint32, words64
 
 # ---------------------------------------------------------------------------- operators
 
@@ -232,6 +232,24 @@ class ScalarWord(Expr):
     """Word `word` (0 low, 1 high) of a 64-bit scalar argument (after the wide64 pass)."""
 
     param: str
+    word: int
+    dtype: DType = uint32
+
+
+@dataclass(frozen=True, slots=True)
+class Words(Expr):
+    """The `words64` value of two uint32 words (after the wide64 pass, reductions only)."""
+
+    high: Expr
+    low: Expr
+    dtype: DType = words64
+
+
+@dataclass(frozen=True, slots=True)
+class WordOf(Expr):
+    """Word `word` (0 low, 1 high) of a `words64` value."""
+
+    operand: Expr
     word: int
     dtype: DType = uint32
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, WIDE, bool_
+from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, words64
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
@@ -38,7 +38,8 @@ class _Checker:
     def expr(self, e: ir.Expr, env: dict) -> None:
         if not isinstance(e, ir.Expr):
             self.fail(f"expected an expression, found {e!r}")
-        if e.dtype not in COMPUTE and (self.legal_for or e.dtype not in WIDE):
+        allowed = (words64,) if self.legal_for else WIDE  # before / after the wide64 pass
+        if e.dtype not in COMPUTE and e.dtype not in allowed:
             self.fail(f"{type(e).__name__} has non-computation type {e.dtype}")
         if self.legal_for and isinstance(e, HIGH_LEVEL):
             self.fail(f"{type(e).__name__} left after legalisation")

@@ -495,7 +495,8 @@ class WebGPUDevice(BufferTable, Device):
 
     def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], scratch: int):
         if binding["resource"] == "scratch":
-            return self._scratch_buffer(4 * max(1, scratch))
+            words = 2 if binding["element"] == "vec2<u32>" else 1  # a 64-bit reduction's
+            return self._scratch_buffer(4 * words * max(1, scratch))
         param = binding["param"]
         if param not in buffers:
             raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")

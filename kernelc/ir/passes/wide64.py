@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import WIDE, DType, bool_, float32, float64, int32, uint32
+from kernelc.ir.dtypes import WIDE, DType, bool_, float32, float64, int32, uint32, words64
 
 B = ir.BinaryOp
 U = ir.UnaryOp
@@ -32,20 +32,45 @@ def widen_64bit(kernel: ir.Kernel, target: str) -> ir.Kernel:
     """`kernel` with every 64-bit value held in two 32-bit words (a no-op without any)."""
     if not _has_wide(kernel):
         return kernel
-    if kernel.reduction is not None and kernel.reduction.dtype in WIDE:
-        raise UnsupportedOnTarget(
-            f"reduction '{kernel.name}' accumulates in {kernel.reduction.dtype.name}: 64-bit "
-            "reductions are not available yet under the exact 64-bit policy",
-            kernel=kernel.name,
-        )
     w = _Widener(kernel, target)
     functions = tuple(f if f.library else w.function(f) for f in kernel.functions)
     body = w.block(kernel.body)
     red = kernel.reduction
-    if red is not None:
+    if red is not None and red.dtype in WIDE:
+        red, combine = _wide_reduction(w, red)
+        functions += (combine,)
+    elif red is not None:
         red = replace(red, identity_body=w.block(red.identity_body),
                       map_body=w.block(red.map_body), post_body=w.block(red.post_body))  # fmt: skip
     return replace(kernel, functions=functions, body=body, reduction=red)
+
+
+def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Function]:
+    """A 64-bit accumulator held as one `words64` value by the shells: the identity and
+    the map result packed, a `combine` on packed values wrapping the widened one, and the
+    accumulator unpacked in front of `post_body`."""
+    identity_body = w.block((ir.Declare("kc_identity", red.dtype, red.identity),))
+    identity = ir.Words(ir.Local("kc_identity" + HI, uint32), ir.Local("kc_identity" + LO, uint32))
+    mapped = red.map_result + "__w"
+    pack = ir.Words(ir.Local(red.map_result + HI, uint32), ir.Local(red.map_result + LO, uint32))
+    map_body = (*w.block(red.map_body), ir.Declare(mapped, words64, pack))
+    acc = ir.Local(red.acc, words64)
+    unpack = (ir.Declare(red.acc + HI, uint32, ir.WordOf(acc, 1)),
+              ir.Declare(red.acc + LO, uint32, ir.WordOf(acc, 0)))  # fmt: skip
+    a, b = ir.Local("kc_a", words64), ir.Local("kc_b", words64)
+    r = [ir.Local("kc_r" + HI, uint32), ir.Local("kc_r" + LO, uint32)]
+    words = (ir.WordOf(a, 1), ir.WordOf(a, 0), ir.WordOf(b, 1), ir.WordOf(b, 0))
+    combine = ir.Function(
+        red.combine + "__w",
+        (ir.FuncParam(a.name, words64), ir.FuncParam(b.name, words64)),
+        words64,
+        (*(ir.Declare(x.name, uint32, _u32(0)) for x in r), ir.Call(red.combine, (*words, *r)),
+         ir.Return(ir.Words(*r))),
+    )  # fmt: skip
+    red = replace(red, dtype=words64, identity_body=(*w.block(red.identity_body), *identity_body),
+                  identity=identity, map_body=map_body, map_result=mapped,
+                  combine=combine.name, post_body=(*unpack, *w.block(red.post_body)))  # fmt: skip
+    return red, combine
 
 
 def _has_wide(kernel: ir.Kernel) -> bool:
