@@ -384,8 +384,9 @@ export class WebGLExecutor {
       return;
     }
     const gl = this.gl;
-    const [type, sampler] = glslTypes(src.fmt);
-    const linked = this.program(this.internal.vertex, copyShader(this.internal.copy, type, sampler),
+    const [type, sampler, channels] = glslTypes(src.fmt);
+    const linked = this.program(this.internal.vertex,
+                                copyShader(this.internal.copy, type, sampler, channels),
                                 "kc_copy");
     gl.useProgram(linked.program);
     this.samplerUnit(linked, "src", 0);

@@ -38,13 +38,14 @@ export const components = (fmt) => FORMATS[fmt].components ?? 1;
 /** Bytes of one element of format `fmt` in a texture. */
 export const texelBytes = (fmt) => components(fmt) * FORMATS[fmt].array.BYTES_PER_ELEMENT;
 
-/** [GLSL type of one element, its sampler type] of format `fmt` (the copy shader's). */
+/** [GLSL type of one element, its sampler type, the channels it fetches] of format `fmt`
+ * (the copy shader's). */
 export function glslTypes(fmt) {
   const f = FORMATS[fmt];
   const scalar = { f: "float", i: "int", u: "uint" }[f.kind];
   const prefix = { f: "", i: "i", u: "u" }[f.kind];
   const n = components(fmt);
-  return [n === 1 ? scalar : `${prefix}vec${n}`, `${prefix}sampler2D`];
+  return [n === 1 ? scalar : `${prefix}vec${n}`, `${prefix}sampler2D`, "rgba".slice(0, n)];
 }
 // readPixels forms every WebGL2 implementation supports, by component kind
 const READ_RGBA = {

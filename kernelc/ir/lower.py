@@ -92,11 +92,13 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         site[1] += 1
 
     def warn_double(self, span: Span | None) -> None:
-        self.warn(span, DOUBLE_WARNING)
+        if not dtypes.is_exact64():
+            self.warn(span, DOUBLE_WARNING)
 
     def warn_64bit(self, span: Span | None, what: str) -> None:
-        self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no 64-bit "
-                  "integers)")  # fmt: skip
+        if not dtypes.is_exact64():
+            self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no "
+                          "64-bit integers)")  # fmt: skip
 
     def warnings(self) -> list[Warning_]:
         out = []
@@ -333,7 +335,7 @@ def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
             continue
         if p.is_output or p.name in low.used_elements:
             local = low.elements[p.name].local
-            zero = ir.Const(0.0 if local.dtype is dtypes.float32 else 0, local.dtype)
+            zero = ir.Const(0.0 if local.dtype.is_float else 0, local.dtype)
             if local.dtype is dtypes.bool_:
                 zero = ir.Const(False, dtypes.bool_)
             load = ir.ElemLoad(p.name, local.dtype)

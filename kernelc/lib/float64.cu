@@ -675,3 +675,57 @@ __device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, uns
 __device__ bool kc_f64_le(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     return kc_f64_lt(ah, al, bh, bl) || kc_f64_eq(ah, al, bh, bl);
 }
+
+// float64 -> int32 (or, with `unsigned_`, uint32) bits as cvt.rzi: truncate toward zero,
+// saturate at the type's bounds, NaN -> 0.
+__device__ unsigned int kc_f64_to_i32_bits(unsigned int h, unsigned int l, bool unsigned_) {
+    unsigned int rh = 0u;
+    unsigned int rl = 0u;
+    kc_f64_to_i64(h, l, unsigned_, rh, rl);
+    if (unsigned_) {
+        return rh != 0u ? 0xffffffffu : rl;
+    }
+    if (rh == ((rl >> 31) != 0u ? 0xffffffffu : 0u)) {
+        return rl;  // the high word only extends the low word's sign: it fits
+    }
+    return (rh >> 31) != 0u ? 0x80000000u : 0x7fffffffu;
+}
+
+// uint64 (or, with `signed_`, int64) -> float32, rounded once to nearest even: the top 32
+// bits with a sticky bit for the rest round like the whole (24 < 31), then scale by 2^k.
+__device__ float kc_i64_to_f32(unsigned int h, unsigned int l, bool signed_) {
+    bool negative = signed_ && (h >> 31) != 0u;
+    unsigned int mh = h;
+    unsigned int ml = l;
+    if (negative) {
+        kc_u64_neg(h, l, mh, ml);
+    }
+    float r = 0.0f;
+    if (mh == 0u) {
+        r = (float)ml;
+    } else {
+        int s = kc_clz32(mh);
+        unsigned int top = s == 0 ? mh : (mh << s) | (ml >> (32 - s));
+        unsigned int rest = ml << s;
+        unsigned int v = top | (rest != 0u ? 1u : 0u);
+        r = (float)v * __uint_as_float((unsigned int)(127 + 32 - s) << 23);
+    }
+    return negative ? -r : r;
+}
+
+// float64 -> float16 rounded once (returned as the float32 holding it, as kc_f16round):
+// float64 -> float32 rounded to odd keeps enough bits for float16's rounding to be right.
+__device__ float kc_f64_to_f16(unsigned int h, unsigned int l) {
+    unsigned int b = kc_f64_to_f32_bits(h, l);
+    if (!kc_f64_isnan(h, l) && (b & 1u) == 0u) {
+        unsigned int bh = 0u;
+        unsigned int bl = 0u;
+        kc_f32_to_f64(__uint_as_float(b), bh, bl);
+        if (bh != h || bl != l) {
+            // inexact: take the odd neighbour, toward x
+            bool above = kc_f64_lt(h & 0x7fffffffu, l, bh & 0x7fffffffu, bl);
+            b = above ? b - 1u : b + 1u;
+        }
+    }
+    return kc_f16round(__uint_as_float(b));
+}

@@ -19,11 +19,16 @@ from kernelc.abi_matmul import wgsl_grid
 from kernelc.abi_reduction import glsl_passes, wgsl_stages
 from wgpy_runtime.device.browser import _json_number
 from wgpy_runtime.device.dense import dense_values
+from wgpy_runtime.device.protocol import ITEMSIZE
 
 CALL = """async ([name, args]) => {
   const abi = await import("/js_bridge/abi.js");
   const out = abi[name](...args);
   return out instanceof Uint8Array ? btoa(String.fromCharCode(...out)) : out;
+}"""
+ITEMSIZES = """async () => {
+  const m = await import("/js_bridge/abi.js");
+  return Object.fromEntries(m.DTYPES.map((d) => [d, [m.hostItemsize(d), m.deviceItemsize(d)]]));
 }"""
 SIZES = [0, 1, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 1 << 26]
 
@@ -121,3 +126,9 @@ def test_64_bit_scalars_are_packed_as_their_two_words(page, k):
         [{"uniform_size": 24, "uniforms": members}, entries],
     )
     assert base64.b64decode(got) == want
+
+
+def test_item_sizes_agree(page):
+    """abi.js's bytes per element are the protocol's (wgpy_runtime/device/protocol.py)."""
+    got = page.evaluate(ITEMSIZES)
+    assert got == {d: [n, 4 if d == "bool" else n] for d, n in ITEMSIZE.items()}

@@ -103,8 +103,8 @@ def uniform(name: str, kind: str, what: str, param=None, axis=None) -> dict:
     return {"name": name, "offset": 0, "type": kind, "value": value}
 
 
-def add_program(target: str):
-    """y[i] = x[i] + s as 64-bit words, whatever the 64-bit dtype: {code, abi}."""
+def add_program(target: str, x_dtype: str, y_dtype: str):
+    """y[i] = x[i] + s as 64-bit words, whatever the 64-bit dtypes: {code, abi}."""
     scalar = [uniform("s_s_w0", "i64lo", "value", "s"), uniform("s_s_w1", "i64hi", "value", "s")]
     if target == "wgsl":
         members = [
@@ -132,6 +132,7 @@ def add_program(target: str):
                     "param": "x",
                     "access": "read",
                     "element": "u32",
+                    "words_of": x_dtype,
                 },
                 {
                     "binding": 2,
@@ -139,6 +140,7 @@ def add_program(target: str):
                     "param": "y",
                     "access": "read_write",
                     "element": "u32",
+                    "words_of": y_dtype,
                 },
             ],
         }
@@ -207,7 +209,6 @@ def added(x: np.ndarray, s: int) -> np.ndarray:
 @pytest.mark.parametrize("backend", ["webgpu", "webgl"])
 def test_a_64_bit_add_over_views_is_exact(page, backend):
     target = hand_stream.TARGETS[backend]
-    program = add_program(target)
     rng = np.random.default_rng(3)
     s, n = hand_stream.Stream(backend), 3 * 4096 + 77
     host = rng.integers(0, MASK, n, endpoint=True, dtype=np.uint64)
@@ -215,20 +216,22 @@ def test_a_64_bit_add_over_views_is_exact(page, backend):
     for dtype, k in (("uint64", 0xFFFFFFFF00000001), ("int64", -(2**40) - 3)):
         x = host.view(dtype)
         a, y = s.array(x), s.alloc(n, dtype)
-        s.dispatch(program, {"x": a, "y": y}, values(target, n, k))
+        s.dispatch(add_program(target, dtype, dtype), {"x": a, "y": y}, values(target, n, k))
         s.read(f"{dtype} x + {k}", y, 0, added(x, k))
     # a strided float64 view at an odd offset into a dense output; its bits as integers
     f = host.view("float64")
     a, m = s.array(f), (n - 7) // 3
     y = s.alloc(m, "float64")
+    program = add_program(target, "float64", "float64")
     s.dispatch(program, {"x": a, "y": y}, values(target, m, 2**52, x=(7, 3)))
     s.read("strided float64 view", y, 0, added(f[7::3][:m], 2**52))
     # the output is also the input: each element read before it is written
     b = s.array(x := host.view("int64"))
-    s.dispatch(program, {"x": b, "y": b}, values(target, n, -1))
+    s.dispatch(add_program(target, "int64", "int64"), {"x": b, "y": b}, values(target, n, -1))
     s.read("in place", b, 0, added(x, -1))
     if target == "wgsl":  # a strided output view, written at every other element
         c = s.array(x := host.view("uint64")[:1000].copy())
+        program = add_program(target, "int64", "uint64")
         s.dispatch(program, {"x": b, "y": c}, values(target, 500, 5, x=(1, 2), y=(0, 2)))
         want = x.copy()
         want[0::2] = added(added(host.view("int64"), -1)[1:1000:2], 5).view("uint64")
@@ -236,3 +239,20 @@ def test_a_64_bit_add_over_views_is_exact(page, backend):
     messages, errors = hand_stream.replay_exact(page, s)
     assert not errors, errors
     assert not messages, "\n".join(messages)
+
+
+@pytest.mark.parametrize("backend", ["webgpu", "webgl"])
+def test_a_64_bit_buffer_of_another_dtype_is_refused(page, backend):
+    """WGSL bindings name the 64-bit dtype they read (`words_of`); GLSL textures only their
+    format, RG32UI, which every 64-bit dtype shares, and no other dtype."""
+    target = hand_stream.TARGETS[backend]
+    s = hand_stream.Stream(backend)
+    x, y = s.alloc(4, "float32"), s.alloc(4, "uint64")
+    s.dispatch(add_program(target, "int64", "uint64"), {"x": x, "y": y}, values(target, 4, 1))
+    if target == "wgsl":
+        z = s.alloc(4, "float64")
+        s.dispatch(add_program(target, "int64", "uint64"), {"x": z, "y": y}, values(target, 4, 1))
+    errors = hand_stream.replay_exact(page, s)[1]
+    assert len(errors) == (2 if target == "wgsl" else 1), errors
+    wanted = "reads int64" if target == "wgsl" else "reads rg32ui"
+    assert all("'x' is bound to a" in e["message"] and wanted in e["message"] for e in errors)
