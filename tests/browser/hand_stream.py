@@ -87,9 +87,10 @@ def replay(page, s: Stream, options=None, setup=None, rtol: float = 1e-6):
     return compare(reads, rtol, 0.0), result["errors"], result["stats"]
 
 
-def replay_exact(page, s: Stream, options=None, setup=None):
-    """`replay`, reads compared byte for byte (NaN payloads and -0 included): (messages of
-    reads that differ, naming the first elements whose bytes differ, command errors)."""
+def replay_exact(page, s: Stream, options=None, setup=None, any_nan: bool = False):
+    """`replay`, reads compared bit for bit (-0 and NaN payloads included; with `any_nan`
+    every float NaN equals every other): (messages of reads that differ, naming the first
+    elements that do, command errors)."""
     stream = s.stream()
     result = page.evaluate(REPLAY, [s.backend, stream, options or {}, setup])
     messages = []
@@ -98,20 +99,22 @@ def replay_exact(page, s: Stream, options=None, setup=None):
             continue
         want = base64.b64decode(stream["commands"][r["index"]][5])
         got = base64.b64decode(r["actual"])
-        if got != want:
-            item = np.dtype(r["dtype"]).itemsize
-            bad = [
-                k
-                for k in range(0, min(len(got), len(want)), item)
-                if got[k : k + item] != want[k : k + item]
-            ]
-            shown = ", ".join(
-                f"[{k // item}] {got[k : k + item].hex()} != {want[k : k + item].hex()}"
-                for k in bad[:3]
-            )
+        if len(got) != len(want):
             messages.append(
-                f"read {r['index']} ({r['label']}): {len(got)} bytes, expected "
-                f"{len(want)}; {len(bad)} elements differ: {shown}"
+                f"read {r['index']} ({r['label']}): {len(got)} bytes, expected {len(want)}"
+            )
+            continue
+        dtype = np.dtype(r["dtype"])
+        a, b = np.frombuffer(got, dtype), np.frombuffer(want, dtype)
+        same = np.frombuffer(got, f"V{dtype.itemsize}") == np.frombuffer(want, f"V{dtype.itemsize}")
+        if any_nan and dtype.kind == "f":
+            same |= np.isnan(a) & np.isnan(b)
+        bad = np.flatnonzero(~same)
+        if bad.size:
+            shown = ", ".join(f"[{k}] {a[k]!r} != {b[k]!r}" for k in bad[:3])
+            messages.append(
+                f"read {r['index']} ({r['label']}): {bad.size} of {a.size} "
+                f"{dtype} elements differ: {shown} (actual != expected)"
             )
     return messages, result["errors"]
 
