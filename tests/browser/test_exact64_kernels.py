@@ -10,6 +10,8 @@ a fresh executor (tests/browser/pages/replay.js).
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 
 import kernelc
 from tests.browser import hand_stream
+from tests.browser.streams import ROOT
 from tests.browser.test_webgpu_executor import values as view_values
 from wgpy_runtime.device.browser import _json_number
 
@@ -154,3 +157,38 @@ def test_64_bit_sums(page, backend, dtype):
     s.dispatch(program, {"x": bx, "y": by}, values(program.abi, (out,), shapes=shapes))
     s.read(f"{dtype} sum", by, 0, x.sum(axis=0, dtype=dtype))
     replay(page, s)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_stream_file_keeps_its_64_bit_scalars_exact(page, backend):
+    """A recorded stream holds a 64-bit scalar as a plain JSON integer: replay.js reads one
+    past 2^53 as a BigInt, not a rounded Number."""
+    target = hand_stream.TARGETS[backend]
+    program = kernelc.translate_elementwise(
+        "int64 x, int64 k",
+        "int64 q",
+        "q = x + k",
+        name="add_k",
+        target=target,
+        scalars=("k",),
+        exact64=True,
+    )
+    x, k = np.arange(-50, 50, dtype=np.int64), 2**62 + 1
+    s = hand_stream.Stream(backend)
+    bx, bq = s.array(x), s.alloc(x.size, "int64")
+    s.dispatch(program, {"x": bx, "q": bq}, view_values(program.abi, (x.size,), scalars={"k": k}))
+    s.read("x + k", bq, 0, x + np.int64(k))
+    path = ROOT / "build" / "streams" / f"exact64-scalar-{backend}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(s.stream()))
+    result = page.evaluate(
+        """async (url) => {
+      const { createExecutor, replay } = await import("/tests/browser/pages/replay.js");
+      const exec = await createExecutor(url.includes("webgpu") ? "webgpu" : "webgl");
+      try { return await replay(exec, url); } finally { exec.destroy(); }
+    }""",
+        "/" + path.relative_to(ROOT).as_posix(),
+    )
+    assert not result["errors"], result["errors"]
+    got = np.frombuffer(base64.b64decode(result["reads"][0]["actual"]), np.int64)
+    assert (got == x + np.int64(k)).all(), got[:3]
