@@ -2,8 +2,9 @@
 // The main thread's WebGL2 executor of the device protocol (docs/protocol.md): a JavaScript
 // twin of wgpy_runtime/device/webgl.py, running kernelc's GLSL ES 3.00 programs.
 //
-// Rule: a buffer is a 2-D single-channel texture of its dtype's format (docs/abi.md),
-// element `p` at texel (p % width, p / width); `write` is texSubImage2D of the rectangles
+// Rule: a buffer is a 2-D texture of its dtype's format (docs/abi.md): single-channel, or
+// RG32UI for a 64-bit dtype (r the low word, g the high one), element `p` at texel
+// (p % width, p / width); `write` is texSubImage2D of the rectangles
 // the range covers, `read` is readPixels of those rectangles through a framebuffer (into a
 // pixel buffer waited for with a fence, or straight into memory with `blockingReads`),
 // `copy` and every kernel are full-screen draws. A texture is never
