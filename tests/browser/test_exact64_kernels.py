@@ -192,3 +192,25 @@ def test_a_stream_file_keeps_its_64_bit_scalars_exact(page, backend):
     assert not result["errors"], result["errors"]
     got = np.frombuffer(base64.b64decode(result["reads"][0]["actual"]), np.int64)
     assert (got == x + np.int64(k)).all(), got[:3]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_output_left_unwritten_keeps_its_64_bit_contents(page, backend):
+    """`reads_old`: on WebGL the old contents come through the `previous` RG32UI texture."""
+    target = hand_stream.TARGETS[backend]
+    program = kernelc.translate_elementwise(
+        "int64 x, int64 y",
+        "int64 z",
+        "if (x < y) z = x - y;",
+        name="keep_some",
+        target=target,
+        exact64=True,
+    )
+    rng = np.random.default_rng(8)
+    n = 6000
+    x, y, z = (rng.integers(-(2**63), 2**63 - 1, n, endpoint=True, dtype=np.int64) for _ in "xyz")
+    s = hand_stream.Stream(backend)
+    bx, by, bz = s.array(x), s.array(y), s.array(z)
+    s.dispatch(program, {"x": bx, "y": by, "z": bz}, values(program.abi, (n,)))
+    s.read("kept or written", bz, 0, np.where(x < y, x - y, z))
+    replay(page, s)
