@@ -214,3 +214,27 @@ def test_an_output_left_unwritten_keeps_its_64_bit_contents(page, backend):
     s.dispatch(program, {"x": bx, "y": by, "z": bz}, values(program.abi, (n,)))
     s.read("kept or written", bz, 0, np.where(x < y, x - y, z))
     replay(page, s)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_outputs_of_different_sizes_and_a_conversion(page, backend):
+    """Output buffers of different capacities cannot share a framebuffer: WebGL renders
+    into temporaries and copies the RG32UI texels into place."""
+    target = hand_stream.TARGETS[backend]
+    program = kernelc.translate_elementwise(
+        "float64 x",
+        "float64 a, int64 b",
+        "a = x * 2.0; b = (long long)x;",
+        name="twice_trunc",
+        target=target,
+        exact64=True,
+    )
+    rng = np.random.default_rng(9)
+    n = 5000
+    x = rng.standard_normal(n) * 2.0 ** rng.integers(-60, 62, n)
+    s = hand_stream.Stream(backend)
+    bx, ba, bb = s.array(x), s.alloc(n, "float64"), s.alloc(5 * n, "int64")
+    s.dispatch(program, {"x": bx, "a": ba, "b": bb}, values(program.abi, (n,)))
+    s.read("x * 2", ba, 0, x * 2.0)
+    s.read("(long long)x", bb, 0, x.astype(np.int64))
+    replay(page, s)
