@@ -42,6 +42,8 @@ def _matmul_kernel(dtype: np.dtype, acc: str) -> ElementwiseKernel:
 
 
 def _accumulator(dtype: np.dtype) -> str:
+    if dtype.itemsize == 8 and _dtypes.exact64():  # 64-bit products sum in 64 bits
+        return _dtypes.ctype(dtype)
     if dtype.kind == "f":
         return "float"
     return "int" if dtype.kind in "bi" else "unsigned int"

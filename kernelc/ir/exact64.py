@@ -14,11 +14,14 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.cvalues import f32
 from kernelc.ir.dtypes import DType, float32, float64, int64, is_exact64, uint64
 
-# float64 built-ins the wide64 pass computes exactly (bit for bit IEEE / CUDA).
+# float64 built-ins the wide64 pass computes exactly (bit for bit IEEE / CUDA), or (exp,
+# log: the shader library's float64_math.cu) within CUDA's documented ulp bounds.
 F64_EXACT = frozenset(
     "sqrt floor ceil trunc round rint fabs fmin fmax copysign isnan isinf isfinite "
-    "signbit abs min max".split()
+    "signbit abs min max ldexp fmod exp log".split()
 )
+# CUDA's 64-bit reinterpretations (exact policy only).
+BITCASTS = {"__double_as_longlong": (float64, int64), "__longlong_as_double": (int64, float64)}
 F64_INEXACT_WARNING = "float64 {fn} is computed in float32 (no exact float64 {fn} yet)"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
 from kernelc.frontend import ast
-from kernelc.ir import builtins, exact64
+from kernelc.ir import builtins, dtypes, exact64
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, computation_type, float32, int32, is_narrow, uint32
 from kernelc.ir.lower_expr import LvLocal, LvRaw
@@ -88,6 +88,10 @@ class CallLowering:
             (a,) = self.args_values(e, 1)
             src, dst = BITCASTS[name]
             return fold_expr(ir.Bitcast(cast(a, src), dst))
+        if name in exact64.BITCASTS and dtypes.is_exact64():
+            (a,) = self.args_values(e, 1)
+            src, dst = exact64.BITCASTS[name]
+            return ir.Bitcast(cast(a, src), dst)
         if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
             return self.rounded_conversion(name, e)
         if name in builtins.POINTER_RESULTS:

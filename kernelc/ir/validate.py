@@ -18,6 +18,7 @@ HIGH_LEVEL = (ir.ElemLoad, ir.RawLoad, ir.ElemStore, ir.RawStore, ir.LoopCoord)
 LEGAL = {
     "wgsl": (ir.BufferStore, ir.WordStore),
     "glsl": (ir.OutputStore, ir.OutputWords),
+    "any": (),  # functions only (the shader library's, widened)
     None: (),
 }
 

@@ -175,3 +175,55 @@ def test_float64_sum_accumulates_in_float64():
     assert (wp.asarray(m).sum(axis=0).get() == m.sum(axis=0)).all()
     big = np.arange(3000, dtype=np.int64) * (2**41 + 1)
     assert wp.asarray(big).sum().get() == big.sum()
+
+
+def ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Distance in units in the last place (0 where both are NaN)."""
+
+    def ordered(x):
+        b = x.view(np.int64)
+        return np.where(b < 0, -(b & 0x7FFFFFFFFFFFFFFF), b)
+
+    both_nan = np.isnan(got) & np.isnan(want)
+    return np.where(both_nan, 0, np.abs(ordered(got) - ordered(want)))
+
+
+@pytest.mark.parametrize("op", ["fabs", "copysign", "fmod", "isnan", "isinf", "isfinite",
+                                "floor", "ceil", "trunc", "rint", "fmin", "fmax"])  # fmt: skip
+def test_exact_float64_functions(op):
+    x, y = float_operands()
+    args = (x,) if op in ("fabs", "isnan", "isinf", "isfinite", "floor", "ceil", "trunc",
+                          "rint") else (x, y)  # fmt: skip
+    with np.errstate(all="ignore"):
+        want = getattr(np, op)(*args)
+        got = getattr(wp, op)(*map(wp.asarray, args)).get()
+    assert got.dtype == want.dtype
+    if want.dtype == bool:
+        assert (got == want).all()
+        return
+    # which zero fmin(-0, +0) gives is NumPy's libm's choice (C leaves it open)
+    zeros = (got == 0) & (want == 0) if op in ("fmin", "fmax") else False
+    assert (same(got, want) | zeros).all()
+
+
+def test_ldexp_rounds_once():
+    x, _ = float_operands()
+    n = np.resize(np.array([0, 1, -1, 52, -1074, -1080, 1023, 2000, -2000, 700, -700]), x.size)
+    kernel = wp.ElementwiseKernel("float64 x, int32 n", "float64 y", "y = ldexp(x, n)", "ldexp64")
+    with np.errstate(all="ignore"):
+        want = np.ldexp(x, n)
+    assert same(kernel(wp.asarray(x), wp.asarray(n.astype(np.int32))).get(), want).all()
+
+
+@pytest.mark.parametrize("op", ["exp", "log"])
+def test_exp_and_log_within_one_ulp_of_numpy(op):
+    rng = np.random.default_rng(6)
+    if op == "exp":
+        x = np.concatenate([np.linspace(-746, 710, 4001), rng.uniform(-2, 2, 2000)])
+    else:
+        x = np.concatenate([10.0 ** rng.uniform(-320, 308, 4000), rng.uniform(0.5, 2, 2000)])
+    x = np.concatenate([x, [0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 1.0, 5e-324]])
+    with np.errstate(all="ignore"):
+        want = getattr(np, op)(x)
+    got = getattr(wp, op)(wp.asarray(x)).get()
+    assert (np.isnan(got) == np.isnan(want)).all() and ulps(got, want).max() <= 1

@@ -363,6 +363,8 @@ class _Widener:
                 return self.widen(a, d)
             case ir.Math():
                 return self.math(e)
+            case ir.Bitcast(operand=a):  # between 64-bit types: the same words
+                return self.pair(a)
         raise UnsupportedOnTarget(f"64-bit {type(e).__name__} is not supported",
                                   kernel=self.kernel.name)  # fmt: skip
 
@@ -447,6 +449,14 @@ class _Widener:
                 case "round" | "rint":
                     away = ir.Const(fn == "round", bool_)
                     return self.call("kc_f64_round_int", [h, lo, away])
+                case "ldexp":
+                    n = ir.LibCall("kc_f64_to_i32_bits", (*args[1], ir.Const(False, bool_)),
+                                   uint32)  # fmt: skip
+                    return self.call("kc_f64_ldexp", [h, lo, ir.Cast(n, int32)])
+                case "fmod":
+                    return self.call("kc_f64_fmod", [*args[0], *args[1]])
+                case "exp" | "log":  # float64_math.cu, widened: (x words, result refs)
+                    return self.call(f"kc_f64_{fn}", [h, lo])
                 case "fmin" | "fmax" | "min" | "max":
                     is_max = ir.Const(fn in ("fmax", "max"), bool_)
                     return self.call("kc_f64_fmin_fmax", [*args[0], *args[1], is_max])

@@ -1,0 +1,83 @@
+// kernelc's float64 math functions, written with `double` and lowered under the exact
+// 64-bit policy (so every operation is float64.cu's, bit for bit IEEE): fdlibm's
+// algorithms (Sun Microsystems, 1993: "Permission to use, copy, modify, and distribute
+// this software is freely granted, provided that this notice is preserved"), within 1 ulp.
+
+// exp: x = k ln2 + r, |r| <= ln2 / 2 (ln2 in two parts, so k ln2_hi is exact), a rational
+// approximation of exp(r), then the scale by 2^k.
+__device__ double kc_f64_exp(double x) {
+    if (isnan(x)) {
+        return x + x;
+    }
+    if (x > 7.09782712893383973096e+02) {
+        return 1.0e308 * 1.0e308;
+    }
+    if (x < -7.45133219101941108420e+02) {
+        return 0.0;
+    }
+    if (fabs(x) < 3.7252902984e-09) {
+        return 1.0 + x;  // |x| < 2^-28
+    }
+    double k = rint(x * 1.44269504088896338700e+00);
+    double hi = x - k * 6.93147180369123816490e-01;
+    double lo = k * 1.90821492927058770002e-10;
+    double r = hi - lo;
+    double t = r * r;
+    double c = r - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03 +
+               t * (6.61375632143793436117e-05 + t * (-1.65339022054652515390e-06 +
+               t * 4.13813679705723846039e-08))));
+    double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    return ldexp(y, k);
+}
+
+// log: x = 2^k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2); log(1 + f) = f - s (f - R) with
+// s = f / (2 + f) and R a polynomial in s^2.
+__device__ double kc_f64_log(double x) {
+    if (isnan(x) || x < 0.0) {
+        return (x - x) / (x - x);  // NaN (quiet, x's payload for a NaN x)
+    }
+    if (x == 0.0) {
+        return -1.0e308 * 1.0e308;
+    }
+    if (isinf(x)) {
+        return x;
+    }
+    int k = 0;
+    double v = x;
+    if (v < 2.2250738585072014e-308) {
+        v = v * 1.80143985094819840000e+16;  // a subnormal: scale by 2^54
+        k = -54;
+    }
+    long long bits = __double_as_longlong(v);
+    int hx = (int)(bits >> 32);
+    k = k + ((hx >> 20) - 1023);
+    hx = hx & 0x000fffff;
+    int i = (hx + 0x95f64) & 0x100000;
+    long long high = (long long)(hx | (i ^ 0x3ff00000));
+    v = __longlong_as_double((high << 32) | (bits & 0xffffffffLL));  // v or v/2
+    k = k + (i >> 20);
+    double f = v - 1.0;
+    double dk = (double)k;
+    double ln2_hi = 6.93147180369123816490e-01;
+    double ln2_lo = 1.90821492927058770002e-10;
+    if ((0x000fffff & (2 + hx)) < 3) {  // -2^-20 <= f < 2^-20
+        if (f == 0.0) {
+            return dk * ln2_hi + dk * ln2_lo;
+        }
+        double r = f * f * (0.5 - 0.33333333333333333 * f);
+        return dk * ln2_hi - ((r - dk * ln2_lo) - f);
+    }
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 +
+                w * 1.531383769920937332e-01));
+    double t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 +
+                w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    double r = t2 + t1;
+    if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) {
+        double hfsq = 0.5 * f * f;
+        return dk * ln2_hi - ((hfsq - (s * (hfsq + r) + dk * ln2_lo)) - f);
+    }
+    return dk * ln2_hi - ((s * (f - r) - dk * ln2_lo) - f);
+}
