@@ -362,3 +362,19 @@ def test_an_int64_kernel_wraps_as_c_does(exact64_worker, backend):
         [len(bad), [(got[j], want[j]) for j in bad[:3]]]
     """)
     assert result == [0, []]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exact64_kernels_compile_in_the_worker_as_they_do_here(exact64_worker, backend):
+    """The float64 library's C sources travel with the package: the worker's translation of
+    a kernel calling exp/log/fmod in double is the one made here, character for character."""
+    import kernelc
+
+    args = ("float64 x, float64 y", "float64 z", "z = exp(x) + log(y) * fmod(x, y)")
+    target = {"webgpu": "wgsl", "webgl": "glsl"}[backend]
+    here = kernelc.translate_elementwise(*args, name="lib64", target=target, exact64=True)
+    there = exact64_worker(f"""
+        kernelc.translate_elementwise(*{args!r}, name="lib64", target=TARGET["{backend}"],
+                                      exact64=True).code
+    """)
+    assert there == here.code
