@@ -81,3 +81,28 @@ __device__ double kc_f64_log(double x) {
     }
     return dk * ln2_hi - ((s * (f - r) - dk * ln2_lo) - f);
 }
+
+// exp2: 2^x = 2^k exp(r ln2), r = x - rint(x) exact and |r ln2| <= 0.35, so the rounding of
+// r ln2 costs at most a quarter ulp.
+__device__ double kc_f64_exp2(double x) {
+    if (isnan(x)) {
+        return x + x;
+    }
+    if (x > 1024.0) {
+        return 1.0e308 * 1.0e308;
+    }
+    if (x < -1080.0) {
+        return 0.0;
+    }
+    double k = rint(x);
+    return ldexp(exp((x - k) * 6.93147180559945286227e-01), k);
+}
+
+// log2 and log10: log x times the constant (relative errors add: within 2 ulp).
+__device__ double kc_f64_log2(double x) {
+    return log(x) * 1.44269504088896338700e+00;
+}
+
+__device__ double kc_f64_log10(double x) {
+    return log(x) * 4.34294481903251816668e-01;
+}
