@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wgpy_runtime as wp
 from tests.compiler.test_lib_float64 import SPECIAL, same
@@ -133,8 +135,8 @@ def test_astype_from_and_to_float64(dtype):
     assert got.dtype == dtype
     assert same(got.astype(np.float64), want.astype(np.float64)).all()
     a, _ = int_operands()
-    values = a.astype(dtype) if dtype != "bool" else a != 0
     with np.errstate(all="ignore"):
+        values = a.astype(dtype) if dtype != "bool" else a != 0
         back = values.astype(np.float64)
     assert same(wp.asarray(values).astype(np.float64).get(), back).all()
 
@@ -144,7 +146,9 @@ def test_astype_from_int64(dtype):
     a, _ = int_operands()
     got = wp.asarray(a).astype(dtype).get()
     assert got.dtype == dtype
-    assert same(got.astype(np.float64), a.astype(dtype).astype(np.float64)).all()
+    with np.errstate(over="ignore"):
+        want = a.astype(dtype).astype(np.float64)
+    assert same(got.astype(np.float64), want).all()
 
 
 def test_elementwise_kernel_with_double_body():
@@ -240,3 +244,36 @@ def test_float64_exp_and_log_within_cuda_bounds(op):
         want = getattr(np, op)(special)
     got = getattr(wp, op)(wp.asarray(special)).get()
     assert (same(got, want) | (ulps(got, want) <= CUDA_ULP[op])).all()
+
+
+# Random float64 expressions: (C text, the same expression for NumPy on arrays x, y, z).
+_LEAVES = st.sampled_from([("x", "x"), ("y", "y"), ("z", "z"), ("0.1", "0.1"),
+                           ("3.0", "3.0"), ("1e300", "1e300"), ("-2.5e-310", "-2.5e-310")])  # fmt: skip
+
+
+def _combine(children):
+    binary = st.tuples(st.sampled_from("+-*/"), children, children).map(
+        lambda t: (f"({t[1][0]} {t[0]} {t[2][0]})", f"({t[1][1]} {t[0]} {t[2][1]})")
+    )
+    root = children.map(lambda c: (f"sqrt(fabs({c[0]}))", f"np.sqrt(np.abs({c[1]}))"))
+    smaller = st.tuples(children, children).map(
+        lambda t: (
+            f"({t[0][0]} < {t[1][0]} ? {t[0][0]} : {t[1][0]})",
+            f"np.where({t[0][1]} < {t[1][1]}, {t[0][1]}, {t[1][1]})",
+        )  # fmt: skip
+    )
+    return binary | root | smaller
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.recursive(_LEAVES, _combine, max_leaves=8))
+def test_random_float64_expressions_are_numpy(expression):
+    c_text, numpy_text = expression
+    x, y = float_operands(40)
+    z = x[::-1].copy()
+    kernel = wp.ElementwiseKernel("float64 x, float64 y, float64 z", "float64 r",
+                                  f"r = {c_text}", "random_expression")  # fmt: skip
+    got = kernel(wp.asarray(x), wp.asarray(y), wp.asarray(z)).get()
+    with np.errstate(all="ignore"):
+        want = np.broadcast_to(eval(numpy_text, {"np": np, "x": x, "y": y, "z": z}), x.shape)
+    assert same(got, want.astype(np.float64)).all(), c_text
