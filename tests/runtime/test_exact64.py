@@ -222,9 +222,9 @@ def test_ldexp_rounds_once():
 
 
 # CUDA's documented double-precision bounds (CUDA C Programming Guide, Table 13), in ulp.
-CUDA_ULP = {"exp": 1, "exp2": 2, "log": 1, "log2": 1, "log10": 2}
-MPMATH = {"exp": "exp", "exp2": lambda m, x: m.power(2, x), "log": "log",
-          "log2": lambda m, x: m.log(x, 2), "log10": "log10"}  # fmt: skip
+CUDA_ULP = {"exp": 1, "exp2": 2, "expm1": 1, "log": 1, "log2": 1, "log10": 2, "log1p": 1}
+MPMATH = {"exp": "exp", "exp2": lambda m, x: m.power(2, x), "expm1": "expm1", "log": "log",
+          "log2": lambda m, x: m.log(x, 2), "log10": "log10", "log1p": "log1p"}  # fmt: skip
 
 
 @functools.cache
@@ -233,7 +233,13 @@ def reference(op: str) -> tuple[np.ndarray, np.ndarray]:
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.prec = 120
     rng = np.random.default_rng(6)
-    if op.startswith("exp"):
+    if op == "expm1":
+        tiny = 10.0 ** rng.uniform(-320, 0, 400) * rng.choice([-1, 1], 400)
+        x = np.concatenate([np.linspace(-40, 709.7, 801), rng.uniform(-1, 1, 400), tiny])
+    elif op == "log1p":
+        tiny = -(10.0 ** rng.uniform(-320, 0, 400))
+        x = np.concatenate([10.0 ** rng.uniform(-320, 308, 800), rng.uniform(-1, 1, 400), tiny])
+    elif op.startswith("exp"):
         top = 709.7 if op == "exp" else 1023.9
         x = np.concatenate([np.linspace(-1.05 * top, top, 1201), rng.uniform(-2, 2, 400)])
     else:
