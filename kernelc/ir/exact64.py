@@ -18,7 +18,7 @@ from kernelc.ir.dtypes import DType, float32, float64, int64, is_exact64, uint64
 # log: the shader library's float64_math.cu) within CUDA's documented ulp bounds.
 F64_EXACT = frozenset(
     "sqrt floor ceil trunc round rint fabs fmin fmax copysign isnan isinf isfinite "
-    "signbit abs min max ldexp fmod exp log".split()
+    "signbit abs min max ldexp fmod exp log exp2 log2 log10 expm1 log1p".split()
 )
 # CUDA's 64-bit reinterpretations (exact policy only).
 BITCASTS = {"__double_as_longlong": (float64, int64), "__longlong_as_double": (int64, float64)}

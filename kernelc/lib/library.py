@@ -14,9 +14,8 @@ from importlib import resources
 
 from kernelc import frontend
 from kernelc.errors import InternalCompilerError, KernelCompileError
-from kernelc.ir import builtins
+from kernelc.ir import builtins, dtypes
 from kernelc.ir import nodes as ir
-from kernelc.ir import dtypes
 from kernelc.ir.lower import Lowerer, Specialisation
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.passes.wide64 import widen_64bit

@@ -9,8 +9,12 @@ this module only and the fast one restored afterwards.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wgpy_runtime as wp
 from tests.compiler.test_lib_float64 import SPECIAL, same
@@ -133,8 +137,8 @@ def test_astype_from_and_to_float64(dtype):
     assert got.dtype == dtype
     assert same(got.astype(np.float64), want.astype(np.float64)).all()
     a, _ = int_operands()
-    values = a.astype(dtype) if dtype != "bool" else a != 0
     with np.errstate(all="ignore"):
+        values = a.astype(dtype) if dtype != "bool" else a != 0
         back = values.astype(np.float64)
     assert same(wp.asarray(values).astype(np.float64).get(), back).all()
 
@@ -144,7 +148,9 @@ def test_astype_from_int64(dtype):
     a, _ = int_operands()
     got = wp.asarray(a).astype(dtype).get()
     assert got.dtype == dtype
-    assert same(got.astype(np.float64), a.astype(dtype).astype(np.float64)).all()
+    with np.errstate(over="ignore"):
+        want = a.astype(dtype).astype(np.float64)
+    assert same(got.astype(np.float64), want).all()
 
 
 def test_elementwise_kernel_with_double_body():
@@ -215,15 +221,73 @@ def test_ldexp_rounds_once():
     assert same(kernel(wp.asarray(x), wp.asarray(n.astype(np.int32))).get(), want).all()
 
 
-@pytest.mark.parametrize("op", ["exp", "log"])
-def test_exp_and_log_within_one_ulp_of_numpy(op):
+# CUDA's documented double-precision bounds (CUDA C Programming Guide, Table 13), in ulp.
+CUDA_ULP = {"exp": 1, "exp2": 2, "expm1": 1, "log": 1, "log2": 1, "log10": 2, "log1p": 1}
+MPMATH = {"exp": "exp", "exp2": lambda m, x: m.power(2, x), "expm1": "expm1", "log": "log",
+          "log2": lambda m, x: m.log(x, 2), "log10": "log10", "log1p": "log1p"}  # fmt: skip
+
+
+@functools.cache
+def reference(op: str) -> tuple[np.ndarray, np.ndarray]:
+    """Points over the whole range and near 1 or 0, and mpmath's values there (once)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.prec = 120
     rng = np.random.default_rng(6)
-    if op == "exp":
-        x = np.concatenate([np.linspace(-746, 710, 4001), rng.uniform(-2, 2, 2000)])
+    if op == "expm1":
+        tiny = 10.0 ** rng.uniform(-320, 0, 400) * rng.choice([-1, 1], 400)
+        x = np.concatenate([np.linspace(-40, 709.7, 801), rng.uniform(-1, 1, 400), tiny])
+    elif op == "log1p":
+        tiny = -(10.0 ** rng.uniform(-320, 0, 400))
+        x = np.concatenate([10.0 ** rng.uniform(-320, 308, 800), rng.uniform(-1, 1, 400), tiny])
+    elif op.startswith("exp"):
+        top = 709.7 if op == "exp" else 1023.9
+        x = np.concatenate([np.linspace(-1.05 * top, top, 1201), rng.uniform(-2, 2, 400)])
     else:
-        x = np.concatenate([10.0 ** rng.uniform(-320, 308, 4000), rng.uniform(0.5, 2, 2000)])
-    x = np.concatenate([x, [0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 1.0, 5e-324]])
-    with np.errstate(all="ignore"):
-        want = getattr(np, op)(x)
+        x = np.concatenate([10.0 ** rng.uniform(-320, 308, 1200), rng.uniform(0.5, 2, 400)])
+    fn = MPMATH[op] if callable(MPMATH[op]) else (lambda m, v, f=MPMATH[op]: getattr(m, f)(v))
+    return x, np.array([float(fn(mpmath, mpmath.mpf(float(v)))) for v in x])
+
+
+@pytest.mark.parametrize("op", CUDA_ULP)
+def test_float64_exp_and_log_within_cuda_bounds(op):
+    x, want = reference(op)
     got = getattr(wp, op)(wp.asarray(x)).get()
-    assert (np.isnan(got) == np.isnan(want)).all() and ulps(got, want).max() <= 1
+    assert ulps(got, want).max() <= CUDA_ULP[op]
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, -2000.0, 2000.0])
+    with np.errstate(all="ignore"):
+        want = getattr(np, op)(special)
+    got = getattr(wp, op)(wp.asarray(special)).get()
+    assert (same(got, want) | (ulps(got, want) <= CUDA_ULP[op])).all()
+
+
+# Random float64 expressions: (C text, the same expression for NumPy on arrays x, y, z).
+_LEAVES = st.sampled_from([("x", "x"), ("y", "y"), ("z", "z"), ("0.1", "0.1"),
+                           ("3.0", "3.0"), ("1e300", "1e300"), ("-2.5e-310", "-2.5e-310")])  # fmt: skip
+
+
+def _combine(children):
+    binary = st.tuples(st.sampled_from("+-*/"), children, children).map(
+        lambda t: (f"({t[1][0]} {t[0]} {t[2][0]})", f"({t[1][1]} {t[0]} {t[2][1]})")
+    )
+    root = children.map(lambda c: (f"sqrt(fabs({c[0]}))", f"np.sqrt(np.abs({c[1]}))"))
+    smaller = st.tuples(children, children).map(
+        lambda t: (
+            f"({t[0][0]} < {t[1][0]} ? {t[0][0]} : {t[1][0]})",
+            f"np.where({t[0][1]} < {t[1][1]}, {t[0][1]}, {t[1][1]})",
+        )  # fmt: skip
+    )
+    return binary | root | smaller
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.recursive(_LEAVES, _combine, max_leaves=8))
+def test_random_float64_expressions_are_numpy(expression):
+    c_text, numpy_text = expression
+    x, y = float_operands(40)
+    z = x[::-1].copy()
+    kernel = wp.ElementwiseKernel("float64 x, float64 y, float64 z", "float64 r",
+                                  f"r = {c_text}", "random_expression")  # fmt: skip
+    got = kernel(wp.asarray(x), wp.asarray(y), wp.asarray(z)).get()
+    with np.errstate(all="ignore"):
+        want = np.broadcast_to(eval(numpy_text, {"np": np, "x": x, "y": y, "z": z}), x.shape)
+    assert same(got, want.astype(np.float64)).all(), c_text

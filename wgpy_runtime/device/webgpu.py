@@ -41,8 +41,8 @@ ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding W
 _MAX_LIMITS = ("max-storage-buffers-per-shader-stage", "max-storage-buffer-binding-size",
                "max-buffer-size")  # fmt: skip
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
-_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in
-         (("i32", "<i"), ("u32", "<I"), ("f32", "<f"), *((t, "<I") for t in WORD_TYPES))}  # fmt: skip
+_FORMATS = (("i32", "<i"), ("u32", "<I"), ("f32", "<f"), *((t, "<I") for t in WORD_TYPES))
+_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in _FORMATS}
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).

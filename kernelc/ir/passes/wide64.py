@@ -455,7 +455,8 @@ class _Widener:
                     return self.call("kc_f64_ldexp", [h, lo, ir.Cast(n, int32)])
                 case "fmod":
                     return self.call("kc_f64_fmod", [*args[0], *args[1]])
-                case "exp" | "log":  # float64_math.cu, widened: (x words, result refs)
+                case "exp" | "log" | "exp2" | "log2" | "log10" | "expm1" | "log1p":
+                    # float64_math.cu, widened: (x words, result refs)
                     return self.call(f"kc_f64_{fn}", [h, lo])
                 case "fmin" | "fmax" | "min" | "max":
                     is_max = ir.Const(fn in ("fmax", "max"), bool_)
