@@ -8,7 +8,9 @@ export const WORKGROUP_SIZE = 256;
 const ceilDiv = (a, b) => Math.floor((a + b - 1) / b);
 
 // `values` as the protocol carries it: a list of [what, param, axis, value] (param and
-// axis null when absent) -> a Map keyed "what|param|axis".
+// axis null when absent) -> a Map keyed "what|param|axis". A value JSON cannot hold
+// exactly comes as a string: "NaN", "Infinity", "-Infinity", or an integer's decimal
+// digits (a 64-bit scalar past 2^53), which becomes a BigInt.
 export function valueKey(what, param = null, axis = null) {
   return `${what}|${param ?? ""}|${axis ?? ""}`;
 }
@@ -16,9 +18,13 @@ export function valueKey(what, param = null, axis = null) {
 export function valuesMap(entries) {
   const map = new Map();
   for (const [what, param, axis, value] of entries) {
-    map.set(valueKey(what, param, axis), typeof value === "string" ? Number(value) : value);
+    map.set(valueKey(what, param, axis), typeof value === "string" ? parseValue(value) : value);
   }
   return map;
+}
+
+function parseValue(text) {
+  return /^-?[0-9]+$/.test(text) ? BigInt(text) : Number(text);
 }
 
 // Values an executor may leave out (kernelc.abi.OPTIONAL_VALUES): a launch's first
@@ -36,7 +42,8 @@ export function value(values, what, param = null, axis = null) {
 }
 
 // Pack the uniform block (kernelc.abi.encode_uniforms): f32 as float, u32 wrapped to
-// 32 bits, i32 checked to fit.
+// 32 bits, i32 checked to fit; a 64-bit scalar's two words (f64lo/f64hi: the float64's
+// bits, i64lo/i64hi: the integer's two's complement bits) each as a u32.
 export function encodeUniforms(abi, values) {
   const out = new ArrayBuffer(abi.uniform_size);
   const view = new DataView(out);
@@ -46,7 +53,9 @@ export function encodeUniforms(abi, values) {
     if (m.type === "f32") {
       view.setFloat32(m.offset, Number(x), true);
     } else if (m.type === "u32") {
-      view.setUint32(m.offset, Number(BigInt.asUintN(32, BigInt(Math.trunc(Number(x))))), true);
+      view.setUint32(m.offset, Number(BigInt.asUintN(32, integer(x))), true);
+    } else if (WORD_TYPES.has(m.type)) {
+      view.setUint32(m.offset, word64(m.type, x), true);
     } else {
       const i = Math.trunc(Number(x));
       if (i < -(2 ** 31) || i >= 2 ** 31) {
@@ -56,6 +65,27 @@ export function encodeUniforms(abi, values) {
     }
   }
   return new Uint8Array(out);
+}
+
+// The members of a 64-bit scalar's words (kernelc.abi.WORD_TYPES).
+const WORD_TYPES = new Set(["f64lo", "f64hi", "i64lo", "i64hi"]);
+const f64 = new DataView(new ArrayBuffer(8));
+
+/** A value (Number or BigInt) as a BigInt integer, truncated toward zero. */
+function integer(x) {
+  return typeof x === "bigint" ? x : BigInt(Math.trunc(Number(x)));
+}
+
+/** The low or high u32 word of `x` as a 64-bit value of word type `type`. */
+function word64(type, x) {
+  let bits;
+  if (type.startsWith("f")) {
+    f64.setFloat64(0, Number(x), true);
+    bits = f64.getBigUint64(0, true);
+  } else {
+    bits = BigInt.asUintN(64, integer(x));
+  }
+  return Number(type.endsWith("hi") ? bits >> 32n : BigInt.asUintN(32, bits));
 }
 
 // (x, y, 1) with x <= 65535 and x * y >= workgroups.
@@ -136,10 +166,11 @@ export function glslStageTexels(launch, batch, m, n, k) {
            product: batch * ceilDiv(m, rows) * ceilDiv(n, cols) };
 }
 
-// Bytes per element as the protocol carries them, and as device memory holds them
-// (bool is a 32-bit 0/1 word on the device).
+// Bytes per element as the protocol carries them (wgpy_runtime/device/protocol.py's
+// ITEMSIZE), and as device memory holds them (bool is a 32-bit 0/1 word on the device;
+// a 64-bit element is its own 8 bytes: two u32 words, low first).
 const ITEMSIZE = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2,
-                   int32: 4, uint32: 4, float32: 4 };
+                   int32: 4, uint32: 4, float32: 4, int64: 8, uint64: 8, float64: 8 };
 export const DTYPES = Object.keys(ITEMSIZE);
 
 export function hostItemsize(dtype) {

@@ -27,7 +27,9 @@ export function deviceShader(name, base = SHADER_URL) {
   return text;
 }
 
-/** copy.glsl for one texture kind: ("float", "sampler2D"), ("int", "isampler2D"), ... */
-export function copyShader(template, texelType, samplerType) {
-  return template.replaceAll("TEXEL_TYPE", texelType).replaceAll("SAMPLER_TYPE", samplerType);
+/** copy.glsl for one texture kind: ("float", "sampler2D"), ("int", "isampler2D"), ...,
+ * ("uvec2", "usampler2D", "rg") for RG32UI (kernelc.lib.shaders.copy_shader). */
+export function copyShader(template, texelType, samplerType, channels = "r") {
+  return template.replace("0).r;", `0).${channels};`).replaceAll("TEXEL_TYPE", texelType)
+    .replaceAll("SAMPLER_TYPE", samplerType);
 }

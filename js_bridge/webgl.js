@@ -2,8 +2,9 @@
 // The main thread's WebGL2 executor of the device protocol (docs/protocol.md): a JavaScript
 // twin of wgpy_runtime/device/webgl.py, running kernelc's GLSL ES 3.00 programs.
 //
-// Rule: a buffer is a 2-D single-channel texture of its dtype's format (docs/abi.md),
-// element `p` at texel (p % width, p / width); `write` is texSubImage2D of the rectangles
+// Rule: a buffer is a 2-D texture of its dtype's format (docs/abi.md): single-channel, or
+// RG32UI for a 64-bit dtype (r the low word, g the high one), element `p` at texel
+// (p % width, p / width); `write` is texSubImage2D of the rectangles
 // the range covers, `read` is readPixels of those rectangles through a framebuffer (into a
 // pixel buffer waited for with a fence, or straight into memory with `blockingReads`),
 // `copy` and every kernel are full-screen draws. A texture is never
@@ -15,15 +16,12 @@ import { DTYPES, encodeUniforms, fromDevice, hostItemsize, toDevice, valueKey } 
 import { copyShader, deviceShader } from "./shaders.js";
 import { dispatchProgram } from "./webgl_launch.js";
 import { Pacer } from "./pacing.js";
-import { DTYPE_FORMAT, FORMATS, narrow, pickReadForm, rectangles, sizeClass,
-         typedView } from "./webgl_texels.js";
+import { DTYPE_FORMAT, FORMATS, components, glslTypes, narrow, pickReadForm, rectangles,
+         sizeClass, texelBytes, typedView } from "./webgl_texels.js";
 
 const MAX_WIDTH = 4096; // texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
 const POOL_LIMIT = 256 << 20; // bytes of freed textures held for reuse
 const FENCE_TIMEOUT_MS = 120000; // the longest a read or sync waits for the GPU
-
-const GLSL_KIND = { f: ["float", "sampler2D"], i: ["int", "isampler2D"],
-                    u: ["uint", "usampler2D"] };
 
 /** A texture holding `capacity` elements row by row; its framebuffer made lazily. */
 class Texture {
@@ -88,8 +86,7 @@ class TexturePool {
 }
 
 const poolKey = (fmt, capacity) => `${fmt}:${capacity}`;
-const textureBytes = (t) => t.capacity * (FORMATS[t.fmt].components ?? 1) *
-  FORMATS[t.fmt].array.BYTES_PER_ELEMENT;
+const textureBytes = (t) => t.capacity * texelBytes(t.fmt);
 
 export class WebGLExecutor {
   name = "webgl";
@@ -210,9 +207,11 @@ export class WebGLExecutor {
     const t = b.texture;
     const f = FORMATS[t.fmt];
     const data = typedView(f.array, toDevice(b.dtype, bytes));
+    const step = components(t.fmt); // typed-array entries per element
     gl.bindTexture(gl.TEXTURE_2D, t.tex);
     for (const [x, y, w, h, first] of rectangles(t.width, start, count)) {
-      gl.texSubImage2D(gl.TEXTURE_2D, 0, x, y, w, h, gl[f.format], gl[f.type], data, first);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, x, y, w, h, gl[f.format], gl[f.type], data,
+                       first * step);
     }
     this.check();
   }
@@ -386,8 +385,9 @@ export class WebGLExecutor {
       return;
     }
     const gl = this.gl;
-    const [type, sampler] = GLSL_KIND[FORMATS[src.fmt].kind];
-    const linked = this.program(this.internal.vertex, copyShader(this.internal.copy, type, sampler),
+    const [type, sampler, channels] = glslTypes(src.fmt);
+    const linked = this.program(this.internal.vertex,
+                                copyShader(this.internal.copy, type, sampler, channels),
                                 "kc_copy");
     gl.useProgram(linked.program);
     this.samplerUnit(linked, "src", 0);

@@ -7,7 +7,8 @@
 // on the context by the executor.
 
 // Texture formats by name: GL enums (looked up on the context), the typed array of one
-// texel's component, and the component kind ('f', 'i', 'u').
+// texel's component, the component kind ('f', 'i', 'u') and the components an element
+// has (rg32ui: a 64-bit element as two u32 words, r the low one).
 /** @typedef {{internal: string, format: string, type: string, kind: string,
  *              array: any, components?: number}} Format */
 /** @type {Record<string, Format>} */
@@ -26,10 +27,29 @@ export const FORMATS = {
   // the executor's own textures (no dtype holds them): packed matmul operands
   rgba32f: { internal: "RGBA32F", format: "RGBA", type: "FLOAT", kind: "f", array: Float32Array,
              components: 4 },
+  rg32ui: { internal: "RG32UI", format: "RG_INTEGER", type: "UNSIGNED_INT", kind: "u",
+            array: Uint32Array, components: 2 },
 };
 export const DTYPE_FORMAT = { bool: "r32ui", int8: "r8i", uint8: "r8ui", int16: "r16i",
                               uint16: "r16ui", float16: "r16f", int32: "r32i",
-                              uint32: "r32ui", float32: "r32f" };
+                              uint32: "r32ui", float32: "r32f", int64: "rg32ui",
+                              uint64: "rg32ui", float64: "rg32ui" };
+
+/** The components of one element of format `fmt`. */
+export const components = (fmt) => FORMATS[fmt].components ?? 1;
+
+/** Bytes of one element of format `fmt` in a texture. */
+export const texelBytes = (fmt) => components(fmt) * FORMATS[fmt].array.BYTES_PER_ELEMENT;
+
+/** [GLSL type of one element, its sampler type, the channels it fetches] of format `fmt`
+ * (the copy shader's). */
+export function glslTypes(fmt) {
+  const f = FORMATS[fmt];
+  const scalar = { f: "float", i: "int", u: "uint" }[f.kind];
+  const prefix = { f: "", i: "i", u: "u" }[f.kind];
+  const n = components(fmt);
+  return [n === 1 ? scalar : `${prefix}vec${n}`, `${prefix}sampler2D`, "rgba".slice(0, n)];
+}
 // readPixels forms every WebGL2 implementation supports, by component kind
 const READ_RGBA = {
   f: { format: "RGBA", type: "FLOAT", components: 4, array: Float32Array },
@@ -46,6 +66,7 @@ const EXACT_READ_TYPES = {
   r32ui: { UNSIGNED_INT: Uint32Array },
   r16ui: { UNSIGNED_INT: Uint32Array, UNSIGNED_SHORT: Uint16Array },
   r8ui: { UNSIGNED_INT: Uint32Array, UNSIGNED_SHORT: Uint16Array, UNSIGNED_BYTE: Uint8Array },
+  rg32ui: { UNSIGNED_INT: Uint32Array },
 };
 
 /** How to readPixels a texture of format `fmt`, given the implementation's own form (GL
@@ -54,7 +75,8 @@ const EXACT_READ_TYPES = {
 export function pickReadForm(fmt, format, type) {
   const array = EXACT_READ_TYPES[fmt][type];
   const integer = FORMATS[fmt].kind !== "f";
-  if (array && READ_COMPONENTS[format] && format.endsWith("_INTEGER") === integer) {
+  if (array && READ_COMPONENTS[format] >= components(fmt) &&
+      format.endsWith("_INTEGER") === integer) {
     return { format, type, components: READ_COMPONENTS[format], array };
   }
   return READ_RGBA[FORMATS[fmt].kind];
@@ -67,17 +89,20 @@ export function sizeClass(n) {
   return Math.ceil(n / step) * step;
 }
 
-/** Texels read in `form` as the bytes of `count` elements of format `fmt`: the first
- * component of each, float32 turned into binary16 bits for r16f. */
+/** Texels read in `form` as the bytes of `count` elements of format `fmt`: the format's
+ * first components of each, float32 turned into binary16 bits for r16f. */
 export function narrow(form, texels, fmt, count) {
   const Out = FORMATS[fmt].array;
-  if (form.components === 1 && form.array === Out) return new Uint8Array(texels.buffer);
-  const out = new Out(count);
+  const n = components(fmt);
+  if (form.components === n && form.array === Out) return new Uint8Array(texels.buffer);
+  const out = new Out(count * n);
   const step = form.components;
   if (fmt === "r16f" && form.array === Float32Array) {
     for (let k = 0; k < count; k++) out[k] = halfBits(texels[k * step]);
   } else {
-    for (let k = 0; k < count; k++) out[k] = texels[k * step];
+    for (let k = 0; k < count; k++) {
+      for (let c = 0; c < n; c++) out[k * n + c] = texels[k * step + c];
+    }
   }
   return new Uint8Array(out.buffer);
 }

@@ -566,17 +566,21 @@ export class WebGPUExecutor {
 
   /** The block bound to one binding, checked against what the program reads. */
   bind(kernel, binding, buffers, scratch) {
-    if (binding.resource === "scratch") return this.scratchBlock(4 * Math.max(1, scratch));
+    if (binding.resource === "scratch") { // a 64-bit reduction's partials are word pairs
+      const words = binding.element === "vec2<u32>" ? 2 : 1;
+      return this.scratchBlock(4 * words * Math.max(1, scratch));
+    }
     const param = binding.param;
     const id = buffers[param];
     if (id === undefined) throw new Error(`${kernel}: no buffer for parameter '${param}'`);
     const b = this.get(id);
     const packed = binding.packed;
-    const ok = packed ? b.dtype === packed.dtype
-      : ELEMENT_DTYPES[binding.element]?.includes(b.dtype);
+    // one dtype (packed, or a 64-bit one read as u32 words: `words_of`), or an element kind
+    const want = packed ? packed.dtype : binding.words_of;
+    const ok = want ? b.dtype === want : ELEMENT_DTYPES[binding.element]?.includes(b.dtype);
     if (!ok && !(binding.atomic && abi.deviceItemsize(b.dtype) === 4)) {
       throw new Error(`${kernel}: '${param}' is bound to a ${b.dtype} buffer, the program ` +
-                      `reads ${packed ? packed.dtype : binding.element}`);
+                      `reads ${want ?? binding.element}`);
     }
     if (b.block.bytes > this.limits.maxStorageBufferBindingSize) {
       throw new Error(`${kernel}: buffer of '${param}' (${b.block.bytes} bytes) exceeds the ` +

@@ -1,9 +1,9 @@
 """kernelc: CuPy ElementwiseKernel (CUDA C) -> WGSL compute and GLSL ES 3.00 fragment shaders.
 
-    program = kernelc.translate_elementwise('T x, T y', 'T z', 'z = (x - y) * (x - y)',
-                                            'squared_diff', target='wgsl',
-                                            types={'T': 'float32'})
-    program.code, program.abi, program.warnings
+program = kernelc.translate_elementwise('T x, T y', 'T z', 'z = (x - y) * (x - y)',
+                                        'squared_diff', target='wgsl',
+                                        types={'T': 'float32'})
+program.code, program.abi, program.warnings
 """
 
 from kernelc.abi import Program

@@ -20,19 +20,24 @@ ABI_VERSION = 1
 WORKGROUP_SIZE = 256
 MAX_WORKGROUPS_PER_DIMENSION = 65535
 
-# How each storage dtype (`Param.dtype`; 64-bit ones are held in 32 bits) is held in a
-# storage buffer element (WGSL: 8/16-bit ones packed into u32 words, see
-# dtypes.PACKED_PER_WORD) and a texture format (GLSL). docs/dtypes.md has the policy.
+# How each storage dtype (`Param.dtype`; 64-bit ones are held in 32 bits under the fast
+# policy) is held in a storage buffer element (WGSL: 8/16-bit ones packed into u32 words,
+# see dtypes.PACKED_PER_WORD; 64-bit ones as two u32 words, low first) and a texture format
+# (GLSL; 64-bit ones one RG32UI texel, r low and g high). docs/dtypes.md has the policy.
 WGSL_STORAGE = {
     dtypes.bool_: "u32",
     dtypes.int32: "i32",
     dtypes.uint32: "u32",
     dtypes.float32: "f32",
     **{d: "u32" for d in dtypes.PACKED_PER_WORD},
+    **{d: "u32" for d in dtypes.WIDE},
+    dtypes.words64: "vec2<u32>",  # a 64-bit reduction's partials (scratch)
 }
 GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
                dtypes.float32: "r32f", dtypes.int8: "r8i", dtypes.uint8: "r8ui",
-               dtypes.int16: "r16i", dtypes.uint16: "r16ui", dtypes.float16: "r16f"}  # fmt: skip
+               dtypes.int16: "r16i", dtypes.uint16: "r16ui", dtypes.float16: "r16f",
+               dtypes.int64: "rg32ui", dtypes.uint64: "rg32ui", dtypes.float64: "rg32ui",
+               dtypes.words64: "rg32ui"}  # fmt: skip
 # Uniform member types, by computation type (a uint8 scalar is an int, float16 a float).
 UNIFORM_TYPE = {
     dtypes.bool_: "u32",
@@ -42,17 +47,25 @@ UNIFORM_TYPE = {
 }
 
 
+# A 64-bit scalar is two u32 members, its low and high word: their JSON "type" says how the
+# executor encodes the value (f64lo/f64hi: the float64's bits, i64lo/i64hi: the integer's
+# two's complement bits, whether int64 or uint64).
+WORD_TYPES = ("f64lo", "f64hi", "i64lo", "i64hi")
+
+
 @dataclass(frozen=True, slots=True)
 class UniformField:
-    """One 4-byte member of the uniform block; `value` says what the executor puts there."""
+    """One 4-byte member of the uniform block; `value` says what the executor puts there,
+    `encoding` (one of WORD_TYPES) which word of a 64-bit scalar it holds."""
 
     name: str
     dtype: DType
     value: dict
+    encoding: str | None = None
 
     def to_json(self, offset: int) -> dict:
-        return {"name": self.name, "offset": offset, "type": UNIFORM_TYPE[self.dtype],
-                "value": self.value}  # fmt: skip
+        return {"name": self.name, "offset": offset,
+                "type": self.encoding or UNIFORM_TYPE[self.dtype], "value": self.value}  # fmt: skip
 
 
 def loop_field(what: str, axis: int = 0) -> str:
@@ -66,8 +79,9 @@ def array_field(param: str, what: str, axis: int = 0) -> str:
     return f"a_{param}_{suffix}"
 
 
-def scalar_field(param: str) -> str:
-    return f"s_{param}"
+def scalar_field(param: str, word: int | None = None) -> str:
+    """Uniform member of a scalar: s_{param}; of a 64-bit scalar's words s_{param}_w{word}."""
+    return f"s_{param}" if word is None else f"s_{param}_w{word}"
 
 
 def uniform_fields(kernel: Kernel, target: str, ranged: bool = True) -> list[UniformField]:
@@ -104,6 +118,10 @@ def _param_fields(p: Param, target: str) -> list[UniformField]:
 
     if p.kind is ParamKind.SCALAR:
         value = {"what": "value", "param": p.name}
+        if p.dtype in dtypes.WIDE:
+            kind = "f64" if p.dtype.is_float else "i64"
+            return [UniformField(scalar_field(p.name, w), dtypes.uint32, value, kind + half)
+                    for w, half in enumerate(("lo", "hi"))]  # fmt: skip
         return [UniformField(scalar_field(p.name), p.value_dtype, value)]
     if p.kind is ParamKind.ARRAY:
         if target == "glsl" and p.is_output:
@@ -198,7 +216,7 @@ def encode_uniforms(abi: dict, values: dict) -> bytes:
 # Values an executor may leave out of a dispatch's values: the first element of a launch
 # is 0 unless the executor splits the loop into several launches (docs/abi.md).
 OPTIONAL_VALUES = {("base", None, None): 0}
-_UNIFORM_FORMAT = {"i32": "<i", "u32": "<I", "f32": "<f"}
+_UNIFORM_FORMAT = {"i32": "<i", "u32": "<I", "f32": "<f", **{t: "<I" for t in WORD_TYPES}}
 _MEMBERS: dict[int, tuple[dict, list]] = {}
 
 
@@ -207,6 +225,9 @@ def uniform_number(kind: str, name: str, x):
     to 32 bits, i32 an int that must fit (OverflowError otherwise)."""
     if kind == "f32":
         return float(x)
+    if kind in WORD_TYPES:
+        bits = struct.unpack("<Q", struct.pack("<d", float(x)))[0] if kind[0] == "f" else int(x)
+        return (bits >> 32 if kind.endswith("hi") else bits) & 0xFFFFFFFF
     if kind == "u32":
         return int(x) & 0xFFFFFFFF
     x = int(x)

@@ -171,4 +171,3 @@ class Progress:
             seconds = time.perf_counter() - self.start
             line = f"{self.done}/{self.total} translated in {seconds:.2f} s"
             sys.stderr.write(("\r" + line.ljust(90) if self.live else line) + "\n")
-

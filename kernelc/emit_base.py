@@ -343,6 +343,14 @@ class Emitter:
                 return self.uniform(array_field(p, what, axis))
             case ir.BufferLoad():
                 return self.buffer_load(e)
+            case ir.WordLoad():
+                return self.word_load(e)
+            case ir.ScalarWord(param=p, word=word):
+                return self.uniform(scalar_field(p, word))
+            case ir.Words(high=high, low=low):
+                return self.call(self.type_name(e.dtype), [self.expr(low), self.expr(high)])
+            case ir.WordOf(operand=x, word=word):
+                return Printed(f"{self.expr(x).text}.{'xy'[word]}", Prec.PRIMARY)
             case ir.Unary():
                 return self.unary(e)
             case ir.Binary():
@@ -578,6 +586,9 @@ class Emitter:
     def buffer_load(self, e: ir.BufferLoad) -> Printed:
         raise NotImplementedError
 
+    def word_load(self, e: ir.WordLoad) -> Printed:
+        raise self.unhandled(e)
+
     # -- statements
 
     def stmts(self, stmts: tuple[ir.Stmt, ...]) -> None:
@@ -597,6 +608,10 @@ class Emitter:
                 self.buffer_store(s)
             case ir.OutputStore():
                 self.output_store(s)
+            case ir.WordStore():
+                self.word_store(s)
+            case ir.OutputWords():
+                self.output_words(s)
             case ir.If():
                 self.if_(s)
             case ir.Loop():
@@ -712,6 +727,12 @@ class Emitter:
         raise self.unhandled(s)
 
     def output_store(self, s: ir.OutputStore) -> None:
+        raise self.unhandled(s)
+
+    def word_store(self, s: ir.WordStore) -> None:
+        raise self.unhandled(s)
+
+    def output_words(self, s: ir.OutputWords) -> None:
         raise self.unhandled(s)
 
     # -- functions and the whole program

@@ -13,12 +13,14 @@ from kernelc import emit_glsl, emit_wgsl, frontend
 from kernelc.abi import Program
 from kernelc.api_args import ArgumentTypeError, check_options, check_strings, check_unroll
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelTypeError
+from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.lower import Specialisation, bind_types, lower_elementwise
 from kernelc.ir.lower_reduction import ReductionSpecialisation, lower_reduction
 from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_access
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.passes.unroll import unroll_loops
+from kernelc.ir.passes.wide64 import widen_64bit
 from kernelc.ir.validate import validate
 from kernelc.lib.link import link
 
@@ -37,8 +39,10 @@ def _parse(in_params, out_params, operation, name, preamble, loop_prep, after_lo
 
 def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "kernel",
                  preamble: str = "", loop_prep: str = "", after_loop: str = "", *,
-                 types=None, ndim: int = 1, scalars=(), raw=None, line_bases=None):  # fmt: skip
-    """Parse and lower to validated, folded IR (target independent)."""
+                 types=None, ndim: int = 1, scalars=(), raw=None, line_bases=None,
+                 exact64: bool = False):  # fmt: skip
+    """Parse and lower to validated, folded IR (target independent). `exact64`: C's 64-bit
+    types are computed in 64 bits (the exact policy, docs/dtypes.md)."""
     check_strings(
         in_params=in_params,
         out_params=out_params,
@@ -53,7 +57,8 @@ def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "k
     src = _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases)
     _check_axes(name, ndim=ndim)
     spec = Specialisation(ndim, frozenset(scalars), dict(raw or {}))
-    kernel, warnings = lower_elementwise(src, bind_types(types, name), spec)
+    with dtypes.exact64(exact64):
+        kernel, warnings = lower_elementwise(src, bind_types(types, name), spec)
     validate(kernel)
     return validate(fold_constants(kernel)), warnings
 
@@ -75,7 +80,7 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
                            post_map_expr: str, identity, name: str = "reduce_kernel",
                            reduce_type: str | None = None, preamble: str = "", *, types=None,
                            ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
-                           line_bases=None):  # fmt: skip
+                           line_bases=None, exact64: bool = False):  # fmt: skip
     """Parse and lower a ReductionKernel to validated, folded IR."""
     check_strings(
         in_params=in_params,
@@ -96,7 +101,8 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
                            identity, name, reduce_type, preamble, bases)  # fmt: skip
     _check_axes(name, ndim=ndim, reduce_ndim=reduce_ndim)
     spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
-    kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
+    with dtypes.exact64(exact64):
+        kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
     validate(kernel)
     return validate(fold_constants(kernel)), warnings
 
@@ -107,7 +113,8 @@ def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None
     if unroll if unroll is not None else UNROLL_BY_DEFAULT[target]:
         kernel = validate(fold_constants(unroll_loops(kernel)))
     legalise = lower_reduction_access if kernel.reduction is not None else lower_array_access
-    kernel = validate(fold_constants(legalise(kernel, target)), legal_for=target)
+    kernel = fold_constants(legalise(kernel, target))
+    kernel = fold_constants(widen_64bit(kernel, target))  # calls the library: validated linked
     return validate(link_library(kernel, target), legal_for=target)
 
 
@@ -121,23 +128,26 @@ def translate_elementwise(in_params: str, out_params: str, operation: str,
                           name: str = "kernel", preamble: str = "", loop_prep: str = "",
                           after_loop: str = "", *, target: str, types=None, ndim: int = 1,
                           scalars=(), raw=None, unroll: bool | None = None,
-                          line_bases=None) -> Program:  # fmt: skip
+                          line_bases=None, exact64: bool = False) -> Program:  # fmt: skip
     """Translate one CuPy ElementwiseKernel for `target` ('wgsl' or 'glsl').
 
     types: placeholder -> dtype name ({'T': 'float32'}); ndim: the loop's ndim; scalars:
     names of non-raw inputs passed as scalars; raw: raw name -> (ndim, c_contiguous);
-    unroll: unroll constant-count loops (default: on for GLSL).
+    unroll: unroll constant-count loops (default: on for GLSL); exact64: 64-bit C types and
+    dtypes are computed and held in 64 bits (default: in 32 bits, docs/dtypes.md).
     """
     return _translate(name, target, unroll, lower_kernel, in_params, out_params, operation,
                       name, preamble, loop_prep, after_loop, types=types, ndim=ndim,
-                      scalars=scalars, raw=raw, line_bases=line_bases)  # fmt: skip
+                      scalars=scalars, raw=raw, line_bases=line_bases,
+                      exact64=exact64)  # fmt: skip
 
 
 def translate_reduction(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
                         post_map_expr: str, identity, name: str = "reduce_kernel",
                         reduce_type: str | None = None, preamble: str = "", *, target: str,
                         types=None, ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
-                        unroll: bool | None = None, line_bases=None) -> Program:  # fmt: skip
+                        unroll: bool | None = None, line_bases=None,
+                        exact64: bool = False) -> Program:  # fmt: skip
     """Translate one CuPy ReductionKernel for `target`.
 
     ndim: output axes; reduce_ndim: reduced axes. Inputs are viewed over (reduced axes...,
@@ -147,7 +157,8 @@ def translate_reduction(in_params: str, out_params: str, map_expr: str, reduce_e
     return _translate(name, target, unroll, lower_reduction_kernel, in_params, out_params,
                       map_expr, reduce_expr, post_map_expr, identity, name, reduce_type,
                       preamble, types=types, ndim=ndim, reduce_ndim=reduce_ndim,
-                      scalars=scalars, raw=raw, line_bases=line_bases)  # fmt: skip
+                      scalars=scalars, raw=raw, line_bases=line_bases,
+                      exact64=exact64)  # fmt: skip
 
 
 def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Program:

@@ -1,13 +1,18 @@
 """Which dtypes an array may have, how each is held on the GPU, and how values travel.
 
 Rule: every conversion between an array's own dtype and its storage dtype happens here.
-64-bit dtypes are held in 32 bits (float64 as float32, int64 as int32, uint64 as uint32):
-an int64/uint64 value that does not fit 32 bits raises OverflowError on upload instead of
-being corrupted, float64 rounds to float32 (overflowing to +-inf). Results read back
-widen to the array's own dtype. complex, object, string and datetime dtypes are refused.
+The 64-bit policy (`set_64bit_policy`, or WGPY_64BIT=exact|fast before import) says how
+int64/uint64/float64 are held: "exact" in 8 bytes, computed bit for bit in 64 bits by the
+shader library; "fast" (the default) in 32 bits (float64 as float32, int64 as int32, uint64
+as uint32): an int64/uint64 value that does not fit 32 bits raises OverflowError on upload
+instead of being corrupted, float64 rounds to float32 (overflowing to +-inf), and results
+read back widen to the array's own dtype. complex, object, string and datetime dtypes are
+refused.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -34,7 +39,34 @@ STORAGE_32 = {
     np.dtype("uint64"): np.dtype("uint32"),
     np.dtype("float64"): np.dtype("float32"),
 }
-# NumPy's defaults, which the 64-bit policy above holds in 32 bits.
+POLICIES = ("fast", "exact")
+_policy = {"exact": False}
+
+
+def set_64bit_policy(policy: str) -> None:
+    """Hold and compute int64/uint64/float64 exactly ("exact") or in 32 bits ("fast").
+    Set it before making 64-bit arrays: one made under the other policy keeps its layout,
+    which programs translated under this one do not read (docs/dtypes.md)."""
+    if policy not in POLICIES:
+        raise ValueError(f"64-bit policy must be one of {POLICIES}, not {policy!r}")
+    if (policy == "exact") != _policy["exact"]:
+        _policy["exact"] = policy == "exact"
+        _STORAGE_NAMES.clear()
+        from . import _launch
+
+        _launch.clear_program_cache()
+
+
+def get_64bit_policy() -> str:
+    return "exact" if _policy["exact"] else "fast"
+
+
+def exact64() -> bool:
+    """64-bit dtypes are held and computed in 64 bits."""
+    return _policy["exact"]
+
+
+# NumPy's defaults, which the fast 64-bit policy holds in 32 bits.
 DEFAULT_FLOAT = np.dtype("float64")
 DEFAULT_INT = np.dtype("int64")
 
@@ -66,16 +98,18 @@ def normalize(dtype) -> np.dtype:
 
 def storage(dtype: np.dtype) -> np.dtype:
     """The dtype an array of `dtype` is held in on the device."""
-    return STORAGE_32.get(dtype, dtype)
+    return dtype if _policy["exact"] else STORAGE_32.get(dtype, dtype)
 
 
-_STORAGE_NAMES = {d: storage(d).name for d in SUPPORTED}
+_STORAGE_NAMES: dict = {}
 
 
 def storage_name(dtype: np.dtype) -> str:
     """`storage(dtype).name`, looked up (`np.dtype.name` is slow)."""
     name = _STORAGE_NAMES.get(dtype)
-    return storage(dtype).name if name is None else name
+    if name is None:
+        name = _STORAGE_NAMES[dtype] = storage(np.dtype(dtype)).name
+    return name
 
 
 def ctype(dtype: np.dtype) -> str:
@@ -121,9 +155,19 @@ def scalar_value(value, dtype: np.dtype):
     truncation and wrap), then to its 32-bit storage, checked like arrays are."""
     with np.errstate(all="ignore"):
         v = np.asarray(value).astype(dtype)
-    if dtype.kind in "iu" and dtype.itemsize == 8:
+    if dtype.kind in "iu" and dtype.itemsize == 8 and not _policy["exact"]:
         check_fits(v.reshape(1), storage(dtype), dtype)
     return bool(v) if dtype.kind == "b" else v.item()
+
+
+def _initial_policy() -> None:
+    policy = os.environ.get("WGPY_64BIT", "fast").strip().lower() or "fast"
+    if policy not in POLICIES:
+        raise ValueError(f"WGPY_64BIT must be one of {POLICIES}, not {policy!r}")
+    _policy["exact"] = policy == "exact"
+
+
+_initial_policy()
 
 
 def python_scalar_kind(value) -> str | None:

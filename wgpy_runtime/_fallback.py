@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 
+from . import _dtypes
 from .ndarray import ndarray
 
 
@@ -74,7 +75,8 @@ def interpret_elementwise(kernel, spec: dict, values: dict, loop_shape: tuple) -
 
     _warn("elementwise", kernel._strings, spec, 5)
     host = _host(values)
-    lowered, _ = lower_kernel(**kernel._strings, **_host_spec(spec, host))
+    lowered, _ = lower_kernel(**kernel._strings, **_host_spec(spec, host),
+                              exact64=_dtypes.exact64())  # fmt: skip
     run_elementwise(lowered, host, loop_shape)
     _write_back(kernel.params, values, host)
 
@@ -88,6 +90,7 @@ def interpret_reduction(kernel, spec: dict, values: dict, out_shape: tuple,
 
     _warn("reduction", kernel._strings, spec, 6)
     host = _host(values)
-    lowered, _ = lower_reduction_kernel(**kernel._strings, **_host_spec(spec, host))
+    lowered, _ = lower_reduction_kernel(**kernel._strings, **_host_spec(spec, host),
+                                        exact64=_dtypes.exact64())  # fmt: skip
     run_reduction(lowered, host, out_shape, reduce_shape)
     _write_back(kernel.params, values, host)

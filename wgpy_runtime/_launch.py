@@ -31,11 +31,13 @@ _RECORDINGS: list[LookupRecord] = []
 def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int,
                 scalars: tuple, raw: dict, reduce_ndim: int | None = None):  # fmt: skip
     """The translated program of one kernel and specialisation (cached)."""
+    exact64 = _dtypes.exact64()
     key = (kind, tuple(strings.items()), target, tuple(sorted(types.items())), ndim,
-           reduce_ndim, tuple(sorted(scalars)), tuple(sorted(raw.items())))  # fmt: skip
+           reduce_ndim, tuple(sorted(scalars)), tuple(sorted(raw.items())), exact64)  # fmt: skip
     program = _PROGRAMS.get(key)
     if program is None:
-        program = _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
+        program = None if exact64 else _precompiled(kind, strings, target, types, ndim,
+                                                    scalars, raw, reduce_ndim)  # fmt: skip
         if program is None:
             precompiled = False
             program = _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
@@ -112,11 +114,13 @@ def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
 def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
     import kernelc
 
+    exact64 = _dtypes.exact64()
     if kind == "elementwise":
         return kernelc.translate_elementwise(**strings, target=target, types=types, ndim=ndim,
-                                             scalars=scalars, raw=raw)  # fmt: skip
+                                             scalars=scalars, raw=raw, exact64=exact64)  # fmt: skip
     return kernelc.translate_reduction(**strings, target=target, types=types, ndim=ndim,
-                                       reduce_ndim=reduce_ndim, scalars=scalars, raw=raw)  # fmt: skip
+                                       reduce_ndim=reduce_ndim, scalars=scalars, raw=raw,
+                                       exact64=exact64)  # fmt: skip
 
 
 def clear_program_cache() -> None:

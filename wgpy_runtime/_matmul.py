@@ -16,15 +16,17 @@ import math
 
 import numpy as np
 
-from . import _launch, _shapes
+from . import _dtypes, _launch, _shapes
 from .ndarray import ndarray
 
 TILED_DTYPES = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
 
 
 def supported(dtype: np.dtype) -> bool:
-    """Whether products of `dtype` run as tiled programs."""
-    return np.dtype(dtype) in TILED_DTYPES
+    """Whether products of `dtype` run as tiled programs (the tiles are float32, so not
+    float64 under the exact 64-bit policy)."""
+    dtype = np.dtype(dtype)
+    return dtype in TILED_DTYPES and not (dtype.itemsize == 8 and _dtypes.exact64())
 
 
 @functools.cache

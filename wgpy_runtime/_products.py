@@ -41,6 +41,8 @@ DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction 
 
 def accumulator(dtype: np.dtype) -> str:
     """The C type products of `dtype` are accumulated in."""
+    if dtype.itemsize == 8 and _dtypes.exact64():  # 64-bit products sum in 64 bits
+        return _dtypes.ctype(dtype)
     if dtype.kind == "f":
         return "float"
     return "int" if dtype.kind in "bi" else "unsigned int"

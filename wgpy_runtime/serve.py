@@ -288,8 +288,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="a Pyodide distribution (a full one brings numpy); default: "
                         "the npm package in node_modules/pyodide")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="log every request")
-    parser.add_argument("--no-isolation", action="store_true",
-                        help="leave out COOP/COEP: no SharedArrayBuffer, the bridge uses JSPI")
+    parser.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="leave out COOP/COEP: no SharedArrayBuffer, the bridge uses JSPI",
+    )
     args = parser.parse_args(argv)
     try:
         server = make_server(args.port, args.host, args.pyodide_dist, verbose=args.verbose,

@@ -181,7 +181,13 @@ class ufunc:
 
     def _kernel(self, values, loop_in, loop_out, out_dtypes) -> ElementwiseKernel:
         arg_types = tuple((isinstance(v, ndarray), np.dtype(v.dtype)) for v in values)
-        key = (arg_types, tuple(loop_in), tuple(loop_out), tuple(out_dtypes))
+        key = (
+            arg_types,
+            tuple(loop_in),
+            tuple(loop_out),
+            tuple(out_dtypes),
+            _dtypes.exact64(),
+        )  # the kernel text depends on the 64-bit policy (BITS)
         kernel = self._kernels.get(key)
         if kernel is None:
             kernel = self._kernels[key] = self._make_kernel(arg_types, loop_in, loop_out,

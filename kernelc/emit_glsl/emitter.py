@@ -22,8 +22,8 @@ from kernelc.emit_base import (
 from kernelc.emit_glsl.primitives import PRIMITIVES
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, float16, float32, int8, int16, int32, uint8, uint16
-from kernelc.ir.dtypes import uint32
+from kernelc.ir.dtypes import WIDE, DType, bool_, float16, float32, float64, int8, int16, int32
+from kernelc.ir.dtypes import int64, uint8, uint16, uint32, uint64, words64
 from kernelc.lib.shaders import device_shader
 
 MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
@@ -35,7 +35,9 @@ VERTEX_SHADER = device_shader("vertex.glsl")
 # What a texel (and a render target's `out`) holds, by storage dtype: bool is a 0/1 uint,
 # 8/16-bit formats give the 32-bit kind (R8UI reads as uint, R16F as float).
 _TEXEL = {bool_: uint32, int8: int32, int16: int32, int32: int32, uint8: uint32, uint16: uint32,
-          uint32: uint32, float16: float32, float32: float32}  # fmt: skip
+          uint32: uint32, float16: float32, float32: float32, int64: uint32, uint64: uint32,
+          float64: uint32}  # fmt: skip
+_CHANNELS = ("r", "g")  # of a 64-bit element's RG32UI texel: low word, high word
 ORDERED = frozenset({ir.BinaryOp.LT, ir.BinaryOp.LE, ir.BinaryOp.GT, ir.BinaryOp.GE})
 _SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D"}
 _STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
@@ -59,7 +61,7 @@ class LoopFrame:
 
 class GlslEmitter(Emitter):
     TARGET = "glsl"
-    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float"}
+    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float", words64: "uvec2"}
     INT_LITERAL = "{}"
     UINT_LITERAL = "{}u"
     INT_MIN = "(-2147483647 - 1)"  # 2147483648 is not an int literal
@@ -138,18 +140,25 @@ class GlslEmitter(Emitter):
             return self.call(self.type_name(e.dtype), [load])
         return load
 
-    def texel_fetch(self, tex: Texture, pos: Printed) -> Printed:
+    def texel_fetch(self, tex: Texture, pos: Printed, channels: str = "r") -> Printed:
         width = self.widths.get(tex.name) or f"textureSize({tex.name}, 0).x"
         texel = self.call("kc_texel", [pos, Printed(width, Prec.PRIMARY)])
-        return Printed(f"texelFetch({tex.name}, {texel.text}, 0).r", Prec.PRIMARY)
+        return Printed(f"texelFetch({tex.name}, {texel.text}, 0).{channels}", Prec.PRIMARY)
+
+    def word_load(self, e: ir.WordLoad) -> Printed:
+        tex = self.textures.get((e.param, e.previous))
+        if tex is None or tex.param.dtype not in WIDE:
+            raise self.ice(f"word read of '{e.param}' does not match its parameter")
+        return self.texel_fetch(tex, self.expr(e.pos), _CHANNELS[e.word])
 
     def initial_output(self, p: ir.Param) -> str:
         """What an output holds until the body writes it: its old contents where they may
         survive (`reads_old`), else 0, so that no path leaves it undefined."""
         previous = self.textures.get((p.name, True))
+        channels = "rg" if p.dtype in WIDE else "r"
         if previous is not None:
-            return self.texel_fetch(previous, Printed("i", Prec.PRIMARY)).text
-        return self.zero(_TEXEL[p.dtype]).text
+            return self.texel_fetch(previous, Printed("i", Prec.PRIMARY), channels).text
+        return "uvec2(0u)" if p.dtype in WIDE else self.zero(_TEXEL[p.dtype]).text
 
     # -- statements
 
@@ -204,6 +213,12 @@ class GlslEmitter(Emitter):
         if s.value.dtype is not stored:  # bool as 0/1, uint8/uint16 from their int value
             value = self.call(self.type_name(stored), [value])
         self.out.line(f"{self.outputs[s.param]} = {value.text};")
+
+    def output_words(self, s: ir.OutputWords) -> None:
+        if s.param not in self.outputs or self.param(s.param).dtype not in WIDE:
+            raise self.ice(f"word output to '{s.param}', which is not a 64-bit output")
+        low, high = self.text(s.low), self.text(s.high)
+        self.out.line(f"{self.outputs[s.param]} = uvec2({low}, {high});")
 
     # -- functions
 
@@ -281,7 +296,7 @@ class GlslEmitter(Emitter):
         if self.textures:
             lines.append("")
         for k, (param, name) in enumerate(self.render_targets()):
-            stored = _STORED[_TEXEL[self.param(param).dtype]]
+            stored = self.output_type(self.param(param))
             lines.append(f"layout(location = {k}) out highp {stored} {name};")
         return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -304,11 +319,17 @@ class GlslEmitter(Emitter):
                 if self.renders(param):
                     w.line(f"{name} = {self.initial_output(self.param(param))};")
                 else:  # another group's output: computed, never rendered
-                    dt = _TEXEL[self.param(param).dtype]
-                    w.line(f"{_STORED[dt]} {name} = {self.zero(dt).text};")
+                    p = self.param(param)
+                    zero = "uvec2(0u)" if p.dtype in WIDE else self.zero(_TEXEL[p.dtype]).text
+                    w.line(f"{self.output_type(p)} {name} = {zero};")
             self.stmts(self.kernel_body())
         w.line("}")
         return w.text()
+
+    @staticmethod
+    def output_type(p: ir.Param) -> str:
+        """A render target's `out` type: a 64-bit element is both words of its texel."""
+        return "uvec2" if p.dtype in WIDE else _STORED[_TEXEL[p.dtype]]
 
     def abi(self) -> dict:
         _, size = uniform_layout(self.fields)

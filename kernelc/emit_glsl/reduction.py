@@ -23,15 +23,15 @@ from kernelc.emit_base import RED_INDEX, Prec, Printed
 from kernelc.emit_glsl.emitter import MAX_TEXTURES, VERTEX_SHADER, GlslEmitter
 from kernelc.emit_reduction import ReductionShell
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, float32, int32, uint32
+from kernelc.ir.dtypes import bool_, float32, int32, uint32, words64
 
 PASS_UNIFORMS = [("k_pass", {"what": "pass"}), ("k_pass_items", {"what": "pass_items"}),
                  ("k_pass_chunks", {"what": "pass_chunks"})]  # fmt: skip
 ROLES = ("final", "partial")
 # Partials in the reduce dtype (a computation type): bool as 0/1 uint.
 _PARTIAL_SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D",
-                    bool_: "usampler2D"}  # fmt: skip
-_PARTIAL_TYPE = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
+                    bool_: "usampler2D", words64: "usampler2D"}  # fmt: skip
+_PARTIAL_TYPE = {float32: "float", int32: "int", uint32: "uint", bool_: "uint", words64: "uvec2"}
 
 
 class GlslReductionEmitter(ReductionShell, GlslEmitter):
@@ -162,7 +162,8 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             w.line("    break;")
             w.line("}")
             texel = self.call("kc_texel", [self.printed(f"{base} + {q}"), self.printed(width)])
-            value = self.loaded(f"texelFetch({self.partials}, {texel.text}, 0).r")
+            channels = "rg" if self.red.dtype is words64 else "r"
+            value = self.loaded(f"texelFetch({self.partials}, {texel.text}, 0).{channels}")
             w.line(f"{acc} = {self.func_names[self.red.combine]}({acc}, {value});")
         w.line("}")
 

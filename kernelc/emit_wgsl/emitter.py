@@ -21,7 +21,7 @@ from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_name
 from kernelc.emit_wgsl import atomics, packed
 from kernelc.emit_wgsl.primitives import PRIMITIVES
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, float16, float32, int32, uint32
+from kernelc.ir.dtypes import WIDE, DType, bool_, float16, float32, int32, uint32, words64
 
 _KINDS = {"i": "i32", "u": "u32", "f": "f32"}
 
@@ -38,7 +38,7 @@ def _bare_less_than(text: str) -> bool:
 
 class WgslEmitter(Emitter):
     TARGET = "wgsl"
-    TYPE_MAP = {bool_: "bool", int32: "i32", uint32: "u32", float32: "f32"}
+    TYPE_MAP = {bool_: "bool", int32: "i32", uint32: "u32", float32: "f32", words64: "vec2<u32>"}
     INT_LITERAL = "{}i"
     UINT_LITERAL = "{}u"
     INT_MIN = "i32(-2147483648)"  # an abstract integer converted: `-2147483648i` overflows
@@ -132,7 +132,32 @@ class WgslEmitter(Emitter):
             return self.infix(ir.BinaryOp.NE, load, self.const(0, uint32))
         return load
 
+    def word_load(self, e: ir.WordLoad) -> Printed:
+        return Printed(f"{self.words(e.param, e.previous)}[{self.word_pos(e.pos, e.word)}]",
+                       Prec.PRIMARY)  # fmt: skip
+
+    def words(self, name: str, previous: bool) -> str:
+        p = self.param(name)
+        if previous or p.kind is ir.ParamKind.SCALAR or p.dtype not in WIDE:
+            raise self.ice(f"word access to '{name}' does not match its parameter")
+        return self.buffers[name]
+
+    def word_pos(self, pos: ir.Expr, word: int) -> str:
+        """The u32 index of word `word` of element `pos` (contract: low word first)."""
+        index = self.infix(ir.BinaryOp.MUL, self.call("u32", [self.expr(pos)]),
+                           self.const(2, uint32))  # fmt: skip
+        if word:
+            index = self.infix(ir.BinaryOp.ADD, index, self.const(word, uint32))
+        return index.text
+
     # -- statements
+
+    def word_store(self, s: ir.WordStore) -> None:
+        if not self.param(s.param).is_output:
+            raise self.ice(f"store to input '{s.param}'")
+        buf = self.words(s.param, False)
+        self.out.line(f"{buf}[{self.word_pos(s.pos, 0)}] = {self.text(s.low)};")
+        self.out.line(f"{buf}[{self.word_pos(s.pos, 1)}] = {self.text(s.high)};")
 
     def lvalue(self, name: str) -> str:
         return self.local(name).text
@@ -277,6 +302,8 @@ class WgslEmitter(Emitter):
                        "element": WGSL_STORAGE[p.dtype]}  # fmt: skip
             if p.name in self.packed:
                 binding["packed"] = packed_layout(p.dtype)
+            if p.dtype in WIDE:
+                binding["words_of"] = p.dtype.name  # element i: u32 words 2i (low), 2i + 1
             bindings.append(binding)
         return {
             "abi_version": ABI_VERSION,

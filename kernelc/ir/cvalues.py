@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import struct
 
-from kernelc.ir.dtypes import DType, bool_, float32, int32
+from kernelc.ir.dtypes import DType, bool_, float64
 
 
 def f32(x: float) -> float:
@@ -30,13 +30,19 @@ def f16(x: float) -> float:
 
 
 def wrap(value: int, dtype: DType) -> int:
-    """Two's-complement wraparound into int32 / uint32 (bool: 0 or 1)."""
+    """Two's-complement wraparound into int32 / uint32 / int64 / uint64 (bool: 0 or 1)."""
     if dtype is bool_:
         return int(value != 0)
-    value &= 0xFFFFFFFF
-    if dtype is int32 and value >= 2**31:
-        value -= 2**32
+    bits = 8 * dtype.itemsize
+    value &= (1 << bits) - 1
+    if dtype.is_signed and value >= 1 << (bits - 1):
+        value -= 1 << bits
     return value
+
+
+def round_float(x: float, dtype: DType) -> float:
+    """`x` rounded to the float computation type `dtype` (float64 is Python's own)."""
+    return float(x) if dtype is float64 else f32(x)
 
 
 def f32_bits(x: float) -> int:
@@ -51,12 +57,13 @@ def convert(value, src: DType, dst: DType):
     """C's conversion of a constant `value` of type `src` to `dst` (computation types)."""
     if dst is bool_:
         return bool(value != 0) if not (isinstance(value, float) and math.isnan(value)) else True
-    if dst is float32:
-        return f32(float(value))
-    if src is float32:  # float -> int: truncate and saturate, NaN -> 0 (cvt.rzi)
+    if dst.is_float:
+        return round_float(float(value), dst) if not src.is_float or src is float64 else value
+    if src.is_float:  # float -> int: truncate and saturate, NaN -> 0 (cvt.rzi)
         if math.isnan(value):
             return 0
-        lo, hi = (-(2**31), 2**31 - 1) if dst is int32 else (0, 2**32 - 1)
+        bits = 8 * dst.itemsize
+        lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if dst.is_signed else (0, 2**bits - 1)
         if math.isinf(value):
             return hi if value > 0 else lo
         return max(lo, min(hi, math.trunc(value)))
@@ -76,12 +83,12 @@ def int_rem(a: int, b: int, dtype: DType) -> int:
     """C remainder: sign of the dividend. `x % 0` gives x."""
     if b == 0:
         return wrap(a, dtype)
-    return wrap(a - int_div(a, b, dtype) * b, dtype) if not (a == -(2**31) and b == -1) else 0
+    return wrap(a - int_div(a, b, dtype) * b, dtype) if b != -1 else 0
 
 
 def shift(a: int, b: int, left: bool, dtype: DType) -> int:
-    """Shifts with the count taken modulo 32 (what both targets do)."""
-    b &= 31
+    """Shifts with the count taken modulo the width (what both targets do)."""
+    b &= 8 * dtype.itemsize - 1
     if left:
         return wrap(a << b, dtype)
     return wrap(a >> b, dtype)  # Python's >> is arithmetic on negatives, logical on uint

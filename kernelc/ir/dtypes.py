@@ -1,13 +1,17 @@
 """One `DType` for parameters, storage and IR values, and one `promote()`.
 
-Rule: IR expressions only ever have the four computation types (bool, int32, uint32,
-float32); wider or narrower C types are mapped onto them by `computation_type`, and the
-lowering says so with a warning where precision is lost. Arrays are held in their own
-dtype, except the 64-bit ones, which `storage_type` maps to 32 bits (docs/dtypes.md).
+Rule: IR expressions have the computation types (bool, int32, uint32, float32, and under
+the exact 64-bit policy int64, uint64, float64); narrower C types are mapped onto them by
+`computation_type`. Under the fast policy (the default) 64-bit C types are computed and
+held in 32 bits (`storage_type`), and the lowering warns where precision is lost; under
+the exact policy (`exact64(True)`, a translate option) they are real 64-bit IR types that
+the `wide64` pass lowers to pairs of 32-bit words before emission (docs/dtypes.md).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -49,10 +53,15 @@ float64 = DType("float64", "f", 8, "double")
 complex64 = DType("complex64", "c", 8, "complex<float>")
 complex128 = DType("complex128", "c", 16, "complex<double>")
 
+# A 64-bit value's two u32 words as one value (WGSL vec2<u32>, GLSL uvec2; x low, y high):
+# only the wide64 pass makes it, for what a reduction shell holds (accumulators, partials).
+words64 = DType("words64", "w", 8, "uvec2")
+
 ALL = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, float32,
        float64, complex64, complex128)  # fmt: skip
 BY_NAME = {d.name: d for d in ALL}
 COMPUTE = (bool_, int32, uint32, float32)
+WIDE = (int64, uint64, float64)  # computation types of the exact 64-bit policy only
 
 # Parameter dtypes this version can bind to arrays and scalars (complex is rejected).
 SUPPORTED_PARAM = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16,
@@ -104,8 +113,27 @@ C_TYPES: dict[str, DType] = {
 }
 
 
+_EXACT64: ContextVar[bool] = ContextVar("kernelc_exact64", default=False)
+
+
+@contextmanager
+def exact64(on: bool):
+    """Lower under the exact (`on`) or fast 64-bit policy within the block."""
+    token = _EXACT64.set(bool(on))
+    try:
+        yield
+    finally:
+        _EXACT64.reset(token)
+
+
+def is_exact64() -> bool:
+    return _EXACT64.get()
+
+
 def computation_type(d: DType) -> DType:
-    """The 32-bit type a value of C type `d` is computed in."""
+    """The type a value of C type `d` is computed in (32 bits unless exact 64-bit)."""
+    if d.itemsize == 8 and d.kind in "iuf" and _EXACT64.get():
+        return d
     if d.kind == "b":
         return bool_
     if d.kind == "f":
@@ -119,7 +147,7 @@ def computation_type(d: DType) -> DType:
 
 def storage_type(d: DType) -> DType:
     """The dtype an array or scalar of dtype `d` is held in on both targets."""
-    return STORAGE_32.get(d, d)
+    return d if _EXACT64.get() else STORAGE_32.get(d, d)
 
 
 def is_narrow(d: DType) -> bool:
@@ -133,11 +161,14 @@ def integer_promote(d: DType) -> DType:
     return int32 if d is bool_ else d
 
 
+# C's usual arithmetic conversions, highest first: a long long holds every unsigned int.
+_RANK = (float64, float32, uint64, int64, uint32, int32)
+
+
 def promote(a: DType, b: DType) -> DType:
-    """C's usual arithmetic conversions on computation types (double is already float)."""
+    """C's usual arithmetic conversions on computation types."""
     a, b = integer_promote(a), integer_promote(b)
-    if a is float32 or b is float32:
-        return float32
-    if a is uint32 or b is uint32:
-        return uint32
+    for d in _RANK:
+        if a is d or b is d:
+            return d
     return int32

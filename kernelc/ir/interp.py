@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kernelc.ir import cvalues, special
 from kernelc.ir import nodes as ir
-from kernelc.ir import special
-from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
+from kernelc.ir.dtypes import DType, bool_, float32, float64, int32, int64, uint32, uint64
 
-NP = {bool_: np.bool_, int32: np.int32, uint32: np.uint32, float32: np.float32}
+NP = {bool_: np.bool_, int32: np.int32, uint32: np.uint32, float32: np.float32,
+      int64: np.int64, uint64: np.uint64, float64: np.float64}  # fmt: skip
 B = ir.BinaryOp
 MAX_LOOP_ITERATIONS = 10_000_000
 
@@ -28,10 +29,19 @@ class InterpreterError(RuntimeError):
 
 
 def _wrap(x: np.ndarray, dtype: DType) -> np.ndarray:
-    return x.astype(np.int64).astype(NP[dtype]) if dtype is not float32 else x.astype(np.float32)
+    return x.astype(np.int64).astype(NP[dtype]) if not dtype.is_float else x.astype(NP[dtype])
+
+
+def _exact(fn, dtype: DType, *arrays) -> np.ndarray:
+    """`fn` on Python ints (C semantics from `cvalues`), for 64-bit integers."""
+    ints = [np.array([int(v) for v in a], dtype=object) for a in arrays]
+    out = np.frompyfunc(fn, len(ints), 1)(*ints) if ints[0].size else ints[0]
+    return np.array([int(v) for v in out], dtype=object).astype(NP[dtype])
 
 
 def c_div(a, b, dtype):
+    if dtype.itemsize == 8:
+        return _exact(lambda x, y: cvalues.int_div(x, y, dtype), dtype, a, b)
     a64, b64 = a.astype(np.int64), b.astype(np.int64)
     safe = np.where(b64 == 0, 1, b64)
     q = np.abs(a64) // np.abs(safe) * np.where((a64 < 0) != (safe < 0), -1, 1)
@@ -39,6 +49,8 @@ def c_div(a, b, dtype):
 
 
 def c_rem(a, b, dtype):
+    if dtype.itemsize == 8:
+        return _exact(lambda x, y: cvalues.int_rem(x, y, dtype), dtype, a, b)
     a64, b64 = a.astype(np.int64), b.astype(np.int64)
     q = c_div(a, b, dtype).astype(np.int64)
     return _wrap(np.where(b64 == 0, a64, a64 - q * b64), dtype)
@@ -55,9 +67,11 @@ def convert(x, src: DType, dst: DType):
         return x
     if dst is bool_:
         return x != 0
-    if dst is float32:
-        return x.astype(np.float32)
-    if src is float32:
+    if dst.is_float:
+        return x.astype(NP[dst])
+    if src.is_float and dst.itemsize == 8:
+        return _exact(lambda v: cvalues.convert(float(v), float64, dst), dst, x)
+    if src.is_float:
         return float_to_int(x, dst)
     return _wrap(x, dst)
 
@@ -98,13 +112,17 @@ def math_call(fn: str, args, dtype: DType):
         return getattr(np, fn)(args[0])
     if fn == "signbit":
         return np.signbit(args[0])
-    if dtype is not float32:
+    if not dtype.is_float and dtype.itemsize == 8:
+        result = {"abs": lambda: np.abs(args[0]), "min": lambda: np.minimum(*args),
+                  "max": lambda: np.maximum(*args)}[fn]()  # fmt: skip
+        return result.astype(NP[dtype])
+    if not dtype.is_float:
         a = [x.astype(np.int64) for x in args]
         result = {"abs": lambda: np.abs(a[0]), "min": lambda: np.minimum(*a),
                   "max": lambda: np.maximum(*a)}[fn]()  # fmt: skip
         return _wrap(result, dtype)
     fn = {"abs": "fabs", "min": "fmin", "max": "fmax"}.get(fn, fn)
-    return _f64(MATH[fn])(*args).astype(np.float32)
+    return _f64(MATH[fn])(*args).astype(NP[dtype])
 
 
 ATOMIC_UFUNCS = {"add": np.add, "min": np.minimum, "max": np.maximum,
@@ -360,7 +378,9 @@ class Interpreter:
                     return ~x
                 if op is ir.UnaryOp.BITNOT:
                     return ~x
-                return -x if d is float32 else _wrap(-x.astype(np.int64), d)
+                if d.itemsize == 8:
+                    return -x  # wraps in NumPy's own 64-bit types
+                return -x if d.is_float else _wrap(-x.astype(np.int64), d)
             case ir.Binary(op=op, lhs=a, rhs=b, dtype=d):
                 return self.binary(op, self.expr(a, act), self.expr(b, act), d)
             case ir.Cast(operand=a, dtype=d):
@@ -390,9 +410,11 @@ class Interpreter:
             return a & b
         if op is B.LOR:
             return a | b
-        if d is float32:
+        if d.is_float:
             return {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply,
-                    B.DIV: np.divide}[op](a, b).astype(np.float32)  # fmt: skip
+                    B.DIV: np.divide}[op](a, b).astype(NP[d])  # fmt: skip
+        if d.itemsize == 8:
+            return _binary64(op, a, b, d)
         if op is B.DIV:
             return c_div(a, b, d)
         if op is B.REM:
@@ -406,6 +428,21 @@ class Interpreter:
         ops = {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.AND: np.bitwise_and,
                B.OR: np.bitwise_or, B.XOR: np.bitwise_xor}  # fmt: skip
         return _wrap(ops[op](a64, b64), d)
+
+
+def _binary64(op: B, a, b, d: DType) -> np.ndarray:
+    """int64/uint64 arithmetic: C's wraparound, truncating division, shifts mod 64."""
+    if op is B.DIV:
+        return c_div(a, b, d)
+    if op is B.REM:
+        return c_rem(a, b, d)
+    a = a.astype(NP[d])
+    if op in ir.SHIFTS:
+        count = (b.astype(np.int64) & 63).astype(NP[d])
+        return (a << count) if op is B.SHL else (a >> count)  # >> is arithmetic on int64
+    ops = {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.AND: np.bitwise_and,
+           B.OR: np.bitwise_or, B.XOR: np.bitwise_xor}  # fmt: skip
+    return ops[op](a, b.astype(NP[d]))
 
 
 def _split(args: dict) -> tuple[dict, dict]:

@@ -93,11 +93,13 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         site[1] += 1
 
     def warn_double(self, span: Span | None) -> None:
-        self.warn(span, DOUBLE_WARNING)
+        if not dtypes.is_exact64():
+            self.warn(span, DOUBLE_WARNING)
 
     def warn_64bit(self, span: Span | None, what: str) -> None:
-        self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no 64-bit "
-                  "integers)")  # fmt: skip
+        if not dtypes.is_exact64():
+            self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no "
+                          "64-bit integers)")  # fmt: skip
 
     def warnings(self) -> list[Warning_]:
         out = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
 from kernelc.frontend import ast
-from kernelc.ir import builtins
+from kernelc.ir import builtins, dtypes, exact64
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import (DType, bool_, computation_type, float16, float32, int32, is_narrow,
                                uint32)  # fmt: skip
@@ -89,6 +89,10 @@ class CallLowering:
             (a,) = self.args_values(e, 1)
             src, dst = BITCASTS[name]
             return fold_expr(ir.Bitcast(cast(a, src), dst))
+        if name in exact64.BITCASTS and dtypes.is_exact64():
+            (a,) = self.args_values(e, 1)
+            src, dst = exact64.BITCASTS[name]
+            return ir.Bitcast(cast(a, src), dst)
         if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
             return self.rounded_conversion(name, e)
         if name in builtins.POINTER_RESULTS:
@@ -166,8 +170,12 @@ class CallLowering:
             args = [cast(a, common) for a in args]
             dtype = common
         else:
-            args = [cast(a, float32) for a in args]
-            dtype = bool_ if spec.kind == "pred" else float32
+            ftype = exact64.math_type(e.func.name, fn, args)
+            if ftype is not float32 and fn not in exact64.F64_EXACT:
+                self.warn(e.span, exact64.F64_INEXACT_WARNING.format(fn=fn))
+                ftype = float32
+            args = [cast(a, ftype) for a in args]
+            dtype = bool_ if spec.kind == "pred" else ftype
         return fold_expr(ir.Math(fn, tuple(args), dtype))
 
     # ------------------------------------------------------------------ user functions
@@ -300,8 +308,7 @@ class CallLowering:
         if ret_dtype is not None and not always_returns(body):
             self.warn(fdef.name_span or fdef.span, f"function '{fdef.name}' may end "
                       "without returning a value (it returns 0 there)")  # fmt: skip
-            body = (*body, ir.Return(ir.Const(0, ret_dtype) if ret_dtype is not float32
-                                     else ir.Const(0.0, float32)))  # fmt: skip
+            body = (*body, ir.Return(ir.Const(0.0 if ret_dtype.is_float else 0, ret_dtype)))
         return ir.Function(name, tuple(params), ret_dtype, body)
 
     def convert_narrow_params(self, fdef: ast.FunctionDef) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kernelc.errors import KernelNameError, KernelSyntaxError, KernelTypeError
 from kernelc.errors import UnsupportedFeatureError
 from kernelc.frontend import ast
-from kernelc.ir import builtins
+from kernelc.ir import builtins, exact64
 from kernelc.ir.cvalues import f32
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, promote, uint32
@@ -138,6 +138,9 @@ class ExprLowering:
     # ------------------------------------------------------------------ leaves
 
     def _expr_IntLit(self, e: ast.IntLit) -> ir.Expr:
+        wide = exact64.int_literal(e.value, e.suffix, e.is_hex)
+        if wide is not None:
+            return wide
         if literal_needs_64bit(e.value, e.suffix, e.is_hex):
             self.warn_64bit(e.span, "64-bit integer literal")
         dt = int_literal_type(e.value, e.suffix, e.is_hex)
@@ -146,6 +149,7 @@ class ExprLowering:
     def _expr_FloatLit(self, e: ast.FloatLit) -> ir.Expr:
         if not e.is_float:
             self.warn_double(e.span)
+            return exact64.float_literal(e.value)
         return ir.Const(f32(e.value), float32)
 
     def _expr_BoolLit(self, e: ast.BoolLit) -> ir.Expr:
@@ -191,6 +195,7 @@ class ExprLowering:
             value, is_float = builtins.CONSTANTS[e.name]
             if not is_float:
                 self.warn_double(e.span)
+                return exact64.float_literal(value)
             return ir.Const(f32(value), float32)
         if e.name in builtins.INT_CONSTANTS:
             value, dtype = builtins.INT_CONSTANTS[e.name]
@@ -280,11 +285,12 @@ class ExprLowering:
             self.require_int(lhs, "<<" if op is B.SHL else ">>", span)
             self.require_int(rhs, "<<" if op is B.SHL else ">>", span)
             return fold_expr(ir.Binary(op, lhs, rhs, lhs.dtype))
+        lhs, rhs = exact64.demote_literal(lhs, rhs)
         common = promote(lhs.dtype, rhs.dtype)
         lhs, rhs = cast(lhs, common), cast(rhs, common)
         if op in ir.COMPARISONS:
             return fold_expr(ir.Binary(op, lhs, rhs, bool_))
-        if op in (B.REM, B.AND, B.OR, B.XOR) and common is float32:
+        if op in (B.REM, B.AND, B.OR, B.XOR) and common.is_float:
             spelled = {B.REM: "%", B.AND: "&", B.OR: "|", B.XOR: "^"}[op]
             notes = ("use fmodf(a, b) for a floating-point remainder",) if op is B.REM else ()
             self.fail(KernelTypeError, f"invalid operands to binary '{spelled}' (float)", span,
@@ -391,13 +397,13 @@ class ExprLowering:
 
     def const_int(self, e: ast.Expr, what: str) -> int:
         value, stmts = self.pure(e)
-        if stmts or not isinstance(value, ir.Const) or value.dtype is float32:
+        if stmts or not isinstance(value, ir.Const) or value.dtype.is_float:
             self.fail(KernelTypeError, f"{what} must be an integer constant", e.span)
         return int(value.value)
 
     def index_value(self, e: ast.Expr) -> ir.Expr:
         value = self.expr(e)
-        if value.dtype is float32:
+        if value.dtype.is_float:
             self.fail(KernelTypeError, "array subscript is not an integer", e.span)
         return cast(value, int32)
 
@@ -575,5 +581,5 @@ class ExprLowering:
                 self.out.append(ir.If(c, *branches))
 
     def require_int(self, value: ir.Expr, op: str, span) -> None:
-        if value.dtype is float32:
+        if value.dtype.is_float:
             self.fail(KernelTypeError, f"invalid operand to '{op}' (float)", span)

@@ -11,7 +11,7 @@ from kernelc.errors import KernelNameError, KernelSyntaxError, KernelTypeError
 from kernelc.errors import UnsupportedFeatureError
 from kernelc.frontend import ast
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, computation_type, float32
+from kernelc.ir.dtypes import bool_, computation_type
 from kernelc.ir.scope import Alias, ConstVar, LocalVar
 from kernelc.ir.typing import convert, to_bool
 from kernelc.ir.visit import walk
@@ -133,7 +133,7 @@ class StmtLowering:
         local = self.scopes.lookup(d.name)
         if d.has_array or d.init is None or not isinstance(local, LocalVar):
             return None
-        if local.dtype is float32 or local.dtype is bool_:
+        if local.dtype.is_float or local.dtype is bool_:
             return None
         start = self.last_declared_init(local.ir_name)
         return (d.name, start) if start is not None else None

@@ -33,7 +33,7 @@ from enum import Enum
 from typing import Union
 
 from kernelc.errors import Span
-from kernelc.ir.dtypes import DType, computation_type, int32
+from kernelc.ir.dtypes import DType, computation_type, int32, uint32, words64
 
 # ---------------------------------------------------------------------------- operators
 
@@ -215,6 +215,46 @@ class BufferLoad(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class WordLoad(Expr):
+    """Word `word` (0 low, 1 high) of element `pos` of a 64-bit buffer (after the wide64
+    pass: WGSL u32 `2 * pos + word` of an `array<u32>`, GLSL channel r/g of an RG32UI
+    texel; `previous` as for `BufferLoad`)."""
+
+    param: str
+    pos: Expr
+    word: int
+    previous: bool = False
+    dtype: DType = uint32
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarWord(Expr):
+    """Word `word` (0 low, 1 high) of a 64-bit scalar argument (after the wide64 pass)."""
+
+    param: str
+    word: int
+    dtype: DType = uint32
+
+
+@dataclass(frozen=True, slots=True)
+class Words(Expr):
+    """The `words64` value of two uint32 words (after the wide64 pass, reductions only)."""
+
+    high: Expr
+    low: Expr
+    dtype: DType = words64
+
+
+@dataclass(frozen=True, slots=True)
+class WordOf(Expr):
+    """Word `word` (0 low, 1 high) of a `words64` value."""
+
+    operand: Expr
+    word: int
+    dtype: DType = uint32
+
+
+@dataclass(frozen=True, slots=True)
 class Unary(Expr):
     op: UnaryOp
     operand: Expr
@@ -342,6 +382,25 @@ class OutputStore(Stmt):
 
     param: str
     value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class WordStore(Stmt):
+    """Write element `pos` of a 64-bit buffer as its two words (WGSL, after wide64)."""
+
+    param: str
+    pos: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class OutputWords(Stmt):
+    """`OutputStore` of a 64-bit output as its two words (GLSL, after wide64)."""
+
+    param: str
+    low: Expr
+    high: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,4 +594,3 @@ class Kernel:
     @property
     def arrays(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.kind is not ParamKind.SCALAR)
-

@@ -10,12 +10,17 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, bool_, computation_type, float32
+from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, float32, words64
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
 HIGH_LEVEL = (ir.ElemLoad, ir.RawLoad, ir.ElemStore, ir.RawStore, ir.LoopCoord)
-LEGAL = {"wgsl": (ir.BufferStore,), "glsl": (ir.OutputStore,), None: ()}
+LEGAL = {
+    "wgsl": (ir.BufferStore, ir.WordStore),
+    "glsl": (ir.OutputStore, ir.OutputWords),
+    "any": (),  # functions only (the shader library's, widened)
+    None: (),
+}
 
 
 class _Checker:
@@ -34,7 +39,8 @@ class _Checker:
     def expr(self, e: ir.Expr, env: dict) -> None:
         if not isinstance(e, ir.Expr):
             self.fail(f"expected an expression, found {e!r}")
-        if e.dtype not in COMPUTE:
+        allowed = (words64,) if self.legal_for else WIDE  # before / after the wide64 pass
+        if e.dtype not in COMPUTE and e.dtype not in allowed:
             self.fail(f"{type(e).__name__} has non-computation type {e.dtype}")
         if self.legal_for and isinstance(e, HIGH_LEVEL):
             self.fail(f"{type(e).__name__} left after legalisation")
@@ -84,7 +90,7 @@ class _Checker:
             ok = d is bool_ and a.dtype is bool_ and b.dtype is bool_
         else:
             ok = a.dtype is d and b.dtype is d and d is not bool_
-            ok = ok and not (d is float32 and op in (B.REM, B.AND, B.OR, B.XOR))
+            ok = ok and not (d.is_float and op in (B.REM, B.AND, B.OR, B.XOR))
         if not ok:
             self.fail(f"bad operand types for {op.value}: {a.dtype}, {b.dtype} -> {d}")
 
@@ -100,9 +106,8 @@ class _Checker:
     def stmt(self, s: ir.Stmt, env: dict, loops: int, in_continuing: bool) -> None:
         if self.legal_for and isinstance(s, HIGH_LEVEL):
             self.fail(f"{type(s).__name__} left after legalisation")
-        if isinstance(s, (ir.BufferStore, ir.OutputStore)) and not isinstance(
-            s, LEGAL[self.legal_for]
-        ):
+        stores = (ir.BufferStore, ir.OutputStore, ir.WordStore, ir.OutputWords)
+        if isinstance(s, stores) and not isinstance(s, LEGAL[self.legal_for]):
             self.fail(f"{type(s).__name__} is not legal for {self.legal_for}")
         match s:
             case ir.Declare():

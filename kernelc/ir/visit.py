@@ -18,7 +18,7 @@ _CHILD_TYPES = (ir.Expr, ir.Stmt, ir.Counted, tuple)
 @cache
 def _child_fields(cls: type) -> tuple[str, ...]:
     skip = {"dtype", "name", "param", "op", "fn", "func", "result", "value", "span", "var",
-            "step", "cmp", "axis", "what", "length", "previous", "legalised"}  # fmt: skip
+            "step", "cmp", "axis", "what", "length", "previous", "legalised", "word"}  # fmt: skip
     # `value` is a child for statements/Return but a literal for Const.
     names = [f.name for f in fields(cls) if f.name not in skip]
     if cls is not ir.Const and "value" in {f.name for f in fields(cls)}:

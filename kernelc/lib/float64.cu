@@ -675,3 +675,125 @@ __device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, uns
 __device__ bool kc_f64_le(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
     return kc_f64_lt(ah, al, bh, bl) || kc_f64_eq(ah, al, bh, bl);
 }
+
+// float64 -> int32 (or, with `unsigned_`, uint32) bits as cvt.rzi: truncate toward zero,
+// saturate at the type's bounds, NaN -> 0.
+__device__ unsigned int kc_f64_to_i32_bits(unsigned int h, unsigned int l, bool unsigned_) {
+    unsigned int rh = 0u;
+    unsigned int rl = 0u;
+    kc_f64_to_i64(h, l, unsigned_, rh, rl);
+    if (unsigned_) {
+        return rh != 0u ? 0xffffffffu : rl;
+    }
+    if (rh == ((rl >> 31) != 0u ? 0xffffffffu : 0u)) {
+        return rl;  // the high word only extends the low word's sign: it fits
+    }
+    return (rh >> 31) != 0u ? 0x80000000u : 0x7fffffffu;
+}
+
+// uint64 (or, with `signed_`, int64) -> float32, rounded once to nearest even: the top 32
+// bits with a sticky bit for the rest round like the whole (24 < 31), then scale by 2^k.
+__device__ float kc_i64_to_f32(unsigned int h, unsigned int l, bool signed_) {
+    bool negative = signed_ && (h >> 31) != 0u;
+    unsigned int mh = h;
+    unsigned int ml = l;
+    if (negative) {
+        kc_u64_neg(h, l, mh, ml);
+    }
+    float r = 0.0f;
+    if (mh == 0u) {
+        r = (float)ml;
+    } else {
+        int s = kc_clz32(mh);
+        unsigned int top = s == 0 ? mh : (mh << s) | (ml >> (32 - s));
+        unsigned int rest = ml << s;
+        unsigned int v = top | (rest != 0u ? 1u : 0u);
+        r = (float)v * __uint_as_float((unsigned int)(127 + 32 - s) << 23);
+    }
+    return negative ? -r : r;
+}
+
+// float64 -> float16 rounded once (returned as the float32 holding it, as kc_f16round):
+// float64 -> float32 rounded to odd keeps enough bits for float16's rounding to be right.
+__device__ float kc_f64_to_f16(unsigned int h, unsigned int l) {
+    unsigned int b = kc_f64_to_f32_bits(h, l);
+    if (!kc_f64_isnan(h, l) && (b & 1u) == 0u) {
+        unsigned int bh = 0u;
+        unsigned int bl = 0u;
+        kc_f32_to_f64(__uint_as_float(b), bh, bl);
+        if (bh != h || bl != l) {
+            // inexact: take the odd neighbour, toward x
+            bool above = kc_f64_lt(h & 0x7fffffffu, l, bh & 0x7fffffffu, bl);
+            b = above ? b - 1u : b + 1u;
+        }
+    }
+    return kc_f16round(__uint_as_float(b));
+}
+
+// ldexp / scalbn: x * 2^n, rounded once (a subnormal result rounds, past the range Inf).
+__device__ void kc_f64_ldexp(unsigned int h, unsigned int l, int n, unsigned int &rh,
+                             unsigned int &rl) {
+    if (kc_f64_isnan(h, l)) {
+        kc_f64_nan2(h, l, h, l, rh, rl);
+        return;
+    }
+    if (kc_f64_isinf(h, l) || kc_f64_iszero(h, l)) {
+        rh = h;
+        rl = l;
+        return;
+    }
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack_normal(h, l, e, sh, sl);
+    int k = n > 4000 ? 4000 : (n < -4000 ? -4000 : n);  // beyond, every result is 0 or Inf
+    kc_u64_shl(sh, sl, 10, sh, sl);  // the working form: the leading one at bit 62
+    kc_f64_round_pack(h >> 31, e + k, sh, sl, rh, rl);
+}
+
+// fmod: x - trunc(x / y) * y, always exact: long division of the significands, one bit
+// of the exponent difference a step. NaN for x infinite or y zero; x when |x| < |y|.
+__device__ void kc_f64_fmod(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                            unsigned int &rh, unsigned int &rl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    if (kc_f64_isinf(ah, al) || kc_f64_iszero(bh, bl)) {
+        rh = 0xfff80000u;  // the default NaN
+        rl = 0u;
+        return;
+    }
+    if (kc_f64_isinf(bh, bl) || kc_f64_iszero(ah, al) ||
+        kc_u64_lt(ah & 0x7fffffffu, al, bh & 0x7fffffffu, bl)) {
+        rh = ah;
+        rl = al;
+        return;
+    }
+    int ea = 0;
+    unsigned int mh = 0u;
+    unsigned int ml = 0u;
+    kc_f64_unpack_normal(ah, al, ea, mh, ml);
+    int eb = 0;
+    unsigned int dh = 0u;
+    unsigned int dl = 0u;
+    kc_f64_unpack_normal(bh, bl, eb, dh, dl);
+    for (int d = ea - eb; d > 0; d--) {
+        if (!kc_u64_lt(mh, ml, dh, dl)) {
+            kc_u64_sub(mh, ml, dh, dl, mh, ml);
+        }
+        kc_u64_shl(mh, ml, 1, mh, ml);  // below 2^54: no overflow
+    }
+    if (!kc_u64_lt(mh, ml, dh, dl)) {
+        kc_u64_sub(mh, ml, dh, dl, mh, ml);
+    }
+    unsigned int s = ah >> 31;
+    if (mh == 0u && ml == 0u) {
+        rh = s << 31;  // a zero of x's sign
+        rl = 0u;
+        return;
+    }
+    int shift = kc_clz64(mh, ml) - 11;  // the leading one to bit 52, then to the working form
+    kc_u64_shl(mh, ml, shift + 10, mh, ml);
+    kc_f64_round_pack(s, eb - shift, mh, ml, rh, rl);  // exact: the rounding drops zeros
+}

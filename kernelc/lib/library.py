@@ -1,7 +1,9 @@
 """The library's C sources lowered to IR functions, once per process.
 
 Rule: every function of every source is instantiated (none is a template), validated and
-folded; a library that does not lower cleanly, warnings included, is our bug.
+folded; a library that does not lower cleanly, warnings included, is our bug. The sources
+in `WIDE_SOURCES` are written with `double`: they are lowered under the exact 64-bit policy
+and their 64-bit values put on u32 words by the wide64 pass, like a kernel's.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from importlib import resources
 
 from kernelc import frontend
 from kernelc.errors import InternalCompilerError, KernelCompileError
-from kernelc.ir import builtins
+from kernelc.ir import builtins, dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.lower import Lowerer, Specialisation
 from kernelc.ir.passes.fold import fold_constants
+from kernelc.ir.passes.wide64 import widen_64bit
 from kernelc.ir.validate import validate
 
 # In order: a later file may call an earlier one's functions.
 SOURCES = ("math.cu", "half.cu", "int64.cu", "float64.cu")
+WIDE_SOURCES = ("float64_math.cu",)  # after SOURCES, whose word functions they reach
 NAME = "kernelc_lib"
 PREFIX = "kc_"  # IR function names with this prefix belong to the library
 
@@ -52,12 +56,18 @@ def source_text(sources: tuple[str, ...] = SOURCES) -> str:
 @cache
 def library() -> Library:
     try:
-        return Library({f.name: f for f in _lower(source_text())})
+        with dtypes.exact64(False):
+            words = _lower(source_text())
+        with dtypes.exact64(True):
+            wide = _lower(source_text(WIDE_SOURCES), words)
+        return Library({f.name: f for f in (*words, *wide)})
     except KernelCompileError as e:
         raise InternalCompilerError(f"the shader library does not compile: {e}") from e
 
 
-def _lower(text: str) -> tuple[ir.Function, ...]:
+def _lower(text: str, words: tuple[ir.Function, ...] = ()) -> tuple[ir.Function, ...]:
+    """The functions of `text`, validated; with `words` (the word-level library they may
+    call), their 64-bit values widened first."""
     src = frontend.parse_elementwise("", "", "", NAME, preamble=text)
     low = Lowerer(src, {}, Specialisation(ndim=0))
     low.library_code = True
@@ -70,6 +80,9 @@ def _lower(text: str) -> tuple[ir.Function, ...]:
         raise InternalCompilerError(f"the shader library warns: {low.warnings()[0]}")
     order = {name: k for k, name in enumerate(low.function_defs)}
     functions = sorted(low.function_order, key=lambda f: order[f.name])
-    kernel = ir.Kernel(NAME, (), tuple(functions), (), 0)
-    checked = validate(fold_constants(validate(kernel))).functions
+    kernel = validate(ir.Kernel(NAME, (), tuple(functions), (), 0))
+    if words:
+        kernel = replace(kernel, functions=(*words, *kernel.functions))
+        kernel = validate(widen_64bit(kernel, "any"), legal_for="any")
+    checked = validate(fold_constants(kernel)).functions[len(words) :]
     return tuple(replace(f, library=True) for f in checked)

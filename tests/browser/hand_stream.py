@@ -87,6 +87,38 @@ def replay(page, s: Stream, options=None, setup=None, rtol: float = 1e-6):
     return compare(reads, rtol, 0.0), result["errors"], result["stats"]
 
 
+def replay_exact(page, s: Stream, options=None, setup=None, any_nan: bool = False):
+    """`replay`, reads compared bit for bit (-0 and NaN payloads included; with `any_nan`
+    every float NaN equals every other): (messages of reads that differ, naming the first
+    elements that do, command errors)."""
+    stream = s.stream()
+    result = page.evaluate(REPLAY, [s.backend, stream, options or {}, setup])
+    messages = []
+    for r in result["reads"]:
+        if r["actual"] is None:
+            continue
+        want = base64.b64decode(stream["commands"][r["index"]][5])
+        got = base64.b64decode(r["actual"])
+        if len(got) != len(want):
+            messages.append(
+                f"read {r['index']} ({r['label']}): {len(got)} bytes, expected {len(want)}"
+            )
+            continue
+        dtype = np.dtype(r["dtype"])
+        a, b = np.frombuffer(got, dtype), np.frombuffer(want, dtype)
+        same = np.frombuffer(got, f"V{dtype.itemsize}") == np.frombuffer(want, f"V{dtype.itemsize}")
+        if any_nan and dtype.kind == "f":
+            same |= np.isnan(a) & np.isnan(b)
+        bad = np.flatnonzero(~same)
+        if bad.size:
+            shown = ", ".join(f"[{k}] {a[k]!r} != {b[k]!r}" for k in bad[:3])
+            messages.append(
+                f"read {r['index']} ({r['label']}): {bad.size} of {a.size} "
+                f"{dtype} elements differ: {shown} (actual != expected)"
+            )
+    return messages, result["errors"]
+
+
 def random_values(rng, dtype: str, n: int) -> np.ndarray:
     """`n` values over `dtype`'s whole range (floats around ±100)."""
     if dtype == "bool":

@@ -8,6 +8,8 @@ Rule: the same inputs go to both; the JavaScript runs in the page, the Python he
 from __future__ import annotations
 
 import base64
+import math
+import struct
 
 import pytest
 
@@ -15,12 +17,18 @@ import kernelc
 from kernelc.abi import encode_uniforms, glsl_grid, wgsl_dispatch
 from kernelc.abi_matmul import glsl_stage_texels, wgsl_grid
 from kernelc.abi_reduction import glsl_passes, wgsl_stages
+from wgpy_runtime.device.browser import _json_number
 from wgpy_runtime.device.dense import dense_values
+from wgpy_runtime.device.protocol import ITEMSIZE
 
 CALL = """async ([name, args]) => {
   const abi = await import("/js_bridge/abi.js");
   const out = abi[name](...args);
   return out instanceof Uint8Array ? btoa(String.fromCharCode(...out)) : out;
+}"""
+ITEMSIZES = """async () => {
+  const m = await import("/js_bridge/abi.js");
+  return Object.fromEntries(m.DTYPES.map((d) => [d, [m.hostItemsize(d), m.deviceItemsize(d)]]));
 }"""
 SIZES = [0, 1, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 1 << 26]
 
@@ -44,7 +52,8 @@ def test_reduction_plans_agree(page, n, reduce_size):
     got_groups, got = js(page, "wgslStages", program.abi["launch"], n, reduce_size)
     assert got_groups == groups
     assert [(s["entryPoint"], s["workgroups"], s["dispatch"]) for s in got] == [
-        (s.entry_point, s.workgroups, list(s.dispatch)) for s in stages]
+        (s.entry_point, s.workgroups, list(s.dispatch)) for s in stages
+    ]
     assert js(page, "glslPasses", reduce_size, 32) == [
         {"index": p.index, "items": p.items, "chunks": p.chunks, "final": p.final}
         for p in glsl_passes(reduce_size, 32)]  # fmt: skip
@@ -67,14 +76,66 @@ def test_packed_matmul_stages_agree(page):
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])
 def test_uniform_blocks_agree(page, target):
     program = kernelc.translate_elementwise(
-        "float32 x, int32 k, uint32 u, float32 a", "float32 y",
-        "y = x * a + k + u", name="mix", target=target, ndim=2, scalars=("k", "u", "a"))
+        "float32 x, int32 k, uint32 u, float32 a",
+        "float32 y",
+        "y = x * a + k + u",
+        name="mix",
+        target=target,
+        ndim=2,
+        scalars=("k", "u", "a"),
+    )
     values = dense_values(program.abi, (3, 5), {"k": -7, "u": 2**32 - 1, "a": 0.1})
     values[("out_width", None, None)] = 5
     entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
-    got = page.evaluate("""async ([abi, entries]) => {
+    got = page.evaluate(
+        """async ([abi, entries]) => {
       const m = await import("/js_bridge/abi.js");
       const out = m.encodeUniforms(abi, m.valuesMap(entries));
       return btoa(String.fromCharCode(...out));
-    }""", [program.abi, entries])
+    }""",
+        [program.abi, entries],
+    )
     assert base64.b64decode(got) == encode_uniforms(program.abi, values)
+
+
+WORDS = [
+    (0.1, -0.0, 5e-324, math.nan, -math.inf, 2.0**53 + 2, 1.7976931348623157e308),
+    (-1, -(2**63), 2**63 - 1, 2**53 + 1, -(2**53) - 1, 2**32, 0),
+    (2**64 - 1, 2**63, 2**63 + 1, 2**53 + 1, 2**32 - 1, 1, 0),
+]
+
+
+@pytest.mark.parametrize("k", range(len(WORDS[0])))
+def test_64_bit_scalars_are_packed_as_their_two_words(page, k):
+    """A float64, an int64 and a uint64 scalar, sent as BrowserDevice sends them (integers
+    past 2^53 as decimal strings), land in the uniform block as the bits Python packs."""
+    members, entries, want = [], [], b""
+    for j, (param, kind, fmt) in enumerate(
+        [("a", "f64", "<d"), ("b", "i64", "<q"), ("c", "i64", "<Q")]
+    ):
+        x = WORDS[j][k]
+        members += [
+            {
+                "name": f"s_{param}_w{w}",
+                "offset": 8 * j + 4 * w,
+                "type": kind + half,
+                "value": {"what": "value", "param": param},
+            }
+            for w, half in enumerate(("lo", "hi"))
+        ]
+        entries.append(["value", param, None, _json_number(x)])
+        want += struct.pack(fmt, x)
+    got = page.evaluate(
+        """async ([abi, entries]) => {
+      const m = await import("/js_bridge/abi.js");
+      return btoa(String.fromCharCode(...m.encodeUniforms(abi, m.valuesMap(entries))));
+    }""",
+        [{"uniform_size": 24, "uniforms": members}, entries],
+    )
+    assert base64.b64decode(got) == want
+
+
+def test_item_sizes_agree(page):
+    """abi.js's bytes per element are the protocol's (wgpy_runtime/device/protocol.py)."""
+    got = page.evaluate(ITEMSIZES)
+    assert got == {d: [n, 4 if d == "bool" else n] for d, n in ITEMSIZE.items()}

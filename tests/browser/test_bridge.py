@@ -170,8 +170,9 @@ def test_a_100_mib_read_back_is_exact(worker, backend):
     assert same is True
 
 
-def replay_in_worker(worker, url: str, backend: str, rtol: float, atol: float,
-                     tolerances: dict | None = None) -> tuple[list[str], int]:
+def replay_in_worker(
+    worker, url: str, backend: str, rtol: float, atol: float, tolerances: dict | None = None
+) -> tuple[list[str], int]:
     """Replay the stream at `url` by Python in the worker, through BrowserDevice and the
     whole bridge: (the problems compare() found, the number of reads)."""
     return worker(f"""
@@ -235,3 +236,145 @@ def test_without_cross_origin_isolation_the_bridge_waits_through_jspi(jspi_page,
         [list(array.array("i", out["q"])) == [int(k / 3) for k in ks], message is not None]
     """)
     assert result == [True, True]
+
+
+# Exact 64-bit storage and kernels through BrowserDevice (Python in the worker, no NumPy):
+# bit patterns packed with struct, results computed with Python's own int and float.
+EXACT64_PRELUDE = '''
+import math, struct
+MASK = 2**64 - 1
+EDGES = [0, 1 << 63, 1, 0x000FFFFFFFFFFFFF, 0x800FFFFFFFFFFFFF, 0x7FF0000000000000,
+         0x7FF8000000000001, 0x7FF0000000000001, MASK, (1 << 63) - 1, (1 << 32) - 1, 1 << 32,
+         (1 << 32) + 1, 1 << 53, (1 << 53) + 1, 0x41F0000000000000, 0x4340000000000001]
+
+def words(n, seed):
+    """n 64-bit words: the edges, then a linear congruential sequence."""
+    out, w = list(EDGES[:n]), seed
+    while len(out) < n:
+        w = (w * 6364136223846793005 + 1442695040888963407) & MASK
+        out.append(w)
+    return out
+
+def pack(ws):
+    return struct.pack(f"<{len(ws)}Q", *ws)
+
+def as_floats(ws):
+    return list(struct.unpack(f"<{len(ws)}d", pack(ws)))
+
+def bits(xs):
+    return list(struct.unpack(f"<{len(xs)}Q", struct.pack(f"<{len(xs)}d", *xs)))
+
+def signed(w):
+    return w - (1 << 64) if w >> 63 else w
+
+def div(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+def same_float(a, b):
+    return (a != a and b != b) or bits([a]) == bits([b])
+'''
+
+
+@pytest.fixture(scope="module")
+def exact64_worker(worker):
+    worker(EXACT64_PRELUDE)
+    return worker
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_64_bit_buffers_round_trip_every_bit_pattern(exact64_worker, backend):
+    """Whole and partial writes, reads and copies at odd offsets across texture rows."""
+    result = exact64_worker(f"""
+        dev = device("{backend}")
+        problems = []
+        for dtype in ("float64", "int64", "uint64"):
+            n = 2 * 4096 + 55
+            host = words(n, 11)
+            a, b = dev.alloc(n, dtype), dev.alloc(1000, dtype)
+            dev.write(a, 0, pack(host))
+            part = words(4100, 12)[::-1]
+            dev.write(a, 4001, pack(part))
+            host[4001:8101] = part
+            dev.write(b, 0, pack(words(1000, 13)))
+            dev.copy(a, b, 4090, 3, 997)
+            dev.copy(b, a, 0, 1, 1000)
+            other = words(1000, 13)
+            other[3:] = host[4090:5087]
+            host[1:1001] = other
+            for start, count in ((0, n), (4095, 3), (n - 1, 1), (7, 4100)):
+                if dev.read(a, start, count) != pack(host[start : start + count]):
+                    problems.append(f"{{dtype}} read {{start}}+{{count}}")
+            if dev.read(b, 0, 1000) != pack(other):
+                problems.append(f"{{dtype}} copied")
+            dev.free(a)
+            dev.free(b)
+        problems
+    """)
+    assert result == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_float64_kernel_is_ieee_bit_for_bit(exact64_worker, backend):
+    result = exact64_worker(f"""
+        program = kernelc.translate_elementwise(
+            "float64 x, float64 y, float64 a", "float64 z",
+            "z = x * y + x / y - sqrt(fabs(x)) + a", name="f64_mix",
+            target=TARGET["{backend}"], scalars=("a",), exact64=True)
+        n, a = 3000, -0.1
+        xs = as_floats(words(n, 21))
+        ys = as_floats(words(n, 22)[::-1])
+        out = run_kernel("{backend}", program,
+                         {{"x": ("float64", struct.pack(f"<{{n}}d", *xs)),
+                           "y": ("float64", struct.pack(f"<{{n}}d", *ys))}},
+                         {{"z": ("float64", None)}}, n, {{"a": a}})
+        got = struct.unpack(f"<{{n}}d", out["z"])
+        want = [x * y + div(x, y) - math.sqrt(abs(x)) + a if x == x and y == y else math.nan
+                for x, y in zip(xs, ys)]
+        bad = [k for k in range(n) if not same_float(got[k], want[k])]
+        [len(bad), [(got[k], want[k]) for k in bad[:3]]]
+    """)
+    assert result == [0, []]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_int64_kernel_wraps_as_c_does(exact64_worker, backend):
+    """Scalars past 2^53 travel as decimal strings and arrive exact."""
+    result = exact64_worker(f"""
+        program = kernelc.translate_elementwise(
+            "int64 x, int64 y, int64 k", "int64 q",
+            "q = x * k + (x ^ y) - (x >> 3);", name="i64_mix",
+            target=TARGET["{backend}"], scalars=("k",), exact64=True)
+        n, k = 3000, -(2**60) - 7
+        xs = [signed(w) for w in words(n, 31)]
+        ys = [signed(w) for w in words(n, 32)]
+        out = run_kernel("{backend}", program,
+                         {{"x": ("int64", struct.pack(f"<{{n}}q", *xs)),
+                           "y": ("int64", struct.pack(f"<{{n}}q", *ys))}},
+                         {{"q": ("int64", None)}}, n, {{"k": k}})
+        got = struct.unpack(f"<{{n}}q", out["q"])
+        want = [signed((x * k + (x ^ y) - (x >> 3)) & MASK) for x, y in zip(xs, ys)]
+        bad = [j for j in range(n) if got[j] != want[j]]
+        [len(bad), [(got[j], want[j]) for j in bad[:3]]]
+    """)
+    assert result == [0, []]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exact64_kernels_compile_in_the_worker_as_they_do_here(exact64_worker, backend):
+    """The float64 library's C sources travel with the package: the worker's translation of
+    a kernel calling exp/log/fmod in double is the one made here, character for character."""
+    import kernelc
+
+    args = ("float64 x, float64 y", "float64 z", "z = exp(x) + log(y) * fmod(x, y)")
+    target = {"webgpu": "wgsl", "webgl": "glsl"}[backend]
+    here = kernelc.translate_elementwise(*args, name="lib64", target=target, exact64=True)
+    there = exact64_worker(f"""
+        kernelc.translate_elementwise(*{args!r}, name="lib64", target=TARGET["{backend}"],
+                                      exact64=True).code
+    """)
+    assert there == here.code

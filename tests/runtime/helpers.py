@@ -30,6 +30,12 @@ NUMERIC_DTYPES = INT_DTYPES + FLOAT_DTYPES
 _TOLERANCE = {"float16": (2e-3, 2e-3), "float32": (1e-5, 1e-6), "float64": (1e-5, 1e-6)}
 
 
+# A test of what the fast 64-bit policy does (64-bit dtypes held in 32 bits, the
+# precompiled cache of fast programs): skipped when the suite runs under WGPY_64BIT=exact.
+fast_64bit_policy_only = pytest.mark.skipif(
+    wp.get_64bit_policy() == "exact", reason="the fast 64-bit policy's behaviour (docs/dtypes.md)"
+)
+
 # WGPY_BACKEND=webgl (or webgpu) limits the runs to that backend; unset: every backend.
 BACKENDS = tuple(b for b in devices.BACKENDS if os.environ.get("WGPY_BACKEND", b) == b)
 

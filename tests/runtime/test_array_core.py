@@ -16,6 +16,7 @@ import pytest
 import wgpy_runtime as wp
 from tests.runtime.helpers import (
     ALL_DTYPES,
+    fast_64bit_policy_only,
     numpy_wgpy_allclose,
     numpy_wgpy_array_equal,
     numpy_wgpy_raises,
@@ -293,6 +294,7 @@ def test_views_keep_the_buffer_alive_and_it_is_freed_once():
 # ---------------------------------------------------------------------------- 64-bit
 
 
+@fast_64bit_policy_only
 def test_int64_values_that_do_not_fit_raise():
     with pytest.raises(OverflowError):
         wp.asarray(np.array([2**40], np.int64))
@@ -303,12 +305,14 @@ def test_int64_values_that_do_not_fit_raise():
     assert a.dtype == np.int64 and a.itemsize == 8
 
 
+@fast_64bit_policy_only
 def test_int64_scalar_that_does_not_fit_raises():
     a = wp.arange(3)
     with pytest.raises(OverflowError):
         (a + 2**40).get()
 
 
+@fast_64bit_policy_only
 def test_float64_is_held_in_float32():
     a = wp.asarray(np.array([1 / 3], np.float64))
     assert a.dtype == np.float64

@@ -13,7 +13,11 @@ import numpy as np
 import pytest
 
 import wgpy_runtime as wp
-from tests.runtime.helpers import shaped_arange, wgpy_backend  # noqa: F401
+from tests.runtime.helpers import (  # noqa: F401
+    fast_64bit_policy_only,
+    shaped_arange,
+    wgpy_backend,
+)
 from wgpy_runtime import _launch
 
 SQUARED_DIFF = wp.ElementwiseKernel("T x, T y", "T z", "z = (x - y) * (x - y)", "squared_diff")
@@ -286,6 +290,7 @@ def test_programs_are_cached():
     assert _launch.cached_programs() == before + 1  # the scalar specialisation is new
 
 
+@fast_64bit_policy_only
 def test_precompiled_cache_is_used(monkeypatch):
     k = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)",
                              "clipped_relu_fwd")  # fmt: skip

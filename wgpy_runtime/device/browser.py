@@ -167,14 +167,20 @@ class BrowserDevice(Device):
         return text, blobs
 
 
+_EXACT_INT = 2**53  # JavaScript's numbers hold integers exactly below this
+
+
 def _json_number(x):
-    """A dispatch value as JSON holds it: non-finite floats as the strings that
-    JavaScript's Number() and Python's float() read back."""
+    """A dispatch value as JSON holds it, exactly: non-finite floats as the strings that
+    JavaScript's Number() and Python's float() read back, integers past 2^53 (64-bit
+    scalars) as their decimal digits, which js_bridge/abi.js reads as a BigInt."""
+    if not isinstance(x, (bool, int, float)):  # NumPy scalars
+        x = int(x) if hasattr(x, "__index__") else float(x)
     if isinstance(x, float) and not math.isfinite(x):
         return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
-    if isinstance(x, (bool, int, float)):
-        return x
-    return int(x) if hasattr(x, "__index__") else float(x)  # NumPy scalars
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= _EXACT_INT:
+        return str(x)
+    return x
 
 
 def _to_js(chunk: memoryview):

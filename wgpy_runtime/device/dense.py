@@ -20,8 +20,12 @@ def c_strides(shape: tuple[int, ...]) -> list[int]:
     return strides[::-1]
 
 
-def dense_values(abi: dict, shape: tuple[int, ...], scalars: dict | None = None,
-                 raw_shapes: dict[str, tuple[int, ...]] | None = None) -> dict:
+def dense_values(
+    abi: dict,
+    shape: tuple[int, ...],
+    scalars: dict | None = None,
+    raw_shapes: dict[str, tuple[int, ...]] | None = None,
+) -> dict:
     """The `values` of a dispatch over loop `shape` with every `"array"` parameter a dense
     array of that shape, raw parameters dense arrays of `raw_shapes[name]` and scalars
     from `scalars` (name -> number)."""

@@ -11,9 +11,11 @@ from abc import ABC, abstractmethod
 from kernelc.abi import Program
 
 # The element types a buffer can hold, and their bytes per element on the protocol (each
-# dtype's own little-endian bytes; bool one byte). 64-bit dtypes are never device dtypes.
+# dtype's own little-endian bytes; bool one byte). The 64-bit ones are used under the exact
+# 64-bit policy (docs/dtypes.md): WGSL reads them as u32 pairs, GLSL as RG32UI texels.
 ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
-            "uint32": 4, "float16": 2, "float32": 4}  # fmt: skip
+            "uint32": 4, "float16": 2, "float32": 4, "int64": 8, "uint64": 8,
+            "float64": 8}  # fmt: skip
 
 
 class DeviceError(RuntimeError):

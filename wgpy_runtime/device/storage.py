@@ -4,8 +4,8 @@ Rule: `write` and `read` carry each dtype's own NumPy bytes (little-endian, the 
 itemsize); a device holds them as kernelc programs expect (docs/abi.md): every dtype as
 itself, 8/16-bit ones packed several to a 32-bit word on WebGPU and in 8/16-bit textures on
 WebGL, except `bool`, which programs read as 32-bit 0/1 and which is therefore widened on
-`write` and narrowed on `read` here. 64-bit dtypes are never device dtypes: the runtime
-converts them to their 32-bit storage dtype first (docs/dtypes.md).
+`write` and narrowed on `read` here. 64-bit dtypes are device dtypes under the exact
+64-bit policy only; the fast one converts them to 32-bit storage first (docs/dtypes.md).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def check_dtype(dtype) -> str:
     if name not in DTYPES:
         raise ValueError(
             f"dtype {name!r} cannot be held on the device (one of {', '.join(DTYPES)}; "
-            "64-bit arrays are held in their 32-bit storage dtype, docs/dtypes.md)"
+            "docs/dtypes.md)"
         )
     return name
 

@@ -1,7 +1,9 @@
 """The WebGL2 device, emulated natively on GLES/GL through moderngl (EGL, standalone).
 
-Rule: only what WebGL2 allows. A buffer is a 2-D single-channel texture of its dtype's
-format (docs/abi.md: r32f/r32i/r32ui, r8i/r8ui/r16i/r16ui/r16f), element `p` at texel
+Rule: only what WebGL2 allows. A buffer is a 2-D texture of its dtype's format
+(docs/abi.md: r32f/r32i/r32ui, r8i/r8ui/r16i/r16ui/r16f single-channel; a 64-bit dtype
+rg32ui, its low word in r and high word in g, whose texel bytes are the element's own
+little-endian bytes), element `p` at texel
 (p % width, p // width), `width = min(capacity, 4096)`; `write` is texSubImage2D of the
 rectangles the range covers (a partial first and last row are rectangles of their own,
 so no read-modify-write and no host shadow), `read` is readPixels through a framebuffer
@@ -28,10 +30,12 @@ from .table import BufferTable
 MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
 _FORMAT = {"float32": ("r32f", "f4"), "int32": ("r32i", "i4"), "uint32": ("r32ui", "u4"),
            "bool": ("r32ui", "u4"), "int8": ("r8i", "i1"), "uint8": ("r8ui", "u1"),
-           "int16": ("r16i", "i2"), "uint16": ("r16ui", "u2"), "float16": ("r16f", "f2")}  # fmt: skip
+           "int16": ("r16i", "i2"), "uint16": ("r16ui", "u2"), "float16": ("r16f", "f2"),
+           "int64": ("rg32ui", "u4"), "uint64": ("rg32ui", "u4"), "float64": ("rg32ui", "u4")}  # fmt: skip
 _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "bool"}
 # Formats of the device's own textures (no dtype holds them): packed matmul operands
 _INTERNAL = {"rgba32f": (4, "f4")}
+_COMPONENTS = {"rg32ui": 2}  # channels of a texel (1 unless listed)
 # readPixels forms every WebGL2 implementation supports, by component kind
 _READ = {"f": "f4", "i": "i4", "u": "u4"}
 _GLSL = {"f": ("float", "sampler2D"), "i": ("int", "isampler2D"), "u": ("uint", "usampler2D")}
@@ -40,7 +44,7 @@ VERTEX_SHADER = device_shader("vertex.glsl")
 
 def _texel(fmt: str) -> tuple[int, str]:
     """(components, NumPy type of one component) of a texture format."""
-    return _INTERNAL.get(fmt) or (1, _FORMAT[_FORMAT_DTYPE[fmt]][1])
+    return _INTERNAL.get(fmt) or (_COMPONENTS.get(fmt, 1), _FORMAT[_FORMAT_DTYPE[fmt]][1])
 
 
 def _kind(fmt: str) -> str:
@@ -142,6 +146,8 @@ class WebGLDevice(BufferTable, Device):
             self.synchronize()
             return b""
         values = self._read_texels(b.texture, start, count)
+        if _COMPONENTS.get(b.texture.fmt, 1) == 2:  # (low, high) words: the element's bytes
+            return np.ascontiguousarray(values).tobytes()
         return storage.host_bytes(b.dtype, values.astype(storage.device_numpy(b.dtype)))
 
     def copy(self, src: int, dst: int, src_start: int, dst_start: int, count: int) -> None:
@@ -246,9 +252,11 @@ class WebGLDevice(BufferTable, Device):
         viewport = (0, first_row, width, last_row - first_row + 1)
         raw = self._framebuffer(texture).read(viewport=viewport, components=4, dtype=form)
         self._check("read")
-        texels = np.frombuffer(raw, form).reshape(-1, 4)[:, 0]
+        channels = _COMPONENTS.get(texture.fmt, 1)
+        texels = np.frombuffer(raw, form).reshape(-1, 4)[:, :channels]
         first = start - first_row * width
-        return texels[first : first + count]
+        texels = texels[first : first + count]
+        return texels if channels > 1 else texels[:, 0]
 
     def _copy_texels(self, src: _Texture, dst: _Texture, src_start: int, dst_start: int,
                      count: int) -> None:  # fmt: skip
@@ -271,6 +279,8 @@ class WebGLDevice(BufferTable, Device):
 
     def _copy_program(self, fmt: str):
         type_, sampler = _GLSL[_kind(fmt)]
+        if _COMPONENTS.get(fmt, 1) == 2:
+            return self.program(VERTEX_SHADER, copy_shader("uvec2", sampler, "rg"), "kc_copy")
         return self.program(VERTEX_SHADER, copy_shader(type_, sampler), "kc_copy")
 
     # ------------------------------------------------------------------ drawing

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 import struct
 
-from kernelc.abi import encode_uniforms, glsl_output_groups, uniform_members, uniform_number
+from kernelc.abi import (
+    WORD_TYPES,
+    encode_uniforms,
+    glsl_output_groups,
+    uniform_members,
+    uniform_number,
+)
 
 from .protocol import DeviceError
 
@@ -271,4 +277,4 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
     return True
 
 
-_PACK = {"i32": "<i", "u32": "<I", "f32": "<f"}
+_PACK = {"i32": "<i", "u32": "<I", "f32": "<f", **{t: "<I" for t in WORD_TYPES}}

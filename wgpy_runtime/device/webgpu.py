@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernelc.abi import Program, encode_uniforms, uniform_members, uniform_number, wgsl_dispatch
+from kernelc.abi import (
+    WORD_TYPES,
+    Program,
+    encode_uniforms,
+    uniform_members,
+    uniform_number,
+    wgsl_dispatch,
+)
 from kernelc.lib.shaders import device_shader
 
 from . import storage
@@ -34,8 +41,8 @@ ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding W
 _MAX_LIMITS = ("max-storage-buffers-per-shader-stage", "max-storage-buffer-binding-size",
                "max-buffer-size")  # fmt: skip
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
-_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in
-         (("i32", "<i"), ("u32", "<I"), ("f32", "<f"))}  # fmt: skip
+_FORMATS = (("i32", "<i"), ("u32", "<I"), ("f32", "<f"), *((t, "<I") for t in WORD_TYPES))
+_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in _FORMATS}
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
@@ -497,13 +504,15 @@ class WebGPUDevice(BufferTable, Device):
 
     def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], scratch: int):
         if binding["resource"] == "scratch":
-            return self._scratch_buffer(4 * max(1, scratch))
+            words = 2 if binding["element"] == "vec2<u32>" else 1  # a 64-bit reduction's
+            return self._scratch_buffer(4 * words * max(1, scratch))
         param = binding["param"]
         if param not in buffers:
             raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
         b = self._get(buffers[param])
         packed = binding.get("packed")
-        ok = b.dtype == packed["dtype"] if packed else b.dtype in _ELEMENT[binding["element"]]
+        want = packed["dtype"] if packed else binding.get("words_of")  # one dtype, or a kind
+        ok = b.dtype == want if want else b.dtype in _ELEMENT[binding["element"]]
         if not ok and not (binding.get("atomic") and b.itemsize == 4):
             raise DeviceError(f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
                               f"buffer, the program reads {packed or binding['element']}")  # fmt: skip

@@ -107,7 +107,7 @@ def _fold_math(node: ir.Math):
         x = vals[0]
         return {"isnan": math.isnan, "isinf": math.isinf, "isfinite": math.isfinite,
                 "signbit": lambda v: math.copysign(1, v) < 0}[node.fn](x)  # fmt: skip
-    if node.dtype is not float32:  # abs/min/max on integers
+    if not node.dtype.is_float:  # abs/min/max on integers
         return {"abs": lambda a: cvalues.wrap(abs(a), node.dtype), "min": min, "max": max}[node.fn](
             *vals
         )
@@ -116,7 +116,7 @@ def _fold_math(node: ir.Math):
     nan_passes = ("fmin", "fmax", "min", "max", "pow", "hypot", "copysign")
     if any(math.isnan(v) for v in vals) and node.fn not in nan_passes:
         return math.nan
-    return cvalues.f32(_safe(fn)(*vals))
+    return cvalues.round_float(_safe(fn)(*vals), node.dtype)
 
 
 def _fold_binary(op: B, a, b, dt):
@@ -127,8 +127,8 @@ def _fold_binary(op: B, a, b, dt):
         return bool(a and b)
     if op is B.LOR:
         return bool(a or b)
-    if dt is float32:
-        return cvalues.f32(_float_arith(op, a, b))
+    if dt.is_float:
+        return cvalues.round_float(_float_arith(op, a, b), dt)
     if op is B.DIV:
         return cvalues.int_div(a, b, dt)
     if op is B.REM:
@@ -162,7 +162,7 @@ def fold_expr(node):
                 return ir.Const(not v, bool_)
             if op is ir.UnaryOp.BITNOT:
                 return ir.Const(cvalues.wrap(~v, dt), dt)
-            return ir.Const(cvalues.f32(-v) if dt is float32 else cvalues.wrap(-v, dt), dt)
+            return ir.Const(-v if dt.is_float else cvalues.wrap(-v, dt), dt)
         case ir.Binary(op=op, lhs=ir.Const(value=a), rhs=ir.Const(value=b), dtype=dt):
             return ir.Const(_fold_binary(op, a, b, dt), dt)
         case ir.Binary(op=B.ADD | B.SUB | B.MUL, dtype=dt) if dt.is_int:
@@ -174,7 +174,7 @@ def fold_expr(node):
             return ir.Const(cvalues.convert(v, src, dst), dst)
         case ir.Cast(operand=operand, dtype=dst) if operand.dtype is dst:
             return operand
-        case ir.Bitcast(operand=ir.Const(value=v, dtype=src), dtype=dst):
+        case ir.Bitcast(operand=ir.Const(value=v, dtype=src), dtype=dst) if src.itemsize == 4:
             bits = cvalues.f32_bits(v) if src is float32 else v & 0xFFFFFFFF
             value = cvalues.bits_f32(bits) if dst is float32 else cvalues.wrap(bits, dst)
             return ir.Const(value, dst)

@@ -19,8 +19,8 @@ def device_shader(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def copy_shader(texel_type: str, sampler_type: str) -> str:
+def copy_shader(texel_type: str, sampler_type: str, channels: str = "r") -> str:
     """`copy.glsl` for one texture kind ('float' and 'sampler2D', 'int' and 'isampler2D',
-    'uint' and 'usampler2D')."""
-    text = device_shader("copy.glsl")
+    'uint' and 'usampler2D'; 'uvec2', 'usampler2D' and channels 'rg' for RG32UI)."""
+    text = device_shader("copy.glsl").replace("0).r;", f"0).{channels};")
     return text.replace("TEXEL_TYPE", texel_type).replace("SAMPLER_TYPE", sampler_type)

@@ -2,7 +2,8 @@
 // kernelc: copy elements [src_start, src_start + count) of `src` to dst_start of the render
 // target, whatever the two textures' widths; fragments outside the range are discarded.
 // The two names in capitals are replaced by the texture's kind (sampler2D and float,
-// isampler2D and int, usampler2D and uint) before compiling.
+// isampler2D and int, usampler2D and uint) before compiling; for RG32UI (a 64-bit
+// element's two words) uvec2 and usampler2D, and the fetched channels `.r` become `.rg`.
 precision highp float;
 precision highp int;
 precision highp SAMPLER_TYPE;

@@ -32,7 +32,17 @@ export async function loadStream(source) {
     const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     bytes = new Uint8Array(await new Response(inflated).arrayBuffer());
   }
-  return JSON.parse(new TextDecoder().decode(bytes));
+  return JSON.parse(new TextDecoder().decode(bytes), exactIntegers);
+}
+
+/** JSON.parse's reviver: an integer literal a Number cannot hold (a 64-bit scalar past
+ * 2^53 in a recorded dispatch) as a BigInt, as js_bridge/abi.js's valuesMap takes it. */
+function exactIntegers(key, value, context) {
+  if (typeof value === "number" && !Number.isSafeInteger(value) &&
+      /^-?[0-9]+$/.test(context?.source ?? "")) {
+    return BigInt(context.source);
+  }
+  return value;
 }
 
 /**
