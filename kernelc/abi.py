@@ -120,8 +120,10 @@ def _param_fields(p: Param, target: str) -> list[UniformField]:
         value = {"what": "value", "param": p.name}
         if p.dtype in dtypes.WIDE:
             kind = "f64" if p.dtype.is_float else "i64"
-            return [UniformField(scalar_field(p.name, w), dtypes.uint32, value, kind + half)
-                    for w, half in enumerate(("lo", "hi"))]  # fmt: skip
+            return [
+                UniformField(scalar_field(p.name, w), dtypes.uint32, value, kind + half)
+                for w, half in enumerate(("lo", "hi"))
+            ]
         return [UniformField(scalar_field(p.name), p.value_dtype, value)]
     if p.kind is ParamKind.ARRAY:
         if target == "glsl" and p.is_output:

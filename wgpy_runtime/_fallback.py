@@ -75,8 +75,9 @@ def interpret_elementwise(kernel, spec: dict, values: dict, loop_shape: tuple) -
 
     _warn("elementwise", kernel._strings, spec, 5)
     host = _host(values)
-    lowered, _ = lower_kernel(**kernel._strings, **_host_spec(spec, host),
-                              exact64=_dtypes.exact64())  # fmt: skip
+    lowered, _ = lower_kernel(
+        **kernel._strings, **_host_spec(spec, host), exact64=_dtypes.exact64()
+    )
     run_elementwise(lowered, host, loop_shape)
     _write_back(kernel.params, values, host)
 
@@ -90,7 +91,8 @@ def interpret_reduction(kernel, spec: dict, values: dict, out_shape: tuple,
 
     _warn("reduction", kernel._strings, spec, 6)
     host = _host(values)
-    lowered, _ = lower_reduction_kernel(**kernel._strings, **_host_spec(spec, host),
-                                        exact64=_dtypes.exact64())  # fmt: skip
+    lowered, _ = lower_reduction_kernel(
+        **kernel._strings, **_host_spec(spec, host), exact64=_dtypes.exact64()
+    )
     run_reduction(lowered, host, out_shape, reduce_shape)
     _write_back(kernel.params, values, host)

@@ -36,8 +36,11 @@ def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int
            reduce_ndim, tuple(sorted(scalars)), tuple(sorted(raw.items())), exact64)  # fmt: skip
     program = _PROGRAMS.get(key)
     if program is None:
-        program = None if exact64 else _precompiled(kind, strings, target, types, ndim,
-                                                    scalars, raw, reduce_ndim)  # fmt: skip
+        program = (
+            None
+            if exact64
+            else _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
+        )
         if program is None:
             precompiled = False
             program = _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)

@@ -133,8 +133,9 @@ class WgslEmitter(Emitter):
         return load
 
     def word_load(self, e: ir.WordLoad) -> Printed:
-        return Printed(f"{self.words(e.param, e.previous)}[{self.word_pos(e.pos, e.word)}]",
-                       Prec.PRIMARY)  # fmt: skip
+        return Printed(
+            f"{self.words(e.param, e.previous)}[{self.word_pos(e.pos, e.word)}]", Prec.PRIMARY
+        )
 
     def words(self, name: str, previous: bool) -> str:
         p = self.param(name)
@@ -144,8 +145,9 @@ class WgslEmitter(Emitter):
 
     def word_pos(self, pos: ir.Expr, word: int) -> str:
         """The u32 index of word `word` of element `pos` (contract: low word first)."""
-        index = self.infix(ir.BinaryOp.MUL, self.call("u32", [self.expr(pos)]),
-                           self.const(2, uint32))  # fmt: skip
+        index = self.infix(
+            ir.BinaryOp.MUL, self.call("u32", [self.expr(pos)]), self.const(2, uint32)
+        )
         if word:
             index = self.infix(ir.BinaryOp.ADD, index, self.const(word, uint32))
         return index.text

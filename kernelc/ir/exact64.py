@@ -13,13 +13,11 @@ from __future__ import annotations
 from kernelc.ir import nodes as ir
 from kernelc.ir.cvalues import f32
 from kernelc.ir.dtypes import DType, float32, float64, int64, is_exact64, uint64
+from kernelc.ir.passes.wide64 import F64_LIBRARY, F64_WORDS
 
-# float64 built-ins the wide64 pass computes exactly (bit for bit IEEE / CUDA), or (exp,
-# log: the shader library's float64_math.cu) within CUDA's documented ulp bounds.
-F64_EXACT = frozenset(
-    "sqrt floor ceil trunc round rint fabs fmin fmax copysign isnan isinf isfinite "
-    "signbit abs min max ldexp fmod exp log exp2 log2 log10 expm1 log1p".split()
-)
+# float64 built-ins the wide64 pass computes (bit for bit IEEE / CUDA, or for the library's
+# transcendentals within the bounds of docs/math-accuracy.md).
+F64_EXACT = F64_WORDS | F64_LIBRARY
 # CUDA's 64-bit reinterpretations (exact policy only).
 BITCASTS = {"__double_as_longlong": (float64, int64), "__longlong_as_double": (int64, float64)}
 F64_INEXACT_WARNING = "float64 {fn} is computed in float32 (no exact float64 {fn} yet)"

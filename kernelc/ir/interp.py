@@ -113,8 +113,11 @@ def math_call(fn: str, args, dtype: DType):
     if fn == "signbit":
         return np.signbit(args[0])
     if not dtype.is_float and dtype.itemsize == 8:
-        result = {"abs": lambda: np.abs(args[0]), "min": lambda: np.minimum(*args),
-                  "max": lambda: np.maximum(*args)}[fn]()  # fmt: skip
+        result = {
+            "abs": lambda: np.abs(args[0]),
+            "min": lambda: np.minimum(*args),
+            "max": lambda: np.maximum(*args),
+        }[fn]()
         return result.astype(NP[dtype])
     if not dtype.is_float:
         a = [x.astype(np.int64) for x in args]
@@ -440,8 +443,14 @@ def _binary64(op: B, a, b, d: DType) -> np.ndarray:
     if op in ir.SHIFTS:
         count = (b.astype(np.int64) & 63).astype(NP[d])
         return (a << count) if op is B.SHL else (a >> count)  # >> is arithmetic on int64
-    ops = {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.AND: np.bitwise_and,
-           B.OR: np.bitwise_or, B.XOR: np.bitwise_xor}  # fmt: skip
+    ops = {
+        B.ADD: np.add,
+        B.SUB: np.subtract,
+        B.MUL: np.multiply,
+        B.AND: np.bitwise_and,
+        B.OR: np.bitwise_or,
+        B.XOR: np.bitwise_xor,
+    }
     return ops[op](a, b.astype(NP[d]))
 
 

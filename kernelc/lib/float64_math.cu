@@ -270,3 +270,73 @@ __device__ double kc_f64_log1p(double x) {
     }
     return dk * ln2_hi - ((hfsq - (s * (hfsq + r) + (dk * ln2_lo + c))) - f);
 }
+
+// sinh, cosh, tanh from expm1 and exp (fdlibm's e_sinh.c, e_cosh.c, s_tanh.c); past
+// log(DBL_MAX), exp(|x| / 2) squared so the result overflows only where it must.
+__device__ double kc_f64_sinh(double x) {
+    if (isnan(x) || isinf(x)) {
+        return x + x;
+    }
+    double h = x < 0.0 ? -0.5 : 0.5;
+    double ax = fabs(x);
+    if (ax < 22.0) {
+        if (ax < 3.725290298461914e-09) {
+            return x;  // |x| < 2^-28
+        }
+        double t = expm1(ax);
+        if (ax < 1.0) {
+            return h * (2.0 * t - t * t / (t + 1.0));
+        }
+        return h * (t + t / (t + 1.0));
+    }
+    if (ax < 7.09782712893383973096e+02) {
+        return h * exp(ax);
+    }
+    double w = exp(0.5 * ax);
+    return (h * w) * w;
+}
+
+__device__ double kc_f64_cosh(double x) {
+    if (isnan(x) || isinf(x)) {
+        return x * x;
+    }
+    double ax = fabs(x);
+    if (ax < 0.3465735902799726) {  // |x| < ln2 / 2
+        double t = expm1(ax);
+        double w = 1.0 + t;
+        if (ax < 5.551115123125783e-17) {
+            return w;
+        }
+        return 1.0 + (t * t) / (w + w);
+    }
+    if (ax < 22.0) {
+        double t = exp(ax);
+        return 0.5 * t + 0.5 / t;
+    }
+    if (ax < 7.09782712893383973096e+02) {
+        return 0.5 * exp(ax);
+    }
+    double w = exp(0.5 * ax);
+    return (0.5 * w) * w;
+}
+
+__device__ double kc_f64_tanh(double x) {
+    if (isnan(x)) {
+        return x + x;
+    }
+    double ax = fabs(x);
+    double z = 1.0;
+    if (ax < 22.0) {
+        if (ax < 2.7755575615628914e-17) {
+            return x * (1.0 + x);  // |x| < 2^-55
+        }
+        if (ax >= 1.0) {
+            double t = expm1(2.0 * ax);
+            z = 1.0 - 2.0 / (t + 2.0);
+        } else {
+            double t = expm1(-2.0 * ax);
+            z = -t / (t + 2.0);
+        }
+    }
+    return x < 0.0 ? -z : z;
+}

@@ -45,8 +45,7 @@ def interp(in_params: str, out_param: str, op: str, *arrays, dtype):
     assert not warnings
     out = np.zeros(arrays[0].size, dtype)
     names = [p.split()[-1] for p in in_params.split(",")]
-    run_elementwise(kernel, {**dict(zip(names, arrays)), out_param.split()[-1]: out},
-                    (out.size,))  # fmt: skip
+    run_elementwise(kernel, {**dict(zip(names, arrays)), out_param.split()[-1]: out}, (out.size,))
     return out
 
 
@@ -94,12 +93,18 @@ def test_int64_literal_and_truncating_division():
 KERNELS = [
     ("float64 x, float64 y", "float64 z", "z = fma(x, y, 1.0) + x / y - sqrt(y) + floor(x)"),
     ("int64 x, uint64 y", "int64 z", "z = x / 3 + (long long)(y % 7) - (x << 3) + (x >> 2)"),
-    ("float64 x, float32 y", "float32 z, int64 w",
-     "z = x < y ? (float)x : y; w = (long long)x + (int)x;"),
-    ("float64 x, int64 n", "float16 h, uint64 u, float64 d",
-     "h = x; u = n; d = (double)n + (float)n + (unsigned int)x;"),
+    (
+        "float64 x, float32 y",
+        "float32 z, int64 w",
+        "z = x < y ? (float)x : y; w = (long long)x + (int)x;",
+    ),
+    (
+        "float64 x, int64 n",
+        "float16 h, uint64 u, float64 d",
+        "h = x; u = n; d = (double)n + (float)n + (unsigned int)x;",
+    ),
     ("raw float64 x", "float64 z", "double s = 0; for (int k = 0; k < 4; k++) s += x[k]; z = s;"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])

@@ -26,6 +26,35 @@ U = ir.UnaryOp
 HI, LO = "__h", "__l"
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
+# float64 functions of kernelc/lib/float64_math.cu, written with double and widened: each
+# `kc_f64_<fn>` takes x's words and returns its result's through two reference parameters.
+F64_LIBRARY = frozenset(
+    ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"]
+)
+# float64 functions the pass computes from float64.cu's word functions, bit for bit.
+F64_WORDS = frozenset(
+    [
+        "sqrt",
+        "floor",
+        "ceil",
+        "trunc",
+        "round",
+        "rint",
+        "fabs",
+        "fmin",
+        "fmax",
+        "copysign",
+        "isnan",
+        "isinf",
+        "isfinite",
+        "signbit",
+        "abs",
+        "min",
+        "max",
+        "ldexp",
+        "fmod",
+    ]
+)
 
 
 def widen_64bit(kernel: ir.Kernel, target: str) -> ir.Kernel:
@@ -40,8 +69,12 @@ def widen_64bit(kernel: ir.Kernel, target: str) -> ir.Kernel:
         red, combine = _wide_reduction(w, red)
         functions += (combine,)
     elif red is not None:
-        red = replace(red, identity_body=w.block(red.identity_body),
-                      map_body=w.block(red.map_body), post_body=w.block(red.post_body))  # fmt: skip
+        red = replace(
+            red,
+            identity_body=w.block(red.identity_body),
+            map_body=w.block(red.map_body),
+            post_body=w.block(red.post_body),
+        )
     return replace(kernel, functions=functions, body=body, reduction=red)
 
 
@@ -55,8 +88,10 @@ def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Fu
     pack = ir.Words(ir.Local(red.map_result + HI, uint32), ir.Local(red.map_result + LO, uint32))
     map_body = (*w.block(red.map_body), ir.Declare(mapped, words64, pack))
     acc = ir.Local(red.acc, words64)
-    unpack = (ir.Declare(red.acc + HI, uint32, ir.WordOf(acc, 1)),
-              ir.Declare(red.acc + LO, uint32, ir.WordOf(acc, 0)))  # fmt: skip
+    unpack = (
+        ir.Declare(red.acc + HI, uint32, ir.WordOf(acc, 1)),
+        ir.Declare(red.acc + LO, uint32, ir.WordOf(acc, 0)),
+    )
     a, b = ir.Local("kc_a", words64), ir.Local("kc_b", words64)
     r = [ir.Local("kc_r" + HI, uint32), ir.Local("kc_r" + LO, uint32)]
     words = (ir.WordOf(a, 1), ir.WordOf(a, 0), ir.WordOf(b, 1), ir.WordOf(b, 0))
@@ -64,12 +99,22 @@ def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Fu
         red.combine + "__w",
         (ir.FuncParam(a.name, words64), ir.FuncParam(b.name, words64)),
         words64,
-        (*(ir.Declare(x.name, uint32, _u32(0)) for x in r), ir.Call(red.combine, (*words, *r)),
-         ir.Return(ir.Words(*r))),
-    )  # fmt: skip
-    red = replace(red, dtype=words64, identity_body=(*w.block(red.identity_body), *identity_body),
-                  identity=identity, map_body=map_body, map_result=mapped,
-                  combine=combine.name, post_body=(*unpack, *w.block(red.post_body)))  # fmt: skip
+        (
+            *(ir.Declare(x.name, uint32, _u32(0)) for x in r),
+            ir.Call(red.combine, (*words, *r)),
+            ir.Return(ir.Words(*r)),
+        ),
+    )
+    red = replace(
+        red,
+        dtype=words64,
+        identity_body=(*w.block(red.identity_body), *identity_body),
+        identity=identity,
+        map_body=map_body,
+        map_result=mapped,
+        combine=combine.name,
+        post_body=(*unpack, *w.block(red.post_body)),
+    )
     return red, combine
 
 
@@ -152,8 +197,10 @@ class _Widener:
         params: list[ir.FuncParam] = []
         for p in f.params:
             if p.dtype in WIDE:
-                params += [ir.FuncParam(p.name + HI, uint32, p.is_ref),
-                           ir.FuncParam(p.name + LO, uint32, p.is_ref)]  # fmt: skip
+                params += [
+                    ir.FuncParam(p.name + HI, uint32, p.is_ref),
+                    ir.FuncParam(p.name + LO, uint32, p.is_ref),
+                ]
             else:
                 params.append(p)
         ret = f.return_dtype
@@ -184,8 +231,10 @@ class _Widener:
                     pairs = [self.pair(x) for x in init or ()]
                     hs = tuple(p[0] for p in pairs) if init is not None else None
                     ls = tuple(p[1] for p in pairs) if init is not None else None
-                    self.out += [ir.Declare(n + HI, uint32, hs, length),
-                                 ir.Declare(n + LO, uint32, ls, length)]  # fmt: skip
+                    self.out += [
+                        ir.Declare(n + HI, uint32, hs, length),
+                        ir.Declare(n + LO, uint32, ls, length),
+                    ]
             case ir.Declare(init=init) if init is not None:
                 init = tuple(map(self.value, init)) if isinstance(init, tuple) else self.value(init)
                 self.out.append(replace(s, init=init))
@@ -206,7 +255,10 @@ class _Widener:
             case ir.Atomic(param=p) if self.kernel.param(p).dtype in WIDE:
                 raise UnsupportedOnTarget(
                     f"atomic operations on 64-bit '{p}' are not possible: the targets' "
-                    "atomics are 32-bit", s.span, kernel=self.kernel.name)  # fmt: skip
+                    "atomics are 32-bit",
+                    s.span,
+                    kernel=self.kernel.name,
+                )
             case ir.If(cond=c, then=t, else_=e):
                 self.out.append(ir.If(self.value(c), self.block(t), self.block(e)))
             case ir.Loop(body=b, continuing=c, counted=counted):
@@ -365,8 +417,9 @@ class _Widener:
                 return self.math(e)
             case ir.Bitcast(operand=a):  # between 64-bit types: the same words
                 return self.pair(a)
-        raise UnsupportedOnTarget(f"64-bit {type(e).__name__} is not supported",
-                                  kernel=self.kernel.name)  # fmt: skip
+        raise UnsupportedOnTarget(
+            f"64-bit {type(e).__name__} is not supported", kernel=self.kernel.name
+        )
 
     def unary(self, e: ir.Unary) -> Pair:
         h, lo = self.pair(e.operand)
@@ -433,6 +486,8 @@ class _Widener:
     def math(self, e: ir.Math) -> Pair:
         fn, d = e.fn, e.dtype
         args = [self.keep_pair(self.pair(a)) for a in e.args]
+        if d is float64 and fn in F64_LIBRARY:  # widened: (x words, result refs)
+            return self.call(f"kc_f64_{fn}", list(args[0]))
         if d is float64:
             (h, lo) = args[0]
             match fn:
@@ -450,14 +505,10 @@ class _Widener:
                     away = ir.Const(fn == "round", bool_)
                     return self.call("kc_f64_round_int", [h, lo, away])
                 case "ldexp":
-                    n = ir.LibCall("kc_f64_to_i32_bits", (*args[1], ir.Const(False, bool_)),
-                                   uint32)  # fmt: skip
+                    n = ir.LibCall("kc_f64_to_i32_bits", (*args[1], ir.Const(False, bool_)), uint32)
                     return self.call("kc_f64_ldexp", [h, lo, ir.Cast(n, int32)])
                 case "fmod":
                     return self.call("kc_f64_fmod", [*args[0], *args[1]])
-                case "exp" | "log" | "exp2" | "log2" | "log10" | "expm1" | "log1p":
-                    # float64_math.cu, widened: (x words, result refs)
-                    return self.call(f"kc_f64_{fn}", [h, lo])
                 case "fmin" | "fmax" | "min" | "max":
                     is_max = ir.Const(fn in ("fmax", "max"), bool_)
                     return self.call("kc_f64_fmin_fmax", [*args[0], *args[1], is_max])
@@ -466,8 +517,9 @@ class _Widener:
             if not d.is_signed:
                 return h, lo
             nh, nl = self.call("kc_u64_neg", [h, lo])
-            negative = self.keep(ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32),
-                                           _u32(0), bool_), bool_)  # fmt: skip
+            negative = self.keep(
+                ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32), _u32(0), bool_), bool_
+            )
             return ir.Select(negative, nh, h, uint32), ir.Select(negative, nl, lo, uint32)
         elif fn in ("min", "max"):
             (ah, al), (bh, bl) = args
