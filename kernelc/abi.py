@@ -33,11 +33,21 @@ WGSL_STORAGE = {
     **{d: "u32" for d in dtypes.WIDE},
     dtypes.words64: "vec2<u32>",  # a 64-bit reduction's partials (scratch)
 }
-GLSL_FORMAT = {dtypes.bool_: "r32ui", dtypes.int32: "r32i", dtypes.uint32: "r32ui",
-               dtypes.float32: "r32f", dtypes.int8: "r8i", dtypes.uint8: "r8ui",
-               dtypes.int16: "r16i", dtypes.uint16: "r16ui", dtypes.float16: "r16f",
-               dtypes.int64: "rg32ui", dtypes.uint64: "rg32ui", dtypes.float64: "rg32ui",
-               dtypes.words64: "rg32ui"}  # fmt: skip
+GLSL_FORMAT = {
+    dtypes.bool_: "r32ui",
+    dtypes.int32: "r32i",
+    dtypes.uint32: "r32ui",
+    dtypes.float32: "r32f",
+    dtypes.int8: "r8i",
+    dtypes.uint8: "r8ui",
+    dtypes.int16: "r16i",
+    dtypes.uint16: "r16ui",
+    dtypes.float16: "r16f",
+    dtypes.int64: "rg32ui",
+    dtypes.uint64: "rg32ui",
+    dtypes.float64: "rg32ui",
+    dtypes.words64: "rg32ui",
+}
 # Uniform member types, by computation type (a uint8 scalar is an int, float16 a float).
 UNIFORM_TYPE = {
     dtypes.bool_: "u32",
@@ -64,8 +74,12 @@ class UniformField:
     encoding: str | None = None
 
     def to_json(self, offset: int) -> dict:
-        return {"name": self.name, "offset": offset,
-                "type": self.encoding or UNIFORM_TYPE[self.dtype], "value": self.value}  # fmt: skip
+        return {
+            "name": self.name,
+            "offset": offset,
+            "type": self.encoding or UNIFORM_TYPE[self.dtype],
+            "value": self.value,
+        }
 
 
 def loop_field(what: str, axis: int = 0) -> str:
@@ -145,8 +159,13 @@ def uniform_layout(fields: list[UniformField]) -> tuple[list[dict], int]:
 def params_json(kernel: Kernel) -> list[dict]:
     out = []
     for p in kernel.params:
-        d = {"name": p.name, "role": "out" if p.is_output else "in", "kind": p.kind.value,
-             "dtype": p.c_dtype.name, "storage_dtype": p.dtype.name}  # fmt: skip
+        d = {
+            "name": p.name,
+            "role": "out" if p.is_output else "in",
+            "kind": p.kind.value,
+            "dtype": p.c_dtype.name,
+            "storage_dtype": p.dtype.name,
+        }
         if p.kind is not ParamKind.SCALAR:
             d["ndim"] = p.ndim
         if p.kind is ParamKind.RAW:
@@ -168,8 +187,14 @@ class Program:
     warnings: list[Warning_] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"name": self.name, "target": self.target, "code": self.code, "abi": self.abi,
-                "warnings": [w.to_json() for w in self.warnings], "error": None}  # fmt: skip
+        return {
+            "name": self.name,
+            "target": self.target,
+            "code": self.code,
+            "abi": self.abi,
+            "warnings": [w.to_json() for w in self.warnings],
+            "error": None,
+        }
 
 
 # ---------------------------------------------------------------------------- executor side
@@ -247,8 +272,9 @@ def uniform_members(abi: dict) -> list[tuple[tuple, int, str, str]]:
     members = []
     for m in abi["uniforms"]:
         v = m["value"]
-        members.append(((v["what"], v.get("param"), v.get("axis")), m["offset"], m["type"],
-                        m["name"]))  # fmt: skip
+        members.append(
+            ((v["what"], v.get("param"), v.get("axis")), m["offset"], m["type"], m["name"])
+        )
     if len(_MEMBERS) > 4096:
         _MEMBERS.clear()
     _MEMBERS[id(abi)] = (abi, members)

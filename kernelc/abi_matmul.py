@@ -134,5 +134,8 @@ def glsl_stage_texels(launch: dict, batch: int, m: int, n: int, k: int) -> dict[
     per block of C."""
     kp = math.ceil(k / launch["k_per_texel"])
     rows, cols = launch["block"]
-    return {"pack_a": batch * m * kp, "pack_b": batch * n * kp,
-            "product": batch * math.ceil(m / rows) * math.ceil(n / cols)}  # fmt: skip
+    return {
+        "pack_a": batch * m * kp,
+        "pack_b": batch * n * kp,
+        "product": batch * math.ceil(m / rows) * math.ceil(n / cols),
+    }

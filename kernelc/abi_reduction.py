@@ -27,9 +27,11 @@ FAN_IN = 32  # GLSL: reduced elements (pass 0) or partials (later passes) per fr
 ENTRY_SINGLE, ENTRY_PARTIAL, ENTRY_MERGE = "main", "main_partial", "main_merge"
 STAGES = {
     "single": [{"entry_point": ENTRY_SINGLE, "workgroups": "n"}],
-    "split": [{"entry_point": ENTRY_PARTIAL, "workgroups": "n*groups"},
-              {"entry_point": ENTRY_MERGE, "workgroups": "n"}],
-}  # fmt: skip
+    "split": [
+        {"entry_point": ENTRY_PARTIAL, "workgroups": "n*groups"},
+        {"entry_point": ENTRY_MERGE, "workgroups": "n"},
+    ],
+}
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -41,8 +43,11 @@ def wgsl_groups(rule: dict, n: int, red_n: int) -> int:
     ceil(target_workgroups / n)), at least 1."""
     if n <= 0:
         return 1
-    groups = min(rule["max_groups"], _ceil_div(red_n, rule["elements_per_group"]),
-                 _ceil_div(rule["target_workgroups"], n))  # fmt: skip
+    groups = min(
+        rule["max_groups"],
+        _ceil_div(red_n, rule["elements_per_group"]),
+        _ceil_div(rule["target_workgroups"], n),
+    )
     return max(1, groups)
 
 

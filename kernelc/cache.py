@@ -27,18 +27,41 @@ from kernelc.abi import ABI_VERSION, Program
 CACHE_FORMAT = 1
 # The strings that make a kernel, in key order, with the defaults CuPy gives them.
 KEY_FIELDS = {
-    "elementwise": (("in_params", ""), ("out_params", ""), ("operation", ""),
-                    ("name", "kernel"), ("preamble", ""), ("loop_prep", ""),
-                    ("after_loop", "")),
-    "reduction": (("in_params", ""), ("out_params", ""), ("map_expr", ""),
-                  ("reduce_expr", ""), ("post_map_expr", ""), ("identity", None),
-                  ("name", "reduce_kernel"), ("reduce_type", None), ("preamble", "")),
-}  # fmt: skip
+    "elementwise": (
+        ("in_params", ""),
+        ("out_params", ""),
+        ("operation", ""),
+        ("name", "kernel"),
+        ("preamble", ""),
+        ("loop_prep", ""),
+        ("after_loop", ""),
+    ),
+    "reduction": (
+        ("in_params", ""),
+        ("out_params", ""),
+        ("map_expr", ""),
+        ("reduce_expr", ""),
+        ("post_map_expr", ""),
+        ("identity", None),
+        ("name", "reduce_kernel"),
+        ("reduce_type", None),
+        ("preamble", ""),
+    ),
+}
 DEFAULT_PATH_ENV = "KERNELC_CACHE"
 
 
-def cache_key(kind: str, args: dict, *, target: str, types: dict | None = None, ndim: int = 1,
-              scalars=(), raw: dict | None = None, reduce_ndim: int = 1) -> str:  # fmt: skip
+def cache_key(
+    kind: str,
+    args: dict,
+    *,
+    target: str,
+    types: dict | None = None,
+    ndim: int = 1,
+    scalars=(),
+    raw: dict | None = None,
+    reduce_ndim: int = 1,
+) -> str:
     """A stable hex key: sha256 over the canonical JSON of
     [format, ABI version, kind, [strings...], sorted types, ndim, sorted scalars,
     sorted raw (name, ndim, contiguous), target], with reduce_ndim after ndim for
@@ -46,8 +69,17 @@ def cache_key(kind: str, args: dict, *, target: str, types: dict | None = None, 
     strings = [args.get(k, default) for k, default in KEY_FIELDS[kind]]
     raw_items = sorted((k, int(v[0]), bool(v[1])) for k, v in (raw or {}).items())
     shape = [ndim, reduce_ndim] if kind == "reduction" else ndim
-    canon = [CACHE_FORMAT, ABI_VERSION, kind, strings, sorted((types or {}).items()), shape,
-             sorted(scalars), raw_items, target]  # fmt: skip
+    canon = [
+        CACHE_FORMAT,
+        ABI_VERSION,
+        kind,
+        strings,
+        sorted((types or {}).items()),
+        shape,
+        sorted(scalars),
+        raw_items,
+        target,
+    ]
     text = json.dumps(canon, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -73,15 +105,20 @@ class StoredWarning:
         return self.text
 
     def to_json(self) -> dict:
-        return {"message": self.message, "line": self.line, "column": self.column,
-                "text": self.text}  # fmt: skip
+        return {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+        }
 
 
 class Cache:
     """Programs by key. `entries[key]` = {'name', 'target', 'code', 'abi', 'warnings'}."""
 
-    def __init__(self, entries: dict | None = None, failures: dict | None = None,
-                 meta: dict | None = None):  # fmt: skip
+    def __init__(
+        self, entries: dict | None = None, failures: dict | None = None, meta: dict | None = None
+    ):
         self.entries: dict[str, dict] = entries if entries is not None else {}
         self.failures: dict[str, dict] = failures if failures is not None else {}
         self.meta: dict = meta or {}
@@ -99,13 +136,30 @@ class Cache:
         warnings = [StoredWarning(**w) for w in entry["warnings"]] if entry["warnings"] else []
         return Program(entry["name"], entry["target"], entry["code"], entry["abi"], warnings)
 
-    def get(self, kind: str, args: dict, *, target: str, types: dict | None = None,
-            ndim: int = 1, scalars=(), raw: dict | None = None,
-            reduce_ndim: int = 1) -> Program | None:  # fmt: skip
+    def get(
+        self,
+        kind: str,
+        args: dict,
+        *,
+        target: str,
+        types: dict | None = None,
+        ndim: int = 1,
+        scalars=(),
+        raw: dict | None = None,
+        reduce_ndim: int = 1,
+    ) -> Program | None:
         """The cached program for this kernel and call, or None (then translate). The
         returned program's `abi` is shared with the cache: treat it as read-only."""
-        key = cache_key(kind, args, target=target, types=types, ndim=ndim, scalars=scalars,
-                        raw=raw, reduce_ndim=reduce_ndim)  # fmt: skip
+        key = cache_key(
+            kind,
+            args,
+            target=target,
+            types=types,
+            ndim=ndim,
+            scalars=scalars,
+            raw=raw,
+            reduce_ndim=reduce_ndim,
+        )
         return self.lookup(key)
 
     def update(self, other: Cache) -> None:
@@ -125,9 +179,13 @@ class Cache:
         return cache
 
     def to_json(self, instances: list | None = None) -> dict:
-        data = {"format": CACHE_FORMAT, "abi_version": ABI_VERSION, "meta": self.meta,
-                "entries": dict(sorted(self.entries.items())),
-                "failures": dict(sorted(self.failures.items()))}  # fmt: skip
+        data = {
+            "format": CACHE_FORMAT,
+            "abi_version": ABI_VERSION,
+            "meta": self.meta,
+            "entries": dict(sorted(self.entries.items())),
+            "failures": dict(sorted(self.failures.items())),
+        }
         if instances is not None:
             data["instances"] = instances
         return data
@@ -135,9 +193,11 @@ class Cache:
 
 def _check_format(data: dict, file: str) -> None:
     if data.get("format") != CACHE_FORMAT or data.get("abi_version") != ABI_VERSION:
-        raise ValueError(f"{file}: cache format {data.get('format')} / ABI "
-                         f"{data.get('abi_version')}; this kernelc reads format "
-                         f"{CACHE_FORMAT} / ABI {ABI_VERSION}: regenerate it")  # fmt: skip
+        raise ValueError(
+            f"{file}: cache format {data.get('format')} / ABI "
+            f"{data.get('abi_version')}; this kernelc reads format "
+            f"{CACHE_FORMAT} / ABI {ABI_VERSION}: regenerate it"
+        )
 
 
 def _cache_files(path: str) -> list[str]:

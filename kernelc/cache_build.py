@@ -45,21 +45,38 @@ def translate(kind: str, args: dict, binding: dict, target: str):
     raw = {k: tuple(v) for k, v in (binding.get("raw") or {}).items()}
     if kind == "elementwise":
         return kernelc.translate_elementwise(
-            **strings, target=target, types=types, ndim=binding.get("ndim", 1),
-            scalars=tuple(binding.get("scalars", ())), raw=raw or None)  # fmt: skip
+            **strings,
+            target=target,
+            types=types,
+            ndim=binding.get("ndim", 1),
+            scalars=tuple(binding.get("scalars", ())),
+            raw=raw or None,
+        )
     translate_reduction = getattr(kernelc, "translate_reduction", None)
     if translate_reduction is None:
         raise NotImplementedError("kernelc.translate_reduction is not available yet")
     return translate_reduction(
-        **strings, target=target, types=types, ndim=binding.get("ndim", 0),
-        reduce_ndim=binding.get("reduce_ndim", 1), scalars=tuple(binding.get("scalars", ())),
-        raw=raw or None)  # fmt: skip
+        **strings,
+        target=target,
+        types=types,
+        ndim=binding.get("ndim", 0),
+        reduce_ndim=binding.get("reduce_ndim", 1),
+        scalars=tuple(binding.get("scalars", ())),
+        raw=raw or None,
+    )
 
 
 def key_of(instance: KernelInstance, binding: dict, target: str) -> str:
-    return cache_key(instance.kind, instance.args, target=target, types=binding.get("types"),
-                     ndim=binding.get("ndim", 1), scalars=binding.get("scalars", ()),
-                     raw=binding.get("raw"), reduce_ndim=binding.get("reduce_ndim", 1))  # fmt: skip
+    return cache_key(
+        instance.kind,
+        instance.args,
+        target=target,
+        types=binding.get("types"),
+        ndim=binding.get("ndim", 1),
+        scalars=binding.get("scalars", ()),
+        raw=binding.get("raw"),
+        reduce_ndim=binding.get("reduce_ndim", 1),
+    )
 
 
 def translate_outcome(instance: KernelInstance, binding: dict, target: str, cache: Cache):
@@ -81,12 +98,21 @@ def translate_outcome(instance: KernelInstance, binding: dict, target: str, cach
         _failed(out, "internal", type(e).__name__, str(e), repr(e))
     else:
         warnings = [w.to_json() for w in program.warnings]
-        cache.entries[key] = {"name": program.name, "target": target, "code": program.code,
-                              "abi": program.abi, "warnings": warnings}  # fmt: skip
+        cache.entries[key] = {
+            "name": program.name,
+            "target": target,
+            "code": program.code,
+            "abi": program.abi,
+            "warnings": warnings,
+        }
         out.warnings = len(warnings)
         return out
-    cache.failures[key] = {"instance": out.instance, "target": target, "kind": out.error_kind,
-                           "message": out.error}  # fmt: skip
+    cache.failures[key] = {
+        "instance": out.instance,
+        "target": target,
+        "kind": out.error_kind,
+        "message": out.error,
+    }
     return out
 
 
@@ -110,8 +136,18 @@ def build(result: ScanResult, targets=TARGETS, *, progress: bool = True):
     for instance, binding, target in work:
         bar.step(f"{instance.name} ({target})")
         if instance.kind == "raw":
-            outcomes.append(Outcome(instance.id, "raw", instance.name, target, {}, None,
-                                    "out of scope", error="RawKernel: not translated"))  # fmt: skip
+            outcomes.append(
+                Outcome(
+                    instance.id,
+                    "raw",
+                    instance.name,
+                    target,
+                    {},
+                    None,
+                    "out of scope",
+                    error="RawKernel: not translated",
+                )
+            )
             continue
         outcomes.append(translate_outcome(instance, binding, target, cache))
     bar.close()

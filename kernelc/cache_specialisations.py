@@ -23,8 +23,15 @@ import json
 from kernelc.cache import kernel_id
 from kernelc.scan import KernelInstance
 
-FIELDS = {"kernel": str, "kind": str, "name": str, "types": dict, "ndim": int,
-          "scalars": list, "raw": dict}  # fmt: skip
+FIELDS = {
+    "kernel": str,
+    "kind": str,
+    "name": str,
+    "types": dict,
+    "ndim": int,
+    "scalars": list,
+    "raw": dict,
+}
 
 
 class SpecialisationError(ValueError):
@@ -51,8 +58,9 @@ def _parse(line: str, where: str) -> dict:
         if not isinstance(record.get(field), kind):
             raise SpecialisationError(f"{where}: {field!r} must be a {kind.__name__}")
     if record["kind"] not in ("elementwise", "reduction"):
-        raise SpecialisationError(f"{where}: kind {record['kind']!r} is not elementwise or "
-                                  "reduction")  # fmt: skip
+        raise SpecialisationError(
+            f"{where}: kind {record['kind']!r} is not elementwise or reduction"
+        )
     if record["kind"] == "reduction" and not isinstance(record.get("reduce_ndim"), int):
         raise SpecialisationError(f"{where}: a reduction needs an int 'reduce_ndim'")
     return record
@@ -60,8 +68,11 @@ def _parse(line: str, where: str) -> dict:
 
 def binding_of(record: dict) -> dict:
     """The cache-build binding (`kernelc.cache_build.translate`'s form) of a record."""
-    binding = {"types": dict(record["types"]), "scalars": sorted(record["scalars"]),
-               "ndim": record["ndim"]}  # fmt: skip
+    binding = {
+        "types": dict(record["types"]),
+        "scalars": sorted(record["scalars"]),
+        "ndim": record["ndim"],
+    }
     if record["kind"] == "reduction":
         binding["reduce_ndim"] = record["reduce_ndim"]
     if record["raw"]:
@@ -72,10 +83,15 @@ def binding_of(record: dict) -> dict:
 def record_of(kind: str, strings: dict, spec: dict) -> dict:
     """The line for one call: `spec` as the runtime's program lookup has it (types, ndim,
     reduce_ndim, scalars, raw name -> (ndim, contiguous))."""
-    record = {"kernel": kernel_id(kind, strings), "kind": kind, "name": strings.get("name"),
-              "types": dict(sorted(spec["types"].items())), "ndim": spec["ndim"],
-              "scalars": sorted(spec["scalars"]),
-              "raw": {k: [int(v[0]), bool(v[1])] for k, v in sorted(spec["raw"].items())}}  # fmt: skip
+    record = {
+        "kernel": kernel_id(kind, strings),
+        "kind": kind,
+        "name": strings.get("name"),
+        "types": dict(sorted(spec["types"].items())),
+        "ndim": spec["ndim"],
+        "scalars": sorted(spec["scalars"]),
+        "raw": {k: [int(v[0]), bool(v[1])] for k, v in sorted(spec["raw"].items())},
+    }
     if kind == "reduction":
         record["reduce_ndim"] = spec["reduce_ndim"]
     return record
@@ -108,7 +124,11 @@ def add(instances: list[KernelInstance], records: list[dict]) -> list[dict]:
 
 
 def _canonical(binding: dict) -> str:
-    b = {"types": binding.get("types") or {}, "scalars": sorted(binding.get("scalars", ())),
-         "ndim": binding.get("ndim", 1), "reduce_ndim": binding.get("reduce_ndim", 1),
-         "raw": {k: [int(v[0]), bool(v[1])] for k, v in (binding.get("raw") or {}).items()}}  # fmt: skip
+    b = {
+        "types": binding.get("types") or {},
+        "scalars": sorted(binding.get("scalars", ())),
+        "ndim": binding.get("ndim", 1),
+        "reduce_ndim": binding.get("reduce_ndim", 1),
+        "raw": {k: [int(v[0]), bool(v[1])] for k, v in (binding.get("raw") or {}).items()},
+    }
     return json.dumps(b, sort_keys=True)

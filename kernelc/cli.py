@@ -81,8 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def translate_one(kdef: KernelDef, target: str, args) -> dict:
-    result = {"name": kdef.name, "target": target, "code": None, "abi": None,
-              "warnings": [], "error": None}  # fmt: skip
+    result = {
+        "name": kdef.name,
+        "target": target,
+        "code": None,
+        "abi": None,
+        "warnings": [],
+        "error": None,
+    }
     scalars = kdef.scalars or tuple(getattr(args, "scalars", None) or ())
     options = dict(types=default_types(kdef, args.types), ndim=getattr(args, "ndim", 1))
     kargs = {**kdef.translate_args(), "scalars": scalars}
@@ -92,14 +98,18 @@ def translate_one(kdef: KernelDef, target: str, args) -> dict:
             result.update(target="ir", code=kernel_text(kernel))
         else:
             unroll = False if getattr(args, "no_unroll", False) else None
-            program = translate_elementwise(**kargs, target=target,
-                                            unroll=unroll, **options)  # fmt: skip
+            program = translate_elementwise(**kargs, target=target, unroll=unroll, **options)
             result.update(code=program.code, abi=program.abi)
             warnings = program.warnings
         result["warnings"] = [w.to_json() for w in warnings]
     except KernelCompileError as e:
-        result["error"] = {"message": e.message, "line": e.line, "column": e.column,
-                           "kind": type(e).__name__, "text": str(e)}  # fmt: skip
+        result["error"] = {
+            "message": e.message,
+            "line": e.line,
+            "column": e.column,
+            "kind": type(e).__name__,
+            "text": str(e),
+        }
     return result
 
 

@@ -24,8 +24,11 @@ from kernelc.scan_bindings import bind
 
 def add_parsers(sub) -> None:
     sc = sub.add_parser("scan", help="list the kernel definitions in Python sources")
-    sc.add_argument("target", metavar="PATH_OR_PACKAGE",
-                    help="a directory, .py file, sdist/wheel archive or installed package")  # fmt: skip
+    sc.add_argument(
+        "target",
+        metavar="PATH_OR_PACKAGE",
+        help="a directory, .py file, sdist/wheel archive or installed package",
+    )
     sc.add_argument("--json", action="store_true", help="print one JSON document")
     sc.add_argument("-o", "--output", help="write the listing to this file")
     ca = sub.add_parser("cache", help="precompile kernel caches")
@@ -33,12 +36,21 @@ def add_parsers(sub) -> None:
     b = commands.add_parser("build", help="translate every kernel of a package, both targets")
     b.add_argument("--package", help="package name (an installed one unless --source)")
     b.add_argument("--source", help="the package's sources: a directory or sdist archive")
-    b.add_argument("-o", "--output", required=True,
-                   help="a directory (gets NAME-VERSION.json.gz) or a .json[.gz] file")  # fmt: skip
+    b.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="a directory (gets NAME-VERSION.json.gz) or a .json[.gz] file",
+    )
     b.add_argument("--target", choices=[*TARGETS, "all"], default="all")
-    b.add_argument("--specialisations", metavar="FILE", action="append", default=[],
-                   help="recorded call shapes to compile beside the scanned bindings "
-                        "(JSON Lines, kernelc/cache_specialisations.py); repeatable")  # fmt: skip
+    b.add_argument(
+        "--specialisations",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="recorded call shapes to compile beside the scanned bindings "
+        "(JSON Lines, kernelc/cache_specialisations.py); repeatable",
+    )
     b.add_argument("--no-progress", action="store_true")
 
 
@@ -90,8 +102,11 @@ def run_cache(args) -> int:
             return 1
         recorded += len(records)
         for r in cache_specialisations.add(result.instances, records):
-            print(f"{file}: note: {r['kind']} kernel {r['name']!r} ({r['kernel']}) is not "
-                  "among the scanned kernels: not compiled", file=sys.stderr)  # fmt: skip
+            print(
+                f"{file}: note: {r['kind']} kernel {r['name']!r} ({r['kernel']}) is not "
+                "among the scanned kernels: not compiled",
+                file=sys.stderr,
+            )
     targets = TARGETS if args.target == "all" else (args.target,)
     cache, outcomes = build(result, targets, progress=not args.no_progress)
     if args.specialisations:
@@ -117,8 +132,11 @@ def output_path(output: str, package: str, version: str | None) -> str:
 
 def print_summary(result: ScanResult, outcomes: list, path: str) -> None:
     counts = collections.Counter((o.target, o.status) for o in outcomes)
-    print(f"{len(result.instances)} instances, {len(result.unresolved)} unresolved call "
-          f"sites; wrote {path}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{len(result.instances)} instances, {len(result.unresolved)} unresolved call "
+        f"sites; wrote {path}",
+        file=sys.stderr,
+    )
     for target in sorted({o.target for o in outcomes}):
         parts = [f"{s} {n}" for (t, s), n in sorted(counts.items()) if t == target]
         print(f"  {target}: " + ", ".join(parts), file=sys.stderr)

@@ -57,14 +57,41 @@ class Prec(IntEnum):
 
 
 B = ir.BinaryOp
-BIN_PREC = {B.ADD: Prec.ADD, B.SUB: Prec.ADD, B.MUL: Prec.MUL, B.DIV: Prec.MUL,
-            B.REM: Prec.MUL, B.SHL: Prec.SHIFT, B.SHR: Prec.SHIFT, B.AND: Prec.BAND,
-            B.OR: Prec.BOR, B.XOR: Prec.BXOR, B.LAND: Prec.LAND, B.LOR: Prec.LOR,
-            **{op: Prec.CMP for op in ir.COMPARISONS}}  # fmt: skip
-BIN_SPELLING = {B.ADD: "+", B.SUB: "-", B.MUL: "*", B.DIV: "/", B.REM: "%", B.SHL: "<<",
-                B.SHR: ">>", B.AND: "&", B.OR: "|", B.XOR: "^", B.LT: "<", B.LE: "<=",
-                B.GT: ">", B.GE: ">=", B.EQ: "==", B.NE: "!=", B.LAND: "&&",
-                B.LOR: "||"}  # fmt: skip
+BIN_PREC = {
+    B.ADD: Prec.ADD,
+    B.SUB: Prec.ADD,
+    B.MUL: Prec.MUL,
+    B.DIV: Prec.MUL,
+    B.REM: Prec.MUL,
+    B.SHL: Prec.SHIFT,
+    B.SHR: Prec.SHIFT,
+    B.AND: Prec.BAND,
+    B.OR: Prec.BOR,
+    B.XOR: Prec.BXOR,
+    B.LAND: Prec.LAND,
+    B.LOR: Prec.LOR,
+    **{op: Prec.CMP for op in ir.COMPARISONS},
+}
+BIN_SPELLING = {
+    B.ADD: "+",
+    B.SUB: "-",
+    B.MUL: "*",
+    B.DIV: "/",
+    B.REM: "%",
+    B.SHL: "<<",
+    B.SHR: ">>",
+    B.AND: "&",
+    B.OR: "|",
+    B.XOR: "^",
+    B.LT: "<",
+    B.LE: "<=",
+    B.GT: ">",
+    B.GE: ">=",
+    B.EQ: "==",
+    B.NE: "!=",
+    B.LAND: "&&",
+    B.LOR: "||",
+}
 # `&`, `|`, `^` on bool: both operands are pure, so the logical forms mean the same.
 BOOL_BITWISE = {B.AND: B.LAND, B.OR: B.LOR, B.XOR: B.NE}
 # Operations that may overflow, divide by zero or leave a domain: on constant operands

@@ -43,8 +43,9 @@ class MatmulSpec:
         if self.dtype not in DTYPES:
             raise ValueError(f"matmul dtype must be one of {DTYPES}, not {self.dtype!r}")
         if not isinstance(self.batch_ndim, int) or not 0 <= self.batch_ndim <= MAX_BATCH_NDIM:
-            raise ValueError(f"batch_ndim must be an integer from 0 to {MAX_BATCH_NDIM}, "
-                             f"not {self.batch_ndim!r}")  # fmt: skip
+            raise ValueError(
+                f"batch_ndim must be an integer from 0 to {MAX_BATCH_NDIM}, not {self.batch_ndim!r}"
+            )
         return self
 
     @property
@@ -60,11 +61,19 @@ def matmul_kernel(spec: MatmulSpec) -> ir.Kernel:
     held = storage_type(declared)
 
     def param(name: str, out: bool) -> ir.Param:
-        return ir.Param(name, held, ir.ParamKind.ARRAY, out, ndim=spec.ndim, written=out,
-                        declared=None if held is declared else declared)  # fmt: skip
+        return ir.Param(
+            name,
+            held,
+            ir.ParamKind.ARRAY,
+            out,
+            ndim=spec.ndim,
+            written=out,
+            declared=None if held is declared else declared,
+        )
 
-    return ir.Kernel(KERNEL_NAME, (param(A, False), param(B, False), param(C, True)), (), (),
-                     spec.ndim)  # fmt: skip
+    return ir.Kernel(
+        KERNEL_NAME, (param(A, False), param(B, False), param(C, True)), (), (), spec.ndim
+    )
 
 
 class MatmulShell:

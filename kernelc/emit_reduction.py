@@ -31,8 +31,12 @@ class ReductionShell:
         if self.kernel.body or self.red is None:
             raise self.ice("a reduction shell needs a reduction kernel without a body")
         r = self.red
-        return (*r.identity_body, *r.map_body, self.combine(ir.Local(r.map_result, r.dtype)),
-                *r.post_body)  # fmt: skip
+        return (
+            *r.identity_body,
+            *r.map_body,
+            self.combine(ir.Local(r.map_result, r.dtype)),
+            *r.post_body,
+        )
 
     def combine(self, value: ir.Expr) -> ir.Call:
         """`acc = combine(acc, value)`."""

@@ -20,8 +20,16 @@ from kernelc.pipeline import link_library
 TARGETS = ("wgsl", "glsl")
 
 
-def translate_matmul(dtype="float32", *, target: str, batch_ndim: int = 0, trans_a: bool = False,
-                     trans_b: bool = False, tiles=None, packed: bool = True) -> Program:  # fmt: skip
+def translate_matmul(
+    dtype="float32",
+    *,
+    target: str,
+    batch_ndim: int = 0,
+    trans_a: bool = False,
+    trans_b: bool = False,
+    tiles=None,
+    packed: bool = True,
+) -> Program:
     """The program computing C = A @ B for `target` ('wgsl' or 'glsl').
 
     dtype: of A, B and C ('float16', 'float32', or 'float64', held as float32); products

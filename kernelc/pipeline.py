@@ -32,15 +32,34 @@ UNROLL_BY_DEFAULT = {"wgsl": False, "glsl": True}
 
 @lru_cache(maxsize=256)
 def _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases):
-    return frontend.parse_elementwise(in_params, out_params, operation, name,
-                                      preamble=preamble, loop_prep=loop_prep,
-                                      after_loop=after_loop, line_bases=dict(bases))  # fmt: skip
+    return frontend.parse_elementwise(
+        in_params,
+        out_params,
+        operation,
+        name,
+        preamble=preamble,
+        loop_prep=loop_prep,
+        after_loop=after_loop,
+        line_bases=dict(bases),
+    )
 
 
-def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "kernel",
-                 preamble: str = "", loop_prep: str = "", after_loop: str = "", *,
-                 types=None, ndim: int = 1, scalars=(), raw=None, line_bases=None,
-                 exact64: bool = False):  # fmt: skip
+def lower_kernel(
+    in_params: str,
+    out_params: str,
+    operation: str,
+    name: str = "kernel",
+    preamble: str = "",
+    loop_prep: str = "",
+    after_loop: str = "",
+    *,
+    types=None,
+    ndim: int = 1,
+    scalars=(),
+    raw=None,
+    line_bases=None,
+    exact64: bool = False,
+):
     """Parse and lower to validated, folded IR (target independent). `exact64`: C's 64-bit
     types are computed in 64 bits (the exact policy, docs/dtypes.md)."""
     check_strings(
@@ -66,8 +85,9 @@ def lower_kernel(in_params: str, out_params: str, operation: str, name: str = "k
 def _check_axes(name: str, **counts) -> None:
     for what, value in counts.items():
         if not isinstance(value, int) or not 0 <= value <= 8:
-            raise KernelTypeError(f"{what} must be an integer from 0 to 8, not {value!r}",
-                                  kernel=name)  # fmt: skip
+            raise KernelTypeError(
+                f"{what} must be an integer from 0 to 8, not {value!r}", kernel=name
+            )
 
 
 @lru_cache(maxsize=256)
@@ -76,11 +96,25 @@ def _parse_reduction(*args):
     return frontend.parse_reduction(*strings, line_bases=dict(bases))
 
 
-def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
-                           post_map_expr: str, identity, name: str = "reduce_kernel",
-                           reduce_type: str | None = None, preamble: str = "", *, types=None,
-                           ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
-                           line_bases=None, exact64: bool = False):  # fmt: skip
+def lower_reduction_kernel(
+    in_params: str,
+    out_params: str,
+    map_expr: str,
+    reduce_expr: str,
+    post_map_expr: str,
+    identity,
+    name: str = "reduce_kernel",
+    reduce_type: str | None = None,
+    preamble: str = "",
+    *,
+    types=None,
+    ndim: int = 0,
+    reduce_ndim: int = 1,
+    scalars=(),
+    raw=None,
+    line_bases=None,
+    exact64: bool = False,
+):
     """Parse and lower a ReductionKernel to validated, folded IR."""
     check_strings(
         in_params=in_params,
@@ -97,8 +131,18 @@ def lower_reduction_kernel(in_params: str, out_params: str, map_expr: str, reduc
     check_options(**options, ndim=ndim, reduce_ndim=reduce_ndim)
     bases = tuple(sorted((line_bases or {}).items()))
     identity = None if identity is None else str(identity)
-    src = _parse_reduction(in_params, out_params, map_expr, reduce_expr, post_map_expr,
-                           identity, name, reduce_type, preamble, bases)  # fmt: skip
+    src = _parse_reduction(
+        in_params,
+        out_params,
+        map_expr,
+        reduce_expr,
+        post_map_expr,
+        identity,
+        name,
+        reduce_type,
+        preamble,
+        bases,
+    )
     _check_axes(name, ndim=ndim, reduce_ndim=reduce_ndim)
     spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
     with dtypes.exact64(exact64):
@@ -124,11 +168,24 @@ def link_library(kernel: ir.Kernel, target: str) -> ir.Kernel:
     return link(kernel, emitter.NATIVE_MATH, emitter.library_roots(kernel))
 
 
-def translate_elementwise(in_params: str, out_params: str, operation: str,
-                          name: str = "kernel", preamble: str = "", loop_prep: str = "",
-                          after_loop: str = "", *, target: str, types=None, ndim: int = 1,
-                          scalars=(), raw=None, unroll: bool | None = None,
-                          line_bases=None, exact64: bool = False) -> Program:  # fmt: skip
+def translate_elementwise(
+    in_params: str,
+    out_params: str,
+    operation: str,
+    name: str = "kernel",
+    preamble: str = "",
+    loop_prep: str = "",
+    after_loop: str = "",
+    *,
+    target: str,
+    types=None,
+    ndim: int = 1,
+    scalars=(),
+    raw=None,
+    unroll: bool | None = None,
+    line_bases=None,
+    exact64: bool = False,
+) -> Program:
     """Translate one CuPy ElementwiseKernel for `target` ('wgsl' or 'glsl').
 
     types: placeholder -> dtype name ({'T': 'float32'}); ndim: the loop's ndim; scalars:
@@ -136,29 +193,76 @@ def translate_elementwise(in_params: str, out_params: str, operation: str,
     unroll: unroll constant-count loops (default: on for GLSL); exact64: 64-bit C types and
     dtypes are computed and held in 64 bits (default: in 32 bits, docs/dtypes.md).
     """
-    return _translate(name, target, unroll, lower_kernel, in_params, out_params, operation,
-                      name, preamble, loop_prep, after_loop, types=types, ndim=ndim,
-                      scalars=scalars, raw=raw, line_bases=line_bases,
-                      exact64=exact64)  # fmt: skip
+    return _translate(
+        name,
+        target,
+        unroll,
+        lower_kernel,
+        in_params,
+        out_params,
+        operation,
+        name,
+        preamble,
+        loop_prep,
+        after_loop,
+        types=types,
+        ndim=ndim,
+        scalars=scalars,
+        raw=raw,
+        line_bases=line_bases,
+        exact64=exact64,
+    )
 
 
-def translate_reduction(in_params: str, out_params: str, map_expr: str, reduce_expr: str,
-                        post_map_expr: str, identity, name: str = "reduce_kernel",
-                        reduce_type: str | None = None, preamble: str = "", *, target: str,
-                        types=None, ndim: int = 0, reduce_ndim: int = 1, scalars=(), raw=None,
-                        unroll: bool | None = None, line_bases=None,
-                        exact64: bool = False) -> Program:  # fmt: skip
+def translate_reduction(
+    in_params: str,
+    out_params: str,
+    map_expr: str,
+    reduce_expr: str,
+    post_map_expr: str,
+    identity,
+    name: str = "reduce_kernel",
+    reduce_type: str | None = None,
+    preamble: str = "",
+    *,
+    target: str,
+    types=None,
+    ndim: int = 0,
+    reduce_ndim: int = 1,
+    scalars=(),
+    raw=None,
+    unroll: bool | None = None,
+    line_bases=None,
+    exact64: bool = False,
+) -> Program:
     """Translate one CuPy ReductionKernel for `target`.
 
     ndim: output axes; reduce_ndim: reduced axes. Inputs are viewed over (reduced axes...,
     output axes...) — the executor permutes their strides so (CuPy's `_J`, `_i` order);
     other options as for `translate_elementwise`.
     """
-    return _translate(name, target, unroll, lower_reduction_kernel, in_params, out_params,
-                      map_expr, reduce_expr, post_map_expr, identity, name, reduce_type,
-                      preamble, types=types, ndim=ndim, reduce_ndim=reduce_ndim,
-                      scalars=scalars, raw=raw, line_bases=line_bases,
-                      exact64=exact64)  # fmt: skip
+    return _translate(
+        name,
+        target,
+        unroll,
+        lower_reduction_kernel,
+        in_params,
+        out_params,
+        map_expr,
+        reduce_expr,
+        post_map_expr,
+        identity,
+        name,
+        reduce_type,
+        preamble,
+        types=types,
+        ndim=ndim,
+        reduce_ndim=reduce_ndim,
+        scalars=scalars,
+        raw=raw,
+        line_bases=line_bases,
+        exact64=exact64,
+    )
 
 
 def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Program:

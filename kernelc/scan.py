@@ -22,31 +22,74 @@ from kernelc.scan_index import ModuleIndex, Project
 from kernelc.scan_sandbox import STUBS, Sandbox
 from kernelc.source_tree import SourceTree, load_tree
 
-CUPY_CLASSES = {"ElementwiseKernel": "elementwise", "ReductionKernel": "reduction",
-                "RawKernel": "raw"}  # fmt: skip
+CUPY_CLASSES = {
+    "ElementwiseKernel": "elementwise",
+    "ReductionKernel": "reduction",
+    "RawKernel": "raw",
+}
 CHAINER_HELPERS = {"elementwise": "elementwise", "reduce": "reduction", "raw": "raw"}
 # Positional parameters of each constructor (chainer's helpers take **kwargs after these).
 SIGNATURES = {
     ("chainer", "elementwise"): ("in_params", "out_params", "operation", "name"),
-    ("chainer", "reduction"): ("in_params", "out_params", "map_expr", "reduce_expr",
-                               "post_map_expr", "identity", "name"),
+    ("chainer", "reduction"): (
+        "in_params",
+        "out_params",
+        "map_expr",
+        "reduce_expr",
+        "post_map_expr",
+        "identity",
+        "name",
+    ),
     ("chainer", "raw"): ("code", "name"),
-    ("cupy", "elementwise"): ("in_params", "out_params", "operation", "name", "reduce_dims",
-                              "preamble", "no_return", "return_tuple"),
-    ("cupy", "reduction"): ("in_params", "out_params", "map_expr", "reduce_expr",
-                            "post_map_expr", "identity", "name", "reduce_type", "reduce_dims",
-                            "preamble", "options"),
+    ("cupy", "elementwise"): (
+        "in_params",
+        "out_params",
+        "operation",
+        "name",
+        "reduce_dims",
+        "preamble",
+        "no_return",
+        "return_tuple",
+    ),
+    ("cupy", "reduction"): (
+        "in_params",
+        "out_params",
+        "map_expr",
+        "reduce_expr",
+        "post_map_expr",
+        "identity",
+        "name",
+        "reduce_type",
+        "reduce_dims",
+        "preamble",
+        "options",
+    ),
     ("cupy", "raw"): ("code", "name", "options", "backend", "translate_cucomplex"),
-}  # fmt: skip
+}
 # The string arguments a kernel is made of, with their defaults; the first ones are required.
 FIELDS = {
-    "elementwise": {"in_params": None, "out_params": None, "operation": None, "name": "kernel",
-                    "preamble": "", "loop_prep": "", "after_loop": ""},
-    "reduction": {"in_params": None, "out_params": None, "map_expr": None, "reduce_expr": None,
-                  "post_map_expr": None, "identity": None, "name": "reduce_kernel",
-                  "reduce_type": None, "preamble": ""},
+    "elementwise": {
+        "in_params": None,
+        "out_params": None,
+        "operation": None,
+        "name": "kernel",
+        "preamble": "",
+        "loop_prep": "",
+        "after_loop": "",
+    },
+    "reduction": {
+        "in_params": None,
+        "out_params": None,
+        "map_expr": None,
+        "reduce_expr": None,
+        "post_map_expr": None,
+        "identity": None,
+        "name": "reduce_kernel",
+        "reduce_type": None,
+        "preamble": "",
+    },
     "raw": {"code": None, "name": None},
-}  # fmt: skip
+}
 REQUIRED = {"elementwise": 3, "reduction": 6, "raw": 2}
 # Files worth parsing: a call of something named like a constructor.
 TRIGGER = re.compile(
@@ -103,10 +146,13 @@ class ScanResult:
     wrappers: list[str] = field(default_factory=list)  # origins of forwarding helpers
 
     def to_json(self) -> dict:
-        return {"source": self.source, "version": self.version,
-                "instances": [k.to_json() for k in self.instances],
-                "unresolved": [asdict(u) for u in self.unresolved],
-                "wrappers": self.wrappers}  # fmt: skip
+        return {
+            "source": self.source,
+            "version": self.version,
+            "instances": [k.to_json() for k in self.instances],
+            "unresolved": [asdict(u) for u in self.unresolved],
+            "wrappers": self.wrappers,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,8 +286,9 @@ def enumerate_instances(project: Project, site: CallSite, args: dict, config: Sc
             reasons.append(e.reason)
             continue
         name = values.get("name") or FIELDS[site.kind]["name"] or "kernel"
-        instances.append(KernelInstance(site.kind, name, site.origin, values, dict(ev.used),
-                                        options, site=site))  # fmt: skip
+        instances.append(
+            KernelInstance(site.kind, name, site.origin, values, dict(ev.used), options, site=site)
+        )
     return instances, reasons
 
 

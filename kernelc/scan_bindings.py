@@ -58,13 +58,34 @@ CHAINER_DTYPES: dict[str, dict[str, list[str]]] = {
     **{f"max_pool_{n}d_bwd": {"S": INT32} for n in (1, 2, 3)},
     **{f"max_index_pool_{n}d_fwd": {"S": INT32} for n in (1, 2, 3)},
 }
-TEXT_FIELDS = ("preamble", "loop_prep", "operation", "after_loop", "map_expr", "reduce_expr",
-               "post_map_expr")  # fmt: skip
+TEXT_FIELDS = (
+    "preamble",
+    "loop_prep",
+    "operation",
+    "after_loop",
+    "map_expr",
+    "reduce_expr",
+    "post_map_expr",
+)
 INDEX_ARRAY = re.compile(r"\b(\w+)\s*\[\s*\]\s*=\s*\{([^}]*)\}")  # int ind[] = {i, j}
 COMPUTE = {"bool": "bool", "uint32": "uint32"}
-SCALAR_CALLS = {"float", "int", "bool", "len", "abs", "min", "max", "round", "type", "sum",
-                "get_conv_outsize", "get_deconv_outsize",
-                "size_of_shape", "prod", "reduce"}  # fmt: skip
+SCALAR_CALLS = {
+    "float",
+    "int",
+    "bool",
+    "len",
+    "abs",
+    "min",
+    "max",
+    "round",
+    "type",
+    "sum",
+    "get_conv_outsize",
+    "get_deconv_outsize",
+    "size_of_shape",
+    "prod",
+    "reduce",
+}
 SCALAR_ATTRS = {"size", "ndim", "itemsize", "shape"}
 ARRAY_MODULES = {"cupy", "cp", "xp", "numpy", "np", "cuda"}
 
@@ -95,8 +116,9 @@ def bind(instance: KernelInstance) -> None:
     table = CHAINER_DTYPES.get(instance.name, {})
     placeholders = dict.fromkeys(t for t, _, _ in params if len(t) == 1)
     instance.dtypes = {p: list(table.get(p, FLOATS)) for p in placeholders}
-    types = {p: compute_dtype(instance.dtypes[p][0] if p in table else "float32")
-             for p in placeholders}  # fmt: skip
+    types = {
+        p: compute_dtype(instance.dtypes[p][0] if p in table else "float32") for p in placeholders
+    }
     binding = {"types": types, "scalars": infer_scalars(instance), "ndim": 1}
     if instance.kind == "reduction":
         binding.update(reduction_shape(instance))

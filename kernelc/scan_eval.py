@@ -24,18 +24,73 @@ from kernelc.scan_index import Assignment, ModuleIndex, Project
 from kernelc.scan_sandbox import SandboxError
 
 PLAIN = (str, int, float, bool, type(None))
-SAFE_BUILTINS = {n: getattr(builtins, n) for n in (
-    "range", "len", "str", "int", "float", "bool", "zip", "map", "list", "tuple", "enumerate",
-    "sorted", "reversed", "min", "max", "abs", "sum", "repr", "any", "all")}  # fmt: skip
-STR_METHODS = frozenset({"format", "join", "replace", "strip", "lstrip", "rstrip", "upper",
-                         "lower", "split", "splitlines", "startswith", "endswith", "rjust",
-                         "ljust", "center", "zfill", "format_map", "capitalize"})  # fmt: skip
-BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-          ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv, ast.Div: operator.truediv}  # fmt: skip
-CMPOPS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-          ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
-          ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_,
-          ast.IsNot: operator.is_not}  # fmt: skip
+SAFE_BUILTINS = {
+    n: getattr(builtins, n)
+    for n in (
+        "range",
+        "len",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "zip",
+        "map",
+        "list",
+        "tuple",
+        "enumerate",
+        "sorted",
+        "reversed",
+        "min",
+        "max",
+        "abs",
+        "sum",
+        "repr",
+        "any",
+        "all",
+    )
+}
+STR_METHODS = frozenset(
+    {
+        "format",
+        "join",
+        "replace",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "upper",
+        "lower",
+        "split",
+        "splitlines",
+        "startswith",
+        "endswith",
+        "rjust",
+        "ljust",
+        "center",
+        "zfill",
+        "format_map",
+        "capitalize",
+    }
+)
+BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv,
+    ast.Div: operator.truediv,
+}
+CMPOPS = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
 MAX_DEPTH = 150
 MAX_STRING = 1 << 20
 

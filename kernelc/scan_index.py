@@ -168,8 +168,7 @@ def _blocks(stmt: ast.stmt):
             return [("loop", stmt.body), ("loop-else", stmt.orelse)]
         case ast.Try() | ast.TryStar():
             handlers = [(f"except{k}", h.body) for k, h in enumerate(stmt.handlers)]
-            return [("try", stmt.body), *handlers, ("else", stmt.orelse),
-                    (None, stmt.finalbody)]  # fmt: skip
+            return [("try", stmt.body), *handlers, ("else", stmt.orelse), (None, stmt.finalbody)]
         case ast.With() | ast.AsyncWith():
             return [(None, stmt.body)]
         case ast.Match():
@@ -191,8 +190,9 @@ def _targets_of(stmt: ast.stmt):
         case ast.With() | ast.AsyncWith():
             for item in stmt.items:
                 if item.optional_vars is not None:
-                    yield from ((n, p, "bound by 'with'") for n, p, _ in
-                                _names(item.optional_vars, ()))  # fmt: skip
+                    yield from (
+                        (n, p, "bound by 'with'") for n, p, _ in _names(item.optional_vars, ())
+                    )
         case ast.FunctionDef() | ast.AsyncFunctionDef() | ast.ClassDef():
             yield stmt.name, (), "a local definition"
 
@@ -205,8 +205,7 @@ def _names(target: ast.expr, path: tuple):
         for k, e in enumerate(target.elts):
             if starred:
                 inner = e.value if isinstance(e, ast.Starred) else e
-                yield from ((n, p, "bound by starred unpacking") for n, p, _ in
-                            _names(inner, ()))  # fmt: skip
+                yield from ((n, p, "bound by starred unpacking") for n, p, _ in _names(inner, ()))
             else:
                 yield from _names(e, (*path, k))
 
@@ -253,8 +252,9 @@ class Project:
         name = self.tree.module_name(path)
         if name not in self._index:
             try:
-                self._index[name] = ModuleIndex(name, path, self.tree.files[path],
-                                                self.tree.is_package(path))  # fmt: skip
+                self._index[name] = ModuleIndex(
+                    name, path, self.tree.files[path], self.tree.is_package(path)
+                )
             except (SyntaxError, ValueError):
                 self._index[name] = None
         return self._index[name]

@@ -20,8 +20,21 @@ import types
 
 from kernelc.source_tree import SourceTree
 
-STDLIB = frozenset({"__future__", "functools", "itertools", "operator", "math", "string",
-                    "collections", "re", "textwrap", "warnings", "numbers"})  # fmt: skip
+STDLIB = frozenset(
+    {
+        "__future__",
+        "functools",
+        "itertools",
+        "operator",
+        "math",
+        "string",
+        "collections",
+        "re",
+        "textwrap",
+        "warnings",
+        "numbers",
+    }
+)
 
 SIX_STUB = """
 import functools
@@ -48,8 +61,12 @@ available = False
 def memoize(for_each_device=False):
     return lambda f: f
 """
-STUBS = {"six": SIX_STUB, "six.moves": SIX_MOVES_STUB, "chainer.backends.cuda": CHAINER_CUDA_STUB,
-         "chainer.cuda": CHAINER_CUDA_STUB}  # fmt: skip
+STUBS = {
+    "six": SIX_STUB,
+    "six.moves": SIX_MOVES_STUB,
+    "chainer.backends.cuda": CHAINER_CUDA_STUB,
+    "chainer.cuda": CHAINER_CUDA_STUB,
+}
 
 
 class SandboxError(Exception):

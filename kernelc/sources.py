@@ -36,10 +36,17 @@ class KernelDef:
     scalars: tuple[str, ...] = ()  # non-raw inputs the kernel is called with as scalars
 
     def translate_args(self) -> dict:
-        return {"in_params": self.in_params, "out_params": self.out_params,
-                "operation": self.operation, "name": self.name, "preamble": self.preamble,
-                "loop_prep": self.loop_prep, "after_loop": self.after_loop,
-                "line_bases": self.line_bases, "scalars": self.scalars}  # fmt: skip
+        return {
+            "in_params": self.in_params,
+            "out_params": self.out_params,
+            "operation": self.operation,
+            "name": self.name,
+            "preamble": self.preamble,
+            "loop_prep": self.loop_prep,
+            "after_loop": self.after_loop,
+            "line_bases": self.line_bases,
+            "scalars": self.scalars,
+        }
 
 
 _HEADER = re.compile(r"^\s*//\s*([a-z_]+)\s*:(.*)$")
@@ -74,13 +81,24 @@ def read_cu(path: str, text: str) -> KernelDef:
     missing = [k for k in ("in_params", "out_params") if k not in header]
     if missing:
         source = SourceText(path, text)
-        raise KernelSyntaxError(f"missing header line '// {missing[0]}: ...'",
-                                Span(source, 0, 0), kernel=header.get("name", path))  # fmt: skip
+        raise KernelSyntaxError(
+            f"missing header line '// {missing[0]}: ...'",
+            Span(source, 0, 0),
+            kernel=header.get("name", path),
+        )
     body = {k: "\n".join(v) for k, v in sections.items()}
-    return KernelDef(header.get("name", "kernel"), header["in_params"], header["out_params"],
-                     body.get("operation", ""), body.get("preamble", ""),
-                     body.get("loop_prep", ""), body.get("after_loop", ""), bases,
-                     origin=path, scalars=_names(header.get("scalars", "")))  # fmt: skip
+    return KernelDef(
+        header.get("name", "kernel"),
+        header["in_params"],
+        header["out_params"],
+        body.get("operation", ""),
+        body.get("preamble", ""),
+        body.get("loop_prep", ""),
+        body.get("after_loop", ""),
+        bases,
+        origin=path,
+        scalars=_names(header.get("scalars", "")),
+    )
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -100,15 +118,17 @@ def read_python(path: str, text: str) -> tuple[list[KernelDef], list[str]]:
     except SyntaxError as e:
         source = SourceText(path, text)
         offset = _offset(text, e.lineno or 1, (e.offset or 1) - 1)
-        raise KernelSyntaxError(f"Python syntax error: {e.msg}", Span(source, offset, offset + 1),
-                                kernel=path) from None  # fmt: skip
+        raise KernelSyntaxError(
+            f"Python syntax error: {e.msg}", Span(source, offset, offset + 1), kernel=path
+        ) from None
     found, skipped = [], []
     for node in pyast.walk(tree):
         if isinstance(node, pyast.Call) and _is_constructor(node.func):
             kdef = _literal_call(node, path)
             if kdef is None:
-                skipped.append(f"{path}:{node.lineno}: ElementwiseKernel with non-literal "
-                               "arguments skipped")  # fmt: skip
+                skipped.append(
+                    f"{path}:{node.lineno}: ElementwiseKernel with non-literal arguments skipped"
+                )
             else:
                 found.append(kdef)
     return found, skipped
@@ -128,11 +148,17 @@ def _literal_call(node: pyast.Call, path: str) -> KernelDef | None:
         bases[key] = arg.lineno  # line 1 of the string is the line its literal opens on
     if not {"in_params", "out_params", "operation"} <= values.keys():
         return None
-    return KernelDef(values.get("name", "kernel"), values["in_params"], values["out_params"],
-                     values["operation"], values.get("preamble", ""),
-                     values.get("loop_prep", ""), values.get("after_loop", ""),
-                     {k: v for k, v in bases.items() if k != "name"},
-                     origin=f"{path}:{node.lineno}")  # fmt: skip
+    return KernelDef(
+        values.get("name", "kernel"),
+        values["in_params"],
+        values["out_params"],
+        values["operation"],
+        values.get("preamble", ""),
+        values.get("loop_prep", ""),
+        values.get("after_loop", ""),
+        {k: v for k, v in bases.items() if k != "name"},
+        origin=f"{path}:{node.lineno}",
+    )
 
 
 def _offset(text: str, line: int, col: int) -> int:

@@ -43,8 +43,21 @@ def build_wall(sdist: str, runs: int, version: str) -> list[float]:
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as out:
-            cmd = [sys.executable, "-m", "kernelc", "cache", "build", "--package", "chainer",
-                   "--source", sdist, "-o", out, "--no-progress", *extra]  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "kernelc",
+                "cache",
+                "build",
+                "--package",
+                "chainer",
+                "--source",
+                sdist,
+                "-o",
+                out,
+                "--no-progress",
+                *extra,
+            ]
             start = time.perf_counter()
             subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
             times.append(time.perf_counter() - start)
@@ -80,9 +93,14 @@ def per_kernel(path: Path) -> tuple[list[float], list[float], float]:
             if r["status"] != "ok":
                 continue
             b = r["binding"]
-            spec = {"target": r["target"], "types": b.get("types"), "ndim": b.get("ndim", 1),
-                    "scalars": b.get("scalars", ()), "raw": b.get("raw"),
-                    "reduce_ndim": b.get("reduce_ndim", 1)}  # fmt: skip
+            spec = {
+                "target": r["target"],
+                "types": b.get("types"),
+                "ndim": b.get("ndim", 1),
+                "scalars": b.get("scalars", ()),
+                "raw": b.get("raw"),
+                "reduce_ndim": b.get("reduce_ndim", 1),
+            }
             kind, kargs = record["kind"], record["args"]
             hits.append(_median_time(lambda k=kind, a=kargs, s=spec: cache.get(k, a, **s), 200))
             colds.append(_median_time(lambda rec=record, b=b, t=r["target"]: _cold(rec, b, t), 3))
@@ -115,14 +133,22 @@ def main() -> None:
     hits, colds, load = per_kernel(ROOT / "kernels_chainer" / f"chainer-{args.version}.json.gz")
     cpu = platform.processor() or platform.machine()
     print(f"machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}")
-    print(f"build wall, fresh interpreter: median {statistics.median(walls):.2f} s "
-          f"(runs: {', '.join(f'{w:.2f}' for w in walls)})")  # fmt: skip
-    print("stages in-process: " + ", ".join(
-        f"{k} {v:.2f} s" if k != "translations" else f"{v} translations" for k, v in st.items()))  # fmt: skip
+    print(
+        f"build wall, fresh interpreter: median {statistics.median(walls):.2f} s "
+        f"(runs: {', '.join(f'{w:.2f}' for w in walls)})"
+    )
+    print(
+        "stages in-process: "
+        + ", ".join(
+            f"{k} {v:.2f} s" if k != "translations" else f"{v} translations" for k, v in st.items()
+        )
+    )
     print(f"cache load (gzip + JSON): {load * 1e3:.1f} ms for {len(hits)} programs")
     print(f"hit: median {statistics.median(hits) * 1e6:.1f} us, max {max(hits) * 1e6:.1f} us")
-    print(f"cold translation: median {statistics.median(colds) * 1e3:.2f} ms, "
-          f"max {max(colds) * 1e3:.2f} ms")  # fmt: skip
+    print(
+        f"cold translation: median {statistics.median(colds) * 1e3:.2f} ms, "
+        f"max {max(colds) * 1e3:.2f} ms"
+    )
     print(f"cold / hit: {statistics.median(colds) / statistics.median(hits):.0f}x (medians)")
 
 

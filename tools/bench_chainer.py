@@ -185,8 +185,7 @@ def activate(backend: str) -> tuple[object, object, dict]:
 
         props = cupy.cuda.runtime.getDeviceProperties(0)
         name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-        return cupy, cupy.cuda.Device().synchronize, {"device": name,
-                                                      "cupy": cupy.__version__}  # fmt: skip
+        return cupy, cupy.cuda.Device().synchronize, {"device": name, "cupy": cupy.__version__}
     os.environ["WGPY_BACKEND"] = backend  # device 0 ('@cupy:0', `to_gpu()`) is this one
     import wgpy_runtime
     from wgpy_runtime import cupy_shim
@@ -263,13 +262,19 @@ def timed_run(kind: str, xp, sync, data, batch: int, warmup: int, iterations: in
     model, losses, seconds = train_timed(kind, xp, sync, data, batch, warmup, iterations)
     loss, accuracy = held_out(kind, model, xp)
     timed = seconds[warmup:]
-    return {"ms": 1e3 * statistics.median(timed), "ms_min": 1e3 * min(timed),
-            "first_s": seconds[0], "losses": losses, "held_out_loss": loss,
-            "held_out_accuracy": accuracy}  # fmt: skip
+    return {
+        "ms": 1e3 * statistics.median(timed),
+        "ms_min": 1e3 * min(timed),
+        "first_s": seconds[0],
+        "losses": losses,
+        "held_out_loss": loss,
+        "held_out_accuracy": accuracy,
+    }
 
 
-def run_leg(backend: str, models: list[str], batches: list[int], warmup: int,
-            iterations: int) -> dict:  # fmt: skip
+def run_leg(
+    backend: str, models: list[str], batches: list[int], warmup: int, iterations: int
+) -> dict:
     hide_unloadable_scipy()
     stub_numpy_distutils()
     xp, sync, about = activate(backend)
@@ -290,8 +295,9 @@ def run_leg(backend: str, models: list[str], batches: list[int], warmup: int,
     if counter is not None:  # kernels the target rejected run on kernelc's interpreter
         about["interpreted"] = counter.interpreted()
         counter.close()
-    about.update(numpy=np.__version__, chainer=chainer.__version__,
-                 python=platform.python_version())  # fmt: skip
+    about.update(
+        numpy=np.__version__, chainer=chainer.__version__, python=platform.python_version()
+    )
     return {"backend": backend, **about, "runs": runs}
 
 
@@ -300,12 +306,24 @@ def run_leg(backend: str, models: list[str], batches: list[int], warmup: int,
 
 def spawn(backend: str, args) -> dict:
     """Run one backend's leg in a fresh interpreter; its result, or why there is none."""
-    cmd = [sys.executable, __file__, "--leg", backend, "--models", args.models,
-           "--batch", args.batch, "--warmup", str(args.warmup),
-           "--iterations", str(args.iterations)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--leg",
+        backend,
+        "--models",
+        args.models,
+        "--batch",
+        args.batch,
+        "--warmup",
+        str(args.warmup),
+        "--iterations",
+        str(args.iterations),
+    ]
     try:
-        proc = subprocess.run(cmd, check=False, capture_output=True, text=True,
-                              timeout=args.timeout)  # fmt: skip
+        proc = subprocess.run(
+            cmd, check=False, capture_output=True, text=True, timeout=args.timeout
+        )
     except subprocess.TimeoutExpired:
         return {"backend": backend, "error": f"timed out after {args.timeout} s"}
     lines = proc.stdout.strip().splitlines()
@@ -332,8 +350,10 @@ def compare(results: list[dict]) -> None:
 
 
 def table(results: list[dict]) -> str:
-    head = ("| model, batch | backend | ms/iteration (median) | min | first (s) | "
-            "loss at last it. | max rel vs numpy | held-out loss / accuracy |")  # fmt: skip
+    head = (
+        "| model, batch | backend | ms/iteration (median) | min | first (s) | "
+        "loss at last it. | max rel vs numpy | held-out loss / accuracy |"
+    )
     lines = [head, "|" + " --- |" * 8]
     rows = [(r["model"], r["batch"], res, r) for res in results for r in res.get("runs", [])]
     order = list(OPTIMIZER)
@@ -343,9 +363,11 @@ def table(results: list[dict]) -> str:
             lines.append(name + "ERROR " + " ".join(r["error"].split()) + " |")
             continue
         rel = r.get("max_rel_vs_numpy")
-        lines.append(name + f"{r['ms']:.2f} | {r['ms_min']:.2f} | {r['first_s']:.2f} | "
-                     f"{r['losses'][-1]:.6f} | {'—' if rel is None else f'{rel:.1e}'} | "
-                     f"{r['held_out_loss']:.4f} / {r['held_out_accuracy']:.3f} |")  # fmt: skip
+        lines.append(
+            name + f"{r['ms']:.2f} | {r['ms_min']:.2f} | {r['first_s']:.2f} | "
+            f"{r['losses'][-1]:.6f} | {'—' if rel is None else f'{rel:.1e}'} | "
+            f"{r['held_out_loss']:.4f} / {r['held_out_accuracy']:.3f} |"
+        )
     for res in results:  # versions and device names, or the error
         if "error" in res:
             lines.append(f"{res['backend']}: ERROR {res['error']}")
@@ -375,8 +397,11 @@ def main(argv=None) -> int:
     results = []
     for backend in args.backends.split(","):
         results.append(spawn(backend, args))
-        print(f"{backend}: {'error' if 'error' in results[-1] else 'done'}", file=sys.stderr,
-              flush=True)  # fmt: skip
+        print(
+            f"{backend}: {'error' if 'error' in results[-1] else 'done'}",
+            file=sys.stderr,
+            flush=True,
+        )
     compare(results)
     print(table(results))
     if args.json:

@@ -20,8 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-RELU_BWD = dict(in_params="T y, T gy", out_params="T gx", operation="gx = y > 0 ? gy : (T)0",
-                name="relu_bwd", types={"T": "float32"})  # fmt: skip
+RELU_BWD = dict(
+    in_params="T y, T gy",
+    out_params="T gx",
+    operation="gx = y > 0 ? gy : (T)0",
+    name="relu_bwd",
+    types={"T": "float32"},
+)
 
 
 def mandelbrot() -> dict:
@@ -67,8 +72,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
     kernels = {"relu_bwd": RELU_BWD, "mandelbrot": mandelbrot()}
-    print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{platform.processor() or platform.platform()}")  # fmt: skip
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{platform.processor() or platform.platform()}"
+    )
     print("| kernel | target | cold (ms) | warm (ms) | warm, cached parse (ms) |")
     print("| --- | --- | --- | --- | --- |")
     for name, kargs in kernels.items():

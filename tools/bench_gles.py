@@ -79,8 +79,14 @@ def wgpy_row(backend: str, size: int, repeat: int) -> tuple[float, float | None]
     return (time.perf_counter() - start) / repeat, None
 
 
-def gles_row(ctx, shader: str, shape: tuple[int, int], components: int, repeat: int,
-             uniforms: dict | None = None) -> tuple[float, float]:  # fmt: skip
+def gles_row(
+    ctx,
+    shader: str,
+    shape: tuple[int, int],
+    components: int,
+    repeat: int,
+    uniforms: dict | None = None,
+) -> tuple[float, float]:
     """(wall seconds, GPU seconds) per draw of `shader` over a `shape` texture."""
     from wgpy_runtime.device.webgl import VERTEX_SHADER
 
@@ -147,7 +153,8 @@ def main() -> None:
         for backend in ("webgpu", "webgl"):
             try:
                 results.setdefault(f"wgpy {backend}", []).append(
-                    wgpy_row(backend, args.size, args.repeat))  # fmt: skip
+                    wgpy_row(backend, args.size, args.repeat)
+                )
             except Exception as e:  # noqa: BLE001  (say so in the table)
                 notes.append(f"wgpy {backend}: {type(e).__name__}: {e}")
         rows, renderer = gles_rows(args.size, args.repeat)
@@ -158,8 +165,10 @@ def main() -> None:
 
 
 def table(results: dict, size: int, notes: list[str]) -> str:
-    lines = ["| row | wall ms | GB/s (wall) | GPU ms | GB/s (GPU) |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "| row | wall ms | GB/s (wall) | GPU ms | GB/s (GPU) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, timings in results.items():
         wall = statistics.median(t[0] for t in timings)
         gpus = [t[1] for t in timings if t[1] is not None]

@@ -135,10 +135,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096])
     parser.add_argument("--backends", nargs="+", default=["webgpu", "webgl"])
-    parser.add_argument("--tiles", type=parse_tiles, nargs="+", default=["auto"],
-                        help="WGSL rows: auto, large, small or m,n,k,thread_m,thread_n")  # fmt: skip
-    parser.add_argument("--glsl", nargs="+", default=["packed"], choices=["packed", "plain"],
-                        help="WebGL rows: the runtime's packed program, the plain one")  # fmt: skip
+    parser.add_argument(
+        "--tiles",
+        type=parse_tiles,
+        nargs="+",
+        default=["auto"],
+        help="WGSL rows: auto, large, small or m,n,k,thread_m,thread_n",
+    )
+    parser.add_argument(
+        "--glsl",
+        nargs="+",
+        default=["packed"],
+        choices=["packed", "plain"],
+        help="WebGL rows: the runtime's packed program, the plain one",
+    )
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--min-repeat", type=int, default=3)
     parser.add_argument("--no-cupy", action="store_true")
@@ -181,19 +191,25 @@ def _glsl_rows(layouts: list[str]) -> list[str]:
 
 def _operands(n: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(n)
-    return (rng.standard_normal((n, n), dtype=np.float32),
-            rng.standard_normal((n, n), dtype=np.float32))  # fmt: skip
+    return (
+        rng.standard_normal((n, n), dtype=np.float32),
+        rng.standard_normal((n, n), dtype=np.float32),
+    )
 
 
 def table(rows, notes) -> str:
     """Markdown: one row per (implementation, size), TFLOP/s and the share of CuPy's."""
     cupy = {n: s for name, n, s, _ in rows if name == "cupy"}
-    lines = ["| implementation | size | ms | TFLOP/s | of CuPy | max rel. error |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "| implementation | size | ms | TFLOP/s | of CuPy | max rel. error |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, n, seconds, error in rows:
         share = f"{cupy[n] / seconds:.0%}" if n in cupy else "—"
-        lines.append(f"| {name} | {n}² | {seconds * 1e3:.3f} | {flops(n) / seconds / 1e12:.3g} "
-                     f"| {share} | {error:.1e} |")  # fmt: skip
+        lines.append(
+            f"| {name} | {n}² | {seconds * 1e3:.3f} | {flops(n) / seconds / 1e12:.3g} "
+            f"| {share} | {error:.1e} |"
+        )
     return "\n".join(lines + [""] + [f"* {note}" for note in notes])
 
 

@@ -63,9 +63,9 @@ def reductions(b: Backend, side: int) -> dict:
         cases["ReductionKernel L2 norm of rows"] = lambda: l2(x, axis=1)
     for name, fn in cases.items():
         out[f"{name} GB/s"] = nbytes / b.time(fn, inner=5) / 1e9
-    out["ascontiguousarray(x.T) GB/s"] = 2 * nbytes / b.time(
-        lambda: xp.ascontiguousarray(x.T), inner=5
-    ) / 1e9  # fmt: skip
+    out["ascontiguousarray(x.T) GB/s"] = (
+        2 * nbytes / b.time(lambda: xp.ascontiguousarray(x.T), inner=5) / 1e9
+    )
     return out
 
 

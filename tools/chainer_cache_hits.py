@@ -97,16 +97,22 @@ class LaunchCount:
             if not hit:
                 missed[name] += n
         runtime = {k: n for k, n in self.launches.items() if not k[1]}
-        return {"chainer_launches": total, "chainer_hits": hits,
-                "hit_rate": hits / total if total else None,
-                "missed": dict(missed.most_common()),
-                "runtime_launches": sum(runtime.values()),
-                "runtime_hits": sum(n for (_, _, hit), n in runtime.items() if hit)}  # fmt: skip
+        return {
+            "chainer_launches": total,
+            "chainer_hits": hits,
+            "hit_rate": hits / total if total else None,
+            "missed": dict(missed.most_common()),
+            "runtime_launches": sum(runtime.values()),
+            "runtime_hits": sum(n for (_, _, hit), n in runtime.items() if hit),
+        }
 
     def specialisations(self) -> list[dict]:
         """One record per specialisation of a Chainer kernel this run obtained."""
-        return [cache_specialisations.record_of(p["kind"], p["strings"], p["spec"])
-                for p in self.record.programs.values() if is_chainer(p["caller"])]  # fmt: skip
+        return [
+            cache_specialisations.record_of(p["kind"], p["strings"], p["spec"])
+            for p in self.record.programs.values()
+            if is_chainer(p["caller"])
+        ]
 
 
 def measure(backend: str, models: list[str], batch: int, iterations: int) -> dict:
@@ -142,8 +148,18 @@ def run_leg(backend: str, models: list[str], batch: int, iterations: int) -> dic
 
 
 def spawn(backend: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--leg", backend, "--models", args.models,
-           "--batch", str(args.batch), "--iterations", str(args.iterations)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--leg",
+        backend,
+        "--models",
+        args.models,
+        "--batch",
+        str(args.batch),
+        "--iterations",
+        str(args.iterations),
+    ]
     env = {**os.environ, "XDG_RUNTIME_DIR": os.environ.get("XDG_RUNTIME_DIR", "/tmp")}
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     lines = proc.stdout.strip().splitlines()
@@ -154,14 +170,18 @@ def spawn(backend: str, args) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    head = ("| backend | Chainer-kernel launches | precompiled | hit rate | runtime-kernel "
-            "launches (precompiled) | missed Chainer kernels (launches) |")  # fmt: skip
+    head = (
+        "| backend | Chainer-kernel launches | precompiled | hit rate | runtime-kernel "
+        "launches (precompiled) | missed Chainer kernels (launches) |"
+    )
     lines = [head, "|" + " --- |" * 6]
     for r in results:
         missed = ", ".join(f"{k} {n}" for k, n in list(r["missed"].items())[:8]) or "none"
         rate = "—" if r["hit_rate"] is None else f"{100 * r['hit_rate']:.1f}%"
-        lines.append(f"| {r['backend']} | {r['chainer_launches']} | {r['chainer_hits']} | "
-                     f"{rate} | {r['runtime_launches']} ({r['runtime_hits']}) | {missed} |")  # fmt: skip
+        lines.append(
+            f"| {r['backend']} | {r['chainer_launches']} | {r['chainer_hits']} | "
+            f"{rate} | {r['runtime_launches']} ({r['runtime_hits']}) | {missed} |"
+        )
     return "\n".join(lines)
 
 
@@ -171,8 +191,9 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="mlp,cnn,resnet18")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--iterations", type=int, default=3)
-    ap.add_argument("--record", action="store_true",
-                    help="write kernels_chainer/specialisations-VERSION.jsonl")  # fmt: skip
+    ap.add_argument(
+        "--record", action="store_true", help="write kernels_chainer/specialisations-VERSION.jsonl"
+    )
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--leg", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -190,8 +211,10 @@ def main(argv=None) -> int:
         path = Path(str(SPECIALISATIONS).format(version=results[0]["chainer"]))
         records = [s for r in results for s in r["specialisations"]]
         path.write_text(cache_specialisations.dumps(records))
-        print(f"wrote {len(path.read_text().splitlines())} specialisations to "
-              f"{path.relative_to(ROOT)}")  # fmt: skip
+        print(
+            f"wrote {len(path.read_text().splitlines())} specialisations to "
+            f"{path.relative_to(ROOT)}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -34,9 +34,17 @@ def fetch(version: str, directory: str = DEFAULT_DIR) -> str:
         steps = [
             [sys.executable, "-m", "venv", venv],
             [pip, "install", "-q", "setuptools<81", "wheel"],  # pip builds its metadata
-            [pip, "download", "-q", "--no-deps", "--no-build-isolation", "-d", directory,
-             f"chainer=={version}"],
-        ]  # fmt: skip
+            [
+                pip,
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                "-d",
+                directory,
+                f"chainer=={version}",
+            ],
+        ]
         for cmd in steps:
             subprocess.run(cmd, check=True, stdout=sys.stderr)
     if not os.path.isfile(path):

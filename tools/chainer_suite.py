@@ -45,18 +45,32 @@ def default_tests() -> Path:
 
 
 DEFAULT_TESTS = default_tests()
-DIRS = ("functions_tests/activation_tests", "functions_tests/array_tests",
-        "functions_tests/connection_tests", "functions_tests/loss_tests",
-        "functions_tests/math_tests", "functions_tests/normalization_tests",
-        "functions_tests/pooling_tests", "optimizers_tests")  # fmt: skip
+DIRS = (
+    "functions_tests/activation_tests",
+    "functions_tests/array_tests",
+    "functions_tests/connection_tests",
+    "functions_tests/loss_tests",
+    "functions_tests/math_tests",
+    "functions_tests/normalization_tests",
+    "functions_tests/pooling_tests",
+    "optimizers_tests",
+)
 # Chainer's own selection of its variants (the tests' README): GPU ones on one device;
 # CPU ones without iDeep (not installed here).
 SELECT = {
-    "gpu": ["-m", "gpu and not cudnn and not chainerx and not multi_gpu and not ideep",
-            "-k", "not cuda_device_1"],
-    "cpu": ["-m", "not gpu and not cudnn and not chainerx and not multi_gpu and not ideep",
-            "-k", "not use_ideep_always"],
-}  # fmt: skip
+    "gpu": [
+        "-m",
+        "gpu and not cudnn and not chainerx and not multi_gpu and not ideep",
+        "-k",
+        "not cuda_device_1",
+    ],
+    "cpu": [
+        "-m",
+        "not gpu and not cudnn and not chainerx and not multi_gpu and not ideep",
+        "-k",
+        "not use_ideep_always",
+    ],
+}
 
 
 def test_files(tests: Path, dirs: list[str]) -> list[Path]:
@@ -72,16 +86,39 @@ def test_files(tests: Path, dirs: list[str]) -> list[Path]:
     return files
 
 
-def pytest_command(python: Path, backend: str, tests: Path, files: list[Path], results: Path,
-                   timeout: float, sample: int | None, sample_any: bool = False
-                   ) -> list[str]:  # fmt: skip
+def pytest_command(
+    python: Path,
+    backend: str,
+    tests: Path,
+    files: list[Path],
+    results: Path,
+    timeout: float,
+    sample: int | None,
+    sample_any: bool = False,
+) -> list[str]:
     variant = "cpu" if backend == "numpy" else "gpu"
-    cmd = [str(python), str(ROOT / "tools" / "chainer_suite_plugin.py"), "--backend", backend,
-           "--results", str(results), "--timeout", str(timeout)]  # fmt: skip
+    cmd = [
+        str(python),
+        str(ROOT / "tools" / "chainer_suite_plugin.py"),
+        "--backend",
+        backend,
+        "--results",
+        str(results),
+        "--timeout",
+        str(timeout),
+    ]
     if sample is not None:
         cmd += ["--sample", str(sample)] + (["--sample-any"] if sample_any else [])
-    return cmd + ["--", "--rootdir", str(tests), "-c", str(tests / "setup.cfg"), "-q",
-                  *SELECT[variant], *(str(f) for f in files)]  # fmt: skip
+    return cmd + [
+        "--",
+        "--rootdir",
+        str(tests),
+        "-c",
+        str(tests / "setup.cfg"),
+        "-q",
+        *SELECT[variant],
+        *(str(f) for f in files),
+    ]
 
 
 def run_file(cmd: list[str], results: Path, file_limit: float) -> dict:
@@ -89,8 +126,9 @@ def run_file(cmd: list[str], results: Path, file_limit: float) -> dict:
     start = time.monotonic()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=file_limit,
-                              env=env, check=False)  # fmt: skip
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=file_limit, env=env, check=False
+        )
         rc, tail = proc.returncode, (proc.stdout + proc.stderr)[-3000:]
     except subprocess.TimeoutExpired as e:
         rc, tail = "killed", f"the file ran past {file_limit:g} s and was killed\n{e}"
@@ -104,8 +142,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("webgpu", "webgl", "numpy"))
     parser.add_argument("--tests", type=Path, default=DEFAULT_TESTS)
-    parser.add_argument("--dirs", nargs="*", default=list(DIRS),
-                        help="directories (or files) under tests/chainer_tests")  # fmt: skip
+    parser.add_argument(
+        "--dirs",
+        nargs="*",
+        default=list(DIRS),
+        help="directories (or files) under tests/chainer_tests",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "chainer-suite")
     parser.add_argument("--python", type=Path, default=ROOT / ".venv-chainer" / "bin" / "python")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test")
@@ -122,16 +164,25 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="sample among all tests (float64, gradient, slow ones too)",
     )
-    parser.add_argument("--section", default="results",
-                        help="--report: the docs/chainer-suite.md section (and JSON) to write")  # fmt: skip
+    parser.add_argument(
+        "--section",
+        default="results",
+        help="--report: the docs/chainer-suite.md section (and JSON) to write",
+    )
     parser.add_argument("--resume", action="store_true", help="skip files already run")
-    parser.add_argument("--interleave", action="store_true",
-                        help="take the directories' files in turn (a cut-short run then "
-                        "covers every directory)")  # fmt: skip
-    parser.add_argument("--one-process", action="store_true",
-                        help="every file in one pytest process (faster; a crash loses all)")  # fmt: skip
-    parser.add_argument("--report", action="store_true",
-                        help="merge the results into docs/chainer-suite.{json,md}")  # fmt: skip
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="take the directories' files in turn (a cut-short run then covers every directory)",
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="every file in one pytest process (faster; a crash loses all)",
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="merge the results into docs/chainer-suite.{json,md}"
+    )
     args = parser.parse_args(argv)
     command = "python3 tools/chainer_suite.py " + shlex.join(argv)
     if args.backend:
@@ -159,8 +210,16 @@ def run_backend(args, command: str) -> None:
     jobs = []
     if args.one_process:
         results, status_path = out / "all.jsonl", out / "all.status.json"
-        cmd = pytest_command(args.python, args.backend, args.tests, files, results,
-                             args.timeout, args.sample, args.sample_any)  # fmt: skip
+        cmd = pytest_command(
+            args.python,
+            args.backend,
+            args.tests,
+            files,
+            results,
+            args.timeout,
+            args.sample,
+            args.sample_any,
+        )
         jobs.append((base, cmd, results, status_path))
         files = []
     for file in files:
@@ -168,8 +227,16 @@ def run_backend(args, command: str) -> None:
         results, status_path = out / f"{key}.jsonl", out / f"{key}.status.json"
         if args.resume and status_path.exists():
             continue
-        cmd = pytest_command(args.python, args.backend, args.tests, [file], results,
-                             args.timeout, args.sample, args.sample_any)  # fmt: skip
+        cmd = pytest_command(
+            args.python,
+            args.backend,
+            args.tests,
+            [file],
+            results,
+            args.timeout,
+            args.sample,
+            args.sample_any,
+        )
         jobs.append((file, cmd, results, status_path))
 
     def one(job):
@@ -181,8 +248,10 @@ def run_backend(args, command: str) -> None:
 
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         for status in pool.map(one, jobs):
-            print(f"{args.backend} {status['file']}: rc {status['rc']} "
-                  f"in {status['seconds']} s", flush=True)  # fmt: skip
+            print(
+                f"{args.backend} {status['file']}: rc {status['rc']} in {status['seconds']} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

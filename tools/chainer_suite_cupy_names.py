@@ -31,9 +31,12 @@ ROOTS = ("cupy", "cupyx")
 # cuBLAS calls take raw device addresses, which WebGPU/WebGL do not have (products are
 # kernels, wgpy_runtime.linalg).
 ABSENT_BY_DESIGN = {
-    "cupy.cudnn": "no cuDNN", "cupy.cuda.cudnn": "no cuDNN", "cupyx.cudnn": "no cuDNN",
-    "cupy.cuda.nccl": "no NCCL", "cupy.cuda.cublas.": "cuBLAS takes device addresses",
-}  # fmt: skip
+    "cupy.cudnn": "no cuDNN",
+    "cupy.cuda.cudnn": "no cuDNN",
+    "cupyx.cudnn": "no cuDNN",
+    "cupy.cuda.nccl": "no NCCL",
+    "cupy.cuda.cublas.": "cuBLAS takes device addresses",
+}
 
 
 def _chain(node: ast.AST) -> list[str] | None:
@@ -55,8 +58,9 @@ def cupy_name(parts: list[str]) -> str | None:
     return None
 
 
-def scan_source(text: str, filename: str, cuda_exports: dict | None = None
-                ) -> dict[str, tuple[str, str]]:  # fmt: skip
+def scan_source(
+    text: str, filename: str, cuda_exports: dict | None = None
+) -> dict[str, tuple[str, str]]:
     """{name: (how, first location)} for one module; how is `cupy` or `xp`.
     `cuda_exports`: what `chainer.backends.cuda` imports from CuPy under its own names
     (`cuda.cublas` is `cupy.cuda.cublas`)."""
@@ -152,9 +156,14 @@ def rows(names: dict[str, tuple[str, str]]) -> list[tuple[str, str, str, str, st
     tested = tested_names()
     out = []
     for name, (how, where) in sorted(names.items()):
-        reason = next((why for a, why in ABSENT_BY_DESIGN.items()
-                       if name == a or name.startswith(a if a.endswith(".") else a + ".")),
-                      None)  # fmt: skip
+        reason = next(
+            (
+                why
+                for a, why in ABSENT_BY_DESIGN.items()
+                if name == a or name.startswith(a if a.endswith(".") else a + ".")
+            ),
+            None,
+        )
         if reason and not resolve(name):
             present = f"no (by design: {reason})"
         else:
@@ -176,10 +185,17 @@ only). *present*: the name resolves on the shim. *tested*: a test under `tests/`
 
 def markdown(table) -> str:
     absent = [r for r in table if r[2] == "**no**"]
-    counts = (f"{len(table)} names; {len(table) - len(absent)} present or absent by design, "
-              f"{len(absent)} absent; {sum(r[3] == 'yes' for r in table)} tested.")  # fmt: skip
-    lines = [HEAD, counts, "", "| name | via | present | tested | first use |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    counts = (
+        f"{len(table)} names; {len(table) - len(absent)} present or absent by design, "
+        f"{len(absent)} absent; {sum(r[3] == 'yes' for r in table)} tested."
+    )
+    lines = [
+        HEAD,
+        counts,
+        "",
+        "| name | via | present | tested | first use |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     lines += [f"| `{n}` | {how} | {p} | {t} | {w} |" for n, how, p, t, w in table]
     return "\n".join(lines) + "\n"
 

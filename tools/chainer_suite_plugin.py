@@ -122,8 +122,13 @@ class Recorder:
         if "SuiteTimeout" in error:
             outcome = "timeout"
         duration = sum(getattr(r, "duration", 0.0) for r in reports)
-        record = {"nodeid": nodeid, "outcome": outcome, "when": when,
-                  "duration": round(duration, 3), "error": error}  # fmt: skip
+        record = {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "when": when,
+            "duration": round(duration, 3),
+            "error": error,
+        }
         with self.path.open("a") as f:
             f.write(json.dumps(record) + "\n")
 
@@ -133,7 +138,8 @@ def _in_retry_loop(frame) -> bool:
     while frame is not None:
         owner = frame.f_locals.get("self")
         if frame.f_code.co_filename.endswith("function_link.py") and getattr(
-                owner, "dodge_nondifferentiable", False):  # fmt: skip
+            owner, "dodge_nondifferentiable", False
+        ):
             return True
         frame = frame.f_back
     return False
@@ -239,8 +245,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--results", type=Path, required=True, help="JSON lines, appended")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per test")
     parser.add_argument("--sample", type=int, default=None, help="tests per file (Sample)")
-    parser.add_argument("--sample-any", action="store_true",
-                        help="sample every test, float64, gradient and slow ones too")  # fmt: skip
+    parser.add_argument(
+        "--sample-any",
+        action="store_true",
+        help="sample every test, float64, gradient and slow ones too",
+    )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     os.environ.setdefault("CHAINER_CUDNN", "0")

@@ -29,18 +29,34 @@ CAUSES = (
     (FLOAT64, r"modified during forward", True),
     (FLOAT64, r"", True),  # any other failure of a test whose parameters hold float64
     (POINTERS, r"MemoryPointer'|does not fit the uint32 it is held in", False),
-    ("missing in the cupy shim", r"cupy shim\) has no attribute|module 'cupyx?[\w.]*' has no attribute|No module named 'cupy", False),
+    (
+        "missing in the cupy shim",
+        r"cupy shim\) has no attribute|module 'cupyx?[\w.]*' has no attribute|No module named 'cupy",
+        False,
+    ),
     ("complex numbers (wgpy_runtime has none)", r"complex", False),
-    ("not implemented on wgpy_runtime", r"NotImplementedError|not (available|supported) on wgpy", False),
+    (
+        "not implemented on wgpy_runtime",
+        r"NotImplementedError|not (available|supported) on wgpy",
+        False,
+    ),
     ("kernel translation error", r"kernelc|KernelError|TranslationError", False),
-    ("numerical gradient mismatch", r"check_backward|gradient_check|[Gg]radients? (?:do not|mismatch)", False),
-    ("value mismatch", r"Not equal to tolerance|Arrays are not|assert_allclose|AssertionError|FunctionTestError", False),
+    (
+        "numerical gradient mismatch",
+        r"check_backward|gradient_check|[Gg]radients? (?:do not|mismatch)",
+        False,
+    ),
+    (
+        "value mismatch",
+        r"Not equal to tolerance|Arrays are not|assert_allclose|AssertionError|FunctionTestError",
+        False,
+    ),
     ("IndexError", r"^IndexError", False),
     ("TypeError", r"^TypeError", False),
     ("ValueError", r"^ValueError", False),
     ("AttributeError", r"^AttributeError", False),
     ("RuntimeError", r"^RuntimeError", False),
-)  # fmt: skip
+)
 
 
 def innermost(error: str) -> str:
@@ -125,8 +141,9 @@ def summarise(out: Path) -> dict:
             continue
         files, causes, float64 = {}, {}, []
         for r in records:
-            counts = files.setdefault(r["nodeid"].split("::")[0], dict.fromkeys(OUTCOMES, 0) |
-                                      {"cpu_too": 0, FLOAT64: 0})  # fmt: skip
+            counts = files.setdefault(
+                r["nodeid"].split("::")[0], dict.fromkeys(OUTCOMES, 0) | {"cpu_too": 0, FLOAT64: 0}
+            )
             counts[r["outcome"]] += 1
             if r["outcome"] in ("passed", "skipped"):
                 continue
@@ -153,11 +170,19 @@ def summarise(out: Path) -> dict:
             else []
         )
         done = [p.stat().st_mtime for p in (out / backend).glob("*.status.json")]
-        finished = (datetime.datetime.fromtimestamp(max(done), datetime.UTC)
-                    .strftime("%Y-%m-%d %H:%M UTC") if done else "-")  # fmt: skip
-        summary["backends"][backend] = {"files": files, "causes": causes, "runs": runs,
-                                        "finished": finished, "float64": sorted(float64),
-                                        "abnormal_files": killed}  # fmt: skip
+        finished = (
+            datetime.datetime.fromtimestamp(max(done), datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if done
+            else "-"
+        )
+        summary["backends"][backend] = {
+            "files": files,
+            "causes": causes,
+            "runs": runs,
+            "finished": finished,
+            "float64": sorted(float64),
+            "abnormal_files": killed,
+        }
     return summary
 
 
@@ -169,8 +194,10 @@ def _row(name: str, counts: dict) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-HEADER = ("| {0} | tests | passed | failed | errored | timed out | skipped | fail alike on CPU "
-          "| float64 (32-bit) | other failures |\n| --- |" + " ---: |" * 9)  # fmt: skip
+HEADER = (
+    "| {0} | tests | passed | failed | errored | timed out | skipped | fail alike on CPU "
+    "| float64 (32-bit) | other failures |\n| --- |" + " ---: |" * 9
+)
 
 
 def now() -> str:
@@ -178,8 +205,13 @@ def now() -> str:
 
 
 def markdown(summary: dict) -> str:
-    lines = [(f"Tables written {summary['date']} by `python3 tools/chainer_suite.py --report` "
-              "from these runs (per-test limit as in each command; default 60 s):"), ""]  # fmt: skip
+    lines = [
+        (
+            f"Tables written {summary['date']} by `python3 tools/chainer_suite.py --report` "
+            "from these runs (per-test limit as in each command; default 60 s):"
+        ),
+        "",
+    ]
     for backend, data in summary["backends"].items():
         for run in data["runs"]:
             lines.append(f"* {backend}: `{run['command']}`, started {run['started']}")
@@ -196,12 +228,17 @@ def markdown(summary: dict) -> str:
         lines += [_row(d, c) for d, c in sorted(by_dir.items())]
         if total:
             lines.append(_row("**all**", total))
-        lines += ["", "| cause | failures | of which fail alike on CPU | example | message |",
-                  "| --- | ---: | ---: | --- | --- |"]  # fmt: skip
+        lines += [
+            "",
+            "| cause | failures | of which fail alike on CPU | example | message |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
         for cause, c in sorted(data["causes"].items(), key=lambda kv: -kv[1]["count"]):
             message = c["message"].replace("|", "\\|")
-            lines.append(f"| {cause} | {c['count']} | {c['cpu_too']} | `{c['example'][:120]}` "
-                         f"| {message[:120]} |")  # fmt: skip
+            lines.append(
+                f"| {cause} | {c['count']} | {c['cpu_too']} | `{c['example'][:120]}` "
+                f"| {message[:120]} |"
+            )
         for s in data["abnormal_files"]:
             lines.append(f"\nFile `{s['file']}` ended abnormally (rc {s['rc']}).")
         lines.append("")

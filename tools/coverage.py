@@ -74,8 +74,14 @@ class Validators:
     def _glsl(self, code: str) -> tuple[str, str]:
         if self.glslang is None:
             return "not checked", "glslangValidator is not installed"
-        run = subprocess.run([self.glslang, "--stdin", "-S", "frag"], input=code, check=False,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+        run = subprocess.run(
+            [self.glslang, "--stdin", "-S", "frag"],
+            input=code,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         report = (run.stdout + run.stderr).strip()
         if run.returncode != 0 or "ERROR" in report:
             errors = [x for x in report.splitlines() if "ERROR" in x]
@@ -107,8 +113,10 @@ def version_report(version: str, validators: Validators, sdist_dir: str) -> dict
     for o in outcomes:
         row = {"outcome": o, "instance": instances[o.instance], "validated": "", "why": ""}
         if o.status == "ok":
-            checks = [validators.check(f"{o.key}#{k}", o.target, code)
-                      for k, code in enumerate(shaders(cache.entries[o.key]))]  # fmt: skip
+            checks = [
+                validators.check(f"{o.key}#{k}", o.target, code)
+                for k, code in enumerate(shaders(cache.entries[o.key]))
+            ]
             row["validated"], row["why"] = min(checks, key=lambda c: _SEVERITY.get(c[0], 0))
         rows.append(row)
     return {"version": version, "scan": result, "rows": rows}
@@ -141,7 +149,11 @@ def reason(row: dict) -> str:
 
 
 MATCHED, MATCHED_INTERP, NOT_MATCHED, NOT_EXECUTED = (
-    "matched", "matched (interpreter)", "ran, not matched", "not executed")  # fmt: skip
+    "matched",
+    "matched (interpreter)",
+    "ran, not matched",
+    "not executed",
+)
 _RANK = {MATCHED: 3, MATCHED_INTERP: 2, NOT_MATCHED: 1, NOT_EXECUTED: 0}  # best first wins
 
 
@@ -149,8 +161,11 @@ def run_tests(sdist_dir: str, version: str = "7.8.1") -> str:
     """Run the Chainer execution tests with recording on; the path of their report."""
     fd, path = tempfile.mkstemp(prefix="kernelc-executed-", suffix=".json")
     os.close(fd)
-    env = {**os.environ, "KERNELC_COVERAGE_REPORT": path,
-           "KERNELC_CHAINER_SDIST": fetch(version, sdist_dir)}  # fmt: skip
+    env = {
+        **os.environ,
+        "KERNELC_COVERAGE_REPORT": path,
+        "KERNELC_CHAINER_SDIST": fetch(version, sdist_dir),
+    }
     cmd = [sys.executable, "-m", "pytest", "tests/chainer", "-q", "-p", "no:cacheprovider"]
     print("running: " + " ".join(cmd[1:]), file=sys.stderr)
     run = subprocess.run(cmd, cwd=ROOT, env=env, check=False, capture_output=True, text=True)
@@ -176,10 +191,16 @@ def load_executed(path: str) -> dict:
         if _RANK[now] > _RANK[status.get(key, NOT_EXECUTED)]:
             status[key] = now
     ended = collections.Counter({c["test"]: c["outcome"] for c in data["calls"]}.values())
-    print(f"test report: Chainer {data['chainer']}, {len(data['calls'])} kernel calls in tests "
-          + ", ".join(f"{n} {o}" for o, n in sorted(ended.items())), file=sys.stderr)  # fmt: skip
-    return {"version": data["chainer"], "status": status,
-            "tests": {k: len(v) for k, v in tests.items()}}  # fmt: skip
+    print(
+        f"test report: Chainer {data['chainer']}, {len(data['calls'])} kernel calls in tests "
+        + ", ".join(f"{n} {o}" for o, n in sorted(ended.items())),
+        file=sys.stderr,
+    )
+    return {
+        "version": data["chainer"],
+        "status": status,
+        "tests": {k: len(v) for k, v in tests.items()},
+    }
 
 
 def kernel_text(instance) -> tuple:
@@ -202,8 +223,10 @@ def mark_executed(reports: list[dict], executed: dict | None, sdist_dir: str) ->
     known = {k.id for k in tested_scan.instances}
     stale = sorted({i for i, _ in executed["status"]} - known)
     if stale:
-        sys.exit(f"the test report names instances Chainer {tested} does not have "
-                 f"(another sdist?): {', '.join(stale[:5])}")  # fmt: skip
+        sys.exit(
+            f"the test report names instances Chainer {tested} does not have "
+            f"(another sdist?): {', '.join(stale[:5])}"
+        )
     by_text: dict[tuple, list] = collections.defaultdict(list)
     for k in tested_scan.instances:
         by_text[kernel_text(k)].append(k.id)
@@ -219,8 +242,9 @@ def mark_executed(reports: list[dict], executed: dict | None, sdist_dir: str) ->
             if not twins:
                 r["executed"] = f"{NOT_EXECUTED} (no identical {tested} kernel)"
                 continue
-            best = max(twins, key=lambda i: _RANK[executed["status"].get((i, o.target),
-                                                                       NOT_EXECUTED)])  # fmt: skip
+            best = max(
+                twins, key=lambda i: _RANK[executed["status"].get((i, o.target), NOT_EXECUTED)]
+            )
             r["executed"] = executed["status"].get((best, o.target), NOT_EXECUTED)
             r["executed_via"] = best if r["executed"] != NOT_EXECUTED else ""
 
@@ -253,10 +277,12 @@ def summary_rows(report: dict) -> list[str]:
         valid = sum(r["validated"].startswith("yes") for r in rows)
         on_target = sum(r["outcome"].error_kind == "UnsupportedOnTarget" for r in rows)
         other = status["error"] + status["internal"] - on_target
-        out.append(f"| {report['version']} | {found} | {len(scan_result.unresolved)} | {target} "
-                   f"| {status['ok']} | {valid} | {on_target} | {other} | "
-                   f"{status['pending']} | {status['out of scope']} | "
-                   f"{executed_count(rows, report['tested'])} |")  # fmt: skip
+        out.append(
+            f"| {report['version']} | {found} | {len(scan_result.unresolved)} | {target} "
+            f"| {status['ok']} | {valid} | {on_target} | {other} | "
+            f"{status['pending']} | {status['out of scope']} | "
+            f"{executed_count(rows, report['tested'])} |"
+        )
     return out
 
 
@@ -297,8 +323,9 @@ def _others(rows: list[dict], good, lead: str = "; the others: ") -> str:
     bad = [r for r in rows if not good(r)]
     if not bad:
         return ""
-    return lead + ", ".join(f"`{r['outcome'].name}` ({r['outcome'].error_kind or reason(r)})"
-                            for r in bad)  # fmt: skip
+    return lead + ", ".join(
+        f"`{r['outcome'].name}` ({r['outcome'].error_kind or reason(r)})" for r in bad
+    )
 
 
 def executed_acceptance(report: dict, rows: list[dict]) -> list[str]:
@@ -311,8 +338,9 @@ def executed_acceptance(report: dict, rows: list[dict]) -> list[str]:
         mine = [r for r in rows if r["outcome"].target == target]
         ok = [r for r in mine if r["executed"].startswith("matched")]
         interp = sum(r["executed"] == MATCHED_INTERP for r in ok)
-        counts[target] = (f"{len(ok)} of {len(mine)} on {target.upper()}"
-                          + (f" ({interp} through the interpreter fallback)" if interp else ""))  # fmt: skip
+        counts[target] = f"{len(ok)} of {len(mine)} on {target.upper()}" + (
+            f" ({interp} through the interpreter fallback)" if interp else ""
+        )
     both = {}
     for r in rows:
         if r["executed"].startswith("matched"):
@@ -321,15 +349,22 @@ def executed_acceptance(report: dict, rows: list[dict]) -> list[str]:
     names = {r["outcome"].name for r in rows if r["outcome"].instance in both_ids}
     tested = report["tested"]
     if v == tested:
-        how = (f"elementwise and reduction instances executed and matched NumPy in passing "
-               f"tests (`tests/chainer`): {counts['wgsl']}, {counts['glsl']}")  # fmt: skip
+        how = (
+            f"elementwise and reduction instances executed and matched NumPy in passing "
+            f"tests (`tests/chainer`): {counts['wgsl']}, {counts['glsl']}"
+        )
     else:
-        differ = {r["outcome"].instance for r in rows
-                  if r["executed"].startswith(NOT_EXECUTED + " (no identical")}  # fmt: skip
-        how = (f"the tests run Chainer {tested}; a {v} instance counts as executed and matched "
-               f"when a {tested} instance with identical kernel strings did on that target "
-               f"({len(differ)} of {len(rows) // 2} have no identical {tested} kernel): "
-               f"{counts['wgsl']}, {counts['glsl']}")  # fmt: skip
+        differ = {
+            r["outcome"].instance
+            for r in rows
+            if r["executed"].startswith(NOT_EXECUTED + " (no identical")
+        }
+        how = (
+            f"the tests run Chainer {tested}; a {v} instance counts as executed and matched "
+            f"when a {tested} instance with identical kernel strings did on that target "
+            f"({len(differ)} of {len(rows) // 2} have no identical {tested} kernel): "
+            f"{counts['wgsl']}, {counts['glsl']}"
+        )
     goal = " (the goal: at least 80)" if v == tested else ""
     return [
         (
@@ -357,22 +392,30 @@ def failure_groups(reports: list[dict]) -> list[str]:
     for shape, g in sorted(groups.items(), key=lambda kv: -len(kv[1]["rows"])):
         version, example = g["rows"][0]
         names = ", ".join(sorted(g["names"]))[:120]
-        out.append(f"| {_cell(shape)} | {', '.join(sorted(g['targets']))} | {len(g['rows'])} | "
-                   f"{_cell(names)} | {version} `{example['instance'].id}` |")  # fmt: skip
+        out.append(
+            f"| {_cell(shape)} | {', '.join(sorted(g['targets']))} | {len(g['rows'])} | "
+            f"{_cell(names)} | {version} `{example['instance'].id}` |"
+        )
     return out
 
 
 def instance_table(report: dict) -> list[str]:
-    out = [f"### Chainer {report['version']}", "",
-           "| instance | kernel | kind | target | translated | validated | executed | reason |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    out = [
+        f"### Chainer {report['version']}",
+        "",
+        "| instance | kernel | kind | target | translated | validated | executed | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in report["rows"]:
         o = r["outcome"]
         translated = {"ok": "yes", "out of scope": "out of scope", "pending": "pending"}.get(
-            o.status, "no")  # fmt: skip
+            o.status, "no"
+        )
         executed = executed_cell(r, report.get("tested", ""))
-        out.append(f"| `{o.instance}` | {o.name} | {o.kind} | {o.target} | {translated} | "
-                   f"{r['validated'] or ''} | {executed} | {_cell(reason(r))} |")  # fmt: skip
+        out.append(
+            f"| `{o.instance}` | {o.name} | {o.kind} | {o.target} | {translated} | "
+            f"{r['validated'] or ''} | {executed} | {_cell(reason(r))} |"
+        )
     return out
 
 
@@ -381,16 +424,25 @@ def _cell(text: str) -> str:
 
 
 def render(reports: list[dict], tools: str, executed_note: str) -> str:
-    lines = ["# Chainer kernel coverage", "",
-             ("Generated by `python tools/coverage.py --run-tests` (do not edit). One row per kernel instance "
-             "(a constructor call site; generated kernels once per ndim 1–3 / n_ary 2–3) per "
-             f"target, with the type bindings Chainer uses (see `kernels_chainer/README.md`). "
-             f"Validators: {tools}. {executed_note}"), "",
-             "## Summary", "",
-             ("| Chainer | instances | unresolved sites | target | translated | validated | "
-             "rejected: UnsupportedOnTarget | other errors | pending | out of scope | "
-             "executed and matched |"),
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "# Chainer kernel coverage",
+        "",
+        (
+            "Generated by `python tools/coverage.py --run-tests` (do not edit). One row per kernel instance "
+            "(a constructor call site; generated kernels once per ndim 1–3 / n_ary 2–3) per "
+            f"target, with the type bindings Chainer uses (see `kernels_chainer/README.md`). "
+            f"Validators: {tools}. {executed_note}"
+        ),
+        "",
+        "## Summary",
+        "",
+        (
+            "| Chainer | instances | unresolved sites | target | translated | validated | "
+            "rejected: UnsupportedOnTarget | other errors | pending | out of scope | "
+            "executed and matched |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for report in reports:
         lines += summary_rows(report)
     lines += ["", "## Acceptance", ""]
@@ -403,8 +455,10 @@ def render(reports: list[dict], tools: str, executed_note: str) -> str:
             lines.append(f"* {report['version']} `{u.origin}` ({u.kind}): {_cell(u.reason)}")
         for r in report["rows"]:
             if r["outcome"].status == "out of scope" and r["outcome"].target == "wgsl":
-                lines.append(f"* {report['version']} `{r['outcome'].instance}`: RawKernel "
-                             f"`{r['outcome'].name}` (chainermn), out of scope")  # fmt: skip
+                lines.append(
+                    f"* {report['version']} `{r['outcome'].instance}`: RawKernel "
+                    f"`{r['outcome'].name}` (chainermn), out of scope"
+                )
     lines += ["", "## Instances", ""]
     for report in reports:
         lines += [*instance_table(report), ""]
@@ -418,10 +472,16 @@ def main(argv=None) -> None:
     parser.add_argument("--json", help="also write the rows as JSON here")
     parser.add_argument("--sdist-dir", default="/tmp/chk")
     runs = parser.add_mutually_exclusive_group()
-    runs.add_argument("--executed", metavar="REPORT.json",
-                      help="the Chainer execution tests' report ($KERNELC_COVERAGE_REPORT)")  # fmt: skip
-    runs.add_argument("--run-tests", action="store_true",
-                      help="run tests/chainer with recording on and use its report")  # fmt: skip
+    runs.add_argument(
+        "--executed",
+        metavar="REPORT.json",
+        help="the Chainer execution tests' report ($KERNELC_COVERAGE_REPORT)",
+    )
+    runs.add_argument(
+        "--run-tests",
+        action="store_true",
+        help="run tests/chainer with recording on and use its report",
+    )
     args = parser.parse_args(argv)
     report_path = run_tests(args.sdist_dir) if args.run_tests else args.executed
     executed = load_executed(report_path) if report_path else None
@@ -432,23 +492,35 @@ def main(argv=None) -> None:
     mark_executed(reports, executed, args.sdist_dir)
     for report in reports:
         report["tested"] = executed["version"] if executed else ""
-    tools = (f"naga via wgpu ({'present' if validators.device else 'absent'}), "
-             f"glslangValidator ({'present' if validators.glslang else 'absent'})")  # fmt: skip
+    tools = (
+        f"naga via wgpu ({'present' if validators.device else 'absent'}), "
+        f"glslangValidator ({'present' if validators.glslang else 'absent'})"
+    )
     if executed:
-        note = (f"Executed: the Chainer {executed['version']} execution tests (`tests/chainer`, "
-                "`python tools/coverage.py --run-tests`) ran the instance on the target and a "
-                "passing test compared its outputs with NumPy: \"matched\" natively, \"matched "
-                "(interpreter)\" through the IR interpreter (the GLSL fallback for what WebGL "
-                "rejects); other versions count an instance whose kernel strings are identical "
-                f"to an executed {executed['version']} instance, and say so.")  # fmt: skip
+        note = (
+            f"Executed: the Chainer {executed['version']} execution tests (`tests/chainer`, "
+            "`python tools/coverage.py --run-tests`) ran the instance on the target and a "
+            'passing test compared its outputs with NumPy: "matched" natively, "matched '
+            '(interpreter)" through the IR interpreter (the GLSL fallback for what WebGL '
+            "rejects); other versions count an instance whose kernel strings are identical "
+            f"to an executed {executed['version']} instance, and say so."
+        )
     else:
         note = "Execution: not run here (`--run-tests` or `--executed REPORT.json` fills it)."
     Path(args.output).write_text(render(reports, tools, note) + "\n", encoding="utf-8")
     if args.json:
-        rows = [{"version": rep["version"], **r["outcome"].__dict__, "validated": r["validated"],
-                 "validation_error": r["why"], "executed": r["executed"],
-                 "executed_via": r["executed_via"]}
-                for rep in reports for r in rep["rows"]]  # fmt: skip
+        rows = [
+            {
+                "version": rep["version"],
+                **r["outcome"].__dict__,
+                "validated": r["validated"],
+                "validation_error": r["why"],
+                "executed": r["executed"],
+                "executed_via": r["executed_via"],
+            }
+            for rep in reports
+            for r in rep["rows"]
+        ]
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
 

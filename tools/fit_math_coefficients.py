@@ -43,10 +43,15 @@ def fit(v: np.ndarray, f: np.ndarray, deg: int, w: np.ndarray | None = None) -> 
 
 
 def show(name: str, coeffs: list[float]) -> None:
-    print(f"{name}: " + ", ".join(np.format_float_positional(np.float32(c), unique=True)
-                                  if abs(c) >= 1e-4 else
-                                  np.format_float_scientific(np.float32(c), unique=True)
-                                  for c in coeffs))  # fmt: skip
+    print(
+        f"{name}: "
+        + ", ".join(
+            np.format_float_positional(np.float32(c), unique=True)
+            if abs(c) >= 1e-4
+            else np.format_float_scientific(np.float32(c), unique=True)
+            for c in coeffs
+        )
+    )
 
 
 def main() -> None:
@@ -58,11 +63,15 @@ def main() -> None:
     show("erf(x) = x + x R(x^2)", fit(x * x, sp.erf(x) / x - 1, 6, w=x / sp.erf(x)))
     for lo, hi, deg in ((0.5, 2.0, 11), (2.0, 4.0, 9)):
         a = np.linspace(lo, hi, 20001)
-        show(f"erfcx(a), a in [{lo}, {hi}), in a - {(lo + hi) / 2}",
-             fit(a - (lo + hi) / 2, sp.erfcx(a), deg))  # fmt: skip
+        show(
+            f"erfcx(a), a in [{lo}, {hi}), in a - {(lo + hi) / 2}",
+            fit(a - (lo + hi) / 2, sp.erfcx(a), deg),
+        )
     t = np.linspace(1e-6, 1 / 3, 20001)
-    show("erfcx(a) = t H(t - 1/6), t = 2/(2+a)",
-         fit(t - np.float32(1 / 6), sp.erfcx(2 / t - 2) / t, 8))  # fmt: skip
+    show(
+        "erfcx(a) = t H(t - 1/6), t = 2/(2+a)",
+        fit(t - np.float32(1 / 6), sp.erfcx(2 / t - 2) / t, 8),
+    )
 
     w = np.linspace(0, 5, 20001)
     y = np.sqrt(-np.expm1(-w))
@@ -81,8 +90,10 @@ def main() -> None:
     t = np.linspace(0, 1, 8001)
     t[0], t[-1] = 1e-9, 1 - 1e-9
     g = np.array([float(mpmath.gamma(1 + mpmath.mpf(float(v))) - 1) for v in t])
-    show("Gamma(1+t) - 1 = t (t-1) D(t - 0.5)",
-         fit(t - 0.5, g / (t * (t - 1)), 10, w=np.abs(t * (t - 1)) / np.abs(g)))  # fmt: skip
+    show(
+        "Gamma(1+t) - 1 = t (t-1) D(t - 0.5)",
+        fit(t - 0.5, g / (t * (t - 1)), 10, w=np.abs(t * (t - 1)) / np.abs(g)),
+    )
     r = np.linspace(1e-7, 0.5, 20001)
     show("sin(pi r) = r S(r^2)", fit(r * r, np.sin(np.pi * r) / r, 4))
 

@@ -11,10 +11,15 @@ import shutil
 
 EXECUTABLE = os.environ.get("WGPY_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
-    "--no-sandbox", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-    "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-webgpu-adapter=swiftshader",
-]  # fmt: skip
+    "--no-sandbox",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-webgpu",
+    "--enable-features=Vulkan",
+    "--use-webgpu-adapter=swiftshader",
+]
 
 
 def missing() -> str | None:

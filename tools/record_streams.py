@@ -51,8 +51,10 @@ class Report:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        head = (f"{self.name}: {len(self.recorded)} recorded, {len(self.skipped)} skipped, "
-                f"{len(self.failed)} failed ({self.seconds:.1f} s)")  # fmt: skip
+        head = (
+            f"{self.name}: {len(self.recorded)} recorded, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed ({self.seconds:.1f} s)"
+        )
         lines = [head]
         lines += [f"  skipped {k}: {why}" for k, why in self.skipped.items()]
         lines += [f"  FAILED {k}: {why}" for k, why in self.failed.items()]
@@ -101,9 +103,15 @@ def _run_and_check(kernel) -> str | None:
 
     args = kernel.args()
     device_args = [wp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
-    call = wp.ElementwiseKernel(kernel.in_params, kernel.out_params, kernel.operation,
-                                kernel.name, preamble=kernel.preamble,
-                                loop_prep=kernel.loop_prep, after_loop=kernel.after_loop)  # fmt: skip
+    call = wp.ElementwiseKernel(
+        kernel.in_params,
+        kernel.out_params,
+        kernel.operation,
+        kernel.name,
+        preamble=kernel.preamble,
+        loop_prep=kernel.loop_prep,
+        after_loop=kernel.after_loop,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", wp.PerformanceWarning)
         try:
@@ -139,8 +147,7 @@ def chainer_here() -> bool:
     return int(np.__version__.split(".")[0]) < 2 and importlib.util.find_spec("chainer") is not None
 
 
-def record_chainer(backend: str, iterations: int = CHAINER_ITERATIONS,
-                   batch: int = CHAINER_BATCH):  # fmt: skip
+def record_chainer(backend: str, iterations: int = CHAINER_ITERATIONS, batch: int = CHAINER_BATCH):
     """(RecordingDevice, Report): `iterations` of MomentumSGD training of
     tools/train_chainer.py's MLP on `backend`, checked against the same steps on the CPU.
     Call in a fresh process: the recorder must become the backend's device before the
@@ -166,8 +173,9 @@ def record_chainer(backend: str, iterations: int = CHAINER_ITERATIONS,
     np.random.seed(tc.SEED)
     cpu_model = tc.make_model("mlp")
     gpu_model = copy.deepcopy(cpu_model)
-    cpu_loss, _ = tc.train(cpu_model, tc.make_optimizer("momentum_sgd"), np, images, labels,
-                           iterations, batch, tc.SEED)  # fmt: skip
+    cpu_loss, _ = tc.train(
+        cpu_model, tc.make_optimizer("momentum_sgd"), np, images, labels, iterations, batch, tc.SEED
+    )
     rec.mark("to_gpu")
     gpu_model.to_gpu()
     gpu_loss = _train_marked(rec, gpu_model, cupy, images, labels, iterations, batch)
@@ -211,16 +219,25 @@ def chainer_in_venv(backends, out: Path, python: Path = CHAINER_VENV / "bin" / "
     per backend (the recorder must be the process's first device). Returns the reports'
     text; raises CalledProcessError when a recording fails."""
     if not python.exists():
-        raise FileNotFoundError(f"no Chainer venv at {python.parents[1]} "
-                                "(build it with: bash tools/chainer_env.sh)")  # fmt: skip
+        raise FileNotFoundError(
+            f"no Chainer venv at {python.parents[1]} (build it with: bash tools/chainer_env.sh)"
+        )
     env = dict(os.environ)
     env.setdefault("XDG_RUNTIME_DIR", "/tmp")
     texts = []
     for backend in backends:
-        cmd = [str(python), str(Path(__file__).resolve()), "--chainer", "--backend", backend,
-               "--out", str(out)]  # fmt: skip
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=600, check=False)  # fmt: skip
+        cmd = [
+            str(python),
+            str(Path(__file__).resolve()),
+            "--chainer",
+            "--backend",
+            backend,
+            "--out",
+            str(out),
+        ]
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
         if proc.returncode:
             raise subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
         texts.append(proc.stdout.strip())
@@ -232,19 +249,25 @@ def chainer_in_venv(backends, out: Path, python: Path = CHAINER_VENV / "bin" / "
 
 def save(rec, out: Path, stem: str) -> Path:
     path = rec.save(out / f"{stem}-{rec.name}.json.gz")
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, "
-          f"{len(rec.stream()['commands'])} commands)")  # fmt: skip
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, "
+        f"{len(rec.stream()['commands'])} commands)"
+    )
     return path
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: build/streams")
-    ap.add_argument("--backend", action="append", choices=BACKENDS,
-                    help="repeatable; default: both")  # fmt: skip
-    ap.add_argument("--chainer", action="store_true",
-                    help="record the Chainer training step instead of the corpus "
-                    "(re-runs itself under .venv-chainer when Chainer is not importable)")  # fmt: skip
+    ap.add_argument(
+        "--backend", action="append", choices=BACKENDS, help="repeatable; default: both"
+    )
+    ap.add_argument(
+        "--chainer",
+        action="store_true",
+        help="record the Chainer training step instead of the corpus "
+        "(re-runs itself under .venv-chainer when Chainer is not importable)",
+    )
     args = ap.parse_args(argv)
     backends = args.backend or list(BACKENDS)
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")

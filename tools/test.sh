@@ -27,5 +27,8 @@ npm ci --silent --no-audit --no-fund
 # nothing skips for want of a setup step.
 python3 tools/chainer_sdist.py 7.8.1 >/dev/null
 bash tools/chainer_env.sh >/dev/null
+# The formatter and the linter are part of the suite (pyproject's [tool.ruff]).
+python3 -m ruff format --check --quiet .
+python3 -m ruff check --quiet .
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 python3 -m pytest tests "$@"

@@ -180,8 +180,14 @@ class ProgramCounter:
         self._fallback.interpret_elementwise, self._fallback.interpret_reduction = self._interp
 
 
-def run(model_kind: str, optimizer_kind: str, backend: str, iterations: int = 50,
-        batch: int = 16, seed: int = SEED) -> dict:  # fmt: skip
+def run(
+    model_kind: str,
+    optimizer_kind: str,
+    backend: str,
+    iterations: int = 50,
+    batch: int = 16,
+    seed: int = SEED,
+) -> dict:
     """Train on the CPU and on `backend` from the same weights; the comparison as a dict."""
     import wgpy_runtime
     from wgpy_runtime import cupy_shim
@@ -195,55 +201,78 @@ def run(model_kind: str, optimizer_kind: str, backend: str, iterations: int = 50
     np.random.seed(seed)
     cpu_model = make_model(model_kind)
     gpu_model, nudged = copy.deepcopy(cpu_model), ulp_perturbed(cpu_model)
-    cpu_loss, cpu_time = train(cpu_model, make_optimizer(optimizer_kind), np, images, labels,
-                               iterations, batch, seed)  # fmt: skip
-    nudged_loss, _ = train(nudged, make_optimizer(optimizer_kind), np, images, labels,
-                           iterations, batch, seed)  # fmt: skip
+    cpu_loss, cpu_time = train(
+        cpu_model, make_optimizer(optimizer_kind), np, images, labels, iterations, batch, seed
+    )
+    nudged_loss, _ = train(
+        nudged, make_optimizer(optimizer_kind), np, images, labels, iterations, batch, seed
+    )
     gpu_model.to_gpu()
     counter = ProgramCounter()
     try:
-        gpu_loss, gpu_time = train(gpu_model, make_optimizer(optimizer_kind), cupy, images,
-                                   labels, iterations, batch, seed)  # fmt: skip
+        gpu_loss, gpu_time = train(
+            gpu_model, make_optimizer(optimizer_kind), cupy, images, labels, iterations, batch, seed
+        )
     finally:
         counter.close()
     return {
-        "model": model_kind, "optimizer": optimizer_kind, "backend": backend,
-        "iterations": iterations, "batch": batch, "cpu_loss": cpu_loss, "gpu_loss": gpu_loss,
+        "model": model_kind,
+        "optimizer": optimizer_kind,
+        "backend": backend,
+        "iterations": iterations,
+        "batch": batch,
+        "cpu_loss": cpu_loss,
+        "gpu_loss": gpu_loss,
         "max_rel_diff": max_rel(cpu_loss, gpu_loss),
         "max_rel_diff_early": max_rel(cpu_loss[:EARLY], gpu_loss[:EARLY]),
         "cpu_sensitivity": max_rel(cpu_loss, nudged_loss),
         "within_tolerance": within(cpu_loss, gpu_loss),
-        "gpu_first_s": gpu_time[0], "gpu_iter_s": float(np.median(gpu_time[1:])),
-        "cpu_iter_s": float(np.median(cpu_time[1:])), "programs_precompiled": counter.hits,
-        "programs_translated": counter.translated, "interpreted": counter.interpreted(),
+        "gpu_first_s": gpu_time[0],
+        "gpu_iter_s": float(np.median(gpu_time[1:])),
+        "cpu_iter_s": float(np.median(cpu_time[1:])),
+        "programs_precompiled": counter.hits,
+        "programs_translated": counter.translated,
+        "interpreted": counter.interpreted(),
         "kernels": sorted(counter.names),
-    }  # fmt: skip
+    }
 
 
 def report(r: dict) -> str:
     head = f"{r['model']} / {r['optimizer']} on {r['backend']}: {r['iterations']} iterations"
     lines = [f"{head}, batch {r['batch']}"]
     for it in sorted({1, 10, r["iterations"]}):
-        lines.append(f"  iteration {it:3d}: loss cpu {r['cpu_loss'][it - 1]:.6f}  "
-                     f"gpu {r['gpu_loss'][it - 1]:.6f}")  # fmt: skip
-    lines.append(f"  max relative difference {r['max_rel_diff_early']:.1e} over iterations "
-                 f"1-{EARLY}, {r['max_rel_diff']:.1e} over all: "
-                 f"{'within' if r['within_tolerance'] else 'OUTSIDE'} the tolerance "
-                 f"(rtol {RTOL_EARLY:g} then {RTOL:g}, atol {ATOL:g})")  # fmt: skip
+        lines.append(
+            f"  iteration {it:3d}: loss cpu {r['cpu_loss'][it - 1]:.6f}  "
+            f"gpu {r['gpu_loss'][it - 1]:.6f}"
+        )
+    lines.append(
+        f"  max relative difference {r['max_rel_diff_early']:.1e} over iterations "
+        f"1-{EARLY}, {r['max_rel_diff']:.1e} over all: "
+        f"{'within' if r['within_tolerance'] else 'OUTSIDE'} the tolerance "
+        f"(rtol {RTOL_EARLY:g} then {RTOL:g}, atol {ATOL:g})"
+    )
     lines.append(f"  cpu alone, weights moved by one ulp: {r['cpu_sensitivity']:.1e}")
-    lines.append(f"  time per iteration: gpu {r['gpu_iter_s'] * 1e3:.1f} ms (first "
-                 f"{r['gpu_first_s']:.2f} s), cpu {r['cpu_iter_s'] * 1e3:.1f} ms")  # fmt: skip
-    lines.append(f"  programs: {r['programs_precompiled']} precompiled, "
-                 f"{r['programs_translated']} translated; interpreted kernels: "
-                 f"{', '.join(r['interpreted']) or 'none'}")  # fmt: skip
+    lines.append(
+        f"  time per iteration: gpu {r['gpu_iter_s'] * 1e3:.1f} ms (first "
+        f"{r['gpu_first_s']:.2f} s), cpu {r['cpu_iter_s'] * 1e3:.1f} ms"
+    )
+    lines.append(
+        f"  programs: {r['programs_precompiled']} precompiled, "
+        f"{r['programs_translated']} translated; interpreted kernels: "
+        f"{', '.join(r['interpreted']) or 'none'}"
+    )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
-    ap.add_argument("--optimizer", choices=("momentum_sgd", "adam"), default=None,
-                    help="default: momentum_sgd for mlp, adam for cnn")  # fmt: skip
+    ap.add_argument(
+        "--optimizer",
+        choices=("momentum_sgd", "adam"),
+        default=None,
+        help="default: momentum_sgd for mlp, adam for cnn",
+    )
     ap.add_argument("--backend", choices=("webgpu", "webgl"), default="webgpu")
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--batch", type=int, default=16)

@@ -11,10 +11,10 @@ from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     dtype,
     e,
     finfo,
-    iinfo,
     float16,
     float32,
     float64,
+    iinfo,
     inf,
     int8,
     int16,
@@ -54,9 +54,9 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .fusion import fuse
 from .indexing import argwhere, compress, flatnonzero, nonzero, take
 from .kernel import ElementwiseKernel, ReductionKernel
-from .fusion import fuse
 from .linalg import dot, einsum, inner, matmul, outer, tensordot, trace, vdot
 from .manipulation import (
     array_split,

@@ -91,8 +91,10 @@ def normalize(dtype) -> np.dtype:
     """`dtype` as a supported NumPy dtype (None -> float64, as NumPy's default)."""
     dt = DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
     if dt not in SUPPORTED:
-        raise TypeError(f"dtype {dt} is not supported by wgpy_runtime (supported: "
-                        f"{', '.join(d.name for d in SUPPORTED)})")  # fmt: skip
+        raise TypeError(
+            f"dtype {dt} is not supported by wgpy_runtime (supported: "
+            f"{', '.join(d.name for d in SUPPORTED)})"
+        )
     return dt
 
 
@@ -145,8 +147,11 @@ def check_fits(values: np.ndarray, target: np.dtype, dtype: np.dtype) -> None:
 
 def from_storage(data: bytes | np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Storage elements (bytes as the device returns them) widened to `dtype`."""
-    values = np.frombuffer(data, storage(dtype)) if isinstance(data, (bytes, bytearray,
-                                                                      memoryview)) else data  # fmt: skip
+    values = (
+        np.frombuffer(data, storage(dtype))
+        if isinstance(data, (bytes, bytearray, memoryview))
+        else data
+    )
     return values.astype(dtype) if values.dtype != dtype else values
 
 

@@ -25,8 +25,7 @@ _WARNED: set[tuple] = set()
 
 
 def _key(kind: str, strings: dict, spec: dict) -> tuple:
-    return (kind, tuple(strings.items()),
-            tuple(sorted((k, repr(v)) for k, v in spec.items())))  # fmt: skip
+    return (kind, tuple(strings.items()), tuple(sorted((k, repr(v)) for k, v in spec.items())))
 
 
 def rejected(kind: str, strings: dict, spec: dict) -> bool:
@@ -45,9 +44,12 @@ def _warn(kind: str, strings: dict, spec: dict, stacklevel: int) -> None:
         return
     _WARNED.add(key)
     reason = _REJECTED.get(_key(kind, strings, spec), "")
-    warnings.warn(f"kernel '{strings['name']}' cannot run on {spec['target']} ({reason}); "
-                  "it runs on the CPU through kernelc's IR interpreter",
-                  PerformanceWarning, stacklevel=stacklevel)  # fmt: skip
+    warnings.warn(
+        f"kernel '{strings['name']}' cannot run on {spec['target']} ({reason}); "
+        "it runs on the CPU through kernelc's IR interpreter",
+        PerformanceWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _host(values: dict) -> dict:
@@ -82,8 +84,9 @@ def interpret_elementwise(kernel, spec: dict, values: dict, loop_shape: tuple) -
     _write_back(kernel.params, values, host)
 
 
-def interpret_reduction(kernel, spec: dict, values: dict, out_shape: tuple,
-                        reduce_shape: tuple) -> None:  # fmt: skip
+def interpret_reduction(
+    kernel, spec: dict, values: dict, out_shape: tuple, reduce_shape: tuple
+) -> None:
     """Run the `ReductionKernel` `kernel` on the host (inputs viewed over
     `reduce_shape + out_shape`, outputs over `out_shape`)."""
     from kernelc.ir.interp import run_reduction

@@ -78,8 +78,9 @@ def record(kernel, args, in_types, out_types, shape, device, program, launched) 
         _ALL[next(_SERIAL)] = plans
     if len(plans) >= PLAN_LIMIT:
         plans.clear()
-    plans[signature(args)] = _plan(kernel, args, in_types, out_types, shape, device, program,
-                                   buffers, values)  # fmt: skip
+    plans[signature(args)] = _plan(
+        kernel, args, in_types, out_types, shape, device, program, buffers, values
+    )
 
 
 def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, values):
@@ -91,8 +92,9 @@ def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, va
         launch = _Dispatch(device, program, tuple(buffers), values)
         array_names, scalar_names = launch.params, launch.scalar_names
     names = [p.name for p in kernel.params]
-    abi_dtypes = {p["name"]: np.dtype(p["dtype"]) for p in program.abi["params"]
-                  if p["kind"] == "scalar"}  # fmt: skip
+    abi_dtypes = {
+        p["name"]: np.dtype(p["dtype"]) for p in program.abi["params"] if p["kind"] == "scalar"
+    }
     converters = {}  # scalar parameter -> (argument index, conversion)
     for k, (p, a, t) in enumerate(zip(kernel.in_params, args, in_types)):
         if not isinstance(a, ndarray):
@@ -147,8 +149,7 @@ class _Dispatch:
 
     def __init__(self, device, program, params: tuple, values: dict) -> None:
         self.device, self.program, self.params, self.values = device, program, params, values
-        self.scalar_names = tuple(p["name"] for p in program.abi["params"]
-                                  if p["kind"] == "scalar")  # fmt: skip
+        self.scalar_names = tuple(p["name"] for p in program.abi["params"] if p["kind"] == "scalar")
 
     def __call__(self, ids: tuple, scalars) -> None:
         values = dict(self.values)
@@ -264,8 +265,16 @@ class UfuncPlan:
     conversion, new outputs, the aliasing copies of given outputs and the kernel call are
     what they are there."""
 
-    __slots__ = ("kernel", "kernel_plan", "new_outs", "nin", "nout", "scalars", "typed_scalar",
-                 "unaliased")  # fmt: skip
+    __slots__ = (
+        "kernel",
+        "kernel_plan",
+        "new_outs",
+        "nin",
+        "nout",
+        "scalars",
+        "typed_scalar",
+        "unaliased",
+    )
 
     def __call__(self, args, out):
         values = list(args[: self.nin])

@@ -26,8 +26,9 @@ class Var:
 
     __slots__ = ("dtype", "input", "name", "trace", "weak")
 
-    def __init__(self, trace: Trace, name: str, dtype: np.dtype, weak: bool = False,
-                 input: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, trace: Trace, name: str, dtype: np.dtype, weak: bool = False, input: int | None = None
+    ) -> None:
         self.trace, self.name, self.dtype, self.weak = trace, name, np.dtype(dtype), weak
         self.input = input  # the argument position of an input array
 
@@ -80,19 +81,38 @@ def _unary(name: str):
     return lambda self: self.trace.ufuncs.UFUNCS[name](self)
 
 
-for _op, _ufunc in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
-                    ("truediv", "true_divide"), ("floordiv", "floor_divide"),
-                    ("mod", "remainder"), ("pow", "power"), ("and", "bitwise_and"),
-                    ("or", "bitwise_or"), ("xor", "bitwise_xor"), ("lshift", "left_shift"),
-                    ("rshift", "right_shift")]:  # fmt: skip
+for _op, _ufunc in [
+    ("add", "add"),
+    ("sub", "subtract"),
+    ("mul", "multiply"),
+    ("truediv", "true_divide"),
+    ("floordiv", "floor_divide"),
+    ("mod", "remainder"),
+    ("pow", "power"),
+    ("and", "bitwise_and"),
+    ("or", "bitwise_or"),
+    ("xor", "bitwise_xor"),
+    ("lshift", "left_shift"),
+    ("rshift", "right_shift"),
+]:
     setattr(Var, f"__{_op}__", _binary(_ufunc))
     setattr(Var, f"__r{_op}__", _binary(_ufunc, reflected=True))
     setattr(Var, f"__i{_op}__", _inplace(_ufunc))
-for _op, _ufunc in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
-                    ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:  # fmt: skip
+for _op, _ufunc in [
+    ("lt", "less"),
+    ("le", "less_equal"),
+    ("gt", "greater"),
+    ("ge", "greater_equal"),
+    ("eq", "equal"),
+    ("ne", "not_equal"),
+]:
     setattr(Var, f"__{_op}__", _binary(_ufunc))
-for _op, _ufunc in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
-                    ("invert", "invert")]:  # fmt: skip
+for _op, _ufunc in [
+    ("neg", "negative"),
+    ("pos", "positive"),
+    ("abs", "absolute"),
+    ("invert", "invert"),
+]:
     setattr(Var, f"__{_op}__", _unary(_ufunc))
 Var.__hash__ = object.__hash__
 
@@ -168,8 +188,10 @@ class Trace:
             self.lines.append(f"{ctype} {results[0].name} = ({ctype})({expr});")
             return results[0]
         self.lines += [f"{_dtypes.ctype(r.dtype)} {r.name};" for r in results]
-        block = [f"{_dtypes.ctype(t)} in{k} = ({_dtypes.ctype(t)}){v.name};"
-                 for k, (v, t) in enumerate(zip(values, loop_in))]  # fmt: skip
+        block = [
+            f"{_dtypes.ctype(t)} in{k} = ({_dtypes.ctype(t)}){v.name};"
+            for k, (v, t) in enumerate(zip(values, loop_in))
+        ]
         block += [f"{_dtypes.ctype(t)} out{k};" for k, t in enumerate(loop_out)]
         block.append(routine + ";")
         block += [f"{r.name} = ({_dtypes.ctype(r.dtype)})out{k};" for k, r in enumerate(results)]
@@ -190,8 +212,9 @@ class Trace:
         dtype = _dtypes.normalize(np.result_type(*self._arg_dtypes([a, b])))
         result = Var(self, self._fresh(), dtype, a.weak and b.weak)
         ctype = _dtypes.ctype(dtype)
-        self.lines.append(f"{ctype} {result.name} = ({cond.name} != 0) ? ({ctype}){a.name} "
-                          f": ({ctype}){b.name};")  # fmt: skip
+        self.lines.append(
+            f"{ctype} {result.name} = ({cond.name} != 0) ? ({ctype}){a.name} : ({ctype}){b.name};"
+        )
         return result
 
     def assign(self, target: Var, value) -> None:
@@ -201,8 +224,10 @@ class Trace:
             raise FusionUnsupported("assignment into a scalar")
         value = self.value(value)
         if not np.can_cast(value.dtype, target.dtype, "same_kind"):
-            raise TypeError(f"Cannot cast ufunc output from {value.dtype} to {target.dtype} "
-                            "with casting rule 'same_kind'")  # fmt: skip
+            raise TypeError(
+                f"Cannot cast ufunc output from {value.dtype} to {target.dtype} "
+                "with casting rule 'same_kind'"
+            )
         target.name = self.cast(value, target.dtype).name
         if target.input is not None:
             self.assigned[target.input] = target.name
@@ -212,9 +237,12 @@ class Trace:
         strong = [v.dtype for v in values if not v.weak]
         strongest = np.result_type(*strong) if strong else None
         representative = {"b": False, "i": 0, "u": 0, "f": 0.0}
-        return [v.dtype if not v.weak
-                else self.ufuncs.weak_dtype(representative[v.dtype.kind], strongest)
-                for v in values]  # fmt: skip
+        return [
+            v.dtype
+            if not v.weak
+            else self.ufuncs.weak_dtype(representative[v.dtype.kind], strongest)
+            for v in values
+        ]
 
 
 def _python_dtype(a) -> np.dtype:

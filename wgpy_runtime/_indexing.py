@@ -30,8 +30,9 @@ def expand_ellipsis(parts: tuple, ndim: int) -> tuple:
     """`parts` with its Ellipsis (or a trailing one) replaced by full slices."""
     consumed = sum(_consumes(p) for p in parts)
     if consumed > ndim:
-        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
-                         f"{consumed} were indexed")  # fmt: skip
+        raise IndexError(
+            f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed"
+        )
     ellipses = [k for k, p in enumerate(parts) if p is Ellipsis]
     if len(ellipses) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
@@ -127,12 +128,12 @@ def infer_shape(new_shape, size: int) -> tuple[int, ...]:
         known *= e if e != -1 else 1
     if unknown:
         if known == 0 or size % known:
-            raise ValueError(f"cannot reshape array of size {size} into shape "
-                             f"{_shape_text(new_shape)}")  # fmt: skip
+            raise ValueError(
+                f"cannot reshape array of size {size} into shape {_shape_text(new_shape)}"
+            )
         shape[unknown[0]] = size // known
     elif known != size:
-        raise ValueError(f"cannot reshape array of size {size} into shape "
-                         f"{_shape_text(new_shape)}")  # fmt: skip
+        raise ValueError(f"cannot reshape array of size {size} into shape {_shape_text(new_shape)}")
     return tuple(shape)
 
 

@@ -28,12 +28,30 @@ _INVERSE_MAP_LIMIT = 64
 _RECORDINGS: list[LookupRecord] = []
 
 
-def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int,
-                scalars: tuple, raw: dict, reduce_ndim: int | None = None):  # fmt: skip
+def program_for(
+    kind: str,
+    strings: dict,
+    *,
+    target: str,
+    types: dict,
+    ndim: int,
+    scalars: tuple,
+    raw: dict,
+    reduce_ndim: int | None = None,
+):
     """The translated program of one kernel and specialisation (cached)."""
     exact64 = _dtypes.exact64()
-    key = (kind, tuple(strings.items()), target, tuple(sorted(types.items())), ndim,
-           reduce_ndim, tuple(sorted(scalars)), tuple(sorted(raw.items())), exact64)  # fmt: skip
+    key = (
+        kind,
+        tuple(strings.items()),
+        target,
+        tuple(sorted(types.items())),
+        ndim,
+        reduce_ndim,
+        tuple(sorted(scalars)),
+        tuple(sorted(raw.items())),
+        exact64,
+    )
     program = _PROGRAMS.get(key)
     if program is None:
         program = (
@@ -48,8 +66,14 @@ def program_for(kind: str, strings: dict, *, target: str, types: dict, ndim: int
             precompiled = True
         _PROGRAMS[key] = program
         if _RECORDINGS:
-            spec = {"target": target, "types": dict(types), "ndim": ndim,
-                    "reduce_ndim": reduce_ndim, "scalars": tuple(scalars), "raw": dict(raw)}  # fmt: skip
+            spec = {
+                "target": target,
+                "types": dict(types),
+                "ndim": ndim,
+                "reduce_ndim": reduce_ndim,
+                "scalars": tuple(scalars),
+                "raw": dict(raw),
+            }
             for record in _RECORDINGS:
                 record.add(program, kind, strings, spec, precompiled, _kernel_caller())
     return program
@@ -66,8 +90,13 @@ class LookupRecord:
 
     def add(self, program, kind, strings, spec, precompiled: bool, caller: str) -> None:
         self._keep.append(program)
-        self.programs[id(program)] = {"kind": kind, "strings": dict(strings), "spec": spec,
-                                      "precompiled": precompiled, "caller": caller}  # fmt: skip
+        self.programs[id(program)] = {
+            "kind": kind,
+            "strings": dict(strings),
+            "spec": spec,
+            "precompiled": precompiled,
+            "caller": caller,
+        }
 
     def of(self, program) -> dict | None:
         return self.programs.get(id(program))
@@ -110,8 +139,9 @@ def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
     if not len(cache):
         return None
     extra = {"reduce_ndim": reduce_ndim} if kind == "reduction" else {}
-    return cache.get(kind, strings, target=target, types=types, ndim=ndim, scalars=scalars,
-                     raw=raw, **extra)  # fmt: skip
+    return cache.get(
+        kind, strings, target=target, types=types, ndim=ndim, scalars=scalars, raw=raw, **extra
+    )
 
 
 def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
@@ -119,11 +149,25 @@ def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
 
     exact64 = _dtypes.exact64()
     if kind == "elementwise":
-        return kernelc.translate_elementwise(**strings, target=target, types=types, ndim=ndim,
-                                             scalars=scalars, raw=raw, exact64=exact64)  # fmt: skip
-    return kernelc.translate_reduction(**strings, target=target, types=types, ndim=ndim,
-                                       reduce_ndim=reduce_ndim, scalars=scalars, raw=raw,
-                                       exact64=exact64)  # fmt: skip
+        return kernelc.translate_elementwise(
+            **strings,
+            target=target,
+            types=types,
+            ndim=ndim,
+            scalars=scalars,
+            raw=raw,
+            exact64=exact64,
+        )
+    return kernelc.translate_reduction(
+        **strings,
+        target=target,
+        types=types,
+        ndim=ndim,
+        reduce_ndim=reduce_ndim,
+        scalars=scalars,
+        raw=raw,
+        exact64=exact64,
+    )
 
 
 def clear_program_cache() -> None:

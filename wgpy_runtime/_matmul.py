@@ -30,13 +30,26 @@ def supported(dtype: np.dtype) -> bool:
 
 
 @functools.cache
-def _program(target: str, dtype: str, batch_ndim: int, trans_a: bool, trans_b: bool,
-             tiles: str | None, packed: bool = True):  # fmt: skip
+def _program(
+    target: str,
+    dtype: str,
+    batch_ndim: int,
+    trans_a: bool,
+    trans_b: bool,
+    tiles: str | None,
+    packed: bool = True,
+):
     import kernelc
 
-    return kernelc.translate_matmul(dtype, target=target, batch_ndim=batch_ndim,
-                                    trans_a=trans_a, trans_b=trans_b, tiles=tiles,
-                                    packed=packed)  # fmt: skip
+    return kernelc.translate_matmul(
+        dtype,
+        target=target,
+        batch_ndim=batch_ndim,
+        trans_a=trans_a,
+        trans_b=trans_b,
+        tiles=tiles,
+        packed=packed,
+    )
 
 
 def _buffer_elements(device) -> int | None:
@@ -93,8 +106,14 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     batches = math.prod(shape)
     tiles = preferred_tiles(batches, m, n) if device.target == "wgsl" else None
     packed = device.target == "glsl" and _packed_fits(device, batches, m, n, k)
-    program = _program(device.target, result.dtype.name, len(shape),
-                       _transposed(a.shape, a._strides), _transposed(b.shape, b._strides),
-                       tiles, packed)  # fmt: skip
+    program = _program(
+        device.target,
+        result.dtype.name,
+        len(shape),
+        _transposed(a.shape, a._strides),
+        _transposed(b.shape, b._strides),
+        tiles,
+        packed,
+    )
     _launch.dispatch(device, program, args, shape + (m, n), (k,))
     return True

@@ -25,8 +25,10 @@ def current_device():
 
     get_device = getattr(device_module, "get_device", None)
     if get_device is None:
-        raise RuntimeError("no device: wgpy_runtime.device.get_device is not available; "
-                           "use wgpy_runtime.use_device(device)")  # fmt: skip
+        raise RuntimeError(
+            "no device: wgpy_runtime.device.get_device is not available; "
+            "use wgpy_runtime.use_device(device)"
+        )
     return get_device()
 
 

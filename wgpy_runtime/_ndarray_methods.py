@@ -14,21 +14,60 @@ import sys
 import numpy as np
 
 _BINARY = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
-    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "and": "bitwise_and",
-    "or": "bitwise_or", "xor": "bitwise_xor", "lshift": "left_shift", "rshift": "right_shift",
-}  # fmt: skip
-_COMPARE = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
-            "eq": "equal", "ne": "not_equal"}  # fmt: skip
+    "add": "add",
+    "sub": "subtract",
+    "mul": "multiply",
+    "truediv": "true_divide",
+    "floordiv": "floor_divide",
+    "mod": "remainder",
+    "pow": "power",
+    "and": "bitwise_and",
+    "or": "bitwise_or",
+    "xor": "bitwise_xor",
+    "lshift": "left_shift",
+    "rshift": "right_shift",
+}
+_COMPARE = {
+    "lt": "less",
+    "le": "less_equal",
+    "gt": "greater",
+    "ge": "greater_equal",
+    "eq": "equal",
+    "ne": "not_equal",
+}
 _UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}
 # method name -> (module, function); the method passes `self` first.
 _METHODS = {
-    **{n: ("reductions", n) for n in ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all", "cumsum", "cumprod", "nonzero"]},  # fmt: skip
-    "clip": ("elementwise", "clip"), "round": ("elementwise", "around"), "conj": ("elementwise", "conj"),
-    "conjugate": ("elementwise", "conj"), "dot": ("linalg", "dot"), "take": ("indexing", "take"),
-    "repeat": ("manipulation", "repeat"), "diagonal": ("manipulation", "diagonal"),
-    "trace": ("linalg", "trace"), "scatter_add": ("indexing", "scatter_add"),
-}  # fmt: skip
+    **{
+        n: ("reductions", n)
+        for n in [
+            "sum",
+            "prod",
+            "mean",
+            "var",
+            "std",
+            "max",
+            "min",
+            "argmax",
+            "argmin",
+            "any",
+            "all",
+            "cumsum",
+            "cumprod",
+            "nonzero",
+        ]
+    },
+    "clip": ("elementwise", "clip"),
+    "round": ("elementwise", "around"),
+    "conj": ("elementwise", "conj"),
+    "conjugate": ("elementwise", "conj"),
+    "dot": ("linalg", "dot"),
+    "take": ("indexing", "take"),
+    "repeat": ("manipulation", "repeat"),
+    "diagonal": ("manipulation", "diagonal"),
+    "trace": ("linalg", "trace"),
+    "scatter_add": ("indexing", "scatter_add"),
+}
 
 
 def _ufunc(name: str):

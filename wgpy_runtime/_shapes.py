@@ -67,9 +67,11 @@ def broadcast_strides(shape, strides, to_shape) -> tuple[int, ...]:
         elif extent == 1:
             out.append(0)
         else:
-            raise ValueError(f"operands could not be broadcast together with remapped shapes "
-                             f"[original->remapped]: {tuple(shape)} and requested shape "
-                             f"{tuple(to_shape)}")  # fmt: skip
+            raise ValueError(
+                f"operands could not be broadcast together with remapped shapes "
+                f"[original->remapped]: {tuple(shape)} and requested shape "
+                f"{tuple(to_shape)}"
+            )
     return tuple(out)
 
 

@@ -138,7 +138,7 @@ UFUNCS: list[UfuncDef] = [
             "ub": "out0 = in1 == 0 ? (out0_type)0 : (out0_type)(in0 % in1)",
         },
         aliases=("mod",),
-    ),  # fmt: skip
+    ),
     UfuncDef(
         "fmod",
         2,
@@ -156,7 +156,7 @@ UFUNCS: list[UfuncDef] = [
         1,
         {"f": "out0 = fabs(in0)", "i": "out0 = in0 < 0 ? -in0 : in0", "*": "out0 = in0"},
         aliases=("abs",),
-    ),  # fmt: skip
+    ),
     UfuncDef("fabs", 1, {"*": "out0 = fabs(in0)"}),
     UfuncDef("sign", 1, {"f": _SIGN_F, "i": "out0 = (in0 > 0) - (in0 < 0)", "*": "out0 = in0 > 0"}),
     UfuncDef("square", 1, {"*": "out0 = in0 * in0"}),
@@ -216,7 +216,7 @@ UFUNCS: list[UfuncDef] = [
             "*": "out0 = isnan(in0) ? in0 : (in0 == 0 ? in1 : "
             "(in0 < 0 ? (out0_type)0 : (out0_type)1))"
         },
-    ),  # fmt: skip
+    ),
     # comparisons and logic
     UfuncDef("greater", 2, {"*": "out0 = in0 > in1"}),
     UfuncDef("greater_equal", 2, {"*": "out0 = in0 >= in1"}),

@@ -151,14 +151,16 @@ def _device(a):
 
 @functools.cache
 def _arange_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel("float32 start, float32 step", "T y",
-                             "y = (T)(start + (float)i * step)", "wp_arange")  # fmt: skip
+    return ElementwiseKernel(
+        "float32 start, float32 step", "T y", "y = (T)(start + (float)i * step)", "wp_arange"
+    )
 
 
 @functools.cache
 def _arange_int_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel("int32 start, int32 step", "T y", "y = (T)(start + (int)i * step)",
-                             "wp_arange_int")  # fmt: skip
+    return ElementwiseKernel(
+        "int32 start, int32 step", "T y", "y = (T)(start + (int)i * step)", "wp_arange_int"
+    )
 
 
 def arange(start, stop=None, step=1, dtype=None, *, device=None) -> ndarray:
@@ -187,14 +189,14 @@ def arange(start, stop=None, step=1, dtype=None, *, device=None) -> ndarray:
 def _linspace_kernel(floor: bool) -> ElementwiseKernel:
     value = "floor(v)" if floor else "v"
     return ElementwiseKernel(
-        "float32 start, float32 step, float32 stop, int32 last", "T y",
+        "float32 start, float32 step, float32 stop, int32 last",
+        "T y",
         f"float v = (i == last) ? stop : start + (float)i * step;\ny = (T)({value});",
         "wp_linspace",
-    )  # fmt: skip
+    )
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
-             device=None):  # fmt: skip
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
     num = int(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
@@ -205,16 +207,17 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if num:
         last = num - 1 if endpoint and num > 1 else -1
         first_only = 0.0 if div <= 0 else step
-        _linspace_kernel(dtype.kind in "iu")(float(start), float(first_only), float(stop),
-                                             last, out)  # fmt: skip
+        _linspace_kernel(dtype.kind in "iu")(
+            float(start), float(first_only), float(stop), last, out
+        )
     return (out, step) if retstep else out
 
 
 @functools.cache
 def _eye_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel("int32 m, int32 k", "T y",
-                             "y = ((int)(i % m) - (int)(i / m) == k) ? (T)1 : (T)0",
-                             "wp_eye")  # fmt: skip
+    return ElementwiseKernel(
+        "int32 m, int32 k", "T y", "y = ((int)(i % m) - (int)(i / m) == k) ? (T)1 : (T)0", "wp_eye"
+    )
 
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None) -> ndarray:

@@ -28,8 +28,7 @@ def _typed_kernel(name: str, arg_dtypes: tuple, out_dtype: np.dtype, body: str):
 
 def _launch(name: str, args: list, out_dtype, body: str, out=None) -> ndarray:
     dtypes = ufuncs.arg_dtypes(args)
-    values = [ufuncs.typed_scalar(a, t) if ufuncs.is_scalar(a) else a
-              for a, t in zip(args, dtypes)]  # fmt: skip
+    values = [ufuncs.typed_scalar(a, t) if ufuncs.is_scalar(a) else a for a, t in zip(args, dtypes)]
     arrays = [a for a in args if isinstance(a, ndarray)]
     shape = _shapes.broadcast_shapes(*(a.shape for a in arrays))
     if out is None:

@@ -76,8 +76,10 @@ class _Plan:
         shape = _shapes.broadcast_shapes(*(a.shape for a in arrays))
         for k in self.assigned:
             if args[k].shape != shape:
-                raise ValueError(f"non-broadcastable output operand with shape {args[k].shape} "
-                                 f"doesn't match the broadcast shape {shape}")  # fmt: skip
+                raise ValueError(
+                    f"non-broadcastable output operand with shape {args[k].shape} "
+                    f"doesn't match the broadcast shape {shape}"
+                )
         ins = [_typed(a) for k, a in enumerate(args) if k not in self.assigned]
         outs = [ndarray(shape, dtype, device=arrays[0].device) for dtype in self.results]
         self.kernel(*ins, *self.constants, *(args[k] for k in self.assigned), *outs)
@@ -144,8 +146,18 @@ def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, n
     body += trace.lines
     body += [f"_a{k} = {trace.assigned[k]};" for k in assigned]
     body += [f"_y{k} = {v.name};" for k, v in enumerate(results)]
-    kernel = ElementwiseKernel(", ".join(in_params), ", ".join(out_params), "\n".join(body),
-                               name, preamble="\n".join(trace.preambles))  # fmt: skip
+    kernel = ElementwiseKernel(
+        ", ".join(in_params),
+        ", ".join(out_params),
+        "\n".join(body),
+        name,
+        preamble="\n".join(trace.preambles),
+    )
     constants = [_typed(c) for c in trace.constants]
-    return _Plan(kernel, constants, assigned, [v.dtype for v in results],
-                 single=not isinstance(returned, tuple))  # fmt: skip
+    return _Plan(
+        kernel,
+        constants,
+        assigned,
+        [v.dtype for v in results],
+        single=not isinstance(returned, tuple),
+    )

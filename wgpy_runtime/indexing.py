@@ -146,8 +146,7 @@ def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
 
 @functools.cache
 def _scatter_add_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel("int32 p, T v", "raw T dst", "atomicAdd(&dst[p], v)",
-                             "wp_scatter_add")  # fmt: skip
+    return ElementwiseKernel("int32 p, T v", "raw T dst", "atomicAdd(&dst[p], v)", "wp_scatter_add")
 
 
 @functools.cache
@@ -200,8 +199,7 @@ def positions(a: ndarray, key) -> tuple[ndarray, tuple[int, ...]]:
             basic.append(slice(None))
             adv.append((k, axis, p))
             axis += 1
-    shape, strides, offset = _indexing.basic_view(a._shape, a._strides, a._offset,
-                                                  tuple(basic))  # fmt: skip
+    shape, strides, offset = _indexing.basic_view(a._shape, a._strides, a._offset, tuple(basic))
     pos, out_shape = _positions(shape, strides, offset, adv)
     from .creation import asarray
 
@@ -242,8 +240,10 @@ def _host_index(p):
     if arr.size == 0 and arr.dtype.kind == "f":
         arr = arr.astype(np.intp)
     if arr.dtype.kind not in "iu":
-        raise IndexError("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis "
-                         "(`None`) and integer or boolean arrays are valid indices")  # fmt: skip
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis "
+            "(`None`) and integer or boolean arrays are valid indices"
+        )
     return arr
 
 
@@ -255,8 +255,9 @@ def _positions(shape, strides, offset, adv) -> tuple[np.ndarray, tuple]:
         bshape = np.broadcast_shapes(*(x.shape for x in arrays))
     except ValueError:
         text = " ".join(str(x.shape) for x in arrays)
-        raise IndexError("shape mismatch: indexing arrays could not be broadcast together "
-                         f"with shapes {text}") from None  # fmt: skip
+        raise IndexError(
+            f"shape mismatch: indexing arrays could not be broadcast together with shapes {text}"
+        ) from None
     adv_off = np.zeros(bshape, np.int64)
     for (_, axis, _), x in zip(adv, arrays):
         _check_bounds(x, shape[axis], axis)

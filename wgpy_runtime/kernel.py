@@ -128,8 +128,18 @@ def _type_names(types: dict) -> dict:
 class ElementwiseKernel:
     """CuPy's `ElementwiseKernel`: a per-element `operation` over broadcast arrays."""
 
-    def __init__(self, in_params, out_params, operation, name="kernel", reduce_dims=True,
-                 preamble="", no_return=False, return_tuple=False, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        in_params,
+        out_params,
+        operation,
+        name="kernel",
+        reduce_dims=True,
+        preamble="",
+        no_return=False,
+        return_tuple=False,
+        **kwargs,
+    ):
         self.loop_prep = kwargs.pop("loop_prep", "")
         self.after_loop = kwargs.pop("after_loop", "")
         self.options = kwargs.pop("options", ())
@@ -146,9 +156,15 @@ class ElementwiseKernel:
         self.nargs = self.nin + self.nout
         self.operation, self.name, self.preamble = operation, name, preamble
         self.reduce_dims, self.no_return, self.return_tuple = reduce_dims, no_return, return_tuple
-        self._strings = {"in_params": in_params, "out_params": out_params,
-                         "operation": operation, "name": name, "preamble": preamble,
-                         "loop_prep": self.loop_prep, "after_loop": self.after_loop}  # fmt: skip
+        self._strings = {
+            "in_params": in_params,
+            "out_params": out_params,
+            "operation": operation,
+            "name": name,
+            "preamble": preamble,
+            "loop_prep": self.loop_prep,
+            "after_loop": self.after_loop,
+        }
 
     def __call__(self, *args, size=None, stream=None, block_size=128):
         if block_size <= 0:
@@ -163,8 +179,9 @@ class ElementwiseKernel:
         size = None if size is None or size == -1 else int(size)
         in_args, out_args = args[: self.nin], args[self.nin :] or None
         shape = self._loop_shape(args, size)  # first, as CuPy's `_broadcast`
-        types, in_types, out_types = decide_types(self.in_params, self.out_params, in_args,
-                                                  out_args)  # fmt: skip
+        types, in_types, out_types = decide_types(
+            self.in_params, self.out_params, in_args, out_args
+        )
         device = _device_of(args)
         _check_device(args, device)
         outs = self._outputs(out_args, out_types, shape, size is not None, device)
@@ -180,8 +197,9 @@ class ElementwiseKernel:
         arrays = [a for a, p in zip(args, self.params) if isinstance(a, ndarray) and not p.raw]
         if size is not None:
             if arrays:
-                raise ValueError("Specified 'size' can be used only if all of the ndarray "
-                                 "are 'raw'.")  # fmt: skip
+                raise ValueError(
+                    "Specified 'size' can be used only if all of the ndarray are 'raw'."
+                )
             return (size,)
         if not arrays:
             raise ValueError("Loop size is undecided.")
@@ -226,9 +244,13 @@ class ElementwiseKernel:
             loop_shape, strides = _shapes.reduce_dims(shape, strides)
         for (name, v), s in zip(views, strides):
             values[name] = ndarray._view(v._buf, loop_shape, s, v._offset)
-        spec = {"target": device.target, "types": _type_names(types), "ndim": len(loop_shape),
-                "raw": _raw_spec(self.params, values),
-                "scalars": _scalar_names(self, values)}  # fmt: skip
+        spec = {
+            "target": device.target,
+            "types": _type_names(types),
+            "ndim": len(loop_shape),
+            "raw": _raw_spec(self.params, values),
+            "scalars": _scalar_names(self, values),
+        }
         program = _program_or_none("elementwise", self._strings, spec)
         if program is None:
             _fallback.interpret_elementwise(self, spec, values, loop_shape)
@@ -259,16 +281,26 @@ def _program_or_none(kind: str, strings: dict, spec: dict):
 
 
 def _raw_spec(params, values) -> dict:
-    return {p.name: (values[p.name].ndim, values[p.name]._c_contiguous)
-            for p in params if p.raw}  # fmt: skip
+    return {p.name: (values[p.name].ndim, values[p.name]._c_contiguous) for p in params if p.raw}
 
 
 class ReductionKernel:
     """CuPy's `ReductionKernel`: map, reduce along `axis`, post-map into the outputs."""
 
-    def __init__(self, in_params, out_params, map_expr, reduce_expr, post_map_expr, identity,
-                 name="reduce_kernel", reduce_type=None, reduce_dims=True, preamble="",
-                 options=()):  # fmt: skip
+    def __init__(
+        self,
+        in_params,
+        out_params,
+        map_expr,
+        reduce_expr,
+        post_map_expr,
+        identity,
+        name="reduce_kernel",
+        reduce_type=None,
+        reduce_dims=True,
+        preamble="",
+        options=(),
+    ):
         if not _NAME.match(name):
             raise ValueError(f"Invalid kernel name: {name}")
         self.in_params = parse_params(in_params, True)
@@ -279,10 +311,17 @@ class ReductionKernel:
         self.name, self.reduce_dims = name, reduce_dims
         self.identity = "" if identity is None else str(identity)
         self.sort_reduce_axis = True
-        self._strings = {"in_params": in_params, "out_params": out_params,
-                         "map_expr": map_expr, "reduce_expr": reduce_expr,
-                         "post_map_expr": post_map_expr, "identity": identity,
-                         "name": name, "reduce_type": reduce_type, "preamble": preamble}  # fmt: skip
+        self._strings = {
+            "in_params": in_params,
+            "out_params": out_params,
+            "map_expr": map_expr,
+            "reduce_expr": reduce_expr,
+            "post_map_expr": post_map_expr,
+            "identity": identity,
+            "name": name,
+            "reduce_type": reduce_type,
+            "preamble": preamble,
+        }
 
     def __call__(self, *args, out=None, axis=None, keepdims=False, stream=None):
         if len(args) not in (self.nin, self.nargs):
@@ -290,11 +329,11 @@ class ReductionKernel:
         out_args = list(args[self.nin :])
         if out is not None:
             if self.nout != 1:
-                raise NotImplementedError("Built-in reduction kernel does not support "
-                                          "multiple arrays")  # fmt: skip
+                raise NotImplementedError(
+                    "Built-in reduction kernel does not support multiple arrays"
+                )
             if out_args:
-                raise ValueError("cannot specify 'out' as both a positional and keyword "
-                                 "argument")  # fmt: skip
+                raise ValueError("cannot specify 'out' as both a positional and keyword argument")
             out_args = [out]
         in_args = args[: self.nin]
         _check_args(in_args, "")
@@ -311,8 +350,9 @@ class ReductionKernel:
         reduce_axis = _shapes.normalize_axes(axis, len(shape))
         out_axis = tuple(d for d in range(len(shape)) if d not in reduce_axis)
         reduce_axis = self._sorted_axes(reduce_axis, out_axis, in_args)
-        types, in_types, out_types = decide_types(self.in_params, self.out_params, in_args,
-                                                  out_args)  # fmt: skip
+        types, in_types, out_types = decide_types(
+            self.in_params, self.out_params, in_args, out_args
+        )
         kept = tuple(1 if d in reduce_axis else e for d, e in enumerate(shape))
         out_shape = kept if keepdims else tuple(shape[d] for d in out_axis)
         outs = self._outputs(out_args, out_types, out_shape, device)
@@ -320,8 +360,9 @@ class ReductionKernel:
         if result.size == 0:
             return result
         if self.identity == "" and 0 in shape:
-            raise ValueError(f"zero-size array to reduction operation {self.name} which has no "
-                             "identity")  # fmt: skip
+            raise ValueError(
+                f"zero-size array to reduction operation {self.name} which has no identity"
+            )
         self._launch(device, types, in_args, in_types, outs, shape, reduce_axis, out_axis)
         return result
 
@@ -363,9 +404,14 @@ class ReductionKernel:
             else:
                 outputs.append((p.name, a.reshape(kernel_out) if a.shape != kernel_out else a))
         red_shape, kernel_out = self._merge(red_shape, kernel_out, inputs, outputs, values)
-        spec = {"target": device.target, "types": _type_names(types), "ndim": len(kernel_out),
-                "reduce_ndim": len(red_shape), "raw": _raw_spec(self.params, values),
-                "scalars": _scalar_names(self, values)}  # fmt: skip
+        spec = {
+            "target": device.target,
+            "types": _type_names(types),
+            "ndim": len(kernel_out),
+            "reduce_ndim": len(red_shape),
+            "raw": _raw_spec(self.params, values),
+            "scalars": _scalar_names(self, values),
+        }
         program = _program_or_none("reduction", self._strings, spec)
         if program is None:
             _fallback.interpret_reduction(self, spec, values, kernel_out, red_shape)
@@ -402,5 +448,6 @@ def copy_kernel() -> ElementwiseKernel:
 @functools.cache
 def scatter_kernel() -> ElementwiseKernel:
     """GLSL strided writes: each element of `y` takes `src[inv[i]]` where `inv[i] >= 0`."""
-    return ElementwiseKernel("raw T src, raw int32 inv", "T y",
-                             "int j = inv[i];\nif (j >= 0) y = src[j];", "wp_scatter")  # fmt: skip
+    return ElementwiseKernel(
+        "raw T src, raw int32 inv", "T y", "int j = inv[i];\nif (j >= 0) y = src[j];", "wp_scatter"
+    )

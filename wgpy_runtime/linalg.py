@@ -32,9 +32,11 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
     if b2.shape[-2] != k:
-        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
-                         f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {b2.shape[-2]} "
-                         f"is different from {k})")  # fmt: skip
+        raise ValueError(
+            f"matmul: Input operand 1 has a mismatch in its core dimension 0, "
+            f"with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {b2.shape[-2]} "
+            f"is different from {k})"
+        )
     batch = _shapes.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     loop = np.matmul.resolve_dtypes((a.dtype, b.dtype, None))
     rt = _dtypes.normalize(dtype or loop[2])
@@ -150,17 +152,20 @@ def _parse_subscripts(text: str, n: int) -> tuple[list[str], str]:
         output = "".join(sorted(c for c, k in counts.items() if k == 1))
     inputs = lhs.split(",")
     if len(inputs) != n:
-        raise ValueError("more operands provided to einstein sum function than specified in "
-                         "the subscripts string" if n > len(inputs) else "fewer operands "
-                         "provided to einstein sum function than specified in the subscripts "
-                         "string")  # fmt: skip
+        raise ValueError(
+            "more operands provided to einstein sum function than specified in "
+            "the subscripts string"
+            if n > len(inputs)
+            else "fewer operands "
+            "provided to einstein sum function than specified in the subscripts "
+            "string"
+        )
     return inputs, output
 
 
 def _diagonal_view(a: ndarray, labels: str) -> tuple[ndarray, str]:
     if len(labels) != a.ndim:
-        raise ValueError("einstein sum subscripts string contains too many subscripts for "
-                         "operand")  # fmt: skip
+        raise ValueError("einstein sum subscripts string contains too many subscripts for operand")
     shape, strides, seen = [], [], []
     for c, e, s in zip(labels, a.shape, a._strides):
         if c in seen:

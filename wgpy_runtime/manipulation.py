@@ -49,8 +49,9 @@ def moveaxis(a, source, destination) -> ndarray:
     src = _axes_list(source, a.ndim)
     dst = _axes_list(destination, a.ndim)
     if len(src) != len(dst):
-        raise ValueError("`source` and `destination` arguments must have the same number "
-                         "of elements")  # fmt: skip
+        raise ValueError(
+            "`source` and `destination` arguments must have the same number of elements"
+        )
     order = [d for d in range(a.ndim) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -172,14 +173,17 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind") -> nd
         raise ValueError("zero-dimensional arrays cannot be concatenated")
     ndim = arrays[0].ndim
     if any(a.ndim != ndim for a in arrays):
-        raise ValueError("all the input array dimensions except for the concatenation axis "
-                         "must match exactly")  # fmt: skip
+        raise ValueError(
+            "all the input array dimensions except for the concatenation axis must match exactly"
+        )
     axis = _shapes.normalize_axis(axis, ndim)
     base = arrays[0].shape
     for a in arrays:
         if any(a.shape[d] != base[d] for d in range(ndim) if d != axis):
-            raise ValueError("all the input array dimensions except for the concatenation "
-                             "axis must match exactly")  # fmt: skip
+            raise ValueError(
+                "all the input array dimensions except for the concatenation "
+                "axis must match exactly"
+            )
     shape = base[:axis] + (sum(a.shape[axis] for a in arrays),) + base[axis + 1 :]
     result_dtype = _dtypes.normalize(dtype or np.result_type(*(a.dtype for a in arrays)))
     result = out if out is not None else ndarray(shape, result_dtype, device=arrays[0].device)

@@ -25,12 +25,13 @@ class Flags:
         self.c_contiguous, self.f_contiguous, self.owndata = c_contiguous, f_contiguous, owndata
 
     def __getitem__(self, key: str) -> bool:
-        return getattr(self, key.lower().replace("contiguous", "_contiguous").replace(
-            "__", "_"))  # fmt: skip
+        return getattr(self, key.lower().replace("contiguous", "_contiguous").replace("__", "_"))
 
     def __repr__(self) -> str:
-        return (f"  C_CONTIGUOUS : {self.c_contiguous}\n  F_CONTIGUOUS : {self.f_contiguous}\n"
-                f"  OWNDATA : {self.owndata}")  # fmt: skip
+        return (
+            f"  C_CONTIGUOUS : {self.c_contiguous}\n  F_CONTIGUOUS : {self.f_contiguous}\n"
+            f"  OWNDATA : {self.owndata}"
+        )
 
 
 class ndarray:
@@ -39,8 +40,9 @@ class ndarray:
     __slots__ = ("__weakref__", "_buf", "_offset", "_shape", "_strides")
     __array_priority__ = 100.0
 
-    def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C", *,
-                 device=None) -> None:  # fmt: skip
+    def __init__(
+        self, shape, dtype=float, memptr=None, strides=None, order="C", *, device=None
+    ) -> None:
         """A new C-ordered array; with `memptr` (CuPy's), a view of that memory with byte
         `strides` (default C order)."""
         shape = _shapes.as_shape(shape)
@@ -88,8 +90,10 @@ class ndarray:
     def shape(self, value) -> None:
         view = self.reshape(value)
         if view._buf is not self._buf:
-            raise AttributeError("Incompatible shape for in-place modification. Use "
-                                 "`.reshape()` to make a copy with the desired shape.")  # fmt: skip
+            raise AttributeError(
+                "Incompatible shape for in-place modification. Use "
+                "`.reshape()` to make a copy with the desired shape."
+            )
         self._shape, self._strides = view._shape, view._strides
 
     @property
@@ -132,8 +136,11 @@ class ndarray:
 
     @property
     def flags(self) -> Flags:
-        return Flags(self._c_contiguous, self._f_contiguous,
-                     self._offset == 0 and self.size == self._buf.size)  # fmt: skip
+        return Flags(
+            self._c_contiguous,
+            self._f_contiguous,
+            self._offset == 0 and self.size == self._buf.size,
+        )
 
     @property
     def _c_contiguous(self) -> bool:
@@ -220,8 +227,10 @@ class ndarray:
 
     def __bool__(self) -> bool:
         if self.size != 1:
-            raise ValueError("The truth value of an array with more than one element is "
-                             "ambiguous. Use a.any() or a.all()")  # fmt: skip
+            raise ValueError(
+                "The truth value of an array with more than one element is "
+                "ambiguous. Use a.any() or a.all()"
+            )
         return bool(self._scalar())
 
     def __index__(self) -> int:
@@ -277,11 +286,16 @@ class ndarray:
         else:
             axes = _shapes.normalize_axes(axis, self.ndim)
             if any(self._shape[a] != 1 for a in axes):
-                raise ValueError("cannot select an axis to squeeze out which has size not "
-                                 "equal to one")  # fmt: skip
+                raise ValueError(
+                    "cannot select an axis to squeeze out which has size not equal to one"
+                )
         keep = [k for k in range(self.ndim) if k not in axes]
-        return self._view(self._buf, [self._shape[k] for k in keep],
-                          [self._strides[k] for k in keep], self._offset)  # fmt: skip
+        return self._view(
+            self._buf,
+            [self._shape[k] for k in keep],
+            [self._strides[k] for k in keep],
+            self._offset,
+        )
 
     def reduced_view(self, dtype=None) -> ndarray:
         """CuPy's `reduced_view`: the same elements with extent-1 axes dropped and axes
@@ -304,8 +318,9 @@ class ndarray:
 
     def __getitem__(self, key):
         if _indexing.is_basic(key):
-            shape, strides, offset = _indexing.basic_view(self._shape, self._strides,
-                                                          self._offset, key)  # fmt: skip
+            shape, strides, offset = _indexing.basic_view(
+                self._shape, self._strides, self._offset, key
+            )
             return self._view(self._buf, shape, strides, offset)
         from .indexing import getitem
 
@@ -355,6 +370,6 @@ def _rebuild(host: np.ndarray, backend: str | None = None) -> ndarray:
     return asarray(host, device=None if backend is None else get_device(backend))
 
 
-from . import _ndarray_methods
+from . import _ndarray_methods  # noqa: E402 - the methods need the class above
 
 _ndarray_methods.install(ndarray)

@@ -77,14 +77,19 @@ def translate(text: str, types: str = "") -> dict:
             result["targets"][target] = {"error": format_error(e, text, target), "code": None}
             continue
         except InternalCompilerError as e:
-            result["targets"][target] = {"error": _plain_error("InternalCompilerError", str(e),
-                                                               target), "code": None}  # fmt: skip
+            result["targets"][target] = {
+                "error": _plain_error("InternalCompilerError", str(e), target),
+                "code": None,
+            }
             continue
         ms = 1e3 * (time.perf_counter() - start)
-        result["targets"][target] = {"code": program.code, "abi": abi_summary(program.abi),
-                                     "compile_ms": ms, "error": None,
-                                     "warnings": [format_warning(w, text)
-                                                  for w in program.warnings]}  # fmt: skip
+        result["targets"][target] = {
+            "code": program.code,
+            "abi": abi_summary(program.abi),
+            "compile_ms": ms,
+            "error": None,
+            "warnings": [format_warning(w, text) for w in program.warnings],
+        }
         result.setdefault("params", params_of(program.abi))
         result.setdefault("fills", input_plan(program.abi))  # what the inputs get by default
     result["scalars"] = scalar_fields(text, result.get("params", []))
@@ -120,18 +125,33 @@ def _declared(params: str) -> list[list[str]]:
 
 
 def _key(kdef: KernelDef, target: str, options: dict) -> tuple:
-    return (kdef.name, kdef.in_params, kdef.out_params, kdef.preamble, kdef.loop_prep,
-            kdef.operation, kdef.after_loop, tuple(sorted(kdef.line_bases.items())),
-            kdef.scalars, target, tuple(sorted(options["types"].items())), options["ndim"])  # fmt: skip
+    return (
+        kdef.name,
+        kdef.in_params,
+        kdef.out_params,
+        kdef.preamble,
+        kdef.loop_prep,
+        kdef.operation,
+        kdef.after_loop,
+        tuple(sorted(kdef.line_bases.items())),
+        kdef.scalars,
+        target,
+        tuple(sorted(options["types"].items())),
+        options["ndim"],
+    )
 
 
 def _translate(kdef: KernelDef, target: str, options: dict, cache: bool = True) -> Program:
     key = _key(kdef, target, options)
     if cache and key in _PROGRAMS:
         return _PROGRAMS[key]
-    program = translate_elementwise(**kdef.translate_args(), target=target,
-                                    types=options["types"], ndim=options["ndim"],
-                                    raw=options["raw"])  # fmt: skip
+    program = translate_elementwise(
+        **kdef.translate_args(),
+        target=target,
+        types=options["types"],
+        ndim=options["ndim"],
+        raw=options["raw"],
+    )
     if cache:  # only what runs is kept: a kept program is one the device has built
         if len(_PROGRAMS) >= 64:
             _PROGRAMS.clear()
@@ -140,24 +160,36 @@ def _translate(kdef: KernelDef, target: str, options: dict, cache: bool = True) 
 
 
 def params_of(abi: dict) -> list[dict]:
-    return [{"name": p["name"], "role": p["role"], "kind": p["kind"], "dtype": p["dtype"],
-             "storage_dtype": p["storage_dtype"]} for p in abi["params"]]  # fmt: skip
+    return [
+        {
+            "name": p["name"],
+            "role": p["role"],
+            "kind": p["kind"],
+            "dtype": p["dtype"],
+            "storage_dtype": p["storage_dtype"],
+        }
+        for p in abi["params"]
+    ]
 
 
 def abi_summary(abi: dict) -> list[str]:
     """A few lines saying how the program is launched and bound (docs/abi.md)."""
     launch = abi["launch"]
-    lines = [f"{p['role']:3} {p['kind']:6} {p['dtype']:8} {p['name']}"
-             + (f"  (held as {p['storage_dtype']})" if p["storage_dtype"] != p["dtype"] else "")
-             for p in abi["params"]]  # fmt: skip
+    lines = [
+        f"{p['role']:3} {p['kind']:6} {p['dtype']:8} {p['name']}"
+        + (f"  (held as {p['storage_dtype']})" if p["storage_dtype"] != p["dtype"] else "")
+        for p in abi["params"]
+    ]
     lines.append(f"uniforms: {len(abi['uniforms'])} members, {abi['uniform_size']} bytes")
     if launch["kind"] == "compute":
         size = "×".join(map(str, launch["workgroup_size"]))
         lines.append(f"launch: compute, workgroup {size}, {len(abi['bindings'])} bindings")
     else:
         groups = len(launch.get("output_groups", [None]))
-        lines.append(f"launch: fragment, {len(abi['textures'])} textures, "
-                     f"{len(abi['outputs'])} render targets, {groups} draw(s)")  # fmt: skip
+        lines.append(
+            f"launch: fragment, {len(abi['textures'])} textures, "
+            f"{len(abi['outputs'])} render targets, {groups} draw(s)"
+        )
     return lines
 
 
@@ -204,8 +236,15 @@ def format_error(e: KernelCompileError, text: str, target: str | None = None) ->
     in a header's value, e.g. in_params, which starts after `// in_params: `)."""
     kernel = e.kernel if e.kernel and e.kernel != PATH else "kernel"
     line, column, rendered = _locate(e.span, text, kernel, "error", e.message, e.notes)
-    return {"kind": type(e).__name__, "kernel": kernel, "target": target,
-            "message": e.message, "line": line, "column": column, "text": rendered}  # fmt: skip
+    return {
+        "kind": type(e).__name__,
+        "kernel": kernel,
+        "target": target,
+        "message": e.message,
+        "line": line,
+        "column": column,
+        "text": rendered,
+    }
 
 
 def format_warning(w, text: str) -> dict:
@@ -214,8 +253,15 @@ def format_warning(w, text: str) -> dict:
 
 
 def _plain_error(kind: str, message: str, target: str | None = None) -> dict:
-    return {"kind": kind, "kernel": None, "target": target, "message": message,
-            "line": None, "column": None, "text": message}  # fmt: skip
+    return {
+        "kind": kind,
+        "kernel": None,
+        "target": target,
+        "message": message,
+        "line": None,
+        "column": None,
+        "text": message,
+    }
 
 
 def _locate(span: Span | None, text: str, kernel: str, severity: str, message: str, notes):
@@ -238,9 +284,16 @@ def _locate(span: Span | None, text: str, kernel: str, severity: str, message: s
 # -------------------------------------------------------------------------------- run
 
 
-def run(text: str, backend: str = "webgpu", width: int = 512, height: int = 512,
-        view=DEFAULT_VIEW, scalars: dict | None = None, types: str = "",
-        fills: dict | None = None) -> dict:  # fmt: skip
+def run(
+    text: str,
+    backend: str = "webgpu",
+    width: int = 512,
+    height: int = 512,
+    view=DEFAULT_VIEW,
+    scalars: dict | None = None,
+    types: str = "",
+    fills: dict | None = None,
+) -> dict:
     """Translate for `backend`'s target, run over a height × width image and read the first
     output back: {"output": {name, dtype, shape, data (base64 of the storage bytes)},
     "inputs" (what each parameter got), "timings" (ms), "adapter", "error"}. `fills` maps
@@ -335,8 +388,16 @@ def _convert(dtype: str, value, name: str):
         raise ValueError(f"scalar {name!r} ({dtype}): {value!r} is not a number") from None
 
 
-def execute(device, program: Program, width: int, height: int, view: tuple, scalars: dict,
-            ndim: int = 2, fills: dict | None = None) -> dict:  # fmt: skip
+def execute(
+    device,
+    program: Program,
+    width: int,
+    height: int,
+    view: tuple,
+    scalars: dict,
+    ndim: int = 2,
+    fills: dict | None = None,
+) -> dict:
     """Upload the convention's inputs, dispatch, read the first output back; timings are
     each step up to the GPU's completion (upload and dispatch end with a synchronize).
     When something fails, the device's pending failures are collected before returning:
@@ -369,10 +430,18 @@ def execute(device, program: Program, width: int, height: int, view: tuple, scal
             device.free(buf)
         if failed:
             _settle(device)
-    timings = {"upload_ms": 1e3 * (t1 - t0), "dispatch_ms": 1e3 * (t2 - t1),
-               "read_ms": 1e3 * (t3 - t2), "run_ms": 1e3 * (t3 - t0)}  # fmt: skip
-    output = {"name": out["name"], "dtype": out["storage_dtype"], "shape": [height, width],
-              "data": base64.b64encode(data).decode("ascii")}  # fmt: skip
+    timings = {
+        "upload_ms": 1e3 * (t1 - t0),
+        "dispatch_ms": 1e3 * (t2 - t1),
+        "read_ms": 1e3 * (t3 - t2),
+        "run_ms": 1e3 * (t3 - t0),
+    }
+    output = {
+        "name": out["name"],
+        "dtype": out["storage_dtype"],
+        "shape": [height, width],
+        "data": base64.b64encode(data).decode("ascii"),
+    }
     return {"output": output, "inputs": plan, "timings": timings}
 
 

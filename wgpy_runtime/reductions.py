@@ -21,10 +21,27 @@ from .ndarray import ndarray
 
 
 @functools.cache
-def _kernel(name: str, in_params: str, out_dtype: np.dtype, map_expr: str, reduce_expr: str,
-            post: str, identity: str, reduce_type: str, sort: bool = True) -> ReductionKernel:  # fmt: skip
-    kernel = ReductionKernel(in_params, f"{out_dtype.name} y", map_expr, reduce_expr, post,
-                             identity, name, reduce_type=reduce_type)  # fmt: skip
+def _kernel(
+    name: str,
+    in_params: str,
+    out_dtype: np.dtype,
+    map_expr: str,
+    reduce_expr: str,
+    post: str,
+    identity: str,
+    reduce_type: str,
+    sort: bool = True,
+) -> ReductionKernel:
+    kernel = ReductionKernel(
+        in_params,
+        f"{out_dtype.name} y",
+        map_expr,
+        reduce_expr,
+        post,
+        identity,
+        name,
+        reduce_type=reduce_type,
+    )
     kernel.sort_reduce_axis = sort
     return kernel
 
@@ -41,8 +58,10 @@ def _finish(result: ndarray, out):
     if out is None:
         return result
     if out.shape != result.shape:
-        raise ValueError(f"output parameter for reduction operation has the wrong shape "
-                         f"{out.shape}, expected {result.shape}")  # fmt: skip
+        raise ValueError(
+            f"output parameter for reduction operation has the wrong shape "
+            f"{out.shape}, expected {result.shape}"
+        )
     out[...] = result
     return out
 
@@ -65,8 +84,16 @@ def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
     a = _as_array(a)
     out_dtype = _dtypes.normalize(out_dtype)
     acc = _accumulator(out_dtype)
-    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", out_dtype, f"({acc})x", reduce_expr,
-                     f"y = ({_dtypes.ctype(out_dtype)})a", identity, acc)  # fmt: skip
+    kernel = _kernel(
+        f"wp_{name}",
+        f"{a.dtype.name} x",
+        out_dtype,
+        f"({acc})x",
+        reduce_expr,
+        f"y = ({_dtypes.ctype(out_dtype)})a",
+        identity,
+        acc,
+    )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
@@ -89,8 +116,7 @@ def _check_identityless(name: str, a: ndarray, axis) -> None:
         for d in range(a.ndim):
             out_size *= 1 if d in axes else a.shape[d]
         if out_size or not axes:
-            raise ValueError(f"zero-size array to reduction operation {name} which has no "
-                             "identity")  # fmt: skip
+            raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 
 def _extreme(dtype: np.dtype, maximum: bool) -> str:
@@ -112,8 +138,16 @@ def _minmax(name, a, axis, out, keepdims, maximum: bool):
     else:
         reduce_expr = f"(a {op} b) ? a : b"
     ct = _accumulator(a.dtype)
-    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", a.dtype, f"({ct})x", reduce_expr,
-                     f"y = ({_dtypes.ctype(a.dtype)})a", _extreme(a.dtype, maximum), ct)  # fmt: skip
+    kernel = _kernel(
+        f"wp_{name}",
+        f"{a.dtype.name} x",
+        a.dtype,
+        f"({ct})x",
+        reduce_expr,
+        f"y = ({_dtypes.ctype(a.dtype)})a",
+        _extreme(a.dtype, maximum),
+        ct,
+    )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
@@ -140,9 +174,17 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
     axis = _shapes.normalize_axis(axis, a.ndim)
     extreme = _minmax("maximum" if maximum else "minimum", a, axis, None, True, maximum)
     hit = "(x == m || (isnan(x) && isnan(m)))" if a.dtype.kind == "f" else "(x == m)"
-    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x, {a.dtype.name} m", np.dtype(np.int64),
-                     f"{hit} ? (long long)_J : (long long)2147483647", "a < b ? a : b",
-                     "y = a", "2147483647", "long long", False)  # fmt: skip
+    kernel = _kernel(
+        f"wp_{name}",
+        f"{a.dtype.name} x, {a.dtype.name} m",
+        np.dtype(np.int64),
+        f"{hit} ? (long long)_J : (long long)2147483647",
+        "a < b ? a : b",
+        "y = a",
+        "2147483647",
+        "long long",
+        False,
+    )
     result = kernel(a, extreme, axis=axis, keepdims=keepdims)
     return _finish(result, out)
 
@@ -157,8 +199,16 @@ def argmin(a, axis=None, out=None, *, keepdims=False):
 
 def _logical(name, a, axis, out, keepdims, reduce_expr, identity):
     a = _as_array(a)
-    kernel = _kernel(f"wp_{name}", f"{a.dtype.name} x", np.dtype(bool), "x != 0", reduce_expr,
-                     "y = a", identity, "bool")  # fmt: skip
+    kernel = _kernel(
+        f"wp_{name}",
+        f"{a.dtype.name} x",
+        np.dtype(bool),
+        "x != 0",
+        reduce_expr,
+        "y = a",
+        identity,
+        "bool",
+    )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
@@ -172,8 +222,16 @@ def all(a, axis=None, out=None, keepdims=False, **kwargs):
 
 def count_nonzero(a, axis=None, *, keepdims=False):
     a = _as_array(a)
-    kernel = _kernel("wp_count_nonzero", f"{a.dtype.name} x", np.dtype(np.int64),
-                     "(long long)(x != 0)", "a + b", "y = a", "0", "long long")  # fmt: skip
+    kernel = _kernel(
+        "wp_count_nonzero",
+        f"{a.dtype.name} x",
+        np.dtype(np.int64),
+        "(long long)(x != 0)",
+        "a + b",
+        "y = a",
+        "0",
+        "long long",
+    )
     return kernel(a, axis=axis, keepdims=keepdims)
 
 
@@ -184,9 +242,16 @@ def mean_dtype(dtype: np.dtype) -> np.dtype:
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
-    kernel = _kernel("wp_mean", f"{a.dtype.name} x", out_dtype, "(float)x", "a + b",
-                     f"y = ({_dtypes.ctype(out_dtype)})(a / (float)(_in_ind.size() / "
-                     "_out_ind.size()))", "0", "float")  # fmt: skip
+    kernel = _kernel(
+        "wp_mean",
+        f"{a.dtype.name} x",
+        out_dtype,
+        "(float)x",
+        "a + b",
+        f"y = ({_dtypes.ctype(out_dtype)})(a / (float)(_in_ind.size() / _out_ind.size()))",
+        "0",
+        "float",
+    )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
@@ -205,11 +270,15 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
     value = "(a / ((float)(_in_ind.size() / _out_ind.size()) - ddof))"
     post = f"y = ({_dtypes.ctype(out_dtype)})({finish.replace('V', value)})"
     kernel = _kernel(
-        f"wp_{name}", f"{a.dtype.name} x, {out_dtype.name} mu, float32 ddof", out_dtype,
-        "((float)x - (float)mu) * ((float)x - (float)mu)", "a + b",
+        f"wp_{name}",
+        f"{a.dtype.name} x, {out_dtype.name} mu, float32 ddof",
+        out_dtype,
+        "((float)x - (float)mu) * ((float)x - (float)mu)",
+        "a + b",
         post,
-        "0", "float",
-    )  # fmt: skip
+        "0",
+        "float",
+    )
     return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
 
 

@@ -183,9 +183,16 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address, mounts: dict[str, Path], *, verbose: bool = False,
-                 isolated: bool = True, extra_hosts: tuple[str, ...] = (),
-                 temporary: Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        address,
+        mounts: dict[str, Path],
+        *,
+        verbose: bool = False,
+        isolated: bool = True,
+        extra_hosts: tuple[str, ...] = (),
+        temporary: Path | None = None,
+    ) -> None:
         self.mounts = dict(sorted(mounts.items(), key=lambda item: -len(item[0])))
         self.verbose, self.isolated, self.temporary = verbose, isolated, temporary
         try:
@@ -219,9 +226,11 @@ def build_wheels(out: Path, source: Path = ROOT) -> list[str]:
     with a build backend, so that serving needs nothing beyond the source tree."""
     out.mkdir(parents=True, exist_ok=True)
     info = WHEEL_NAME.split("-py3")[0] + ".dist-info"
-    files = {f"{info}/METADATA": "Metadata-Version: 2.1\nName: wgpy-browser\nVersion: 0.1.0\n",
-             f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: wgpy_runtime.serve\n"
-                              "Root-Is-Purelib: true\nTag: py3-none-any\n"}  # fmt: skip
+    files = {
+        f"{info}/METADATA": "Metadata-Version: 2.1\nName: wgpy-browser\nVersion: 0.1.0\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: wgpy_runtime.serve\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
     for package in PACKAGES:
         for path in sorted((source / package).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
@@ -252,10 +261,16 @@ def pyodide_dir(given: str | None) -> Path:
     return directory
 
 
-def make_server(port: int = 8000, host: str = "127.0.0.1", pyodide: str | None = None,
-                wheels: Path | None = None, verbose: bool = False, isolated: bool = True,
-                extra_mounts: dict[str, Path] | None = None,
-                extra_hosts: tuple[str, ...] = ()) -> Server:  # fmt: skip
+def make_server(
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    pyodide: str | None = None,
+    wheels: Path | None = None,
+    verbose: bool = False,
+    isolated: bool = True,
+    extra_mounts: dict[str, Path] | None = None,
+    extra_hosts: tuple[str, ...] = (),
+) -> Server:
     """A server (not yet serving) for the pages, Pyodide, the wheels and the kernel cache;
     `isolated=False` leaves out COOP/COEP (pages then use the bridge's JSPI transport),
     `extra_mounts` adds URL prefixes (the browser tests add `TEST_MOUNTS`)."""
@@ -265,8 +280,14 @@ def make_server(port: int = 8000, host: str = "127.0.0.1", pyodide: str | None =
         wheels = temporary = Path(tempfile.mkdtemp(prefix="wgpy-wheels-"))
         build_wheels(wheels)
     mounts = {**PAGE_MOUNTS, "/pyodide/": pyodide_root, "/wheels/": wheels, **(extra_mounts or {})}
-    return Server((host, port), mounts, verbose=verbose, isolated=isolated,
-                  extra_hosts=extra_hosts, temporary=temporary)  # fmt: skip
+    return Server(
+        (host, port),
+        mounts,
+        verbose=verbose,
+        isolated=isolated,
+        extra_hosts=extra_hosts,
+        temporary=temporary,
+    )
 
 
 def serve_in_background(**kwargs) -> tuple[Server, str]:
@@ -280,13 +301,22 @@ def serve_in_background(**kwargs) -> tuple[Server, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m wgpy_runtime.serve", description=__doc__)
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1: this machine only)")  # fmt: skip
-    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                        help="another Host header name to answer (e.g. this machine's DNS name)")  # fmt: skip
-    parser.add_argument("--pyodide-dist", metavar="DIR",
-                        help="a Pyodide distribution (a full one brings numpy); default: "
-                        "the npm package in node_modules/pyodide")  # fmt: skip
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host header name to answer (e.g. this machine's DNS name)",
+    )
+    parser.add_argument(
+        "--pyodide-dist",
+        metavar="DIR",
+        help="a Pyodide distribution (a full one brings numpy); default: "
+        "the npm package in node_modules/pyodide",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument(
         "--no-isolation",
@@ -295,9 +325,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     try:
-        server = make_server(args.port, args.host, args.pyodide_dist, verbose=args.verbose,
-                             isolated=not args.no_isolation,
-                             extra_hosts=tuple(h.lower() for h in args.allow_host))  # fmt: skip
+        server = make_server(
+            args.port,
+            args.host,
+            args.pyodide_dist,
+            verbose=args.verbose,
+            isolated=not args.no_isolation,
+            extra_hosts=tuple(h.lower() for h in args.allow_host),
+        )
     except OSError as error:
         reason = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
         parser.exit(1, f"error: cannot listen on {args.host}:{args.port}: {reason}\n")

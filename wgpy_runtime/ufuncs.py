@@ -63,9 +63,10 @@ def arg_dtypes(args) -> list[np.dtype]:
         if not (isinstance(a, ndarray) or is_scalar(a)):
             raise TypeError(f"Unsupported type {type(a)}")
     strong = strong_dtype(args)
-    return [a.dtype if _strong(a) else weak_dtype(a.item() if isinstance(a, np.generic) else a,
-                                                  strong)
-            for a in args]  # fmt: skip
+    return [
+        a.dtype if _strong(a) else weak_dtype(a.item() if isinstance(a, np.generic) else a, strong)
+        for a in args
+    ]
 
 
 def typed_scalar(value, dtype: np.dtype):
@@ -84,8 +85,10 @@ def typed_scalar(value, dtype: np.dtype):
 
 def check_cast(ufunc_name: str, from_: np.dtype, to: np.dtype, casting: str, what: str) -> None:
     if not np.can_cast(from_, to, casting):
-        raise TypeError(f"Cannot cast ufunc '{ufunc_name}' {what} from {from_!r} to {to!r} "
-                        f"with casting rule '{casting}'")  # fmt: skip
+        raise TypeError(
+            f"Cannot cast ufunc '{ufunc_name}' {what} from {from_!r} to {to!r} "
+            f"with casting rule '{casting}'"
+        )
 
 
 class ufunc:
@@ -138,8 +141,10 @@ class ufunc:
 
     def _split(self, args, out) -> tuple[tuple, list]:
         if len(args) not in (self.nin, self.nargs):
-            raise TypeError(f"{self.__name__}() takes from {self.nin} to {self.nargs} "
-                            f"positional arguments but {len(args)} were given")  # fmt: skip
+            raise TypeError(
+                f"{self.__name__}() takes from {self.nin} to {self.nargs} "
+                f"positional arguments but {len(args)} were given"
+            )
         ins, outs = args[: self.nin], list(args[self.nin :])
         if out is not None:
             if outs:
@@ -173,8 +178,10 @@ class ufunc:
                 result.append(ndarray(shape, _dtypes.normalize(t), device=device))
                 continue
             if o.shape != shape:
-                raise ValueError(f"non-broadcastable output operand with shape {o.shape} "
-                                 f"doesn't match the broadcast shape {shape}")  # fmt: skip
+                raise ValueError(
+                    f"non-broadcastable output operand with shape {o.shape} "
+                    f"doesn't match the broadcast shape {shape}"
+                )
             check_cast(self.__name__, t, o.dtype, casting, "output")
             result.append(o)
         return result
@@ -190,8 +197,9 @@ class ufunc:
         )  # the kernel text depends on the 64-bit policy (BITS)
         kernel = self._kernels.get(key)
         if kernel is None:
-            kernel = self._kernels[key] = self._make_kernel(arg_types, loop_in, loop_out,
-                                                            out_dtypes)  # fmt: skip
+            kernel = self._kernels[key] = self._make_kernel(
+                arg_types, loop_in, loop_out, out_dtypes
+            )
         return kernel
 
     def _make_kernel(self, arg_types, loop_in, loop_out, out_dtypes) -> ElementwiseKernel:
@@ -206,8 +214,7 @@ class ufunc:
         body.append(d.routine(loop_in[0].kind).strip().replace("BITS", bits) + ";")
         body += [f"_y{k} = ({_dtypes.ctype(t)})out{k};" for k, t in enumerate(out_dtypes)]
         preamble = "\n".join(typedefs) + ("\n" + d.preamble if d.preamble else "")
-        return ElementwiseKernel(in_params, out_params, "\n".join(body), d.name,
-                                 preamble=preamble)  # fmt: skip
+        return ElementwiseKernel(in_params, out_params, "\n".join(body), d.name, preamble=preamble)
 
 
 def _check_kwargs(kwargs: dict) -> None:

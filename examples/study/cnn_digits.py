@@ -15,9 +15,9 @@ import wgpy_runtime.cupy_shim
 
 wgpy_runtime.cupy_shim.install()  # before Chainer: its GPU paths then run on wgpy_runtime
 
-import chainer
-import chainer.functions as F
-import chainer.links as L
+import chainer  # noqa: E402 - after the shim, as said above
+import chainer.functions as F  # noqa: E402
+import chainer.links as L  # noqa: E402
 
 WIDTHS = [4, 16, 64, 256]
 SIZE = 16  # images are SIZE x SIZE, one channel

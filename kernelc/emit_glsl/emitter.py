@@ -22,8 +22,23 @@ from kernelc.emit_base import (
 from kernelc.emit_glsl.primitives import PRIMITIVES
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import WIDE, DType, bool_, float16, float32, float64, int8, int16, int32
-from kernelc.ir.dtypes import int64, uint8, uint16, uint32, uint64, words64
+from kernelc.ir.dtypes import (
+    WIDE,
+    DType,
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    words64,
+)
 from kernelc.lib.shaders import device_shader
 
 MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
@@ -34,9 +49,20 @@ VERTEX_SHADER = device_shader("vertex.glsl")
 
 # What a texel (and a render target's `out`) holds, by storage dtype: bool is a 0/1 uint,
 # 8/16-bit formats give the 32-bit kind (R8UI reads as uint, R16F as float).
-_TEXEL = {bool_: uint32, int8: int32, int16: int32, int32: int32, uint8: uint32, uint16: uint32,
-          uint32: uint32, float16: float32, float32: float32, int64: uint32, uint64: uint32,
-          float64: uint32}  # fmt: skip
+_TEXEL = {
+    bool_: uint32,
+    int8: int32,
+    int16: int32,
+    int32: int32,
+    uint8: uint32,
+    uint16: uint32,
+    uint32: uint32,
+    float16: float32,
+    float32: float32,
+    int64: uint32,
+    uint64: uint32,
+    float64: uint32,
+}
 _CHANNELS = ("r", "g")  # of a 64-bit element's RG32UI texel: low word, high word
 ORDERED = frozenset({ir.BinaryOp.LT, ir.BinaryOp.LE, ir.BinaryOp.GT, ir.BinaryOp.GE})
 _SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D"}
@@ -334,10 +360,15 @@ class GlslEmitter(Emitter):
     def abi(self) -> dict:
         _, size = uniform_layout(self.fields)
         textures = [
-            {"unit": k, "name": t.name, "param": t.param.name,
-             "format": GLSL_FORMAT[t.param.dtype], "contents": t.contents}
+            {
+                "unit": k,
+                "name": t.name,
+                "param": t.param.name,
+                "format": GLSL_FORMAT[t.param.dtype],
+                "contents": t.contents,
+            }
             for k, t in enumerate(self.textures.values())
-        ]  # fmt: skip
+        ]
         outputs = [
             {"location": k, "name": name, "param": p, "format": GLSL_FORMAT[self.param(p).dtype]}
             for k, (p, name) in enumerate(self.render_targets())

@@ -33,14 +33,17 @@ def emit_elementwise(kernel: ir.Kernel) -> tuple[str, dict]:
     for k, group in enumerate(groups):
         code, abi = GlslEmitter(kernel, group).emit()
         head = f"// kernel {kernel.name}:"
-        code = code.replace(head, f"// kernel {kernel.name} (output group {k + 1} of "
-                            f"{len(groups)}):", 1)  # fmt: skip
+        code = code.replace(
+            head, f"// kernel {kernel.name} (output group {k + 1} of {len(groups)}):", 1
+        )
         shaders.append((code, abi))
     code, abi = shaders[0]
     for _, other in shaders[1:]:
         if _shared(other) != _shared(abi):
-            raise InternalCompilerError(f"emit_glsl: output groups of '{kernel.name}' "
-                                        "disagree on their uniforms or textures")  # fmt: skip
+            raise InternalCompilerError(
+                f"emit_glsl: output groups of '{kernel.name}' "
+                "disagree on their uniforms or textures"
+            )
     abi["launch"]["output_groups"] = [
         {"code": c, "textures": a["textures"], "outputs": a["outputs"]} for c, a in shaders
     ]

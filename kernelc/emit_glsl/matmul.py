@@ -93,6 +93,10 @@ class GlslMatmulEmitter(MatmulShell, GlslEmitter):
 
     def abi(self) -> dict:
         abi = super().abi()
-        abi.update(kind="matmul", batch_ndim=self.spec.batch_ndim, trans_a=self.spec.trans_a,
-                   trans_b=self.spec.trans_b)  # fmt: skip
+        abi.update(
+            kind="matmul",
+            batch_ndim=self.spec.batch_ndim,
+            trans_a=self.spec.trans_a,
+            trans_b=self.spec.trans_b,
+        )
         return abi

@@ -61,8 +61,10 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
     def header(self) -> str:
         lines = [super().header().rstrip("\n"), ""]
         lines += [f"uniform highp sampler2D {name};" for name in self.stage_samplers.values()]
-        lines += [f"layout(location = {k}) out highp vec4 {name};"
-                  for k, name in enumerate(self.packed_outs)]  # fmt: skip
+        lines += [
+            f"layout(location = {k}) out highp vec4 {name};"
+            for k, name in enumerate(self.packed_outs)
+        ]
         return "\n".join(lines) + "\n"
 
     # -- the fragments
@@ -112,8 +114,11 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         batch = self.int_local("kc_batch", f"{line} / {lines}")
         base = self.batch_bases(batch, (operand,))[operand]
         step = self.int_local("kc_step", self.stride(operand, k_axis))
-        pos = self.int_local("kc_pos", f"{base} + {index} * {self.stride(operand, line_axis)} + "
-                             f"{K_PER_TEXEL} * {kk} * {step}", True)  # fmt: skip
+        pos = self.int_local(
+            "kc_pos",
+            f"{base} + {index} * {self.stride(operand, line_axis)} + {K_PER_TEXEL} * {kk} * {step}",
+            True,
+        )
         left = self.int_local("kc_left", f"{self.u('k_red_n')} - {K_PER_TEXEL} * {kk}")
         v = self.temp("kc_v")
         w.line(f"vec4 {v} = vec4(0.0);")
@@ -143,7 +148,9 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         # rows (columns) past an edge of C repeat the last; unpack takes only real elements
         cursors = []
         for lines, index, extent, tex, width, base in (
-            (BLOCK[0], bi, m, ta, wa, "kc_r"), (BLOCK[1], bj, n, tb, wb, "kc_c")):  # fmt: skip
+            (BLOCK[0], bi, m, ta, wa, "kc_r"),
+            (BLOCK[1], bj, n, tb, wb, "kc_c"),
+        ):
             first = self.int_local(f"{base}0", f"{batch} * {extent} + {lines} * {index}")
             for t in range(lines):
                 line = f"{first} + min({t}, {extent} - 1 - {lines} * {index})" if t else first
@@ -205,13 +212,23 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
         ones by stage) and render target."""
         textures = list(abi["textures"])
         for (s, k), name in self.stage_samplers.items():
-            textures.append({"unit": len(textures), "name": name, "param": None,
-                             "format": TEXEL_FORMAT, "contents": "stage", "stage": s,
-                             "output": k})  # fmt: skip
+            textures.append(
+                {
+                    "unit": len(textures),
+                    "name": name,
+                    "param": None,
+                    "format": TEXEL_FORMAT,
+                    "contents": "stage",
+                    "stage": s,
+                    "output": k,
+                }
+            )
         outputs = abi["outputs"]
         if self.packed_outs:
-            outputs = [{"location": k, "name": name, "param": None, "format": TEXEL_FORMAT}
-                       for k, name in enumerate(self.packed_outs)]  # fmt: skip
+            outputs = [
+                {"location": k, "name": name, "param": None, "format": TEXEL_FORMAT}
+                for k, name in enumerate(self.packed_outs)
+            ]
         return {"name": self.role, "code": code, "textures": textures, "outputs": outputs}
 
 
@@ -228,6 +245,12 @@ def emit_packed_matmul(spec: MatmulSpec, kernel: ir.Kernel) -> tuple[str, dict]:
     final = shell.stage_json(code, abi)
     abi["textures"], abi["outputs"] = final["textures"], final["outputs"]
     abi["packed"] = True
-    abi["launch"] = {**abi["launch"], "kind": "packed_matmul", "texel_format": TEXEL_FORMAT,
-                     "k_per_texel": K_PER_TEXEL, "block": list(BLOCK), "stages": stages}  # fmt: skip
+    abi["launch"] = {
+        **abi["launch"],
+        "kind": "packed_matmul",
+        "texel_format": TEXEL_FORMAT,
+        "k_per_texel": K_PER_TEXEL,
+        "block": list(BLOCK),
+        "stages": stages,
+    }
     return code, abi

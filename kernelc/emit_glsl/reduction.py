@@ -25,12 +25,20 @@ from kernelc.emit_reduction import ReductionShell
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, uint32, words64
 
-PASS_UNIFORMS = [("k_pass", {"what": "pass"}), ("k_pass_items", {"what": "pass_items"}),
-                 ("k_pass_chunks", {"what": "pass_chunks"})]  # fmt: skip
+PASS_UNIFORMS = [
+    ("k_pass", {"what": "pass"}),
+    ("k_pass_items", {"what": "pass_items"}),
+    ("k_pass_chunks", {"what": "pass_chunks"}),
+]
 ROLES = ("final", "partial")
 # Partials in the reduce dtype (a computation type): bool as 0/1 uint.
-_PARTIAL_SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D",
-                    bool_: "usampler2D", words64: "usampler2D"}  # fmt: skip
+_PARTIAL_SAMPLER = {
+    float32: "sampler2D",
+    int32: "isampler2D",
+    uint32: "usampler2D",
+    bool_: "usampler2D",
+    words64: "usampler2D",
+}
 _PARTIAL_TYPE = {float32: "float", int32: "int", uint32: "uint", bool_: "uint", words64: "uvec2"}
 
 
@@ -58,10 +66,13 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         self.partial_out = self.globals.fresh("o_kc_partial", compiler=True)
         if len(self.textures) + 1 > MAX_TEXTURES:  # the partials take a unit too
             last = list(self.textures.values())[-1].param
-            raise self.refuse(last, f"kernel '{self.kernel.name}' needs {len(self.textures) + 1} "
-                              f"textures (one for the partials of a multi-pass reduction): WebGL2 "
-                              f"guarantees {MAX_TEXTURES} texture units per fragment shader",
-                              ("pass fewer arrays, or translate for WGSL",))  # fmt: skip
+            raise self.refuse(
+                last,
+                f"kernel '{self.kernel.name}' needs {len(self.textures) + 1} "
+                f"textures (one for the partials of a multi-pass reduction): WebGL2 "
+                f"guarantees {MAX_TEXTURES} texture units per fragment shader",
+                ("pass fewer arrays, or translate for WGSL",),
+            )
 
     def bound_textures(self) -> list:
         """Textures this shader declares: the final one also reads outputs' old contents."""
@@ -78,8 +89,9 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             text = super().header()
         finally:
             self.textures, self.outputs = saved
-        text = text.replace(f"// kernel {self.kernel.name}:", f"// kernel {self.kernel.name} "
-                            f"({self.role} pass):", 1)  # fmt: skip
+        text = text.replace(
+            f"// kernel {self.kernel.name}:", f"// kernel {self.kernel.name} ({self.role} pass):", 1
+        )
         dt = self.red.dtype
         lines = ["", f"uniform highp {_PARTIAL_SAMPLER[dt]} {self.partials};"]
         if not self.final:
@@ -126,8 +138,10 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         """Declare `i` (the output) and return the name of this fragment's chunk index."""
         w, p, chunk = self.out, self.temp("kc_p"), self.temp("kc_chunk")
         chunks = self.uniform("k_pass_chunks").text
-        w.line(f"int {p} = int(gl_FragCoord.y) * {self.uniform('k_out_width').text} "
-               "+ int(gl_FragCoord.x);")  # fmt: skip
+        w.line(
+            f"int {p} = int(gl_FragCoord.y) * {self.uniform('k_out_width').text} "
+            "+ int(gl_FragCoord.x);"
+        )
         w.line(f"if ({p} >= {self.uniform('k_n').text} * {chunks}) {{")
         w.line("    discard;")
         w.line("}")
@@ -183,11 +197,25 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         """This shader's textures: the kernel's, then the partials (unit after all the
         kernel's textures in both shaders)."""
         units = {t.name: k for k, t in enumerate(self.textures.values())}
-        out = [{"unit": units[t.name], "name": t.name, "param": t.param.name,
-                "format": GLSL_FORMAT[t.param.dtype], "contents": t.contents}
-               for t in self.bound_textures()]  # fmt: skip
-        out.append({"unit": len(self.textures), "name": self.partials, "param": None,
-                    "format": self.partial_format, "contents": "partials"})  # fmt: skip
+        out = [
+            {
+                "unit": units[t.name],
+                "name": t.name,
+                "param": t.param.name,
+                "format": GLSL_FORMAT[t.param.dtype],
+                "contents": t.contents,
+            }
+            for t in self.bound_textures()
+        ]
+        out.append(
+            {
+                "unit": len(self.textures),
+                "name": self.partials,
+                "param": None,
+                "format": self.partial_format,
+                "contents": "partials",
+            }
+        )
         return out
 
     def abi(self) -> dict:
@@ -195,11 +223,21 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         abi["reduce_ndim"] = self.red.ndim
         abi["textures"] = self.texture_json()
         if not self.final:
-            abi["outputs"] = [{"location": 0, "name": self.partial_out, "param": None,
-                               "format": self.partial_format}]  # fmt: skip
-        abi["launch"] = {"kind": "reduction", "vertex_shader": VERTEX_SHADER,
-                         "max_width": abi["launch"]["max_width"], "fan_in": FAN_IN,
-                         "partial_format": self.partial_format}  # fmt: skip
+            abi["outputs"] = [
+                {
+                    "location": 0,
+                    "name": self.partial_out,
+                    "param": None,
+                    "format": self.partial_format,
+                }
+            ]
+        abi["launch"] = {
+            "kind": "reduction",
+            "vertex_shader": VERTEX_SHADER,
+            "max_width": abi["launch"]["max_width"],
+            "fan_in": FAN_IN,
+            "partial_format": self.partial_format,
+        }
         return abi
 
 
@@ -207,6 +245,9 @@ def emit_reduction(kernel: ir.Kernel) -> tuple[str, dict]:
     """The final pass's shader and the ABI, which carries the partial pass's shader."""
     code, abi = GlslReductionEmitter(kernel, "final").emit()
     partial_code, partial_abi = GlslReductionEmitter(kernel, "partial").emit()
-    abi["launch"]["partial_shader"] = {"code": partial_code, "textures": partial_abi["textures"],
-                                       "outputs": partial_abi["outputs"]}  # fmt: skip
+    abi["launch"]["partial_shader"] = {
+        "code": partial_code,
+        "textures": partial_abi["textures"],
+        "outputs": partial_abi["outputs"],
+    }
     return code, abi

@@ -19,9 +19,16 @@ from kernelc.ir.visit import walk
 if TYPE_CHECKING:
     from kernelc.emit_wgsl.emitter import WgslEmitter
 
-BUILTIN = {"add": "atomicAdd", "sub": "atomicSub", "exch": "atomicExchange",
-           "min": "atomicMin", "max": "atomicMax", "and": "atomicAnd", "or": "atomicOr",
-           "xor": "atomicXor"}  # fmt: skip
+BUILTIN = {
+    "add": "atomicAdd",
+    "sub": "atomicSub",
+    "exch": "atomicExchange",
+    "min": "atomicMin",
+    "max": "atomicMax",
+    "and": "atomicAnd",
+    "or": "atomicOr",
+    "xor": "atomicXor",
+}
 
 
 def atomic_params(kernel: ir.Kernel) -> set[str]:

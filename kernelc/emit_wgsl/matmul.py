@@ -66,8 +66,10 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
 
     def header(self) -> str:
         t = self.tiles
-        tiles = [f"var<workgroup> {self.tile_a}: array<vec4<f32>, {self.row_a * t.k}>;",
-                 f"var<workgroup> {self.tile_b}: array<vec4<f32>, {self.row_b * t.k}>;"]  # fmt: skip
+        tiles = [
+            f"var<workgroup> {self.tile_a}: array<vec4<f32>, {self.row_a * t.k}>;",
+            f"var<workgroup> {self.tile_b}: array<vec4<f32>, {self.row_b * t.k}>;",
+        ]
         return f"{super().header()}\n" + "\n".join(tiles) + "\n"
 
     def int_decl(self, name: str, value: str, mutable: bool = False) -> None:
@@ -151,8 +153,9 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
         step_b = self.int_local("kc_step_b", f"{t.k}i * {self.stride(B, nd - 2)}")
         loads_a = self.loaders(A, bases[A], row0, not self.spec.trans_a)
         loads_b = self.loaders(B, bases[B], col0, self.spec.trans_b)
-        acc = [[self.temp(f"kc_acc{r}_{c}") for c in range(t.thread_n // 4)]
-               for r in range(t.thread_m)]  # fmt: skip
+        acc = [
+            [self.temp(f"kc_acc{r}_{c}") for c in range(t.thread_n // 4)] for r in range(t.thread_m)
+        ]
         for row in acc:
             for name in row:
                 w.line(f"var {name}: vec4<f32>;")
@@ -196,9 +199,12 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
         along, k_axis = (nd - 2, nd - 1) if param == A else (nd - 1, nd - 2)
         ok = self.temp(f"kc_ok_{lower}")
         self.out.line(f"let {ok}: bool = {origin} + {mm} < {extent};")
-        pos = self.int_local(f"kc_pos_{lower}", f"{base} + ({origin} + {mm}) * "
-                             f"{self.stride(param, along)} + {kk} * {self.stride(param, k_axis)}",
-                             mutable=True)  # fmt: skip
+        pos = self.int_local(
+            f"kc_pos_{lower}",
+            f"{base} + ({origin} + {mm}) * "
+            f"{self.stride(param, along)} + {kk} * {self.stride(param, k_axis)}",
+            mutable=True,
+        )
         row = self.row_a if param == A else self.row_b
         slot = self.int_local(f"kc_slot_{lower}", f"{kk} * {row}i + {mm} / 4i")
         lane = self.int_local(f"kc_lane_{lower}", f"{mm} % 4i")
@@ -231,8 +237,9 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
                 for c, name in enumerate(row):
                     w.line(f"{name} = fma(vec4<f32>({lane}), {b[c]}, {name});")
 
-    def store(self, acc: list[list[str]], base: str, row0: str, col0: str, tx: str,
-              ty: str) -> None:  # fmt: skip
+    def store(
+        self, acc: list[list[str]], base: str, row0: str, col0: str, tx: str, ty: str
+    ) -> None:
         w, t, nd = self.out, self.tiles, self.spec.ndim
         for r, row in enumerate(acc):
             chunk, within = divmod(r, 4)
@@ -250,8 +257,12 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
     def abi(self) -> dict:
         abi = super().abi()
         t = self.tiles
-        abi.update(kind="matmul", batch_ndim=self.spec.batch_ndim, trans_a=self.spec.trans_a,
-                   trans_b=self.spec.trans_b)  # fmt: skip
+        abi.update(
+            kind="matmul",
+            batch_ndim=self.spec.batch_ndim,
+            trans_a=self.spec.trans_a,
+            trans_b=self.spec.trans_b,
+        )
         abi["launch"] = {
             "kind": "matmul",
             "workgroup_size": [t.invocations, 1, 1],

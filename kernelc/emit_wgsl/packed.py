@@ -54,8 +54,12 @@ def load_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:
     else:
         value = f"i32(extractBits(word, {offset}, {count}))"
     result = em.type_name(p.value_dtype)
-    return [f"fn {name}(pos: i32) -> {result} {{", f"    let word = {read};",
-            f"    return {value};", "}"]  # fmt: skip
+    return [
+        f"fn {name}(pos: i32) -> {result} {{",
+        f"    let word = {read};",
+        f"    return {value};",
+        "}",
+    ]
 
 
 def store_function(em: WgslEmitter, p: ir.Param, name: str) -> list[str]:

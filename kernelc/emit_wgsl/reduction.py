@@ -26,8 +26,11 @@ from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_
 
-BUILTINS = ("@builtin(workgroup_id) wg: vec3<u32>", "@builtin(local_invocation_id) lid: vec3<u32>",
-            "@builtin(num_workgroups) nwg: vec3<u32>")  # fmt: skip
+BUILTINS = (
+    "@builtin(workgroup_id) wg: vec3<u32>",
+    "@builtin(local_invocation_id) lid: vec3<u32>",
+    "@builtin(num_workgroups) nwg: vec3<u32>",
+)
 
 
 class WgslReductionEmitter(ReductionShell, WgslEmitter):
@@ -59,22 +62,29 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
     def tree_function(self) -> str:
         """`kc_tree(lane, value)`: the workgroup's values combined; all invocations call it."""
         combine, s = self.func_names[self.red.combine], self.sdata
-        return "\n".join([
-            f"fn {self.tree}(kc_lane: u32, kc_value: {self.acc_type}) -> {self.acc_type} {{",
-            f"    {s}[kc_lane] = kc_value;",
-            "    workgroupBarrier();",
-            f"    for (var kc_half = {T // 2}u; kc_half > 0u; kc_half = kc_half >> 1u) {{",
-            "        if (kc_lane < kc_half) {",
-            f"            {s}[kc_lane] = {combine}({s}[kc_lane], {s}[kc_lane + kc_half]);",
-            "        }",
-            "        workgroupBarrier();",
-            "    }",
-            f"    return {s}[0];",
-            "}", ""])  # fmt: skip
+        return "\n".join(
+            [
+                f"fn {self.tree}(kc_lane: u32, kc_value: {self.acc_type}) -> {self.acc_type} {{",
+                f"    {s}[kc_lane] = kc_value;",
+                "    workgroupBarrier();",
+                f"    for (var kc_half = {T // 2}u; kc_half > 0u; kc_half = kc_half >> 1u) {{",
+                "        if (kc_lane < kc_half) {",
+                f"            {s}[kc_lane] = {combine}({s}[kc_lane], {s}[kc_lane + kc_half]);",
+                "        }",
+                "        workgroupBarrier();",
+                "    }",
+                f"    return {s}[0];",
+                "}",
+                "",
+            ]
+        )
 
     def main(self) -> str:
-        entries = [self.entry(ENTRY_SINGLE, self.single), self.entry(ENTRY_PARTIAL, self.partial),
-                   self.entry(ENTRY_MERGE, self.merge)]  # fmt: skip
+        entries = [
+            self.entry(ENTRY_SINGLE, self.single),
+            self.entry(ENTRY_PARTIAL, self.partial),
+            self.entry(ENTRY_MERGE, self.merge),
+        ]
         return "\n".join([self.tree_function(), *entries])
 
     def entry(self, name: str, body) -> str:
@@ -96,9 +106,12 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
     # -- the three entry points
 
     def single(self, flat: str) -> None:
-        self.guarded(f"{flat} < u32({self.uniform('k_n').text})", f"i32({flat})",
-                     lambda acc: self.fold_elements(acc, "i32(lid.x)", f"{T}i"),
-                     self.post)  # fmt: skip
+        self.guarded(
+            f"{flat} < u32({self.uniform('k_n').text})",
+            f"i32({flat})",
+            lambda acc: self.fold_elements(acc, "i32(lid.x)", f"{T}i"),
+            self.post,
+        )
 
     def partial(self, flat: str) -> None:
         groups = self.temp("kc_groups")
@@ -106,15 +119,22 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         first = f"i32({flat} % {groups}) * {T}i + i32(lid.x)"
         step = f"{T}i * {self.uniform('k_red_groups').text}"
         store = f"{self.scratch}[{flat}] = {{}};"
-        self.guarded(f"{flat} < u32({self.uniform('k_n').text}) * {groups}",
-                     f"i32({flat} / {groups})", lambda acc: self.fold_elements(acc, first, step),
-                     lambda acc: self.out.line(store.format(self.stored(acc))))  # fmt: skip
+        self.guarded(
+            f"{flat} < u32({self.uniform('k_n').text}) * {groups}",
+            f"i32({flat} / {groups})",
+            lambda acc: self.fold_elements(acc, first, step),
+            lambda acc: self.out.line(store.format(self.stored(acc))),
+        )
 
     def merge(self, flat: str) -> None:
         groups = self.temp("kc_groups")
         self.out.line(f"let {groups} = u32({self.uniform('k_red_groups').text});")
-        self.guarded(f"{flat} < u32({self.uniform('k_n').text})", f"i32({flat})",
-                     lambda acc: self.fold_partials(acc, flat, groups), self.post)  # fmt: skip
+        self.guarded(
+            f"{flat} < u32({self.uniform('k_n').text})",
+            f"i32({flat})",
+            lambda acc: self.fold_partials(acc, flat, groups),
+            self.post,
+        )
 
     # -- pieces
 
@@ -176,9 +196,15 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         abi = super().abi()
         del abi["entry_point"]  # the stages name theirs
         abi["reduce_ndim"] = self.red.ndim
-        abi["bindings"].append({"binding": len(self.kernel.arrays) + 1, "resource": "scratch",
-                                "access": "read_write", "element": WGSL_STORAGE[self.red.dtype],
-                                "elements": "n*groups"})  # fmt: skip
+        abi["bindings"].append(
+            {
+                "binding": len(self.kernel.arrays) + 1,
+                "resource": "scratch",
+                "access": "read_write",
+                "element": WGSL_STORAGE[self.red.dtype],
+                "elements": "n*groups",
+            }
+        )
         abi["launch"] = {
             "kind": "reduction",
             "workgroup_size": [T, 1, 1],

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kernelc.errors import KernelCompileError, KernelNameError, KernelSyntaxError, SourceText
-from kernelc.errors import Span
+from kernelc.errors import KernelCompileError, KernelNameError, KernelSyntaxError, SourceText, Span
 from kernelc.frontend import ast
 from kernelc.frontend.lexer import Token, tokenize
 from kernelc.frontend.params import check_params, parse_params
@@ -130,9 +129,17 @@ def _parse_reduction_sections(name: str, sources: dict[str, SourceText]) -> ast.
     identity = expression("identity") if sources["identity"].text.strip() else None
     reduce_type = " ".join(sources["reduce_type"].text.split()) or None
     span = Span(sources["reduce_type"], 0, len(sources["reduce_type"].text))
-    return ast.ReductionSource(name, params, tu, expression("map_expr"),
-                               expression("reduce_expr"), expression("post_map_expr"),
-                               identity, reduce_type, span if reduce_type else None)  # fmt: skip
+    return ast.ReductionSource(
+        name,
+        params,
+        tu,
+        expression("map_expr"),
+        expression("reduce_expr"),
+        expression("post_map_expr"),
+        identity,
+        reduce_type,
+        span if reduce_type else None,
+    )
 
 
 def _parse_sections(name: str, sources: dict[str, SourceText]) -> ast.ElementwiseSource:

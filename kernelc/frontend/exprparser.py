@@ -34,10 +34,25 @@ from kernelc.frontend.lexer import Token
 MAX_DEPTH = 64  # nesting of expressions, statements and braces
 
 BINARY_PRECEDENCE = {
-    "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
-    "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8,
-    "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
-}  # fmt: skip
+    "||": 1,
+    "&&": 2,
+    "|": 3,
+    "^": 4,
+    "&": 5,
+    "==": 6,
+    "!=": 6,
+    "<": 7,
+    ">": 7,
+    "<=": 7,
+    ">=": 7,
+    "<<": 8,
+    ">>": 8,
+    "+": 9,
+    "-": 9,
+    "*": 10,
+    "/": 10,
+    "%": 10,
+}
 ASSIGN_OPS = frozenset("= += -= *= /= %= <<= >>= &= ^= |=".split())
 PREFIX_OPS = frozenset("- + ! ~ & *".split())
 SCALAR_WORDS = frozenset("void bool char short int long float double signed unsigned".split())

@@ -357,10 +357,25 @@ class _ConditionEvaluator:
     """Evaluates an expanded `#if` expression over 64-bit integers; names are 0."""
 
     _BINARY: ClassVar[dict[str, int]] = {
-        "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
-        "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8,
-        "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
-    }  # fmt: skip
+        "||": 1,
+        "&&": 2,
+        "|": 3,
+        "^": 4,
+        "&": 5,
+        "==": 6,
+        "!=": 6,
+        "<": 7,
+        ">": 7,
+        "<=": 7,
+        ">=": 7,
+        "<<": 8,
+        ">>": 8,
+        "+": 9,
+        "-": 9,
+        "*": 10,
+        "/": 10,
+        "%": 10,
+    }
 
     def __init__(self, tokens: list[Token], span: Span) -> None:
         self.tokens = tokens
@@ -416,13 +431,25 @@ class _ConditionEvaluator:
         if op in ("<<", ">>"):
             b &= 63
         result = {
-            "||": lambda: int(bool(a) or bool(b)), "&&": lambda: int(bool(a) and bool(b)),
-            "|": lambda: a | b, "^": lambda: a ^ b, "&": lambda: a & b,
-            "==": lambda: int(a == b), "!=": lambda: int(a != b), "<": lambda: int(a < b),
-            ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
-            "<<": lambda: a << b, ">>": lambda: a >> b, "+": lambda: a + b, "-": lambda: a - b,
-            "*": lambda: a * b, "/": lambda: _c_div(a, b), "%": lambda: a - b * _c_div(a, b),
-        }[op]()  # fmt: skip
+            "||": lambda: int(bool(a) or bool(b)),
+            "&&": lambda: int(bool(a) and bool(b)),
+            "|": lambda: a | b,
+            "^": lambda: a ^ b,
+            "&": lambda: a & b,
+            "==": lambda: int(a == b),
+            "!=": lambda: int(a != b),
+            "<": lambda: int(a < b),
+            ">": lambda: int(a > b),
+            "<=": lambda: int(a <= b),
+            ">=": lambda: int(a >= b),
+            "<<": lambda: a << b,
+            ">>": lambda: a >> b,
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: _c_div(a, b),
+            "%": lambda: a - b * _c_div(a, b),
+        }[op]()
         return (result + 2**63) % 2**64 - 2**63
 
     # grammar: pp_unary : ('!' | '~' | '-' | '+') pp_unary | '(' pp_ternary ')' | INT | CHAR | NAME

@@ -57,15 +57,41 @@ complex128 = DType("complex128", "c", 16, "complex<double>")
 # only the wide64 pass makes it, for what a reduction shell holds (accumulators, partials).
 words64 = DType("words64", "w", 8, "uvec2")
 
-ALL = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16, float32,
-       float64, complex64, complex128)  # fmt: skip
+ALL = (
+    bool_,
+    int8,
+    uint8,
+    int16,
+    uint16,
+    int32,
+    uint32,
+    int64,
+    uint64,
+    float16,
+    float32,
+    float64,
+    complex64,
+    complex128,
+)
 BY_NAME = {d.name: d for d in ALL}
 COMPUTE = (bool_, int32, uint32, float32)
 WIDE = (int64, uint64, float64)  # computation types of the exact 64-bit policy only
 
 # Parameter dtypes this version can bind to arrays and scalars (complex is rejected).
-SUPPORTED_PARAM = (bool_, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float16,
-                   float32, float64)  # fmt: skip
+SUPPORTED_PARAM = (
+    bool_,
+    int8,
+    uint8,
+    int16,
+    uint16,
+    int32,
+    uint32,
+    int64,
+    uint64,
+    float16,
+    float32,
+    float64,
+)
 # 64-bit dtypes are held (and computed) in 32 bits: neither target has 64-bit types.
 STORAGE_32 = {int64: int32, uint64: uint32, float64: float32}
 # Dtypes held several to a 32-bit word in WGSL storage buffers: elements per word.

@@ -18,8 +18,15 @@ from kernelc.ir import cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, float64, int32, int64, uint32, uint64
 
-NP = {bool_: np.bool_, int32: np.int32, uint32: np.uint32, float32: np.float32,
-      int64: np.int64, uint64: np.uint64, float64: np.float64}  # fmt: skip
+NP = {
+    bool_: np.bool_,
+    int32: np.int32,
+    uint32: np.uint32,
+    float32: np.float32,
+    int64: np.int64,
+    uint64: np.uint64,
+    float64: np.float64,
+}
 B = ir.BinaryOp
 MAX_LOOP_ITERATIONS = 10_000_000
 
@@ -86,25 +93,68 @@ def _f64(fn):
 
 
 MATH = {
-    "exp": np.exp, "exp2": np.exp2, "exp10": lambda x: np.power(10.0, x), "log": np.log,
-    "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x),
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
-    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "floor": np.floor,
-    "ceil": np.ceil, "trunc": np.trunc, "round": _round_away, "rint": np.rint,
-    "fabs": np.abs, "log1p": np.log1p, "expm1": np.expm1, "cbrt": np.cbrt,
-    "atan2": np.arctan2, "pow": np.power, "fmod": np.fmod, "fmin": np.fmin, "fmax": np.fmax,
-    "copysign": np.copysign, "fdim": lambda x, y: np.where(
-        np.isnan(x) | np.isnan(y), np.nan, np.where(x > y, x - y, 0.0)), "hypot": np.hypot,
-    **{fn: np.vectorize(getattr(special, fn), otypes=[np.float64]) for fn in (
-        "erfinv", "erfcinv", "erfcx", "normcdf", "normcdfinv", "lgamma", "tgamma", "rcbrt",
-        "ldexp", "fma")},
+    "exp": np.exp,
+    "exp2": np.exp2,
+    "exp10": lambda x: np.power(10.0, x),
+    "log": np.log,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "trunc": np.trunc,
+    "round": _round_away,
+    "rint": np.rint,
+    "fabs": np.abs,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "cbrt": np.cbrt,
+    "atan2": np.arctan2,
+    "pow": np.power,
+    "fmod": np.fmod,
+    "fmin": np.fmin,
+    "fmax": np.fmax,
+    "copysign": np.copysign,
+    "fdim": lambda x, y: np.where(np.isnan(x) | np.isnan(y), np.nan, np.where(x > y, x - y, 0.0)),
+    "hypot": np.hypot,
+    **{
+        fn: np.vectorize(getattr(special, fn), otypes=[np.float64])
+        for fn in (
+            "erfinv",
+            "erfcinv",
+            "erfcx",
+            "normcdf",
+            "normcdfinv",
+            "lgamma",
+            "tgamma",
+            "rcbrt",
+            "ldexp",
+            "fma",
+        )
+    },
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
     "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
     "f16round": lambda x: x.astype(np.float16),  # from f64 holding f32 values: one rounding
-    "native_exp": np.exp, "native_exp2": np.exp2, "native_log": np.log, "native_log2": np.log2,
-    "native_min": np.fmin, "native_max": np.fmax,
-}  # fmt: skip
+    "native_exp": np.exp,
+    "native_exp2": np.exp2,
+    "native_log": np.log,
+    "native_log2": np.log2,
+    "native_min": np.fmin,
+    "native_max": np.fmax,
+}
 
 
 def math_call(fn: str, args, dtype: DType):
@@ -121,15 +171,24 @@ def math_call(fn: str, args, dtype: DType):
         return result.astype(NP[dtype])
     if not dtype.is_float:
         a = [x.astype(np.int64) for x in args]
-        result = {"abs": lambda: np.abs(a[0]), "min": lambda: np.minimum(*a),
-                  "max": lambda: np.maximum(*a)}[fn]()  # fmt: skip
+        result = {
+            "abs": lambda: np.abs(a[0]),
+            "min": lambda: np.minimum(*a),
+            "max": lambda: np.maximum(*a),
+        }[fn]()
         return _wrap(result, dtype)
     fn = {"abs": "fabs", "min": "fmin", "max": "fmax"}.get(fn, fn)
     return _f64(MATH[fn])(*args).astype(NP[dtype])
 
 
-ATOMIC_UFUNCS = {"add": np.add, "min": np.minimum, "max": np.maximum,
-                 "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}  # fmt: skip
+ATOMIC_UFUNCS = {
+    "add": np.add,
+    "min": np.minimum,
+    "max": np.maximum,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
+}
 
 
 def atomic_update(op: str, old, value, compare):
@@ -168,8 +227,15 @@ class Activation:
 
 
 class Interpreter:
-    def __init__(self, kernel: ir.Kernel, arrays: dict, scalars: dict, loop_shape: tuple,
-                 reduce_shape: tuple = (), lanes: str = "loop"):  # fmt: skip
+    def __init__(
+        self,
+        kernel: ir.Kernel,
+        arrays: dict,
+        scalars: dict,
+        loop_shape: tuple,
+        reduce_shape: tuple = (),
+        lanes: str = "loop",
+    ):
         self.kernel = kernel
         self.arrays = arrays  # name -> ndarray (outputs are written in place)
         self.scalars = scalars
@@ -184,8 +250,11 @@ class Interpreter:
         self.reduce_index = (lane // max(out_n, 1)).astype(np.int32)
         self.red_n = red_n
         self.functions = {f.name: f for f in kernel.functions}
-        self.flat = {p.name: self._flat(p) for p in kernel.params
-                     if p.kind is not ir.ParamKind.SCALAR and p.name in arrays}  # fmt: skip
+        self.flat = {
+            p.name: self._flat(p)
+            for p in kernel.params
+            if p.kind is not ir.ParamKind.SCALAR and p.name in arrays
+        }
 
     def _flat(self, p: ir.Param) -> np.ndarray:
         a = self.arrays[p.name]
@@ -272,8 +341,9 @@ class Interpreter:
         old = np.empty_like(value)
         for k, (where, v) in enumerate(zip(idx, value)):
             old[k] = flat[where]
-            flat[where] = atomic_update(s.op, flat[where], v, compare[k] if compare is not None
-                                        else None)  # fmt: skip
+            flat[where] = atomic_update(
+                s.op, flat[where], v, compare[k] if compare is not None else None
+            )
         if s.result is not None:
             result = act.env[s.result].copy()
             result[lanes] = old
@@ -301,8 +371,9 @@ class Interpreter:
                 self.block(s.body, body_mask, act)
                 frame[1][:] = False
                 self.block(s.continuing, m & ~frame[0] & ~act.returned, act)
-            raise InterpreterError(f"a loop in '{self.kernel.name}' ran more than "
-                                   f"{MAX_LOOP_ITERATIONS} iterations")  # fmt: skip
+            raise InterpreterError(
+                f"a loop in '{self.kernel.name}' ran more than {MAX_LOOP_ITERATIONS} iterations"
+            )
         finally:
             act.loops.pop()
 
@@ -368,10 +439,12 @@ class Interpreter:
 
     def array_info(self, e: ir.ArrayInfo) -> int:
         a = self.arrays[e.param]
-        return {"size": lambda: a.size, "shape": lambda: a.shape[e.axis],
-                "stride": lambda: a.strides[e.axis] // a.itemsize, "offset": lambda: 0}[
-            e.what
-        ]()  # fmt: skip
+        return {
+            "size": lambda: a.size,
+            "shape": lambda: a.shape[e.axis],
+            "stride": lambda: a.strides[e.axis] // a.itemsize,
+            "offset": lambda: 0,
+        }[e.what]()
 
     def operation(self, e: ir.Expr, act: Activation) -> np.ndarray:
         match e:
@@ -414,8 +487,9 @@ class Interpreter:
         if op is B.LOR:
             return a | b
         if d.is_float:
-            return {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply,
-                    B.DIV: np.divide}[op](a, b).astype(NP[d])  # fmt: skip
+            return {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.DIV: np.divide}[op](
+                a, b
+            ).astype(NP[d])
         if d.itemsize == 8:
             return _binary64(op, a, b, d)
         if op is B.DIV:
@@ -428,8 +502,14 @@ class Interpreter:
             if op is B.SHL:
                 return _wrap(a64 << count, d)
             return _wrap(a64 >> count, d)  # int64 keeps int32 signs, uint32 values positive
-        ops = {B.ADD: np.add, B.SUB: np.subtract, B.MUL: np.multiply, B.AND: np.bitwise_and,
-               B.OR: np.bitwise_or, B.XOR: np.bitwise_xor}  # fmt: skip
+        ops = {
+            B.ADD: np.add,
+            B.SUB: np.subtract,
+            B.MUL: np.multiply,
+            B.AND: np.bitwise_and,
+            B.OR: np.bitwise_or,
+            B.XOR: np.bitwise_xor,
+        }
         return _wrap(ops[op](a64, b64), d)
 
 

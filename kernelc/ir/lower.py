@@ -11,8 +11,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 
-from kernelc.errors import KernelTypeError, Span, UnsupportedFeatureError
-from kernelc.errors import Warning_
+from kernelc.errors import KernelTypeError, Span, UnsupportedFeatureError, Warning_
 from kernelc.frontend import ast
 from kernelc.frontend.params import name_span
 from kernelc.ir import dtypes
@@ -22,8 +21,15 @@ from kernelc.ir.liveness import reads_before_written
 from kernelc.ir.lower_call import CallLowering
 from kernelc.ir.lower_expr import ExprLowering
 from kernelc.ir.lower_stmt import StmtLowering
-from kernelc.ir.scope import ConstVar, ElementParam, GlobalArray, LocalVar, RawParam
-from kernelc.ir.scope import ScalarParam, Scopes
+from kernelc.ir.scope import (
+    ConstVar,
+    ElementParam,
+    GlobalArray,
+    LocalVar,
+    RawParam,
+    ScalarParam,
+    Scopes,
+)
 from kernelc.ir.typing import convert
 
 DOUBLE_WARNING = (
@@ -33,14 +39,18 @@ COMPLEX_TYPE_NAMES = frozenset({"complex", "cuComplex", "cuDoubleComplex", "cuFl
 
 
 def complex_message(what: str) -> str:
-    return (f"{what} is not supported: complex numbers have no translation (WebGPU and "
-            "WebGL have no complex type, and kernelc does not emulate one)")  # fmt: skip
+    return (
+        f"{what} is not supported: complex numbers have no translation (WebGPU and "
+        "WebGL have no complex type, and kernelc does not emulate one)"
+    )
 
 
 def param_64bit_warning(name: str, declared: DType, storage: DType) -> str:
-    return (f"parameter '{name}' ({declared.name}) is held and computed in 32 bits "
-            f"({storage.name}): WebGPU and WebGL have no 64-bit types; the runtime converts "
-            "its values (docs/dtypes.md)")  # fmt: skip
+    return (
+        f"parameter '{name}' ({declared.name}) is held and computed in 32 bits "
+        f"({storage.name}): WebGPU and WebGL have no 64-bit types; the runtime converts "
+        "its values (docs/dtypes.md)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +108,9 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
 
     def warn_64bit(self, span: Span | None, what: str) -> None:
         if not dtypes.is_exact64():
-            self.warn(span, f"{what} is computed in 32 bits (WebGPU and WebGL have no "
-                          "64-bit integers)")  # fmt: skip
+            self.warn(
+                span, f"{what} is computed in 32 bits (WebGPU and WebGL have no 64-bit integers)"
+            )
 
     def warnings(self) -> list[Warning_]:
         out = []
@@ -112,8 +123,11 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
 
     def resolve_type(self, t: ast.TypeSpec) -> DType | None:
         if t.is_pointer:
-            self.fail(UnsupportedFeatureError, "pointer types are not supported: WebGPU and "
-                      "WebGL have no pointers to memory", t.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                "pointer types are not supported: WebGPU and WebGL have no pointers to memory",
+                t.span,
+            )
         if t.name.split("::")[-1] in COMPLEX_TYPE_NAMES:
             self.fail(UnsupportedFeatureError, complex_message(f"type '{t.name}'"), t.span)
         if t.template_args or "::" in t.name:
@@ -158,8 +172,11 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         return var
 
     def writeback(self) -> list[ir.Stmt]:
-        return [ir.ElemStore(e.param.name, ir.Local(e.local.ir_name, e.local.dtype))
-                for e in self.elements.values() if e.param.is_output]  # fmt: skip
+        return [
+            ir.ElemStore(e.param.name, ir.Local(e.local.ir_name, e.local.dtype))
+            for e in self.elements.values()
+            if e.param.is_output
+        ]
 
     def finish_body(self) -> tuple[ir.Stmt, ...]:
         body = (*self.prefix, *self.out)
@@ -168,8 +185,17 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
 
     @contextlib.contextmanager
     def function_context(self, bindings: dict[str, DType]):
-        saved = (self.scopes, self.out, self.prefix, self.materialised, self.loop_depth,
-                 self.in_loop_body, self.in_function, self.return_ctype, self.type_env)  # fmt: skip
+        saved = (
+            self.scopes,
+            self.out,
+            self.prefix,
+            self.materialised,
+            self.loop_depth,
+            self.in_loop_body,
+            self.in_function,
+            self.return_ctype,
+            self.type_env,
+        )
         self.scopes = Scopes(frames=[dict(self.globals)], used_names=set())
         self.out, self.prefix, self.materialised = [], [], {}
         self.loop_depth, self.in_loop_body, self.in_function = 0, False, True
@@ -208,18 +234,26 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
             if d.has_array and constant:
                 self.globals[d.name] = GlobalArray(decl, d, ctype)
                 continue
-            value = convert(self.expr(d.init), ctype) if d.init is not None and not d.has_array \
-                else None  # fmt: skip
+            value = (
+                convert(self.expr(d.init), ctype)
+                if d.init is not None and not d.has_array
+                else None
+            )
             if not constant or not isinstance(value, ir.Const):
-                self.fail(UnsupportedFeatureError, f"global variable '{d.name}' is not "
-                          "supported: only constants with constant initialisers can live in "
-                          "a preamble", d.span)  # fmt: skip
+                self.fail(
+                    UnsupportedFeatureError,
+                    f"global variable '{d.name}' is not "
+                    "supported: only constants with constant initialisers can live in "
+                    "a preamble",
+                    d.span,
+                )
             self.globals[d.name] = ConstVar(value, ctype)
         self.scopes.frames[0].update(self.globals)
 
 
-def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation,
-               kernel: str, warn=None) -> ir.Param:  # fmt: skip
+def bind_param(
+    p: ast.KernelParam, types: dict[str, DType], spec: Specialisation, kernel: str, warn=None
+) -> ir.Param:
     """The IR parameter: its storage dtype (64-bit held in 32 bits, said through `warn(span,
     message)`), kind and specialisation."""
     param = _bind_param(p, types, spec, kernel)
@@ -231,14 +265,17 @@ def bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation
     return replace(param, dtype=storage, declared=param.dtype)
 
 
-def _bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisation,
-                kernel: str) -> ir.Param:  # fmt: skip
+def _bind_param(
+    p: ast.KernelParam, types: dict[str, DType], spec: Specialisation, kernel: str
+) -> ir.Param:
     if len(p.type) == 1:
         if p.type not in types:
-            raise KernelTypeError(f"type placeholder '{p.type}' of parameter '{p.name}' is not "
-                                  "bound", p.type_span, kernel=kernel,
-                                  notes=(f"pass types={{'{p.type}': 'float32'}} (the dtype of "
-                                         "the array argument)",))  # fmt: skip
+            raise KernelTypeError(
+                f"type placeholder '{p.type}' of parameter '{p.name}' is not bound",
+                p.type_span,
+                kernel=kernel,
+                notes=(f"pass types={{'{p.type}': 'float32'}} (the dtype of the array argument)",),
+            )
         dtype = types[p.type]
     else:
         dtype = dtypes.BY_NAME[p.type]
@@ -255,8 +292,9 @@ def _bind_param(p: ast.KernelParam, types: dict[str, DType], spec: Specialisatio
         return ir.Param(p.name, dtype, ir.ParamKind.RAW, p.is_output, ndim, contiguous)
     if p.name in spec.scalars:
         if p.is_output:
-            raise KernelTypeError(f"output '{p.name}' cannot be a scalar", p.type_span,
-                                  kernel=kernel)  # fmt: skip
+            raise KernelTypeError(
+                f"output '{p.name}' cannot be a scalar", p.type_span, kernel=kernel
+            )
         return ir.Param(p.name, dtype, ir.ParamKind.SCALAR, False)
     return ir.Param(p.name, dtype, ir.ParamKind.ARRAY, p.is_output, spec.ndim)
 
@@ -266,14 +304,16 @@ def bind_types(types: dict[str, str] | None, kernel: str) -> dict[str, DType]:
     for key, name in (types or {}).items():
         dtype = dtypes.BY_NAME.get(str(name))
         if dtype is None:
-            raise KernelTypeError(f"unknown dtype '{name}' for type placeholder '{key}'",
-                                  kernel=kernel)  # fmt: skip
+            raise KernelTypeError(
+                f"unknown dtype '{name}' for type placeholder '{key}'", kernel=kernel
+            )
         out[key] = dtype
     return out
 
 
-def lower_elementwise(src: ast.ElementwiseSource, types: dict[str, DType],
-                      spec: Specialisation) -> tuple[ir.Kernel, list[Warning_]]:  # fmt: skip
+def lower_elementwise(
+    src: ast.ElementwiseSource, types: dict[str, DType], spec: Specialisation
+) -> tuple[ir.Kernel, list[Warning_]]:
     low = Lowerer(src, types, spec)
     params = tuple(bind_param(p, types, spec, src.name, low.warn) for p in src.params)
     for p in params:
@@ -290,8 +330,9 @@ def lower_elementwise(src: ast.ElementwiseSource, types: dict[str, DType],
     after = low.out
     params = tuple(finalise_param(p, low, operation) for p in params)
     body = (*low.prefix, *prep, *element_loads(low, params), *operation, *low.writeback(), *after)
-    kernel = ir.Kernel(src.name, params, tuple(low.function_order), body, spec.ndim,
-                       spans=param_spans(src))  # fmt: skip
+    kernel = ir.Kernel(
+        src.name, params, tuple(low.function_order), body, spec.ndim, spans=param_spans(src)
+    )
     return kernel, low.warnings()
 
 
@@ -306,8 +347,12 @@ def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ..
     low.scopes.push()
     for p in params:
         if p.kind is ir.ParamKind.ARRAY:
-            local = LocalVar(low.scopes.fresh(low.user_local_name(p.name)), p.dtype,
-                             computation_type(p.dtype), readonly=not p.is_output)  # fmt: skip
+            local = LocalVar(
+                low.scopes.fresh(low.user_local_name(p.name)),
+                p.dtype,
+                computation_type(p.dtype),
+                readonly=not p.is_output,
+            )
             low.elements[p.name] = ElementParam(p, local)
             low.scopes.bind(p.name, low.elements[p.name])
     low.in_loop_body = True

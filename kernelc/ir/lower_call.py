@@ -11,23 +11,43 @@ from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureE
 from kernelc.frontend import ast
 from kernelc.ir import builtins, dtypes, exact64
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import (DType, bool_, computation_type, float16, float32, int32, is_narrow,
-                               uint32)  # fmt: skip
+from kernelc.ir.dtypes import (
+    DType,
+    bool_,
+    computation_type,
+    float16,
+    float32,
+    int32,
+    is_narrow,
+    promote,
+    uint32,
+)
 from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
 from kernelc.ir.typing import arith_operand, cast, convert, round_half
-from kernelc.ir.dtypes import promote
 
 B = ir.BinaryOp
 
 SYNC_CALLS = {"__syncthreads", "__syncwarp", "__threadfence", "__threadfence_block"}
-ATOMICS = {"atomicAdd": "add", "atomicSub": "sub", "atomicExch": "exch", "atomicMin": "min",
-           "atomicMax": "max", "atomicCAS": "cas", "atomicAnd": "and", "atomicOr": "or",
-           "atomicXor": "xor"}  # fmt: skip
+ATOMICS = {
+    "atomicAdd": "add",
+    "atomicSub": "sub",
+    "atomicExch": "exch",
+    "atomicMin": "min",
+    "atomicMax": "max",
+    "atomicCAS": "cas",
+    "atomicAnd": "and",
+    "atomicOr": "or",
+    "atomicXor": "xor",
+}
 FLOAT_ATOMICS = {"add", "sub", "exch"}
-BITCASTS = {"__int_as_float": (int32, float32), "__float_as_int": (float32, int32),
-            "__uint_as_float": (uint32, float32), "__float_as_uint": (float32, uint32)}  # fmt: skip
+BITCASTS = {
+    "__int_as_float": (int32, float32),
+    "__float_as_int": (float32, int32),
+    "__uint_as_float": (uint32, float32),
+    "__float_as_uint": (float32, uint32),
+}
 ROUNDED_CONVERSIONS = {"rn": "rint", "rz": "trunc", "rd": "floor", "ru": "ceil"}
 C_TYPE_OF = {float32: "float", int32: "int", uint32: "unsigned int", bool_: "bool"}
 
@@ -42,8 +62,9 @@ class CallLowering:
             self.fail(UnsupportedFeatureError, "only named functions can be called", e.span)
         name = e.func.name
         if e.func.scope not in ("", "std", "cupy"):
-            self.fail(UnsupportedFeatureError, f"'{e.func.scope}::{name}' is not supported",
-                      e.func.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError, f"'{e.func.scope}::{name}' is not supported", e.func.span
+            )
         if name in self.function_defs:
             return self.call_function(name, e)
         return self.builtin_call(name, e)
@@ -57,22 +78,33 @@ class CallLowering:
         if isinstance(sym, RawParam) and member == "size" and not e.args:
             return ir.ArrayInfo(sym.param.name, "size")
         if isinstance(sym, ElementParam):
-            self.fail(KernelTypeError, f"'{owner_name}' is one element here, not an array",
-                      e.func.span, notes=(f"declare it 'raw' to use {owner_name}.{member}(): "
-                                          f"raw T {owner_name}",))  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"'{owner_name}' is one element here, not an array",
+                e.func.span,
+                notes=(f"declare it 'raw' to use {owner_name}.{member}(): raw T {owner_name}",),
+            )
         if member in ("shape", "strides", "get"):
-            self.fail(KernelTypeError, f"'{member}()' is only usable indexed: "
-                      f"{owner_name}.{member}()[axis]", e.span)  # fmt: skip
-        self.fail(UnsupportedFeatureError, f"member function '{member}' is not supported",
-                  e.func.span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"'{member}()' is only usable indexed: {owner_name}.{member}()[axis]",
+                e.span,
+            )
+        self.fail(
+            UnsupportedFeatureError, f"member function '{member}' is not supported", e.func.span
+        )
 
     # ------------------------------------------------------------------ built-ins
 
     def builtin_call(self, name: str, e: ast.Call) -> ir.Expr:
         if name in SYNC_CALLS or name.startswith("__shfl"):
-            self.fail(UnsupportedFeatureError, f"'{name}' is not supported: an elementwise "
-                      "kernel body runs once per element, with no thread block or warp to "
-                      "synchronise", e.func.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{name}' is not supported: an elementwise "
+                "kernel body runs once per element, with no thread block or warp to "
+                "synchronise",
+                e.func.span,
+            )
         if name in ATOMICS:
             return self.atomic_call(name, e)
         if name == "assert":
@@ -80,8 +112,7 @@ class CallLowering:
             self.warn(e.span, "assert() is dropped: shaders cannot abort")
             return None
         if name in ("printf", "malloc", "free", "memcpy", "memset"):
-            self.fail(UnsupportedFeatureError, f"'{name}' is not supported in shaders",
-                      e.func.span)  # fmt: skip
+            self.fail(UnsupportedFeatureError, f"'{name}' is not supported in shaders", e.func.span)
         if name in builtins.DIVISION_INTRINSICS:
             a, b = self.args_values(e, 2)
             return self.arith(B.DIV, cast(a, float32), cast(b, float32), e.span)
@@ -96,9 +127,12 @@ class CallLowering:
         if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
             return self.rounded_conversion(name, e)
         if name in builtins.POINTER_RESULTS:
-            self.fail(UnsupportedFeatureError, f"'{name}' returns its results through "
-                      "pointers, which shaders do not have", e.func.span,
-                      notes=(f"call {builtins.POINTER_RESULTS[name]} instead",))  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{name}' returns its results through pointers, which shaders do not have",
+                e.func.span,
+                notes=(f"call {builtins.POINTER_RESULTS[name]} instead",),
+            )
         if name in builtins.C_NAMES:
             return self.math_call(builtins.C_NAMES[name], e)
         if name in builtins.NATIVE_NAMES and self.library_code:
@@ -110,24 +144,40 @@ class CallLowering:
         op = ATOMICS[name]
         count = 3 if op == "cas" else 2
         if len(e.args) != count:
-            self.fail(KernelTypeError, f"'{name}' takes {count} arguments, {len(e.args)} given",
-                      e.span)  # fmt: skip
+            self.fail(
+                KernelTypeError, f"'{name}' takes {count} arguments, {len(e.args)} given", e.span
+            )
         target = e.args[0]
-        if not (isinstance(target, ast.Unary) and target.op == "&"
-                and isinstance(target.operand, ast.Index)):  # fmt: skip
-            self.fail(UnsupportedFeatureError, f"the first argument of '{name}' must be the "
-                      "address of a raw array element, like &x[k]", target.span)  # fmt: skip
+        if not (
+            isinstance(target, ast.Unary)
+            and target.op == "&"
+            and isinstance(target.operand, ast.Index)
+        ):
+            self.fail(
+                UnsupportedFeatureError,
+                f"the first argument of '{name}' must be the "
+                "address of a raw array element, like &x[k]",
+                target.span,
+            )
         lv = self.lvalue(target.operand)
         if not isinstance(lv, LvRaw) or not lv.param.is_output:
-            self.fail(UnsupportedFeatureError, f"'{name}' works on elements of raw output "
-                      "arrays only", target.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{name}' works on elements of raw output arrays only",
+                target.span,
+            )
         dtype = lv.param.dtype
         if dtype is float16 and op != "add":
-            self.fail(KernelTypeError, f"'{name}' is not defined for __half (only atomicAdd "
-                      "is)", e.span)  # fmt: skip
+            self.fail(
+                KernelTypeError, f"'{name}' is not defined for __half (only atomicAdd is)", e.span
+            )
         if is_narrow(dtype) and dtype is not float16:
-            self.fail(UnsupportedFeatureError, f"'{name}' on {dtype.name} elements is not "
-                      "supported: atomics work on whole 32-bit words", e.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{name}' on {dtype.name} elements is not "
+                "supported: atomics work on whole 32-bit words",
+                e.span,
+            )
         if dtype is float32 and op not in FLOAT_ATOMICS or dtype is bool_:
             self.fail(KernelTypeError, f"'{name}' is not defined for {dtype.name}", e.span)
         # __half is computed in float32: the operand is rounded to half first, as CUDA's
@@ -140,8 +190,7 @@ class CallLowering:
         self.out.append(ir.Declare(result, dtype))
         compare, value = (values[0], values[1]) if op == "cas" else (None, values[0])
         self.raw_written.add(lv.param.name)
-        self.out.append(ir.Atomic(op, lv.param.name, lv.index, value, compare, result,
-                                  span=e.span))  # fmt: skip
+        self.out.append(ir.Atomic(op, lv.param.name, lv.index, value, compare, result, span=e.span))
         return ir.Local(result, dtype)
 
     def rounded_conversion(self, name: str, e: ast.Call) -> ir.Expr:
@@ -155,8 +204,11 @@ class CallLowering:
     def args_values(self, e: ast.Call, count: int) -> list[ir.Expr]:
         if len(e.args) != count:
             name = e.func.name if isinstance(e.func, ast.Ident) else "function"
-            self.fail(KernelTypeError, f"'{name}' takes {count} argument"
-                      f"{'s' if count != 1 else ''}, {len(e.args)} given", e.span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"'{name}' takes {count} argument{'s' if count != 1 else ''}, {len(e.args)} given",
+                e.span,
+            )
         return [self.expr(a) for a in e.args]
 
     def math_call(self, fn: str, e: ast.Call) -> ir.Expr:
@@ -210,8 +262,12 @@ class CallLowering:
         return ir.Local(result, instance.return_dtype)
 
     def ref_argument(self, lv, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
-        if (isinstance(lv, LvLocal) and lv.var.dtype is fparam.dtype and not lv.var.readonly
-                and not is_narrow(lv.var.ctype)):  # fmt: skip
+        if (
+            isinstance(lv, LvLocal)
+            and lv.var.dtype is fparam.dtype
+            and not lv.var.readonly
+            and not is_narrow(lv.var.ctype)
+        ):
             return ir.Local(lv.var.ir_name, lv.var.dtype)  # (a narrow one wraps when stored)
         temp = self.temp(cast(self.load(lv), fparam.dtype), "kc_ref")
         pending, self.out = self.out, []
@@ -223,15 +279,18 @@ class CallLowering:
     def pick_overload(self, name: str, e: ast.Call) -> ast.FunctionDef:
         candidates = [f for f in self.function_defs[name] if len(f.params) == len(e.args)]
         if not candidates:
-            self.fail(KernelTypeError, f"no overload of '{name}' takes {len(e.args)} "
-                      "arguments", e.span)  # fmt: skip
+            self.fail(
+                KernelTypeError, f"no overload of '{name}' takes {len(e.args)} arguments", e.span
+            )
         if len(candidates) == 1:
             return candidates[0]
         types = [self.pure(a)[0].dtype for a in e.args]
         for f in candidates:
-            if all(not p.type.name in f.template_params
-                   and computation_type(self.resolve_type(p.type)) is t
-                   for p, t in zip(f.params, types)):  # fmt: skip
+            if all(
+                p.type.name not in f.template_params
+                and computation_type(self.resolve_type(p.type)) is t
+                for p, t in zip(f.params, types)
+            ):
                 return f
         return candidates[0]
 
@@ -245,8 +304,11 @@ class CallLowering:
                 bindings[tname] = self.deduced_type(arg)
         missing = [t for t in fdef.template_params if t not in bindings]
         if missing:
-            self.fail(KernelTypeError, f"cannot deduce template parameter '{missing[0]}' of "
-                      f"'{fdef.name}'", e.span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"cannot deduce template parameter '{missing[0]}' of '{fdef.name}'",
+                e.span,
+            )
         return bindings
 
     def deduced_type(self, arg: ast.Expr) -> DType:
@@ -272,8 +334,11 @@ class CallLowering:
         if key in self.instances:
             return self.instances[key]
         if key in self.instantiating:
-            self.fail(UnsupportedFeatureError, f"recursive call to '{fdef.name}' is not "
-                      "supported: WGSL and GLSL forbid recursion", span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"recursive call to '{fdef.name}' is not supported: WGSL and GLSL forbid recursion",
+                span,
+            )
         self.instantiating.add(key)
         try:
             function = self.lower_function(fdef, bindings, aliases)
@@ -306,8 +371,10 @@ class CallLowering:
             body = self.finish_body()
         ret_dtype = computation_type(ret) if ret is not None else None
         if ret_dtype is not None and not always_returns(body):
-            self.warn(fdef.name_span or fdef.span, f"function '{fdef.name}' may end "
-                      "without returning a value (it returns 0 there)")  # fmt: skip
+            self.warn(
+                fdef.name_span or fdef.span,
+                f"function '{fdef.name}' may end without returning a value (it returns 0 there)",
+            )
             body = (*body, ir.Return(ir.Const(0.0 if ret_dtype.is_float else 0, ret_dtype)))
         return ir.Function(name, tuple(params), ret_dtype, body)
 

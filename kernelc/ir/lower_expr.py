@@ -10,25 +10,58 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernelc.errors import KernelNameError, KernelSyntaxError, KernelTypeError
-from kernelc.errors import UnsupportedFeatureError
+from kernelc.errors import (
+    KernelNameError,
+    KernelSyntaxError,
+    KernelTypeError,
+    UnsupportedFeatureError,
+)
 from kernelc.frontend import ast
 from kernelc.ir import builtins, exact64
-from kernelc.ir.cvalues import f32
 from kernelc.ir import nodes as ir
+from kernelc.ir.cvalues import f32
 from kernelc.ir.dtypes import bool_, float32, int32, promote, uint32
 from kernelc.ir.passes.fold import fold_expr
-from kernelc.ir.scope import Alias, ConstVar, ElementParam, GlobalArray, LocalVar, RawParam
-from kernelc.ir.scope import ScalarParam, SpecialValue
-from kernelc.ir.typing import arith_operand, cast, convert, int_literal_type
-from kernelc.ir.typing import literal_needs_64bit, to_bool
+from kernelc.ir.scope import (
+    Alias,
+    ConstVar,
+    ElementParam,
+    GlobalArray,
+    LocalVar,
+    RawParam,
+    ScalarParam,
+    SpecialValue,
+)
+from kernelc.ir.typing import (
+    arith_operand,
+    cast,
+    convert,
+    int_literal_type,
+    literal_needs_64bit,
+    to_bool,
+)
 
 B = ir.BinaryOp
 U = ir.UnaryOp
 
-BINARY_OPS = {"+": B.ADD, "-": B.SUB, "*": B.MUL, "/": B.DIV, "%": B.REM, "<<": B.SHL,
-              ">>": B.SHR, "&": B.AND, "|": B.OR, "^": B.XOR, "<": B.LT, "<=": B.LE,
-              ">": B.GT, ">=": B.GE, "==": B.EQ, "!=": B.NE}  # fmt: skip
+BINARY_OPS = {
+    "+": B.ADD,
+    "-": B.SUB,
+    "*": B.MUL,
+    "/": B.DIV,
+    "%": B.REM,
+    "<<": B.SHL,
+    ">>": B.SHR,
+    "&": B.AND,
+    "|": B.OR,
+    "^": B.XOR,
+    "<": B.LT,
+    "<=": B.LE,
+    ">": B.GT,
+    ">=": B.GE,
+    "==": B.EQ,
+    "!=": B.NE,
+}
 
 CHAIN_SPILL = 32  # terms of a flat operator chain kept in one IR expression
 
@@ -162,14 +195,16 @@ class ExprLowering:
         """`T()` is T's zero; other constructors have no meaning for scalar types."""
         ctype = self.resolve_type(e.type)
         if e.args or ctype is None:
-            self.fail(UnsupportedFeatureError, f"constructing '{e.type.name}' from "
-                      f"{len(e.args)} arguments is not supported", e.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"constructing '{e.type.name}' from {len(e.args)} arguments is not supported",
+                e.span,
+            )
         return convert(ir.Const(0, int32), ctype)
 
     def _expr_Ident(self, e: ast.Ident) -> ir.Expr:
         if e.scope not in ("", "std", "cupy"):
-            self.fail(UnsupportedFeatureError, f"'{e.scope}::{e.name}' is not supported",
-                      e.span)  # fmt: skip
+            self.fail(UnsupportedFeatureError, f"'{e.scope}::{e.name}' is not supported", e.span)
         sym = self.scopes.lookup(e.name)
         match sym:
             case LocalVar() if sym.length is not None:
@@ -186,8 +221,12 @@ class ExprLowering:
             case Alias():
                 return self.load(sym.target)
             case RawParam() | GlobalArray():
-                self.fail(KernelTypeError, f"array '{e.name}' used as a value", e.span,
-                          notes=(f"index it: {e.name}[k]",))  # fmt: skip
+                self.fail(
+                    KernelTypeError,
+                    f"array '{e.name}' used as a value",
+                    e.span,
+                    notes=(f"index it: {e.name}[k]",),
+                )
         return self.builtin_name(e)
 
     def builtin_name(self, e: ast.Ident) -> ir.Expr:
@@ -203,13 +242,19 @@ class ExprLowering:
         if e.name == "i" and self.in_loop_body:
             return ir.LoopIndex()
         if e.name in ("NULL", "nullptr"):
-            self.fail(UnsupportedFeatureError, f"'{e.name}' is not supported: WebGPU and WebGL "
-                      "have no pointers to memory", e.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{e.name}' is not supported: WebGPU and WebGL have no pointers to memory",
+                e.span,
+            )
         if e.name in THREAD_BUILTINS:
-            self.fail(UnsupportedFeatureError,
-                      f"'{e.name}' is not supported: an elementwise kernel body runs once per "
-                      "element and has no thread or block identity", e.span,
-                      notes=("use 'i', the element's index",))  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"'{e.name}' is not supported: an elementwise kernel body runs once per "
+                "element and has no thread or block identity",
+                e.span,
+                notes=("use 'i', the element's index",),
+            )
         if e.name == "i":
             self.fail(KernelNameError, "'i' is only defined in the operation body", e.span)
         self.fail(KernelNameError, f"use of undeclared identifier '{e.name}'", e.span)
@@ -221,9 +266,11 @@ class ExprLowering:
             return self.increment(e.operand, e.op, prefix=True, span=e.span)
         if e.op in ("&", "*"):
             what = "address-of '&'" if e.op == "&" else "pointer dereference '*'"
-            self.fail(UnsupportedFeatureError,
-                      f"{what} is not supported: WebGPU and WebGL have no pointers to memory",
-                      e.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                f"{what} is not supported: WebGPU and WebGL have no pointers to memory",
+                e.span,
+            )
         value = self.expr(e.operand)
         if e.op == "!":
             return fold_expr(ir.Unary(U.NOT, to_bool(value), bool_))
@@ -293,8 +340,12 @@ class ExprLowering:
         if op in (B.REM, B.AND, B.OR, B.XOR) and common.is_float:
             spelled = {B.REM: "%", B.AND: "&", B.OR: "|", B.XOR: "^"}[op]
             notes = ("use fmodf(a, b) for a floating-point remainder",) if op is B.REM else ()
-            self.fail(KernelTypeError, f"invalid operands to binary '{spelled}' (float)", span,
-                      notes=notes)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"invalid operands to binary '{spelled}' (float)",
+                span,
+                notes=notes,
+            )
         return fold_expr(ir.Binary(op, lhs, rhs, common))
 
     def logical(self, e: ast.Binary) -> ir.Expr:
@@ -392,8 +443,12 @@ class ExprLowering:
 
     def check_axis(self, axis: int, ndim: int, what: str, span) -> None:
         if not 0 <= axis < ndim:
-            self.fail(KernelTypeError, f"axis {axis} is out of range: {what} has {ndim} "
-                      f"dimension{'s' if ndim != 1 else ''}", span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"axis {axis} is out of range: {what} has {ndim} "
+                f"dimension{'s' if ndim != 1 else ''}",
+                span,
+            )
 
     def const_int(self, e: ast.Expr, what: str) -> int:
         value, stmts = self.pure(e)
@@ -453,8 +508,12 @@ class ExprLowering:
             case LocalVar() if sym.length is None:
                 return LvLocal(sym)
             case ElementParam() if not sym.param.is_output:
-                self.fail(KernelTypeError, f"cannot assign to input '{e.name}'", e.span,
-                          notes=("inputs are const references in CuPy kernels",))  # fmt: skip
+                self.fail(
+                    KernelTypeError,
+                    f"cannot assign to input '{e.name}'",
+                    e.span,
+                    notes=("inputs are const references in CuPy kernels",),
+                )
             case ElementParam():
                 self.use_element(sym)
                 return LvLocal(sym.local)
@@ -480,8 +539,9 @@ class ExprLowering:
             case LocalVar() if sym.length is not None:
                 return LvLocalElem(sym, self.stable(self.index_value(e.index)))
             case GlobalArray():
-                return LvLocalElem(self.materialise(e.base.name, sym),
-                                   self.stable(self.index_value(e.index)))  # fmt: skip
+                return LvLocalElem(
+                    self.materialise(e.base.name, sym), self.stable(self.index_value(e.index))
+                )
             case RawParam():
                 return LvRaw(sym.param, self.stable(self.raw_index(sym.param, e.index)), e.span)
             case ElementParam():
@@ -502,15 +562,20 @@ class ExprLowering:
         if isinstance(index, ast.Ident):
             sym = self.scopes.lookup(index.name)
             if isinstance(sym, LocalVar) and sym.length is not None:
-                coords = [ir.LocalElem(sym.ir_name, ir.Const(d, int32), sym.dtype)
-                          for d in range(sym.length)]  # fmt: skip
+                coords = [
+                    ir.LocalElem(sym.ir_name, ir.Const(d, int32), sym.dtype)
+                    for d in range(sym.length)
+                ]
                 return self.flatten(param, [cast(c, int32) for c in coords], index.span)
         return self.index_value(index)
 
     def flatten(self, param: ir.Param, coords: list[ir.Expr], span) -> ir.Expr:
         if len(coords) != param.ndim:
-            self.fail(KernelTypeError, f"'{param.name}' has {param.ndim} dimensions but "
-                      f"{len(coords)} indices were given", span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"'{param.name}' has {param.ndim} dimensions but {len(coords)} indices were given",
+                span,
+            )
         flat = coords[0]
         for d in range(1, len(coords)):
             extent = ir.ArrayInfo(param.name, "shape", d)
@@ -565,8 +630,12 @@ class ExprLowering:
                 self.out.append(ir.AssignElem(v.ir_name, k, convert(value, v.ctype)))
             case LvRaw(param=p, index=k):
                 if not p.is_output:
-                    self.fail(KernelTypeError, f"cannot assign to input '{p.name}'", span,
-                              notes=("inputs are const in CuPy kernels",))  # fmt: skip
+                    self.fail(
+                        KernelTypeError,
+                        f"cannot assign to input '{p.name}'",
+                        span,
+                        notes=("inputs are const in CuPy kernels",),
+                    )
                 self.raw_written.add(p.name)
                 self.out.append(ir.RawStore(p.name, k, convert(value, p.dtype), span=span))
             case LvSelect(cond=c, if_true=a, if_false=b):

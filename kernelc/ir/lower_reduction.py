@@ -15,8 +15,14 @@ from kernelc.frontend import ast
 from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, computation_type, int32
-from kernelc.ir.lower import Lowerer, Specialisation, bind_param, element_loads, finalise_param
-from kernelc.ir.lower import param_spans
+from kernelc.ir.lower import (
+    Lowerer,
+    Specialisation,
+    bind_param,
+    element_loads,
+    finalise_param,
+    param_spans,
+)
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam, SpecialValue
 from kernelc.ir.typing import convert
 
@@ -43,9 +49,12 @@ def reduce_ctype(src: ast.ReductionSource, low: Lowerer, params) -> DType:
     name = src.reduce_type
     found = low.type_env.get(name) or dtypes.C_TYPES.get(name) or dtypes.BY_NAME.get(name)
     if found is None or found.kind == "c":
-        low.fail(UnsupportedFeatureError, f"reduce_type '{name}' is not supported",
-                 src.reduce_type_span,
-                 notes=("a scalar C type or a type placeholder is supported",))  # fmt: skip
+        low.fail(
+            UnsupportedFeatureError,
+            f"reduce_type '{name}' is not supported",
+            src.reduce_type_span,
+            notes=("a scalar C type or a type placeholder is supported",),
+        )
     if found.itemsize == 8:
         low.warn_double(src.reduce_type_span) if found.is_float else low.warn_64bit(
             src.reduce_type_span, f"reduce_type '{name}'"
@@ -73,12 +82,17 @@ def lower_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType):
     low.scopes.push()
     for p in params:
         if p.kind is ir.ParamKind.ARRAY and not p.is_output:
-            local = LocalVar(low.scopes.fresh(low.user_local_name(p.name)), p.dtype,
-                             computation_type(p.dtype), readonly=True)  # fmt: skip
+            local = LocalVar(
+                low.scopes.fresh(low.user_local_name(p.name)),
+                p.dtype,
+                computation_type(p.dtype),
+                readonly=True,
+            )
             low.elements[p.name] = ElementParam(p, local)
             low.scopes.bind(p.name, low.elements[p.name])
-    flat_input = ir.Binary(B.ADD, ir.Binary(B.MUL, ir.ReduceIndex(), ir.LoopSize(), int32),
-                           ir.LoopIndex(), int32)  # fmt: skip
+    flat_input = ir.Binary(
+        B.ADD, ir.Binary(B.MUL, ir.ReduceIndex(), ir.LoopSize(), int32), ir.LoopIndex(), int32
+    )
     for name, value in (("_J", ir.ReduceIndex()), ("_j", flat_input), ("_i", ir.LoopIndex())):
         low.scopes.bind(name, SpecialValue(value))
     value = convert(low.expr(src.map_expr), ctype)
@@ -111,8 +125,9 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     low.scopes.bind("_i", SpecialValue(ir.LoopIndex()))
     for p in params:
         if p.kind is ir.ParamKind.ARRAY and p.is_output:
-            local = LocalVar(low.scopes.fresh(low.user_local_name(p.name)), p.dtype,
-                             computation_type(p.dtype))  # fmt: skip
+            local = LocalVar(
+                low.scopes.fresh(low.user_local_name(p.name)), p.dtype, computation_type(p.dtype)
+            )
             low.elements[p.name] = ElementParam(p, local)
             low.scopes.bind(p.name, low.elements[p.name])
     low.in_loop_body = False
@@ -121,17 +136,25 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     return tuple(low.out), acc
 
 
-def lower_reduction(src: ast.ReductionSource, types: dict[str, DType],
-                    spec: ReductionSpecialisation) -> tuple[ir.Kernel, list[Warning_]]:  # fmt: skip
+def lower_reduction(
+    src: ast.ReductionSource, types: dict[str, DType], spec: ReductionSpecialisation
+) -> tuple[ir.Kernel, list[Warning_]]:
     base = Specialisation(spec.ndim, spec.scalars, spec.raw)
     low = Lowerer(src, types, base)
     params = tuple(bind_param(p, types, base, src.name, low.warn) for p in src.params)
-    params = tuple(replace(p, ndim=spec.ndim + spec.reduce_ndim)
-                   if p.kind is ir.ParamKind.ARRAY and not p.is_output else p
-                   for p in params)  # fmt: skip
-    low.indexers = {"_in_ind": (ir.Binary(B.MUL, ir.ReduceSize(), ir.LoopSize(), int32),
-                                spec.ndim + spec.reduce_ndim),
-                    "_out_ind": (ir.LoopSize(), spec.ndim)}  # fmt: skip
+    params = tuple(
+        replace(p, ndim=spec.ndim + spec.reduce_ndim)
+        if p.kind is ir.ParamKind.ARRAY and not p.is_output
+        else p
+        for p in params
+    )
+    low.indexers = {
+        "_in_ind": (
+            ir.Binary(B.MUL, ir.ReduceSize(), ir.LoopSize(), int32),
+            spec.ndim + spec.reduce_ndim,
+        ),
+        "_out_ind": (ir.LoopSize(), spec.ndim),
+    }
     bind_kernel_params(low, params)
     low.collect_preamble()
     ctype = reduce_ctype(src, low, params)
@@ -141,9 +164,19 @@ def lower_reduction(src: ast.ReductionSource, types: dict[str, DType],
     post_body, acc = lower_post_map(low, src, params, ctype)
     params = tuple(finalise_param(p, low, post_body) for p in params)
     post_body = (*element_loads(low, params), *post_body, *low.writeback())
-    reduction = ir.Reduction(computation_type(ctype), spec.reduce_ndim, identity_body, identity,
-                             map_body, map_result, combine.name, acc, post_body)  # fmt: skip
+    reduction = ir.Reduction(
+        computation_type(ctype),
+        spec.reduce_ndim,
+        identity_body,
+        identity,
+        map_body,
+        map_result,
+        combine.name,
+        acc,
+        post_body,
+    )
     functions = (*low.function_order, combine)
-    kernel = ir.Kernel(src.name, params, functions, (), spec.ndim, reduction=reduction,
-                       spans=param_spans(src))  # fmt: skip
+    kernel = ir.Kernel(
+        src.name, params, functions, (), spec.ndim, reduction=reduction, spans=param_spans(src)
+    )
     return kernel, low.warnings()

@@ -7,8 +7,12 @@ carry a `Counted` hint for the unroll pass.
 
 from __future__ import annotations
 
-from kernelc.errors import KernelNameError, KernelSyntaxError, KernelTypeError
-from kernelc.errors import UnsupportedFeatureError
+from kernelc.errors import (
+    KernelNameError,
+    KernelSyntaxError,
+    KernelTypeError,
+    UnsupportedFeatureError,
+)
 from kernelc.frontend import ast
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, computation_type
@@ -152,8 +156,9 @@ class StmtLowering:
                 | ast.Unary(op=("++" | "--") as op, operand=ast.Ident(name=n))
             ) if n == var:
                 return 1 if op == "++" else -1
-            case ast.Assign(op=("+=" | "-=") as op, target=ast.Ident(name=n),
-                            value=ast.IntLit(value=v)) if n == var:  # fmt: skip
+            case ast.Assign(
+                op=("+=" | "-=") as op, target=ast.Ident(name=n), value=ast.IntLit(value=v)
+            ) if n == var:
                 return v if op == "+=" else -v
         return None
 
@@ -197,8 +202,12 @@ class StmtLowering:
 
     def _stmt_Decl(self, s: ast.Decl) -> None:
         if "__shared__" in s.qualifiers:
-            self.fail(UnsupportedFeatureError, "'__shared__' memory is not supported: an "
-                      "elementwise kernel has no thread block to share it", s.span)  # fmt: skip
+            self.fail(
+                UnsupportedFeatureError,
+                "'__shared__' memory is not supported: an "
+                "elementwise kernel has no thread block to share it",
+                s.span,
+            )
         ctype = None if s.type.name == "auto" else self.resolve_type(s.type)
         if ctype is None and s.type.name != "auto":
             self.fail(KernelTypeError, "variable has type 'void'", s.type.span)
@@ -216,8 +225,11 @@ class StmtLowering:
         if d.has_array:
             self.array_declarator(d, ctype, s.type.is_const)
             return
-        init = d.init.items[0] if isinstance(d.init, ast.InitList) and len(
-            d.init.items) == 1 else d.init  # fmt: skip
+        init = (
+            d.init.items[0]
+            if isinstance(d.init, ast.InitList) and len(d.init.items) == 1
+            else d.init
+        )
         value = convert(self.expr(init), ctype) if init is not None else None
         if s.type.is_const and isinstance(value, ir.Const):
             self.scopes.bind(d.name, ConstVar(value, ctype))
@@ -231,8 +243,11 @@ class StmtLowering:
         items = None
         if d.init is not None:
             if not isinstance(d.init, ast.InitList):
-                self.fail(KernelTypeError, f"array '{d.name}' needs a brace-enclosed "
-                          "initialiser", d.init.span)  # fmt: skip
+                self.fail(
+                    KernelTypeError,
+                    f"array '{d.name}' needs a brace-enclosed initialiser",
+                    d.init.span,
+                )
             items = tuple(convert(self.expr(x), ctype) for x in d.init.items)
         if d.array_size is not None:
             length = self.const_int(d.array_size, "an array size")
@@ -243,8 +258,11 @@ class StmtLowering:
         if length <= 0:
             self.fail(KernelTypeError, f"array '{d.name}' has size {length}", d.array_size.span)
         if items is not None and len(items) > length:
-            self.fail(KernelTypeError, f"too many initialisers for '{d.name}[{length}]'",
-                      d.init.items[length].span)  # fmt: skip
+            self.fail(
+                KernelTypeError,
+                f"too many initialisers for '{d.name}[{length}]'",
+                d.init.items[length].span,
+            )
         dtype = computation_type(ctype)
         self.claim_private_memory(d, length * dtype.itemsize)
         name = self.scopes.fresh(self.user_local_name(d.name))
@@ -266,8 +284,9 @@ class StmtLowering:
     def auto_type(self, d: ast.Declarator):
         """`auto x = init;`: the type of the initialiser (its computation type)."""
         if d.init is None or d.has_array or isinstance(d.init, ast.InitList):
-            self.fail(KernelTypeError, f"'auto' variable '{d.name}' needs a plain initialiser",
-                      d.span)  # fmt: skip
+            self.fail(
+                KernelTypeError, f"'auto' variable '{d.name}' needs a plain initialiser", d.span
+            )
         value, _ = self.pure(d.init)
         return value.dtype
 

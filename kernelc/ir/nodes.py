@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
 
 from kernelc.errors import Span
 from kernelc.ir.dtypes import DType, computation_type, int32, uint32, words64
@@ -65,8 +64,9 @@ class BinaryOp(Enum):
     LOR = "lor"
 
 
-COMPARISONS = frozenset({BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE, BinaryOp.EQ,
-                         BinaryOp.NE})  # fmt: skip
+COMPARISONS = frozenset(
+    {BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE, BinaryOp.EQ, BinaryOp.NE}
+)
 LOGICAL = frozenset({BinaryOp.LAND, BinaryOp.LOR})
 SHIFTS = frozenset({BinaryOp.SHL, BinaryOp.SHR})
 
@@ -321,7 +321,7 @@ class Stmt:
     pass
 
 
-Init = Union[Expr, tuple[Expr, ...], None]
+Init = Expr | tuple[Expr, ...] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,8 +91,9 @@ def stmt_lines(s: ir.Stmt, depth: int) -> list[str]:
         case ir.Atomic(op=op, param=p, index=k, value=v, compare=c, result=r, legalised=lg):
             where = f"buf({p})[{expr_text(k)}]" if lg else f"raw({p})[{expr_text(k)}]"
             extra = f", {expr_text(c)}" if c is not None else ""
-            return [f"{pad}{'%' + r + ' = ' if r else ''}atomic_{op}({where}{extra}, "
-                    f"{expr_text(v)})"]  # fmt: skip
+            return [
+                f"{pad}{'%' + r + ' = ' if r else ''}atomic_{op}({where}{extra}, {expr_text(v)})"
+            ]
         case ir.If(cond=c, then=t, else_=e):
             lines = [f"{pad}if {expr_text(c)} {{", *block_lines(t, depth + 1)]
             if e:

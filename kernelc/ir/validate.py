@@ -10,7 +10,7 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, float32, words64
+from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, words64
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
@@ -31,8 +31,9 @@ class _Checker:
         self.where = "kernel body"
 
     def fail(self, message: str):
-        raise InternalCompilerError(f"invalid IR in {self.where} of '{self.kernel.name}': "
-                                    f"{message}")  # fmt: skip
+        raise InternalCompilerError(
+            f"invalid IR in {self.where} of '{self.kernel.name}': {message}"
+        )
 
     # ---------------------------------------------------------------- expressions
 
@@ -179,8 +180,7 @@ class _Checker:
             self.expr(a, env)
             if a.dtype is not p.dtype or (p.is_ref and not isinstance(a, ir.Local)):
                 self.fail(f"bad argument for '{p.name}' of {s.func}")
-        if s.result is not None and (s.result not in env or env[s.result][0] is not
-                                     f.return_dtype):  # fmt: skip
+        if s.result is not None and (s.result not in env or env[s.result][0] is not f.return_dtype):
             self.fail(f"call result '{s.result}' does not fit {s.func}")
 
     def run(self) -> None:
@@ -201,8 +201,7 @@ class _Checker:
         env: dict = {}  # identity_body's locals (output coordinates) are seen by the rest
         for s in r.identity_body + (ir.Declare("#identity", r.dtype, r.identity),):
             self.stmt(s, env, 0, False)
-        self.block(r.map_body + (ir.Assign(r.map_result, ir.Local(r.map_result, r.dtype)),),
-                   env, 0)  # fmt: skip
+        self.block(r.map_body + (ir.Assign(r.map_result, ir.Local(r.map_result, r.dtype)),), env, 0)
         self.block(r.post_body, {**env, r.acc: (r.dtype, None)}, 0)
         combine = self.functions.get(r.combine)
         if (

@@ -6,9 +6,9 @@ function for the nodes they care about and `walk` finds nodes for analyses.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from functools import cache
-from typing import Callable, Iterator
 
 from kernelc.ir import nodes as ir
 
@@ -17,8 +17,26 @@ _CHILD_TYPES = (ir.Expr, ir.Stmt, ir.Counted, tuple)
 
 @cache
 def _child_fields(cls: type) -> tuple[str, ...]:
-    skip = {"dtype", "name", "param", "op", "fn", "func", "result", "value", "span", "var",
-            "step", "cmp", "axis", "what", "length", "previous", "legalised", "word"}  # fmt: skip
+    skip = {
+        "dtype",
+        "name",
+        "param",
+        "op",
+        "fn",
+        "func",
+        "result",
+        "value",
+        "span",
+        "var",
+        "step",
+        "cmp",
+        "axis",
+        "what",
+        "length",
+        "previous",
+        "legalised",
+        "word",
+    }
     # `value` is a child for statements/Return but a literal for Const.
     names = [f.name for f in fields(cls) if f.name not in skip]
     if cls is not ir.Const and "value" in {f.name for f in fields(cls)}:
@@ -89,9 +107,13 @@ def rewrite_kernel(kernel: ir.Kernel, fn: Callable) -> ir.Kernel:
     funcs = tuple(replace(f, body=rewrite(f.body, fn)) for f in kernel.functions)
     red = kernel.reduction
     if red is not None:
-        red = replace(red, identity_body=rewrite(red.identity_body, fn),
-                      identity=rewrite(red.identity, fn), map_body=rewrite(red.map_body, fn),
-                      post_body=rewrite(red.post_body, fn))  # fmt: skip
+        red = replace(
+            red,
+            identity_body=rewrite(red.identity_body, fn),
+            identity=rewrite(red.identity, fn),
+            map_body=rewrite(red.map_body, fn),
+            post_body=rewrite(red.post_body, fn),
+        )
     return replace(kernel, body=rewrite(kernel.body, fn), functions=funcs, reduction=red)
 
 

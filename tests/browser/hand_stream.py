@@ -62,13 +62,19 @@ class Stream:
 
     def read(self, label: str, buf: int, start: int, expected: np.ndarray) -> None:
         self.commands.append(["mark", label])
-        self.commands.append(["read", buf, start, expected.size, expected.dtype.name,
-                              b64(expected)])  # fmt: skip
+        self.commands.append(
+            ["read", buf, start, expected.size, expected.dtype.name, b64(expected)]
+        )
 
     def stream(self) -> dict:
-        return {"format": "wgpy-protocol-stream", "version": 1, "backend": self.backend,
-                "target": TARGETS[self.backend], "programs": self.programs,
-                "commands": self.commands}  # fmt: skip
+        return {
+            "format": "wgpy-protocol-stream",
+            "version": 1,
+            "backend": self.backend,
+            "target": TARGETS[self.backend],
+            "programs": self.programs,
+            "commands": self.commands,
+        }
 
 
 def b64(values: np.ndarray) -> str:
@@ -80,10 +86,17 @@ def replay(page, s: Stream, options=None, setup=None, rtol: float = 1e-6):
     executor): (messages of reads that differ, command errors, the executor's stats)."""
     stream = s.stream()
     result = page.evaluate(REPLAY, [s.backend, stream, options or {}, setup])
-    reads = [Read(r["index"], r["label"], r["dtype"],
-                  base64.b64decode(stream["commands"][r["index"]][5]),
-                  base64.b64decode(r["actual"]))
-             for r in result["reads"] if r["actual"] is not None]  # fmt: skip
+    reads = [
+        Read(
+            r["index"],
+            r["label"],
+            r["dtype"],
+            base64.b64decode(stream["commands"][r["index"]][5]),
+            base64.b64decode(r["actual"]),
+        )
+        for r in result["reads"]
+        if r["actual"] is not None
+    ]
     return compare(reads, rtol, 0.0), result["errors"], result["stats"]
 
 

@@ -46,8 +46,9 @@ def test_grids_agree(page):
 @pytest.mark.parametrize("reduce_size", [0, 1, 32, 33, 5000, 1 << 20])
 @pytest.mark.parametrize("n", [1, 7, 4096])
 def test_reduction_plans_agree(page, n, reduce_size):
-    program = kernelc.translate_reduction("T x", "T y", "x", "a + b", "y = a", "0", "sum_x",
-                                          target="wgsl", types={"T": "float32"})  # fmt: skip
+    program = kernelc.translate_reduction(
+        "T x", "T y", "x", "a + b", "y = a", "0", "sum_x", target="wgsl", types={"T": "float32"}
+    )
     groups, stages = wgsl_stages(program.abi["launch"], n, reduce_size)
     got_groups, got = js(page, "wgslStages", program.abi["launch"], n, reduce_size)
     assert got_groups == groups
@@ -56,21 +57,24 @@ def test_reduction_plans_agree(page, n, reduce_size):
     ]
     assert js(page, "glslPasses", reduce_size, 32) == [
         {"index": p.index, "items": p.items, "chunks": p.chunks, "final": p.final}
-        for p in glsl_passes(reduce_size, 32)]  # fmt: skip
+        for p in glsl_passes(reduce_size, 32)
+    ]
 
 
 def test_matmul_grid_agrees(page):
     program = kernelc.translate_matmul("float32", target="wgsl", batch_ndim=1)
     for batch, m, n in [(1, 1, 1), (3, 129, 64), (2, 4096, 4096)]:
         assert js(page, "matmulGrid", program.abi["launch"], batch, m, n) == list(
-            wgsl_grid(program.abi["launch"], batch, m, n))  # fmt: skip
+            wgsl_grid(program.abi["launch"], batch, m, n)
+        )
 
 
 def test_packed_matmul_stages_agree(page):
     launch = kernelc.translate_matmul("float32", target="glsl", batch_ndim=1).abi["launch"]
     for batch, m, n, k in [(1, 1, 1, 1), (3, 7, 5, 13), (2, 4096, 4095, 0), (1, 2, 3, 65536)]:
         assert js(page, "glslStageTexels", launch, batch, m, n, k) == glsl_stage_texels(
-            launch, batch, m, n, k)  # fmt: skip
+            launch, batch, m, n, k
+        )
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])

@@ -61,8 +61,9 @@ def raises_within(fn, seconds=2.0):
 @pytest.fixture(scope="module")
 def worker(bridge_page):
     bridge_page.evaluate("(code) => window.bridge.run(code)", PRELUDE)
-    return lambda code: bridge_page.evaluate("(code) => window.bridge.run(code)",
-                                             textwrap.dedent(code))  # fmt: skip
+    return lambda code: bridge_page.evaluate(
+        "(code) => window.bridge.run(code)", textwrap.dedent(code)
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -196,8 +197,9 @@ def test_the_corpus_replays_through_the_bridge(worker, corpus_stream, backend):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(json.dumps(stream).encode(), compresslevel=1))
     tolerances = corpus_tolerances()
-    problems, reads = replay_in_worker(worker, "/build/streams/" + path.name, backend, 1e-6, 0.0,
-                                       tolerances)  # fmt: skip
+    problems, reads = replay_in_worker(
+        worker, "/build/streams/" + path.name, backend, 1e-6, 0.0, tolerances
+    )
     assert not problems, "\n".join(problems[:15])
     assert reads == sum(c[0] == "read" for c in stream["commands"])
 

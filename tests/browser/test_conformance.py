@@ -35,8 +35,9 @@ def replay_in_browser(page, source, stream: dict) -> tuple[list[Read], list[str]
         if r["actual"] is None:
             continue  # its failure is among the errors
         expected = base64.b64decode(commands[r["index"]][5])
-        reads.append(Read(r["index"], r["label"], r["dtype"], expected,
-                          base64.b64decode(r["actual"])))  # fmt: skip
+        reads.append(
+            Read(r["index"], r["label"], r["dtype"], expected, base64.b64decode(r["actual"]))
+        )
     want = sum(c[0] == "read" for c in commands)
     if len(result["reads"]) != want:
         problems.append(f"{len(result['reads'])} reads replayed, the stream has {want}")
@@ -63,8 +64,9 @@ def test_the_corpus_replays_on_the_browser_executor(executor_page, corpus_stream
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_chainer_training_step_replays_on_the_browser_executor(executor_page, chainer_stream,
-                                                                  backend):  # fmt: skip
+def test_a_chainer_training_step_replays_on_the_browser_executor(
+    executor_page, chainer_stream, backend
+):
     page = executor_page(backend)
     url, stream = chainer_stream(backend)
     reads, problems = replay_in_browser(page, url, stream)  # fetched and inflated by the page
@@ -77,11 +79,21 @@ def test_a_chainer_training_step_replays_on_the_browser_executor(executor_page, 
 def test_the_replay_page_reports_failed_commands_and_goes_on(executor_page, backend):
     page = executor_page(backend)
     data = base64.b64encode(bytes([1, 0, 0, 0, 254, 255, 255, 255])).decode()
-    stream = {"format": "wgpy-protocol-stream", "version": 1, "backend": backend,
-              "target": page.evaluate("window.executor.target"), "programs": [],
-              "commands": [["alloc", 3, 2, "int32"], ["write", 3, 0, data], ["mark", "m"],
-                           ["read", 9, 0, 2, "int32", data],
-                           ["read", 3, 0, 2, "int32", data], ["free", 3]]}  # fmt: skip
+    stream = {
+        "format": "wgpy-protocol-stream",
+        "version": 1,
+        "backend": backend,
+        "target": page.evaluate("window.executor.target"),
+        "programs": [],
+        "commands": [
+            ["alloc", 3, 2, "int32"],
+            ["write", 3, 0, data],
+            ["mark", "m"],
+            ["read", 9, 0, 2, "int32", data],
+            ["read", 3, 0, 2, "int32", data],
+            ["free", 3],
+        ],
+    }
     result = page.evaluate("(s) => window.replayStream(s)", stream)
     [error] = result["errors"]
     assert (error["index"], error["op"], error["label"]) == (3, "read", "m")

@@ -17,8 +17,10 @@ from tests.browser.streams import ROOT
 
 DIST = os.environ.get("WGPY_PYODIDE_DIST")
 pytestmark = pytest.mark.skipif(
-    not DIST, reason="needs a full Pyodide distribution with numpy: set WGPY_PYODIDE_DIST=DIR "
-    "(the npm package has none)")  # fmt: skip
+    not DIST,
+    reason="needs a full Pyodide distribution with numpy: set WGPY_PYODIDE_DIST=DIR "
+    "(the npm package has none)",
+)
 ARRAY_TESTS = sorted((ROOT / "tests/runtime").glob("test_array_*.py"))
 FILES = ["tests/runtime/helpers.py", *(p.relative_to(ROOT).as_posix() for p in ARRAY_TESTS)]
 

@@ -131,7 +131,8 @@ def test_a_compile_error_shows_line_column_and_caret_and_the_fix_runs(playground
     assert playground.evaluate("document.activeElement.id") == "source"
     selected = playground.evaluate(
         "(() => { const t = document.getElementById('source'); "
-        "return t.value.slice(t.selectionStart, t.selectionEnd); })()")  # fmt: skip
+        "return t.value.slice(t.selectionStart, t.selectionEnd); })()"
+    )
     assert selected == "zq"
 
     playground.fill("#source", text)

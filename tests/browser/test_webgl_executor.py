@@ -34,8 +34,13 @@ FORCE_RGBA = """(exec) => {
     exec.readForms.set(fmt, { format, type, components: 4, array });
   }
 }"""
-READ_MODES = {"fence": ({}, None), "blocking": ({"blockingReads": True}, None),
-              "rgba": ({}, FORCE_RGBA)}  # fmt: skip
+READ_MODES = {
+    "fence": ({}, None),
+    "blocking": ({"blockingReads": True}, None),
+    "rgba": ({}, FORCE_RGBA),
+}
+
+
 def Stream() -> hand_stream.Stream:
     return hand_stream.Stream("webgl")
 
@@ -57,9 +62,12 @@ def values(abi: dict, loop: tuple, shapes: dict | None = None, scalars=None) -> 
         match what:
             case "size" | "shape" | "stride" | "offset":
                 strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
-                x = {"size": math.prod(shape), "offset": 0,
-                     "shape": shape[axis or 0] if shape else 1,
-                     "stride": strides[axis or 0] if shape else 1}[what]  # fmt: skip
+                x = {
+                    "size": math.prod(shape),
+                    "offset": 0,
+                    "shape": shape[axis or 0] if shape else 1,
+                    "stride": strides[axis or 0] if shape else 1,
+                }[what]
             case "value":
                 x = scalars[param]
             case "reduce_size":
@@ -116,8 +124,9 @@ def test_empty_buffers_and_empty_launches(page):
     s.write(z, 0, np.zeros(0, np.float32))
     s.copy(z, z, 0, 0, 0)
     s.read("empty", z, 0, np.zeros(0, np.float32))
-    program = kernelc.translate_elementwise("T x", "T y", "y = x + 1", "inc", target="glsl",
-                                            types={"T": "float32"}, ndim=1)  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "T x", "T y", "y = x + 1", "inc", target="glsl", types={"T": "float32"}, ndim=1
+    )
     y = s.array(np.full(5, 7, np.float32))
     s.dispatch(program, {"x": z, "y": y}, values(program.abi, (0,)))
     s.read("untouched", y, 0, np.full(5, 7, np.float32))
@@ -135,8 +144,9 @@ def test_elementwise_in_every_dtype(page, dtype):
     if dtype.startswith("float"):  # eighths: every product and sum below is exact
         x, y = (rng.integers(-800, 800, (2, n)) / 8).astype(dtype)
     body, want = hand_stream.elementwise_case(dtype, x, y)
-    program = kernelc.translate_elementwise("T x, T y", "T z", body, f"ew_{dtype}",
-                                            target="glsl", types={"T": dtype}, ndim=1)  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "T x, T y", "T z", body, f"ew_{dtype}", target="glsl", types={"T": dtype}, ndim=1
+    )
     s = Stream()
     bx, by, bz = s.array(x), s.array(y), s.alloc(n, dtype)
     s.dispatch(program, {"x": bx, "y": by, "z": bz}, values(program.abi, (n,)))
@@ -144,8 +154,10 @@ def test_elementwise_in_every_dtype(page, dtype):
     no_problems(*replay(page, s))
 
 
-TEN_OUT = ("float32 o0, int32 o1, uint32 o2, bool o3, int16 o4, float16 o5, int8 o6, "
-           "uint16 o7, float32 keep, int32 count")  # fmt: skip
+TEN_OUT = (
+    "float32 o0, int32 o1, uint32 o2, bool o3, int16 o4, float16 o5, int8 o6, "
+    "uint16 o7, float32 keep, int32 count"
+)
 TEN_OP = """
 o0 = x * 2; o1 = (int)x; o2 = (unsigned int)abs(n); o3 = x < 0;
 o4 = (short)(n * 3); o5 = (half)(x / 4); o6 = (signed char)(n & 127); o7 = (unsigned short)n;
@@ -162,8 +174,9 @@ def test_output_groups_with_previous_and_an_input_that_is_an_output(page):
     x = (rng.integers(-400, 400, size) / 4).astype(np.float32)
     n = rng.integers(-1000, 1000, size).astype(np.int32)
     keep0 = rng.standard_normal(size).astype(np.float32)
-    program = kernelc.translate_elementwise("float32 x, int32 n", TEN_OUT, TEN_OP, "ten",
-                                            target="glsl", ndim=1)  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "float32 x, int32 n", TEN_OUT, TEN_OP, "ten", target="glsl", ndim=1
+    )
     assert len(program.abi["launch"]["output_groups"]) == 3
     s = Stream()
     dts = ["float32", "int32", "uint32", "bool", "int16", "float16", "int8", "uint16"]
@@ -172,9 +185,16 @@ def test_output_groups_with_previous_and_an_input_that_is_an_output(page):
     buffers = {"x": bx, "n": bn, "keep": bkeep, "count": bn}
     buffers.update({f"o{k}": b for k, b in enumerate(outs)})
     s.dispatch(program, buffers, values(program.abi, (size,)))
-    wants = [x * 2, x.astype(np.int32), np.abs(n).astype(np.uint32), x < 0,
-             (n * 3).astype(np.int16), (x / 4).astype(np.float16), (n & 127).astype(np.int8),
-             n.astype(np.uint16)]  # fmt: skip
+    wants = [
+        x * 2,
+        x.astype(np.int32),
+        np.abs(n).astype(np.uint32),
+        x < 0,
+        (n * 3).astype(np.int16),
+        (x / 4).astype(np.float16),
+        (n & 127).astype(np.int8),
+        n.astype(np.uint16),
+    ]
     for k, (b, want) in enumerate(zip(outs, wants)):
         s.read(f"o{k}", b, 0, want)
     s.read("keep", bkeep, 0, np.where(x > 0, x, keep0))
@@ -183,14 +203,25 @@ def test_output_groups_with_previous_and_an_input_that_is_an_output(page):
 
 
 def _sum_program(ndim: int):
-    return kernelc.translate_reduction("T x", "T y", "x", "a + b", "y = a", "0", "total",
-                                       target="glsl", types={"T": "float32"}, ndim=ndim,
-                                       reduce_ndim=1)  # fmt: skip
+    return kernelc.translate_reduction(
+        "T x",
+        "T y",
+        "x",
+        "a + b",
+        "y = a",
+        "0",
+        "total",
+        target="glsl",
+        types={"T": "float32"},
+        ndim=ndim,
+        reduce_ndim=1,
+    )
 
 
-@pytest.mark.parametrize(("reduce", "out", "passes"),
-                         [(1 << 20, (), 4), (32, (300,), 1), (20, (7,), 1),
-                          (5000, (7,), 3), (0, (3,), 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("reduce", "out", "passes"),
+    [(1 << 20, (), 4), (32, (300,), 1), (20, (7,), 1), (5000, (7,), 3), (0, (3,), 1)],
+)
 def test_reduction_passes(page, reduce, out, passes):
     """Sums of integer-valued floats (exact in any order) over `reduce` elements into
     `out`: 1 << 20 takes passes of 32768, 1024, 32 and 1 partials."""
@@ -237,8 +268,16 @@ def test_packed_matmul_odd_batched_transposed(page, dtype):
         bb = s.array(b if b.size else np.zeros(1, dtype))
         bc = s.alloc(batch * m * n, dtype)
         v = values(program.abi, (batch, m, n), {"reduce": (k,)})
-        v.update({("stride", "A", 0): k * m, ("stride", "A", 1): 1, ("stride", "A", 2): m,
-                  ("stride", "B", 0): 0, ("stride", "B", 1): n, ("stride", "B", 2): 1})  # fmt: skip
+        v.update(
+            {
+                ("stride", "A", 0): k * m,
+                ("stride", "A", 1): 1,
+                ("stride", "A", 2): m,
+                ("stride", "B", 0): 0,
+                ("stride", "B", 1): n,
+                ("stride", "B", 2): 1,
+            }
+        )
         s.dispatch(program, {"A": ba, "B": bb, "C": bc}, v)
         want = (at.transpose(0, 2, 1).astype(np.float32) @ b.astype(np.float32)).astype(dtype)
         s.read(f"C of {(batch, m, k, n)}", bc, 0, want)
@@ -249,8 +288,9 @@ def test_packed_matmul_odd_batched_transposed(page, dtype):
 
 
 def test_failures_throw_from_their_command_and_the_executor_goes_on(page):
-    program = kernelc.translate_elementwise("T x", "T y", "y = x * 2", "twice", target="glsl",
-                                            types={"T": "float32"}, ndim=1)  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "T x", "T y", "y = x * 2", "twice", target="glsl", types={"T": "float32"}, ndim=1
+    )
     code = program.code.replace("void main()", "void main() { nope(); }\nvoid unused()")
     broken = dataclasses.replace(program, code=code)
     s = Stream()
@@ -307,12 +347,33 @@ def test_float32_to_binary16_bits_rounds_like_numpy(page):
     """What an RGBA/FLOAT read of an r16f texture goes through (exact for the values such a
     texture holds; checked here on values between halves, tiny and huge ones too)."""
     rng = np.random.default_rng(7)
-    x = np.concatenate([
-        rng.standard_normal(2000).astype(np.float32) * np.float32(1000),
-        rng.standard_normal(500).astype(np.float32) * np.float32(1e-5),  # subnormal halves
-        np.float32([0.0, -0.0, 65504, 65519.99, 65520, -1e9, 1e-9, -6e-8, 2.98e-8, 3e-8,
-                    np.inf, -np.inf, 1 + 2**-11, 1 + 3 * 2**-11, 2**-24, 2**-25, 1.5 * 2**-25]),
-    ]).astype(np.float32)  # fmt: skip
+    x = np.concatenate(
+        [
+            rng.standard_normal(2000).astype(np.float32) * np.float32(1000),
+            rng.standard_normal(500).astype(np.float32) * np.float32(1e-5),  # subnormal halves
+            np.float32(
+                [
+                    0.0,
+                    -0.0,
+                    65504,
+                    65519.99,
+                    65520,
+                    -1e9,
+                    1e-9,
+                    -6e-8,
+                    2.98e-8,
+                    3e-8,
+                    np.inf,
+                    -np.inf,
+                    1 + 2**-11,
+                    1 + 3 * 2**-11,
+                    2**-24,
+                    2**-25,
+                    1.5 * 2**-25,
+                ]
+            ),
+        ]
+    ).astype(np.float32)
     got = page.evaluate(HALF_BITS, [float(v) for v in x] + [math.nan])
     with np.errstate(over="ignore"):
         want = x.astype(np.float16).view(np.uint16)

@@ -40,8 +40,13 @@ def no_problems(messages: list[str], errors: list[dict], stats=None) -> None:
     assert not messages, "\n".join(messages)
 
 
-def values(abi: dict, loop: tuple, shapes: dict | None = None, views: dict | None = None,
-           scalars: dict | None = None) -> dict:  # fmt: skip
+def values(
+    abi: dict,
+    loop: tuple,
+    shapes: dict | None = None,
+    views: dict | None = None,
+    scalars: dict | None = None,
+) -> dict:
     """Dispatch values: each parameter dense in C order over `shapes[param]` (default the
     loop shape) unless `views[param] = (offset, strides)`; `shapes["reduce"]` for
     reductions."""
@@ -75,8 +80,7 @@ def values(abi: dict, loop: tuple, shapes: dict | None = None, views: dict | Non
 
 
 def _program(in_params, out_params, body, name, **kw):
-    return kernelc.translate_elementwise(in_params, out_params, body, name, target="wgsl",
-                                         **kw)  # fmt: skip
+    return kernelc.translate_elementwise(in_params, out_params, body, name, target="wgsl", **kw)
 
 
 # ---------------------------------------------------------------------------- buffers
@@ -136,8 +140,10 @@ def test_elementwise_in_every_dtype_on_views_at_odd_offsets(page, dtype):
     x = hand_stream.random_values(rng, dtype, n + 3)
     y = hand_stream.random_values(rng, dtype, n + 1)
     if dtype.startswith("float"):  # eighths: every product and sum below is exact
-        x, y = (rng.integers(-800, 800, n + 3) / 8).astype(dtype), (
-            rng.integers(-800, 800, n + 1) / 8).astype(dtype)  # fmt: skip
+        x, y = (
+            (rng.integers(-800, 800, n + 3) / 8).astype(dtype),
+            (rng.integers(-800, 800, n + 1) / 8).astype(dtype),
+        )
     z = hand_stream.random_values(rng, dtype, n + 2)
     body, want = hand_stream.elementwise_case(dtype, x[3:], y[n:0:-1])
     program = _program("T x, T y", "T z", body, f"ew_{dtype}", types={"T": dtype})
@@ -151,8 +157,13 @@ def test_elementwise_in_every_dtype_on_views_at_odd_offsets(page, dtype):
 
 
 def test_scalars(page):
-    program = _program("float32 x, float32 a, int32 k, bool neg", "float32 z",
-                       "z = (neg ? -x : x) * a + k", "axpk", scalars=("a", "k", "neg"))  # fmt: skip
+    program = _program(
+        "float32 x, float32 a, int32 k, bool neg",
+        "float32 z",
+        "z = (neg ? -x : x) * a + k",
+        "axpk",
+        scalars=("a", "k", "neg"),
+    )
     x = np.arange(300, dtype=np.float32) / 4
     s = Stream()
     bx, bz = s.array(x), s.alloc(300, "float32")
@@ -163,14 +174,25 @@ def test_scalars(page):
 
 
 def _sum_program(dtype: str, ndim: int):
-    return kernelc.translate_reduction("T x", "T y", "x", "a + b", "y = a", "0", "total",
-                                       target="wgsl", types={"T": dtype}, ndim=ndim,
-                                       reduce_ndim=1)  # fmt: skip
+    return kernelc.translate_reduction(
+        "T x",
+        "T y",
+        "x",
+        "a + b",
+        "y = a",
+        "0",
+        "total",
+        target="wgsl",
+        types={"T": dtype},
+        ndim=ndim,
+        reduce_ndim=1,
+    )
 
 
-@pytest.mark.parametrize(("reduce", "out", "groups"),
-                         [(1 << 20, (), 256), (100_000, (3,), 25), (7, (4096,), 1),
-                          (5000, (7,), 2), (0, (3,), 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("reduce", "out", "groups"),
+    [(1 << 20, (), 256), (100_000, (3,), 25), (7, (4096,), 1), (5000, (7,), 2), (0, (3,), 1)],
+)
 def test_reduction_stages(page, reduce, out, groups):
     """Sums of small integers (exact in any order) over `reduce` elements into `out`:
     `groups > 1` takes the split stages through the scratch buffer."""
@@ -189,9 +211,18 @@ def test_reduction_stages(page, reduce, out, groups):
 
 
 def test_reduction_of_a_packed_view_into_a_packed_output(page):
-    program = kernelc.translate_reduction("int8 x", "int16 y", "x", "max(a, b)", "y = a",
-                                          "-128", "biggest", target="wgsl", ndim=1,
-                                          reduce_ndim=1)  # fmt: skip
+    program = kernelc.translate_reduction(
+        "int8 x",
+        "int16 y",
+        "x",
+        "max(a, b)",
+        "y = a",
+        "-128",
+        "biggest",
+        target="wgsl",
+        ndim=1,
+        reduce_ndim=1,
+    )
     rng = np.random.default_rng(1)
     x = rng.integers(-128, 100, (5000, 5)).astype(np.int8)
     y = np.full(7, 99, np.int16)
@@ -205,9 +236,14 @@ def test_reduction_of_a_packed_view_into_a_packed_output(page):
     no_problems(*replay(page, s))
 
 
-@pytest.mark.parametrize(("dtype", "m", "k", "n", "tiles"),
-                         [("float32", 100, 70, 130, "small"), ("float32", 300, 33, 257, "large"),
-                          ("float16", 65, 40, 31, "small")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("dtype", "m", "k", "n", "tiles"),
+    [
+        ("float32", 100, 70, 130, "small"),
+        ("float32", 300, 33, 257, "large"),
+        ("float16", 65, 40, 31, "small"),
+    ],
+)
 def test_matmul(page, dtype, m, k, n, tiles):
     """Small integers: every product and sum is exact in float32 (and float16)."""
     rng = np.random.default_rng(m)
@@ -284,8 +320,12 @@ def test_failures_throw_from_their_command_and_the_executor_goes_on(page):
     allocations past the device's limit, unknown ids, wrong dtypes and missing values throw
     from their command."""
     program = _program("float32 x", "float32 y", "y = x * 2", "twice")
-    broken = dataclasses.replace(program, code=program.code.replace(
-        "y = x * 2.0f;", "y = x * nope;").replace("y = x * 2;", "y = x * nope;"))  # fmt: skip
+    broken = dataclasses.replace(
+        program,
+        code=program.code.replace("y = x * 2.0f;", "y = x * nope;").replace(
+            "y = x * 2;", "y = x * nope;"
+        ),
+    )
     assert broken.code != program.code
     s = Stream()
     x, y, w = s.array(np.arange(10, dtype=np.float32)), s.alloc(10, "float32"), s.alloc(10, "int32")
@@ -306,8 +346,16 @@ def test_failures_throw_from_their_command_and_the_executor_goes_on(page):
     s.read("after the failures", y, 0, np.arange(10, dtype=np.float32) * 2)
     messages, errors, _ = replay(page, s)
     assert not messages, messages
-    assert [e["op"] for e in errors] == ["read", "dispatch", "read", "alloc", "copy",
-                                         "dispatch", "dispatch", "dispatch"]  # fmt: skip
+    assert [e["op"] for e in errors] == [
+        "read",
+        "dispatch",
+        "read",
+        "alloc",
+        "copy",
+        "dispatch",
+        "dispatch",
+        "dispatch",
+    ]
     compile_error = errors[0]["message"]
     assert compile_error.startswith("kernel 'twice': WGSL compile error: "), compile_error
     assert "nope" in compile_error and "(line " in compile_error

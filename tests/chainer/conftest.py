@@ -27,8 +27,13 @@ _calls: list[dict] = []  # calls of finished tests, with their outcome
 
 
 def _record(inst: dict, target: str, fallback: bool) -> None:
-    call = {"kind": inst["kind"], "name": inst["name"], "instance": inst["id"],
-            "target": target, "fallback": fallback}  # fmt: skip
+    call = {
+        "kind": inst["kind"],
+        "name": inst["name"],
+        "instance": inst["id"],
+        "target": target,
+        "fallback": fallback,
+    }
     if call not in _pending:
         _pending.append(call)
 
@@ -59,7 +64,5 @@ def pytest_sessionfinish(session):
     path = os.environ.get(ENV)
     if not path or harness.RECORDER is None:
         return
-    report = {"chainer": harness.VERSION,
-              "sdist": harness.sdist(),
-              "calls": _calls}  # fmt: skip
+    report = {"chainer": harness.VERSION, "sdist": harness.sdist(), "calls": _calls}
     Path(path).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

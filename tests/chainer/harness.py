@@ -58,8 +58,10 @@ def chainer_kernels(version: str = VERSION) -> dict[str, list[dict]]:
     """Kernel name -> its scanned instances (generated kernels have several)."""
     path = sdist(version)
     if not os.path.isfile(path):
-        pytest.skip(f"Chainer {version} sdist not found at {path} "
-                    f"(fetch it with: python tools/chainer_sdist.py {version})")  # fmt: skip
+        pytest.skip(
+            f"Chainer {version} sdist not found at {path} "
+            f"(fetch it with: python tools/chainer_sdist.py {version})"
+        )
     from kernelc.scan import scan
 
     found: dict[str, list[dict]] = {}
@@ -85,8 +87,14 @@ def kernel_instance(name: str, params: dict | None = None, origin: str | None = 
     raise KeyError(f"no instance of {name} with {params} at {origin}")
 
 
-def run_elementwise(target: str, name: str, *args, params: dict | None = None,
-                    origin: str | None = None, size: int | None = None) -> Ran:  # fmt: skip
+def run_elementwise(
+    target: str,
+    name: str,
+    *args,
+    params: dict | None = None,
+    origin: str | None = None,
+    size: int | None = None,
+) -> Ran:
     """Call Chainer's elementwise kernel `name` with CuPy's call semantics."""
     inst = kernel_instance(name, params, origin)
     kargs = dict(inst["args"])
@@ -102,16 +110,27 @@ def run_elementwise(target: str, name: str, *args, params: dict | None = None,
     return ran
 
 
-def run_reduction(target: str, name: str, *args, axis=None, keepdims: bool = False,
-                  out=None) -> Ran:  # fmt: skip
+def run_reduction(
+    target: str, name: str, *args, axis=None, keepdims: bool = False, out=None
+) -> Ran:
     """Call Chainer's reduction kernel `name` with CuPy's call semantics. (There is no
     interpreted reduction call yet: a target's rejection is raised, not run on the IR.)"""
     inst = kernel_instance(name)
     kargs = dict(inst["args"])
-    strings = [kargs.pop(k) for k in ("in_params", "out_params", "map_expr", "reduce_expr",
-                                      "post_map_expr", "identity")]  # fmt: skip
-    out = call_reduction(target, *strings, *args, name=name, reduce_type=kargs.get("reduce_type"),
-                         preamble=kargs.get("preamble", ""), axis=axis, keepdims=keepdims,
-                         out=out)  # fmt: skip
+    strings = [
+        kargs.pop(k)
+        for k in ("in_params", "out_params", "map_expr", "reduce_expr", "post_map_expr", "identity")
+    ]
+    out = call_reduction(
+        target,
+        *strings,
+        *args,
+        name=name,
+        reduce_type=kargs.get("reduce_type"),
+        preamble=kargs.get("preamble", ""),
+        axis=axis,
+        keepdims=keepdims,
+        out=out,
+    )
     _note(inst, target, False)
     return Ran(out, False)

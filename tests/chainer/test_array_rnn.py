@@ -20,6 +20,7 @@ import pytest
 from tests.chainer import refs
 from tests.chainer.harness import run_elementwise, run_reduction
 
+
 def normal(rng, shape, scale: float = 1.0) -> np.ndarray:
     return (rng.standard_normal(shape) * scale).astype(np.float32)
 
@@ -75,8 +76,17 @@ def test_transpose_sequence(target):
     x = np.concatenate(xs, axis=0)
     o = np.full_like(x, np.nan)
     unit = xs[0].size // len(xs[0])
-    ran = run_elementwise(target, "transpose_sequence", length, unit, offsets1, offsets2, x, o,
-                          size=length * len(xs) * unit)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "transpose_sequence",
+        length,
+        unit,
+        offsets1,
+        offsets2,
+        x,
+        o,
+        size=length * len(xs) * unit,
+    )
     want = np.concatenate([np.stack([s[p] for s in xs if len(s) > p]) for p in range(length)])
     refs.expect(ran, want, target, glsl_fallback=True, rtol=0)
 
@@ -109,12 +119,17 @@ def test_resize_images_interpolate_bilinear(target, case):
     b, c, h, w = shape
     v, u, vw, uw = resize_indices((out_h, out_w), (h, w), align_corners)
     y = np.full((b, c, out_h, out_w), np.nan, np.float32)
-    ran = run_elementwise(target, "resize_images_interpolate_bilinear", x, v, u, vw, uw, h, w,
-                          out_h * out_w, y)  # fmt: skip
+    ran = run_elementwise(
+        target, "resize_images_interpolate_bilinear", x, v, u, vw, uw, h, w, out_h * out_w, y
+    )
     v1, u1 = np.minimum(v + 1, h - 1), np.minimum(u + 1, w - 1)
     x64, vw, uw = x.astype(np.float64), vw.astype(np.float64), uw.astype(np.float64)
-    want = ((1 - vw) * (1 - uw) * x64[..., v, u] + (1 - vw) * uw * x64[..., v, u1]
-            + vw * (1 - uw) * x64[..., v1, u] + vw * uw * x64[..., v1, u1])  # fmt: skip
+    want = (
+        (1 - vw) * (1 - uw) * x64[..., v, u]
+        + (1 - vw) * uw * x64[..., v, u1]
+        + vw * (1 - uw) * x64[..., v1, u]
+        + vw * uw * x64[..., v1, u1]
+    )
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)
 
 
@@ -125,14 +140,19 @@ def test_resize_images_interpolate_grad_bilinear(target, case):
     gy = normal(np.random.default_rng(6), (b, c, out_h, out_w))
     v, u, vw, uw = resize_indices((out_h, out_w), (h, w), align_corners)
     gx = np.zeros((b * c, h, w), np.float32)
-    ran = run_elementwise(target, "resize_images_interpolate_grad_bilinear", gy, v, u, vw, uw,
-                          h, w, out_h * out_w, gx)  # fmt: skip
+    ran = run_elementwise(
+        target, "resize_images_interpolate_grad_bilinear", gy, v, u, vw, uw, h, w, out_h * out_w, gx
+    )
     v1, u1 = np.minimum(v + 1, h - 1), np.minimum(u + 1, w - 1)
     vw, uw = vw.astype(np.float64), uw.astype(np.float64)
     want = np.zeros((b * c, h, w))
     g = gy.reshape(b * c, out_h, out_w).astype(np.float64)
-    for rows, cols, weight in ((v, u, (1 - vw) * (1 - uw)), (v, u1, (1 - vw) * uw),
-                               (v1, u, vw * (1 - uw)), (v1, u1, vw * uw)):  # fmt: skip
+    for rows, cols, weight in (
+        (v, u, (1 - vw) * (1 - uw)),
+        (v, u1, (1 - vw) * uw),
+        (v1, u, vw * (1 - uw)),
+        (v1, u1, vw * uw),
+    ):
         for k in range(b * c):
             np.add.at(want[k], (rows, cols), weight * g[k])
     refs.expect(ran, want, target, glsl_fallback=True, rtol=1e-5, atol=1e-6)
@@ -158,8 +178,9 @@ def test_embed_id_bwd(target, ignore_label):
     if ignore_label is None:
         ran = run_elementwise(target, "embed_id_bwd", gy, x[..., None], gW.shape[1], gW)
     else:
-        ran = run_elementwise(target, "embed_id_bwd_ignore_label", gy, x[..., None],
-                              gW.shape[1], ignore_label, gW)  # fmt: skip
+        ran = run_elementwise(
+            target, "embed_id_bwd_ignore_label", gy, x[..., None], gW.shape[1], ignore_label, gW
+        )
     want = np.zeros(gW.shape)
     keep = x != ignore_label
     np.add.at(want, x[keep], gy[keep])
@@ -231,8 +252,13 @@ def lstm_grad_ref(c_prev, c, gc, gh, a, i, f, o):
     a, i, f, o = np.tanh(a), sigmoid(i), sigmoid(f), sigmoid(o)
     co = np.tanh(c)
     temp = gh * o * (1 - co * co) + gc
-    return (temp * f, temp * i * (1 - a * a), temp * a * i * (1 - i),
-            temp * c_prev * f * (1 - f), gh * co * o * (1 - o))  # fmt: skip
+    return (
+        temp * f,
+        temp * i * (1 - a * a),
+        temp * a * i * (1 - i),
+        temp * c_prev * f * (1 - f),
+        gh * co * o * (1 - o),
+    )
 
 
 def test_lstm_bwd(target):
@@ -245,9 +271,18 @@ def test_lstm_bwd(target):
     c_next = lstm_ref(c_prev[:batch].astype(np.float64), *lstm_gates(x))[0].astype(np.float32)
     gx = np.full_like(x, np.nan)
     gc_prev = np.full_like(c_prev, np.nan)
-    ran = run_elementwise(target, "lstm_bwd", c_prev[:batch], c_next, gc[:batch], gh,
-                          *lstm_gates(x), gc_prev[:batch], *lstm_gates(gx),
-                          origin="chainer/functions/rnn/lstm.py:172")  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "lstm_bwd",
+        c_prev[:batch],
+        c_next,
+        gc[:batch],
+        gh,
+        *lstm_gates(x),
+        gc_prev[:batch],
+        *lstm_gates(gx),
+        origin="chainer/functions/rnn/lstm.py:172",
+    )
     f64 = [a.astype(np.float64) for a in (c_prev[:batch], c_next, gc[:batch], gh)]
     want = lstm_grad_ref(*f64, *lstm_gates(x.astype(np.float64)))
     refs.expect(ran, want, target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
@@ -262,15 +297,18 @@ def slstm_inputs(seed: int):
 def slstm_ref(c_prev1, c_prev2, x1, x2):
     a1, i1, f1, o1 = lstm_gates(x1)
     a2, i2, f2, o2 = lstm_gates(x2)
-    c = (np.tanh(a1) * sigmoid(i1) + sigmoid(f1) * c_prev1
-         + np.tanh(a2) * sigmoid(i2) + sigmoid(f2) * c_prev2)  # fmt: skip
+    c = (
+        np.tanh(a1) * sigmoid(i1)
+        + sigmoid(f1) * c_prev1
+        + np.tanh(a2) * sigmoid(i2)
+        + sigmoid(f2) * c_prev2
+    )
     return c, sigmoid(o1 + o2) * np.tanh(c)
 
 
 def test_slstm_fwd(target):
     c_prev1, c_prev2, x1, x2 = slstm_inputs(11)
-    ran = run_elementwise(target, "slstm_fwd", c_prev1, *lstm_gates(x1), c_prev2,
-                          *lstm_gates(x2))  # fmt: skip
+    ran = run_elementwise(target, "slstm_fwd", c_prev1, *lstm_gates(x1), c_prev2, *lstm_gates(x2))
     want = slstm_ref(*(a.astype(np.float64) for a in (c_prev1, c_prev2, x1, x2)))
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)
 
@@ -285,11 +323,31 @@ def test_slstm_bwd(target):
     gc_prev1, gc_prev2 = np.full_like(c_prev1, np.nan), np.full_like(c_prev2, np.nan)
     ga1, gi1, gf1, go1 = lstm_gates(gx1)
     ga2, gi2, gf2, go2 = lstm_gates(gx2)
-    ran = run_elementwise(target, "lstm_bwd", c_prev1, *lstm_gates(x1), c_prev2,
-                          *lstm_gates(x2), c, gc, gh, gc_prev1, ga1, gi1, gf1, go1, gc_prev2,
-                          ga2, gi2, gf2, go2, origin="chainer/functions/rnn/slstm.py:191")  # fmt: skip
-    c_prev1, c_prev2, x1, x2, c, gc, gh = (a.astype(np.float64)
-                                           for a in (c_prev1, c_prev2, x1, x2, c, gc, gh))  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "lstm_bwd",
+        c_prev1,
+        *lstm_gates(x1),
+        c_prev2,
+        *lstm_gates(x2),
+        c,
+        gc,
+        gh,
+        gc_prev1,
+        ga1,
+        gi1,
+        gf1,
+        go1,
+        gc_prev2,
+        ga2,
+        gi2,
+        gf2,
+        go2,
+        origin="chainer/functions/rnn/slstm.py:191",
+    )
+    c_prev1, c_prev2, x1, x2, c, gc, gh = (
+        a.astype(np.float64) for a in (c_prev1, c_prev2, x1, x2, c, gc, gh)
+    )
     (a1, i1, f1, o1), (a2, i2, f2, o2) = lstm_gates(x1), lstm_gates(x2)
     o, co = sigmoid(o1 + o2), np.tanh(c)
     temp = gh * o * (1 - co * co) + gc
@@ -297,8 +355,13 @@ def test_slstm_bwd(target):
     want = []
     for c_prev, a, i, f in ((c_prev1, a1, i1, f1), (c_prev2, a2, i2, f2)):
         a, i, f = np.tanh(a), sigmoid(i), sigmoid(f)
-        want += [temp * f, temp * i * (1 - a * a), temp * a * i * (1 - i),
-                 temp * c_prev * f * (1 - f), go]  # fmt: skip
+        want += [
+            temp * f,
+            temp * i * (1 - a * a),
+            temp * a * i * (1 - i),
+            temp * c_prev * f * (1 - f),
+            go,
+        ]
     refs.expect(ran, tuple(want), target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
 
 
@@ -337,15 +400,38 @@ def test_treelstm_bwd(target, n_ary):
     ga, gi, go, *gfs = tree_gates(gx, n_ary)
     gcs = [np.full_like(cj, np.nan) for cj in cs]
     a, i, o, *fs = tree_gates(x, n_ary)
-    ran = run_elementwise(target, "treelstm_bwd", c, gc, gh, a, i, o, *cs, *fs, ga, gi, go,
-                          *gcs, *gfs, params={"n_ary": n_ary})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "treelstm_bwd",
+        c,
+        gc,
+        gh,
+        a,
+        i,
+        o,
+        *cs,
+        *fs,
+        ga,
+        gi,
+        go,
+        *gcs,
+        *gfs,
+        params={"n_ary": n_ary},
+    )
     c, gc, gh = (v.astype(np.float64) for v in (c, gc, gh))
-    a, i, o, *fs = (np.tanh(g) if k == 0 else sigmoid(g)
-                    for k, g in enumerate(tree_gates(x.astype(np.float64), n_ary)))  # fmt: skip
+    a, i, o, *fs = (
+        np.tanh(g) if k == 0 else sigmoid(g)
+        for k, g in enumerate(tree_gates(x.astype(np.float64), n_ary))
+    )
     co = np.tanh(c)
     temp = gh * o * (1 - co * co) + gc
-    want = (temp * i * (1 - a * a), temp * a * i * (1 - i), gh * co * o * (1 - o),
-            *(temp * f for f in fs), *(temp * cj * f * (1 - f) for cj, f in zip(cs, fs)))  # fmt: skip
+    want = (
+        temp * i * (1 - a * a),
+        temp * a * i * (1 - i),
+        gh * co * o * (1 - o),
+        *(temp * f for f in fs),
+        *(temp * cj * f * (1 - f) for cj, f in zip(cs, fs)),
+    )
     refs.expect(ran, want, target, glsl_fallback=False, rtol=1e-5, atol=1e-6)
 
 
@@ -403,8 +489,9 @@ def numerical_grad(target, f, x, gy, eps, order: int):
         else:  # yss[4], yss[3], yss[1], yss[0] (yss[2] is the centre)
             args = (ys[3], ys[2], ys[1], ys[0])
             num = -ys[3] + np.float32(8) * ys[2] - np.float32(8) * ys[1] + ys[0]
-        ran = run_reduction(target, f"numerical_grad_kernel_{order}", *args, gy, eps,
-                            gx[idx + (Ellipsis,)])  # fmt: skip
+        ran = run_reduction(
+            target, f"numerical_grad_kernel_{order}", *args, gy, eps, gx[idx + (Ellipsis,)]
+        )
         assert not ran.fallback
         want[idx] = (num.astype(np.float64) * gy).sum() / (eps * (2 if order == 1 else 6))
     return gx, want

@@ -33,8 +33,10 @@ def empty(shape) -> np.ndarray:
 
 
 def outsizes(shape, ksize, stride, pad, dilate, cover_all=False) -> tuple[int, ...]:
-    return tuple(refs.conv_outsize(*a, cover_all, d)
-                 for a, d in zip(zip(shape[2:], ksize, stride, pad), dilate))  # fmt: skip
+    return tuple(
+        refs.conv_outsize(*a, cover_all, d)
+        for a, d in zip(zip(shape[2:], ksize, stride, pad), dilate)
+    )
 
 
 @pytest.mark.parametrize("conv", CONV2D.values(), ids=CONV2D.keys())
@@ -44,8 +46,9 @@ def test_im2col(target, conv):
     n, c, h, w = shape
     out_h, out_w = outsizes(shape, (kh, kw), (sy, sx), (ph, pw), (dy, dx), cover_all)
     col = empty((n, c, kh, kw, out_h, out_w))
-    ran = run_elementwise(target, "im2col", img.reshape(-1), h, w, out_h, out_w, kh, kw,
-                          sy, sx, ph, pw, dy, dx, col)  # fmt: skip
+    ran = run_elementwise(
+        target, "im2col", img.reshape(-1), h, w, out_h, out_w, kh, kw, sy, sx, ph, pw, dy, dx, col
+    )
     want = refs.im2col(img, (kh, kw), (sy, sx), (ph, pw), (dy, dx), cover_all)
     refs.expect(ran, want, target, rtol=0)
 
@@ -58,8 +61,9 @@ def test_col2im(target, conv):
     col = np.random.default_rng(2).standard_normal((n, c, kh, kw, out_h, out_w))
     col = col.astype(np.float32)
     img = empty(shape)
-    ran = run_elementwise(target, "col2im", col.reshape(-1), h, w, out_h, out_w, kh, kw,
-                          sy, sx, ph, pw, dx, dy, img)  # fmt: skip
+    ran = run_elementwise(
+        target, "col2im", col.reshape(-1), h, w, out_h, out_w, kh, kw, sy, sx, ph, pw, dx, dy, img
+    )
     want = refs.col2im(col, (sy, sx), (ph, pw), (h, w), (dy, dx))
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)
 
@@ -70,9 +74,14 @@ def test_im2col_nd(target, ndim):
     img = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
     outs = outsizes(shape, ksize, stride, pad, dilate)
     col = empty(shape[:2] + ksize + outs)
-    ran = run_elementwise(target, f"im2col_{ndim}d", img.reshape(-1),
-                          *(shape[2:] + outs + ksize + stride + pad + dilate), col,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"im2col_{ndim}d",
+        img.reshape(-1),
+        *(shape[2:] + outs + ksize + stride + pad + dilate),
+        col,
+        params={"ndim": ndim},
+    )
     refs.expect(ran, refs.im2col(img, ksize, stride, pad, dilate), target, rtol=0)
 
 
@@ -83,8 +92,13 @@ def test_col2im_nd(target, ndim):
     col = np.random.default_rng(4).standard_normal(shape[:2] + ksize + outs)
     col = col.astype(np.float32)
     img = empty(shape)
-    ran = run_elementwise(target, f"col2im_{ndim}d", col.reshape(-1),
-                          *(shape[2:] + outs + ksize + stride + pad + dilate), img,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"col2im_{ndim}d",
+        col.reshape(-1),
+        *(shape[2:] + outs + ksize + stride + pad + dilate),
+        img,
+        params={"ndim": ndim},
+    )
     want = refs.col2im(col, stride, pad, shape[2:], dilate)
     refs.expect(ran, want, target, rtol=1e-5, atol=1e-6)

@@ -57,10 +57,13 @@ def test_update_mean_var(target, dtype):
     running_var = rng.uniform(0.5, 2, X_SHAPE[1]).astype(dtype)
     m = x.size // X_SHAPE[1]
     decay, adjust = 0.9, m / max(m - 1.0, 1.0)
-    want = (running_mean * decay + (1 - decay) * mean,
-            running_var * decay + (1 - decay) * adjust * var)  # fmt: skip
-    ran = run_elementwise(target, "update_mean_var", f32(mean), f32(var), decay, adjust,
-                          running_mean, running_var)  # fmt: skip
+    want = (
+        running_mean * decay + (1 - decay) * mean,
+        running_var * decay + (1 - decay) * adjust * var,
+    )
+    ran = run_elementwise(
+        target, "update_mean_var", f32(mean), f32(var), decay, adjust, running_mean, running_var
+    )
     assert ran.outputs[0] is running_mean
     refs.expect(ran, want, target, rtol=1e-5 if dtype == np.float32 else 1e-3)
 
@@ -72,8 +75,9 @@ def test_bn_bwd(target):
     gy = rng.standard_normal(X_SHAPE).astype(np.float32)
     gbeta, ggamma = gy.sum(axis=AXIS), (gy * x_hat).sum(axis=AXIS)
     inv_m = gamma.dtype.type(1.0 / (x.size // gamma.size))
-    ran = run_elementwise(target, "bn_bwd", gy, x_hat, gamma[e], f32(inv_std)[e], ggamma[e],
-                          gbeta[e], inv_m)  # fmt: skip
+    ran = run_elementwise(
+        target, "bn_bwd", gy, x_hat, gamma[e], f32(inv_std)[e], ggamma[e], gbeta[e], inv_m
+    )
     want = (gamma * inv_std)[e] * (gy - (x_hat * ggamma[e] + gbeta[e]) * float(inv_m))
     refs.expect(ran, want, target, rtol=1e-4, atol=1e-5)  # a difference of similar sums
 
@@ -98,8 +102,9 @@ def renorm(seed: int):
 def test_brn_fwd(target):
     _, x, gamma, beta, mean, std, r, d = renorm(4)
     e = BRN_EXPANDER
-    ran = run_elementwise(target, "brn_fwd", x, f32(mean)[e], f32(std)[e], gamma[e], beta[e],
-                          f32(r)[e], f32(d)[e])  # fmt: skip
+    ran = run_elementwise(
+        target, "brn_fwd", x, f32(mean)[e], f32(std)[e], gamma[e], beta[e], f32(r)[e], f32(d)[e]
+    )
     x_hat = (x - mean[e]) / std[e]
     x_hat_renorm = x_hat * r[e] + d[e]
     want = (x_hat, x_hat_renorm, gamma[e] * x_hat_renorm + beta[e])
@@ -114,8 +119,18 @@ def test_brn_bwd(target):
     gbeta, gsigma_batch = gy.sum(axis=AXIS), (gy * x_hat).sum(axis=AXIS)
     m = gamma.dtype.type(x.size // gamma.size)
     inv_m = np.float32(1) / m
-    ran = run_elementwise(target, "brn_bwd", gy, x_hat, gamma[e], f32(std)[e],
-                          gsigma_batch[e], gbeta[e], inv_m, f32(r)[e])  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "brn_bwd",
+        gy,
+        x_hat,
+        gamma[e],
+        f32(std)[e],
+        gsigma_batch[e],
+        gbeta[e],
+        inv_m,
+        f32(r)[e],
+    )
     want = (r * gamma / std)[e] * (gy - (x_hat * gsigma_batch[e] + gbeta[e]) / float(m))
     refs.expect(ran, want, target, rtol=1e-4, atol=1e-5)
 
@@ -137,8 +152,7 @@ def groups(seed: int):
 def test_groupnorm_x_hat(target):
     _, x, _, _, mean, inv_std = groups(6)
     xg = x.reshape(X_SHAPE[0] * GROUPS, -1)
-    ran = run_elementwise(target, "groupnorm_x_hat", xg, f32(mean)[:, None],
-                          f32(inv_std)[:, None])  # fmt: skip
+    ran = run_elementwise(target, "groupnorm_x_hat", xg, f32(mean)[:, None], f32(inv_std)[:, None])
     refs.expect(ran, (xg - mean[:, None]) * inv_std[:, None], target, rtol=1e-5, atol=1e-6)
 
 
@@ -188,14 +202,20 @@ def conv_sum(target, x):
     per (batch, pixel), into a raw y."""
     rdim = x.size // (x.shape[0] * x.shape[1])
     y = np.full_like(x, np.nan)
-    return run_elementwise(target, "lrn_conv_sum", x, rdim, x.shape[1], N, y,
-                           size=x.shape[0] * rdim)  # fmt: skip
+    return run_elementwise(
+        target, "lrn_conv_sum", x, rdim, x.shape[1], N, y, size=x.shape[0] * rdim
+    )
 
 
 def test_lrn_conv_sum(target):
     x2 = np.square(lrn_state(9)[1])
-    refs.expect(conv_sum(target, x2), window_sum(x2.astype(np.float64)), target,
-                glsl_fallback=True, rtol=1e-5)  # fmt: skip
+    refs.expect(
+        conv_sum(target, x2),
+        window_sum(x2.astype(np.float64)),
+        target,
+        glsl_fallback=True,
+        rtol=1e-5,
+    )
 
 
 def test_lrn_fwd(target):

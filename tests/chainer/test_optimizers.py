@@ -95,8 +95,10 @@ def alpha_t(hp, t):
 
 
 def adam_bounds(hp, t):
-    return (hp["final_lr"] * (1 - 1 / (hp["gamma"] * t + 1)),
-            hp["final_lr"] * (1 + 1 / (hp["gamma"] * t)))  # fmt: skip
+    return (
+        hp["final_lr"] * (1 - 1 / (hp["gamma"] * t + 1)),
+        hp["final_lr"] * (1 + 1 / (hp["gamma"] * t)),
+    )
 
 
 def adam(hp, t, g, p, s):
@@ -113,8 +115,9 @@ def adam(hp, t, g, p, s):
 
 def msvag_rho(hp, t):
     bp = hp["beta"] ** t  # beta_power before the update of step t
-    return min((1 - hp["beta"]) ** 2 * (1 - bp**2) / ((1 - bp) ** 2 * (1 - hp["beta"] ** 2)),
-               0.9999)  # fmt: skip
+    return min(
+        (1 - hp["beta"]) ** 2 * (1 - bp**2) / ((1 - bp) ** 2 * (1 - hp["beta"] ** 2)), 0.9999
+    )
 
 
 def msvag(hp, t, g, p, s):
@@ -147,21 +150,45 @@ class Rule:
     rtol: float = 1e-5
 
 
-ADAM_HP = {"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "eta": 1.0,
-           "weight_decay_rate": 0.0, "final_lr": 0.1, "gamma": 1e-3, "adabound": False}  # fmt: skip
+ADAM_HP = {
+    "alpha": 0.001,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+    "eta": 1.0,
+    "weight_decay_rate": 0.0,
+    "final_lr": 0.1,
+    "gamma": 1e-3,
+    "adabound": False,
+}
 ADABOUND_HP = {**ADAM_HP, "adabound": True}
 RMSPROP_HP = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "eps_inside_sqrt": False}
 DUMMY = np.empty((0,), np.float32)  # AdamRule._dummy: binds T, the intermediate dtype
 
 
 def adam_scalars(hp, t):
-    return (alpha_t(hp, t), 1 - hp["beta1"], 1 - hp["beta2"], hp["eps"], hp["eta"],
-            hp["weight_decay_rate"], DUMMY)  # fmt: skip
+    return (
+        alpha_t(hp, t),
+        1 - hp["beta1"],
+        1 - hp["beta2"],
+        hp["eps"],
+        hp["eta"],
+        hp["weight_decay_rate"],
+        DUMMY,
+    )
 
 
 def adabound_scalars(hp, t):
-    return (alpha_t(hp, t), 1 - hp["beta1"], 1 - hp["beta2"], *adam_bounds(hp, t), hp["eps"],
-            hp["eta"], hp["weight_decay_rate"], DUMMY)  # fmt: skip
+    return (
+        alpha_t(hp, t),
+        1 - hp["beta1"],
+        1 - hp["beta2"],
+        *adam_bounds(hp, t),
+        hp["eps"],
+        hp["eta"],
+        hp["weight_decay_rate"],
+        DUMMY,
+    )
 
 
 def rmsprop_scalars(hp, t):
@@ -175,42 +202,100 @@ def lr_momentum(hp, t):
 ADAM_PY = "chainer/optimizers/adam.py"
 RULES = {
     "SGD": Rule("sgd", {"lr": 0.01}, (), lambda hp, t: (hp["lr"],), sgd),
-    "MomentumSGD": Rule("momentum_sgd", {"lr": 0.01, "momentum": 0.9}, ("v",), lr_momentum,
-                        momentum_sgd, origin="chainer/optimizers/momentum_sgd.py:80"),
-    "CorrectedMomentumSGD": Rule("momentum_sgd", {"lr": 0.01, "momentum": 0.9}, ("v",),
-                                 lr_momentum, corrected_momentum_sgd,
-                                 origin="chainer/optimizers/corrected_momentum_sgd.py:76"),
-    "NesterovAG": Rule("nesterov_ag", {"lr": 0.01, "momentum": 0.9}, ("v",), lr_momentum,
-                       nesterov_ag),
-    "AdaGrad": Rule("adagrad", {"lr": 0.001, "eps": 1e-8}, ("h",),
-                    lambda hp, t: (hp["lr"], hp["eps"]), adagrad),
-    "AdaDelta": Rule("adadelta", {"rho": 0.95, "eps": 1e-6}, ("msg", "msdx"),
-                     lambda hp, t: (1 - hp["rho"], hp["eps"]), adadelta),
-    "RMSprop": Rule("rmsprop", RMSPROP_HP, ("ms",), rmsprop_scalars, rmsprop,
-                    params={"denom": "line 105"}),
-    "RMSprop-eps_inside_sqrt": Rule("rmsprop", {**RMSPROP_HP, "eps_inside_sqrt": True}, ("ms",),
-                                    rmsprop_scalars, rmsprop, params={"denom": "line 103"}),
-    "RMSpropGraves": Rule("rmsprop_graves", {"lr": 1e-4, "alpha": 0.95, "momentum": 0.9,
-                                             "eps": 1e-4}, ("n", "g", "delta"),
-                          lambda hp, t: (hp["lr"], hp["alpha"], hp["momentum"], hp["eps"]),
-                          rmsprop_graves),
-    "SMORMS3": Rule("smorms3", {"lr": 0.001, "eps": 1e-16}, ("mem", "g", "g2"),
-                    lambda hp, t: (hp["lr"], hp["eps"]), smorms3, ones=("mem",)),
+    "MomentumSGD": Rule(
+        "momentum_sgd",
+        {"lr": 0.01, "momentum": 0.9},
+        ("v",),
+        lr_momentum,
+        momentum_sgd,
+        origin="chainer/optimizers/momentum_sgd.py:80",
+    ),
+    "CorrectedMomentumSGD": Rule(
+        "momentum_sgd",
+        {"lr": 0.01, "momentum": 0.9},
+        ("v",),
+        lr_momentum,
+        corrected_momentum_sgd,
+        origin="chainer/optimizers/corrected_momentum_sgd.py:76",
+    ),
+    "NesterovAG": Rule(
+        "nesterov_ag", {"lr": 0.01, "momentum": 0.9}, ("v",), lr_momentum, nesterov_ag
+    ),
+    "AdaGrad": Rule(
+        "adagrad", {"lr": 0.001, "eps": 1e-8}, ("h",), lambda hp, t: (hp["lr"], hp["eps"]), adagrad
+    ),
+    "AdaDelta": Rule(
+        "adadelta",
+        {"rho": 0.95, "eps": 1e-6},
+        ("msg", "msdx"),
+        lambda hp, t: (1 - hp["rho"], hp["eps"]),
+        adadelta,
+    ),
+    "RMSprop": Rule(
+        "rmsprop", RMSPROP_HP, ("ms",), rmsprop_scalars, rmsprop, params={"denom": "line 105"}
+    ),
+    "RMSprop-eps_inside_sqrt": Rule(
+        "rmsprop",
+        {**RMSPROP_HP, "eps_inside_sqrt": True},
+        ("ms",),
+        rmsprop_scalars,
+        rmsprop,
+        params={"denom": "line 103"},
+    ),
+    "RMSpropGraves": Rule(
+        "rmsprop_graves",
+        {"lr": 1e-4, "alpha": 0.95, "momentum": 0.9, "eps": 1e-4},
+        ("n", "g", "delta"),
+        lambda hp, t: (hp["lr"], hp["alpha"], hp["momentum"], hp["eps"]),
+        rmsprop_graves,
+    ),
+    "SMORMS3": Rule(
+        "smorms3",
+        {"lr": 0.001, "eps": 1e-16},
+        ("mem", "g", "g2"),
+        lambda hp, t: (hp["lr"], hp["eps"]),
+        smorms3,
+        ones=("mem",),
+    ),
     "Adam": Rule("adam", ADAM_HP, ("m", "v"), adam_scalars, adam, origin=f"{ADAM_PY}:314"),
-    "AdamW": Rule("adam", {**ADAM_HP, "eta": 0.5, "weight_decay_rate": 0.01}, ("m", "v"),
-                  adam_scalars, adam, origin=f"{ADAM_PY}:314"),
-    "Adam-float16": Rule("adam", ADAM_HP, ("m", "v"), adam_scalars, adam,
-                         origin=f"{ADAM_PY}:314", dtype=np.float16, rtol=2e-3),
-    "AMSGrad": Rule("adam", ADAM_HP, ("m", "v", "vhat"), adam_scalars, adam,
-                    origin=f"{ADAM_PY}:289"),
+    "AdamW": Rule(
+        "adam",
+        {**ADAM_HP, "eta": 0.5, "weight_decay_rate": 0.01},
+        ("m", "v"),
+        adam_scalars,
+        adam,
+        origin=f"{ADAM_PY}:314",
+    ),
+    "Adam-float16": Rule(
+        "adam",
+        ADAM_HP,
+        ("m", "v"),
+        adam_scalars,
+        adam,
+        origin=f"{ADAM_PY}:314",
+        dtype=np.float16,
+        rtol=2e-3,
+    ),
+    "AMSGrad": Rule(
+        "adam", ADAM_HP, ("m", "v", "vhat"), adam_scalars, adam, origin=f"{ADAM_PY}:289"
+    ),
     "AdaBound": Rule("adabound", ADABOUND_HP, ("m", "v"), adabound_scalars, adam),
     "AMSBound": Rule("amsbound", ADABOUND_HP, ("m", "v", "vhat"), adabound_scalars, adam),
-    "MSVAG": Rule("msvag", {"lr": 0.1, "beta": 0.9, "eta": 1.0, "weight_decay_rate": 0.0},
-                  ("m", "v"),
-                  lambda hp, t: (hp["lr"], 1 - hp["beta"], hp["eta"], hp["weight_decay_rate"],
-                                 hp["beta"] ** t, msvag_rho(hp, t)),
-                  msvag),
-}  # fmt: skip
+    "MSVAG": Rule(
+        "msvag",
+        {"lr": 0.1, "beta": 0.9, "eta": 1.0, "weight_decay_rate": 0.0},
+        ("m", "v"),
+        lambda hp, t: (
+            hp["lr"],
+            1 - hp["beta"],
+            hp["eta"],
+            hp["weight_decay_rate"],
+            hp["beta"] ** t,
+            msvag_rho(hp, t),
+        ),
+        msvag,
+    ),
+}
 
 
 def gradients(rng) -> list[np.ndarray]:
@@ -236,8 +321,16 @@ def test_update_rule(target, rule):
     want_state = {k: v.astype(np.float64) for k, v in state.items()}
     rule.update(rule.hp, STEP, g.astype(np.float64), want_param, want_state)
 
-    ran = run_elementwise(target, rule.kernel, g, *rule.scalars(rule.hp, STEP), param,
-                          *state.values(), origin=rule.origin, params=rule.params)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        rule.kernel,
+        g,
+        *rule.scalars(rule.hp, STEP),
+        param,
+        *state.values(),
+        origin=rule.origin,
+        params=rule.params,
+    )
     outputs = ran.outputs if isinstance(ran.outputs, tuple) else (ran.outputs,)
     assert outputs[0] is param  # updated in place, as param.data
     refs.expect(ran, (want_param, *want_state.values()), target, rtol=rule.rtol, atol=1e-7)
@@ -257,14 +350,20 @@ def lars_rate(p, g, threshold=1e-2, weight_decay=1e-4, eps=1e-9):
 HOOKS = {
     "WeightDecay": ("weight_decay", lambda p, g, rng: (p, 1e-4), lambda p, g: g + 1e-4 * p),
     "Lasso": ("lasso", lambda p, g, rng: (np.sign(p), 1e-4), lambda p, g: g + 1e-4 * np.sign(p)),
-    "GradientLARS": ("lars", lambda p, g, rng: (p, lars_rate(p, g), 1e-4),
-                     lambda p, g: (g + 1e-4 * p) * lars_rate(p, g)),
+    "GradientLARS": (
+        "lars",
+        lambda p, g, rng: (p, lars_rate(p, g), 1e-4),
+        lambda p, g: (g + 1e-4 * p) * lars_rate(p, g),
+    ),
     # exponential_decay_noise at t = 3: N(0, eta / (1 + t) ** 0.55), made on the host
-    "GradientNoise": ("gradient_noise",
-                      lambda p, g, rng: ((rng.standard_normal(g.shape)
-                                          * math.sqrt(0.01 / 4**0.55)).astype(g.dtype),),
-                      None),
-}  # fmt: skip
+    "GradientNoise": (
+        "gradient_noise",
+        lambda p, g, rng: (
+            (rng.standard_normal(g.shape) * math.sqrt(0.01 / 4**0.55)).astype(g.dtype),
+        ),
+        None,
+    ),
+}
 
 
 @pytest.mark.parametrize("hook", HOOKS.values(), ids=HOOKS.keys())

@@ -71,8 +71,23 @@ def test_avg_pool_fwd(target):
     n, c, h, w = x.shape
     y_h, y_w = outsizes(x.shape, (kh, kw), (sy, sx), (ph, pw), False)
     y = empty((n, c, y_h, y_w))
-    ran = run_elementwise(target, "avg_pool_fwd", x.reshape(-1), h, w, y_h, y_w, kh, kw,
-                          sy, sx, ph, pw, 1.0 / (kh * kw), y)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "avg_pool_fwd",
+        x.reshape(-1),
+        h,
+        w,
+        y_h,
+        y_w,
+        kh,
+        kw,
+        sy,
+        sx,
+        ph,
+        pw,
+        1.0 / (kh * kw),
+        y,
+    )
     want = refs.im2col(x.astype(np.float64), (kh, kw), (sy, sx), (ph, pw)).mean(axis=(2, 3))
     refs.expect(ran, want, target, atol=1e-6)
 
@@ -83,8 +98,23 @@ def test_avg_pool_bwd(target):
     y_h, y_w = outsizes(in_shape, (kh, kw), (sy, sx), (ph, pw), False)
     gy = normal(np.random.default_rng(11), (n, c, y_h, y_w))
     gx = empty(in_shape)
-    ran = run_elementwise(target, "avg_pool_bwd", gy.reshape(-1), h, w, y_h, y_w, kh, kw,
-                          sy, sx, ph, pw, 1.0 / (kh * kw), gx)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "avg_pool_bwd",
+        gy.reshape(-1),
+        h,
+        w,
+        y_h,
+        y_w,
+        kh,
+        kw,
+        sy,
+        sx,
+        ph,
+        pw,
+        1.0 / (kh * kw),
+        gx,
+    )
     gcol = np.broadcast_to(gy[:, :, None, None], (n, c, kh, kw, y_h, y_w))
     want = refs.col2im(gcol, (sy, sx), (ph, pw), (h, w)) / (kh * kw)
     refs.expect(ran, want, target, atol=1e-6)
@@ -105,9 +135,15 @@ def test_avg_pool_nd_fwd(target, ndim, pad_value):
     width = refs.im2col(ones, ksize, stride, pad).sum(axis=tuple(range(2, 2 + ndim)))[0, 0]
     coeff = 1.0 / math.prod(ksize) if pad_value == 0 else (1 / width).astype(np.float32)
     y = empty(shape[:2] + odims)
-    ran = run_elementwise(target, f"avg_pool_{ndim}d_fwd", x.reshape(-1),
-                          *(shape[2:] + odims + ksize + stride + pad), coeff, y,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"avg_pool_{ndim}d_fwd",
+        x.reshape(-1),
+        *(shape[2:] + odims + ksize + stride + pad),
+        coeff,
+        y,
+        params={"ndim": ndim},
+    )
     sums = refs.im2col(x.astype(np.float64), ksize, stride, pad).sum(axis=tuple(range(2, 2 + ndim)))
     refs.expect(ran, sums * coeff, target, atol=1e-6)
 
@@ -119,11 +155,15 @@ def test_avg_pool_nd_bwd(target, ndim):
     odims = outsizes(shape, ksize, stride, pad, False)
     gy = normal(np.random.default_rng(15 + ndim), shape[:2] + odims)
     gx = empty(shape)
-    ran = run_elementwise(target, f"avg_pool_{ndim}d_bwd", gy.reshape(-1),
-                          *(shape[2:] + odims + ksize + stride + pad), gx,
-                          params={"ndim": ndim})  # fmt: skip
-    gcol = np.broadcast_to(gy.reshape(shape[:2] + (1,) * ndim + odims),
-                           shape[:2] + ksize + odims)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"avg_pool_{ndim}d_bwd",
+        gy.reshape(-1),
+        *(shape[2:] + odims + ksize + stride + pad),
+        gx,
+        params={"ndim": ndim},
+    )
+    gcol = np.broadcast_to(gy.reshape(shape[:2] + (1,) * ndim + odims), shape[:2] + ksize + odims)
     refs.expect(ran, refs.col2im(gcol, stride, pad, shape[2:]), target, atol=1e-6)
 
 
@@ -136,9 +176,15 @@ def test_max_pool_nd_fwd(target, ndim):
     x = normal(np.random.default_rng(20 + ndim), shape)
     ys = outsizes(shape, ksize, stride, pad, True)
     y, indexes = empty(shape[:2] + ys), empty(shape[:2] + ys, np.int32)
-    ran = run_elementwise(target, f"max_pool_{ndim}d_fwd", x.reshape(-1),
-                          *(shape[2:] + ys + ksize + stride + pad), y, indexes,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"max_pool_{ndim}d_fwd",
+        x.reshape(-1),
+        *(shape[2:] + ys + ksize + stride + pad),
+        y,
+        indexes,
+        params={"ndim": ndim},
+    )
     refs.expect(ran, max_pool(x, ksize, stride, pad), target, rtol=0)
 
 
@@ -150,9 +196,15 @@ def test_max_pool_nd_bwd(target, ndim):
     ys = indexes.shape[2:]
     gy = normal(rng, shape[:2] + ys)
     gx = empty(shape)
-    ran = run_elementwise(target, f"max_pool_{ndim}d_bwd", gy.reshape(-1), indexes.reshape(-1),
-                          *(shape[2:] + ys + ksize + stride + pad), gx,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"max_pool_{ndim}d_bwd",
+        gy.reshape(-1),
+        indexes.reshape(-1),
+        *(shape[2:] + ys + ksize + stride + pad),
+        gx,
+        params={"ndim": ndim},
+    )
     want = refs.col2im(scatter_to_windows(gy, indexes, ksize), stride, pad, shape[2:])
     refs.expect(ran, want, target, atol=1e-6)
 
@@ -166,9 +218,15 @@ def test_max_index_pool_nd_fwd(target, ndim):
     ggx = normal(rng, shape)
     ys = indexes.shape[2:]
     y = empty(shape[:2] + ys)
-    ran = run_elementwise(target, f"max_index_pool_{ndim}d_fwd", ggx.reshape(-1),
-                          *(shape[2:] + ys + ksize + stride + pad), indexes.reshape(-1), y,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"max_index_pool_{ndim}d_fwd",
+        ggx.reshape(-1),
+        *(shape[2:] + ys + ksize + stride + pad),
+        indexes.reshape(-1),
+        y,
+        params={"ndim": ndim},
+    )
     refs.expect(ran, pick(ggx, indexes, ksize, stride, pad), target, rtol=0)
 
 
@@ -181,9 +239,15 @@ def test_max_index1_pool_nd_fwd(target, ndim):
     _, indexes = max_pool(x, ksize, stride, pad)
     ys = indexes.shape[2:]
     y = empty(shape[:2] + ys)
-    ran = run_elementwise(target, f"max_index1_pool_{ndim}d_fwd", x.reshape(-1),
-                          *(shape[2:] + ys + ksize + stride + pad), ggx.reshape(-1), y,
-                          params={"ndim": ndim})  # fmt: skip
+    ran = run_elementwise(
+        target,
+        f"max_index1_pool_{ndim}d_fwd",
+        x.reshape(-1),
+        *(shape[2:] + ys + ksize + stride + pad),
+        ggx.reshape(-1),
+        y,
+        params={"ndim": ndim},
+    )
     refs.expect(ran, pick(ggx, indexes, ksize, stride, pad), target, rtol=0)
 
 
@@ -233,8 +297,10 @@ def test_upsampling_2d_bwd(target):
 # from zero); the last ROI leaves the map, so some of its bins are empty. Output sizes are
 # powers of two so that bin edges are exact in float32.
 SCALE = 0.5
-ROIS = np.array([[2, 3, 17, 15], [0, 0, 23, 19], [5, 6.5, 12, 19.5], [9, 1, 22, 5],
-                 [18, 14, 30, 26]], np.float32)  # fmt: skip
+ROIS = np.array(
+    [[2, 3, 17, 15], [0, 0, 23, 19], [5, 6.5, 12, 19.5], [9, 1, 22, 5], [18, 14, 30, 26]],
+    np.float32,
+)
 ROI_INDICES = np.array([0, 1, 1, 0, 1], np.int32)
 OUT = (4, 4)
 
@@ -256,9 +322,15 @@ def roi_bins(roi, size, extent_plus_one=False):
     for s, e, pooled, limit in zip(start, end, OUT, size):
         extent = max(e - s + (1 if extent_plus_one else 0), 1)
         step = extent / pooled  # exact: pooled is a power of two
-        ranges.append([(min(max(math.floor(p * step) + s, 0), limit),
-                        min(max(math.ceil((p + 1) * step) + s, 0), limit))
-                       for p in range(pooled)])  # fmt: skip
+        ranges.append(
+            [
+                (
+                    min(max(math.floor(p * step) + s, 0), limit),
+                    min(max(math.ceil((p + 1) * step) + s, 0), limit),
+                )
+                for p in range(pooled)
+            ]
+        )
     return ranges
 
 
@@ -289,8 +361,9 @@ def test_roi_pooling_2d_fwd(target):
     x = feature_map(50)
     c, h, w = x.shape[1:]
     top, argmax = empty((len(ROIS), c) + OUT), empty((len(ROIS), c) + OUT, np.int32)
-    ran = run_elementwise(target, "roi_pooling_2d_fwd", x, SCALE, c, h, w, *OUT, old_rois(),
-                          top, argmax)  # fmt: skip
+    ran = run_elementwise(
+        target, "roi_pooling_2d_fwd", x, SCALE, c, h, w, *OUT, old_rois(), top, argmax
+    )
     refs.expect(ran, roi_pool_ref(x, np.max, extent_plus_one=True), target, rtol=0)
 
 
@@ -301,8 +374,20 @@ def test_roi_pooling_2d_bwd(target):
     _, argmax = roi_pool_ref(x, np.max, extent_plus_one=True)
     gtop = normal(np.random.default_rng(52), argmax.shape)
     bottom_diff = np.zeros(x.shape, np.float32)
-    ran = run_elementwise(target, "roi_pooling_2d_bwd", gtop, argmax, len(ROIS), SCALE, c, h,
-                          w, *OUT, old_rois(), bottom_diff)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_pooling_2d_bwd",
+        gtop,
+        argmax,
+        len(ROIS),
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        old_rois(),
+        bottom_diff,
+    )
     refs.expect(ran, scatter_argmax(x.shape, gtop, argmax), target, atol=1e-6)
 
 
@@ -317,8 +402,9 @@ def test_roi_max_pooling_2d_fwd(target):
     x = feature_map(53)
     c, h, w = x.shape[1:]
     top, argmax = empty((len(ROIS), c) + OUT), empty((len(ROIS), c) + OUT, np.int32)
-    ran = run_elementwise(target, "roi_max_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE, c, h,
-                          w, *OUT, top, argmax)  # fmt: skip
+    ran = run_elementwise(
+        target, "roi_max_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE, c, h, w, *OUT, top, argmax
+    )
     refs.expect(ran, roi_pool_ref(x, np.max, empty=-np.inf), target, rtol=0)
 
 
@@ -328,18 +414,32 @@ def test_roi_max_pooling_2d_bwd(target):
     _, argmax = roi_pool_ref(x, np.max, empty=-np.inf)
     gy = normal(np.random.default_rng(55), argmax.shape)
     bottom_diff = np.zeros(x.shape, np.float32)
-    ran = run_elementwise(target, "roi_max_pooling_2d_bwd", gy, argmax, ROIS, ROI_INDICES,
-                          len(ROIS), SCALE, c, h, w, *OUT, bottom_diff, size=gy.size)  # fmt: skip
-    refs.expect(ran, scatter_argmax(x.shape, gy, argmax), target, glsl_fallback=True,
-                atol=1e-6)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_max_pooling_2d_bwd",
+        gy,
+        argmax,
+        ROIS,
+        ROI_INDICES,
+        len(ROIS),
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        bottom_diff,
+        size=gy.size,
+    )
+    refs.expect(ran, scatter_argmax(x.shape, gy, argmax), target, glsl_fallback=True, atol=1e-6)
 
 
 def test_roi_average_pooling_2d_fwd(target):
     x = feature_map(56)
     c, h, w = x.shape[1:]
     top = empty((len(ROIS), c) + OUT)
-    ran = run_elementwise(target, "roi_average_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE,
-                          c, h, w, *OUT, top)  # fmt: skip
+    ran = run_elementwise(
+        target, "roi_average_pooling_2d_fwd", x, ROIS, ROI_INDICES, SCALE, c, h, w, *OUT, top
+    )
     want, _ = roi_pool_ref(x, np.mean)
     refs.expect(ran, want, target, atol=1e-6)
 
@@ -348,8 +448,20 @@ def test_roi_average_pooling_2d_bwd(target):
     c, h, w = 3, 12, 10
     gy = normal(np.random.default_rng(57), (len(ROIS), c) + OUT)
     bottom_diff = np.zeros((2, c, h, w), np.float32)
-    ran = run_elementwise(target, "roi_average_pooling_2d_bwd", gy, ROIS, ROI_INDICES, SCALE,
-                          c, h, w, *OUT, bottom_diff, size=gy.size)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_average_pooling_2d_bwd",
+        gy,
+        ROIS,
+        ROI_INDICES,
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        bottom_diff,
+        size=gy.size,
+    )
     want = np.zeros(bottom_diff.shape)
     for r, (roi, b) in enumerate(zip(ROIS, ROI_INDICES)):
         rows, cols = roi_bins(roi, (h, w))
@@ -386,9 +498,16 @@ def align_samples(roi, ph: int, pw: int, ratio: int, height: int, width: int):
     bin_h, bin_w = roi_h / OUT[0], roi_w / OUT[1]
     grid_h = ratio or math.ceil(roi_h / OUT[0])
     grid_w = ratio or math.ceil(roi_w / OUT[1])
-    samples = [bilinear_taps(y0 + ph * bin_h + (iy + 0.5) * bin_h / grid_h,
-                             x0 + pw * bin_w + (ix + 0.5) * bin_w / grid_w, height, width)
-               for iy in range(grid_h) for ix in range(grid_w)]  # fmt: skip
+    samples = [
+        bilinear_taps(
+            y0 + ph * bin_h + (iy + 0.5) * bin_h / grid_h,
+            x0 + pw * bin_w + (ix + 0.5) * bin_w / grid_w,
+            height,
+            width,
+        )
+        for iy in range(grid_h)
+        for ix in range(grid_w)
+    ]
     return samples, grid_h * grid_w
 
 
@@ -406,8 +525,21 @@ def test_roi_average_align_2d_fwd(target, ratio):
     x = feature_map(60)
     c, h, w = x.shape[1:]
     top = empty((len(ROIS), c) + OUT)
-    ran = run_elementwise(target, "roi_average_align_2d_fwd", x, SCALE, c, h, w, *OUT, ratio,
-                          ratio, ROIS, ROI_INDICES, top)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_average_align_2d_fwd",
+        x,
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        ratio,
+        ratio,
+        ROIS,
+        ROI_INDICES,
+        top,
+    )
     want = np.zeros(top.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, count = align_samples(roi, ph, pw, ratio, h, w)
@@ -421,9 +553,23 @@ def test_roi_average_align_2d_bwd(target, ratio):
     c, h, w = 3, 12, 10
     gy = normal(np.random.default_rng(61), (len(ROIS), c) + OUT)
     bottom_diff = np.zeros((2, c, h, w), np.float32)
-    ran = run_elementwise(target, "roi_average_align_2d_bwd", gy, len(ROIS), SCALE, c, h, w,
-                          *OUT, ratio, ratio, ROIS, ROI_INDICES, bottom_diff,
-                          size=gy.size)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_average_align_2d_bwd",
+        gy,
+        len(ROIS),
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        ratio,
+        ratio,
+        ROIS,
+        ROI_INDICES,
+        bottom_diff,
+        size=gy.size,
+    )
     want = np.zeros(bottom_diff.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, count = align_samples(roi, ph, pw, ratio, h, w)
@@ -439,8 +585,9 @@ def max_align_ref(x, ratio):
     argmax = np.full(top.shape, -1, np.int32)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, _ = align_samples(roi, ph, pw, ratio, h, w)
-        values = [-np.inf if s is None else sum(wt * x[b, ch, i, j] for wt, i, j in s)
-                  for s in samples]  # fmt: skip
+        values = [
+            -np.inf if s is None else sum(wt * x[b, ch, i, j] for wt, i, j in s) for s in samples
+        ]
         top[r, ch, ph, pw] = max(values)
         argmax[r, ch, ph, pw] = int(np.argmax(values)) if max(values) > -np.inf else -1
     return top, argmax
@@ -450,8 +597,22 @@ def test_roi_max_align_2d_fwd(target):
     x = feature_map(62)
     c, h, w = x.shape[1:]
     top, argmax = empty((len(ROIS), c) + OUT), empty((len(ROIS), c) + OUT, np.int32)
-    ran = run_elementwise(target, "roi_max_align_2d_fwd", x, SCALE, c, h, w, *OUT, 2, 2, ROIS,
-                          ROI_INDICES, top, argmax)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_max_align_2d_fwd",
+        x,
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        2,
+        2,
+        ROIS,
+        ROI_INDICES,
+        top,
+        argmax,
+    )
     refs.expect(ran, max_align_ref(x, 2), target, rtol=1e-4, atol=1e-5)
 
 
@@ -463,8 +624,23 @@ def test_roi_max_align_2d_bwd(target):
     _, argmax = max_align_ref(x, 2)
     gy = normal(np.random.default_rng(64), argmax.shape)
     bottom_diff = np.zeros(x.shape, np.float32)
-    ran = run_elementwise(target, "roi_max_align_2d_bwd", gy, SCALE, c, h, w, *OUT, 2, 2, ROIS,
-                          ROI_INDICES, bottom_diff, argmax.copy(), size=gy.size)  # fmt: skip
+    ran = run_elementwise(
+        target,
+        "roi_max_align_2d_bwd",
+        gy,
+        SCALE,
+        c,
+        h,
+        w,
+        *OUT,
+        2,
+        2,
+        ROIS,
+        ROI_INDICES,
+        bottom_diff,
+        argmax.copy(),
+        size=gy.size,
+    )
     want = np.zeros(x.shape)
     for r, roi, b, ch, ph, pw in each_bin(c):
         samples, _ = align_samples(roi, ph, pw, 2, h, w)

@@ -35,8 +35,11 @@ TIMEOUT_S = 60  # per test (the whole sample takes about two minutes per backend
 def _absent_names() -> set[str]:
     """The names docs/chainer-cupy-names.md lists as absent (also by design)."""
     table = (ROOT / "docs" / "chainer-cupy-names.md").read_text()
-    return {line.split("`")[1] for line in table.splitlines()
-            if "| **no** |" in line or "| no (by design" in line}  # fmt: skip
+    return {
+        line.split("`")[1]
+        for line in table.splitlines()
+        if "| **no** |" in line or "| no (by design" in line
+    }
 
 
 def _explained(record: dict, absent: set[str]) -> bool:
@@ -60,22 +63,40 @@ def test_chainer_suite_sample_passes(backend, tmp_path):
     tests = chainer_suite.DEFAULT_TESTS
     if not (tests / "setup.cfg").is_file():
         pytest.skip(f"Chainer's tests are not at {tests} (set CHAINER_TESTS)")
-    cmd = [sys.executable, str(ROOT / "tools" / "chainer_suite.py"), "--backend", backend,
-           "--sample", str(SAMPLE), "--one-process", "--timeout", str(TIMEOUT_S),
-           "--python", str(VENV / "bin" / "python"), "--out", str(tmp_path)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        str(ROOT / "tools" / "chainer_suite.py"),
+        "--backend",
+        backend,
+        "--sample",
+        str(SAMPLE),
+        "--one-process",
+        "--timeout",
+        str(TIMEOUT_S),
+        "--python",
+        str(VENV / "bin" / "python"),
+        "--out",
+        str(tmp_path),
+    ]
     env = dict(os.environ, XDG_RUNTIME_DIR=os.environ.get("XDG_RUNTIME_DIR", "/tmp"))
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     status = json.loads((tmp_path / backend / "all.status.json").read_text())
     assert status["rc"] in (0, 1), status.get("tail", status)
-    records = [json.loads(line) for line in
-               (tmp_path / backend / "all.jsonl").read_text().splitlines()]  # fmt: skip
+    records = [
+        json.loads(line) for line in (tmp_path / backend / "all.jsonl").read_text().splitlines()
+    ]
     files = {r["nodeid"].split("::")[0] for r in records}
     assert len(files) >= 140, f"only {len(files)} test files sampled"  # 156 files, a few CPU-only
     absent = _absent_names()
-    bad = [r for r in records if r["outcome"] not in ("passed", "skipped")
-           and not _explained(r, absent)]  # fmt: skip
-    lines = [f"{report.short_name(r['nodeid'])}: {r['outcome']} ({report.classify(r)}): "
-             f"{report.innermost(r['error']).splitlines()[0][:300] if r['error'] else ''}"
-             for r in bad]  # fmt: skip
+    bad = [
+        r
+        for r in records
+        if r["outcome"] not in ("passed", "skipped") and not _explained(r, absent)
+    ]
+    lines = [
+        f"{report.short_name(r['nodeid'])}: {r['outcome']} ({report.classify(r)}): "
+        f"{report.innermost(r['error']).splitlines()[0][:300] if r['error'] else ''}"
+        for r in bad
+    ]
     assert not bad, f"{len(bad)} of {len(records)} sampled tests failed:\n" + "\n".join(lines)

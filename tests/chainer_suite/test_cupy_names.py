@@ -37,16 +37,27 @@ def test_the_scan_finds_references_through_every_alias():
     found = names.scan_source(SOURCE, "m.py", {"cublas": "cupy.cuda.cublas"})
     assert found["cupy.asfortranarray"] == ("cupy", "m.py:7")
     assert found["cupy.pad"][0] == found["cupy.modf"][0] == "xp"
-    for name in ("cupyx.scatter_add", "cupy.cuda.cublas.sgemm", "cupy.cuda.cublas.sgetrfBatched",
-                 "cupy.testing.random.do_setup", "cupy.random.rand", "cupyx.scipy.special",
-                 "cupy.cuda.cublas"):  # fmt: skip
+    for name in (
+        "cupyx.scatter_add",
+        "cupy.cuda.cublas.sgemm",
+        "cupy.cuda.cublas.sgetrfBatched",
+        "cupy.testing.random.do_setup",
+        "cupy.random.rand",
+        "cupyx.scipy.special",
+        "cupy.cuda.cublas",
+    ):
         assert name in found, name
     assert "cupy.random.rand.shape" not in found  # a chain stops at a call
 
 
 def test_the_shim_resolves_what_chainer_needs():
-    for name in ("cupy.asfortranarray", "cupy.testing.random.do_setup", "cupy.pad",
-                 "cupy.lib.stride_tricks.as_strided", "cupy.cuda.memory.MemoryPointer"):  # fmt: skip
+    for name in (
+        "cupy.asfortranarray",
+        "cupy.testing.random.do_setup",
+        "cupy.pad",
+        "cupy.lib.stride_tricks.as_strided",
+        "cupy.cuda.memory.MemoryPointer",
+    ):
         assert names.resolve(name), name
     assert not names.resolve("cupy.linalg.svd")
 
@@ -68,6 +79,8 @@ def test_the_names_table_is_current():
         pytest.skip(f"Chainer's sdist is not at {sdist} (python3 tools/chainer_sdist.py 7.8.1)")
     table = names.markdown(names.rows(names.scan(Path(sdist))))
     doc = ROOT / "docs" / "chainer-cupy-names.md"
-    assert _untested(doc.read_text()) == _untested(table), ("docs/chainer-cupy-names.md is out of date: "
-                                      "python3 tools/chainer_suite_cupy_names.py "
-                                      f"{sdist} --write {doc}")  # fmt: skip
+    assert _untested(doc.read_text()) == _untested(table), (
+        "docs/chainer-cupy-names.md is out of date: "
+        "python3 tools/chainer_suite_cupy_names.py "
+        f"{sdist} --write {doc}"
+    )

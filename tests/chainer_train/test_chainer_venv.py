@@ -24,12 +24,25 @@ def test_chainer_trains_on_wgpy_runtime_in_its_venv():
         pytest.skip(f"no Chainer venv at {VENV} (build it with: bash tools/chainer_env.sh)")
     env = dict(os.environ)
     env.setdefault("XDG_RUNTIME_DIR", "/tmp")
-    cmd = [str(python), "-m", "pytest", "tests/chainer_train/inner", "-q", "-rfE",
-           "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT_S, check=False)  # fmt: skip
+    cmd = [
+        str(python),
+        "-m",
+        "pytest",
+        "tests/chainer_train/inner",
+        "-q",
+        "-rfE",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::DeprecationWarning",
+    ]
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+    )
     out = proc.stdout + proc.stderr
     if proc.returncode == 5 or "no tests ran" in proc.stdout:
-        pytest.fail(f"the venv at {VENV} collected no Chainer tests (chainer or numpy<2 "
-                    f"missing there?)\n{out[-3000:]}")  # fmt: skip
+        pytest.fail(
+            f"the venv at {VENV} collected no Chainer tests (chainer or numpy<2 "
+            f"missing there?)\n{out[-3000:]}"
+        )
     assert proc.returncode == 0, out[-8000:]

@@ -200,9 +200,10 @@ def test_scatter_add_accumulates(cupy, key):
 
 def test_pad_tril_triu_bincount(cupy):
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
-    np.testing.assert_array_equal(cupy.pad(cupy.asarray(x), ((1, 0), (2, 1)),
-                                           constant_values=-1).get(),
-                                  np.pad(x, ((1, 0), (2, 1)), constant_values=-1))  # fmt: skip
+    np.testing.assert_array_equal(
+        cupy.pad(cupy.asarray(x), ((1, 0), (2, 1)), constant_values=-1).get(),
+        np.pad(x, ((1, 0), (2, 1)), constant_values=-1),
+    )
     for k in (-1, 0, 2):
         np.testing.assert_array_equal(cupy.tril(cupy.asarray(x), k).get(), np.tril(x, k))
         np.testing.assert_array_equal(cupy.triu(cupy.asarray(x), k).get(), np.triu(x, k))

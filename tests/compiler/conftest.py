@@ -5,5 +5,9 @@ from __future__ import annotations
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="rewrite tests/golden/* from the current compiler output")  # fmt: skip
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/* from the current compiler output",
+    )

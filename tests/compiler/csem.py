@@ -75,24 +75,32 @@ def fmax(a, b) -> np.ndarray:
 # ------------------------------------------------------------------ inputs
 
 
-def floats(rng: np.random.Generator, n: int = N, lo: float = -10.0, hi: float = 10.0,
-           special=()) -> np.ndarray:  # fmt: skip
+def floats(
+    rng: np.random.Generator, n: int = N, lo: float = -10.0, hi: float = 10.0, special=()
+) -> np.ndarray:
     """n float32 values uniform in [lo, hi), the first ones replaced by `special`."""
     out = rng.uniform(lo, hi, n).astype(np.float32)
     out[: len(special)] = special
     return out
 
 
-def ints(rng: np.random.Generator, n: int = N, lo: int = -1000, hi: int = 1000,
-         special=(), dtype=np.int32) -> np.ndarray:  # fmt: skip
+def ints(
+    rng: np.random.Generator,
+    n: int = N,
+    lo: int = -1000,
+    hi: int = 1000,
+    special=(),
+    dtype=np.int32,
+) -> np.ndarray:
     """n integers in [lo, hi), the first ones replaced by `special`."""
     out = rng.integers(lo, hi, n, dtype=np.int64).astype(dtype)
     out[: len(special)] = special
     return out
 
 
-def nonzero_ints(rng: np.random.Generator, n: int = N, lo: int = -9, hi: int = 10,
-                 special=()) -> np.ndarray:  # fmt: skip
+def nonzero_ints(
+    rng: np.random.Generator, n: int = N, lo: int = -9, hi: int = 10, special=()
+) -> np.ndarray:
     out = ints(rng, n, lo, hi)
     out[out == 0] = 1
     out[: len(special)] = special

@@ -20,29 +20,47 @@ from kernelc.scan import KernelInstance, ScanResult
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "kernels_chainer" / "chainer-7.8.1.json.gz"
 RECORDED = ROOT / "kernels_chainer" / "specialisations-7.8.1.jsonl"
-RELU = {"in_params": "T y, T gy", "out_params": "T gx", "operation": "gx = y > 0 ? gy : (T)0",
-        "name": "relu_bwd", "preamble": "", "loop_prep": "", "after_loop": ""}  # fmt: skip
-SUM = {"in_params": "T x", "out_params": "T y", "map_expr": "x * x", "reduce_expr": "a + b",
-       "post_map_expr": "y = a", "identity": "0", "name": "l2", "reduce_type": None,
-       "preamble": ""}  # fmt: skip
+RELU = {
+    "in_params": "T y, T gy",
+    "out_params": "T gx",
+    "operation": "gx = y > 0 ? gy : (T)0",
+    "name": "relu_bwd",
+    "preamble": "",
+    "loop_prep": "",
+    "after_loop": "",
+}
+SUM = {
+    "in_params": "T x",
+    "out_params": "T y",
+    "map_expr": "x * x",
+    "reduce_expr": "a + b",
+    "post_map_expr": "y = a",
+    "identity": "0",
+    "name": "l2",
+    "reduce_type": None,
+    "preamble": "",
+}
 
 
 def test_key_is_stable():
     # Changing this value invalidates every cache: bump CACHE_FORMAT instead.
     key = cache_key("elementwise", RELU, target="wgsl", types={"T": "float32"})
-    assert key == cache_key("elementwise", dict(reversed(RELU.items())), target="wgsl",
-                            types={"T": "float32"})  # fmt: skip
+    assert key == cache_key(
+        "elementwise", dict(reversed(RELU.items())), target="wgsl", types={"T": "float32"}
+    )
     assert len(key) == 32 and int(key, 16) >= 0
-    again = cache_key("elementwise", {k: v for k, v in RELU.items() if v}, target="wgsl",
-                      types={"T": "float32"})  # fmt: skip
+    again = cache_key(
+        "elementwise", {k: v for k, v in RELU.items() if v}, target="wgsl", types={"T": "float32"}
+    )
     assert again == key  # omitted strings take CuPy's defaults
 
 
 def test_key_sees_every_input():
     base = dict(target="wgsl", types={"T": "float32", "U": "int32"}, scalars=("a", "b"))
     key = cache_key("elementwise", RELU, **base)
-    assert key == cache_key("elementwise", RELU, target="wgsl",
-                            types={"U": "int32", "T": "float32"}, scalars=("b", "a"))  # fmt: skip
+    assert key == cache_key(
+        "elementwise", RELU, target="wgsl", types={"U": "int32", "T": "float32"}, scalars=("b", "a")
+    )
     variants = [
         cache_key("elementwise", {**RELU, "operation": "gx = gy"}, **base),
         cache_key("elementwise", {**RELU, "preamble": "// x"}, **base),
@@ -54,19 +72,29 @@ def test_key_sees_every_input():
     ]
     assert len({key, *variants}) == len(variants) + 1
     assert cache_key("reduction", SUM, target="wgsl", ndim=0) != cache_key(
-        "reduction", SUM, target="wgsl", ndim=0, reduce_ndim=2)  # fmt: skip
+        "reduction", SUM, target="wgsl", ndim=0, reduce_ndim=2
+    )
 
 
 def small_scan() -> ScanResult:
     binding = {"types": {"T": "float32"}, "scalars": [], "ndim": 1}
     reduction = {"types": {"T": "float32"}, "scalars": [], "ndim": 0, "reduce_ndim": 1}
-    return ScanResult("synthetic", "1.0", [
-        KernelInstance("elementwise", "relu_bwd", "a.py:1", dict(RELU), bindings=[binding]),
-        KernelInstance("reduction", "l2", "a.py:2", dict(SUM), bindings=[reduction]),
-        KernelInstance("elementwise", "bad", "a.py:3", {**RELU, "operation": "gx = nope(y)",
-                                                        "name": "bad"}, bindings=[binding]),
-        KernelInstance("raw", "k", "a.py:4", {"code": "", "name": "k"}),
-    ])  # fmt: skip
+    return ScanResult(
+        "synthetic",
+        "1.0",
+        [
+            KernelInstance("elementwise", "relu_bwd", "a.py:1", dict(RELU), bindings=[binding]),
+            KernelInstance("reduction", "l2", "a.py:2", dict(SUM), bindings=[reduction]),
+            KernelInstance(
+                "elementwise",
+                "bad",
+                "a.py:3",
+                {**RELU, "operation": "gx = nope(y)", "name": "bad"},
+                bindings=[binding],
+            ),
+            KernelInstance("raw", "k", "a.py:4", {"code": "", "name": "k"}),
+        ],
+    )
 
 
 def test_build_and_get(tmp_path):
@@ -84,8 +112,12 @@ def test_build_and_get(tmp_path):
     loaded = Cache.load(path)
     got = loaded.get("elementwise", RELU, target="glsl", types={"T": "float32"})
     direct = kernelc.translate_elementwise(**RELU, target="glsl", types={"T": "float32"})
-    assert (got.code, got.abi, got.name, got.target) == (direct.code, direct.abi, "relu_bwd",
-                                                         "glsl")  # fmt: skip
+    assert (got.code, got.abi, got.name, got.target) == (
+        direct.code,
+        direct.abi,
+        "relu_bwd",
+        "glsl",
+    )
     assert loaded.get("elementwise", RELU, target="glsl", types={"T": "int32"}) is None
 
 
@@ -95,8 +127,11 @@ def test_lookup_never_parses(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a cache lookup parsed")
 
-    for module, name in ((frontend, "parse_elementwise"), (pipeline, "lower_kernel"),
-                         (pipeline, "translate_elementwise")):  # fmt: skip
+    for module, name in (
+        (frontend, "parse_elementwise"),
+        (pipeline, "lower_kernel"),
+        (pipeline, "translate_elementwise"),
+    ):
         monkeypatch.setattr(module, name, refuse)
     assert cache.get("elementwise", RELU, target="wgsl", types={"T": "float32"}) is not None
 
@@ -114,11 +149,27 @@ def test_cli_cache_build(tmp_path, capsys):
     pkg = tmp_path / "src" / "mypkg"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("__version__ = '2.0'\n")
-    (pkg / "k.py").write_text("from chainer.backends import cuda\n"
-                              "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n")  # fmt: skip
+    (pkg / "k.py").write_text(
+        "from chainer.backends import cuda\n"
+        "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n"
+    )
     out = tmp_path / "out"
-    assert run(["cache", "build", "--source", str(pkg), "--package", "mypkg", "-o", str(out),
-                "--no-progress"]) == 0  # fmt: skip
+    assert (
+        run(
+            [
+                "cache",
+                "build",
+                "--source",
+                str(pkg),
+                "--package",
+                "mypkg",
+                "-o",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     data = json.loads(gzip.open(out / "mypkg-2.0.json.gz").read())
     assert data["instances"][0]["name"] == "dbl" and len(data["entries"]) == 2
     assert "ok 1" in capsys.readouterr().err
@@ -148,18 +199,38 @@ def test_cli_cache_build_adds_recorded_specialisations(tmp_path, capsys):
     pkg = tmp_path / "src" / "mypkg"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("__version__ = '2.0'\n")
-    (pkg / "k.py").write_text("from chainer.backends import cuda\n"
-                              "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n")  # fmt: skip
+    (pkg / "k.py").write_text(
+        "from chainer.backends import cuda\n"
+        "K = cuda.elementwise('T x', 'T y', 'y = x * 2', 'dbl')\n"
+    )
     strings = {"in_params": "T x", "out_params": "T y", "operation": "y = x * 2", "name": "dbl"}
     spec = {"types": {"T": "float32"}, "ndim": 2, "scalars": (), "raw": {}}
-    recorded = [cache_specialisations.record_of("elementwise", strings, spec),
-                cache_specialisations.record_of("elementwise", {**strings, "name": "gone"}, spec)]  # fmt: skip
+    recorded = [
+        cache_specialisations.record_of("elementwise", strings, spec),
+        cache_specialisations.record_of("elementwise", {**strings, "name": "gone"}, spec),
+    ]
     specs = tmp_path / "specs.jsonl"
     specs.write_text(cache_specialisations.dumps(recorded * 2))  # duplicates: written once
     assert len(specs.read_text().splitlines()) == 2
     out = tmp_path / "out.json"
-    assert run(["cache", "build", "--source", str(pkg), "--package", "mypkg", "-o", str(out),
-                "--no-progress", "--specialisations", str(specs)]) == 0  # fmt: skip
+    assert (
+        run(
+            [
+                "cache",
+                "build",
+                "--source",
+                str(pkg),
+                "--package",
+                "mypkg",
+                "-o",
+                str(out),
+                "--no-progress",
+                "--specialisations",
+                str(specs),
+            ]
+        )
+        == 0
+    )
     assert "'gone'" in capsys.readouterr().err  # a kernel the scan did not find: said
     data = json.loads(out.read_text())
     assert len(data["entries"]) == 4  # the scanned ndim-1 binding and the recorded ndim 2
@@ -172,8 +243,22 @@ def test_cli_cache_build_adds_recorded_specialisations(tmp_path, capsys):
 def test_bad_specialisations_file_names_its_line(tmp_path, capsys):
     specs = tmp_path / "specs.jsonl"
     specs.write_text('{"kernel": "00", "kind": "elementwise"}\n')
-    assert run(["cache", "build", "--source", str(tmp_path), "-o", str(tmp_path / "o.json"),
-                "--specialisations", str(specs), "--no-progress"]) == 1  # fmt: skip
+    assert (
+        run(
+            [
+                "cache",
+                "build",
+                "--source",
+                str(tmp_path),
+                "-o",
+                str(tmp_path / "o.json"),
+                "--specialisations",
+                str(specs),
+                "--no-progress",
+            ]
+        )
+        == 1
+    )
     assert f"{specs}:1: 'name' must be a str" in capsys.readouterr().err
 
 
@@ -185,8 +270,11 @@ def test_committed_cache_holds_the_recorded_specialisations():
         data = json.load(f)
     records = cache_specialisations.read(str(RECORDED))
     assert records
-    built = {json.dumps(r["binding"], sort_keys=True) + r["target"]
-             for i in data["instances"] for r in i["results"]}  # fmt: skip
+    built = {
+        json.dumps(r["binding"], sort_keys=True) + r["target"]
+        for i in data["instances"]
+        for r in i["results"]
+    }
     for record in records:
         binding = json.dumps(cache_specialisations.binding_of(record), sort_keys=True)
         for target in data["meta"]["targets"]:

@@ -35,14 +35,25 @@ def test_json_lists_every_result(capsys):
     assert code == 0
     results = json.loads(out)
     assert [(r["name"], r["target"]) for r in results] == [
-        ("relu_bwd", "wgsl"), ("relu_bwd", "glsl"), ("axpy", "wgsl"), ("axpy", "glsl")]
+        ("relu_bwd", "wgsl"),
+        ("relu_bwd", "glsl"),
+        ("axpy", "wgsl"),
+        ("axpy", "glsl"),
+    ]
     assert all(r["error"] is None and r["abi"]["abi_version"] == 1 for r in results)
 
 
 def test_output_file_and_directory(capsys, tmp_path):
     single = tmp_path / "sq.wgsl"
-    code, _, _ = run(capsys, "translate", str(EXAMPLES / "squared_diff.cu"), "--target",
-                     "wgsl", "-o", str(single))  # fmt: skip
+    code, _, _ = run(
+        capsys,
+        "translate",
+        str(EXAMPLES / "squared_diff.cu"),
+        "--target",
+        "wgsl",
+        "-o",
+        str(single),
+    )
     assert code == 0 and "fn main(" in single.read_text()
     outdir = tmp_path / "out"
     code, _, _ = run(capsys, "translate", str(EXAMPLES / "squared_diff.cu"), "-o", str(outdir))
@@ -51,8 +62,9 @@ def test_output_file_and_directory(capsys, tmp_path):
 
 
 def test_emit_ir_and_types(capsys):
-    code, out, _ = run(capsys, "translate", str(EXAMPLES / "squared_diff.cu"), "--emit", "ir",
-                       "--types", "T=int32")  # fmt: skip
+    code, out, _ = run(
+        capsys, "translate", str(EXAMPLES / "squared_diff.cu"), "--emit", "ir", "--types", "T=int32"
+    )
     assert code == 0
     assert "param x: i32 (array in)" in out and "mul:i32" in out
 
@@ -69,8 +81,9 @@ def test_error_points_into_the_file(capsys, tmp_path):
 
 def test_check_reports_per_target(capsys, tmp_path):
     scatter = tmp_path / "scatter.cu"
-    scatter.write_text("// name: scatter\n// in_params: int32 k, T v\n// out_params: raw T y\n"
-                       "y[k] = v;\n")  # fmt: skip
+    scatter.write_text(
+        "// name: scatter\n// in_params: int32 k, T v\n// out_params: raw T y\ny[k] = v;\n"
+    )
     code, out, err = run(capsys, "check", str(scatter))
     assert code == 1
     assert out.splitlines() == ["ok: scatter (wgsl)", "error: scatter (glsl)"]
@@ -93,7 +106,11 @@ def test_usage_errors_exit_1(capsys):
 
 
 def test_console_script_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "kernelc", "check", str(EXAMPLES / "smooth_clip.cu")],
-                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "kernelc", "check", str(EXAMPLES / "smooth_clip.cu")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["ok: smooth_clip (wgsl)", "ok: smooth_clip (glsl)"]

@@ -45,19 +45,32 @@ def assert_matches(kernel: Kernel, actual, expected) -> None:
     for name, got, want in zip(names, actual, expected):
         want = np.broadcast_to(np.asarray(want), got.shape)
         if got.dtype.kind == "f":
-            np.testing.assert_allclose(got, want.astype(got.dtype), rtol=kernel.rtol,
-                                       atol=kernel.atol, equal_nan=True,
-                                       err_msg=f"output {name!r}")  # fmt: skip
+            np.testing.assert_allclose(
+                got,
+                want.astype(got.dtype),
+                rtol=kernel.rtol,
+                atol=kernel.atol,
+                equal_nan=True,
+                err_msg=f"output {name!r}",
+            )
         else:
             np.testing.assert_array_equal(got, want.astype(got.dtype), err_msg=f"output {name!r}")
 
 
 def run(kernel: Kernel, target: str, args: tuple):
     """`cupy.ElementwiseKernel(...)(*args, size=...)`, on `target`."""
-    return call_elementwise(target, kernel.in_params, kernel.out_params, kernel.operation,
-                            *args, name=kernel.name, preamble=kernel.preamble,
-                            loop_prep=kernel.loop_prep, after_loop=kernel.after_loop,
-                            size=kernel.size)  # fmt: skip
+    return call_elementwise(
+        target,
+        kernel.in_params,
+        kernel.out_params,
+        kernel.operation,
+        *args,
+        name=kernel.name,
+        preamble=kernel.preamble,
+        loop_prep=kernel.loop_prep,
+        after_loop=kernel.after_loop,
+        size=kernel.size,
+    )
 
 
 @pytest.mark.parametrize("kernel, target", _cases())
@@ -72,17 +85,23 @@ def test_corpus_kernel(kernel: Kernel, target: str):
     assert_matches(kernel, run(kernel, target, args), expected)
 
 
-@pytest.mark.parametrize("kernel", [k for k in CORPUS if re.search(r"\bfor\b", k.operation
-                                                                   + k.preamble)],
-                         ids=lambda k: k.name)  # fmt: skip
+@pytest.mark.parametrize(
+    "kernel",
+    [k for k in CORPUS if re.search(r"\bfor\b", k.operation + k.preamble)],
+    ids=lambda k: k.name,
+)
 @pytest.mark.parametrize("target", TARGETS)
 def test_corpus_kernel_with_the_other_unrolling(kernel: Kernel, target: str):
     """Loops unrolled on WGSL and kept on GLSL (the defaults are the other way round)."""
     args = kernel.args()
-    program = kernelc.translate_elementwise(kernel.in_params, kernel.out_params,
-                                            kernel.operation, target=target,
-                                            unroll=target == "wgsl",
-                                            **kernel.translate_kwargs())  # fmt: skip
+    program = kernelc.translate_elementwise(
+        kernel.in_params,
+        kernel.out_params,
+        kernel.operation,
+        target=target,
+        unroll=target == "wgsl",
+        **kernel.translate_kwargs(),
+    )
     with np.errstate(all="ignore"):
         expected = kernel.reference(*map(_copy, args))
     assert_matches(kernel, run_program(program, *args, size=kernel.size), expected)
@@ -92,13 +111,23 @@ def test_corpus_kernel_with_the_other_unrolling(kernel: Kernel, target: str):
 REQUIRED = {
     "several declarators": r"\b(int|float) \w+ = [^;]*, \w+ = ",
     "array initialiser": r"\w+\[\d+\] = \{",
-    "compound assignments": [rf"\w {re.escape(op)} " for op in
-                             "+= -= *= /= %= <<= >>= &= |= ^=".split()],
+    "compound assignments": [
+        rf"\w {re.escape(op)} " for op in "+= -= *= /= %= <<= >>= &= |= ^=".split()
+    ],
     "post/pre increment in expressions": [r"\[\w+\+\+\]", r"\[\+\+\w+\]", r"\w--", r"--\w"],
     "conditional": r"\? .* : ",
     "comma in for": r"for \([^;]*;[^;]*;[^)]*, ",
-    "statements": [r"\bif\b", r"\belse if\b", r"\belse\b", r"\bfor\b", r"\bwhile\b", r"\bdo\b",
-                   r"\bbreak;", r"\bcontinue;", r"\breturn;"],
+    "statements": [
+        r"\bif\b",
+        r"\belse if\b",
+        r"\belse\b",
+        r"\bfor\b",
+        r"\bwhile\b",
+        r"\bdo\b",
+        r"\bbreak;",
+        r"\bcontinue;",
+        r"\breturn;",
+    ],
     "casts": [r"\(int\)\w", r"float\(", r"T\(", r"static_cast<int>"],
     "preamble functions": [r"__device__", r"template <typename T>", r"float &\w"],
     "macros": [r"#define \w+ ", r"#define \w+\("],
@@ -107,25 +136,31 @@ REQUIRED = {
     "raw arrays": [r"\w\[\w+\]", r"\.size\(\)", r"\.shape\(\)\[\d\]", r"\w\[idx\]"],
     "constants": [r"\bINFINITY\b", r"\bNAN\b", r"\bCUDART_INF_F\b", r"\bM_PI\b"],
     "generic builtins": [rf"\b{f}\(" for f in "min max abs isnan isinf isfinite".split()],
-    "math": [rf"\b{f}f?\(" for f in (
-        "exp log log2 log10 exp2 sqrt rsqrt sin cos tan asin acos atan atan2 sinh cosh tanh "
-        "pow fabs floor ceil trunc round rint fmod fmin fmax copysign").split()],
+    "math": [
+        rf"\b{f}f?\("
+        for f in (
+            "exp log log2 log10 exp2 sqrt rsqrt sin cos tan asin acos atan atan2 sinh cosh tanh "
+            "pow fabs floor ceil trunc round rint fmod fmin fmax copysign"
+        ).split()
+    ],
     "f forms": [rf"\b{f}f\(" for f in "exp log sin sqrt pow fmod floor".split()],
     "intrinsics": [r"__expf\(", r"__logf\(", r"__sinf\("],
-}  # fmt: skip
+}
 
 
 def _corpus_text() -> str:
-    return "\n".join("\n".join((k.preamble, k.loop_prep, k.operation, k.after_loop))
-                     for k in CORPUS)  # fmt: skip
+    return "\n".join(
+        "\n".join((k.preamble, k.loop_prep, k.operation, k.after_loop)) for k in CORPUS
+    )
 
 
 @pytest.mark.parametrize("construct", sorted(REQUIRED))
 def test_corpus_covers(construct: str):
     text = _corpus_text()
     patterns = REQUIRED[construct]
-    missing = [p for p in ([patterns] if isinstance(patterns, str) else patterns)
-               if not re.search(p, text)]  # fmt: skip
+    missing = [
+        p for p in ([patterns] if isinstance(patterns, str) else patterns) if not re.search(p, text)
+    ]
     assert not missing, f"no corpus kernel uses {construct}: {missing}"
 
 

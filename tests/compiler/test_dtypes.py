@@ -23,8 +23,17 @@ from tests.support.validate import glslang_available, validate_glsl, validate_wg
 
 TARGETS = ("wgsl", "glsl")
 NARROW_INTS = ("int8", "uint8", "int16", "uint16")
-ALL_DTYPES = ("bool", *NARROW_INTS, "int32", "uint32", "int64", "uint64", "float16",
-              "float32", "float64")  # fmt: skip
+ALL_DTYPES = (
+    "bool",
+    *NARROW_INTS,
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+)
 N = 1001  # not a multiple of 4: the last packed word is partly padding
 
 
@@ -44,8 +53,9 @@ class Validating:
 
 
 def call(target: str, in_params: str, out_params: str, operation: str, *args, **kwargs):
-    return call_elementwise(target, in_params, out_params, operation, *args,
-                            executor=Validating(target), **kwargs)  # fmt: skip
+    return call_elementwise(
+        target, in_params, out_params, operation, *args, executor=Validating(target), **kwargs
+    )
 
 
 def wrap(values, dtype: str) -> np.ndarray:
@@ -88,8 +98,16 @@ def test_every_dtype_in_and_out(dtype, target):
     x, r = sample(dtype), sample(dtype, seed=1)
     s = sample(dtype, seed=2)[1]  # the dtype's maximum (True for bool)
     outs = [np.zeros(N, dtype) for _ in range(3)]
-    y, z, w = call(target, "T x, raw T r, T s", "T y, raw T z, T w",
-                   "y = x;\nz[i] = r[i];\nw = s;", x, r, s, *outs)  # fmt: skip
+    y, z, w = call(
+        target,
+        "T x, raw T r, T s",
+        "T y, raw T z, T w",
+        "y = x;\nz[i] = r[i];\nw = s;",
+        x,
+        r,
+        s,
+        *outs,
+    )
     for got, want in ((y, x), (z, r), (w, np.full(N, s, dtype))):
         assert got.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(got, want)
@@ -125,9 +143,15 @@ def test_narrow_integers_wrap_on_every_store(dtype, target):
     assignments, a reference argument and a by-value parameter."""
     x = sample(dtype)
     outs = [np.zeros(N, dtype), np.zeros(N, dtype), np.zeros(N, np.int32), np.zeros(N, dtype)]
-    y, z, w, v = call(target, "T x", "T y, T z, int32 w, raw T v",
-                      "y = x + 1;\nT t = x;\nt *= 3;\nz = t;\nbump(y);\nw = widen(x + 200);\n"
-                      "v[i] = x - 1;", x, *outs, preamble=WRAP_PREAMBLE)  # fmt: skip
+    y, z, w, v = call(
+        target,
+        "T x",
+        "T y, T z, int32 w, raw T v",
+        "y = x + 1;\nT t = x;\nt *= 3;\nz = t;\nbump(y);\nw = widen(x + 200);\nv[i] = x - 1;",
+        x,
+        *outs,
+        preamble=WRAP_PREAMBLE,
+    )
     x64 = x.astype(np.int64)
     np.testing.assert_array_equal(y, wrap(wrap(x64 + 1, dtype).astype(np.int64) + 100, dtype))
     np.testing.assert_array_equal(z, wrap(x64 * 3, dtype))
@@ -139,8 +163,12 @@ def test_narrow_integers_wrap_on_every_store(dtype, target):
 
 
 def test_wraparound_examples_from_the_issue():
-    for dtype, value, want in (("int8", 127, -128), ("uint8", 255, 0), ("int16", 32767, -32768),
-                               ("uint16", 65535, 0)):  # fmt: skip
+    for dtype, value, want in (
+        ("int8", 127, -128),
+        ("uint8", 255, 0),
+        ("int16", 32767, -32768),
+        ("uint16", 65535, 0),
+    ):
         for target in TARGETS:
             y = call(target, "T x", "T y", "y = x + 1;", np.full(5, value, dtype))
             assert (y == want).all(), (dtype, target, y)
@@ -153,8 +181,15 @@ def test_templates_deduce_narrow_types(target):
     pre = "template <typename T> __device__ T twice(T v) { return v * 2; }"
     x = np.array([100, -100, 5, 127], np.int8)
     h = np.array([1000, 3, 0.1, 65504], np.float16)
-    y, z = call(target, "int8 x, float16 h", "int32 y, float32 z", "y = twice(x);\nz = twice(h);",
-                x, h, preamble=pre)  # fmt: skip
+    y, z = call(
+        target,
+        "int8 x, float16 h",
+        "int32 y, float32 z",
+        "y = twice(x);\nz = twice(h);",
+        x,
+        h,
+        preamble=pre,
+    )
     np.testing.assert_array_equal(y, [-56, 56, 10, -2])
     with np.errstate(over="ignore"):
         np.testing.assert_array_equal(z, (h.astype(np.float32) * 2).astype(np.float16))
@@ -172,8 +207,18 @@ def test_interpreter_agrees(dtype):
 
 def test_reduction_sums_int8_with_wraparound():
     """CuPy's test_reduction: an int8 `my_sum` equals NumPy's sum(dtype='b')."""
-    kernel, _ = lower_reduction_kernel("T x", "T out", "x", "a + b", "out = a", "0", "my_sum",
-                                       types={"T": "int8"}, ndim=1, reduce_ndim=1)  # fmt: skip
+    kernel, _ = lower_reduction_kernel(
+        "T x",
+        "T out",
+        "x",
+        "a + b",
+        "out = a",
+        "0",
+        "my_sum",
+        types={"T": "int8"},
+        ndim=1,
+        reduce_ndim=1,
+    )
     x = np.random.default_rng(4).integers(-128, 128, (300, 7)).astype(np.int8)
     out = np.zeros(7, np.int8)
     run_reduction(kernel, {"x": x, "out": out}, (7,), (300,))
@@ -187,8 +232,9 @@ def test_reduction_on_narrow_and_wide_dtypes(dtype, target):
     r = np.random.default_rng(9)
     shape = (513, 3)
     x = (r.uniform(-2, 2, shape) if dtype == "float16" else r.integers(0, 200, shape)).astype(dtype)
-    y = call_reduction(target, "T x", "T out", "x", "a + b", "out = a", "0", x, name="my_sum",
-                       axis=0)  # fmt: skip
+    y = call_reduction(
+        target, "T x", "T out", "x", "a + b", "out = a", "0", x, name="my_sum", axis=0
+    )
     if dtype == "float16":  # rounding after every addition, in any order: close, not equal
         np.testing.assert_allclose(y, x.astype(np.float64).sum(axis=0), rtol=0.02, atol=0.5)
     else:
@@ -221,9 +267,16 @@ def test_raw_scatter_into_shared_words(dtype):
     invocations far apart, and a neighbour swap (i writes i^1: the same word)."""
     n = 4103
     x = sample(dtype, n, seed=6)
-    y, z = call("wgsl", "raw T x", "raw T y, raw T z",
-                "int n = _ind.size();\ny[(i * 7) % n] = x[i];\nif ((i ^ 1) < n) z[i ^ 1] = x[i];",
-                x, np.zeros(n, dtype), np.zeros(n, dtype), size=n)  # fmt: skip
+    y, z = call(
+        "wgsl",
+        "raw T x",
+        "raw T y, raw T z",
+        "int n = _ind.size();\ny[(i * 7) % n] = x[i];\nif ((i ^ 1) < n) z[i ^ 1] = x[i];",
+        x,
+        np.zeros(n, dtype),
+        np.zeros(n, dtype),
+        size=n,
+    )
     want_y = np.zeros(n, dtype)
     want_y[(np.arange(n) * 7) % n] = x
     want_z = np.zeros(n, dtype)
@@ -236,8 +289,15 @@ def test_raw_scatter_into_shared_words(dtype):
 
 def test_raw_scatter_is_refused_on_glsl():
     with pytest.raises(UnsupportedOnTarget):
-        call("glsl", "raw int8 x", "raw int8 y", "y[(i * 7) % 5] = x[i];", sample("int8", 5),
-             np.zeros(5, np.int8), size=5)  # fmt: skip
+        call(
+            "glsl",
+            "raw int8 x",
+            "raw int8 y",
+            "y[(i * 7) % 5] = x[i];",
+            sample("int8", 5),
+            np.zeros(5, np.int8),
+            size=5,
+        )
 
 
 def test_atomics_on_narrow_elements_are_refused():
@@ -305,8 +365,13 @@ def test_float16_arithmetic_is_float32_rounded_on_store(target):
 
 def test_float16_rounding_folds_like_numpy():
     """Constant stores are rounded by the constant folder (cvalues.f16)."""
-    y, z = call("wgsl", "float32 x", "float16 y, float16 z",
-                "y = 65519.0f;\nz = 1.0009765625f / 2;", np.zeros(3, np.float32))  # fmt: skip
+    y, z = call(
+        "wgsl",
+        "float32 x",
+        "float16 y, float16 z",
+        "y = 65519.0f;\nz = 1.0009765625f / 2;",
+        np.zeros(3, np.float32),
+    )
     assert (y == np.float16(65504)).all() and (z == np.float16(1.0009765625 / 2)).all()
 
 
@@ -314,13 +379,18 @@ def test_float16_rounding_folds_like_numpy():
 
 
 def test_64bit_parameters_warn_at_their_location():
-    program = kernelc.translate_elementwise("T x, int64 k", "float64 y", "y = x + k;",
-                                            name="wide", target="wgsl",
-                                            types={"T": "uint64"})  # fmt: skip
-    found = {(w.message.split(")")[0], w.to_json()["line"], w.to_json()["column"])
-             for w in program.warnings}  # fmt: skip
-    assert found == {("parameter 'x' (uint64", 1, 1), ("parameter 'k' (int64", 1, 6),
-                     ("parameter 'y' (float64", 1, 1)}  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "T x, int64 k", "float64 y", "y = x + k;", name="wide", target="wgsl", types={"T": "uint64"}
+    )
+    found = {
+        (w.message.split(")")[0], w.to_json()["line"], w.to_json()["column"])
+        for w in program.warnings
+    }
+    assert found == {
+        ("parameter 'x' (uint64", 1, 1),
+        ("parameter 'k' (int64", 1, 6),
+        ("parameter 'y' (float64", 1, 1),
+    }
     text = str(program.warnings[1])
     assert text.startswith(
         "wide:1:6: warning: parameter 'k' (int64) is held and computed in "
@@ -328,14 +398,20 @@ def test_64bit_parameters_warn_at_their_location():
     )
     assert "^~~~~" in text and "in_params" in text
     params = {p["name"]: (p["dtype"], p["storage_dtype"]) for p in program.abi["params"]}
-    assert params == {"x": ("uint64", "uint32"), "k": ("int64", "int32"),
-                      "y": ("float64", "float32")}  # fmt: skip
+    assert params == {
+        "x": ("uint64", "uint32"),
+        "k": ("int64", "int32"),
+        "y": ("float64", "float32"),
+    }
 
 
 def test_64bit_types_in_bodies_warn():
     program = kernelc.translate_elementwise(
-        "float32 x", "float32 y", "ptrdiff_t k = i;\nsize_t s = 2;\nlong long q = k;\n"
-        "double d = x;\ny = d + q + s;", target="glsl")  # fmt: skip
+        "float32 x",
+        "float32 y",
+        "ptrdiff_t k = i;\nsize_t s = 2;\nlong long q = k;\ndouble d = x;\ny = d + q + s;",
+        target="glsl",
+    )
     messages = [(w.to_json()["line"], w.message) for w in program.warnings]
     assert [line for line, _ in messages] == [1, 2, 3, 4]
     assert "'ptrdiff_t' is computed in 32 bits" in messages[0][1]
@@ -347,8 +423,15 @@ def test_64bit_arrays_convert_both_ways(target):
     x = np.array([-(2**31), 2**31 - 1, 0, -5, 12], np.int64)
     u = np.array([0, 2**32 - 1, 7, 8, 9], np.uint64)
     d = np.array([0.1, 1e300, -2.5, np.nan, 1e-300])
-    y, v, e = call(target, "int64 x, uint64 u, float64 d", "int64 y, uint64 v, float64 e",
-                   "y = x / 2;\nv = u + 1;\ne = d * 2;", x, u, d)  # fmt: skip
+    y, v, e = call(
+        target,
+        "int64 x, uint64 u, float64 d",
+        "int64 y, uint64 v, float64 e",
+        "y = x / 2;\nv = u + 1;\ne = d * 2;",
+        x,
+        u,
+        d,
+    )
     assert y.dtype == np.int64 and v.dtype == np.uint64 and e.dtype == np.float64
     np.testing.assert_array_equal(y, [-(2**30), 2**30 - 1, 0, -2, 6])
     np.testing.assert_array_equal(v, [1, 0, 8, 9, 10])  # uint32 wraparound
@@ -360,8 +443,11 @@ def test_64bit_arrays_convert_both_ways(target):
 @pytest.mark.parametrize("target", TARGETS)
 def test_int64_that_does_not_fit_raises(target):
     x = np.array([1, 2**31, 3], np.int64)
-    with pytest.raises(OverflowError, match=r"int64 argument 'x' holds 2147483648, outside "
-                                            r"the int32 range"):  # fmt: skip
+    with pytest.raises(
+        OverflowError,
+        match=r"int64 argument 'x' holds 2147483648, outside "
+        r"the int32 range",
+    ):
         call(target, "int64 x", "int64 y", "y = x;", x)
     with pytest.raises(OverflowError, match="uint64 argument 'u' holds 4294967296"):
         call(target, "uint64 u", "uint64 y", "y = u;", np.array([2**32], np.uint64))
@@ -378,42 +464,58 @@ def test_int64_outside_the_view_is_not_checked():
 # ---------------------------------------------------------------------------- complex
 
 
-@pytest.mark.parametrize("in_params, operation, where", [
-    ("complex64 x", "y = 1;", "dtype complex64 of parameter 'x'"),
-    ("T x", "y = 1;", "dtype complex128 of parameter 'x'"),
-    ("float32 x", "complex<float> z;\ny = x;", "type 'complex'"),
-    ("float32 x", "thrust::complex<float> z;\ny = x;", "type 'thrust::complex'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "in_params, operation, where",
+    [
+        ("complex64 x", "y = 1;", "dtype complex64 of parameter 'x'"),
+        ("T x", "y = 1;", "dtype complex128 of parameter 'x'"),
+        ("float32 x", "complex<float> z;\ny = x;", "type 'complex'"),
+        ("float32 x", "thrust::complex<float> z;\ny = x;", "type 'thrust::complex'"),
+    ],
+)
 def test_complex_is_rejected(in_params, operation, where):
     with pytest.raises(UnsupportedFeatureError) as info:
-        kernelc.translate_elementwise(in_params, "float32 y", operation, target="wgsl",
-                                      types={"T": "complex128"})  # fmt: skip
-    assert info.value.message == (f"{where} is not supported: complex numbers have no "
-                                  "translation (WebGPU and WebGL have no complex type, and "
-                                  "kernelc does not emulate one)")  # fmt: skip
+        kernelc.translate_elementwise(
+            in_params, "float32 y", operation, target="wgsl", types={"T": "complex128"}
+        )
+    assert info.value.message == (
+        f"{where} is not supported: complex numbers have no "
+        "translation (WebGPU and WebGL have no complex type, and "
+        "kernelc does not emulate one)"
+    )
 
 
 # ---------------------------------------------------------------------------- the ABI
 
 
 def test_abi_describes_storage():
-    params = ("int8 a, uint8 b, int16 c, uint16 d, float16 e, bool f, uint8 s",
-              "int8 p, float16 q")  # fmt: skip
+    params = ("int8 a, uint8 b, int16 c, uint16 d, float16 e, bool f, uint8 s", "int8 p, float16 q")
     op = "p = a + b + c + d + s + f;\nq = e;"
     wgsl = kernelc.translate_elementwise(*params, op, target="wgsl", scalars=("s",))
     glsl = kernelc.translate_elementwise(*params, op, target="glsl", scalars=("s",))
     bindings = {b["param"]: b for b in wgsl.abi["bindings"] if b["resource"] == "storage"}
     assert bindings["a"]["packed"] == {"dtype": "int8", "per_word": 4}
     assert bindings["d"]["packed"] == {"dtype": "uint16", "per_word": 2}
-    assert bindings["q"] == {"binding": 8, "resource": "storage", "param": "q",
-                             "access": "read_write", "element": "u32",
-                             "packed": {"dtype": "float16", "per_word": 2}}  # fmt: skip
+    assert bindings["q"] == {
+        "binding": 8,
+        "resource": "storage",
+        "param": "q",
+        "access": "read_write",
+        "element": "u32",
+        "packed": {"dtype": "float16", "per_word": 2},
+    }
     assert "packed" not in bindings["f"] and bindings["f"]["element"] == "u32"
     assert "var<storage, read_write> b_p: array<atomic<u32>>;" in wgsl.code
     assert "var<storage, read> b_a: array<u32>;" in wgsl.code
     formats = {t["param"]: t["format"] for t in glsl.abi["textures"]}
-    assert formats == {"a": "r8i", "b": "r8ui", "c": "r16i", "d": "r16ui", "e": "r16f",
-                       "f": "r32ui"}  # fmt: skip
+    assert formats == {
+        "a": "r8i",
+        "b": "r8ui",
+        "c": "r16i",
+        "d": "r16ui",
+        "e": "r16f",
+        "f": "r32ui",
+    }
     assert [o["format"] for o in glsl.abi["outputs"]] == ["r8i", "r16f"]
     scalar = next(m for m in wgsl.abi["uniforms"] if m["value"].get("param") == "s")
     assert scalar["type"] == "i32"  # a uint8 is computed as int

@@ -21,10 +21,19 @@ from tests.support import ir_samples as s
 
 @pytest.mark.parametrize(
     "name, compiler, expected",
-    [("x", False, "x"), ("_x", False, "x"), ("a__b", False, "a_b"), ("__", False, "v"),
-     ("gl_Pos", False, "v_gl_Pos"), ("webgl_x", False, "v_webgl_x"), ("kc_t", False, "v_kc_t"),
-     ("kc_pos_x__y", True, "kc_pos_x_y"), ("9lives", False, "v9lives"), ("a.b", False, "a_b")],
-)  # fmt: skip
+    [
+        ("x", False, "x"),
+        ("_x", False, "x"),
+        ("a__b", False, "a_b"),
+        ("__", False, "v"),
+        ("gl_Pos", False, "v_gl_Pos"),
+        ("webgl_x", False, "v_webgl_x"),
+        ("kc_t", False, "v_kc_t"),
+        ("kc_pos_x__y", True, "kc_pos_x_y"),
+        ("9lives", False, "v9lives"),
+        ("a.b", False, "a_b"),
+    ],
+)
 def test_sanitize(name, compiler, expected):
     assert sanitize(name, compiler=compiler) == expected
 
@@ -33,7 +42,12 @@ def test_namer_is_unique_deterministic_and_scoped():
     top = Namer(reserved_words())
     assert top.claim("u") == "u"
     assert [top.fresh(n) for n in ("u", "u", "float", "select", "a_")] == [
-        "u_1", "u_2", "float_1", "select_1", "a_"]  # fmt: skip
+        "u_1",
+        "u_2",
+        "float_1",
+        "select_1",
+        "a_",
+    ]
     assert top.fresh("a_") == "a_1"  # never `a__1`
     inner = top.child()
     assert inner.fresh("u") == "u_3" and inner.fresh("fresh") == "fresh"
@@ -44,8 +58,24 @@ def test_namer_is_unique_deterministic_and_scoped():
 
 def test_reserved_words_cover_both_targets():
     words = reserved_words()
-    for w in ("fn", "let", "var", "loop", "select", "bitcast", "f32", "float", "uniform",
-              "inversesqrt", "texelFetch", "sample", "input", "highp", "ptr", "array"):  # fmt: skip
+    for w in (
+        "fn",
+        "let",
+        "var",
+        "loop",
+        "select",
+        "bitcast",
+        "f32",
+        "float",
+        "uniform",
+        "inversesqrt",
+        "texelFetch",
+        "sample",
+        "input",
+        "highp",
+        "ptr",
+        "array",
+    ):
         assert w in words
 
 
@@ -62,13 +92,21 @@ def test_float_literals_round_trip(bits):
 
 def test_float_literal_spellings():
     assert [f32_digits(v) for v in (10.0, 0.1, 1e-5, 1e20, -0.0, 16777216.0, 3.4e38)] == [
-        "10.0", "0.1", "0.00001", "1e+20", "-0.0", "16777216.0", "3.4e+38"]  # fmt: skip
+        "10.0",
+        "0.1",
+        "0.00001",
+        "1e+20",
+        "-0.0",
+        "16777216.0",
+        "3.4e+38",
+    ]
     assert f32_value(1e39) == math.inf and f32_value(-1e39) == -math.inf
 
 
 def test_helper_library_orders_and_closes_dependencies():
-    lib = HelperLibrary("// header\n\nfn kc_a() {}\n\n// uses a\nfn kc_b() { kc_a(); }\n\n"
-                        "fn kc_c() { kc_b(); }\n")  # fmt: skip
+    lib = HelperLibrary(
+        "// header\n\nfn kc_a() {}\n\n// uses a\nfn kc_b() { kc_a(); }\n\nfn kc_c() { kc_b(); }\n"
+    )
     assert lib.helpers["kc_c"].deps == ("kc_b",)
     assert lib.closure({"kc_c"}) == ["kc_a", "kc_b", "kc_c"]
     assert lib.render({"kc_b"}) == "fn kc_a() {}\n\n// uses a\nfn kc_b() { kc_a(); }\n"

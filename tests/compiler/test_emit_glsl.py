@@ -57,11 +57,19 @@ def test_vertex_shader_is_valid(glslang):
 def test_shell_follows_the_abi():
     code, _ = emit(s.squared_diff().kernel)
     assert code.startswith("#version 300 es\n")
-    for line in ("precision highp float;", "precision highp int;", "precision highp sampler2D;",
-                 "precision highp isampler2D;", "precision highp usampler2D;",
-                 "layout(std140) uniform KcParams {", "    highp int k_out_width;", "} u;",
-                 "uniform highp sampler2D t_x;", "uniform highp sampler2D t_y;",
-                 "layout(location = 0) out highp float o_z;"):  # fmt: skip
+    for line in (
+        "precision highp float;",
+        "precision highp int;",
+        "precision highp sampler2D;",
+        "precision highp isampler2D;",
+        "precision highp usampler2D;",
+        "layout(std140) uniform KcParams {",
+        "    highp int k_out_width;",
+        "} u;",
+        "uniform highp sampler2D t_x;",
+        "uniform highp sampler2D t_y;",
+        "layout(location = 0) out highp float o_z;",
+    ):
         assert f"\n{line}\n" in code
     body = main_body(code)
     assert body.startswith(
@@ -81,9 +89,20 @@ def test_abi_dict():
     kernel = s.accumulate_old().kernel
     _, abi = emit(kernel)
     members, size = uniform_layout(uniform_fields(kernel, "glsl"))
-    assert list(abi) == ["abi_version", "target", "kernel", "kind", "ndim", "params",
-                         "uniforms", "uniform_size", "textures", "outputs", "uniform_block",
-                         "launch"]  # fmt: skip
+    assert list(abi) == [
+        "abi_version",
+        "target",
+        "kernel",
+        "kind",
+        "ndim",
+        "params",
+        "uniforms",
+        "uniform_size",
+        "textures",
+        "outputs",
+        "uniform_block",
+        "launch",
+    ]
     assert abi["abi_version"] == 1 and abi["target"] == "glsl" and abi["ndim"] == 2
     assert abi["uniforms"] == members and abi["uniform_size"] == size
     assert abi["textures"] == [
@@ -92,8 +111,11 @@ def test_abi_dict():
     ]
     assert abi["outputs"] == [{"location": 0, "name": "o_y", "param": "y", "format": "r32f"}]
     assert abi["uniform_block"] == {"name": "KcParams", "binding": 0}
-    assert abi["launch"] == {"kind": "fragment", "vertex_shader": emit_glsl.VERTEX_SHADER,
-                             "max_width": 4096}  # fmt: skip
+    assert abi["launch"] == {
+        "kind": "fragment",
+        "vertex_shader": emit_glsl.VERTEX_SHADER,
+        "max_width": 4096,
+    }
 
 
 def test_formats_and_samplers_per_dtype():
@@ -104,7 +126,10 @@ def test_formats_and_samplers_per_dtype():
     assert "o_d = uint(texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r > 0.0);" in code
     _, abi = emit(s.bool_arrays().kernel)
     assert [(t["name"], t["format"]) for t in abi["textures"]] == [
-        ("t_m", "r32ui"), ("t_b", "r32ui"), ("tp_o", "r32ui")]  # fmt: skip
+        ("t_m", "r32ui"),
+        ("t_b", "r32ui"),
+        ("tp_o", "r32ui"),
+    ]
 
 
 def test_outputs_start_defined():
@@ -116,10 +141,18 @@ def test_outputs_start_defined():
 
 def test_constants():
     body = main_body(emit(s.constants().kernel)[0])
-    for text in ("float f0 = kc_inf();", "float f1 = -kc_inf();", "float f2 = kc_nan();",
-                 "float f3 = -kc_zero();", "float f4 = kc_opaque_float(3.4028235e+38);", "float f6 = kc_opaque_float(0.00001);",
-                 "int i0 = (-2147483647 - 1);", "int i2 = -5;", "uint u1 = 4294967295u;",
-                 "bool b1 = false;"):  # fmt: skip
+    for text in (
+        "float f0 = kc_inf();",
+        "float f1 = -kc_inf();",
+        "float f2 = kc_nan();",
+        "float f3 = -kc_zero();",
+        "float f4 = kc_opaque_float(3.4028235e+38);",
+        "float f6 = kc_opaque_float(0.00001);",
+        "int i0 = (-2147483647 - 1);",
+        "int i2 = -5;",
+        "uint u1 = 4294967295u;",
+        "bool b1 = false;",
+    ):
         assert text in body
     code = emit(s.constants().kernel)[0]
     assert "uintBitsToFloat(0x7f800000u | kc_zero_bits())" in code  # built at run time
@@ -180,7 +213,10 @@ def test_functions():
     code, _ = emit(s.functions().kernel)
     assert code.index("float sq(") < code.index("void accumulate(")  # declared before use
     assert "void accumulate(inout float acc, float v) {" in code
-    assert "float clampx(float v, float lo) {\n    if (v < kc_opaque_float(lo)) {\n        v = lo;" in code
+    assert (
+        "float clampx(float v, float lo) {\n    if (v < kc_opaque_float(lo)) {\n        v = lo;"
+        in code
+    )
     assert "void pass_on(inout float a, inout float b) {\n    accumulate(a, b);" in code
     assert "float sign_of(float v) {" in code and "    return 0.0;\n}" in code
 
@@ -189,12 +225,23 @@ def test_names_avoid_keywords_globals_and_helpers():
     code, abi = emit(s.names().kernel)
     assert "__" not in code and not re.search(r"\b_\w", code)
     assert not re.search(r"\bgl_(?!FragCoord)", code)
-    for text in ("float u_1 = kc_zero();", "float i_2 = kc_opaque_float(1.0);", "float t_x_1 = kc_opaque_float(4.0);",
-                 "float o_y_1 = kc_opaque_float(5.0);", "float float_1 = kc_opaque_float(7.0);", "float in_1 = kc_opaque_float(17.0);",
-                 "float out_1 = kc_opaque_float(18.0);", "float highp_1 = kc_opaque_float(19.0);", "float sample_1 = kc_opaque_float(25.0);",
-                 "float kc_w_t_x_1 = kc_opaque_float(26.0);", "void main_1(inout float main_2)",
-                 "float select_1(float float_1)", "uniform highp sampler2D t_sample;",
-                 "uniform highp sampler2D t_p;", "uniform highp sampler2D t_a_b;"):  # fmt: skip
+    for text in (
+        "float u_1 = kc_zero();",
+        "float i_2 = kc_opaque_float(1.0);",
+        "float t_x_1 = kc_opaque_float(4.0);",
+        "float o_y_1 = kc_opaque_float(5.0);",
+        "float float_1 = kc_opaque_float(7.0);",
+        "float in_1 = kc_opaque_float(17.0);",
+        "float out_1 = kc_opaque_float(18.0);",
+        "float highp_1 = kc_opaque_float(19.0);",
+        "float sample_1 = kc_opaque_float(25.0);",
+        "float kc_w_t_x_1 = kc_opaque_float(26.0);",
+        "void main_1(inout float main_2)",
+        "float select_1(float float_1)",
+        "uniform highp sampler2D t_sample;",
+        "uniform highp sampler2D t_p;",
+        "uniform highp sampler2D t_a_b;",
+    ):
         assert text in code
     assert [t["name"] for t in abi["textures"]] == ["t_x", "t_sample", "t_p", "t_a_b"]
 
@@ -210,8 +257,10 @@ def many_outputs(count: int, reads_old: tuple[int, ...] = ()) -> ir.Kernel:
     dts = (s.F, s.I, s.U, s.BOOL)
     outs = [s.arr(f"y{k}", dts[k % 4], out=True, reads_old=k in reads_old) for k in range(count)]
     old = {p.name: s.cast(s.load(p.name, p.dtype), s.F) for p in outs if p.reads_old}
-    body = [s.store(p.name, s.cast(s.add(s.load("x"), old.get(p.name, s.c(0.0))), p.dtype))
-            for p in outs]  # fmt: skip
+    body = [
+        s.store(p.name, s.cast(s.add(s.load("x"), old.get(p.name, s.c(0.0))), p.dtype))
+        for p in outs
+    ]
     return s.kern(f"out{count}", [s.arr("x"), *outs], body)
 
 
@@ -274,8 +323,13 @@ def test_reduction_folds_fan_in_per_fragment():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
     assert abi["kind"] == "reduction" and abi["outputs"][0]["name"] == "o_y"
-    assert "float kc_acc = 0.0;\n    int kc_first = kc_chunk * 32;\n    if (u.k_pass == 0) {" in body
-    assert "for (int kc_k = 0; kc_k < 32; kc_k++) {\n            int kc_red_j = kc_first + kc_k;" in body
+    assert (
+        "float kc_acc = 0.0;\n    int kc_first = kc_chunk * 32;\n    if (u.k_pass == 0) {" in body
+    )
+    assert (
+        "for (int kc_k = 0; kc_k < 32; kc_k++) {\n            int kc_red_j = kc_first + kc_k;"
+        in body
+    )
     assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        }\n    } else {" in body
     assert "o_y = sqrt(kc_acc);" in body
     assert "float kc_reduce(float a, float b) {" in code

@@ -69,19 +69,38 @@ def test_abi_dict():
     kernel = s.scalars().kernel
     _, abi = emit(kernel)
     members, size = uniform_layout(uniform_fields(kernel, "wgsl"))
-    assert list(abi) == ["abi_version", "target", "kernel", "kind", "entry_point", "ndim",
-                         "params", "uniforms", "uniform_size", "bindings", "launch"]  # fmt: skip
+    assert list(abi) == [
+        "abi_version",
+        "target",
+        "kernel",
+        "kind",
+        "entry_point",
+        "ndim",
+        "params",
+        "uniforms",
+        "uniform_size",
+        "bindings",
+        "launch",
+    ]
     assert abi["abi_version"] == 1 and abi["target"] == "wgsl" and abi["kind"] == "elementwise"
     assert abi["kernel"] == "scalars" and abi["entry_point"] == "main" and abi["ndim"] == 1
     assert abi["uniforms"] == members and abi["uniform_size"] == size
     assert abi["bindings"] == [
         {"binding": 0, "resource": "uniform", "size": size},
         {"binding": 1, "resource": "storage", "param": "x", "access": "read", "element": "f32"},
-        {"binding": 2, "resource": "storage", "param": "y", "access": "read_write",
-         "element": "f32"},
-    ]  # fmt: skip
-    assert abi["launch"] == {"kind": "compute", "workgroup_size": [256, 1, 1],
-                             "max_workgroups_per_dimension": 65535}  # fmt: skip
+        {
+            "binding": 2,
+            "resource": "storage",
+            "param": "y",
+            "access": "read_write",
+            "element": "f32",
+        },
+    ]
+    assert abi["launch"] == {
+        "kind": "compute",
+        "workgroup_size": [256, 1, 1],
+        "max_workgroups_per_dimension": 65535,
+    }
     assert [p["name"] for p in abi["params"]] == ["x", "a", "k", "m", "flag", "y"]
 
 
@@ -100,11 +119,21 @@ def test_scalars_and_bool_storage():
 
 def test_constants():
     code = main_body(emit(s.constants().kernel)[0])
-    for text in ("let f0: f32 = kc_inf();", "let f1: f32 = -kc_inf();", "let f2: f32 = kc_nan();",
-                 "let f3: f32 = -kc_zero();", "let f4: f32 = kc_opaque_f32(3.4028235e+38f);", "let f5: f32 = kc_opaque_f32(1e-45f);",
-                 "let f6: f32 = kc_opaque_f32(0.00001f);", "let f8: f32 = kc_opaque_f32(0.1f);", "let f10: f32 = kc_opaque_f32(16777216.0f);",
-                 "let i0: i32 = i32(-2147483648);", "let i2: i32 = -5i;",
-                 "let u1: u32 = 4294967295u;", "let b1: bool = false;"):  # fmt: skip
+    for text in (
+        "let f0: f32 = kc_inf();",
+        "let f1: f32 = -kc_inf();",
+        "let f2: f32 = kc_nan();",
+        "let f3: f32 = -kc_zero();",
+        "let f4: f32 = kc_opaque_f32(3.4028235e+38f);",
+        "let f5: f32 = kc_opaque_f32(1e-45f);",
+        "let f6: f32 = kc_opaque_f32(0.00001f);",
+        "let f8: f32 = kc_opaque_f32(0.1f);",
+        "let f10: f32 = kc_opaque_f32(16777216.0f);",
+        "let i0: i32 = i32(-2147483648);",
+        "let i2: i32 = -5i;",
+        "let u1: u32 = 4294967295u;",
+        "let b1: bool = false;",
+    ):
         assert text in code
     assert "fn kc_inf() -> f32" in emit(s.constants().kernel)[0]
 
@@ -155,7 +184,10 @@ def test_control_flow():
 
 def test_local_arrays():
     code = main_body(emit(s.local_arrays().kernel)[0])
-    assert "var a: array<f32, 4> = array<f32, 4>(b_x[kc_pos_x], kc_opaque_f32(1.0f), kc_zero(), kc_zero());" in code
+    assert (
+        "var a: array<f32, 4> = array<f32, 4>(b_x[kc_pos_x], kc_opaque_f32(1.0f), kc_zero(), kc_zero());"
+        in code
+    )
     assert "var b: array<i32, 3> = array<i32, 3>(0i, 0i, 0i);" in code
     assert "var big: array<f32, 32>;\n    big[0] = b_x[kc_pos_x];" in code
     assert "let bb: array<bool, 2>" not in code and "var bb: array<bool, 2>" in code
@@ -179,13 +211,31 @@ def test_names_avoid_keywords_globals_and_helpers():
     code, abi = emit(s.names().kernel)
     assert "__" not in code
     assert not re.search(r"\b_\w", code)
-    for text in ("var u_1: f32", "let i_2: f32", "let main_2: f32", "let b_x_1: f32",
-                 "let fn_1: f32", "let float_1: f32", "let sin_1: f32", "let v_gl_Pos: f32",
-                 "let x: f32 = kc_opaque_f32(11.0f);", "let a_b: f32", "let kc_zero_1: f32",
-                 "let KcParams_1: f32", "let v_webgl_x: f32", "fn main_1(main_2: ptr<function, f32>)",
-                 "fn select_1(float_1: f32) -> f32", "fn i_1(gid_1: f32) -> f32", "u_1 = select_1(", "main_1(&u_1);",
-                 "var<storage, read> b_sample: array<f32>;", "var<storage, read> b_p: array<f32>;",
-                 "var<storage, read> b_a_b: array<f32>;", "a_a_b_offset: i32,", "s_filter: f32,"):  # fmt: skip
+    for text in (
+        "var u_1: f32",
+        "let i_2: f32",
+        "let main_2: f32",
+        "let b_x_1: f32",
+        "let fn_1: f32",
+        "let float_1: f32",
+        "let sin_1: f32",
+        "let v_gl_Pos: f32",
+        "let x: f32 = kc_opaque_f32(11.0f);",
+        "let a_b: f32",
+        "let kc_zero_1: f32",
+        "let KcParams_1: f32",
+        "let v_webgl_x: f32",
+        "fn main_1(main_2: ptr<function, f32>)",
+        "fn select_1(float_1: f32) -> f32",
+        "fn i_1(gid_1: f32) -> f32",
+        "u_1 = select_1(",
+        "main_1(&u_1);",
+        "var<storage, read> b_sample: array<f32>;",
+        "var<storage, read> b_p: array<f32>;",
+        "var<storage, read> b_a_b: array<f32>;",
+        "a_a_b_offset: i32,",
+        "s_filter: f32,",
+    ):
         assert text in code
     assert {m["name"] for m in abi["uniforms"]} >= {"a_p_offset", "a_a_b_stride0", "s_filter"}
 
@@ -260,10 +310,15 @@ def test_reduction_is_a_workgroup_tree():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
     assert abi["kind"] == "reduction" and abi["launch"]["kind"] == "reduction"
-    assert {m["value"]["what"] for m in abi["uniforms"]} >= {"reduce_size", "reduce_shape",
-                                                             "reduce_groups"}  # fmt: skip
+    assert {m["value"]["what"] for m in abi["uniforms"]} >= {
+        "reduce_size",
+        "reduce_shape",
+        "reduce_groups",
+    }
     assert "var<workgroup> kc_sdata: array<f32, 256>;" in code
-    assert "var kc_acc: f32 = 0.0f;\n        var kc_red_j: i32 = i32(lid.x);\n        loop {" in body
+    assert (
+        "var kc_acc: f32 = 0.0f;\n        var kc_red_j: i32 = i32(lid.x);\n        loop {" in body
+    )
     assert "kc_acc = kc_reduce(kc_acc, kc_map);" in body
     assert "continuing {\n                kc_red_j = kc_red_j + 256i;" in body
     assert "kc_acc = kc_tree(lid.x, kc_acc);\n        if (lid.x == 0u) {" in body

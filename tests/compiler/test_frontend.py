@@ -1057,13 +1057,16 @@ def test_random_params_raise_only_kernel_errors(text):
         str(err)
 
 
-@pytest.mark.parametrize("op", [
-    "const T half = 0.5; y = x * half;",   # a variable hides the type name, as in C++
-    "float half = 2; y = sqrtf(half);",
-    "half h = x; y = h;",                  # ...which is still a type where only a type fits
-    "y = (half)x;",
-    "y = x * half(2.0f);",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "op",
+    [
+        "const T half = 0.5; y = x * half;",  # a variable hides the type name, as in C++
+        "float half = 2; y = sqrtf(half);",
+        "half h = x; y = h;",  # ...which is still a type where only a type fits
+        "y = (half)x;",
+        "y = x * half(2.0f);",
+    ],
+)
 def test_half_is_a_type_only_where_a_variable_cannot_be(op):
     import kernelc
 

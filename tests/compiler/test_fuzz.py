@@ -30,10 +30,12 @@ TARGETS = ("wgsl", "glsl")
 SIZE = 1024
 TIME_LIMIT = 10  # seconds for one translation
 SCALE = float(os.environ.get("KERNELC_FUZZ_SCALE", "1"))  # e.g. 20 for a long local run
-RUN = settings(max_examples=int(30 * SCALE), deadline=None,
-               suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
-TEXT = settings(max_examples=int(60 * SCALE), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+RUN = settings(
+    max_examples=int(30 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+TEXT = settings(
+    max_examples=int(60 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # ================================================================== float expressions
 #
@@ -47,8 +49,9 @@ F_COMPARE = ("<", ">=", "==", "!=")
 
 
 def float_trees():
-    leaf = st.one_of(st.sampled_from([("x",), ("y",)]),
-                     st.sampled_from(F_CONSTS).map(lambda v: ("c", v)))  # fmt: skip
+    leaf = st.one_of(
+        st.sampled_from([("x",), ("y",)]), st.sampled_from(F_CONSTS).map(lambda v: ("c", v))
+    )
 
     def extend(children):
         return st.one_of(
@@ -90,8 +93,10 @@ def render_float(t) -> str:
         case ((("min" | "max") as op), a, b):
             return f"{op}({render_float(a)}, {render_float(b)})"
         case ("?:", cmp, a, b, c, d):
-            return (f"({render_float(a)} {cmp} {render_float(b)} ? {render_float(c)} : "
-                    f"{render_float(d)})")  # fmt: skip
+            return (
+                f"({render_float(a)} {cmp} {render_float(b)} ? {render_float(c)} : "
+                f"{render_float(d)})"
+            )
     raise AssertionError(t)
 
 
@@ -109,13 +114,17 @@ def evaluate_float(t, env: dict):
         case ("c", v):
             return np.full(env["x"].shape, v, np.float32), zero, no
         case ("?:", cmp, *kids):
-            (a, ea, ua), (b, eb, ub), (c, ec, uc), (d, ed, ud) = (evaluate_float(k, env)
-                                                                  for k in kids)  # fmt: skip
+            (a, ea, ua), (b, eb, ub), (c, ec, uc), (d, ed, ud) = (
+                evaluate_float(k, env) for k in kids
+            )
             cond = {"<": a < b, ">=": a >= b, "==": a == b, "!=": a != b}[cmp]
             close = np.abs(a.astype(np.float64) - b) <= ea + eb
             fragile = close & (ea + eb > 0)
-            return (np.where(cond, c, d), np.where(cond, ec, ed),
-                    ua | ub | fragile | np.where(cond, uc, ud))  # fmt: skip
+            return (
+                np.where(cond, c, d),
+                np.where(cond, ec, ed),
+                ua | ub | fragile | np.where(cond, uc, ud),
+            )
     a, ea, ua = evaluate_float(t[1], env)
     if len(t) == 2:
         return _float_unary(t[0], a, ea, ua)
@@ -184,8 +193,9 @@ def test_random_float_expressions(target, trees, seed):
     env = _float_inputs(seed)
     outs = ", ".join(f"float32 r{k}" for k in range(len(trees)))
     body = "\n".join(f"r{k} = {render_float(t)};" for k, t in enumerate(trees))
-    got = call_elementwise(target, "float32 x, float32 y", outs, body, env["x"], env["y"],
-                           name="fuzz_float")  # fmt: skip
+    got = call_elementwise(
+        target, "float32 x, float32 y", outs, body, env["x"], env["y"], name="fuzz_float"
+    )
     got = got if isinstance(got, tuple) else (got,)
     with np.errstate(all="ignore"):
         for k, (tree, actual) in enumerate(zip(trees, got)):
@@ -203,13 +213,35 @@ def test_random_float_expressions(target, trees, seed):
 
 I_CONSTS = (0, 1, -1, 2, 3, 7, 31, 1000, -1000, 65536, 2147483647)
 I_UNARY = ("neg", "bnot", "lnot", "abs")
-I_BINARY = ("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "lshr", "min", "max",
-            "<", "<=", "==", "!=", ">", ">=", "&&", "||")  # fmt: skip
+I_BINARY = (
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "&",
+    "|",
+    "^",
+    "<<",
+    ">>",
+    "lshr",
+    "min",
+    "max",
+    "<",
+    "<=",
+    "==",
+    "!=",
+    ">",
+    ">=",
+    "&&",
+    "||",
+)
 
 
 def int_trees():
-    leaf = st.one_of(st.sampled_from([("a",), ("b",)]),
-                     st.sampled_from(I_CONSTS).map(lambda v: ("c", v)))  # fmt: skip
+    leaf = st.one_of(
+        st.sampled_from([("a",), ("b",)]), st.sampled_from(I_CONSTS).map(lambda v: ("c", v))
+    )
 
     def extend(children):
         return st.one_of(
@@ -313,8 +345,9 @@ def test_random_int_expressions(target, trees, seed):
     env = _int_inputs(seed)
     outs = ", ".join(f"int32 r{k}" for k in range(len(trees)))
     body = "\n".join(f"r{k} = {render_int(t)};" for k, t in enumerate(trees))
-    got = call_elementwise(target, "int32 a, int32 b", outs, body, env["a"], env["b"],
-                           name="fuzz_int")  # fmt: skip
+    got = call_elementwise(
+        target, "int32 a, int32 b", outs, body, env["a"], env["b"], name="fuzz_int"
+    )
     got = got if isinstance(got, tuple) else (got,)
     for k, (tree, actual) in enumerate(zip(trees, got)):
         want = evaluate_int(tree, env)
@@ -362,11 +395,66 @@ def translate_or_reject(*args, **kwargs):
     return program
 
 
-SNIPPETS = ("(", ")", "{", "}", "[", "]", ";", ",", "?", ":", "=", "+=", "++", "--", "<<",
-            ">>", "<", ">", "&", "*", "/", "/*", "*/", "//", "#", "#define", "\\", "'", '"',
-            "0x", "1e", ".", "f", "u", "i", "x", "y", "_ind", "raw", "T", "int", "float",
-            "return", "break", "continue", "for", "while", "do", "if", "else", "template",
-            "__device__", "static_cast<", "\n", " ", "\t", "é", "\x00")  # fmt: skip
+SNIPPETS = (
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    ",",
+    "?",
+    ":",
+    "=",
+    "+=",
+    "++",
+    "--",
+    "<<",
+    ">>",
+    "<",
+    ">",
+    "&",
+    "*",
+    "/",
+    "/*",
+    "*/",
+    "//",
+    "#",
+    "#define",
+    "\\",
+    "'",
+    '"',
+    "0x",
+    "1e",
+    ".",
+    "f",
+    "u",
+    "i",
+    "x",
+    "y",
+    "_ind",
+    "raw",
+    "T",
+    "int",
+    "float",
+    "return",
+    "break",
+    "continue",
+    "for",
+    "while",
+    "do",
+    "if",
+    "else",
+    "template",
+    "__device__",
+    "static_cast<",
+    "\n",
+    " ",
+    "\t",
+    "é",
+    "\x00",
+)
 SECTIONS = ("operation", "preamble", "in_params", "out_params", "loop_prep")
 
 
@@ -395,9 +483,13 @@ def mutations(draw, text: str):
 def mutated_kernels(draw):
     kernel = draw(st.sampled_from(CORPUS))
     kwargs = kernel.translate_kwargs()
-    parts = {"in_params": kernel.in_params, "out_params": kernel.out_params,
-             "operation": kernel.operation, "preamble": kernel.preamble,
-             "loop_prep": kernel.loop_prep}  # fmt: skip
+    parts = {
+        "in_params": kernel.in_params,
+        "out_params": kernel.out_params,
+        "operation": kernel.operation,
+        "preamble": kernel.preamble,
+        "loop_prep": kernel.loop_prep,
+    }
     section = draw(st.sampled_from(SECTIONS).filter(lambda s: parts[s]) | st.just("operation"))
     parts[section] = draw(mutations(parts[section]))
     kwargs.update(preamble=parts["preamble"], loop_prep=parts["loop_prep"])
@@ -409,12 +501,35 @@ def mutated_kernels(draw):
 @given(case=mutated_kernels())
 def test_mutated_kernels_only_raise_compile_errors(target, case):
     parts, kwargs = case
-    translate_or_reject(parts["in_params"], parts["out_params"], parts["operation"],
-                        target=target, **kwargs)  # fmt: skip
+    translate_or_reject(
+        parts["in_params"], parts["out_params"], parts["operation"], target=target, **kwargs
+    )
 
 
-PARAM_WORDS = ("raw", "_non_const", "const", "T", "U", "float32", "int32", "uint32", "bool",
-               "float", "int64", "x", "y", "z", "i", "n", "_x", "9a", "a-b", "for", "é", "T*")  # fmt: skip
+PARAM_WORDS = (
+    "raw",
+    "_non_const",
+    "const",
+    "T",
+    "U",
+    "float32",
+    "int32",
+    "uint32",
+    "bool",
+    "float",
+    "int64",
+    "x",
+    "y",
+    "z",
+    "i",
+    "n",
+    "_x",
+    "9a",
+    "a-b",
+    "for",
+    "é",
+    "T*",
+)
 
 
 @st.composite
@@ -434,5 +549,6 @@ def param_strings(draw):
 @TEXT
 @given(ins=param_strings() | st.text(max_size=20), outs=param_strings())
 def test_random_params_only_raise_compile_errors(target, ins, outs):
-    translate_or_reject(ins, outs, "", "params_fuzz", target=target,
-                        types={"T": "float32", "U": "int32"})  # fmt: skip
+    translate_or_reject(
+        ins, outs, "", "params_fuzz", target=target, types={"T": "float32", "U": "int32"}
+    )

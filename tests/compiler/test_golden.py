@@ -64,8 +64,12 @@ def _corpus_cases() -> dict[str, dict]:
     cases = {}
     for name in CORPUS_GOLDENS:
         k = by_name[name]
-        cases[name] = {"in_params": k.in_params, "out_params": k.out_params,
-                       "operation": k.operation, **k.translate_kwargs()}  # fmt: skip
+        cases[name] = {
+            "in_params": k.in_params,
+            "out_params": k.out_params,
+            "operation": k.operation,
+            **k.translate_kwargs(),
+        }
     return cases
 
 
@@ -73,28 +77,56 @@ def _corpus_cases() -> dict[str, dict]:
 # pass (<name>.partial.frag).
 REDUCTION_GOLDENS = {
     "reduce_l2norm": {  # float sum of squares over 2 axes, sqrt post-map
-        "in_params": "T x", "out_params": "T y", "map_expr": "x * x", "reduce_expr": "a + b",
-        "post_map_expr": "y = sqrt(a)", "identity": "0", "name": "l2norm",
-        "types": {"T": "float32"}, "ndim": 1, "reduce_ndim": 2},
+        "in_params": "T x",
+        "out_params": "T y",
+        "map_expr": "x * x",
+        "reduce_expr": "a + b",
+        "post_map_expr": "y = sqrt(a)",
+        "identity": "0",
+        "name": "l2norm",
+        "types": {"T": "float32"},
+        "ndim": 1,
+        "reduce_ndim": 2,
+    },
     "reduce_first_nonzero": {  # CuPy's: scalar identity, _j, min
-        "in_params": "T data, int32 len", "out_params": "int32 y",
-        "map_expr": "data == T(0) ? len : _j", "reduce_expr": "min(a, b)",
-        "post_map_expr": "y = a", "identity": "len", "name": "first_nonzero",
-        "types": {"T": "float32"}, "ndim": 0, "reduce_ndim": 1, "scalars": ("len",)},
+        "in_params": "T data, int32 len",
+        "out_params": "int32 y",
+        "map_expr": "data == T(0) ? len : _j",
+        "reduce_expr": "min(a, b)",
+        "post_map_expr": "y = a",
+        "identity": "len",
+        "name": "first_nonzero",
+        "types": {"T": "float32"},
+        "ndim": 0,
+        "reduce_ndim": 1,
+        "scalars": ("len",),
+    },
     "reduce_any_bool": {  # bool partials: u32 scratch, r32ui texture
-        "in_params": "T x", "out_params": "bool y", "map_expr": "x != 0",
-        "reduce_expr": "a || b", "post_map_expr": "y = a", "identity": "false",
-        "name": "any_nonzero", "reduce_type": "bool", "types": {"T": "int32"}, "ndim": 1},
-}  # fmt: skip
+        "in_params": "T x",
+        "out_params": "bool y",
+        "map_expr": "x != 0",
+        "reduce_expr": "a || b",
+        "post_map_expr": "y = a",
+        "identity": "false",
+        "name": "any_nonzero",
+        "reduce_type": "bool",
+        "types": {"T": "int32"},
+        "ndim": 1,
+    },
+}
 # More outputs than WebGL2's 4 draw buffers: GLSL output groups, the first in <name>.frag,
 # the others in <name>.group2.frag, ...
 GROUP_GOLDENS = {
     "output_groups": {  # 6 outputs of 5 dtypes, reads_old in both groups
-        "in_params": "T x, T y", "out_params": "T s, int32 k, uint8 u, bool b, T acc, T m",
+        "in_params": "T x, T y",
+        "out_params": "T s, int32 k, uint8 u, bool b, T acc, T m",
         "operation": "s += x; k = (int)y; u = (unsigned char)k; b = x > y; acc += x * y; "
-                     "if (x > y) m = x;",
-        "name": "six_outputs", "types": {"T": "float32"}, "ndim": 1},
-}  # fmt: skip
+        "if (x > y) m = x;",
+        "name": "six_outputs",
+        "types": {"T": "float32"},
+        "ndim": 1,
+    },
+}
 CASES = {**_example_cases(), **_corpus_cases(), **REDUCTION_GOLDENS, **GROUP_GOLDENS}
 
 
@@ -109,8 +141,11 @@ def _jsonable(value):
 def render(name: str) -> dict[str, str]:
     """The golden files of `name`: file name -> text."""
     args = CASES[name]
-    translate = kernelc.translate_reduction if name in REDUCTION_GOLDENS else (
-        kernelc.translate_elementwise)  # fmt: skip
+    translate = (
+        kernelc.translate_reduction
+        if name in REDUCTION_GOLDENS
+        else (kernelc.translate_elementwise)
+    )
     programs = {t: translate(**args, target=t) for t in EXTENSION}
     files = {name + EXTENSION[t]: p.code for t, p in programs.items()}
     if name in REDUCTION_GOLDENS:
@@ -140,8 +175,9 @@ def test_golden(name: str, request):
             continue
         old = path.read_text(encoding="utf-8")
         if old != text:
-            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), f"golden/{file}",
-                                        "current", lineterm="", n=2)  # fmt: skip
+            diff = difflib.unified_diff(
+                old.splitlines(), text.splitlines(), f"golden/{file}", "current", lineterm="", n=2
+            )
             problems.append("\n".join(diff))
     assert not problems, (
         "output differs from tests/golden (if intended, run "
@@ -181,8 +217,14 @@ def test_output_does_not_depend_on_hash_seed():
     )
     for seed in ("1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        out = subprocess.run([sys.executable, "-c", script, str(ROOT)], env=env, check=True,
-                             capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(ROOT)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
         other = json.loads(out)
         for name in sorted(CASES):
             assert other[name] == render(name), f"{name}: output changes with PYTHONHASHSEED"

@@ -62,65 +62,160 @@ def _pairs(n: int, lo: float, hi: float, seed: int, count: int = 2) -> tuple[np.
 
 
 ACCURACY = [
-    Accuracy("exp", "r = expf(x);", lambda: (f32(lin(-103, 88.72, 60000), lin(-1, 1, 20000)),),
-             np.exp, 2),
-    Accuracy("exp2", "r = exp2f(x);", lambda: (f32(lin(-149, 127.99, 60000), lin(-1, 1, 20000)),),
-             np.exp2, 2),
-    Accuracy("expm1", "r = expm1f(x);",
-             lambda: (f32(lin(-20, 88.7, 60000), lin(-0.5, 0.5, 20000), geom(1e-30, 0.5, 2000),
-                          -geom(1e-30, 0.5, 2000)),),
-             np.expm1, 2),
-    Accuracy("log", "r = logf(x);",
-             lambda: (f32(geom(FLT_MIN, FLT_MAX, 60000), lin(0.5, 2, 20000)),), np.log, 1.5),
-    Accuracy("log1p", "r = log1pf(x);",
-             lambda: (f32(lin(-0.99999, 4, 60000), geom(1e-30, FLT_MAX, 10000),
-                          -geom(1e-30, 0.5, 10000)),),
-             np.log1p, 2.5),
-    Accuracy("cbrt", "r = cbrtf(x);",
-             lambda: (f32(geom(FLT_MIN, FLT_MAX, 30000), -geom(FLT_MIN, FLT_MAX, 30000),
-                          lin(-1000, 1000, 20000)),),
-             np.cbrt, 1.5),
-    Accuracy("rcbrt", "r = rcbrtf(x);",
-             lambda: (f32(geom(FLT_MIN, FLT_MAX, 30000), -geom(FLT_MIN, FLT_MAX, 30000),
-                          lin(-1000, 1000, 20000)),),
-             lambda x: 1 / np.cbrt(x), 2),
+    Accuracy(
+        "exp", "r = expf(x);", lambda: (f32(lin(-103, 88.72, 60000), lin(-1, 1, 20000)),), np.exp, 2
+    ),
+    Accuracy(
+        "exp2",
+        "r = exp2f(x);",
+        lambda: (f32(lin(-149, 127.99, 60000), lin(-1, 1, 20000)),),
+        np.exp2,
+        2,
+    ),
+    Accuracy(
+        "expm1",
+        "r = expm1f(x);",
+        lambda: (
+            f32(
+                lin(-20, 88.7, 60000),
+                lin(-0.5, 0.5, 20000),
+                geom(1e-30, 0.5, 2000),
+                -geom(1e-30, 0.5, 2000),
+            ),
+        ),
+        np.expm1,
+        2,
+    ),
+    Accuracy(
+        "log",
+        "r = logf(x);",
+        lambda: (f32(geom(FLT_MIN, FLT_MAX, 60000), lin(0.5, 2, 20000)),),
+        np.log,
+        1.5,
+    ),
+    Accuracy(
+        "log1p",
+        "r = log1pf(x);",
+        lambda: (
+            f32(lin(-0.99999, 4, 60000), geom(1e-30, FLT_MAX, 10000), -geom(1e-30, 0.5, 10000)),
+        ),
+        np.log1p,
+        2.5,
+    ),
+    Accuracy(
+        "cbrt",
+        "r = cbrtf(x);",
+        lambda: (
+            f32(
+                geom(FLT_MIN, FLT_MAX, 30000),
+                -geom(FLT_MIN, FLT_MAX, 30000),
+                lin(-1000, 1000, 20000),
+            ),
+        ),
+        np.cbrt,
+        1.5,
+    ),
+    Accuracy(
+        "rcbrt",
+        "r = rcbrtf(x);",
+        lambda: (
+            f32(
+                geom(FLT_MIN, FLT_MAX, 30000),
+                -geom(FLT_MIN, FLT_MAX, 30000),
+                lin(-1000, 1000, 20000),
+            ),
+        ),
+        lambda x: 1 / np.cbrt(x),
+        2,
+    ),
     Accuracy("hypot", "r = hypotf(x, y);", lambda: _pairs(60000, -18, 18, 1), np.hypot, 2),
-    Accuracy("fma", "r = fmaf(x, y, z);", lambda: _pairs(60000, -6, 6, 2, 3),
-             lambda x, y, z: x * y + z, 1),  # x * y is exact in float64
-    Accuracy("erf", "r = erff(x);",
-             lambda: (f32(lin(-5, 5, 60000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
-             sp.erf, 1.5),
-    Accuracy("erfc", "r = erfcf(x);",
-             lambda: (f32(lin(-6, 10.1, 80000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
-             sp.erfc, 5),
-    Accuracy("erfcx", "r = erfcxf(x);",
-             lambda: (f32(lin(-9.3, 40, 80000), geom(40, 1e30, 5000), -geom(1e-30, 1, 5000)),),
-             sp.erfcx, 3),
-    Accuracy("normcdf", "r = normcdff(x);",
-             lambda: (f32(lin(-14, 8, 80000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
-             sp.ndtr, 5),
-    Accuracy("erfinv", "r = erfinvf(x);",
-             lambda: (f32(lin(-1, 1, 80001), 1 - geom(6e-8, 0.5, 5000), geom(1e-30, 0.5, 5000),
-                          -(1 - geom(6e-8, 0.5, 5000))),),
-             sp.erfinv, 3),
-    Accuracy("erfcinv", "r = erfcinvf(x);",
-             lambda: (f32(lin(0, 2, 80001), geom(FLT_MIN, 0.5, 10000),
-                          2 - geom(1.2e-7, 0.5, 5000)),),
-             sp.erfcinv, 3),
-    Accuracy("normcdfinv", "r = normcdfinvf(x);",
-             lambda: (f32(lin(0, 1, 80001), geom(FLT_MIN, 0.5, 10000),
-                          1 - geom(6e-8, 0.5, 5000)),),
-             sp.ndtri, 4),
+    Accuracy(
+        "fma",
+        "r = fmaf(x, y, z);",
+        lambda: _pairs(60000, -6, 6, 2, 3),
+        lambda x, y, z: x * y + z,
+        1,
+    ),  # x * y is exact in float64
+    Accuracy(
+        "erf",
+        "r = erff(x);",
+        lambda: (f32(lin(-5, 5, 60000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
+        sp.erf,
+        1.5,
+    ),
+    Accuracy(
+        "erfc",
+        "r = erfcf(x);",
+        lambda: (f32(lin(-6, 10.1, 80000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
+        sp.erfc,
+        5,
+    ),
+    Accuracy(
+        "erfcx",
+        "r = erfcxf(x);",
+        lambda: (f32(lin(-9.3, 40, 80000), geom(40, 1e30, 5000), -geom(1e-30, 1, 5000)),),
+        sp.erfcx,
+        3,
+    ),
+    Accuracy(
+        "normcdf",
+        "r = normcdff(x);",
+        lambda: (f32(lin(-14, 8, 80000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
+        sp.ndtr,
+        5,
+    ),
+    Accuracy(
+        "erfinv",
+        "r = erfinvf(x);",
+        lambda: (
+            f32(
+                lin(-1, 1, 80001),
+                1 - geom(6e-8, 0.5, 5000),
+                geom(1e-30, 0.5, 5000),
+                -(1 - geom(6e-8, 0.5, 5000)),
+            ),
+        ),
+        sp.erfinv,
+        3,
+    ),
+    Accuracy(
+        "erfcinv",
+        "r = erfcinvf(x);",
+        lambda: (f32(lin(0, 2, 80001), geom(FLT_MIN, 0.5, 10000), 2 - geom(1.2e-7, 0.5, 5000)),),
+        sp.erfcinv,
+        3,
+    ),
+    Accuracy(
+        "normcdfinv",
+        "r = normcdfinvf(x);",
+        lambda: (f32(lin(0, 1, 80001), geom(FLT_MIN, 0.5, 10000), 1 - geom(6e-8, 0.5, 5000)),),
+        sp.ndtri,
+        4,
+    ),
     # Outside (-10.001, -2.264), as CUDA states its bound; inside, see LGAMMA_NEAR_ZEROS.
-    Accuracy("lgamma", "r = lgammaf(x);",
-             lambda: (f32(geom(FLT_MIN, 1e36, 20000), lin(1e-3, 12, 60000),
-                          lin(-60, -10.001, 30000), lin(-2.264, -1e-3, 30000),
-                          -geom(1e-30, 1e-3, 2000)),),
-             sp.gammaln, 4),
-    Accuracy("tgamma", "r = tgammaf(x);",
-             lambda: (f32(lin(-42, 35.5, 100000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
-             sp.gamma, 3),
-]  # fmt: skip
+    Accuracy(
+        "lgamma",
+        "r = lgammaf(x);",
+        lambda: (
+            f32(
+                geom(FLT_MIN, 1e36, 20000),
+                lin(1e-3, 12, 60000),
+                lin(-60, -10.001, 30000),
+                lin(-2.264, -1e-3, 30000),
+                -geom(1e-30, 1e-3, 2000),
+            ),
+        ),
+        sp.gammaln,
+        4,
+    ),
+    Accuracy(
+        "tgamma",
+        "r = tgammaf(x);",
+        lambda: (f32(lin(-42, 35.5, 100000), geom(1e-30, 1, 5000), -geom(1e-30, 1, 5000)),),
+        sp.gamma,
+        3,
+    ),
+]
 BY_NAME = {a.name: a for a in ACCURACY}
 # lgamma between its first negative zeros: the reflection cancels (as CUDA's does), so the
 # error is bounded in absolute terms there.
@@ -192,18 +287,36 @@ SPECIAL = {
     "erfinv": [(1.0, INF), (-1.0, -INF), (0.0, 0.0), (1.5, NAN), (-1.0000001, NAN), (NAN, NAN)],
     "erfcinv": [(0.0, INF), (2.0, -INF), (1.0, 0.0), (-0.5, NAN), (2.5, NAN), (NAN, NAN)],
     "normcdfinv": [(0.0, -INF), (1.0, INF), (0.5, 0.0), (1.5, NAN), (-0.1, NAN), (NAN, NAN)],
-    "lgamma": [(1.0, 0.0), (2.0, 0.0), (0.0, INF), (-0.0, INF), (-3.0, INF), (INF, INF),
-               (-INF, INF), (NAN, NAN), (-1e30, INF)],
-    "tgamma": [(0.0, INF), (-0.0, -INF), (-1.0, NAN), (-INF, NAN), (INF, INF), (NAN, NAN),
-               (36.0, INF), (-50.5, -0.0), (-51.5, 0.0)]
-              + [(float(n), float(math.factorial(n - 1))) for n in range(1, 15)],
+    "lgamma": [
+        (1.0, 0.0),
+        (2.0, 0.0),
+        (0.0, INF),
+        (-0.0, INF),
+        (-3.0, INF),
+        (INF, INF),
+        (-INF, INF),
+        (NAN, NAN),
+        (-1e30, INF),
+    ],
+    "tgamma": [
+        (0.0, INF),
+        (-0.0, -INF),
+        (-1.0, NAN),
+        (-INF, NAN),
+        (INF, INF),
+        (NAN, NAN),
+        (36.0, INF),
+        (-50.5, -0.0),
+        (-51.5, 0.0),
+    ]
+    + [(float(n), float(math.factorial(n - 1))) for n in range(1, 15)],
     "exp": [(-INF, 0.0), (INF, INF), (NAN, NAN), (0.0, 1.0), (89.0, INF), (-105.0, 0.0)],
     "exp2": [(-INF, 0.0), (INF, INF), (NAN, NAN), (3.0, 8.0), (-126.0, FLT_MIN), (128.0, INF)],
     "expm1": [(-INF, -1.0), (INF, INF), (NAN, NAN), (-0.0, -0.0), (-30.0, -1.0)],
     "log": [(0.0, -INF), (-1.0, NAN), (INF, INF), (NAN, NAN), (1.0, 0.0)],
     "log1p": [(-1.0, -INF), (-2.0, NAN), (INF, INF), (NAN, NAN), (-0.0, -0.0)],
     "rcbrt": [(0.0, INF), (-0.0, -INF), (INF, 0.0), (-INF, -0.0), (NAN, NAN), (8.0, 0.5)],
-}  # fmt: skip
+}
 
 
 def same(got: np.ndarray, want: np.ndarray) -> bool:
@@ -239,8 +352,10 @@ def test_folding_and_interpreter_accuracy(acc: Accuracy):
     args = tuple(a[:: max(1, len(a) // 400)] for a in acc.grid())
     with np.errstate(all="ignore"):
         want = acc.reference(*(a.astype(np.float64) for a in args))
-    node = [ir.Math(acc.name, tuple(ir.Const(float(v), float32) for v in vs), float32)
-            for vs in zip(*args)]  # fmt: skip
+    node = [
+        ir.Math(acc.name, tuple(ir.Const(float(v), float32) for v in vs), float32)
+        for vs in zip(*args)
+    ]
     folded = np.array([fold_expr(n).value for n in node], np.float32)
     assert ulp_error(folded, want).max() <= 1
     with np.errstate(all="ignore"):
@@ -287,15 +402,17 @@ def test_unsigned_rounded_conversion_and_bitcasts(target):
 @pytest.mark.parametrize("target", TARGETS)
 def test_fast_intrinsics_are_the_accurate_functions(target):
     x = f32(lin(0.01, 80, 20000))
-    got = call_elementwise(target, "float32 x", "float32 e, float32 l",
-                           "e = __expf(x);\nl = __logf(x);", x)  # fmt: skip
+    got = call_elementwise(
+        target, "float32 x", "float32 e, float32 l", "e = __expf(x);\nl = __logf(x);", x
+    )
     assert ulp_error(got[0], np.exp(x.astype(np.float64))).max() <= 2
     assert ulp_error(got[1], np.log(x.astype(np.float64))).max() <= 1.5
 
 
 def test_assert_is_dropped_with_a_warning():
-    program = kernelc.translate_elementwise("float32 x", "float32 y", "assert(x > 0);\ny = x;",
-                                            target="wgsl")  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "float32 x", "float32 y", "assert(x > 0);\ny = x;", target="wgsl"
+    )
     assert any("assert() is dropped" in str(w) for w in program.warnings)
 
 

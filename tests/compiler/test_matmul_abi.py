@@ -42,38 +42,64 @@ def test_presets_are_valid():
     assert tiles_of((64, 32, 8, 4, 4)) == Tiles(64, 32, 8, 4, 4)
 
 
-@pytest.mark.parametrize("tiles", [
-    (64, 64, 16, 2, 4), (64, 64, 16, 4, 6), (64, 64, 16, 4, 4 * 3), (256, 128, 8, 4, 4),
-    (64, 64, 3, 4, 4), (0, 64, 8, 4, 4), "huge", (1, 2, 3),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "tiles",
+    [
+        (64, 64, 16, 2, 4),
+        (64, 64, 16, 4, 6),
+        (64, 64, 16, 4, 4 * 3),
+        (256, 128, 8, 4, 4),
+        (64, 64, 3, 4, 4),
+        (0, 64, 8, 4, 4),
+        "huge",
+        (1, 2, 3),
+    ],
+)
 def test_bad_tiles(tiles):
     with pytest.raises(ValueError):
         tiles_of(tiles)
 
 
-@pytest.mark.parametrize("batch, m, n, tiles, grid", [
-    (1, 1, 1, "large", (1, 1, 1)), (1, 129, 128, "large", (2, 1, 1)),
-    (3, 64, 65, "small", (6, 1, 1)), (1, 4096, 4096, "large", (1024, 1, 1)),
-    (70_000, 1, 1, "small", (65535, 2, 1)), (0, 5, 5, "small", (1, 1, 1)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "batch, m, n, tiles, grid",
+    [
+        (1, 1, 1, "large", (1, 1, 1)),
+        (1, 129, 128, "large", (2, 1, 1)),
+        (3, 64, 65, "small", (6, 1, 1)),
+        (1, 4096, 4096, "large", (1024, 1, 1)),
+        (70_000, 1, 1, "small", (65535, 2, 1)),
+        (0, 5, 5, "small", (1, 1, 1)),
+    ],
+)
 def test_grid(batch, m, n, tiles, grid):
     launch = translate("wgsl", tiles=tiles).abi["launch"]
     assert wgsl_grid(launch, batch, m, n) == grid
     assert wgsl_workgroups(launch, batch, m, n) <= grid[0] * grid[1]
 
 
-@pytest.mark.parametrize("batch, m, n, preset", [
-    (1, 4096, 4096, "large"), (1, 2048, 2048, "large"), (1, 1024, 1024, "small"),
-    (16, 512, 512, "large"), (1, 17, 33, "small"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "batch, m, n, preset",
+    [
+        (1, 4096, 4096, "large"),
+        (1, 2048, 2048, "large"),
+        (1, 1024, 1024, "small"),
+        (16, 512, 512, "large"),
+        (1, 17, 33, "small"),
+    ],
+)
 def test_preferred_tiles(batch, m, n, preset):
     assert preferred_tiles(batch, m, n) == preset
 
 
 def test_dims_from_values():
     abi = translate("wgsl", batch_ndim=2).abi
-    values = {("shape", None, 0): 2, ("shape", None, 1): 5, ("shape", None, 2): 7,
-              ("shape", None, 3): 3, ("reduce_size", None, None): 11}  # fmt: skip
+    values = {
+        ("shape", None, 0): 2,
+        ("shape", None, 1): 5,
+        ("shape", None, 2): 7,
+        ("shape", None, 3): 3,
+        ("reduce_size", None, None): 11,
+    }
     assert matmul_dims(abi, values) == (10, 7, 3, 11)
 
 
@@ -81,8 +107,10 @@ def test_dims_from_values():
 
 
 def _uniform_keys(abi: dict) -> list[tuple]:
-    return [(m["value"]["what"], m["value"].get("param"), m["value"].get("axis"))
-            for m in abi["uniforms"]]  # fmt: skip
+    return [
+        (m["value"]["what"], m["value"].get("param"), m["value"].get("axis"))
+        for m in abi["uniforms"]
+    ]
 
 
 def test_wgsl_abi():
@@ -90,11 +118,18 @@ def test_wgsl_abi():
     assert abi["kind"] == "matmul" and abi["target"] == "wgsl" and abi["entry_point"] == "main"
     assert abi["ndim"] == 3 and abi["batch_ndim"] == 1
     assert [(p["name"], p["role"], p["kind"], p["ndim"]) for p in abi["params"]] == [
-        ("A", "in", "array", 3), ("B", "in", "array", 3), ("C", "out", "array", 3)]  # fmt: skip
-    assert [(b["binding"], b["resource"], b.get("param"), b.get("access")) for b in
-            abi["bindings"]] == [(0, "uniform", None, None), (1, "storage", "A", "read"),
-                                 (2, "storage", "B", "read"),
-                                 (3, "storage", "C", "read_write")]  # fmt: skip
+        ("A", "in", "array", 3),
+        ("B", "in", "array", 3),
+        ("C", "out", "array", 3),
+    ]
+    assert [
+        (b["binding"], b["resource"], b.get("param"), b.get("access")) for b in abi["bindings"]
+    ] == [
+        (0, "uniform", None, None),
+        (1, "storage", "A", "read"),
+        (2, "storage", "B", "read"),
+        (3, "storage", "C", "read_write"),
+    ]
     keys = _uniform_keys(abi)
     assert keys[:4] == [("size", None, None)] + [("shape", None, d) for d in range(3)]
     for p in "ABC":
@@ -112,9 +147,10 @@ def test_glsl_abi():
     assert abi["kind"] == "matmul" and abi["batch_ndim"] == 2 and abi["ndim"] == 4
     assert abi["launch"]["kind"] == "fragment"  # an ordinary draw over C's elements
     assert [(t["param"], t["contents"], t["format"]) for t in abi["textures"]] == [
-        ("A", "array", "r32f"), ("B", "array", "r32f")]  # fmt: skip
-    assert [(o["param"], o["location"], o["format"]) for o in abi["outputs"]] == [
-        ("C", 0, "r32f")]  # fmt: skip
+        ("A", "array", "r32f"),
+        ("B", "array", "r32f"),
+    ]
+    assert [(o["param"], o["location"], o["format"]) for o in abi["outputs"]] == [("C", 0, "r32f")]
     keys = _uniform_keys(abi)
     assert ("out_width", None, None) in keys and ("reduce_size", None, None) in keys
     assert not any(k[1] == "C" for k in keys)  # C is a dense render target
@@ -124,21 +160,34 @@ def test_glsl_packed_abi():
     abi = translate("glsl", batch_ndim=2).abi  # packed by default
     launch = abi["launch"]
     assert abi["kind"] == "matmul" and launch["kind"] == "packed_matmul"
-    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == ("rgba32f", 4, [4, 4])
+    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == (
+        "rgba32f",
+        4,
+        [4, 4],
+    )
     stages = {s["name"]: s for s in launch["stages"]}
     assert list(stages) == ["pack_a", "pack_b", "product"]
-    reads = {name: [(t["param"], t["contents"], t.get("stage"), t["format"]) for t in s["textures"]]
-             for name, s in stages.items()}  # fmt: skip
-    assert reads == {"pack_a": [("A", "array", None, "r32f")],
-                     "pack_b": [("B", "array", None, "r32f")],
-                     "product": [(None, "stage", "pack_a", "rgba32f"),
-                                 (None, "stage", "pack_b", "rgba32f")]}  # fmt: skip
-    targets = {name: [(o["location"], o["param"], o["format"]) for o in s["outputs"]]
-               for name, s in stages.items()}  # fmt: skip
-    assert targets == {"pack_a": [(0, None, "rgba32f")], "pack_b": [(0, None, "rgba32f")],
-                       "product": [(k, None, "rgba32f") for k in range(4)]}  # fmt: skip
+    reads = {
+        name: [(t["param"], t["contents"], t.get("stage"), t["format"]) for t in s["textures"]]
+        for name, s in stages.items()
+    }
+    assert reads == {
+        "pack_a": [("A", "array", None, "r32f")],
+        "pack_b": [("B", "array", None, "r32f")],
+        "product": [(None, "stage", "pack_a", "rgba32f"), (None, "stage", "pack_b", "rgba32f")],
+    }
+    targets = {
+        name: [(o["location"], o["param"], o["format"]) for o in s["outputs"]]
+        for name, s in stages.items()
+    }
+    assert targets == {
+        "pack_a": [(0, None, "rgba32f")],
+        "pack_b": [(0, None, "rgba32f")],
+        "product": [(k, None, "rgba32f") for k in range(4)],
+    }
     assert [(t["contents"], t["stage"], t["output"]) for t in abi["textures"]] == [
-        ("stage", "product", k) for k in range(4)]  # fmt: skip
+        ("stage", "product", k) for k in range(4)
+    ]
     assert [(o["param"], o["format"]) for o in abi["outputs"]] == [("C", "r32f")]
     # every stage declares the one uniform block the executor fills once
     block = abi["uniforms"]
@@ -146,11 +195,14 @@ def test_glsl_packed_abi():
     assert all(f"{m['name']};" in s["code"] for s in stages.values() for m in block)
 
 
-@pytest.mark.parametrize("batch, m, n, k, texels", [
-    (1, 1, 1, 1, {"pack_a": 1, "pack_b": 1, "product": 1}),
-    (3, 7, 5, 13, {"pack_a": 3 * 7 * 4, "pack_b": 3 * 5 * 4, "product": 3 * 2 * 2}),
-    (2, 4, 6, 0, {"pack_a": 0, "pack_b": 0, "product": 2 * 1 * 2}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "batch, m, n, k, texels",
+    [
+        (1, 1, 1, 1, {"pack_a": 1, "pack_b": 1, "product": 1}),
+        (3, 7, 5, 13, {"pack_a": 3 * 7 * 4, "pack_b": 3 * 5 * 4, "product": 3 * 2 * 2}),
+        (2, 4, 6, 0, {"pack_a": 0, "pack_b": 0, "product": 2 * 1 * 2}),
+    ],
+)
 def test_glsl_stage_texels(batch, m, n, k, texels):
     launch = translate("glsl", batch_ndim=1).abi["launch"]
     assert glsl_stage_texels(launch, batch, m, n, k) == texels
@@ -163,8 +215,7 @@ def test_dtypes(target):
     assert [p["storage_dtype"] for p in f64["params"]] == ["float32"] * 3
     assert [p["dtype"] for p in f64["params"]] == ["float64"] * 3
     if target == "wgsl":
-        assert all(b["packed"] == {"dtype": "float16", "per_word": 2}
-                   for b in f16["bindings"][1:])  # fmt: skip
+        assert all(b["packed"] == {"dtype": "float16", "per_word": 2} for b in f16["bindings"][1:])
     else:
         textures = [t for s in f16["launch"]["stages"] for t in s["textures"]]
         assert {t["format"] for t in textures if t["param"]} == {"r16f"}  # A and B
@@ -178,11 +229,16 @@ def test_encode_uniforms():
     assert len(encode_uniforms(abi, values)) == abi["uniform_size"]
 
 
-@pytest.mark.parametrize("options, error", [
-    ({"target": "msl"}, ValueError), ({"target": "wgsl", "dtype": "int32"}, ValueError),
-    ({"target": "glsl", "batch_ndim": 7}, ValueError), ({"target": "wgsl", "batch_ndim": -1},
-    ValueError), ({"target": "wgsl", "tiles": (64, 64, 16, 4, 8 * 3)}, ValueError),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "options, error",
+    [
+        ({"target": "msl"}, ValueError),
+        ({"target": "wgsl", "dtype": "int32"}, ValueError),
+        ({"target": "glsl", "batch_ndim": 7}, ValueError),
+        ({"target": "wgsl", "batch_ndim": -1}, ValueError),
+        ({"target": "wgsl", "tiles": (64, 64, 16, 4, 8 * 3)}, ValueError),
+    ],
+)
 def test_bad_options(options, error):
     with pytest.raises(error):
         kernelc.translate_matmul(**options)
@@ -228,8 +284,10 @@ def test_glsl_packed_shell_shape():
 
 # ---------------------------------------------------------------------------- validation
 
-SPECS = [dict(zip(("dtype", "batch_ndim", "trans_a", "trans_b"), s)) for s in itertools.product(
-    ("float32", "float16"), (0, 1, 3), (False, True), (False, True))]  # fmt: skip
+SPECS = [
+    dict(zip(("dtype", "batch_ndim", "trans_a", "trans_b"), s))
+    for s in itertools.product(("float32", "float16"), (0, 1, 3), (False, True), (False, True))
+]
 
 
 @pytest.mark.skipif(not wgsl_available(), reason="wgpu-native not available")

@@ -35,10 +35,21 @@ def translate(target: str, *kernel, **options):
 # ---------------------------------------------------------------------------- plans
 
 
-@pytest.mark.parametrize("n, red_n, groups", [
-    (1, 1 << 20, 256), (1, 1 << 30, 256), (3, 10_000, 3), (1, 4096, 1), (1, 4097, 2),
-    (4096, 7, 1), (2000, 1 << 20, 1), (600, 1 << 20, 2), (5, 0, 1), (0, 100, 1),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "n, red_n, groups",
+    [
+        (1, 1 << 20, 256),
+        (1, 1 << 30, 256),
+        (3, 10_000, 3),
+        (1, 4096, 1),
+        (1, 4097, 2),
+        (4096, 7, 1),
+        (2000, 1 << 20, 1),
+        (600, 1 << 20, 2),
+        (5, 0, 1),
+        (0, 100, 1),
+    ],
+)
 def test_split_rule(n, red_n, groups):
     assert wgsl_groups(SPLIT_RULE, n, red_n) == groups
 
@@ -74,10 +85,17 @@ def test_stages_and_dispatch_spill():
         wgsl_stages(LAUNCH, 4, 10, groups=0)
 
 
-@pytest.mark.parametrize("red_n, chunks", [
-    (0, [1]), (1, [1]), (FAN_IN, [1]), (FAN_IN + 1, [2, 1]), (2000, [63, 2, 1]),
-    (1 << 20, [32768, 1024, 32, 1]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "red_n, chunks",
+    [
+        (0, [1]),
+        (1, [1]),
+        (FAN_IN, [1]),
+        (FAN_IN + 1, [2, 1]),
+        (2000, [63, 2, 1]),
+        (1 << 20, [32768, 1024, 32, 1]),
+    ],
+)
 def test_glsl_passes(red_n, chunks):
     passes = glsl_passes(red_n)
     assert [p.chunks for p in passes] == chunks
@@ -93,8 +111,13 @@ def test_wgsl_abi():
     p = translate("wgsl")
     abi = p.abi
     assert abi["kind"] == "reduction" and abi["reduce_ndim"] == 1 and "entry_point" not in abi
-    assert abi["bindings"][-1] == {"binding": 3, "resource": "scratch", "access": "read_write",
-                                   "element": "f32", "elements": "n*groups"}  # fmt: skip
+    assert abi["bindings"][-1] == {
+        "binding": 3,
+        "resource": "scratch",
+        "access": "read_write",
+        "element": "f32",
+        "elements": "n*groups",
+    }
     launch = abi["launch"]
     assert launch["kind"] == "reduction" and launch["workgroup_size"] == [256, 1, 1]
     assert launch["split_rule"] == SPLIT_RULE and launch["stages"] == STAGES
@@ -116,8 +139,9 @@ def test_glsl_abi():
         (0, "array"),
         (2, "partials"),
     ]
-    assert partial["outputs"] == [{"location": 0, "name": "o_kc_partial", "param": None,
-                                   "format": "r32f"}]  # fmt: skip
+    assert partial["outputs"] == [
+        {"location": 0, "name": "o_kc_partial", "param": None, "format": "r32f"}
+    ]
     assert abi["outputs"][0]["param"] == "y"
     whats = {m["value"]["what"] for m in abi["uniforms"]}
     assert {"pass", "pass_items", "pass_chunks", "out_width", "reduce_size"} <= whats
@@ -147,8 +171,12 @@ KERNELS = [
 @pytest.mark.parametrize("kernel", KERNELS, ids=lambda k: k[3])
 @pytest.mark.parametrize("ndim, reduce_ndim", [(0, 1), (2, 3)])
 def test_every_stage_and_pass_validates(kernel, ndim, reduce_ndim):
-    options = {"ndim": ndim, "reduce_ndim": reduce_ndim, "raw": {"w": (1, True)},
-               "scalars": ("s", "len")}  # fmt: skip
+    options = {
+        "ndim": ndim,
+        "reduce_ndim": reduce_ndim,
+        "raw": {"w": (1, True)},
+        "scalars": ("s", "len"),
+    }
     validate_wgsl(translate("wgsl", *kernel, **options).code)
     glsl = translate("glsl", *kernel, **options)
     validate_glsl(glsl.code)

@@ -123,8 +123,13 @@ def elementwise(in_params, out_params, operation, name, **kwargs):
 @pytest.fixture
 def package(tmp_path):
     root = tmp_path / "src"
-    files = {"mypkg/__init__.py": "", "mypkg/consts.py": CONSTS, "mypkg/gen.py": GEN,
-             "mypkg/heavy.py": HEAVY, "mypkg/kernels.py": KERNELS}  # fmt: skip
+    files = {
+        "mypkg/__init__.py": "",
+        "mypkg/consts.py": CONSTS,
+        "mypkg/gen.py": GEN,
+        "mypkg/heavy.py": HEAVY,
+        "mypkg/kernels.py": KERNELS,
+    }
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(textwrap.dedent(text))
@@ -149,7 +154,10 @@ def test_every_form(package):
     found = by_name(result)
     add = found["add_k"][0]
     assert (add.kind, add.args["in_params"], add.args["operation"]) == (
-        "elementwise", "T x, T y", "z = x + y")  # fmt: skip
+        "elementwise",
+        "T x, T y",
+        "z = x + y",
+    )
     assert add.origin == f"mypkg/kernels.py:{line_of('cp.ElementwiseKernel')}"
     dbl = found["dbl_k"][0]
     assert dbl.args["operation"] == "y = twice(x)" and "twice" in dbl.args["preamble"]
@@ -208,7 +216,11 @@ def test_bindings_scalars_and_raw(package):
     raw.args = dict(raw.args, operation="int ind[] = {i, j}; z = x[ind] + y[i, 0, k];")
     assert infer_raw(raw, ["x", "y"]) == {"x": [2, True], "y": [3, True]}
     assert [compute_dtype(d) for d in ("float16", "int64", "uint64", "bool")] == [
-        "float32", "int32", "int32", "bool"]  # fmt: skip
+        "float32",
+        "int32",
+        "int32",
+        "bool",
+    ]
 
 
 def test_cli_json(package, capsys):
@@ -222,10 +234,13 @@ def test_cli_json(package, capsys):
     assert f"elementwise add_k {origin}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("version, counts", [
-    ("7.8.1", {"elementwise": 154, "reduction": 7, "raw": 2}),
-    ("5.4.0", {"elementwise": 148, "reduction": 6}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "version, counts",
+    [
+        ("7.8.1", {"elementwise": 154, "reduction": 7, "raw": 2}),
+        ("5.4.0", {"elementwise": 148, "reduction": 6}),
+    ],
+)
 def test_chainer_sdist(version, counts):
     path = os.path.join(SDIST_DIR, f"chainer-{version}.tar.gz")
     if not os.path.isfile(path):

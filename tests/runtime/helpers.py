@@ -20,8 +20,19 @@ import pytest
 import wgpy_runtime as wp
 from wgpy_runtime import device as devices
 
-ALL_DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-              "float16", "float32", "float64")  # fmt: skip
+ALL_DTYPES = (
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+)
 FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64")
 SIGNED_DTYPES = ("int8", "int16", "int32", "int64", "float16", "float32", "float64")
@@ -48,8 +59,7 @@ def wgpy_backend(request):
     devices.set_device(previous)
 
 
-def numpy_wgpy_allclose(rtol=1e-5, atol=1e-6, type_check=True, accept_error=True,
-                        equal_nan=True):  # fmt: skip
+def numpy_wgpy_allclose(rtol=1e-5, atol=1e-6, type_check=True, accept_error=True, equal_nan=True):
     """Decorate `test(..., xp)`: run it with NumPy and with wgpy_runtime, then compare."""
 
     def decorator(fn):
@@ -118,8 +128,11 @@ def check_same_error(np_error, wp_error, accept_error=True) -> None:
         raise AssertionError(f"only numpy raised: {np_error!r}") from np_error
     if not accept_error:
         raise AssertionError(f"both raised: numpy {np_error!r}, wgpy {wp_error!r}")
-    same = (isinstance(wp_error, type(np_error)) or isinstance(np_error, type(wp_error))
-            or _builtin_base(np_error) is _builtin_base(wp_error))  # fmt: skip
+    same = (
+        isinstance(wp_error, type(np_error))
+        or isinstance(np_error, type(wp_error))
+        or _builtin_base(np_error) is _builtin_base(wp_error)
+    )
     if not same:
         raise AssertionError(
             f"different errors: numpy {np_error!r}, wgpy {wp_error!r}"
@@ -154,9 +167,13 @@ def assert_allclose(actual, expected, rtol=1e-5, atol=1e-6, type_check=True, equ
     if want.dtype.kind in "biu" and got.dtype.kind in "biu":
         np.testing.assert_array_equal(got, want)
         return
-    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
-                               rtol=max(rtol, rtol_floor), atol=max(atol, atol_floor),
-                               equal_nan=equal_nan)  # fmt: skip
+    np.testing.assert_allclose(
+        got.astype(np.float64),
+        want.astype(np.float64),
+        rtol=max(rtol, rtol_floor),
+        atol=max(atol, atol_floor),
+        equal_nan=equal_nan,
+    )
 
 
 # ---------------------------------------------------------------------------- data

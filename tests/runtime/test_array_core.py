@@ -45,8 +45,9 @@ def test_default_dtypes(xp):
     return xp.zeros(3), xp.ones((2, 2)), xp.arange(5), xp.full(3, 2.5), xp.full(3, 7)
 
 
-@pytest.mark.parametrize("args", [(5,), (2, 9), (3, 20, 4), (10, 0, -3), (0.5, 3.0, 0.5),
-                                  (-2.0, 2.0, 0.25), (5, 5)])  # fmt: skip
+@pytest.mark.parametrize(
+    "args", [(5,), (2, 9), (3, 20, 4), (10, 0, -3), (0.5, 3.0, 0.5), (-2.0, 2.0, 0.25), (5, 5)]
+)
 @numpy_wgpy_allclose()
 def test_arange(args, xp):
     return xp.arange(*args)
@@ -58,8 +59,7 @@ def test_arange_dtype(dtype, xp):
     return xp.arange(1, 11, 2, dtype=dtype)
 
 
-@pytest.mark.parametrize("num,endpoint", [(5, True), (7, False), (1, True), (0, True),
-                                          (50, True)])  # fmt: skip
+@pytest.mark.parametrize("num,endpoint", [(5, True), (7, False), (1, True), (0, True), (50, True)])
 @numpy_wgpy_allclose(rtol=1e-6)
 def test_linspace(num, endpoint, xp):
     return xp.linspace(-1.5, 2.5, num, endpoint=endpoint)
@@ -80,8 +80,13 @@ def test_eye(n, m, k, xp):
 @numpy_wgpy_array_equal()
 def test_like_functions(xp):
     a = shaped_arange((2, 3), xp, "int16")
-    return (xp.zeros_like(a), xp.ones_like(a), xp.full_like(a, 7), xp.ones_like(a, "float32"),
-            xp.empty_like(a).shape)  # fmt: skip
+    return (
+        xp.zeros_like(a),
+        xp.ones_like(a),
+        xp.full_like(a, 7),
+        xp.ones_like(a, "float32"),
+        xp.empty_like(a).shape,
+    )
 
 
 @numpy_wgpy_raises()
@@ -115,7 +120,14 @@ def test_attributes_match_numpy(dtype):
     h = np.zeros((2, 3, 4), dtype)[:, ::2, 1:]
     d = wp.zeros((2, 3, 4), dtype)[:, ::2, 1:]
     assert (d.shape, d.ndim, d.size, d.itemsize, d.nbytes, d.dtype, d.strides) == (
-        h.shape, h.ndim, h.size, h.itemsize, h.nbytes, h.dtype, h.strides)  # fmt: skip
+        h.shape,
+        h.ndim,
+        h.size,
+        h.itemsize,
+        h.nbytes,
+        h.dtype,
+        h.strides,
+    )
     assert d.T.shape == h.T.shape and d.T.strides == h.T.strides
     assert d.flags["C_CONTIGUOUS"] == h.flags.c_contiguous
     assert len(d) == len(h)
@@ -156,11 +168,21 @@ def test_set_and_get_out():
 # ---------------------------------------------------------------------------- views
 
 BASIC_KEYS = [
-    (1,), (-1,), (slice(1, None),), (slice(None, None, -1),), (slice(None, None, -2), 1),
-    (Ellipsis, 2), (None, 1), (1, None, slice(0, 3)), (slice(3, 0, -1), Ellipsis, None),
-    (slice(None), slice(None), slice(None, None, 3)), (0, 0, 0), (slice(10, 20),),
-    (Ellipsis,), (-2, slice(None, 1), -1),
-]  # fmt: skip
+    (1,),
+    (-1,),
+    (slice(1, None),),
+    (slice(None, None, -1),),
+    (slice(None, None, -2), 1),
+    (Ellipsis, 2),
+    (None, 1),
+    (1, None, slice(0, 3)),
+    (slice(3, 0, -1), Ellipsis, None),
+    (slice(None), slice(None), slice(None, None, 3)),
+    (0, 0, 0),
+    (slice(10, 20),),
+    (Ellipsis,),
+    (-2, slice(None, 1), -1),
+]
 
 
 @pytest.mark.parametrize("key", BASIC_KEYS, ids=repr)
@@ -182,15 +204,22 @@ def test_views_of_views(xp):
     return v, v.copy(), v + 0
 
 
-@pytest.mark.parametrize("key", [(5,), (0, 9), (slice(None), slice(None), 6), (0, 0, 0, 0)],
-                         ids=repr)  # fmt: skip
+@pytest.mark.parametrize(
+    "key", [(5,), (0, 9), (slice(None), slice(None), 6), (0, 0, 0, 0)], ids=repr
+)
 @numpy_wgpy_raises()
 def test_bad_basic_indices(key, xp):
     return shaped_arange((4, 5, 6), xp)[key]
 
 
-RESHAPES = [((2, 3, 4), (6, 4)), ((2, 3, 4), (-1,)), ((2, 3, 4), (4, -1, 2)),
-            ((24,), (2, 1, 12)), ((2, 3, 4), (1, 24, 1)), ((6, 4), (3, 2, 2, 2))]  # fmt: skip
+RESHAPES = [
+    ((2, 3, 4), (6, 4)),
+    ((2, 3, 4), (-1,)),
+    ((2, 3, 4), (4, -1, 2)),
+    ((24,), (2, 1, 12)),
+    ((2, 3, 4), (1, 24, 1)),
+    ((6, 4), (3, 2, 2, 2)),
+]
 
 
 @pytest.mark.parametrize("shape,new", RESHAPES)
@@ -240,8 +269,9 @@ def test_shape_assignment(xp):
 
 
 @pytest.mark.parametrize("src", ALL_DTYPES)
-@pytest.mark.parametrize("dst", ("bool", "int8", "uint8", "int32", "float16", "float32",
-                                 "int64", "float64"))  # fmt: skip
+@pytest.mark.parametrize(
+    "dst", ("bool", "int8", "uint8", "int32", "float16", "float32", "int64", "float64")
+)
 @numpy_wgpy_allclose()
 def test_astype(src, dst, xp):
     return shaped_random((3, 4), xp, src, scale=50, seed=2)[:, ::-1].astype(dst)

@@ -99,10 +99,13 @@ def test_raw_input_of_a_strided_view():
 
 def test_loop_prep_after_loop_preamble():
     k = wp.ElementwiseKernel(
-        "T x", "T y", "y = scale(x) + offset", "prep",
+        "T x",
+        "T y",
+        "y = scale(x) + offset",
+        "prep",
         preamble="__device__ float scale(float v) { return v * 3.0f; }",
         loop_prep="float offset = 0.5f;",
-    )  # fmt: skip
+    )
     x = _host((9,), seed=9)
     np.testing.assert_allclose(k(wp.asarray(x)).get(), x * 3 + 0.5, rtol=1e-6)
 
@@ -127,8 +130,9 @@ def test_reduce_dims_false_sees_the_index():
 
 def test_output_shape_decides_the_loop():
     k = wp.ElementwiseKernel("T v", "T y", "y = v + i", "ramp")
-    np.testing.assert_array_equal(k(1.0, wp.zeros((2, 3), "float32")).get(),
-                                  1 + np.arange(6.0).reshape(2, 3))  # fmt: skip
+    np.testing.assert_array_equal(
+        k(1.0, wp.zeros((2, 3), "float32")).get(), 1 + np.arange(6.0).reshape(2, 3)
+    )
 
 
 def test_empty_loop_returns_without_launch():
@@ -139,13 +143,16 @@ def test_empty_loop_returns_without_launch():
 # ---------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("args,error", [
-    (("T x, T i", "T y", "y = x"), ValueError),
-    (("T", "T y", "y = 1"), Exception),
-    (("const T x", "T y", "y = x"), Exception),
-    (("T x", "floaty y", "y = x"), TypeError),
-    (("T x", "float y", "y = x"), ValueError),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args,error",
+    [
+        (("T x, T i", "T y", "y = x"), ValueError),
+        (("T", "T y", "y = 1"), Exception),
+        (("const T x", "T y", "y = x"), Exception),
+        (("T x", "floaty y", "y = x"), TypeError),
+        (("T x", "float y", "y = x"), ValueError),
+    ],
+)
 def test_constructor_errors(args, error):
     with pytest.raises(error):
         wp.ElementwiseKernel(*args)
@@ -218,13 +225,15 @@ def test_reduction_axes(axis, keepdims):
 def test_reduction_of_strided_views():
     x = _host((6, 8, 4), seed=12)
     v = wp.asarray(x)[::-2, 1::3].transpose(2, 0, 1)
-    np.testing.assert_allclose(MY_SUM(v, axis=(1, 2)).get(),
-                               x[::-2, 1::3].transpose(2, 0, 1).sum(axis=(1, 2)), rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        MY_SUM(v, axis=(1, 2)).get(), x[::-2, 1::3].transpose(2, 0, 1).sum(axis=(1, 2)), rtol=1e-5
+    )
 
 
 def test_reduction_with_scalars_and_broadcast_inputs():
-    k = wp.ReductionKernel("T x, T w, float32 alpha", "T y", "x * w", "a + b",
-                           "y = a * alpha", "0", "weighted")  # fmt: skip
+    k = wp.ReductionKernel(
+        "T x, T w, float32 alpha", "T y", "x * w", "a + b", "y = a * alpha", "0", "weighted"
+    )
     x, w = _host((4, 5), seed=13), _host((5,), seed=14)
     got = k(wp.asarray(x), wp.asarray(w), 2.0, axis=1)
     np.testing.assert_allclose(got.get(), (x * w).sum(axis=1) * 2, rtol=1e-5)
@@ -244,8 +253,9 @@ def test_reduction_outputs_and_identity():
 
 
 def test_reduction_sees_the_reduced_index():
-    first_positive = wp.ReductionKernel("T x, int32 n", "int32 y", "x > 0 ? _J : n",
-                                        "min(a, b)", "y = a", "n", "first_positive")  # fmt: skip
+    first_positive = wp.ReductionKernel(
+        "T x, int32 n", "int32 y", "x > 0 ? _J : n", "min(a, b)", "y = a", "n", "first_positive"
+    )
     x = _host((5, 7), seed=16)
     got = first_positive(wp.asarray(x), 7, axis=1).get()
     want = np.where((x > 0).any(axis=1), (x > 0).argmax(axis=1), 7)
@@ -292,8 +302,7 @@ def test_programs_are_cached():
 
 @fast_64bit_policy_only
 def test_precompiled_cache_is_used(monkeypatch):
-    k = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)",
-                             "clipped_relu_fwd")  # fmt: skip
+    k = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)", "clipped_relu_fwd")
     x = _host((6,), seed=19)
     args = wp.asarray(x), wp.full(6, 0.5, "float32"), wp.empty(6, "float32")
     monkeypatch.setattr(_launch, "_PROGRAMS", {})
@@ -309,8 +318,9 @@ def test_precompiled_cache_is_used(monkeypatch):
 def test_recording_notes_origin_and_caller(monkeypatch):
     """`_launch.recording()`: each program obtained, precompiled or translated, with its
     specialisation and the module that called the kernel (not the runtime's own)."""
-    cached = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)",
-                                  "clipped_relu_fwd")  # fmt: skip
+    cached = wp.ElementwiseKernel(
+        "T x, T cap", "T y", "y = min(max(x, (T)0), cap)", "clipped_relu_fwd"
+    )
     fresh = wp.ElementwiseKernel("T x", "T y", "y = x * 3 - 1", "not_precompiled")
     x = wp.asarray(_host((6,), seed=20))
     monkeypatch.setattr(_launch, "_PROGRAMS", {})
@@ -324,8 +334,9 @@ def test_recording_notes_origin_and_caller(monkeypatch):
     assert got["clipped_relu_fwd"]["precompiled"] and not got["not_precompiled"]["precompiled"]
     assert got["not_precompiled"]["caller"] == got["clipped_relu_fwd"]["caller"] == __name__
     assert got["not_precompiled"]["spec"]["ndim"] == 1
-    others = [p["caller"] for n, p in got.items() if n not in ("clipped_relu_fwd",
-                                                              "not_precompiled")]  # fmt: skip
+    others = [
+        p["caller"] for n, p in got.items() if n not in ("clipped_relu_fwd", "not_precompiled")
+    ]
     assert others and all(c.startswith("wgpy_runtime") for c in others)
     assert len(got) == len(record.programs) == 2 + len(others)
 

@@ -77,9 +77,18 @@ def test_split_unequal(xp):
 @numpy_wgpy_array_equal()
 def test_shape_views(xp):
     a = shaped_arange((2, 1, 3, 1), xp)
-    return (xp.squeeze(a), a.squeeze(axis=1), xp.expand_dims(a, 0), xp.expand_dims(a, (1, -1)),
-            xp.broadcast_to(shaped_arange((3, 1), xp), (2, 3, 4)), xp.moveaxis(a, 0, -1),
-            xp.swapaxes(a, 0, 2), xp.flip(a, 2), xp.rollaxis(a, 2), xp.atleast_2d(a[0, 0, 0, 0]))  # fmt: skip
+    return (
+        xp.squeeze(a),
+        a.squeeze(axis=1),
+        xp.expand_dims(a, 0),
+        xp.expand_dims(a, (1, -1)),
+        xp.broadcast_to(shaped_arange((3, 1), xp), (2, 3, 4)),
+        xp.moveaxis(a, 0, -1),
+        xp.swapaxes(a, 0, 2),
+        xp.flip(a, 2),
+        xp.rollaxis(a, 2),
+        xp.atleast_2d(a[0, 0, 0, 0]),
+    )
 
 
 @numpy_wgpy_raises()
@@ -89,16 +98,30 @@ def test_squeeze_error(xp):
 
 def test_manipulations_are_views():
     a = wp.arange(24).reshape(2, 3, 4)
-    for v in (wp.squeeze(a[:1]), wp.expand_dims(a, 1), wp.broadcast_to(a, (5, 2, 3, 4)),
-              wp.moveaxis(a, 0, 2), wp.flip(a), a.diagonal(), wp.split(a, 2, axis=2)[1]):  # fmt: skip
+    for v in (
+        wp.squeeze(a[:1]),
+        wp.expand_dims(a, 1),
+        wp.broadcast_to(a, (5, 2, 3, 4)),
+        wp.moveaxis(a, 0, 2),
+        wp.flip(a),
+        a.diagonal(),
+        wp.split(a, 2, axis=2)[1],
+    ):
         assert v._buf is a._buf
 
 
 @numpy_wgpy_array_equal()
 def test_diagonal_trace_repeat_tile(xp):
     a = shaped_arange((4, 5), xp)
-    return (a.diagonal(), xp.diagonal(a, 1), xp.diagonal(a, -2), xp.trace(a),
-            xp.repeat(a[0], 2), xp.repeat(a, [1, 0, 2, 1], axis=0), xp.tile(a[0], (2, 2)))  # fmt: skip
+    return (
+        a.diagonal(),
+        xp.diagonal(a, 1),
+        xp.diagonal(a, -2),
+        xp.trace(a),
+        xp.repeat(a[0], 2),
+        xp.repeat(a, [1, 0, 2, 1], axis=0),
+        xp.tile(a[0], (2, 2)),
+    )
 
 
 @numpy_wgpy_allclose()
@@ -121,11 +144,18 @@ def test_where_keeps_dtype(dtype, xp):
 # ---------------------------------------------------------------------------- indexing
 
 ADVANCED_KEYS = [
-    [0, 2], ([1, -1],), (slice(None), [3, 0, 3]), ([0, 1], [2, 3]), ([[0], [1]], [1, 2, 3]),
-    (Ellipsis, [0, -1]), (1, slice(None), [0, 2]), ([0, 1], slice(1, 3), [2, 3]),
-    (slice(None, None, -1), None, [1]), (np.array([True, False, True]),),
+    [0, 2],
+    ([1, -1],),
+    (slice(None), [3, 0, 3]),
+    ([0, 1], [2, 3]),
+    ([[0], [1]], [1, 2, 3]),
+    (Ellipsis, [0, -1]),
+    (1, slice(None), [0, 2]),
+    ([0, 1], slice(1, 3), [2, 3]),
+    (slice(None, None, -1), None, [1]),
+    (np.array([True, False, True]),),
     (slice(None), np.array([True, False, True, False])),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("key", ADVANCED_KEYS, ids=repr)
@@ -200,8 +230,15 @@ def test_nonzero_and_friends(xp):
 
 # ---------------------------------------------------------------------------- products
 
-MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
-                 ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((1, 7), (7, 1))]  # fmt: skip
+MATMUL_SHAPES = [
+    ((3, 4), (4, 5)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+    ((1, 7), (7, 1)),
+]
 
 
 @pytest.mark.parametrize("a_shape,b_shape", MATMUL_SHAPES)
@@ -230,22 +267,44 @@ def test_dot_tensordot_inner_outer(xp):
     a = shaped_random((2, 3, 4), xp, "float32", seed=9)
     b = shaped_random((4, 3, 2), xp, "float32", seed=10)
     v = shaped_random((4,), xp, "float32", seed=11)
-    return (xp.dot(a, b), xp.tensordot(a, b, axes=([1, 2], [1, 0])), xp.tensordot(a, v, 1),
-            xp.inner(a, v), xp.outer(v, v), xp.vdot(v, v), xp.dot(v, 2.0))  # fmt: skip
+    return (
+        xp.dot(a, b),
+        xp.tensordot(a, b, axes=([1, 2], [1, 0])),
+        xp.tensordot(a, v, 1),
+        xp.inner(a, v),
+        xp.outer(v, v),
+        xp.vdot(v, v),
+        xp.dot(v, 2.0),
+    )
 
 
-EINSUMS = ["ij,jk->ik", "ij->ji", "ii->i", "ij->", "ij,ij->ij", "i,j->ij", "bij,bjk->bik",
-           "ij,kj", "ii"]  # fmt: skip
+EINSUMS = [
+    "ij,jk->ik",
+    "ij->ji",
+    "ii->i",
+    "ij->",
+    "ij,ij->ij",
+    "i,j->ij",
+    "bij,bjk->bik",
+    "ij,kj",
+    "ii",
+]
 
 
 @pytest.mark.parametrize("subscripts", EINSUMS)
 @numpy_wgpy_allclose(rtol=1e-4)
 def test_einsum(subscripts, xp):
     operands = {
-        "ij,jk->ik": [(3, 4), (4, 2)], "ij->ji": [(3, 4)], "ii->i": [(4, 4)], "ij->": [(3, 4)],
-        "ij,ij->ij": [(3, 4), (3, 4)], "i,j->ij": [(3,), (5,)],
-        "bij,bjk->bik": [(2, 3, 4), (2, 4, 5)], "ij,kj": [(3, 4), (2, 4)], "ii": [(3, 3)],
-    }[subscripts]  # fmt: skip
+        "ij,jk->ik": [(3, 4), (4, 2)],
+        "ij->ji": [(3, 4)],
+        "ii->i": [(4, 4)],
+        "ij->": [(3, 4)],
+        "ij,ij->ij": [(3, 4), (3, 4)],
+        "i,j->ij": [(3,), (5,)],
+        "bij,bjk->bik": [(2, 3, 4), (2, 4, 5)],
+        "ij,kj": [(3, 4), (2, 4)],
+        "ii": [(3, 3)],
+    }[subscripts]
     arrays = [shaped_random(s, xp, "float32", seed=k) for k, s in enumerate(operands)]
     return xp.einsum(subscripts, *arrays)
 
@@ -264,11 +323,13 @@ def test_random_matches_numpy_with_a_seed():
 def test_random_functions():
     wp.random.seed(0)
     shapes = {
-        "randn": wp.random.randn(2, 3), "uniform": wp.random.uniform(-1, 1, (5,)),
-        "normal": wp.random.normal(2, 0.5, size=(2, 2)), "random": wp.random.random((4,)),
+        "randn": wp.random.randn(2, 3),
+        "uniform": wp.random.uniform(-1, 1, (5,)),
+        "normal": wp.random.normal(2, 0.5, size=(2, 2)),
+        "random": wp.random.random((4,)),
         "randint": wp.random.randint(0, 10, size=(3, 3)),
         "rand32": wp.random.rand(2, 2, dtype=np.float32),
-    }  # fmt: skip
+    }
     assert shapes["randn"].shape == (2, 3)
     assert shapes["randint"].dtype == np.int64
     assert shapes["rand32"].dtype == np.float32

@@ -21,8 +21,18 @@ from tests.runtime.helpers import (
 )
 
 AXES = [None, 0, 1, -1, (0, 2), (0, 1, 2)]
-DTYPES = ("bool", "int8", "uint8", "int16", "int32", "uint32", "int64", "float16", "float32",
-          "float64")  # fmt: skip
+DTYPES = (
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "int32",
+    "uint32",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+)
 
 
 @pytest.mark.parametrize("axis", AXES)

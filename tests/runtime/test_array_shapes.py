@@ -20,8 +20,9 @@ def _strided(buffer, offset, shape, strides):
     return np.lib.stride_tricks.as_strided(buffer[offset:], shape, [s * item for s in strides])
 
 
-@pytest.mark.parametrize("shapes", [((2, 3), (3,)), ((4, 1, 5), (2, 1)), ((), (3, 1)),
-                                    ((0, 3), (1,)), ((1,), (1, 1, 7))])  # fmt: skip
+@pytest.mark.parametrize(
+    "shapes", [((2, 3), (3,)), ((4, 1, 5), (2, 1)), ((), (3, 1)), ((0, 3), (1,)), ((1,), (1, 1, 7))]
+)
 def test_broadcast_shapes(shapes):
     assert _shapes.broadcast_shapes(*shapes) == np.broadcast_shapes(*shapes)
 
@@ -60,8 +61,16 @@ def test_view_reshape_agrees_with_numpy(view, target):
         np.testing.assert_array_equal(_strided(buffer, offset, target, new), expected)
 
 
-@pytest.mark.parametrize("key", [(1,), (slice(None, None, -1), 2), (None, Ellipsis, -1),
-                                 (slice(1, 3), None, slice(None, None, -2))], ids=repr)  # fmt: skip
+@pytest.mark.parametrize(
+    "key",
+    [
+        (1,),
+        (slice(None, None, -1), 2),
+        (None, Ellipsis, -1),
+        (slice(1, 3), None, slice(None, None, -2)),
+    ],
+    ids=repr,
+)
 def test_basic_view_agrees_with_numpy(key):
     buffer = np.arange(100)
     shape, strides, offset = (4, 3, 5), (15, 5, 1), 2
@@ -70,11 +79,16 @@ def test_basic_view_agrees_with_numpy(key):
     np.testing.assert_array_equal(_strided(buffer, new_offset, new_shape, new_strides), expected)
 
 
-@pytest.mark.parametrize("shape,strides", [((2, 3, 4), [(12, 4, 1)]),
-                                           ((2, 3, 4), [(12, 4, 1), (0, 0, 1)]),
-                                           ((2, 3, 4), [(1, 2, 6)]),
-                                           ((2, 1, 4), [(4, 99, 1)]),
-                                           ((3, 4), [(8, 2)])])  # fmt: skip
+@pytest.mark.parametrize(
+    "shape,strides",
+    [
+        ((2, 3, 4), [(12, 4, 1)]),
+        ((2, 3, 4), [(12, 4, 1), (0, 0, 1)]),
+        ((2, 3, 4), [(1, 2, 6)]),
+        ((2, 1, 4), [(4, 99, 1)]),
+        ((3, 4), [(8, 2)]),
+    ],
+)
 def test_reduce_dims_keeps_c_order(shape, strides):
     new_shape, new_strides = _shapes.reduce_dims(shape, strides)
     buffer = np.arange(100)

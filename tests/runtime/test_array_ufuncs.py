@@ -24,21 +24,76 @@ from tests.runtime.helpers import (
     wgpy_backend,  # noqa: F401  (runs every test on every backend)
 )
 
-UNARY_ANY = ["negative", "positive", "absolute", "sign", "square", "floor", "ceil", "trunc",
-             "isnan", "isinf", "isfinite", "logical_not", "invert"]  # fmt: skip
-UNARY_FLOAT = ["exp", "exp2", "expm1", "sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh",
-               "arcsinh", "rint", "fabs", "signbit", "deg2rad", "rad2deg", "cbrt",
-               "reciprocal"]  # fmt: skip
+UNARY_ANY = [
+    "negative",
+    "positive",
+    "absolute",
+    "sign",
+    "square",
+    "floor",
+    "ceil",
+    "trunc",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "logical_not",
+    "invert",
+]
+UNARY_FLOAT = [
+    "exp",
+    "exp2",
+    "expm1",
+    "sin",
+    "cos",
+    "tan",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "rint",
+    "fabs",
+    "signbit",
+    "deg2rad",
+    "rad2deg",
+    "cbrt",
+    "reciprocal",
+]
 UNARY_POSITIVE = ["log", "log2", "log10", "log1p", "sqrt", "arccosh"]
 UNARY_UNIT = ["arcsin", "arccos", "arctanh"]
-BINARY_ANY = ["add", "subtract", "multiply", "maximum", "minimum", "fmax", "fmin", "greater",
-              "greater_equal", "less", "less_equal", "equal", "not_equal", "logical_and",
-              "logical_or", "logical_xor"]  # fmt: skip
+BINARY_ANY = [
+    "add",
+    "subtract",
+    "multiply",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+]
 BINARY_NONZERO = ["true_divide", "floor_divide", "remainder", "fmod"]
 BINARY_FLOAT = ["arctan2", "hypot", "copysign", "logaddexp", "logaddexp2", "heaviside"]
 BINARY_INT = ["bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "lcm"]
-UNARY_DTYPES = ("bool", "int8", "uint8", "int16", "int32", "uint32", "int64", "float16",
-                "float32", "float64")  # fmt: skip
+UNARY_DTYPES = (
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "int32",
+    "uint32",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+)
 
 
 def _sample(xp, dtype, kind, shape=(3, 4), seed=0):
@@ -80,8 +135,10 @@ def test_unary_unit_domain(name, dtype, xp):
     return getattr(xp, name)(_sample(xp, dtype, "unit"))
 
 
-@pytest.mark.parametrize("dtype", ("bool", "int8", "uint8", "int16", "int32", "uint32",
-                                   "int64", "float16", "float32", "float64"))  # fmt: skip
+@pytest.mark.parametrize(
+    "dtype",
+    ("bool", "int8", "uint8", "int16", "int32", "uint32", "int64", "float16", "float32", "float64"),
+)
 @pytest.mark.parametrize("name", BINARY_ANY)
 @numpy_wgpy_allclose()
 def test_binary(name, dtype, xp):
@@ -90,8 +147,9 @@ def test_binary(name, dtype, xp):
     return getattr(xp, name)(a, b)
 
 
-@pytest.mark.parametrize("dtype", ("int8", "uint8", "int16", "int32", "uint32", "int64",
-                                   "float16", "float32", "float64"))  # fmt: skip
+@pytest.mark.parametrize(
+    "dtype", ("int8", "uint8", "int16", "int32", "uint32", "int64", "float16", "float32", "float64")
+)
 @pytest.mark.parametrize("name", BINARY_NONZERO)
 @numpy_wgpy_allclose(rtol=1e-4)
 def test_binary_division(name, dtype, xp):
@@ -126,8 +184,7 @@ def test_binary_float(name, dtype, xp):
     return getattr(xp, name)(a, b)
 
 
-@pytest.mark.parametrize("dtype", ("bool", "int8", "uint8", "int16", "int32", "uint32",
-                                   "int64"))  # fmt: skip
+@pytest.mark.parametrize("dtype", ("bool", "int8", "uint8", "int16", "int32", "uint32", "int64"))
 @pytest.mark.parametrize("name", BINARY_INT)
 @numpy_wgpy_array_equal()
 def test_binary_int(name, dtype, xp):
@@ -145,8 +202,9 @@ def test_shifts(name, dtype, xp):
     return getattr(xp, name)(a, b)
 
 
-@pytest.mark.parametrize("dtype", ("int8", "uint8", "int32", "uint32", "int64", "float16",
-                                   "float32", "float64"))  # fmt: skip
+@pytest.mark.parametrize(
+    "dtype", ("int8", "uint8", "int32", "uint32", "int64", "float16", "float32", "float64")
+)
 @numpy_wgpy_allclose(rtol=1e-4)
 def test_power(dtype, xp):
     a = shaped_random((3, 4), xp, dtype, scale=4, seed=10, positive=True)
@@ -159,8 +217,15 @@ def test_power(dtype, xp):
 def test_nan_propagation(dtype, xp):
     a = xp.asarray(np.array([np.nan, 1, np.nan, -np.inf, 2], dtype))
     b = xp.asarray(np.array([0, np.nan, np.nan, 1, np.inf], dtype))
-    return (xp.maximum(a, b), xp.minimum(a, b), xp.fmax(a, b), xp.fmin(a, b), xp.isnan(a),
-            xp.isinf(b), xp.isfinite(a + b))  # fmt: skip
+    return (
+        xp.maximum(a, b),
+        xp.minimum(a, b),
+        xp.fmax(a, b),
+        xp.fmin(a, b),
+        xp.isnan(a),
+        xp.isinf(b),
+        xp.isfinite(a + b),
+    )
 
 
 @pytest.mark.parametrize("dtype", ("int8", "uint8", "int32", "float32", "float64"))
@@ -179,11 +244,24 @@ def test_around(decimals, xp):
 
 # ---------------------------------------------------------------------------- promotion
 
-PROMOTION_PAIRS = [("int8", "uint8"), ("int8", "int16"), ("uint8", "uint16"), ("int16", "uint16"),
-                   ("int32", "uint32"), ("int32", "float32"), ("int8", "float16"),
-                   ("uint16", "float16"), ("float16", "float32"), ("float32", "float64"),
-                   ("bool", "int8"), ("bool", "float32"), ("int32", "int64"),
-                   ("uint8", "int64"), ("int16", "float32"), ("int64", "float32")]  # fmt: skip
+PROMOTION_PAIRS = [
+    ("int8", "uint8"),
+    ("int8", "int16"),
+    ("uint8", "uint16"),
+    ("int16", "uint16"),
+    ("int32", "uint32"),
+    ("int32", "float32"),
+    ("int8", "float16"),
+    ("uint16", "float16"),
+    ("float16", "float32"),
+    ("float32", "float64"),
+    ("bool", "int8"),
+    ("bool", "float32"),
+    ("int32", "int64"),
+    ("uint8", "int64"),
+    ("int16", "float32"),
+    ("int64", "float32"),
+]
 
 
 @pytest.mark.parametrize("a_dtype,b_dtype", PROMOTION_PAIRS)
@@ -198,8 +276,9 @@ SCALARS = [1, -1, 2.5, True, 300, np.float32(1.5), np.int8(3), np.float64(0.25)]
 
 
 @pytest.mark.parametrize("scalar", SCALARS, ids=repr)
-@pytest.mark.parametrize("dtype", ("bool", "int8", "uint8", "int32", "float16", "float32",
-                                   "float64"))  # fmt: skip
+@pytest.mark.parametrize(
+    "dtype", ("bool", "int8", "uint8", "int32", "float16", "float32", "float64")
+)
 @numpy_wgpy_allclose(rtol=1e-3)
 def test_python_scalars_are_weak(dtype, scalar, xp):
     a = shaped_arange((2, 3), xp, dtype)
@@ -210,8 +289,13 @@ def test_python_scalars_are_weak(dtype, scalar, xp):
 @numpy_wgpy_allclose(rtol=1e-5)
 def test_reflected_operators(op, xp):
     a = shaped_arange((2, 3), xp, "float32")
-    return {"add": 2 + a, "subtract": 2 - a, "multiply": 2 * a, "true_divide": 2 / a,
-            "power": 2**a}[op]  # fmt: skip
+    return {
+        "add": 2 + a,
+        "subtract": 2 - a,
+        "multiply": 2 * a,
+        "true_divide": 2 / a,
+        "power": 2**a,
+    }[op]
 
 
 @pytest.mark.parametrize("dtype", ("int8", "int32", "float32"))

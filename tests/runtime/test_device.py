@@ -158,8 +158,16 @@ def test_get_device(monkeypatch):
 
 
 def elementwise(dev, in_params, out_params, operation, types, ndim=1, **kw):
-    return kernelc.translate_elementwise(in_params, out_params, operation, name=kw.pop("name", "k"),
-                                         target=dev.target, types=types, ndim=ndim, **kw)  # fmt: skip
+    return kernelc.translate_elementwise(
+        in_params,
+        out_params,
+        operation,
+        name=kw.pop("name", "k"),
+        target=dev.target,
+        types=types,
+        ndim=ndim,
+        **kw,
+    )
 
 
 def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
@@ -198,13 +206,15 @@ def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
 
 
 def test_strided_views_and_scalars(dev):
-    program = elementwise(dev, "T x, T y, T a", "T z", "z = x * y + a", {"T": "float32"}, ndim=2,
-                          scalars=("a",))  # fmt: skip
+    program = elementwise(
+        dev, "T x, T y, T a", "T z", "z = x * y + a", {"T": "float32"}, ndim=2, scalars=("a",)
+    )
     base = np.arange(200, dtype=np.float32)
     x = base[3:198].reshape(-1, 13)[:5, ::-2]  # offset, a row stride, a negative stride
     y = np.linspace(-1, 1, 7, dtype=np.float32)  # broadcast along axis 0
-    out = launch(dev, program, {"x": x, "y": y, "a": 0.5, "z": np.zeros((5, 7), np.float32)},
-                 (5, 7))  # fmt: skip
+    out = launch(
+        dev, program, {"x": x, "y": y, "a": 0.5, "z": np.zeros((5, 7), np.float32)}, (5, 7)
+    )
     np.testing.assert_allclose(out["z"], x * y + np.float32(0.5), rtol=1e-6)
 
 
@@ -219,8 +229,9 @@ def test_strided_output_webgpu():
 
 
 def test_several_outputs_and_reads_old(dev):
-    program = elementwise(dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0",
-                          {"T": "float32"})  # fmt: skip
+    program = elementwise(
+        dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0", {"T": "float32"}
+    )
     x = np.linspace(-5, 5, 5000, dtype=np.float32)
     y = np.arange(5000, dtype=np.float32)
     args = {"x": x, "y": y, "k": np.zeros(5000, np.int32), "b": np.zeros(5000, bool)}
@@ -240,8 +251,14 @@ def test_input_aliasing_output(dev, operation):
 
 
 def test_raw_arrays(dev):
-    program = elementwise(dev, "raw T x", "T y", "y = x[_ind.size() - 1 - i] + x[0]",
-                          {"T": "float32"}, raw={"x": (1, True)})  # fmt: skip
+    program = elementwise(
+        dev,
+        "raw T x",
+        "T y",
+        "y = x[_ind.size() - 1 - i] + x[0]",
+        {"T": "float32"},
+        raw={"x": (1, True)},
+    )
     x = np.arange(4500, dtype=np.float32)
     out = launch(dev, program, {"x": x, "y": np.zeros(4500, np.float32)}, (4500,))
     np.testing.assert_array_equal(out["y"], x[::-1] + x[0])
@@ -261,9 +278,19 @@ def test_narrow_dtypes(dev, dtype):
 @pytest.mark.parametrize("shape", [(3, 20000), (50, 7), (4, 0), (1, 1 << 17)])
 def test_reduction(dev, shape):
     """Split WGSL stages and several GLSL passes, one stage/pass, an empty reduction."""
-    program = kernelc.translate_reduction("T x", "T y", "x * 2", "a + b", "y = a + 1", "0",
-                                          name="dsum", target=dev.target, types={"T": "float32"},
-                                          ndim=1, reduce_ndim=1)  # fmt: skip
+    program = kernelc.translate_reduction(
+        "T x",
+        "T y",
+        "x * 2",
+        "a + b",
+        "y = a + 1",
+        "0",
+        name="dsum",
+        target=dev.target,
+        types={"T": "float32"},
+        ndim=1,
+        reduce_ndim=1,
+    )
     x = np.random.default_rng(5).integers(-8, 8, shape).astype(np.float32)
     # reduced axes first: view x (m, r) as (r, m), reducing axis 1 of x
     y = np.zeros(shape[0], np.float32)
@@ -273,8 +300,14 @@ def test_reduction(dev, shape):
 
 def test_atomics_webgpu():
     dev = get_device("webgpu")
-    program = elementwise(dev, "T x", "raw int32 hist", "atomicAdd(&hist[x % 4], 1)",
-                          {"T": "int32"}, raw={"hist": (1, True)})  # fmt: skip
+    program = elementwise(
+        dev,
+        "T x",
+        "raw int32 hist",
+        "atomicAdd(&hist[x % 4], 1)",
+        {"T": "int32"},
+        raw={"hist": (1, True)},
+    )
     x = np.arange(10001, dtype=np.int32)
     out = launch(dev, program, {"x": x, "hist": np.zeros(4, np.int32)}, (10001,))
     np.testing.assert_array_equal(out["hist"], np.bincount(x % 4))

@@ -42,8 +42,9 @@ def assert_same(got: dict, want: dict, rtol: float, what: str, atol: float = FLT
     for name in want:
         g, w = np.asarray(got[name]), np.asarray(want[name])
         if g.dtype.kind == "f":
-            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True,
-                                       err_msg=f"{what}: output {name}")  # fmt: skip
+            np.testing.assert_allclose(
+                g, w, rtol=rtol, atol=atol, equal_nan=True, err_msg=f"{what}: output {name}"
+            )
             zeros = (g == 0) & (w == 0)
             assert np.array_equal(np.signbit(g[zeros]), np.signbit(w[zeros])), (what, name)
         else:
@@ -65,20 +66,111 @@ def test_sample_matches_interpreter(name, target, executor):
 
 # ---------------------------------------------------------------------------- math
 
-SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0,
-           2.5, -2.5, 1.5, -1.5, 0.49999997, -0.49999997, 1e-7, -1e-7, 1e-3, -1e-3, 0.25,
-           -0.25, 0.75, -0.999, 0.999, 10.0, -10.0, 88.0, -88.0, 89.0, 100.0, -100.0, 1e10,
-           -1e10, 1e30, -1e30, 3.4e38, 16777217.0, 8.0, 27.0, -27.0]  # fmt: skip
-PAIRS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, 3.0, -3.0, 0.3, 7.5,
-         -7.5, 1e10, 1e-3, 1e30]  # fmt: skip
+SPECIAL = [
+    np.nan,
+    np.inf,
+    -np.inf,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    2.0,
+    -2.0,
+    3.0,
+    -3.0,
+    2.5,
+    -2.5,
+    1.5,
+    -1.5,
+    0.49999997,
+    -0.49999997,
+    1e-7,
+    -1e-7,
+    1e-3,
+    -1e-3,
+    0.25,
+    -0.25,
+    0.75,
+    -0.999,
+    0.999,
+    10.0,
+    -10.0,
+    88.0,
+    -88.0,
+    89.0,
+    100.0,
+    -100.0,
+    1e10,
+    -1e10,
+    1e30,
+    -1e30,
+    3.4e38,
+    16777217.0,
+    8.0,
+    27.0,
+    -27.0,
+]
+PAIRS = [
+    np.nan,
+    np.inf,
+    -np.inf,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    2.0,
+    -2.0,
+    3.0,
+    -3.0,
+    0.3,
+    7.5,
+    -7.5,
+    1e10,
+    1e-3,
+    1e30,
+]
 # Native functions whose accuracy the targets leave loose (checked on moderate arguments).
-LOOSE = {"sin": 4e-6, "cos": 4e-6, "tan": 4e-6, "pow": 8e-6, "exp": 2e-6, "exp2": 2e-6,
-         "exp10": 8e-6, "log": 2e-6, "log2": 2e-6, "log10": 2e-6, "sinh": 4e-6, "cosh": 4e-6,
-         "tanh": 4e-6, "asinh": 4e-6, "acosh": 4e-6, "atanh": 4e-6, "log1p": 4e-6,
-         "expm1": 4e-6, "cbrt": 2e-6, "hypot": 2e-6, "rsqrt": 2e-6, "atan": 2e-6,
-         "asin": 2e-6, "acos": 2e-6, "atan2": 2e-6, "erf": 4e-7, "erfc": 8e-7, "erfcx": 8e-7,
-         "normcdf": 8e-7, "erfinv": 6e-7, "erfcinv": 6e-7, "normcdfinv": 6e-7, "lgamma": 8e-7,
-         "tgamma": 6e-7, "rcbrt": 4e-7, "fma": 2e-7}  # fmt: skip
+LOOSE = {
+    "sin": 4e-6,
+    "cos": 4e-6,
+    "tan": 4e-6,
+    "pow": 8e-6,
+    "exp": 2e-6,
+    "exp2": 2e-6,
+    "exp10": 8e-6,
+    "log": 2e-6,
+    "log2": 2e-6,
+    "log10": 2e-6,
+    "sinh": 4e-6,
+    "cosh": 4e-6,
+    "tanh": 4e-6,
+    "asinh": 4e-6,
+    "acosh": 4e-6,
+    "atanh": 4e-6,
+    "log1p": 4e-6,
+    "expm1": 4e-6,
+    "cbrt": 2e-6,
+    "hypot": 2e-6,
+    "rsqrt": 2e-6,
+    "atan": 2e-6,
+    "asin": 2e-6,
+    "acos": 2e-6,
+    "atan2": 2e-6,
+    "erf": 4e-7,
+    "erfc": 8e-7,
+    "erfcx": 8e-7,
+    "normcdf": 8e-7,
+    "erfinv": 6e-7,
+    "erfcinv": 6e-7,
+    "normcdfinv": 6e-7,
+    "lgamma": 8e-7,
+    "tgamma": 6e-7,
+    "rcbrt": 4e-7,
+    "fma": 2e-7,
+}
 # lgamma between its negative zeros is accurate in absolute terms only (as CUDA's is).
 ATOL = {"lgamma": 4e-6}
 TRIG = {"sin", "cos", "tan"}
@@ -122,9 +214,11 @@ def test_integer_math_matches_interpreter(fn, dt, target, executor):
     kernel = math_kernel(fn, BY_NAME[dt])
     r = np.random.default_rng(5)
     lo, hi = (-(2**31), 2**31) if dt == "int32" else (0, 2**32)
-    args = {"x": r.integers(lo, hi, 64, dtype=np.int64).astype(dt),
-            "x2": r.integers(lo, hi, 64, dtype=np.int64).astype(dt),
-            "y": np.zeros(64, dt)}  # fmt: skip
+    args = {
+        "x": r.integers(lo, hi, 64, dtype=np.int64).astype(dt),
+        "x2": r.integers(lo, hi, 64, dtype=np.int64).astype(dt),
+        "y": np.zeros(64, dt),
+    }
     if builtins.MATH[fn].arity == 1:
         del args["x2"]
     got, want = run_both(kernel, args, (64,), executor, target)

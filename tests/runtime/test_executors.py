@@ -66,12 +66,18 @@ def make_program(target: str, name: str, ndim: int, params: list[P], body: str) 
     GLSL `{old_y}`: old value of output `y`) for each element `i`, unravelled to `i0..`."""
     members = uniform_list(params, ndim, target)
     abi = {
-        "abi_version": 1, "target": target, "kernel": name, "kind": "elementwise", "ndim": ndim,
+        "abi_version": 1,
+        "target": target,
+        "kernel": name,
+        "kind": "elementwise",
+        "ndim": ndim,
         "params": [_param_json(p, ndim) for p in params],
-        "uniforms": [{"name": m, "offset": 4 * k, "type": t, "value": v}
-                     for k, (m, t, v) in enumerate(members)],
+        "uniforms": [
+            {"name": m, "offset": 4 * k, "type": t, "value": v}
+            for k, (m, t, v) in enumerate(members)
+        ],
         "uniform_size": max(16, -(-4 * len(members) // 16) * 16),
-    }  # fmt: skip
+    }
     build = _wgsl if target == "wgsl" else _glsl
     code = build(abi, ndim, params, members, body)
     return Program(name=name, target=target, code=code, abi=abi)
@@ -109,18 +115,30 @@ def _wgsl(abi, ndim, params, members, body) -> str:
     arrays = [p for p in params if p.kind != "scalar"]
     abi["entry_point"] = "main"
     abi["bindings"] = [{"binding": 0, "resource": "uniform", "size": abi["uniform_size"]}] + [
-        {"binding": k + 1, "resource": "storage", "param": p.name,
-         "access": "read" if p.role == "in" else "read_write", "element": WGSL_ELEMENT[p.dtype]}
+        {
+            "binding": k + 1,
+            "resource": "storage",
+            "param": p.name,
+            "access": "read" if p.role == "in" else "read_write",
+            "element": WGSL_ELEMENT[p.dtype],
+        }
         for k, p in enumerate(arrays)
-    ]  # fmt: skip
-    abi["launch"] = {"kind": "compute", "workgroup_size": [256, 1, 1],
-                     "max_workgroups_per_dimension": 65535}  # fmt: skip
-    decls = [f"struct Params {{ {', '.join(f'{m}: {t}' for m, t, _ in members)} }}",
-             "@group(0) @binding(0) var<uniform> P: Params;"]  # fmt: skip
+    ]
+    abi["launch"] = {
+        "kind": "compute",
+        "workgroup_size": [256, 1, 1],
+        "max_workgroups_per_dimension": 65535,
+    }
+    decls = [
+        f"struct Params {{ {', '.join(f'{m}: {t}' for m, t, _ in members)} }}",
+        "@group(0) @binding(0) var<uniform> P: Params;",
+    ]
     for b, p in zip(abi["bindings"][1:], arrays):
         access = "read" if p.role == "in" else "read_write"
-        decls.append(f"@group(0) @binding({b['binding']}) var<storage, {access}> {p.name}: "
-                     f"array<{b['element']}>;")  # fmt: skip
+        decls.append(
+            f"@group(0) @binding({b['binding']}) var<storage, {access}> {p.name}: "
+            f"array<{b['element']}>;"
+        )
     refs = {p.name: f"{p.name}[{_index(p, ndim, 'P.')}]" for p in arrays if p.kind == "array"}
     return (
         "\n".join(decls)
@@ -142,18 +160,29 @@ def _glsl(abi, ndim, params, members, body) -> str:
     textures += [(p, "previous") for p in params if p.role == "out" and p.reads_old]
     outputs = [p for p in params if p.role == "out"]
     abi["textures"] = [
-        {"unit": k, "name": ("t_" if c == "array" else "t_old_") + p.name, "param": p.name,
-         "format": GLSL_FORMAT[p.dtype], "contents": c}
+        {
+            "unit": k,
+            "name": ("t_" if c == "array" else "t_old_") + p.name,
+            "param": p.name,
+            "format": GLSL_FORMAT[p.dtype],
+            "contents": c,
+        }
         for k, (p, c) in enumerate(textures)
-    ]  # fmt: skip
-    abi["outputs"] = [{"location": k, "name": f"o_{p.name}", "param": p.name,
-                       "format": GLSL_FORMAT[p.dtype]} for k, p in enumerate(outputs)]  # fmt: skip
+    ]
+    abi["outputs"] = [
+        {"location": k, "name": f"o_{p.name}", "param": p.name, "format": GLSL_FORMAT[p.dtype]}
+        for k, p in enumerate(outputs)
+    ]
     abi["uniform_block"] = {"name": "KcParams", "binding": 0}
     abi["launch"] = {"kind": "fragment", "vertex_shader": VERTEX_SHADER, "max_width": 4096}
     block = " ".join(f"{GLSL_TYPE[t]} {m};" for m, t, _ in members)
-    decls = ["#version 300 es", "precision highp float;", "precision highp int;",
-             f"layout(std140) uniform KcParams {{ {block} }};",
-             "ivec2 kc_at(int p, int w) { return ivec2(p % w, p / w); }"]  # fmt: skip
+    decls = [
+        "#version 300 es",
+        "precision highp float;",
+        "precision highp int;",
+        f"layout(std140) uniform KcParams {{ {block} }};",
+        "ivec2 kc_at(int p, int w) { return ivec2(p % w, p / w); }",
+    ]
     refs = {}
     for t in abi["textures"]:
         decls.append(f"uniform highp {GLSL_SAMPLER[t['format']]} {t['name']};")
@@ -186,28 +215,35 @@ def _dtype(params: list[P], name: str) -> str:
 # ------------------------------------------------------------------ the hand-written kernels
 
 
-FMA_PARAMS = [P("x", "in", "array", "float32"), P("y", "in", "array", "float32"),
-              P("alpha", "in", "scalar", "float32"), P("z", "out", "array", "float32"),
-              P("pos", "out", "array", "bool"), P("k", "out", "array", "int32")]  # fmt: skip
+FMA_PARAMS = [
+    P("x", "in", "array", "float32"),
+    P("y", "in", "array", "float32"),
+    P("alpha", "in", "scalar", "float32"),
+    P("z", "out", "array", "float32"),
+    P("pos", "out", "array", "bool"),
+    P("k", "out", "array", "int32"),
+]
 FMA_BODY = {
     "wgsl": "let v = {x} * {y} + P.s_alpha; {z} = v; {pos} = select(0u, 1u, v > 0.0); "
-            "{k} = i32(v);",
+    "{k} = i32(v);",
     "glsl": "float v = {x} * {y} + s_alpha; {z} = v; {pos} = v > 0.0 ? 1u : 0u; {k} = int(v);",
-}  # fmt: skip
+}
 ADD_PARAMS = [P("x", "in", "array", "float32"), P("y", "out", "array", "float32", reads_old=True)]
 ADD_BODY = {"wgsl": "{y} = {y} + {x};", "glsl": "{y} = {old_y} + {x};"}
-GATHER_PARAMS = [P("table", "in", "raw", "float32", ndim=2, contiguous=False),
-                 P("dst", "out", "raw", "int32", ndim=1)]  # fmt: skip
+GATHER_PARAMS = [
+    P("table", "in", "raw", "float32", ndim=2, contiguous=False),
+    P("dst", "out", "raw", "int32", ndim=1),
+]
 GATHER_BODY = {
     "wgsl": "let j = i % P.a_table_size; "
-            "let v = table[P.a_table_offset + (j / P.a_table_shape1) * P.a_table_stride0"
-            " + (j % P.a_table_shape1) * P.a_table_stride1]; "
-            "dst[P.a_dst_offset + i * P.a_dst_stride0] = i32(v);",
+    "let v = table[P.a_table_offset + (j / P.a_table_shape1) * P.a_table_stride0"
+    " + (j % P.a_table_shape1) * P.a_table_stride1]; "
+    "dst[P.a_dst_offset + i * P.a_dst_stride0] = i32(v);",
     "glsl": "int j = i % a_table_size; "
-            "int p = a_table_offset + (j / a_table_shape1) * a_table_stride0"
-            " + (j % a_table_shape1) * a_table_stride1; "
-            "{dst} = int(texelFetch(t_table, kc_at(p, textureSize(t_table, 0).x), 0).x);",
-}  # fmt: skip
+    "int p = a_table_offset + (j / a_table_shape1) * a_table_stride0"
+    " + (j % a_table_shape1) * a_table_stride1; "
+    "{dst} = int(texelFetch(t_table, kc_at(p, textureSize(t_table, 0).x), 0).x);",
+}
 IOTA_PARAMS = [P("z", "out", "array", "uint32")]
 IOTA_BODY = {"wgsl": "{z} = u32(i);", "glsl": "{z} = uint(i);"}
 
@@ -346,8 +382,9 @@ def test_zero_size_skips_the_launch(target):
     broken = fma(target)
     broken.code = "this does not compile"
     z = np.full((0, 4), 3, np.float32)
-    out = run_program(broken, ints((0, 4)), ints((4,)), 1.0, z, np.zeros((0, 4), bool),
-                      np.zeros((0, 4), np.int32))  # fmt: skip
+    out = run_program(
+        broken, ints((0, 4)), ints((4,)), 1.0, z, np.zeros((0, 4), bool), np.zeros((0, 4), np.int32)
+    )
     assert out[0] is z and z.shape == (0, 4)
 
 
@@ -380,8 +417,15 @@ def test_wrong_dtype_and_shape_are_refused(target):
     with pytest.raises(TypeError):
         run_program(fma(target), ints((2, 2)).astype(np.float64), ints((2, 2)), 1.0)
     with pytest.raises(ValueError):
-        run_program(fma(target), ints((2, 2)), ints((2, 2)), 1.0, np.zeros((2, 3), np.float32),
-                    np.zeros((2, 2), bool), np.zeros((2, 2), np.int32))  # fmt: skip
+        run_program(
+            fma(target),
+            ints((2, 2)),
+            ints((2, 2)),
+            1.0,
+            np.zeros((2, 3), np.float32),
+            np.zeros((2, 2), bool),
+            np.zeros((2, 2), np.int32),
+        )
 
 
 # ------------------------------------------------------------------ the CuPy-like glue
@@ -402,8 +446,9 @@ def fake_translate(monkeypatch):
 
 def test_call_elementwise_resolves_types_and_broadcasts(target, fake_translate):
     x, y = ints((3, 4)), ints((4,), seed=6)
-    z, pos, k = call_elementwise(target, "T x, T y, T alpha", "T z, bool pos, int32 k", "...",
-                                 x, y, 2, name="fma")  # fmt: skip
+    z, pos, k = call_elementwise(
+        target, "T x, T y, T alpha", "T z, bool pos, int32 k", "...", x, y, 2, name="fma"
+    )
     for got, want in zip((z, pos, k), fma_expected(x, y, 2.0)):
         np.testing.assert_array_equal(got, want)
     kw = fake_translate[-1]
@@ -425,8 +470,9 @@ def test_call_elementwise_cupy_errors(fake_translate):
     with pytest.raises(ValueError, match="size"):
         call_elementwise("wgsl", "float32 x", "float32 y", "...", f32, size=2)
     with pytest.raises(ValueError, match="Out shape"):
-        call_elementwise("wgsl", *kernel, f32, f32, 1.0, np.zeros((2, 2), np.float32),
-                         np.zeros(2, bool), i32)  # fmt: skip
+        call_elementwise(
+            "wgsl", *kernel, f32, f32, 1.0, np.zeros((2, 2), np.float32), np.zeros(2, bool), i32
+        )
     assert fake_translate == []
 
 
@@ -438,6 +484,8 @@ def test_call_elementwise_empty_loop_does_not_translate(fake_translate):
 def test_parse_params():
     specs = parse_params(" raw T a , int32 b,", False)
     assert [(p.name, p.type, p.raw, p.is_output) for p in specs] == [
-        ("a", "T", True, False), ("b", "int32", False, False)]  # fmt: skip
+        ("a", "T", True, False),
+        ("b", "int32", False, False),
+    ]
     with pytest.raises(ValueError):
         parse_params("const T a", False)

@@ -74,8 +74,7 @@ def test_rejection_is_remembered(wgpy_backend, monkeypatch):
 
 
 def test_strided_output_view_and_non_raw_outputs(wgpy_backend):
-    k = _fresh_kernel("scatter_pair", "T x, int32 idx", "T z, raw T y",
-                      "y[idx] = x; z = x + 1")  # fmt: skip
+    k = _fresh_kernel("scatter_pair", "T x, int32 idx", "T z, raw T y", "y[idx] = x; z = x + 1")
     base = wp.zeros((4, 3), dtype=wp.float32)
     z = base[::2, 1]  # a strided view as the non-raw output
     y = wp.zeros(4, dtype=wp.float32)
@@ -90,9 +89,15 @@ def test_strided_output_view_and_non_raw_outputs(wgpy_backend):
 def test_reduction_with_too_many_textures(wgpy_backend):
     n = 17
     name = f"many_inputs_{np.random.randint(1 << 30)}"
-    r = wp.ReductionKernel(", ".join(f"T x{k}" for k in range(n)), "T y",
-                           " + ".join(f"x{k}" for k in range(n)), "a + b", "y = a", "0",
-                           name)  # fmt: skip
+    r = wp.ReductionKernel(
+        ", ".join(f"T x{k}" for k in range(n)),
+        "T y",
+        " + ".join(f"x{k}" for k in range(n)),
+        "a + b",
+        "y = a",
+        "0",
+        name,
+    )
     host = np.arange(6, dtype=np.float32).reshape(2, 3)
     out, warned = _calls(lambda: r(*(wp.asarray(host + k) for k in range(n)), axis=1))
     np.testing.assert_allclose(out.get(), sum(host + k for k in range(n)).sum(axis=1))

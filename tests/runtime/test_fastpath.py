@@ -32,8 +32,9 @@ def general(monkeypatch):
 
 
 def _sq():
-    return wp.ElementwiseKernel("T x, T y", "T z", "z = (x - y) * (x - y)",
-                                f"sq_{np.random.randint(1 << 30)}")  # fmt: skip
+    return wp.ElementwiseKernel(
+        "T x, T y", "T z", "z = (x - y) * (x - y)", f"sq_{np.random.randint(1 << 30)}"
+    )
 
 
 def test_repeated_calls_replay_with_fresh_buffers(general):
@@ -62,14 +63,24 @@ def test_given_outputs_and_views(general):
 
 def test_scalars_are_converted_every_call():
     def make():  # a kernel nobody called: its first call takes the general path
-        return wp.ElementwiseKernel("T x, float32 a, int32 b", "T y", "y = x * a + b",
-                                    f"axb_{np.random.randint(1 << 30)}")  # fmt: skip
+        return wp.ElementwiseKernel(
+            "T x, float32 a, int32 b", "T y", "y = x * a + b", f"axb_{np.random.randint(1 << 30)}"
+        )
 
     k = make()
     x = wp.asarray(np.arange(4, dtype=np.float32))
-    cases = [(2.0, 1), (np.float32(0.5), np.int32(-3)), (1e39, 2), (-1e39, 2), (0.1, 7),
-             (3.4028235e38, 0), (float("nan"), 1), (3, True), (2.5, -(2**31)),
-             (1.0, 2**31 - 1)]  # fmt: skip
+    cases = [
+        (2.0, 1),
+        (np.float32(0.5), np.int32(-3)),
+        (1e39, 2),
+        (-1e39, 2),
+        (0.1, 7),
+        (3.4028235e38, 0),
+        (float("nan"), 1),
+        (3, True),
+        (2.5, -(2**31)),
+        (1.0, 2**31 - 1),
+    ]
     for a, b in cases:
         np.testing.assert_array_equal(k(x, a, b).get(), make()(x, a, b).get())
     for a, b in [(1.0, 2**31), (1.0, 2**40)]:  # out of int32: wrapped as CuPy does
@@ -170,13 +181,19 @@ def test_clearing_the_program_cache_drops_plans(general):
     assert _launch.cached_programs() >= 1
 
 
-@pytest.mark.parametrize("params", [
-    ("T x", "T y", "y += x"),  # reads its output's old contents
-    ("raw T x, int32 idx", "T y", "y = x[idx]"),
-    ("T x", "T a, T b, T c, T d, T e, T f",
-     "a = x; b = x + 1; c = x + 2; d = x + 3; e = x + 4; f = x + 5"),  # output groups on GLSL
-    ("T x", "raw T y", "y[i] = x * 2"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "params",
+    [
+        ("T x", "T y", "y += x"),  # reads its output's old contents
+        ("raw T x, int32 idx", "T y", "y = x[idx]"),
+        (
+            "T x",
+            "T a, T b, T c, T d, T e, T f",
+            "a = x; b = x + 1; c = x + 2; d = x + 3; e = x + 4; f = x + 5",
+        ),  # output groups on GLSL
+        ("T x", "raw T y", "y[i] = x * 2"),
+    ],
+)
 def test_replays_match_the_general_path(params, general):
     def make():
         return wp.ElementwiseKernel(*params, f"k_{np.random.randint(1 << 30)}")

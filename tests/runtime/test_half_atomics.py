@@ -25,8 +25,9 @@ N, BINS = 2000, 7  # sums stay below 512, where float16 still holds quarters
 
 
 def _kernel():
-    return wp.ElementwiseKernel("T x, int32 k", "raw T y, T old", "old = atomicAdd(&y[k], x)",
-                                "test_half_atomic_add")  # fmt: skip
+    return wp.ElementwiseKernel(
+        "T x, int32 k", "raw T y, T old", "old = atomicAdd(&y[k], x)", "test_half_atomic_add"
+    )
 
 
 def test_atomic_add_on_half_keeps_every_update():
@@ -53,8 +54,12 @@ def test_atomic_add_on_half_rounds_the_operand_first():
     """CUDA converts the float operand to __half, then adds and rounds the sum."""
     y = wp.zeros(2, np.float16)
     x = np.array([1 + 2.0**-11 + 2.0**-13, 2049.0], np.float32)  # rounds up; 2049 -> 2048
-    k = wp.ElementwiseKernel("float32 x, int32 k", "raw float16 y", "atomicAdd(&y[k], (__half)x)",
-                             "test_half_atomic_round")  # fmt: skip
+    k = wp.ElementwiseKernel(
+        "float32 x, int32 k",
+        "raw float16 y",
+        "atomicAdd(&y[k], (__half)x)",
+        "test_half_atomic_round",
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", wp.PerformanceWarning)
         k(wp.asarray(x), wp.asarray(np.array([0, 1], np.int32)), y)
@@ -62,13 +67,31 @@ def test_atomic_add_on_half_rounds_the_operand_first():
 
 
 def test_half_atomics_translate_for_wgsl_and_are_refused_clearly():
-    program = kernelc.translate_elementwise("T x, int32 k", "raw T y", "atomicAdd(&y[k], x)",
-                                            "half_add", target="wgsl", types={"T": "float16"})  # fmt: skip
+    program = kernelc.translate_elementwise(
+        "T x, int32 k",
+        "raw T y",
+        "atomicAdd(&y[k], x)",
+        "half_add",
+        target="wgsl",
+        types={"T": "float16"},
+    )
     validate_wgsl(program.code)
     assert "atomicCompareExchangeWeak" in program.code
     with pytest.raises(KernelTypeError, match="only atomicAdd"):
-        kernelc.translate_elementwise("T x, int32 k", "raw T y", "atomicSub(&y[k], x)", "half_sub",
-                                      target="wgsl", types={"T": "float16"})  # fmt: skip
+        kernelc.translate_elementwise(
+            "T x, int32 k",
+            "raw T y",
+            "atomicSub(&y[k], x)",
+            "half_sub",
+            target="wgsl",
+            types={"T": "float16"},
+        )
     with pytest.raises(UnsupportedOnTarget, match="atomic operations are not possible"):
-        kernelc.translate_elementwise("T x, int32 k", "raw T y", "atomicAdd(&y[k], x)",
-                                      "half_add", target="glsl", types={"T": "float16"})  # fmt: skip
+        kernelc.translate_elementwise(
+            "T x, int32 k",
+            "raw T y",
+            "atomicAdd(&y[k], x)",
+            "half_add",
+            target="glsl",
+            types={"T": "float16"},
+        )

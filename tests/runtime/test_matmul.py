@@ -49,8 +49,9 @@ def _run_program(target: str, a: np.ndarray, b: np.ndarray, **options) -> list[n
     c = np.full(batch + (a.shape[-2], b.shape[-1]), np.nan, a.dtype)
     a = np.broadcast_to(a, batch + a.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
-    translate = functools.partial(kernelc.translate_matmul, a.dtype, target=target,
-                                  batch_ndim=len(batch), **options)  # fmt: skip
+    translate = functools.partial(
+        kernelc.translate_matmul, a.dtype, target=target, batch_ndim=len(batch), **options
+    )
     if target == "wgsl":
         return [executor_for(target).run_matmul(translate(), a, b, c)]
     options.pop("tiles", None)
@@ -113,15 +114,17 @@ def test_program_float16():
     a, b = _random((40, 30), "float16", seed=9), _random((30, 20), "float16", seed=10)
     results = _run_program(_target(), a, b, tiles="small")
     want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
-    _assert_all_close([r.astype(np.float32) for r in results], want.astype(np.float32),
-                      rtol=2e-3, atol=2e-3)  # fmt: skip
+    _assert_all_close(
+        [r.astype(np.float32) for r in results], want.astype(np.float32), rtol=2e-3, atol=2e-3
+    )
 
 
 # ---------------------------------------------------------------------------- wgpy_runtime
 
 
-@pytest.mark.parametrize("mkn", [(1, 1, 1), (17, 33, 65), (256, 256, 256), (64, 512, 48),
-                                 (5, 0, 3)])  # fmt: skip
+@pytest.mark.parametrize(
+    "mkn", [(1, 1, 1), (17, 33, 65), (256, 256, 256), (64, 512, 48), (5, 0, 3)]
+)
 @numpy_wgpy_allclose(**TOL)
 def test_matmul_shapes(mkn, xp):
     m, k, n = mkn
@@ -166,8 +169,16 @@ def test_vectors_dot_tensordot(xp):
     t = shaped_random((3, 4, 12), xp, scale=1, seed=24)
     out = xp.zeros((9, 9), "float32")
     xp.matmul(a, a.T, out=out)
-    return (v @ v, a @ v, v[:9] @ a, xp.dot(a, a.T), xp.dot(t, v), out,
-            xp.tensordot(t, a, axes=([2], [1])), xp.tensordot(t, t, axes=([1, 2], [1, 2])))  # fmt: skip
+    return (
+        v @ v,
+        a @ v,
+        v[:9] @ a,
+        xp.dot(a, a.T),
+        xp.dot(t, v),
+        out,
+        xp.tensordot(t, a, axes=([2], [1])),
+        xp.tensordot(t, t, axes=([1, 2], [1, 2])),
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float64"])
@@ -189,8 +200,13 @@ def test_views_are_not_copied(monkeypatch):
     seen = {}
 
     def spy(device, program, args, loop_shape, reduce_shape=None):
-        seen.update(args, kind=program.abi["kind"], trans=(program.abi["trans_a"],
-                    program.abi["trans_b"]), loop=loop_shape, k=reduce_shape)  # fmt: skip
+        seen.update(
+            args,
+            kind=program.abi["kind"],
+            trans=(program.abi["trans_a"], program.abi["trans_b"]),
+            loop=loop_shape,
+            k=reduce_shape,
+        )
         return dispatch(device, program, args, loop_shape, reduce_shape)
 
     dispatch = _matmul._launch.dispatch

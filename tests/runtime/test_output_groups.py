@@ -19,11 +19,18 @@ from tests.support.kernel_call import call_elementwise
 from tests.support.validate import glslang_available, validate_glsl
 from wgpy_runtime import device as devices
 
-FIVE = ("T x, T y", "T s, int32 k, uint8 u, bool b, T acc",
-        ("s = s * 0.5f + x; k = (int)floor(x * 10); u = (unsigned char)(k & 255); "
-         "b = x > y; acc += x * y"))  # fmt: skip
-TEN_OUT = ("float32 o0, int32 o1, uint32 o2, bool o3, int16 o4, float16 o5, int8 o6, "
-           "uint16 o7, float32 keep, int32 count")  # fmt: skip
+FIVE = (
+    "T x, T y",
+    "T s, int32 k, uint8 u, bool b, T acc",
+    (
+        "s = s * 0.5f + x; k = (int)floor(x * 10); u = (unsigned char)(k & 255); "
+        "b = x > y; acc += x * y"
+    ),
+)
+TEN_OUT = (
+    "float32 o0, int32 o1, uint32 o2, bool o3, int16 o4, float16 o5, int8 o6, "
+    "uint16 o7, float32 keep, int32 count"
+)
 TEN_OP = """
 o0 = x * 2; o1 = (int)x; o2 = (unsigned int)abs(n); o3 = x < 0;
 o4 = (short)(n * 3); o5 = (half)(x / 4); o6 = (signed char)(n & 127); o7 = (unsigned short)n;
@@ -59,8 +66,9 @@ def test_five_outputs(target):
     np.testing.assert_array_equal(b, x > y)
     np.testing.assert_allclose(acc, acc0 + x * y, rtol=1e-6)
     if target == "glsl":
-        program = kernelc.translate_elementwise(*FIVE, "five", target="glsl",
-                                                types={"T": "float32"})  # fmt: skip
+        program = kernelc.translate_elementwise(
+            *FIVE, "five", target="glsl", types={"T": "float32"}
+        )
         assert validate_groups(program) == 2
 
 
@@ -70,8 +78,18 @@ def test_ten_outputs_broadcast_and_strided(target):
     rng = np.random.default_rng(2)
     x = rng_floats(rng, (5, 600))[:, ::2]  # a strided input
     n = rng.integers(-1000, 1000, (1, 300)).astype(np.int32)  # broadcast along axis 0
-    dts = ["float32", "int32", "uint32", "bool", "int16", "float16", "int8", "uint16",
-           "float32", "int32"]  # fmt: skip
+    dts = [
+        "float32",
+        "int32",
+        "uint32",
+        "bool",
+        "int16",
+        "float16",
+        "int8",
+        "uint16",
+        "float32",
+        "int32",
+    ]
     outs = [np.zeros((5, 300), dt) for dt in dts]
     keep0 = rng_floats(rng, (5, 300))
     outs[8][...] = keep0
@@ -80,17 +98,25 @@ def test_ten_outputs_broadcast_and_strided(target):
     count0, count_base0 = outs[9].copy(), count_base.copy()
     call_elementwise(target, "float32 x, int32 n", TEN_OUT, TEN_OP, x, n, *outs, name="ten")
     nb = np.broadcast_to(n, x.shape)
-    want = [x * 2, x.astype(np.int32), np.abs(nb).astype(np.uint32), x < 0,
-            (nb * 3).astype(np.int16), (x / 4).astype(np.float16),
-            (nb & 127).astype(np.int8), nb.astype(np.uint16),
-            np.where(x > 0, x, keep0), count0 + 1]  # fmt: skip
+    want = [
+        x * 2,
+        x.astype(np.int32),
+        np.abs(nb).astype(np.uint32),
+        x < 0,
+        (nb * 3).astype(np.int16),
+        (x / 4).astype(np.float16),
+        (nb & 127).astype(np.int8),
+        nb.astype(np.uint16),
+        np.where(x > 0, x, keep0),
+        count0 + 1,
+    ]
     for k, (got, w) in enumerate(zip(outs, want)):
-        np.testing.assert_allclose(got.astype(float), w.astype(float), rtol=1e-3,
-                                   err_msg=f"o{k}")  # fmt: skip
+        np.testing.assert_allclose(got.astype(float), w.astype(float), rtol=1e-3, err_msg=f"o{k}")
     np.testing.assert_array_equal(count_base[:, 1::2], count_base0[:, 1::2])
     if target == "glsl":
-        program = kernelc.translate_elementwise("float32 x, int32 n", TEN_OUT, TEN_OP, "ten",
-                                                target="glsl", ndim=2)  # fmt: skip
+        program = kernelc.translate_elementwise(
+            "float32 x, int32 n", TEN_OUT, TEN_OP, "ten", target="glsl", ndim=2
+        )
         assert validate_groups(program) == 3
 
 
@@ -108,11 +134,12 @@ def test_runtime_groups_see_inputs_as_they_were(backend):
     """`x` is also output `o0` (first group) and is read by `o5` (second group); `o4` in
     the second group keeps its old value where the body leaves it."""
     k = wp.ElementwiseKernel(
-        "T x, T w", "T o0, int32 o1, bool o2, uint8 o3, T o4, T o5",
+        "T x, T w",
+        "T o0, int32 o1, bool o2, uint8 o3, T o4, T o5",
         "o0 = x * 2; o1 = (int)w; o2 = w > x; o3 = (unsigned char)(int)w; "
         "if (w > 0) o4 = w; o5 = x + 1",
         "six_alias",
-    )  # fmt: skip
+    )
     rng = np.random.default_rng(3)
     x0, w = rng_floats(rng, (3, 2000)), np.abs(rng_floats(rng, 2000)) - 2
     o4_0 = rng_floats(rng, (3, 2000))
@@ -123,8 +150,9 @@ def test_runtime_groups_see_inputs_as_they_were(backend):
     np.testing.assert_allclose(x.get(), x0 * 2, rtol=1e-6)
     np.testing.assert_array_equal(o1.get(), np.broadcast_to(w.astype(np.int32), (3, 2000)))
     np.testing.assert_array_equal(o2.get(), w > x0)
-    np.testing.assert_array_equal(o3.get(), np.broadcast_to(w.astype(np.int32).astype(np.uint8),
-                                                            (3, 2000)))  # fmt: skip
+    np.testing.assert_array_equal(
+        o3.get(), np.broadcast_to(w.astype(np.int32).astype(np.uint8), (3, 2000))
+    )
     np.testing.assert_allclose(o4.get(), np.where(w > 0, w, o4_0), rtol=1e-6)
     np.testing.assert_allclose(o5.get(), x0 + 1, rtol=1e-6)  # the old x, not o0's
 
@@ -157,6 +185,7 @@ def test_chainer_lstm_family_on_glsl(name, origin, params, groups):
     assert len(got) == len(want) == nout
     for k, (g, w) in enumerate(zip(got, want)):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=f"output {k}")
-    program = kernelc.translate_elementwise(*strings, name, preamble=preamble, target="glsl",
-                                            types={"T": "float32"}, ndim=2)  # fmt: skip
+    program = kernelc.translate_elementwise(
+        *strings, name, preamble=preamble, target="glsl", types={"T": "float32"}, ndim=2
+    )
     assert validate_groups(program) == groups

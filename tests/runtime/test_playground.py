@@ -83,8 +83,16 @@ w = m;
     view = (0.0, 4.0, -1.0, 1.0)
     result = pg.run(kernel, backend, 8, 4, view, {"s": 3})
     assert result["error"] is None, result["error"]
-    assert result["inputs"] == {"a": "x", "b": "y", "c": "zeros", "m": "zeros", "s": "scalar",
-                                "y": "nothing", "u": "nothing", "w": "nothing"}  # fmt: skip
+    assert result["inputs"] == {
+        "a": "x",
+        "b": "y",
+        "c": "zeros",
+        "m": "zeros",
+        "s": "scalar",
+        "y": "nothing",
+        "u": "nothing",
+        "w": "nothing",
+    }
     assert result["output"]["name"] == "y"  # the first output is the one drawn
     np.testing.assert_array_equal(image(result), pixel_grid(8, 4, view)[1])
     assert image(result)[0, 0] == pytest.approx(0.75) and image(result)[3, 0] == -0.75
@@ -162,8 +170,14 @@ def test_the_module_needs_no_numpy():
         "assert len(pg.coordinates('y', 'float16', 3, 2, pg.DEFAULT_VIEW)) == 12\n"
         "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.stdout.strip() == "ok", done.stderr
 
 

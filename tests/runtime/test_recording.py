@@ -117,8 +117,9 @@ def test_stream_format(recorder, tmp_path):
     assert ops.count("dispatch") == 2 and ops[-1] == "free" and "mark" in ops
     dispatches = [c for c in stream["commands"] if c[0] == "dispatch"]
     assert all(c[1] == 0 for c in dispatches)
-    scalars = [next(v for what, param, _, v in c[3] if (what, param) == ("value", "s"))
-               for c in dispatches]  # fmt: skip
+    scalars = [
+        next(v for what, param, _, v in c[3] if (what, param) == ("value", "s")) for c in dispatches
+    ]
     assert scalars == ["Infinity", "NaN"]
     read = next(c for c in stream["commands"] if c[0] == "read")
     assert read[1:5] == [dispatches[1][2]["y"], 0, 4, "float32"]
@@ -132,10 +133,14 @@ def test_stream_format(recorder, tmp_path):
 
 def test_replay_errors_name_the_command_and_mark(backend):
     device = devices.create_device(backend)
-    stream = {"format": "wgpy-protocol-stream", "version": 1, "backend": backend,
-              "target": device.target, "programs": [],
-              "commands": [["alloc", 7, 4, "int32"], ["mark", "oops"],
-                           ["copy", 7, 7, 0, 2, 4]]}  # fmt: skip
+    stream = {
+        "format": "wgpy-protocol-stream",
+        "version": 1,
+        "backend": backend,
+        "target": device.target,
+        "programs": [],
+        "commands": [["alloc", 7, 4, "int32"], ["mark", "oops"], ["copy", 7, 7, 0, 2, 4]],
+    }
     with pytest.raises(ReplayError, match=r"command 2 copy \(after mark 'oops'\)"):
         replay(stream, device)
     with pytest.raises(ValueError, match="cannot replay"):
@@ -147,8 +152,9 @@ def test_replay_errors_name_the_command_and_mark(backend):
 
 def _read(dtype, want, got, label="k", fmt=None):
     fmt = fmt or {"float32": "f", "float16": "e", "int32": "i", "bool": "?"}[dtype]
-    pack = lambda xs: np.asarray(xs).astype({"f": "<f4", "e": "<f2", "i": "<i4",
-                                              "?": "u1"}[fmt]).tobytes()  # fmt: skip
+    pack = lambda xs: (
+        np.asarray(xs).astype({"f": "<f4", "e": "<f2", "i": "<i4", "?": "u1"}[fmt]).tobytes()
+    )
     return Read(3, label, dtype, pack(want), pack(got))
 
 
@@ -204,6 +210,12 @@ assert compare(reads) == [] and reads[0].label == "m", reads
 assert not [m for m in sys.modules if m.split(".")[0] == "numpy"]
 print("ok")
 """
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -82,24 +82,42 @@ def test_max_min_with_infinite_identity(reduce, rng, op, identity):
 def test_argmax_first_index_via_J(reduce, rng):
     """max over (value << 16 | 65535 - _J): the largest value, ties to the smallest _J."""
     x = rng.integers(0, 50, size=(5, 700), dtype=np.int32)
-    y = reduce("int32 x", "int32 y", "x * 65536 + (65535 - _J)", "max(a, b)",
-               "y = 65535 - (a & 65535)", "-2147483647 - 1", x, axis=1,
-               name="my_argmax")  # fmt: skip
+    y = reduce(
+        "int32 x",
+        "int32 y",
+        "x * 65536 + (65535 - _J)",
+        "max(a, b)",
+        "y = 65535 - (a & 65535)",
+        "-2147483647 - 1",
+        x,
+        axis=1,
+        name="my_argmax",
+    )
     np.testing.assert_array_equal(y, np.argmax(x, axis=1))
 
 
 def test_indices_in_map(reduce):
     """_j = _J * out_size + _i, so each term below is 101 * _i."""
     x = np.ones((6, 4), np.int32)
-    y = reduce("T x", "T y", "x * (_j - _J * _out_ind.size()) + _i * 100", "a + b", "y = a", "0",
-               x, axis=0)  # fmt: skip
+    y = reduce(
+        "T x", "T y", "x * (_j - _J * _out_ind.size()) + _i * 100", "a + b", "y = a", "0", x, axis=0
+    )
     np.testing.assert_array_equal(y, 6 * 101 * np.arange(4))
 
 
 def test_mean_via_in_ind_size(reduce, rng):
     x = rng.standard_normal((4, 30, 5)).astype(np.float32)
-    y = reduce("T x", "T y", "x", "a + b", "y = a / (_in_ind.size() / _out_ind.size())", "0",
-               x, axis=(0, 2), name="my_mean")  # fmt: skip
+    y = reduce(
+        "T x",
+        "T y",
+        "x",
+        "a + b",
+        "y = a / (_in_ind.size() / _out_ind.size())",
+        "0",
+        x,
+        axis=(0, 2),
+        name="my_mean",
+    )
     close(y, x.astype(np.float64).mean(axis=(0, 2)))
 
 
@@ -111,8 +129,14 @@ def test_l2_norm_post_map_sqrt(reduce, rng):
 
 def test_first_nonzero(reduce):
     """CuPy's `_first_nonzero_krnl` (int32 here): `len` is a scalar in map and identity."""
-    kernel = ("T data, int32 len", "int32 y", "data == T(0) ? len : _j", "min(a, b)", "y = a",
-              "len")  # fmt: skip
+    kernel = (
+        "T data, int32 len",
+        "int32 y",
+        "data == T(0) ? len : _j",
+        "min(a, b)",
+        "y = a",
+        "len",
+    )
     data = np.zeros(1000, np.float32)
     data[[613, 877]] = 1.5
     assert reduce(*kernel, data, data.size, name="first_nonzero") == 613
@@ -122,24 +146,46 @@ def test_first_nonzero(reduce):
 def test_reduce_type_differs_from_output(reduce, rng):
     """cupyx's ndimage `lt` style: count in int, write a float."""
     x = rng.random((7, 333), dtype=np.float32)
-    y = reduce("X x", "Y y", "x > 0.5f", "a + b", "y = a", "0", x, np.zeros(7, np.float32),
-               axis=1, reduce_type="int", name="count")  # fmt: skip
+    y = reduce(
+        "X x",
+        "Y y",
+        "x > 0.5f",
+        "a + b",
+        "y = a",
+        "0",
+        x,
+        np.zeros(7, np.float32),
+        axis=1,
+        reduce_type="int",
+        name="count",
+    )
     np.testing.assert_array_equal(y, (x > 0.5).sum(axis=1).astype(np.float32))
 
 
 def test_preamble_function_in_reduce_expr(reduce, rng):
     pre = "__device__ float pick_max(float a, float b) { return a > b ? a : b; }"
     x = rng.standard_normal((50, 3)).astype(np.float32)
-    y = reduce("T x", "T y", "x", "pick_max(a, b)", "y = a", "-3.0e38f", x, axis=0,
-               preamble=pre, name="pmax")  # fmt: skip
+    y = reduce(
+        "T x",
+        "T y",
+        "x",
+        "pick_max(a, b)",
+        "y = a",
+        "-3.0e38f",
+        x,
+        axis=0,
+        preamble=pre,
+        name="pmax",
+    )
     np.testing.assert_array_equal(y, x.max(axis=0))
 
 
 def test_raw_parameter_in_map(reduce, rng):
     x = rng.standard_normal((40, 6)).astype(np.float32)
     w = rng.standard_normal(40).astype(np.float32)
-    y = reduce("T x, raw T w", "T y", "x * w[_J]", "a + b", "y = a", "0", x, w, axis=0,
-               name="weighted")  # fmt: skip
+    y = reduce(
+        "T x, raw T w", "T y", "x * w[_J]", "a + b", "y = a", "0", x, w, axis=0, name="weighted"
+    )
     close(y, (x.astype(np.float64) * w[:, None]).sum(axis=0))
 
 
@@ -161,9 +207,19 @@ def test_several_outputs_only_the_first_returned(reduce, rng):
     np.testing.assert_array_equal(z, 2 * x.sum(axis=1))
 
 
-@pytest.mark.parametrize("axis, keepdims", [(None, False), (None, True), (0, False),
-                                            (1, True), (-1, False), ((0, 2), False),
-                                            ((2, 0), True), ((-3, -2, -1), False)])  # fmt: skip
+@pytest.mark.parametrize(
+    "axis, keepdims",
+    [
+        (None, False),
+        (None, True),
+        (0, False),
+        (1, True),
+        (-1, False),
+        ((0, 2), False),
+        ((2, 0), True),
+        ((-3, -2, -1), False),
+    ],
+)
 def test_axes_and_keepdims(reduce, rng, axis, keepdims):
     x = rng.integers(-1000, 1000, size=(3, 4, 5), dtype=np.int32)
     y = reduce(*SUM, x, axis=axis, keepdims=keepdims)
@@ -229,8 +285,9 @@ def test_bool_and_uint_reduce_types(reduce, rng):
     np.testing.assert_array_equal(xor, np.bitwise_xor.reduce(x, axis=1))
     flags = np.zeros((5, 300), np.int32)
     flags[[1, 3], [17, 299]] = 4
-    anyk = reduce("T x", "bool y", "x != 0", "a || b", "y = a", "false", flags, axis=1,
-                  reduce_type="bool")  # fmt: skip
+    anyk = reduce(
+        "T x", "bool y", "x != 0", "a || b", "y = a", "false", flags, axis=1, reduce_type="bool"
+    )
     np.testing.assert_array_equal(anyk, flags.any(axis=1))
 
 

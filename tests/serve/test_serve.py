@@ -132,13 +132,17 @@ def test_home_redirects_to_the_playground(server):
 def test_foreign_host_headers_are_refused(server, host):
     """DNS rebinding: a page of another origin reaching this server through a name that
     resolves to 127.0.0.1 sends its own name as Host."""
-    status, _, _ = get(server, "/js_bridge/bridge.js", host=host.format(port=server.server_address[1]))
+    status, _, _ = get(
+        server, "/js_bridge/bridge.js", host=host.format(port=server.server_address[1])
+    )
     assert status == 421
 
 
 @pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "127.0.0.1", "LOCALHOST:{port}"])
 def test_local_host_headers_are_answered(server, host):
-    status, _, _ = get(server, "/js_bridge/bridge.js", host=host.format(port=server.server_address[1]))
+    status, _, _ = get(
+        server, "/js_bridge/bridge.js", host=host.format(port=server.server_address[1])
+    )
     assert status == 200
 
 
@@ -170,11 +174,21 @@ def test_a_busy_port_is_one_line_and_leaves_nothing_behind(fake_pyodide, tmp_pat
     temporary.mkdir()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "wgpy_runtime.serve", "--port", str(port),
-             "--pyodide-dist", str(fake_pyodide)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "wgpy_runtime.serve",
+                "--port",
+                str(port),
+                "--pyodide-dist",
+                str(fake_pyodide),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={**os.environ, "TMPDIR": str(temporary)},
-        )  # fmt: skip
+        )
     finally:
         holder.close()
     assert result.returncode == 1

@@ -12,14 +12,30 @@ from kernelc.pipeline import lower_kernel
 from tests.support.kernel_call import bind_call
 
 
-def call_elementwise_interpreted(in_params: str, out_params: str, operation: str, *args,
-                                 name: str = "kernel", preamble: str = "", loop_prep: str = "",
-                                 after_loop: str = "", size: int | None = None):  # fmt: skip
+def call_elementwise_interpreted(
+    in_params: str,
+    out_params: str,
+    operation: str,
+    *args,
+    name: str = "kernel",
+    preamble: str = "",
+    loop_prep: str = "",
+    after_loop: str = "",
+    size: int | None = None,
+):
     """`cupy.ElementwiseKernel(...)(*args, size=size)` run by the IR interpreter."""
     call = bind_call(in_params, out_params, args, size)
     if call.empty:
         return call.result
-    kernel, _ = lower_kernel(in_params, out_params, operation, name, preamble, loop_prep,
-                             after_loop, **call.specialisation())  # fmt: skip
+    kernel, _ = lower_kernel(
+        in_params,
+        out_params,
+        operation,
+        name,
+        preamble,
+        loop_prep,
+        after_loop,
+        **call.specialisation(),
+    )
     run_elementwise(kernel, call.values, call.loop_shape)
     return call.result

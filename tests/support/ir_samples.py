@@ -7,8 +7,8 @@ the frontend, so emitter tests do not depend on parsing or lowering.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -83,8 +83,16 @@ def load(param: str, dt: DType = F) -> ir.ElemLoad:
     return ir.ElemLoad(param, dt)
 
 
-def arr(name: str, dt: DType = F, *, out: bool = False, raw: bool = False, ndim: int = 1,
-        contiguous: bool = True, reads_old: bool = False) -> ir.Param:  # fmt: skip
+def arr(
+    name: str,
+    dt: DType = F,
+    *,
+    out: bool = False,
+    raw: bool = False,
+    ndim: int = 1,
+    contiguous: bool = True,
+    reads_old: bool = False,
+) -> ir.Param:
     kind = ir.ParamKind.RAW if raw else ir.ParamKind.ARRAY
     return ir.Param(name, dt, kind, out, ndim, contiguous, reads_old, written=out)
 
@@ -124,11 +132,22 @@ def _floats(r, n, lo=-4.0, hi=4.0):
 
 def squared_diff() -> Sample:
     d = sub(load("x"), load("y"))
-    k = kern("squared_diff", [arr("x", ndim=2), arr("y", ndim=2), arr("z", out=True, ndim=2)],
-             [store("z", mul(d, d))], ndim=2)  # fmt: skip
-    return Sample("squared_diff", k, lambda r: {"x": _floats(r, (5, 7)), "y": _floats(r, (1, 7)),
-                                                "z": np.zeros((5, 7), np.float32)},
-                  loop_shape=(5, 7))  # fmt: skip
+    k = kern(
+        "squared_diff",
+        [arr("x", ndim=2), arr("y", ndim=2), arr("z", out=True, ndim=2)],
+        [store("z", mul(d, d))],
+        ndim=2,
+    )
+    return Sample(
+        "squared_diff",
+        k,
+        lambda r: {
+            "x": _floats(r, (5, 7)),
+            "y": _floats(r, (1, 7)),
+            "z": np.zeros((5, 7), np.float32),
+        },
+        loop_shape=(5, 7),
+    )
 
 
 def scalars() -> Sample:
@@ -143,9 +162,18 @@ def scalars() -> Sample:
         sca("flag", BOOL),
         arr("y", out=True),
     ]
-    return Sample("scalars", kern("scalars", params, [store("y", value)]),
-                  lambda r: {"x": _floats(r, 37), "a": 1.5, "k": -3, "m": 7, "flag": True,
-                             "y": np.zeros(37, np.float32)})  # fmt: skip
+    return Sample(
+        "scalars",
+        kern("scalars", params, [store("y", value)]),
+        lambda r: {
+            "x": _floats(r, 37),
+            "a": 1.5,
+            "k": -3,
+            "m": 7,
+            "flag": True,
+            "y": np.zeros(37, np.float32),
+        },
+    )
 
 
 def raw_gather() -> Sample:
@@ -156,41 +184,83 @@ def raw_gather() -> Sample:
         decl("extra", F, cast(add(ir.ArrayInfo("src", "shape", 1), ir.LoopSize()), F)),
         store("y", add(lc("v"), mul(lc("extra"), c(0.5)))),
     ]
-    params = [arr("src", raw=True, ndim=2, contiguous=False), arr("idx", I, raw=True),
-              arr("y", out=True)]  # fmt: skip
+    params = [
+        arr("src", raw=True, ndim=2, contiguous=False),
+        arr("idx", I, raw=True),
+        arr("y", out=True),
+    ]
 
     def args(r):
         src = _floats(r, (6, 8))[:, ::2]  # non-contiguous 6x4 view
-        return {"src": src, "idx": r.integers(0, 24, 37).astype(np.int32),
-                "y": np.zeros(37, np.float32)}  # fmt: skip
+        return {
+            "src": src,
+            "idx": r.integers(0, 24, 37).astype(np.int32),
+            "y": np.zeros(37, np.float32),
+        }
 
     return Sample("raw_gather", kern("raw_gather", params, body), args)
 
 
 def constants() -> Sample:
-    floats = [float("inf"), float("-inf"), float("nan"), -0.0, 3.4028234663852886e38,
-              1e-45, 1e-5, 1e20, 0.1, 3.0, 16777216.0, -2.5]  # fmt: skip
+    floats = [
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        -0.0,
+        3.4028234663852886e38,
+        1e-45,
+        1e-5,
+        1e20,
+        0.1,
+        3.0,
+        16777216.0,
+        -2.5,
+    ]
     body = [decl(f"f{k}", F, c(v)) for k, v in enumerate(floats)]
-    body += [decl("i0", I, c(INT_MIN)), decl("i1", I, c(INT_MAX)), decl("i2", I, c(-5)),
-             decl("u0", U, c(0, U)), decl("u1", U, c(2**32 - 1, U)), decl("b0", BOOL, c(True)),
-             decl("b1", BOOL, c(False))]  # fmt: skip
+    body += [
+        decl("i0", I, c(INT_MIN)),
+        decl("i1", I, c(INT_MAX)),
+        decl("i2", I, c(-5)),
+        decl("u0", U, c(0, U)),
+        decl("u1", U, c(2**32 - 1, U)),
+        decl("b0", BOOL, c(True)),
+        decl("b1", BOOL, c(False)),
+    ]
     total = lc("f3")
     for k in (6, 8, 9, 11):
         total = add(total, lc(f"f{k}"))
-    pick = sel(bi(B.EQ, ir.LoopIndex(), c(0)), lc("f0"), sel(bi(B.EQ, ir.LoopIndex(), c(1)),
-               lc("f1"), sel(bi(B.EQ, ir.LoopIndex(), c(2)), lc("f2"), total)))  # fmt: skip
+    pick = sel(
+        bi(B.EQ, ir.LoopIndex(), c(0)),
+        lc("f0"),
+        sel(
+            bi(B.EQ, ir.LoopIndex(), c(1)),
+            lc("f1"),
+            sel(bi(B.EQ, ir.LoopIndex(), c(2)), lc("f2"), total),
+        ),
+    )
     body += [
         store("y", pick),
         store("k", add(add(lc("i0", I), lc("i1", I)), lc("i2", I))),
         store("w", sub(lc("u1", U), lc("u0", U))),
         store("b", bi(B.LAND, lc("b0", BOOL), un(UO.NOT, lc("b1", BOOL)))),
     ]
-    params = [arr("y", out=True), arr("k", I, out=True), arr("w", U, out=True),
-              arr("b", BOOL, out=True)]  # fmt: skip
-    return Sample("constants", kern("constants", params, body, ndim=1),
-                  lambda r: {"y": np.zeros(5, np.float32), "k": np.zeros(5, np.int32),
-                             "w": np.zeros(5, np.uint32), "b": np.zeros(5, bool)},
-                  loop_shape=(5,))  # fmt: skip
+    params = [
+        arr("y", out=True),
+        arr("k", I, out=True),
+        arr("w", U, out=True),
+        arr("b", BOOL, out=True),
+    ]
+    return Sample(
+        "constants",
+        kern("constants", params, body, ndim=1),
+        lambda r: {
+            "y": np.zeros(5, np.float32),
+            "k": np.zeros(5, np.int32),
+            "w": np.zeros(5, np.uint32),
+            "b": np.zeros(5, bool),
+        },
+        loop_shape=(5,),
+    )
 
 
 def casts() -> Sample:
@@ -201,18 +271,32 @@ def casts() -> Sample:
         store("fo", add(add(cast(n, F), cast(u, F)), cast(b, F))),
         store("bo", bi(B.LOR, bi(B.LAND, cast(x, BOOL), cast(n, BOOL)), cast(u, BOOL))),
     ]
-    params = [arr("x"), arr("n", I), arr("m", U), arr("b", BOOL), arr("fi", I, out=True),
-              arr("fu", U, out=True), arr("fo", out=True), arr("bo", BOOL, out=True)]  # fmt: skip
+    params = [
+        arr("x"),
+        arr("n", I),
+        arr("m", U),
+        arr("b", BOOL),
+        arr("fi", I, out=True),
+        arr("fu", U, out=True),
+        arr("fo", out=True),
+        arr("bo", BOOL, out=True),
+    ]
 
     def args(r):
-        x = np.array([np.nan, np.inf, -np.inf, 3e9, -3e9, 5e9, -0.7, 0.7, 2.5, -2.5, 0.0, 1e10],
-                     np.float32)  # fmt: skip
+        x = np.array(
+            [np.nan, np.inf, -np.inf, 3e9, -3e9, 5e9, -0.7, 0.7, 2.5, -2.5, 0.0, 1e10], np.float32
+        )
         x = np.resize(x, 37)
-        return {"x": x, "n": r.integers(-9, 9, 37).astype(np.int32),
-                "m": r.integers(0, 2**32, 37, dtype=np.uint64).astype(np.uint32),
-                "b": r.integers(0, 2, 37).astype(bool), "fi": np.zeros(37, np.int32),
-                "fu": np.zeros(37, np.uint32), "fo": np.zeros(37, np.float32),
-                "bo": np.zeros(37, bool)}  # fmt: skip
+        return {
+            "x": x,
+            "n": r.integers(-9, 9, 37).astype(np.int32),
+            "m": r.integers(0, 2**32, 37, dtype=np.uint64).astype(np.uint32),
+            "b": r.integers(0, 2, 37).astype(bool),
+            "fi": np.zeros(37, np.int32),
+            "fu": np.zeros(37, np.uint32),
+            "fo": np.zeros(37, np.float32),
+            "bo": np.zeros(37, bool),
+        }
 
     return Sample("casts", kern("casts", params, body), args)
 
@@ -224,13 +308,26 @@ def bitcasts() -> Sample:
         store("b", add(ir.Bitcast(x, I), ir.Bitcast(u, I))),
         store("f", add(ir.Bitcast(n, F), ir.Bitcast(u, F))),
     ]
-    params = [arr("x"), arr("n", I), arr("m", U), arr("a", U, out=True), arr("b", I, out=True),
-              arr("f", out=True)]  # fmt: skip
-    return Sample("bitcasts", kern("bitcasts", params, body),
-                  lambda r: {"x": _floats(r, 37), "n": r.integers(0, 2**20, 37).astype(np.int32),
-                             "m": r.integers(0x3F000000, 0x40000000, 37).astype(np.uint32),
-                             "a": np.zeros(37, np.uint32), "b": np.zeros(37, np.int32),
-                             "f": np.zeros(37, np.float32)})  # fmt: skip
+    params = [
+        arr("x"),
+        arr("n", I),
+        arr("m", U),
+        arr("a", U, out=True),
+        arr("b", I, out=True),
+        arr("f", out=True),
+    ]
+    return Sample(
+        "bitcasts",
+        kern("bitcasts", params, body),
+        lambda r: {
+            "x": _floats(r, 37),
+            "n": r.integers(0, 2**20, 37).astype(np.int32),
+            "m": r.integers(0x3F000000, 0x40000000, 37).astype(np.uint32),
+            "a": np.zeros(37, np.uint32),
+            "b": np.zeros(37, np.int32),
+            "f": np.zeros(37, np.float32),
+        },
+    )
 
 
 def int_ops() -> Sample:
@@ -242,13 +339,26 @@ def int_ops() -> Sample:
     b = add(bi(B.DIV, u, c(5, U)), bi(B.REM, u, cast(load("d", I), U)))
     b = add(b, add(bi(B.SHR, u, c(35, U)), bi(B.SHL, u, n)))
     b = add(b, sub(un(UO.BITNOT, u), un(UO.NEG, u)))
-    params = [arr("n", I), arr("m", U), arr("d", I), sca("s", I), arr("a", I, out=True),
-              arr("b", U, out=True)]  # fmt: skip
-    return Sample("int_ops", kern("int_ops", params, [store("a", a), store("b", b)]),
-                  lambda r: {"n": r.integers(-1000, 1000, 37).astype(np.int32),
-                             "m": r.integers(0, 2**32, 37, dtype=np.uint64).astype(np.uint32),
-                             "d": r.integers(-4, 4, 37).astype(np.int32), "s": 3,
-                             "a": np.zeros(37, np.int32), "b": np.zeros(37, np.uint32)})  # fmt: skip
+    params = [
+        arr("n", I),
+        arr("m", U),
+        arr("d", I),
+        sca("s", I),
+        arr("a", I, out=True),
+        arr("b", U, out=True),
+    ]
+    return Sample(
+        "int_ops",
+        kern("int_ops", params, [store("a", a), store("b", b)]),
+        lambda r: {
+            "n": r.integers(-1000, 1000, 37).astype(np.int32),
+            "m": r.integers(0, 2**32, 37, dtype=np.uint64).astype(np.uint32),
+            "d": r.integers(-4, 4, 37).astype(np.int32),
+            "s": 3,
+            "a": np.zeros(37, np.int32),
+            "b": np.zeros(37, np.uint32),
+        },
+    )
 
 
 def logic_select() -> Sample:
@@ -257,10 +367,16 @@ def logic_select() -> Sample:
     w2 = bi(B.XOR, bi(B.AND, bi(B.LE, x, y), bi(B.GT, y, c(1.0))), bi(B.OR, w, bi(B.NE, x, y)))
     z = add(sel(bi(B.GT, x, y), x, y), sel(w2, c(1.0), c(2.0)))
     params = [arr("x"), arr("y"), arr("z", out=True), arr("w", BOOL, out=True)]
-    return Sample("logic_select", kern("logic_select", params, [store("z", z), store("w", w2)]),
-                  lambda r: {"x": np.resize(np.array([np.nan, 1, 2, 3], np.float32), 37),
-                             "y": _floats(r, 37), "z": np.zeros(37, np.float32),
-                             "w": np.zeros(37, bool)})  # fmt: skip
+    return Sample(
+        "logic_select",
+        kern("logic_select", params, [store("z", z), store("w", w2)]),
+        lambda r: {
+            "x": np.resize(np.array([np.nan, 1, 2, 3], np.float32), 37),
+            "y": _floats(r, 37),
+            "z": np.zeros(37, np.float32),
+            "w": np.zeros(37, bool),
+        },
+    )
 
 
 def control_flow() -> Sample:
@@ -268,31 +384,42 @@ def control_flow() -> Sample:
     `continue` belongs to it, and an early return that writes the outputs first."""
     x, j, acc = load("x"), lc("j", I), lc("acc")
     inner = ir.Loop(
-        body=(ir.If(bi(B.GE, lc("q", I), c(3)), (ir.Break(),)),
-              ir.If(bi(B.EQ, lc("q", I), c(1)), (ir.Continue(),)),
-              assign("acc", add(acc, c(0.25)))),
+        body=(
+            ir.If(bi(B.GE, lc("q", I), c(3)), (ir.Break(),)),
+            ir.If(bi(B.EQ, lc("q", I), c(1)), (ir.Continue(),)),
+            assign("acc", add(acc, c(0.25))),
+        ),
         continuing=(assign("q", add(lc("q", I), c(1))),),
-    )  # fmt: skip
+    )
     outer = ir.Loop(
-        body=(ir.If(bi(B.GE, j, c(6)), (ir.Break(),)),
-              ir.If(bi(B.EQ, bi(B.REM, j, c(2)), c(1)), (ir.Continue(),)),
-              decl("q", I, c(0)), inner, assign("acc", add(acc, x))),
+        body=(
+            ir.If(bi(B.GE, j, c(6)), (ir.Break(),)),
+            ir.If(bi(B.EQ, bi(B.REM, j, c(2)), c(1)), (ir.Continue(),)),
+            decl("q", I, c(0)),
+            inner,
+            assign("acc", add(acc, x)),
+        ),
         continuing=(assign("j", add(j, c(1))),),
-    )  # fmt: skip
+    )
     body = [
         decl("acc", F, c(0.0)),
         ir.If(bi(B.LT, x, c(-3.0)), (store("y", c(-1.0)), store("k", c(-1)), ir.Return())),
-        ir.If(bi(B.LT, x, c(-1.0)), (assign("acc", c(1.0)),),
-              (ir.If(bi(B.LT, x, c(1.0)), (assign("acc", c(2.0)),), (assign("acc", c(3.0)),)),)),
+        ir.If(
+            bi(B.LT, x, c(-1.0)),
+            (assign("acc", c(1.0)),),
+            (ir.If(bi(B.LT, x, c(1.0)), (assign("acc", c(2.0)),), (assign("acc", c(3.0)),)),),
+        ),
         decl("j", I, c(0)),
         outer,
         store("y", acc),
         store("k", j),
-    ]  # fmt: skip
+    ]
     params = [arr("x"), arr("y", out=True), arr("k", I, out=True)]
-    return Sample("control_flow", kern("control_flow", params, body),
-                  lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32),
-                             "k": np.zeros(37, np.int32)})  # fmt: skip
+    return Sample(
+        "control_flow",
+        kern("control_flow", params, body),
+        lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32), "k": np.zeros(37, np.int32)},
+    )
 
 
 def local_arrays() -> Sample:
@@ -305,15 +432,24 @@ def local_arrays() -> Sample:
         ir.AssignElem("a", k, add(ir.LocalElem("a", k, F), c(10.0))),
         ir.AssignElem("b", c(2), c(7)),
         ir.AssignElem("big", c(31), mul(x, c(2.0))),
-        store("y", add(add(ir.LocalElem("a", c(1), F), ir.LocalElem("a", k, F)),
-                       add(ir.LocalElem("big", c(31), F), cast(ir.LocalElem("b", c(2), I), F)))),
-        store("w", bi(B.LAND, ir.LocalElem("bb", c(0), BOOL),
-                      un(UO.NOT, ir.LocalElem("bb", c(1), BOOL)))),
-    ]  # fmt: skip
+        store(
+            "y",
+            add(
+                add(ir.LocalElem("a", c(1), F), ir.LocalElem("a", k, F)),
+                add(ir.LocalElem("big", c(31), F), cast(ir.LocalElem("b", c(2), I), F)),
+            ),
+        ),
+        store(
+            "w",
+            bi(B.LAND, ir.LocalElem("bb", c(0), BOOL), un(UO.NOT, ir.LocalElem("bb", c(1), BOOL))),
+        ),
+    ]
     params = [arr("x"), arr("y", out=True), arr("w", BOOL, out=True)]
-    return Sample("local_arrays", kern("local_arrays", params, body),
-                  lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32),
-                             "w": np.zeros(37, bool)})  # fmt: skip
+    return Sample(
+        "local_arrays",
+        kern("local_arrays", params, body),
+        lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32), "w": np.zeros(37, bool)},
+    )
 
 
 def functions() -> Sample:
@@ -322,17 +458,28 @@ def functions() -> Sample:
     callers listed before callees."""
     v = lc("v")
     funcs = [
-        fn("accumulate", [("acc", F, True), ("v", F, False)], None,
-           [ir.Call("sq", (v,), "t"), assign("acc", add(lc("acc"), lc("t")))]),
+        fn(
+            "accumulate",
+            [("acc", F, True), ("v", F, False)],
+            None,
+            [ir.Call("sq", (v,), "t"), assign("acc", add(lc("acc"), lc("t")))],
+        ),
         fn("sq", [("v", F, False)], F, [ir.Return(mul(v, v))]),
-        fn("clampx", [("v", F, False), ("lo", F, False)], F,
-           [ir.If(bi(B.LT, v, lc("lo")), (assign("v", lc("lo")),)), ir.Return(v)]),
+        fn(
+            "clampx",
+            [("v", F, False), ("lo", F, False)],
+            F,
+            [ir.If(bi(B.LT, v, lc("lo")), (assign("v", lc("lo")),)), ir.Return(v)],
+        ),
         fn("sign_of", [("v", F, False)], F, [ir.If(bi(B.GT, v, c(0.0)), (ir.Return(c(1.0)),))]),
-        fn("pass_on", [("a", F, True), ("b", F, True)], None,
-           [ir.Call("accumulate", (lc("a"), lc("b")))]),
-    ]  # fmt: skip
-    funcs[0] = ir.Function(funcs[0].name, funcs[0].params, None,
-                           (decl("t", F),) + funcs[0].body)  # fmt: skip
+        fn(
+            "pass_on",
+            [("a", F, True), ("b", F, True)],
+            None,
+            [ir.Call("accumulate", (lc("a"), lc("b")))],
+        ),
+    ]
+    funcs[0] = ir.Function(funcs[0].name, funcs[0].params, None, (decl("t", F),) + funcs[0].body)
     body = [
         decl("t", F, c(1.0)),
         ir.Call("accumulate", (lc("t"), load("x"))),
@@ -343,15 +490,44 @@ def functions() -> Sample:
         store("y", add(lc("t"), lc("r"))),
     ]
     params = [arr("x"), arr("y", out=True)]
-    return Sample("functions", kern("functions", params, body, functions=funcs),
-                  lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32)})  # fmt: skip
+    return Sample(
+        "functions",
+        kern("functions", params, body, functions=funcs),
+        lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.float32)},
+    )
 
 
 def names() -> Sample:
     """Names that collide with keywords, built-ins, the emitters' globals and helpers."""
-    clashing = ["u", "i", "main", "b_x", "t_x", "o_y", "fn", "float", "sin", "select",
-                "gl_Pos", "_x", "a__b", "kc_zero", "var", "let", "texture", "in", "out",
-                "highp", "KcParams", "wg", "gid", "webgl_x", "x_", "sample", "kc_w_t_x"]  # fmt: skip
+    clashing = [
+        "u",
+        "i",
+        "main",
+        "b_x",
+        "t_x",
+        "o_y",
+        "fn",
+        "float",
+        "sin",
+        "select",
+        "gl_Pos",
+        "_x",
+        "a__b",
+        "kc_zero",
+        "var",
+        "let",
+        "texture",
+        "in",
+        "out",
+        "highp",
+        "KcParams",
+        "wg",
+        "gid",
+        "webgl_x",
+        "x_",
+        "sample",
+        "kc_w_t_x",
+    ]
     body = [decl(n, F, c(float(k))) for k, n in enumerate(clashing)]
     total: ir.Expr = load("x")
     for n in clashing:
@@ -367,12 +543,19 @@ def names() -> Sample:
         fn("select", [("float", F, False)], F, [ir.Return(mul(lc("float"), c(2.0)))]),
         fn("i", [("gid", F, False)], F, [ir.Return(add(lc("gid"), c(0.5)))]),
     ]
-    params = [arr("x"), arr("sample"), arr("_p"), arr("a__b"), sca("filter", F),
-              arr("y", out=True)]  # fmt: skip
-    return Sample("names", kern("names", params, body, functions=funcs),
-                  lambda r: {"x": _floats(r, 37), "sample": _floats(r, 37), "_p": _floats(r, 37),
-                             "a__b": _floats(r, 37), "filter": 2.0,
-                             "y": np.zeros(37, np.float32)})  # fmt: skip
+    params = [arr("x"), arr("sample"), arr("_p"), arr("a__b"), sca("filter", F), arr("y", out=True)]
+    return Sample(
+        "names",
+        kern("names", params, body, functions=funcs),
+        lambda r: {
+            "x": _floats(r, 37),
+            "sample": _floats(r, 37),
+            "_p": _floats(r, 37),
+            "a__b": _floats(r, 37),
+            "filter": 2.0,
+            "y": np.zeros(37, np.float32),
+        },
+    )
 
 
 def bool_arrays() -> Sample:
@@ -380,27 +563,42 @@ def bool_arrays() -> Sample:
     flag = ir.RawLoad("m", ir.LoopIndex(), BOOL)
     body = [store("o", bi(B.NE, bi(B.LAND, b, flag), old))]
     params = [arr("m", BOOL, raw=True), arr("b", BOOL), arr("o", BOOL, out=True, reads_old=True)]
-    return Sample("bool_arrays", kern("bool_arrays", params, body),
-                  lambda r: {"m": r.integers(0, 2, 37).astype(bool),
-                             "b": r.integers(0, 2, 37).astype(bool),
-                             "o": r.integers(0, 2, 37).astype(bool)})  # fmt: skip
+    return Sample(
+        "bool_arrays",
+        kern("bool_arrays", params, body),
+        lambda r: {
+            "m": r.integers(0, 2, 37).astype(bool),
+            "b": r.integers(0, 2, 37).astype(bool),
+            "o": r.integers(0, 2, 37).astype(bool),
+        },
+    )
 
 
 def accumulate_old() -> Sample:
     body = [ir.If(bi(B.GT, load("x"), c(0.0)), (store("y", add(load("y"), load("x"))),))]
     params = [arr("x", ndim=2), arr("y", out=True, ndim=2, reads_old=True)]
-    return Sample("accumulate_old", kern("accumulate_old", params, body, ndim=2),
-                  lambda r: {"x": _floats(r, (4, 9)), "y": _floats(r, (4, 9))},
-                  loop_shape=(4, 9))  # fmt: skip
+    return Sample(
+        "accumulate_old",
+        kern("accumulate_old", params, body, ndim=2),
+        lambda r: {"x": _floats(r, (4, 9)), "y": _floats(r, (4, 9))},
+        loop_shape=(4, 9),
+    )
 
 
 def coords_3d() -> Sample:
     coord = add(add(mul(ir.LoopCoord(0), c(100)), mul(ir.LoopCoord(1), c(10))), ir.LoopCoord(2))
     body = [store("y", add(coord, ir.LoopShape(2))), store("z", mul(load("x"), c(2.0)))]
     params = [arr("x", ndim=3), arr("y", I, out=True, ndim=3), arr("z", out=True, ndim=3)]
-    return Sample("coords_3d", kern("coords_3d", params, body, ndim=3),
-                  lambda r: {"x": _floats(r, (3, 1, 5)), "y": np.zeros((3, 4, 5), np.int32),
-                             "z": np.zeros((3, 4, 5), np.float32)}, loop_shape=(3, 4, 5))  # fmt: skip
+    return Sample(
+        "coords_3d",
+        kern("coords_3d", params, body, ndim=3),
+        lambda r: {
+            "x": _floats(r, (3, 1, 5)),
+            "y": np.zeros((3, 4, 5), np.int32),
+            "z": np.zeros((3, 4, 5), np.float32),
+        },
+        loop_shape=(3, 4, 5),
+    )
 
 
 def const_hazards() -> Sample:
@@ -413,9 +611,16 @@ def const_hazards() -> Sample:
     w = add(bi(B.SHL, c(2**32 - 1, U), c(4, U)), sub(c(1, U), c(2, U)))
     params = [arr("y", out=True), arr("k", I, out=True), arr("w", U, out=True)]
     body = [store("y", y), store("k", k), store("w", w)]
-    return Sample("const_hazards", kern("const_hazards", params, body),
-                  lambda r: {"y": np.zeros(3, np.float32), "k": np.zeros(3, np.int32),
-                             "w": np.zeros(3, np.uint32)}, loop_shape=(3,))  # fmt: skip
+    return Sample(
+        "const_hazards",
+        kern("const_hazards", params, body),
+        lambda r: {
+            "y": np.zeros(3, np.float32),
+            "k": np.zeros(3, np.int32),
+            "w": np.zeros(3, np.uint32),
+        },
+        loop_shape=(3,),
+    )
 
 
 def ieee_corners() -> Sample:
@@ -427,14 +632,28 @@ def ieee_corners() -> Sample:
         store("n", bi(B.LAND, bi(B.NE, x, x), un(UO.NOT, bi(B.EQ, y, y)))),
         store("e", bi(B.NE, x, y)),
     ]
-    params = [arr("x"), arr("y"), arr("a", out=True), arr("d", out=True),
-              arr("n", BOOL, out=True), arr("e", BOOL, out=True)]  # fmt: skip
+    params = [
+        arr("x"),
+        arr("y"),
+        arr("a", out=True),
+        arr("d", out=True),
+        arr("n", BOOL, out=True),
+        arr("e", BOOL, out=True),
+    ]
     special = np.array([np.nan, np.inf, -np.inf, 1.0, -2.0, 0.0], np.float32)
-    return Sample("ieee_corners", kern("ieee_corners", params, body),
-                  lambda r: {"x": np.resize(special, 36), "y": np.repeat(special, 6),
-                             "a": np.zeros(36, np.float32), "d": np.zeros(36, np.float32),
-                             "n": np.zeros(36, bool), "e": np.zeros(36, bool)},
-                  loop_shape=(36,))  # fmt: skip
+    return Sample(
+        "ieee_corners",
+        kern("ieee_corners", params, body),
+        lambda r: {
+            "x": np.resize(special, 36),
+            "y": np.repeat(special, 6),
+            "a": np.zeros(36, np.float32),
+            "d": np.zeros(36, np.float32),
+            "n": np.zeros(36, bool),
+            "e": np.zeros(36, bool),
+        },
+        loop_shape=(36,),
+    )
 
 
 def precedence() -> Sample:
@@ -453,80 +672,134 @@ def precedence() -> Sample:
     for e in (e2, e3, e4, e5, e6, e7, e8, e9):
         total = bi(B.XOR, mul(total, c(31)), e)
     params = [arr("a", I), arr("b", I), arr("d", I), arr("y", I, out=True)]
-    return Sample("precedence", kern("precedence", params, [store("y", total)]),
-                  lambda r: {"a": r.integers(-50, 50, 37).astype(np.int32),
-                             "b": r.integers(0, 20, 37).astype(np.int32),
-                             "d": r.integers(-50, 50, 37).astype(np.int32),
-                             "y": np.zeros(37, np.int32)})  # fmt: skip
+    return Sample(
+        "precedence",
+        kern("precedence", params, [store("y", total)]),
+        lambda r: {
+            "a": r.integers(-50, 50, 37).astype(np.int32),
+            "b": r.integers(0, 20, 37).astype(np.int32),
+            "d": r.integers(-50, 50, 37).astype(np.int32),
+            "y": np.zeros(37, np.int32),
+        },
+    )
 
 
 def raw_only() -> Sample:
     """Only raw arrays: the caller gives the size; the output is written at index i."""
     body = [ir.RawStore("b", ir.LoopIndex(), mul(ir.RawLoad("a", ir.LoopIndex(), F), c(2.0)))]
     params = [arr("a", raw=True), arr("b", raw=True, out=True)]
-    return Sample("raw_only", kern("raw_only", params, body),
-                  lambda r: {"a": _floats(r, 11), "b": np.zeros(11, np.float32)},
-                  loop_shape=(11,))  # fmt: skip
+    return Sample(
+        "raw_only",
+        kern("raw_only", params, body),
+        lambda r: {"a": _floats(r, 11), "b": np.zeros(11, np.float32)},
+        loop_shape=(11,),
+    )
 
 
 def scatter() -> Sample:
     index = sub(sub(ir.ArrayInfo("b", "size"), c(1)), ir.LoopIndex())
     body = [ir.RawStore("b", index, ir.RawLoad("a", ir.LoopIndex(), F))]
     params = [arr("a", raw=True), arr("b", raw=True, out=True)]
-    return Sample("scatter", kern("scatter", params, body),
-                  lambda r: {"a": _floats(r, 11), "b": np.zeros(11, np.float32)},
-                  loop_shape=(11,), targets=("wgsl",))  # fmt: skip
+    return Sample(
+        "scatter",
+        kern("scatter", params, body),
+        lambda r: {"a": _floats(r, 11), "b": np.zeros(11, np.float32)},
+        loop_shape=(11,),
+        targets=("wgsl",),
+    )
 
 
 def four_outputs() -> Sample:
     x = load("x")
-    body = [store("a", x), store("b", cast(x, I)), store("c", cast(x, U)),
-            store("d", bi(B.GT, x, c(0.0)))]  # fmt: skip
-    params = [arr("x"), arr("a", out=True), arr("b", I, out=True), arr("c", U, out=True),
-              arr("d", BOOL, out=True)]  # fmt: skip
-    return Sample("four_outputs", kern("four_outputs", params, body),
-                  lambda r: {"x": _floats(r, 37), "a": np.zeros(37, np.float32),
-                             "b": np.zeros(37, np.int32), "c": np.zeros(37, np.uint32),
-                             "d": np.zeros(37, bool)})  # fmt: skip
+    body = [
+        store("a", x),
+        store("b", cast(x, I)),
+        store("c", cast(x, U)),
+        store("d", bi(B.GT, x, c(0.0))),
+    ]
+    params = [
+        arr("x"),
+        arr("a", out=True),
+        arr("b", I, out=True),
+        arr("c", U, out=True),
+        arr("d", BOOL, out=True),
+    ]
+    return Sample(
+        "four_outputs",
+        kern("four_outputs", params, body),
+        lambda r: {
+            "x": _floats(r, 37),
+            "a": np.zeros(37, np.float32),
+            "b": np.zeros(37, np.int32),
+            "c": np.zeros(37, np.uint32),
+            "d": np.zeros(37, bool),
+        },
+    )
 
 
 def six_outputs() -> Sample:
     """More outputs than WebGL2's 4 draw buffers (two GLSL output groups), old contents
     read in both groups (`a` in the first, only partly written `f` in the second)."""
     x = load("x")
-    body = [store("a", add(load("a"), x)), store("b", cast(x, I)),
-            store("c", cast(m("fabs", x), U)), store("d", bi(B.GT, x, c(0.0))),
-            store("e", mul(x, x)),
-            ir.If(bi(B.LT, x, c(0.0)), (store("f", sub(load("f", I), cast(x, I))),))]  # fmt: skip
-    params = [arr("x", ndim=2), arr("a", out=True, ndim=2, reads_old=True),
-              arr("b", I, out=True, ndim=2), arr("c", U, out=True, ndim=2),
-              arr("d", BOOL, out=True, ndim=2), arr("e", out=True, ndim=2),
-              arr("f", I, out=True, ndim=2, reads_old=True)]  # fmt: skip
+    body = [
+        store("a", add(load("a"), x)),
+        store("b", cast(x, I)),
+        store("c", cast(m("fabs", x), U)),
+        store("d", bi(B.GT, x, c(0.0))),
+        store("e", mul(x, x)),
+        ir.If(bi(B.LT, x, c(0.0)), (store("f", sub(load("f", I), cast(x, I))),)),
+    ]
+    params = [
+        arr("x", ndim=2),
+        arr("a", out=True, ndim=2, reads_old=True),
+        arr("b", I, out=True, ndim=2),
+        arr("c", U, out=True, ndim=2),
+        arr("d", BOOL, out=True, ndim=2),
+        arr("e", out=True, ndim=2),
+        arr("f", I, out=True, ndim=2, reads_old=True),
+    ]
     shape = (6, 9)
-    return Sample("six_outputs", kern("six_outputs", params, body, ndim=2),
-                  lambda r: {"x": _floats(r, (1, 9), -40, 40), "a": _floats(r, shape),
-                             "b": np.zeros(shape, np.int32), "c": np.zeros(shape, np.uint32),
-                             "d": np.zeros(shape, bool), "e": np.zeros(shape, np.float32),
-                             "f": r.integers(-99, 99, shape).astype(np.int32)},
-                  loop_shape=shape)  # fmt: skip
+    return Sample(
+        "six_outputs",
+        kern("six_outputs", params, body, ndim=2),
+        lambda r: {
+            "x": _floats(r, (1, 9), -40, 40),
+            "a": _floats(r, shape),
+            "b": np.zeros(shape, np.int32),
+            "c": np.zeros(shape, np.uint32),
+            "d": np.zeros(shape, bool),
+            "e": np.zeros(shape, np.float32),
+            "f": r.integers(-99, 99, shape).astype(np.int32),
+        },
+        loop_shape=shape,
+    )
 
 
 def loop_return_function() -> Sample:
     """A function whose only returns are inside an endless loop (naga wants a final one)."""
-    f = fn("first_above", [("v", F, False)], I, [
-        decl("k", I, c(0)),
-        ir.Loop(body=(ir.If(bi(B.GT, cast(lc("k", I), F), lc("v")), (ir.Return(lc("k", I)),)),),
-                continuing=(assign("k", add(lc("k", I), c(1))),)),
-    ])  # fmt: skip
+    f = fn(
+        "first_above",
+        [("v", F, False)],
+        I,
+        [
+            decl("k", I, c(0)),
+            ir.Loop(
+                body=(ir.If(bi(B.GT, cast(lc("k", I), F), lc("v")), (ir.Return(lc("k", I)),)),),
+                continuing=(assign("k", add(lc("k", I), c(1))),),
+            ),
+        ],
+    )
     body = [
         decl("r", I),
         ir.Call("first_above", (m("fabs", load("x")),), "r"),
         store("y", lc("r", I)),
     ]
     params = [arr("x"), arr("y", I, out=True)]
-    return Sample("loop_return_function", kern("loop_return_function", params, body,
-                                               functions=[f]),
-                  lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.int32)})  # fmt: skip
+    return Sample(
+        "loop_return_function",
+        kern("loop_return_function", params, body, functions=[f]),
+        lambda r: {"x": _floats(r, 37), "y": np.zeros(37, np.int32)},
+    )
 
 
 def zero_d() -> Sample:
@@ -547,11 +820,34 @@ def empty() -> Sample:
 
 SAMPLES: dict[str, Callable[[], Sample]] = {
     f.__name__: f
-    for f in (squared_diff, scalars, raw_gather, constants, casts, bitcasts, int_ops,
-              logic_select, control_flow, local_arrays, functions, names, bool_arrays,
-              accumulate_old, coords_3d, const_hazards, ieee_corners, precedence, raw_only,
-              zero_d, scatter, four_outputs, six_outputs, loop_return_function, empty)
-}  # fmt: skip
+    for f in (
+        squared_diff,
+        scalars,
+        raw_gather,
+        constants,
+        casts,
+        bitcasts,
+        int_ops,
+        logic_select,
+        control_flow,
+        local_arrays,
+        functions,
+        names,
+        bool_arrays,
+        accumulate_old,
+        coords_3d,
+        const_hazards,
+        ieee_corners,
+        precedence,
+        raw_only,
+        zero_d,
+        scatter,
+        four_outputs,
+        six_outputs,
+        loop_return_function,
+        empty,
+    )
+}
 
 
 def math_kernel(fn_name: str, dt: DType = F) -> ir.Kernel:
@@ -577,21 +873,40 @@ def atomics() -> Sample:
     body = [decl("old", F), decl("oi", I), decl("ou", U)]
     body.append(ir.Atomic("add", "h", slot(0), x, None, "old"))
     body.append(ir.Atomic("sub", "h", slot(1), mul(x, c(0.5))))
-    body += [ir.Atomic(op, "c", slot(j), cast(ir.LoopIndex(), I), None, "oi")
-             for j, op in enumerate(("add", "max"))]  # fmt: skip
-    body += [ir.Atomic(op, "b", slot(j), n, None, "ou")
-             for j, op in enumerate(("or", "xor", "and", "min", "sub"))]  # fmt: skip
+    body += [
+        ir.Atomic(op, "c", slot(j), cast(ir.LoopIndex(), I), None, "oi")
+        for j, op in enumerate(("add", "max"))
+    ]
+    body += [
+        ir.Atomic(op, "b", slot(j), n, None, "ou")
+        for j, op in enumerate(("or", "xor", "and", "min", "sub"))
+    ]
     body.append(ir.Atomic("cas", "c", slot(2), c(7), c(0), "oi"))
     body.append(ir.Atomic("exch", "h", c(8), c(1.5), None, "old"))
-    body.append(ir.If(bi(B.EQ, ir.LoopIndex(), c(0)),
-                      (ir.RawStore("h", c(9), add(ir.RawLoad("h", c(9), F), c(1.0))),)))  # fmt: skip
-    params = [arr("x"), arr("h", raw=True, out=True), arr("c", I, raw=True, out=True),
-              arr("b", U, raw=True, out=True)]  # fmt: skip
-    return Sample("atomics", kern("atomics", params, body),
-                  lambda r: {"x": _floats(r, 37), "h": _floats(r, 10),
-                             "c": np.zeros(12, np.int32),
-                             "b": np.full(20, 0xF0F0F0F0, np.uint32)},
-                  targets=("wgsl",), rtol=1e-5)  # fmt: skip
+    body.append(
+        ir.If(
+            bi(B.EQ, ir.LoopIndex(), c(0)),
+            (ir.RawStore("h", c(9), add(ir.RawLoad("h", c(9), F), c(1.0))),),
+        )
+    )
+    params = [
+        arr("x"),
+        arr("h", raw=True, out=True),
+        arr("c", I, raw=True, out=True),
+        arr("b", U, raw=True, out=True),
+    ]
+    return Sample(
+        "atomics",
+        kern("atomics", params, body),
+        lambda r: {
+            "x": _floats(r, 37),
+            "h": _floats(r, 10),
+            "c": np.zeros(12, np.int32),
+            "b": np.full(20, 0xF0F0F0F0, np.uint32),
+        },
+        targets=("wgsl",),
+        rtol=1e-5,
+    )
 
 
 SAMPLES["atomics"] = atomics
@@ -601,9 +916,17 @@ def reduction() -> Sample:
     """A ReductionKernel: y = sqrt(sum(x * x)) over the first of x's two axes."""
     a, b = lc("a"), lc("b")
     combine = fn("kc_reduce", [("a", F, False), ("b", F, False)], F, [ir.Return(add(a, b))])
-    red = ir.Reduction(F, 1, (), c(0.0), (decl("kc_map", F, mul(load("x"), load("x"))),),
-                       "kc_map", "kc_reduce", "kc_acc",
-                       (store("y", m("sqrt", lc("kc_acc"))),))  # fmt: skip
+    red = ir.Reduction(
+        F,
+        1,
+        (),
+        c(0.0),
+        (decl("kc_map", F, mul(load("x"), load("x"))),),
+        "kc_map",
+        "kc_reduce",
+        "kc_acc",
+        (store("y", m("sqrt", lc("kc_acc"))),),
+    )
     params = (arr("x", ndim=2), arr("y", out=True))
     kernel = ir.Kernel("reduction", params, (combine,), (), 1, reduction=red)
     return Sample("reduction", kernel, None, loop_shape=(5,))

@@ -80,10 +80,13 @@ class KernelCall:
         return dict(
             types={k: t for k, t in self.types.items() if len(k) == 1},
             ndim=len(self.loop_shape),
-            raw={p.name: (v[p.name].ndim, v[p.name].flags.c_contiguous)
-                 for p in self.ins + self.outs if p.raw},
+            raw={
+                p.name: (v[p.name].ndim, v[p.name].flags.c_contiguous)
+                for p in self.ins + self.outs
+                if p.raw
+            },
             scalars=tuple(p.name for p in self.ins if not isinstance(v[p.name], np.ndarray)),
-        )  # fmt: skip
+        )
 
 
 def bind_call(in_params: str, out_params: str, args: tuple, size: int | None) -> KernelCall:
@@ -93,13 +96,22 @@ def bind_call(in_params: str, out_params: str, args: tuple, size: int | None) ->
     types = _resolve_types(ins, outs, in_args, out_args)
     specs = [(p.name, p.raw, types[p.type] if p.is_placeholder else p.type) for p in ins + outs]
     values, loop_shape = _prepare(specs, len(ins), in_args, out_args, size)
-    return KernelCall(ins, outs, types, values, loop_shape,
-                      _result([values[p.name] for p in outs]))  # fmt: skip
+    return KernelCall(ins, outs, types, values, loop_shape, _result([values[p.name] for p in outs]))
 
 
-def call_elementwise(target: str, in_params: str, out_params: str, operation: str, *args,
-                     name: str = "kernel", preamble: str = "", loop_prep: str = "",
-                     after_loop: str = "", size: int | None = None, executor=None):  # fmt: skip
+def call_elementwise(
+    target: str,
+    in_params: str,
+    out_params: str,
+    operation: str,
+    *args,
+    name: str = "kernel",
+    preamble: str = "",
+    loop_prep: str = "",
+    after_loop: str = "",
+    size: int | None = None,
+    executor=None,
+):
     """`cupy.ElementwiseKernel(in_params, out_params, operation, name, ...)(*args, size=size)`
     translated for `target` and run natively. Returns the output, or a tuple of them."""
     call = bind_call(in_params, out_params, args, size)
@@ -108,9 +120,16 @@ def call_elementwise(target: str, in_params: str, out_params: str, operation: st
     from kernelc import translate_elementwise
 
     program = translate_elementwise(
-        in_params, out_params, operation, name=name, preamble=preamble, loop_prep=loop_prep,
-        after_loop=after_loop, target=target, **call.specialisation(),
-    )  # fmt: skip
+        in_params,
+        out_params,
+        operation,
+        name=name,
+        preamble=preamble,
+        loop_prep=loop_prep,
+        after_loop=after_loop,
+        target=target,
+        **call.specialisation(),
+    )
     (executor or executor_for(target)).run(program, call.values, call.loop_shape)
     return call.result
 
@@ -144,8 +163,9 @@ def _split_args(args: tuple, nin: int, nout: int) -> tuple[tuple, tuple | None]:
     raise TypeError(f"Wrong number of arguments: {nin} or {nin + nout} expected, got {len(args)}")
 
 
-def _resolve_types(ins: list[ParamSpec], outs: list[ParamSpec], in_args: tuple,
-                   out_args: tuple | None) -> dict[str, str]:  # fmt: skip
+def _resolve_types(
+    ins: list[ParamSpec], outs: list[ParamSpec], in_args: tuple, out_args: tuple | None
+) -> dict[str, str]:
     """Dtype names by type (fixed names map to themselves); only ndarrays bind, outputs first."""
     types: dict[str, str] = {}
     pairs = list(zip(outs, out_args or ())) + list(zip(ins, in_args))
@@ -164,8 +184,13 @@ def _resolve_types(ins: list[ParamSpec], outs: list[ParamSpec], in_args: tuple,
     return types
 
 
-def _prepare(specs: list[tuple[str, bool, str]], nin: int, in_args: tuple,
-             out_args: tuple | None, size: int | None) -> tuple[dict, tuple[int, ...]]:  # fmt: skip
+def _prepare(
+    specs: list[tuple[str, bool, str]],
+    nin: int,
+    in_args: tuple,
+    out_args: tuple | None,
+    size: int | None,
+) -> tuple[dict, tuple[int, ...]]:
     """Arguments by name (scalars converted, missing outputs allocated) and the loop shape.
     `specs`: (name, raw, dtype name) per parameter, inputs first."""
     given = list(in_args) + list(out_args or ())

@@ -81,8 +81,11 @@ class Call:
         return math.prod(self.loop_shape)
 
     def outputs(self) -> dict[str, np.ndarray]:
-        return {p["name"]: self.arrays[p["name"]].array for p in self.abi["params"]
-                if p["role"] == "out"}  # fmt: skip
+        return {
+            p["name"]: self.arrays[p["name"]].array
+            for p in self.abi["params"]
+            if p["role"] == "out"
+        }
 
     def uniform_values(self, dense_outputs: bool = False) -> dict:
         """The dispatch values (docs/protocol.md). `dense_outputs` (GLSL): outputs are
@@ -100,8 +103,9 @@ def bind(abi: dict, args: dict, loop_shape: tuple[int, ...]) -> Call:
     """Check `args` (parameter name -> array or scalar) against `abi` for `loop_shape`."""
     loop_shape = tuple(int(e) for e in loop_shape)
     if len(loop_shape) != abi["ndim"]:
-        raise ValueError(f"program {abi['kernel']!r} is for {abi['ndim']}-d loops, "
-                         f"got loop shape {loop_shape}")  # fmt: skip
+        raise ValueError(
+            f"program {abi['kernel']!r} is for {abi['ndim']}-d loops, got loop shape {loop_shape}"
+        )
     call = Call(abi, loop_shape)
     for p in abi["params"]:
         if p["name"] not in args:
@@ -154,8 +158,10 @@ def _bind_array(p: dict, value, loop_shape: tuple[int, ...]) -> Bound:
         raise TypeError(f"argument {p['name']!r} has dtype {value.dtype}, expected {p['dtype']}")
     if p["kind"] == "array":
         if p["role"] == "out" and value.shape != loop_shape:
-            raise ValueError(f"Out shape is mismatched: {p['name']!r} has shape {value.shape}, "
-                             f"loop shape is {loop_shape}")  # fmt: skip
+            raise ValueError(
+                f"Out shape is mismatched: {p['name']!r} has shape {value.shape}, "
+                f"loop shape is {loop_shape}"
+            )
         value = np.broadcast_to(value, loop_shape) if p["role"] == "in" else value
     elif value.ndim != p["ndim"]:
         raise ValueError(f"raw {p['name']!r} has {value.ndim} axes, program expects {p['ndim']}")
@@ -168,8 +174,9 @@ def _bind_array(p: dict, value, loop_shape: tuple[int, ...]) -> Bound:
 
 def _array_values(bound: Bound, dense_: bool) -> dict:
     name = bound.name
-    offset, strides = (0, c_strides(bound.array.shape)) if dense_ else (
-        bound.buffer.offset, bound.buffer.strides)  # fmt: skip
+    offset, strides = (
+        (0, c_strides(bound.array.shape)) if dense_ else (bound.buffer.offset, bound.buffer.strides)
+    )
     values = {("offset", name, None): offset, ("size", name, None): bound.array.size}
     values.update({("stride", name, d): s for d, s in enumerate(strides)})
     values.update({("shape", name, d): e for d, e in enumerate(bound.array.shape)})

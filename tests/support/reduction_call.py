@@ -18,11 +18,25 @@ from .kernel_call import _resolve_types, _split_args, executor_for, parse_params
 from .launch import to_scalar
 
 
-def call_reduction(target: str, in_params: str, out_params: str, map_expr: str,
-                   reduce_expr: str, post_map_expr: str, identity, *args,
-                   name: str = "reduce_kernel", reduce_type: str | None = None,
-                   preamble: str = "", axis=None, keepdims: bool = False, out=None,
-                   executor=None, groups: int | None = None, on_program=None):  # fmt: skip
+def call_reduction(
+    target: str,
+    in_params: str,
+    out_params: str,
+    map_expr: str,
+    reduce_expr: str,
+    post_map_expr: str,
+    identity,
+    *args,
+    name: str = "reduce_kernel",
+    reduce_type: str | None = None,
+    preamble: str = "",
+    axis=None,
+    keepdims: bool = False,
+    out=None,
+    executor=None,
+    groups: int | None = None,
+    on_program=None,
+):
     """`cupy.ReductionKernel(in_params, out_params, map_expr, reduce_expr, post_map_expr,
     identity, name, reduce_type, preamble=preamble)(*args, axis=axis, keepdims=keepdims,
     out=out)` translated for `target` and run natively. `groups` (WGSL) overrides the
@@ -48,15 +62,32 @@ def call_reduction(target: str, in_params: str, out_params: str, map_expr: str,
     for p in outs:
         if keepdims and not p.raw:  # the kept size-1 axes are not the kernel's
             values[p.name] = np.squeeze(values[p.name], axis=reduce_axis)
-    program = _translate(target, (in_params, out_params, map_expr, reduce_expr, post_map_expr,
-                                  identity, name, reduce_type, preamble),
-                         types, ins + outs, values, len(out_axis), len(reduce_axis))  # fmt: skip
+    program = _translate(
+        target,
+        (
+            in_params,
+            out_params,
+            map_expr,
+            reduce_expr,
+            post_map_expr,
+            identity,
+            name,
+            reduce_type,
+            preamble,
+        ),
+        types,
+        ins + outs,
+        values,
+        len(out_axis),
+        len(reduce_axis),
+    )
     if on_program is not None:
         on_program(program)
     options = {"groups": groups} if groups is not None and target == "wgsl" else {}
     reduce_shape = tuple(shape[d] for d in reduce_axis)
-    (executor or executor_for(target)).run_reduction(program, values, kernel_out, reduce_shape,
-                                                     **options)  # fmt: skip
+    (executor or executor_for(target)).run_reduction(
+        program, values, kernel_out, reduce_shape, **options
+    )
     return result
 
 
@@ -132,16 +163,36 @@ def _input(p, arg, types: dict, shape: tuple, perm: tuple):
     return np.broadcast_to(arg, shape).transpose(perm)
 
 
-def _translate(target: str, strings: tuple, types: dict, params: list, values: dict,
-               ndim: int, reduce_ndim: int):  # fmt: skip
+def _translate(
+    target: str,
+    strings: tuple,
+    types: dict,
+    params: list,
+    values: dict,
+    ndim: int,
+    reduce_ndim: int,
+):
     from kernelc import translate_reduction
 
     in_params, out_params, map_expr, reduce_expr, post_map_expr, identity, name, rt, pre = strings
     return translate_reduction(
-        in_params, out_params, map_expr, reduce_expr, post_map_expr, identity, name, rt, pre,
-        target=target, types={k: v for k, v in types.items() if len(k) == 1}, ndim=ndim,
+        in_params,
+        out_params,
+        map_expr,
+        reduce_expr,
+        post_map_expr,
+        identity,
+        name,
+        rt,
+        pre,
+        target=target,
+        types={k: v for k, v in types.items() if len(k) == 1},
+        ndim=ndim,
         reduce_ndim=reduce_ndim,
         scalars=tuple(p.name for p in params if not isinstance(values[p.name], np.ndarray)),
-        raw={p.name: (values[p.name].ndim, values[p.name].flags.c_contiguous)
-             for p in params if p.raw},
-    )  # fmt: skip
+        raw={
+            p.name: (values[p.name].ndim, values[p.name].flags.c_contiguous)
+            for p in params
+            if p.raw
+        },
+    )

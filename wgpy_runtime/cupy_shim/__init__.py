@@ -28,8 +28,7 @@ import types
 from .. import ufuncs
 from .util import RawKernelUnsupportedError
 
-__all__ = ["CupyShadowError", "RawKernelUnsupportedError", "install", "installed",
-           "uninstall"]  # fmt: skip
+__all__ = ["CupyShadowError", "RawKernelUnsupportedError", "install", "installed", "uninstall"]
 
 _INSTALLED: dict[str, types.ModuleType] = {}
 
@@ -62,8 +61,10 @@ def install(force: bool = False) -> types.ModuleType:
         return _INSTALLED["cupy"]
     real = _real_cupy()
     if real is not None and not force:
-        raise CupyShadowError(f"a real CuPy is importable ({real}); install(force=True) "
-                              "would hide it behind wgpy_runtime")  # fmt: skip
+        raise CupyShadowError(
+            f"a real CuPy is importable ({real}); install(force=True) "
+            "would hide it behind wgpy_runtime"
+        )
     from .namespace import build
 
     modules = build()

@@ -20,8 +20,9 @@ from ..ndarray import ndarray
 
 @functools.cache
 def _modf_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel("T x", "T frac, T whole", "whole = trunc(x); frac = x - whole",
-                             "cupy_modf")  # fmt: skip
+    return ElementwiseKernel(
+        "T x", "T frac, T whole", "whole = trunc(x); frac = x - whole", "cupy_modf"
+    )
 
 
 def modf(x, out1=None, out2=None):
@@ -75,8 +76,11 @@ def cumprod(a, axis=None, dtype=None, out=None):
         a, axis = a.reshape(-1), 0
     axis = axis + a.ndim if axis < 0 else axis
     if not 0 <= axis < a.ndim:
-        raise np.exceptions.AxisError(axis, a.ndim) if hasattr(np, "exceptions") else ValueError(
-            f"axis {axis} is out of bounds")  # fmt: skip
+        raise (
+            np.exceptions.AxisError(axis, a.ndim)
+            if hasattr(np, "exceptions")
+            else ValueError(f"axis {axis} is out of bounds")
+        )
     moved = _wp.moveaxis(a.astype(dtype), axis, -1)
     n = moved.shape[-1] if moved.ndim else 1
     y = _wp.ascontiguousarray(moved).copy()
@@ -100,8 +104,9 @@ def as_strided(x, shape=None, strides=None, subok=False, writeable=True):
     if len(shape) != len(strides):
         raise ValueError("as_strided: shape and strides differ in length")
     if any(s % x.itemsize for s in strides):
-        raise ValueError(f"as_strided: strides {strides} are not multiples of the item size "
-                         f"{x.itemsize}")  # fmt: skip
+        raise ValueError(
+            f"as_strided: strides {strides} are not multiples of the item size {x.itemsize}"
+        )
     elements = tuple(s // x.itemsize for s in strides)
     reach = x._offset + sum((e - 1) * s for e, s in zip(shape, elements) if e > 0)
     low = x._offset + sum((e - 1) * s for e, s in zip(shape, elements) if e > 0 and s < 0)

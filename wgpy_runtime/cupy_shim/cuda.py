@@ -38,8 +38,10 @@ class _DeviceMeta(type):
         order = _device_module.backend_order()
         k = int(device)
         if not 0 <= k < len(order):
-            raise CUDARuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {k} "
-                                   f"(wgpy_runtime devices: {order})")  # fmt: skip
+            raise CUDARuntimeError(
+                f"cudaErrorInvalidDevice: invalid device ordinal {k} "
+                f"(wgpy_runtime devices: {order})"
+            )
         return _device_module.get_device(order[k])
 
     def __instancecheck__(cls, obj) -> bool:
@@ -131,8 +133,9 @@ class MemoryPool:
         pass
 
     def malloc(self, size):
-        raise NotImplementedError("wgpy_runtime allocates buffers per array; raw device "
-                                  "pointers are not available")  # fmt: skip
+        raise NotImplementedError(
+            "wgpy_runtime allocates buffers per array; raw device pointers are not available"
+        )
 
     def free_all_blocks(self, stream=None) -> None:
         trim = getattr(current_device(), "trim", None)
@@ -219,48 +222,84 @@ def submodules() -> dict[str, types.ModuleType]:
     """`cupy.cuda.runtime`, `.driver`, `.memory`, `.memory_hook`, `.cublas`, `.nvtx`,
     `.stream`, `.device` as the shim provides them."""
     runtime = _namespace(
-        "cupy.cuda.runtime", "CUDA runtime stubs (wgpy_runtime devices).",
-        CUDARuntimeError=CUDARuntimeError, deviceSynchronize=_device_synchronize,
-        getDeviceCount=_get_device_count, getDevice=get_device_id,
-        setDevice=lambda k: Device(k).use(), runtimeGetVersion=lambda: 0,
-        driverGetVersion=lambda: 0, is_hip=False,
-    )  # fmt: skip
+        "cupy.cuda.runtime",
+        "CUDA runtime stubs (wgpy_runtime devices).",
+        CUDARuntimeError=CUDARuntimeError,
+        deviceSynchronize=_device_synchronize,
+        getDeviceCount=_get_device_count,
+        getDevice=get_device_id,
+        setDevice=lambda k: Device(k).use(),
+        runtimeGetVersion=lambda: 0,
+        driverGetVersion=lambda: 0,
+        is_hip=False,
+    )
     driver = _namespace(
-        "cupy.cuda.driver", "CUDA driver stubs.", CUDADriverError=CUDADriverError,
-        ctxGetCurrent=lambda: 0, get_build_version=lambda: 0,
-    )  # fmt: skip
+        "cupy.cuda.driver",
+        "CUDA driver stubs.",
+        CUDADriverError=CUDADriverError,
+        ctxGetCurrent=lambda: 0,
+        get_build_version=lambda: 0,
+    )
     memory = _namespace(
-        "cupy.cuda.memory", "Memory pools (statistics only).", MemoryPointer=MemoryPointer,
+        "cupy.cuda.memory",
+        "Memory pools (statistics only).",
+        MemoryPointer=MemoryPointer,
         Memory=Memory,
-        MemoryPool=MemoryPool, PinnedMemoryPool=PinnedMemoryPool, set_allocator=set_allocator,
+        MemoryPool=MemoryPool,
+        PinnedMemoryPool=PinnedMemoryPool,
+        set_allocator=set_allocator,
         alloc_pinned_memory=alloc_pinned_memory,
-    )  # fmt: skip
-    memory_hook = _namespace("cupy.cuda.memory_hook", "Memory hooks (never called).",
-                             MemoryHook=MemoryHook)  # fmt: skip
-    cublas = _namespace("cupy.cuda.cublas", "cuBLAS: products are kernels "
-                        "(wgpy_runtime.linalg); nothing to call here.")  # fmt: skip
-    nvtx = _namespace("cupy.cuda.nvtx", "NVTX ranges (no-ops).", RangePush=lambda *a: None,
-                      RangePop=lambda: None, Mark=lambda *a: None)  # fmt: skip
-    stream = _namespace("cupy.cuda.stream", "Streams.", Stream=Stream, Event=Event,
-                        get_current_stream=get_current_stream,
-                        get_elapsed_time=get_elapsed_time)  # fmt: skip
-    device = _namespace("cupy.cuda.device", "Devices.", Device=Device,
-                        get_device_id=get_device_id)  # fmt: skip
-    return {m.__name__: m for m in (runtime, driver, memory, memory_hook, cublas, nvtx,
-                                    stream, device)}  # fmt: skip
+    )
+    memory_hook = _namespace(
+        "cupy.cuda.memory_hook", "Memory hooks (never called).", MemoryHook=MemoryHook
+    )
+    cublas = _namespace(
+        "cupy.cuda.cublas",
+        "cuBLAS: products are kernels (wgpy_runtime.linalg); nothing to call here.",
+    )
+    nvtx = _namespace(
+        "cupy.cuda.nvtx",
+        "NVTX ranges (no-ops).",
+        RangePush=lambda *a: None,
+        RangePop=lambda: None,
+        Mark=lambda *a: None,
+    )
+    stream = _namespace(
+        "cupy.cuda.stream",
+        "Streams.",
+        Stream=Stream,
+        Event=Event,
+        get_current_stream=get_current_stream,
+        get_elapsed_time=get_elapsed_time,
+    )
+    device = _namespace("cupy.cuda.device", "Devices.", Device=Device, get_device_id=get_device_id)
+    return {
+        m.__name__: m for m in (runtime, driver, memory, memory_hook, cublas, nvtx, stream, device)
+    }
 
 
 def module(subs: dict[str, types.ModuleType]) -> types.ModuleType:
     """`cupy.cuda` itself, with its submodules as attributes."""
     cuda = _namespace(
-        "cupy.cuda", __doc__, Device=Device, Event=Event, Stream=Stream,
-        get_device_id=get_device_id, get_elapsed_time=get_elapsed_time,
-        get_current_stream=get_current_stream, MemoryPool=MemoryPool,
-        PinnedMemoryPool=PinnedMemoryPool, MemoryPointer=MemoryPointer,
-        alloc_pinned_memory=alloc_pinned_memory, set_allocator=set_allocator,
-        set_pinned_memory_allocator=set_pinned_memory_allocator, nvtx_enabled=False,
-        cudnn_enabled=False, nccl_enabled=False, cub_enabled=False,
-    )  # fmt: skip
+        "cupy.cuda",
+        __doc__,
+        Device=Device,
+        Event=Event,
+        Stream=Stream,
+        get_device_id=get_device_id,
+        get_elapsed_time=get_elapsed_time,
+        get_current_stream=get_current_stream,
+        MemoryPool=MemoryPool,
+        PinnedMemoryPool=PinnedMemoryPool,
+        MemoryPointer=MemoryPointer,
+        alloc_pinned_memory=alloc_pinned_memory,
+        set_allocator=set_allocator,
+        set_pinned_memory_allocator=set_pinned_memory_allocator,
+        nvtx_enabled=False,
+        cudnn_enabled=False,
+        nccl_enabled=False,
+        cub_enabled=False,
+    )
     for name, sub in subs.items():
         setattr(cuda, name.rsplit(".", 1)[1], sub)
     cuda.__path__ = []  # a package: `import cupy.cuda.X` of an unknown X is an ImportError

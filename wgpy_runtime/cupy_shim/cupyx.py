@@ -19,10 +19,24 @@ from ..kernel import ElementwiseKernel
 from . import numpy_extras
 
 # cupyx.scipy.special name -> CUDA math function of one float argument
-SPECIAL = {"erf": "erf", "erfc": "erfc", "erfinv": "erfinv", "erfcinv": "erfcinv",
-           "erfcx": "erfcx", "ndtr": "normcdf", "ndtri": "normcdfinv", "gammaln": "lgamma",
-           "gamma": "tgamma", "expit": None, "log_ndtr": None, "digamma": None,
-           "polygamma": None, "zeta": None, "i0": None, "i1": None}  # fmt: skip
+SPECIAL = {
+    "erf": "erf",
+    "erfc": "erfc",
+    "erfinv": "erfinv",
+    "erfcinv": "erfcinv",
+    "erfcx": "erfcx",
+    "ndtr": "normcdf",
+    "ndtri": "normcdfinv",
+    "gammaln": "lgamma",
+    "gamma": "tgamma",
+    "expit": None,
+    "log_ndtr": None,
+    "digamma": None,
+    "polygamma": None,
+    "zeta": None,
+    "i0": None,
+    "i1": None,
+}
 
 
 @functools.cache
@@ -33,8 +47,9 @@ def _special_kernel(name: str, fn: str) -> ElementwiseKernel:
 def _special(name: str, fn: str | None):
     def call(x, out=None):
         if fn is None:
-            raise NotImplementedError(f"cupyx.scipy.special.{name} is not available on "
-                                      "wgpy_runtime")  # fmt: skip
+            raise NotImplementedError(
+                f"cupyx.scipy.special.{name} is not available on wgpy_runtime"
+            )
         x = _wp.asarray(x)
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
@@ -69,8 +84,7 @@ def modules() -> dict[str, types.ModuleType]:
     linalg = types.ModuleType("cupyx.scipy.linalg", "Not available on wgpy_runtime.")
     for name in ("solve_triangular", "lu_factor", "lu_solve", "tri", "tril", "triu"):
         setattr(linalg, name, _missing("cupyx.scipy.linalg", name))
-    linalg.tri, linalg.tril, linalg.triu = (numpy_extras.tri, numpy_extras.tril,
-                                            numpy_extras.triu)  # fmt: skip
+    linalg.tri, linalg.tril, linalg.triu = (numpy_extras.tri, numpy_extras.tril, numpy_extras.triu)
     scipy = types.ModuleType("cupyx.scipy", "SciPy-like functions.")
     scipy.special, scipy.linalg = special, linalg
     cupyx = types.ModuleType("cupyx", "CuPy's extensions, as far as wgpy_runtime has them.")

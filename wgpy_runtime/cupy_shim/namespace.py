@@ -37,19 +37,35 @@ def _missing_attribute(module_name: str):
     def __getattr__(name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise AttributeError(f"module '{module_name}' (the wgpy_runtime cupy shim) has no "
-                             f"attribute '{name}': wgpy_runtime does not implement it")  # fmt: skip
+        raise AttributeError(
+            f"module '{module_name}' (the wgpy_runtime cupy shim) has no "
+            f"attribute '{name}': wgpy_runtime does not implement it"
+        )
 
     return __getattr__
 
 
 # CuPy's distributions drawn from the host state: name -> default dtype
-_HOST_DISTRIBUTIONS = {"laplace": float, "binomial": int, "gumbel": float, "beta": float,
-                       "chisquare": float, "dirichlet": float, "gamma": float,
-                       "geometric": int, "pareto": float, "poisson": int,
-                       "standard_cauchy": float, "standard_exponential": float,
-                       "standard_gamma": float, "exponential": float, "lognormal": float,
-                       "logistic": float, "rayleigh": float, "weibull": float}  # fmt: skip
+_HOST_DISTRIBUTIONS = {
+    "laplace": float,
+    "binomial": int,
+    "gumbel": float,
+    "beta": float,
+    "chisquare": float,
+    "dirichlet": float,
+    "gamma": float,
+    "geometric": int,
+    "pareto": float,
+    "poisson": int,
+    "standard_cauchy": float,
+    "standard_exponential": float,
+    "standard_gamma": float,
+    "exponential": float,
+    "lognormal": float,
+    "logistic": float,
+    "rayleigh": float,
+    "weibull": float,
+}
 
 
 def _host_distribution(state, name: str, default_dtype):
@@ -66,8 +82,9 @@ def _random_module() -> types.ModuleType:
     names = {k: v for k, v in vars(_random).items() if not k.startswith("_")}
     for name, dtype in _HOST_DISTRIBUTIONS.items():
         names[name] = _host_distribution(state, name, dtype)
-    module = _module("cupy.random", "Random numbers: host RandomState, uploaded "
-                     "(wgpy_runtime.random).", names)  # fmt: skip
+    module = _module(
+        "cupy.random", "Random numbers: host RandomState, uploaded (wgpy_runtime.random).", names
+    )
     module.__getattr__ = _missing_attribute("cupy.random")
     return module
 
@@ -79,8 +96,10 @@ def _norm(x, ord=None, axis=None, keepdims=False):
 
 
 def _linalg_module() -> types.ModuleType:
-    names = {n: getattr(_wp, n) for n in ("dot", "matmul", "einsum", "tensordot", "inner",
-                                          "outer", "vdot", "trace")}  # fmt: skip
+    names = {
+        n: getattr(_wp, n)
+        for n in ("dot", "matmul", "einsum", "tensordot", "inner", "outer", "vdot", "trace")
+    }
     names["norm"] = _norm
     module = _module("cupy.linalg", "Products (kernels); decompositions are missing.", names)
     module.__getattr__ = _missing_attribute("cupy.linalg")
@@ -88,18 +107,29 @@ def _linalg_module() -> types.ModuleType:
 
 
 def _util_module(name: str) -> types.ModuleType:
-    return _module(name, "CuPy utilities.", {
-        "PerformanceWarning": util.PerformanceWarning, "memoize": util.memoize,
-        "clear_memo": util.clear_memo,
-    })  # fmt: skip
+    return _module(
+        name,
+        "CuPy utilities.",
+        {
+            "PerformanceWarning": util.PerformanceWarning,
+            "memoize": util.memoize,
+            "clear_memo": util.clear_memo,
+        },
+    )
 
 
 def _core_module(name: str) -> types.ModuleType:
-    return _module(name, "CuPy's core names.", {
-        "ndarray": ndarray, "ElementwiseKernel": _wp.ElementwiseKernel,
-        "ReductionKernel": _wp.ReductionKernel, "RawKernel": util.RawKernel,
-        "fusion": types.SimpleNamespace(_is_fusing=lambda: False),
-    })  # fmt: skip
+    return _module(
+        name,
+        "CuPy's core names.",
+        {
+            "ndarray": ndarray,
+            "ElementwiseKernel": _wp.ElementwiseKernel,
+            "ReductionKernel": _wp.ReductionKernel,
+            "RawKernel": util.RawKernel,
+            "fusion": types.SimpleNamespace(_is_fusing=lambda: False),
+        },
+    )
 
 
 def _cupy_names(cupy: types.ModuleType) -> dict:
@@ -114,13 +144,18 @@ def _cupy_names(cupy: types.ModuleType) -> dict:
         return cupy if any(isinstance(a, (ndarray, Var)) for a in args) else np
 
     names.update(
-        __version__=CUPY_VERSION, get_array_module=get_array_module, is_available=lambda: True,
-        memoize=util.memoize, clear_memo=util.clear_memo, fuse=_wp.fuse,
-        RawKernel=util.RawKernel, RawModule=util.RawModule,
+        __version__=CUPY_VERSION,
+        get_array_module=get_array_module,
+        is_available=lambda: True,
+        memoize=util.memoize,
+        clear_memo=util.clear_memo,
+        fuse=_wp.fuse,
+        RawKernel=util.RawKernel,
+        RawModule=util.RawModule,
         get_default_memory_pool=cuda.get_default_memory_pool,
         get_default_pinned_memory_pool=cuda.get_default_pinned_memory_pool,
         show_config=lambda: print(cupyx.get_runtime_info()),
-    )  # fmt: skip
+    )
     return names
 
 
@@ -131,12 +166,20 @@ def build() -> dict[str, types.ModuleType]:
     cupy.__dict__.update(_cupy_names(cupy))
     cupy.__getattr__ = _missing_attribute("cupy")
     cuda_subs = cuda.submodules()
-    modules = {"cupy": cupy, "cupy.cuda": cuda.module(cuda_subs), **cuda_subs,
-               "cupy.random": _random_module(), "cupy.linalg": _linalg_module(),
-               "cupy._util": _util_module("cupy._util"), "cupy.util": _util_module("cupy.util"),
-               "cupy._core": _core_module("cupy._core"), "cupy.core": _core_module("cupy.core"),
-               **testing.modules(), **array_extras.lib_module(),
-               **cupyx.modules()}  # fmt: skip
+    modules = {
+        "cupy": cupy,
+        "cupy.cuda": cuda.module(cuda_subs),
+        **cuda_subs,
+        "cupy.random": _random_module(),
+        "cupy.linalg": _linalg_module(),
+        "cupy._util": _util_module("cupy._util"),
+        "cupy.util": _util_module("cupy.util"),
+        "cupy._core": _core_module("cupy._core"),
+        "cupy.core": _core_module("cupy.core"),
+        **testing.modules(),
+        **array_extras.lib_module(),
+        **cupyx.modules(),
+    }
     for name, module in modules.items():
         parent, _, child = name.rpartition(".")
         if parent:

@@ -20,12 +20,39 @@ from ..ndarray import ndarray
 
 # NumPy names CuPy re-exports unchanged (types, dtype helpers).
 NUMPY_NAMES = (
-    "generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact", "floating",
-    "complexfloating", "bool_", "byte", "ubyte", "short", "ushort", "intc", "uintc", "int_",
-    "uint", "longlong", "ulonglong", "half", "single", "double", "float_", "complex64",
-    "complex128", "complex_", "issubdtype", "isscalar", "obj2sctype", "typename",
-    "mintypecode", "ComplexWarning"
-)  # fmt: skip
+    "generic",
+    "number",
+    "integer",
+    "signedinteger",
+    "unsignedinteger",
+    "inexact",
+    "floating",
+    "complexfloating",
+    "bool_",
+    "byte",
+    "ubyte",
+    "short",
+    "ushort",
+    "intc",
+    "uintc",
+    "int_",
+    "uint",
+    "longlong",
+    "ulonglong",
+    "half",
+    "single",
+    "double",
+    "float_",
+    "complex64",
+    "complex128",
+    "complex_",
+    "issubdtype",
+    "isscalar",
+    "obj2sctype",
+    "typename",
+    "mintypecode",
+    "ComplexWarning",
+)
 
 
 def numpy_names() -> dict:
@@ -110,8 +137,9 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
     try:
         values = np.broadcast_to(values, (a.ndim, 2))
     except ValueError:
-        raise ValueError(f"pad: constant_values of shape {np.shape(values)} do not broadcast "
-                         f"to ({a.ndim}, 2)") from None  # fmt: skip
+        raise ValueError(
+            f"pad: constant_values of shape {np.shape(values)} do not broadcast to ({a.ndim}, 2)"
+        ) from None
     if a.ndim == 0:
         return a.copy()  # nothing to pad, as in NumPy
     out_shape = tuple(int(e + lo + hi) for e, (lo, hi) in zip(a.shape, widths))
@@ -147,8 +175,9 @@ def _tri_kernel(lower: bool) -> ElementwiseKernel:
     column_minus_row = "(int)(i % m) - (int)((i / m) % n)"
     test = f"{column_minus_row} {'<=' if lower else '>='} k"
     name = "cupy_tril" if lower else "cupy_triu"
-    return ElementwiseKernel("T x, int32 n, int32 m, int32 k", "T y", f"y = ({test}) ? x : (T)0",
-                             name)  # fmt: skip
+    return ElementwiseKernel(
+        "T x, int32 n, int32 m, int32 k", "T y", f"y = ({test}) ? x : (T)0", name
+    )
 
 
 def tril(m, k=0):
@@ -212,8 +241,26 @@ def bincount(x, weights=None, minlength=0):
     return out
 
 
-FUNCTIONS = {f.__name__: f for f in (ndim, shape, size, may_share_memory, copyto, pad, tril,
-                                     triu, tri, fix, fliplr, flipud, dstack, meshgrid,
-                                     bincount, asfortranarray)}  # fmt: skip
+FUNCTIONS = {
+    f.__name__: f
+    for f in (
+        ndim,
+        shape,
+        size,
+        may_share_memory,
+        copyto,
+        pad,
+        tril,
+        triu,
+        tri,
+        fix,
+        fliplr,
+        flipud,
+        dstack,
+        meshgrid,
+        bincount,
+        asfortranarray,
+    )
+}
 FUNCTIONS["shares_memory"] = shares_memory
 CUPYX_FUNCTIONS = {"scatter_add": scatter_add, "rsqrt": rsqrt}

@@ -17,8 +17,17 @@ BACKENDS = ("webgpu", "webgl")
 _DEVICES: dict[str, Device] = {}
 _CURRENT: Device | None = None
 
-__all__ = ["BACKENDS", "Device", "DeviceError", "adapter_name", "backend_order", "create_device",
-           "device_id", "get_device", "set_device"]  # fmt: skip
+__all__ = [
+    "BACKENDS",
+    "Device",
+    "DeviceError",
+    "adapter_name",
+    "backend_order",
+    "create_device",
+    "device_id",
+    "get_device",
+    "set_device",
+]
 
 
 def create_device(name: str) -> Device:

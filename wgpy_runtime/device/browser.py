@@ -90,8 +90,10 @@ class BrowserDevice(Device):
         check_range("read", buf, info.size, start, count)
         item = ITEMSIZE[info.dtype]
         step = self._chunk_elements(item)
-        parts = [self._request(["read", buf, first, min(step, start + count - first)])
-                 for first in range(start, start + count, step)]  # fmt: skip
+        parts = [
+            self._request(["read", buf, first, min(step, start + count - first)])
+            for first in range(start, start + count, step)
+        ]
         if not parts:
             self.synchronize()
         return b"".join(parts)
@@ -111,8 +113,9 @@ class BrowserDevice(Device):
             self._get(buf)
         pid = self._program_id(program)
         self._kernels.add(program.abi["kernel"])
-        entries = [[what, param, axis, _json_number(x)]
-                   for (what, param, axis), x in values.items()]  # fmt: skip
+        entries = [
+            [what, param, axis, _json_number(x)] for (what, param, axis), x in values.items()
+        ]
         self._send(["dispatch", pid, dict(buffers), entries])
 
     def synchronize(self) -> None:

@@ -31,8 +31,10 @@ def dense_values(
     from `scalars` (name -> number)."""
     scalars, raw_shapes = scalars or {}, raw_shapes or {}
     loop = {"size": math.prod(shape), "shape": shape, "strides": c_strides(shape)}
-    raws = {name: {"size": math.prod(s), "shape": s, "strides": c_strides(s)}
-            for name, s in raw_shapes.items()}  # fmt: skip
+    raws = {
+        name: {"size": math.prod(s), "shape": s, "strides": c_strides(s)}
+        for name, s in raw_shapes.items()
+    }
     values = {}
     for member in abi["uniforms"]:
         v = member["value"]

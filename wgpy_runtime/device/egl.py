@@ -29,8 +29,12 @@ def _libegl():
 def current() -> tuple:
     """(display, draw surface, read surface, context) current on this thread."""
     egl = _libegl()
-    return (egl.eglGetCurrentDisplay(), egl.eglGetCurrentSurface(_EGL_DRAW),
-            egl.eglGetCurrentSurface(_EGL_READ), egl.eglGetCurrentContext())  # fmt: skip
+    return (
+        egl.eglGetCurrentDisplay(),
+        egl.eglGetCurrentSurface(_EGL_DRAW),
+        egl.eglGetCurrentSurface(_EGL_READ),
+        egl.eglGetCurrentContext(),
+    )
 
 
 def make_current(state: tuple) -> None:

@@ -13,9 +13,20 @@ from kernelc.abi import Program
 # The element types a buffer can hold, and their bytes per element on the protocol (each
 # dtype's own little-endian bytes; bool one byte). The 64-bit ones are used under the exact
 # 64-bit policy (docs/dtypes.md): WGSL reads them as u32 pairs, GLSL as RG32UI texels.
-ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
-            "uint32": 4, "float16": 2, "float32": 4, "int64": 8, "uint64": 8,
-            "float64": 8}  # fmt: skip
+ITEMSIZE = {
+    "bool": 1,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "uint16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "float16": 2,
+    "float32": 4,
+    "int64": 8,
+    "uint64": 8,
+    "float64": 8,
+}
 
 
 class DeviceError(RuntimeError):
@@ -93,7 +104,7 @@ class Device(ABC):
         """Run `program` with its array parameters bound to `buffers` (ABI param name ->
         buffer id) and its uniform block filled from `values` (see docs/protocol.md)."""
 
-    def synchronize(self) -> None:
+    def synchronize(self) -> None:  # noqa: B027 - optional: a device may have nothing to wait for
         """Wait until every earlier command ran (and raise what failed)."""
 
     # CuPy's `cupy.cuda.Device` interface: the cupy shim hands devices to CuPy code (Chainer)

@@ -75,8 +75,7 @@ class RecordingDevice(Device):
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         self.inner.dispatch(program, buffers, values)
-        entries = [[what, param, axis, json_number(x)]
-                   for (what, param, axis), x in values.items()]  # fmt: skip
+        entries = [[what, param, axis, json_number(x)] for (what, param, axis), x in values.items()]
         self._commands.append(["dispatch", self._program(program), dict(buffers), entries])
 
     def synchronize(self) -> None:
@@ -90,9 +89,14 @@ class RecordingDevice(Device):
 
     def stream(self) -> dict:
         """The commands so far, as the JSON-ready dict docs/protocol.md describes."""
-        return {"format": FORMAT, "version": VERSION, "backend": self.name,
-                "target": self.target, "programs": list(self._programs),
-                "commands": list(self._commands)}  # fmt: skip
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "backend": self.name,
+            "target": self.target,
+            "programs": list(self._programs),
+            "commands": list(self._commands),
+        }
 
     def save(self, path: str | Path) -> Path:
         """Write `stream()` as JSON to `path` (gzip-compressed when it ends in .gz)."""

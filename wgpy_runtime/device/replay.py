@@ -23,8 +23,17 @@ from .protocol import Device
 FORMAT = "wgpy-protocol-stream"
 VERSION = 1
 # struct codes of the protocol's storage dtypes (little-endian, docs/protocol.md)
-_CODES = {"bool": "B", "int8": "b", "uint8": "B", "int16": "h", "uint16": "H",
-          "float16": "e", "int32": "i", "uint32": "I", "float32": "f"}  # fmt: skip
+_CODES = {
+    "bool": "B",
+    "int8": "b",
+    "uint8": "B",
+    "int16": "h",
+    "uint16": "H",
+    "float16": "e",
+    "int32": "i",
+    "uint32": "I",
+    "float32": "f",
+}
 _FLOATS = ("float16", "float32")
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -56,22 +65,28 @@ def load(path: str | Path) -> dict:
 def check_stream(stream: dict, target: str | None = None) -> None:
     """Raise ValueError unless `stream` is a version-1 stream (for `target`, if given)."""
     if stream.get("format") != FORMAT or stream.get("version") != VERSION:
-        raise ValueError(f"not a {FORMAT} version {VERSION} stream: "
-                         f"{stream.get('format')!r} version {stream.get('version')!r}")  # fmt: skip
+        raise ValueError(
+            f"not a {FORMAT} version {VERSION} stream: "
+            f"{stream.get('format')!r} version {stream.get('version')!r}"
+        )
     if target is not None and stream["target"] != target:
         raise ValueError(f"a {stream['target']} stream cannot replay on a {target} device")
 
 
 def programs(stream: dict) -> list[Program]:
     """The stream's programs, as `Device.dispatch` takes them."""
-    return [Program(p["abi"].get("kernel", "kernel"), p["abi"]["target"], p["code"], p["abi"])
-            for p in stream["programs"]]  # fmt: skip
+    return [
+        Program(p["abi"].get("kernel", "kernel"), p["abi"]["target"], p["code"], p["abi"])
+        for p in stream["programs"]
+    ]
 
 
 def dispatch_values(entries: list) -> dict:
     """A dispatch's `[[what, param, axis, value], ...]` -> the protocol's values dict."""
-    return {(what, param, axis): _NON_FINITE.get(x, x) if isinstance(x, str) else x
-            for what, param, axis, x in entries}  # fmt: skip
+    return {
+        (what, param, axis): _NON_FINITE.get(x, x) if isinstance(x, str) else x
+        for what, param, axis, x in entries
+    }
 
 
 def replay(stream: dict, device: Device) -> list[Read]:
@@ -124,8 +139,14 @@ def _run(device: Device, command: list, ids: dict[int, int], progs: list[Program
 # ------------------------------------------------------------------------- comparing
 
 
-def compare(reads: list[Read], rtol: float = 1e-6, atol: float = 0.0, *,
-            tolerances: dict | None = None, shown: int = 3) -> list[str]:  # fmt: skip
+def compare(
+    reads: list[Read],
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    *,
+    tolerances: dict | None = None,
+    shown: int = 3,
+) -> list[str]:
     """Readable messages, one per read that differs: integers and bools exactly, floats
     within `atol + rtol * |expected|` (NaN equals NaN, infinities only themselves).
     `tolerances` maps a label to its own `(rtol, atol)`; `shown` caps the elements a
@@ -154,8 +175,10 @@ def compare_one(r: Read, rtol: float, atol: float, shown: int = 3) -> str | None
     tol = f" (rtol {rtol:g}, atol {atol:g})" if r.dtype in _FLOATS else ""
     items = ", ".join(f"[{k}] {got[k]!r} != {want[k]!r}" for k in bad[:shown])
     more = f", ... ({len(bad) - shown} more)" if len(bad) > shown else ""
-    return (f"{where}: {len(bad)} of {len(want)} {r.dtype} elements differ{tol}: "
-            f"{items}{more} (actual != expected)")  # fmt: skip
+    return (
+        f"{where}: {len(bad)} of {len(want)} {r.dtype} elements differ{tol}: "
+        f"{items}{more} (actual != expected)"
+    )
 
 
 def decode(dtype: str, data: bytes) -> tuple:

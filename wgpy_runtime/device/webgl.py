@@ -28,10 +28,20 @@ from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
 MAX_WIDTH = 4096  # texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
-_FORMAT = {"float32": ("r32f", "f4"), "int32": ("r32i", "i4"), "uint32": ("r32ui", "u4"),
-           "bool": ("r32ui", "u4"), "int8": ("r8i", "i1"), "uint8": ("r8ui", "u1"),
-           "int16": ("r16i", "i2"), "uint16": ("r16ui", "u2"), "float16": ("r16f", "f2"),
-           "int64": ("rg32ui", "u4"), "uint64": ("rg32ui", "u4"), "float64": ("rg32ui", "u4")}  # fmt: skip
+_FORMAT = {
+    "float32": ("r32f", "f4"),
+    "int32": ("r32i", "i4"),
+    "uint32": ("r32ui", "u4"),
+    "bool": ("r32ui", "u4"),
+    "int8": ("r8i", "i1"),
+    "uint8": ("r8ui", "u1"),
+    "int16": ("r16i", "i2"),
+    "uint16": ("r16ui", "u2"),
+    "float16": ("r16f", "f2"),
+    "int64": ("rg32ui", "u4"),
+    "uint64": ("rg32ui", "u4"),
+    "float64": ("rg32ui", "u4"),
+}
 _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "bool"}
 # Formats of the device's own textures (no dtype holds them): packed matmul operands
 _INTERNAL = {"rgba32f": (4, "f4")}
@@ -213,14 +223,16 @@ class WebGLDevice(BufferTable, Device):
             capacity = -(-max(1, size) // width) * width
         height = -(-capacity // width)
         if height > self.max_texture_size:
-            raise DeviceError(f"cannot allocate {size} elements: a texture holds at most "
-                              f"{width * self.max_texture_size}")  # fmt: skip
+            raise DeviceError(
+                f"cannot allocate {size} elements: a texture holds at most "
+                f"{width * self.max_texture_size}"
+            )
         texture = self.pool.take((fmt, capacity))
         return texture if texture is not None else self._create(fmt, capacity, width, height)
 
     def _create(self, fmt: str, capacity: int, width: int, height: int) -> _Texture:
         components, dtype = _texel(fmt)
-        for attempt in range(2):
+        for _attempt in range(2):
             tex = self.ctx.texture((width, height), components, dtype=dtype)
             if self.ctx.error == "GL_NO_ERROR":
                 tex.filter = (self._gl.NEAREST, self._gl.NEAREST)
@@ -258,8 +270,9 @@ class WebGLDevice(BufferTable, Device):
         texels = texels[first : first + count]
         return texels if channels > 1 else texels[:, 0]
 
-    def _copy_texels(self, src: _Texture, dst: _Texture, src_start: int, dst_start: int,
-                     count: int) -> None:  # fmt: skip
+    def _copy_texels(
+        self, src: _Texture, dst: _Texture, src_start: int, dst_start: int, count: int
+    ) -> None:
         """Draw elements of `src` into `dst` (through a temporary when they are one)."""
         if src is dst:
             temp = self._take(src.fmt, count)
@@ -269,8 +282,13 @@ class WebGLDevice(BufferTable, Device):
             return
         linked, vao = self._copy_program(src.fmt)
         src.tex.use(location=0)
-        for name, value in (("src", 0), ("src_start", src_start), ("dst_start", dst_start),
-                            ("count", count), ("dst_width", dst.width)):  # fmt: skip
+        for name, value in (
+            ("src", 0),
+            ("src_start", src_start),
+            ("dst_start", dst_start),
+            ("count", count),
+            ("dst_width", dst.width),
+        ):
             if name in linked:
                 linked[name].value = value
         first_row, last_row = dst_start // dst.width, (dst_start + count - 1) // dst.width

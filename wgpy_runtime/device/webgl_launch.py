@@ -53,8 +53,13 @@ def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
     spec = abi["launch"]
     partials = _temp(dev, spec["partial_format"], 1, temps)  # pass 0 reads none
     for p in glsl_passes(values[("reduce_size", None, None)], spec["fan_in"]):
-        values.update({("pass", None, None): p.index, ("pass_items", None, None): p.items,
-                       ("pass_chunks", None, None): p.chunks})  # fmt: skip
+        values.update(
+            {
+                ("pass", None, None): p.index,
+                ("pass_items", None, None): p.items,
+                ("pass_chunks", None, None): p.chunks,
+            }
+        )
         if p.final:
             final = {"code": program.code, "textures": abi["textures"], "outputs": abi["outputs"]}
             _final(dev, [final], abi, buffers, values, {"partials": partials}, temps)
@@ -85,8 +90,9 @@ def _packed_matmul(dev, program, buffers: dict, values: dict, temps: list) -> No
     _final(dev, [final], abi, buffers, values, made, temps)
 
 
-def _final(dev, groups: list, abi: dict, buffers: dict, values: dict, given: dict,
-           temps: list) -> None:  # fmt: skip
+def _final(
+    dev, groups: list, abi: dict, buffers: dict, values: dict, given: dict, temps: list
+) -> None:
     """The draws that write the outputs, one per output group (`{"code", "textures",
     "outputs"}`): into their textures, or temporaries then copied. Every group's textures
     are bound (copied where needed) before the first draw, so none reads another's results."""
@@ -120,8 +126,9 @@ def _direct(out: list) -> bool:
     return len({id(b.texture) for b in out}) == len(out) and len(sizes) == 1
 
 
-def _inputs(dev, abi: dict, shader: dict, buffers: dict, rendered: set, given: dict,
-            temps: list) -> dict:  # fmt: skip
+def _inputs(
+    dev, abi: dict, shader: dict, buffers: dict, rendered: set, given: dict, temps: list
+) -> dict:
     """Sampler name -> texture for each of `shader`'s textures (copies made here)."""
     textures = {}
     for t in shader["textures"]:
@@ -148,8 +155,10 @@ def _buffer(dev, abi: dict, buffers: dict, param: str, fmt: str):
         raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
     b = dev._get(buffers[param])
     if b.texture.fmt != fmt:
-        raise DeviceError(f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
-                          f"buffer ({b.texture.fmt}), the program reads {fmt}")  # fmt: skip
+        raise DeviceError(
+            f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
+            f"buffer ({b.texture.fmt}), the program reads {fmt}"
+        )
     return b
 
 
@@ -159,8 +168,9 @@ def _temp(dev, fmt: str, count: int, temps: list):
     return texture
 
 
-def _draw(dev, abi: dict, code: str, shader: dict, textures: dict, targets: list,
-          values: dict, count: int) -> None:  # fmt: skip
+def _draw(
+    dev, abi: dict, code: str, shader: dict, textures: dict, targets: list, values: dict, count: int
+) -> None:
     """One full-screen draw of `code` into `targets` (equal sizes), rows covering `count`."""
     kernel = abi["kernel"]
     linked, vao = dev.program(abi["launch"]["vertex_shader"], code, kernel)
@@ -192,9 +202,24 @@ class Prepared:
     render target comes from, the uniform block by render-target width with the scalar
     members still to fill."""
 
-    __slots__ = ("code", "formats", "inputs", "kernel", "linked", "n", "outputs", "params",
-                 "program", "samplers", "scalar_names", "scalars", "templates", "uniform",
-                 "values", "vao")  # fmt: skip
+    __slots__ = (
+        "code",
+        "formats",
+        "inputs",
+        "kernel",
+        "linked",
+        "n",
+        "outputs",
+        "params",
+        "program",
+        "samplers",
+        "scalar_names",
+        "scalars",
+        "templates",
+        "uniform",
+        "values",
+        "vao",
+    )
 
 
 def prepare(dev, program, values: dict) -> Prepared | None:

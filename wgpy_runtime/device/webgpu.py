@@ -38,8 +38,11 @@ from .table import BufferTable
 
 BATCH_SIZE = 64  # GPU commands per submit
 ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
-_MAX_LIMITS = ("max-storage-buffers-per-shader-stage", "max-storage-buffer-binding-size",
-               "max-buffer-size")  # fmt: skip
+_MAX_LIMITS = (
+    "max-storage-buffers-per-shader-stage",
+    "max-storage-buffer-binding-size",
+    "max-buffer-size",
+)
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
 _FORMATS = (("i32", "<i"), ("u32", "<I"), ("f32", "<f"), *((t, "<I") for t in WORD_TYPES))
 _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in _FORMATS}
@@ -127,8 +130,21 @@ class _Prepared:
     (`WebGPUDevice.prepare`): pipelines, workgroup counts, the uniform block with the
     scalar members still to fill, and where each binding's buffer comes from."""
 
-    __slots__ = ("bindings", "kernel", "layout", "pairs", "params", "program", "scalar_names",
-                 "scalars", "serial", "steps", "template", "uniform", "values")  # fmt: skip
+    __slots__ = (
+        "bindings",
+        "kernel",
+        "layout",
+        "pairs",
+        "params",
+        "program",
+        "scalar_names",
+        "scalars",
+        "serial",
+        "steps",
+        "template",
+        "uniform",
+        "values",
+    )
 
 
 class WebGPUDevice(BufferTable, Device):
@@ -230,8 +246,11 @@ class WebGPUDevice(BufferTable, Device):
             return
         values = dict(values)
         stages, scratch = self._stages(abi, n, values)
-        bound = {b["binding"]: self._bind(abi, b, buffers, scratch) for b in abi["bindings"]
-                 if b["resource"] != "uniform"}  # fmt: skip
+        bound = {
+            b["binding"]: self._bind(abi, b, buffers, scratch)
+            for b in abi["bindings"]
+            if b["resource"] != "uniform"
+        }
         bound = self._unalias(abi, bound)
         try:
             uniforms = encode_uniforms(abi, values)
@@ -299,8 +318,11 @@ class WebGPUDevice(BufferTable, Device):
         p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
         p.template = encode_uniforms(abi, values)
         members = uniform_members(abi)
-        p.scalars = [(key, at, _PACK[kind], kind, name) for key, at, kind, name in members
-                     if key[0] == "value"]  # fmt: skip
+        p.scalars = [
+            (key, at, _PACK[kind], kind, name)
+            for key, at, kind, name in members
+            if key[0] == "value"
+        ]
         p.scalar_names = tuple(key[1] for key, *_ in p.scalars)
         return p
 
@@ -321,8 +343,9 @@ class WebGPUDevice(BufferTable, Device):
             entry = self._prepared_group(p, ids, gpus, key, dtypes)
         if entry is _ALIASED:
             return self._launch_general(p, ids, scalars)
-        numbers = [uniform_number(kind, name, x)
-                   for (_, _, _, kind, name), x in zip(p.scalars, scalars)]  # fmt: skip
+        numbers = [
+            uniform_number(kind, name, x) for (_, _, _, kind, name), x in zip(p.scalars, scalars)
+        ]
         offset = self._uniform_slot(p.template)
         for (_, at, pack, _, _), x in zip(p.scalars, numbers):
             pack(self._uniforms, offset + at, x)
@@ -359,8 +382,9 @@ class WebGPUDevice(BufferTable, Device):
         if cls > limit:
             cls = -(-nbytes // 4) * 4
         if cls > limit:
-            raise DeviceError(f"cannot allocate {nbytes} bytes: the device's largest buffer "
-                              f"is {limit} bytes")  # fmt: skip
+            raise DeviceError(
+                f"cannot allocate {nbytes} bytes: the device's largest buffer is {limit} bytes"
+            )
         gpu = self.pool.take(cls)
         if gpu is None:
             usage = self._wgpu.BufferUsage
@@ -514,11 +538,15 @@ class WebGPUDevice(BufferTable, Device):
         want = packed["dtype"] if packed else binding.get("words_of")  # one dtype, or a kind
         ok = b.dtype == want if want else b.dtype in _ELEMENT[binding["element"]]
         if not ok and not (binding.get("atomic") and b.itemsize == 4):
-            raise DeviceError(f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
-                              f"buffer, the program reads {packed or binding['element']}")  # fmt: skip
+            raise DeviceError(
+                f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
+                f"buffer, the program reads {packed or binding['element']}"
+            )
         if b.gpu.size > self.limits["max-storage-buffer-binding-size"]:
-            raise DeviceError(f"kernel {abi['kernel']!r}: buffer of {param!r} ({b.gpu.size} "
-                              "bytes) exceeds the device's storage binding size")  # fmt: skip
+            raise DeviceError(
+                f"kernel {abi['kernel']!r}: buffer of {param!r} ({b.gpu.size} "
+                "bytes) exceeds the device's storage binding size"
+            )
         return b.gpu
 
     def _scratch_buffer(self, nbytes: int):
@@ -546,14 +574,17 @@ class WebGPUDevice(BufferTable, Device):
 
     def _encode(self, code: str, bindings: list[dict], launch: _Launch) -> None:
         layout = self._layout(bindings)
-        pipelines = [self._pipeline(code, entry, bindings, launch.kernel)
-                     for entry, _ in launch.stages]  # fmt: skip
+        pipelines = [
+            self._pipeline(code, entry, bindings, launch.kernel) for entry, _ in launch.stages
+        ]
         uniform = next(b for b in bindings if b["resource"] == "uniform")
         group = self._group(layout, uniform, launch)
         limit = self.limits["max-compute-workgroups-per-dimension"]
         if any(c > limit for _, counts in launch.stages for c in counts):
-            raise DeviceError(f"kernel {launch.kernel!r}: launch {launch.stages} exceeds "
-                              f"{limit} workgroups per dimension")  # fmt: skip
+            raise DeviceError(
+                f"kernel {launch.kernel!r}: launch {launch.stages} exceeds "
+                f"{limit} workgroups per dimension"
+            )
         offset = self._uniform_slot(launch.uniforms)
         for pipeline, (_, counts) in zip(pipelines, launch.stages):
             self._batch.dispatch(pipeline, group, offset, counts)
@@ -602,10 +633,16 @@ class WebGPUDevice(BufferTable, Device):
         if key not in self._groups:
             if len(self._groups) > 4096:
                 self._groups.clear()
-            entries = [{"binding": uniform["binding"], "resource": {
-                "buffer": self._arena, "offset": 0, "size": uniform["size"]}}]  # fmt: skip
-            entries += [{"binding": k, "resource": {"buffer": g, "offset": 0, "size": g.size}}
-                        for k, g in items]  # fmt: skip
+            entries = [
+                {
+                    "binding": uniform["binding"],
+                    "resource": {"buffer": self._arena, "offset": 0, "size": uniform["size"]},
+                }
+            ]
+            entries += [
+                {"binding": k, "resource": {"buffer": g, "offset": 0, "size": g.size}}
+                for k, g in items
+            ]
             try:
                 group = self._device.create_bind_group(layout=layout[0], entries=entries)
             except self._wgpu.GPUError as e:

@@ -121,7 +121,10 @@ def _atomic(kernel: ir.Kernel, node: ir.Atomic, glsl: bool) -> ir.Stmt:
         raise UnsupportedOnTarget(
             "atomic operations are not possible in a WebGL fragment shader: it has no "
             "atomics and cannot write other elements",
-            node.span, notes=("translate for WGSL (WebGPU)",), kernel=kernel.name)  # fmt: skip
+            node.span,
+            notes=("translate for WGSL (WebGPU)",),
+            kernel=kernel.name,
+        )
     pos = raw_position(kernel.param(node.param), node.index)
     return replace(node, index=pos, legalised=True)
 
@@ -190,14 +193,22 @@ def lower_reduction_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
         if p.kind is not ir.ParamKind.ARRAY:
             continue
         if not p.is_output:
-            per_element.append(ir.Declare(POS.format(p.name), int32,
-                                          reduction_input_position(kernel, p.name)))  # fmt: skip
+            per_element.append(
+                ir.Declare(POS.format(p.name), int32, reduction_input_position(kernel, p.name))
+            )
         elif target != "glsl":
-            per_output.append(ir.Declare(POS.format(p.name), int32,
-                                         element_position(kernel, p.name)))  # fmt: skip
+            per_output.append(
+                ir.Declare(POS.format(p.name), int32, element_position(kernel, p.name))
+            )
     lowered = lower_array_access(replace(kernel, body=()), target)
     lowered = replace(lowered, body=())  # element prologue does not apply to reductions
     r = lowered.reduction
-    return replace(lowered, reduction=replace(
-        r, identity_body=(*setup, *r.identity_body), map_body=(*per_element, *r.map_body),
-        post_body=(*per_output, *r.post_body)))  # fmt: skip
+    return replace(
+        lowered,
+        reduction=replace(
+            r,
+            identity_body=(*setup, *r.identity_body),
+            map_body=(*per_element, *r.map_body),
+            post_body=(*per_output, *r.post_body),
+        ),
+    )

@@ -105,8 +105,12 @@ def _fold_math(node: ir.Math):
     vals = [a.value for a in node.args]
     if node.fn in ("isnan", "isinf", "isfinite", "signbit"):
         x = vals[0]
-        return {"isnan": math.isnan, "isinf": math.isinf, "isfinite": math.isfinite,
-                "signbit": lambda v: math.copysign(1, v) < 0}[node.fn](x)  # fmt: skip
+        return {
+            "isnan": math.isnan,
+            "isinf": math.isinf,
+            "isfinite": math.isfinite,
+            "signbit": lambda v: math.copysign(1, v) < 0,
+        }[node.fn](x)
     if not node.dtype.is_float:  # abs/min/max on integers
         return {"abs": lambda a: cvalues.wrap(abs(a), node.dtype), "min": min, "max": max}[node.fn](
             *vals
@@ -121,8 +125,9 @@ def _fold_math(node: ir.Math):
 
 def _fold_binary(op: B, a, b, dt):
     if op in ir.COMPARISONS:
-        return {B.LT: a < b, B.LE: a <= b, B.GT: a > b, B.GE: a >= b, B.EQ: a == b,
-                B.NE: a != b}[op]  # fmt: skip
+        return {B.LT: a < b, B.LE: a <= b, B.GT: a > b, B.GE: a >= b, B.EQ: a == b, B.NE: a != b}[
+            op
+        ]
     if op is B.LAND:
         return bool(a and b)
     if op is B.LOR:
@@ -169,7 +174,7 @@ def fold_expr(node):
             return _int_identity(node)
         case ir.Binary(op=B.LAND | B.LOR, lhs=ir.Const(value=a), rhs=rhs):
             short = not a if node.op is B.LAND else bool(a)
-            return ir.Const(not (node.op is B.LAND), bool_) if short else rhs
+            return ir.Const(node.op is not B.LAND, bool_) if short else rhs
         case ir.Cast(operand=ir.Const(value=v, dtype=src), dtype=dst):
             return ir.Const(cvalues.convert(v, src, dst), dst)
         case ir.Cast(operand=operand, dtype=dst) if operand.dtype is dst:

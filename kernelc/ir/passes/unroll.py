@@ -22,8 +22,13 @@ def trip_values(c: ir.Counted) -> list[int] | None:
     if not (isinstance(c.start, ir.Const) and isinstance(c.stop, ir.Const)) or c.step == 0:
         return None
     v, stop, values = int(c.start.value), int(c.stop.value), []
-    test = {B.LT: lambda: v < stop, B.LE: lambda: v <= stop, B.GT: lambda: v > stop,
-            B.GE: lambda: v >= stop, B.NE: lambda: v != stop}[c.cmp]  # fmt: skip
+    test = {
+        B.LT: lambda: v < stop,
+        B.LE: lambda: v <= stop,
+        B.GT: lambda: v > stop,
+        B.GE: lambda: v >= stop,
+        B.NE: lambda: v != stop,
+    }[c.cmp]
     while test():
         values.append(v)
         if len(values) > MAX_TRIPS:
@@ -44,8 +49,11 @@ def _own_jumps(stmts) -> bool:
 
 def _declared(stmts) -> set[str]:
     names = {n.name for n in walk(stmts) if isinstance(n, ir.Declare)}
-    return names | {n.counted.var for n in walk(stmts) if isinstance(n, ir.Loop) and n.counted
-                    and n.counted.var in names}  # fmt: skip
+    return names | {
+        n.counted.var
+        for n in walk(stmts)
+        if isinstance(n, ir.Loop) and n.counted and n.counted.var in names
+    }
 
 
 def _copy(body, var: str, value: ir.Const, renames: dict[str, str]):

@@ -18,8 +18,18 @@ import bench_chainer
 
 def test_one_run_gathers_every_backend(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    argv = ["--backends", "numpy,cupy,webgpu,webgl", "--models", "mlp", "--warmup", "1",
-            "--iterations", "3", "--json", str(out)]  # fmt: skip
+    argv = [
+        "--backends",
+        "numpy,cupy,webgpu,webgl",
+        "--models",
+        "mlp",
+        "--warmup",
+        "1",
+        "--iterations",
+        "3",
+        "--json",
+        str(out),
+    ]
     assert bench_chainer.main(argv) == 0
     results = {r["backend"]: r for r in json.loads(out.read_text())}
     assert list(results) == ["numpy", "cupy", "webgpu", "webgl"]

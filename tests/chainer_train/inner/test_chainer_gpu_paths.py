@@ -65,8 +65,9 @@ def test_cuda_elementwise_and_reduce():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_allclose(cuda.to_cpu(k(cuda.to_gpu(x), cuda.to_gpu(x))), x * x + 1)
     r = cuda.reduce("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "shim_l2")
-    np.testing.assert_allclose(cuda.to_cpu(r(cuda.to_gpu(x), axis=1)),
-                               np.sqrt((x * x).sum(axis=1)), rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        cuda.to_cpu(r(cuda.to_gpu(x), axis=1)), np.sqrt((x * x).sum(axis=1)), rtol=1e-6
+    )
 
 
 def test_cuda_raw_is_a_clear_error():
@@ -103,8 +104,9 @@ def _rejected(name: str, target: str) -> bool:
     """Whether kernel `name` was rejected by `target` (and so ran on the interpreter)."""
     from wgpy_runtime import _fallback
 
-    return any(dict(k[1])["name"] == name and ("target", repr(target)) in k[2]
-               for k in _fallback._REJECTED)  # fmt: skip
+    return any(
+        dict(k[1])["name"] == name and ("target", repr(target)) in k[2] for k in _fallback._REJECTED
+    )
 
 
 def test_get_item_backward_scatter_add():
@@ -132,8 +134,9 @@ def test_lstm_double_backward_runs_chainer_fused_function_as_one_kernel(monkeypa
     def second_order(to):
         cv, xv = chainer.Variable(to(c)), chainer.Variable(to(x))
         c_next, h = F.lstm(cv, xv)
-        gcv, gxv = chainer.grad([c_next, h], [cv, xv], [to(gc), to(gh)],
-                                enable_double_backprop=True)  # fmt: skip
+        gcv, gxv = chainer.grad(
+            [c_next, h], [cv, xv], [to(gc), to(gh)], enable_double_backprop=True
+        )
         (F.sum(gcv * gcv) + F.sum(gxv * gxv)).backward()
         return [cuda.to_cpu(v.grad) for v in (cv, xv)]
 

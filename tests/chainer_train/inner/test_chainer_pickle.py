@@ -41,8 +41,9 @@ def _model():
     return model, x
 
 
-@pytest.mark.parametrize("clone", [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy],
-                         ids=["pickle", "deepcopy"])  # fmt: skip
+@pytest.mark.parametrize(
+    "clone", [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy], ids=["pickle", "deepcopy"]
+)
 def test_link_on_the_device_clones(backend, clone):
     model, x = _model()
     twin = clone(model)

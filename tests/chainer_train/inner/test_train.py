@@ -24,10 +24,22 @@ ITERATIONS = 50
 # The Chainer kernels (cuda.elementwise / cuda.reduce) each model must have launched.
 CHAINER_KERNELS = {
     "mlp": {"relu_bwd", "dropout_fwd", "crossent_fwd", "softmax_crossent_bwd"},
-    "cnn": {"im2col", "col2im", "bn_fwd", "bn_bwd", "max_pool_2d_fwd", "max_pool_2d_bwd",
-            "avg_pool_fwd", "avg_pool_bwd", "update_mean_var", "relu_bwd", "dropout_fwd",
-            "crossent_fwd", "softmax_crossent_bwd"},
-}  # fmt: skip
+    "cnn": {
+        "im2col",
+        "col2im",
+        "bn_fwd",
+        "bn_bwd",
+        "max_pool_2d_fwd",
+        "max_pool_2d_bwd",
+        "avg_pool_fwd",
+        "avg_pool_bwd",
+        "update_mean_var",
+        "relu_bwd",
+        "dropout_fwd",
+        "crossent_fwd",
+        "softmax_crossent_bwd",
+    },
+}
 OPTIMIZER_KERNELS = {"momentum_sgd": "momentum_sgd", "adam": "adam"}
 
 
@@ -41,8 +53,10 @@ def fresh_programs():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("model,optimizer", [("mlp", "momentum_sgd"), ("mlp", "adam"),
-                                             ("cnn", "momentum_sgd"), ("cnn", "adam")])  # fmt: skip
+@pytest.mark.parametrize(
+    "model,optimizer",
+    [("mlp", "momentum_sgd"), ("mlp", "adam"), ("cnn", "momentum_sgd"), ("cnn", "adam")],
+)
 def test_training_matches_cpu_chainer(model, optimizer, backend):
     r = train_chainer.run(model, optimizer, backend, iterations=ITERATIONS)
     print(train_chainer.report(r))
