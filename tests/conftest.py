@@ -51,3 +51,20 @@ def target(request) -> str:
 def executor(target):
     """The executor of the current `target`."""
     return executor_for(target)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (SwiftShader WebGPU, ANGLE/SwiftShader WebGL2), one for the whole
+    session: playwright's sync API cannot run two at once (tests/browser, tests/distributed)."""
+    from tools import headless_chromium
+
+    reason = headless_chromium.missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = headless_chromium.launch(p)
+        yield chromium
+        chromium.close()

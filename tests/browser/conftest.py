@@ -59,20 +59,6 @@ def _static_server(serve):
     return server
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (SwiftShader WebGPU, ANGLE/SwiftShader WebGL2)."""
-    reason = headless_chromium.missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = headless_chromium.launch(p)
-        yield chromium
-        chromium.close()
-
-
 def _new_page(browser):
     page = browser.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)

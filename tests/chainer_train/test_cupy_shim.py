@@ -131,11 +131,14 @@ def test_memoize_caches_per_args_and_device(cupy):
     assert len(calls) == 4
 
 
-def test_fuse_calls_through(cupy):
+def test_fuse_is_the_runtime_fusion(cupy):
     def f(x, y):
         return x * y + 1
 
-    assert cupy.fuse(f) is f and cupy.fuse(kernel_name="f")(f) is f
+    fused, named = cupy.fuse(f), cupy.fuse(kernel_name="f")(f)
+    assert isinstance(fused, wp.fusion.Fused) and named.name == "f"
+    x = cupy.arange(4, dtype=cupy.float32)
+    assert fused(x, 2.0).tolist() == named(x, 2.0).tolist() == [1.0, 3.0, 5.0, 7.0]
 
 
 def test_raw_kernels_raise_a_clear_error(cupy):

@@ -10,22 +10,14 @@ from __future__ import annotations
 import pytest
 
 from tests.distributed.study_support import ROOT, PostgresCluster
-from tools import headless_chromium
 
 
-@pytest.fixture(scope="session")
-def browser():
-    reason = headless_chromium.missing()
-    if reason:
-        pytest.skip(reason)
+@pytest.fixture
+def worker_browser(browser):
+    """The session's headless Chromium (tests/conftest.py), once Pyodide is there."""
     if not (ROOT / "node_modules" / "pyodide" / "pyodide.mjs").is_file():
         pytest.skip("no Pyodide in node_modules/pyodide (run: npm ci)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = headless_chromium.launch(p)
-        yield chromium
-        chromium.close()
+    return browser
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ Rule: requests go over real HTTP to a server in this process, on SQLite in tmp_p
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -249,7 +250,20 @@ def objective(trial):
 """
 
 
-def test_a_native_worker_completes_prunes_and_fails_trials(tmp_path):
+@pytest.fixture
+def device_restored(monkeypatch):
+    """A worker makes its backend the process's device and WGPY_BACKEND (as a worker
+    process should); the tests after this one get theirs back."""
+    from wgpy_runtime import device as devices
+
+    monkeypatch.setitem(os.environ, "WGPY_BACKEND", os.environ.get("WGPY_BACKEND", "webgpu"))
+    current = devices.set_device(None)  # (set_device answers the device it replaces)
+    devices.set_device(current)
+    yield
+    devices.set_device(current)
+
+
+def test_a_native_worker_completes_prunes_and_fails_trials(tmp_path, device_restored):
     """The worker's loop (as a browser runs it, here on the native device): a pruned
     trial ends pruned, an objective's exception fails its trial with the traceback."""
     pytest.importorskip("wgpu")

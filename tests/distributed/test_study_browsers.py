@@ -44,7 +44,7 @@ def servers():
 
 
 @pytest.fixture
-def pages(browser):
+def pages(worker_browser):
     opened = []
     yield opened
     for page in opened:
@@ -53,13 +53,13 @@ def pages(browser):
 
 
 def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
-    tmp_path, browser, servers, pages
+    tmp_path, worker_browser, servers, pages
 ):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     objective = holding_objective(tmp_path, hold_trial=0)  # trial 0 never ends by itself
     server = ServerProcess(objective, storage, "fit", seed=3, **OPTIONS)
     servers.append(server)
-    pages.extend(open_worker(browser, server.url, backend) for backend in BACKENDS)
+    pages.extend(open_worker(worker_browser, server.url, backend) for backend in BACKENDS)
 
     # close the tab that runs trial 0, in the middle of the trial
     holder = wait_until(

@@ -20,13 +20,13 @@ from optuna.trial import TrialState
 from tests.distributed.study_support import OBJECTIVE, ServerProcess, open_worker, wait_done
 
 
-def test_two_servers_share_one_postgres_study(postgres, browser):
+def test_two_servers_share_one_postgres_study(postgres, worker_browser):
     servers, pages = [], []
     try:
         for _ in range(2):  # the second one loads the study the first created
             servers.append(ServerProcess(OBJECTIVE, postgres.url, "shared", n_trials=6))
         for server in servers:
-            pages.append(open_worker(browser, server.url))
+            pages.append(open_worker(worker_browser, server.url))
         states = wait_done(pages)
     finally:
         for page in pages:
