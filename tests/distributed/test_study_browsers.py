@@ -30,9 +30,9 @@ from tests.distributed.study_support import (
 
 N_TRIALS = 12
 BACKENDS = ("", "", "webgl")  # the browser's choice (WebGPU here) twice, and WebGL2
-# The grace period must outlast a server restart (a loaded machine takes seconds to start
-# Python and Optuna), or the trials running through the restart fail with the lost tab's.
-OPTIONS = {"n_trials": N_TRIALS, "sampler": "tpe", "heartbeat_interval": 1, "grace_period": 20}
+# A short grace period, so that the lost tab's trial is failed and retried while the
+# study still has trials to run.
+OPTIONS = {"n_trials": N_TRIALS, "sampler": "tpe", "heartbeat_interval": 1, "grace_period": 5}
 
 
 @pytest.fixture
