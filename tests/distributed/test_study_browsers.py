@@ -1,6 +1,6 @@
 """The study with browser workers: three headless Chromium pages (two on WebGPU, one on
 WebGL2) open the worker page and run the example objective (examples/study/curve_fit.py:
-kernels through the bridge, no NumPy). A 12-trial TPE study completes in Optuna's storage, through a tab closed in the
+kernels through the bridge, no NumPy). A 30-trial TPE study completes in Optuna's storage, through a tab closed in the
 middle of its trial and a server killed and started again.
 
 Rule: one study goes through all of it, because starting Pyodide in three pages is
@@ -28,7 +28,9 @@ from tests.distributed.study_support import (
     worker_state,
 )
 
-N_TRIALS = 12
+# Enough trials that the two other workers cannot finish the study while the lost tab's
+# trial waits out its grace period (two workers run about two trials a second here).
+N_TRIALS = 30
 BACKENDS = ("", "", "webgl")  # the browser's choice (WebGPU here) twice, and WebGL2
 # A short grace period, so that the lost tab's trial is failed and retried while the
 # study still has trials to run.
