@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import ClassVar
 
 from kernelc.errors import KernelSyntaxError, SourceText, Span, UnsupportedFeatureError
+from kernelc.frontend.exprparser import BINARY_PRECEDENCE  # C's, for #if as for kernels
 from kernelc.frontend.lexer import Token, lex_text, tokenize
 
 MAX_EXPANSION_TOKENS = 200_000  # total tokens produced by macros in one section
@@ -356,27 +356,6 @@ def _paste(left: Token, right: Token, site: Span) -> Token:
 class _ConditionEvaluator:
     """Evaluates an expanded `#if` expression over 64-bit integers; names are 0."""
 
-    _BINARY: ClassVar[dict[str, int]] = {
-        "||": 1,
-        "&&": 2,
-        "|": 3,
-        "^": 4,
-        "&": 5,
-        "==": 6,
-        "!=": 6,
-        "<": 7,
-        ">": 7,
-        "<=": 7,
-        ">=": 7,
-        "<<": 8,
-        ">>": 8,
-        "+": 9,
-        "-": 9,
-        "*": 10,
-        "/": 10,
-        "%": 10,
-    }
-
     def __init__(self, tokens: list[Token], span: Span) -> None:
         self.tokens = tokens
         self.pos = 0
@@ -417,7 +396,7 @@ class _ConditionEvaluator:
     def _binary(self, min_prec: int) -> int:
         lhs = self._unary()
         while (tok := self._peek()) is not None and tok.kind == "OP":
-            prec = self._BINARY.get(tok.text, 0)
+            prec = BINARY_PRECEDENCE.get(tok.text, 0)
             if prec < min_prec:
                 break
             self.pos += 1
