@@ -154,7 +154,7 @@ class Trace:
         name = self._constant_names[key]
         if isinstance(a, np.generic):
             return Var(self, name, a.dtype, weak=self.ufuncs.NUMPY_SCALARS_WEAK)
-        return Var(self, name, _python_dtype(a), weak=True)
+        return Var(self, name, scalar_dtype(a), weak=True)
 
     def _fresh(self) -> str:
         self._count += 1
@@ -245,7 +245,10 @@ class Trace:
         ]
 
 
-def _python_dtype(a) -> np.dtype:
+def scalar_dtype(a) -> np.dtype:
+    """The dtype a scalar is held in: a NumPy scalar's own, a Python one's default."""
+    if isinstance(a, np.generic):
+        return a.dtype
     if isinstance(a, bool):
         return np.dtype(bool)
     return _dtypes.DEFAULT_INT if isinstance(a, int) else _dtypes.DEFAULT_FLOAT

@@ -16,7 +16,7 @@ import functools
 import numpy as np
 
 from . import _dtypes, _shapes, ufuncs
-from ._fusion_trace import FusionUnsupported, Trace, Var
+from ._fusion_trace import FusionUnsupported, Trace, Var, scalar_dtype
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -92,15 +92,7 @@ def _typed(a):
     """A scalar argument as the kernel's scalar parameter of its NEP 50 dtype."""
     if isinstance(a, ndarray):
         return a
-    return ufuncs.typed_scalar(a, _arg_var_dtype(a))
-
-
-def _arg_var_dtype(a) -> np.dtype:
-    if isinstance(a, np.generic):
-        return a.dtype
-    if isinstance(a, bool):
-        return np.dtype(bool)
-    return _dtypes.DEFAULT_INT if isinstance(a, int) else _dtypes.DEFAULT_FLOAT
+    return ufuncs.typed_scalar(a, scalar_dtype(a))
 
 
 def _trace(func, args, name: str) -> _Plan | None:
@@ -112,7 +104,7 @@ def _trace(func, args, name: str) -> _Plan | None:
         weak = not isinstance(a, ndarray) and (
             not isinstance(a, np.generic) or ufuncs.NUMPY_SCALARS_WEAK
         )
-        dtype = _arg_var_dtype(a) if weak else a.dtype
+        dtype = scalar_dtype(a) if weak else a.dtype
         inputs.append(Var(trace, f"_x{k}", dtype, weak, None if weak else k))
     try:
         returned = func(*inputs)
@@ -137,7 +129,7 @@ def _returned_vars(trace: Trace, returned) -> list[Var]:
 def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, name) -> _Plan:
     assigned = sorted(trace.assigned)
     in_params = [f"{v.dtype.name} _x{k}" for k, v in enumerate(inputs) if k not in assigned]
-    in_params += [f"{_arg_var_dtype(c).name} _c{k}" for k, c in enumerate(trace.constants)]
+    in_params += [f"{scalar_dtype(c).name} _c{k}" for k, c in enumerate(trace.constants)]
     out_params = [f"{inputs[k].dtype.name} _a{k}" for k in assigned]
     out_params += [f"{v.dtype.name} _y{k}" for k, v in enumerate(results)]
     # An input written in place is read from its output parameter (a body may read its
