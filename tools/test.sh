@@ -26,6 +26,7 @@ npm ci --silent --no-audit --no-fund
 # Chainer itself trains on wgpy_runtime in its own venv (numpy<2): both are built here, so
 # nothing skips for want of a setup step.
 python3 tools/chainer_sdist.py 7.8.1 >/dev/null
+python3 tools/chainer_sdist.py 5.4.0 >/dev/null  # the scanner is also checked on an older Chainer
 bash tools/chainer_env.sh >/dev/null
 # The formatter and the linter are part of the suite (pyproject's [tool.ruff]).
 python3 -m ruff format --check --quiet .
