@@ -29,7 +29,8 @@ from tests.distributed.study_support import (
 )
 
 # Enough trials that the two other workers cannot finish the study while the lost tab's
-# trial waits out its grace period (two workers run about two trials a second here).
+# trial waits out its grace period (two workers run about two trials a second here), and
+# the server is killed while most of them are still to run.
 N_TRIALS = 30
 BACKENDS = ("", "", "webgl")  # the browser's choice (WebGPU here) twice, and WebGL2
 # A short grace period, so that the lost tab's trial is failed and retried while the
@@ -71,17 +72,19 @@ def test_three_browsers_run_a_study_through_a_lost_tab_and_a_restart(
     holder.close()
     working = [p for p in pages if not p.is_closed()]
 
-    # once trial 0 is queued again, kill the server and start it again on its storage
+    # kill the server at once (while most of the study is still to run) and start it
+    # again on its storage: the new server fails the lost tab's trial, whose heartbeats
+    # stopped under the old one, and queues it again
+    server.kill()
     study = optuna.load_study(study_name="fit", storage=storage)
+    finished_before = len(study.get_trials(states=(TrialState.COMPLETE,)))
+    server = ServerProcess(objective, storage, "fit", port=server.port, **OPTIONS)
+    servers.append(server)
     wait_until(
         lambda: any(t.system_attrs.get("failed_trial") == 0 for t in study.get_trials()),
         60,
         "trial 0 to be failed and queued again",
     )
-    server.kill()
-    finished_before = len(study.get_trials(states=(TrialState.COMPLETE,)))
-    server = ServerProcess(objective, storage, "fit", port=server.port, **OPTIONS)
-    servers.append(server)
     states = wait_done(working)
 
     trials = study.get_trials()
