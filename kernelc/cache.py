@@ -5,8 +5,8 @@
                         types={"T": "float32"})      # a Program, or None on a miss
 
 The key is a hash of (cache format, ABI version, kind, every kernel string, the type
-bindings, the specialisation — ndim, scalar inputs, raw arrays' (ndim, contiguous) — and
-the target); `cache_key` documents the exact form. Files are written by
+bindings, the specialisation — ndim, scalar inputs, raw arrays' (ndim, contiguous) — the
+target and the 64-bit policy); `cache_key` documents the exact form. Files are written by
 `kernelc.cache_build` (`kernelc cache build`).
 
 Rule: a lookup computes the key and reads a dict; it never parses or translates. A miss
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from kernelc.abi import ABI_VERSION, Program
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the 64-bit policy is part of the key
 # The strings that make a kernel, in key order, with the defaults CuPy gives them.
 KEY_FIELDS = {
     "elementwise": (
@@ -61,11 +61,13 @@ def cache_key(
     scalars=(),
     raw: dict | None = None,
     reduce_ndim: int = 1,
+    exact64: bool = False,
 ) -> str:
     """A stable hex key: sha256 over the canonical JSON of
     [format, ABI version, kind, [strings...], sorted types, ndim, sorted scalars,
-    sorted raw (name, ndim, contiguous), target], with reduce_ndim after ndim for
-    reductions (whose ndim counts output axes, as in `translate_reduction`)."""
+    sorted raw (name, ndim, contiguous), target, policy], with reduce_ndim after ndim for
+    reductions (whose ndim counts output axes, as in `translate_reduction`); policy is
+    "exact" or "fast" (the 64-bit policy the program was translated under)."""
     strings = [args.get(k, default) for k, default in KEY_FIELDS[kind]]
     raw_items = sorted((k, int(v[0]), bool(v[1])) for k, v in (raw or {}).items())
     shape = [ndim, reduce_ndim] if kind == "reduction" else ndim
@@ -79,9 +81,14 @@ def cache_key(
         sorted(scalars),
         raw_items,
         target,
+        policy_name(exact64),
     ]
     text = json.dumps(canon, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def policy_name(exact64: bool) -> str:
+    return "exact" if exact64 else "fast"
 
 
 def kernel_id(kind: str, args: dict) -> str:
@@ -147,6 +154,7 @@ class Cache:
         scalars=(),
         raw: dict | None = None,
         reduce_ndim: int = 1,
+        exact64: bool = False,
     ) -> Program | None:
         """The cached program for this kernel and call, or None (then translate). The
         returned program's `abi` is shared with the cache: treat it as read-only."""
@@ -159,6 +167,7 @@ class Cache:
             scalars=scalars,
             raw=raw,
             reduce_ndim=reduce_ndim,
+            exact64=exact64,
         )
         return self.lookup(key)
 

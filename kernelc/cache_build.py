@@ -1,7 +1,7 @@
-"""Building a cache: every scanned kernel instance x type binding x target, translated
-once, with a progress bar.
+"""Building a cache: every scanned kernel instance x type binding x target x 64-bit policy,
+translated once, with a progress bar.
 
-Rule: building never stops at a kernel's failure; every instance x binding x target gets
+Rule: building never stops at a kernel's failure; every instance x binding x target x policy gets
 an `Outcome` (ok, error with its first line, pending while the compiler lacks reductions,
 out of scope for RawKernels), and only the successes become cache entries.
 """
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import kernelc
-from kernelc.cache import KEY_FIELDS, Cache, cache_key
+from kernelc.cache import KEY_FIELDS, Cache, cache_key, policy_name
 from kernelc.errors import InternalCompilerError, KernelCompileError
 from kernelc.pipeline import TARGETS
 from kernelc.scan import KernelInstance, ScanResult
@@ -36,10 +36,15 @@ class Outcome:
     error: str = ""  # the first line of the message
     error_text: str = ""  # the whole rendered diagnostic
     warnings: int = 0
+    policy: str = "fast"  # the 64-bit policy ("exact" or "fast")
 
 
-def translate(kind: str, args: dict, binding: dict, target: str):
-    """Translate one instance for one binding and target (raises on failure)."""
+# Both 64-bit policies (wgpy_runtime's set_64bit_policy): exact first, the default.
+POLICIES = (True, False)
+
+
+def translate(kind: str, args: dict, binding: dict, target: str, exact64: bool = False):
+    """Translate one instance for one binding, target and policy (raises on failure)."""
     strings = {k: args.get(k, default) for k, default in KEY_FIELDS[kind]}
     types = binding.get("types") or None
     raw = {k: tuple(v) for k, v in (binding.get("raw") or {}).items()}
@@ -51,6 +56,7 @@ def translate(kind: str, args: dict, binding: dict, target: str):
             ndim=binding.get("ndim", 1),
             scalars=tuple(binding.get("scalars", ())),
             raw=raw or None,
+            exact64=exact64,
         )
     translate_reduction = getattr(kernelc, "translate_reduction", None)
     if translate_reduction is None:
@@ -63,10 +69,11 @@ def translate(kind: str, args: dict, binding: dict, target: str):
         reduce_ndim=binding.get("reduce_ndim", 1),
         scalars=tuple(binding.get("scalars", ())),
         raw=raw or None,
+        exact64=exact64,
     )
 
 
-def key_of(instance: KernelInstance, binding: dict, target: str) -> str:
+def key_of(instance: KernelInstance, binding: dict, target: str, exact64: bool = False) -> str:
     return cache_key(
         instance.kind,
         instance.args,
@@ -76,17 +83,21 @@ def key_of(instance: KernelInstance, binding: dict, target: str) -> str:
         scalars=binding.get("scalars", ()),
         raw=binding.get("raw"),
         reduce_ndim=binding.get("reduce_ndim", 1),
+        exact64=exact64,
     )
 
 
-def translate_outcome(instance: KernelInstance, binding: dict, target: str, cache: Cache):
-    key = key_of(instance, binding, target)
+def translate_outcome(
+    instance: KernelInstance, binding: dict, target: str, cache: Cache, exact64: bool = False
+):
+    key = key_of(instance, binding, target, exact64)
     out = Outcome(instance.id, instance.kind, instance.name, target, binding, key, "ok")
+    out.policy = policy_name(exact64)
     if key in cache.entries:
         out.warnings = len(cache.entries[key]["warnings"])
         return out
     try:
-        program = translate(instance.kind, instance.args, binding, target)
+        program = translate(instance.kind, instance.args, binding, target, exact64)
     except NotImplementedError as e:
         out.status, out.error = "pending", str(e)
         return out
@@ -110,6 +121,7 @@ def translate_outcome(instance: KernelInstance, binding: dict, target: str, cach
     cache.failures[key] = {
         "instance": out.instance,
         "target": target,
+        "policy": out.policy,
         "kind": out.error_kind,
         "message": out.error,
     }
@@ -122,19 +134,26 @@ def _failed(out: Outcome, status: str, kind: str, message: str, text: str) -> No
     out.error_text = text
 
 
-def build(result: ScanResult, targets=TARGETS, *, progress: bool = True):
-    """(Cache, outcomes) for every instance of a scan; bindings are decided here when
-    the scan has not done it."""
+def build(result: ScanResult, targets=TARGETS, *, progress: bool = True, policies=POLICIES):
+    """(Cache, outcomes) for every instance of a scan under each 64-bit policy (exact64
+    flags); bindings are decided here when the scan has not done it."""
     source = os.path.basename(result.source.rstrip("/"))  # not the (temporary) directory
-    cache = Cache(meta={"source": source, "version": result.version, "targets": list(targets)})
+    meta = {"source": source, "version": result.version, "targets": list(targets)}
+    cache = Cache(meta={**meta, "policies": [policy_name(p) for p in policies]})
     for instance in result.instances:
         if not instance.bindings:
             bind(instance)
-    work = [(k, b, t) for k in result.instances for b in (k.bindings or [{}]) for t in targets]
+    work = [
+        (k, b, t, p)
+        for k in result.instances
+        for b in (k.bindings or [{}])
+        for t in targets
+        for p in policies
+    ]
     bar = Progress(len(work), enabled=progress)
     outcomes = []
-    for instance, binding, target in work:
-        bar.step(f"{instance.name} ({target})")
+    for instance, binding, target, exact64 in work:
+        bar.step(f"{instance.name} ({target}, {policy_name(exact64)})")
         if instance.kind == "raw":
             outcomes.append(
                 Outcome(
@@ -146,10 +165,11 @@ def build(result: ScanResult, targets=TARGETS, *, progress: bool = True):
                     None,
                     "out of scope",
                     error="RawKernel: not translated",
+                    policy=policy_name(exact64),
                 )
             )
             continue
-        outcomes.append(translate_outcome(instance, binding, target, cache))
+        outcomes.append(translate_outcome(instance, binding, target, cache, exact64))
     bar.close()
     return cache, outcomes
 
@@ -159,7 +179,8 @@ def instance_records(result: ScanResult, outcomes: list[Outcome]) -> list[dict]:
     target, the key and the outcome."""
     by_id: dict[str, list[dict]] = {}
     for o in outcomes:
-        row = {"target": o.target, "key": o.key, "status": o.status, "binding": o.binding}
+        row = {"target": o.target, "policy": o.policy, "key": o.key, "status": o.status}
+        row["binding"] = o.binding
         if o.error:
             row["error"] = f"{o.error_kind}: {o.error}" if o.error_kind else o.error
         by_id.setdefault(o.instance, []).append(row)

@@ -15,7 +15,7 @@ import sys
 
 from kernelc import cache_specialisations
 from kernelc.cache import write_json
-from kernelc.cache_build import build, instance_records
+from kernelc.cache_build import POLICIES, build, instance_records
 from kernelc.errors import KernelCompileError
 from kernelc.pipeline import TARGETS
 from kernelc.scan import ScanResult, format_text, scan
@@ -43,6 +43,12 @@ def add_parsers(sub) -> None:
         help="a directory (gets NAME-VERSION.json.gz) or a .json[.gz] file",
     )
     b.add_argument("--target", choices=[*TARGETS, "all"], default="all")
+    b.add_argument(
+        "--policy",
+        choices=["exact", "fast", "both"],
+        default="both",
+        help="the 64-bit policy (or both) the programs are translated under",
+    )
     b.add_argument(
         "--specialisations",
         metavar="FILE",
@@ -108,7 +114,8 @@ def run_cache(args) -> int:
                 file=sys.stderr,
             )
     targets = TARGETS if args.target == "all" else (args.target,)
-    cache, outcomes = build(result, targets, progress=not args.no_progress)
+    policies = {"exact": (True,), "fast": (False,)}.get(args.policy, POLICIES)
+    cache, outcomes = build(result, targets, progress=not args.no_progress, policies=policies)
     if args.specialisations:
         cache.meta["specialisations"] = {
             "files": [os.path.basename(f) for f in args.specialisations],
@@ -131,13 +138,13 @@ def output_path(output: str, package: str, version: str | None) -> str:
 
 
 def print_summary(result: ScanResult, outcomes: list, path: str) -> None:
-    counts = collections.Counter((o.target, o.status) for o in outcomes)
+    counts = collections.Counter((f"{o.target} ({o.policy})", o.status) for o in outcomes)
     print(
         f"{len(result.instances)} instances, {len(result.unresolved)} unresolved call "
         f"sites; wrote {path}",
         file=sys.stderr,
     )
-    for target in sorted({o.target for o in outcomes}):
+    for target in sorted({t for t, _ in counts}):
         parts = [f"{s} {n}" for (t, s), n in sorted(counts.items()) if t == target]
         print(f"  {target}: " + ", ".join(parts), file=sys.stderr)
 

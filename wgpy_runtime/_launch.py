@@ -54,10 +54,8 @@ def program_for(
     )
     program = _PROGRAMS.get(key)
     if program is None:
-        program = (
-            None
-            if exact64
-            else _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim)
+        program = _precompiled(
+            kind, strings, target, types, ndim, scalars, raw, reduce_ndim, exact64
         )
         if program is None:
             precompiled = False
@@ -129,7 +127,7 @@ def _kernel_caller() -> str:
     return ""
 
 
-def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
+def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim, exact64):
     try:
         from kernelc.cache import default_cache
 
@@ -140,7 +138,15 @@ def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
         return None
     extra = {"reduce_ndim": reduce_ndim} if kind == "reduction" else {}
     return cache.get(
-        kind, strings, target=target, types=types, ndim=ndim, scalars=scalars, raw=raw, **extra
+        kind,
+        strings,
+        target=target,
+        types=types,
+        ndim=ndim,
+        scalars=scalars,
+        raw=raw,
+        exact64=exact64,
+        **extra,
     )
 
 

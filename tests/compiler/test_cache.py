@@ -69,6 +69,7 @@ def test_key_sees_every_input():
         cache_key("elementwise", RELU, **base, ndim=2),
         cache_key("elementwise", RELU, **{**base, "scalars": ("a",)}),
         cache_key("elementwise", RELU, **base, raw={"y": (2, True)}),
+        cache_key("elementwise", RELU, **base, exact64=True),
     ]
     assert len({key, *variants}) == len(variants) + 1
     assert cache_key("reduction", SUM, target="wgsl", ndim=0) != cache_key(
@@ -171,8 +172,18 @@ def test_cli_cache_build(tmp_path, capsys):
         == 0
     )
     data = json.loads(gzip.open(out / "mypkg-2.0.json.gz").read())
-    assert data["instances"][0]["name"] == "dbl" and len(data["entries"]) == 2
-    assert "ok 1" in capsys.readouterr().err
+    # both targets under both 64-bit policies
+    assert data["instances"][0]["name"] == "dbl" and len(data["entries"]) == 4
+    assert data["meta"]["policies"] == ["exact", "fast"]
+    assert "wgsl (exact): ok 1" in capsys.readouterr().err
+    strings = {"in_params": "T x", "out_params": "T y", "operation": "y = x * 2", "name": "dbl"}
+    cache = Cache(data["entries"])
+    exact = cache.get("elementwise", strings, target="wgsl", types={"T": "float64"}, exact64=True)
+    fast = cache.get("elementwise", strings, target="wgsl", types={"T": "float64"})
+    assert exact is None and fast is None  # the scanned binding is float32
+    f32 = {"T": "float32"}
+    assert cache.get("elementwise", strings, target="wgsl", types=f32, exact64=True)
+    assert cache.get("elementwise", strings, target="wgsl", types=f32)
 
 
 def committed_sample(step: int = 13):
@@ -187,11 +198,14 @@ def test_committed_cache_matches_the_compiler():
     stale = []
     for record, result in sample:
         instance = KernelInstance(record["kind"], record["name"], record["origin"], record["args"])
-        assert key_of(instance, result["binding"], result["target"]) == result["key"]
-        program = translate(record["kind"], record["args"], result["binding"], result["target"])
+        exact64 = result["policy"] == "exact"
+        assert key_of(instance, result["binding"], result["target"], exact64) == result["key"]
+        program = translate(
+            record["kind"], record["args"], result["binding"], result["target"], exact64
+        )
         entry = data["entries"][result["key"]]
         if (program.code, program.abi) != (entry["code"], entry["abi"]):
-            stale.append(f"{record['id']} ({result['target']})")
+            stale.append(f"{record['id']} ({result['target']}, {result['policy']})")
     assert not stale, f"stale entries {stale}: run bash kernels_chainer/regenerate.sh"
 
 
@@ -233,10 +247,15 @@ def test_cli_cache_build_adds_recorded_specialisations(tmp_path, capsys):
     )
     assert "'gone'" in capsys.readouterr().err  # a kernel the scan did not find: said
     data = json.loads(out.read_text())
-    assert len(data["entries"]) == 4  # the scanned ndim-1 binding and the recorded ndim 2
+    # the scanned ndim-1 binding and the recorded ndim 2, both targets, both policies
+    assert len(data["entries"]) == 8
     cache = Cache(data["entries"])
     for target in ("wgsl", "glsl"):
-        assert cache.get("elementwise", strings, target=target, types={"T": "float32"}, ndim=2)
+        for exact64 in (True, False):
+            f32 = {"T": "float32"}
+            assert cache.get(
+                "elementwise", strings, target=target, types=f32, ndim=2, exact64=exact64
+            )
     assert data["meta"]["specialisations"] == {"files": ["specs.jsonl"], "records": 2}
 
 
