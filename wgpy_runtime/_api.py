@@ -31,7 +31,7 @@ from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     uint64,
 )
 
-from ._dtypes import get_64bit_policy, set_64bit_policy
+from ._dtypes import PrecisionWarning, get_64bit_policy, set_64bit_policy
 from ._fallback import PerformanceWarning
 from ._launch import cached_programs, clear_program_cache
 from ._memory import current_device, use_device

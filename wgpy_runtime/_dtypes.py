@@ -2,17 +2,19 @@
 
 Rule: every conversion between an array's own dtype and its storage dtype happens here.
 The 64-bit policy (`set_64bit_policy`, or WGPY_64BIT=exact|fast before import) says how
-int64/uint64/float64 are held: "exact" in 8 bytes, computed bit for bit in 64 bits by the
-shader library; "fast" (the default) in 32 bits (float64 as float32, int64 as int32, uint64
-as uint32): an int64/uint64 value that does not fit 32 bits raises OverflowError on upload
-instead of being corrupted, float64 rounds to float32 (overflowing to +-inf), and results
-read back widen to the array's own dtype. complex, object, string and datetime dtypes are
+int64/uint64/float64 are held: "exact" (the default) in 8 bytes, computed bit for bit in 64
+bits by the shader library; "fast" in 32 bits (float64 as float32, int64 as int32, uint64
+as uint32), with a `PrecisionWarning` when the first such array is made: an int64/uint64
+value that does not fit 32 bits raises OverflowError on upload instead of being corrupted,
+float64 rounds to float32 (overflowing to +-inf), and results read back widen to the
+array's own dtype. complex, object, string and datetime dtypes are
 refused.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -40,7 +42,12 @@ STORAGE_32 = {
     np.dtype("float64"): np.dtype("float32"),
 }
 POLICIES = ("fast", "exact")
-_policy = {"exact": False}
+DEFAULT_POLICY = "exact"
+_policy = {"exact": True, "warned": False}
+
+
+class PrecisionWarning(RuntimeWarning):
+    """64-bit arrays are held and computed in 32 bits (the fast 64-bit policy)."""
 
 
 def set_64bit_policy(policy: str) -> None:
@@ -110,7 +117,16 @@ def storage_name(dtype: np.dtype) -> str:
     """`storage(dtype).name`, looked up (`np.dtype.name` is slow)."""
     name = _STORAGE_NAMES.get(dtype)
     if name is None:
-        name = _STORAGE_NAMES[dtype] = storage(np.dtype(dtype)).name
+        dtype = np.dtype(dtype)
+        name = _STORAGE_NAMES[dtype] = storage(dtype).name
+        if name != dtype.name and not _policy["warned"]:
+            _policy["warned"] = True  # once per process: the policy is a deliberate choice
+            warnings.warn(
+                f"{dtype.name} arrays are held and computed in {name} under the fast 64-bit "
+                'policy; set_64bit_policy("exact") computes them bit for bit (docs/dtypes.md)',
+                PrecisionWarning,
+                stacklevel=4,
+            )
     return name
 
 
@@ -166,7 +182,7 @@ def scalar_value(value, dtype: np.dtype):
 
 
 def _initial_policy() -> None:
-    policy = os.environ.get("WGPY_64BIT", "fast").strip().lower() or "fast"
+    policy = os.environ.get("WGPY_64BIT", DEFAULT_POLICY).strip().lower() or DEFAULT_POLICY
     if policy not in POLICIES:
         raise ValueError(f"WGPY_64BIT must be one of {POLICIES}, not {policy!r}")
     _policy["exact"] = policy == "exact"

@@ -5,7 +5,7 @@ kind of error; plus the backend fixture and data makers.
 Rule: a test module that imports `wgpy_backend` runs each test on every backend
 (`wgpy_runtime.device.BACKENDS`, through `set_device`; only `WGPY_BACKEND`'s when set). Results are compared as NumPy
 arrays: same shape, same dtype (unless `type_check=False`), values within tolerances that
-depend on the dtype (float16 loose; float64 is held in float32, so float32's).
+depend on the dtype (float16 loose).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -41,11 +42,23 @@ NUMERIC_DTYPES = INT_DTYPES + FLOAT_DTYPES
 _TOLERANCE = {"float16": (2e-3, 2e-3), "float32": (1e-5, 1e-6), "float64": (1e-5, 1e-6)}
 
 
-# A test of what the fast 64-bit policy does (64-bit dtypes held in 32 bits, the
-# precompiled cache of fast programs): skipped when the suite runs under WGPY_64BIT=exact.
-fast_64bit_policy_only = pytest.mark.skipif(
-    wp.get_64bit_policy() == "exact", reason="the fast 64-bit policy's behaviour (docs/dtypes.md)"
-)
+def under_fast_64bit_policy(test):
+    """A test of what the fast 64-bit policy does (64-bit dtypes held in 32 bits): run
+    under it, whatever the suite's policy, with its PrecisionWarning silenced."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        previous = wp.get_64bit_policy()
+        wp.set_64bit_policy("fast")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", wp.PrecisionWarning)
+                return test(*args, **kwargs)
+        finally:
+            wp.set_64bit_policy(previous)
+
+    return run
+
 
 # WGPY_BACKEND=webgl (or webgpu) limits the runs to that backend; unset: every backend.
 BACKENDS = tuple(b for b in devices.BACKENDS if os.environ.get("WGPY_BACKEND", b) == b)

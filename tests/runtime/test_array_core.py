@@ -9,6 +9,8 @@ buffer (no copy); buffer frees are counted on the device.
 from __future__ import annotations
 
 import gc
+import os
+import warnings
 
 import numpy as np
 import pytest
@@ -16,14 +18,15 @@ import pytest
 import wgpy_runtime as wp
 from tests.runtime.helpers import (
     ALL_DTYPES,
-    fast_64bit_policy_only,
     numpy_wgpy_allclose,
     numpy_wgpy_array_equal,
     numpy_wgpy_raises,
     shaped_arange,
     shaped_random,
+    under_fast_64bit_policy,
     wgpy_backend,  # noqa: F401  (runs every test on every backend)
 )
+from wgpy_runtime import _dtypes
 
 # ---------------------------------------------------------------------------- creation
 
@@ -324,7 +327,24 @@ def test_views_keep_the_buffer_alive_and_it_is_freed_once():
 # ---------------------------------------------------------------------------- 64-bit
 
 
-@fast_64bit_policy_only
+def test_exact_is_the_default_and_fast_warns_once(monkeypatch):
+    assert wp.get_64bit_policy() == os.environ.get("WGPY_64BIT", "exact")
+    monkeypatch.setitem(_dtypes._policy, "warned", False)
+    previous = wp.get_64bit_policy()
+    wp.set_64bit_policy("fast")
+    try:
+        with pytest.warns(wp.PrecisionWarning, match="float64 arrays are held .* in float32"):
+            wp.asarray(np.array([0.1, 0.2]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            wp.asarray(np.array([1, 2]))  # once per process: int64 does not warn again
+    finally:
+        wp.set_64bit_policy(previous)
+    x = wp.asarray(np.array([0.1, 0.2]))
+    assert (x * 3).sum().get() == (np.array([0.1, 0.2]) * 3).sum()
+
+
+@under_fast_64bit_policy
 def test_int64_values_that_do_not_fit_raise():
     with pytest.raises(OverflowError):
         wp.asarray(np.array([2**40], np.int64))
@@ -335,14 +355,14 @@ def test_int64_values_that_do_not_fit_raise():
     assert a.dtype == np.int64 and a.itemsize == 8
 
 
-@fast_64bit_policy_only
+@under_fast_64bit_policy
 def test_int64_scalar_that_does_not_fit_raises():
     a = wp.arange(3)
     with pytest.raises(OverflowError):
         (a + 2**40).get()
 
 
-@fast_64bit_policy_only
+@under_fast_64bit_policy
 def test_float64_is_held_in_float32():
     a = wp.asarray(np.array([1 / 3], np.float64))
     assert a.dtype == np.float64

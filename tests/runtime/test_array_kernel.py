@@ -14,8 +14,8 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.runtime.helpers import (  # noqa: F401
-    fast_64bit_policy_only,
     shaped_arange,
+    under_fast_64bit_policy,
     wgpy_backend,
 )
 from wgpy_runtime import _launch
@@ -300,7 +300,6 @@ def test_programs_are_cached():
     assert _launch.cached_programs() == before + 1  # the scalar specialisation is new
 
 
-@fast_64bit_policy_only
 def test_precompiled_cache_is_used(monkeypatch):
     k = wp.ElementwiseKernel("T x, T cap", "T y", "y = min(max(x, (T)0), cap)", "clipped_relu_fwd")
     x = _host((6,), seed=19)

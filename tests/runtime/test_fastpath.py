@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import wgpy_runtime as wp
-from tests.runtime.helpers import fast_64bit_policy_only, wgpy_backend  # noqa: F401
+from tests.runtime.helpers import under_fast_64bit_policy, wgpy_backend  # noqa: F401
 from wgpy_runtime import _fastpath, _launch, kernel
 
 
@@ -87,7 +87,7 @@ def test_scalars_are_converted_every_call():
         np.testing.assert_array_equal(k(x, a, b).get(), make()(x, a, b).get())
 
 
-@fast_64bit_policy_only
+@under_fast_64bit_policy
 def test_int64_scalar_that_does_not_fit_raises_on_replay():
     k = wp.ElementwiseKernel("T x, int64 a", "T y", "y = x + a", "add64_fp")
     x = wp.asarray(np.arange(3, dtype=np.int32))
