@@ -150,21 +150,20 @@ def _device(a):
 
 
 @functools.cache
-def _arange_kernel() -> ElementwiseKernel:
+def _arange_kernel(compute: str) -> ElementwiseKernel:
+    """NumPy's fill rule: values 0 and 1 are start and start + step as given, the rest
+    start + i * delta with delta = value 1 - value 0, all in `compute`'s precision."""
     return ElementwiseKernel(
-        "float32 start, float32 step", "T y", "y = (T)(start + (float)i * step)", "wp_arange"
-    )
-
-
-@functools.cache
-def _arange_int_kernel() -> ElementwiseKernel:
-    return ElementwiseKernel(
-        "int32 start, int32 step", "T y", "y = (T)(start + (int)i * step)", "wp_arange_int"
+        f"{compute} start, {compute} second, {compute} delta",
+        "T y",
+        f"y = (T)(i == 0 ? start : i == 1 ? second : start + ({_dtypes.ctype(compute)})i * delta)",
+        "wp_arange",
     )
 
 
 def arange(start, stop=None, step=1, dtype=None, *, device=None) -> ndarray:
-    """NumPy's arange: length ceil((stop - start) / step), values start + i * step."""
+    """NumPy's arange: length ceil((stop - start) / step), values start + i * step,
+    computed in 64 bits for 64-bit dtypes under the exact policy (else in 32 bits)."""
     if stop is None:
         start, stop = 0, start
     if step == 0:
@@ -176,22 +175,29 @@ def arange(start, stop=None, step=1, dtype=None, *, device=None) -> ndarray:
     out = ndarray((n,), dtype, device=device)
     if n == 0:
         return out
+    wide = dtype.itemsize == 8 and _dtypes.exact64()
     exact_int = all(isinstance(x, (int, np.integer)) for x in (start, step))
     if exact_int and dtype.kind != "f":
-        _dtypes.check_fits(np.array([start, start + (n - 1) * step]), np.dtype("int32"), dtype)
-        _arange_int_kernel()(int(start), int(step), out)
+        compute = np.dtype("int64" if wide else "int32")
+        _dtypes.check_fits(np.array([start, start + (n - 1) * step]), compute, dtype)
     else:
-        _arange_kernel()(float(start), float(step), out)
+        compute = np.dtype("float64" if wide else "float32")
+    first = compute.type(start)
+    second = compute.type(start + step) if n > 1 else first  # within range when n > 1
+    with np.errstate(over="ignore"):
+        delta = second - first
+    _arange_kernel(compute.name)(first.item(), second.item(), delta.item(), out)
     return out
 
 
 @functools.cache
-def _linspace_kernel(floor: bool) -> ElementwiseKernel:
+def _linspace_kernel(compute: str, floor: bool) -> ElementwiseKernel:
     value = "floor(v)" if floor else "v"
+    c = _dtypes.ctype(compute)
     return ElementwiseKernel(
-        "float32 start, float32 step, float32 stop, int32 last",
+        f"{compute} start, {compute} step, {compute} stop, int32 last",
         "T y",
-        f"float v = (i == last) ? stop : start + (float)i * step;\ny = (T)({value});",
+        f"{c} v = (i == last) ? stop : ({c})i * step + start;\ny = (T)({value});",
         "wp_linspace",
     )
 
@@ -207,7 +213,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if num:
         last = num - 1 if endpoint and num > 1 else -1
         first_only = 0.0 if div <= 0 else step
-        _linspace_kernel(dtype.kind in "iu")(
+        # NumPy computes in float64 whatever the dtype: so does the exact policy
+        compute = "float64" if _dtypes.exact64() else "float32"
+        _linspace_kernel(compute, dtype.kind in "iu")(
             float(start), float(first_only), float(stop), last, out
         )
     return (out, step) if retstep else out

@@ -74,6 +74,24 @@ def test_linspace_int_and_retstep(xp):
     return xp.linspace(0, 10, 7, dtype="int32"), y, xp.asarray(step)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [(2**40, 2**40 + 50, 7), (0.1, 1.0, 0.1), (1e10, 1e10 + 100, 0.3), (-3.7, 8.2, 0.11), (1 / 3,)],
+)
+@numpy_wgpy_array_equal()
+def test_arange_and_linspace_are_numpy_bit_for_bit(args, xp):
+    """Under the exact 64-bit policy (the default): NumPy's fill rule, in 64 bits."""
+    if wp.get_64bit_policy() != "exact":
+        pytest.skip("64-bit values are held in 32 bits under the fast policy")
+    lo, hi = args[0], args[0] + 7.5
+    return (
+        xp.arange(*args),
+        xp.linspace(lo, hi, 33),
+        xp.linspace(lo, hi, 1000, endpoint=False, dtype="float32"),
+        xp.linspace(-hi, hi, 9, dtype="int64"),
+    )
+
+
 @pytest.mark.parametrize("n,m,k", [(3, None, 0), (3, 5, 1), (4, 2, -1), (2, 2, 3)])
 @numpy_wgpy_array_equal()
 def test_eye(n, m, k, xp):

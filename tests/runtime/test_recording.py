@@ -64,6 +64,9 @@ def _a_run(rec: RecordingDevice) -> None:
         y = x.copy()
         y[2:4] = x[0:2]
         y.get()
+        rec.mark("64-bit")  # 8-byte storage under the exact policy (the default)
+        (wp.asarray(host.astype(np.float64)) / 3).get()
+        (wp.arange(2**40, 2**40 + 5) * 7).get()
         del x, y
 
 
@@ -71,8 +74,11 @@ def test_a_recorded_run_replays_bit_for_bit(recorder, backend):
     _a_run(recorder)
     stream = recorder.stream()
     reads = replay(stream, devices.create_device(backend))
-    assert len(reads) == sum(c[0] == "read" for c in stream["commands"]) >= 9
-    assert {r.label for r in reads} == {"scale", "views", "reduction", "matmul", "copy"}
+    assert len(reads) == sum(c[0] == "read" for c in stream["commands"]) >= 11
+    labels = {"scale", "views", "reduction", "matmul", "copy", "64-bit"}
+    assert {r.label for r in reads} == labels
+    if wp.get_64bit_policy() == "exact":
+        assert {r.dtype for r in reads if r.label == "64-bit"} == {"float64", "int64"}
     assert compare(reads, 0, 0) == []
 
 

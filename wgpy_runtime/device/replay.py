@@ -33,8 +33,11 @@ _CODES = {
     "int32": "i",
     "uint32": "I",
     "float32": "f",
+    "int64": "q",  # the exact 64-bit policy's storage (docs/dtypes.md)
+    "uint64": "Q",
+    "float64": "d",
 }
-_FLOATS = ("float16", "float32")
+_FLOATS = ("float16", "float32", "float64")
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
