@@ -1,5 +1,5 @@
-"""Products: `matmul dot tensordot inner outer vdot trace` and an `einsum` for explicit
-subscripts.
+"""Products: `matmul dot tensordot inner outer vdot trace` and `einsum` (explicit or
+implicit subscripts, '...' included).
 
 Rule: every product is a `matmul`; the others are views and reshapes around it. A
 `matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
@@ -9,6 +9,8 @@ long shared axis, and a long shared axis split over several launches.
 """
 
 from __future__ import annotations
+
+import string
 
 import numpy as np
 
@@ -119,15 +121,15 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
 
 
 def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
-    """Explicit or implicit subscripts without '...': repeated letters in one operand take
-    its diagonal (a view), then operands are aligned, multiplied with broadcasting and
-    summed over the letters not in the output."""
+    """Explicit or implicit subscripts, '...' included (broadcast axes, as NumPy's):
+    repeated letters in one operand take its diagonal (a view), then operands are aligned,
+    multiplied with broadcasting and summed over the letters not in the output."""
     if kwargs:
         raise NotImplementedError(f"einsum options {sorted(kwargs)} are not supported")
-    if "." in subscripts:
-        raise NotImplementedError("einsum with '...' is not supported")
-    inputs, output = _parse_subscripts(subscripts.replace(" ", ""), len(operands))
-    views = [_diagonal_view(_as_array(op), s) for op, s in zip(operands, inputs)]
+    operands = [_as_array(op) for op in operands]
+    text = _expand_ellipsis(subscripts.replace(" ", ""), operands)
+    inputs, output = _parse_subscripts(text, len(operands))
+    views = [_diagonal_view(op, s) for op, s in zip(operands, inputs)]
     letters = list(dict.fromkeys("".join(s for _, s in views)))
     order = list(output) + [c for c in letters if c not in output]
     product = None
@@ -141,6 +143,41 @@ def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
     result = sum_(product, axis=summed) if summed else product
     full_shape = tuple(sizes[c] for c in output)
     return result if result.shape == full_shape else result._broadcast_to(full_shape).copy()
+
+
+def _expand_ellipsis(text: str, operands) -> str:
+    """`text` with each '...' spelled as letters of its own: an operand's '...' stands
+    for its leading axes, right-aligned with the others' (broadcast); an implicit output
+    puts them first, as NumPy does."""
+    if "..." not in text:
+        if "." in text:
+            raise ValueError(
+                "einstein sum subscript string contains a '.' that is not part of '...'"
+            )
+        return text
+    lhs, arrow, out = text.partition("->")
+    inputs = lhs.split(",")
+    free = [c for c in string.ascii_letters if c not in text]
+    counts = []
+    for labels, op in zip(inputs, operands):
+        explicit = len(labels.replace("...", ""))
+        counts.append(max(0, op.ndim - explicit) if "..." in labels else 0)
+    width = max(counts, default=0)
+    if width > len(free):
+        raise ValueError("einsum: too many broadcast axes for the free subscript letters")
+    broadcast = "".join(free[:width])
+    spelled = [labels.replace("...", broadcast[width - k :]) for labels, k in zip(inputs, counts)]
+    if arrow and "..." not in out and width:  # NumPy refuses, extents of 1 too
+        raise ValueError(
+            "output has more dimensions than subscripts given in einstein sum, but no "
+            "'...' ellipsis provided to broadcast the extra dimensions."
+        )
+    if arrow:
+        out = out.replace("...", broadcast)
+    else:
+        once = [c for c in "".join(spelled) if c.isalpha() and c not in broadcast]
+        out = broadcast + "".join(sorted(c for c in set(once) if once.count(c) == 1))
+    return ",".join(spelled) + "->" + out
 
 
 def _parse_subscripts(text: str, n: int) -> tuple[list[str], str]:

@@ -278,35 +278,39 @@ def test_dot_tensordot_inner_outer(xp):
     )
 
 
-EINSUMS = [
-    "ij,jk->ik",
-    "ij->ji",
-    "ii->i",
-    "ij->",
-    "ij,ij->ij",
-    "i,j->ij",
-    "bij,bjk->bik",
-    "ij,kj",
-    "ii",
-]
+EINSUMS = {
+    "ij,jk->ik": [(3, 4), (4, 2)],
+    "ij->ji": [(3, 4)],
+    "ii->i": [(4, 4)],
+    "ij->": [(3, 4)],
+    "ij,ij->ij": [(3, 4), (3, 4)],
+    "i,j->ij": [(3,), (5,)],
+    "bij,bjk->bik": [(2, 3, 4), (2, 4, 5)],
+    "ij,kj": [(3, 4), (2, 4)],
+    "ii": [(3, 3)],
+    # '...': broadcast axes, in the middle too, implicit outputs, size-1 broadcasting
+    "...ij,jk->...ik": [(2, 3, 4), (4, 5)],
+    "...ij,jk": [(2, 3, 4), (4, 5)],
+    "i...->...": [(2, 3, 4)],
+    "...i,...i->...": [(2, 3, 4), (3, 4)],
+    "...ii->...i": [(2, 3, 3)],
+    "...,...": [(2, 3, 4), (1, 3, 4)],
+    "ij...->...ji": [(2, 3, 4)],
+    "i...j,j->i...": [(2, 3, 4), (4,)],
+}
 
 
 @pytest.mark.parametrize("subscripts", EINSUMS)
 @numpy_wgpy_allclose(rtol=1e-4)
 def test_einsum(subscripts, xp):
-    operands = {
-        "ij,jk->ik": [(3, 4), (4, 2)],
-        "ij->ji": [(3, 4)],
-        "ii->i": [(4, 4)],
-        "ij->": [(3, 4)],
-        "ij,ij->ij": [(3, 4), (3, 4)],
-        "i,j->ij": [(3,), (5,)],
-        "bij,bjk->bik": [(2, 3, 4), (2, 4, 5)],
-        "ij,kj": [(3, 4), (2, 4)],
-        "ii": [(3, 3)],
-    }[subscripts]
-    arrays = [shaped_random(s, xp, "float32", seed=k) for k, s in enumerate(operands)]
+    arrays = [shaped_random(s, xp, "float32", seed=k) for k, s in enumerate(EINSUMS[subscripts])]
     return xp.einsum(subscripts, *arrays)
+
+
+@pytest.mark.parametrize("subscripts,shapes", [("...i->i", [(1, 4)]), ("i.j", [(2, 3)])])
+@numpy_wgpy_raises()
+def test_einsum_errors(subscripts, shapes, xp):
+    return xp.einsum(subscripts, *[shaped_random(s, xp, "float32") for s in shapes])
 
 
 # ---------------------------------------------------------------------------- random
