@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from kernelc.abi import Program
 from kernelc.abi_matmul import tiles_of
+from kernelc.emit.matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.emit_glsl.matmul import GlslMatmulEmitter
 from kernelc.emit_glsl.matmul_packed import emit_packed_matmul
-from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.emit_wgsl.matmul import WgslMatmulEmitter
 from kernelc.errors import InternalCompilerError
 from kernelc.pipeline import link_library

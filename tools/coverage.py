@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chainer_sdist import fetch
 
-from kernelc.cache_build import build
-from kernelc.scan import scan
-from kernelc.scan_bindings import bind
+from kernelc.cache.build import build
+from kernelc.scan.bindings import bind
+from kernelc.scan.scanner import scan
 
 VERSIONS = ("7.8.1", "5.4.0")
 

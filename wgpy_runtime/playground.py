@@ -25,7 +25,7 @@ import time
 from kernelc.abi import Program
 from kernelc.errors import InternalCompilerError, KernelCompileError, SourceText, Span, render
 from kernelc.pipeline import TARGETS, translate_elementwise
-from kernelc.sources import KernelDef, read_cu
+from kernelc.scan.sources import KernelDef, read_cu
 
 from .device import adapter_name, get_device
 from .device.dense import dense_values

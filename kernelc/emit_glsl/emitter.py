@@ -2,7 +2,7 @@
 `texelFetch`, outputs as render targets (docs/abi.md).
 
 Rule: the input is a kernel legalised by `lower_array_access(kernel, "glsl")`; this module
-only spells it. Everything target-neutral lives in `kernelc.emit_base`.
+only spells it. Everything target-neutral lives in `kernelc.emit.base`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kernelc.abi import ABI_VERSION, GLSL_FORMAT, params_json, uniform_layout
-from kernelc.emit_base import (
+from kernelc.emit.base import (
     MATH_COMMON,
     Emitter,
     Prec,

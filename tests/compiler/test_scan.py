@@ -14,9 +14,9 @@ import textwrap
 
 import pytest
 
-from kernelc.cli import run
-from kernelc.scan import scan
-from kernelc.scan_bindings import bind, compute_dtype, infer_raw
+from kernelc.cli.command import run
+from kernelc.scan.bindings import bind, compute_dtype, infer_raw
+from kernelc.scan.scanner import scan
 
 SDIST_DIR = os.environ.get("CHAINER_SDIST_DIR", "/tmp/chk")
 

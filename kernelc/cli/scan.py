@@ -13,13 +13,13 @@ import json
 import os
 import sys
 
-from kernelc import cache_specialisations
-from kernelc.cache import write_json
-from kernelc.cache_build import build, instance_records
+from kernelc.cache import specialisations as cache_specialisations
+from kernelc.cache.build import build, instance_records
+from kernelc.cache.store import write_json
 from kernelc.errors import KernelCompileError
 from kernelc.pipeline import TARGETS
-from kernelc.scan import ScanResult, format_text, scan
-from kernelc.scan_bindings import bind
+from kernelc.scan.bindings import bind
+from kernelc.scan.scanner import ScanResult, format_text, scan
 
 
 def add_parsers(sub) -> None:
@@ -49,7 +49,7 @@ def add_parsers(sub) -> None:
         action="append",
         default=[],
         help="recorded call shapes to compile beside the scanned bindings "
-        "(JSON Lines, kernelc/cache_specialisations.py); repeatable",
+        "(JSON Lines, kernelc/cache/specialisations.py); repeatable",
     )
     b.add_argument("--no-progress", action="store_true")
 
@@ -142,7 +142,7 @@ def print_summary(result: ScanResult, outcomes: list, path: str) -> None:
         print(f"  {target}: " + ", ".join(parts), file=sys.stderr)
 
 
-def main(argv=None) -> int:  # for `python -m kernelc.cli_scan`
+def main(argv=None) -> int:  # for `python -m kernelc.cli.scan`
     parser = argparse.ArgumentParser(prog="kernelc")
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

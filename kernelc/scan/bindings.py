@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import re
 
-from kernelc.scan import KernelInstance
+from kernelc.scan.scanner import KernelInstance
 
 FLOATS = ["float16", "float32", "float64"]
 INT32 = ["int32"]

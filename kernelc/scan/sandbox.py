@@ -18,7 +18,7 @@ import builtins
 import importlib
 import types
 
-from kernelc.source_tree import SourceTree
+from kernelc.scan.source_tree import SourceTree
 
 STDLIB = frozenset(
     {

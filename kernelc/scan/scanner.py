@@ -1,7 +1,7 @@
 """Kernel definitions in Python sources: CuPy's `ElementwiseKernel` / `ReductionKernel` /
 `RawKernel` and Chainer's `cuda.elementwise` / `cuda.reduce` / `cuda.raw` helpers, under
 any import prefix, with arguments built from module constants, `%`, `.format`, `+`,
-f-strings and generator functions (`scan_eval`, `scan_sandbox`).
+f-strings and generator functions (`evaluate`, `sandbox`).
 
 Rule: a call site yields one `KernelInstance` per combination of its instantiation
 parameters (`ndim`, `n_ary`: names whose value is only known at run time) and of the
@@ -17,10 +17,10 @@ import copy
 import re
 from dataclasses import asdict, dataclass, field
 
-from kernelc.scan_eval import Evaluator, NeedChoice, Scope, Unresolved, is_plain
-from kernelc.scan_index import ModuleIndex, Project
-from kernelc.scan_sandbox import STUBS, Sandbox
-from kernelc.source_tree import SourceTree, load_tree
+from kernelc.scan.evaluate import Evaluator, NeedChoice, Scope, Unresolved, is_plain
+from kernelc.scan.index import ModuleIndex, Project
+from kernelc.scan.sandbox import STUBS, Sandbox
+from kernelc.scan.source_tree import SourceTree, load_tree
 
 CUPY_CLASSES = {
     "ElementwiseKernel": "elementwise",
@@ -116,7 +116,7 @@ class KernelInstance:
     args: dict[str, str | None]
     params: dict[str, object] = field(default_factory=dict)  # ndim, n_ary, chosen assignments
     options: dict[str, str] = field(default_factory=dict)  # other arguments, as source text
-    bindings: list[dict] = field(default_factory=list)  # set by scan_bindings
+    bindings: list[dict] = field(default_factory=list)  # set by kernelc.scan.bindings
     dtypes: dict[str, list[str]] = field(default_factory=dict)  # what Chainer really binds
     site: object = field(default=None, repr=False, compare=False)  # the CallSite
 

@@ -11,11 +11,11 @@ import json
 import os
 import sys
 
-from kernelc import cli_scan
+from kernelc.cli import scan as cli_scan
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelSyntaxError
 from kernelc.ir.printer import kernel_text
 from kernelc.pipeline import TARGETS, lower_kernel, translate_elementwise
-from kernelc.sources import KernelDef, read_kernels
+from kernelc.scan.sources import KernelDef, read_kernels
 
 EXTENSIONS = {"wgsl": ".wgsl", "glsl": ".frag", "ir": ".ir"}
 
