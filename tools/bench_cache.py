@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chainer_sdist import fetch
 
+import kernels_chainer.scan_plugin  # noqa: F401 - registers Chainer's helpers, stubs and dtypes
 from kernelc import pipeline
 from kernelc.cache.build import build, instance_records, translate
 from kernelc.cache.store import Cache, read_json, write_json
@@ -56,6 +57,8 @@ def build_wall(sdist: str, runs: int, version: str) -> list[float]:
                 "-o",
                 out,
                 "--no-progress",
+                "--plugin",
+                "kernels_chainer.scan_plugin",
                 *extra,
             ]
             start = time.perf_counter()

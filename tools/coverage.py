@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chainer_sdist import fetch
 
+import kernels_chainer.scan_plugin  # noqa: F401 - registers Chainer's helpers, stubs and dtypes
 from kernelc.cache.build import build
 from kernelc.scan.bindings import bind
 from kernelc.scan.scanner import scan
