@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from kernelc.errors import UnsupportedOnTarget
+from kernelc import UnsupportedOnTarget
 
 from . import _fallback, _fastpath, _launch, _shapes
 from ._memory import current_device

@@ -22,10 +22,17 @@ import re
 import struct
 import time
 
-from kernelc.abi import Program
-from kernelc.errors import InternalCompilerError, KernelCompileError, SourceText, Span, render
-from kernelc.pipeline import TARGETS, translate_elementwise
-from kernelc.scan.sources import KernelDef, read_cu
+from kernelc import (
+    TARGETS,
+    InternalCompilerError,
+    KernelCompileError,
+    Program,
+    SourceText,
+    Span,
+    render,
+    translate_elementwise,
+)
+from kernelc.scan import KernelDef, read_cu
 
 from .device import adapter_name, get_device
 from .device.dense import dense_values

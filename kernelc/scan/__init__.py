@@ -13,3 +13,4 @@ Rule: nothing here translates a kernel; the scan's records feed `kernelc.cache.b
 
 from kernelc.scan.bindings import bind
 from kernelc.scan.scanner import KernelInstance, ScanResult, UnresolvedSite, scan
+from kernelc.scan.sources import KernelDef, read_cu, read_kernels

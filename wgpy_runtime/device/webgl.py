@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernelc import copy_shader, device_shader
 from kernelc.abi import Program, encode_uniforms
-from kernelc.lib.shaders import copy_shader, device_shader
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class

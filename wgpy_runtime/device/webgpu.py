@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernelc import device_shader
 from kernelc.abi import (
     WORD_TYPES,
     Program,
@@ -29,7 +30,6 @@ from kernelc.abi import (
     uniform_number,
     wgsl_dispatch,
 )
-from kernelc.lib.shaders import device_shader
 
 from . import storage
 from .pool import Pool, size_class
