@@ -8,8 +8,9 @@ program.code, program.abi, program.warnings
 Rule: these names (with the launch contract in `kernelc.abi` and the packages `kernelc.scan`
 and `kernelc.cache`) are what other code may use; every other module is the compiler's own.
 The runtime translates (`translate_*`), looks up precompiled programs (`default_cache`),
-runs a kernel a target rejects on the host (`lower_*` then `run_*`) and reads the device
-shaders (`device_shader`, `copy_shader`).
+runs a kernel a target rejects on the host (`lower_*` then `run_*`) reads the device
+shaders (`device_shader`, `copy_shader`) and asks a target what it can do (`target_named`,
+`for_backend`: a `Target` record).
 """
 
 from kernelc.abi import Program
@@ -29,12 +30,12 @@ from kernelc.errors import (
 from kernelc.lib.shaders import copy_shader, device_shader
 from kernelc.matmul import translate_matmul
 from kernelc.pipeline import (
-    TARGETS,
     lower_kernel,
     lower_reduction_kernel,
     translate_elementwise,
     translate_reduction,
 )
+from kernelc.targets import TARGETS, Target, for_backend, target_named
 
 
 def run_elementwise(kernel, args: dict, loop_shape: tuple) -> None:
@@ -62,16 +63,19 @@ __all__ = [
     "Program",
     "SourceText",
     "Span",
+    "Target",
     "UnsupportedFeatureError",
     "UnsupportedOnTarget",
     "copy_shader",
     "default_cache",
     "device_shader",
+    "for_backend",
     "lower_kernel",
     "lower_reduction_kernel",
     "render",
     "run_elementwise",
     "run_reduction",
+    "target_named",
     "translate_elementwise",
     "translate_matmul",
     "translate_reduction",

@@ -196,13 +196,13 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
         values[("reduce_size", None, None)] = math.prod(reduce_shape)
         values.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
     buffers, finish = {}, []
-    glsl = program.abi["target"] == "glsl"
+    dense_outputs = device.capabilities.dense_outputs
     for p in program.abi["params"]:
         name, value = p["name"], args[p["name"]]
         if p["kind"] == "scalar":
             values[("value", name, None)] = _dtypes.scalar_value(value, np.dtype(p["dtype"]))
             continue
-        if glsl and p["role"] == "out":
+        if dense_outputs and p["role"] == "out":
             value = _dense_output(value, p, finish)
         buffers[name] = value._buf.id
         values.update(_array_values(name, value))
@@ -252,7 +252,7 @@ def copy_into(dst, src) -> None:
     if src._c_contiguous and dst._c_contiguous:
         src.device.copy(src._buf.id, dst._buf.id, src._offset, dst._offset, n)
         return
-    if src.device.target == "glsl" and not dst._c_contiguous:
+    if not src.device.capabilities.can_scatter and not dst._c_contiguous:
         if not src._c_contiguous:
             from .ndarray import ndarray
 

@@ -104,8 +104,9 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     }
     device = result.device
     batches = math.prod(shape)
-    tiles = preferred_tiles(batches, m, n) if device.target == "wgsl" else None
-    packed = device.target == "glsl" and _packed_fits(device, batches, m, n, k)
+    caps = device.capabilities
+    tiles = preferred_tiles(batches, m, n) if caps.workgroup_tiles else None
+    packed = caps.packed_texels and _packed_fits(device, batches, m, n, k)
     program = _program(
         device.target,
         result.dtype.name,

@@ -131,7 +131,7 @@ def _whole(a: ndarray) -> ndarray:
 
 
 def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
-    if a.device.target != "glsl":
+    if a.device.capabilities.can_scatter:
         _scatter_raw_kernel()(pos, src, _whole(a))
         return
     flat = pos.get().reshape(-1).astype(np.int64)
@@ -164,7 +164,7 @@ def scatter_add(a: ndarray, slices, value) -> None:
         return
     src = ndarray(shape, a.dtype, device=a.device)
     assign(src, value)
-    if a.device.target != "glsl":
+    if a.device.capabilities.can_scatter:
         _scatter_add_kernel()(pos, src, _whole(a))
         return
     flat = pos.get().reshape(-1).astype(np.int64)

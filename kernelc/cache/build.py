@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import kernelc
 from kernelc.cache.store import KEY_FIELDS, Cache, cache_key
 from kernelc.errors import InternalCompilerError, KernelCompileError
-from kernelc.pipeline import TARGETS
 from kernelc.scan.bindings import bind
 from kernelc.scan.scanner import KernelInstance, ScanResult
+from kernelc.targets import TARGETS
 
 
 @dataclass

@@ -17,10 +17,10 @@ from kernelc.cache import specialisations as cache_specialisations
 from kernelc.cache.build import build, instance_records
 from kernelc.cache.store import write_json
 from kernelc.errors import KernelCompileError
-from kernelc.pipeline import TARGETS
 from kernelc.scan.bindings import bind
 from kernelc.scan.plugins import load as load_plugin
 from kernelc.scan.scanner import ScanResult, format_text, scan
+from kernelc.targets import TARGETS
 
 
 def add_parsers(sub) -> None:

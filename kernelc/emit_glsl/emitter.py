@@ -40,10 +40,11 @@ from kernelc.ir.dtypes import (
     words64,
 )
 from kernelc.lib.shaders import device_shader
+from kernelc.targets import GLSL
 
-MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
-MAX_TEXTURES = 16  # MAX_TEXTURE_IMAGE_UNITS is at least 16 in WebGL2
-MAX_WIDTH = 4096
+MAX_OUTPUTS = GLSL.max_outputs
+MAX_TEXTURES = GLSL.texture_units
+MAX_WIDTH = GLSL.texture_width
 
 VERTEX_SHADER = device_shader("vertex.glsl")
 
