@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+import kernelc
+
 from . import _dtypes, _launch, _shapes
 from .ndarray import ndarray
 
@@ -39,8 +41,6 @@ def _program(
     tiles: str | None,
     packed: bool = True,
 ):
-    import kernelc
-
     return kernelc.translate_matmul(
         dtype,
         target=target,

@@ -172,15 +172,13 @@ class WebGLDevice(BufferTable, Device):
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         self._make_current()
-        from .webgl_launch import launch
-
         abi = program.abi
         if abi["target"] != self.target:
             raise ValueError(f"a {abi['target']} program given to the webgl device")
         if values[("size", None, None)] == 0:
             return
         self._trail.add(abi["kernel"])
-        launch(self, program, buffers, dict(values))
+        webgl_launch.launch(self, program, buffers, dict(values))
 
     def prepare(self, program: Program, values: dict):
         """A launcher for `program` with these `values` except the scalar members, for
