@@ -1,3 +1,3 @@
-from kernelc.cli import main
+from kernelc.cli.command import main
 
 main()

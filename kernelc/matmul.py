@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from kernelc.abi import Program
 from kernelc.abi_matmul import tiles_of
+from kernelc.emit.matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.emit_glsl.matmul import GlslMatmulEmitter
 from kernelc.emit_glsl.matmul_packed import emit_packed_matmul
-from kernelc.emit_matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.emit_wgsl.matmul import WgslMatmulEmitter
 from kernelc.errors import InternalCompilerError
 from kernelc.pipeline import link_library
+from kernelc.targets import target_named
 
-TARGETS = ("wgsl", "glsl")
+EMITTERS = {"wgsl": WgslMatmulEmitter, "glsl": GlslMatmulEmitter}
 
 
 def translate_matmul(
@@ -41,20 +42,17 @@ def translate_matmul(
     packed: GLSL only; operands packed into RGBA texels and 2x2 blocks of C per fragment
     (launch kind 'packed_matmul'), or, when False, one element of C per fragment.
     """
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
+    caps = target_named(target)
     dtype = getattr(dtype, "name", dtype)
-    tiles = tiles_of(tiles) if target == "wgsl" else None
-    packed = bool(packed) and target == "glsl"
+    tiles = tiles_of(tiles) if caps.workgroup_tiles else None
+    packed = bool(packed) and caps.packed_texels
     spec = MatmulSpec(str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles, packed).check()
     try:
         kernel = link_library(matmul_kernel(spec), target)
-        if target == "wgsl":
-            code, abi = WgslMatmulEmitter(spec, kernel).emit()
-        elif packed:
+        if packed:
             code, abi = emit_packed_matmul(spec, kernel)
         else:
-            code, abi = GlslMatmulEmitter(spec, kernel).emit()
+            code, abi = EMITTERS[target](spec, kernel).emit()
     except InternalCompilerError:
         raise
     except Exception as e:  # our bug: say so, with the specialisation

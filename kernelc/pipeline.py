@@ -23,11 +23,9 @@ from kernelc.ir.passes.unroll import unroll_loops
 from kernelc.ir.passes.wide64 import widen_64bit
 from kernelc.ir.validate import validate
 from kernelc.lib.link import link
+from kernelc.targets import target_named
 
-TARGETS = ("wgsl", "glsl")
 EMITTERS = {"wgsl": emit_wgsl, "glsl": emit_glsl}
-# Passes per target, in order. Unrolling is for GLSL, where drivers gain most from it.
-UNROLL_BY_DEFAULT = {"wgsl": False, "glsl": True}
 
 
 @lru_cache(maxsize=256)
@@ -154,7 +152,7 @@ def lower_reduction_kernel(
 def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None) -> ir.Kernel:
     """Target passes, legalisation and the shader library linked in; the result is what
     the emitter prints."""
-    if unroll if unroll is not None else UNROLL_BY_DEFAULT[target]:
+    if unroll if unroll is not None else target_named(target).unroll_by_default:
         kernel = validate(fold_constants(unroll_loops(kernel)))
     legalise = lower_reduction_access if kernel.reduction is not None else lower_array_access
     kernel = fold_constants(legalise(kernel, target))
@@ -266,8 +264,7 @@ def translate_reduction(
 
 
 def _translate(name: str, target: str, unroll, lower, *args, **kwargs) -> Program:
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
+    target_named(target)  # ValueError for an unknown name
     check_unroll(unroll)
     try:
         kernel, warnings = lower(*args, **kwargs)

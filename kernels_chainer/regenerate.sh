@@ -18,4 +18,5 @@ RECORDED="kernels_chainer/specialisations-$VERSION.jsonl"
 RECORDED_ARGS=()
 [ -f "$RECORDED" ] && RECORDED_ARGS=(--specialisations "$RECORDED")
 python3 -m kernelc cache build --package chainer --source "$SDIST" -o kernels_chainer/ \
+  --plugin kernels_chainer.scan_plugin \
   "${RECORDED_ARGS[@]}"

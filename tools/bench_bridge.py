@@ -145,7 +145,7 @@ def bench(backend, size, iters):
 
 def mandelbrot_operation() -> str:
     """The body of examples/mandelbrot.cu, the kernel both benchmarks run."""
-    from kernelc.sources import read_kernels
+    from kernelc.scan.sources import read_kernels
 
     (kernel,), _ = read_kernels(str(Path(__file__).resolve().parents[1] / "examples/mandelbrot.cu"))
     return kernel.operation

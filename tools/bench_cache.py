@@ -29,11 +29,12 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chainer_sdist import fetch
 
+import kernels_chainer.scan_plugin  # noqa: F401 - registers Chainer's helpers, stubs and dtypes
 from kernelc import pipeline
-from kernelc.cache import Cache, read_json, write_json
-from kernelc.cache_build import build, instance_records, translate
-from kernelc.scan import scan
-from kernelc.scan_bindings import bind
+from kernelc.cache.build import build, instance_records, translate
+from kernelc.cache.store import Cache, read_json, write_json
+from kernelc.scan.bindings import bind
+from kernelc.scan.scanner import scan
 
 
 def build_wall(sdist: str, runs: int, version: str) -> list[float]:
@@ -56,6 +57,8 @@ def build_wall(sdist: str, runs: int, version: str) -> list[float]:
                 "-o",
                 out,
                 "--no-progress",
+                "--plugin",
+                "kernels_chainer.scan_plugin",
                 *extra,
             ]
             start = time.perf_counter()

@@ -30,7 +30,7 @@ RELU_BWD = dict(
 
 
 def mandelbrot() -> dict:
-    from kernelc.sources import read_kernels
+    from kernelc.scan.sources import read_kernels
 
     (kdef,), _ = read_kernels(str(ROOT / "examples" / "mandelbrot.cu"))
     args = kdef.translate_args()

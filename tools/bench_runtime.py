@@ -84,7 +84,7 @@ def activate(b: Backend) -> None:
 
 def mandelbrot_kernel() -> tuple[str, str, str, str]:
     """The Mandelbrot kernel of examples/mandelbrot.cu, as constructor arguments."""
-    from kernelc.sources import read_kernels
+    from kernelc.scan.sources import read_kernels
 
     (k,), _ = read_kernels(str(Path(__file__).resolve().parents[1] / "examples/mandelbrot.cu"))
     return k.in_params, k.out_params, k.operation, k.name

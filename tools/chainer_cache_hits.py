@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from kernelc import cache_specialisations
+from kernelc.cache import specialisations as cache_specialisations
 
 SPECIALISATIONS = ROOT / "kernels_chainer" / "specialisations-{version}.jsonl"
 

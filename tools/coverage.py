@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from chainer_sdist import fetch
 
-from kernelc.cache_build import build
-from kernelc.scan import scan
-from kernelc.scan_bindings import bind
+import kernels_chainer.scan_plugin  # noqa: F401 - registers Chainer's helpers, stubs and dtypes
+from kernelc.cache.build import build
+from kernelc.scan.bindings import bind
+from kernelc.scan.scanner import scan
 
 VERSIONS = ("7.8.1", "5.4.0")
 

@@ -59,9 +59,24 @@ def set_64bit_policy(policy: str) -> None:
     if (policy == "exact") != _policy["exact"]:
         _policy["exact"] = policy == "exact"
         _STORAGE_NAMES.clear()
-        from . import _launch
+        for forget in _ON_POLICY_CHANGE:
+            forget()
 
-        _launch.clear_program_cache()
+
+# Caches kept above this module that a policy change makes stale (the program cache:
+# `_launch` registers it), called after the change.
+_ON_POLICY_CHANGE: list = []
+
+
+def on_policy_change(forget) -> None:
+    _ON_POLICY_CHANGE.append(forget)
+
+
+def cast_scalar(value, dtype: np.dtype):
+    """A scalar kernel argument converted to its parameter's dtype (C-style truncation,
+    wraparound), as the kernel receives it."""
+    with np.errstate(all="ignore"):
+        return np.asarray(value).astype(dtype)[()]
 
 
 def get_64bit_policy() -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import warnings
 
+import kernelc
+
 from . import _dtypes
 from .ndarray import ndarray
 
@@ -72,15 +74,12 @@ def _write_back(params, values: dict, host: dict) -> None:
 def interpret_elementwise(kernel, spec: dict, values: dict, loop_shape: tuple) -> None:
     """Run the `ElementwiseKernel` `kernel` on the host; `values` as `_launch.dispatch`
     takes them (arrays already viewed over `loop_shape`)."""
-    from kernelc.ir.interp import run_elementwise
-    from kernelc.pipeline import lower_kernel
-
     _warn("elementwise", kernel._strings, spec, 5)
     host = _host(values)
-    lowered, _ = lower_kernel(
+    lowered, _ = kernelc.lower_kernel(
         **kernel._strings, **_host_spec(spec, host), exact64=_dtypes.exact64()
     )
-    run_elementwise(lowered, host, loop_shape)
+    kernelc.run_elementwise(lowered, host, loop_shape)
     _write_back(kernel.params, values, host)
 
 
@@ -89,13 +88,10 @@ def interpret_reduction(
 ) -> None:
     """Run the `ReductionKernel` `kernel` on the host (inputs viewed over
     `reduce_shape + out_shape`, outputs over `out_shape`)."""
-    from kernelc.ir.interp import run_reduction
-    from kernelc.pipeline import lower_reduction_kernel
-
     _warn("reduction", kernel._strings, spec, 6)
     host = _host(values)
-    lowered, _ = lower_reduction_kernel(
+    lowered, _ = kernelc.lower_reduction_kernel(
         **kernel._strings, **_host_spec(spec, host), exact64=_dtypes.exact64()
     )
-    run_reduction(lowered, host, out_shape, reduce_shape)
+    kernelc.run_reduction(lowered, host, out_shape, reduce_shape)
     _write_back(kernel.params, values, host)

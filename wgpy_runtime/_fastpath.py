@@ -160,13 +160,12 @@ class _Dispatch:
 
 def _converter(t: np.dtype, uniform: np.dtype | None):
     """The general path's conversion of a scalar argument for a parameter of type `t`
-    (`kernel._scalar`), then for its uniform member of `uniform` (`_dtypes.scalar_value`;
+    (`_dtypes.cast_scalar`), then for its uniform member of `uniform` (`_dtypes.scalar_value`;
     None: the program has no such member): a function of the argument, with shortcuts
     that give the same number for the common exact cases."""
-    from .kernel import _scalar
 
     def general(v):
-        x = _scalar(v, t)
+        x = _dtypes.cast_scalar(v, t)
         return x if uniform is None else _dtypes.scalar_value(x, uniform)
 
     if uniform is None or uniform != t or t.itemsize == 8 or t.kind not in "biuf":

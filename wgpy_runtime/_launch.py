@@ -20,8 +20,23 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import _dtypes, _shapes
+import kernelc
 
+from . import _dtypes, _fastpath, _shapes
+from .ndarray import ndarray
+
+KERNEL_CALLS = ("ElementwiseKernel.__call__", "ReductionKernel.__call__")
+# The copies `dispatch` and `copy_into` launch themselves (kernel.py's copy_kernel and
+# scatter_kernel are these strings): y = x, and GLSL's strided write, where each element
+# of `y` takes `src[inv[i]]` when `inv[i] >= 0`.
+KERNEL_DEFAULTS = {"preamble": "", "loop_prep": "", "after_loop": ""}
+COPY = {"in_params": "T x", "out_params": "T y", "operation": "y = x", "name": "wp_copy"}
+SCATTER = {
+    "in_params": "raw T src, raw int32 inv",
+    "out_params": "T y",
+    "operation": "int j = inv[i];\nif (j >= 0) y = src[j];",
+    "name": "wp_scatter",
+}
 _PROGRAMS: dict[tuple, object] = {}
 _INVERSE_MAPS: OrderedDict = OrderedDict()
 _INVERSE_MAP_LIMIT = 64
@@ -38,8 +53,10 @@ def program_for(
     scalars: tuple,
     raw: dict,
     reduce_ndim: int | None = None,
+    caller: str | None = None,
 ):
-    """The translated program of one kernel and specialisation (cached)."""
+    """The translated program of one kernel and specialisation (cached). `caller`: the
+    module to record as calling it (default: found on the stack, `_kernel_caller`)."""
     exact64 = _dtypes.exact64()
     key = (
         kind,
@@ -73,7 +90,7 @@ def program_for(
                 "raw": dict(raw),
             }
             for record in _RECORDINGS:
-                record.add(program, kind, strings, spec, precompiled, _kernel_caller())
+                record.add(program, kind, strings, spec, precompiled, caller or _kernel_caller())
     return program
 
 
@@ -116,22 +133,23 @@ def _kernel_caller() -> str:
     """The module that called the innermost `ElementwiseKernel` / `ReductionKernel` on the
     stack: Chainer's own kernels are called from `chainer.*`, the runtime's (ufuncs,
     copies, reductions) from `wgpy_runtime.*`."""
-    from .kernel import ElementwiseKernel, ReductionKernel
-
-    calls = (ElementwiseKernel.__call__.__code__, ReductionKernel.__call__.__code__)
     frame = sys._getframe(1)
     while frame is not None:
-        if frame.f_code in calls and frame.f_back is not None:
+        if _is_kernel_call(frame.f_code) and frame.f_back is not None:
             return frame.f_back.f_globals.get("__name__", "")
         frame = frame.f_back
     return ""
 
 
+def _is_kernel_call(code) -> bool:
+    """`code` is `ElementwiseKernel.__call__` or `ReductionKernel.__call__` (kernel.py,
+    which builds on this module)."""
+    return code.co_qualname in KERNEL_CALLS and code.co_filename.endswith("kernel.py")
+
+
 def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim, exact64):
     try:
-        from kernelc.cache import default_cache
-
-        cache = default_cache()
+        cache = kernelc.default_cache()
     except Exception:  # no cache files, or unreadable ones: translate instead
         return None
     if not len(cache):
@@ -151,8 +169,6 @@ def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim, 
 
 
 def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
-    import kernelc
-
     exact64 = _dtypes.exact64()
     if kind == "elementwise":
         return kernelc.translate_elementwise(
@@ -177,10 +193,11 @@ def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
 
 
 def clear_program_cache() -> None:
-    from . import _fastpath
-
     _PROGRAMS.clear()
     _fastpath.clear()  # its plans hold programs
+
+
+_dtypes.on_policy_change(clear_program_cache)
 
 
 def cached_programs() -> int:
@@ -202,13 +219,13 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
         values[("reduce_size", None, None)] = math.prod(reduce_shape)
         values.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
     buffers, finish = {}, []
-    glsl = program.abi["target"] == "glsl"
+    dense_outputs = device.capabilities.dense_outputs
     for p in program.abi["params"]:
         name, value = p["name"], args[p["name"]]
         if p["kind"] == "scalar":
             values[("value", name, None)] = _dtypes.scalar_value(value, np.dtype(p["dtype"]))
             continue
-        if glsl and p["role"] == "out":
+        if dense_outputs and p["role"] == "out":
             value = _dense_output(value, p, finish)
         buffers[name] = value._buf.id
         values.update(_array_values(name, value))
@@ -235,8 +252,6 @@ def _dense_output(a, p: dict, finish: list):
     copies back into `a` (filled with `a`'s contents first when the program reads them)."""
     if is_whole_dense(a):
         return _with_c_strides(a)
-    from .ndarray import ndarray
-
     temp = ndarray(a.shape, a.dtype, device=a.device)
     if p.get("reads_old", True):
         copy_into(temp, a)
@@ -258,31 +273,50 @@ def copy_into(dst, src) -> None:
     if src._c_contiguous and dst._c_contiguous:
         src.device.copy(src._buf.id, dst._buf.id, src._offset, dst._offset, n)
         return
-    if src.device.target == "glsl" and not dst._c_contiguous:
+    if not src.device.capabilities.can_scatter and not dst._c_contiguous:
         if not src._c_contiguous:
-            from .ndarray import ndarray
-
             dense = ndarray(src.shape, src.dtype, device=src.device)
             copy_into(dense, src)
             src = dense
         _scatter(dst, src)
         return
-    from .kernel import copy_kernel
-
-    copy_kernel()(src, dst)
+    run_copy(COPY, {"x": src, "y": dst}, dst.shape)
 
 
 def _scatter(dst, src) -> None:
     """GLSL: write the dense `src` into the strided view `dst` by rendering the buffer range
     `dst` covers, each element taking its value from `src` through an inverse map (or
     keeping its own where `dst` does not reach it)."""
-    from .kernel import scatter_kernel
-    from .ndarray import ndarray
-
     low, high = _shapes.extent_range(dst._offset, dst._shape, dst._strides)
     span = ndarray._view(dst._buf, (high - low + 1,), (1,), low)
     inverse = _inverse_map(dst, low)
-    scatter_kernel()(src.reshape(-1), inverse, span)
+    run_copy(SCATTER, {"src": src.reshape(-1), "inv": inverse, "y": span}, span.shape)
+
+
+def run_copy(strings: dict, args: dict, shape: tuple) -> None:
+    """Launch the copy kernel `strings` (COPY, SCATTER) over `shape`, its one placeholder
+    `T` bound to the output `y`'s dtype: what `ElementwiseKernel(**strings)` does for these
+    arguments, without kernel.py (which builds on this module). Raw parameters are whole
+    1-D arrays; the others are viewed over `shape` with contiguous axes merged."""
+    y = args["y"]
+    raw_names = [p.split()[-1] for p in strings["in_params"].split(",") if p.split()[0] == "raw"]
+    raw = {n: args[n] for n in raw_names}
+    views = [(n, a) for n, a in args.items() if n not in raw]
+    loop_shape, strides = _shapes.reduce_dims(shape, [a._strides for _, a in views])
+    values = dict(raw)
+    for (name, a), s in zip(views, strides):
+        values[name] = ndarray._view(a._buf, loop_shape, s, a._offset)
+    program = program_for(
+        "elementwise",
+        {**strings, **KERNEL_DEFAULTS},
+        target=y.device.target,
+        types={"T": y.dtype.name},
+        ndim=len(loop_shape),
+        scalars=(),
+        raw={n: (a.ndim, a._c_contiguous) for n, a in raw.items()},
+        caller=__name__,
+    )
+    dispatch(y.device, program, values, loop_shape)
 
 
 def _inverse_map(dst, low: int):
@@ -293,14 +327,13 @@ def _inverse_map(dst, low: int):
     if found is not None:
         _INVERSE_MAPS.move_to_end(key)
         return found
-    from .creation import asarray
-
     index = np.full(1, dst._offset - low, np.int64)
     for extent, stride in zip(dst._shape, dst._strides):
         index = (index[:, None] + np.arange(extent, dtype=np.int64) * stride).reshape(-1)
     inverse = np.full(int(index.max()) + 1, -1, np.int32)
     inverse[index] = np.arange(index.size, dtype=np.int32)
-    found = _INVERSE_MAPS[key] = asarray(inverse, device=dst.device)
+    found = _INVERSE_MAPS[key] = ndarray(inverse.shape, np.int32, device=dst.device)
+    found._buf.write(0, inverse)
     if len(_INVERSE_MAPS) > _INVERSE_MAP_LIMIT:
         _INVERSE_MAPS.popitem(last=False)
     return found

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+import kernelc
+
 from . import _dtypes, _launch, _shapes
 from .ndarray import ndarray
 
@@ -39,8 +41,6 @@ def _program(
     tiles: str | None,
     packed: bool = True,
 ):
-    import kernelc
-
     return kernelc.translate_matmul(
         dtype,
         target=target,
@@ -104,8 +104,9 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     }
     device = result.device
     batches = math.prod(shape)
-    tiles = preferred_tiles(batches, m, n) if device.target == "wgsl" else None
-    packed = device.target == "glsl" and _packed_fits(device, batches, m, n, k)
+    caps = device.capabilities
+    tiles = preferred_tiles(batches, m, n) if caps.workgroup_tiles else None
+    packed = caps.packed_texels and _packed_fits(device, batches, m, n, k)
     program = _program(
         device.target,
         result.dtype.name,

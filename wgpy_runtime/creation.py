@@ -108,9 +108,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None) -> ndarray:
         )
     out = ndarray(shape, dtype, device=device)
     if isinstance(fill_value, ndarray) and fill_value.size != 1:
-        from .indexing import assign
-
-        assign(out, fill_value)
+        out[...] = fill_value  # broadcast and cast (indexing, which builds on this module)
         return out
     if out.size:
         _fill_kernel()(host_scalar(fill_value, out.dtype), out)

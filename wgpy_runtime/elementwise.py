@@ -13,6 +13,8 @@ import numpy as np
 
 from . import _dtypes, _shapes, ufuncs
 from ._fusion_trace import Var
+from .creation import asarray
+from .indexing import nonzero
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
 
@@ -41,8 +43,6 @@ def _launch(name: str, args: list, out_dtype, body: str, out=None) -> ndarray:
 def where(condition, x=None, y=None):
     """`condition ? x : y` elementwise; with one argument, `nonzero(condition)`."""
     if x is None and y is None:
-        from .indexing import nonzero
-
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
@@ -100,8 +100,4 @@ conjugate = conj
 
 
 def _as_array(a) -> ndarray:
-    if isinstance(a, ndarray):
-        return a
-    from .creation import asarray
-
-    return asarray(a)
+    return asarray(a)  # device arrays pass through

@@ -15,6 +15,7 @@ import functools
 import numpy as np
 
 from . import _dtypes, _indexing, _launch, _shapes
+from .creation import _fill_kernel, asarray, host_scalar
 from .kernel import ElementwiseKernel, copy_kernel, scatter_kernel
 from .ndarray import ndarray
 
@@ -49,12 +50,8 @@ def assign(dst: ndarray, value) -> None:
         return
     host = np.asarray(value) if not _is_plain_scalar(value) else None
     if host is not None and host.ndim > 0:
-        from .creation import asarray
-
         _assign_array(dst, asarray(host.astype(dst.dtype, copy=False), device=dst.device))
         return
-    from .creation import _fill_kernel, host_scalar
-
     _fill_kernel()(host_scalar(value, dst.dtype), dst)
 
 
@@ -91,8 +88,6 @@ def setitem(a: ndarray, key, value) -> None:
         return
     mask = _full_mask(a, key)
     if mask is not None and _is_plain_scalar(value):
-        from .creation import host_scalar
-
         _masked_fill_kernel()(mask, host_scalar(value, a.dtype), a)
         return
     pos, shape = positions(a, key)
@@ -131,15 +126,13 @@ def _whole(a: ndarray) -> ndarray:
 
 
 def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
-    if a.device.target != "glsl":
+    if a.device.capabilities.can_scatter:
         _scatter_raw_kernel()(pos, src, _whole(a))
         return
     flat = pos.get().reshape(-1).astype(np.int64)
     low, high = int(flat.min()), int(flat.max())
     inverse = np.full(high - low + 1, -1, np.int32)
     inverse[flat - low] = np.arange(flat.size, dtype=np.int32)  # the last write wins
-    from .creation import asarray
-
     span = ndarray._view(a._buf, (high - low + 1,), (1,), low)
     scatter_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
 
@@ -164,7 +157,7 @@ def scatter_add(a: ndarray, slices, value) -> None:
         return
     src = ndarray(shape, a.dtype, device=a.device)
     assign(src, value)
-    if a.device.target != "glsl":
+    if a.device.capabilities.can_scatter:
         _scatter_add_kernel()(pos, src, _whole(a))
         return
     flat = pos.get().reshape(-1).astype(np.int64)
@@ -174,8 +167,6 @@ def scatter_add(a: ndarray, slices, value) -> None:
     rank[order] = np.arange(flat.size) - first
     low, high = int(flat.min()), int(flat.max())
     span = ndarray._view(a._buf, (high - low + 1,), (1,), low)
-    from .creation import asarray
-
     for r in range(int(rank.max()) + 1):
         chosen = np.nonzero(rank == r)[0]
         inverse = np.full(high - low + 1, -1, np.int32)
@@ -201,8 +192,6 @@ def positions(a: ndarray, key) -> tuple[ndarray, tuple[int, ...]]:
             axis += 1
     shape, strides, offset = _indexing.basic_view(a._shape, a._strides, a._offset, tuple(basic))
     pos, out_shape = _positions(shape, strides, offset, adv)
-    from .creation import asarray
-
     _dtypes.check_fits(pos, np.dtype("int32"), np.dtype("int64"))
     return asarray(pos.astype(np.int32), device=a.device), out_shape
 
@@ -305,8 +294,6 @@ def take(a: ndarray, indices, axis=None, out=None) -> ndarray:
 
 def nonzero(a: ndarray) -> tuple[ndarray, ...]:
     """Host-assisted: the mask is read back and compacted on the host."""
-    from .creation import asarray
-
     return tuple(asarray(x, device=a.device) for x in np.nonzero(a.get()))
 
 
@@ -315,8 +302,6 @@ def flatnonzero(a: ndarray) -> ndarray:
 
 
 def argwhere(a: ndarray) -> ndarray:
-    from .creation import asarray
-
     return asarray(np.argwhere(a.get()), device=a.device)
 
 

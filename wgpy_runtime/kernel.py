@@ -17,9 +17,9 @@ import re
 
 import numpy as np
 
-from kernelc.errors import UnsupportedOnTarget
+from kernelc import UnsupportedOnTarget
 
-from . import _fallback, _fastpath, _launch, _shapes
+from . import _dtypes, _fallback, _fastpath, _launch, _shapes
 from ._memory import current_device
 from .ndarray import ndarray
 
@@ -232,7 +232,7 @@ class ElementwiseKernel:
         views: list[tuple[str, ndarray]] = []
         for p, a, t in zip(self.in_params, in_args, in_types):
             if not isinstance(a, ndarray):
-                values[p.name] = _scalar(a, t)
+                values[p.name] = _dtypes.cast_scalar(a, t)
             elif p.raw:
                 values[p.name] = a
             else:
@@ -256,12 +256,6 @@ class ElementwiseKernel:
             _fallback.interpret_elementwise(self, spec, values, loop_shape)
             return None
         return program, _launch.dispatch(device, program, values, loop_shape)
-
-
-def _scalar(value, dtype: np.dtype):
-    """A scalar argument converted to its parameter's dtype (C-style truncation, wrap)."""
-    with np.errstate(all="ignore"):
-        return np.asarray(value).astype(dtype)[()]
 
 
 def _scalar_names(kernel, values) -> tuple:
@@ -391,7 +385,7 @@ class ReductionKernel:
         values, inputs, outputs = {}, [], []
         for p, a, t in zip(self.in_params, in_args, in_types):
             if not isinstance(a, ndarray):
-                values[p.name] = _scalar(a, t)
+                values[p.name] = _dtypes.cast_scalar(a, t)
             elif p.raw:
                 if perm != tuple(range(len(perm))):
                     raise NotImplementedError("Illegal conditions")
@@ -442,12 +436,10 @@ class ReductionKernel:
 @functools.cache
 def copy_kernel() -> ElementwiseKernel:
     """y = x between two arrays of one dtype (copies, strided assignment)."""
-    return ElementwiseKernel("T x", "T y", "y = x", "wp_copy")
+    return ElementwiseKernel(**_launch.COPY)
 
 
 @functools.cache
 def scatter_kernel() -> ElementwiseKernel:
     """GLSL strided writes: each element of `y` takes `src[inv[i]]` where `inv[i] >= 0`."""
-    return ElementwiseKernel(
-        "raw T src, raw int32 inv", "T y", "int j = inv[i];\nif (j >= 0) y = src[j];", "wp_scatter"
-    )
+    return ElementwiseKernel(**_launch.SCATTER)

@@ -15,15 +15,15 @@ import string
 import numpy as np
 
 from . import _dtypes, _products, _shapes
+from .creation import asarray
+from .manipulation import diagonal
 from .ndarray import ndarray
+from .reductions import sum as sum_
+from .ufuncs import multiply
 
 
 def _as_array(a) -> ndarray:
-    if isinstance(a, ndarray):
-        return a
-    from .creation import asarray
-
-    return asarray(a)
+    return asarray(a)  # device arrays pass through
 
 
 def matmul(a, b, out=None, dtype=None) -> ndarray:
@@ -60,8 +60,6 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
 def dot(a, b, out=None) -> ndarray:
     a, b = _as_array(a), _as_array(b)
     if a.ndim == 0 or b.ndim == 0:
-        from .ufuncs import multiply
-
         return multiply(a, b, out=out)
     if a.ndim <= 2 and b.ndim <= 2:
         return matmul(a, b, out=out)
@@ -100,8 +98,6 @@ def inner(a, b) -> ndarray:
 
 
 def outer(a, b, out=None) -> ndarray:
-    from .ufuncs import multiply
-
     a, b = _as_array(a).reshape(-1, 1), _as_array(b).reshape(1, -1)
     return multiply(a, b, out=out)
 
@@ -111,9 +107,6 @@ def vdot(a, b) -> ndarray:
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
-    from .manipulation import diagonal
-    from .reductions import sum as sum_
-
     return sum_(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
@@ -136,8 +129,6 @@ def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
     for view, labels in views:
         aligned = _align(view, labels, order)
         product = aligned if product is None else product * aligned
-    from .reductions import sum as sum_
-
     summed = tuple(range(len(output), len(order)))
     sizes = _letter_sizes(views)
     result = sum_(product, axis=summed) if summed else product

@@ -10,15 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes, _shapes
+from .creation import asarray
 from .ndarray import ndarray
 
 
 def _as_array(a) -> ndarray:
-    if isinstance(a, ndarray):
-        return a
-    from .creation import asarray
-
-    return asarray(a)
+    return asarray(a)  # device arrays pass through
 
 
 # ---------------------------------------------------------------------------- views

@@ -22,16 +22,23 @@ import re
 import struct
 import time
 
-from kernelc.abi import Program
-from kernelc.errors import InternalCompilerError, KernelCompileError, SourceText, Span, render
-from kernelc.pipeline import TARGETS, translate_elementwise
-from kernelc.sources import KernelDef, read_cu
+from kernelc import (
+    TARGETS,
+    InternalCompilerError,
+    KernelCompileError,
+    Program,
+    SourceText,
+    Span,
+    for_backend,
+    render,
+    translate_elementwise,
+)
+from kernelc.scan import KernelDef, read_cu
 
 from .device import adapter_name, get_device
 from .device.dense import dense_values
 from .device.protocol import ITEMSIZE
 
-TARGET_OF = {"webgpu": "wgsl", "webgl": "glsl"}
 FLOATS = {"float16": "e", "float32": "f"}  # storage dtypes the coordinates are packed in
 # array typecodes of the other storage dtypes (bool travels as 0/1 bytes)
 _ARRAY_CODES = {
@@ -298,8 +305,9 @@ def run(
     output back: {"output": {name, dtype, shape, data (base64 of the storage bytes)},
     "inputs" (what each parameter got), "timings" (ms), "adapter", "error"}. `fills` maps
     an input's name to what it holds (FILLS; "constant:2.5"), else the convention's."""
-    target = TARGET_OF.get(backend)
-    if target is None:
+    try:
+        target = for_backend(backend).name
+    except ValueError:
         return {"error": _plain_error("ValueError", f"unknown backend {backend!r}")}
     if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
         return {"error": _plain_error("ValueError", "width and height must be positive integers")}

@@ -14,8 +14,9 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _shapes
+from . import _dtypes, _shapes, indexing
 from . import _scan as _scan_mod
+from .creation import asarray
 from .kernel import ReductionKernel
 from .ndarray import ndarray
 
@@ -47,11 +48,7 @@ def _kernel(
 
 
 def _as_array(a) -> ndarray:
-    if isinstance(a, ndarray):
-        return a
-    from .creation import asarray
-
-    return asarray(a)
+    return asarray(a)  # device arrays pass through
 
 
 def _finish(result: ndarray, out):
@@ -309,6 +306,4 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 
 def nonzero(a):
-    from .indexing import nonzero as nz
-
-    return nz(a)
+    return indexing.nonzero(a)

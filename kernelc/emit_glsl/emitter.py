@@ -2,7 +2,7 @@
 `texelFetch`, outputs as render targets (docs/abi.md).
 
 Rule: the input is a kernel legalised by `lower_array_access(kernel, "glsl")`; this module
-only spells it. Everything target-neutral lives in `kernelc.emit_base`.
+only spells it. Everything target-neutral lives in `kernelc.emit.base`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kernelc.abi import ABI_VERSION, GLSL_FORMAT, params_json, uniform_layout
-from kernelc.emit_base import (
+from kernelc.emit.base import (
     MATH_COMMON,
     Emitter,
     Prec,
@@ -40,10 +40,11 @@ from kernelc.ir.dtypes import (
     words64,
 )
 from kernelc.lib.shaders import device_shader
+from kernelc.targets import GLSL
 
-MAX_OUTPUTS = 4  # MAX_DRAW_BUFFERS is at least 4 in WebGL2
-MAX_TEXTURES = 16  # MAX_TEXTURE_IMAGE_UNITS is at least 16 in WebGL2
-MAX_WIDTH = 4096
+MAX_OUTPUTS = GLSL.max_outputs
+MAX_TEXTURES = GLSL.texture_units
+MAX_WIDTH = GLSL.texture_width
 
 VERTEX_SHADER = device_shader("vertex.glsl")
 

@@ -15,8 +15,8 @@ fragment writes its one render target on every path that does not discard.
 
 from __future__ import annotations
 
+from kernelc.emit.matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.emit_glsl.emitter import GlslEmitter
-from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.ir import nodes as ir
 
 UNROLL = 4  # K elements per step of the main loop

@@ -23,9 +23,9 @@ up to 4 * 65535 stays under Mesa's loop cap.
 from __future__ import annotations
 
 from kernelc.abi_matmul import GLSL_BLOCK, GLSL_K_PER_TEXEL, GLSL_TEXEL_FORMAT
-from kernelc.emit_base import Prec, Printed
+from kernelc.emit.base import Prec, Printed
+from kernelc.emit.matmul import A, B, C, MatmulSpec
 from kernelc.emit_glsl.matmul import GlslMatmulEmitter
-from kernelc.emit_matmul import A, B, C, MatmulSpec
 from kernelc.ir import nodes as ir
 
 TEXEL_FORMAT, K_PER_TEXEL, BLOCK = GLSL_TEXEL_FORMAT, GLSL_K_PER_TEXEL, GLSL_BLOCK

@@ -5,6 +5,6 @@ order."""
 
 from __future__ import annotations
 
-from kernelc.emit_text import HelperLibrary
+from kernelc.emit.text import HelperLibrary
 
 PRIMITIVES = HelperLibrary.from_resource(__package__, "primitives.glsl")

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from kernelc.abi import GLSL_FORMAT
 from kernelc.abi_reduction import FAN_IN
-from kernelc.emit_base import RED_INDEX, Prec, Printed
+from kernelc.emit.base import RED_INDEX, Prec, Printed
+from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_glsl.emitter import MAX_TEXTURES, VERTEX_SHADER, GlslEmitter
-from kernelc.emit_reduction import ReductionShell
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, uint32, words64
 

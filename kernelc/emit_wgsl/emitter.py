@@ -1,7 +1,7 @@
 """The WGSL printer: one compute entry point over storage buffers (docs/abi.md).
 
 Rule: the input is a kernel legalised by `lower_array_access(kernel, "wgsl")`; this module
-only spells it. Everything target-neutral lives in `kernelc.emit_base`.
+only spells it. Everything target-neutral lives in `kernelc.emit.base`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kernelc.abi import (
     params_json,
     uniform_layout,
 )
-from kernelc.emit_base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
+from kernelc.emit.base import MATH_COMMON, Emitter, Prec, Printed, assigned_names, positive
 from kernelc.emit_wgsl import atomics, packed
 from kernelc.emit_wgsl.primitives import PRIMITIVES
 from kernelc.ir import nodes as ir

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION
 from kernelc.abi_matmul import GROUP_M
-from kernelc.emit_base import Scope
-from kernelc.emit_matmul import A, B, C, MatmulShell, MatmulSpec
-from kernelc.emit_text import Writer
+from kernelc.emit.base import Scope
+from kernelc.emit.matmul import A, B, C, MatmulShell, MatmulSpec
+from kernelc.emit.text import Writer
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.emit_wgsl.reduction import BUILTINS
 from kernelc.ir import nodes as ir

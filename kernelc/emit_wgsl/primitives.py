@@ -4,6 +4,6 @@ emitter copies the primitives a program uses, in file order."""
 
 from __future__ import annotations
 
-from kernelc.emit_text import HelperLibrary
+from kernelc.emit.text import HelperLibrary
 
 PRIMITIVES = HelperLibrary.from_resource(__package__, "primitives.wgsl")

@@ -20,8 +20,8 @@ from copy import deepcopy
 from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION, WGSL_STORAGE
 from kernelc.abi_reduction import ENTRY_MERGE, ENTRY_PARTIAL, ENTRY_SINGLE, SPLIT_RULE, STAGES
 from kernelc.abi_reduction import TREE_SIZE as T
-from kernelc.emit_base import RED_INDEX
-from kernelc.emit_reduction import ReductionShell
+from kernelc.emit.base import RED_INDEX
+from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_

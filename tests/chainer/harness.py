@@ -62,7 +62,8 @@ def chainer_kernels(version: str = VERSION) -> dict[str, list[dict]]:
             f"Chainer {version} sdist not found at {path} "
             f"(fetch it with: python tools/chainer_sdist.py {version})"
         )
-    from kernelc.scan import scan
+    import kernels_chainer.scan_plugin  # noqa: F401 - Chainer's helpers, stubs and dtypes
+    from kernelc.scan.scanner import scan
 
     found: dict[str, list[dict]] = {}
     for inst in scan(path).to_json()["instances"]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kernelc.sources import read_cu
+from kernelc.scan.sources import read_cu
 from tests.compiler.csem import (
     HALVES,
     SPECIAL_FLOATS,

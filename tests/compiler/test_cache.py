@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 import kernelc
-from kernelc import cache_specialisations, frontend, pipeline
-from kernelc.cache import Cache, cache_key, write_json
-from kernelc.cache_build import build, key_of, translate
-from kernelc.cli import run
-from kernelc.scan import KernelInstance, ScanResult
+from kernelc import frontend, pipeline
+from kernelc.cache import specialisations as cache_specialisations
+from kernelc.cache.build import build, key_of, translate
+from kernelc.cache.store import Cache, cache_key, write_json
+from kernelc.cli.command import run
+from kernelc.scan.scanner import KernelInstance, ScanResult
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "kernels_chainer" / "chainer-7.8.1.json.gz"
@@ -164,6 +165,8 @@ def test_cli_cache_build(tmp_path, capsys):
                 str(pkg),
                 "--package",
                 "mypkg",
+                "--plugin",
+                "kernels_chainer.scan_plugin",
                 "-o",
                 str(out),
                 "--no-progress",
@@ -236,6 +239,8 @@ def test_cli_cache_build_adds_recorded_specialisations(tmp_path, capsys):
                 str(pkg),
                 "--package",
                 "mypkg",
+                "--plugin",
+                "kernels_chainer.scan_plugin",
                 "-o",
                 str(out),
                 "--no-progress",

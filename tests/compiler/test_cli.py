@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kernelc import cli
+from kernelc.cli import command as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -22,7 +22,7 @@ from kernelc import (
     UnsupportedFeatureError,
     UnsupportedOnTarget,
 )
-from kernelc.sources import read_cu
+from kernelc.scan.sources import read_cu
 
 F32 = {"T": "float32"}
 

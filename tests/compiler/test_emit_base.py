@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kernelc.emit_base import breaks_out, call_order, falls_through
-from kernelc.emit_text import HelperLibrary, Namer, f32_digits, f32_value, reserved_words, sanitize
+from kernelc.emit.base import breaks_out, call_order, falls_through
+from kernelc.emit.text import HelperLibrary, Namer, f32_digits, f32_value, reserved_words, sanitize
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from tests.support import ir_samples as s

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 import kernelc
-from kernelc.cli import default_types
-from kernelc.sources import read_kernels
+from kernelc.cli.command import default_types
+from kernelc.scan.sources import read_kernels
 from tests.compiler.kernel_corpus import CORPUS
 from tests.support.validate import validate_glsl, validate_wgsl
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import kernelc
-from kernelc import cli
+from kernelc.cli import command as cli
 from kernelc.frontend.exprparser import MAX_DEPTH
 from tests.support.interp_call import call_elementwise_interpreted
 from tests.support.kernel_call import call_elementwise

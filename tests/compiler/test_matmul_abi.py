@@ -23,7 +23,7 @@ from kernelc.abi_matmul import (
     wgsl_grid,
     wgsl_workgroups,
 )
-from kernelc.emit_matmul import MatmulSpec
+from kernelc.emit.matmul import MatmulSpec
 from tests.support.validate import glslang_available, validate_glsl, validate_wgsl, wgsl_available
 
 

@@ -14,9 +14,10 @@ import textwrap
 
 import pytest
 
-from kernelc.cli import run
-from kernelc.scan import scan
-from kernelc.scan_bindings import bind, compute_dtype, infer_raw
+import kernels_chainer.scan_plugin as chainer_plugin  # registers Chainer's helpers, stubs, dtypes
+from kernelc.cli.command import run
+from kernelc.scan.bindings import bind, compute_dtype, infer_raw
+from kernelc.scan.scanner import KernelInstance, ScanConfig, scan
 
 SDIST_DIR = os.environ.get("CHAINER_SDIST_DIR", "/tmp/chk")
 
@@ -190,6 +191,29 @@ def test_unresolved_wrappers_and_refused_imports(package):
     assert any("import of 'numpy' refused" in r for r in reasons.values())
     assert result.wrappers == [f"mypkg/kernels.py:{line_of('cupy.ElementwiseKernel(in_params')}"]
     assert "unres" not in by_name(result)
+
+
+def test_without_plugins_only_cupy_constructors_are_kernels(package):
+    """Chainer's helpers and its `chainer.backends.cuda` stub come from its plugin: a scan
+    without plugins finds CuPy's constructors only, and a generator that imports
+    `chainer.backends.cuda` is refused like any other import from outside the tree."""
+    plain = scan(str(package), ScanConfig(plugins=()))
+    assert {k.name for k in plain.instances} == {"add_k", "dbl_k", "mx"}
+    with_chainer = scan(str(package), ScanConfig(plugins=(chainer_plugin.PLUGIN,)))
+    assert {"gen_2d", "nary", "alt"} <= {k.name for k in with_chainer.instances}
+
+
+def test_plugin_dtypes_bind_non_float_placeholders():
+    """A placeholder the plugin lists (Chainer's int32 labels) keeps its dtypes; a kernel
+    of the same name scanned without the plugin is taken as float data."""
+    labels = KernelInstance(
+        "elementwise", "hinge_fwd", "m.py:1", {"in_params": "S t, T x", "out_params": "T y"}
+    )
+    bind(labels, plugins=(chainer_plugin.PLUGIN,))
+    assert labels.dtypes == {"S": ["int32"], "T": ["float16", "float32", "float64"]}
+    assert labels.bindings[0]["types"] == {"S": "int32", "T": "float32"}
+    bind(labels, plugins=())
+    assert labels.bindings[0]["types"] == {"S": "float32", "T": "float32"}
 
 
 def test_archive_gives_the_same_instances(package, tmp_path):

@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from kernelc import for_backend
 from kernelc.abi import Program
 
 from .protocol import ITEMSIZE, Device, DeviceError, KernelTrail, check_range
@@ -26,7 +27,6 @@ BATCH_COMMANDS = 256  # queued commands sent as one message
 # backend shares: they are numbered per worker, not per device.
 _BUFFER_IDS = itertools.count(1)
 _PROGRAM_IDS = itertools.count(0)
-_TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
 
 
 @dataclass(slots=True)
@@ -43,9 +43,7 @@ class BrowserDevice(Device):
     `capacity` (the most bytes one answer may hold)."""
 
     def __init__(self, name: str, transport=None) -> None:
-        if name not in _TARGET:
-            raise ValueError(f"unknown backend {name!r} (one of {', '.join(_TARGET)})")
-        self.name, self.target = name, _TARGET[name]
+        self.name, self.target = name, for_backend(name).name  # ValueError: unknown backend
         self._transport = transport if transport is not None else default_transport()
         self._queue: list = []
         self._blobs: list = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from kernelc import Target, target_named
 from kernelc.abi import Program
 
 # The element types a buffer can hold, and their bytes per element on the protocol (each
@@ -71,6 +72,11 @@ class Device(ABC):
     name: str
     #: the kernelc target its programs are translated for: 'wgsl' or 'glsl'
     target: str
+
+    @property
+    def capabilities(self) -> Target:
+        """What its programs can do (scatter, dense outputs, texture limits), from kernelc."""
+        return target_named(self.target)
 
     def __reduce__(self):
         """Pickled (and deep-copied) by reference: it comes back as this process's device

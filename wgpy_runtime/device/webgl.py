@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernelc import copy_shader, device_shader, for_backend
 from kernelc.abi import Program, encode_uniforms
-from kernelc.lib.shaders import copy_shader, device_shader
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
@@ -91,7 +91,7 @@ class WebGLDevice(BufferTable, Device):
     """`Device` with WebGL2's capabilities, on a standalone moderngl EGL context."""
 
     name = "webgl"
-    target = "glsl"
+    target = for_backend(name).name
 
     def __init__(self, pool_limit: int | None = None) -> None:
         import moderngl
@@ -172,20 +172,18 @@ class WebGLDevice(BufferTable, Device):
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         self._make_current()
-        from .webgl_launch import launch
-
         abi = program.abi
-        if abi["target"] != "glsl":
+        if abi["target"] != self.target:
             raise ValueError(f"a {abi['target']} program given to the webgl device")
         if values[("size", None, None)] == 0:
             return
         self._trail.add(abi["kernel"])
-        launch(self, program, buffers, dict(values))
+        webgl_launch.launch(self, program, buffers, dict(values))
 
     def prepare(self, program: Program, values: dict):
         """A launcher for `program` with these `values` except the scalar members, for
         `launch` (None where only `dispatch`'s general path applies)."""
-        if program.abi["target"] != "glsl":
+        if program.abi["target"] != self.target:
             return None
         self._make_current()
         return webgl_launch.prepare(self, program, values)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernelc import device_shader, for_backend
 from kernelc.abi import (
     WORD_TYPES,
     Program,
@@ -29,7 +30,6 @@ from kernelc.abi import (
     uniform_number,
     wgsl_dispatch,
 )
-from kernelc.lib.shaders import device_shader
 
 from . import storage
 from .pool import Pool, size_class
@@ -151,7 +151,7 @@ class WebGPUDevice(BufferTable, Device):
     """`Device` on wgpu-native (lavapipe here, a real GPU elsewhere)."""
 
     name = "webgpu"
-    target = "wgsl"
+    target = for_backend(name).name
 
     def __init__(self, batch_size: int = BATCH_SIZE, pool_limit: int | None = None) -> None:
         import wgpu
@@ -239,7 +239,7 @@ class WebGPUDevice(BufferTable, Device):
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         abi = program.abi
-        if abi["target"] != "wgsl":
+        if abi["target"] != self.target:
             raise ValueError(f"a {abi['target']} program given to the webgpu device")
         n = values[("size", None, None)]
         if n == 0:
@@ -291,7 +291,7 @@ class WebGPUDevice(BufferTable, Device):
         `launch` (None when this launch is not one it handles: no work, not a plain
         compute launch). Compiles and checks what `dispatch` would, once."""
         abi = program.abi
-        if abi["target"] != "wgsl" or abi["launch"]["kind"] != "compute":
+        if abi["target"] != self.target or abi["launch"]["kind"] != "compute":
             return None
         n = values[("size", None, None)]
         if n == 0:

@@ -19,6 +19,7 @@ from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import int32
 from kernelc.ir.visit import rewrite_kernel
+from kernelc.targets import target_named
 
 COORD = "kc_c{}"
 POS = "kc_pos_{}"
@@ -77,14 +78,15 @@ def _prologue(kernel: ir.Kernel, target: str) -> tuple[ir.Stmt, ...]:
             rest = ir.Binary(ir.BinaryOp.DIV, rest, extent, int32)
         out.reverse()
     for p in kernel.params:
-        if p.kind is ir.ParamKind.ARRAY and not (target == "glsl" and p.is_output):
+        if p.kind is ir.ParamKind.ARRAY and (target_named(target).can_scatter or not p.is_output):
             out.append(ir.Declare(POS.format(p.name), int32, element_position(kernel, p.name)))
     return tuple(out)
 
 
 def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
     """Rewrite the high-level array nodes for `target` ('wgsl' or 'glsl')."""
-    glsl = target == "glsl"
+    # Without scatter, outputs are the invocation's own element (a fragment's texel).
+    own_element = not target_named(target).can_scatter
 
     def pos(name: str) -> ir.Expr:
         return ir.Local(POS.format(name), int32)
@@ -94,30 +96,32 @@ def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
             case ir.LoopCoord(axis=axis):
                 return loop_coord(kernel, axis)
             case ir.ElemLoad(param=name, dtype=dt):
-                if glsl and kernel.param(name).is_output:
+                if own_element and kernel.param(name).is_output:
                     return ir.BufferLoad(name, ir.LoopIndex(), dt, previous=True)
                 return ir.BufferLoad(name, pos(name), dt)
             case ir.RawLoad(param=name, index=index, dtype=dt):
                 p = kernel.param(name)
-                if glsl and p.is_output:
+                if own_element and p.is_output:
                     return ir.BufferLoad(name, index, dt, previous=True)
                 return ir.BufferLoad(name, raw_position(p, index), dt)
             case ir.ElemStore(param=name, value=value):
                 return (
-                    ir.OutputStore(name, value) if glsl else ir.BufferStore(name, pos(name), value)
+                    ir.OutputStore(name, value)
+                    if own_element
+                    else ir.BufferStore(name, pos(name), value)
                 )
             case ir.RawStore():
-                return _raw_store(kernel, node, glsl)
+                return _raw_store(kernel, node, own_element)
             case ir.Atomic(legalised=False):
-                return _atomic(kernel, node, glsl)
+                return _atomic(kernel, node, own_element)
         return node
 
     lowered = rewrite_kernel(kernel, fn)
     return replace(lowered, body=_prologue(kernel, target) + lowered.body)
 
 
-def _atomic(kernel: ir.Kernel, node: ir.Atomic, glsl: bool) -> ir.Stmt:
-    if glsl:
+def _atomic(kernel: ir.Kernel, node: ir.Atomic, own_element: bool) -> ir.Stmt:
+    if own_element:
         raise UnsupportedOnTarget(
             "atomic operations are not possible in a WebGL fragment shader: it has no "
             "atomics and cannot write other elements",
@@ -129,9 +133,9 @@ def _atomic(kernel: ir.Kernel, node: ir.Atomic, glsl: bool) -> ir.Stmt:
     return replace(node, index=pos, legalised=True)
 
 
-def _raw_store(kernel: ir.Kernel, node: ir.RawStore, glsl: bool) -> ir.Stmt:
+def _raw_store(kernel: ir.Kernel, node: ir.RawStore, own_element: bool) -> ir.Stmt:
     p = kernel.param(node.param)
-    if not glsl:
+    if not own_element:
         return ir.BufferStore(node.param, raw_position(p, node.index), node.value)
     if node.index == ir.LoopIndex():
         return ir.OutputStore(node.param, node.value)
@@ -196,7 +200,7 @@ def lower_reduction_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
             per_element.append(
                 ir.Declare(POS.format(p.name), int32, reduction_input_position(kernel, p.name))
             )
-        elif target != "glsl":
+        elif target_named(target).can_scatter:
             per_output.append(
                 ir.Declare(POS.format(p.name), int32, element_position(kernel, p.name))
             )

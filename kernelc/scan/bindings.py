@@ -1,15 +1,16 @@
-"""How Chainer calls each kernel it defines: the dtype bound to each type placeholder and
-which inputs it passes as scalars, decided from the call sites.
+"""How a package calls each kernel it defines: the dtype bound to each type placeholder
+and which inputs it passes as scalars, decided from the call sites.
 
 The rule (docs: kernels_chainer/README.md):
-* A placeholder (`T`, `U`, ...) is bound to what Chainer passes at run time, read from the
-  call sites and written down in `CHAINER_DTYPES` for every placeholder that is not a
-  floating-point data array (labels, indices, masks, pointers). Every other placeholder
-  holds Chainer's data (float16/float32/float64 arrays and their hyperparameters).
+* A placeholder (`T`, `U`, ...) is bound to what the package passes at run time, read from
+  the call sites and written down in its scan plugin's `dtypes` (`kernelc.scan.plugins`)
+  for every placeholder that is not a floating-point data array (labels, indices, masks,
+  pointers). Every other placeholder holds data (float16/float32/float64 arrays and their
+  hyperparameters).
 * The compiler binds bool/int32/uint32/float32 today, so a real dtype is compiled as its
   computation type: any float -> float32, any signed or unsigned integer -> int32, bool ->
-  bool. `KernelInstance.dtypes` keeps the dtypes Chainer really uses, for the cache to grow
-  when the compiler does.
+  bool. `KernelInstance.dtypes` keeps the dtypes the package really uses, for the cache to
+  grow when the compiler does.
 * An input is a scalar when the kernel's invocation passes a Python or NumPy scalar there
   (a number, a hyperparameter `hp.lr`, `dtype.type(...)`, `len(...)`, `x.shape[k]`, ...);
   inputs spread from a `*tuple` are scalars when their type is concrete (`int32 d_0`).
@@ -23,41 +24,10 @@ from __future__ import annotations
 import ast
 import re
 
-from kernelc.scan import KernelInstance
+from kernelc.scan.plugins import ScanPlugin, registered
+from kernelc.scan.scanner import KernelInstance
 
 FLOATS = ["float16", "float32", "float64"]
-INT32 = ["int32"]
-# kernel name -> placeholder -> the dtypes Chainer really binds it to (from the call sites)
-CHAINER_DTYPES: dict[str, dict[str, list[str]]] = {
-    "pad_sequence_fwd": {"P": ["uint64"]},  # pointers to the sequences, reinterpret_cast
-    "inverse_indices": {"S": INT32},  # permutation indices
-    "resize_images_interpolate_bilinear": {"S": ["int64"]},  # v, u: astype(numpy.intp)
-    "resize_images_interpolate_grad_bilinear": {"S": ["int64"]},
-    "getitem_fwd": {"S": INT32},  # labels t
-    "getitem_bwd": {"S": INT32},
-    "embed_id_bwd": {"S": INT32},  # ids x
-    "embed_id_bwd_ignore_label": {"S": INT32},
-    "ctc_label_prob_sum": {"I": INT32},  # label paths
-    "ctc_transition": {"I": INT32},
-    "hinge_fwd": {"S": INT32},  # labels t
-    "negative_sampling_wx": {"S": INT32},  # samples k
-    "negative_sampling_calculate_gx": {"S": INT32},
-    "negative_sampling_calculate_gw": {"S": INT32},
-    "crossent_fwd": {"S": INT32},  # labels t
-    "softmax_crossent_no_reduce_fwd": {"S": INT32},
-    "softmax_crossent_bwd": {"S": INT32},
-    "softmax_crossent_weight_bwd": {"S": INT32},
-    "maximum_bwd1": {"S": ["bool"]},  # cond = x1 >= x2
-    "coo_matmul": {"T": INT32},  # COO row / column indices
-    "coo_matmul_gradsp": {"T": INT32},
-    "walker_alias_sample": {"S": INT32},  # alias table values
-    "binary_hierarchical_softmax_max_length": {"T": INT32},  # labels t, offsets begins
-    "_memcpy_gather": {"T": ["uint64"], "X": ["int8"], "Y": INT32},  # pointers, dtype codes
-    "_memcpy_scatter": {"T": ["uint64"], "X": ["int8"], "Y": INT32},
-    **{f"max_pool_{n}d_fwd": {"S": INT32} for n in (1, 2, 3)},  # argmax indexes
-    **{f"max_pool_{n}d_bwd": {"S": INT32} for n in (1, 2, 3)},
-    **{f"max_index_pool_{n}d_fwd": {"S": INT32} for n in (1, 2, 3)},
-}
 TEXT_FIELDS = (
     "preamble",
     "loop_prep",
@@ -91,7 +61,7 @@ ARRAY_MODULES = {"cupy", "cp", "xp", "numpy", "np", "cuda"}
 
 
 def compute_dtype(real: str) -> str:
-    """The dtype the compiler binds today for a dtype Chainer uses."""
+    """The dtype the compiler binds today for a dtype the package uses."""
     if real in COMPUTE:
         return COMPUTE[real]
     return "float32" if real.startswith("float") else "int32"
@@ -107,13 +77,14 @@ def parse_params(text: str) -> list[tuple[str, str, bool]]:
     return out
 
 
-def bind(instance: KernelInstance) -> None:
+def bind(instance: KernelInstance, plugins: tuple[ScanPlugin, ...] | None = None) -> None:
     """Fill `instance.bindings` (one today: the types the compiler binds, scalars, ndim 1)
-    and `instance.dtypes` (every dtype Chainer would bind, per placeholder)."""
+    and `instance.dtypes` (every dtype the package would bind, per placeholder), with the
+    dtypes the registered plugins (or `plugins`) know."""
     if instance.kind == "raw":
         return
     params = parse_params(instance.args["in_params"]) + parse_params(instance.args["out_params"])
-    table = CHAINER_DTYPES.get(instance.name, {})
+    table = known_dtypes(instance.name, registered() if plugins is None else plugins)
     placeholders = dict.fromkeys(t for t, _, _ in params if len(t) == 1)
     instance.dtypes = {p: list(table.get(p, FLOATS)) for p in placeholders}
     types = {
@@ -124,6 +95,14 @@ def bind(instance: KernelInstance) -> None:
         binding.update(reduction_shape(instance))
     raw = infer_raw(instance, [name for _, name, is_raw in params if is_raw])
     instance.bindings = [{**binding, "raw": raw} if raw else binding]
+
+
+def known_dtypes(kernel: str, plugins: tuple[ScanPlugin, ...]) -> dict[str, list[str]]:
+    """Placeholder -> dtypes for `kernel`, from every plugin that knows it."""
+    out: dict[str, list[str]] = {}
+    for plugin in plugins:
+        out.update(plugin.dtypes.get(kernel, {}))
+    return out
 
 
 def reduction_shape(instance: KernelInstance) -> dict:

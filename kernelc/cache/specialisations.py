@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
-from kernelc.cache import kernel_id
-from kernelc.scan import KernelInstance
+from kernelc.cache.store import kernel_id
+from kernelc.scan.scanner import KernelInstance
 
 FIELDS = {
     "kernel": str,
@@ -67,7 +67,7 @@ def _parse(line: str, where: str) -> dict:
 
 
 def binding_of(record: dict) -> dict:
-    """The cache-build binding (`kernelc.cache_build.translate`'s form) of a record."""
+    """The cache-build binding (`kernelc.cache.build.translate`'s form) of a record."""
     binding = {
         "types": dict(record["types"]),
         "scalars": sorted(record["scalars"]),

@@ -10,8 +10,8 @@ the partials) as text.
 from __future__ import annotations
 
 from kernelc.abi import UniformField
-from kernelc.emit_base import RED_INDEX, Namer
-from kernelc.emit_text import reserved_words
+from kernelc.emit.base import RED_INDEX, Namer
+from kernelc.emit.text import reserved_words
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import int32
 

@@ -1,13 +1,14 @@
 """Kernel definitions in Python sources: CuPy's `ElementwiseKernel` / `ReductionKernel` /
-`RawKernel` and Chainer's `cuda.elementwise` / `cuda.reduce` / `cuda.raw` helpers, under
-any import prefix, with arguments built from module constants, `%`, `.format`, `+`,
-f-strings and generator functions (`scan_eval`, `scan_sandbox`).
+`RawKernel` and the constructors registered by plugins (`plugins`: Chainer's
+`cuda.elementwise` / `cuda.reduce` / `cuda.raw` helpers), under any import prefix, with
+arguments built from module constants, `%`, `.format`, `+`, f-strings and generator
+functions (`evaluate`, `sandbox`).
 
 Rule: a call site yields one `KernelInstance` per combination of its instantiation
 parameters (`ndim`, `n_ary`: names whose value is only known at run time) and of the
 alternative assignments it depends on, or an `UnresolvedSite` saying why not; a helper
-that only forwards its own parameters to a constructor (Chainer's `cuda.elementwise`
-itself) is a wrapper, not a kernel. Nothing is translated here.
+that only forwards its own parameters to a constructor (such as Chainer's
+`cuda.elementwise` itself) is a wrapper, not a kernel. Nothing is translated here.
 """
 
 from __future__ import annotations
@@ -17,54 +18,44 @@ import copy
 import re
 from dataclasses import asdict, dataclass, field
 
-from kernelc.scan_eval import Evaluator, NeedChoice, Scope, Unresolved, is_plain
-from kernelc.scan_index import ModuleIndex, Project
-from kernelc.scan_sandbox import STUBS, Sandbox
-from kernelc.source_tree import SourceTree, load_tree
+from kernelc.scan.evaluate import Evaluator, NeedChoice, Scope, Unresolved, is_plain
+from kernelc.scan.index import ModuleIndex, Project
+from kernelc.scan.plugins import Constructor, ScanPlugin, registered
+from kernelc.scan.sandbox import STUBS, Sandbox
+from kernelc.scan.source_tree import SourceTree, load_tree
 
-CUPY_CLASSES = {
-    "ElementwiseKernel": "elementwise",
-    "ReductionKernel": "reduction",
-    "RawKernel": "raw",
-}
-CHAINER_HELPERS = {"elementwise": "elementwise", "reduce": "reduction", "raw": "raw"}
-# Positional parameters of each constructor (chainer's helpers take **kwargs after these).
-SIGNATURES = {
-    ("chainer", "elementwise"): ("in_params", "out_params", "operation", "name"),
-    ("chainer", "reduction"): (
-        "in_params",
-        "out_params",
-        "map_expr",
-        "reduce_expr",
-        "post_map_expr",
-        "identity",
-        "name",
+# CuPy's constructors, under any import prefix; packages add theirs through a plugin.
+CUPY_CONSTRUCTORS = {
+    "ElementwiseKernel": Constructor(
+        "elementwise",
+        (
+            "in_params",
+            "out_params",
+            "operation",
+            "name",
+            "reduce_dims",
+            "preamble",
+            "no_return",
+            "return_tuple",
+        ),
     ),
-    ("chainer", "raw"): ("code", "name"),
-    ("cupy", "elementwise"): (
-        "in_params",
-        "out_params",
-        "operation",
-        "name",
-        "reduce_dims",
-        "preamble",
-        "no_return",
-        "return_tuple",
+    "ReductionKernel": Constructor(
+        "reduction",
+        (
+            "in_params",
+            "out_params",
+            "map_expr",
+            "reduce_expr",
+            "post_map_expr",
+            "identity",
+            "name",
+            "reduce_type",
+            "reduce_dims",
+            "preamble",
+            "options",
+        ),
     ),
-    ("cupy", "reduction"): (
-        "in_params",
-        "out_params",
-        "map_expr",
-        "reduce_expr",
-        "post_map_expr",
-        "identity",
-        "name",
-        "reduce_type",
-        "reduce_dims",
-        "preamble",
-        "options",
-    ),
-    ("cupy", "raw"): ("code", "name", "options", "backend", "translate_cucomplex"),
+    "RawKernel": Constructor("raw", ("code", "name", "options", "backend", "translate_cucomplex")),
 }
 # The string arguments a kernel is made of, with their defaults; the first ones are required.
 FIELDS = {
@@ -91,19 +82,34 @@ FIELDS = {
     "raw": {"code": None, "name": None},
 }
 REQUIRED = {"elementwise": 3, "reduction": 6, "raw": 2}
-# Files worth parsing: a call of something named like a constructor.
-TRIGGER = re.compile(
-    r"\b(?:elementwise|reduce|raw|ElementwiseKernel|ReductionKernel|RawKernel)\s*\("
-)
 MAX_INSTANCES = 64
-# Names whose value Chainer only knows at run time, and the values kernels are made for.
+# Names whose value a package only knows at run time, and the values kernels are made for.
 PARAMETERS = {"ndim": (1, 2, 3), "n_ary": (2, 3)}
 
 
 @dataclass(frozen=True)
 class ScanConfig:
     parameters: dict = field(default_factory=lambda: dict(PARAMETERS))
-    stubs: dict = field(default_factory=lambda: dict(STUBS))
+    plugins: tuple[ScanPlugin, ...] = field(default_factory=registered)
+
+    @property
+    def stubs(self) -> dict[str, str]:
+        return {k: v for d in (STUBS, *(p.stubs for p in self.plugins)) for k, v in d.items()}
+
+    @property
+    def constructors(self) -> dict[str, Constructor]:
+        """Function name -> (module the name must be reached through or None, Constructor)."""
+        out = {name: (None, c) for name, c in CUPY_CONSTRUCTORS.items()}
+        for plugin in self.plugins:
+            for dotted, c in plugin.constructors.items():
+                module, _, name = dotted.rpartition(".")
+                out[name] = (module, c)
+        return out
+
+    def trigger(self) -> re.Pattern:
+        """Files worth parsing: a call of something named like a constructor."""
+        names = "|".join(sorted(map(re.escape, self.constructors)))
+        return re.compile(rf"\b(?:{names})\s*\(")
 
 
 @dataclass
@@ -116,8 +122,8 @@ class KernelInstance:
     args: dict[str, str | None]
     params: dict[str, object] = field(default_factory=dict)  # ndim, n_ary, chosen assignments
     options: dict[str, str] = field(default_factory=dict)  # other arguments, as source text
-    bindings: list[dict] = field(default_factory=list)  # set by scan_bindings
-    dtypes: dict[str, list[str]] = field(default_factory=dict)  # what Chainer really binds
+    bindings: list[dict] = field(default_factory=list)  # set by kernelc.scan.bindings
+    dtypes: dict[str, list[str]] = field(default_factory=dict)  # what the package binds
     site: object = field(default=None, repr=False, compare=False)  # the CallSite
 
     @property
@@ -159,8 +165,11 @@ class ScanResult:
 class CallSite:
     module: ModuleIndex
     call: ast.Call
-    family: str  # 'chainer' | 'cupy'
-    kind: str
+    constructor: Constructor
+
+    @property
+    def kind(self) -> str:
+        return self.constructor.kind
 
     @property
     def origin(self) -> str:
@@ -173,7 +182,7 @@ class CallSite:
     def arguments(self) -> dict[str, ast.expr]:
         if any(isinstance(a, ast.Starred) for a in self.call.args):
             raise Unresolved("*args in the constructor call")
-        names = SIGNATURES[(self.family, self.kind)]
+        names = self.constructor.signature
         if len(self.call.args) > len(names):
             raise Unresolved("more positional arguments than the constructor takes")
         args = dict(zip(names, self.call.args))
@@ -193,29 +202,32 @@ def scan_tree(tree: SourceTree, config: ScanConfig | None = None) -> ScanResult:
     config = config or ScanConfig()
     project = Project(tree, Sandbox(tree, config.stubs))
     result = ScanResult(tree.label, tree.version)
+    trigger, constructors = config.trigger(), config.constructors
     for path in sorted(tree.files):
-        if not TRIGGER.search(tree.files[path]):
+        if not trigger.search(tree.files[path]):
             continue
         module = project.index(path)
         if module is None:
             result.unresolved.append(UnresolvedSite(f"{path}:1", "?", "not valid Python"))
             continue
-        for site in find_sites(module):
+        for site in find_sites(module, constructors):
             scan_site(project, site, config, result)
     return result
 
 
-def find_sites(module: ModuleIndex) -> list[CallSite]:
+def find_sites(module: ModuleIndex, constructors: dict) -> list[CallSite]:
     sites = []
     for node in module.calls:
-        found = constructor(node.func, module)
+        found = constructor(node.func, module, constructors)
         if found:
-            sites.append(CallSite(module, node, *found))
+            sites.append(CallSite(module, node, found))
     return sorted(sites, key=lambda s: (s.call.lineno, s.call.col_offset))
 
 
-def constructor(func: ast.expr, module: ModuleIndex) -> tuple[str, str] | None:
-    """('cupy' | 'chainer', kind) when `func` names a kernel constructor."""
+def constructor(func: ast.expr, module: ModuleIndex, constructors: dict) -> Constructor | None:
+    """The `Constructor` that `func` names, if any: CuPy's by their own name, a plugin's
+    when its module is among the dotted name's parts (`cuda.elementwise`, `C.elementwise`
+    with `import chainer.backends.cuda as C`)."""
     parts = _dotted(func)
     if not parts:
         return None
@@ -223,12 +235,10 @@ def constructor(func: ast.expr, module: ModuleIndex) -> tuple[str, str] | None:
     if imported is not None:
         head = imported[1] if imported[0] == "module" else f"{imported[1]}.{imported[2]}"
         parts = [*head.split("."), *parts[1:]]
-    last = parts[-1]
-    if last in CUPY_CLASSES:
-        return "cupy", CUPY_CLASSES[last]
-    if last in CHAINER_HELPERS and "cuda" in parts[:-1]:
-        return "chainer", CHAINER_HELPERS[last]
-    return None
+    within, found = constructors.get(parts[-1], (None, None))
+    if found is None or (within is not None and within not in parts[:-1]):
+        return None
+    return found
 
 
 def _dotted(node: ast.expr) -> list[str]:

@@ -13,13 +13,14 @@ import json
 import os
 import sys
 
-from kernelc import cache_specialisations
-from kernelc.cache import write_json
-from kernelc.cache_build import POLICIES, build, instance_records
+from kernelc.cache import specialisations as cache_specialisations
+from kernelc.cache.build import POLICIES, build, instance_records
+from kernelc.cache.store import write_json
 from kernelc.errors import KernelCompileError
-from kernelc.pipeline import TARGETS
-from kernelc.scan import ScanResult, format_text, scan
-from kernelc.scan_bindings import bind
+from kernelc.scan.bindings import bind
+from kernelc.scan.plugins import load as load_plugin
+from kernelc.scan.scanner import ScanResult, format_text, scan
+from kernelc.targets import TARGETS
 
 
 def add_parsers(sub) -> None:
@@ -29,6 +30,7 @@ def add_parsers(sub) -> None:
         metavar="PATH_OR_PACKAGE",
         help="a directory, .py file, sdist/wheel archive or installed package",
     )
+    add_plugin_option(sc)
     sc.add_argument("--json", action="store_true", help="print one JSON document")
     sc.add_argument("-o", "--output", help="write the listing to this file")
     ca = sub.add_parser("cache", help="precompile kernel caches")
@@ -36,6 +38,7 @@ def add_parsers(sub) -> None:
     b = commands.add_parser("build", help="translate every kernel of a package, both targets")
     b.add_argument("--package", help="package name (an installed one unless --source)")
     b.add_argument("--source", help="the package's sources: a directory or sdist archive")
+    add_plugin_option(b)
     b.add_argument(
         "-o",
         "--output",
@@ -55,14 +58,30 @@ def add_parsers(sub) -> None:
         action="append",
         default=[],
         help="recorded call shapes to compile beside the scanned bindings "
-        "(JSON Lines, kernelc/cache_specialisations.py); repeatable",
+        "(JSON Lines, kernelc/cache/specialisations.py); repeatable",
     )
     b.add_argument("--no-progress", action="store_true")
 
 
-def scan_for(target: str) -> ScanResult | None:
+def add_plugin_option(parser) -> None:
+    parser.add_argument(
+        "--plugin",
+        metavar="MODULE",
+        action="append",
+        default=[],
+        help="import MODULE first, which registers what the scanner must know about a "
+        "package (kernelc/scan/plugins.py; e.g. kernels_chainer.scan_plugin); repeatable",
+    )
+
+
+def scan_for(target: str, plugins: list[str]) -> ScanResult | None:
     try:
+        for module in plugins:
+            load_plugin(module)
         result = scan(target)
+    except ImportError as e:
+        print(f"kernelc: error: --plugin: {e}", file=sys.stderr)
+        return None
     except OSError as e:
         print(f"kernelc: error: {e}", file=sys.stderr)
         return None
@@ -75,7 +94,7 @@ def scan_for(target: str) -> ScanResult | None:
 
 
 def run_scan(args) -> int:
-    result = scan_for(args.target)
+    result = scan_for(args.target, args.plugin)
     if result is None:
         return 1
     text = json.dumps(result.to_json(), indent=1) if args.json else format_text(result)
@@ -96,7 +115,7 @@ def run_cache(args) -> int:
     if not (args.package or args.source):
         print("kernelc: error: cache build needs --package or --source", file=sys.stderr)
         return 1
-    result = scan_for(args.source or args.package)
+    result = scan_for(args.source or args.package, args.plugin)
     if result is None:
         return 1
     recorded = 0
@@ -149,7 +168,7 @@ def print_summary(result: ScanResult, outcomes: list, path: str) -> None:
         print(f"  {target}: " + ", ".join(parts), file=sys.stderr)
 
 
-def main(argv=None) -> int:  # for `python -m kernelc.cli_scan`
+def main(argv=None) -> int:  # for `python -m kernelc.cli.scan`
     parser = argparse.ArgumentParser(prog="kernelc")
     add_parsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

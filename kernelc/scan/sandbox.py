@@ -1,7 +1,7 @@
 """Running a scanned package's kernel-generator modules with their imports stubbed.
 
-Some kernels are built by code (Chainer's `conv_nd_kernel`, `pooling_nd_kernel`: string
-builders that take ndim). The scanner executes such a module here, from the scanned
+Some kernels are built by code (string builders that take ndim, such as Chainer's
+`conv_nd_kernel`). The scanner executes such a module here, from the scanned
 tree's source text, to call its generator.
 
 Rule: sandboxed code may import only modules of the scanned tree, the configured stubs
@@ -18,7 +18,7 @@ import builtins
 import importlib
 import types
 
-from kernelc.source_tree import SourceTree
+from kernelc.scan.source_tree import SourceTree
 
 STDLIB = frozenset(
     {
@@ -55,17 +55,10 @@ map = map
 filter = filter
 reduce = functools.reduce
 """
-# chainer.backends.cuda as a kernel generator sees it: `memoize` caches, nothing else
-CHAINER_CUDA_STUB = """
-available = False
-def memoize(for_each_device=False):
-    return lambda f: f
-"""
+# Generic stubs; a package's own come from its plugin (`kernelc.scan.plugins`).
 STUBS = {
     "six": SIX_STUB,
     "six.moves": SIX_MOVES_STUB,
-    "chainer.backends.cuda": CHAINER_CUDA_STUB,
-    "chainer.cuda": CHAINER_CUDA_STUB,
 }
 
 

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass
 
 import kernelc
-from kernelc.cache import KEY_FIELDS, Cache, cache_key, policy_name
+from kernelc.cache.store import KEY_FIELDS, Cache, cache_key, policy_name
 from kernelc.errors import InternalCompilerError, KernelCompileError
-from kernelc.pipeline import TARGETS
-from kernelc.scan import KernelInstance, ScanResult
-from kernelc.scan_bindings import bind
+from kernelc.scan.bindings import bind
+from kernelc.scan.scanner import KernelInstance, ScanResult
+from kernelc.targets import TARGETS
 
 
 @dataclass

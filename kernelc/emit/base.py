@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from kernelc.abi import array_field, loop_field, scalar_field, uniform_fields, uniform_layout
-from kernelc.emit_text import (
+from kernelc.emit.text import (
     HelperLibrary,
     Namer,
     Writer,
@@ -766,7 +766,7 @@ class Emitter:
 
     def kernel_body(self) -> tuple[ir.Stmt, ...]:
         """What one invocation runs for element `LoopIndex()`."""
-        if self.kernel.reduction is not None:  # printed by a shell (emit_reduction.py)
+        if self.kernel.reduction is not None:  # printed by a shell (kernelc/emit/reduction.py)
             raise self.ice("a reduction kernel given to an elementwise emitter")
         return self.kernel.body
 

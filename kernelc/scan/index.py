@@ -11,9 +11,9 @@ import ast
 import functools
 from dataclasses import dataclass
 
-from kernelc.pysource import parse_python
-from kernelc.scan_sandbox import Sandbox
-from kernelc.source_tree import SourceTree
+from kernelc.scan.pysource import parse_python
+from kernelc.scan.sandbox import Sandbox
+from kernelc.scan.source_tree import SourceTree
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 

@@ -3,7 +3,7 @@
 The evaluator understands literals, f-strings, `%`, `+`, `*`, str methods (`.format`,
 `.join`, ...), tuples, lists, comprehensions, a few pure builtins, names assigned in the
 enclosing functions and at module level, and imports within the scanned tree. A call of
-a function or class defined in the tree runs it in `scan_sandbox`.
+a function or class defined in the tree runs it in `kernelc.scan.sandbox`.
 
 Rule: an expression evaluates to a plain value (str, int, float, bool, None, tuple, list),
 a `ModuleRef` or an `Opaque` sandbox object, or raises `Unresolved` with a reason. A name
@@ -20,8 +20,8 @@ import operator
 import types
 from dataclasses import dataclass, field, replace
 
-from kernelc.scan_index import Assignment, ModuleIndex, Project
-from kernelc.scan_sandbox import SandboxError
+from kernelc.scan.index import Assignment, ModuleIndex, Project
+from kernelc.scan.sandbox import SandboxError
 
 PLAIN = (str, int, float, bool, type(None))
 SAFE_BUILTINS = {

@@ -7,7 +7,7 @@
 The key is a hash of (cache format, ABI version, kind, every kernel string, the type
 bindings, the specialisation — ndim, scalar inputs, raw arrays' (ndim, contiguous) — the
 target and the 64-bit policy); `cache_key` documents the exact form. Files are written by
-`kernelc.cache_build` (`kernelc cache build`).
+`kernelc.cache.build` (`kernelc cache build`).
 
 Rule: a lookup computes the key and reads a dict; it never parses or translates. A miss
 returns None and the caller translates. Only successful translations are entries;
@@ -242,7 +242,8 @@ def default_cache() -> Cache:
     global _default
     if _default is None:
         env = os.environ.get(DEFAULT_PATH_ENV)
-        here = os.path.join(os.path.dirname(os.path.dirname(__file__)), "kernels_chainer")
+        root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        here = os.path.join(root, "kernels_chainer")
         paths = [p for p in env.split(os.pathsep) if p] if env else []
         if not paths and os.path.isdir(here):
             paths = [here]

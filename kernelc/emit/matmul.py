@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kernelc.abi import array_field, loop_field
 from kernelc.abi_matmul import MAX_BATCH_NDIM, Tiles
-from kernelc.emit_reduction import ReductionShell
+from kernelc.emit.reduction import ReductionShell
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import BY_NAME, float32, int32, storage_type
 

@@ -11,13 +11,14 @@ import json
 import os
 import sys
 
-from kernelc import cli_scan
+from kernelc.cli import scan as cli_scan
 from kernelc.errors import InternalCompilerError, KernelCompileError, KernelSyntaxError
 from kernelc.ir.printer import kernel_text
-from kernelc.pipeline import TARGETS, lower_kernel, translate_elementwise
-from kernelc.sources import KernelDef, read_kernels
+from kernelc.pipeline import lower_kernel, translate_elementwise
+from kernelc.scan.sources import KernelDef, read_kernels
+from kernelc.targets import BY_NAME, TARGETS
 
-EXTENSIONS = {"wgsl": ".wgsl", "glsl": ".frag", "ir": ".ir"}
+EXTENSIONS = {"ir": ".ir", **{t.name: t.file_extension for t in BY_NAME.values()}}
 
 
 def parse_types(text: str | None) -> dict[str, str]:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from kernelc.errors import KernelSyntaxError, SourceText, Span
-from kernelc.pysource import parse_python
+from kernelc.scan.pysource import parse_python
 
 SECTIONS = ("preamble", "loop_prep", "operation", "after_loop")
 HEADER_KEYS = ("name", "in_params", "out_params", "scalars")

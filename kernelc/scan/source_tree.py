@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 
-from kernelc.sources import check_size, decode_source
+from kernelc.scan.sources import check_size, decode_source
 
 SKIP_DIRS = {"__pycache__", ".git", ".hg", ".tox", ".venv", "venv", "node_modules", "build"}
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip", ".whl")
