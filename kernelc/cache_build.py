@@ -102,7 +102,7 @@ def translate_outcome(instance: KernelInstance, binding: dict, target: str, cach
             "name": program.name,
             "target": target,
             "code": program.code,
-            "abi": program.abi,
+            "abi": program.abi.to_json(),
             "warnings": warnings,
         }
         out.warnings = len(warnings)

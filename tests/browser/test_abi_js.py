@@ -14,9 +14,9 @@ import struct
 import pytest
 
 import kernelc
-from kernelc.abi import encode_uniforms, glsl_grid, wgsl_dispatch
-from kernelc.abi_matmul import glsl_stage_texels, wgsl_grid
-from kernelc.abi_reduction import glsl_passes, wgsl_stages
+from kernelc.abi import contract, encode_uniforms, glsl_grid, wgsl_dispatch
+from kernelc.abi.matmul import glsl_stage_texels, wgsl_grid
+from kernelc.abi.reduction import glsl_passes, wgsl_stages
 from wgpy_runtime.device.browser import _json_number
 from wgpy_runtime.device.dense import dense_values
 from wgpy_runtime.device.protocol import ITEMSIZE
@@ -89,7 +89,7 @@ def test_uniform_blocks_agree(page, target):
         scalars=("k", "u", "a"),
     )
     values = dense_values(program.abi, (3, 5), {"k": -7, "u": 2**32 - 1, "a": 0.1})
-    values[("out_width", None, None)] = 5
+    values[contract.OUT_WIDTH] = 5
     entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
     got = page.evaluate(
         """async ([abi, entries]) => {

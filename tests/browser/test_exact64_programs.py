@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from kernelc.abi import contract
 from kernelc.lib.shaders import device_shader
 from tests.browser import hand_stream
 from wgpy_runtime.device.browser import _json_number
@@ -185,14 +186,14 @@ def add_program(target: str, x_dtype: str, y_dtype: str):
 def values(target: str, n: int, s: int, x=(0, 1), y=(0, 1)) -> dict:
     """Dispatch values of add_program over `n` elements, x and y (offset, stride) views."""
     out = {
-        ("size", None, None): n,
-        ("shape", None, 0): n,
-        ("value", "s", None): s,
-        ("offset", "x", None): x[0],
-        ("stride", "x", 0): x[1],
+        contract.SIZE: n,
+        contract.loop_shape(0): n,
+        contract.scalar_value("s"): s,
+        contract.array_offset("x"): x[0],
+        contract.array_stride("x", 0): x[1],
     }
     if target == "wgsl":
-        out |= {("offset", "y", None): y[0], ("stride", "y", 0): y[1]}
+        out |= {contract.array_offset("y"): y[0], contract.array_stride("y", 0): y[1]}
     return {k: _json_number(v) for k, v in out.items()}
 
 

@@ -190,7 +190,7 @@ def test_committed_cache_matches_the_compiler():
         assert key_of(instance, result["binding"], result["target"]) == result["key"]
         program = translate(record["kind"], record["args"], result["binding"], result["target"])
         entry = data["entries"][result["key"]]
-        if (program.code, program.abi) != (entry["code"], entry["abi"]):
+        if (program.code, program.abi.to_json()) != (entry["code"], entry["abi"]):
             stale.append(f"{record['id']} ({result['target']})")
     assert not stale, f"stale entries {stale}: run bash kernels_chainer/regenerate.sh"
 
