@@ -302,7 +302,7 @@ def test_J_follows_memory_order_of_a_transposed_input(reduce):
 def test_split_stage_any_group_count(rng, groups, monkeypatch):
     """WGSL: the result does not depend on how many workgroups share an output (the
     device launches the count it is given)."""
-    import kernelc.abi.reduction
+    import kernelc.abi.plan
 
     planned = []
 
@@ -310,7 +310,7 @@ def test_split_stage_any_group_count(rng, groups, monkeypatch):
         planned.append(groups)
         return wgsl_stages(launch, n, red_n, groups)
 
-    monkeypatch.setattr(kernelc.abi.reduction, "wgsl_stages", spy)
+    monkeypatch.setattr(kernelc.abi.plan, "wgsl_stages", spy)
     x = rng.integers(-1000, 1000, size=(1500, 3), dtype=np.int32)
     y = call_reduction("wgsl", *SUM, x, axis=0, groups=groups, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=0))

@@ -29,10 +29,9 @@ from kernelc.abi import (
     uniform_number,
     wgsl_dispatch,
 )
-from kernelc.abi.contract import REDUCE_GROUPS, REDUCE_SIZE, SIZE
+from kernelc.abi.contract import REDUCE_GROUPS, SIZE
 from kernelc.abi.launch import UNIFORM_FORMAT
-from kernelc.abi.matmul import matmul_dims, wgsl_grid
-from kernelc.abi.reduction import wgsl_stages
+from kernelc.abi.plan import wgsl_steps
 from kernelc.lib.shaders import device_shader
 
 from . import storage
@@ -505,25 +504,13 @@ class WebGPUDevice(BufferTable, Device):
     # ------------------------------------------------------------------ dispatch
 
     def _stages(self, abi: Contract, n: int, values: dict) -> tuple[list, int]:
-        """(entry point, workgroup counts) of each dispatch of the launch rule (compute,
-        reduction stages, matmul tiles), and the scratch elements it needs; adds the
-        launch's own uniform values (`reduce_groups`, unless `values` fixes it) to `values`."""
-        launch = abi.launch
-        if launch.kind == "compute":
-            size = launch.workgroup_size
-            if tuple(size[1:]) != (1, 1):
-                raise ValueError(f"unsupported workgroup size {size}")
-            grid = wgsl_dispatch(n, size[0], launch.max_workgroups_per_dimension)
-            return [(abi.entry_point or "main", grid)], 0
-        if launch.kind == "matmul":  # one workgroup per tile of C (docs/abi.md)
-            batch, m, n, _ = matmul_dims(abi, values)
-            return [(abi.entry_point, wgsl_grid(launch, batch, m, n))], 0
-        if launch.kind != "reduction":
-            raise ValueError(f"unknown launch kind {launch.kind!r}")
-        given = values.get(REDUCE_GROUPS)  # a caller may fix the split
-        groups, stages = wgsl_stages(launch, n, values[REDUCE_SIZE], given)
-        values[REDUCE_GROUPS] = groups
-        return [(s.entry_point, s.dispatch) for s in stages], n * groups
+        """(entry point, workgroup counts) of each dispatch of the launch rule, and the
+        scratch elements it needs; adds the launch's own uniform values (`reduce_groups`,
+        unless `values` fixes it) to `values`."""
+        steps = wgsl_steps(abi, values)
+        if steps.groups is not None:
+            values[REDUCE_GROUPS] = steps.groups
+        return steps.stages, steps.scratch
 
     def _bind(self, abi: Contract, binding: Binding, buffers: dict[str, int], scratch: int):
         if binding.resource == "scratch":
