@@ -22,7 +22,7 @@ import re
 import struct
 import time
 
-from kernelc.abi import Contract, Program
+from kernelc.abi import Contract, Param, Program
 from kernelc.errors import InternalCompilerError, KernelCompileError, SourceText, Span, render
 from kernelc.pipeline import TARGETS, translate_elementwise
 from kernelc.sources import KernelDef, read_cu
@@ -490,7 +490,7 @@ def check_fill(name: str, fill: str) -> str:
     return fill
 
 
-def _contents(what: str, p: dict, width: int, height: int, view: tuple) -> bytes | None:
+def _contents(what: str, p: Param, width: int, height: int, view: tuple) -> bytes | None:
     dtype, n = p.storage_dtype, width * height
     kind, _, value = what.partition(":")
     if kind == "nothing":

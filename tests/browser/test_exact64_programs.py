@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from kernelc.abi import contract
+from kernelc.abi import ABI_VERSION, Contract, contract
 from kernelc.lib.shaders import device_shader
 from tests.browser import hand_stream
 from wgpy_runtime.device.browser import _json_number
@@ -101,7 +101,8 @@ def uniform(name: str, kind: str, what: str, param=None, axis=None) -> dict:
         value["param"] = param
     if axis is not None:
         value["axis"] = axis
-    return {"name": name, "offset": 0, "type": kind, "value": value}
+    member = {"name": name, "offset": 0, "type": kind, "key": value}
+    return member | ({"default": 0} if what == "base" else {})
 
 
 def add_program(target: str, x_dtype: str, y_dtype: str):
@@ -171,16 +172,30 @@ def add_program(target: str, x_dtype: str, y_dtype: str):
     for k, m in enumerate(members):
         m["offset"] = 4 * k
     abi = {
-        "abi_version": 1,
+        "abi_version": ABI_VERSION,
         "target": target,
         "kernel": "add64",
         "kind": "elementwise",
         "ndim": 1,
+        "params": [
+            param("x", "in", "array", x_dtype),
+            param("s", "in", "scalar", "int64"),
+            param("y", "out", "array", y_dtype),
+        ],
         "uniforms": members,
         "uniform_size": 48,
         **extra,
     }
-    return SimpleNamespace(code=code, abi=abi)
+    return SimpleNamespace(code=code, abi=Contract.from_json(abi))
+
+
+def param(name: str, role: str, kind: str, dtype: str) -> dict:
+    p = {"name": name, "role": role, "kind": kind, "dtype": dtype, "storage_dtype": dtype}
+    return (
+        p
+        | ({"ndim": 1} if kind == "array" else {})
+        | ({"reads_old": False} if role == "out" else {})
+    )
 
 
 def values(target: str, n: int, s: int, x=(0, 1), y=(0, 1)) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernelc.abi.reduction import glsl_passes, wgsl_stages
+from kernelc.abi.reduction import WGSL_PLAN, glsl_passes, wgsl_stages
 from tests.support.reduction_call import call_reduction
 from tests.support.validate import validate_glsl, validate_wgsl
 
@@ -262,7 +262,7 @@ def test_empty_cases(reduce):
 def test_large_reduction_takes_the_second_stage(reduce, rng, target):
     x = rng.integers(-8, 8, size=1 << 20, dtype=np.int32)
     if target == "wgsl":
-        groups, stages = wgsl_stages({"split_rule": _rule(), "stages": _stages()}, 1, x.size)
+        groups, stages = wgsl_stages(WGSL_PLAN, 1, x.size)
         assert groups == 256 and [s.entry_point for s in stages] == ["main_partial", "main_merge"]
     else:
         assert len(glsl_passes(x.size)) == 4
@@ -322,15 +322,3 @@ def test_glsl_pass_boundaries(rng, red_n):
     x = rng.integers(-1000, 1000, size=(2, red_n), dtype=np.int32)
     y = call_reduction("glsl", *SUM, x, axis=1, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=1))
-
-
-def _rule() -> dict:
-    from kernelc.abi.reduction import SPLIT_RULE
-
-    return SPLIT_RULE
-
-
-def _stages() -> dict:
-    from kernelc.abi.reduction import STAGES
-
-    return STAGES
