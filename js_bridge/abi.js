@@ -1,11 +1,24 @@
-// The kernelc ABI on the executor side (docs/abi.md): uniform packing, launch grids and
-// the reduction plans. A JavaScript twin of kernelc/abi.py, abi_reduction.py and
-// abi_matmul.py's executor-side functions; tests/browser checks that both agree.
+// The kernelc launch contract on the executor side (docs/abi.md): uniform packing, launch
+// grids and the reduction and matmul plans, all read from the contract's JSON form that
+// Python sends with each program (kernelc.abi.Contract.to_json) and from tables.json
+// (generated from Python: ABI version, 64-bit word types, item sizes). Only the arithmetic
+// on run-time sizes lives here, following the rules the contract gives as data;
+// tests/browser/test_abi_corpus.py checks that it agrees with kernelc.abi on every program.
 
-export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
-export const WORKGROUP_SIZE = 256;
+import tables from "./tables.json" with { type: "json" };
+
+export const ABI_VERSION = tables.abi_version;
 
 const ceilDiv = (a, b) => Math.floor((a + b - 1) / b);
+
+/** Throw unless `abi` is a contract of the version these executors read. */
+export function checkContract(abi) {
+  if (abi?.abi_version !== ABI_VERSION) {
+    throw new Error(`kernel '${abi?.kernel}': a program of ABI version ${abi?.abi_version}: ` +
+                    `these executors read version ${ABI_VERSION}`);
+  }
+  return abi;
+}
 
 // `values` as the protocol carries it: a list of [what, param, axis, value] (param and
 // axis null when absent) -> a Map keyed "what|param|axis". A value JSON cannot hold
@@ -27,13 +40,10 @@ function parseValue(text) {
   return /^-?[0-9]+$/.test(text) ? BigInt(text) : Number(text);
 }
 
-// Values an executor may leave out (kernelc.abi.OPTIONAL_VALUES): a launch's first
-// element is 0 unless the executor splits the loop into several launches.
-const OPTIONAL_VALUES = new Map([[valueKey("base"), 0]]);
-
-export function value(values, what, param = null, axis = null) {
-  const key = valueKey(what, param, axis);
-  const v = values.get(key) ?? OPTIONAL_VALUES.get(key);
+/** The value of `what` (of `param`, along `axis`); `fallback` when absent (a uniform
+ * member's `default`), else an error naming it. */
+export function value(values, what, param = null, axis = null, fallback = undefined) {
+  const v = values.get(valueKey(what, param, axis)) ?? fallback;
   if (v === undefined) {
     throw new Error(`dispatch values lack ${what}${param ? ` of ${param}` : ""}` +
                     `${axis !== null ? ` axis ${axis}` : ""}`);
@@ -48,8 +58,8 @@ export function encodeUniforms(abi, values) {
   const out = new ArrayBuffer(abi.uniform_size);
   const view = new DataView(out);
   for (const m of abi.uniforms) {
-    const v = m.value;
-    const x = value(values, v.what, v.param ?? null, v.axis ?? null);
+    const k = m.key;
+    const x = value(values, k.what, k.param ?? null, k.axis ?? null, m.default ?? undefined);
     if (m.type === "f32") {
       view.setFloat32(m.offset, Number(x), true);
     } else if (m.type === "u32") {
@@ -68,7 +78,7 @@ export function encodeUniforms(abi, values) {
 }
 
 // The members of a 64-bit scalar's words (kernelc.abi.WORD_TYPES).
-const WORD_TYPES = new Set(["f64lo", "f64hi", "i64lo", "i64hi"]);
+const WORD_TYPES = new Set(tables.word_types);
 const f64 = new DataView(new ArrayBuffer(8));
 
 /** A value (Number or BigInt) as a BigInt integer, truncated toward zero. */
@@ -88,19 +98,22 @@ function word64(type, x) {
   return Number(type.endsWith("hi") ? bits >> 32n : BigInt.asUintN(32, bits));
 }
 
-// (x, y, 1) with x <= 65535 and x * y >= workgroups.
-export function spill(workgroups) {
-  const x = Math.max(1, Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION));
+// (x, y, 1) with x <= maxPerDimension and x * y >= workgroups.
+export function spill(workgroups, maxPerDimension) {
+  const x = Math.max(1, Math.min(workgroups, maxPerDimension));
   return [x, Math.max(1, ceilDiv(workgroups, x)), 1];
 }
 
-// Workgroup counts covering `n` invocations of an elementwise WGSL program.
-export function wgslDispatch(n, workgroupSize = WORKGROUP_SIZE) {
-  return spill(Math.max(1, ceilDiv(n, workgroupSize)));
+// Workgroup counts covering `n` invocations of a compute launch rule
+// ({workgroup_size, max_workgroups_per_dimension}).
+export function wgslDispatch(n, launch) {
+  const groups = Math.max(1, ceilDiv(n, launch.workgroup_size[0]));
+  return spill(groups, launch.max_workgroups_per_dimension);
 }
 
-// Render-target [width, height] for `n` outputs, row-major.
-export function glslGrid(n, maxWidth = 4096) {
+// Render-target [width, height] for `n` outputs, row-major, at most `maxWidth` (the launch
+// rule's `max_width`) texels a row.
+export function glslGrid(n, maxWidth) {
   const width = Math.max(1, Math.min(n, maxWidth));
   return [width, Math.max(1, ceilDiv(n, width))];
 }
@@ -121,12 +134,15 @@ export function wgslGroups(rule, n, reduceSize) {
   return Math.max(1, groups);
 }
 
-// [groups, [{entryPoint, workgroups, dispatch: [x, y, z]}, ...]] in order.
-export function wgslStages(launch, n, reduceSize) {
-  const groups = wgslGroups(launch.split_rule, n, reduceSize);
+// [groups, [{entryPoint, workgroups, dispatch: [x, y, z]}, ...]] in order; `groups`
+// overrides the split rule.
+export function wgslStages(launch, n, reduceSize, groups = undefined) {
+  groups ??= wgslGroups(launch.split_rule, n, reduceSize);
+  if (groups < 1) throw new Error(`groups must be at least 1, not ${groups}`);
   const stages = launch.stages[groups > 1 ? "split" : "single"].map((s) => {
     const count = s.workgroups === "n*groups" ? n * groups : n;
-    return { entryPoint: s.entry_point, workgroups: count, dispatch: spill(count) };
+    const dispatch = spill(count, launch.max_workgroups_per_dimension);
+    return { entryPoint: s.entry_point, workgroups: count, dispatch };
   });
   return [groups, stages];
 }
@@ -155,10 +171,37 @@ export function matmulDims(abi, values) {
 // Matmul WGSL: one workgroup per tile of C in every batch entry, spilled into y.
 export function matmulGrid(launch, batch, m, n) {
   const tile = launch.tile;
-  return spill(batch * ceilDiv(m, tile.m) * ceilDiv(n, tile.n));
+  return spill(batch * ceilDiv(m, tile.m) * ceilDiv(n, tile.n),
+               launch.max_workgroups_per_dimension);
 }
 
-// Packed GLSL matmul: the texels each stage writes (kernelc/abi_matmul.glsl_stage_texels).
+/**
+ * The WGSL dispatches of a launch (kernelc.abi.plan.wgsl_steps): {stages: [[entry point,
+ * [x, y, z]], ...], scratch: elements, groups: workgroups per output (reductions) or null}
+ * for the values' `size` outputs; a reduction's `reduce_groups` may fix the split.
+ */
+export function wgslSteps(abi, values) {
+  const launch = abi.launch;
+  const n = Number(value(values, "size"));
+  if (launch.kind === "compute") {
+    const size = launch.workgroup_size;
+    if (size[1] !== 1 || size[2] !== 1) throw new Error(`unsupported workgroup size [${size}]`);
+    return { stages: [[abi.entry_point ?? "main", wgslDispatch(n, launch)]], scratch: 0,
+             groups: null };
+  }
+  if (launch.kind === "matmul") {
+    const [batch, m, cols] = matmulDims(abi, values);
+    return { stages: [[abi.entry_point ?? "main", matmulGrid(launch, batch, m, cols)]],
+             scratch: 0, groups: null };
+  }
+  if (launch.kind !== "reduction") throw new Error(`unknown launch kind '${launch.kind}'`);
+  const given = values.get(valueKey("reduce_groups"));
+  const [groups, stages] = wgslStages(launch, n, Number(value(values, "reduce_size")),
+                                      given === undefined ? undefined : Number(given));
+  return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups, groups };
+}
+
+// Packed GLSL matmul: the texels each stage writes (kernelc/abi/matmul.glsl_stage_texels).
 export function glslStageTexels(launch, batch, m, n, k) {
   const kp = ceilDiv(k, launch.k_per_texel);
   const [rows, cols] = launch.block;
@@ -169,8 +212,7 @@ export function glslStageTexels(launch, batch, m, n, k) {
 // Bytes per element as the protocol carries them (wgpy_runtime/device/protocol.py's
 // ITEMSIZE), and as device memory holds them (bool is a 32-bit 0/1 word on the device;
 // a 64-bit element is its own 8 bytes: two u32 words, low first).
-const ITEMSIZE = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2,
-                   int32: 4, uint32: 4, float32: 4, int64: 8, uint64: 8, float64: 8 };
+const ITEMSIZE = tables.itemsize;
 export const DTYPES = Object.keys(ITEMSIZE);
 
 export function hostItemsize(dtype) {

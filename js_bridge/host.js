@@ -9,7 +9,7 @@
 // stops the one running between ranges and skips every command received before it; a
 // lost device is replaced by a new one on the next command, and the failure says so.
 
-import { valuesMap } from "./abi.js";
+import { checkContract, valuesMap } from "./abi.js";
 import { STATUS_OK } from "./channel.js";
 import { Pacer } from "./pacing.js";
 
@@ -109,7 +109,7 @@ export class BridgeHost {
       const [op, ...args] = command;
       switch (op) {
         case "program":
-          this.programs.get(backend).set(args[0], { code: args[1], abi: args[2] });
+          this.programs.get(backend).set(args[0], { code: args[1], abi: checkContract(args[2]) });
           break;
         case "alloc": exec.alloc(args[0], args[1], args[2]); break;
         case "free": exec.free(args[0]); break;

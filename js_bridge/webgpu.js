@@ -30,6 +30,9 @@ const BYTE_COPY_BINDINGS = [
   { binding: 1, resource: "storage", access: "read" },
   { binding: 2, resource: "storage", access: "read_write" },
 ];
+// Its launch rule: kernelc/lib/shaders/byte_copy.wgsl's @workgroup_size, WebGPU's
+// default maxComputeWorkgroupsPerDimension.
+const BYTE_COPY_LAUNCH = { workgroup_size: [256, 1, 1], max_workgroups_per_dimension: 65535 };
 
 const ceil4 = (n) => Math.ceil(n / 4) * 4;
 const kernelName = (name) => `kernel '${name}'`;
@@ -227,7 +230,8 @@ export class WebGPUExecutor {
     const n = Number(withKernel(kernel, () => abi.value(values, "size")));
     if (n === 0) return;
     if (a.launch.kind === "reduction") values = new Map(values); // it adds reduce_groups
-    const { stages, scratch } = withKernel(kernel, () => launchStages(a, n, values));
+    const { stages, scratch, groups } = withKernel(kernel, () => abi.wgslSteps(a, values));
+    if (groups !== null) values.set(abi.valueKey("reduce_groups"), groups);
     const uniforms = withKernel(kernel, () => abi.encodeUniforms(a, values));
     this.checkGrid(kernel, stages);
     const pipelines = stages.map(([entry]) => this.pipeline(program.code, entry, a.bindings,
@@ -548,8 +552,9 @@ export class WebGPUExecutor {
     const pipeline = this.pipeline(this.internal.byteCopy, "main", BYTE_COPY_BINDINGS,
                                    "kc_byte_copy");
     const isolate = this.startLaunch([pipeline], uniforms.length);
-    this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [abi.wgslDispatch(words)],
-                [[1, src], [2, dst]], uniforms, isolate);
+    const grid = abi.wgslDispatch(words, BYTE_COPY_LAUNCH);
+    this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [grid], [[1, src], [2, dst]],
+                uniforms, isolate);
   }
 
   /** Packed elements not on word boundaries: upload whole words to a temporary, then copy
@@ -745,32 +750,10 @@ export class WebGPUExecutor {
 
 // ------------------------------------------------------------------ helpers
 
-/**
- * [[entry point, [x, y, z]], ...] of a launch (compute, matmul tiles, reduction stages),
- * and the scratch elements it needs; sets the launch's own `reduce_groups` value.
- */
-function launchStages(a, n, values) {
-  const launch = a.launch;
-  if (launch.kind === "compute") {
-    const size = launch.workgroup_size;
-    if (size[1] !== 1 || size[2] !== 1) throw new Error(`unsupported workgroup size [${size}]`);
-    return { stages: [[a.entry_point ?? "main", abi.wgslDispatch(n, size[0])]], scratch: 0 };
-  }
-  if (launch.kind === "matmul") {
-    const [batch, m, cols] = abi.matmulDims(a, values);
-    return { stages: [[a.entry_point ?? "main", abi.matmulGrid(launch, batch, m, cols)]],
-             scratch: 0 };
-  }
-  if (launch.kind !== "reduction") throw new Error(`unknown launch kind '${launch.kind}'`);
-  const [groups, stages] = abi.wgslStages(launch, n, Number(abi.value(values, "reduce_size")));
-  values.set(abi.valueKey("reduce_groups"), groups);
-  return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups };
-}
-
 /** Whether a program can start at any element (its `base` uniform, docs/abi.md): one
  * translated before there was one (an older kernel cache) runs whole. */
 function hasBase(a) {
-  return a.uniforms.some((m) => m.value.what === "base");
+  return a.uniforms.some((m) => m.key.what === "base");
 }
 
 /** The error messages of a shader module's compilation, with their line:column, or null. */

@@ -9,7 +9,7 @@ option is our bug and leaves as an `InternalCompilerError`.
 from __future__ import annotations
 
 from kernelc.abi import Program
-from kernelc.abi_matmul import tiles_of
+from kernelc.abi.matmul import tiles_of
 from kernelc.emit.matmul import KERNEL_NAME, MatmulSpec, matmul_kernel
 from kernelc.emit_glsl.matmul import GlslMatmulEmitter
 from kernelc.emit_glsl.matmul_packed import emit_packed_matmul
@@ -38,7 +38,7 @@ def translate_matmul(
     matrix product). trans_a / trans_b: the operand is a transposed view (its M, resp.
     N, axis is the contiguous one); any strides give the right result, these only choose
     the coalesced load order (WGSL). tiles: WGSL tile shape, a preset name of
-    `kernelc.abi_matmul.TILES` (default 'large') or (m, n, k, thread_m, thread_n).
+    `kernelc.abi.matmul.TILES` (default 'large') or (m, n, k, thread_m, thread_n).
     packed: GLSL only; operands packed into RGBA texels and 2x2 blocks of C per fragment
     (launch kind 'packed_matmul'), or, when False, one element of C per fragment.
     """

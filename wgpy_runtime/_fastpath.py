@@ -92,9 +92,7 @@ def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, va
         launch = _Dispatch(device, program, tuple(buffers), values)
         array_names, scalar_names = launch.params, launch.scalar_names
     names = [p.name for p in kernel.params]
-    abi_dtypes = {
-        p["name"]: np.dtype(p["dtype"]) for p in program.abi["params"] if p["kind"] == "scalar"
-    }
+    abi_dtypes = {p.name: np.dtype(p.dtype) for p in program.abi.params if p.kind == "scalar"}
     converters = {}  # scalar parameter -> (argument index, conversion)
     for k, (p, a, t) in enumerate(zip(kernel.in_params, args, in_types)):
         if not isinstance(a, ndarray):
@@ -149,7 +147,7 @@ class _Dispatch:
 
     def __init__(self, device, program, params: tuple, values: dict) -> None:
         self.device, self.program, self.params, self.values = device, program, params, values
-        self.scalar_names = tuple(p["name"] for p in program.abi["params"] if p["kind"] == "scalar")
+        self.scalar_names = tuple(p.name for p in program.abi.params if p.kind == "scalar")
 
     def __call__(self, ids: tuple, scalars) -> None:
         values = dict(self.values)

@@ -21,6 +21,8 @@ from collections import OrderedDict
 import numpy as np
 
 import kernelc
+from kernelc.abi import contract
+from kernelc.abi.contract import REDUCE_SIZE, SIZE, Param
 
 from . import _dtypes, _fastpath, _shapes
 from .ndarray import ndarray
@@ -213,19 +215,19 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
     loop shape, or reduce_shape + loop_shape) or a Python/NumPy scalar. Returns what the
     device was given, `(buffers, values, direct)`; `direct`: no GLSL output went through a
     dense temporary (`_fastpath` replays only such launches)."""
-    values = {("size", None, None): math.prod(loop_shape)}
-    values.update({("shape", None, d): e for d, e in enumerate(loop_shape)})
+    values = {SIZE: math.prod(loop_shape)}
+    values.update({contract.loop_shape(d): e for d, e in enumerate(loop_shape)})
     if reduce_shape is not None:
-        values[("reduce_size", None, None)] = math.prod(reduce_shape)
-        values.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
+        values[REDUCE_SIZE] = math.prod(reduce_shape)
+        values.update({contract.reduce_shape(d): e for d, e in enumerate(reduce_shape)})
     buffers, finish = {}, []
     dense_outputs = device.capabilities.dense_outputs
-    for p in program.abi["params"]:
-        name, value = p["name"], args[p["name"]]
-        if p["kind"] == "scalar":
-            values[("value", name, None)] = _dtypes.scalar_value(value, np.dtype(p["dtype"]))
+    for p in program.abi.params:
+        name, value = p.name, args[p.name]
+        if p.kind == "scalar":
+            values[contract.scalar_value(name)] = _dtypes.scalar_value(value, np.dtype(p.dtype))
             continue
-        if dense_outputs and p["role"] == "out":
+        if dense_outputs and p.is_output:
             value = _dense_output(value, p, finish)
         buffers[name] = value._buf.id
         values.update(_array_values(name, value))
@@ -236,9 +238,9 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
 
 
 def _array_values(name: str, a) -> dict:
-    values = {("offset", name, None): a._offset, ("size", name, None): a.size}
-    values.update({("stride", name, d): s for d, s in enumerate(a._strides)})
-    values.update({("shape", name, d): e for d, e in enumerate(a._shape)})
+    values = {contract.array_offset(name): a._offset, contract.array_size(name): a.size}
+    values.update({contract.array_stride(name, d): s for d, s in enumerate(a._strides)})
+    values.update({contract.array_shape(name, d): e for d, e in enumerate(a._shape)})
     return values
 
 
@@ -247,13 +249,13 @@ def is_whole_dense(a) -> bool:
     return a._offset == 0 and a.size == a._buf.size and a._c_contiguous
 
 
-def _dense_output(a, p: dict, finish: list):
+def _dense_output(a, p: Param, finish: list):
     """`a` itself when it is a whole dense buffer, else a dense temporary that `finish`
     copies back into `a` (filled with `a`'s contents first when the program reads them)."""
     if is_whole_dense(a):
         return _with_c_strides(a)
     temp = ndarray(a.shape, a.dtype, device=a.device)
-    if p.get("reads_old", True):
+    if p.reads_old is not False:
         copy_into(temp, a)
     finish.append(lambda: copy_into(a, temp))
     return temp

@@ -62,11 +62,10 @@ def _buffer_elements(device) -> int | None:
 def _packed_fits(device, batch: int, m: int, n: int, k: int) -> bool:
     """Whether a packed GLSL product's textures fit the device (a broadcast operand's
     packed copy holds it once per batch entry); otherwise the plain program runs."""
-    from kernelc.abi_matmul import GLSL_BLOCK, GLSL_K_PER_TEXEL, glsl_stage_texels
+    from kernelc.abi.matmul import glsl_stage_texels
 
     limit = _buffer_elements(device)
-    layout = {"k_per_texel": GLSL_K_PER_TEXEL, "block": GLSL_BLOCK}
-    return limit is None or max(glsl_stage_texels(layout, batch, m, n, k).values()) <= limit
+    return limit is None or max(glsl_stage_texels(batch, m, n, k).values()) <= limit
 
 
 def merge_batch(shape: tuple[int, ...], strides: list[tuple[int, ...]]):
@@ -90,7 +89,7 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     the batch shape of `result` (batch..., M, N), a fresh C-contiguous array of their
     dtype. False (nothing launched) when the batch axes do not merge to at most
     `MAX_BATCH_NDIM` axes."""
-    from kernelc.abi_matmul import MAX_BATCH_NDIM, preferred_tiles
+    from kernelc.abi.matmul import MAX_BATCH_NDIM, preferred_tiles
 
     *batch, m, n = result.shape
     k = a.shape[-1]

@@ -16,7 +16,7 @@ serially, and Mesa's software drivers stop an invocation's loops after 65,535 it
 (docs/testing.md), so a longer K is split into chunks (`split_k`): the chunks are a new
 leading batch axis of the operands' views, their partial products are summed by a
 reduction. Products with few outputs are split further, so a real GPU has enough
-invocations to keep busy. Reductions have no such limit (`kernelc.abi_reduction`).
+invocations to keep busy. Reductions have no such limit (`kernelc.abi.reduction`).
 """
 
 from __future__ import annotations

@@ -26,13 +26,13 @@ from kernelc import (
     TARGETS,
     InternalCompilerError,
     KernelCompileError,
-    Program,
     SourceText,
     Span,
     for_backend,
     render,
     translate_elementwise,
 )
+from kernelc.abi import Contract, Param, Program
 from kernelc.scan import KernelDef, read_cu
 
 from .device import adapter_name, get_device
@@ -166,36 +166,36 @@ def _translate(kdef: KernelDef, target: str, options: dict, cache: bool = True) 
     return program
 
 
-def params_of(abi: dict) -> list[dict]:
+def params_of(abi: Contract) -> list[dict]:
     return [
         {
-            "name": p["name"],
-            "role": p["role"],
-            "kind": p["kind"],
-            "dtype": p["dtype"],
-            "storage_dtype": p["storage_dtype"],
+            "name": p.name,
+            "role": p.role,
+            "kind": p.kind,
+            "dtype": p.dtype,
+            "storage_dtype": p.storage_dtype,
         }
-        for p in abi["params"]
+        for p in abi.params
     ]
 
 
-def abi_summary(abi: dict) -> list[str]:
+def abi_summary(abi: Contract) -> list[str]:
     """A few lines saying how the program is launched and bound (docs/abi.md)."""
-    launch = abi["launch"]
+    launch = abi.launch
     lines = [
-        f"{p['role']:3} {p['kind']:6} {p['dtype']:8} {p['name']}"
-        + (f"  (held as {p['storage_dtype']})" if p["storage_dtype"] != p["dtype"] else "")
-        for p in abi["params"]
+        f"{p.role:3} {p.kind:6} {p.dtype:8} {p.name}"
+        + (f"  (held as {p.storage_dtype})" if p.storage_dtype != p.dtype else "")
+        for p in abi.params
     ]
-    lines.append(f"uniforms: {len(abi['uniforms'])} members, {abi['uniform_size']} bytes")
-    if launch["kind"] == "compute":
-        size = "×".join(map(str, launch["workgroup_size"]))
-        lines.append(f"launch: compute, workgroup {size}, {len(abi['bindings'])} bindings")
+    lines.append(f"uniforms: {len(abi.uniforms)} members, {abi.uniform_size} bytes")
+    if launch.kind == "compute":
+        size = "×".join(map(str, launch.workgroup_size))
+        lines.append(f"launch: compute, workgroup {size}, {len(abi.bindings)} bindings")
     else:
-        groups = len(launch.get("output_groups", [None]))
+        groups = len(getattr(launch, "output_groups", None) or [None])
         lines.append(
-            f"launch: fragment, {len(abi['textures'])} textures, "
-            f"{len(abi['outputs'])} render targets, {groups} draw(s)"
+            f"launch: fragment, {len(abi.textures)} textures, "
+            f"{len(abi.outputs)} render targets, {groups} draw(s)"
         )
     return lines
 
@@ -376,13 +376,13 @@ def check_size(device, backend: str, n: int) -> None:
         )
 
 
-def _scalars(abi: dict, text: str, given: dict) -> dict:
+def _scalars(abi: Contract, text: str, given: dict) -> dict:
     defaults = {f["name"]: f["default"] for f in scalar_fields(text, params_of(abi))}
     out = {}
-    for p in abi["params"]:
-        if p["kind"] == "scalar":
-            value = given.get(p["name"], defaults[p["name"]])
-            out[p["name"]] = _convert(p["dtype"], value, p["name"])
+    for p in abi.params:
+        if p.kind == "scalar":
+            value = given.get(p.name, defaults[p.name])
+            out[p.name] = _convert(p.dtype, value, p.name)
     return out
 
 
@@ -417,20 +417,20 @@ def execute(
     ids = {}
     failed = True
     try:
-        for p in abi["params"]:
-            if p["kind"] != "scalar":
-                ids[p["name"]] = device.alloc(n, p["storage_dtype"])
-                data = _contents(plan[p["name"]], p, width, height, view)
+        for p in abi.params:
+            if p.kind != "scalar":
+                ids[p.name] = device.alloc(n, p.storage_dtype)
+                data = _contents(plan[p.name], p, width, height, view)
                 if data is not None:
-                    device.write(ids[p["name"]], 0, data)
+                    device.write(ids[p.name], 0, data)
         device.synchronize()
         t1 = time.perf_counter()
-        raw_shapes = {p["name"]: (n,) for p in abi["params"] if p["kind"] == "raw"}
+        raw_shapes = {p.name: (n,) for p in abi.params if p.kind == "raw"}
         device.dispatch(program, ids, dense_values(abi, shape, scalars, raw_shapes))
         device.synchronize()
         t2 = time.perf_counter()
-        out = next(p for p in abi["params"] if p["role"] == "out")
-        data = device.read(ids[out["name"]], 0, n)
+        out = next(p for p in abi.params if p.role == "out")
+        data = device.read(ids[out.name], 0, n)
         t3 = time.perf_counter()
         failed = False
     finally:
@@ -445,8 +445,8 @@ def execute(
         "run_ms": 1e3 * (t3 - t0),
     }
     output = {
-        "name": out["name"],
-        "dtype": out["storage_dtype"],
+        "name": out.name,
+        "dtype": out.storage_dtype,
         "shape": [height, width],
         "data": base64.b64encode(data).decode("ascii"),
     }
@@ -462,25 +462,25 @@ def _settle(device) -> None:
         pass
 
 
-def input_plan(abi: dict, fills: dict | None = None) -> dict[str, str]:
+def input_plan(abi: Contract, fills: dict | None = None) -> dict[str, str]:
     """What each parameter gets: "x", "y" (by default the first two floating-point input
     arrays), "zeros" (by default other input arrays; outputs that are read before written),
     "index", "random", "constant:<number>" (inputs, as `fills` asks), "scalar", or
     "nothing" (outputs the kernel only writes)."""
     fills = fills or {}
     plan, coords = {}, ["x", "y"]
-    for p in abi["params"]:
-        name = p["name"]
-        if p["kind"] == "scalar":
+    for p in abi.params:
+        name = p.name
+        if p.kind == "scalar":
             plan[name] = "scalar"
-        elif p["role"] == "in":
-            default = coords.pop(0) if p["storage_dtype"] in FLOATS and coords else "zeros"
+        elif p.role == "in":
+            default = coords.pop(0) if p.storage_dtype in FLOATS and coords else "zeros"
             plan[name] = check_fill(name, fills.get(name) or default)
-        elif p.get("reads_old"):
+        elif p.reads_old:
             plan[name] = "zeros"
         else:
             plan[name] = "nothing"
-    unknown = set(fills) - {p["name"] for p in abi["params"] if p["role"] == "in"}
+    unknown = set(fills) - {p.name for p in abi.params if p.role == "in"}
     if unknown:
         raise ValueError(f"fills name no input array of the kernel: {', '.join(sorted(unknown))}")
     return plan
@@ -498,8 +498,8 @@ def check_fill(name: str, fill: str) -> str:
     return fill
 
 
-def _contents(what: str, p: dict, width: int, height: int, view: tuple) -> bytes | None:
-    dtype, n = p["storage_dtype"], width * height
+def _contents(what: str, p: Param, width: int, height: int, view: tuple) -> bytes | None:
+    dtype, n = p.storage_dtype, width * height
     kind, _, value = what.partition(":")
     if kind == "nothing":
         return None
@@ -507,13 +507,13 @@ def _contents(what: str, p: dict, width: int, height: int, view: tuple) -> bytes
         return bytes(n * ITEMSIZE[dtype])
     if kind in ("x", "y"):
         if dtype not in FLOATS:
-            raise ValueError(f"input {p['name']!r} ({dtype}) cannot hold {kind} coordinates")
+            raise ValueError(f"input {p.name!r} ({dtype}) cannot hold {kind} coordinates")
         return coordinates(kind, dtype, width, height, view)
     if kind == "constant":
-        return _pack(dtype, [_convert(p["dtype"], value, p["name"])]) * n
+        return _pack(dtype, [_convert(p.dtype, value, p.name)]) * n
     if kind == "index":
         return _pack(dtype, range(n))
-    rng = random.Random(p["name"])  # the same numbers each run
+    rng = random.Random(p.name)  # the same numbers each run
     if dtype in FLOATS:
         return _pack(dtype, [rng.random() for _ in range(n)])
     top = 2 if dtype == "bool" else RANDOM_INT_RANGE

@@ -113,7 +113,7 @@ def translate_outcome(
             "name": program.name,
             "target": target,
             "code": program.code,
-            "abi": program.abi,
+            "abi": program.abi.to_json(),
             "warnings": warnings,
         }
         out.warnings = len(warnings)

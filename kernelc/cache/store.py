@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from kernelc.abi import ABI_VERSION, Program
+from kernelc.abi import ABI_VERSION, Contract, Program
 
 CACHE_FORMAT = 2  # 2: the 64-bit policy is part of the key
 # The strings that make a kernel, in key order, with the defaults CuPy gives them.
@@ -141,7 +141,8 @@ class Cache:
         if entry is None:
             return None
         warnings = [StoredWarning(**w) for w in entry["warnings"]] if entry["warnings"] else []
-        return Program(entry["name"], entry["target"], entry["code"], entry["abi"], warnings)
+        abi = Contract.from_json(entry["abi"])
+        return Program(entry["name"], entry["target"], entry["code"], abi, warnings)
 
     def get(
         self,
@@ -156,8 +157,7 @@ class Cache:
         reduce_ndim: int = 1,
         exact64: bool = False,
     ) -> Program | None:
-        """The cached program for this kernel and call, or None (then translate). The
-        returned program's `abi` is shared with the cache: treat it as read-only."""
+        """The cached program for this kernel and call, or None (then translate)."""
         key = cache_key(
             kind,
             args,

@@ -100,7 +100,7 @@ def translate_one(kdef: KernelDef, target: str, args) -> dict:
         else:
             unroll = False if getattr(args, "no_unroll", False) else None
             program = translate_elementwise(**kargs, target=target, unroll=unroll, **options)
-            result.update(code=program.code, abi=program.abi)
+            result.update(code=program.code, abi=program.abi.to_json())
             warnings = program.warnings
         result["warnings"] = [w.to_json() for w in warnings]
     except KernelCompileError as e:

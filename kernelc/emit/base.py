@@ -11,11 +11,22 @@ parenthesisation, naming and primitive bookkeeping live here once. Library funct
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import ClassVar
 
-from kernelc.abi import array_field, loop_field, scalar_field, uniform_fields, uniform_layout
+from kernelc.abi.contract import (
+    REDUCE_SIZE,
+    SIZE,
+    Contract,
+    UniformMember,
+    ValueKey,
+    array_key,
+    loop_shape,
+    reduce_shape,
+    scalar_value,
+)
+from kernelc.abi.layout import declared_uniforms, param_records, uniform_size, word_of
 from kernelc.emit.text import (
     HelperLibrary,
     Namer,
@@ -290,7 +301,7 @@ class Emitter:
     PRIMITIVES: ClassVar[HelperLibrary]
     CONST_HAZARDS: ClassVar[bool] = False  # constant-only operations may be rejected
     MAIN_LOCALS: ClassVar[tuple[str, ...]] = ("i",)  # the entry point's own names
-    RANGED: ClassVar[bool] = True  # a launch may cover a range of the loop (abi.uniform_fields)
+    SHELL: ClassVar[str] = "elementwise"  # whose uniform block (abi.layout.declared_uniforms)
     in_library = False  # printing a shader-library function (its constants stay literal)
 
     def __init__(self, kernel: ir.Kernel):
@@ -301,9 +312,13 @@ class Emitter:
         self.funcs = {f.name: f for f in kernel.functions}
         self.func_names: dict[str, str] = {}
         self.scope = Scope(self.globals.child())
-        self.fields = uniform_fields(kernel, self.TARGET, self.RANGED)
-        members = Namer(reserved_words())
-        self.members = {fd.name: members.fresh(fd.name, compiler=True) for fd in self.fields}
+        # The declared block, each member under its printed name (never a reserved word).
+        names = Namer(reserved_words())
+        self.uniforms: tuple[UniformMember, ...] = tuple(
+            replace(m, name=names.fresh(m.name, compiler=True))
+            for m in declared_uniforms(kernel, self.TARGET, self.SHELL)
+        )
+        self.members = {(m.key, word_of(m)): m.name for m in self.uniforms}
         self.uniform_instance = "u"
 
     # -- errors and bookkeeping
@@ -357,23 +372,23 @@ class Emitter:
                     raise self.ice("LoopIndex outside the kernel body")
                 return Printed(self.scope.loop_index, Prec.PRIMARY)
             case ir.LoopSize():
-                return self.uniform(loop_field("size"))
+                return self.uniform(SIZE)
             case ir.LoopShape(axis=axis):
-                return self.uniform(loop_field("shape", axis))
+                return self.uniform(loop_shape(axis))
             case ir.ReduceIndex():
                 return self.local(RED_INDEX)  # J, a local of the reduction shell
             case ir.ReduceSize():
-                return self.uniform("k_red_n")
+                return self.uniform(REDUCE_SIZE)
             case ir.ReduceShape(axis=axis):
-                return self.uniform(f"k_red_shape{axis}")
+                return self.uniform(reduce_shape(axis))
             case ir.ArrayInfo(param=p, what=what, axis=axis):
-                return self.uniform(array_field(p, what, axis))
+                return self.uniform(array_key(p, what, axis))
             case ir.BufferLoad():
                 return self.buffer_load(e)
             case ir.WordLoad():
                 return self.word_load(e)
             case ir.ScalarWord(param=p, word=word):
-                return self.uniform(scalar_field(p, word))
+                return self.uniform(scalar_value(p), word)
             case ir.Words(high=high, low=low):
                 return self.call(self.type_name(e.dtype), [self.expr(low), self.expr(high)])
             case ir.WordOf(operand=x, word=word):
@@ -442,16 +457,18 @@ class Emitter:
     def local(self, name: str) -> Printed:
         return Printed(self.local_name(name), Prec.PRIMARY)
 
-    def uniform(self, fld: str) -> Printed:
-        if fld not in self.members:
-            raise self.ice(f"no uniform member {fld} in this kernel's block")
-        return Printed(f"{self.uniform_instance}.{self.members[fld]}", Prec.PRIMARY)
+    def uniform(self, key: ValueKey, word: int | None = None) -> Printed:
+        """The member holding `key` (of a 64-bit scalar: its word `word`)."""
+        name = self.members.get((key, word))
+        if name is None:
+            raise self.ice(f"no uniform member for {key} in this kernel's block")
+        return Printed(f"{self.uniform_instance}.{name}", Prec.PRIMARY)
 
     def scalar_arg(self, e: ir.ScalarArg) -> Printed:
         p = self.param(e.param)
         if p.kind is not ir.ParamKind.SCALAR or p.value_dtype is not e.dtype:
             raise self.ice(f"ScalarArg of '{e.param}' does not match its parameter")
-        member = self.uniform(scalar_field(p.name))
+        member = self.uniform(scalar_value(p.name))
         if p.dtype is bool_:  # held as a 0/1 u32
             return self.infix(B.NE, member, self.const(0, uint32))
         return member
@@ -823,7 +840,7 @@ class Emitter:
     def function_prologue(self, f: ir.Function) -> None:
         pass
 
-    def emit(self) -> tuple[str, dict]:
+    def emit(self) -> tuple[str, Contract]:
         self.check_legalised()
         for name in ("KcParams", "u", "main", *self.MAIN_LOCALS):
             self.globals.claim(name)
@@ -845,7 +862,7 @@ class Emitter:
     def main(self) -> str:
         raise NotImplementedError
 
-    def abi(self) -> dict:
+    def abi(self) -> Contract:
         raise NotImplementedError
 
     def main_scope(self) -> None:
@@ -856,6 +873,15 @@ class Emitter:
         self.scope = Scope(self.globals.child(), assigned=assigned)
         self.scope.loop_index = "i"
 
-    def uniform_json(self) -> list[dict]:
-        members, _ = uniform_layout(self.fields)
-        return [{**m, "name": self.members[m["name"]]} for m in members]
+    def contract_fields(self) -> dict:
+        """The contract fields every program of this emitter has (`Contract`'s keywords)."""
+        kind = "elementwise" if self.kernel.reduction is None else "reduction"
+        return {
+            "target": self.TARGET,
+            "kernel": self.kernel.name,
+            "kind": kind,
+            "ndim": self.kernel.ndim,
+            "params": param_records(self.kernel),
+            "uniforms": self.uniforms,
+            "uniform_size": uniform_size(self.uniforms),
+        }

@@ -11,18 +11,16 @@ index arithmetic as text, naming every local through the scope's `Namer`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from kernelc.abi import array_field, loop_field
-from kernelc.abi_matmul import MAX_BATCH_NDIM, Tiles
-from kernelc.emit.reduction import ReductionShell
+from kernelc.abi.contract import ValueKey, array_offset, array_stride, loop_shape
+from kernelc.abi.matmul import MAX_BATCH_NDIM, MatmulTiles
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import BY_NAME, float32, int32, storage_type
 
 KERNEL_NAME = "matmul"
 A, B, C = "A", "B", "C"
 DTYPES = ("float16", "float32", "float64")
-# Uniform members beyond `uniform_fields`: the shared axis K.
-EXTRA_UNIFORMS = [("k_red_n", {"what": "reduce_size"})]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,7 @@ class MatmulSpec:
     batch_ndim: int = 0
     trans_a: bool = False
     trans_b: bool = False
-    tiles: Tiles | None = None
+    tiles: MatmulTiles | None = None
     packed: bool = False
 
     def check(self) -> MatmulSpec:
@@ -80,12 +78,11 @@ class MatmulShell:
     """Mixin for `Emitter` subclasses that print a matmul program."""
 
     spec: MatmulSpec
-    add_uniforms = ReductionShell.add_uniforms  # the same way of extending the block
+    SHELL: ClassVar[str] = "matmul"  # launched whole, K in the block (abi.layout)
 
     def setup_matmul(self, spec: MatmulSpec) -> None:
-        """Call from `__init__` after the emitter's own: K joins the uniform block."""
+        """Call from `__init__` after the emitter's own."""
         self.spec = spec
-        self.add_uniforms(EXTRA_UNIFORMS)
 
     def kernel_body(self) -> tuple[ir.Stmt, ...]:
         return ()
@@ -98,14 +95,14 @@ class MatmulShell:
         self.scope.names[name] = name
         return name
 
-    def u(self, field: str) -> str:
-        return self.uniform(field).text
+    def u(self, key: ValueKey) -> str:
+        return self.uniform(key).text
 
     def shape(self, axis: int) -> str:
-        return self.u(loop_field("shape", axis))
+        return self.u(loop_shape(axis))
 
     def stride(self, param: str, axis: int) -> str:
-        return self.u(array_field(param, "stride", axis))
+        return self.u(array_stride(param, axis))
 
     def element(self, param: str, pos: str) -> str:
         """Element `pos` (a local) of an input, as the target reads it (packed words,
@@ -130,7 +127,7 @@ class MatmulShell:
     def batch_bases(self, batch: str, params: tuple[str, ...]) -> dict[str, str]:
         """Locals holding each param's offset plus its batch entry's: `batch` unravelled
         over the batch axes (last fastest), times the param's batch strides."""
-        terms: dict[str, list[str]] = {p: [self.u(array_field(p, "offset"))] for p in params}
+        terms: dict[str, list[str]] = {p: [self.u(array_offset(p))] for p in params}
         rest = batch
         if self.spec.batch_ndim > 1:
             rest = self.int_local("kc_rest", batch, mutable=True)

@@ -1,5 +1,5 @@
 """What the WGSL and GLSL reduction shells share: the statements of a reduction that an
-emitter checks and analyses as its kernel body, the combine step, and launch uniforms.
+emitter checks and analyses as its kernel body, and the combine step.
 
 Rule: a reduction shell is a subclass of a target's emitter with `ReductionShell` first
 in its bases; it prints `Reduction.identity_body`, `map_body` and `post_body` with the
@@ -9,17 +9,17 @@ the partials) as text.
 
 from __future__ import annotations
 
-from kernelc.abi import UniformField
-from kernelc.emit.base import RED_INDEX, Namer
-from kernelc.emit.text import reserved_words
+from typing import ClassVar
+
+from kernelc.emit.base import RED_INDEX
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import int32
 
 
 class ReductionShell:
     """Mixin for `Emitter` subclasses that print a ReductionKernel."""
 
     kernel: ir.Kernel
+    SHELL: ClassVar[str] = "reduction"  # its launch's own uniforms (abi.layout)
 
     @property
     def red(self) -> ir.Reduction:
@@ -42,13 +42,6 @@ class ReductionShell:
         """`acc = combine(acc, value)`."""
         r = self.red
         return ir.Call(r.combine, (ir.Local(r.acc, r.dtype), value), r.acc)
-
-    def add_uniforms(self, extra: list[tuple[str, dict]]) -> None:
-        """Append int32 uniform members (name, value description) to the block, naming the
-        members exactly as `Emitter.__init__` does."""
-        self.fields = [*self.fields, *(UniformField(n, int32, v) for n, v in extra)]
-        members = Namer(reserved_words())
-        self.members = {fd.name: members.fresh(fd.name, compiler=True) for fd in self.fields}
 
     def bind_reduction_locals(self) -> tuple[str, str]:
         """Target names of the accumulator and of `J` (`ReduceIndex`) in the current scope."""

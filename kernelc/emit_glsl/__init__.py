@@ -2,7 +2,7 @@
 
 Rule: `kernel` must already be legalised with `lower_array_access(kernel, "glsl")` (a
 reduction with `lower_reduction_access`) and linked with the shader library for
-`NATIVE_MATH` (`kernelc.lib.link`); the ABI dict follows docs/abi.md exactly, with
+`NATIVE_MATH` (`kernelc.lib.link`); the contract (`kernelc.abi.Contract`) follows docs/abi.md exactly, with
 `VERTEX_SHADER` as its launch vertex shader.
 """
 

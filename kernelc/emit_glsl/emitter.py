@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernelc.abi import ABI_VERSION, GLSL_FORMAT, params_json, uniform_layout
+from kernelc.abi import contract as abi
+from kernelc.abi.contract import ABI_VERSION, OUT_WIDTH, SIZE, Contract, FragmentLaunch
+from kernelc.abi.layout import GLSL_FORMAT, WORD_TYPES
 from kernelc.emit.base import (
     MATH_COMMON,
     Emitter,
@@ -68,6 +70,8 @@ _CHANNELS = ("r", "g")  # of a 64-bit element's RG32UI texel: low word, high wor
 ORDERED = frozenset({ir.BinaryOp.LT, ir.BinaryOp.LE, ir.BinaryOp.GT, ir.BinaryOp.GE})
 _SAMPLER = {float32: "sampler2D", int32: "isampler2D", uint32: "usampler2D"}
 _STORED = {float32: "float", int32: "int", uint32: "uint", bool_: "uint"}
+# A uniform member's declared type (a 64-bit scalar's words are uints).
+_MEMBER_TYPE = {"f32": "float", "i32": "int", "u32": "uint"} | dict.fromkeys(WORD_TYPES, "uint")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +320,7 @@ class GlslEmitter(Emitter):
         kinds = ("float", "int", "sampler2D", "isampler2D", "usampler2D")
         lines += [f"precision highp {t};" for t in kinds]
         lines += ["", "layout(std140) uniform KcParams {"]
-        lines += [f"    highp {_STORED[f.dtype]} {self.members[f.name]};" for f in self.fields]
+        lines += [f"    highp {_MEMBER_TYPE[m.type]} {m.name};" for m in self.uniforms]
         lines += ["} u;", ""]
         for tex in self.textures.values():
             lines.append(f"uniform highp {_SAMPLER[_TEXEL[tex.param.dtype]]} {tex.name};")
@@ -332,7 +336,7 @@ class GlslEmitter(Emitter):
         w = self.out
         w.line("void main() {")
         with w.indented():
-            n, width = self.uniform("k_n").text, self.uniform("k_out_width").text
+            n, width = self.uniform(SIZE).text, self.uniform(OUT_WIDTH).text
             w.line(f"int i = int(gl_FragCoord.y) * {width} + int(gl_FragCoord.x);")
             w.line(f"if (i >= {n}) {{")
             with w.indented():
@@ -358,33 +362,31 @@ class GlslEmitter(Emitter):
         """A render target's `out` type: a 64-bit element is both words of its texel."""
         return "uvec2" if p.dtype in WIDE else _STORED[_TEXEL[p.dtype]]
 
-    def abi(self) -> dict:
-        _, size = uniform_layout(self.fields)
-        textures = [
-            {
-                "unit": k,
-                "name": t.name,
-                "param": t.param.name,
-                "format": GLSL_FORMAT[t.param.dtype],
-                "contents": t.contents,
-            }
+    def abi(self) -> Contract:
+        return Contract(
+            **self.contract_fields(),
+            textures=self.texture_records(),
+            outputs=self.render_target_records(),
+            uniform_block=abi.UniformBlock(name="KcParams", binding=0),
+            launch=FragmentLaunch(vertex_shader=VERTEX_SHADER, max_width=MAX_WIDTH),
+        )
+
+    def texture_records(self) -> tuple[abi.Texture, ...]:
+        return tuple(
+            abi.Texture(
+                unit=k,
+                name=t.name,
+                param=t.param.name,
+                format=GLSL_FORMAT[t.param.dtype],
+                contents=t.contents,
+            )
             for k, t in enumerate(self.textures.values())
-        ]
-        outputs = [
-            {"location": k, "name": name, "param": p, "format": GLSL_FORMAT[self.param(p).dtype]}
+        )
+
+    def render_target_records(self) -> tuple[abi.RenderTarget, ...]:
+        return tuple(
+            abi.RenderTarget(
+                location=k, name=name, param=p, format=GLSL_FORMAT[self.param(p).dtype]
+            )
             for k, (p, name) in enumerate(self.render_targets())
-        ]
-        return {
-            "abi_version": ABI_VERSION,
-            "target": "glsl",
-            "kernel": self.kernel.name,
-            "kind": "elementwise" if self.kernel.reduction is None else "reduction",
-            "ndim": self.kernel.ndim,
-            "params": params_json(self.kernel),
-            "uniforms": self.uniform_json(),
-            "uniform_size": size,
-            "textures": textures,
-            "outputs": outputs,
-            "uniform_block": {"name": "KcParams", "binding": 0},
-            "launch": {"kind": "fragment", "vertex_shader": VERTEX_SHADER, "max_width": MAX_WIDTH},
-        }
+        )

@@ -1,6 +1,6 @@
 """Output groups: a GLSL elementwise kernel with more outputs than WebGL2's 4 draw buffers
 is drawn as one fragment shader per group of at most 4 outputs (docs/abi.md, "Output
-groups"), listed in `abi["launch"]["output_groups"]`.
+groups"), listed in its launch's `output_groups`.
 
 Rule: every group's shader is the same kernel printed by `GlslEmitter(kernel, group)`: the
 whole body, the same uniform block and textures (names and units), only its render
@@ -11,6 +11,9 @@ effect but its own element's outputs: scatter and atomics are rejected when lowe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from kernelc.abi.contract import Contract, Draw
 from kernelc.emit_glsl.emitter import MAX_OUTPUTS, GlslEmitter
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
@@ -23,8 +26,8 @@ def output_groups(kernel: ir.Kernel) -> list[tuple[str, ...]]:
     return [tuple(outs[k : k + MAX_OUTPUTS]) for k in range(0, max(1, len(outs)), MAX_OUTPUTS)]
 
 
-def emit_elementwise(kernel: ir.Kernel) -> tuple[str, dict]:
-    """One shader when the outputs fit; else the first group's shader and an ABI whose
+def emit_elementwise(kernel: ir.Kernel) -> tuple[str, Contract]:
+    """One shader when the outputs fit; else the first group's shader and a contract whose
     `textures`/`outputs` are that shader's and whose launch lists every group."""
     groups = output_groups(kernel)
     if len(groups) == 1:
@@ -44,12 +47,10 @@ def emit_elementwise(kernel: ir.Kernel) -> tuple[str, dict]:
                 f"emit_glsl: output groups of '{kernel.name}' "
                 "disagree on their uniforms or textures"
             )
-    abi["launch"]["output_groups"] = [
-        {"code": c, "textures": a["textures"], "outputs": a["outputs"]} for c, a in shaders
-    ]
-    return code, abi
+    groups = tuple(Draw(code=c, textures=a.textures, outputs=a.outputs) for c, a in shaders)
+    return code, replace(abi, launch=replace(abi.launch, output_groups=groups))
 
 
-def _shared(abi: dict) -> dict:
-    """What every group's ABI must have in common: all but its render targets."""
-    return {k: v for k, v in abi.items() if k != "outputs"}
+def _shared(abi: Contract) -> Contract:
+    """What every group's contract must have in common: all but its render targets."""
+    return replace(abi, outputs=())

@@ -15,6 +15,9 @@ fragment writes its one render target on every path that does not discard.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from kernelc.abi.contract import OUT_WIDTH, REDUCE_SIZE, SIZE, Contract
 from kernelc.emit.matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.emit_glsl.emitter import GlslEmitter
 from kernelc.ir import nodes as ir
@@ -42,7 +45,7 @@ class GlslMatmulEmitter(MatmulShell, GlslEmitter):
 
     def fragment(self) -> None:
         w, nd = self.out, self.spec.ndim
-        n, width = self.u("k_n"), self.u("k_out_width")
+        n, width = self.u(SIZE), self.u(OUT_WIDTH)
         w.line(f"int i = int(gl_FragCoord.y) * {width} + int(gl_FragCoord.x);")
         w.line(f"if (i >= {n}) {{")
         w.line("    discard;")
@@ -63,7 +66,7 @@ class GlslMatmulEmitter(MatmulShell, GlslEmitter):
         acc = self.temp("kc_acc")
         w.line(f"float {acc} = 0.0;")
         k = self.int_local("kc_k", "0", True)
-        depth = self.u("k_red_n")
+        depth = self.u(REDUCE_SIZE)
         w.line(f"for (; {k} + {UNROLL - 1} < {depth}; {k} += {UNROLL}) {{")
         with w.indented():
             self.step(acc, pa, pb, step_a, step_b, UNROLL)
@@ -91,12 +94,11 @@ class GlslMatmulEmitter(MatmulShell, GlslEmitter):
         w.line(f"{pa} += {step_a};")
         w.line(f"{pb} += {step_b};")
 
-    def abi(self) -> dict:
-        abi = super().abi()
-        abi.update(
+    def abi(self) -> Contract:
+        return replace(
+            super().abi(),
             kind="matmul",
             batch_ndim=self.spec.batch_ndim,
             trans_a=self.spec.trans_a,
             trans_b=self.spec.trans_b,
         )
-        return abi

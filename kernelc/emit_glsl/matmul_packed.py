@@ -22,7 +22,19 @@ up to 4 * 65535 stays under Mesa's loop cap.
 
 from __future__ import annotations
 
-from kernelc.abi_matmul import GLSL_BLOCK, GLSL_K_PER_TEXEL, GLSL_TEXEL_FORMAT
+from dataclasses import replace
+
+from kernelc.abi.contract import (
+    OUT_WIDTH,
+    REDUCE_SIZE,
+    SIZE,
+    Contract,
+    Draw,
+    PackedMatmulLaunch,
+    RenderTarget,
+    Texture,
+)
+from kernelc.abi.matmul import GLSL_BLOCK, GLSL_K_PER_TEXEL, GLSL_TEXEL_FORMAT
 from kernelc.emit.base import Prec, Printed
 from kernelc.emit.matmul import A, B, C, MatmulSpec
 from kernelc.emit_glsl.matmul import GlslMatmulEmitter
@@ -71,7 +83,7 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
 
     def fragment(self) -> None:
         w = self.out
-        width = self.u("k_out_width")
+        width = self.u(OUT_WIDTH)
         w.line(f"int i = int(gl_FragCoord.y) * {width} + int(gl_FragCoord.x);")
         for tex in self.textures.values():
             size = f"textureSize({tex.name}, 0).x"
@@ -92,8 +104,8 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
     def dims(self) -> tuple[str, str, str, str]:
         """Locals: M, N, the batch entries, and KP (texels of K)."""
         m, n = self.sizes()
-        batches = self.int_local("kc_batches", f"{self.u('k_n')} / ({m} * {n})")
-        kp = self.int_local("kc_kp", f"({self.u('k_red_n')} + {K_PER_TEXEL - 1}) / {K_PER_TEXEL}")
+        batches = self.int_local("kc_batches", f"{self.u(SIZE)} / ({m} * {n})")
+        kp = self.int_local("kc_kp", f"({self.u(REDUCE_SIZE)} + {K_PER_TEXEL - 1}) / {K_PER_TEXEL}")
         return m, n, batches, kp
 
     def discard_from(self, count: str) -> None:
@@ -119,7 +131,7 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
             f"{base} + {index} * {self.stride(operand, line_axis)} + {K_PER_TEXEL} * {kk} * {step}",
             True,
         )
-        left = self.int_local("kc_left", f"{self.u('k_red_n')} - {K_PER_TEXEL} * {kk}")
+        left = self.int_local("kc_left", f"{self.u(REDUCE_SIZE)} - {K_PER_TEXEL} * {kk}")
         v = self.temp("kc_v")
         w.line(f"vec4 {v} = vec4(0.0);")
         w.line(f"{v}.x = {self.element(operand, pos)};")
@@ -181,7 +193,7 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
     def unpack(self) -> None:
         """Element i of C (C order) from its block's texel."""
         m, n = self.sizes()
-        self.discard_from(self.u("k_n"))
+        self.discard_from(self.u(SIZE))
         col = self.int_local("kc_col", f"i % {n}")
         row = self.int_local("kc_row", f"(i / {n}) % {m}")
         batch = self.int_local("kc_batch", f"i / ({n} * {m})")
@@ -207,50 +219,49 @@ class GlslPackedMatmulEmitter(GlslMatmulEmitter):
 
     # -- the ABI
 
-    def stage_json(self, code: str, abi: dict) -> dict:
+    def stage_draw(self, code: str, abi: Contract) -> Draw:
         """This role's shader as a draw: its code, textures (the kernel's, then the packed
         ones by stage) and render target."""
-        textures = list(abi["textures"])
+        textures = list(abi.textures)
         for (s, k), name in self.stage_samplers.items():
             textures.append(
-                {
-                    "unit": len(textures),
-                    "name": name,
-                    "param": None,
-                    "format": TEXEL_FORMAT,
-                    "contents": "stage",
-                    "stage": s,
-                    "output": k,
-                }
+                Texture(
+                    unit=len(textures),
+                    name=name,
+                    param=None,
+                    format=TEXEL_FORMAT,
+                    contents="stage",
+                    stage=s,
+                    output=k,
+                )
             )
-        outputs = abi["outputs"]
+        outputs = abi.outputs
         if self.packed_outs:
-            outputs = [
-                {"location": k, "name": name, "param": None, "format": TEXEL_FORMAT}
+            outputs = tuple(
+                RenderTarget(location=k, name=name, param=None, format=TEXEL_FORMAT)
                 for k, name in enumerate(self.packed_outs)
-            ]
-        return {"name": self.role, "code": code, "textures": textures, "outputs": outputs}
+            )
+        return Draw(name=self.role, code=code, textures=tuple(textures), outputs=outputs)
 
 
-def emit_packed_matmul(spec: MatmulSpec, kernel: ir.Kernel) -> tuple[str, dict]:
-    """The unpack shader (the program's code) and the ABI, whose launch carries the pack
-    and product shaders as stages."""
+def emit_packed_matmul(spec: MatmulSpec, kernel: ir.Kernel) -> tuple[str, Contract]:
+    """The unpack shader (the program's code) and the contract, whose launch carries the
+    pack and product shaders as stages."""
     stages = []
     for role in STAGES:
         shell = GlslPackedMatmulEmitter(spec, kernel, role)
-        code, abi = shell.emit()
-        stages.append(shell.stage_json(code, abi))
+        stages.append(shell.stage_draw(*shell.emit()))
     shell = GlslPackedMatmulEmitter(spec, kernel, "unpack")
     code, abi = shell.emit()
-    final = shell.stage_json(code, abi)
-    abi["textures"], abi["outputs"] = final["textures"], final["outputs"]
-    abi["packed"] = True
-    abi["launch"] = {
-        **abi["launch"],
-        "kind": "packed_matmul",
-        "texel_format": TEXEL_FORMAT,
-        "k_per_texel": K_PER_TEXEL,
-        "block": list(BLOCK),
-        "stages": stages,
-    }
-    return code, abi
+    final = shell.stage_draw(code, abi)
+    launch = PackedMatmulLaunch(
+        vertex_shader=abi.launch.vertex_shader,
+        max_width=abi.launch.max_width,
+        texel_format=TEXEL_FORMAT,
+        k_per_texel=K_PER_TEXEL,
+        block=tuple(BLOCK),
+        stages=tuple(stages),
+    )
+    return code, replace(
+        abi, textures=final.textures, outputs=final.outputs, packed=True, launch=launch
+    )

@@ -3,7 +3,7 @@ combining at most FAN_IN values (docs/abi.md, "Reduction programs"), never a loo
 the whole reduced axis.
 
 Two fragment shaders share one uniform block, textures and naming:
-* the **partial** shader (`abi["launch"]["partial_shader"]`) writes one render target of
+* the **partial** shader (the launch's `partial_shader`) writes one render target of
   partials in the reduce dtype: fragment `p` is chunk `p % chunks` of output `p / chunks`;
 * the **final** shader (`Program.code`) has one chunk per output and runs `post_body`
   into the kernel's outputs.
@@ -17,19 +17,28 @@ targets and the fragment's last step differ.
 
 from __future__ import annotations
 
-from kernelc.abi import GLSL_FORMAT
-from kernelc.abi_reduction import FAN_IN
+from dataclasses import replace
+
+from kernelc.abi.contract import (
+    OUT_WIDTH,
+    PASS,
+    PASS_CHUNKS,
+    PASS_ITEMS,
+    SIZE,
+    Contract,
+    Draw,
+    PassesLaunch,
+    RenderTarget,
+    Texture,
+)
+from kernelc.abi.layout import GLSL_FORMAT
+from kernelc.abi.reduction import FAN_IN
 from kernelc.emit.base import RED_INDEX, Prec, Printed
 from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_glsl.emitter import MAX_TEXTURES, VERTEX_SHADER, GlslEmitter
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, uint32, words64
 
-PASS_UNIFORMS = [
-    ("k_pass", {"what": "pass"}),
-    ("k_pass_items", {"what": "pass_items"}),
-    ("k_pass_chunks", {"what": "pass_chunks"}),
-]
 ROLES = ("final", "partial")
 # Partials in the reduce dtype (a computation type): bool as 0/1 uint.
 _PARTIAL_SAMPLER = {
@@ -48,7 +57,6 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             raise ValueError(f"role must be one of {ROLES}, not {role!r}")
         super().__init__(kernel)
         self.role = role
-        self.add_uniforms(PASS_UNIFORMS)
 
     @property
     def final(self) -> bool:
@@ -117,7 +125,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             w.line(f"{self.type_name(self.red.dtype)} {acc} = {self.text(self.red.identity)};")
             first = self.temp("kc_first")
             w.line(f"int {first} = {chunk} * {FAN_IN};")
-            w.line(f"if ({self.uniform('k_pass').text} == 0) {{")
+            w.line(f"if ({self.uniform(PASS).text} == 0) {{")
             with w.indented():
                 self.fold_elements(first)
             w.line("} else {")
@@ -137,12 +145,11 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
     def fragment(self) -> str:
         """Declare `i` (the output) and return the name of this fragment's chunk index."""
         w, p, chunk = self.out, self.temp("kc_p"), self.temp("kc_chunk")
-        chunks = self.uniform("k_pass_chunks").text
+        chunks = self.uniform(PASS_CHUNKS).text
         w.line(
-            f"int {p} = int(gl_FragCoord.y) * {self.uniform('k_out_width').text} "
-            "+ int(gl_FragCoord.x);"
+            f"int {p} = int(gl_FragCoord.y) * {self.uniform(OUT_WIDTH).text} + int(gl_FragCoord.x);"
         )
-        w.line(f"if ({p} >= {self.uniform('k_n').text} * {chunks}) {{")
+        w.line(f"if ({p} >= {self.uniform(SIZE).text} * {chunks}) {{")
         w.line("    discard;")
         w.line("}")
         w.line(f"int i = {p} / {chunks};")
@@ -155,7 +162,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         w.line(f"for (int {k} = 0; {k} < {FAN_IN}; {k}++) {{")
         with w.indented():
             w.line(f"int {j} = {first} + {k};")
-            w.line(f"if ({j} >= {self.uniform('k_pass_items').text}) {{")
+            w.line(f"if ({j} >= {self.uniform(PASS_ITEMS).text}) {{")
             w.line("    break;")
             w.line("}")
             self.stmts(self.red.map_body)
@@ -165,7 +172,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
     def fold_partials(self, acc: str, first: str) -> None:
         """Combine the previous pass's partials first .. first + FAN_IN - 1 of output i."""
         w, k, q, base = self.out, self.temp("kc_k"), self.temp("kc_q"), self.temp("kc_base")
-        items = self.uniform("k_pass_items").text
+        items = self.uniform(PASS_ITEMS).text
         width = self.temp("kc_w_partials")
         w.line(f"int {width} = textureSize({self.partials}, 0).x;")
         w.line(f"int {base} = i * {items};")
@@ -193,61 +200,49 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
 
     # -- ABI
 
-    def texture_json(self) -> list[dict]:
+    def texture_records(self) -> tuple[Texture, ...]:
         """This shader's textures: the kernel's, then the partials (unit after all the
         kernel's textures in both shaders)."""
         units = {t.name: k for k, t in enumerate(self.textures.values())}
-        out = [
-            {
-                "unit": units[t.name],
-                "name": t.name,
-                "param": t.param.name,
-                "format": GLSL_FORMAT[t.param.dtype],
-                "contents": t.contents,
-            }
+        kernel_textures = (
+            Texture(
+                unit=units[t.name],
+                name=t.name,
+                param=t.param.name,
+                format=GLSL_FORMAT[t.param.dtype],
+                contents=t.contents,
+            )
             for t in self.bound_textures()
-        ]
-        out.append(
-            {
-                "unit": len(self.textures),
-                "name": self.partials,
-                "param": None,
-                "format": self.partial_format,
-                "contents": "partials",
-            }
         )
-        return out
+        partials = Texture(
+            unit=len(self.textures),
+            name=self.partials,
+            param=None,
+            format=self.partial_format,
+            contents="partials",
+        )
+        return (*kernel_textures, partials)
 
-    def abi(self) -> dict:
+    def abi(self) -> Contract:
         abi = super().abi()
-        abi["reduce_ndim"] = self.red.ndim
-        abi["textures"] = self.texture_json()
+        outputs = abi.outputs
         if not self.final:
-            abi["outputs"] = [
-                {
-                    "location": 0,
-                    "name": self.partial_out,
-                    "param": None,
-                    "format": self.partial_format,
-                }
-            ]
-        abi["launch"] = {
-            "kind": "reduction",
-            "vertex_shader": VERTEX_SHADER,
-            "max_width": abi["launch"]["max_width"],
-            "fan_in": FAN_IN,
-            "partial_format": self.partial_format,
-        }
-        return abi
+            target = RenderTarget(
+                location=0, name=self.partial_out, param=None, format=self.partial_format
+            )
+            outputs = (target,)
+        launch = PassesLaunch(
+            vertex_shader=VERTEX_SHADER,
+            max_width=abi.launch.max_width,
+            fan_in=FAN_IN,
+            partial_format=self.partial_format,
+        )
+        return replace(abi, reduce_ndim=self.red.ndim, outputs=outputs, launch=launch)
 
 
-def emit_reduction(kernel: ir.Kernel) -> tuple[str, dict]:
-    """The final pass's shader and the ABI, which carries the partial pass's shader."""
+def emit_reduction(kernel: ir.Kernel) -> tuple[str, Contract]:
+    """The final pass's shader and the contract, which carries the partial pass's shader."""
     code, abi = GlslReductionEmitter(kernel, "final").emit()
     partial_code, partial_abi = GlslReductionEmitter(kernel, "partial").emit()
-    abi["launch"]["partial_shader"] = {
-        "code": partial_code,
-        "textures": partial_abi["textures"],
-        "outputs": partial_abi["outputs"],
-    }
-    return code, abi
+    partial = Draw(code=partial_code, textures=partial_abi.textures, outputs=partial_abi.outputs)
+    return code, replace(abi, launch=replace(abi.launch, partial_shader=partial))

@@ -2,7 +2,7 @@
 
 Rule: `kernel` must already be legalised with `lower_array_access(kernel, "wgsl")` (a
 reduction with `lower_reduction_access`) and linked with the shader library for
-`NATIVE_MATH` and `library_roots(kernel)` (`kernelc.lib.link`); the ABI dict follows
+`NATIVE_MATH` and `library_roots(kernel)` (`kernelc.lib.link`); the contract follows
 docs/abi.md exactly.
 """
 

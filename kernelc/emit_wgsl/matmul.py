@@ -22,10 +22,10 @@ per-invocation edge checks sit in `if`s that close before each barrier.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION
-from kernelc.abi_matmul import GROUP_M
+from kernelc.abi.contract import REDUCE_SIZE, Contract, MatmulLaunch
+from kernelc.abi.matmul import GROUP_M
 from kernelc.emit.base import Scope
 from kernelc.emit.matmul import A, B, C, MatmulShell, MatmulSpec
 from kernelc.emit.text import Writer
@@ -37,8 +37,6 @@ LANES = "xyzw"
 
 
 class WgslMatmulEmitter(MatmulShell, WgslEmitter):
-    RANGED = False  # workgroups are tiles of C: the launch runs whole
-
     def __init__(self, spec: MatmulSpec, kernel: ir.Kernel):
         """`kernel`: `matmul_kernel(spec)` linked with the shader library."""
         if spec.tiles is None:
@@ -118,7 +116,7 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
 
     def body(self) -> None:
         w, t, nd = self.out, self.tiles, self.spec.ndim
-        self.m, self.n, self.k = self.shape(nd - 2), self.shape(nd - 1), self.u("k_red_n")
+        self.m, self.n, self.k = self.shape(nd - 2), self.shape(nd - 1), self.u(REDUCE_SIZE)
         flat = self.int_local("kc_w", "i32(wg.y * nwg.x + wg.x)")
         tiles_m = self.int_local("kc_tiles_m", f"({self.m} + {t.m - 1}i) / {t.m}i")
         tiles_n = self.int_local("kc_tiles_n", f"({self.n} + {t.n - 1}i) / {t.n}i")
@@ -254,23 +252,16 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
 
     # -- ABI
 
-    def abi(self) -> dict:
-        abi = super().abi()
+    def abi(self) -> Contract:
         t = self.tiles
-        abi.update(
+        return replace(
+            super().abi(),
             kind="matmul",
             batch_ndim=self.spec.batch_ndim,
             trans_a=self.spec.trans_a,
             trans_b=self.spec.trans_b,
+            launch=MatmulLaunch(workgroup_size=(t.invocations, 1, 1), tile=t, group_m=GROUP_M),
         )
-        abi["launch"] = {
-            "kind": "matmul",
-            "workgroup_size": [t.invocations, 1, 1],
-            "max_workgroups_per_dimension": MAX_WORKGROUPS_PER_DIMENSION,
-            "tile": t.to_json(),
-            "group_m": GROUP_M,
-        }
-        return abi
 
 
 @dataclass(frozen=True, slots=True)

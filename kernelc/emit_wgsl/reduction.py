@@ -15,11 +15,12 @@ invocation-dependent work sits in loops or `if`s that close before each barrier.
 
 from __future__ import annotations
 
-from copy import deepcopy
+from dataclasses import replace
 
-from kernelc.abi import MAX_WORKGROUPS_PER_DIMENSION, WGSL_STORAGE
-from kernelc.abi_reduction import ENTRY_MERGE, ENTRY_PARTIAL, ENTRY_SINGLE, SPLIT_RULE, STAGES
-from kernelc.abi_reduction import TREE_SIZE as T
+from kernelc.abi.contract import REDUCE_GROUPS, REDUCE_SIZE, SIZE, Binding, Contract
+from kernelc.abi.layout import WGSL_STORAGE
+from kernelc.abi.reduction import ENTRY_MERGE, ENTRY_PARTIAL, ENTRY_SINGLE, WGSL_PLAN
+from kernelc.abi.reduction import TREE_SIZE as T
 from kernelc.emit.base import RED_INDEX
 from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_wgsl.emitter import WgslEmitter
@@ -35,10 +36,6 @@ BUILTINS = (
 
 class WgslReductionEmitter(ReductionShell, WgslEmitter):
     MAIN_LOCALS = (*WgslEmitter.MAIN_LOCALS, ENTRY_PARTIAL, ENTRY_MERGE)
-
-    def __init__(self, kernel: ir.Kernel):
-        super().__init__(kernel)
-        self.add_uniforms([("k_red_groups", {"what": "reduce_groups"})])
 
     # -- module scope
 
@@ -107,7 +104,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def single(self, flat: str) -> None:
         self.guarded(
-            f"{flat} < u32({self.uniform('k_n').text})",
+            f"{flat} < u32({self.uniform(SIZE).text})",
             f"i32({flat})",
             lambda acc: self.fold_elements(acc, "i32(lid.x)", f"{T}i"),
             self.post,
@@ -115,12 +112,12 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def partial(self, flat: str) -> None:
         groups = self.temp("kc_groups")
-        self.out.line(f"let {groups} = u32({self.uniform('k_red_groups').text});")
+        self.out.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
         first = f"i32({flat} % {groups}) * {T}i + i32(lid.x)"
-        step = f"{T}i * {self.uniform('k_red_groups').text}"
+        step = f"{T}i * {self.uniform(REDUCE_GROUPS).text}"
         store = f"{self.scratch}[{flat}] = {{}};"
         self.guarded(
-            f"{flat} < u32({self.uniform('k_n').text}) * {groups}",
+            f"{flat} < u32({self.uniform(SIZE).text}) * {groups}",
             f"i32({flat} / {groups})",
             lambda acc: self.fold_elements(acc, first, step),
             lambda acc: self.out.line(store.format(self.stored(acc))),
@@ -128,9 +125,9 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def merge(self, flat: str) -> None:
         groups = self.temp("kc_groups")
-        self.out.line(f"let {groups} = u32({self.uniform('k_red_groups').text});")
+        self.out.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
         self.guarded(
-            f"{flat} < u32({self.uniform('k_n').text})",
+            f"{flat} < u32({self.uniform(SIZE).text})",
             f"i32({flat})",
             lambda acc: self.fold_partials(acc, flat, groups),
             self.post,
@@ -162,7 +159,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         w.line(f"var {j}: i32 = {first};")
         w.line("loop {")
         with w.indented():
-            w.line(f"if ({j} >= {self.uniform('k_red_n').text}) {{")
+            w.line(f"if ({j} >= {self.uniform(REDUCE_SIZE).text}) {{")
             w.line("    break;")
             w.line("}")
             self.stmts(self.red.map_body)
@@ -192,24 +189,19 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     # -- ABI
 
-    def abi(self) -> dict:
+    def abi(self) -> Contract:
         abi = super().abi()
-        del abi["entry_point"]  # the stages name theirs
-        abi["reduce_ndim"] = self.red.ndim
-        abi["bindings"].append(
-            {
-                "binding": len(self.kernel.arrays) + 1,
-                "resource": "scratch",
-                "access": "read_write",
-                "element": WGSL_STORAGE[self.red.dtype],
-                "elements": "n*groups",
-            }
+        scratch = Binding(
+            binding=len(self.kernel.arrays) + 1,
+            resource="scratch",
+            access="read_write",
+            element=WGSL_STORAGE[self.red.dtype],
+            elements="n*groups",
         )
-        abi["launch"] = {
-            "kind": "reduction",
-            "workgroup_size": [T, 1, 1],
-            "max_workgroups_per_dimension": MAX_WORKGROUPS_PER_DIMENSION,
-            "split_rule": dict(SPLIT_RULE),
-            "stages": deepcopy(STAGES),
-        }
-        return abi
+        return replace(
+            abi,
+            entry_point=None,  # the stages name theirs
+            reduce_ndim=self.red.ndim,
+            bindings=(*abi.bindings, scratch),
+            launch=WGSL_PLAN,
+        )

@@ -56,7 +56,7 @@ class Stream:
         self.commands.append(["copy", src, dst, src_start, dst_start, count])
 
     def dispatch(self, program, buffers: dict, values: dict) -> None:
-        self.programs.append({"code": program.code, "abi": program.abi})
+        self.programs.append({"code": program.code, "abi": program.abi.to_json()})
         entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
         self.commands.append(["dispatch", len(self.programs) - 1, buffers, entries])
 

@@ -1,6 +1,6 @@
-"""js_bridge/abi.js, the executors' copy of the ABI's launch rules, agrees with kernelc's
-Python (kernelc/abi.py, abi_reduction.py, abi_matmul.py) on uniform packing, grids and
-the reduction plans.
+"""js_bridge/abi.js, which follows the launch rules the contract's JSON gives, agrees with
+kernelc's Python (kernelc/abi/launch.py, reduction.py, matmul.py) on uniform packing, grids
+and the reduction plans, at sizes around every limit (test_abi_corpus.py: on every program).
 
 Rule: the same inputs go to both; the JavaScript runs in the page, the Python here.
 """
@@ -14,9 +14,9 @@ import struct
 import pytest
 
 import kernelc
-from kernelc.abi import encode_uniforms, glsl_grid, wgsl_dispatch
-from kernelc.abi_matmul import glsl_stage_texels, wgsl_grid
-from kernelc.abi_reduction import glsl_passes, wgsl_stages
+from kernelc.abi import contract, encode_uniforms, glsl_grid, wgsl_dispatch
+from kernelc.abi.matmul import glsl_stage_texels, wgsl_grid
+from kernelc.abi.reduction import glsl_passes, wgsl_stages
 from wgpy_runtime.device.browser import _json_number
 from wgpy_runtime.device.dense import dense_values
 from wgpy_runtime.device.protocol import ITEMSIZE
@@ -38,9 +38,12 @@ def js(page, name: str, *args):
 
 
 def test_grids_agree(page):
+    launch = kernelc.translate_elementwise(
+        "float32 x", "float32 y", "y = x", target="wgsl"
+    ).abi.launch
     for n in SIZES:
-        assert js(page, "wgslDispatch", n) == list(wgsl_dispatch(n))
-        assert js(page, "glslGrid", n) == list(glsl_grid(n))
+        assert js(page, "wgslDispatch", n, launch.to_json()) == list(wgsl_dispatch(n))
+        assert js(page, "glslGrid", n, 4096) == list(glsl_grid(n))
 
 
 @pytest.mark.parametrize("reduce_size", [0, 1, 32, 33, 5000, 1 << 20])
@@ -49,8 +52,8 @@ def test_reduction_plans_agree(page, n, reduce_size):
     program = kernelc.translate_reduction(
         "T x", "T y", "x", "a + b", "y = a", "0", "sum_x", target="wgsl", types={"T": "float32"}
     )
-    groups, stages = wgsl_stages(program.abi["launch"], n, reduce_size)
-    got_groups, got = js(page, "wgslStages", program.abi["launch"], n, reduce_size)
+    groups, stages = wgsl_stages(program.abi.launch, n, reduce_size)
+    got_groups, got = js(page, "wgslStages", program.abi.launch.to_json(), n, reduce_size)
     assert got_groups == groups
     assert [(s["entryPoint"], s["workgroups"], s["dispatch"]) for s in got] == [
         (s.entry_point, s.workgroups, list(s.dispatch)) for s in stages
@@ -64,17 +67,17 @@ def test_reduction_plans_agree(page, n, reduce_size):
 def test_matmul_grid_agrees(page):
     program = kernelc.translate_matmul("float32", target="wgsl", batch_ndim=1)
     for batch, m, n in [(1, 1, 1), (3, 129, 64), (2, 4096, 4096)]:
-        assert js(page, "matmulGrid", program.abi["launch"], batch, m, n) == list(
-            wgsl_grid(program.abi["launch"], batch, m, n)
+        assert js(page, "matmulGrid", program.abi.launch.to_json(), batch, m, n) == list(
+            wgsl_grid(program.abi.launch, batch, m, n)
         )
 
 
 def test_packed_matmul_stages_agree(page):
-    launch = kernelc.translate_matmul("float32", target="glsl", batch_ndim=1).abi["launch"]
+    launch = kernelc.translate_matmul("float32", target="glsl", batch_ndim=1).abi.launch
+    layout = {"k_per_texel": launch.k_per_texel, "block": launch.block}
     for batch, m, n, k in [(1, 1, 1, 1), (3, 7, 5, 13), (2, 4096, 4095, 0), (1, 2, 3, 65536)]:
-        assert js(page, "glslStageTexels", launch, batch, m, n, k) == glsl_stage_texels(
-            launch, batch, m, n, k
-        )
+        got = js(page, "glslStageTexels", launch.to_json(), batch, m, n, k)
+        assert got == glsl_stage_texels(batch, m, n, k, **layout)
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])
@@ -89,7 +92,7 @@ def test_uniform_blocks_agree(page, target):
         scalars=("k", "u", "a"),
     )
     values = dense_values(program.abi, (3, 5), {"k": -7, "u": 2**32 - 1, "a": 0.1})
-    values[("out_width", None, None)] = 5
+    values[contract.OUT_WIDTH] = 5
     entries = [[what, param, axis, x] for (what, param, axis), x in values.items()]
     got = page.evaluate(
         """async ([abi, entries]) => {
@@ -97,7 +100,7 @@ def test_uniform_blocks_agree(page, target):
       const out = m.encodeUniforms(abi, m.valuesMap(entries));
       return btoa(String.fromCharCode(...out));
     }""",
-        [program.abi, entries],
+        [program.abi.to_json(), entries],
     )
     assert base64.b64decode(got) == encode_uniforms(program.abi, values)
 
@@ -123,7 +126,7 @@ def test_64_bit_scalars_are_packed_as_their_two_words(page, k):
                 "name": f"s_{param}_w{w}",
                 "offset": 8 * j + 4 * w,
                 "type": kind + half,
-                "value": {"what": "value", "param": param},
+                "key": {"what": "value", "param": param},
             }
             for w, half in enumerate(("lo", "hi"))
         ]

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import kernelc
+from kernelc.abi import Contract
 from tests.browser import hand_stream
 from tests.browser.streams import ROOT
 from tests.browser.test_webgpu_executor import values as view_values
@@ -40,7 +41,7 @@ F64_EDGES = [
 ]
 
 
-def values(abi: dict, loop: tuple, **kw) -> dict:
+def values(abi: Contract, loop: tuple, **kw) -> dict:
     """Dispatch values (views as in the WebGPU executor tests), as BrowserDevice sends them."""
     return {k: _json_number(v) for k, v in view_values(abi, loop, **kw).items()}
 

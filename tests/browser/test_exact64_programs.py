@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from kernelc.abi import ABI_VERSION, Contract, contract
 from kernelc.lib.shaders import device_shader
 from tests.browser import hand_stream
 from wgpy_runtime.device.browser import _json_number
@@ -100,7 +101,8 @@ def uniform(name: str, kind: str, what: str, param=None, axis=None) -> dict:
         value["param"] = param
     if axis is not None:
         value["axis"] = axis
-    return {"name": name, "offset": 0, "type": kind, "value": value}
+    member = {"name": name, "offset": 0, "type": kind, "key": value}
+    return member | ({"default": 0} if what == "base" else {})
 
 
 def add_program(target: str, x_dtype: str, y_dtype: str):
@@ -170,29 +172,43 @@ def add_program(target: str, x_dtype: str, y_dtype: str):
     for k, m in enumerate(members):
         m["offset"] = 4 * k
     abi = {
-        "abi_version": 1,
+        "abi_version": ABI_VERSION,
         "target": target,
         "kernel": "add64",
         "kind": "elementwise",
         "ndim": 1,
+        "params": [
+            param("x", "in", "array", x_dtype),
+            param("s", "in", "scalar", "int64"),
+            param("y", "out", "array", y_dtype),
+        ],
         "uniforms": members,
         "uniform_size": 48,
         **extra,
     }
-    return SimpleNamespace(code=code, abi=abi)
+    return SimpleNamespace(code=code, abi=Contract.from_json(abi))
+
+
+def param(name: str, role: str, kind: str, dtype: str) -> dict:
+    p = {"name": name, "role": role, "kind": kind, "dtype": dtype, "storage_dtype": dtype}
+    return (
+        p
+        | ({"ndim": 1} if kind == "array" else {})
+        | ({"reads_old": False} if role == "out" else {})
+    )
 
 
 def values(target: str, n: int, s: int, x=(0, 1), y=(0, 1)) -> dict:
     """Dispatch values of add_program over `n` elements, x and y (offset, stride) views."""
     out = {
-        ("size", None, None): n,
-        ("shape", None, 0): n,
-        ("value", "s", None): s,
-        ("offset", "x", None): x[0],
-        ("stride", "x", 0): x[1],
+        contract.SIZE: n,
+        contract.loop_shape(0): n,
+        contract.scalar_value("s"): s,
+        contract.array_offset("x"): x[0],
+        contract.array_stride("x", 0): x[1],
     }
     if target == "wgsl":
-        out |= {("offset", "y", None): y[0], ("stride", "y", 0): y[1]}
+        out |= {contract.array_offset("y"): y[0], contract.array_stride("y", 0): y[1]}
     return {k: _json_number(v) for k, v in out.items()}
 
 

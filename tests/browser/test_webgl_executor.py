@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import kernelc
+from kernelc.abi import Contract, contract
 from tests.browser import hand_stream
 
 WIDTH = 4096  # texels a texture row holds
@@ -50,14 +51,13 @@ def replay(page, s: hand_stream.Stream, options=None, setup=None):
     return hand_stream.replay(page, s, options, setup)[:2]
 
 
-def values(abi: dict, loop: tuple, shapes: dict | None = None, scalars=None) -> dict:
+def values(abi: Contract, loop: tuple, shapes: dict | None = None, scalars=None) -> dict:
     """Dispatch values for dense C-order arrays: the loop shape's, each parameter's own
     shape from `shapes` (default the loop's), `shapes["reduce"]` for reductions."""
     shapes, scalars = shapes or {}, scalars or {}
-    out = {("size", None, None): math.prod(loop)}
-    for member in abi["uniforms"]:
-        v = member["value"]
-        what, param, axis = v["what"], v.get("param"), v.get("axis")
+    out = {contract.SIZE: math.prod(loop)}
+    for member in abi.uniforms:
+        what, param, axis = member.key
         shape = shapes.get(param, loop) if param else loop
         match what:
             case "size" | "shape" | "stride" | "offset":
@@ -177,7 +177,7 @@ def test_output_groups_with_previous_and_an_input_that_is_an_output(page):
     program = kernelc.translate_elementwise(
         "float32 x, int32 n", TEN_OUT, TEN_OP, "ten", target="glsl", ndim=1
     )
-    assert len(program.abi["launch"]["output_groups"]) == 3
+    assert len(program.abi.launch.output_groups) == 3
     s = Stream()
     dts = ["float32", "int32", "uint32", "bool", "int16", "float16", "int8", "uint16"]
     outs = [s.alloc(size, dt) for dt in dts]
@@ -225,7 +225,7 @@ def _sum_program(ndim: int):
 def test_reduction_passes(page, reduce, out, passes):
     """Sums of integer-valued floats (exact in any order) over `reduce` elements into
     `out`: 1 << 20 takes passes of 32768, 1024, 32 and 1 partials."""
-    from kernelc.abi_reduction import glsl_passes
+    from kernelc.abi.reduction import glsl_passes
 
     assert len(glsl_passes(reduce, 32)) == passes
     rng = np.random.default_rng(reduce)
@@ -270,12 +270,12 @@ def test_packed_matmul_odd_batched_transposed(page, dtype):
         v = values(program.abi, (batch, m, n), {"reduce": (k,)})
         v.update(
             {
-                ("stride", "A", 0): k * m,
-                ("stride", "A", 1): 1,
-                ("stride", "A", 2): m,
-                ("stride", "B", 0): 0,
-                ("stride", "B", 1): n,
-                ("stride", "B", 2): 1,
+                contract.array_stride("A", 0): k * m,
+                contract.array_stride("A", 1): 1,
+                contract.array_stride("A", 2): m,
+                contract.array_stride("B", 0): 0,
+                contract.array_stride("B", 1): n,
+                contract.array_stride("B", 2): 1,
             }
         )
         s.dispatch(program, {"A": ba, "B": bb, "C": bc}, v)

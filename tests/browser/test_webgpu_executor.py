@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import kernelc
+from kernelc.abi import Contract, contract
 from tests.browser import hand_stream
 
 DTYPES = ("float32", "int32", "uint32", "bool", "int8", "uint8", "int16", "uint16", "float16")
@@ -41,7 +42,7 @@ def no_problems(messages: list[str], errors: list[dict], stats=None) -> None:
 
 
 def values(
-    abi: dict,
+    abi: Contract,
     loop: tuple,
     shapes: dict | None = None,
     views: dict | None = None,
@@ -51,10 +52,9 @@ def values(
     loop shape) unless `views[param] = (offset, strides)`; `shapes["reduce"]` for
     reductions."""
     shapes, views, scalars = shapes or {}, views or {}, scalars or {}
-    out = {("size", None, None): math.prod(loop)}
-    for member in abi["uniforms"]:
-        v = member["value"]
-        what, param, axis = v["what"], v.get("param"), v.get("axis")
+    out = {contract.SIZE: math.prod(loop)}
+    for member in abi.uniforms:
+        what, param, axis = member.key
         shape = shapes.get(param, loop) if param else loop
         dense = (0, [math.prod(shape[d + 1 :]) for d in range(len(shape))])
         offset, strides = views.get(param, dense)
@@ -196,10 +196,10 @@ def _sum_program(dtype: str, ndim: int):
 def test_reduction_stages(page, reduce, out, groups):
     """Sums of small integers (exact in any order) over `reduce` elements into `out`:
     `groups > 1` takes the split stages through the scratch buffer."""
-    from kernelc.abi_reduction import wgsl_groups
+    from kernelc.abi.reduction import wgsl_groups
 
     program = _sum_program("int32", len(out))
-    assert wgsl_groups(program.abi["launch"]["split_rule"], math.prod(out), reduce) == groups
+    assert wgsl_groups(program.abi.launch.split_rule, math.prod(out), reduce) == groups
     rng = np.random.default_rng(reduce)
     x = rng.integers(-8, 9, (reduce, *out)).astype(np.int32)
     s = Stream()
@@ -341,7 +341,7 @@ def test_failures_throw_from_their_command_and_the_executor_goes_on(page):
     s.commands.append(["copy", x, w, 0, 0, 1])  # 5
     s.dispatch(program, {"x": x, "y": w}, v)  # 6
     s.dispatch(program, {"x": x}, v)  # 7
-    s.dispatch(program, {"x": x, "y": y}, {("size", None, None): 10})  # 8
+    s.dispatch(program, {"x": x, "y": y}, {contract.SIZE: 10})  # 8
     s.dispatch(program, {"x": x, "y": y}, v)
     s.read("after the failures", y, 0, np.arange(10, dtype=np.float32) * 2)
     messages, errors, _ = replay(page, s)

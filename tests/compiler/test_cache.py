@@ -207,7 +207,7 @@ def test_committed_cache_matches_the_compiler():
             record["kind"], record["args"], result["binding"], result["target"], exact64
         )
         entry = data["entries"][result["key"]]
-        if (program.code, program.abi) != (entry["code"], entry["abi"]):
+        if (program.code, program.abi.to_json()) != (entry["code"], entry["abi"]):
             stale.append(f"{record['id']} ({result['target']}, {result['policy']})")
     assert not stale, f"stale entries {stale}: run bash kernels_chainer/regenerate.sh"
 

@@ -40,7 +40,7 @@ def test_json_lists_every_result(capsys):
         ("axpy", "wgsl"),
         ("axpy", "glsl"),
     ]
-    assert all(r["error"] is None and r["abi"]["abi_version"] == 1 for r in results)
+    assert all(r["error"] is None and r["abi"]["abi_version"] == 2 for r in results)
 
 
 def test_output_file_and_directory(capsys, tmp_path):

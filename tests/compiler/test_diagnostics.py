@@ -823,7 +823,7 @@ def test_scatter_is_fine_on_wgsl():
     program = kernelc.translate_elementwise(
         "T x", "raw T y", "y[i + 1] = x;", "glsl_scatter", target="wgsl", types=F32
     )
-    assert program.abi["params"][1]["kind"] == "raw"
+    assert program.abi.params[1].kind == "raw"
 
 
 def test_glsl_draws_more_than_four_outputs_in_groups():
@@ -831,8 +831,8 @@ def test_glsl_draws_more_than_four_outputs_in_groups():
     op = "\n".join(f"o{k} = x;" for k in range(5))
     kernelc.translate_elementwise("T x", outs, op, "five", target="wgsl", types=F32)
     program = kernelc.translate_elementwise("T x", outs, op, "five", target="glsl", types=F32)
-    groups = program.abi["launch"]["output_groups"]
-    assert [[o["param"] for o in g["outputs"]] for g in groups] == [
+    groups = program.abi.launch.output_groups
+    assert [[o.param for o in g.outputs] for g in groups] == [
         ["o0", "o1", "o2", "o3"],
         ["o4"],
     ]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import kernelc
+from kernelc.abi.contract import PackedLayout
 from kernelc.errors import UnsupportedFeatureError, UnsupportedOnTarget
 from kernelc.ir.interp import run_reduction
 from kernelc.pipeline import lower_reduction_kernel
@@ -397,7 +398,7 @@ def test_64bit_parameters_warn_at_their_location():
         "32 bits (int32): WebGPU and WebGL have no 64-bit types"
     )
     assert "^~~~~" in text and "in_params" in text
-    params = {p["name"]: (p["dtype"], p["storage_dtype"]) for p in program.abi["params"]}
+    params = {p.name: (p.dtype, p.storage_dtype) for p in program.abi.params}
     assert params == {
         "x": ("uint64", "uint32"),
         "k": ("int64", "int32"),
@@ -493,10 +494,10 @@ def test_abi_describes_storage():
     op = "p = a + b + c + d + s + f;\nq = e;"
     wgsl = kernelc.translate_elementwise(*params, op, target="wgsl", scalars=("s",))
     glsl = kernelc.translate_elementwise(*params, op, target="glsl", scalars=("s",))
-    bindings = {b["param"]: b for b in wgsl.abi["bindings"] if b["resource"] == "storage"}
-    assert bindings["a"]["packed"] == {"dtype": "int8", "per_word": 4}
-    assert bindings["d"]["packed"] == {"dtype": "uint16", "per_word": 2}
-    assert bindings["q"] == {
+    bindings = {b.param: b for b in wgsl.abi.bindings if b.resource == "storage"}
+    assert bindings["a"].packed == PackedLayout(dtype="int8", per_word=4)
+    assert bindings["d"].packed == PackedLayout(dtype="uint16", per_word=2)
+    assert bindings["q"].to_json() == {
         "binding": 8,
         "resource": "storage",
         "param": "q",
@@ -504,10 +505,10 @@ def test_abi_describes_storage():
         "element": "u32",
         "packed": {"dtype": "float16", "per_word": 2},
     }
-    assert "packed" not in bindings["f"] and bindings["f"]["element"] == "u32"
+    assert bindings["f"].packed is None and bindings["f"].element == "u32"
     assert "var<storage, read_write> b_p: array<atomic<u32>>;" in wgsl.code
     assert "var<storage, read> b_a: array<u32>;" in wgsl.code
-    formats = {t["param"]: t["format"] for t in glsl.abi["textures"]}
+    formats = {t.param: t.format for t in glsl.abi.textures}
     assert formats == {
         "a": "r8i",
         "b": "r8ui",
@@ -516,7 +517,7 @@ def test_abi_describes_storage():
         "e": "r16f",
         "f": "r32ui",
     }
-    assert [o["format"] for o in glsl.abi["outputs"]] == ["r8i", "r16f"]
-    scalar = next(m for m in wgsl.abi["uniforms"] if m["value"].get("param") == "s")
-    assert scalar["type"] == "i32"  # a uint8 is computed as int
-    assert all(p["storage_dtype"] == p["dtype"] for p in wgsl.abi["params"])
+    assert [o.format for o in glsl.abi.outputs] == ["r8i", "r16f"]
+    scalar = next(m for m in wgsl.abi.uniforms if m.key.param == "s")
+    assert scalar.type == "i32"  # a uint8 is computed as int
+    assert all(p.storage_dtype == p.dtype for p in wgsl.abi.params)

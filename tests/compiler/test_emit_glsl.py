@@ -13,7 +13,8 @@ import re
 import pytest
 
 from kernelc import emit_glsl
-from kernelc.abi import uniform_fields, uniform_layout
+from kernelc.abi import Contract
+from kernelc.abi.layout import declared_uniforms, uniform_size
 from kernelc.errors import InternalCompilerError, SourceText, Span, UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from tests.support import ir_samples as s
@@ -85,11 +86,13 @@ def test_shell_follows_the_abi():
     assert "o_z = (texelFetch(t_x" in body
 
 
-def test_abi_dict():
+def test_contract_json():
     kernel = s.accumulate_old().kernel
     _, abi = emit(kernel)
-    members, size = uniform_layout(uniform_fields(kernel, "glsl"))
-    assert list(abi) == [
+    members = declared_uniforms(kernel, "glsl", "elementwise")
+    assert abi.uniforms == members and abi.uniform_size == uniform_size(members)
+    j = abi.to_json()
+    assert set(j) == {
         "abi_version",
         "target",
         "kernel",
@@ -102,30 +105,30 @@ def test_abi_dict():
         "outputs",
         "uniform_block",
         "launch",
-    ]
-    assert abi["abi_version"] == 1 and abi["target"] == "glsl" and abi["ndim"] == 2
-    assert abi["uniforms"] == members and abi["uniform_size"] == size
-    assert abi["textures"] == [
+    }
+    assert j["abi_version"] == 2 and j["target"] == "glsl" and j["ndim"] == 2
+    assert j["textures"] == [
         {"unit": 0, "name": "t_x", "param": "x", "format": "r32f", "contents": "array"},
         {"unit": 1, "name": "tp_y", "param": "y", "format": "r32f", "contents": "previous"},
     ]
-    assert abi["outputs"] == [{"location": 0, "name": "o_y", "param": "y", "format": "r32f"}]
-    assert abi["uniform_block"] == {"name": "KcParams", "binding": 0}
-    assert abi["launch"] == {
+    assert j["outputs"] == [{"location": 0, "name": "o_y", "param": "y", "format": "r32f"}]
+    assert j["uniform_block"] == {"name": "KcParams", "binding": 0}
+    assert j["launch"] == {
         "kind": "fragment",
         "vertex_shader": emit_glsl.VERTEX_SHADER,
         "max_width": 4096,
     }
+    assert Contract.from_json(j) == abi
 
 
 def test_formats_and_samplers_per_dtype():
     code, abi = emit(s.four_outputs().kernel)
-    assert [o["format"] for o in abi["outputs"]] == ["r32f", "r32i", "r32ui", "r32ui"]
+    assert [o.format for o in abi.outputs] == ["r32f", "r32i", "r32ui", "r32ui"]
     for k, t in enumerate(("float o_a", "int o_b", "uint o_c", "uint o_d")):
         assert f"layout(location = {k}) out highp {t};" in code
     assert "o_d = uint(texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r > 0.0);" in code
     _, abi = emit(s.bool_arrays().kernel)
-    assert [(t["name"], t["format"]) for t in abi["textures"]] == [
+    assert [(t.name, t.format) for t in abi.textures] == [
         ("t_m", "r32ui"),
         ("t_b", "r32ui"),
         ("tp_o", "r32ui"),
@@ -243,7 +246,7 @@ def test_names_avoid_keywords_globals_and_helpers():
         "uniform highp sampler2D t_a_b;",
     ):
         assert text in code
-    assert [t["name"] for t in abi["textures"]] == ["t_x", "t_sample", "t_p", "t_a_b"]
+    assert [t.name for t in abi.textures] == ["t_x", "t_sample", "t_p", "t_a_b"]
 
 
 def test_ieee_corners():
@@ -267,25 +270,25 @@ def many_outputs(count: int, reads_old: tuple[int, ...] = ()) -> ir.Kernel:
 @pytest.mark.parametrize("count", [5, 8, 10])
 def test_more_than_four_outputs_make_output_groups(count, glslang):
     code, abi = emit(many_outputs(count, reads_old=(1, count - 1)))
-    groups = abi["launch"]["output_groups"]
-    sizes = [len(g["outputs"]) for g in groups]
+    groups = abi.launch.output_groups
+    sizes = [len(g.outputs) for g in groups]
     assert sizes == [4] * (count // 4) + ([count % 4] if count % 4 else [])
-    assert groups[0]["code"] == code and groups[0]["outputs"] == abi["outputs"]
-    rendered = [o["param"] for g in groups for o in g["outputs"]]
+    assert groups[0].code == code and groups[0].outputs == abi.outputs
+    rendered = [o.param for g in groups for o in g.outputs]
     assert rendered == [f"y{k}" for k in range(count)]  # each once, in parameter order
-    previous = [t["param"] for t in abi["textures"] if t["contents"] == "previous"]
+    previous = [t.param for t in abi.textures if t.contents == "previous"]
     assert previous == ["y1", f"y{count - 1}"]
     for k, g in enumerate(groups):
-        assert [o["location"] for o in g["outputs"]] == list(range(len(g["outputs"])))
-        assert g["textures"] == abi["textures"]  # same names and units in every group
-        assert f"// kernel out{count} (output group {k + 1} of {len(groups)}):" in g["code"]
-        targets = re.findall(r"layout\(location = (\d)\) out highp \w+ (\w+);", g["code"])
-        assert targets == [(str(o["location"]), o["name"]) for o in g["outputs"]]
-        others = [o for h in groups if h is not g for o in h["outputs"]]
+        assert [o.location for o in g.outputs] == list(range(len(g.outputs)))
+        assert g.textures == abi.textures  # same names and units in every group
+        assert f"// kernel out{count} (output group {k + 1} of {len(groups)}):" in g.code
+        targets = re.findall(r"layout\(location = (\d)\) out highp \w+ (\w+);", g.code)
+        assert targets == [(str(o.location), o.name) for o in g.outputs]
+        others = [o for h in groups if h is not g for o in h.outputs]
         for o in others:  # computed into a local, never rendered
-            assert re.search(rf"\n    (float|int|uint) {o['name']} = ", main_body(g["code"]))
-        glslang(g["code"])
-    assert "output_groups" not in emit(many_outputs(4))[1]["launch"]
+            assert re.search(rf"\n    (float|int|uint) {o.name} = ", main_body(g.code))
+        glslang(g.code)
+    assert emit(many_outputs(4))[1].launch.output_groups is None
 
 
 def test_too_many_render_targets_or_textures_are_refused():
@@ -322,7 +325,7 @@ def test_internal_errors():
 def test_reduction_folds_fan_in_per_fragment():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
-    assert abi["kind"] == "reduction" and abi["outputs"][0]["name"] == "o_y"
+    assert abi.kind == "reduction" and abi.outputs[0].name == "o_y"
     assert (
         "float kc_acc = 0.0;\n    int kc_first = kc_chunk * 32;\n    if (u.k_pass == 0) {" in body
     )
@@ -333,5 +336,5 @@ def test_reduction_folds_fan_in_per_fragment():
     assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        }\n    } else {" in body
     assert "o_y = sqrt(kc_acc);" in body
     assert "float kc_reduce(float a, float b) {" in code
-    partial = abi["launch"]["partial_shader"]["code"]
+    partial = abi.launch.partial_shader.code
     assert "o_kc_partial = kc_acc;" in partial and "o_y" not in partial

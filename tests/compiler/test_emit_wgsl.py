@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pytest
 
 from kernelc import emit_wgsl
-from kernelc.abi import uniform_fields, uniform_layout
+from kernelc.abi import Contract
+from kernelc.abi.layout import declared_uniforms, uniform_size
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType
@@ -65,11 +66,14 @@ def test_shell_follows_the_abi():
     )
 
 
-def test_abi_dict():
+def test_contract_json():
     kernel = s.scalars().kernel
     _, abi = emit(kernel)
-    members, size = uniform_layout(uniform_fields(kernel, "wgsl"))
-    assert list(abi) == [
+    members = declared_uniforms(kernel, "wgsl", "elementwise")
+    size = uniform_size(members)
+    assert abi.uniforms == members and abi.uniform_size == size
+    j = abi.to_json()
+    assert set(j) == {
         "abi_version",
         "target",
         "kernel",
@@ -81,11 +85,14 @@ def test_abi_dict():
         "uniform_size",
         "bindings",
         "launch",
+    }
+    assert j["abi_version"] == 2 and j["target"] == "wgsl" and j["kind"] == "elementwise"
+    assert j["kernel"] == "scalars" and j["entry_point"] == "main" and j["ndim"] == 1
+    assert j["uniforms"][:2] == [
+        {"name": "k_n", "offset": 0, "type": "i32", "key": {"what": "size"}},
+        {"name": "k_base", "offset": 4, "type": "i32", "key": {"what": "base"}, "default": 0},
     ]
-    assert abi["abi_version"] == 1 and abi["target"] == "wgsl" and abi["kind"] == "elementwise"
-    assert abi["kernel"] == "scalars" and abi["entry_point"] == "main" and abi["ndim"] == 1
-    assert abi["uniforms"] == members and abi["uniform_size"] == size
-    assert abi["bindings"] == [
+    assert j["bindings"] == [
         {"binding": 0, "resource": "uniform", "size": size},
         {"binding": 1, "resource": "storage", "param": "x", "access": "read", "element": "f32"},
         {
@@ -96,12 +103,13 @@ def test_abi_dict():
             "element": "f32",
         },
     ]
-    assert abi["launch"] == {
+    assert j["launch"] == {
         "kind": "compute",
         "workgroup_size": [256, 1, 1],
         "max_workgroups_per_dimension": 65535,
     }
-    assert [p["name"] for p in abi["params"]] == ["x", "a", "k", "m", "flag", "y"]
+    assert [p["name"] for p in j["params"]] == ["x", "a", "k", "m", "flag", "y"]
+    assert Contract.from_json(j) == abi
 
 
 def test_scalars_and_bool_storage():
@@ -237,7 +245,7 @@ def test_names_avoid_keywords_globals_and_helpers():
         "s_filter: f32,",
     ):
         assert text in code
-    assert {m["name"] for m in abi["uniforms"]} >= {"a_p_offset", "a_a_b_stride0", "s_filter"}
+    assert {m.name for m in abi.uniforms} >= {"a_p_offset", "a_a_b_stride0", "s_filter"}
 
 
 def test_const_only_operations_are_hidden_from_constant_evaluation():
@@ -309,8 +317,8 @@ def test_unlegalised_and_unknown_nodes_are_internal_errors():
 def test_reduction_is_a_workgroup_tree():
     code, abi = emit(s.reduction().kernel)
     body = main_body(code)
-    assert abi["kind"] == "reduction" and abi["launch"]["kind"] == "reduction"
-    assert {m["value"]["what"] for m in abi["uniforms"]} >= {
+    assert abi.kind == "reduction" and abi.launch.kind == "reduction"
+    assert {m.key.what for m in abi.uniforms} >= {
         "reduce_size",
         "reduce_shape",
         "reduce_groups",

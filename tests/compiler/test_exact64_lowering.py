@@ -116,7 +116,7 @@ def test_widened_kernels_validate(kernel, target):
     assert not any(getattr(n, "dtype", None) in WIDE for n in nodes)
     program = translate_elementwise(*kernel, target=target, exact64=True)
     (validate_wgsl if target == "wgsl" else validate_glsl)(program.code)
-    assert program.abi["params"][0]["storage_dtype"] in ("float64", "int64")
+    assert program.abi.params[0].storage_dtype in ("float64", "int64")
 
 
 def test_fast_policy_holds_64_bit_in_32():

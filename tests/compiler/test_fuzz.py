@@ -388,7 +388,7 @@ def translate_or_reject(*args, **kwargs):
     except kernelc.KernelCompileError as err:
         str(err)  # rendering must not fail either
         return None
-    if program.abi["target"] == "wgsl":
+    if program.abi.target == "wgsl":
         validate_wgsl(program.code)
     else:
         validate_glsl(program.code)

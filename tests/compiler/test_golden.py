@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import kernelc
+from kernelc.abi import glsl_output_groups
 from kernelc.cli.command import default_types
 from kernelc.scan.sources import read_kernels
 from tests.compiler.kernel_corpus import CORPUS
@@ -149,12 +150,12 @@ def render(name: str) -> dict[str, str]:
     programs = {t: translate(**args, target=t) for t in EXTENSION}
     files = {name + EXTENSION[t]: p.code for t, p in programs.items()}
     if name in REDUCTION_GOLDENS:
-        files[name + ".partial.frag"] = programs["glsl"].abi["launch"]["partial_shader"]["code"]
-    for k, group in enumerate(programs["glsl"].abi["launch"].get("output_groups", [])[1:]):
-        files[f"{name}.group{k + 2}.frag"] = group["code"]
+        files[name + ".partial.frag"] = programs["glsl"].abi.launch.partial_shader.code
+    for k, group in enumerate(glsl_output_groups(programs["glsl"])[1:]):
+        files[f"{name}.group{k + 2}.frag"] = group.code
     keys = ("types", "ndim", "reduce_ndim", "reduce_type", "scalars", "raw")
     options = {k: args[k] for k in keys if args.get(k)}
-    abi = {"translated_with": options, **{t: p.abi for t, p in programs.items()}}
+    abi = {"translated_with": options, **{t: p.abi.to_json() for t, p in programs.items()}}
     files[name + ".abi.json"] = json.dumps(_jsonable(abi), indent=2, sort_keys=True) + "\n"
     return files
 

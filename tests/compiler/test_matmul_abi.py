@@ -1,4 +1,4 @@
-"""Matmul programs without running them: the tile shapes and grid of `kernelc.abi_matmul`,
+"""Matmul programs without running them: the tile shapes and grid of `kernelc.abi.matmul`,
 the ABI both targets write (params, uniforms, bindings, launch), the shape of the
 shells, option errors, and validation of every specialisation by a real compiler.
 """
@@ -11,11 +11,11 @@ import re
 import pytest
 
 import kernelc
-from kernelc.abi import encode_uniforms
-from kernelc.abi_matmul import (
+from kernelc.abi import contract, encode_uniforms
+from kernelc.abi.matmul import (
     GROUP_M,
     TILES,
-    Tiles,
+    MatmulTiles,
     glsl_stage_texels,
     matmul_dims,
     preferred_tiles,
@@ -39,7 +39,7 @@ def test_presets_are_valid():
         assert tiles.check() is tiles
         assert tiles.invocations == 256
     assert tiles_of(None) is TILES["large"] and tiles_of("small") is TILES["small"]
-    assert tiles_of((64, 32, 8, 4, 4)) == Tiles(64, 32, 8, 4, 4)
+    assert tiles_of((64, 32, 8, 4, 4)) == MatmulTiles(m=64, n=32, k=8, thread_m=4, thread_n=4)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_bad_tiles(tiles):
     ],
 )
 def test_grid(batch, m, n, tiles, grid):
-    launch = translate("wgsl", tiles=tiles).abi["launch"]
+    launch = translate("wgsl", tiles=tiles).abi.launch
     assert wgsl_grid(launch, batch, m, n) == grid
     assert wgsl_workgroups(launch, batch, m, n) <= grid[0] * grid[1]
 
@@ -94,11 +94,11 @@ def test_preferred_tiles(batch, m, n, preset):
 def test_dims_from_values():
     abi = translate("wgsl", batch_ndim=2).abi
     values = {
-        ("shape", None, 0): 2,
-        ("shape", None, 1): 5,
-        ("shape", None, 2): 7,
-        ("shape", None, 3): 3,
-        ("reduce_size", None, None): 11,
+        contract.loop_shape(0): 2,
+        contract.loop_shape(1): 5,
+        contract.loop_shape(2): 7,
+        contract.loop_shape(3): 3,
+        contract.REDUCE_SIZE: 11,
     }
     assert matmul_dims(abi, values) == (10, 7, 3, 11)
 
@@ -107,68 +107,63 @@ def test_dims_from_values():
 
 
 def _uniform_keys(abi: dict) -> list[tuple]:
-    return [
-        (m["value"]["what"], m["value"].get("param"), m["value"].get("axis"))
-        for m in abi["uniforms"]
-    ]
+    return [(m.key.what, m.key.param, m.key.axis) for m in abi.uniforms]
 
 
 def test_wgsl_abi():
     abi = translate("wgsl", batch_ndim=1).abi
-    assert abi["kind"] == "matmul" and abi["target"] == "wgsl" and abi["entry_point"] == "main"
-    assert abi["ndim"] == 3 and abi["batch_ndim"] == 1
-    assert [(p["name"], p["role"], p["kind"], p["ndim"]) for p in abi["params"]] == [
+    assert abi.kind == "matmul" and abi.target == "wgsl" and abi.entry_point == "main"
+    assert abi.ndim == 3 and abi.batch_ndim == 1
+    assert [(p.name, p.role, p.kind, p.ndim) for p in abi.params] == [
         ("A", "in", "array", 3),
         ("B", "in", "array", 3),
         ("C", "out", "array", 3),
     ]
-    assert [
-        (b["binding"], b["resource"], b.get("param"), b.get("access")) for b in abi["bindings"]
-    ] == [
+    assert [(b.binding, b.resource, b.param, b.access) for b in abi.bindings] == [
         (0, "uniform", None, None),
         (1, "storage", "A", "read"),
         (2, "storage", "B", "read"),
         (3, "storage", "C", "read_write"),
     ]
     keys = _uniform_keys(abi)
-    assert keys[:4] == [("size", None, None)] + [("shape", None, d) for d in range(3)]
+    assert keys[:4] == [contract.SIZE] + [contract.loop_shape(d) for d in range(3)]
     for p in "ABC":
-        assert ("offset", p, None) in keys
-        assert all(("stride", p, d) in keys for d in range(3))
-    assert ("reduce_size", None, None) in keys
-    assert abi["uniform_size"] % 16 == 0 and abi["uniform_size"] >= 4 * len(keys)
-    launch = abi["launch"]
-    assert launch["kind"] == "matmul" and launch["workgroup_size"] == [256, 1, 1]
-    assert launch["tile"] == TILES["large"].to_json() and launch["group_m"] == GROUP_M
+        assert contract.array_offset(p) in keys
+        assert all(contract.array_stride(p, d) in keys for d in range(3))
+    assert contract.REDUCE_SIZE in keys
+    assert abi.uniform_size % 16 == 0 and abi.uniform_size >= 4 * len(keys)
+    launch = abi.launch
+    assert launch.kind == "matmul" and launch.workgroup_size == (256, 1, 1)
+    assert launch.tile == TILES["large"] and launch.group_m == GROUP_M
 
 
 def test_glsl_abi():
     abi = translate("glsl", batch_ndim=2, packed=False).abi
-    assert abi["kind"] == "matmul" and abi["batch_ndim"] == 2 and abi["ndim"] == 4
-    assert abi["launch"]["kind"] == "fragment"  # an ordinary draw over C's elements
-    assert [(t["param"], t["contents"], t["format"]) for t in abi["textures"]] == [
+    assert abi.kind == "matmul" and abi.batch_ndim == 2 and abi.ndim == 4
+    assert abi.launch.kind == "fragment"  # an ordinary draw over C's elements
+    assert [(t.param, t.contents, t.format) for t in abi.textures] == [
         ("A", "array", "r32f"),
         ("B", "array", "r32f"),
     ]
-    assert [(o["param"], o["location"], o["format"]) for o in abi["outputs"]] == [("C", 0, "r32f")]
+    assert [(o.param, o.location, o.format) for o in abi.outputs] == [("C", 0, "r32f")]
     keys = _uniform_keys(abi)
-    assert ("out_width", None, None) in keys and ("reduce_size", None, None) in keys
+    assert contract.OUT_WIDTH in keys and contract.REDUCE_SIZE in keys
     assert not any(k[1] == "C" for k in keys)  # C is a dense render target
 
 
 def test_glsl_packed_abi():
     abi = translate("glsl", batch_ndim=2).abi  # packed by default
-    launch = abi["launch"]
-    assert abi["kind"] == "matmul" and launch["kind"] == "packed_matmul"
-    assert (launch["texel_format"], launch["k_per_texel"], launch["block"]) == (
+    launch = abi.launch
+    assert abi.kind == "matmul" and launch.kind == "packed_matmul"
+    assert (launch.texel_format, launch.k_per_texel, launch.block) == (
         "rgba32f",
         4,
-        [4, 4],
+        (4, 4),
     )
-    stages = {s["name"]: s for s in launch["stages"]}
+    stages = {s.name: s for s in launch.stages}
     assert list(stages) == ["pack_a", "pack_b", "product"]
     reads = {
-        name: [(t["param"], t["contents"], t.get("stage"), t["format"]) for t in s["textures"]]
+        name: [(t.param, t.contents, t.stage, t.format) for t in s.textures]
         for name, s in stages.items()
     }
     assert reads == {
@@ -177,22 +172,21 @@ def test_glsl_packed_abi():
         "product": [(None, "stage", "pack_a", "rgba32f"), (None, "stage", "pack_b", "rgba32f")],
     }
     targets = {
-        name: [(o["location"], o["param"], o["format"]) for o in s["outputs"]]
-        for name, s in stages.items()
+        name: [(o.location, o.param, o.format) for o in s.outputs] for name, s in stages.items()
     }
     assert targets == {
         "pack_a": [(0, None, "rgba32f")],
         "pack_b": [(0, None, "rgba32f")],
         "product": [(k, None, "rgba32f") for k in range(4)],
     }
-    assert [(t["contents"], t["stage"], t["output"]) for t in abi["textures"]] == [
+    assert [(t.contents, t.stage, t.output) for t in abi.textures] == [
         ("stage", "product", k) for k in range(4)
     ]
-    assert [(o["param"], o["format"]) for o in abi["outputs"]] == [("C", "r32f")]
+    assert [(o.param, o.format) for o in abi.outputs] == [("C", "r32f")]
     # every stage declares the one uniform block the executor fills once
-    block = abi["uniforms"]
-    assert all(s["code"].count("uniform KcParams") == 1 for s in stages.values())
-    assert all(f"{m['name']};" in s["code"] for s in stages.values() for m in block)
+    block = abi.uniforms
+    assert all(s.code.count("uniform KcParams") == 1 for s in stages.values())
+    assert all(f"{m.name};" in s.code for s in stages.values() for m in block)
 
 
 @pytest.mark.parametrize(
@@ -204,29 +198,32 @@ def test_glsl_packed_abi():
     ],
 )
 def test_glsl_stage_texels(batch, m, n, k, texels):
-    launch = translate("glsl", batch_ndim=1).abi["launch"]
-    assert glsl_stage_texels(launch, batch, m, n, k) == texels
+    launch = translate("glsl", batch_ndim=1).abi.launch
+    layout = {"k_per_texel": launch.k_per_texel, "block": launch.block}
+    assert glsl_stage_texels(batch, m, n, k, **layout) == texels
 
 
 @pytest.mark.parametrize("target", ["wgsl", "glsl"])
 def test_dtypes(target):
     f16 = translate(target, dtype="float16").abi
     f64 = translate(target, dtype="float64").abi
-    assert [p["storage_dtype"] for p in f64["params"]] == ["float32"] * 3
-    assert [p["dtype"] for p in f64["params"]] == ["float64"] * 3
+    assert [p.storage_dtype for p in f64.params] == ["float32"] * 3
+    assert [p.dtype for p in f64.params] == ["float64"] * 3
     if target == "wgsl":
-        assert all(b["packed"] == {"dtype": "float16", "per_word": 2} for b in f16["bindings"][1:])
+        assert all(
+            b.packed.to_json() == {"dtype": "float16", "per_word": 2} for b in f16.bindings[1:]
+        )
     else:
-        textures = [t for s in f16["launch"]["stages"] for t in s["textures"]]
-        assert {t["format"] for t in textures if t["param"]} == {"r16f"}  # A and B
-        assert f16["outputs"][0]["format"] == "r16f"
+        textures = [t for s in f16.launch.stages for t in s.textures]
+        assert {t.format for t in textures if t.param} == {"r16f"}  # A and B
+        assert f16.outputs[0].format == "r16f"
     assert translate(target, dtype="float64").code == translate(target).code
 
 
 def test_encode_uniforms():
     abi = translate("wgsl").abi
     values = {k: 3 for k in _uniform_keys(abi)}
-    assert len(encode_uniforms(abi, values)) == abi["uniform_size"]
+    assert len(encode_uniforms(abi, values)) == abi.uniform_size
 
 
 @pytest.mark.parametrize(
@@ -275,7 +272,7 @@ def test_glsl_shell_shape():
 
 
 def test_glsl_packed_shell_shape():
-    stages = {s["name"]: s["code"] for s in translate("glsl").abi["launch"]["stages"]}
+    stages = {s.name: s.code for s in translate("glsl").abi.launch.stages}
     assert stages["pack_a"].count("texelFetch(t_A") == 4 and "t_B" not in stages["pack_a"]
     product = stages["product"]
     assert product.count("texelFetch(") == 8 and product.count("dot(") == 16  # 64 products
@@ -304,5 +301,5 @@ def test_glsl_validates(dtype, batch_ndim):
     validate_glsl(translate("glsl", dtype=dtype, batch_ndim=batch_ndim, packed=False).code)
     packed = translate("glsl", dtype=dtype, batch_ndim=batch_ndim)
     validate_glsl(packed.code)
-    for stage in packed.abi["launch"]["stages"]:
-        validate_glsl(stage["code"])
+    for stage in packed.abi.launch.stages:
+        validate_glsl(stage.code)

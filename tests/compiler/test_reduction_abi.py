@@ -1,4 +1,4 @@
-"""Reduction programs without running them: the launch plans of `kernelc.abi_reduction`,
+"""Reduction programs without running them: the launch plans of `kernelc.abi.reduction`,
 the ABI both emitters write for a ReductionKernel (stages, scratch, passes, partials),
 the shape of the shells, and validation of every entry point and pass by a real compiler.
 """
@@ -10,20 +10,21 @@ import re
 import pytest
 
 import kernelc
-from kernelc.abi_reduction import (
+from kernelc.abi.launch import spill
+from kernelc.abi.reduction import (
     FAN_IN,
     SPLIT_RULE,
     STAGES,
+    WGSL_PLAN,
     Pass,
     glsl_passes,
-    spill,
     wgsl_groups,
     wgsl_stages,
 )
 from kernelc.errors import UnsupportedOnTarget
 from tests.support.validate import validate_glsl, validate_wgsl
 
-LAUNCH = {"split_rule": SPLIT_RULE, "stages": STAGES}
+LAUNCH = WGSL_PLAN
 
 
 def translate(target: str, *kernel, **options):
@@ -110,40 +111,40 @@ def test_glsl_passes(red_n, chunks):
 def test_wgsl_abi():
     p = translate("wgsl")
     abi = p.abi
-    assert abi["kind"] == "reduction" and abi["reduce_ndim"] == 1 and "entry_point" not in abi
-    assert abi["bindings"][-1] == {
+    assert abi.kind == "reduction" and abi.reduce_ndim == 1 and abi.entry_point is None
+    assert abi.bindings[-1].to_json() == {
         "binding": 3,
         "resource": "scratch",
         "access": "read_write",
         "element": "f32",
         "elements": "n*groups",
     }
-    launch = abi["launch"]
-    assert launch["kind"] == "reduction" and launch["workgroup_size"] == [256, 1, 1]
-    assert launch["split_rule"] == SPLIT_RULE and launch["stages"] == STAGES
-    for stage in (*launch["stages"]["single"], *launch["stages"]["split"]):
-        assert f"fn {stage['entry_point']}(" in p.code
-    whats = [m["value"]["what"] for m in abi["uniforms"]]
+    launch = abi.launch
+    assert launch.kind == "reduction" and launch.workgroup_size == (256, 1, 1)
+    assert launch.split_rule == SPLIT_RULE and launch.stages == STAGES
+    for stage in (*launch.stages.single, *launch.stages.split):
+        assert f"fn {stage.entry_point}(" in p.code
+    whats = [m.key.what for m in abi.uniforms]
     assert {"reduce_size", "reduce_shape", "reduce_groups"} <= set(whats)
 
 
 def test_glsl_abi():
     p = translate("glsl", "T x", "T y", "x", "a + b", "y = y + a", "0")
-    abi, launch = p.abi, p.abi["launch"]
-    assert launch["kind"] == "reduction" and launch["fan_in"] == FAN_IN
-    assert launch["partial_format"] == "r32f"
-    contents = [(t["unit"], t["contents"]) for t in abi["textures"]]
+    abi, launch = p.abi, p.abi.launch
+    assert launch.kind == "reduction" and launch.fan_in == FAN_IN
+    assert launch.partial_format == "r32f"
+    contents = [(t.unit, t.contents) for t in abi.textures]
     assert contents == [(0, "array"), (1, "previous"), (2, "partials")]
-    partial = launch["partial_shader"]
-    assert [(t["unit"], t["contents"]) for t in partial["textures"]] == [
+    partial = launch.partial_shader
+    assert [(t.unit, t.contents) for t in partial.textures] == [
         (0, "array"),
         (2, "partials"),
     ]
-    assert partial["outputs"] == [
+    assert [o.to_json() for o in partial.outputs] == [
         {"location": 0, "name": "o_kc_partial", "param": None, "format": "r32f"}
     ]
-    assert abi["outputs"][0]["param"] == "y"
-    whats = {m["value"]["what"] for m in abi["uniforms"]}
+    assert abi.outputs[0].param == "y"
+    whats = {m.key.what for m in abi.uniforms}
     assert {"pass", "pass_items", "pass_chunks", "out_width", "reduce_size"} <= whats
 
 
@@ -151,10 +152,10 @@ def test_partials_take_the_reduce_dtype():
     kernel = ("X x", "Y y", "x > 0.5f", "a + b", "y = a", "0")
     options = {"types": {"X": "float32", "Y": "float32"}, "reduce_type": "int"}
     wgsl = kernelc.translate_reduction(*kernel, "count", target="wgsl", **options)
-    assert wgsl.abi["bindings"][-1]["element"] == "i32"
+    assert wgsl.abi.bindings[-1].element == "i32"
     assert "var<workgroup> kc_sdata: array<i32, 256>;" in wgsl.code
     glsl = kernelc.translate_reduction(*kernel, "count", target="glsl", **options)
-    assert glsl.abi["launch"]["partial_format"] == "r32i"
+    assert glsl.abi.launch.partial_format == "r32i"
     assert "uniform highp isampler2D t_kc_partials;" in glsl.code
 
 
@@ -180,7 +181,7 @@ def test_every_stage_and_pass_validates(kernel, ndim, reduce_ndim):
     validate_wgsl(translate("wgsl", *kernel, **options).code)
     glsl = translate("glsl", *kernel, **options)
     validate_glsl(glsl.code)
-    validate_glsl(glsl.abi["launch"]["partial_shader"]["code"])
+    validate_glsl(glsl.abi.launch.partial_shader.code)
 
 
 def test_barriers_only_in_uniform_control_flow():

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import kernelc
+from kernelc.abi import contract
 from tests.support.views import describe
 from wgpy_runtime import device as devices
 from wgpy_runtime.device import DeviceError, get_device
@@ -174,34 +175,34 @@ def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
     """Bind NumPy views (sharing a device buffer when they share memory) and scalars,
     dispatch, and return every output as the device left it, viewed like its argument."""
     lead = tuple(reduce_shape or ())
-    values = {("size", None, None): math.prod(loop_shape)}
-    values.update({("shape", None, d): e for d, e in enumerate(loop_shape)})
+    values = {contract.SIZE: math.prod(loop_shape)}
+    values.update({contract.loop_shape(d): e for d, e in enumerate(loop_shape)})
     if reduce_shape is not None:
-        values[("reduce_size", None, None)] = math.prod(reduce_shape)
-        values.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
+        values[contract.REDUCE_SIZE] = math.prod(reduce_shape)
+        values.update({contract.reduce_shape(d): e for d, e in enumerate(reduce_shape)})
     buffers, views, uploaded = {}, {}, {}
-    for p in program.abi["params"]:
-        name, a = p["name"], args[p["name"]]
-        if p["kind"] == "scalar":
-            values[("value", name, None)] = a
+    for p in program.abi.params:
+        name, a = p.name, args[p.name]
+        if p.kind == "scalar":
+            values[contract.scalar_value(name)] = a
             continue
-        if p["kind"] == "array" and p["role"] == "in":
+        if p.kind == "array" and p.role == "in":
             a = np.broadcast_to(a, lead + tuple(loop_shape))
         view = describe(a)
         key = (view.data.__array_interface__["data"][0], view.data.size)
         if key not in uploaded:
             uploaded[key] = upload(dev, view.data)
         buffers[name], views[name] = uploaded[key], view
-        values[("offset", name, None)], values[("size", name, None)] = view.offset, a.size
-        values.update({("stride", name, d): s for d, s in enumerate(view.strides)})
-        values.update({("shape", name, d): e for d, e in enumerate(a.shape)})
+        values[contract.array_offset(name)], values[contract.array_size(name)] = view.offset, a.size
+        values.update({contract.array_stride(name, d): s for d, s in enumerate(view.strides)})
+        values.update({contract.array_shape(name, d): e for d, e in enumerate(a.shape)})
     dev.dispatch(program, buffers, values)
     out = {"_buffers": buffers}
-    for p in program.abi["params"]:
-        if p["role"] == "out":
-            data = views[p["name"]].data
-            whole = download(dev, buffers[p["name"]], data.size, data.dtype.name)
-            out[p["name"]] = views[p["name"]].view(whole)
+    for p in program.abi.params:
+        if p.role == "out":
+            data = views[p.name].data
+            whole = download(dev, buffers[p.name], data.size, data.dtype.name)
+            out[p.name] = views[p.name].view(whole)
     return out
 
 
@@ -326,9 +327,9 @@ def test_ordering_and_batching(dev):
     program = elementwise(dev, "T x", "T y", "y += x", {"T": "float32"})
     n = 1000
     x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
-    values = {("size", None, None): n, ("shape", None, 0): n}
+    values = {contract.SIZE: n, contract.loop_shape(0): n}
     for name in "xy":
-        values.update({("offset", name, None): 0, ("stride", name, 0): 1})
+        values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
     dev.synchronize()
     submits = getattr(dev, "stats", {}).get("submits", 0)
     for _ in range(150):  # several WebGPU batches, no read in between
@@ -364,9 +365,9 @@ def test_ordering_narrow(dev):
     program = elementwise(dev, "T x", "T y", "y = x + 1", {"T": "int8"})
     n = 103
     x, y = upload(dev, np.zeros(n, np.int8)), upload(dev, np.zeros(n, np.int8))
-    values = {("size", None, None): n, ("shape", None, 0): n}
+    values = {contract.SIZE: n, contract.loop_shape(0): n}
     for name in "xy":
-        values.update({("offset", name, None): 0, ("stride", name, 0): 1})
+        values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
     dev.dispatch(program, {"x": x, "y": y}, values)  # y = 1
     dev.write(y, 5, np.full(3, 7, np.int8).tobytes())  # y[5:8] = 7
     dev.copy(y, x, 4, 1, 5)  # x[1:6] = 1 7 7 7 1

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import kernelc
-from kernelc.abi import Program, wgsl_dispatch
+from kernelc.abi import ABI_VERSION, Contract, Program, wgsl_dispatch
 from kernelc.emit_glsl import VERTEX_SHADER
 from tests.support.kernel_call import call_elementwise, parse_params, run_program
 from tests.support.views import describe
@@ -66,25 +66,24 @@ def make_program(target: str, name: str, ndim: int, params: list[P], body: str) 
     GLSL `{old_y}`: old value of output `y`) for each element `i`, unravelled to `i0..`."""
     members = uniform_list(params, ndim, target)
     abi = {
-        "abi_version": 1,
+        "abi_version": ABI_VERSION,
         "target": target,
         "kernel": name,
         "kind": "elementwise",
         "ndim": ndim,
         "params": [_param_json(p, ndim) for p in params],
         "uniforms": [
-            {"name": m, "offset": 4 * k, "type": t, "value": v}
-            for k, (m, t, v) in enumerate(members)
+            {"name": m, "offset": 4 * k, "type": t, "key": v} for k, (m, t, v) in enumerate(members)
         ],
         "uniform_size": max(16, -(-4 * len(members) // 16) * 16),
     }
     build = _wgsl if target == "wgsl" else _glsl
     code = build(abi, ndim, params, members, body)
-    return Program(name=name, target=target, code=code, abi=abi)
+    return Program(name=name, target=target, code=code, abi=Contract.from_json(abi))
 
 
 def _param_json(p: P, ndim: int) -> dict:
-    d = {"name": p.name, "role": p.role, "kind": p.kind, "dtype": p.dtype}
+    d = {"name": p.name, "role": p.role, "kind": p.kind, "dtype": p.dtype, "storage_dtype": p.dtype}
     if p.kind != "scalar":
         d["ndim"] = p.ndim if p.kind == "raw" else ndim
     if p.kind == "raw":

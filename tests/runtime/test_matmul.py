@@ -202,8 +202,8 @@ def test_views_are_not_copied(monkeypatch):
     def spy(device, program, args, loop_shape, reduce_shape=None):
         seen.update(
             args,
-            kind=program.abi["kind"],
-            trans=(program.abi["trans_a"], program.abi["trans_b"]),
+            kind=program.abi.kind,
+            trans=(program.abi.trans_a, program.abi.trans_b),
             loop=loop_shape,
             k=reduce_shape,
         )
@@ -230,7 +230,7 @@ def test_plain_glsl_program_where_packed_textures_would_not_fit(monkeypatch):
     seen = []
 
     def spy(device, program, args, loop_shape, reduce_shape=None):
-        seen.append(program.abi["launch"]["kind"])
+        seen.append(program.abi.launch.kind)
         return dispatch(device, program, args, loop_shape, reduce_shape)
 
     dispatch = _matmul._launch.dispatch

@@ -45,10 +45,10 @@ def rng_floats(rng, shape, scale=10.0):
 
 def validate_groups(program) -> int:
     """Validate every group's shader; the number of groups."""
-    groups = program.abi["launch"]["output_groups"]
+    groups = program.abi.launch.output_groups
     if glslang_available():
         for g in groups:
-            validate_glsl(g["code"])
+            validate_glsl(g.code)
     return len(groups)
 
 

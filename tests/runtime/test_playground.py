@@ -18,6 +18,7 @@ import pytest
 
 import kernelc
 import wgpy_runtime.playground as pg
+from kernelc.abi import Param
 
 ROOT = Path(__file__).resolve().parents[2]
 MANDELBROT = (ROOT / "examples" / "mandelbrot.cu").read_text() + "// defaults: max_iter = 200\n"
@@ -200,7 +201,7 @@ def test_inputs_hold_the_fill_asked_for(backend):
     written = dict.fromkeys(("q", "c", "g", "u"), "nothing")
     assert result["inputs"] == {**fills, **written}
     np.testing.assert_array_equal(image(result).ravel(), np.arange(400))
-    param = {"name": "b", "dtype": "int8", "storage_dtype": "int8"}
+    param = Param(name="b", role="in", kind="array", dtype="int8", storage_dtype="int8")
     wrapped = np.frombuffer(pg._contents("index", param, 40, 10, pg.DEFAULT_VIEW), np.int8)
     assert list(wrapped[126:130]) == [126, 127, -128, -127]
     again = pg.run(FILLS, backend, 40, 10, fills={"k": "random"})

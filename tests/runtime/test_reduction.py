@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernelc.abi_reduction import glsl_passes, wgsl_stages
+from kernelc.abi.reduction import WGSL_PLAN, glsl_passes, wgsl_stages
 from tests.support.reduction_call import call_reduction
 from tests.support.validate import validate_glsl, validate_wgsl
 
@@ -24,7 +24,7 @@ def validate_program(program) -> None:
     """Every shader of `program`, each text once per session."""
     codes = [program.code]
     if program.target == "glsl":
-        codes.append(program.abi["launch"]["partial_shader"]["code"])
+        codes.append(program.abi.launch.partial_shader.code)
     for code in codes:
         if code not in _VALIDATED:
             (validate_wgsl if program.target == "wgsl" else validate_glsl)(code)
@@ -262,7 +262,7 @@ def test_empty_cases(reduce):
 def test_large_reduction_takes_the_second_stage(reduce, rng, target):
     x = rng.integers(-8, 8, size=1 << 20, dtype=np.int32)
     if target == "wgsl":
-        groups, stages = wgsl_stages({"split_rule": _rule(), "stages": _stages()}, 1, x.size)
+        groups, stages = wgsl_stages(WGSL_PLAN, 1, x.size)
         assert groups == 256 and [s.entry_point for s in stages] == ["main_partial", "main_merge"]
     else:
         assert len(glsl_passes(x.size)) == 4
@@ -302,7 +302,7 @@ def test_J_follows_memory_order_of_a_transposed_input(reduce):
 def test_split_stage_any_group_count(rng, groups, monkeypatch):
     """WGSL: the result does not depend on how many workgroups share an output (the
     device launches the count it is given)."""
-    import kernelc.abi_reduction
+    import kernelc.abi.plan
 
     planned = []
 
@@ -310,7 +310,7 @@ def test_split_stage_any_group_count(rng, groups, monkeypatch):
         planned.append(groups)
         return wgsl_stages(launch, n, red_n, groups)
 
-    monkeypatch.setattr(kernelc.abi_reduction, "wgsl_stages", spy)
+    monkeypatch.setattr(kernelc.abi.plan, "wgsl_stages", spy)
     x = rng.integers(-1000, 1000, size=(1500, 3), dtype=np.int32)
     y = call_reduction("wgsl", *SUM, x, axis=0, groups=groups, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=0))
@@ -322,15 +322,3 @@ def test_glsl_pass_boundaries(rng, red_n):
     x = rng.integers(-1000, 1000, size=(2, red_n), dtype=np.int32)
     y = call_reduction("glsl", *SUM, x, axis=1, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=1))
-
-
-def _rule() -> dict:
-    from kernelc.abi_reduction import SPLIT_RULE
-
-    return SPLIT_RULE
-
-
-def _stages() -> dict:
-    from kernelc.abi_reduction import STAGES
-
-    return STAGES

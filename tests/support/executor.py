@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from kernelc.abi import Program
+from kernelc.abi.contract import REDUCE_GROUPS, REDUCE_SIZE
 from wgpy_runtime import device as devices
 
 from .launch import Bound, Call, bind, bind_matmul, bind_reduction
@@ -58,10 +59,10 @@ class DeviceExecutor:
         out over reduce_shape + out_shape. `groups` (WGSL) overrides the split rule."""
         call = bind_reduction(program.abi, args, out_shape, reduce_shape)
         reduce_shape = tuple(map(int, reduce_shape))
-        extra = {("reduce_size", None, None): math.prod(reduce_shape)}
+        extra = {REDUCE_SIZE: math.prod(reduce_shape)}
         extra.update({("reduce_shape", None, d): e for d, e in enumerate(reduce_shape)})
         if groups is not None:
-            extra[("reduce_groups", None, None)] = groups
+            extra[REDUCE_GROUPS] = groups
         self.launch(program, call, extra)
         return call.outputs()
 
@@ -69,16 +70,14 @@ class DeviceExecutor:
         """Launch a matmul `program`: c[...] = a @ b (docs/abi.md, "Matmul programs");
         returns `c`."""
         call = bind_matmul(program.abi, a, b, c)
-        self.launch(program, call, {("reduce_size", None, None): a.shape[-1]})
+        self.launch(program, call, {REDUCE_SIZE: a.shape[-1]})
         return c
 
     def launch(self, program: Program, call: Call, extra: dict | None = None) -> None:
         """One `dispatch` of `program` for a bound `call` (plus launch values `extra`),
         the outputs read back into the caller's arrays. An empty loop launches nothing."""
-        if program.abi["target"] != self.target:
-            raise ValueError(
-                f"a {program.abi['target']} program given to the {self.target} executor"
-            )
+        if program.abi.target != self.target:
+            raise ValueError(f"a {program.abi.target} program given to the {self.target} executor")
         if call.n == 0:
             return
         device, dense_outputs = self.device, self.target == "glsl"
@@ -97,7 +96,7 @@ class DeviceExecutor:
 
 
 def _is_output(bound: Bound) -> bool:
-    return bound.param["role"] == "out"
+    return bound.param.role == "out"
 
 
 def _upload(device, bound: Bound, as_dense: bool) -> int:

@@ -137,14 +137,14 @@ def call_elementwise(
 def run_program(program: Program, *args, size: int | None = None, executor=None):
     """Call an already translated `program` like a CuPy kernel: inputs, then optionally
     outputs; `size` only when every array is raw. Returns the output, or a tuple of them."""
-    params = program.abi["params"]
-    nin = sum(p["role"] == "in" for p in params)
+    params = program.abi.params
+    nin = sum(p.role == "in" for p in params)
     in_args, out_args = _split_args(args, nin, len(params) - nin)
-    specs = [(p["name"], p["kind"] == "raw", p["dtype"]) for p in params]
+    specs = [(p.name, p.kind == "raw", p.dtype) for p in params]
     values, loop_shape = _prepare(specs, nin, in_args, out_args, size)
     if math.prod(loop_shape) > 0:
-        (executor or executor_for(program.abi["target"])).run(program, values, loop_shape)
-    return _result([values[p["name"]] for p in params[nin:]])
+        (executor or executor_for(program.abi.target)).run(program, values, loop_shape)
+    return _result([values[p.name] for p in params[nin:]])
 
 
 def _tokens(item: str) -> list[str]:

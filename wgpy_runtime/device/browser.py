@@ -105,12 +105,12 @@ class BrowserDevice(Device):
         self._send(["copy", src, dst, src_start, dst_start, count])
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
-        if program.abi["target"] != self.target:
-            raise DeviceError(f"a {program.abi['target']} program cannot run on {self.name}")
+        if program.abi.target != self.target:
+            raise DeviceError(f"a {program.abi.target} program cannot run on {self.name}")
         for buf in buffers.values():
             self._get(buf)
         pid = self._program_id(program)
-        self._kernels.add(program.abi["kernel"])
+        self._kernels.add(program.abi.kernel)
         entries = [
             [what, param, axis, _json_number(x)] for (what, param, axis), x in values.items()
         ]
@@ -136,7 +136,7 @@ class BrowserDevice(Device):
             return known[1]
         pid = next(_PROGRAM_IDS)
         self._programs[id(program)] = (program, pid)
-        self._send(["program", pid, program.code, program.abi])
+        self._send(["program", pid, program.code, program.abi.to_json()])
         return pid
 
     def _send(self, command: list) -> None:

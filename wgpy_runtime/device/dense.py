@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from kernelc.abi import Contract
+
 
 def c_strides(shape: tuple[int, ...]) -> list[int]:
     """Strides in elements of a C-contiguous array of `shape`."""
@@ -21,7 +23,7 @@ def c_strides(shape: tuple[int, ...]) -> list[int]:
 
 
 def dense_values(
-    abi: dict,
+    abi: Contract,
     shape: tuple[int, ...],
     scalars: dict | None = None,
     raw_shapes: dict[str, tuple[int, ...]] | None = None,
@@ -36,10 +38,9 @@ def dense_values(
         for name, s in raw_shapes.items()
     }
     values = {}
-    for member in abi["uniforms"]:
-        v = member["value"]
-        what, param, axis = v["what"], v.get("param"), v.get("axis")
-        values[(what, param, axis)] = _value(what, param, axis, loop, raws, scalars)
+    for member in abi.uniforms:
+        what, param, axis = key = member.key
+        values[key] = _value(what, param, axis, loop, raws, scalars)
     return values
 
 

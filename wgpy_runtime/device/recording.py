@@ -112,11 +112,12 @@ class RecordingDevice(Device):
         known = self._program_index.get(id(program))
         if known is not None and known[0] is program:
             return known[1]
-        key = (program.code, json.dumps(program.abi, sort_keys=True))
+        abi = program.abi.to_json()
+        key = (program.code, json.dumps(abi, sort_keys=True))
         index = self._by_text.get(key)
         if index is None:
             index = self._by_text[key] = len(self._programs)
-            self._programs.append({"code": program.code, "abi": program.abi})
+            self._programs.append({"code": program.code, "abi": abi})
         # The program is held here, so its id is not reused while the entry lives.
         self._program_index[id(program)] = (program, index)
         return index

@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from kernelc.abi import Program
+from kernelc.abi import Contract, Program
 
 from .protocol import Device
 
@@ -78,9 +78,10 @@ def check_stream(stream: dict, target: str | None = None) -> None:
 
 def programs(stream: dict) -> list[Program]:
     """The stream's programs, as `Device.dispatch` takes them."""
+    contracts = [Contract.from_json(p["abi"]) for p in stream["programs"]]
     return [
-        Program(p["abi"].get("kernel", "kernel"), p["abi"]["target"], p["code"], p["abi"])
-        for p in stream["programs"]
+        Program(abi.kernel, abi.target, p["code"], abi)
+        for p, abi in zip(stream["programs"], contracts)
     ]
 
 

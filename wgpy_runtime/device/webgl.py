@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernelc import copy_shader, device_shader, for_backend
-from kernelc.abi import Program, encode_uniforms
+from kernelc.abi import Contract, Program, encode_uniforms
+from kernelc.abi.contract import SIZE, UniformBlock
 
 from . import egl, storage, webgl_launch
 from .pool import Pool, size_class
@@ -173,17 +174,17 @@ class WebGLDevice(BufferTable, Device):
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         self._make_current()
         abi = program.abi
-        if abi["target"] != self.target:
-            raise ValueError(f"a {abi['target']} program given to the webgl device")
-        if values[("size", None, None)] == 0:
+        if abi.target != self.target:
+            raise ValueError(f"a {abi.target} program given to the webgl device")
+        if values[SIZE] == 0:
             return
-        self._trail.add(abi["kernel"])
+        self._trail.add(abi.kernel)
         webgl_launch.launch(self, program, buffers, dict(values))
 
     def prepare(self, program: Program, values: dict):
         """A launcher for `program` with these `values` except the scalar members, for
         `launch` (None where only `dispatch`'s general path applies)."""
-        if program.abi["target"] != self.target:
+        if program.abi.target != self.target:
             return None
         self._make_current()
         return webgl_launch.prepare(self, program, values)
@@ -312,19 +313,19 @@ class WebGLDevice(BufferTable, Device):
             self._programs[key] = linked, self.ctx.vertex_array(linked, [])
         return self._programs[key]
 
-    def bind_uniforms(self, linked, block: dict, data: bytes) -> None:
+    def bind_uniforms(self, linked, block: UniformBlock, data: bytes) -> None:
         """Put `data` in the uniform buffer and bind it to `block`."""
         if self._ubo is None or self._ubo.size < len(data):
             if self._ubo is not None:
                 self._ubo.release()
             self._ubo = self.ctx.buffer(reserve=max(256, len(data)))
         self._ubo.write(data)
-        self._ubo.bind_to_uniform_block(block["binding"])
-        key = ("block", id(linked), block["name"])  # linked programs live as long as we do
-        if self._bound.get(key) != block["binding"]:
-            if block["name"] in linked:
-                linked[block["name"]].binding = block["binding"]
-            self._bound[key] = block["binding"]
+        self._ubo.bind_to_uniform_block(block.binding)
+        key = ("block", id(linked), block.name)  # linked programs live as long as we do
+        if self._bound.get(key) != block.binding:
+            if block.name in linked:
+                linked[block.name].binding = block.binding
+            self._bound[key] = block.binding
 
     def sampler_unit(self, linked, name: str, unit: int) -> None:
         """Point the sampler `name` of `linked` at texture unit `unit` (a program keeps
@@ -341,11 +342,11 @@ class WebGLDevice(BufferTable, Device):
         fbo.viewport = viewport
         vao.render(self._gl.TRIANGLES, vertices=3)
 
-    def encode(self, abi: dict, values: dict) -> bytes:
+    def encode(self, abi: Contract, values: dict) -> bytes:
         try:
             return encode_uniforms(abi, values)
         except KeyError as e:
-            raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
+            raise ValueError(f"kernel {abi.kernel!r}: dispatch values lack {e}") from None
 
     def _check(self, what: str) -> None:
         """Raise the GL error since the last check, naming `what` and, when it names no

@@ -23,13 +23,16 @@ import numpy as np
 
 from kernelc import device_shader, for_backend
 from kernelc.abi import (
-    WORD_TYPES,
+    Binding,
+    Contract,
     Program,
     encode_uniforms,
-    uniform_members,
     uniform_number,
     wgsl_dispatch,
 )
+from kernelc.abi.contract import REDUCE_GROUPS, SIZE
+from kernelc.abi.launch import UNIFORM_FORMAT
+from kernelc.abi.plan import wgsl_steps
 
 from . import storage
 from .pool import Pool, size_class
@@ -44,17 +47,16 @@ _MAX_LIMITS = (
     "max-buffer-size",
 )
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
-_FORMATS = (("i32", "<i"), ("u32", "<I"), ("f32", "<f"), *((t, "<I") for t in WORD_TYPES))
-_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in _FORMATS}
+_PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in UNIFORM_FORMAT.items()}
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
 _BYTE_COPY = device_shader("byte_copy.wgsl")
-_BYTE_COPY_BINDINGS = [
-    {"binding": 0, "resource": "uniform", "size": 32},
-    {"binding": 1, "resource": "storage", "access": "read"},
-    {"binding": 2, "resource": "storage", "access": "read_write"},
-]
+_BYTE_COPY_BINDINGS = (
+    Binding(binding=0, resource="uniform", size=32),
+    Binding(binding=1, resource="storage", access="read"),
+    Binding(binding=2, resource="storage", access="read_write"),
+)
 
 
 @dataclass(slots=True)
@@ -239,25 +241,25 @@ class WebGPUDevice(BufferTable, Device):
 
     def dispatch(self, program: Program, buffers: dict[str, int], values: dict) -> None:
         abi = program.abi
-        if abi["target"] != self.target:
-            raise ValueError(f"a {abi['target']} program given to the webgpu device")
-        n = values[("size", None, None)]
+        if abi.target != self.target:
+            raise ValueError(f"a {abi.target} program given to the webgpu device")
+        n = values[SIZE]
         if n == 0:
             return
         values = dict(values)
         stages, scratch = self._stages(abi, n, values)
         bound = {
-            b["binding"]: self._bind(abi, b, buffers, scratch)
-            for b in abi["bindings"]
-            if b["resource"] != "uniform"
+            b.binding: self._bind(abi, b, buffers, scratch)
+            for b in abi.bindings
+            if b.resource != "uniform"
         }
         bound = self._unalias(abi, bound)
         try:
             uniforms = encode_uniforms(abi, values)
         except KeyError as e:
-            raise ValueError(f"kernel {abi['kernel']!r}: dispatch values lack {e}") from None
-        launch = _Launch(abi["kernel"], stages, uniforms, bound)
-        self._encode(program.code, abi["bindings"], launch)
+            raise ValueError(f"kernel {abi.kernel!r}: dispatch values lack {e}") from None
+        launch = _Launch(abi.kernel, stages, uniforms, bound)
+        self._encode(program.code, abi.bindings, launch)
 
     def synchronize(self) -> None:
         self._flush()
@@ -291,39 +293,38 @@ class WebGPUDevice(BufferTable, Device):
         `launch` (None when this launch is not one it handles: no work, not a plain
         compute launch). Compiles and checks what `dispatch` would, once."""
         abi = program.abi
-        if abi["target"] != self.target or abi["launch"]["kind"] != "compute":
+        if abi.target != self.target or abi.launch.kind != "compute":
             return None
-        n = values[("size", None, None)]
+        n = values[SIZE]
         if n == 0:
             return None
         values = dict(values)
         stages, _ = self._stages(abi, n, values)
-        bindings = abi["bindings"]
-        arrays = [b for b in bindings if b["resource"] != "uniform"]
-        if any(b["resource"] != "storage" for b in arrays):
+        bindings = abi.bindings
+        arrays = [b for b in bindings if b.resource != "uniform"]
+        if any(b.resource != "storage" for b in arrays):
             return None
         limit = self.limits["max-compute-workgroups-per-dimension"]
         if any(c > limit for _, counts in stages for c in counts):
             return None  # `dispatch` says so
         p = _Prepared()
-        p.serial, p.program, p.kernel, p.values = next(_SERIAL), program, abi["kernel"], values
-        p.params = tuple(dict.fromkeys(b["param"] for b in arrays))
-        p.bindings = [(b, p.params.index(b["param"])) for b in arrays]
-        read = [k for b, k in p.bindings if b.get("access") == "read"]
-        written = [k for b, k in p.bindings if b.get("access") == "read_write"]
+        p.serial, p.program, p.kernel, p.values = next(_SERIAL), program, abi.kernel, values
+        p.params = tuple(dict.fromkeys(b.param for b in arrays))
+        p.bindings = [(b, p.params.index(b.param)) for b in arrays]
+        read = [k for b, k in p.bindings if b.access == "read"]
+        written = [k for b, k in p.bindings if b.access == "read_write"]
         p.pairs = [(r, w) for r in read for w in written]  # r == w: always aliased
         p.layout = self._layout(bindings)
-        p.uniform = next(b for b in bindings if b["resource"] == "uniform")
+        p.uniform = next(b for b in bindings if b.resource == "uniform")
         pipelines = [self._pipeline(program.code, e, bindings, p.kernel) for e, _ in stages]
         p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
         p.template = encode_uniforms(abi, values)
-        members = uniform_members(abi)
         p.scalars = [
-            (key, at, _PACK[kind], kind, name)
-            for key, at, kind, name in members
-            if key[0] == "value"
+            (m.key, m.offset, _PACK[m.type], m.type, m.name)
+            for m in abi.uniforms
+            if m.key.what == "value"
         ]
-        p.scalar_names = tuple(key[1] for key, *_ in p.scalars)
+        p.scalar_names = tuple(key.param for key, *_ in p.scalars)
         return p
 
     def launch(self, p: _Prepared, ids: tuple, scalars: tuple = ()) -> None:
@@ -360,7 +361,7 @@ class WebGPUDevice(BufferTable, Device):
         if any(gpus[r] is gpus[w] for r, w in p.pairs):
             return _ALIASED
         abi, buffers = p.program.abi, dict(zip(p.params, ids))
-        bound = {b["binding"]: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
+        bound = {b.binding: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
         group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
         if len(self._prepared_groups) > 4096:
             self._prepared_groups.clear()
@@ -502,49 +503,35 @@ class WebGPUDevice(BufferTable, Device):
 
     # ------------------------------------------------------------------ dispatch
 
-    def _stages(self, abi: dict, n: int, values: dict) -> tuple[list, int]:
-        """(entry point, workgroup counts) of each dispatch of the launch rule (compute,
-        reduction stages, matmul tiles), and the scratch elements it needs; adds the
-        launch's own uniform values (`reduce_groups`, unless `values` fixes it) to `values`."""
-        launch = abi["launch"]
-        if launch["kind"] == "compute":
-            size = launch["workgroup_size"]
-            if list(size[1:]) != [1, 1]:
-                raise ValueError(f"unsupported workgroup size {size}")
-            return [(abi.get("entry_point", "main"), wgsl_dispatch(n, size[0]))], 0
-        if launch["kind"] == "matmul":  # one workgroup per tile of C (docs/abi.md)
-            from kernelc.abi_matmul import matmul_dims, wgsl_grid
+    def _stages(self, abi: Contract, n: int, values: dict) -> tuple[list, int]:
+        """(entry point, workgroup counts) of each dispatch of the launch rule, and the
+        scratch elements it needs; adds the launch's own uniform values (`reduce_groups`,
+        unless `values` fixes it) to `values`."""
+        steps = wgsl_steps(abi, values)
+        if steps.groups is not None:
+            values[REDUCE_GROUPS] = steps.groups
+        return steps.stages, steps.scratch
 
-            batch, m, n, _ = matmul_dims(abi, values)
-            return [(abi["entry_point"], wgsl_grid(launch, batch, m, n))], 0
-        if launch["kind"] != "reduction":
-            raise ValueError(f"unknown launch kind {launch['kind']!r}")
-        from kernelc.abi_reduction import wgsl_stages
-
-        given = values.get(("reduce_groups", None, None))  # a caller may fix the split
-        groups, stages = wgsl_stages(launch, n, values[("reduce_size", None, None)], given)
-        values[("reduce_groups", None, None)] = groups
-        return [(s.entry_point, s.dispatch) for s in stages], n * groups
-
-    def _bind(self, abi: dict, binding: dict, buffers: dict[str, int], scratch: int):
-        if binding["resource"] == "scratch":
-            words = 2 if binding["element"] == "vec2<u32>" else 1  # a 64-bit reduction's
+    def _bind(self, abi: Contract, binding: Binding, buffers: dict[str, int], scratch: int):
+        if binding.resource == "scratch":
+            words = 2 if binding.element == "vec2<u32>" else 1  # a 64-bit reduction's
             return self._scratch_buffer(4 * words * max(1, scratch))
-        param = binding["param"]
+        param = binding.param
         if param not in buffers:
-            raise ValueError(f"kernel {abi['kernel']!r}: no buffer for parameter {param!r}")
+            raise ValueError(f"kernel {abi.kernel!r}: no buffer for parameter {param!r}")
         b = self._get(buffers[param])
-        packed = binding.get("packed")
-        want = packed["dtype"] if packed else binding.get("words_of")  # one dtype, or a kind
-        ok = b.dtype == want if want else b.dtype in _ELEMENT[binding["element"]]
-        if not ok and not (binding.get("atomic") and b.itemsize == 4):
+        packed = binding.packed
+        want = packed.dtype if packed else binding.words_of  # one dtype, or a kind
+        ok = b.dtype == want if want else b.dtype in _ELEMENT[binding.element]
+        if not ok:
+            reads = packed.to_json() if packed else binding.element
             raise DeviceError(
-                f"kernel {abi['kernel']!r}: {param!r} is bound to a {b.dtype} "
-                f"buffer, the program reads {packed or binding['element']}"
+                f"kernel {abi.kernel!r}: {param!r} is bound to a {b.dtype} "
+                f"buffer, the program reads {reads}"
             )
         if b.gpu.size > self.limits["max-storage-buffer-binding-size"]:
             raise DeviceError(
-                f"kernel {abi['kernel']!r}: buffer of {param!r} ({b.gpu.size} "
+                f"kernel {abi.kernel!r}: buffer of {param!r} ({b.gpu.size} "
                 "bytes) exceeds the device's storage binding size"
             )
         return b.gpu
@@ -557,10 +544,10 @@ class WebGPUDevice(BufferTable, Device):
             self._scratch = self._take(nbytes)
         return self._scratch
 
-    def _unalias(self, abi: dict, bound: dict[int, object]) -> dict[int, object]:
+    def _unalias(self, abi: Contract, bound: dict[int, object]) -> dict[int, object]:
         """A buffer bound both read-only and writable: the read-only bindings get a copy
         (WebGPU forbids the mix in one dispatch; the copy is what CuPy's reads see)."""
-        access = {b["binding"]: b.get("access") for b in abi["bindings"]}
+        access = {b.binding: b.access for b in abi.bindings}
         written = {id(g) for k, g in bound.items() if access[k] == "read_write"}
         copies: dict[int, object] = {}
         for k, gpu in bound.items():
@@ -572,12 +559,12 @@ class WebGPUDevice(BufferTable, Device):
                 bound[k] = copies[id(gpu)]
         return bound
 
-    def _encode(self, code: str, bindings: list[dict], launch: _Launch) -> None:
+    def _encode(self, code: str, bindings: tuple[Binding, ...], launch: _Launch) -> None:
         layout = self._layout(bindings)
         pipelines = [
             self._pipeline(code, entry, bindings, launch.kernel) for entry, _ in launch.stages
         ]
-        uniform = next(b for b in bindings if b["resource"] == "uniform")
+        uniform = next(b for b in bindings if b.resource == "uniform")
         group = self._group(layout, uniform, launch)
         limit = self.limits["max-compute-workgroups-per-dimension"]
         if any(c > limit for _, counts in launch.stages for c in counts):
@@ -590,22 +577,22 @@ class WebGPUDevice(BufferTable, Device):
             self._batch.dispatch(pipeline, group, offset, counts)
         self._recorded(launch.kernel)
 
-    def _layout(self, bindings: list[dict]):
-        """(bind group layout, pipeline layout) of an ABI's bindings; looked up by the
-        list's identity first (the entry keeps the list alive, so the id stays its own)."""
+    def _layout(self, bindings: tuple[Binding, ...]):
+        """(bind group layout, pipeline layout) of a contract's bindings; looked up by the
+        tuple's identity first (the entry keeps it alive, so the id stays its own)."""
         seen = self._layouts.get(id(bindings))
         if seen is not None and seen[0] is bindings:
             return seen[1]
-        key = tuple((b["binding"], b["resource"], b.get("access")) for b in bindings)
+        key = tuple((b.binding, b.resource, b.access) for b in bindings)
         if key not in self._layouts:
             compute = self._wgpu.ShaderStage.COMPUTE
 
-            def entry(b: dict) -> dict:
-                if b["resource"] == "uniform":
+            def entry(b: Binding) -> dict:
+                if b.resource == "uniform":
                     kind = {"type": "uniform", "has_dynamic_offset": True}
                 else:
-                    kind = {"type": _BUFFER_TYPE[b.get("access", "read_write")]}
-                return {"binding": b["binding"], "visibility": compute, "buffer": kind}
+                    kind = {"type": _BUFFER_TYPE[b.access or "read_write"]}
+                return {"binding": b.binding, "visibility": compute, "buffer": kind}
 
             group = self._device.create_bind_group_layout(entries=[entry(b) for b in bindings])
             pipeline = self._device.create_pipeline_layout(bind_group_layouts=[group])
@@ -613,7 +600,7 @@ class WebGPUDevice(BufferTable, Device):
         self._layouts[id(bindings)] = (bindings, self._layouts[key])
         return self._layouts[key]
 
-    def _pipeline(self, code: str, entry_point: str, bindings: list[dict], kernel: str):
+    def _pipeline(self, code: str, entry_point: str, bindings: tuple[Binding, ...], kernel: str):
         layout = self._layout(bindings)
         key = (code, entry_point, id(layout[1]))
         if key not in self._pipelines:
@@ -626,17 +613,17 @@ class WebGPUDevice(BufferTable, Device):
             self._pipelines[key] = pipeline
         return self._pipelines[key]
 
-    def _group(self, layout: tuple, uniform: dict, launch: _Launch):
+    def _group(self, layout: tuple, uniform: Binding, launch: _Launch):
         """The (cached) bind group of the arena and the launch's buffers."""
         items = sorted(launch.buffers.items())
-        key = (id(layout[0]), uniform["size"], tuple((k, g.uid) for k, g in items))
+        key = (id(layout[0]), uniform.size, tuple((k, g.uid) for k, g in items))
         if key not in self._groups:
             if len(self._groups) > 4096:
                 self._groups.clear()
             entries = [
                 {
-                    "binding": uniform["binding"],
-                    "resource": {"buffer": self._arena, "offset": 0, "size": uniform["size"]},
+                    "binding": uniform.binding,
+                    "resource": {"buffer": self._arena, "offset": 0, "size": uniform.size},
                 }
             ]
             entries += [
