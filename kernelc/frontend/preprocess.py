@@ -228,7 +228,7 @@ def _check_body(body: list[Token], params: tuple[str, ...] | None) -> None:
             raise KernelSyntaxError(
                 "'##' cannot appear at either end of a macro expansion", end[0].span
             )
-    if params is None:
+    if params is None or not body:  # an empty function-like macro body
         return
     for tok, nxt in zip(body, [*body[1:], None], strict=True):
         if tok.is_op("#"):

@@ -233,6 +233,10 @@ def test_function_macro_name_without_paren_is_a_name():
     assert pp_text("#define F(a) a\nF + F(2)") == "F + 2"
 
 
+def test_function_macro_with_an_empty_body_expands_to_nothing():
+    assert pp_text("#define F(a)\nx F(1) y") == "x y"
+
+
 def test_space_before_paren_makes_an_object_like_macro():
     assert pp_text("#define F (a)\nF(1)") == "( a ) ( 1 )"
 
