@@ -1,5 +1,5 @@
 """Elementwise routines that are not plain ufuncs: `where`, `clip` (with None bounds),
-`around`/`round`, `conj`.
+`around`/`round`, `conj`, `real`, `imag`, `angle`.
 
 Rule: each is one generated `ElementwiseKernel` over concrete dtypes (scalars passed by
 value, weak under NEP 50), exactly as the ufuncs are; no host computation.
@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _shapes, ufuncs
+from . import _complex, _dtypes, _shapes, ufuncs
 from ._fusion_trace import Var
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
@@ -93,10 +93,31 @@ def _copy_to(a: ndarray, out: ndarray) -> ndarray:
 
 def conj(a, out=None):
     a = _as_array(a)
+    if a.dtype.kind == "c":
+        return _complex.apply("conjugate", [a], out=out)
     return a.copy() if out is None else _copy_to(a, out)
 
 
 conjugate = conj
+
+
+def real(a):
+    """The real part (a view for a device array, as NumPy's)."""
+    return _as_array(a).real
+
+
+def imag(a):
+    return _as_array(a).imag
+
+
+def angle(z, deg=False):
+    """The argument of each element, atan2(imag, real) (radians, or degrees if `deg`)."""
+    z = _as_array(z)
+    if z.dtype.kind == "c":
+        result = _complex.apply("angle", [z])
+    else:
+        result = ufuncs.arctan2(0, z)
+    return ufuncs.multiply(result, 180 / np.pi, out=result) if deg else result
 
 
 def _as_array(a) -> ndarray:

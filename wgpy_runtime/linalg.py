@@ -5,14 +5,15 @@ Rule: every product is a `matmul`; the others are views and reshapes around it. 
 `matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
 as `_products` plans it: kernelc's tiled matmul programs for float dtypes, one simple
 batched kernel for integers and bool, a dot-product reduction for a few outputs of a
-long shared axis, and a long shared axis split over several launches.
+long shared axis, and a long shared axis split over several launches. A complex product is four real ones on the
+operands' (re, im) parts.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _dtypes, _products, _shapes
+from . import _complex, _dtypes, _products, _shapes
 from .ndarray import ndarray
 
 
@@ -44,7 +45,7 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
     result = ndarray(batch + (n, m), rt, device=a.device)
     if result.size:
-        _products.launch(a3, b3, result)
+        (_complex_product if rt.kind == "c" else _products.launch)(a3, b3, result)
     if a.ndim == 1:
         result = result.squeeze(-2)
     if b.ndim == 1:
@@ -53,6 +54,17 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
         out[...] = result
         return out
     return result
+
+
+def _complex_product(a: ndarray, b: ndarray, result: ndarray) -> None:
+    """(Ar + i Ai) @ (Br + i Bi) = (Ar @ Br - Ai @ Bi) + i (Ar @ Bi + Ai @ Br)."""
+    component = _dtypes.component(result.dtype)
+    parts = []
+    for x, y in ((a.real, b.real), (a.imag, b.imag), (a.real, b.imag), (a.imag, b.real)):
+        part = ndarray(result.shape, component, device=result.device)
+        _products.launch(x, y, part)
+        parts.append(part)
+    _complex.launch("product_parts", parts, result.dtype, result)
 
 
 def dot(a, b, out=None) -> ndarray:
@@ -105,7 +117,11 @@ def outer(a, b, out=None) -> ndarray:
 
 
 def vdot(a, b) -> ndarray:
-    return dot(_as_array(a).reshape(-1), _as_array(b).reshape(-1))
+    """The dot product of the flattened operands, the first one conjugated (NumPy's)."""
+    a = _as_array(a)
+    if a.dtype.kind == "c":
+        a = _complex.apply("conjugate", [a])
+    return dot(a.reshape(-1), _as_array(b).reshape(-1))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
