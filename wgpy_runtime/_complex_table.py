@@ -251,6 +251,7 @@ if (fabs(in0i) <= fabs(in0r)) {
     "sqrt": ComplexOp(1, "cx_sqrt(in0r, in0i, out0r, out0i)", helpers=("cx_sqrt",)),
     # the four real products of a complex matmul: (rr - ii) + i (ri + ir)
     "product_parts": ComplexOp(4, "out0r = in0r - in1r;\nout0i = in2r + in3r"),
+    "where": ComplexOp(3, "out0r = in0r != 0 ? in1r : in2r;\nout0i = in0r != 0 ? in1i : in2i"),
     "real": ComplexOp(1, "out0 = in0r", "real"),
     "absolute": ComplexOp(1, "out0 = cx_abs(in0r, in0i)", "real", ("cx_abs",)),
     "angle": ComplexOp(1, "out0 = atan2(in0i, in0r)", "real"),

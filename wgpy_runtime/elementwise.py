@@ -52,6 +52,11 @@ def where(condition, x=None, y=None):
     dtypes = ufuncs.arg_dtypes([x, y])
     out_dtype = _dtypes.normalize(np.result_type(*dtypes))
     cond = condition if isinstance(condition, ndarray) else bool(condition)
+    if out_dtype.kind == "c":
+        values = [
+            ufuncs.typed_scalar(v, t) if ufuncs.is_scalar(v) else v for v, t in zip((x, y), dtypes)
+        ]
+        return _complex.apply("where", [cond, *values], out_dtype)
     return _launch("wp_where", [cond, x, y], out_dtype, "y = (_x0 != 0) ? (R)_x1 : (R)_x2")
 
 

@@ -171,6 +171,10 @@ def test_views_indexing_and_copies(dtype):
     y[..., 3] = x[..., 2]
     assert_same(b.get(), y)
     assert_same(wp.concatenate([a, a[:1]]).get(), np.concatenate([x, x[:1]]))
+    m = wp.asarray(mask)
+    assert_same(wp.where(m, a, 1j).get(), np.where(mask, x, 1j).astype(dtype))
+    f = np.arange(6, dtype=np.float32)
+    assert_same(wp.where(m, wp.asarray(f), a).get(), np.where(mask, f, x))
     assert_same(wp.stack([a[0], a[1]], axis=1).get(), np.stack([x[0], x[1]], axis=1))
 
 
