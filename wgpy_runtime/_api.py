@@ -8,6 +8,8 @@ holds (creation, ufuncs, reductions, manipulation, indexing, linalg, random, ker
 from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
     bool_,
     can_cast,
+    complex64,
+    complex128,
     dtype,
     e,
     finfo,
@@ -106,7 +108,18 @@ from .ufuncs import UFUNCS, ufunc
 
 globals().update(UFUNCS)
 from . import device, random  # noqa: E402
-from .elementwise import around, clip, conj, conjugate, round, round_, where  # noqa: E402
+from .elementwise import (  # noqa: E402
+    angle,
+    around,
+    clip,
+    conj,
+    conjugate,
+    imag,
+    real,
+    round,
+    round_,
+    where,
+)
 
 bool = bool_
 

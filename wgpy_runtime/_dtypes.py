@@ -7,8 +7,9 @@ bits by the shader library; "fast" in 32 bits (float64 as float32, int64 as int3
 as uint32), with a `PrecisionWarning` when the first such array is made: an int64/uint64
 value that does not fit 32 bits raises OverflowError on upload instead of being corrupted,
 float64 rounds to float32 (overflowing to +-inf), and results read back widen to the
-array's own dtype. complex, object, string and datetime dtypes are
-refused.
+array's own dtype. complex64/complex128 are held as interleaved (re, im) pairs of their
+component dtype (float32/float64, itself under the policy), NumPy's own layout. Object,
+string and datetime dtypes are refused.
 """
 
 from __future__ import annotations
@@ -33,8 +34,15 @@ SUPPORTED = tuple(
         "float16",
         "float32",
         "float64",
+        "complex64",
+        "complex128",
     ]
 )
+# complex dtypes -> the real dtype of their two components (docs/dtypes.md, "complex").
+COMPONENT = {
+    np.dtype("complex64"): np.dtype("float32"),
+    np.dtype("complex128"): np.dtype("float64"),
+}
 # 64-bit dtypes -> the 32-bit dtype they are held in (docs/dtypes.md).
 STORAGE_32 = {
     np.dtype("int64"): np.dtype("int32"),
@@ -91,6 +99,7 @@ def exact64() -> bool:
 # NumPy's defaults, which the fast 64-bit policy holds in 32 bits.
 DEFAULT_FLOAT = np.dtype("float64")
 DEFAULT_INT = np.dtype("int64")
+DEFAULT_COMPLEX = np.dtype("complex128")
 
 # C type names (cupy-kernel-semantics.md §1.2), for kernel text written per dtype.
 CTYPES = {
@@ -121,8 +130,20 @@ def normalize(dtype) -> np.dtype:
 
 
 def storage(dtype: np.dtype) -> np.dtype:
-    """The dtype an array of `dtype` is held in on the device."""
+    """The dtype an array of `dtype` is held in on the device (for complex dtypes: the
+    dtype each of its two components is held in)."""
+    dtype = COMPONENT.get(dtype, dtype)
     return dtype if _policy["exact"] else STORAGE_32.get(dtype, dtype)
+
+
+def component(dtype: np.dtype) -> np.dtype:
+    """The real dtype of a complex dtype's components (`dtype` itself when real)."""
+    return COMPONENT.get(np.dtype(dtype), np.dtype(dtype))
+
+
+def lanes(dtype: np.dtype) -> int:
+    """Storage elements per array element: 2 for complex (re, im), else 1."""
+    return 2 if dtype.kind == "c" else 1
 
 
 _STORAGE_NAMES: dict = {}
@@ -153,6 +174,10 @@ def to_storage(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """`values` (any dtype NumPy can cast to `dtype`) as contiguous storage elements.
     Integers that do not fit their 32-bit storage raise OverflowError."""
     values = np.ascontiguousarray(values)
+    if dtype.kind == "c":  # interleaved components: NumPy's layout, viewed as reals
+        with np.errstate(all="ignore"):
+            pairs = values.astype(dtype, copy=False).view(COMPONENT[dtype])
+        return to_storage(pairs, COMPONENT[dtype])
     target = storage(dtype)
     if values.dtype.kind in "iu" and target.kind in "iu" and target != dtype:
         check_fits(values, target, dtype)
@@ -178,6 +203,8 @@ def check_fits(values: np.ndarray, target: np.dtype, dtype: np.dtype) -> None:
 
 def from_storage(data: bytes | np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Storage elements (bytes as the device returns them) widened to `dtype`."""
+    if dtype.kind == "c":
+        return from_storage(data, COMPONENT[dtype]).view(dtype)
     values = (
         np.frombuffer(data, storage(dtype))
         if isinstance(data, (bytes, bytearray, memoryview))
@@ -207,11 +234,14 @@ _initial_policy()
 
 
 def python_scalar_kind(value) -> str | None:
-    """'b', 'i', 'f' for Python bool/int/float ('weak' scalars under NEP 50), else None."""
+    """'b', 'i', 'f', 'c' for Python bool/int/float/complex ('weak' scalars under NEP 50),
+    else None."""
     if isinstance(value, bool):
         return "b"
     if isinstance(value, int):
         return "i"
     if isinstance(value, float):
         return "f"
+    if isinstance(value, complex):
+        return "c"
     return None

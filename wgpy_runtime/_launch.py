@@ -272,6 +272,8 @@ def copy_into(dst, src) -> None:
     n = src.size
     if n == 0:
         return
+    if dst.dtype.kind == "c":  # a complex copy is the copy of its (re, im) components
+        dst, src, n = dst._pair(), src._pair(), 2 * n
     if src._c_contiguous and dst._c_contiguous:
         src.device.copy(src._buf.id, dst._buf.id, src._offset, dst._offset, n)
         return

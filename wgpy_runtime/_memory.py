@@ -2,13 +2,17 @@
 
 Rule: a `Buffer` owns one device allocation and frees it when the last Python reference
 to it dies; every view of it holds that reference, so views never outlive their memory
-and never free it early. The current device is the innermost `use_device` one, else
+and never free it early. A complex buffer holds two storage elements (re, im) per element;
+its `components()` is one `ComponentBuffer` over the same allocation, whose views are the
+real arrays complex arithmetic runs on (one per buffer while it lives, so that two views of
+the components are recognised as views of one buffer). The current device is the innermost `use_device` one, else
 `wgpy_runtime.device.get_device()`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 import numpy as np
 
@@ -54,14 +58,16 @@ def pop_device() -> None:
 class Buffer:
     """`size` elements of `dtype` (held as its storage dtype) on `device`."""
 
-    __slots__ = ("__weakref__", "device", "dtype", "id", "size")
+    __slots__ = ("__weakref__", "_components", "device", "dtype", "id", "size")
 
     def __init__(self, size: int, dtype: np.dtype, device=None) -> None:
         self.device = device if device is not None else current_device()
         self.dtype = np.dtype(dtype)
         self.size = int(size)
+        self._components = None
         # A zero-size allocation is still a valid binding on every backend.
-        self.id = self.device.alloc(max(1, self.size), _dtypes.storage_name(self.dtype))
+        count = max(1, self.size) * _dtypes.lanes(self.dtype)
+        self.id = self.device.alloc(count, _dtypes.storage_name(self.dtype))
 
     def __del__(self) -> None:
         buf_id = getattr(self, "id", None)
@@ -76,17 +82,45 @@ class Buffer:
         """Upload `values` (converted and checked by the storage policy) from `start` on."""
         data = _dtypes.to_storage(values, self.dtype)
         if data.size:
+            start *= _dtypes.lanes(self.dtype)
             self.device.write(self.id, start, memoryview(data.reshape(-1)).cast("B"))
 
     def read(self, start: int, count: int) -> np.ndarray:
         """`count` elements from `start`, in the buffer's own dtype (blocks)."""
         if count <= 0:
             return np.empty(0, self.dtype)
-        return _dtypes.from_storage(self.device.read(self.id, start, count), self.dtype)
+        n = _dtypes.lanes(self.dtype)
+        return _dtypes.from_storage(self.device.read(self.id, start * n, count * n), self.dtype)
+
+    def components(self) -> ComponentBuffer:
+        """A complex buffer's (re, im) components as a real buffer of twice the size."""
+        found = self._components() if self._components is not None else None
+        if found is None:
+            found = ComponentBuffer(self)
+            self._components = weakref.ref(found)
+        return found
 
     @property
     def storage_dtype(self) -> np.dtype:
         return _dtypes.storage(self.dtype)
+
+
+class ComponentBuffer(Buffer):
+    """The real view of a complex `Buffer`'s allocation: element 2k is the real part of
+    element k, 2k + 1 its imaginary part. It keeps its complex buffer alive and frees
+    nothing itself."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: Buffer) -> None:
+        self.owner = owner
+        self.device, self.id = owner.device, owner.id
+        self.dtype = _dtypes.component(owner.dtype)
+        self.size = 2 * owner.size
+        self._components = None
+
+    def __del__(self) -> None:
+        pass
 
 
 class Memory:

@@ -77,7 +77,7 @@ def _ufunc(name: str):
     return getattr(module, name)
 
 
-_OPERANDS: tuple = (bool, int, float, np.generic)  # `install` adds ndarray
+_OPERANDS: tuple = (bool, int, float, complex, np.generic)  # `install` adds ndarray
 
 
 def _operand(other) -> bool:
@@ -152,7 +152,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 def install(cls) -> None:
     global _OPERANDS
-    _OPERANDS = (cls, bool, int, float, np.generic)
+    _OPERANDS = (cls, bool, int, float, complex, np.generic)
     for op, name in _BINARY.items():
         forward, reflected, inplace = _binary(name)
         setattr(cls, f"__{op}__", forward)

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from . import _dtypes
+from . import _complex, _dtypes
 from ._fusion_trace import Var
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
@@ -110,7 +110,9 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None) -> ndarray:
     if isinstance(fill_value, ndarray) and fill_value.size != 1:
         out[...] = fill_value  # broadcast and cast (indexing, which builds on this module)
         return out
-    if out.size:
+    if out.dtype.kind == "c":
+        _complex.fill(out, fill_value)
+    elif out.size:
         _fill_kernel()(host_scalar(fill_value, out.dtype), out)
     return out
 
@@ -228,6 +230,9 @@ def _eye_kernel() -> ElementwiseKernel:
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None) -> ndarray:
     M = N if M is None else M
+    if np.dtype(dtype).kind == "c":  # ones on the diagonal: a real eye as complex
+        real = eye(N, M, k, _dtypes.component(np.dtype(dtype)), device=device)
+        return real.astype(dtype)
     out = ndarray((N, M), dtype, device=device)
     if out.size:
         _eye_kernel()(int(M), int(k), out)

@@ -1,5 +1,5 @@
 """Elementwise routines that are not plain ufuncs: `where`, `clip` (with None bounds),
-`around`/`round`, `conj`.
+`around`/`round`, `conj`, `real`, `imag`, `angle`.
 
 Rule: each is one generated `ElementwiseKernel` over concrete dtypes (scalars passed by
 value, weak under NEP 50), exactly as the ufuncs are; no host computation.
@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _shapes, ufuncs
+from . import _complex, _dtypes, _shapes, ufuncs
 from ._fusion_trace import Var
 from .creation import asarray
 from .indexing import nonzero
@@ -52,6 +52,11 @@ def where(condition, x=None, y=None):
     dtypes = ufuncs.arg_dtypes([x, y])
     out_dtype = _dtypes.normalize(np.result_type(*dtypes))
     cond = condition if isinstance(condition, ndarray) else bool(condition)
+    if out_dtype.kind == "c":
+        values = [
+            ufuncs.typed_scalar(v, t) if ufuncs.is_scalar(v) else v for v, t in zip((x, y), dtypes)
+        ]
+        return _complex.apply("where", [cond, *values], out_dtype)
     return _launch("wp_where", [cond, x, y], out_dtype, "y = (_x0 != 0) ? (R)_x1 : (R)_x2")
 
 
@@ -69,7 +74,7 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
 
 def around(a, decimals=0, out=None):
     """Round half to even at `decimals` digits (NumPy: rint(a * 10**d) / 10**d)."""
-    a = _as_array(a)
+    a = asarray(a)
     if a.dtype.kind in "biu":
         if decimals >= 0:
             return a.copy() if out is None else _copy_to(a, out)
@@ -92,12 +97,33 @@ def _copy_to(a: ndarray, out: ndarray) -> ndarray:
 
 
 def conj(a, out=None):
-    a = _as_array(a)
+    a = asarray(a)
+    if a.dtype.kind == "c":
+        return _complex.apply("conjugate", [a], out=out)
     return a.copy() if out is None else _copy_to(a, out)
 
 
 conjugate = conj
 
 
-def _as_array(a) -> ndarray:
+def real(a):
+    """The real part (a view for a device array, as NumPy's)."""
+    return asarray(a).real
+
+
+def imag(a):
+    return asarray(a).imag
+
+
+def angle(z, deg=False):
+    """The argument of each element, atan2(imag, real) (radians, or degrees if `deg`)."""
+    z = asarray(z)
+    if z.dtype.kind == "c":
+        result = _complex.apply("angle", [z])
+    else:
+        result = ufuncs.arctan2(0, z)
+    return ufuncs.multiply(result, 180 / np.pi, out=result) if deg else result
+
+
+def asarray(a) -> ndarray:
     return asarray(a)  # device arrays pass through

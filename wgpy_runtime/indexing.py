@@ -6,6 +6,8 @@ element, computed on the host from the index arrays, which are read back if they
 the device — mask compaction is host-assisted); a get is then a gather kernel and a set
 a scatter (WGSL: a raw-output kernel; GLSL, which cannot scatter: an inverse map over
 the written range). Copies and casts are kernels; contiguous copies are device copies.
+A complex array is indexed as its (re, im) component view with the index extended by the
+trailing axis, so its gathers and scatters are those of a real array.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _indexing, _launch, _shapes
+from . import _complex, _dtypes, _indexing, _launch, _shapes
 from .creation import _fill_kernel, asarray, host_scalar
-from .kernel import ElementwiseKernel, copy_kernel, scatter_kernel
+from .kernel import ElementwiseKernel, scatter_kernel
 from .ndarray import ndarray
 
 # ---------------------------------------------------------------------------- copies
@@ -35,8 +37,14 @@ def _cast_kernel() -> ElementwiseKernel:
 
 def astype(a: ndarray, dtype: np.dtype) -> ndarray:
     out = ndarray(a.shape, dtype, device=a.device)
-    if a.size:
-        (copy_kernel() if dtype == a.dtype else _cast_kernel())(a, out)
+    if not a.size:
+        return out
+    if dtype == a.dtype:
+        _launch.copy_into(out, a)
+    elif "c" in (dtype.kind, a.dtype.kind):
+        _complex.cast_into(a, out)
+    else:
+        _cast_kernel()(a, out)
     return out
 
 
@@ -52,6 +60,9 @@ def assign(dst: ndarray, value) -> None:
     if host is not None and host.ndim > 0:
         _assign_array(dst, asarray(host.astype(dst.dtype, copy=False), device=dst.device))
         return
+    if dst.dtype.kind == "c":
+        _complex.fill(dst, value)
+        return
     _fill_kernel()(host_scalar(value, dst.dtype), dst)
 
 
@@ -65,6 +76,8 @@ def _assign_array(dst: ndarray, src: ndarray) -> None:
         src = copy(src)  # overlapping views: read everything before writing
     if src.dtype == dst.dtype:
         _launch.copy_into(dst, src)
+    elif "c" in (src.dtype.kind, dst.dtype.kind):
+        _complex.cast_into(src, dst)
     else:
         _cast_kernel()(src, dst)
 
@@ -74,10 +87,11 @@ def _assign_array(dst: ndarray, src: ndarray) -> None:
 
 def getitem(a: ndarray, key) -> ndarray:
     """a[key] for a key with integer arrays, lists or booleans (a new array)."""
-    pos, shape = positions(a, key)
-    out = ndarray(shape, a.dtype, device=a.device)
+    target, key = _components(a, key)
+    pos, shape = positions(target, key)
+    out = ndarray(shape[:-1] if target is not a else shape, a.dtype, device=a.device)
     if out.size:
-        _gather_kernel()(pos, _whole(a), out)
+        _gather_kernel()(pos, _whole(target), out._pair() if target is not a else out)
     return out
 
 
@@ -87,15 +101,24 @@ def setitem(a: ndarray, key, value) -> None:
         assign(ndarray._view(a._buf, shape, strides, offset), value)
         return
     mask = _full_mask(a, key)
-    if mask is not None and _is_plain_scalar(value):
+    if mask is not None and _is_plain_scalar(value) and a.dtype.kind != "c":
         _masked_fill_kernel()(mask, host_scalar(value, a.dtype), a)
         return
-    pos, shape = positions(a, key)
+    target, key = _components(a, key)
+    pos, shape = positions(target, key)
     if pos.size == 0:
         return
-    src = ndarray(shape, a.dtype, device=a.device)
+    src = ndarray(shape[:-1] if target is not a else shape, a.dtype, device=a.device)
     assign(src, value)
-    _scatter(a, pos, src)
+    _scatter(target, pos, src._pair() if target is not a else src)
+
+
+def _components(a: ndarray, key) -> tuple[ndarray, object]:
+    """What an advanced index walks: a complex array's (re, im) components, the key
+    extended over their last axis; any other array itself."""
+    if a.dtype.kind != "c":
+        return a, key
+    return a._pair(), (key if isinstance(key, tuple) else (key,)) + (slice(None),)
 
 
 def _full_mask(a: ndarray, key):

@@ -5,7 +5,8 @@ Rule: every product is a `matmul`; the others are views and reshapes around it. 
 `matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
 as `_products` plans it: kernelc's tiled matmul programs for float dtypes, one simple
 batched kernel for integers and bool, a dot-product reduction for a few outputs of a
-long shared axis, and a long shared axis split over several launches.
+long shared axis, and a long shared axis split over several launches. A complex product is four real ones on the
+operands' (re, im) parts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import string
 
 import numpy as np
 
-from . import _dtypes, _products, _shapes
+from . import _complex, _dtypes, _products, _shapes
 from .creation import asarray
 from .manipulation import diagonal
 from .ndarray import ndarray
@@ -22,12 +23,8 @@ from .reductions import sum as sum_
 from .ufuncs import multiply
 
 
-def _as_array(a) -> ndarray:
-    return asarray(a)  # device arrays pass through
-
-
 def matmul(a, b, out=None, dtype=None) -> ndarray:
-    a, b = _as_array(a), _as_array(b)
+    a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
@@ -46,7 +43,7 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
     result = ndarray(batch + (n, m), rt, device=a.device)
     if result.size:
-        _products.launch(a3, b3, result)
+        (_complex_product if rt.kind == "c" else _products.launch)(a3, b3, result)
     if a.ndim == 1:
         result = result.squeeze(-2)
     if b.ndim == 1:
@@ -57,8 +54,19 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     return result
 
 
+def _complex_product(a: ndarray, b: ndarray, result: ndarray) -> None:
+    """(Ar + i Ai) @ (Br + i Bi) = (Ar @ Br - Ai @ Bi) + i (Ar @ Bi + Ai @ Br)."""
+    component = _dtypes.component(result.dtype)
+    parts = []
+    for x, y in ((a.real, b.real), (a.imag, b.imag), (a.real, b.imag), (a.imag, b.real)):
+        part = ndarray(result.shape, component, device=result.device)
+        _products.launch(x, y, part)
+        parts.append(part)
+    _complex.launch("product_parts", parts, result.dtype, result)
+
+
 def dot(a, b, out=None) -> ndarray:
-    a, b = _as_array(a), _as_array(b)
+    a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return multiply(a, b, out=out)
     if a.ndim <= 2 and b.ndim <= 2:
@@ -71,7 +79,7 @@ def dot(a, b, out=None) -> ndarray:
 
 
 def tensordot(a, b, axes=2) -> ndarray:
-    a, b = _as_array(a), _as_array(b)
+    a, b = asarray(a), asarray(b)
     if isinstance(axes, (int, np.integer)):
         axes_a = list(range(a.ndim - axes, a.ndim))
         axes_b = list(range(axes))
@@ -91,19 +99,23 @@ def tensordot(a, b, axes=2) -> ndarray:
 
 
 def inner(a, b) -> ndarray:
-    a, b = _as_array(a), _as_array(b)
+    a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return dot(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 
 def outer(a, b, out=None) -> ndarray:
-    a, b = _as_array(a).reshape(-1, 1), _as_array(b).reshape(1, -1)
+    a, b = asarray(a).reshape(-1, 1), asarray(b).reshape(1, -1)
     return multiply(a, b, out=out)
 
 
 def vdot(a, b) -> ndarray:
-    return dot(_as_array(a).reshape(-1), _as_array(b).reshape(-1))
+    """The dot product of the flattened operands, the first one conjugated (NumPy's)."""
+    a = asarray(a)
+    if a.dtype.kind == "c":
+        a = _complex.apply("conjugate", [a])
+    return dot(a.reshape(-1), asarray(b).reshape(-1))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
@@ -119,7 +131,7 @@ def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
     multiplied with broadcasting and summed over the letters not in the output."""
     if kwargs:
         raise NotImplementedError(f"einsum options {sorted(kwargs)} are not supported")
-    operands = [_as_array(op) for op in operands]
+    operands = [asarray(op) for op in operands]
     text = _expand_ellipsis(subscripts.replace(" ", ""), operands)
     inputs, output = _parse_subscripts(text, len(operands))
     views = [_diagonal_view(op, s) for op, s in zip(operands, inputs)]

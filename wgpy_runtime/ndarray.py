@@ -154,6 +154,39 @@ class ndarray:
     def T(self) -> ndarray:
         return self.transpose()
 
+    # ------------------------------------------------------------------ complex parts
+
+    def _pair(self) -> ndarray:
+        """A complex array's components: the real view of shape `shape + (2,)` whose last
+        axis is (re, im), over the buffer's `components()`."""
+        strides = tuple(2 * s for s in self._strides) + (1,)
+        return self._view(self._buf.components(), self._shape + (2,), strides, 2 * self._offset)
+
+    @property
+    def real(self) -> ndarray:
+        """The real part: a view (NumPy's), assignable."""
+        return self._pair()[..., 0] if self.dtype.kind == "c" else self.view()
+
+    @real.setter
+    def real(self, value) -> None:
+        self.real[...] = value
+
+    @property
+    def imag(self) -> ndarray:
+        """The imaginary part: a view of a complex array; zeros for a real one (NumPy's
+        is read-only; this one is a new array)."""
+        if self.dtype.kind == "c":
+            return self._pair()[..., 1]
+        from .creation import zeros
+
+        return zeros(self._shape, self.dtype, device=self.device)
+
+    @imag.setter
+    def imag(self, value) -> None:
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")
+        self.imag[...] = value
+
     # ------------------------------------------------------------------ host transfer
 
     def get(self, stream=None, order="C", out=None) -> np.ndarray:

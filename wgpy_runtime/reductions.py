@@ -4,7 +4,9 @@ any all count_nonzero`, plus the scans `cumsum cumprod` (`_scan`).
 Rule: every reduction is a `ReductionKernel` generated for concrete dtypes (map, reduce,
 post-map as CuPy writes its own reductions); multi-step statistics chain them (var: mean,
 then the squared deviations; argmax: max, then the first index reaching it). NumPy's
-errors for empty reductions without identity are raised before any launch.
+errors for empty reductions without identity are raised before any launch. Complex
+`sum` reduces the (re, im) components as a real array, complex `prod` is a tree of complex
+multiplications (`_complex.prod`) and complex `mean` divides the sum as NumPy does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _shapes, indexing
+from . import _complex, _dtypes, _shapes, indexing
 from . import _scan as _scan_mod
 from .creation import asarray
 from .kernel import ReductionKernel
@@ -97,12 +99,26 @@ def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
     out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
+    if np.dtype(out_dtype).kind == "c":
+        return _finish(_complex_sum(a, axis, keepdims, np.dtype(out_dtype)), out)
     return _fold("sum", a, axis, keepdims, out, out_dtype, "a + b", "0")
+
+
+def _complex_sum(a: ndarray, axis, keepdims: bool, dtype: np.dtype) -> ndarray:
+    """A complex sum: the sums of the real and of the imaginary parts."""
+    component = _dtypes.component(dtype)
+    if a.dtype.kind != "c":
+        return sum(a, axis, component, keepdims=keepdims).astype(dtype)
+    axes = _shapes.normalize_axes(axis, a.ndim)
+    pairs = _fold("sum", a._pair(), axes, keepdims, None, component, "a + b", "0")
+    return _complex.from_pair(pairs)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
     out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
+    if np.dtype(out_dtype).kind == "c":
+        return _finish(_complex.prod(a, axis, np.dtype(out_dtype), keepdims), out)
     return _fold("prod", a, axis, keepdims, out, out_dtype, "a * b", "1")
 
 
@@ -233,12 +249,16 @@ def count_nonzero(a, axis=None, *, keepdims=False):
 
 
 def mean_dtype(dtype: np.dtype) -> np.dtype:
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
+    if out_dtype.kind == "c":  # NumPy: the sum, divided by the count as a complex
+        total = _complex_sum(a, axis, keepdims, out_dtype)
+        count = a.size // builtins.max(total.size, 1) if a.size else 0
+        return _finish(_complex.apply("true_divide", [total, count], out_dtype), out)
     kernel = _kernel(
         "wp_mean",
         f"{a.dtype.name} x",

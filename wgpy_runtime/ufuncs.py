@@ -1,6 +1,6 @@
 """NumPy ufuncs on device arrays: type resolution as NumPy 2 does it (NEP 50: Python
 scalars are weak), broadcasting, `out=` with same-kind casting, and one generated
-`ElementwiseKernel` per loop.
+`ElementwiseKernel` per loop (complex loops: one per routine of `_complex_table`).
 
 Rule: a ufunc call is one kernel launch. Dtypes are resolved by NumPy's own
 `ufunc.resolve_dtypes` after every weak Python scalar is given the dtype NEP 50 assigns
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dtypes, _fastpath, _shapes, _ufunc_table
+from . import _complex, _dtypes, _fastpath, _shapes, _ufunc_table
 from ._fusion_trace import Var
 from ._ufunc_table import UfuncDef
 from .kernel import ElementwiseKernel
@@ -31,7 +31,7 @@ NUMPY_SCALARS_WEAK = False
 
 
 def is_scalar(a) -> bool:
-    return isinstance(a, (bool, int, float, np.generic))
+    return isinstance(a, (bool, int, float, complex, np.generic))
 
 
 def _strong(a) -> bool:
@@ -45,15 +45,21 @@ def strong_dtype(args) -> np.dtype | None:
 
 
 def weak_dtype(value, strong: np.dtype | None) -> np.dtype:
-    """NEP 50: the dtype a Python scalar takes beside `strong` (Python ints and floats
-    adopt the array's dtype when of a kind at least as high; bools are plain bools)."""
+    """NEP 50: the dtype a Python scalar takes beside `strong` (Python ints, floats and
+    complexes adopt the array's dtype when of a kind at least as high, a complex beside a
+    float array its complex counterpart; bools are plain bools)."""
     kind = _dtypes.python_scalar_kind(value)
+    strong_kind = strong.kind if strong is not None else ""
     if kind == "b":
         return np.dtype(bool)
     if kind == "i":
-        return strong if strong is not None and strong.kind in "iuf" else _dtypes.DEFAULT_INT
+        return strong if strong_kind and strong_kind in "iufc" else _dtypes.DEFAULT_INT
     if kind == "f":
-        return strong if strong is not None and strong.kind == "f" else _dtypes.DEFAULT_FLOAT
+        return strong if strong_kind and strong_kind in "fc" else _dtypes.DEFAULT_FLOAT
+    if kind == "c":
+        if strong_kind and strong_kind in "fc":
+            return _complex.complex_of(strong)
+        return _dtypes.DEFAULT_COMPLEX
     raise TypeError(f"Unsupported type {type(value)}")
 
 
@@ -125,14 +131,16 @@ class ufunc:
         ins, outs = self._split(args, out)
         dtypes = arg_dtypes(ins)
         loop_in, loop_out = self._resolve(tuple(dtypes), dtype)
-        if any(d.kind == "c" for d in loop_in + loop_out):
-            raise TypeError(f"ufunc '{self.__name__}': complex dtypes are not supported")
         values = [typed_scalar(a, t) if is_scalar(a) else a for a, t in zip(ins, dtypes)]
         arrays = [a for a in ins if isinstance(a, ndarray)] + [o for o in outs if o is not None]
         shape = _shapes.broadcast_shapes(*(a.shape for a in arrays))
         device = arrays[0].device if arrays else None
         outs = self._outputs(outs, loop_out, shape, casting, device)
         values = [_unaliased(v, outs) for v in values]
+        complex_loop = next((d for d in loop_in + loop_out if d.kind == "c"), None)
+        if complex_loop is not None:
+            _complex.launch(self.__name__, values, complex_loop, outs[0])
+            return outs[0] if self.nout == 1 else tuple(outs)
         kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs])
         kernel(*values, *outs)
         if dtype is None and not kwargs:
