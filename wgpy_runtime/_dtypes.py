@@ -155,7 +155,7 @@ def storage_name(dtype: np.dtype) -> str:
     if name is None:
         dtype = np.dtype(dtype)
         name = _STORAGE_NAMES[dtype] = storage(dtype).name
-        if name != dtype.name and not _policy["warned"]:
+        if dtype in STORAGE_32 and name != dtype.name and not _policy["warned"]:
             _policy["warned"] = True  # once per process: the policy is a deliberate choice
             warnings.warn(
                 f"{dtype.name} arrays are held and computed in {name} under the fast 64-bit "

@@ -123,7 +123,3 @@ def angle(z, deg=False):
     else:
         result = ufuncs.arctan2(0, z)
     return ufuncs.multiply(result, 180 / np.pi, out=result) if deg else result
-
-
-def asarray(a) -> ndarray:
-    return asarray(a)  # device arrays pass through
