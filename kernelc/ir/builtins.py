@@ -18,7 +18,7 @@ class Builtin:
 
 _FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
 asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt rcbrt erf erfc erfinv erfcinv
-erfcx normcdf normcdfinv lgamma tgamma""".split()
+erfcx normcdf normcdfinv lgamma tgamma sinpi cospi""".split()
 # `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
 _FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp".split()
 _FLOAT3 = ["fma"]

@@ -26,10 +26,12 @@ U = ir.UnaryOp
 HI, LO = "__h", "__l"
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
-# float64 functions of kernelc/lib/float64_math.cu, written with double and widened: each
-# `kc_f64_<fn>` takes x's words and returns its result's through two reference parameters.
+# float64 functions of kernelc/lib/float64_math.cu and float64_trig.cu, written with double
+# and widened: each `kc_f64_<fn>` takes its arguments' words and returns its result's
+# through two reference parameters.
 F64_LIBRARY = frozenset(
     ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"]
+    + ["sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot", "cbrt"]
 )
 # float64 functions the pass computes from float64.cu's word functions, bit for bit.
 F64_WORDS = frozenset(
@@ -487,7 +489,7 @@ class _Widener:
         fn, d = e.fn, e.dtype
         args = [self.keep_pair(self.pair(a)) for a in e.args]
         if d is float64 and fn in F64_LIBRARY:  # widened: (x words, result refs)
-            return self.call(f"kc_f64_{fn}", list(args[0]))
+            return self.call(f"kc_f64_{fn}", [w for a in args for w in a])
         if d is float64:
             (h, lo) = args[0]
             match fn:
