@@ -55,6 +55,9 @@ F64_WORDS = frozenset(
         "max",
         "ldexp",
         "fmod",
+        "fma",
+        "frexp",
+        "frexp_exp",
     ]
 )
 
@@ -327,7 +330,8 @@ class _Widener:
                 h, lo = self.pair(a)
                 if fn == "signbit":
                     return ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32), _u32(0), bool_)
-                return ir.LibCall(f"kc_f64_{fn}", (h, lo), bool_)  # isnan, isinf, isfinite
+                # isnan, isinf, isfinite (bool), frexp_exp (int)
+                return ir.LibCall(f"kc_f64_{fn}", (h, lo), e.dtype)
         return self.children(e)
 
     def children(self, e: ir.Expr) -> ir.Expr:
@@ -499,8 +503,10 @@ class _Widener:
                     sign = ir.Binary(B.AND, args[1][0], _u32(SIGN), uint32)
                     magnitude = ir.Binary(B.AND, h, _u32(SIGN - 1), uint32)
                     return ir.Binary(B.OR, magnitude, sign, uint32), lo
-                case "sqrt" | "trunc":
+                case "sqrt" | "trunc" | "frexp":
                     return self.call(f"kc_f64_{fn}", [h, lo])
+                case "fma":
+                    return self.call("kc_f64_fma", [w for a in args for w in a])
                 case "floor" | "ceil":
                     return self.call("kc_f64_floor_ceil", [h, lo, ir.Const(fn == "ceil", bool_)])
                 case "round" | "rint":
