@@ -281,8 +281,10 @@ def table() -> str:
                 previous = devices.set_device(backend)
                 measured.append(int(ulps(run(op, *args), want).max()))
                 devices.set_device(previous)
-            numpy_err = int(ulps(numpy_value(op, *args), want).max())
-            cells = [f"`{op}`", *map(str, measured), str(CUDA_ULP[op]), str(numpy_err)]
+            numpy_err = str(int(ulps(numpy_value(op, *args), want).max()))
+            if op in ("sinpi", "cospi"):
+                numpy_err = "none"  # sin(np.pi * x) is off by pi x's rounding, not comparable
+            cells = [f"`{op}`", *map(str, measured), str(CUDA_ULP[op]), numpy_err]
             rows.append("| " + " | ".join([*cells, f"{want.size:,}"]) + " |")
     finally:
         wp.set_64bit_policy(previous_policy)
