@@ -27,19 +27,20 @@ __device__ double kc_f64_split26(double x) {
     return __longlong_as_double(__double_as_longlong(x) & (long long)0xfffffffff8000000ULL);
 }
 
-// x - n pi/2 = y0 + y1 (|y1| below an ulp of y0, |y0| <= pi/4), returning n mod 4.
+// x - n pi/2 = y0 + y1 (|y1| below an ulp of y0, |y0| <= pi/4), and n mod 4.
 // Payne-Hanek on words: x = m 2^e with m < 2^53; of m * 2/pi only the bits from 2^1 down
 // matter (higher ones add multiples of 4), so m times 224 bits of 2/pi starting at the
 // word holding 2^(1-e)'s factor gives x 2/pi mod 4 with at least 191 fraction bits, the
 // omitted tail below 2^-138. No double lies closer than 2^-62 to a multiple of pi/2, so the
 // fraction keeps 75 correct bits; its leading 96 times pi/2 (96 bits) give y0 and y1.
-__device__ int kc_f64_rem_pio2(double x, double &y0, double &y1) {
+__device__ void kc_f64_rem_pio2(double x, double &y0, double &y1, int &quadrant) {
     int hx = kc_f64_high(x);
     int ix = hx & 0x7fffffff;
     if (ix <= 0x3fe921fb) {  // |x| <= pi/4 (and a little more): no reduction
         y0 = x;
         y1 = 0.0;
-        return 0;
+        quadrant = 0;
+        return;
     }
     unsigned int mh = (unsigned int)(ix & 0x000fffff) | 0x00100000u;
     unsigned int ml = (unsigned int)__double_as_longlong(x);
@@ -135,7 +136,7 @@ __device__ int kc_f64_rem_pio2(double x, double &y0, double &y1) {
     }
     y0 = r0;
     y1 = r1;
-    return (hx < 0 ? -n : n) & 3;
+    quadrant = (hx < 0 ? -n : n) & 3;
 }
 
 // sin(x + y) for |x| <= pi/4, y the tail of x (used when `tail`).
@@ -223,7 +224,8 @@ __device__ double kc_f64_sin(double x) {
     }
     double y0 = 0.0;
     double y1 = 0.0;
-    int n = kc_f64_rem_pio2(x, y0, y1);
+    int n = 0;
+    kc_f64_rem_pio2(x, y0, y1, n);
     double v = (n & 1) == 0 ? kc_f64_ksin(y0, y1, true) : kc_f64_kcos(y0, y1);
     return (n & 2) == 0 ? v : -v;
 }
@@ -237,7 +239,8 @@ __device__ double kc_f64_cos(double x) {
     }
     double y0 = 0.0;
     double y1 = 0.0;
-    int n = kc_f64_rem_pio2(x, y0, y1);
+    int n = 0;
+    kc_f64_rem_pio2(x, y0, y1, n);
     double v = (n & 1) == 0 ? kc_f64_kcos(y0, y1) : kc_f64_ksin(y0, y1, true);
     return (n == 0 || n == 3) ? v : -v;
 }
@@ -248,7 +251,8 @@ __device__ double kc_f64_tan(double x) {
     }
     double y0 = 0.0;
     double y1 = 0.0;
-    int n = kc_f64_rem_pio2(x, y0, y1);
+    int n = 0;
+    kc_f64_rem_pio2(x, y0, y1, n);
     return kc_f64_ktan(y0, y1, (n & 1) != 0);
 }
 
@@ -270,10 +274,10 @@ __device__ void kc_f64_mul_pi(double r, double &y0, double &y1) {
 
 // sinpi and cospi: |x| = (n + 2r) / 2 exactly, |r| <= 1/4, then sin or cos of r pi.
 // sinpi of an integer is a zero of x's sign, cospi of a half-integer +0 (C23's choices).
-__device__ double kc_f64_pi_reduce(double ax, double &y0, double &y1) {
+__device__ void kc_f64_pi_reduce(double ax, double &y0, double &y1, int &quadrant) {
     double n2 = rint(2.0 * ax);
     kc_f64_mul_pi(ax - 0.5 * n2, y0, y1);
-    return n2;
+    quadrant = (int)((long long)n2 & 3LL);
 }
 
 __device__ double kc_f64_sinpi(double x) {
@@ -285,7 +289,8 @@ __device__ double kc_f64_sinpi(double x) {
     if (ax < 4503599627370496.0) {  // below 2^52 (beyond, every double is an integer)
         double y0 = 0.0;
         double y1 = 0.0;
-        int n = (int)((long long)kc_f64_pi_reduce(ax, y0, y1) & 3LL);
+        int n = 0;
+        kc_f64_pi_reduce(ax, y0, y1, n);
         v = (n & 1) == 0 ? kc_f64_ksin(y0, y1, true) : kc_f64_kcos(y0, y1);
         v = (n & 2) == 0 ? v : 0.0 - v;  // 0 - v: +0 for v = +0
     }
@@ -303,7 +308,8 @@ __device__ double kc_f64_cospi(double x) {
     }
     double y0 = 0.0;
     double y1 = 0.0;
-    int n = (int)((long long)kc_f64_pi_reduce(ax, y0, y1) & 3LL);
+    int n = 0;
+    kc_f64_pi_reduce(ax, y0, y1, n);
     double v = (n & 1) == 0 ? kc_f64_kcos(y0, y1) : kc_f64_ksin(y0, y1, true);
     return (n == 0 || n == 3) ? v : 0.0 - v;
 }
