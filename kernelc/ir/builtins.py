@@ -13,22 +13,28 @@ from dataclasses import dataclass
 class Builtin:
     arity: int
     kind: str  # 'float': args and result float32; 'pred': float args, bool result;
-    # 'generic': args promoted together, result of that type ('abs', 'min', 'max')
+    # 'int': float args, int32 result; 'generic': args promoted together, result of that
+    # type ('abs', 'min', 'max')
 
 
 _FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
 asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt rcbrt erf erfc erfinv erfcinv
-erfcx normcdf normcdfinv lgamma tgamma""".split()
+erfcx normcdf normcdfinv lgamma tgamma sinpi cospi""".split()
 # `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
 _FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp".split()
 _FLOAT3 = ["fma"]
 _PRED = "isnan isinf isfinite signbit".split()
+# `frexp(x, &e)`: the significand in [0.5, 1) is `frexp`, the exponent `frexp_exp` (an int;
+# 0 for zero, Inf and NaN), so each is a function of x alone (see POINTER_RESULTS).
+_INT1 = ["frexp_exp"]
 
 MATH: dict[str, Builtin] = {
     **{n: Builtin(1, "float") for n in _FLOAT1},
     **{n: Builtin(2, "float") for n in _FLOAT2},
     **{n: Builtin(3, "float") for n in _FLOAT3},
     **{n: Builtin(1, "pred") for n in _PRED},
+    "frexp": Builtin(1, "float"),
+    **{n: Builtin(1, "int") for n in _INT1},
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
     "max": Builtin(2, "generic"),
@@ -87,11 +93,17 @@ NATIVE_NAMES: dict[str, str] = {
     "native_fmaxf": "native_max",
 }
 NATIVE = frozenset(NATIVE_NAMES.values())  # what these give (accuracy, NaN) is the target's
-# Functions that return through pointers: shaders have none to give them.
+# Functions returning through pointers, which shaders do not have. Those in POINTER_BUILTINS
+# take `&lvalue` arguments and become a store of one built-in per pointer (and the call's
+# value): {C name: (value or None, built-in stored through each pointer)}; the rest are
+# refused with the advice here.
+POINTER_BUILTINS = {
+    "sincos": (None, ("sin", "cos")),
+    "sincospi": (None, ("sinpi", "cospi")),
+    "frexp": ("frexp", ("frexp_exp",)),
+}
+POINTER_BUILTINS.update({n + "f": v for n, v in POINTER_BUILTINS.items()})
 POINTER_RESULTS = {
-    "sincos": "sin() and cos()",
-    "sincospi": "sin(M_PI * x) and cos(M_PI * x)",
-    "frexp": "log2() and ldexp()",
     "modf": "trunc()",
     "remquo": "fmod()",
     "lgamma_r": "lgamma()",

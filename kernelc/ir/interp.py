@@ -143,6 +143,10 @@ MATH = {
             "rcbrt",
             "ldexp",
             "fma",
+            "fma64",
+            "sinpi",
+            "cospi",
+            "frexp",
         )
     },
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
@@ -162,6 +166,10 @@ def math_call(fn: str, args, dtype: DType):
         return getattr(np, fn)(args[0])
     if fn == "signbit":
         return np.signbit(args[0])
+    if fn == "frexp_exp":
+        return np.vectorize(special.frexp_exp, otypes=[np.int32])(args[0])
+    if fn == "fma" and dtype.itemsize == 8:
+        fn = "fma64"
     if not dtype.is_float and dtype.itemsize == 8:
         result = {
             "abs": lambda: np.abs(args[0]),

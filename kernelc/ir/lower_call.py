@@ -126,6 +126,8 @@ class CallLowering:
             return ir.Bitcast(cast(a, src), dst)
         if name.startswith("__float2") and name[-2:] in ROUNDED_CONVERSIONS:
             return self.rounded_conversion(name, e)
+        if name in builtins.POINTER_BUILTINS:
+            return self.pointer_builtin_call(name, e)
         if name in builtins.POINTER_RESULTS:
             self.fail(
                 UnsupportedFeatureError,
@@ -211,6 +213,38 @@ class CallLowering:
             )
         return [self.expr(a) for a in e.args]
 
+    def pointer_builtin_call(self, name: str, e: ast.Call) -> ir.Expr | None:
+        """`sincos(x, &s, &c)`, `frexp(x, &e)`: each `&lvalue` stores its own built-in of x
+        (converted as by assignment); frexp's value is the significand."""
+        value_fn, stored = builtins.POINTER_BUILTINS[name]
+        if len(e.args) != 1 + len(stored):
+            self.args_values(e, 1 + len(stored))  # reports the count
+        for a in e.args[1:]:
+            if not (isinstance(a, ast.Unary) and a.op == "&"):
+                self.fail(
+                    UnsupportedFeatureError,
+                    f"'{name}' stores its results through '&' of a variable or element",
+                    a.span,
+                    notes=(f"write {name}(x, &r, ...) with r a local, an output or an element",),
+                )
+        x = self.stable(self.expr(e.args[0]))
+        single = name not in ("sincos", "sincospi", "frexp")  # sincosf: float32, as sinf
+        for fn, target in zip(stored, e.args[1:]):
+            value = self.math_of(fn, [x], fn + "f" if single else fn, e.span)
+            self.store(self.lvalue(target.operand), value, e.span)
+        if value_fn is None:
+            return None
+        return self.math_of(value_fn, [x], value_fn + "f" if single else value_fn, e.span)
+
+    def math_of(self, fn: str, args: list[ir.Expr], c_name: str, span) -> ir.Expr:
+        """Built-in `fn` (not a generic one) of lowered `args`, written as `c_name`."""
+        ftype = exact64.math_type(c_name, fn, args)
+        if ftype is not float32 and fn not in exact64.F64_EXACT:
+            self.warn(span, exact64.F64_INEXACT_WARNING.format(fn=fn))
+            ftype = float32
+        dtype = {"pred": bool_, "int": int32}.get(builtins.MATH[fn].kind, ftype)
+        return fold_expr(ir.Math(fn, tuple(cast(a, ftype) for a in args), dtype))
+
     def math_call(self, fn: str, e: ast.Call) -> ir.Expr:
         spec = builtins.MATH[fn]
         args = self.args_values(e, spec.arity)
@@ -219,16 +253,8 @@ class CallLowering:
             common = args[0].dtype
             for a in args[1:]:
                 common = promote(common, a.dtype)
-            args = [cast(a, common) for a in args]
-            dtype = common
-        else:
-            ftype = exact64.math_type(e.func.name, fn, args)
-            if ftype is not float32 and fn not in exact64.F64_EXACT:
-                self.warn(e.span, exact64.F64_INEXACT_WARNING.format(fn=fn))
-                ftype = float32
-            args = [cast(a, ftype) for a in args]
-            dtype = bool_ if spec.kind == "pred" else ftype
-        return fold_expr(ir.Math(fn, tuple(args), dtype))
+            return fold_expr(ir.Math(fn, tuple(cast(a, common) for a in args), common))
+        return self.math_of(fn, args, e.func.name, e.span)
 
     # ------------------------------------------------------------------ user functions
 

@@ -141,14 +141,56 @@ def ldexp(x: float, n: float) -> float:
         return math.copysign(math.inf, x)
 
 
-def fma(a: float, b: float, c: float) -> float:
-    """a * b + c rounded once, to the nearest float32 (ties to even)."""
+def fma(a: float, b: float, c: float, double: bool = False) -> float:
+    """a * b + c rounded once, to the nearest float32 (or, with `double`, float64)."""
     if not all(map(math.isfinite, (a, b, c))):
         return a * b + c
     exact = Fraction(a) * Fraction(b) + Fraction(c)
-    if exact == 0:  # the sign of a zero sum: a * b is exact in double precision
-        return a * b + c
+    if exact == 0:  # IEEE's zero sums: -0 only for -0 + -0, +0 when nonzero ones cancel
+        if a == 0 or b == 0:
+            return math.copysign(0.0, a) * math.copysign(1.0, b) + c
+        return 0.0
+    if double:
+        try:
+            return float(exact)  # correctly rounded
+        except OverflowError:
+            return math.copysign(math.inf, exact)
     return round_f32(exact)
+
+
+def fma64(a: float, b: float, c: float) -> float:
+    return fma(a, b, c, double=True)
+
+
+def sinpi(x: float) -> float:
+    """sin(pi x) with x reduced exactly (C23's zeros: sinpi(n) has n's sign)."""
+    if not math.isfinite(x):
+        return math.nan
+    m = math.fmod(abs(x), 2.0)  # exact
+    n = round(2 * m)
+    r = m - 0.5 * n
+    v = (math.sin, math.cos)[n & 1](math.pi * r)
+    v = v if n & 2 == 0 else 0.0 - v
+    return -v if math.copysign(1.0, x) < 0 else v
+
+
+def cospi(x: float) -> float:
+    """cos(pi x) with x reduced exactly (+0 at the half-integers)."""
+    if not math.isfinite(x):
+        return math.nan
+    m = math.fmod(abs(x), 2.0)  # exact
+    n = round(2 * m)
+    r = m - 0.5 * n
+    v = (math.cos, math.sin)[n & 1](math.pi * r)
+    return v if n in (0, 3, 4) else 0.0 - v
+
+
+def frexp(x: float) -> float:
+    return math.frexp(x)[0] if math.isfinite(x) else x
+
+
+def frexp_exp(x: float) -> int:
+    return math.frexp(x)[1] if math.isfinite(x) else 0
 
 
 def round_f32(v: Fraction) -> float:

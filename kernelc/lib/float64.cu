@@ -797,3 +797,185 @@ __device__ void kc_f64_fmod(unsigned int ah, unsigned int al, unsigned int bh, u
     kc_u64_shl(mh, ml, shift + 10, mh, ml);
     kc_f64_round_pack(s, eb - shift, mh, ml, rh, rl);  // exact: the rounding drops zeros
 }
+
+// frexp's two results: the significand in [0.5, 1) with x's sign, and the exponent; x
+// itself and 0 for zero, Inf and NaN.
+__device__ void kc_f64_frexp(unsigned int h, unsigned int l, unsigned int &rh, unsigned int &rl) {
+    rh = h;
+    rl = l;
+    if (kc_f64_isfinite(h, l) && !kc_f64_iszero(h, l)) {
+        int e = 0;
+        unsigned int sh = 0u;
+        unsigned int sl = 0u;
+        kc_f64_unpack_normal(h, l, e, sh, sl);
+        rh = (h & 0x80000000u) | (1022u << 20) | (sh & 0xfffffu);
+        rl = sl;
+    }
+}
+
+__device__ int kc_f64_frexp_exp(unsigned int h, unsigned int l) {
+    if (!kc_f64_isfinite(h, l) || kc_f64_iszero(h, l)) {
+        return 0;
+    }
+    int e = 0;
+    unsigned int sh = 0u;
+    unsigned int sl = 0u;
+    kc_f64_unpack_normal(h, l, e, sh, sl);
+    return e - 1022;
+}
+
+// (w3, w2, w1, w0) >> n for any n >= 0, the bits shifted out ORed into bit 0.
+__device__ void kc_u128_shr_sticky(unsigned int &w3, unsigned int &w2, unsigned int &w1,
+                                   unsigned int &w0, int n) {
+    unsigned int lost = 0u;
+    int k = n;
+    if (k >= 128) {
+        lost = w3 | w2 | w1 | w0;
+        w3 = 0u;
+        w2 = 0u;
+        w1 = 0u;
+        w0 = 0u;
+        k = 0;
+    }
+    for (int j = 0; j < 3; j++) {
+        if (k >= 32) {
+            lost = lost | w0;
+            w0 = w1;
+            w1 = w2;
+            w2 = w3;
+            w3 = 0u;
+            k = k - 32;
+        }
+    }
+    if (k > 0) {
+        lost = lost | (w0 << (32 - k));
+        w0 = (w0 >> k) | (w1 << (32 - k));
+        w1 = (w1 >> k) | (w2 << (32 - k));
+        w2 = (w2 >> k) | (w3 << (32 - k));
+        w3 = w3 >> k;
+    }
+    w0 = w0 | (lost != 0u ? 1u : 0u);
+}
+
+// fma: a * b + c rounded once. The 106-bit product and c, both placed with their leading
+// bit at 125 or 126 of 128, are aligned (what falls off the smaller one becomes a sticky
+// bit, far below the rounding position), added or subtracted exactly, and rounded.
+__device__ void kc_f64_fma(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                           unsigned int ch, unsigned int cl, unsigned int &rh,
+                           unsigned int &rl) {
+    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
+        kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    if (kc_f64_isnan(ch, cl)) {
+        kc_f64_nan2(ch, cl, ch, cl, rh, rl);
+        return;
+    }
+    unsigned int sp = (ah ^ bh) >> 31;
+    bool a_inf = kc_f64_isinf(ah, al);
+    bool b_inf = kc_f64_isinf(bh, bl);
+    bool a_zero = kc_f64_iszero(ah, al);
+    bool b_zero = kc_f64_iszero(bh, bl);
+    bool c_inf = kc_f64_isinf(ch, cl);
+    if ((a_inf && b_zero) || (b_inf && a_zero) ||
+        ((a_inf || b_inf) && c_inf && (ch >> 31) != sp)) {
+        rh = 0xfff80000u;  // Inf * 0, Inf - Inf: the default NaN
+        rl = 0u;
+        return;
+    }
+    if (a_inf || b_inf) {
+        rh = (sp << 31) | 0x7ff00000u;
+        rl = 0u;
+        return;
+    }
+    if (c_inf) {
+        rh = ch;
+        rl = cl;
+        return;
+    }
+    if (a_zero || b_zero) {
+        kc_f64_add(sp << 31, 0u, ch, cl, rh, rl);  // an exact zero product: IEEE's zero sums
+        return;
+    }
+    if (kc_f64_iszero(ch, cl)) {
+        kc_f64_mul(ah, al, bh, bl, rh, rl);
+        return;
+    }
+    int ea = 0;
+    unsigned int ash = 0u;
+    unsigned int asl = 0u;
+    kc_f64_unpack_normal(ah, al, ea, ash, asl);
+    int eb = 0;
+    unsigned int bsh = 0u;
+    unsigned int bsl = 0u;
+    kc_f64_unpack_normal(bh, bl, eb, bsh, bsl);
+    int ec = 0;
+    unsigned int csh = 0u;
+    unsigned int csl = 0u;
+    kc_f64_unpack_normal(ch, cl, ec, csh, csl);
+    unsigned int p3 = 0u;
+    unsigned int p2 = 0u;
+    unsigned int p1 = 0u;
+    unsigned int p0 = 0u;
+    kc_u53_mul(ash, asl, bsh, bsl, p3, p2, p1, p0);
+    // x = product << 21 (value x 2^ex), y = c's significand << 73 (value y 2^ey)
+    unsigned int x3 = (p3 << 21) | (p2 >> 11);
+    unsigned int x2 = (p2 << 21) | (p1 >> 11);
+    unsigned int x1 = (p1 << 21) | (p0 >> 11);
+    unsigned int x0 = p0 << 21;
+    int ex = ea + eb - 2171;
+    unsigned int y3 = (csh << 9) | (csl >> 23);
+    unsigned int y2 = csl << 9;
+    unsigned int y1 = 0u;
+    unsigned int y0 = 0u;
+    int ey = ec - 1148;
+    int e = ex;
+    if (ex >= ey) {
+        kc_u128_shr_sticky(y3, y2, y1, y0, ex - ey);
+    } else {
+        kc_u128_shr_sticky(x3, x2, x1, x0, ey - ex);
+        e = ey;
+    }
+    unsigned int s = sp;
+    if (sp == (ch >> 31)) {
+        kc_u64_add(x1, x0, y1, y0, x1, x0);  // carry out of the low half into the high one
+        unsigned int carry = (kc_u64_lt(x1, x0, y1, y0)) ? 1u : 0u;
+        kc_u64_add(x3, x2, y3, y2, x3, x2);
+        kc_u64_add(x3, x2, 0u, carry, x3, x2);
+    } else {
+        bool y_larger = kc_u64_lt(x3, x2, y3, y2) ||
+                        (kc_u64_eq(x3, x2, y3, y2) && kc_u64_lt(x1, x0, y1, y0));
+        if (y_larger) {
+            unsigned int t3 = x3;
+            unsigned int t2 = x2;
+            unsigned int t1 = x1;
+            unsigned int t0 = x0;
+            x3 = y3;
+            x2 = y2;
+            x1 = y1;
+            x0 = y0;
+            y3 = t3;
+            y2 = t2;
+            y1 = t1;
+            y0 = t0;
+            s = ch >> 31;
+        }
+        unsigned int borrow = kc_u64_lt(x1, x0, y1, y0) ? 1u : 0u;
+        kc_u64_sub(x1, x0, y1, y0, x1, x0);
+        kc_u64_sub(x3, x2, y3, y2, x3, x2);
+        kc_u64_sub(x3, x2, 0u, borrow, x3, x2);
+        if ((x3 | x2 | x1 | x0) == 0u) {
+            rh = 0u;  // an exact zero: +0
+            rl = 0u;
+            return;
+        }
+    }
+    // the leading one to bit 62 of a 64-bit working form
+    int lead = 127 - (x3 != 0u ? kc_clz32(x3) : 32 + (x2 != 0u ? kc_clz32(x2) : 32 + kc_clz64(x1, x0)));
+    if (lead >= 62) {
+        kc_u128_shr_sticky(x3, x2, x1, x0, lead - 62);
+    } else {
+        kc_u64_shl(x1, x0, 62 - lead, x1, x0);
+    }
+    kc_f64_round_pack(s, e + lead + 1023, x1, x0, rh, rl);
+}

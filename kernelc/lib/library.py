@@ -23,7 +23,10 @@ from kernelc.ir.validate import validate
 
 # In order: a later file may call an earlier one's functions.
 SOURCES = ("math.cu", "half.cu", "int64.cu", "float64.cu")
-WIDE_SOURCES = ("float64_math.cu",)  # after SOURCES, whose word functions they reach
+WIDE_SOURCES = (
+    "float64_math.cu",
+    "float64_trig.cu",
+)  # after SOURCES, whose word functions they reach
 NAME = "kernelc_lib"
 PREFIX = "kc_"  # IR function names with this prefix belong to the library
 

@@ -752,3 +752,58 @@ __device__ float kc_ldexp(float x, float n) {
     int h = k / 3;
     return kc_scale(x * kc_pow2i(h), k - h);
 }
+
+// sinpif and cospif: |x| = (n + 2r) / 2 exactly with |r| <= 1/4, then the target's sin or
+// cos of r pi (|r pi| < 0.8, where they are accurate). From 2^23 on every float is an
+// integer: sinpi gives a zero of x's sign, cospi 1 or -1 by parity (+0 at half-integers).
+__device__ float kc_sinpi(float x) {
+    if (isinf(x) || isnan(x)) {
+        return NAN;
+    }
+    float ax = fabsf(x);
+    float v = 0.0f;
+    if (ax < 8388608.0f) {
+        float n = rintf(2.0f * ax);
+        float r = (ax - 0.5f * n) * 3.14159265358979f;
+        int q = (int)n & 3;
+        v = (q & 1) == 0 ? sinf(r) : cosf(r);
+        v = (q & 2) == 0 || v == 0.0f ? v : -v;  // +0, not -0, at the integers
+    }
+    return signbit(x) ? -v : v;
+}
+
+__device__ float kc_cospi(float x) {
+    if (isinf(x) || isnan(x)) {
+        return NAN;
+    }
+    float ax = fabsf(x);
+    if (ax >= 8388608.0f) {
+        bool odd = ax < 16777216.0f && ((int)ax & 1) != 0;
+        return odd ? -1.0f : 1.0f;
+    }
+    float n = rintf(2.0f * ax);
+    float r = (ax - 0.5f * n) * 3.14159265358979f;
+    int q = (int)n & 3;
+    float v = (q & 1) == 0 ? cosf(r) : sinf(r);
+    return q == 0 || q == 3 || v == 0.0f ? v : -v;  // +0 at the half-integers
+}
+
+// frexpf's two results (builtins.POINTER_BUILTINS): the significand in [0.5, 1) with x's
+// sign, and the exponent; x itself and 0 for zero, Inf and NaN. A subnormal is scaled by
+// 2^24 first (a driver that flushes subnormals sees a zero).
+__device__ float kc_frexp(float x) {
+    if (x == 0.0f || isinf(x) || isnan(x)) {
+        return x;
+    }
+    float v = fabsf(x) < 1.17549435e-38f ? x * 16777216.0f : x;
+    return __uint_as_float((__float_as_uint(v) & 0x807fffffu) | 0x3f000000u);
+}
+
+__device__ int kc_frexp_exp(float x) {
+    if (x == 0.0f || isinf(x) || isnan(x)) {
+        return 0;
+    }
+    bool tiny = fabsf(x) < 1.17549435e-38f;
+    float v = tiny ? x * 16777216.0f : x;
+    return (int)((__float_as_uint(v) >> 23) & 0xffu) - 126 - (tiny ? 24 : 0);
+}

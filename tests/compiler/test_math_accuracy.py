@@ -416,12 +416,49 @@ def test_assert_is_dropped_with_a_warning():
     assert any("assert() is dropped" in str(w) for w in program.warnings)
 
 
-@pytest.mark.parametrize("name", ["sincosf", "sincos", "frexpf", "modff", "remquof"])
+@pytest.mark.parametrize("name", ["modff", "modf", "remquof"])
 def test_pointer_results_are_refused(name):
-    args = "x, &a, &b" if name.startswith(("sincos", "remquo")) else "x, &a"
+    args = "x, &a, &b" if name.startswith("remquo") else "x, &a"
     body = f"float a, b; {name}({args}); y = a;"
     with pytest.raises(UnsupportedFeatureError, match="through pointers"):
         kernelc.translate_elementwise("float32 x", "float32 y", body, target="glsl")
+
+
+def test_pointer_arguments_need_an_address():
+    with pytest.raises(UnsupportedFeatureError, match="through '&'"):
+        kernelc.translate_elementwise(
+            "float32 x", "float32 y", "float a, b; sincosf(x, a, &b); y = a;", target="wgsl"
+        )
+
+
+POINTER_CALLS = [-3.0, -0.75, -0.0, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.7, 1e-3, 6e5, 3e-39, 1e30]
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "interp"])
+def test_sincos_sincospi_and_frexp_store_through_references(target):
+    """Each `&lvalue` gets its built-in: a local, an output and a local array's element."""
+    from tests.support.interp_call import call_elementwise_interpreted
+
+    x = np.array(POINTER_CALLS, np.float32)
+    body = (
+        "float c; sincosf(x, &s, &c); sc = c; float p[2]; sincospif(x, &p[0], &p[1]);"
+        " sp = p[0]; cp = p[1]; int e; m = frexpf(x, &e); n = e;"
+    )
+    outs = "float32 s, float32 sc, float32 sp, float32 cp, float32 m, int32 n"
+    if target == "interp":
+        s, sc, sp, cp, m, n = call_elementwise_interpreted("float32 x", outs, body, x)
+    else:
+        s, sc, sp, cp, m, n = call_elementwise(target, "float32 x", outs, body, x)
+    x64 = x.astype(np.float64)
+    moderate = np.abs(x) < 1e4  # the targets' own sin and cos, loose for huge arguments
+    np.testing.assert_allclose(s[moderate], np.sin(x64[moderate]), rtol=4e-6, atol=1e-30)
+    np.testing.assert_allclose(sc[moderate], np.cos(x64[moderate]), rtol=4e-6, atol=1e-30)
+    np.testing.assert_allclose(sp, [math.sin(math.pi * math.fmod(v, 2)) for v in x64], atol=4e-7)
+    np.testing.assert_allclose(cp, [math.cos(math.pi * math.fmod(v, 2)) for v in x64], atol=4e-7)
+    want_m, want_n = np.frexp(x)
+    normal = np.abs(x) >= 1.17549435e-38  # drivers may flush the subnormal one
+    assert (m[normal] == want_m[normal]).all() and (n[normal] == want_n[normal]).all()
+    assert not np.signbit(sp[x == 2.0]).any() and not np.signbit(cp[x == 0.5]).any()
 
 
 if __name__ == "__main__":  # the measured maxima, as the docs table

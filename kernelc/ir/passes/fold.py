@@ -11,7 +11,7 @@ import math
 
 from kernelc.ir import cvalues, special
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, float32
+from kernelc.ir.dtypes import bool_, float32, float64
 from kernelc.ir.visit import rewrite_kernel
 
 B = ir.BinaryOp
@@ -94,6 +94,9 @@ MATH_FOLD = {
     "hypot": math.hypot,
     "ldexp": special.ldexp,
     "fma": special.fma,
+    "sinpi": special.sinpi,
+    "cospi": special.cospi,
+    "frexp": special.frexp,
     "f16round": cvalues.f16,
 }
 # The native approximations fold to the exact values they approximate.
@@ -103,6 +106,10 @@ MATH_FOLD.update(native_min=cvalues.fmin, native_max=cvalues.fmax)
 
 def _fold_math(node: ir.Math):
     vals = [a.value for a in node.args]
+    if node.fn == "frexp_exp":
+        return special.frexp_exp(vals[0])
+    if node.fn == "fma" and node.dtype is float64:
+        return special.fma64(*vals)
     if node.fn in ("isnan", "isinf", "isfinite", "signbit"):
         x = vals[0]
         return {

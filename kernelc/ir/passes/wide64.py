@@ -26,10 +26,12 @@ U = ir.UnaryOp
 HI, LO = "__h", "__l"
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
-# float64 functions of kernelc/lib/float64_math.cu, written with double and widened: each
-# `kc_f64_<fn>` takes x's words and returns its result's through two reference parameters.
+# float64 functions of kernelc/lib/float64_math.cu and float64_trig.cu, written with double
+# and widened: each `kc_f64_<fn>` takes its arguments' words and returns its result's
+# through two reference parameters.
 F64_LIBRARY = frozenset(
     ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"]
+    + ["sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot", "cbrt"]
 )
 # float64 functions the pass computes from float64.cu's word functions, bit for bit.
 F64_WORDS = frozenset(
@@ -53,6 +55,9 @@ F64_WORDS = frozenset(
         "max",
         "ldexp",
         "fmod",
+        "fma",
+        "frexp",
+        "frexp_exp",
     ]
 )
 
@@ -325,7 +330,8 @@ class _Widener:
                 h, lo = self.pair(a)
                 if fn == "signbit":
                     return ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32), _u32(0), bool_)
-                return ir.LibCall(f"kc_f64_{fn}", (h, lo), bool_)  # isnan, isinf, isfinite
+                # isnan, isinf, isfinite (bool), frexp_exp (int)
+                return ir.LibCall(f"kc_f64_{fn}", (h, lo), e.dtype)
         return self.children(e)
 
     def children(self, e: ir.Expr) -> ir.Expr:
@@ -487,7 +493,7 @@ class _Widener:
         fn, d = e.fn, e.dtype
         args = [self.keep_pair(self.pair(a)) for a in e.args]
         if d is float64 and fn in F64_LIBRARY:  # widened: (x words, result refs)
-            return self.call(f"kc_f64_{fn}", list(args[0]))
+            return self.call(f"kc_f64_{fn}", [w for a in args for w in a])
         if d is float64:
             (h, lo) = args[0]
             match fn:
@@ -497,8 +503,10 @@ class _Widener:
                     sign = ir.Binary(B.AND, args[1][0], _u32(SIGN), uint32)
                     magnitude = ir.Binary(B.AND, h, _u32(SIGN - 1), uint32)
                     return ir.Binary(B.OR, magnitude, sign, uint32), lo
-                case "sqrt" | "trunc":
+                case "sqrt" | "trunc" | "frexp":
                     return self.call(f"kc_f64_{fn}", [h, lo])
+                case "fma":
+                    return self.call("kc_f64_fma", [w for a in args for w in a])
                 case "floor" | "ceil":
                     return self.call("kc_f64_floor_ceil", [h, lo, ir.Const(fn == "ceil", bool_)])
                 case "round" | "rint":
