@@ -255,8 +255,9 @@ def _eigen(a, UPLO: str, vectors: bool):
     w = _step(kernels.jacobi_start(), shape, a3, int(UPLO == "L"), rows, n)
     if w.size:
         w = _jacobi(w, n)
-    values = ascontiguousarray(_diagonal(w, n)).reshape(-1, 1, n)
-    src = _sorted_order(values.reshape(-1, n), descending=False)
+    count = w.shape[0]
+    values = ascontiguousarray(_diagonal(w, n)).reshape(count, 1, n)
+    src = _sorted_order(values.reshape(count, n), descending=False)
     values = _gather_columns(values, src).reshape(batch + (n,))
     if not vectors:
         return values
