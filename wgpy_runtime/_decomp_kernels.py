@@ -139,53 +139,60 @@ def jacobi_start() -> ElementwiseKernel:
 
 
 @functools.cache
-def jacobi_round() -> ElementwiseKernel:
-    """One round of parallel cyclic Jacobi on w = [A; V] (rows n or 2n, cols n, A
-    symmetric): every pair of the round rotated at once, A <- J^T A J, V <- V J. The
-    rotated pair's off-diagonal element becomes exactly 0, and A stays exactly symmetric
-    (both of a symmetric pair of elements evaluate one expression)."""
-    preamble = (
-        _PARTNER
-        + _ROTATION
-        + """
-template <typename T>
-__device__ void jacobi_column(T app, T aqq, T apq, bool first, T &c, T &o, T &d) {
-    T s, t;
-    jacobi_rotation(app, aqq, apq, c, s, t);
-    o = first ? -s : s;
-    d = first ? app - t * apq : aqq + t * apq;
-}
-"""
-    )
+def jacobi_rotations() -> ElementwiseKernel:
+    """For each index x of one round of parallel cyclic Jacobi on w = [A; V] (A
+    symmetric, n x n): column x of the round's rotation J as J[x, x] = c, J[partner, x] =
+    o, and d, the new A[x, x]. An index without a partner this round gets J's identity
+    column."""
     return ElementwiseKernel(
         "raw T w, int32 round, int32 m, int32 rows, int32 cols",
+        "T c, T o, T d",
+        """
+        int n = cols;
+        int b = i / n, x = i % n;
+        int base = b * rows * n;
+        int px = jacobi_partner(x, round, m);
+        c = (T)1; o = (T)0; d = w[base + x * n + x];
+        if (px < n) {
+            int p = min(x, px), q = max(x, px);
+            T app = w[base + p * n + p], aqq = w[base + q * n + q], apq = w[base + p * n + q];
+            T s, t;
+            jacobi_rotation(app, aqq, apq, c, s, t);
+            o = x == p ? -s : s;
+            d = x == p ? app - t * apq : aqq + t * apq;
+        }
+        """,
+        "wp_linalg_jacobi_rotations",
+        preamble=_PARTNER + _ROTATION,
+    )
+
+
+@functools.cache
+def jacobi_round() -> ElementwiseKernel:
+    """One round of parallel cyclic Jacobi on w = [A; V] (rows n or 2n, cols n) with
+    `jacobi_rotations`' columns of J: every pair of the round rotated at once, A <- J^T A
+    J, V <- V J. The rotated pair's off-diagonal element becomes exactly 0, and A stays
+    exactly symmetric (both of a symmetric pair of elements evaluate one expression)."""
+    return ElementwiseKernel(
+        "raw T w, raw T cs, raw T os, raw T ds, int32 round, int32 m, int32 rows, int32 cols",
         "T y",
         _ELEMENT
         + """
         int base = b * rows * cols;
-        int n = cols;
+        int n = cols, rot = b * cols;
         int x = r < n ? min(r, c) : r - n;
         int z = r < n ? max(r, c) : c;
         int pz = jacobi_partner(z, round, m);
-        T cz = (T)1, oz = (T)0, dz = (T)0;
-        if (pz < n) {
-            int p = min(z, pz), q = max(z, pz);
-            jacobi_column(w[base + p * n + p], w[base + q * n + q], w[base + p * n + q],
-                          z == p, cz, oz, dz);
-        } else { pz = z; }
+        pz = pz < n ? pz : z;
+        T cz = cs[rot + z], oz = os[rot + z];
         if (r >= n) {
-            int row = base + r * n;
-            y = cz * w[row + z] + oz * w[row + pz];
+            y = cz * w[base + r * n + z] + oz * w[base + r * n + pz];
         } else {
             int px = jacobi_partner(x, round, m);
-            T cx = (T)1, ox = (T)0, dx = (T)0;
-            if (px < n) {
-                int p = min(x, px), q = max(x, px);
-                jacobi_column(w[base + p * n + p], w[base + q * n + q], w[base + p * n + q],
-                              x == p, cx, ox, dx);
-            } else { px = x; }
-            if (x == z) { y = px == x ? w[base + x * n + x] : dx; }
-            else if (pz == x && px == z) { y = (T)0; }
+            px = px < n ? px : x;
+            T cx = cs[rot + x], ox = os[rot + x];
+            if (x == z) { y = ds[rot + x]; }
+            else if (pz == x) { y = (T)0; }
             else {
                 y = cx * (cz * w[base + x * n + z] + oz * w[base + x * n + pz])
                     + ox * (cz * w[base + px * n + z] + oz * w[base + px * n + pz]);
@@ -193,7 +200,7 @@ __device__ void jacobi_column(T app, T aqq, T apq, bool first, T &c, T &o, T &d)
         }
         """,
         "wp_linalg_jacobi_round",
-        preamble=preamble,
+        preamble=_PARTNER,
     )
 
 

@@ -6,7 +6,7 @@ inv solve eigh eigvalsh svd`, batched over leading axes as NumPy's.
 | cholesky | right-looking, one column per step | n |
 | det, slogdet | LU with partial pivoting (LAPACK's pivot choice) | 2n |
 | solve, inv | Gauss-Jordan with partial pivoting on [A, B] | 2n |
-| eigh, eigvalsh | parallel cyclic Jacobi (round-robin pairs) | n per sweep, about 6-10 sweeps |
+| eigh, eigvalsh | parallel cyclic Jacobi (round-robin pairs) | 2n per sweep, about 6-10 sweeps |
 | svd | one-sided Jacobi (Hestenes) on the tall orientation | 2n per sweep |
 | qr | Householder reflections, Q accumulated backwards | 3 min(m, n) + 2 per Q column |
 
@@ -235,7 +235,8 @@ def _jacobi(w: ndarray, n: int) -> ndarray:
         if np.all(off <= eps * eps * total):
             break
         for rnd in range(m - 1):
-            w = _step(kernels.jacobi_round(), w.shape, w, rnd, m, rows, n)
+            c, o, d = kernels.jacobi_rotations()(w, rnd, m, rows, n, size=w.shape[0] * n)
+            w = _step(kernels.jacobi_round(), w.shape, w, c, o, d, rnd, m, rows, n)
         before, off = off, _off_diagonal(w, n)
         if off.sum() >= before.sum():
             break
