@@ -33,6 +33,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _decomp_kernels as kernels
+from . import _dtypes
 from .creation import arange, asarray, ascontiguousarray, eye, zeros
 from .elementwise import where
 from .manipulation import broadcast_to, concatenate, diagonal
@@ -92,6 +93,12 @@ def _matrices(a, square: bool = True) -> tuple[ndarray, tuple, np.dtype]:
     _check_matrices(a, square)
     dtype = _float_dtype(a.dtype)
     return _batch(a, dtype, a.shape[:-2]), a.shape[:-2], dtype
+
+
+def _epsilon(dtype: np.dtype) -> float:
+    """The machine epsilon of the arithmetic the device does for `dtype` (float32's for
+    float64 under the fast 64-bit policy)."""
+    return float(np.finfo(_dtypes.storage(dtype)).eps)
 
 
 def _step(kernel, shape: tuple, *args) -> ndarray:
@@ -228,7 +235,7 @@ def _jacobi(w: ndarray, n: int) -> ndarray:
     """Sweeps of parallel cyclic Jacobi on w = [A; V] until A is diagonal to the dtype's
     precision (relative to its Frobenius norm) or a sweep stops reducing it."""
     rows, m = w.shape[1], n + n % 2
-    eps = np.finfo(w.dtype).eps
+    eps = _epsilon(w.dtype)
     total = sum_(w[:, :n, :] * w[:, :n, :], axis=(1, 2)).get()
     off = _off_diagonal(w, n)
     for _ in range(MAX_SWEEPS):
@@ -282,7 +289,7 @@ def _hestenes(w: ndarray, m_rows: int, n: int) -> ndarray:
     pair of A's columns is orthogonal to sqrt(m) eps (LAPACK gesvj's tolerance)."""
     batch, rows = w.shape[0], w.shape[1]
     m = n + n % 2
-    tol = math.sqrt(m_rows) * float(np.finfo(w.dtype).eps)
+    tol = math.sqrt(m_rows) * _epsilon(w.dtype)
     for _ in range(MAX_SWEEPS):
         worst = zeros((batch, n), w.dtype, device=w.device)
         for rnd in range(m - 1):

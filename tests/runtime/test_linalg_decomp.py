@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 import wgpy_runtime as wp
-from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
+from tests.runtime.helpers import (
+    under_fast_64bit_policy,
+    wgpy_backend,  # noqa: F401  (runs every test on every backend)
+)
 
 pytestmark = pytest.mark.filterwarnings("error::wgpy_runtime._fallback.PerformanceWarning")
 
@@ -352,3 +355,13 @@ def test_float16_is_computed_in_float32_as_cupy():
     a = _well_conditioned((3, 3), "float16")
     result = wp.linalg.det(wp.asarray(a))
     _close(result, np.linalg.det(a.astype(np.float32)))
+
+
+@under_fast_64bit_policy
+def test_fast_policy_float64_converges_to_float32_precision():
+    a = _symmetric((2, 6, 6), "float64", seed=16)
+    w, v = wp.linalg.eigh(wp.asarray(a))
+    expected_w, expected_v = np.linalg.eigh(a)
+    np.testing.assert_allclose(w.get(), expected_w, rtol=1e-4, atol=1e-5)
+    s = wp.linalg.svd(wp.asarray(a), compute_uv=False)
+    np.testing.assert_allclose(s.get(), np.linalg.svd(a, compute_uv=False), rtol=1e-4, atol=1e-5)
