@@ -245,7 +245,7 @@ def _jacobi(w: ndarray, n: int) -> ndarray:
             c, o, d = kernels.jacobi_rotations()(w, rnd, m, rows, n, size=w.shape[0] * n)
             w = _step(kernels.jacobi_round(), w.shape, w, c, o, d, rnd, m, rows, n)
         before, off = off, _off_diagonal(w, n)
-        if off.sum() >= before.sum():
+        if not off.sum() < before.sum():  # stalled at rounding, or NaN (now spread)
             break
     return w
 
@@ -297,7 +297,7 @@ def _hestenes(w: ndarray, m_rows: int, n: int) -> ndarray:
             o = ndarray((batch, n), w.dtype, device=w.device)
             kernels.hestenes_rotation()(w, rnd, m, m_rows, tol, rows, n, c, o, worst)
             w = _step(kernels.rotate_columns(), w.shape, w, c, o, rnd, m, rows, n)
-        if float(max_(worst)) <= tol:
+        if not float(max_(worst)) > tol:  # NaN too
             break
     return w
 

@@ -365,3 +365,10 @@ def test_fast_policy_float64_converges_to_float32_precision():
     np.testing.assert_allclose(w.get(), expected_w, rtol=1e-4, atol=1e-5)
     s = wp.linalg.svd(wp.asarray(a), compute_uv=False)
     np.testing.assert_allclose(s.get(), np.linalg.svd(a, compute_uv=False), rtol=1e-4, atol=1e-5)
+
+
+def test_nan_stops_the_jacobi_sweeps():
+    a = np.eye(4)
+    a[1, 2] = a[2, 1] = np.nan
+    assert np.isnan(wp.linalg.eigvalsh(wp.asarray(a)).get()).any()
+    assert np.isnan(wp.linalg.svd(wp.asarray(a), compute_uv=False).get()).any()
