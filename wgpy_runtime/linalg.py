@@ -1,5 +1,7 @@
-"""Products: `matmul dot tensordot inner outer vdot trace` and `einsum` (explicit or
-implicit subscripts, '...' included).
+"""`numpy.linalg` on the device (reachable as `cupy.linalg` under the shim): the products
+`matmul dot tensordot inner outer vdot trace`, `einsum` (explicit or implicit subscripts,
+'...' included) and `norm` here; the decompositions and solvers (`cholesky qr det slogdet
+inv solve eigh eigvalsh svd`, `LinAlgError`) from `linalg_decomp`, re-exported.
 
 Rule: every product is a `matmul`; the others are views and reshapes around it. A
 `matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
@@ -17,10 +19,22 @@ import numpy as np
 
 from . import _complex, _dtypes, _products, _shapes
 from .creation import asarray
-from .manipulation import diagonal
+from .linalg_decomp import (  # noqa: F401  (numpy.linalg's names, re-exported)
+    LinAlgError,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+)
+from .manipulation import diagonal, moveaxis
 from .ndarray import ndarray
 from .reductions import sum as sum_
-from .ufuncs import multiply
+from .ufuncs import absolute, exp, log, multiply, sqrt
 
 
 def matmul(a, b, out=None, dtype=None) -> ndarray:
@@ -120,6 +134,84 @@ def vdot(a, b) -> ndarray:
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None) -> ndarray:
     return sum_(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
+
+
+# ---------------------------------------------------------------------------- norm
+
+
+def norm(x, ord=None, axis=None, keepdims=False) -> ndarray:
+    """NumPy's vector and matrix norms (integers in float64); ord 2, -2 and 'nuc' of a
+    matrix take its singular values (`svd`)."""
+    x = asarray(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.float64)
+    if axis is None and (
+        ord is None or (ord in ("f", "fro") and x.ndim == 2) or (ord == 2 and x.ndim == 1)
+    ):
+        flat = x.reshape(-1)
+        result = sqrt(sum_(flat * flat))
+        return result.reshape((1,) * x.ndim) if keepdims else result
+    axes = _norm_axes(axis, x.ndim)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes[0], keepdims)
+    if len(axes) != 2:
+        raise ValueError("Improper number of dimensions to norm.")
+    result = _matrix_norm(x, ord, *axes)
+    if keepdims:
+        shape = list(x.shape)
+        shape[axes[0]] = shape[axes[1]] = 1
+        result = result.reshape(shape)
+    return result
+
+
+def _norm_axes(axis, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    elif not isinstance(axis, tuple):
+        raise TypeError("'axis' must be None, an integer or a tuple of integers")
+    axes = tuple(_shapes.normalize_axis(a, ndim) for a in axis)
+    if len(axes) == 2 and axes[0] == axes[1]:
+        raise ValueError("Duplicate axes given.")
+    return axes
+
+
+def _vector_norm(x: ndarray, ord, axis: int, keepdims: bool) -> ndarray:
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    if ord is None or ord == 2:
+        return sqrt(sum_(x * x, axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return absolute(x).max(axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return absolute(x).min(axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return sum_((x != 0).astype(x.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return sum_(absolute(x), axis=axis, keepdims=keepdims)
+    # |x|^p as exp(p log|x|): float64 exp and log are exact-policy functions, pow is not
+    total = sum_(exp(log(absolute(x)) * x.dtype.type(ord)), axis=axis, keepdims=keepdims)
+    return exp(log(total) / total.dtype.type(ord))
+
+
+def _matrix_norm(x: ndarray, ord, row: int, col: int) -> ndarray:
+    if ord in (2, -2, "nuc"):
+        s = svd(moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
+        if ord == "nuc":
+            return sum_(s, axis=-1)
+        return s.max(axis=-1) if ord == 2 else s.min(axis=-1)
+    if ord in (None, "fro", "f"):
+        return sqrt(sum_(x * x, axis=(row, col)))
+    if ord in (1, -1):  # largest (smallest) column sum
+        sums = sum_(absolute(x), axis=row)
+        col = col - 1 if col > row else col
+        return sums.max(axis=col) if ord == 1 else sums.min(axis=col)
+    if ord in (np.inf, -np.inf):  # largest (smallest) row sum
+        sums = sum_(absolute(x), axis=col)
+        row = row - 1 if row > col else row
+        return sums.max(axis=row) if ord == np.inf else sums.min(axis=row)
+    raise ValueError("Invalid norm order for matrices.")
 
 
 # ---------------------------------------------------------------------------- einsum

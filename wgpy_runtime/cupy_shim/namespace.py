@@ -15,6 +15,7 @@ import numpy as np
 
 import wgpy_runtime as _wp
 
+from .. import linalg as _linalg
 from .. import random as _random
 from .._fusion_trace import Var
 from ..creation import asarray
@@ -22,6 +23,10 @@ from ..ndarray import ndarray
 from . import array_extras, cuda, cupyx, numpy_extras, testing, util
 
 CUPY_VERSION = "7.8.0"  # what Chainer 7.8.1 accepts (>=7.7, <8); no cuDNN module exists
+_LINALG_NAMES = (
+    "LinAlgError cholesky det dot eigh eigvalsh einsum inner inv matmul norm outer qr "
+    "slogdet solve svd tensordot trace vdot"
+).split()
 _SKIP = {"device", "random", "current_device", "use_device", "get_array_module"}
 
 
@@ -89,19 +94,9 @@ def _random_module() -> types.ModuleType:
     return module
 
 
-def _norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and x.ndim != 1):
-        raise NotImplementedError(f"cupy.linalg.norm: ord={ord!r} is not supported")
-    return _wp.sqrt(_wp.sum(x * x, axis=axis, keepdims=keepdims))
-
-
 def _linalg_module() -> types.ModuleType:
-    names = {
-        n: getattr(_wp, n)
-        for n in ("dot", "matmul", "einsum", "tensordot", "inner", "outer", "vdot", "trace")
-    }
-    names["norm"] = _norm
-    module = _module("cupy.linalg", "Products (kernels); decompositions are missing.", names)
+    names = {k: v for k, v in vars(_linalg).items() if k in _LINALG_NAMES}
+    module = _module("cupy.linalg", "numpy.linalg on the device (wgpy_runtime.linalg).", names)
     module.__getattr__ = _missing_attribute("cupy.linalg")
     return module
 
