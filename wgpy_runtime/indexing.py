@@ -160,6 +160,10 @@ def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
     scatter_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
 
 
+# Storage dtypes CUDA's atomicAdd takes that kernelc's WGSL can update atomically.
+ATOMIC_ADD = ("int32", "uint32", "float32", "float16")
+
+
 @functools.cache
 def _scatter_add_kernel() -> ElementwiseKernel:
     return ElementwiseKernel("int32 p, T v", "raw T dst", "atomicAdd(&dst[p], v)", "wp_scatter_add")
@@ -174,13 +178,14 @@ def _gather_add_kernel() -> ElementwiseKernel:
 def scatter_add(a: ndarray, slices, value) -> None:
     """CuPy's `ndarray.scatter_add` (`cupyx.scatter_add`): a[slices] += value, where
     repeated positions accumulate. WGSL: atomic adds; GLSL, which cannot scatter: one
-    gather-add pass per repetition rank (host-computed inverse maps)."""
+    gather-add pass per repetition rank (host-computed inverse maps), which also serves
+    the dtypes WGSL has no atomics for (8/16-bit integers, 64-bit storage)."""
     pos, shape = positions(a, slices)
     if pos.size == 0:
         return
     src = ndarray(shape, a.dtype, device=a.device)
     assign(src, value)
-    if a.device.capabilities.can_scatter:
+    if a.device.capabilities.can_scatter and _dtypes.storage(a.dtype).name in ATOMIC_ADD:
         _scatter_add_kernel()(pos, src, _whole(a))
         return
     flat = pos.get().reshape(-1).astype(np.int64)

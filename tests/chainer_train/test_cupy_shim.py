@@ -201,6 +201,20 @@ def test_scatter_add_accumulates(cupy, key):
     np.testing.assert_allclose(a.get(), want, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "float64", "int8", "int32"])
+def test_scatter_add_of_dtypes_without_atomics(cupy, dtype):
+    """64-bit storage (the exact policy) and 8-bit integers take the gather-add passes."""
+    import cupyx
+
+    host = (np.arange(12).reshape(4, 3) + 2**33 * (dtype == "int64")).astype(dtype)
+    key = (np.array([2, 2, 0]), np.array([1, 1, 2]))
+    a = cupy.asarray(host)
+    cupyx.scatter_add(a, key, cupy.asarray(np.array([3, 5, 7], dtype)))
+    want = host.copy()
+    np.add.at(want, key, np.array([3, 5, 7], dtype))
+    np.testing.assert_array_equal(a.get(), want)
+
+
 def test_pad_tril_triu_bincount(cupy):
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     np.testing.assert_array_equal(
