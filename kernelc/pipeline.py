@@ -74,10 +74,10 @@ def lower_kernel(
     src = _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases)
     _check_axes(name, ndim=ndim)
     spec = Specialisation(ndim, frozenset(scalars), dict(raw or {}))
-    with dtypes.exact64(exact64):
+    with dtypes.exact64(exact64):  # validation computes C's types under the policy too
         kernel, warnings = lower_elementwise(src, bind_types(types, name), spec)
-    validate(kernel)
-    return validate(fold_constants(kernel)), warnings
+        validate(kernel)
+        return validate(fold_constants(kernel)), warnings
 
 
 def _check_axes(name: str, **counts) -> None:
@@ -143,10 +143,10 @@ def lower_reduction_kernel(
     )
     _check_axes(name, ndim=ndim, reduce_ndim=reduce_ndim)
     spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
-    with dtypes.exact64(exact64):
+    with dtypes.exact64(exact64):  # validation computes C's types under the policy too
         kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
-    validate(kernel)
-    return validate(fold_constants(kernel)), warnings
+        validate(kernel)
+        return validate(fold_constants(kernel)), warnings
 
 
 def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None) -> ir.Kernel:

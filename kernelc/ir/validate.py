@@ -163,7 +163,10 @@ class _Checker:
     def atomic(self, s: ir.Atomic, env: dict) -> None:
         if s.legalised != (self.legal_for is not None):
             self.fail(f"atomic on '{s.param}' with legalised={s.legalised}")
-        dtype = computation_type(self.kernel.param(s.param).dtype)  # __half: float32
+        declared = self.kernel.param(s.param).dtype
+        dtype = computation_type(declared)  # __half: float32
+        if declared in WIDE and s.value.dtype is declared:
+            dtype = declared  # lowered under the exact policy (validated outside it too)
         for x in (s.index, s.value, s.compare):
             if x is not None:
                 self.expr(x, env)

@@ -375,3 +375,21 @@ def test_random_float64_expressions_are_numpy(expression):
     with np.errstate(all="ignore"):
         want = np.broadcast_to(eval(numpy_text, {"np": np, "x": x, "y": y, "z": z}), x.shape)
     assert same(got, want.astype(np.float64)).all(), c_text
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_atomic_add_on_64bit_elements_runs_on_the_interpreter(dtype):
+    """The targets' atomics are 32-bit: such a kernel (Chainer's embed_id backward in
+    float64) is rejected by the target and runs, exactly, on the IR interpreter."""
+    k = wp.ElementwiseKernel(
+        "T gy, S x, S n_out", "raw T gW", "atomicAdd(&gW[x * n_out + i % n_out], gy)", "add64_at"
+    )
+    gy = (np.arange(9).reshape(3, 3) + 2**40).astype(dtype)
+    gy = gy / 3 if dtype == "float64" else gy
+    x = np.array([[0], [2], [0]], np.int32)
+    gw = wp.zeros((5, 3), dtype)
+    with pytest.warns(wp.PerformanceWarning, match="64-bit 'gW'|atomic"):
+        k(wp.asarray(gy), wp.asarray(x), 3, gw)
+    want = np.zeros((5, 3), dtype)
+    np.add.at(want, (np.broadcast_to(x, (3, 3)), np.arange(9).reshape(3, 3) % 3), gy)
+    np.testing.assert_array_equal(gw.get(), want)
