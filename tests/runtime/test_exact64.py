@@ -382,7 +382,7 @@ def test_atomic_add_on_64bit_elements_runs_on_the_interpreter(dtype):
     """The targets' atomics are 32-bit: such a kernel (Chainer's embed_id backward in
     float64) is rejected by the target and runs, exactly, on the IR interpreter."""
     k = wp.ElementwiseKernel(
-        "T gy, S x, S n_out", "raw T gW", "atomicAdd(&gW[x * n_out + i % n_out], gy)", "add64_at"
+        "T gy, S x, S n_out", "raw T gW", "atomicAdd(&gW[x * n_out + i % n_out], gy)", f"at_{dtype}"
     )
     gy = (np.arange(9).reshape(3, 3) + 2**40).astype(dtype)
     gy = gy / 3 if dtype == "float64" else gy
