@@ -8,19 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernelc.ir.dtypes import DType, bool_, int32
+
 
 @dataclass(frozen=True, slots=True)
 class Builtin:
     arity: int
     kind: str  # 'float': args and result float32; 'pred': float args, bool result;
+    # 'int': float args, int result ('ilogb');
     # 'generic': args promoted together, result of that type ('abs', 'min', 'max')
+
+    def result(self, operand: DType) -> DType:
+        """The result type of a call whose (converted) operands have type `operand`."""
+        return {"pred": bool_, "int": int32}.get(self.kind, operand)
 
 
 _FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
 asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt rcbrt erf erfc erfinv erfcinv
-erfcx normcdf normcdfinv lgamma tgamma""".split()
+erfcx normcdf normcdfinv lgamma tgamma logb""".split()
 # `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
-_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp".split()
+_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp remainder nextafter".split()
 _FLOAT3 = ["fma"]
 _PRED = "isnan isinf isfinite signbit".split()
 
@@ -29,6 +36,7 @@ MATH: dict[str, Builtin] = {
     **{n: Builtin(2, "float") for n in _FLOAT2},
     **{n: Builtin(3, "float") for n in _FLOAT3},
     **{n: Builtin(1, "pred") for n in _PRED},
+    "ilogb": Builtin(1, "int"),
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
     "max": Builtin(2, "generic"),
@@ -46,7 +54,7 @@ MATH: dict[str, Builtin] = {
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
 C_NAMES: dict[str, str] = {}
-for _n in _FLOAT1 + _FLOAT2 + _FLOAT3:
+for _n in [*_FLOAT1, *_FLOAT2, *_FLOAT3, "ilogb"]:
     C_NAMES[_n] = C_NAMES[_n + "f"] = _n
 for _n in _PRED + ["abs", "min", "max"]:
     C_NAMES[_n] = _n

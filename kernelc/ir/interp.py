@@ -143,6 +143,8 @@ MATH = {
             "rcbrt",
             "ldexp",
             "fma",
+            "remainder",
+            "logb",
         )
     },
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
@@ -162,6 +164,10 @@ def math_call(fn: str, args, dtype: DType):
         return getattr(np, fn)(args[0])
     if fn == "signbit":
         return np.signbit(args[0])
+    if fn == "ilogb":
+        return np.vectorize(special.ilogb, otypes=[np.int64])(args[0]).astype(np.int32)
+    if fn == "nextafter":
+        return np.nextafter(*(a.astype(NP[dtype]) for a in args))
     if not dtype.is_float and dtype.itemsize == 8:
         result = {
             "abs": lambda: np.abs(args[0]),

@@ -227,7 +227,7 @@ class CallLowering:
                 self.warn(e.span, exact64.F64_INEXACT_WARNING.format(fn=fn))
                 ftype = float32
             args = [cast(a, ftype) for a in args]
-            dtype = bool_ if spec.kind == "pred" else ftype
+            dtype = spec.result(ftype)
         return fold_expr(ir.Math(fn, tuple(args), dtype))
 
     # ------------------------------------------------------------------ user functions
