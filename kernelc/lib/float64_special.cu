@@ -283,6 +283,9 @@ __device__ double kc_f64_pow(double x, double y) {
         return sqrt(x);
     }
     double sign = x < 0.0 && y_odd ? -1.0 : 1.0;
+    if (ax == 1.0) {
+        return sign;
+    }
     int ix = kc_f64_high(ax);
     if (ay > 2147483648.0 && (ay > 1.8446744073709552e+19 || ix < 0x3fefffff || ix > 0x3ff00000)) {
         return sign * beyond;
@@ -609,8 +612,9 @@ __device__ double kc_f64_lgamma(double x) {
 // and z in double-double, Gamma(z) = exp(lgamma(z)) with z's tail times digamma(z) joined
 // to the exponent. For x <= -20 the reflection Gamma(x) = -pi / (y sin(pi y) Gamma(y)),
 // y = -x, the product y sin(pi y) from the same loop and pi / Gamma(y) = exp(log pi -
-// lgamma(y)) scaled by 2^64, so that a subnormal result is rounded once. NaN at the negative integers
-// and -Inf, +-Inf at +-0, +Inf past 171.62.
+// lgamma(y)) scaled by 2^64, so that a subnormal result is rounded once. NaN at the
+// negative integers and -Inf, +-Inf at +-0, +Inf past 171.62, (n - 1)! exactly at
+// n = 1 .. 23.
 __device__ double kc_f64_tgamma(double x) {
     if (isnan(x)) {
         return x + x;
@@ -624,8 +628,15 @@ __device__ double kc_f64_tgamma(double x) {
     if (x < 0.0 && trunc(x) == x) {
         return (x - x) / (x - x);
     }
-    if (x > 172.0) {
+    if (x > 171.625) {  // Gamma(171.6243769563027) = DBL_MAX
         return HUGE_VAL;
+    }
+    if (x <= 23.0 && trunc(x) == x) {  // (x - 1)! exactly, while it fits 53 bits
+        double f = 1.0;
+        for (double k = 2.0; k < x; k = k + 1.0) {
+            f = f * k;
+        }
+        return f;
     }
     if (fabs(x) < 5.551115123125783e-17) {  // 2^-54: Gamma(x) = 1/x - Euler's gamma
         return 1.0 / x - 5.77215664901532860607e-01;
@@ -662,7 +673,7 @@ __device__ double kc_f64_tgamma(double x) {
         gh = h;
     }
     double q = kc_sp_exp_dd(gh, gl) / ph;
-    double g = q - q * (pl / ph);
+    double g = pl == 0.0 ? q : q - q * (pl / ph);  // (q may be Inf where pl is 0)
     return reflect ? -ldexp(g, -64.0) : g;
 }
 
