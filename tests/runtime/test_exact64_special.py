@@ -209,23 +209,6 @@ def measure(op: str) -> dict[str, float]:
     return result
 
 
-@pytest.mark.parametrize("op", [op for op in BOUND if op != "pow"])
-def test_within_bound_against_mpmath(op):
-    x, want = reference(op)
-    got = run_unary(op, x)
-    err = ulps(got, want)
-    if op != "lgamma":
-        assert err.max() <= BOUND[op], x[np.argmax(err)]
-        return
-    regions = lgamma_regions(x)
-    assert err[regions["positive"] | regions["negative"]].max() <= BOUND[op]
-    zeros = regions["zeros"]
-    a = np.abs(x[zeros])
-    scale = np.maximum.reduce([np.ones(a.size), np.abs(want[zeros]), a * np.log(a) - a])
-    bound = LGAMMA_ZEROS_ULP * 2.0**-52 * scale
-    assert (np.abs(got[zeros] - want[zeros]) <= bound).all()
-
-
 INF, NAN = math.inf, math.nan
 TINY = 5e-324
 # C99's and CUDA's values at the special points: (x, f(x)), compared bit for bit.
@@ -243,11 +226,24 @@ SPECIAL_VALUES = {
 }
 
 
-@pytest.mark.parametrize("op", SPECIAL_VALUES)
-def test_special_values(op):
-    x, want = (np.array(v) for v in zip(*SPECIAL_VALUES[op]))
-    got = run_unary(op, x)
-    assert same(got, want).all(), x[~same(got, want)]
+@pytest.mark.parametrize("op", [op for op in BOUND if op != "pow"])
+def test_within_bound_against_mpmath_and_special_values(op):
+    x, want = reference(op)
+    sx, swant = (np.array(v) for v in zip(*SPECIAL_VALUES[op]))
+    both = run_unary(op, np.concatenate([x, sx]))  # one dispatch: one compilation
+    got, sgot = both[: x.size], both[x.size :]
+    assert same(sgot, swant).all(), sx[~same(sgot, swant)]
+    err = ulps(got, want)
+    if op != "lgamma":
+        assert err.max() <= BOUND[op], x[np.argmax(err)]
+        return
+    regions = lgamma_regions(x)
+    assert err[regions["positive"] | regions["negative"]].max() <= BOUND[op]
+    zeros = regions["zeros"]
+    a = np.abs(x[zeros])
+    scale = np.maximum.reduce([np.ones(a.size), np.abs(want[zeros]), a * np.log(a) - a])
+    bound = LGAMMA_ZEROS_ULP * 2.0**-52 * scale
+    assert (np.abs(got[zeros] - want[zeros]) <= bound).all()
 
 
 # pow's operands: signed zeros and infinities, NaN, +-1, odd and even integers, halves,
@@ -258,13 +254,18 @@ POW_Y = [0.0, -0.0, INF, -INF, NAN, 1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 0.5, -0.5, 
 POW_Y += [1e10, -1e10, 2.0**53, 2.0**53 + 2, -(2.0**53) - 2, 1e300, 1075.0, -1075.0, 2.0**31 + 1]
 
 
-def test_pow_c99_special_cases_are_numpys():
-    """Every pairing: a result NumPy gives as NaN, +-Inf, +-0 or +-1, or any result for
-    a special operand, bit for bit; the others (2^0.5, ...) within pow's bound."""
+def test_pow_within_bound_and_c99_special_cases():
+    """mpmath's points within pow's bound; of every pairing of POW_X and POW_Y, a result
+    NumPy gives as NaN, +-Inf, +-0 or +-1, and any result for a special operand, bit for
+    bit, the others (2^0.5, ...) within the bound of NumPy's. One dispatch for all."""
+    px, py, pwant = pow_reference()
     x, y = (v.ravel() for v in np.meshgrid(np.array(POW_X), np.array(POW_Y)))
     with np.errstate(all="ignore"):
         want = np.power(x, y)
-    got = run_binary("pow", x, y)
+    both = run_binary("pow", np.concatenate([px, x]), np.concatenate([py, y]))
+    err = ulps(both[: px.size], pwant)
+    assert err.max() <= BOUND["pow"], (px[np.argmax(err)], py[np.argmax(err)])
+    got = both[px.size :]
     special = ~np.isfinite(want) | (want == 0) | (np.abs(want) == 1)
     special |= ~np.isfinite(x) | ~np.isfinite(y) | (x == 0) | (y == 0)
     assert same(got[special], want[special]).all(), (x[special], y[special])
