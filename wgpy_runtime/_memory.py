@@ -55,12 +55,17 @@ def pop_device() -> None:
     _OVERRIDE.pop()
 
 
+def _NO_OWNER():
+    return None
+
+
 class Buffer:
     """`size` elements of `dtype` (held as its storage dtype) on `device`."""
 
-    __slots__ = ("__weakref__", "_components", "device", "dtype", "id", "size")
+    __slots__ = ("__weakref__", "_components", "device", "dtype", "id", "owner_array", "size")
 
     def __init__(self, size: int, dtype: np.dtype, device=None) -> None:
+        self.owner_array = _NO_OWNER  # the ndarray made with it (a weak reference): `base`
         self.device = device if device is not None else current_device()
         self.dtype = np.dtype(dtype)
         self.size = int(size)

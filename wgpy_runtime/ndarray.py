@@ -9,6 +9,7 @@ kernel (ufuncs, reductions, `kernel.ElementwiseKernel`); only `get()` and friend
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -52,6 +53,7 @@ class ndarray:
         if strides is not None or order not in ("C", None):
             raise NotImplementedError("ndarray(): strides and order need memptr")
         self._buf = Buffer(math.prod(shape), _dtypes.normalize(dtype), device)
+        self._buf.owner_array = weakref.ref(self)
         self._shape = shape
         self._strides = _shapes.c_strides(shape)
         self._offset = 0
@@ -132,7 +134,10 @@ class ndarray:
 
     @property
     def base(self):
-        return None
+        """The array whose memory this view shows (None for that array itself, or once it
+        is gone: a view does not keep it alive, as NumPy's does)."""
+        owner = self._buf.owner_array()
+        return None if owner is self else owner
 
     @property
     def flags(self) -> Flags:

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernelc.ir.dtypes import DType, bool_, int32
+
 
 @dataclass(frozen=True, slots=True)
 class Builtin:
     arity: int
     kind: str  # 'float': args and result float32; 'pred': float args, bool result;
-    # 'int': float args, int32 result; 'generic': args promoted together, result of that
-    # type ('abs', 'min', 'max')
+    # 'int': float args, int32 result ('ilogb', 'frexp_exp'); 'generic': args promoted
+    # together, result of that type ('abs', 'min', 'max')
+
+    def result(self, operand: DType) -> DType:
+        """The result type of a call whose (converted) operands have type `operand`."""
+        return {"pred": bool_, "int": int32}.get(self.kind, operand)
 
 
 _FLOAT1 = """exp exp2 exp10 log log2 log10 sqrt rsqrt sin cos tan asin acos atan sinh cosh tanh
 asinh acosh atanh floor ceil trunc round rint fabs log1p expm1 cbrt rcbrt erf erfc erfinv erfcinv
-erfcx normcdf normcdfinv lgamma tgamma sinpi cospi""".split()
+erfcx normcdf normcdfinv lgamma tgamma sinpi cospi logb""".split()
 # `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
-_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp".split()
+_FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp remainder nextafter".split()
 _FLOAT3 = ["fma"]
 _PRED = "isnan isinf isfinite signbit".split()
 # `frexp(x, &e)`: the significand in [0.5, 1) is `frexp`, the exponent `frexp_exp` (an int;
 # 0 for zero, Inf and NaN), so each is a function of x alone (see POINTER_RESULTS).
-_INT1 = ["frexp_exp"]
+_INT1 = ["frexp_exp", "ilogb"]
 
 MATH: dict[str, Builtin] = {
     **{n: Builtin(1, "float") for n in _FLOAT1},
@@ -52,7 +58,7 @@ MATH: dict[str, Builtin] = {
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
 C_NAMES: dict[str, str] = {}
-for _n in _FLOAT1 + _FLOAT2 + _FLOAT3:
+for _n in [*_FLOAT1, *_FLOAT2, *_FLOAT3, "ilogb"]:
     C_NAMES[_n] = C_NAMES[_n + "f"] = _n
 for _n in _PRED + ["abs", "min", "max"]:
     C_NAMES[_n] = _n

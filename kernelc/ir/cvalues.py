@@ -53,6 +53,18 @@ def bits_f32(b: int) -> float:
     return struct.unpack("<f", struct.pack("<I", b & 0xFFFFFFFF))[0]
 
 
+def nextafter(x: float, y: float, dtype: DType) -> float:
+    """The next value of the float type `dtype` after `x` toward `y` (C's nextafter[f])."""
+    if dtype is float64 or math.isnan(x) or math.isnan(y):
+        return math.nextafter(x, y)
+    if x == y:
+        return y
+    if x == 0.0:
+        return math.copysign(bits_f32(1), y)
+    step = 1 if (x < y) == (x > 0.0) else -1
+    return bits_f32(f32_bits(x) + step)
+
+
 def convert(value, src: DType, dst: DType):
     """C's conversion of a constant `value` of type `src` to `dst` (computation types)."""
     if dst is bool_:

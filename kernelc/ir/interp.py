@@ -147,6 +147,8 @@ MATH = {
             "sinpi",
             "cospi",
             "frexp",
+            "remainder",
+            "logb",
         )
     },
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
@@ -170,6 +172,10 @@ def math_call(fn: str, args, dtype: DType):
         return np.vectorize(special.frexp_exp, otypes=[np.int32])(args[0])
     if fn == "fma" and dtype.itemsize == 8:
         fn = "fma64"
+    if fn == "ilogb":
+        return np.vectorize(special.ilogb, otypes=[np.int64])(args[0]).astype(np.int32)
+    if fn == "nextafter":
+        return np.nextafter(*(a.astype(NP[dtype]) for a in args))
     if not dtype.is_float and dtype.itemsize == 8:
         result = {
             "abs": lambda: np.abs(args[0]),

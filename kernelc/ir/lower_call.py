@@ -242,7 +242,7 @@ class CallLowering:
         if ftype is not float32 and fn not in exact64.F64_EXACT:
             self.warn(span, exact64.F64_INEXACT_WARNING.format(fn=fn))
             ftype = float32
-        dtype = {"pred": bool_, "int": int32}.get(builtins.MATH[fn].kind, ftype)
+        dtype = builtins.MATH[fn].result(ftype)
         return fold_expr(ir.Math(fn, tuple(cast(a, ftype) for a in args), dtype))
 
     def math_call(self, fn: str, e: ast.Call) -> ir.Expr:

@@ -114,6 +114,28 @@ def tgamma(x: float) -> float:
     return math.gamma(x)
 
 
+def remainder(x: float, y: float) -> float:
+    """IEEE remainder: x - n y for the integer n nearest x / y (ties to even), exact."""
+    if math.isnan(x) or math.isnan(y) or math.isinf(x) or y == 0.0:
+        return math.nan
+    return x if math.isinf(y) else math.remainder(x, y)
+
+
+def ilogb(x: float) -> int:
+    """The unbiased exponent; INT_MIN for 0 and NaN, INT_MAX for +-inf (CUDA's)."""
+    if x == 0.0 or math.isnan(x):
+        return -(2**31)
+    if math.isinf(x):
+        return 2**31 - 1
+    return math.frexp(x)[1] - 1
+
+
+def logb(x: float) -> float:
+    if math.isnan(x) or math.isinf(x):
+        return abs(x)
+    return -math.inf if x == 0.0 else float(ilogb(x))
+
+
 def rcbrt(x: float) -> float:
     if x == 0.0:
         return math.copysign(math.inf, x)

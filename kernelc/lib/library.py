@@ -23,10 +23,9 @@ from kernelc.ir.validate import validate
 
 # In order: a later file may call an earlier one's functions.
 SOURCES = ("math.cu", "half.cu", "int64.cu", "float64.cu")
-WIDE_SOURCES = (
-    "float64_math.cu",
-    "float64_trig.cu",
-)  # after SOURCES, whose word functions they reach
+# After SOURCES, whose word functions they reach; float64_trig.cu and float64_special.cu
+# call float64_math.cu's.
+WIDE_SOURCES = ("float64_math.cu", "float64_trig.cu", "float64_special.cu")
 NAME = "kernelc_lib"
 PREFIX = "kc_"  # IR function names with this prefix belong to the library
 

@@ -52,6 +52,81 @@ __device__ float kc_fdim(float x, float y) {
     return x > y ? x - y : 0.0f;
 }
 
+// remainderf: x - n y for the integer n nearest x / y (ties to even), exact: x reduced
+// modulo 2|y| by fmodf, then at most two exact subtractions of |y|.
+__device__ float kc_remainder(float x, float y) {
+    if (isnan(x) || isnan(y) || isinf(x) || y == 0.0f) {
+        return NAN;
+    }
+    float p = fabsf(y);
+    float r = x;
+    if (p < 1.70141173e38f) {  // 2p finite
+        r = fmodf(x, p + p);
+    }
+    r = fabsf(r);
+    if (p < 2.35098870e-38f) {  // 2^-125: p / 2 would round
+        if (r + r > p) {
+            r = r - p;
+            if (r + r >= p) {
+                r = r - p;
+            }
+        }
+    } else {
+        float h = 0.5f * p;
+        if (r > h) {
+            r = r - p;
+            if (r >= h) {
+                r = r - p;
+            }
+        }
+    }
+    return signbit(x) ? -r : r;
+}
+
+// nextafterf: one step of the bit pattern toward y (the smallest subnormal after a zero).
+__device__ float kc_nextafter(float x, float y) {
+    if (isnan(x) || isnan(y)) {
+        return NAN;
+    }
+    if (x == y) {
+        return y;
+    }
+    if (x == 0.0f) {
+        return __uint_as_float((__float_as_uint(y) & 0x80000000u) | 1u);
+    }
+    unsigned int bits = __float_as_uint(x);
+    return __uint_as_float((x < y) == (x > 0.0f) ? bits + 1u : bits - 1u);
+}
+
+// ilogbf: the unbiased exponent (of the leading bit, for a subnormal); INT_MIN for 0 and
+// NaN, INT_MAX for +-inf (CUDA's FP_ILOGB0, FP_ILOGBNAN).
+__device__ int kc_ilogb(float x) {
+    if (x == 0.0f || isnan(x)) {
+        return INT_MIN;
+    }
+    if (isinf(x)) {
+        return INT_MAX;
+    }
+    int e = (int)((__float_as_uint(x) >> 23) & 0xffu);
+    if (e != 0) {
+        return e - 127;
+    }
+    return (int)((__float_as_uint(fabsf(x) * 16777216.0f) >> 23) & 0xffu) - 127 - 24;
+}
+
+__device__ float kc_logb(float x) {
+    if (isnan(x)) {
+        return NAN;
+    }
+    if (isinf(x)) {
+        return INFINITY;
+    }
+    if (x == 0.0f) {
+        return -INFINITY;
+    }
+    return (float)kc_ilogb(x);
+}
+
 // roundf: half away from zero; x - trunc(x) is exact, so 0.49999997f stays 0.
 __device__ float kc_round(float x) {
     float t = truncf(x);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kernelc.ir import builtins
 from kernelc.ir.passes.fold import MATH_FOLD
 from tests.support.interp_call import call_elementwise_interpreted
 from tests.support.kernel_call import call_elementwise
@@ -165,7 +166,7 @@ FOLDED_SPECIALS = [
     -3.0,
 ]
 SECOND_OPERANDS = [2.0, -0.0, 0.0, np.inf, -3.0, np.nan]
-TWO_OPERANDS = {"atan2", "pow", "fmod", "fmin", "fmax", "copysign", "fdim", "hypot"}
+TWO_OPERANDS = {fn for fn, spec in builtins.MATH.items() if spec.arity == 2}
 
 
 def literal(v: float) -> str:

@@ -345,6 +345,13 @@ def test_views_keep_the_buffer_alive_and_it_is_freed_once():
 # ---------------------------------------------------------------------------- 64-bit
 
 
+def test_base_is_the_array_that_owns_the_memory():
+    y = wp.zeros((3, 3))
+    assert y.base is None and y[1:].base is y and y.T.base is y
+    assert wp.einsum("ii->i", y).base is y  # Chainer's einsum backward checks this
+    assert y.copy().base is None
+
+
 def test_exact_is_the_default_and_fast_warns_once(monkeypatch):
     assert wp.get_64bit_policy() == os.environ.get("WGPY_64BIT", "exact")
     monkeypatch.setitem(_dtypes._policy, "warned", False)

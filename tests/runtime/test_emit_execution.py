@@ -14,7 +14,8 @@ import pytest
 from kernelc import emit_glsl, emit_wgsl
 from kernelc.abi import Program
 from kernelc.ir import builtins
-from kernelc.ir.interp import run_elementwise
+from kernelc.ir.dtypes import float32
+from kernelc.ir.interp import NP, run_elementwise
 from tests.support.ir_samples import SAMPLES, legalise, math_kernel
 
 EMIT = {"wgsl": emit_wgsl.emit, "glsl": emit_glsl.emit}
@@ -200,8 +201,7 @@ def test_math_matches_interpreter(fn, target, executor):
     kernel = math_kernel(fn)
     args = math_inputs(fn, np.random.default_rng(3))
     n = args["x"].size
-    out = {"pred": bool, "int": np.int32}.get(builtins.MATH[fn].kind, np.float32)
-    args["y"] = np.zeros(n, out)
+    args["y"] = np.zeros(n, NP[builtins.MATH[fn].result(float32)])
     got, want = run_both(kernel, args, (n,), executor, target)
     if fn == "fdim":  # CUDA's fdimf(x, y) is +0 unless x > y, Inf - Inf included
         both_inf = np.isinf(args["x"]) & (args["x"] == args["x2"])

@@ -60,8 +60,7 @@ def cast(a: ir.Expr, dt: DType) -> ir.Cast:
 
 def m(fn: str, *args: ir.Expr) -> ir.Math:
     kind = builtins.MATH[fn].kind
-    dtype = {"pred": BOOL, "int": I, "generic": args[0].dtype}.get(kind, F)
-    return ir.Math(fn, args, dtype)
+    return ir.Math(fn, args, builtins.MATH[fn].result(args[0].dtype if kind == "generic" else F))
 
 
 def sel(cond: ir.Expr, t: ir.Expr, f: ir.Expr) -> ir.Select:
@@ -855,8 +854,7 @@ def math_kernel(fn_name: str, dt: DType = F) -> ir.Kernel:
     """`y = fn(x[, x2[, x3]])` for one built-in math function, on `dt` operands."""
     spec = builtins.MATH[fn_name]
     names = ("x", "x2", "x3")[: spec.arity]
-    out = {"pred": BOOL, "int": I}.get(spec.kind, dt)
-    call = ir.Math(fn_name, tuple(load(n, dt) for n in names), out)
+    call = ir.Math(fn_name, tuple(load(n, dt) for n in names), spec.result(dt))
     out = call.dtype
     params = [*(arr(n, dt) for n in names), arr("y", out, out=True)]
     return kern(f"math_{fn_name}", params, [store("y", call)])

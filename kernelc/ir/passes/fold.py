@@ -91,6 +91,8 @@ MATH_FOLD = {
     "fmax": cvalues.fmax,
     "copysign": math.copysign,
     "fdim": lambda x, y: math.nan if math.isnan(x) or math.isnan(y) else (x - y if x > y else 0.0),
+    "remainder": special.remainder,
+    "logb": special.logb,
     "hypot": math.hypot,
     "ldexp": special.ldexp,
     "fma": special.fma,
@@ -118,6 +120,10 @@ def _fold_math(node: ir.Math):
             "isfinite": math.isfinite,
             "signbit": lambda v: math.copysign(1, v) < 0,
         }[node.fn](x)
+    if node.fn == "ilogb":
+        return special.ilogb(vals[0])
+    if node.fn == "nextafter":
+        return cvalues.nextafter(*vals, node.dtype)
     if not node.dtype.is_float:  # abs/min/max on integers
         return {"abs": lambda a: cvalues.wrap(abs(a), node.dtype), "min": min, "max": max}[node.fn](
             *vals

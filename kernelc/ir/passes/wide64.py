@@ -26,12 +26,17 @@ U = ir.UnaryOp
 HI, LO = "__h", "__l"
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
-# float64 functions of kernelc/lib/float64_math.cu and float64_trig.cu, written with double
-# and widened: each `kc_f64_<fn>` takes its arguments' words and returns its result's
-# through two reference parameters.
+# float64 functions of kernelc/lib/float64_math.cu, float64_trig.cu and float64_special.cu,
+# written with double and widened: each `kc_f64_<fn>` takes its arguments' words and returns
+# a float64 result's words through two reference parameters (an int or bool result as its
+# value). remainder, nextafter, fdim, logb and ilogb among them are exact.
 F64_LIBRARY = frozenset(
-    ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"]
-    + ["sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot", "cbrt"]
+    [
+        *("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"),
+        *("sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot"),
+        *("cbrt", "pow", "erf", "erfc", "erfcx", "normcdf", "lgamma", "tgamma"),
+        *("remainder", "nextafter", "fdim", "logb", "ilogb"),
+    ]
 )
 # float64 functions the pass computes from float64.cu's word functions, bit for bit.
 F64_WORDS = frozenset(
@@ -330,8 +335,7 @@ class _Widener:
                 h, lo = self.pair(a)
                 if fn == "signbit":
                     return ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32), _u32(0), bool_)
-                # isnan, isinf, isfinite (bool), frexp_exp (int)
-                return ir.LibCall(f"kc_f64_{fn}", (h, lo), e.dtype)
+                return ir.LibCall(f"kc_f64_{fn}", (h, lo), e.dtype)  # isnan, ..., ilogb, frexp_exp
         return self.children(e)
 
     def children(self, e: ir.Expr) -> ir.Expr:
@@ -492,7 +496,7 @@ class _Widener:
     def math(self, e: ir.Math) -> Pair:
         fn, d = e.fn, e.dtype
         args = [self.keep_pair(self.pair(a)) for a in e.args]
-        if d is float64 and fn in F64_LIBRARY:  # widened: (x words, result refs)
+        if d is float64 and fn in F64_LIBRARY:  # widened: (argument words, result refs)
             return self.call(f"kc_f64_{fn}", [w for a in args for w in a])
         if d is float64:
             (h, lo) = args[0]
