@@ -133,12 +133,14 @@ def _divmod(self, other):
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    """NumPy ufuncs called on device arrays run as device ufuncs; mixing in NumPy arrays
-    is refused (NotImplemented, so NumPy raises TypeError)."""
+    """NumPy ufuncs called on device arrays run as device ufuncs; a 0-d NumPy array is a
+    scalar there (as CuPy takes it: Chainer's `x_min <= x`), and mixing in other NumPy
+    arrays is refused (NotImplemented, so NumPy raises TypeError)."""
     from . import ufuncs
     from .ndarray import ndarray
 
     mine = ufuncs.UFUNCS.get(ufunc.__name__)
+    inputs = tuple(a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in inputs)
     out = kwargs.get("out", ())
     args = inputs + (out if isinstance(out, tuple) else (out,))
     if method != "__call__" or mine is None or any(isinstance(a, np.ndarray) for a in args):

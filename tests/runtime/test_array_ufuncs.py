@@ -391,6 +391,17 @@ def test_numpy_array_operand_is_refused():
         np.arange(3) + a
 
 
+def test_zero_dim_numpy_array_is_a_scalar():
+    """As CuPy takes it (Chainer's clip: `x_min <= x` with a 0-d NumPy x_min)."""
+    import wgpy_runtime as wp
+
+    x = np.array([[-1.0, 0.5], [2.0, -3.0]], np.float32)
+    got = np.array(-0.75, np.float32) <= wp.asarray(x)
+    assert isinstance(got, wp.ndarray)
+    np.testing.assert_array_equal(got.get(), np.array(-0.75, np.float32) <= x)
+    np.testing.assert_array_equal(np.multiply(np.array(2.0), wp.asarray(x)).get(), 2.0 * x)
+
+
 def test_numpy_ufunc_on_device_array_runs_on_device():
     import wgpy_runtime as wp
 
