@@ -92,6 +92,8 @@ def launch(name: str, args, loop: np.dtype, out: ndarray) -> None:
     computed in the complex dtype `loop`; `out` has the broadcast shape."""
     if name not in OPS:
         raise TypeError(f"ufunc '{name}' is not supported for complex dtypes by wgpy_runtime")
+    if name == "power":
+        args = (*args, _general_power(*args, loop))
     component = _dtypes.component(loop)
     kinds = tuple(_arg_kind(a, component) for a in args)
     lanes = OPS[name].result == "complex"
@@ -110,6 +112,20 @@ def launch(name: str, args, loop: np.dtype, out: ndarray) -> None:
         else:
             values.append(a[..., None] if lanes else a)
     _kernel(name, kinds, component, out.dtype)(*values, out._pair() if lanes else out)
+
+
+def _general_power(a, b, loop: np.dtype):
+    """exp(b * log(a)) for `power`'s general case, in three launches; 0 when the exponent
+    is a scalar the general case never reaches (0, or an integer below 100 in size)."""
+    if not isinstance(b, ndarray):
+        v = complex(np.asarray(b).astype(loop)[()])
+        if v.imag == 0 and abs(v.real) < 100 and v.real == int(v.real):
+            return 0
+    if not isinstance(a, ndarray):  # a scalar base: its log on the host
+        with np.errstate(all="ignore"):
+            a_log = np.log(np.asarray(a).astype(loop))[()]
+        return apply("exp", [apply("multiply", [b, a_log], loop)], loop)
+    return apply("exp", [apply("multiply", [apply("log", [a], loop), b], loop)], loop)
 
 
 def apply(name: str, args, loop: np.dtype | None = None, out: ndarray | None = None) -> ndarray:

@@ -138,11 +138,12 @@ __device__ void cx_sqrt(T re, T im, T &rr, T &ri) {
     ),
     # NumPy's power: 1 for a zero exponent, 0 or NaN for a zero base, integer exponents
     # below 100 by repeated squaring (then 1 / result for negative ones), else
-    # exp(b * log(a)).
+    # exp(b * log(a)): `g`, computed before by the log, multiply and exp routines (one
+    # program holding all of them takes minutes to compile for complex128's emulation).
     "cx_pow": (
-        ("cx_mul", "cx_div", "cx_abs", "cx_log", "cx_exp"),
+        ("cx_mul", "cx_div"),
         """
-__device__ void cx_pow(T ar, T ai, T br, T bi, T &rr, T &ri) {
+__device__ void cx_pow(T ar, T ai, T br, T bi, T gr, T gi, T &rr, T &ri) {
   if (br == 0 && bi == 0) {
     rr = 1;
     ri = 0;
@@ -184,13 +185,8 @@ __device__ void cx_pow(T ar, T ai, T br, T bi, T &rr, T &ri) {
       cx_div((T)1, (T)0, rr, ri, rr, ri);
     }
   } else {
-    T lr;
-    T li;
-    T er;
-    T ei;
-    cx_log(ar, ai, lr, li);
-    cx_mul(lr, li, br, bi, er, ei);
-    cx_exp(er, ei, rr, ri);
+    rr = gr;
+    ri = gi;
   }
 }""",
     ),
@@ -225,7 +221,10 @@ OPS: dict[str, ComplexOp] = {
     "true_divide": ComplexOp(
         2, "cx_div(in0r, in0i, in1r, in1i, out0r, out0i)", helpers=("cx_div",)
     ),
-    "power": ComplexOp(2, "cx_pow(in0r, in0i, in1r, in1i, out0r, out0i)", helpers=("cx_pow",)),
+    # (a, b, exp(b * log(a))): `_complex.launch` computes the third operand
+    "power": ComplexOp(
+        3, "cx_pow(in0r, in0i, in1r, in1i, in2r, in2i, out0r, out0i)", helpers=("cx_pow",)
+    ),
     "negative": ComplexOp(1, "out0r = -in0r;\nout0i = -in0i"),
     "positive": ComplexOp(1, "out0r = in0r;\nout0i = in0i"),
     "conjugate": ComplexOp(1, "out0r = in0r;\nout0i = -in0i"),
