@@ -44,9 +44,9 @@ def _absent_names() -> set[str]:
 
 def _explained(record: dict, absent: set[str]) -> bool:
     """A failure whose cause is a CuPy name the names table lists as absent, complex
-    numbers (routines docs/dtypes.md lists as missing for them), raw device addresses (which
-    WebGPU/WebGL do not have; cuBLAS takes them), or a result that agrees with NumPy's to float32 rounding
-    where the test demands NumPy's exact float32 sums."""
+    numbers (routines docs/dtypes.md lists as missing for them), raw device addresses
+    (which WebGPU/WebGL do not have; cuBLAS takes them), or a result that agrees with
+    NumPy's to float32 rounding where the test demands NumPy's exact float32 sums."""
     cause = report.classify(record)
     if cause.startswith("complex numbers") or cause in (report.POINTERS, report.FLOAT32_CLOSE):
         return True
