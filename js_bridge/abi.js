@@ -209,6 +209,37 @@ export function glslStageTexels(launch, batch, m, n, k) {
            product: batch * ceilDiv(m, rows) * ceilDiv(n, cols) };
 }
 
+// GLSL draws: a draw's `stage` for those into the program's outputs, and for a reduction
+// pass's into pooled partials (kernelc.abi.plan.FINAL, PARTIALS).
+export const FINAL = "final";
+export const PARTIALS = "partials";
+
+/**
+ * The GLSL draws of a launch (kernelc.abi.plan.glsl_steps) for `program` ({code, abi}):
+ * [{stage, shader, texels, values: [[what, number], ...]}, ...] in order, those into the
+ * outputs (stage FINAL) last; any other draw renders pooled textures of its shader's
+ * output formats, sampled later under its stage's name (PARTIALS or a packed-matmul
+ * stage's), and is not drawn when it has 0 texels.
+ */
+export function glslSteps(program, values) {
+  const abi = program.abi;
+  const launch = abi.launch;
+  const n = Number(value(values, "size"));
+  const own = { code: program.code, textures: abi.textures, outputs: abi.outputs };
+  const step = (stage, shader, texels, extra = []) => ({ stage, shader, texels, values: extra });
+  if (launch.kind === "fragment") return glslOutputGroups(program).map((g) => step(FINAL, g, n));
+  if (launch.kind === "packed_matmul") {
+    const texels = glslStageTexels(launch, ...matmulDims(abi, values));
+    return [...launch.stages.map((s) => step(s.name, s, texels[s.name])), step(FINAL, own, n)];
+  }
+  if (launch.kind !== "reduction") throw new Error(`unknown launch kind '${launch.kind}'`);
+  return glslPasses(Number(value(values, "reduce_size")), launch.fan_in).map((p) => {
+    const extra = [["pass", p.index], ["pass_items", p.items], ["pass_chunks", p.chunks]];
+    return p.final ? step(FINAL, own, n, extra)
+      : step(PARTIALS, launch.partial_shader, n * p.chunks, extra);
+  });
+}
+
 // Bytes per element as the protocol carries them (wgpy_runtime/device/protocol.py's
 // ITEMSIZE), and as device memory holds them (bool is a 32-bit 0/1 word on the device;
 // a 64-bit element is its own 8 bytes: two u32 words, low first).

@@ -2,7 +2,10 @@
 // The device-internal shaders (the launch vertex shader, the texel copy, the byte copy).
 // Rule: one copy of each lives in the Python package, kernelc/lib/shaders/, which the
 // native devices read; the executors fetch the same files from the server that serves
-// this module (the repository root), once per page.
+// this module (the repository root), once per page. A shader launched like a program has
+// its contract beside it (NAME.json, kernelc.lib.shaders.device_program), read from there.
+
+import { ABI_VERSION } from "./abi.js";
 
 /** Where the package's shaders are served, relative to this module. */
 export const SHADER_URL = new URL("../kernelc/lib/shaders/", import.meta.url);
@@ -25,6 +28,14 @@ export function deviceShader(name, base = SHADER_URL) {
     loaded.set(url, text);
   }
   return text;
+}
+
+/** Device program `name` ("byte_copy") as {code, abi}: NAME.TARGET and its contract
+ * NAME.json (kept without abi_version: it ships with these executors). */
+export async function deviceProgram(name, target = "wgsl", base = SHADER_URL) {
+  const [code, contract] = await Promise.all([deviceShader(`${name}.${target}`, base),
+                                              deviceShader(`${name}.json`, base)]);
+  return { code, abi: { abi_version: ABI_VERSION, ...JSON.parse(contract) } };
 }
 
 /** copy.glsl for one texture kind: ("float", "sampler2D"), ("int", "isampler2D"), ...,

@@ -12,7 +12,7 @@
 
 import * as abi from "./abi.js";
 import { Pacer } from "./pacing.js";
-import { deviceShader } from "./shaders.js";
+import { deviceProgram } from "./shaders.js";
 import { Pool, sizeClass } from "./webgpu_pool.js";
 
 const BATCH_SIZE = 64; // GPU commands per submit
@@ -24,15 +24,6 @@ const STAGING_LARGEST = 64 << 20; // larger ones are made for their read and des
 const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize",
                        "maxStorageBuffersPerShaderStage"];
 const ELEMENT_DTYPES = { f32: ["float32"], i32: ["int32"], u32: ["uint32", "bool"] };
-
-const BYTE_COPY_BINDINGS = [
-  { binding: 0, resource: "uniform", size: 32 },
-  { binding: 1, resource: "storage", access: "read" },
-  { binding: 2, resource: "storage", access: "read_write" },
-];
-// Its launch rule: kernelc/lib/shaders/byte_copy.wgsl's @workgroup_size, WebGPU's
-// default maxComputeWorkgroupsPerDimension.
-const BYTE_COPY_LAUNCH = { workgroup_size: [256, 1, 1], max_workgroups_per_dimension: 65535 };
 
 const ceil4 = (n) => Math.ceil(n / 4) * 4;
 const kernelName = (name) => `kernel '${name}'`;
@@ -110,7 +101,7 @@ export class WebGPUExecutor {
       throw new Error(`WebGPU is unavailable: requestDevice failed: ${messageOf(e)}`);
     }
     // byte-granular copies, for what copyBufferToBuffer cannot do (packed 8/16-bit ranges)
-    const internal = { byteCopy: await deviceShader("byte_copy.wgsl") };
+    const internal = { byteCopy: await deviceProgram("byte_copy") };
     const executor = new WebGPUExecutor(device, internal, options);
     executor.adapter = describeAdapter(adapter);
     return executor;
@@ -118,7 +109,7 @@ export class WebGPUExecutor {
 
   /**
    * @param {GPUDevice} device
-   * @param {{byteCopy: string}} internal the device shaders (shaders.js)
+   * @param {{byteCopy: {code: string, abi: any}}} internal the device programs (shaders.js)
    */
   constructor(device, internal, options = {}) {
     this.device = device;
@@ -544,16 +535,21 @@ export class WebGPUExecutor {
     }
   }
 
+  /** The byte copy launched from its contract (kernelc/lib/shaders/byte_copy.json): one
+   * invocation per destination word. */
   byteCopy(src, dst, srcByte, dstByte, nbytes) {
+    const { code, abi: a } = this.internal.byteCopy;
     const firstWord = Math.floor(dstByte / 4);
-    const words = Math.ceil((dstByte + nbytes) / 4) - firstWord;
-    const uniforms = new Uint8Array(32);
-    new Uint32Array(uniforms.buffer).set([dstByte, srcByte, nbytes, firstWord, words]);
-    const pipeline = this.pipeline(this.internal.byteCopy, "main", BYTE_COPY_BINDINGS,
-                                   "kc_byte_copy");
-    const isolate = this.startLaunch([pipeline], uniforms.length);
-    const grid = abi.wgslDispatch(words, BYTE_COPY_LAUNCH);
-    this.encode("kc_byte_copy", BYTE_COPY_BINDINGS, [pipeline], [grid], [[1, src], [2, dst]],
+    const scalars = { dst_byte: dstByte, src_byte: srcByte, nbytes, first_word: firstWord };
+    const values = new Map(Object.entries(scalars).map(([k, x]) => [abi.valueKey("value", k), x]));
+    values.set(abi.valueKey("size"), Math.ceil((dstByte + nbytes) / 4) - firstWord);
+    const { stages } = abi.wgslSteps(a, values);
+    const uniforms = abi.encodeUniforms(a, values);
+    const pipelines = stages.map(([entry]) => this.pipeline(code, entry, a.bindings, a.kernel));
+    const isolate = this.startLaunch(pipelines, uniforms.length);
+    const buffers = { src, dst };
+    const bound = a.bindings.filter((b) => b.param).map((b) => [b.binding, buffers[b.param]]);
+    this.encode(a.kernel, a.bindings, pipelines, stages.map(([, grid]) => grid), bound,
                 uniforms, isolate);
   }
 

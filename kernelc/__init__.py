@@ -9,8 +9,8 @@ Rule: these names (with the launch contract in `kernelc.abi` and the packages `k
 and `kernelc.cache`) are what other code may use; every other module is the compiler's own.
 The runtime translates (`translate_*`), looks up precompiled programs (`default_cache`),
 runs a kernel a target rejects on the host (`lower_*` then `run_*`) reads the device
-shaders (`device_shader`, `copy_shader`) and asks a target what it can do (`target_named`,
-`for_backend`: a `Target` record).
+shaders (`device_shader`, `copy_shader`, and `device_program` for one with a contract) and
+asks a target what it can do (`target_named`, `for_backend`: a `Target` record).
 """
 
 from kernelc.abi import Program
@@ -27,7 +27,7 @@ from kernelc.errors import (
     UnsupportedOnTarget,
     render,
 )
-from kernelc.lib.shaders import copy_shader, device_shader
+from kernelc.lib.shaders import copy_shader, device_program, device_shader
 from kernelc.matmul import translate_matmul
 from kernelc.pipeline import (
     lower_kernel,
@@ -68,6 +68,7 @@ __all__ = [
     "UnsupportedOnTarget",
     "copy_shader",
     "default_cache",
+    "device_program",
     "device_shader",
     "for_backend",
     "lower_kernel",

@@ -4,7 +4,8 @@ Rule: an executor (native, browser, runtime) learns everything from `Program.abi
 `Contract` (`contract.py`: frozen records with a versioned JSON form); it never looks at
 the shader text or the IR. `layout.py` declares the uniform block (the only place that
 does), `launch.py` packs it and computes elementwise grids, `reduction.py` and
-`matmul.py` hold those programs' launch rules.
+`matmul.py` hold those programs' launch rules, and `plan.py` composes them into the
+dispatches (`wgsl_steps`) and draws (`glsl_steps`) that every executor makes.
 """
 
 from kernelc.abi.contract import (

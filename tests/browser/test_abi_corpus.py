@@ -4,9 +4,10 @@ the precompiled Chainer cache, the compiler's kernel corpus, the golden kernels 
 matmul programs, each at a few sizes.
 
 Rule: one view per (program, sizes): the WGSL dispatches and scratch size, or the GLSL
-draws (shader, texels, render-target width), each with the uniform block's bytes. Python
-composes it from the functions the native executors call, JavaScript from those the
-browser executors call; the same dispatch values go to both.
+draws (stage, shader, texels, render-target width, per-pass values), each with the
+uniform block's bytes. Python composes it from the plans the native executors follow
+(kernelc.abi.plan), JavaScript from those the browser executors follow (abi.js); the
+same dispatch values go to both.
 """
 
 from __future__ import annotations
@@ -20,12 +21,9 @@ from pathlib import Path
 import pytest
 
 import kernelc
-from kernelc.abi import Contract, Program, contract, encode_uniforms, glsl_grid
-from kernelc.abi.contract import OUT_WIDTH, PASS, PASS_CHUNKS, PASS_ITEMS, REDUCE_GROUPS
-from kernelc.abi.launch import glsl_output_groups
-from kernelc.abi.matmul import glsl_stage_texels, matmul_dims
-from kernelc.abi.plan import wgsl_steps
-from kernelc.abi.reduction import glsl_passes
+from kernelc.abi import Contract, Draw, Program, encode_uniforms, glsl_grid
+from kernelc.abi.contract import OUT_WIDTH, REDUCE_GROUPS
+from kernelc.abi.plan import GlslDraw, glsl_steps, wgsl_steps
 from tests.compiler.kernel_corpus import CORPUS
 from tests.compiler.test_golden import CASES, REDUCTION_GOLDENS
 from wgpy_runtime.device.browser import _json_number
@@ -45,36 +43,30 @@ VIEWS = """async ([programs]) => {
     for (const [what, x] of extra) v.set(m.valueKey(what), x);
     return b64(m.encodeUniforms(abi, v));
   };
-  const draw = (abi, shader, texels, values, extra = []) => {
-    const [width] = m.glslGrid(texels, abi.launch.max_width);
-    return [shader, texels, width, encode(abi, values, [["out_width", width], ...extra])];
-  };
   const view = (program, entries) => {
     const abi = m.checkContract(program.abi);
     const values = m.valuesMap(entries);
-    const n = Number(m.value(values, "size"));
     if (abi.target === "wgsl") {
       const steps = m.wgslSteps(abi, values);
       const extra = steps.groups === null ? [] : [["reduce_groups", steps.groups]];
       const uniforms = encode(abi, values, extra);
       return { stages: steps.stages, scratch: steps.scratch, uniforms };
     }
-    const launch = abi.launch;
-    const draws = [];
-    if (launch.kind === "reduction") {
-      for (const p of m.glslPasses(Number(m.value(values, "reduce_size")), launch.fan_in)) {
-        const extra = [["pass", p.index], ["pass_items", p.items], ["pass_chunks", p.chunks]];
-        draws.push(draw(abi, p.final ? "final" : "partial", n * p.chunks, values, extra));
-      }
-    } else if (launch.kind === "packed_matmul") {
-      const texels = m.glslStageTexels(launch, ...m.matmulDims(abi, values));
-      for (const s of launch.stages) draws.push(draw(abi, s.name, texels[s.name], values));
-      draws.push(draw(abi, "final", n, values));
-    } else {
-      const groups = m.glslOutputGroups(program);
-      groups.forEach((g, k) => draws.push(draw(abi, `group ${k}`, n, values)));
-    }
+    const draws = m.glslSteps(program, values).map((d) => {
+      const [width] = m.glslGrid(d.texels, abi.launch.max_width);
+      const uniforms = encode(abi, values, [["out_width", width], ...d.values]);
+      return [d.stage, shaderIndex(program, d.shader), d.texels, width, d.values, uniforms];
+    });
     return { draws };
+  };
+  // Which of the program's shaders a draw draws: -1 its own code, k its launch's
+  // partial shader (0), stage k or output group k.
+  const shaderIndex = (program, shader) => {
+    if (shader.code === program.code) return -1;
+    const launch = program.abi.launch;
+    const all = [launch.partial_shader, ...(launch.stages ?? []),
+                 ...(launch.output_groups ?? [])].filter((x) => x);
+    return all.findIndex((x) => x.code === shader.code);
   };
   return programs.map(([program, cases]) => cases.map((entries) => view(program, entries)));
 }"""
@@ -89,27 +81,27 @@ def python_view(program: Program, values: dict) -> dict:
         stages = [[entry, list(grid)] for entry, grid in steps.stages]
         return {"stages": stages, "scratch": steps.scratch, "uniforms": b64(values | extra)}
 
-    def draw(shader: str, texels: int, extra: dict | None = None) -> list:
-        width = glsl_grid(texels, abi.launch.max_width)[0]
-        return [shader, texels, width, b64(values | {OUT_WIDTH: width} | (extra or {}))]
+    def draw(step: GlslDraw) -> list:
+        width = glsl_grid(step.texels, abi.launch.max_width)[0]
+        uniforms = b64(values | {OUT_WIDTH: width} | step.values)
+        extra = [[key.what, x] for key, x in step.values.items()]
+        return [step.stage, shader_index(program, step.shader), step.texels, width, extra, uniforms]
 
-    n, launch = values[contract.SIZE], abi.launch
-    if launch.kind == "reduction":
-        draws = [
-            draw(
-                "final" if p.final else "partial",
-                n * p.chunks,
-                {PASS: p.index, PASS_ITEMS: p.items, PASS_CHUNKS: p.chunks},
-            )
-            for p in glsl_passes(values[contract.REDUCE_SIZE], launch.fan_in)
-        ]
-    elif launch.kind == "packed_matmul":
-        dims = matmul_dims(abi, values)
-        texels = glsl_stage_texels(*dims, k_per_texel=launch.k_per_texel, block=launch.block)
-        draws = [draw(s.name, texels[s.name]) for s in launch.stages] + [draw("final", n)]
-    else:
-        draws = [draw(f"group {k}", n) for k, _ in enumerate(glsl_output_groups(program))]
-    return {"draws": draws}
+    return {"draws": [draw(step) for step in glsl_steps(program, values)]}
+
+
+def shader_index(program: Program, shader: Draw) -> int:
+    """-1 for the program's own code, else the index among its launch's partial shader,
+    stages and output groups."""
+    if shader.code == program.code:
+        return -1
+    launch = program.abi.launch
+    shaders = [
+        getattr(launch, "partial_shader", None),
+        *getattr(launch, "stages", ()),
+        *(getattr(launch, "output_groups", None) or ()),
+    ]
+    return [s.code for s in shaders if s is not None].index(shader.code)
 
 
 def dispatch_values(abi: Contract, extents: tuple[int, int], reduced: int) -> dict:

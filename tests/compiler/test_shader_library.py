@@ -25,7 +25,7 @@ from kernelc.ir.validate import validate
 from kernelc.ir.visit import walk
 from kernelc.lib.library import PREFIX, library
 from kernelc.lib.link import link
-from kernelc.lib.shaders import NAMES, copy_shader, device_shader
+from kernelc.lib.shaders import NAMES, PROGRAMS, copy_shader, device_program, device_shader
 from kernelc.pipeline import lower_kernel
 from tests.support.validate import (
     glslang_available,
@@ -130,7 +130,7 @@ def test_device_shaders_exist_once():
     ]
     for path in copies:
         text = path.read_text(encoding="utf-8")
-        for line in ("gl_VertexID", "texelFetch(src,", "fn src_byte("):
+        for line in ("gl_VertexID", "texelFetch(src,", "fn src_byte(", "kc_byte_copy"):
             assert line not in text, f"{path} holds a device shader of its own"
     assert emit_glsl.VERTEX_SHADER == device_shader("vertex.glsl")
 
@@ -144,6 +144,25 @@ def test_device_shaders_compile():
             )
     if wgsl_available():
         validate_wgsl(device_shader("byte_copy.wgsl"))
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_device_programs_contracts_match_their_shaders(name):
+    """A device program's contract (NAME.json) declares what its shader does: the
+    workgroup size, the uniform struct's members in order, and each binding's access."""
+    program = device_program(name)
+    abi, code = program.abi, program.code
+    size = re.search(r"@workgroup_size\((\d+)\)", code).group(1)
+    assert abi.launch.workgroup_size == (int(size), 1, 1)
+    fields = re.search(r"struct \w+ \{([^}]*)\}", code).group(1)
+    members = [f.split(":")[0].strip() for f in fields.split(",")]
+    assert [m.name for m in sorted(abi.uniforms, key=lambda m: m.offset)] == members
+    assert [m.offset for m in abi.uniforms] == [4 * k for k in range(len(members))]
+    declared = re.findall(r"@binding\((\d+)\) var<(uniform|storage, (read|read_write))>", code)
+    assert [(b.binding, b.access or "") for b in abi.bindings] == [
+        (int(k), access) for k, _, access in declared
+    ]
+    assert abi.uniform_size % 16 == 0 and abi.bindings[0].size == abi.uniform_size
 
 
 @pytest.mark.parametrize("target", TARGETS)

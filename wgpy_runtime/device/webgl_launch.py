@@ -1,15 +1,16 @@
 """Launching kernelc GLSL programs on the WebGL device (docs/abi.md, "GLSL ES 3.00").
 
-Rule: the contract says everything. Inputs are the buffers' own textures; an output's old
-contents (`previous`) and any input that is also rendered are pooled copies, since a
-texture may not be sampled and rendered in one draw. Outputs are rendered straight into
-their buffers' textures when those can be one framebuffer (distinct, equal sizes);
-otherwise into pooled temporaries of one size, copied into the buffers after the draw.
-`out_width` is the render targets' width. Reductions draw the contract's passes, each pass's
-partials in a pooled texture read by the next. A kernel with output groups draws one
-group after another, every texture they read bound (copied where needed: any group's
-output counts as rendered) before the first draw. A packed matmul draws its stages into
-pooled textures, each read by the later ones.
+Rule: the contract says everything, and `kernelc.abi.plan.glsl_steps` which draws to
+make (js_bridge/webgl_launch.js follows the same plan). Inputs are the buffers' own
+textures; an output's old contents (`previous`) and any input that is also rendered are
+pooled copies, since a texture may not be sampled and rendered in one draw. Outputs are
+rendered straight into their buffers' textures when those can be one framebuffer
+(distinct, equal sizes); otherwise into pooled temporaries of one size, copied into the
+buffers after the draw. `out_width` is the render targets' width. The plan's draws before
+those into the outputs (a reduction's partial passes, a packed matmul's stages) render
+into pooled textures that later draws sample. The draws into the outputs (one per output
+group) have every texture they read bound (copied where needed: any group's output
+counts as rendered) before the first of them.
 """
 
 from __future__ import annotations
@@ -21,91 +22,58 @@ from kernelc.abi import (
     Draw,
     Texture,
     encode_uniforms,
-    glsl_output_groups,
     uniform_number,
 )
-from kernelc.abi.contract import OUT_WIDTH, PASS, PASS_CHUNKS, PASS_ITEMS, REDUCE_SIZE, SIZE
+from kernelc.abi.contract import OUT_WIDTH, SIZE
 from kernelc.abi.launch import UNIFORM_FORMAT
-from kernelc.abi.matmul import glsl_stage_texels, matmul_dims
-from kernelc.abi.reduction import glsl_passes
+from kernelc.abi.plan import PARTIALS, GlslDraw, glsl_steps
 
 from .protocol import DeviceError
 
 
 def launch(dev, program, buffers: dict[str, int], values: dict) -> None:
-    """Draw `program` (every pass of a reduction, every output group) with `buffers`
-    bound by parameter name."""
+    """Draw `program` as `kernelc.abi.plan.glsl_steps` says, with `buffers` bound by
+    parameter name: the draws into pooled textures, each kept under its stage's name for
+    the later draws that sample it, then those into the outputs."""
     abi = program.abi
     temps: list = []  # pooled textures to give back once drawn
     try:
-        if abi.launch.kind == "reduction":
-            _reduction(dev, program, buffers, values, temps)
-        elif abi.launch.kind == "fragment":
-            _final(dev, glsl_output_groups(program), abi, buffers, values, {}, temps)
-        elif abi.launch.kind == "packed_matmul":
-            _packed_matmul(dev, program, buffers, values, temps)
-        else:
-            raise ValueError(f"unknown launch kind {abi.launch.kind!r}")
+        made: dict[str, list] = {}
+        finals = []
+        for step in glsl_steps(program, values):
+            values.update(step.values)
+            if step.final:
+                finals.append(step)
+                continue
+            shader = step.shader
+            targets = [_temp(dev, o.format, step.texels, temps) for o in shader.outputs]
+            if step.texels:
+                textures = _inputs(dev, abi, shader.textures, buffers, set(), made, temps)
+                _draw(dev, abi, shader, textures, targets, values, step.texels)
+            made[step.stage] = targets
+        _final(dev, finals, abi, buffers, values, made, temps)
     finally:
         for texture in temps:
             dev._give(texture)
 
 
-def _reduction(dev, program, buffers: dict, values: dict, temps: list) -> None:
-    abi, n = program.abi, values[SIZE]
-    spec = abi.launch
-    partials = _temp(dev, spec.partial_format, 1, temps)  # pass 0 reads none
-    for p in glsl_passes(values[REDUCE_SIZE], spec.fan_in):
-        values.update({PASS: p.index, PASS_ITEMS: p.items, PASS_CHUNKS: p.chunks})
-        if p.final:
-            final = Draw(code=program.code, textures=abi.textures, outputs=abi.outputs)
-            _final(dev, [final], abi, buffers, values, {"partials": partials}, temps)
-            return
-        shader = spec.partial_shader
-        target = _temp(dev, spec.partial_format, n * p.chunks, temps)
-        given = {"partials": partials}
-        textures = _inputs(dev, abi, shader.textures, buffers, set(), given, temps)
-        _draw(dev, abi, shader.code, shader.textures, textures, [target], values, n * p.chunks)
-        partials = target
-
-
-def _packed_matmul(dev, program, buffers: dict, values: dict, temps: list) -> None:
-    """Draw the stages into pooled textures of their texel counts (a stage of none is
-    skipped: K == 0), then the program's own code into C."""
-    abi, spec = program.abi, program.abi.launch
-    dims = matmul_dims(abi, values)
-    counts = glsl_stage_texels(*dims, k_per_texel=spec.k_per_texel, block=spec.block)
-    made: dict = {}
-    for stage in spec.stages:
-        count = counts[stage.name]
-        targets = [_temp(dev, spec.texel_format, count, temps) for _ in stage.outputs]
-        made[stage.name] = targets
-        if count:
-            textures = _inputs(dev, abi, stage.textures, buffers, set(), made, temps)
-            _draw(dev, abi, stage.code, stage.textures, textures, targets, values, count)
-    final = Draw(code=program.code, textures=abi.textures, outputs=abi.outputs)
-    _final(dev, [final], abi, buffers, values, made, temps)
-
-
 def _final(
-    dev, groups: list[Draw], abi: Contract, buffers: dict, values: dict, given: dict, temps: list
+    dev, draws: list[GlslDraw], abi: Contract, buffers: dict, values: dict, made: dict, temps: list
 ) -> None:
     """The draws that write the outputs, one per output group: into their textures, or
     temporaries then copied. Every group's textures are bound (copied where needed) before
     the first draw, so none reads another's results."""
-    n = values[SIZE]
-    outs = [_outputs(dev, abi, buffers, g) for g in groups]
+    outs = [_outputs(dev, abi, buffers, d.shader) for d in draws]
     rendered = {id(b.texture) for out in outs for b in out}
-    shared = list({t.name: t for g in groups for t in g.textures}.values())
-    textures = _inputs(dev, abi, shared, buffers, rendered, given, temps)
-    for group, out in zip(groups, outs):
-        code = group.code
+    shared = list({t.name: t for d in draws for t in d.shader.textures}.values())
+    textures = _inputs(dev, abi, shared, buffers, rendered, made, temps)
+    for step, out in zip(draws, outs):
+        n = step.texels
         if _direct(out):
-            targets = [b.texture for b in out]
-            _draw(dev, abi, code, group.textures, textures, targets, values, n)
+            _draw(dev, abi, step.shader, textures, [b.texture for b in out], values, n)
             continue
         targets = [_temp(dev, b.texture.fmt, n, temps) for b in out]
-        _draw(dev, abi, code, group.textures, textures, targets, values, n)
+        _draw(dev, abi, step.shader, textures, targets, values, n)
         for b, target in zip(out, targets):
             dev._copy_texels(target, b.texture, 0, 0, min(n, b.size))
 
@@ -130,17 +98,20 @@ def _inputs(
     samplers: list[Texture],
     buffers: dict,
     rendered: set,
-    given: dict,
+    made: dict,
     temps: list,
 ) -> dict:
-    """Sampler name -> texture for each of `samplers` (copies made here)."""
+    """Sampler name -> texture for each of `samplers` (copies made here); `made` holds
+    the render targets of earlier draws by stage name."""
     textures = {}
     for t in samplers:
-        if t.contents == "partials":
-            textures[t.name] = given["partials"]
+        if t.contents == PARTIALS:  # the previous pass's
+            if PARTIALS not in made:  # the first pass samples none, yet binds its format
+                made[PARTIALS] = [_temp(dev, t.format, 1, temps)]
+            textures[t.name] = made[PARTIALS][0]
             continue
         if t.contents == "stage":  # a render target of an earlier stage
-            textures[t.name] = given[t.stage][t.output]
+            textures[t.name] = made[t.stage][t.output]
             continue
         b = _buffer(dev, abi, buffers, t.param, t.format)
         if t.contents == "previous" or id(b.texture) in rendered:
@@ -175,21 +146,20 @@ def _temp(dev, fmt: str, count: int, temps: list):
 def _draw(
     dev,
     abi: Contract,
-    code: str,
-    samplers: tuple[Texture, ...],
+    shader: Draw,
     textures: dict,
     targets: list,
     values: dict,
     count: int,
 ) -> None:
-    """One full-screen draw of `code` into `targets` (equal sizes), rows covering `count`,
-    with `samplers` bound to `textures` (sampler name -> texture)."""
+    """One full-screen draw of `shader` into `targets` (equal sizes), rows covering
+    `count`, with its samplers bound to `textures` (sampler name -> texture)."""
     kernel = abi.kernel
-    linked, vao = dev.program(abi.launch.vertex_shader, code, kernel)
+    linked, vao = dev.program(abi.launch.vertex_shader, shader.code, kernel)
     width = targets[0].width
     values[OUT_WIDTH] = width
     dev.bind_uniforms(linked, abi.uniform_block, dev.encode(abi, values))
-    for t in samplers:
+    for t in shader.textures:
         textures[t.name].tex.use(location=t.unit)
         dev.sampler_unit(linked, t.name, t.unit)
     rows = min(targets[0].height, -(-count // width))
@@ -235,20 +205,21 @@ class Prepared:
 
 
 def prepare(dev, program, values: dict) -> Prepared | None:
-    """None unless a single-group fragment program whose textures are plain arrays (the
-    rest keeps `launch`'s general path)."""
+    """None unless the launch is one draw into the outputs whose textures are plain
+    arrays (the rest keeps `launch`'s general path)."""
     abi = program.abi
-    if abi.launch.kind != "fragment" or values[SIZE] == 0:
+    if values[SIZE] == 0:
         return None
-    groups = glsl_output_groups(program)
-    if len(groups) != 1 or any(t.contents != "array" for t in groups[0].textures):
+    steps = glsl_steps(program, values)
+    if len(steps) != 1 or any(t.contents != "array" for t in steps[0].shader.textures):
         return None
-    group = groups[0]
+    group = steps[0].shader
     outputs = sorted(group.outputs, key=lambda o: o.location)
     if [o.location for o in outputs] != list(range(len(outputs))):
         return None
     p = Prepared()
-    p.program, p.kernel, p.code, p.values = program, abi.kernel, group.code, dict(values)
+    p.program, p.kernel, p.code = program, abi.kernel, group.code
+    p.values = values | steps[0].values
     p.n = values[SIZE]
     used = [t.param for t in group.textures] + [o.param for o in outputs]
     p.params = tuple(dict.fromkeys(used))

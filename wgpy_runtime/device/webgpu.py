@@ -21,16 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernelc import device_shader, for_backend
+from kernelc import device_program, for_backend
 from kernelc.abi import (
     Binding,
     Contract,
     Program,
     encode_uniforms,
     uniform_number,
-    wgsl_dispatch,
 )
-from kernelc.abi.contract import REDUCE_GROUPS, SIZE
+from kernelc.abi.contract import REDUCE_GROUPS, SIZE, scalar_value
 from kernelc.abi.launch import UNIFORM_FORMAT
 from kernelc.abi.plan import wgsl_steps
 
@@ -51,12 +50,7 @@ _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in UNIFORM_FORMAT.item
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
-_BYTE_COPY = device_shader("byte_copy.wgsl")
-_BYTE_COPY_BINDINGS = (
-    Binding(binding=0, resource="uniform", size=32),
-    Binding(binding=1, resource="storage", access="read"),
-    Binding(binding=2, resource="storage", access="read_write"),
-)
+_BYTE_COPY = device_program("byte_copy")
 
 
 @dataclass(slots=True)
@@ -482,13 +476,16 @@ class WebGPUDevice(BufferTable, Device):
             self._byte_copy(src, dst, src_byte, dst_byte, nbytes)
 
     def _byte_copy(self, src, dst, src_byte: int, dst_byte: int, nbytes: int) -> None:
+        """The byte copy launched from its contract (kernelc/lib/shaders/byte_copy.json):
+        one invocation per destination word."""
         first_word, end_word = dst_byte // 4, -(-(dst_byte + nbytes) // 4)
-        words = end_word - first_word
-        uniforms = struct.pack("<5I", dst_byte, src_byte, nbytes, first_word, words)
-        uniforms += bytes(32 - len(uniforms))
-        stages = [("main", wgsl_dispatch(words))]
-        launch = _Launch("kc_byte_copy", stages, uniforms, {1: src, 2: dst})
-        self._encode(_BYTE_COPY, _BYTE_COPY_BINDINGS, launch)
+        scalars = dict(dst_byte=dst_byte, src_byte=src_byte, nbytes=nbytes, first_word=first_word)
+        values = {scalar_value(k): x for k, x in scalars.items()} | {SIZE: end_word - first_word}
+        abi, buffers = _BYTE_COPY.abi, {"src": src, "dst": dst}
+        bound = {b.binding: buffers[b.param] for b in abi.bindings if b.param is not None}
+        uniforms = encode_uniforms(abi, values)
+        launch = _Launch(abi.kernel, wgsl_steps(abi, values).stages, uniforms, bound)
+        self._encode(_BYTE_COPY.code, abi.bindings, launch)
 
     def _write_unaligned(self, dst, offset: int, raw: bytes) -> None:
         """Packed elements not on word boundaries: upload whole words to a temporary, then
