@@ -1,8 +1,10 @@
 """Everything `import wgpy_runtime` offers when NumPy is present (the package re-exports
 it; see wgpy_runtime/__init__.py).
 
-Rule: this module only re-exports; each name lives in the module named after what it
-holds (creation, ufuncs, reductions, manipulation, indexing, linalg, random, kernel).
+Rule: this module only re-exports, and binds `ndarray`'s methods that run kernels once
+the modules they call are loaded (`_ndarray_methods`); each name lives in the module named
+after what it holds (creation, ufuncs, reductions, manipulation, indexing, linalg, random,
+kernel).
 """
 
 from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
@@ -36,7 +38,6 @@ from numpy import (  # noqa: F401  (dtypes and constants, as NumPy spells them)
 from ._dtypes import PrecisionWarning, get_64bit_policy, set_64bit_policy
 from ._fallback import PerformanceWarning
 from ._launch import cached_programs, clear_program_cache
-from ._memory import current_device, use_device
 from .creation import (
     arange,
     array,
@@ -56,6 +57,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import current_device, use_device
 from .fusion import fuse
 from .indexing import argwhere, compress, flatnonzero, nonzero, take
 from .kernel import ElementwiseKernel, ReductionKernel
@@ -122,5 +124,10 @@ from .elementwise import (  # noqa: E402
 )
 
 bool = bool_
+
+# ndarray's methods that call the modules above, bound now that those are loaded.
+from ._ndarray_methods import install as _install_methods  # noqa: E402
+
+_install_methods(ndarray)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

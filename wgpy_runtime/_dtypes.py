@@ -96,6 +96,12 @@ def exact64() -> bool:
     return _policy["exact"]
 
 
+# NumPy scalars are strong (NEP 50, NumPy 2); the cupy shim makes them weak, as Python
+# scalars are, because CuPy before v13 treated them so (float32 array * np.float64 is
+# float32 there, and in NumPy 1.x). One switch for the process, read where dtypes are
+# promoted (ufuncs, fusion, the fast path's call signatures).
+NUMPY_SCALARS_WEAK = False
+
 # NumPy's defaults, which the fast 64-bit policy holds in 32 bits.
 DEFAULT_FLOAT = np.dtype("float64")
 DEFAULT_INT = np.dtype("int64")

@@ -209,15 +209,13 @@ def _converter(t: np.dtype, uniform: np.dtype | None):
 def ufunc_key(args, out, casting) -> tuple | None:
     """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`
     and the NumPy-scalar promotion mode (None: calls of another form are not replayed)."""
-    from . import ufuncs
-
     if out is None:
         given = None
     elif type(out) is ndarray:
         given = signature((out,))
     else:
         return None
-    return signature(args), given, casting, ufuncs.NUMPY_SCALARS_WEAK
+    return signature(args), given, casting, _dtypes.NUMPY_SCALARS_WEAK
 
 
 def find_ufunc(u, args, out, casting):
@@ -228,13 +226,12 @@ def find_ufunc(u, args, out, casting):
     return None if key is None else plans.get(key)
 
 
-def record_ufunc(u, args, out, casting, dtypes, shape, device, kernel, outs) -> None:
+def record_ufunc(u, args, out, casting, scalars, shape, device, kernel, outs, steps) -> None:
     """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
-    keywords) that launched `kernel` with `outs`: the argument dtypes `dtypes` NEP 50
-    gave, the loop `shape`, the `device` new outputs went to."""
-    from . import ufuncs
-
-    ins, given = args[: u.nin], list(args[u.nin :]) or ([] if out is None else [out])
+    keywords) that launched `kernel` with `outs`: the scalar inputs' (position, dtype NEP
+    50 gave), the loop `shape`, the `device` new outputs went to, and the ufunc's own
+    `steps` a replay repeats: (typed_scalar, unaliased)."""
+    given = list(args[u.nin :]) or ([] if out is None else [out])
     if device is None or any(o is None for o in given):
         return
     if any(isinstance(a, ndarray) and type(a) is not ndarray for a in (*args, out)):
@@ -250,8 +247,8 @@ def record_ufunc(u, args, out, casting, dtypes, shape, device, kernel, outs) -> 
         plans.clear()
     plan = UfuncPlan()
     plan.kernel, plan.kernel_plan, plan.nin, plan.nout = kernel, None, u.nin, u.nout
-    plan.typed_scalar, plan.unaliased = ufuncs.typed_scalar, ufuncs._unaliased
-    plan.scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if ufuncs.is_scalar(a))
+    plan.typed_scalar, plan.unaliased = steps
+    plan.scalars = scalars
     plan.new_outs = None if given else _Outputs(shape, [o.dtype for o in outs], device)
     plans[key] = plan
 

@@ -153,7 +153,7 @@ class Trace:
             self.constants.append(a)
         name = self._constant_names[key]
         if isinstance(a, np.generic):
-            return Var(self, name, a.dtype, weak=self.ufuncs.NUMPY_SCALARS_WEAK)
+            return Var(self, name, a.dtype, weak=_dtypes.NUMPY_SCALARS_WEAK)
         return Var(self, name, scalar_dtype(a), weak=True)
 
     def _fresh(self) -> str:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 import kernelc
+from kernelc.abi.matmul import MAX_BATCH_NDIM, glsl_stage_texels, preferred_tiles
 
 from . import _dtypes, _launch, _shapes
 from .ndarray import ndarray
@@ -62,8 +63,6 @@ def _buffer_elements(device) -> int | None:
 def _packed_fits(device, batch: int, m: int, n: int, k: int) -> bool:
     """Whether a packed GLSL product's textures fit the device (a broadcast operand's
     packed copy holds it once per batch entry); otherwise the plain program runs."""
-    from kernelc.abi.matmul import glsl_stage_texels
-
     limit = _buffer_elements(device)
     return limit is None or max(glsl_stage_texels(batch, m, n, k).values()) <= limit
 
@@ -89,8 +88,6 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     the batch shape of `result` (batch..., M, N), a fresh C-contiguous array of their
     dtype. False (nothing launched) when the batch axes do not merge to at most
     `MAX_BATCH_NDIM` axes."""
-    from kernelc.abi.matmul import MAX_BATCH_NDIM, preferred_tiles
-
     *batch, m, n = result.shape
     k = a.shape[-1]
     views = (a, b, result)

@@ -1,58 +1,22 @@
-"""Device buffers as Python objects, and which device new arrays go to.
+"""Device buffers as Python objects, and CuPy's `Memory` and `MemoryPointer` over them.
 
 Rule: a `Buffer` owns one device allocation and frees it when the last Python reference
 to it dies; every view of it holds that reference, so views never outlive their memory
 and never free it early. A complex buffer holds two storage elements (re, im) per element;
 its `components()` is one `ComponentBuffer` over the same allocation, whose views are the
 real arrays complex arithmetic runs on (one per buffer while it lives, so that two views of
-the components are recognised as views of one buffer). The current device is the innermost `use_device` one, else
-`wgpy_runtime.device.get_device()`.
+the components are recognised as views of one buffer). A buffer made without a device
+goes to `device.current_device()` (the innermost `use_device` one, else `get_device()`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 
 import numpy as np
 
 from . import _dtypes
-
-_OVERRIDE: list = []
-
-
-def current_device():
-    """The device new arrays are allocated on."""
-    if _OVERRIDE:
-        return _OVERRIDE[-1]
-    from . import device as device_module
-
-    get_device = getattr(device_module, "get_device", None)
-    if get_device is None:
-        raise RuntimeError(
-            "no device: wgpy_runtime.device.get_device is not available; "
-            "use wgpy_runtime.use_device(device)"
-        )
-    return get_device()
-
-
-@contextlib.contextmanager
-def use_device(device):
-    """Allocate new arrays on `device` inside the `with` block."""
-    push_device(device)
-    try:
-        yield device
-    finally:
-        pop_device()
-
-
-def push_device(device) -> None:
-    """`use_device` in two halves (`with device:` of CuPy's device interface)."""
-    _OVERRIDE.append(device)
-
-
-def pop_device() -> None:
-    _OVERRIDE.pop()
+from .device import current_device
 
 
 def _NO_OWNER():

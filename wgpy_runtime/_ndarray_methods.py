@@ -1,17 +1,30 @@
-"""Operators and methods of `ndarray` that delegate to ufuncs, reductions and
-manipulation routines.
+"""Operators and methods of `ndarray` that run kernels: they call ufuncs, reductions,
+indexing, creation, manipulation, linalg and elementwise routines.
 
 Rule: `ndarray` itself holds views and transfers only; every method here forwards to the
-module function of the same name, so both spellings run the same kernel. An operand that
-is neither an ndarray nor a scalar gives NotImplemented (NumPy arrays are not mixed in).
+module function of the same name (indexing's for `[]`, copies, casts and assignment), so
+both spellings run the same kernel. `install` binds them to the class once those modules
+have loaded (`_api` calls it), so that none of them imports another inside a function. An
+operand that is neither an ndarray nor a scalar gives NotImplemented (NumPy arrays are not
+mixed in).
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
-
 import numpy as np
+
+from . import (
+    _dtypes,
+    _indexing,
+    creation,
+    elementwise,
+    indexing,
+    linalg,
+    manipulation,
+    reductions,
+    ufuncs,
+)
+from .ndarray import ndarray
 
 _BINARY = {
     "add": "add",
@@ -36,48 +49,23 @@ _COMPARE = {
     "ne": "not_equal",
 }
 _UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}
+_REDUCTIONS = "sum prod mean var std max min argmax argmin any all cumsum cumprod nonzero"
 # method name -> (module, function); the method passes `self` first.
 _METHODS = {
-    **{
-        n: ("reductions", n)
-        for n in [
-            "sum",
-            "prod",
-            "mean",
-            "var",
-            "std",
-            "max",
-            "min",
-            "argmax",
-            "argmin",
-            "any",
-            "all",
-            "cumsum",
-            "cumprod",
-            "nonzero",
-        ]
-    },
-    "clip": ("elementwise", "clip"),
-    "round": ("elementwise", "around"),
-    "conj": ("elementwise", "conj"),
-    "conjugate": ("elementwise", "conj"),
-    "dot": ("linalg", "dot"),
-    "take": ("indexing", "take"),
-    "repeat": ("manipulation", "repeat"),
-    "diagonal": ("manipulation", "diagonal"),
-    "trace": ("linalg", "trace"),
-    "scatter_add": ("indexing", "scatter_add"),
+    **{n: (reductions, n) for n in _REDUCTIONS.split()},
+    "clip": (elementwise, "clip"),
+    "round": (elementwise, "around"),
+    "conj": (elementwise, "conj"),
+    "conjugate": (elementwise, "conj"),
+    "dot": (linalg, "dot"),
+    "take": (indexing, "take"),
+    "repeat": (manipulation, "repeat"),
+    "diagonal": (manipulation, "diagonal"),
+    "trace": (linalg, "trace"),
+    "scatter_add": (indexing, "scatter_add"),
 }
 
-
-def _ufunc(name: str):
-    module = sys.modules.get("wgpy_runtime.ufuncs")  # import_module costs a microsecond
-    if module is None:
-        module = importlib.import_module("wgpy_runtime.ufuncs")
-    return getattr(module, name)
-
-
-_OPERANDS: tuple = (bool, int, float, complex, np.generic)  # `install` adds ndarray
+_OPERANDS = (ndarray, bool, int, float, complex, np.generic)
 
 
 def _operand(other) -> bool:
@@ -86,15 +74,15 @@ def _operand(other) -> bool:
 
 def _binary(name: str):
     def forward(self, other):
-        return _ufunc(name)(self, other) if _operand(other) else NotImplemented
+        return getattr(ufuncs, name)(self, other) if _operand(other) else NotImplemented
 
     def reflected(self, other):
-        return _ufunc(name)(other, self) if _operand(other) else NotImplemented
+        return getattr(ufuncs, name)(other, self) if _operand(other) else NotImplemented
 
     def inplace(self, other):
         if not _operand(other):
             return NotImplemented
-        _ufunc(name)(self, other, out=self)
+        getattr(ufuncs, name)(self, other, out=self)
         return self
 
     return forward, reflected, inplace
@@ -102,43 +90,35 @@ def _binary(name: str):
 
 def _unary(name: str):
     def op(self):
-        return _ufunc(name)(self)
+        return getattr(ufuncs, name)(self)
 
     return op
 
 
-def _method(module: str, function: str):
+def _method(module, function: str):
     def method(self, *args, **kwargs):
-        fn = getattr(importlib.import_module(f"wgpy_runtime.{module}"), function)
-        return fn(self, *args, **kwargs)
+        return getattr(module, function)(self, *args, **kwargs)
 
     method.__name__ = function
     return method
 
 
 def _matmul(self, other):
-    from . import linalg
-
     return linalg.matmul(self, other) if _operand(other) else NotImplemented
 
 
 def _rmatmul(self, other):
-    from . import linalg
-
     return linalg.matmul(other, self) if _operand(other) else NotImplemented
 
 
 def _divmod(self, other):
-    return (_ufunc("floor_divide")(self, other), _ufunc("remainder")(self, other))
+    return (ufuncs.floor_divide(self, other), ufuncs.remainder(self, other))
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     """NumPy ufuncs called on device arrays run as device ufuncs; a 0-d NumPy array is a
     scalar there (as CuPy takes it: Chainer's `x_min <= x`), and mixing in other NumPy
     arrays is refused (NotImplemented, so NumPy raises TypeError)."""
-    from . import ufuncs
-    from .ndarray import ndarray
-
     mine = ufuncs.UFUNCS.get(ufunc.__name__)
     inputs = tuple(a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in inputs)
     out = kwargs.get("out", ())
@@ -152,9 +132,58 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     return mine(*inputs, **kwargs)
 
 
+# ---------------------------------------------------------------------------- indexing, copies
+
+
+def _getitem(self, key):
+    if _indexing.is_basic(key):  # a view
+        shape, strides, offset = _indexing.basic_view(self._shape, self._strides, self._offset, key)
+        return self._view(self._buf, shape, strides, offset)
+    return indexing.getitem(self, key)
+
+
+def _setitem(self, key, value) -> None:
+    indexing.setitem(self, key, value)
+
+
+def _copy(self, order="C") -> ndarray:
+    return indexing.copy(self)
+
+
+def _astype(self, dtype, order="K", casting=None, subok=None, copy=True) -> ndarray:
+    dtype = _dtypes.normalize(dtype)
+    if dtype == self.dtype and not copy:
+        return self
+    return indexing.astype(self, dtype)
+
+
+def _fill(self, value) -> None:
+    indexing.assign(self, value)
+
+
+def _set(self, arr, stream=None) -> None:
+    """Copy the NumPy array `arr` (same shape) into this view."""
+    arr = np.asarray(arr)
+    if arr.shape != self._shape:
+        raise ValueError(f"Shape mismatch. Old shape: {self._shape}, new shape: {arr.shape}")
+    indexing.assign(self, arr)
+
+
+def _imag(self) -> ndarray:
+    """The imaginary part: a view of a complex array; zeros for a real one (NumPy's is
+    read-only; this one is a new array)."""
+    if self.dtype.kind == "c":
+        return self._pair()[..., 1]
+    return creation.zeros(self._shape, self.dtype, device=self.device)
+
+
+def _set_imag(self, value) -> None:
+    if self.dtype.kind != "c":
+        raise TypeError("array does not have imaginary part to set")
+    self.imag[...] = value
+
+
 def install(cls) -> None:
-    global _OPERANDS
-    _OPERANDS = (cls, bool, int, float, complex, np.generic)
     for op, name in _BINARY.items():
         forward, reflected, inplace = _binary(name)
         setattr(cls, f"__{op}__", forward)
@@ -169,3 +198,6 @@ def install(cls) -> None:
     cls.__matmul__, cls.__rmatmul__, cls.__divmod__ = _matmul, _rmatmul, _divmod
     cls.__array_ufunc__ = _array_ufunc
     cls.__hash__ = None
+    cls.__getitem__, cls.__setitem__ = _getitem, _setitem
+    cls.copy, cls.astype, cls.fill, cls.set = _copy, _astype, _fill, _set
+    cls.imag = property(_imag, _set_imag, doc=_imag.__doc__)

@@ -102,7 +102,7 @@ def _trace(func, args, name: str) -> _Plan | None:
         if not isinstance(a, (ndarray, bool, int, float, np.generic)):
             return None
         weak = not isinstance(a, ndarray) and (
-            not isinstance(a, np.generic) or ufuncs.NUMPY_SCALARS_WEAK
+            not isinstance(a, np.generic) or _dtypes.NUMPY_SCALARS_WEAK
         )
         dtype = scalar_dtype(a) if weak else a.dtype
         inputs.append(Var(trace, f"_x{k}", dtype, weak, None if weak else k))

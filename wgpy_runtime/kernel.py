@@ -20,7 +20,7 @@ import numpy as np
 from kernelc import UnsupportedOnTarget
 
 from . import _dtypes, _fallback, _fastpath, _launch, _shapes
-from ._memory import current_device
+from .device import current_device
 from .ndarray import ndarray
 
 _NAME = re.compile(r"[a-zA-Z_][a-zA-Z_0-9]*\Z")

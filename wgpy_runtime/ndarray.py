@@ -4,6 +4,8 @@ Rule: an ndarray never owns memory, its `Buffer` does; views (slicing, transpose
 reshape when possible, broadcasting) share the buffer and copy nothing. Strides are kept
 in elements; `.strides` reports bytes as NumPy does. Every computation on an ndarray is a
 kernel (ufuncs, reductions, `kernel.ElementwiseKernel`); only `get()` and friends read.
+The methods that run kernels (operators, indexing past views, assignment, copies, casts)
+call modules above this one: `_ndarray_methods` binds them once those have loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from . import _dtypes, _indexing, _shapes
 from ._memory import Buffer, Memory, MemoryPointer
+from .device import get_device
 
 
 class Flags:
@@ -176,22 +179,6 @@ class ndarray:
     def real(self, value) -> None:
         self.real[...] = value
 
-    @property
-    def imag(self) -> ndarray:
-        """The imaginary part: a view of a complex array; zeros for a real one (NumPy's
-        is read-only; this one is a new array)."""
-        if self.dtype.kind == "c":
-            return self._pair()[..., 1]
-        from .creation import zeros
-
-        return zeros(self._shape, self.dtype, device=self.device)
-
-    @imag.setter
-    def imag(self, value) -> None:
-        if self.dtype.kind != "c":
-            raise TypeError("array does not have imaginary part to set")
-        self.imag[...] = value
-
     # ------------------------------------------------------------------ host transfer
 
     def get(self, stream=None, order="C", out=None) -> np.ndarray:
@@ -210,15 +197,6 @@ class ndarray:
             out[...] = host
             return out
         return host
-
-    def set(self, arr, stream=None) -> None:
-        """Copy the NumPy array `arr` (same shape) into this view."""
-        arr = np.asarray(arr)
-        if arr.shape != self._shape:
-            raise ValueError(f"Shape mismatch. Old shape: {self._shape}, new shape: {arr.shape}")
-        from .indexing import assign
-
-        assign(self, arr)
 
     def __array__(self, dtype=None, copy=None):
         host = self.get()
@@ -354,40 +332,7 @@ class ndarray:
             raise NotImplementedError("view with another dtype is not supported")
         return self._view(self._buf, self._shape, self._strides, self._offset)
 
-    def __getitem__(self, key):
-        if _indexing.is_basic(key):
-            shape, strides, offset = _indexing.basic_view(
-                self._shape, self._strides, self._offset, key
-            )
-            return self._view(self._buf, shape, strides, offset)
-        from .indexing import getitem
-
-        return getitem(self, key)
-
-    def __setitem__(self, key, value) -> None:
-        from .indexing import setitem
-
-        setitem(self, key, value)
-
     # ------------------------------------------------------------------ copies
-
-    def copy(self, order="C") -> ndarray:
-        from .indexing import copy
-
-        return copy(self)
-
-    def astype(self, dtype, order="K", casting=None, subok=None, copy=True) -> ndarray:
-        dtype = _dtypes.normalize(dtype)
-        if dtype == self.dtype and not copy:
-            return self
-        from .indexing import astype
-
-        return astype(self, dtype)
-
-    def fill(self, value) -> None:
-        from .indexing import assign
-
-        assign(self, value)
 
     def __copy__(self) -> ndarray:
         return self.copy()
@@ -402,12 +347,6 @@ class ndarray:
 def _rebuild(host: np.ndarray, backend: str | None = None) -> ndarray:
     """An unpickled array: back on a device of the backend it was pickled from (CuPy's
     arrays come back on the device), the current device for pickles without one."""
-    from .creation import asarray
-    from .device import get_device
-
-    return asarray(host, device=None if backend is None else get_device(backend))
-
-
-from . import _ndarray_methods  # noqa: E402 - the methods need the class above
-
-_ndarray_methods.install(ndarray)
+    out = ndarray(host.shape, host.dtype, device=None if backend is None else get_device(backend))
+    out._buf.write(0, host)
+    return out

@@ -24,18 +24,12 @@ except ImportError:  # NumPy 1.x
     from numpy.core import umath as _umath
 
 
-# NumPy scalars are strong (NEP 50, NumPy 2); the cupy shim makes them weak, as Python
-# scalars are, because CuPy before v13 treated them so (float32 array * np.float64 is
-# float32 there, and in NumPy 1.x).
-NUMPY_SCALARS_WEAK = False
-
-
 def is_scalar(a) -> bool:
     return isinstance(a, (bool, int, float, complex, np.generic))
 
 
 def _strong(a) -> bool:
-    return isinstance(a, ndarray) or (isinstance(a, np.generic) and not NUMPY_SCALARS_WEAK)
+    return isinstance(a, ndarray) or (isinstance(a, np.generic) and not _dtypes.NUMPY_SCALARS_WEAK)
 
 
 def strong_dtype(args) -> np.dtype | None:
@@ -79,7 +73,7 @@ def typed_scalar(value, dtype: np.dtype):
     """A Python scalar as a NumPy scalar of `dtype`, as NumPy converts it (a Python int
     out of the dtype's range is an OverflowError)."""
     if isinstance(value, np.generic):
-        if not NUMPY_SCALARS_WEAK:
+        if not _dtypes.NUMPY_SCALARS_WEAK:
             return value
         value = value.item()
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
@@ -144,7 +138,11 @@ class ufunc:
         kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs])
         kernel(*values, *outs)
         if dtype is None and not kwargs:
-            _fastpath.record_ufunc(self, args, out, casting, dtypes, shape, device, kernel, outs)
+            scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if is_scalar(a))
+            steps = (typed_scalar, _unaliased)
+            _fastpath.record_ufunc(
+                self, args, out, casting, scalars, shape, device, kernel, outs, steps
+            )
         return outs[0] if self.nout == 1 else tuple(outs)
 
     def _split(self, args, out) -> tuple[tuple, list]:

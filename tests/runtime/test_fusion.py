@@ -8,7 +8,7 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs each test per backend)
-from wgpy_runtime._memory import current_device
+from wgpy_runtime.device import current_device
 
 
 @pytest.fixture

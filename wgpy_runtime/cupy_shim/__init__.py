@@ -25,7 +25,8 @@ import importlib.util
 import sys
 import types
 
-from .. import ufuncs
+from .. import _dtypes
+from .namespace import build
 from .util import RawKernelUnsupportedError
 
 __all__ = ["CupyShadowError", "RawKernelUnsupportedError", "install", "installed", "uninstall"]
@@ -65,15 +66,13 @@ def install(force: bool = False) -> types.ModuleType:
             f"a real CuPy is importable ({real}); install(force=True) "
             "would hide it behind wgpy_runtime"
         )
-    from .namespace import build
-
     modules = build()
     for name in [n for n in sys.modules if n.split(".")[0] in ("cupy", "cupyx")]:
         del sys.modules[name]  # a forced install: no half-real, half-shim package
     sys.modules.update(modules)
     _INSTALLED.clear()
     _INSTALLED.update(modules)
-    ufuncs.NUMPY_SCALARS_WEAK = True  # CuPy 7's promotion (docs/chainer.md)
+    _dtypes.NUMPY_SCALARS_WEAK = True  # CuPy 7's promotion (docs/chainer.md)
     return modules["cupy"]
 
 
@@ -84,4 +83,4 @@ def uninstall() -> None:
         if sys.modules.get(name) is module:
             del sys.modules[name]
     _INSTALLED.clear()
-    ufuncs.NUMPY_SCALARS_WEAK = False
+    _dtypes.NUMPY_SCALARS_WEAK = False

@@ -14,7 +14,8 @@ import time
 import types
 
 from .. import device as _device_module
-from .._memory import Memory, MemoryPointer, current_device
+from .._memory import Memory, MemoryPointer
+from ..device import current_device
 from ..device.protocol import Device as _RuntimeDevice
 
 

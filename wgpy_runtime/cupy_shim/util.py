@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from .._fallback import PerformanceWarning  # noqa: F401  (cupy._util.PerformanceWarning)
-from .._memory import current_device
+from ..device import current_device
 
 _MEMOS: list[dict] = []
 _MISSING = object()

@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from kernelc import Target, target_named
 from kernelc.abi import Program
 
+from .registry import RegisteredDevice
+
 # The element types a buffer can hold, and their bytes per element on the protocol (each
 # dtype's own little-endian bytes; bool one byte). The 64-bit ones are used under the exact
 # 64-bit policy (docs/dtypes.md): WGSL reads them as u32 pairs, GLSL as RG32UI texels.
@@ -67,9 +69,10 @@ def check_range(what: str, buf: int, size: int, start: int, count: int) -> None:
         )
 
 
-class Device(ABC):
-    #: 'webgpu' or 'webgl'
-    name: str
+class Device(RegisteredDevice, ABC):
+    """A GPU device: the protocol's commands (abstract here), with the registry's part of
+    CuPy's device interface (`RegisteredDevice`: id, use, `with`, pickling)."""
+
     #: the kernelc target its programs are translated for: 'wgsl' or 'glsl'
     target: str
 
@@ -77,13 +80,6 @@ class Device(ABC):
     def capabilities(self) -> Target:
         """What its programs can do (scatter, dense outputs, texture limits), from kernelc."""
         return target_named(self.target)
-
-    def __reduce__(self):
-        """Pickled (and deep-copied) by reference: it comes back as this process's device
-        of the same backend, so arrays and Chainer links holding it can be pickled."""
-        from . import get_device
-
-        return (get_device, (self.name,))
 
     @abstractmethod
     def alloc(self, size: int, dtype: str) -> int:
@@ -112,29 +108,3 @@ class Device(ABC):
 
     def synchronize(self) -> None:  # noqa: B027 - optional: a device may have nothing to wait for
         """Wait until every earlier command ran (and raise what failed)."""
-
-    # CuPy's `cupy.cuda.Device` interface: the cupy shim hands devices to CuPy code (Chainer)
-    # as they are, so `array.device` is one. Ids: `device.device_id`.
-
-    @property
-    def id(self) -> int:
-        from . import device_id
-
-        return device_id(self)
-
-    def use(self) -> None:
-        """Make this the current device (`device.set_device`)."""
-        from . import set_device
-
-        set_device(self)
-
-    def __enter__(self) -> Device:
-        from .._memory import push_device
-
-        push_device(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        from .._memory import pop_device
-
-        pop_device()

@@ -47,7 +47,7 @@ def _browser_request(method: str, url: str, body: str | None) -> tuple[int, str]
 
 
 def _urllib_request(method: str, url: str, body: str | None) -> tuple[int, str]:
-    import urllib.error
+    import urllib.error  # natively only: http.client stays out of Pyodide's start
     import urllib.request
 
     headers = {"Content-Type": "application/json"} if body is not None else {}

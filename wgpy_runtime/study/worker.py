@@ -11,6 +11,7 @@ fails its trial with the traceback as the reason; a trial the server no longer r
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import threading
 import time
@@ -174,8 +175,6 @@ def run_next() -> dict:
 
 
 def _post_to_page(event: dict) -> None:
-    import json
-
     import js  # the worker's global scope: its postMessage reaches the page
 
     js.postMessage(js.JSON.parse(json.dumps({"type": "event", "event": event})))
