@@ -134,13 +134,32 @@ export function wgslGroups(rule, n, reduceSize) {
   return Math.max(1, groups);
 }
 
-// [groups, [{entryPoint, workgroups, dispatch: [x, y, z]}, ...]] in order; `groups`
-// overrides the split rule.
-export function wgslStages(launch, n, reduceSize, groups = undefined) {
+// Whether a WGSL reduction reads by columns (kernelc/abi/reduction.by_columns).
+export function byColumns(launch, n, reduceSize, values) {
+  const rule = launch.columns;
+  if (!rule || n < rule.min_outputs) return false;
+  const groups = wgslGroups(rule.split_rule, ceilDiv(n, launch.workgroup_size[0]), reduceSize);
+  if (ceilDiv(reduceSize, groups) > rule.max_chunk) return false;
+  if (reduceSize <= rule.short_reduce) return true;
+  const stride = (key) => Math.abs(Number(value(values, key.what, key.param, key.axis)));
+  return stride(rule.output_stride) < stride(rule.reduce_stride);
+}
+
+// [groups, [{entryPoint, workgroups, dispatch: [x, y, z]}, ...]] in order, by rows or by
+// `columns`; `groups` overrides the split rule.
+export function wgslStages(launch, n, reduceSize, groups = undefined, columns = false) {
+  let plan = launch.stages;
+  const blocks = ceilDiv(n, launch.workgroup_size[0]);
+  if (columns) {
+    if (!launch.columns) throw new Error("this reduction cannot be read by columns");
+    plan = launch.columns.stages;
+    groups ??= wgslGroups(launch.columns.split_rule, blocks, reduceSize);
+  }
   groups ??= wgslGroups(launch.split_rule, n, reduceSize);
   if (groups < 1) throw new Error(`groups must be at least 1, not ${groups}`);
-  const stages = launch.stages[groups > 1 ? "split" : "single"].map((s) => {
-    const count = s.workgroups === "n*groups" ? n * groups : n;
+  const counts = { n, "n*groups": n * groups, blocks, "blocks*groups": blocks * groups };
+  const stages = plan[groups > 1 ? "split" : "single"].map((s) => {
+    const count = counts[s.workgroups];
     const dispatch = spill(count, launch.max_workgroups_per_dimension);
     return { entryPoint: s.entry_point, workgroups: count, dispatch };
   });
@@ -196,8 +215,10 @@ export function wgslSteps(abi, values) {
   }
   if (launch.kind !== "reduction") throw new Error(`unknown launch kind '${launch.kind}'`);
   const given = values.get(valueKey("reduce_groups"));
-  const [groups, stages] = wgslStages(launch, n, Number(value(values, "reduce_size")),
-                                      given === undefined ? undefined : Number(given));
+  const reduceSize = Number(value(values, "reduce_size"));
+  const [groups, stages] = wgslStages(launch, n, reduceSize,
+                                      given === undefined ? undefined : Number(given),
+                                      byColumns(launch, n, reduceSize, values));
   return { stages: stages.map((s) => [s.entryPoint, s.dispatch]), scratch: n * groups, groups };
 }
 

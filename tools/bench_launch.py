@@ -1,7 +1,7 @@
 """Host cost of one kernel launch: tiny arrays, so the GPU's work is negligible and what is
 timed is the Python path from the call to the recorded command.
 
-    python tools/bench_launch.py [--backends webgpu,webgl] [--calls 2000] [--repeat 7]
+    python tools/bench_launch.py [--backends webgpu,webgl,cupy] [--calls 2000] [--repeat 7]
 
 Each workload is called `--calls` times back to back, then the device is synchronised;
 reported is µs per call, the best of `--repeat` rounds, both without the final
@@ -28,6 +28,8 @@ def workloads(wp):
     y = wp.asarray(np.ones(N, np.float32))
     z = wp.empty(N, np.float32)
     two = np.float32(2)
+    m = x.reshape(4, 4)
+    l2 = wp.ReductionKernel("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "l2")
     return {
         "kernel `sq(x, y)` (new output)": lambda: sq(x, y),
         "kernel `sq(x, y, z)` (given output)": lambda: sq(x, y, z),
@@ -35,6 +37,10 @@ def workloads(wp):
         "`x + y`": lambda: x + y,
         "`x * 2.0`": lambda: x * 2.0,
         "`wp.add(x, y, out=z)`": lambda: wp.add(x, y, out=z),
+        "`x.sum()`": lambda: x.sum(),
+        "`m.sum(axis=0)` (4×4)": lambda: m.sum(axis=0),
+        "ReductionKernel `l2(x)`": lambda: l2(x),
+        "`z += x`": lambda: z.__iadd__(x),
     }
 
 
@@ -57,7 +63,7 @@ def measure(fn, sync, calls: int, repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="webgpu,webgl")
+    parser.add_argument("--backends", default="webgpu,webgl", help="also: cupy")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
@@ -65,12 +71,18 @@ def main() -> None:
     from wgpy_runtime import device as wdev
 
     rows: dict[str, list[str]] = {}
-    names = args.backends.split(",")
+    names = [n for n in args.backends.split(",") if n]
     for name in names:
-        dev = wdev.get_device(name)
-        wdev.set_device(dev)
-        for what, fn in workloads(wp).items():
-            host, total = measure(fn, dev.synchronize, args.calls, args.repeat)
+        if name == "cupy":
+            import cupy as xp
+
+            sync = xp.cuda.Device().synchronize
+        else:
+            xp, dev = wp, wdev.get_device(name)
+            wdev.set_device(dev)
+            sync = dev.synchronize
+        for what, fn in workloads(xp).items():
+            host, total = measure(fn, sync, args.calls, args.repeat)
             rows.setdefault(what, []).append(f"{host:.1f} ({total:.1f})")
     print("| workload | " + " | ".join(f"{n}: µs host (with sync)" for n in names) + " |")
     print("| --- |" + " --- |" * len(names))

@@ -2,7 +2,8 @@
 bandwidth by dtype, a composed softmax, dependent small launches and fusion — NumPy, CuPy
 (when importable) and wgpy_runtime on each native backend, in one run.
 
-    python tools/bench_ops.py [--size small|full] [--backends webgpu,webgl] [--json F]
+    python tools/bench_ops.py [--size small|full] [--backends webgpu,webgl] [--parts P,...]
+                              [--no-numpy] [--json F]
 
 Bandwidth (GB/s) counts the bytes each operation must read and write once; reductions
 count their input. Every GPU figure synchronises before the clock stops and is the median
@@ -55,8 +56,12 @@ def reductions(b: Backend, side: int) -> dict:
         "mean() float32": lambda: x.mean(),
         "argmax() float32": lambda: x.argmax(),
         "argmax(axis=1) float32": lambda: x.argmax(axis=1),
+        "max() float32": lambda: x.max(),
+        "mean(axis=0) float32": lambda: x.mean(axis=0),
         "sum() int32": lambda: xi.sum(),
         "sum(axis=1) int32": lambda: xi.sum(axis=1),
+        "sum(axis=0) int32": lambda: xi.sum(axis=0),
+        "max(axis=1) int32": lambda: xi.max(axis=1),
     }
     if xp is not np:
         l2 = _l2_rows(xp)
@@ -111,15 +116,19 @@ def fused_mandelbrot(b: Backend, side: int = 1024, iters: int = 500) -> dict:
     return {f"mandelbrot {side}²×{iters} fused (ms)": 1e3 * b.time(lambda: fused(cx, cy))}
 
 
-def run(b: Backend, sizes: dict) -> dict:
+PARTS = ("reductions", "elementwise", "composed", "fused")
+
+
+def run(b: Backend, sizes: dict, parts=PARTS) -> dict:
     activate(b)
     out = {}
-    for part in (
-        lambda: reductions(b, sizes["side"]),
-        lambda: elementwise(b, sizes["n"]),
-        lambda: composed(b, sizes["soft"], sizes["adds"]),
-        lambda: fused_mandelbrot(b),
-    ):
+    every = {
+        "reductions": lambda: reductions(b, sizes["side"]),
+        "elementwise": lambda: elementwise(b, sizes["n"]),
+        "composed": lambda: composed(b, sizes["soft"], sizes["adds"]),
+        "fused": lambda: fused_mandelbrot(b),
+    }
+    for part in [every[name] for name in parts]:
         try:
             out.update(part())
         except Exception as error:  # noqa: BLE001 - reported, the other parts go on
@@ -131,11 +140,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="full")
     parser.add_argument("--backends", default="webgpu,webgl")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="a comma list of " + ", ".join(PARTS)
+    )
+    parser.add_argument("--no-numpy", action="store_true")
     parser.add_argument("--json")
     args = parser.parse_args()
     results = {}
     for b in backends([n for n in args.backends.split(",") if n]):
-        results[b.name] = run(b, SIZES[args.size])
+        if args.no_numpy and b.xp is np:
+            continue
+        results[b.name] = run(b, SIZES[args.size], args.parts.split(","))
         print(b.name, results[b.name], file=sys.stderr, flush=True)
     keys = sorted({k for r in results.values() for k in r if k != "errors"})
     print("| workload | " + " | ".join(results) + " |")

@@ -2,8 +2,8 @@
 inference, broadcasting, `_reduce_dims`, the program lookup and the uniform encoding on
 every call after the first.
 
-Rule: a plan is recorded only after the general path (`kernel.ElementwiseKernel.__call__`)
-launched the very same call signature on the device, and it replays exactly what that path
+Rule: a plan is recorded only after the general path (`kernel.ElementwiseKernel.__call__`,
+`kernel.ReductionKernel.__call__`) launched the very same call signature on the device, and it replays exactly what that path
 would do again: the signature holds everything the general path's decisions depend on
 (each array's dtype, shape, element strides, offset, buffer size and device; each
 scalar's Python type; whether outputs are given), so only what varies between such calls
@@ -50,12 +50,13 @@ def signature(args) -> tuple:
     return tuple(key)
 
 
-def find(kernel, args):
-    """The recorded plan for this call of `kernel`, or None."""
+def find(kernel, args, form: tuple = ()):
+    """The recorded plan for this call of `kernel`, or None; `form`: what else the call
+    says that the general path's decisions depend on (a reduction's axes and keepdims)."""
     plans = kernel.__dict__.get("_fast_plans")
     if not plans:
         return None
-    return plans.get(signature(args))
+    return plans.get(signature(args) + form)
 
 
 def clear() -> None:
@@ -64,9 +65,12 @@ def clear() -> None:
         plans.clear()
 
 
-def record(kernel, args, in_types, out_types, shape, device, program, launched) -> None:
+def record(
+    kernel, args, in_types, out_types, shape, device, program, launched, form: tuple = ()
+) -> None:
     """Remember how `kernel(*args)` (no `size=`) was launched: `program` given the
-    buffers and values `launched` = `_launch.dispatch`'s result."""
+    buffers and values `launched` = `_launch.dispatch`'s result; new outputs are of
+    `shape`; `form` as for `find`."""
     buffers, values, direct = launched
     if not direct:
         return
@@ -78,7 +82,7 @@ def record(kernel, args, in_types, out_types, shape, device, program, launched) 
         _ALL[next(_SERIAL)] = plans
     if len(plans) >= PLAN_LIMIT:
         plans.clear()
-    plans[signature(args)] = _plan(
+    plans[signature(args) + form] = _plan(
         kernel, args, in_types, out_types, shape, device, program, buffers, values
     )
 

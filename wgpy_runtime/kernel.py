@@ -258,6 +258,18 @@ class ElementwiseKernel:
         return program, _launch.dispatch(device, program, values, loop_shape)
 
 
+def _reduction_form(axis, keepdims) -> tuple | None:
+    """A reduction call's axes and keepdims as part of its replay key (None: a form that
+    is not replayed, such as a list of axes)."""
+    if (
+        axis is None
+        or type(axis) is int
+        or (type(axis) is tuple and all(type(d) is int for d in axis))
+    ):
+        return (axis, bool(keepdims))
+    return None
+
+
 def _scalar_names(kernel, values) -> tuple:
     return tuple(p.name for p in kernel.in_params if not isinstance(values[p.name], ndarray))
 
@@ -318,6 +330,11 @@ class ReductionKernel:
         }
 
     def __call__(self, *args, out=None, axis=None, keepdims=False, stream=None):
+        form = _reduction_form(axis, keepdims)
+        if form is not None:  # a call signature launched before: replay it (`_fastpath`)
+            plan = _fastpath.find(self, args if out is None else (*args, out), form)
+            if plan is not None:
+                return plan(args if out is None else (*args, out))
         if len(args) not in (self.nin, self.nargs):
             raise TypeError(f"Wrong number of arguments for {self.name!r}")
         out_args = list(args[self.nin :])
@@ -334,9 +351,12 @@ class ReductionKernel:
         _check_args(out_args, "")
         device = _device_of(list(in_args) + out_args)
         _check_device(list(in_args) + out_args, device)
-        return self._call(device, in_args, out_args or None, axis, keepdims)
+        return self._call(device, in_args, out_args or None, axis, keepdims, form)
 
-    def _call(self, device, in_args, out_args, axis, keepdims):
+    def _result(self, outs):
+        return outs[0]
+
+    def _call(self, device, in_args, out_args, axis, keepdims, form=None):
         arrays = [
             a for a, p in zip(in_args, self.in_params) if isinstance(a, ndarray) and not p.raw
         ]
@@ -357,7 +377,12 @@ class ReductionKernel:
             raise ValueError(
                 f"zero-size array to reduction operation {self.name} which has no identity"
             )
-        self._launch(device, types, in_args, in_types, outs, shape, reduce_axis, out_axis)
+        launched = self._launch(
+            device, types, in_args, in_types, outs, shape, reduce_axis, out_axis
+        )
+        if launched is not None and form is not None:
+            args = (*in_args, *(out_args or ()))
+            _fastpath.record(self, args, in_types, out_types, out_shape, device, *launched, form)
         return result
 
     def _sorted_axes(self, reduce_axis, out_axis, in_args) -> tuple:
@@ -409,8 +434,8 @@ class ReductionKernel:
         program = _program_or_none("reduction", self._strings, spec)
         if program is None:
             _fallback.interpret_reduction(self, spec, values, kernel_out, red_shape)
-            return
-        _launch.dispatch(device, program, values, kernel_out, red_shape)
+            return None
+        return program, _launch.dispatch(device, program, values, kernel_out, red_shape)
 
     def _merge(self, red_shape, out_shape, inputs, outputs, values):
         """`_reduce_dims` within the reduced axes and within the output axes."""

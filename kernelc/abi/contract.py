@@ -327,6 +327,34 @@ class ReductionStages(Record):
 
 
 @dataclass(**RECORD)
+class ColumnRule(Record):
+    """WGSL reductions read by columns: one invocation per output, so neighbouring
+    invocations read neighbouring outputs' elements. Taken when there are at least
+    `min_outputs` outputs and the deciding input's `output_stride` (its innermost output
+    axis) is smaller in magnitude than its `reduce_stride` (innermost reduced axis), or
+    the reduction is at most `short_reduce` long, and no invocation folds more than
+    `max_chunk` elements; `split_rule` spreads an output's elements over several
+    workgroups as the row rule does (its `elements_per_group` counting the elements of
+    one invocation), `stages` are the column entry points ('blocks' = ceil(n / workgroup
+    size) workgroups)."""
+
+    output_stride: ValueKey
+    reduce_stride: ValueKey
+    min_outputs: int
+    short_reduce: int
+    max_chunk: int
+    split_rule: SplitRule
+    stages: ReductionStages
+
+    NESTED: ClassVar[dict[str, Any]] = {
+        "output_stride": ValueKey,
+        "reduce_stride": ValueKey,
+        "split_rule": SplitRule,
+        "stages": ReductionStages,
+    }
+
+
+@dataclass(**RECORD)
 class LaunchRule(Record):
     """How a program is started; `KIND` is its JSON `kind`."""
 
@@ -357,13 +385,18 @@ class ComputeLaunch(LaunchRule):
 @dataclass(**RECORD)
 class ReductionPlan(ComputeLaunch):
     """WGSL reductions: `stages.single` when the split rule gives one group per output,
-    else `stages.split`, in order."""
+    else `stages.split`, in order; by columns instead when `columns` says so."""
 
     KIND: ClassVar[str] = "reduction"
     split_rule: SplitRule
     stages: ReductionStages
+    columns: ColumnRule | None = optional()  # None: rows only (no array input decides)
 
-    NESTED: ClassVar[dict[str, Any]] = {"split_rule": SplitRule, "stages": ReductionStages}
+    NESTED: ClassVar[dict[str, Any]] = {
+        "split_rule": SplitRule,
+        "stages": ReductionStages,
+        "columns": ColumnRule,
+    }
 
 
 @dataclass(**RECORD)

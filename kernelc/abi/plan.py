@@ -24,7 +24,7 @@ from kernelc.abi.contract import (
 from kernelc.abi.launch import glsl_output_groups, wgsl_dispatch
 from kernelc.abi.matmul import glsl_stage_texels, matmul_dims, wgsl_grid
 from kernelc.abi.program import Program
-from kernelc.abi.reduction import glsl_passes, wgsl_stages
+from kernelc.abi.reduction import by_columns, glsl_passes, wgsl_stages
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,9 @@ def wgsl_steps(abi: Contract, values: dict) -> WgslSteps:
         return WgslSteps([(abi.entry_point or "main", wgsl_grid(launch, batch, m, cols))], 0, None)
     if launch.kind != "reduction":
         raise ValueError(f"unknown launch kind {launch.kind!r}")
-    groups, stages = wgsl_stages(launch, n, values[REDUCE_SIZE], values.get(REDUCE_GROUPS))
+    red_n = values[REDUCE_SIZE]
+    columns = by_columns(launch, n, red_n, values)
+    groups, stages = wgsl_stages(launch, n, red_n, values.get(REDUCE_GROUPS), columns)
     return WgslSteps([(s.entry_point, s.dispatch) for s in stages], n * groups, groups)
 
 

@@ -11,6 +11,7 @@ parenthesisation, naming and primitive bookkeeping live here once. Library funct
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import ClassVar
@@ -672,6 +673,16 @@ class Emitter:
                 self.atomic(s)
             case _:
                 raise self.unhandled(s)
+
+    @contextmanager
+    def reprinted(self):
+        """A block printing statements already printed in this function: the locals it
+        declares get fresh target names and go out of scope with it."""
+        names = dict(self.scope.names)
+        try:
+            yield
+        finally:
+            self.scope.names = names
 
     def bind(self, name: str) -> str:
         """Give the IR local `name` its target name in the current scope."""

@@ -8,6 +8,16 @@ Entry points, each `@workgroup_size(256)` over a flat workgroup index `w`:
   + k * 256 * groups` of output `w / groups` (g = `w % groups`) into `scratch[w]`;
 * `main_merge` (stage 2 of 2): workgroup `w` combines `scratch[w * groups ..][..groups]`.
 
+By columns (`ColumnRule`: neighbouring invocations read neighbouring outputs, no tree):
+* `main_columns`: invocation `lane` of workgroup `w` folds output `w * 256 + lane`;
+* `main_columns_partial`: workgroup `w` is block `w % blocks` of outputs and chunk
+  `g = w / blocks` of their elements (`ceil(red_n / groups)` each) into
+  `scratch[g * n + output]`;
+* `main_columns_merge`: as `main_columns`, folding the `groups` partials of its output.
+
+Every fold loop maps UNROLL elements an iteration (the loads do not wait for each other)
+and combines them in J's order, then the rest one by one.
+
 Rule: every `workgroupBarrier` is reached in uniform control flow: whole workgroups are
 guarded by conditions on the workgroup index and uniforms only, never an early return;
 invocation-dependent work sits in loops or `if`s that close before each barrier.
@@ -17,9 +27,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kernelc.abi.contract import REDUCE_GROUPS, REDUCE_SIZE, SIZE, Binding, Contract
+from kernelc.abi.contract import (
+    REDUCE_GROUPS,
+    REDUCE_SIZE,
+    SIZE,
+    Binding,
+    Contract,
+    array_stride,
+)
 from kernelc.abi.layout import WGSL_STORAGE
-from kernelc.abi.reduction import ENTRY_MERGE, ENTRY_PARTIAL, ENTRY_SINGLE, WGSL_PLAN
+from kernelc.abi.reduction import (
+    ENTRY_COLUMNS,
+    ENTRY_COLUMNS_MERGE,
+    ENTRY_COLUMNS_PARTIAL,
+    ENTRY_MERGE,
+    ENTRY_PARTIAL,
+    ENTRY_SINGLE,
+    UNROLL,
+    wgsl_plan,
+)
 from kernelc.abi.reduction import TREE_SIZE as T
 from kernelc.emit.base import RED_INDEX
 from kernelc.emit.reduction import ReductionShell
@@ -35,7 +61,14 @@ BUILTINS = (
 
 
 class WgslReductionEmitter(ReductionShell, WgslEmitter):
-    MAIN_LOCALS = (*WgslEmitter.MAIN_LOCALS, ENTRY_PARTIAL, ENTRY_MERGE)
+    MAIN_LOCALS = (
+        *WgslEmitter.MAIN_LOCALS,
+        ENTRY_PARTIAL,
+        ENTRY_MERGE,
+        ENTRY_COLUMNS,
+        ENTRY_COLUMNS_PARTIAL,
+        ENTRY_COLUMNS_MERGE,
+    )
 
     # -- module scope
 
@@ -82,6 +115,12 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             self.entry(ENTRY_PARTIAL, self.partial),
             self.entry(ENTRY_MERGE, self.merge),
         ]
+        if self.columns_by() is not None:
+            entries += [
+                self.entry(ENTRY_COLUMNS, self.columns_single),
+                self.entry(ENTRY_COLUMNS_PARTIAL, self.columns_partial),
+                self.entry(ENTRY_COLUMNS_MERGE, self.columns_merge),
+            ]
         return "\n".join([self.tree_function(), *entries])
 
     def entry(self, name: str, body) -> str:
@@ -133,6 +172,90 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             self.post,
         )
 
+    # -- by columns
+
+    def columns_single(self, flat: str) -> None:
+        output = self.column_output(flat)
+        self.per_invocation(
+            f"{output} < u32({self.uniform(SIZE).text})",
+            f"i32({output})",
+            lambda acc: self.fold_range(acc, "0i", "1i", self.uniform(REDUCE_SIZE).text),
+            self.post,
+        )
+
+    def columns_partial(self, flat: str) -> None:
+        w, n = self.out, f"u32({self.uniform(SIZE).text})"
+        groups, blocks, chunk = self.temp("kc_groups"), self.temp("kc_blocks"), self.temp("kc_g")
+        w.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        w.line(f"let {blocks} = ({n} + {T - 1}u) / {T}u;")
+        w.line(f"let {chunk} = {flat} / {blocks};")
+        output = self.column_output(f"({flat} % {blocks})")
+        red_n = self.uniform(REDUCE_SIZE).text
+        length, start = self.temp("kc_chunk"), self.temp("kc_start")
+
+        def fold(acc: str) -> None:
+            # ceil(red_n / groups) without overflow; red_n >= groups >= 2 here
+            w.line(f"let {length} = ({red_n} - 1i) / i32({groups}) + 1i;")
+            w.line(f"let {start} = i32({chunk}) * {length};")
+            end = f"min({red_n}, {start} + {length})"
+            self.fold_range(acc, start, "1i", end)
+
+        store = f"{self.scratch}[{chunk} * {n} + {output}] = {{}};"
+        self.per_invocation(
+            f"{chunk} < {groups} && {output} < {n}",
+            f"i32({output})",
+            fold,
+            lambda acc: w.line(store.format(self.stored(acc))),
+        )
+
+    def columns_merge(self, flat: str) -> None:
+        w, n = self.out, f"u32({self.uniform(SIZE).text})"
+        groups = self.temp("kc_groups")
+        w.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        output = self.column_output(flat)
+
+        def fold(acc: str) -> None:
+            k = self.temp("kc_k")
+            w.line(f"for (var {k} = 0u; {k} < {groups}; {k} = {k} + 1u) {{")
+            with w.indented():
+                partial = self.loaded(f"{self.scratch}[{k} * {n} + {output}]")
+                w.line(f"{acc} = {self.func_names[self.red.combine]}({acc}, {partial});")
+            w.line("}")
+
+        self.per_invocation(f"{output} < {n}", f"i32({output})", fold, self.post)
+
+    def column_output(self, block: str) -> str:
+        output = self.temp("kc_out")
+        self.out.line(f"let {output} = {block} * {T}u + lid.x;")
+        return output
+
+    def per_invocation(self, active: str, output: str, fold, finish) -> None:
+        """`if (active) { i = output; identity; fold; finish }` (no barriers)."""
+        w = self.out
+        w.line(f"if ({active}) {{")
+        with w.indented():
+            w.line(f"let i = {output};")
+            self.stmts(self.red.identity_body)
+            acc, _ = self.bind_reduction_locals()
+            w.line(f"var {acc}: {self.acc_type} = {self.text(self.red.identity)};")
+            fold(acc)
+            finish(acc)
+        w.line("}")
+
+    def columns_by(self) -> str | None:
+        """The input array whose strides choose columns (`wgsl_plan`), None when no input
+        array has both strides in the uniform block."""
+        r, d = self.red.ndim, self.kernel.ndim
+        if r == 0 or d == 0:
+            return None
+        for p in self.kernel.params:
+            if p.kind is not ir.ParamKind.ARRAY or p.is_output:
+                continue
+            keys = (array_stride(p.name, r + d - 1), array_stride(p.name, r - 1))
+            if all((k, None) in self.members for k in keys):
+                return p.name
+        return None
+
     # -- pieces
 
     def guarded(self, active: str, output: str, fold, finish) -> None:
@@ -155,19 +278,40 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def fold_elements(self, acc: str, first: str, step: str) -> None:
         """Map and combine this invocation's elements J = first, first + step, ..."""
+        self.fold_range(acc, first, step, self.uniform(REDUCE_SIZE).text)
+
+    def fold_range(self, acc: str, first: str, step: str, end: str) -> None:
+        """Map and combine J = first, first + step, ... while J < end: UNROLL elements an
+        iteration while that many are left, then one at a time; J's order either way."""
         w, j = self.out, self.local_name(RED_INDEX)
         w.line(f"var {j}: i32 = {first};")
         w.line("loop {")
         with w.indented():
-            w.line(f"if ({j} >= {self.uniform(REDUCE_SIZE).text}) {{")
+            # UNROLL elements left: end - J > (UNROLL - 1) * step (no overflow: J >= 0)
+            w.line(f"if ({end} - {j} <= {UNROLL - 1}i * {step}) {{")
             w.line("    break;")
             w.line("}")
-            self.stmts(self.red.map_body)
-            self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
+            u = self.temp("kc_u")
+            w.line(f"for (var {u} = 0; {u} < {UNROLL}; {u} = {u} + 1) {{")
+            with w.indented(), self.reprinted():
+                self.map_and_combine()
+                w.line(f"{j} = {j} + {step};")
+            w.line("}")
+        w.line("}")
+        w.line("loop {")
+        with w.indented():
+            w.line(f"if ({j} >= {end}) {{")
+            w.line("    break;")
+            w.line("}")
+            self.map_and_combine()
             w.line("continuing {")
             w.line(f"    {j} = {j} + {step};")
             w.line("}")
         w.line("}")
+
+    def map_and_combine(self) -> None:
+        self.stmts(self.red.map_body)
+        self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
 
     def fold_partials(self, acc: str, flat: str, groups: str) -> None:
         w, k = self.out, self.temp("kc_k")
@@ -203,5 +347,5 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             entry_point=None,  # the stages name theirs
             reduce_ndim=self.red.ndim,
             bindings=(*abi.bindings, scratch),
-            launch=WGSL_PLAN,
+            launch=wgsl_plan(self.columns_by(), self.red.ndim, self.kernel.ndim),
         )

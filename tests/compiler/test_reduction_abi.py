@@ -11,12 +11,17 @@ import pytest
 
 import kernelc
 from kernelc.abi.launch import spill
+from kernelc.abi.contract import array_stride
 from kernelc.abi.reduction import (
+    COLUMN_STAGES,
     FAN_IN,
+    MAX_COLUMN_CHUNK,
     SPLIT_RULE,
     STAGES,
+    UNROLL,
     WGSL_PLAN,
     Pass,
+    by_columns,
     glsl_passes,
     wgsl_groups,
     wgsl_stages,
@@ -40,13 +45,13 @@ def translate(target: str, *kernel, **options):
     "n, red_n, groups",
     [
         (1, 1 << 20, 256),
-        (1, 1 << 30, 256),
+        (1, 1 << 30, 2048),
         (3, 10_000, 3),
         (1, 4096, 1),
         (1, 4097, 2),
         (4096, 7, 1),
-        (2000, 1 << 20, 1),
-        (600, 1 << 20, 2),
+        (2000, 1 << 20, 3),
+        (600, 1 << 20, 7),
         (5, 0, 1),
         (0, 100, 1),
     ],
@@ -59,13 +64,21 @@ def test_serial_folds_stay_under_the_loop_cap():
     """Mesa's software drivers stop an invocation's loops after 65,535 iterations in all
     (docs/testing.md). A WGSL invocation folds ceil(red_n / (256 * groups)) elements (then
     ceil(groups / 256) partials): at most 32,768 for any reduction of fewer than 2**31
-    elements. A GLSL fragment folds FAN_IN items per pass."""
-    worst = 0
+    elements (1 + 1 / UNROLL loop iterations each). By columns an invocation folds a chunk
+    of at most MAX_COLUMN_CHUNK elements, else the reduction goes by rows. A GLSL
+    fragment folds FAN_IN items per pass."""
+    worst = worst_chunk = 0
+    columns = translate("wgsl").abi.launch
     for n in [*range(1, 4200), *(1 << k for k in range(12, 31))]:
         red_n = (2**31 - 1) // n
         groups = wgsl_groups(SPLIT_RULE, n, red_n)
         worst = max(worst, -(-red_n // (256 * groups)), -(-groups // 256))
-    assert worst == 32_768
+        if by_columns(columns, n, red_n, _strides(1, n)):  # columns whenever allowed
+            groups, _ = wgsl_stages(columns, n, red_n, columns=True)
+            worst_chunk = max(worst_chunk, -(-red_n // groups))
+    assert worst == 4096 and worst * (1 + 1 / UNROLL) < 65_535
+    assert 0 < worst_chunk <= MAX_COLUMN_CHUNK
+    assert MAX_COLUMN_CHUNK * (1 + 1 / UNROLL) + 256 < 65_535
     assert FAN_IN < 65_535
 
 
@@ -80,10 +93,56 @@ def test_stages_and_dispatch_spill():
         ("main_partial", (512, 1, 1)),
         ("main_merge", (2, 1, 1)),
     ]
+    with pytest.raises(ValueError, match="columns"):
+        wgsl_stages(LAUNCH, 4, 10, columns=True)
     assert wgsl_stages(LAUNCH, 4, 10, groups=3)[1][0].workgroups == 12
     assert spill(0) == (1, 1, 1) and spill(65536) == (65535, 2, 1)
     with pytest.raises(ValueError):
         wgsl_stages(LAUNCH, 4, 10, groups=0)
+
+
+def _strides(out: int, red: int) -> dict:
+    return {array_stride("x", 1): out, array_stride("x", 0): red}
+
+
+@pytest.mark.parametrize(
+    "n, red_n, strides, columns",
+    [
+        (8192, 8192, _strides(1, 8192), True),  # sum(axis=0) of a C-contiguous square
+        (8192, 8192, _strides(8192, 1), False),  # sum(axis=1)
+        (8192, 8192, _strides(-1, 8192), True),  # reversed columns
+        (31, 8192, _strides(1, 31), False),  # fewer outputs than a warp
+        (1 << 20, 4, _strides(4, 1), True),  # short rows
+        (1 << 20, 17, _strides(17, 1), False),
+        (32, 1 << 25, _strides(1, 32), False),  # chunks past MAX_COLUMN_CHUNK: by rows
+        (32, 1 << 20, _strides(1, 32), True),
+    ],
+)
+def test_by_columns(n, red_n, strides, columns):
+    launch = translate("wgsl").abi.launch
+    assert launch.columns.stages == COLUMN_STAGES
+    assert by_columns(launch, n, red_n, strides) is columns
+
+
+def test_column_stages():
+    launch = translate("wgsl").abi.launch
+    groups, stages = wgsl_stages(launch, 8192, 8192, columns=True)
+    assert groups == 64  # 32 blocks of 256 outputs, chunks of 128 elements, 2048 workgroups
+    assert [(s.entry_point, s.dispatch) for s in stages] == [
+        ("main_columns_partial", (2048, 1, 1)),
+        ("main_columns_merge", (32, 1, 1)),
+    ]
+    groups, stages = wgsl_stages(launch, 1000, 20, columns=True)
+    assert groups == 1 and [(s.entry_point, s.dispatch) for s in stages] == [
+        ("main_columns", (4, 1, 1))
+    ]
+
+
+def test_rows_only_without_an_input_array():
+    """A reduction of a scalar or of raw arrays alone has no strides to choose by."""
+    p = translate("wgsl", "raw T x", "T y", "x[_J]", "a + b", "y = a", "0")
+    assert p.abi.launch.columns is None and "main_columns" not in p.code
+    assert translate("wgsl", ndim=0).abi.launch.columns is None
 
 
 @pytest.mark.parametrize(
@@ -192,6 +251,9 @@ def test_barriers_only_in_uniform_control_flow():
     tree = code[code.index("fn kc_tree(") : code.index("@compute")]
     assert code.count("workgroupBarrier()") == tree.count("workgroupBarrier()") == 2
     for entry in re.split(r"@compute @workgroup_size\(256\)\n", code)[1:]:
+        if "fn main_columns" in entry:  # no tree, no barrier
+            assert "kc_tree" not in entry
+            continue
         guard = re.search(r"\n    if \((kc_wg < [^)]*\)[^{]*)\) \{", entry)
         assert guard and "lid" not in guard.group(1)
         assert entry.count("kc_tree(lid.x, kc_acc)") == 1

@@ -46,13 +46,25 @@ fn main(
         var kc_acc: i32 = u.s_len;
         var kc_red_j: i32 = i32(lid.x);
         loop {
+            if (u.k_red_n - kc_red_j <= 3i * 256i) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+                let data: f32 = b_data[kc_pos_data];
+                let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 256i;
+            }
+        }
+        loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-            let data: f32 = b_data[kc_pos_data];
-            let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
-            kc_acc = kc_reduce(kc_acc, kc_map);
+            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_1: f32 = b_data[kc_pos_data_1];
+            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
             continuing {
                 kc_red_j = kc_red_j + 256i;
             }
@@ -80,13 +92,25 @@ fn main_partial(
         var kc_acc: i32 = u.s_len;
         var kc_red_j: i32 = i32(kc_wg % kc_groups) * 256i + i32(lid.x);
         loop {
+            if (u.k_red_n - kc_red_j <= 3i * 256i * u.k_red_groups) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+                let data: f32 = b_data[kc_pos_data];
+                let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            }
+        }
+        loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-            let data: f32 = b_data[kc_pos_data];
-            let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
-            kc_acc = kc_reduce(kc_acc, kc_map);
+            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_1: f32 = b_data[kc_pos_data_1];
+            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
             continuing {
                 kc_red_j = kc_red_j + 256i * u.k_red_groups;
             }

@@ -50,15 +50,29 @@ fn main(
         var kc_acc: f32 = 0.0f;
         var kc_red_j: i32 = i32(lid.x);
         loop {
+            if (u.k_red_n - kc_red_j <= 3i * 256i) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_r0: i32 = kc_red_j / u.k_red_shape1;
+                let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+                let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
+                let x: f32 = b_x[kc_pos_x];
+                let kc_map: f32 = x * x;
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 256i;
+            }
+        }
+        loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
-            let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
-            let x: f32 = b_x[kc_pos_x];
-            let kc_map: f32 = x * x;
-            kc_acc = kc_reduce(kc_acc, kc_map);
+            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
+            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
+            let x_1: f32 = b_x[kc_pos_x_1];
+            let kc_map_1: f32 = x_1 * x_1;
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
             continuing {
                 kc_red_j = kc_red_j + 256i;
             }
@@ -86,15 +100,29 @@ fn main_partial(
         var kc_acc: f32 = 0.0f;
         var kc_red_j: i32 = i32(kc_wg % kc_groups) * 256i + i32(lid.x);
         loop {
+            if (u.k_red_n - kc_red_j <= 3i * 256i * u.k_red_groups) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_r0: i32 = kc_red_j / u.k_red_shape1;
+                let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+                let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
+                let x: f32 = b_x[kc_pos_x];
+                let kc_map: f32 = x * x;
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            }
+        }
+        loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
-            let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
-            let x: f32 = b_x[kc_pos_x];
-            let kc_map: f32 = x * x;
-            kc_acc = kc_reduce(kc_acc, kc_map);
+            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
+            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
+            let x_1: f32 = b_x[kc_pos_x_1];
+            let kc_map_1: f32 = x_1 * x_1;
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
             continuing {
                 kc_red_j = kc_red_j + 256i * u.k_red_groups;
             }
@@ -127,5 +155,123 @@ fn main_merge(
             y = sqrt(kc_acc);
             b_y[kc_pos_y] = y;
         }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main_columns(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let kc_wg = wg.y * nwg.x + wg.x;
+    let kc_out = kc_wg * 256u + lid.x;
+    if (kc_out < u32(u.k_n)) {
+        let i = i32(kc_out);
+        var kc_acc: f32 = 0.0f;
+        var kc_red_j: i32 = 0i;
+        loop {
+            if (u.k_red_n - kc_red_j <= 3i * 1i) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_r0: i32 = kc_red_j / u.k_red_shape1;
+                let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+                let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
+                let x: f32 = b_x[kc_pos_x];
+                let kc_map: f32 = x * x;
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 1i;
+            }
+        }
+        loop {
+            if (kc_red_j >= u.k_red_n) {
+                break;
+            }
+            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
+            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
+            let x_1: f32 = b_x[kc_pos_x_1];
+            let kc_map_1: f32 = x_1 * x_1;
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            continuing {
+                kc_red_j = kc_red_j + 1i;
+            }
+        }
+        let kc_pos_y: i32 = u.a_y_offset + i * u.a_y_stride0;
+        var y: f32 = 0.0f;
+        y = sqrt(kc_acc);
+        b_y[kc_pos_y] = y;
+    }
+}
+
+@compute @workgroup_size(256)
+fn main_columns_partial(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let kc_wg = wg.y * nwg.x + wg.x;
+    let kc_groups = u32(u.k_red_groups);
+    let kc_blocks = (u32(u.k_n) + 255u) / 256u;
+    let kc_g = kc_wg / kc_blocks;
+    let kc_out = (kc_wg % kc_blocks) * 256u + lid.x;
+    if (kc_g < kc_groups && kc_out < u32(u.k_n)) {
+        let i = i32(kc_out);
+        var kc_acc: f32 = 0.0f;
+        let kc_chunk = (u.k_red_n - 1i) / i32(kc_groups) + 1i;
+        let kc_start = i32(kc_g) * kc_chunk;
+        var kc_red_j: i32 = kc_start;
+        loop {
+            if (min(u.k_red_n, kc_start + kc_chunk) - kc_red_j <= 3i * 1i) {
+                break;
+            }
+            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
+                let kc_r0: i32 = kc_red_j / u.k_red_shape1;
+                let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+                let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
+                let x: f32 = b_x[kc_pos_x];
+                let kc_map: f32 = x * x;
+                kc_acc = kc_reduce(kc_acc, kc_map);
+                kc_red_j = kc_red_j + 1i;
+            }
+        }
+        loop {
+            if (kc_red_j >= min(u.k_red_n, kc_start + kc_chunk)) {
+                break;
+            }
+            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
+            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
+            let x_1: f32 = b_x[kc_pos_x_1];
+            let kc_map_1: f32 = x_1 * x_1;
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            continuing {
+                kc_red_j = kc_red_j + 1i;
+            }
+        }
+        b_kc_scratch[kc_g * u32(u.k_n) + kc_out] = kc_acc;
+    }
+}
+
+@compute @workgroup_size(256)
+fn main_columns_merge(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let kc_wg = wg.y * nwg.x + wg.x;
+    let kc_groups = u32(u.k_red_groups);
+    let kc_out = kc_wg * 256u + lid.x;
+    if (kc_out < u32(u.k_n)) {
+        let i = i32(kc_out);
+        var kc_acc: f32 = 0.0f;
+        for (var kc_k = 0u; kc_k < kc_groups; kc_k = kc_k + 1u) {
+            kc_acc = kc_reduce(kc_acc, b_kc_scratch[kc_k * u32(u.k_n) + kc_out]);
+        }
+        let kc_pos_y: i32 = u.a_y_offset + i * u.a_y_stride0;
+        var y: f32 = 0.0f;
+        y = sqrt(kc_acc);
+        b_y[kc_pos_y] = y;
     }
 }

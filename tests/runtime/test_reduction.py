@@ -299,22 +299,32 @@ def test_J_follows_memory_order_of_a_transposed_input(reduce):
 
 
 @pytest.mark.parametrize("groups", [1, 2, 3, 7, 256])
-def test_split_stage_any_group_count(rng, groups, monkeypatch):
+@pytest.mark.parametrize("columns", [False, True])
+def test_split_stage_any_group_count(rng, groups, columns, monkeypatch):
     """WGSL: the result does not depend on how many workgroups share an output (the
-    device launches the count it is given)."""
+    device launches the count it is given), by rows and by columns."""
     import kernelc.abi.plan
 
     planned = []
 
-    def spy(launch, n, red_n, groups=None):
-        planned.append(groups)
-        return wgsl_stages(launch, n, red_n, groups)
+    def spy(launch, n, red_n, groups=None, by_columns=False):
+        planned.append((groups, by_columns))
+        return wgsl_stages(launch, n, red_n, groups, by_columns)
 
     monkeypatch.setattr(kernelc.abi.plan, "wgsl_stages", spy)
-    x = rng.integers(-1000, 1000, size=(1500, 3), dtype=np.int32)
+    # 40 outputs, each a column (strides 40 along the reduced axis, 1 across outputs)
+    x = rng.integers(-1000, 1000, size=(1500, 40 if columns else 3), dtype=np.int32)
     y = call_reduction("wgsl", *SUM, x, axis=0, groups=groups, on_program=validate_program)
     np.testing.assert_array_equal(y, x.sum(axis=0))
-    assert planned == [groups]
+    assert planned == [(groups, columns)]
+
+
+@pytest.mark.parametrize("shape, axis", [((3000, 300), 0), ((50, 7, 600), (0, 2)), ((4000, 5), 1)])
+def test_columns_match_rows(rng, shape, axis):
+    """By columns (outer axes, or short reductions) and by rows give the same sums."""
+    x = rng.integers(-1000, 1000, size=shape, dtype=np.int32)
+    y = call_reduction("wgsl", *SUM, x, axis=axis, on_program=validate_program)
+    np.testing.assert_array_equal(y, x.sum(axis=axis))
 
 
 @pytest.mark.parametrize("red_n", [31, 32, 33, 1024, 1025, 2000])

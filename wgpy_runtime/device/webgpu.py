@@ -135,6 +135,7 @@ class _Prepared:
         "program",
         "scalar_names",
         "scalars",
+        "scratch",
         "serial",
         "steps",
         "template",
@@ -287,15 +288,15 @@ class WebGPUDevice(BufferTable, Device):
         `launch` (None when this launch is not one it handles: no work, not a plain
         compute launch). Compiles and checks what `dispatch` would, once."""
         abi = program.abi
-        if abi.target != self.target or abi.launch.kind != "compute":
+        if abi.target != self.target or abi.launch.kind not in ("compute", "reduction"):
             return None
         n = values[SIZE]
         if n == 0:
             return None
         values = dict(values)
-        stages, _ = self._stages(abi, n, values)
+        stages, scratch = self._stages(abi, n, values)
         bindings = abi.bindings
-        arrays = [b for b in bindings if b.resource != "uniform"]
+        arrays = [b for b in bindings if b.resource not in ("uniform", "scratch")]
         if any(b.resource != "storage" for b in arrays):
             return None
         limit = self.limits["max-compute-workgroups-per-dimension"]
@@ -310,6 +311,9 @@ class WebGPUDevice(BufferTable, Device):
         p.pairs = [(r, w) for r in read for w in written]  # r == w: always aliased
         p.layout = self._layout(bindings)
         p.uniform = next(b for b in bindings if b.resource == "uniform")
+        p.scratch = next(
+            ((b, scratch) for b in bindings if b.resource == "scratch"), None
+        )  # (binding, elements): bound to the device's scratch buffer of the moment
         pipelines = [self._pipeline(program.code, e, bindings, p.kernel) for e, _ in stages]
         p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
         p.template = encode_uniforms(abi, values)
@@ -332,6 +336,9 @@ class WebGPUDevice(BufferTable, Device):
             return self._launch_general(p, ids, scalars)
         gpus = [r.gpu for r in records]
         key = (p.serial, *[g.uid for g in gpus])
+        if p.scratch is not None:  # the scratch buffer of the moment (grown: another group)
+            binding, elements = p.scratch
+            key += (self._bind(p.program.abi, binding, {}, elements).uid,)
         dtypes = [r.dtype for r in records]
         entry = self._prepared_groups.get(key)
         if entry is None or entry[1] != dtypes:
@@ -356,6 +363,9 @@ class WebGPUDevice(BufferTable, Device):
             return _ALIASED
         abi, buffers = p.program.abi, dict(zip(p.params, ids))
         bound = {b.binding: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
+        if p.scratch is not None:
+            binding, elements = p.scratch
+            bound[binding.binding] = self._bind(abi, binding, buffers, elements)
         group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
         if len(self._prepared_groups) > 4096:
             self._prepared_groups.clear()

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The operation, launch, matmul and GLES benchmarks of docs/benchmarks.md on the GPU host,
+# beside its CuPy, in one run (results and a log in $OUT, default build/perf):
+#
+#   bash tools/perf_gpu_host.sh [--before DIR] [--only ops,launch,runtime,matmul,gles]
+#
+# It expects the wgpu/moderngl wheels and the GL/Vulkan loader .debs in $GPU_DIR (default
+# .gpu, copied from the workplace's gpu-host folder) and installs them under /tmp. With
+# --before, DIR holds an older tree of this repository (`git archive`): its reductions and
+# launches are timed in the same run, with this tree's benchmark scripts.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+gpu="${GPU_DIR:-.gpu}"
+out="${OUT:-build/perf}"
+before="" only="ops,launch,runtime,matmul,gles"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --before) before="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$out"
+exec > >(tee "$out/log.txt") 2>&1
+
+for f in "$gpu"/*.deb; do dpkg -x "$f" /; done
+ldconfig
+python3 -m pip install -q --no-index --no-deps --target /tmp/site "$gpu"/*.whl 2>&1 |
+  grep -v WARNING
+export PYTHONPATH="/tmp/site:$PWD" XDG_RUNTIME_DIR=/tmp
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+python3 -c 'import numpy, cupy; print("numpy", numpy.__version__, "cupy", cupy.__version__)'
+
+want() { [[ ",$only," == *",$1,"* ]]; }
+bench() {  # NAME SECONDS SCRIPT ARGS...: this tree's run, logged as $out/NAME.txt
+  local name="$1" limit="$2"
+  shift 2
+  echo "== $name ($(date -u +%T))"
+  timeout "$limit" python3 "$@" 2>"$out/$name.err" | tee "$out/$name.txt"
+  tail -3 "$out/$name.err"
+}
+older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
+  local name="$1" limit="$2" script="$3"
+  shift 3
+  [ -n "$before" ] || return 0
+  cp "$script" "$before/$script"
+  echo "== $name, before ($(date -u +%T))"
+  (cd "$before" && PYTHONPATH="/tmp/site:$PWD" timeout "$limit" python3 "$script" "$@") \
+    2>"$out/$name-before.err" | tee "$out/$name-before.txt"
+  tail -3 "$out/$name-before.err"
+}
+
+if want ops; then
+  bench ops 240 tools/bench_ops.py --size full --backends webgpu,webgl --json "$out/ops.json"
+  older ops 90 tools/bench_ops.py --size full --backends webgpu --parts reductions --no-numpy
+fi
+if want launch; then
+  bench launch 120 tools/bench_launch.py --backends cupy,webgpu,webgl --calls 1000 --repeat 5
+  older launch 60 tools/bench_launch.py --backends webgpu --calls 1000 --repeat 5
+fi
+want runtime && bench runtime 150 tools/bench_runtime.py --size full --backends webgpu,webgl
+want matmul && bench matmul 150 tools/bench_matmul.py --sizes 1024 4096 --seconds 1
+want gles && bench gles 90 tools/bench_gles.py
+echo "== done ($(date -u +%T))"
