@@ -10,8 +10,8 @@ import re
 import pytest
 
 import kernelc
-from kernelc.abi.launch import spill
 from kernelc.abi.contract import array_stride
+from kernelc.abi.launch import spill
 from kernelc.abi.reduction import (
     COLUMN_STAGES,
     FAN_IN,
