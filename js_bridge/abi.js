@@ -31,13 +31,19 @@ export function valueKey(what, param = null, axis = null) {
 export function valuesMap(entries) {
   const map = new Map();
   for (const [what, param, axis, value] of entries) {
-    map.set(valueKey(what, param, axis), typeof value === "string" ? parseValue(value) : value);
+    map.set(valueKey(what, param, axis), numberOf(value));
   }
   return map;
 }
 
 function parseValue(text) {
   return /^-?[0-9]+$/.test(text) ? BigInt(text) : Number(text);
+}
+
+/** A dispatch value as the bridge sends it (valuesMap's entries, a prepared launch's
+ * scalars): a number, or a string for an integer past 2**53 or a non-finite float. */
+export function numberOf(x) {
+  return typeof x === "string" ? parseValue(x) : x;
 }
 
 /** The value of `what` (of `param`, along `axis`); `fallback` when absent (a uniform
@@ -60,21 +66,26 @@ export function encodeUniforms(abi, values) {
   for (const m of abi.uniforms) {
     const k = m.key;
     const x = value(values, k.what, k.param ?? null, k.axis ?? null, m.default ?? undefined);
-    if (m.type === "f32") {
-      view.setFloat32(m.offset, Number(x), true);
-    } else if (m.type === "u32") {
-      view.setUint32(m.offset, Number(BigInt.asUintN(32, integer(x))), true);
-    } else if (WORD_TYPES.has(m.type)) {
-      view.setUint32(m.offset, word64(m.type, x), true);
-    } else {
-      const i = Math.trunc(Number(x));
-      if (i < -(2 ** 31) || i >= 2 ** 31) {
-        throw new RangeError(`uniform ${m.name} = ${i} does not fit in int32`);
-      }
-      view.setInt32(m.offset, i, true);
-    }
+    packMember(view, m, x);
   }
   return new Uint8Array(out);
+}
+
+/** Write uniform member `m`'s value `x` into the block's DataView, as encodeUniforms does. */
+export function packMember(view, m, x) {
+  if (m.type === "f32") {
+    view.setFloat32(m.offset, Number(x), true);
+  } else if (m.type === "u32") {
+    view.setUint32(m.offset, Number(BigInt.asUintN(32, integer(x))), true);
+  } else if (WORD_TYPES.has(m.type)) {
+    view.setUint32(m.offset, word64(m.type, x), true);
+  } else {
+    const i = Math.trunc(Number(x));
+    if (i < -(2 ** 31) || i >= 2 ** 31) {
+      throw new RangeError(`uniform ${m.name} = ${i} does not fit in int32`);
+    }
+    view.setInt32(m.offset, i, true);
+  }
 }
 
 // The members of a 64-bit scalar's words (kernelc.abi.WORD_TYPES).

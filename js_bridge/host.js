@@ -9,7 +9,7 @@
 // stops the one running between ranges and skips every command received before it; a
 // lost device is replaced by a new one on the next command, and the failure says so.
 
-import { checkContract, valuesMap } from "./abi.js";
+import { checkContract, numberOf, valueKey, valuesMap } from "./abi.js";
 import { STATUS_OK } from "./channel.js";
 import { Pacer } from "./pacing.js";
 
@@ -27,9 +27,9 @@ export class BridgeHost {
     this.programs = new Map(); // backend -> Map(pid -> {code, abi})
     this.failure = null;
     this.tail = Promise.resolve();
-    this.stats = { batches: 0, commands: 0 };
+    this.stats = { batches: 0, commands: 0, busyMs: 0 }; // busyMs: the main thread's time in batches
     this.pacer = new Pacer({ budgetMs: options.budgetMs });
-    this.running = null; // the command executing now, described
+    this.ready = new Map(); // backend -> its executor, once made
     this.onNotice = options.onNotice ?? ((text) => console.warn(text));
     this.pacer.listeners.add((progress) => {
       if (progress) this.channel.beat?.(); // the waiting worker sees the GPU moving
@@ -60,7 +60,16 @@ export class BridgeHost {
     return this.tail;
   }
 
-  async run({ text, blobs, seq }) {
+  async run(message) {
+    const start = performance.now();
+    try {
+      await this.runBatch(message);
+    } finally {
+      this.stats.busyMs += performance.now() - start;
+    }
+  }
+
+  async runBatch({ text, blobs, seq }) {
     let batch;
     try {
       batch = JSON.parse(text);
@@ -80,7 +89,11 @@ export class BridgeHost {
     if (known) {
       const exec = await known;
       const lost = lostReason(exec);
-      if (lost === null) return exec;
+      if (lost === null) {
+        this.ready.set(backend, exec);
+        return exec;
+      }
+      this.ready.delete(backend);
       this.executors.delete(backend); // a new device on the next command
       const options = { ...this.options[backend], canvas: undefined }; // a lost canvas stays lost
       const notice = `${lost}; a new ${backend} device was made: the buffers made before ` +
@@ -102,10 +115,10 @@ export class BridgeHost {
 
   async execute(backend, command, blobs) {
     this.stats.commands += 1;
-    this.running = describe(this.programs.get(backend), command);
     try {
-      this.pacer.check(this.running);
-      const exec = await this.executor(backend);
+      if (this.pacer.cancelled !== null) this.pacer.check(describe(this.programs.get(backend), command));
+      const ready = this.ready.get(backend); // (no await while the executor works)
+      const exec = ready && lostReason(ready) === null ? ready : await this.executor(backend);
       const [op, ...args] = command;
       switch (op) {
         case "program":
@@ -121,13 +134,27 @@ export class BridgeHost {
           await exec.dispatch(program, args[1], valuesMap(args[2]));
           break;
         }
+        case "prepare": {
+          const program = this.programs.get(backend).get(args[1]);
+          if (!program) throw new Error(`unknown program ${args[1]}`);
+          this.programs.get(backend).set(`prepared ${args[0]}`, {
+            program, params: args[2], scalarNames: args[3], values: valuesMap(args[4]),
+          });
+          break;
+        }
+        case "launch": {
+          const p = this.programs.get(backend).get(`prepared ${args[0]}`);
+          if (!p) throw new Error(`unknown prepared launch ${args[0]}`);
+          if (!exec.launch?.(p, args[1], args[2])) {
+            await exec.dispatch(p.program, ...preparedDispatch(p, args[1], args[2]));
+          }
+          break;
+        }
         default:
           throw new Error(`unknown command '${op}'`);
       }
     } catch (e) {
-      this.failure ??= `${this.running}: ${messageOf(e)}`;
-    } finally {
-      this.running = null;
+      this.failure ??= `${describe(this.programs.get(backend), command)}: ${messageOf(e)}`;
     }
   }
 
@@ -166,6 +193,15 @@ export class BridgeHost {
   }
 }
 
+/** A prepared launch (protocol.md, "Prepared launches") as a dispatch's [buffers, values]:
+ * what an executor without `launch`, or a launch it leaves to `dispatch`, is given. */
+export function preparedDispatch(p, ids, scalars) {
+  const buffers = Object.fromEntries(p.params.map((name, k) => [name, ids[k]]));
+  const values = new Map(p.values);
+  p.scalarNames.forEach((name, k) => values.set(valueKey("value", name), numberOf(scalars[k])));
+  return [buffers, values];
+}
+
 // "dispatch of kernel 'k'", "alloc of buffer 3 (100 float32)", ...: a command in messages.
 function describe(programs, command) {
   const [op, ...args] = command;
@@ -174,6 +210,11 @@ function describe(programs, command) {
       const kernel = programs?.get(args[0])?.abi?.kernel;
       return kernel ? `dispatch of kernel '${kernel}'` : `dispatch of program ${args[0]}`;
     }
+    case "launch": {
+      const kernel = programs?.get(`prepared ${args[0]}`)?.program?.abi?.kernel;
+      return kernel ? `dispatch of kernel '${kernel}'` : `launch ${args[0]}`;
+    }
+    case "prepare": return `prepare of program ${args[1]}`;
     case "alloc": return `alloc of buffer ${args[0]} (${args[1]} ${args[2]})`;
     case "free": return `free of buffer ${args[0]}`;
     case "write": return `write to buffer ${args[0]}`;

@@ -239,6 +239,71 @@ export class WebGPUExecutor {
   }
 
   /**
+   * A prepared launch (host.js): the dispatch of `p.program` with `p.values`, its buffers
+   * `ids` (of `p.params`) and scalar values `scalars` (of `p.scalarNames`). What does not
+   * change between launches (steps, pipelines, the uniform block but its scalars, the
+   * checked bindings of each set of buffers) is worked out once. Returns false for the
+   * launches `dispatch` must make (paced, aliased buffers, no work): the host then calls it.
+   */
+  launch(p, ids, scalars) {
+    this.usable();
+    if (p.webgpu === undefined) p.webgpu = this.readyLaunch(p);
+    const r = p.webgpu;
+    if (r === null || (r.paced && !this.pacer.fitsWhole(r.code, r.n))) return false;
+    const key = ids.join(",");
+    let bound = r.bound.get(key);
+    if (bound === undefined) {
+      const buffers = Object.fromEntries(p.params.map((name, k) => [name, ids[k]]));
+      bound = r.arrays.map((b) => [b.binding, this.bind(r.kernel, b, buffers, 0)]);
+      if (new Set(bound.map(([, block]) => block)).size !== bound.length) bound = null;
+      if (r.bound.size > 1024) r.bound.clear();
+      r.bound.set(key, bound); // (ids are never reused: a freed buffer's entry goes unused)
+    }
+    if (bound === null) return false; // a block bound twice: dispatch copies
+    const failed = r.pipelines.find((entry) => entry.state === "failed");
+    if (failed) throw new Error(failed.error ?? "");
+    if (r.scratch) { // the scratch block of the moment (it grows)
+      const block = this.bind(r.kernel, r.scratch, {}, r.scratchElements);
+      bound = [...bound, [r.scratch.binding, block]];
+    }
+    const uniforms = r.template.slice();
+    if (r.members.length) {
+      const view = new DataView(uniforms.buffer);
+      for (const [m, k] of r.members) abi.packMember(view, m, abi.numberOf(scalars[k]));
+    }
+    const isolate = this.startLaunch(r.pipelines, uniforms.length);
+    this.encode(r.name, r.bindings, r.pipelines, r.counts, bound, uniforms, isolate);
+    return true;
+  }
+
+  /** What every launch of a prepared program shares, or null for `dispatch` alone. */
+  readyLaunch(p) {
+    const a = p.program.abi;
+    if (a.launch.kind !== "compute" && a.launch.kind !== "reduction") return null;
+    const kernel = kernelName(a.kernel);
+    const n = Number(withKernel(kernel, () => abi.value(p.values, "size")));
+    if (n === 0) return null;
+    const values = new Map(p.values);
+    const { stages, scratch, groups } = withKernel(kernel, () => abi.wgslSteps(a, values));
+    if (groups !== null) values.set(abi.valueKey("reduce_groups"), groups);
+    const template = withKernel(kernel, () => abi.encodeUniforms(a, values));
+    this.checkGrid(kernel, stages);
+    const pipelines = stages.map(([entry]) => this.pipeline(p.program.code, entry, a.bindings,
+                                                            a.kernel));
+    return {
+      kernel, name: a.kernel, n, code: p.program.code, template, pipelines,
+      counts: stages.map(([, counts]) => counts), bindings: a.bindings,
+      paced: a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a),
+      arrays: a.bindings.filter((b) => b.resource !== "uniform" && b.resource !== "scratch"),
+      scratch: a.bindings.find((b) => b.resource === "scratch") ?? null,
+      scratchElements: scratch,
+      members: a.uniforms.filter((m) => m.key.what === "value")
+        .map((m) => [m, p.scalarNames.indexOf(m.key.param)]),
+      bound: new Map(),
+    };
+  }
+
+  /**
    * An elementwise launch as submissions over element ranges (docs/abi.md, "Split
    * launches"), each waited for and timed so the next stays within the pacer's budget;
    * a cancel stops it between ranges.

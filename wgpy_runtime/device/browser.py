@@ -29,10 +29,24 @@ _BUFFER_IDS = itertools.count(1)
 _PROGRAM_IDS = itertools.count(0)
 
 
+_PREPARED_IDS = itertools.count(0)
+
+
 @dataclass(slots=True)
 class _Buffer:
     size: int
     dtype: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A launch the main thread keeps (`BrowserDevice.prepare`): its id there, the kernel,
+    the array parameters (`launch`'s ids) and scalar parameters (its scalars) in order."""
+
+    id: int
+    kernel: str
+    params: tuple[str, ...]
+    scalar_names: tuple[str, ...]
 
 
 class BrowserDevice(Device):
@@ -111,10 +125,28 @@ class BrowserDevice(Device):
             self._get(buf)
         pid = self._program_id(program)
         self._kernels.add(program.abi.kernel)
-        entries = [
-            [what, param, axis, _json_number(x)] for (what, param, axis), x in values.items()
-        ]
-        self._send(["dispatch", pid, dict(buffers), entries])
+        self._send(["dispatch", pid, dict(buffers), _entries(values)])
+
+    def prepare(self, program: Program, values: dict) -> _Prepared | None:
+        """A prepared launch (docs/protocol.md, "Prepared launches"): the main thread keeps
+        `program` with `values`, so a `launch` sends only buffer ids and scalars."""
+        abi = program.abi
+        if abi.target != self.target:
+            return None
+        pid = self._program_id(program)
+        params = tuple(p.name for p in abi.params if p.kind != "scalar")
+        scalars = tuple(dict.fromkeys(m.key.param for m in abi.uniforms if m.key.what == "value"))
+        p = _Prepared(next(_PREPARED_IDS), abi.kernel, params, scalars)
+        self._send(["prepare", p.id, pid, list(params), list(scalars), _entries(values)])
+        return p
+
+    def launch(self, p: _Prepared, ids: tuple, scalars=()) -> None:
+        """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
+        the values of `p.scalar_names` (as `dispatch`'s `values` hold them)."""
+        for buf in ids:
+            self._get(buf)
+        self._kernels.add(p.kernel)
+        self._send(["launch", p.id, list(ids), [_json_number(x) for x in scalars]])
 
     def synchronize(self) -> None:
         self._request(["sync"])
@@ -166,6 +198,10 @@ class BrowserDevice(Device):
         text = json.dumps({"backend": self.name, "commands": self._queue})
         blobs, self._queue, self._blobs = self._blobs, [], []
         return text, blobs
+
+
+def _entries(values: dict) -> list:
+    return [[what, param, axis, _json_number(x)] for (what, param, axis), x in values.items()]
 
 
 _EXACT_INT = 2**53  # JavaScript's numbers hold integers exactly below this
