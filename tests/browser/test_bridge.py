@@ -90,6 +90,63 @@ def test_python_in_the_worker_compiles_and_runs_a_kernel(worker, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_prepared_launches_give_what_dispatch_gives(worker, backend):
+    """A prepared launch with new scalars, new buffers, the same buffer twice (dispatch's
+    copy) and a reduction by rows and by columns (its scratch) writes what `dispatch`
+    writes."""
+    result = worker(f"""
+        dev = device("{backend}")
+        target = TARGET["{backend}"]
+        n = 4096
+        axpy = kernelc.translate_elementwise("float32 x, float32 a", "float32 y",
+            "y = a * x + y", name="axpy", target=target, scalars=("a",))
+        xs = array.array("f", [i * 0.5 - 7 for i in range(n)])
+        x, y, z = (dev.alloc(n, "float32") for _ in range(3))
+        dev.write(x, 0, xs.tobytes())
+        for buf in (y, z):
+            dev.write(buf, 0, bytes(4 * n))
+        p = dev.prepare(axpy, dense_values(axpy.abi, (n,), {{"a": 1.0}}))
+        dev.launch(p, (x, y), (2.0,))
+        dev.launch(p, (x, y), (-0.5,))
+        dev.launch(p, (x, z), (3.0,))
+        dev.launch(p, (y, y), (1.0,))  # y = 1 * y + y, one buffer bound twice
+        got_y, got_z = array.array("f", dev.read(y, 0, n)), array.array("f", dev.read(z, 0, n))
+        bad = sum(1 for v, w in zip(got_y, xs) if v != 3.0 * w)
+        bad += sum(1 for v, w in zip(got_z, xs) if v != 3.0 * w)
+        total = kernelc.translate_reduction("float32 x", "float32 y", "x", "a + b", "y = a",
+            "0", name="total", target=target, ndim=1, reduce_ndim=1)
+        sums = []
+        for rows, cols, by_columns in ((64, 64, False), (64, 64, True)):
+            out = dev.alloc(cols, "float32")
+            # by columns: x's rows are the reduced axis (stride cols), else its columns
+            strides = (cols, 1) if by_columns else (1, rows)
+            facts = {{("size", None): cols, ("shape", None): cols, ("reduce_size", None): rows,
+                     ("reduce_shape", None): rows, ("size", "x"): n, ("size", "y"): cols,
+                     ("shape", "y"): cols, ("stride", "y"): 1}}
+            values = {{}}
+            for m in total.abi.uniforms:
+                what, param, axis = m.key
+                if what == "offset":
+                    values[m.key] = 0
+                elif param == "x" and what in ("shape", "stride"):
+                    values[m.key] = (rows, cols)[axis] if what == "shape" else strides[axis]
+                elif (what, param) in facts:
+                    values[m.key] = facts[(what, param)]
+            r = dev.prepare(total, values)
+            dev.launch(r, (x, out), ())
+            got = array.array("f", dev.read(out, 0, cols))
+            step = (cols, 1) if by_columns else (1, rows)
+            want = [sum(xs[j * step[0] + i * step[1]] for j in range(rows)) for i in range(cols)]
+            sums.append(sum(1 for a, b in zip(got, want) if abs(a - b) > 1e-3 * max(1, abs(b))))
+            dev.free(out)
+        for buf in (x, y, z):
+            dev.free(buf)
+        [bad, sums]
+    """)
+    assert result == [0, [0, 0]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_shader_library_is_compiled_from_its_c_in_the_worker(worker, backend):
     """kernelc/lib's .cu sources travel in the wheel and are lowered under Pyodide."""
     result = worker(f"""
