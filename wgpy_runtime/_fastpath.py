@@ -210,37 +210,51 @@ def _converter(t: np.dtype, uniform: np.dtype | None):
 # ---------------------------------------------------------------------------- ufuncs
 
 
-def ufunc_key(args, out, casting) -> tuple | None:
-    """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`
-    and the NumPy-scalar promotion mode (None: calls of another form are not replayed)."""
+def ufunc_key(args, out, casting, nin: int) -> tuple | None:
+    """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`,
+    the NumPy-scalar promotion mode and, with given outputs, which arguments share a
+    buffer (an in-place call runs another kernel); None: calls of another form are not
+    replayed."""
     if out is None:
         given = None
     elif type(out) is ndarray:
         given = signature((out,))
     else:
         return None
-    return signature(args), given, casting, _dtypes.NUMPY_SCALARS_WEAK
+    key = signature(args), given, casting, _dtypes.NUMPY_SCALARS_WEAK
+    if out is None and len(args) <= nin:  # new outputs: nothing shares a buffer with them
+        return key
+    return (*key, _sharing((*args, out)))
+
+
+def _sharing(args) -> tuple:
+    """For each argument, the first argument with its buffer (-1: not an array)."""
+    bufs = [a._buf if type(a) is ndarray else None for a in args]
+    return tuple(-1 if b is None else bufs.index(b) for b in bufs)
 
 
 def find_ufunc(u, args, out, casting):
     plans = u.__dict__.get("_fast_plans")
     if not plans:
         return None
-    key = ufunc_key(args, out, casting)
+    key = ufunc_key(args, out, casting, u.nin)
     return None if key is None else plans.get(key)
 
 
-def record_ufunc(u, args, out, casting, scalars, shape, device, kernel, outs, steps) -> None:
+def record_ufunc(
+    u, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace=None
+) -> None:
     """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
     keywords) that launched `kernel` with `outs`: the scalar inputs' (position, dtype NEP
-    50 gave), the loop `shape`, the `device` new outputs went to, and the ufunc's own
-    `steps` a replay repeats: (typed_scalar, unaliased)."""
+    50 gave), the loop `shape`, the `device` new outputs went to, the ufunc's own
+    `steps` a replay repeats: (typed_scalar, unaliased), and the input the kernel reads
+    from the output (`inplace`, not passed to it)."""
     given = list(args[u.nin :]) or ([] if out is None else [out])
     if device is None or any(o is None for o in given):
         return
     if any(isinstance(a, ndarray) and type(a) is not ndarray for a in (*args, out)):
         return
-    key = ufunc_key(args, out, casting)
+    key = ufunc_key(args, out, casting, u.nin)
     if key is None:
         return
     plans = u.__dict__.get("_fast_plans")
@@ -252,7 +266,7 @@ def record_ufunc(u, args, out, casting, scalars, shape, device, kernel, outs, st
     plan = UfuncPlan()
     plan.kernel, plan.kernel_plan, plan.nin, plan.nout = kernel, None, u.nin, u.nout
     plan.typed_scalar, plan.unaliased = steps
-    plan.scalars = scalars
+    plan.scalars, plan.inplace = scalars, inplace
     plan.new_outs = None if given else _Outputs(shape, [o.dtype for o in outs], device)
     plans[key] = plan
 
@@ -270,6 +284,7 @@ class UfuncPlan:
         "nin",
         "nout",
         "scalars",
+        "inplace",
         "typed_scalar",
         "unaliased",
     )
@@ -280,7 +295,10 @@ class UfuncPlan:
             values[k] = self.typed_scalar(values[k], t)
         if self.new_outs is None:
             outs = list(args[self.nin :]) or [out]
-            self.kernel(*[self.unaliased(v, outs) for v in values], *outs)
+            values = [self.unaliased(v, outs) for v in values]
+            if self.inplace is not None:
+                del values[self.inplace]
+            self.kernel(*values, *outs)
         elif self.kernel_plan is not None:
             # New outputs: the kernel's call signature follows from this one's, so its
             # plan is this plan's (found once).

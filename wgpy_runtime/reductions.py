@@ -191,11 +191,11 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
         f"wp_{name}",
         f"{a.dtype.name} x, {a.dtype.name} m",
         np.dtype(np.int64),
-        f"{hit} ? (long long)_J : (long long)2147483647",
+        f"{hit} ? (int)_J : 2147483647",  # (device indices fit in int32)
         "a < b ? a : b",
-        "y = a",
+        "y = (long long)a",
         "2147483647",
-        "long long",
+        "int",
         False,
     )
     result = kernel(a, extreme, axis=axis, keepdims=keepdims)

@@ -135,13 +135,14 @@ class ufunc:
         if complex_loop is not None:
             _complex.launch(self.__name__, values, complex_loop, outs[0])
             return outs[0] if self.nout == 1 else tuple(outs)
-        kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs])
-        kernel(*values, *outs)
+        inplace = self._inplace(values, outs)
+        kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs], inplace)
+        kernel(*_without(values, inplace), *outs)
         if dtype is None and not kwargs:
             scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if is_scalar(a))
             steps = (typed_scalar, _unaliased)
             _fastpath.record_ufunc(
-                self, args, out, casting, scalars, shape, device, kernel, outs, steps
+                self, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace
             )
         return outs[0] if self.nout == 1 else tuple(outs)
 
@@ -192,7 +193,19 @@ class ufunc:
             result.append(o)
         return result
 
-    def _kernel(self, values, loop_in, loop_out, out_dtypes) -> ElementwiseKernel:
+    def _inplace(self, values, outs) -> int | None:
+        """The input that is the very view of the one output, of its dtype (`z += x`): the
+        kernel reads it from the output (WebGPU cannot bind one buffer both read-only and
+        writable, so it would copy the whole buffer first)."""
+        if self.nout != 1:
+            return None
+        o = outs[0]
+        for k, v in enumerate(values):
+            if type(v) is ndarray and v._buf is o._buf and v.dtype == o.dtype and _same_view(v, o):
+                return k
+        return None
+
+    def _kernel(self, values, loop_in, loop_out, out_dtypes, inplace=None) -> ElementwiseKernel:
         arg_types = tuple((isinstance(v, ndarray), np.dtype(v.dtype)) for v in values)
         key = (
             arg_types,
@@ -200,21 +213,29 @@ class ufunc:
             tuple(loop_out),
             tuple(out_dtypes),
             _dtypes.exact64(),
+            inplace,
         )  # the kernel text depends on the 64-bit policy (BITS)
         kernel = self._kernels.get(key)
         if kernel is None:
             kernel = self._kernels[key] = self._make_kernel(
-                arg_types, loop_in, loop_out, out_dtypes
+                arg_types, loop_in, loop_out, out_dtypes, inplace
             )
         return kernel
 
-    def _make_kernel(self, arg_types, loop_in, loop_out, out_dtypes) -> ElementwiseKernel:
+    def _make_kernel(
+        self, arg_types, loop_in, loop_out, out_dtypes, inplace=None
+    ) -> ElementwiseKernel:
         d = self._def
-        in_params = ", ".join(f"{t.name} _x{k}" for k, (_, t) in enumerate(arg_types))
+        in_params = ", ".join(
+            f"{t.name} _x{k}" for k, (_, t) in enumerate(arg_types) if k != inplace
+        )
         out_params = ", ".join(f"{t.name} _y{k}" for k, t in enumerate(out_dtypes))
         typedefs = [f"typedef {_dtypes.ctype(t)} in{k}_type;" for k, t in enumerate(loop_in)]
         typedefs += [f"typedef {_dtypes.ctype(t)} out{k}_type;" for k, t in enumerate(loop_out)]
-        body = [f"in{k}_type in{k} = (in{k}_type)_x{k};" for k in range(self.nin)]
+        body = [
+            f"in{k}_type in{k} = (in{k}_type){'_y0' if k == inplace else f'_x{k}'};"
+            for k in range(self.nin)
+        ]
         body += [f"out{k}_type out{k};" for k in range(self.nout)]
         bits = str(8 * _dtypes.storage(loop_in[0]).itemsize)
         body.append(d.routine(loop_in[0].kind).strip().replace("BITS", bits) + ";")
@@ -242,6 +263,10 @@ def _unaliased(value, outs):
         if o._buf is value._buf and not _same_view(o, value) and _overlap(o, value):
             return value.copy()
     return value
+
+
+def _without(values: list, k: int | None) -> list:
+    return values if k is None else values[:k] + values[k + 1 :]
 
 
 def _same_view(a: ndarray, b: ndarray) -> bool:

@@ -214,3 +214,30 @@ def test_replays_match_the_general_path(params, general):
         for o, o2 in zip(outs, outs2):
             np.testing.assert_array_equal(o.get(), o2.get())
     assert len(general) == 1 + 3  # k once; each fresh kernel once
+
+
+def test_in_place_ufuncs_read_the_output_and_replay(general, monkeypatch):
+    """`z += x` runs a kernel that reads `z` through its output binding (no copy of `z`
+    first), replays, and a call of the same signature on distinct buffers does not take
+    the in-place plan."""
+    copies = []
+    real = wp.ndarray.copy
+    monkeypatch.setattr(wp.ndarray, "copy", lambda self, *a, **k: copies.append(1) or real(self))
+    x = wp.asarray(np.arange(6, dtype=np.float32))
+    z, host = wp.asarray(np.ones(6, np.float32)), np.ones(6, np.float32)
+    for _ in range(3):
+        z += x
+        host += np.arange(6, dtype=np.float32)
+    np.testing.assert_array_equal(z.get(), host)
+    calls = len(general)
+    assert calls == 1  # the first call only
+    for _ in range(2):
+        w = wp.asarray(np.full(6, 5.0, np.float32))
+        wp.add(w, x, out=z)  # same signature as z += x, another buffer: not in place
+        np.testing.assert_array_equal(z.get(), 5.0 + np.arange(6))
+        wp.add(x, z, out=z)  # the second input in place
+        np.testing.assert_array_equal(z.get(), 5.0 + 2 * np.arange(6))
+    m = wp.asarray(np.arange(12, dtype=np.float32).reshape(3, 4))
+    m[1] -= m[2]  # a view in place
+    np.testing.assert_array_equal(m.get()[1], [-4, -4, -4, -4])
+    assert not copies
