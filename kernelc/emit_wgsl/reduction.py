@@ -231,16 +231,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def per_invocation(self, active: str, output: str, fold, finish) -> None:
         """`if (active) { i = output; identity; fold; finish }` (no barriers)."""
-        w = self.out
-        w.line(f"if ({active}) {{")
-        with w.indented():
-            w.line(f"let i = {output};")
-            self.stmts(self.red.identity_body)
-            acc, _ = self.bind_reduction_locals()
-            w.line(f"var {acc}: {self.acc_type} = {self.text(self.red.identity)};")
-            fold(acc)
-            finish(acc)
-        w.line("}")
+        self.guarded(active, output, fold, finish, tree=False)
 
     def columns_by(self) -> str | None:
         """The input array whose strides choose columns (`wgsl_plan`), None when no input
@@ -258,9 +249,10 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     # -- pieces
 
-    def guarded(self, active: str, output: str, fold, finish) -> None:
+    def guarded(self, active: str, output: str, fold, finish, tree: bool = True) -> None:
         """`if (active) { i = output; identity; fold; tree; if (lane 0) finish }`; `active`
-        depends on the workgroup and uniforms only, so the barriers inside stay uniform."""
+        depends on the workgroup and uniforms only, so the barriers inside stay uniform.
+        Without the tree every invocation finishes its own output."""
         w = self.out
         w.line(f"if ({active}) {{")
         with w.indented():
@@ -269,11 +261,14 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             acc, _ = self.bind_reduction_locals()
             w.line(f"var {acc}: {self.acc_type} = {self.text(self.red.identity)};")
             fold(acc)
-            w.line(f"{acc} = {self.tree}(lid.x, {acc});")
-            w.line("if (lid.x == 0u) {")
-            with w.indented():
+            if not tree:
                 finish(acc)
-            w.line("}")
+            else:
+                w.line(f"{acc} = {self.tree}(lid.x, {acc});")
+                w.line("if (lid.x == 0u) {")
+                with w.indented():
+                    finish(acc)
+                w.line("}")
         w.line("}")
 
     def fold_elements(self, acc: str, first: str, step: str) -> None:
