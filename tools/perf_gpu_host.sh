@@ -32,6 +32,10 @@ export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c 'import numpy, cupy; print("numpy", numpy.__version__, "cupy", cupy.__version__)'
+python3 -c 'import moderngl; c = moderngl.create_context(standalone=True, backend="egl")
+print("GLES:", c.info["GL_RENDERER"], "|", c.info["GL_VERSION"])
+import wgpu; a = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+print("WebGPU:", a.info["device"], "|", a.info["backend_type"])'
 
 want() { [[ ",$only," == *",$1,"* ]]; }
 bench() {  # NAME SECONDS SCRIPT ARGS...: this tree's run, logged as $out/NAME.txt
