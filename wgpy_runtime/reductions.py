@@ -34,6 +34,7 @@ def _kernel(
     identity: str,
     reduce_type: str,
     sort: bool = True,
+    preamble: str = "",
 ) -> ReductionKernel:
     kernel = ReductionKernel(
         in_params,
@@ -44,6 +45,7 @@ def _kernel(
         identity,
         name,
         reduce_type=reduce_type,
+        preamble=preamble,
     )
     kernel.sort_reduce_axis = sort
     return kernel
@@ -185,6 +187,21 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
     if axis is None:
         a, axis = a.reshape(-1), 0
     axis = _shapes.normalize_axis(axis, a.ndim)
+    key = _ORDER_KEY.get(a.dtype.kind if a.dtype.itemsize <= 4 else None)
+    if key is not None and _dtypes.exact64():  # one pass: the largest (key, -index) pair
+        kernel = _kernel(
+            f"wp_{name}_key",
+            f"{a.dtype.name} x",
+            np.dtype(np.int64),
+            _ARG_KEY.format(key=key, sense="" if maximum else "~", nan=_nan_key(a.dtype)),
+            "a > b ? a : b",
+            "y = (long long)(0xFFFFFFFFu - (unsigned int)(a & 0xFFFFFFFFull))",
+            "0",
+            "unsigned long long",
+            False,
+            _FLOAT_KEY,
+        )
+        return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
     extreme = _minmax("maximum" if maximum else "minimum", a, axis, None, True, maximum)
     hit = "(x == m || (isnan(x) && isnan(m)))" if a.dtype.kind == "f" else "(x == m)"
     kernel = _kernel(
@@ -200,6 +217,32 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
     )
     result = kernel(a, extreme, axis=axis, keepdims=keepdims)
     return _finish(result, out)
+
+
+# One-pass argmax/argmin: each element's key is an unsigned number that orders as its
+# value does (flipped for argmin), NaN above everything (NumPy: the first NaN wins), -0.0
+# as 0.0; the reduction takes the largest (key << 32 | 0xFFFFFFFF - J), so among equal
+# keys the first index. Needs exact 64-bit integers and values of at most 32 bits.
+_ORDER_KEY = {
+    "b": "(unsigned int)x",
+    "u": "(unsigned int)x",
+    "i": "((unsigned int)(int)x ^ 0x80000000u)",
+    "f": "wp_float_key((float)x)",
+}
+_FLOAT_KEY = """
+__device__ unsigned int wp_float_key(float x) {
+    unsigned int b = __float_as_uint(x == 0.0f ? 0.0f : x);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+"""
+_ARG_KEY = (
+    "({nan} ? 0xFFFFFFFFull : (unsigned long long)({sense}{key})) << 32"
+    " | (unsigned long long)(0xFFFFFFFFu - (unsigned int)_J)"
+)
+
+
+def _nan_key(dtype: np.dtype) -> str:
+    return "isnan((float)x)" if dtype.kind == "f" else "false"
 
 
 def argmax(a, axis=None, out=None, *, keepdims=False):

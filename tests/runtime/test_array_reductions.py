@@ -138,3 +138,20 @@ def test_cumsum(dtype, axis, xp):
 def test_large_sum(xp):
     a = shaped_random((300, 257), xp, "float32", scale=1, seed=10)
     return a.sum(), a.sum(axis=0), a.sum(axis=1), a.max()
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@numpy_wgpy_array_equal()
+def test_argmax_argmin_edges(axis, xp):
+    """Signed zeros tie (the first wins), infinities, the first NaN wins either way, the
+    ends of the integer ranges; long enough to split and to read by columns."""
+    f = np.array([0.0, -0.0, 3.0, np.inf, -np.inf, np.nan, -np.nan, 3.0], np.float32)
+    rng = np.random.default_rng(9)
+    big = rng.choice(f[:5], size=(300, 40)).astype(np.float32)
+    big[170, 3] = big[20, 5] = np.nan
+    i32 = rng.choice(np.array([-(2**31), 2**31 - 1, 0, -1], np.int32), size=(300, 40))
+    u32 = rng.choice(np.array([0, 2**32 - 1, 2**31, 1], np.uint32), size=(300, 40))
+    out = []
+    for a in (xp.asarray(big), xp.asarray(i32), xp.asarray(u32), xp.asarray(f[None, :])):
+        out += [xp.argmax(a, axis=axis), xp.argmin(a, axis=axis)]
+    return out
