@@ -57,14 +57,14 @@ older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
 }
 
 if want ops; then
-  bench ops 240 tools/bench_ops.py --size full --backends webgpu,webgl --json "$out/ops.json"
-  older ops 90 tools/bench_ops.py --size full --backends webgpu --parts reductions --no-numpy
+  bench ops 200 tools/bench_ops.py --size full --backends webgpu,webgl --json "$out/ops.json"
+  older ops 70 tools/bench_ops.py --size full --backends webgpu --parts reductions --no-numpy
 fi
 if want launch; then
-  bench launch 120 tools/bench_launch.py --backends cupy,webgpu,webgl --calls 1000 --repeat 5
-  older launch 60 tools/bench_launch.py --backends webgpu --calls 1000 --repeat 5
+  bench launch 90 tools/bench_launch.py --backends cupy,webgpu,webgl --calls 1000 --repeat 5
+  older launch 45 tools/bench_launch.py --backends webgpu --calls 1000 --repeat 5
 fi
 want runtime && bench runtime 150 tools/bench_runtime.py --size full --backends webgpu,webgl
 want matmul && bench matmul 150 tools/bench_matmul.py --sizes 1024 4096 --seconds 1
-want gles && bench gles 90 tools/bench_gles.py
+want gles && bench gles 60 tools/bench_gles.py
 echo "== done ($(date -u +%T))"
