@@ -43,7 +43,7 @@ bench() {  # NAME SECONDS SCRIPT ARGS...: this tree's run, logged as $out/NAME.t
   shift 2
   echo "== $name ($(date -u +%T))"
   timeout "$limit" python3 "$@" 2>"$out/$name.err" | tee "$out/$name.txt"
-  tail -3 "$out/$name.err"
+  grep -v -i warn "$out/$name.err" | tail -8
 }
 older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
   local name="$1" limit="$2" script="$3"
@@ -53,7 +53,7 @@ older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
   echo "== $name, before ($(date -u +%T))"
   (cd "$before" && PYTHONPATH="/tmp/site:$PWD" timeout "$limit" python3 "$script" "$@") \
     2>"$out/$name-before.err" | tee "$out/$name-before.txt"
-  tail -3 "$out/$name-before.err"
+  grep -v -i warn "$out/$name-before.err" | tail -8
 }
 
 if want ops; then
