@@ -3,7 +3,8 @@ any all count_nonzero`, plus the scans `cumsum cumprod` (`_scan`).
 
 Rule: every reduction is a `ReductionKernel` generated for concrete dtypes (map, reduce,
 post-map as CuPy writes its own reductions); multi-step statistics chain them (var: mean,
-then the squared deviations; argmax: max, then the first index reaching it). NumPy's
+then the squared deviations). argmax takes one pass over (order key, index) pairs, or for
+64-bit values and the fast policy the max, then the first index reaching it. NumPy's
 errors for empty reductions without identity are raised before any launch. Complex
 `sum` reduces the (re, im) components as a real array, complex `prod` is a tree of complex
 multiplications (`_complex.prod`) and complex `mean` divides the sum as NumPy does.
