@@ -27,7 +27,7 @@ export class BridgeHost {
     this.programs = new Map(); // backend -> Map(pid -> {code, abi})
     this.failure = null;
     this.tail = Promise.resolve();
-    this.stats = { batches: 0, commands: 0, busyMs: 0 }; // busyMs: the main thread's time in batches
+    this.stats = { batches: 0, commands: 0, busyMs: 0 }; // busyMs: main-thread time in batches
     this.pacer = new Pacer({ budgetMs: options.budgetMs });
     this.ready = new Map(); // backend -> its executor, once made
     this.onNotice = options.onNotice ?? ((text) => console.warn(text));
@@ -116,7 +116,9 @@ export class BridgeHost {
   async execute(backend, command, blobs) {
     this.stats.commands += 1;
     try {
-      if (this.pacer.cancelled !== null) this.pacer.check(describe(this.programs.get(backend), command));
+      if (this.pacer.cancelled !== null) {
+        this.pacer.check(describe(this.programs.get(backend), command));
+      }
       const ready = this.ready.get(backend); // (no await while the executor works)
       const exec = ready && lostReason(ready) === null ? ready : await this.executor(backend);
       const [op, ...args] = command;

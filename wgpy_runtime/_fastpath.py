@@ -3,15 +3,15 @@ inference, broadcasting, `_reduce_dims`, the program lookup and the uniform enco
 every call after the first.
 
 Rule: a plan is recorded only after the general path (`kernel.ElementwiseKernel.__call__`,
-`kernel.ReductionKernel.__call__`) launched the very same call signature on the device, and it replays exactly what that path
-would do again: the signature holds everything the general path's decisions depend on
-(each array's dtype, shape, element strides, offset, buffer size and device; each
-scalar's Python type; whether outputs are given), so only what varies between such calls
-is redone — converting the scalars (same conversions, same errors), allocating new
-outputs, and handing the buffers and scalar values to the device's prepared launch
-(`device.prepare`/`launch`; plain `dispatch` for devices without one). Calls the general
-path would not launch directly (errors, empty loops, the CPU fallback, GLSL outputs that
-need a dense temporary, `size=`) are never recorded, so they always take it.
+`kernel.ReductionKernel.__call__`) launched the very same call signature on the device, and
+it replays exactly what that path would do again: the signature holds everything the general
+path's decisions depend on (each array's dtype, shape, element strides, offset, buffer size
+and device; each scalar's Python type; whether outputs are given), so only what varies
+between such calls is redone — converting the scalars (same conversions, same errors),
+allocating new outputs, and handing the buffers and scalar values to the device's prepared
+launch (`device.prepare`/`launch`; plain `dispatch` for devices without one). Calls the
+general path would not launch directly (errors, empty loops, the CPU fallback, GLSL outputs
+that need a dense temporary, `size=`) are never recorded, so they always take it.
 """
 
 from __future__ import annotations

@@ -27,8 +27,6 @@ BATCH_COMMANDS = 256  # queued commands sent as one message
 # backend shares: they are numbered per worker, not per device.
 _BUFFER_IDS = itertools.count(1)
 _PROGRAM_IDS = itertools.count(0)
-
-
 _PREPARED_IDS = itertools.count(0)
 
 
