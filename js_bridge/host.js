@@ -27,7 +27,7 @@ export class BridgeHost {
     this.programs = new Map(); // backend -> Map(pid -> {code, abi})
     this.failure = null;
     this.tail = Promise.resolve();
-    this.stats = { batches: 0, commands: 0, busyMs: 0 }; // busyMs: main-thread time in batches
+    this.stats = { batches: 0, commands: 0 };
     this.pacer = new Pacer({ budgetMs: options.budgetMs });
     this.ready = new Map(); // backend -> its executor, once made
     this.onNotice = options.onNotice ?? ((text) => console.warn(text));
@@ -60,16 +60,7 @@ export class BridgeHost {
     return this.tail;
   }
 
-  async run(message) {
-    const start = performance.now();
-    try {
-      await this.runBatch(message);
-    } finally {
-      this.stats.busyMs += performance.now() - start;
-    }
-  }
-
-  async runBatch({ text, blobs, seq }) {
+  async run({ text, blobs, seq }) {
     let batch;
     try {
       batch = JSON.parse(text);

@@ -14,7 +14,7 @@
 
 import { DTYPES, encodeUniforms, fromDevice, hostItemsize, toDevice, valueKey } from "./abi.js";
 import { copyShader, deviceShader } from "./shaders.js";
-import { dispatchProgram } from "./webgl_launch.js";
+import { dispatchProgram, launchPrepared, readyLaunch } from "./webgl_launch.js";
 import { Pacer } from "./pacing.js";
 import { DTYPE_FORMAT, FORMATS, components, glslTypes, narrow, pickReadForm, rectangles,
          sizeClass, texelBytes, typedView } from "./webgl_texels.js";
@@ -243,6 +243,18 @@ export class WebGLExecutor {
     if (n === 0) return;
     await dispatchProgram(this, program, buffers, new Map(values));
     this.check();
+  }
+
+  /** A prepared launch (host.js): `dispatch` of `p.program` with `p.values`, buffers `ids`
+   * (of `p.params`) and `scalars` (of `p.scalarNames`), the draw's plan, linked program
+   * and uniform block worked out once (webgl_launch.js); false where only `dispatch`
+   * can make it (the host then calls it). */
+  launch(p, ids, scalars) {
+    this.lastCommand = `dispatch of kernel '${p.program.abi.kernel}'`;
+    if (p.webgl === undefined) p.webgl = readyLaunch(this, p);
+    if (p.webgl === null || !launchPrepared(this, p, p.webgl, ids, scalars)) return false;
+    this.check();
+    return true;
   }
 
   /** `count` elements of buffer `id` from `start` on, as the protocol's bytes, once every

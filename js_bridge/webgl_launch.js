@@ -14,7 +14,7 @@
 // have every texture they read bound (copied where needed: any group's output counts as
 // rendered) before the first of them.
 
-import { FINAL, glslSteps, PARTIALS, valueKey } from "./abi.js";
+import { FINAL, glslSteps, numberOf, packMember, PARTIALS, valueKey } from "./abi.js";
 
 /** Draw `program` as `glslSteps` says, with `buffers` bound by parameter name: the draws
  * into pooled textures, each kept under its stage's name for the later draws that sample
@@ -169,4 +169,73 @@ function bind(exec, abi, shader, textures, targets, values) {
     gl.bindTexture(gl.TEXTURE_2D, textures.get(t.name).tex);
     exec.samplerUnit(linked, t.name, t.unit);
   }
+}
+
+// ------------------------------------------------------------------ prepared launches
+
+/** What every launch of a prepared program (host.js) shares, as wgpy_runtime's
+ * webgl_launch.prepare keeps it, or null where only `dispatchProgram` applies: the
+ * launch must be one draw into the outputs whose textures are plain arrays. */
+export function readyLaunch(exec, p) {
+  const abi = p.program.abi;
+  if (abi.target !== "glsl" || !Number(p.values.get(valueKey("size")) ?? 0)) return null;
+  const values = new Map(p.values);
+  const steps = glslSteps(p.program, values);
+  if (steps.length !== 1 || steps[0].shader.textures.some((t) => t.contents !== "array")) {
+    return null;
+  }
+  const group = steps[0].shader;
+  for (const [what, x] of steps[0].values) values.set(valueKey(what), x);
+  const outs = [...group.outputs].sort((a, b) => a.location - b.location);
+  if (outs.some((o, k) => o.location !== k)) return null;
+  const index = (param) => p.params.indexOf(param);
+  return {
+    code: group.code, n: Number(values.get(valueKey("size"))), values,
+    formats: [...group.textures.map((t) => [index(t.param), t.format]),
+              ...outs.map((o) => [index(o.param), o.format])],
+    outputs: outs.map((o) => index(o.param)),
+    samplers: group.textures.map((t) => [t.name, t.unit, index(t.param)]),
+    members: abi.uniforms.filter((m) => m.key.what === "value")
+      .map((m) => [m, p.scalarNames.indexOf(m.key.param)]),
+    templates: new Map(), // render-target width -> the uniform block but its scalars
+  };
+}
+
+/** Draw a prepared launch (`r` = readyLaunch's) with buffers `ids` and `scalars`; false
+ * (nothing drawn) where `dispatchProgram` is needed: another format (it says so), render
+ * targets that cannot be one framebuffer, a texture both sampled and rendered, or a draw
+ * the pacer would split. */
+export function launchPrepared(exec, p, r, ids, scalars) {
+  const abi = p.program.abi;
+  const records = ids.map((id) => exec.get(id));
+  if (r.formats.some(([k, format]) => records[k].texture.fmt !== format)) return false;
+  const targets = r.outputs.map((k) => records[k].texture);
+  if (targets.length > 1 && !direct(r.outputs.map((k) => records[k]))) return false;
+  if (r.samplers.some(([, , k]) => targets.includes(records[k].texture))) return false;
+  const width = targets[0].width;
+  const rows = Math.min(targets[0].height, Math.ceil(r.n / width));
+  if (rows > 1 && !exec.pacer.fitsWhole(r.code, r.n)) return false;
+  let data = r.templates.get(width);
+  if (!data) {
+    const values = new Map(r.values);
+    values.set(valueKey("out_width"), width);
+    data = exec.encode(abi, values);
+    r.templates.set(width, data);
+  }
+  if (r.members.length) {
+    data = data.slice();
+    const view = new DataView(data.buffer);
+    for (const [m, k] of r.members) packMember(view, m, numberOf(scalars[k]));
+  }
+  const gl = exec.gl;
+  const linked = exec.program(abi.launch.vertex_shader, r.code, abi.kernel);
+  gl.useProgram(linked.program);
+  exec.bindUniforms(linked, abi.uniform_block, data);
+  for (const [name, unit, k] of r.samplers) {
+    gl.activeTexture(gl.TEXTURE0 + unit);
+    gl.bindTexture(gl.TEXTURE_2D, records[k].texture.tex);
+    exec.samplerUnit(linked, name, unit);
+  }
+  exec.drawInto(targets, 0, rows);
+  return true;
 }
