@@ -106,6 +106,7 @@ from .reductions import (
     sum,
     var,
 )
+from .sorting import argsort, median, percentile, quantile, sort
 from .ufuncs import UFUNCS, ufunc
 
 globals().update(UFUNCS)

@@ -22,6 +22,7 @@ from . import (
     linalg,
     manipulation,
     reductions,
+    sorting,
     ufuncs,
 )
 from .ndarray import ndarray
@@ -63,6 +64,8 @@ _METHODS = {
     "diagonal": (manipulation, "diagonal"),
     "trace": (linalg, "trace"),
     "scatter_add": (indexing, "scatter_add"),
+    "sort": (sorting, "sort_in_place"),
+    "argsort": (sorting, "argsort"),
 }
 
 _OPERANDS = (ndarray, bool, int, float, complex, np.generic)
