@@ -110,7 +110,7 @@ from .sorting import argsort, median, percentile, quantile, sort
 from .ufuncs import UFUNCS, ufunc
 
 globals().update(UFUNCS)
-from . import device, random  # noqa: E402
+from . import device, fft, random  # noqa: E402
 from .elementwise import (  # noqa: E402
     angle,
     around,

@@ -154,9 +154,12 @@ def test_get_array_module_is_the_cupy_module(cupy):
 
 
 def test_missing_names_are_attribute_errors(cupy):
-    assert not hasattr(cupy, "fft")
+    assert not hasattr(cupy, "lexsort") and not hasattr(cupy.fft, "rfft")
     with pytest.raises(AttributeError, match="wgpy_runtime does not implement"):
-        cupy.fft  # noqa: B018
+        cupy.lexsort  # noqa: B018
+    with pytest.raises(AttributeError, match="'cupy.fft'.*does not implement"):
+        cupy.fft.rfft  # noqa: B018
+    assert sys.modules["cupy.fft"] is cupy.fft
     with pytest.raises(NotImplementedError, match="solve_triangular"):
         sys.modules["cupyx.scipy.linalg"].solve_triangular(None, None)
 

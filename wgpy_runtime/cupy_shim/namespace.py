@@ -27,7 +27,8 @@ _LINALG_NAMES = (
     "LinAlgError cholesky det dot eigh eigvalsh einsum inner inv matmul norm outer qr "
     "slogdet solve svd tensordot trace vdot"
 ).split()
-_SKIP = {"device", "random", "current_device", "use_device", "get_array_module"}
+_SKIP = {"device", "random", "fft", "current_device", "use_device", "get_array_module"}
+_FFT_NAMES = ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn")
 
 
 def _module(name: str, doc: str, names: dict, package: bool = False) -> types.ModuleType:
@@ -154,6 +155,13 @@ def _cupy_names(cupy: types.ModuleType) -> dict:
     return names
 
 
+def _fft_module() -> types.ModuleType:
+    names = {k: getattr(_wp.fft, k) for k in _FFT_NAMES}
+    module = _module("cupy.fft", "numpy.fft on the device (wgpy_runtime.fft).", names)
+    module.__getattr__ = _missing_attribute("cupy.fft")
+    return module
+
+
 def build() -> dict[str, types.ModuleType]:
     """Every module the shim registers, by its `sys.modules` name."""
     cupy = types.ModuleType("cupy", "CuPy's API on wgpy_runtime (wgpy_runtime.cupy_shim).")
@@ -167,6 +175,7 @@ def build() -> dict[str, types.ModuleType]:
         **cuda_subs,
         "cupy.random": _random_module(),
         "cupy.linalg": _linalg_module(),
+        "cupy.fft": _fft_module(),
         "cupy._util": _util_module("cupy._util"),
         "cupy.util": _util_module("cupy.util"),
         "cupy._core": _core_module("cupy._core"),
