@@ -147,3 +147,34 @@ def test_lstm_double_backward_runs_chainer_fused_function_as_one_kernel(monkeypa
     assert all(plan is not None for plan in fused._plans.values())  # traced, not unfused
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_fft_and_its_gradient_on_the_device():
+    """F.fft / F.ifft take `xp.fft` (cupy.fft on the shim): values and gradients as on
+    the CPU."""
+    rng = np.random.default_rng(5)
+    r, i = (rng.standard_normal((2, 8)).astype(np.float32) for _ in "ri")
+    outs = {}
+    for to in (cuda.to_cpu, cuda.to_gpu):
+        vr, vi = chainer.Variable(to(r)), chainer.Variable(to(i))
+        yr, yi = F.fft((vr, vi))
+        zr, zi = F.ifft((yr * 2, yi))
+        F.sum(zr * zr + zi).backward()
+        outs[to] = [cuda.to_cpu(a) for a in (yr.array, yi.array, zr.array, vr.grad, vi.grad)]
+    for cpu, gpu in zip(outs[cuda.to_cpu], outs[cuda.to_gpu]):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-5, atol=1e-5)
+
+
+def test_parameter_statistics_percentiles_on_the_device():
+    """ParameterStatistics' percentile statistic (`xp.percentile` with a list of q)."""
+    from chainer.training.extensions import parameter_statistics
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(1000).astype(np.float32)
+    sigmas = (0.13, 2.28, 15.87, 50, 84.13, 97.72, 99.87)
+    got = cupy.percentile(cuda.to_gpu(x), sigmas)
+    np.testing.assert_array_equal(cuda.to_cpu(got), np.percentile(x, sigmas))
+    link = chainer.links.Linear(3, 4)
+    link.to_device(chainer.get_device(f"@cupy:{wp.current_device().id}"))
+    stats = parameter_statistics.ParameterStatistics(link, prefix="p")
+    assert "percentile" in stats.default_statistics
