@@ -84,11 +84,17 @@ def sum_dtype(dtype: np.dtype) -> np.dtype:
 
 def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
     a = _as_array(a)
-    out_dtype = _dtypes.normalize(out_dtype)
+    kernel = _fold_kernel(name, a.dtype, _dtypes.normalize(out_dtype), reduce_expr, identity)
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+@functools.cache
+def _fold_kernel(name, dtype, out_dtype, reduce_expr, identity) -> ReductionKernel:
+    """`_fold`'s kernel, found without formatting its strings on every call."""
     acc = _accumulator(out_dtype)
-    kernel = _kernel(
+    return _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x",
+        f"{dtype.name} x",
         out_dtype,
         f"({acc})x",
         reduce_expr,
@@ -96,7 +102,6 @@ def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
         identity,
         acc,
     )
-    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
