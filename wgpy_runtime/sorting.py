@@ -21,6 +21,7 @@ from . import _shapes
 from .creation import asarray, empty
 from .elementwise import where
 from .kernel import ElementwiseKernel
+from .manipulation import moveaxis
 from .ndarray import ndarray
 
 
@@ -65,14 +66,13 @@ def _sorted_rows(a: ndarray, axis: int) -> tuple[ndarray, ndarray]:
     """(values, int32 indices) of `a` sorted along `axis`, that axis moved last."""
     if a.dtype.kind == "c":
         raise TypeError("sorting complex arrays is not supported")
-    rows = tuple(e for d, e in enumerate(a.shape) if d != axis)
-    n = a.shape[axis]
+    moved = moveaxis(a, axis, -1)
+    *rows, n = moved.shape
     width = 1 << max(0, (n - 1).bit_length())
     count = math.prod(rows)
-    order = [d for d in range(a.ndim) if d != axis] + [axis]
     v = empty((count, width), a.dtype, device=a.device)
     if count * n:
-        v[:, :n] = a.transpose(order).reshape(count, n)
+        v[:, :n] = moved.reshape(count, n)
     positions = np.broadcast_to(np.arange(width, dtype=np.int32), (count, width))
     ix = asarray(np.ascontiguousarray(positions), device=a.device)
     step = _exchange(np.dtype(a.dtype))
@@ -88,32 +88,32 @@ def _sorted_rows(a: ndarray, axis: int) -> tuple[ndarray, ndarray]:
     return v[:, :n].reshape(shape), ix[:, :n].reshape(shape)
 
 
-def sort(a, axis=-1, kind=None, order=None):
-    """A sorted copy of `a` (`axis=None`: of its flattening)."""
+def _sort_args(a, axis, order) -> tuple[ndarray, int]:
+    """`a` as a device array and `axis` (None: `a` flattened, axis 0), as NumPy takes them."""
     a = asarray(a)
     if order is not None:
         raise NotImplementedError("order is not supported")
-    if axis is None:
-        a, axis = a.reshape(-1), 0
+    return (a.reshape(-1), 0) if axis is None else (a, axis)
+
+
+def sort(a, axis=-1, kind=None, order=None):
+    """A sorted copy of `a` (`axis=None`: of its flattening)."""
+    a, axis = _sort_args(a, axis, order)
     axis = _shapes.normalize_axis(axis, max(1, a.ndim))
     if a.ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
     values, _ = _sorted_rows(a, axis)
-    return _moved_back(values, axis)
+    return moveaxis(values, -1, axis).copy()
 
 
 def argsort(a, axis=-1, kind=None, order=None):
     """The indices that sort `a` along `axis`, stably (int64)."""
-    a = asarray(a)
-    if order is not None:
-        raise NotImplementedError("order is not supported")
-    if axis is None:
-        a, axis = a.reshape(-1), 0
+    a, axis = _sort_args(a, axis, order)
     if a.ndim == 0:
         return asarray(np.zeros((), np.int64), device=a.device)
     axis = _shapes.normalize_axis(axis, a.ndim)
     _, index = _sorted_rows(a, axis)
-    return _moved_back(index, axis).astype(np.int64)
+    return moveaxis(index, -1, axis).astype(np.int64)
 
 
 def sort_in_place(a: ndarray, axis=-1, kind=None, order=None) -> None:
@@ -123,43 +123,33 @@ def sort_in_place(a: ndarray, axis=-1, kind=None, order=None) -> None:
     a[...] = sort(a, axis, kind, order)
 
 
-def _moved_back(x: ndarray, axis: int) -> ndarray:
-    order = list(range(x.ndim - 1))
-    order.insert(axis, x.ndim - 1)
-    return x.transpose(order).copy()
-
-
 # ---------------------------------------------------------------------------- order statistics
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's `quantile` with the `linear` method."""
-    a = asarray(a)
-    if method != "linear":
-        raise NotImplementedError(f"method {method!r} is not supported (only 'linear')")
-    weak = type(q) in (int, float)
-    qs = np.asanyarray(q)
-    if qs.dtype.kind not in "biuf" or not np.all((0 <= qs) & (qs <= 1)):
-        raise ValueError("Quantiles must be in the range [0, 1]")
-    return _quantile(a, qs, weak, axis, out, keepdims)
+    qs = _quantiles(method, q, 1, "Quantiles must be in the range [0, 1]")
+    return _quantile(asarray(a), qs, type(q) in (int, float), axis, out, keepdims)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's `percentile` with the `linear` method."""
-    a = asarray(a)
+    qs = _quantiles(method, q, 100, "Percentiles must be in the range [0, 100]")
+    return _quantile(asarray(a), qs, type(q) in (int, float), axis, out, keepdims)
+
+
+def _quantiles(method: str, q, scale: int, error: str) -> np.ndarray:
+    """`q / scale` as NumPy computes it (float64 unless q is), checked to be in [0, 1]."""
     if method != "linear":
         raise NotImplementedError(f"method {method!r} is not supported (only 'linear')")
-    weak = type(q) in (int, float)
-    qs = np.true_divide(np.asanyarray(q), 100)
+    qs = np.asanyarray(q) if scale == 1 else np.true_divide(np.asanyarray(q), scale)
     if qs.dtype.kind not in "biuf" or not np.all((0 <= qs) & (qs <= 1)):
-        raise ValueError("Percentiles must be in the range [0, 100]")
-    return _quantile(a, qs, weak, axis, out, keepdims)
+        raise ValueError(error)
+    return qs
 
 
-def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool):
-    if a.dtype.kind == "c":
-        raise TypeError("a must be an array of real numbers")
-    keep_shape = _kept_shape(a.shape, axis)
+def _sorted_along(a: ndarray, axis) -> ndarray:
+    """`a` sorted along `axis` (None: all axes; several: merged into one), that axis last."""
     if axis is None:
         a, axis = a.reshape(-1), 0
     axes = _shapes.normalize_axes(axis, a.ndim)
@@ -167,7 +157,21 @@ def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool)
         rest = [d for d in range(a.ndim) if d not in axes]
         a = a.transpose(rest + list(axes)).reshape(*[a.shape[d] for d in rest], -1)
         axes = (a.ndim - 1,)
-    values, _ = _sorted_rows(a, axes[0])  # axis last; NaN at the end of a row
+    return _sorted_rows(a, axes[0])[0]  # NaN at the end of a row
+
+
+def _into(result: ndarray, out) -> ndarray:
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
+def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool):
+    if a.dtype.kind == "c":
+        raise TypeError("a must be an array of real numbers")
+    keep_shape = _kept_shape(a.shape, axis)
+    values = _sorted_along(a, axis)
     n = values.shape[-1]
     if n == 0:
         raise IndexError("cannot do a non-empty take from an empty axes.")
@@ -184,12 +188,9 @@ def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool)
     result = _lerp(lo, hi, gamma.ravel(), weak)
     if a.dtype.kind == "f":  # a NaN anywhere: NaN (it sorted last)
         result = where(values[..., -1:] != values[..., -1:], values[..., -1:], result)
-    result = _q_first(result)
+    result = moveaxis(result, -1, 0)
     result = result.reshape(qs.shape + (keep_shape if keepdims else result.shape[1:]))
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return _into(result, out)
 
 
 def _lerp(a: ndarray, b: ndarray, t: np.ndarray, weak: bool) -> ndarray:
@@ -204,11 +205,6 @@ def _lerp(a: ndarray, b: ndarray, t: np.ndarray, weak: bool) -> ndarray:
     return where(asarray(t >= 0.5, device=a.device), b - diff * asarray(1 - t), a + diff * t_dev)
 
 
-def _q_first(x: ndarray) -> ndarray:
-    order = [x.ndim - 1, *range(x.ndim - 1)]
-    return x.transpose(order)
-
-
 def _kept_shape(shape: tuple, axis) -> tuple:
     axes = range(len(shape)) if axis is None else _shapes.normalize_axes(axis, len(shape))
     return tuple(1 if d in axes else e for d, e in enumerate(shape))
@@ -218,14 +214,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """NumPy's `median`: the middle element, or the mean of the middle two (NaN if any)."""
     a = asarray(a)
     keep_shape = _kept_shape(a.shape, axis)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    axes = _shapes.normalize_axes(axis, a.ndim)
-    if len(axes) > 1:
-        rest = [d for d in range(a.ndim) if d not in axes]
-        a = a.transpose(rest + list(axes)).reshape(*[a.shape[d] for d in rest], -1)
-        axes = (a.ndim - 1,)
-    values, _ = _sorted_rows(a, axes[0])
+    values = _sorted_along(a, axis)
     n = values.shape[-1]
     if n == 0:
         result = values.mean(axis=-1)  # NaN with NumPy's warning
@@ -237,7 +226,4 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
             result = where(last != last, last.astype(result.dtype), result)
     if keepdims:
         result = result.reshape(keep_shape)
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return _into(result, out)
