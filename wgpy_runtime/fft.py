@@ -20,12 +20,18 @@ import math
 import numpy as np
 
 from . import _complex, _shapes
-from .creation import asarray
+from .creation import asarray, zeros
 from .kernel import ElementwiseKernel
 from .manipulation import concatenate, moveaxis
 from .ndarray import ndarray
 
 _NORMS = (None, "backward", "ortho", "forward")
+# Element `e` of row `row` (its first element's index) that invocation `i` writes component
+# `c` (0: re, 1: im) of, in rows of n complex elements held as (re, im) pairs.
+_ELEMENT = """
+        int c = i % 2;
+        int e = (i / 2) % n;
+        int row = i / 2 - e;"""
 
 
 def _trig(dtype: np.dtype) -> tuple[str, str]:
@@ -38,10 +44,8 @@ def _bit_reverse() -> ElementwiseKernel:
     return ElementwiseKernel(
         "raw T x, int32 n, int32 bits",
         "T y",
-        """
-        int c = i % 2;
-        int e = (i / 2) % n;
-        int row = i / 2 - e;
+        _ELEMENT
+        + """
         int r = 0;
         int v = e;
         for (int b = 0; b < bits; ++b) {
@@ -62,10 +66,8 @@ def _butterfly(dtype: np.dtype) -> ElementwiseKernel:
     return ElementwiseKernel(
         "raw T x, int32 n, int32 half, int32 sign",
         "T y",
-        f"""
-        int c = i % 2;
-        int e = (i / 2) % n;
-        int row = i / 2 - e;
+        _ELEMENT
+        + f"""
         int q = e % (2 * half);
         int t = q < half ? q : q - half;
         int lo = row + e - q + t;
@@ -83,15 +85,13 @@ def _butterfly(dtype: np.dtype) -> ElementwiseKernel:
 
 @functools.cache
 def _direct(dtype: np.dtype) -> ElementwiseKernel:
-    """y[row, k] = sum_j x[row, j] exp(sign * 2 pi i j k / n), j * k taken mod n."""
+    """y[row, e] = sum_j x[row, j] exp(sign * 2 pi i j e / n), j * e taken mod n."""
     cos, sin = _trig(dtype)
     return ElementwiseKernel(
         "raw T x, int32 n, int32 sign",
         "T y",
-        f"""
-        int c = i % 2;
-        int k = (i / 2) % n;
-        int row = i / 2 - k;
+        _ELEMENT
+        + f"""
         T sr = 0, si = 0;
         int m = 0;
         for (int j = 0; j < n; ++j) {{
@@ -100,7 +100,7 @@ def _direct(dtype: np.dtype) -> ElementwiseKernel:
             T xr = x[(row + j) * 2], xi = x[(row + j) * 2 + 1];
             sr += xr * wr - xi * wi;
             si += xr * wi + xi * wr;
-            m += k;
+            m += e;
             if (m >= n) m -= n;
         }}
         y = c == 0 ? sr : si;
@@ -132,22 +132,13 @@ def _transform(a, n, axis: int, norm, inverse: bool) -> ndarray:
     if x.shape[-1] > length:
         x = x[..., :length]
     elif x.shape[-1] < length:
-        pad = ndarray((*x.shape[:-1], length - x.shape[-1]), ctype, device=x.device)
-        pad.fill(0)
+        pad = zeros((*x.shape[:-1], length - x.shape[-1]), ctype, device=x.device)
         x = concatenate([x, pad], axis=-1)
     y = _along_last(x.copy(), length, inverse)
-    scale = {
-        (None, False): None,
-        ("backward", False): None,
-        (None, True): 1 / length,
-        ("backward", True): 1 / length,
-        ("ortho", False): 1 / math.sqrt(length),
-        ("ortho", True): 1 / math.sqrt(length),
-        ("forward", False): 1 / length,
-        ("forward", True): None,
-    }[(norm, inverse)]
-    if scale is not None:
-        y = y * scale
+    if norm == "ortho":
+        y = y * (1 / math.sqrt(length))
+    elif (norm == "forward") != inverse:  # "forward" scales fft, the default ifft
+        y = y * (1 / length)
     return moveaxis(y, -1, axis)
 
 
@@ -196,20 +187,20 @@ def _axes(a: ndarray, s, axes) -> tuple[list, list]:
     return s, axes
 
 
-def fftn(a, s=None, axes=None, norm=None, out=None):
+def _nd(a, s, axes, norm, out, inverse: bool) -> ndarray:
     a = asarray(a)
     s, axes = _axes(a, s, axes)
     for n, axis in reversed(list(zip(s, axes))):  # the last axis first, as NumPy
-        a = _transform(a, n, axis, norm, False)
+        a = _transform(a, n, axis, norm, inverse)
     return _finish(a, out)
+
+
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    return _nd(a, s, axes, norm, out, False)
 
 
 def ifftn(a, s=None, axes=None, norm=None, out=None):
-    a = asarray(a)
-    s, axes = _axes(a, s, axes)
-    for n, axis in reversed(list(zip(s, axes))):
-        a = _transform(a, n, axis, norm, True)
-    return _finish(a, out)
+    return _nd(a, s, axes, norm, out, True)
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
