@@ -150,8 +150,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         )
 
     def partial(self, flat: str) -> None:
-        groups = self.temp("kc_groups")
-        self.out.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        groups = self.groups()
         first = f"i32({flat} % {groups}) * {T}i + i32(lid.x)"
         step = f"{T}i * {self.uniform(REDUCE_GROUPS).text}"
         store = f"{self.scratch}[{flat}] = {{}};"
@@ -163,8 +162,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         )
 
     def merge(self, flat: str) -> None:
-        groups = self.temp("kc_groups")
-        self.out.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        groups = self.groups()
         self.guarded(
             f"{flat} < u32({self.uniform(SIZE).text})",
             f"i32({flat})",
@@ -185,8 +183,8 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def columns_partial(self, flat: str) -> None:
         w, n = self.out, f"u32({self.uniform(SIZE).text})"
-        groups, blocks, chunk = self.temp("kc_groups"), self.temp("kc_blocks"), self.temp("kc_g")
-        w.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        groups = self.groups()
+        blocks, chunk = self.temp("kc_blocks"), self.temp("kc_g")
         w.line(f"let {blocks} = ({n} + {T - 1}u) / {T}u;")
         w.line(f"let {chunk} = {flat} / {blocks};")
         output = self.column_output(f"({flat} % {blocks})")
@@ -194,7 +192,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
         length, start = self.temp("kc_chunk"), self.temp("kc_start")
 
         def fold(acc: str) -> None:
-            # ceil(red_n / groups) without overflow; red_n >= groups >= 2 here
+            # ceil(red_n / groups) without overflowing near 2^31 (chunks past red_n are empty)
             w.line(f"let {length} = ({red_n} - 1i) / i32({groups}) + 1i;")
             w.line(f"let {start} = i32({chunk}) * {length};")
             end = f"min({red_n}, {start} + {length})"
@@ -210,8 +208,7 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
 
     def columns_merge(self, flat: str) -> None:
         w, n = self.out, f"u32({self.uniform(SIZE).text})"
-        groups = self.temp("kc_groups")
-        w.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        groups = self.groups()
         output = self.column_output(flat)
 
         def fold(acc: str) -> None:
@@ -223,6 +220,12 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             w.line("}")
 
         self.per_invocation(f"{output} < {n}", f"i32({output})", fold, self.post)
+
+    def groups(self) -> str:
+        """`let kc_groups = u32(reduce_groups);` (workgroups per output or block); its name."""
+        groups = self.temp("kc_groups")
+        self.out.line(f"let {groups} = u32({self.uniform(REDUCE_GROUPS).text});")
+        return groups
 
     def column_output(self, block: str) -> str:
         output = self.temp("kc_out")
