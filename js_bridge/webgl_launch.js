@@ -159,16 +159,25 @@ async function paced(exec, abi, shader, textures, targets, values, count) {
 }
 
 function bind(exec, abi, shader, textures, targets, values) {
-  const gl = exec.gl;
-  const linked = exec.program(abi.launch.vertex_shader, shader.code, abi.kernel);
   values.set(valueKey("out_width"), targets[0].width);
-  gl.useProgram(linked.program);
-  exec.bindUniforms(linked, abi.uniform_block, exec.encode(abi, values));
-  for (const t of shader.textures) {
-    gl.activeTexture(gl.TEXTURE0 + t.unit);
-    gl.bindTexture(gl.TEXTURE_2D, textures.get(t.name).tex);
-    exec.samplerUnit(linked, t.name, t.unit);
-  }
+  const linked = use(exec, abi, shader.code, exec.encode(abi, values));
+  for (const t of shader.textures) sample(exec, linked, t.name, t.unit, textures.get(t.name));
+}
+
+/** Make the linked program of fragment shader `code` current with uniform block `data`. */
+function use(exec, abi, code, data) {
+  const linked = exec.program(abi.launch.vertex_shader, code, abi.kernel);
+  exec.gl.useProgram(linked.program);
+  exec.bindUniforms(linked, abi.uniform_block, data);
+  return linked;
+}
+
+/** Bind `texture` to texture unit `unit`, which the program's sampler `name` reads. */
+function sample(exec, linked, name, unit, texture) {
+  const gl = exec.gl;
+  gl.activeTexture(gl.TEXTURE0 + unit);
+  gl.bindTexture(gl.TEXTURE_2D, texture.tex);
+  exec.samplerUnit(linked, name, unit);
 }
 
 // ------------------------------------------------------------------ prepared launches
@@ -227,15 +236,8 @@ export function launchPrepared(exec, p, r, ids, scalars) {
     const view = new DataView(data.buffer);
     for (const [m, k] of r.members) packMember(view, m, numberOf(scalars[k]));
   }
-  const gl = exec.gl;
-  const linked = exec.program(abi.launch.vertex_shader, r.code, abi.kernel);
-  gl.useProgram(linked.program);
-  exec.bindUniforms(linked, abi.uniform_block, data);
-  for (const [name, unit, k] of r.samplers) {
-    gl.activeTexture(gl.TEXTURE0 + unit);
-    gl.bindTexture(gl.TEXTURE_2D, records[k].texture.tex);
-    exec.samplerUnit(linked, name, unit);
-  }
+  const linked = use(exec, abi, r.code, data);
+  for (const [name, unit, k] of r.samplers) sample(exec, linked, name, unit, records[k].texture);
   exec.drawInto(targets, 0, rows);
   return true;
 }

@@ -171,26 +171,19 @@ def _precompiled(kind, strings, target, types, ndim, scalars, raw, reduce_ndim, 
 
 
 def _translate(kind, strings, target, types, ndim, scalars, raw, reduce_ndim):
-    exact64 = _dtypes.exact64()
     if kind == "elementwise":
-        return kernelc.translate_elementwise(
-            **strings,
-            target=target,
-            types=types,
-            ndim=ndim,
-            scalars=scalars,
-            raw=raw,
-            exact64=exact64,
-        )
-    return kernelc.translate_reduction(
+        translate, extra = kernelc.translate_elementwise, {}
+    else:
+        translate, extra = kernelc.translate_reduction, {"reduce_ndim": reduce_ndim}
+    return translate(
         **strings,
         target=target,
         types=types,
         ndim=ndim,
-        reduce_ndim=reduce_ndim,
         scalars=scalars,
         raw=raw,
-        exact64=exact64,
+        exact64=_dtypes.exact64(),
+        **extra,
     )
 
 
