@@ -332,9 +332,10 @@ class ReductionKernel:
     def __call__(self, *args, out=None, axis=None, keepdims=False, stream=None):
         form = _reduction_form(axis, keepdims)
         if form is not None:  # a call signature launched before: replay it (`_fastpath`)
-            plan = _fastpath.find(self, args if out is None else (*args, out), form)
+            call = args if out is None else (*args, out)
+            plan = _fastpath.find(self, call, form)
             if plan is not None:
-                return plan(args if out is None else (*args, out))
+                return plan(call)
         if len(args) not in (self.nin, self.nargs):
             raise TypeError(f"Wrong number of arguments for {self.name!r}")
         out_args = list(args[self.nin :])
