@@ -129,6 +129,23 @@ export function glslGrid(n, maxWidth) {
   return [width, Math.max(1, ceilDiv(n, width))];
 }
 
+// [capacity, width, height] of the texture for a buffer of `size` elements asked with
+// `capacity` texels (kernelc.abi.launch.glsl_texture_extent): rows of `maxWidth`, or of
+// `maxTextureSize` when that many rows would not fit.
+export function glslTextureExtent(capacity, size, maxWidth, maxTextureSize) {
+  let width = Math.min(capacity, maxWidth);
+  if (ceilDiv(capacity, width) > maxTextureSize) {
+    width = Math.min(capacity, maxTextureSize);
+    capacity = ceilDiv(Math.max(1, size), width) * width;
+  }
+  const height = ceilDiv(capacity, width);
+  if (height > maxTextureSize) {
+    throw new Error(`cannot allocate ${size} elements: a texture holds at most ` +
+                    `${maxTextureSize * maxTextureSize} (MAX_TEXTURE_SIZE ${maxTextureSize})`);
+  }
+  return [capacity, width, height];
+}
+
 // The draws of a GLSL elementwise program: [{code, textures, outputs}, ...].
 export function glslOutputGroups(program) {
   const groups = program.abi.launch.output_groups;

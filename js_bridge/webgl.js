@@ -12,12 +12,14 @@
 // copy. Argument errors and compile errors throw from the call; what GL only reports later
 // (getError, context loss) is kept and thrown by the next read or sync.
 
-import { DTYPES, encodeUniforms, fromDevice, hostItemsize, toDevice, valueKey } from "./abi.js";
+import { DTYPES, encodeUniforms, fromDevice, glslTextureExtent, hostItemsize, toDevice,
+         valueKey } from "./abi.js";
 import { copyShader, deviceShader } from "./shaders.js";
 import { dispatchProgram, launchPrepared, readyLaunch } from "./webgl_launch.js";
 import { Pacer } from "./pacing.js";
 import { DTYPE_FORMAT, FORMATS, components, glslTypes, narrow, pickReadForm, rectangles,
-         sizeClass, texelBytes, typedView } from "./webgl_texels.js";
+         texelBytes, typedView } from "./webgl_texels.js";
+import { Pool, sizeClass } from "./pool.js";
 
 const MAX_WIDTH = 4096; // texels a row (kernelc's glsl max_width; WebGL2 guarantees 2048+)
 const POOL_LIMIT = 256 << 20; // bytes of freed textures held for reuse
@@ -33,55 +35,6 @@ class Texture {
     this.height = height;
     /** @type {WebGLFramebuffer | null} */
     this.fbo = null;
-  }
-}
-
-/** Freed textures by (format, capacity), released oldest first past the limit. */
-class TexturePool {
-  constructor(release, limit = POOL_LIMIT) {
-    this.release = release;
-    this.limit = limit;
-    this.free = new Map(); // key -> [Texture]
-    this.order = new Set(); // held textures, oldest first
-    this.bytes = 0;
-    this.stats = { hits: 0, misses: 0, released: 0 };
-  }
-
-  take(key) {
-    const list = this.free.get(key);
-    const texture = list?.pop();
-    if (!texture) {
-      this.stats.misses += 1;
-      return null;
-    }
-    this.stats.hits += 1;
-    this.order.delete(texture);
-    this.bytes -= textureBytes(texture);
-    return texture;
-  }
-
-  give(key, texture) {
-    if (!this.free.has(key)) this.free.set(key, []);
-    this.free.get(key).push(texture);
-    this.order.add(texture);
-    this.bytes += textureBytes(texture);
-    if (this.bytes > this.limit) this.trim(this.bytes - this.limit);
-  }
-
-  /** Release held textures, oldest first, until `nbytes` are freed (all by default). */
-  trim(nbytes = Infinity) {
-    let freed = 0;
-    for (const texture of this.order) {
-      if (freed >= nbytes) break;
-      const list = this.free.get(poolKey(texture.fmt, texture.capacity));
-      list.splice(list.indexOf(texture), 1);
-      this.order.delete(texture);
-      this.bytes -= textureBytes(texture);
-      this.stats.released += 1;
-      freed += textureBytes(texture);
-      this.release(texture);
-    }
-    return freed;
   }
 }
 
@@ -149,7 +102,7 @@ export class WebGLExecutor {
     };
     /** @type {Map<number, {texture: Texture, dtype: string, size: number}>} */
     this.buffers = new Map();
-    this.pool = new TexturePool((t) => this.releaseTexture(t), options.poolLimit);
+    this.pool = new Pool((t) => this.releaseTexture(t), options.poolLimit ?? POOL_LIMIT);
     this.shaders = new Map(); // vertex shader text -> WebGLShader
     this.programs = new Map(); // shader texts -> linked program record, or {error}
     this.ones = new Map(); // format -> 1x1 texture (pass 0's partials)
@@ -314,21 +267,11 @@ export class WebGLExecutor {
     return b;
   }
 
-  /** A texture for at least `size` elements of `fmt` (from the pool when one fits). Rows
-   * are `maxWidth` texels, or MAX_TEXTURE_SIZE when that many rows would not fit. */
+  /** A texture for at least `size` elements of `fmt` (from the pool when one fits), its
+   * extent by the contract's rule (abi.js glslTextureExtent). */
   take(fmt, size) {
-    let capacity = sizeClass(Math.max(1, size));
-    let width = Math.min(capacity, this.maxWidth);
-    if (Math.ceil(capacity / width) > this.maxTextureSize) {
-      width = Math.min(capacity, this.maxTextureSize);
-      capacity = Math.ceil(Math.max(1, size) / width) * width;
-    }
-    const height = Math.ceil(capacity / width);
-    if (height > this.maxTextureSize) {
-      throw new Error(`cannot allocate ${size} elements: a texture holds at most ` +
-                      `${this.maxTextureSize * this.maxTextureSize} (MAX_TEXTURE_SIZE ` +
-                      `${this.maxTextureSize})`);
-    }
+    const [capacity, width, height] = glslTextureExtent(
+      sizeClass(Math.max(1, size)), size, this.maxWidth, this.maxTextureSize);
     return this.pool.take(poolKey(fmt, capacity)) ?? this.create(fmt, capacity, width, height);
   }
 
@@ -354,7 +297,7 @@ export class WebGLExecutor {
   }
 
   give(texture) {
-    this.pool.give(poolKey(texture.fmt, texture.capacity), texture);
+    this.pool.give(poolKey(texture.fmt, texture.capacity), texture, textureBytes(texture));
   }
 
   releaseTexture(texture) {

@@ -82,13 +82,6 @@ export function pickReadForm(fmt, format, type) {
   return READ_RGBA[FORMATS[fmt].kind];
 }
 
-/** `n` rounded up to one of four steps per octave (wgpy_runtime/device/pool.py). */
-export function sizeClass(n) {
-  if (n <= 16) return 16;
-  const step = 2 ** Math.max(0, 32 - Math.clz32(n) - 3); // n's bit length - 3
-  return Math.ceil(n / step) * step;
-}
-
 /** Texels read in `form` as the bytes of `count` elements of format `fmt`: the format's
  * first components of each, float32 turned into binary16 bits for r16f. */
 export function narrow(form, texels, fmt, count) {

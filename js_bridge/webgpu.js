@@ -13,7 +13,7 @@
 import * as abi from "./abi.js";
 import { Pacer } from "./pacing.js";
 import { deviceProgram } from "./shaders.js";
-import { Pool, sizeClass } from "./webgpu_pool.js";
+import { Pool, sizeClass } from "./pool.js";
 
 const BATCH_SIZE = 64; // GPU commands per submit
 const ARENA_BYTES = 64 << 10; // uniform blocks of one batch (WebGPU's default binding limit)
@@ -167,7 +167,7 @@ export class WebGPUExecutor {
   free(id) {
     const b = this.get(id, true);
     this.buffers.delete(id);
-    this.pool.give(b.block);
+    this.recycle(b.block);
   }
 
   write(id, start, bytes) {
@@ -508,7 +508,13 @@ export class WebGPUExecutor {
 
   /** Return a temporary block to the pool once the commands using it are submitted. */
   giveLater(block) {
-    this.afterSubmit.push(() => this.pool.give(block));
+    this.afterSubmit.push(() => this.recycle(block));
+  }
+
+  /** Keep a freed block for reuse; one whose creation failed is released at once. */
+  recycle(block) {
+    if (block.failed !== null) this.destroyBlock(block);
+    else this.pool.give(block.bytes, block, block.bytes);
   }
 
   destroyBlock(block) {

@@ -45,6 +45,27 @@ def glsl_grid(n: int, max_width: int = 4096) -> tuple[int, int]:
     return width, max(1, -(-n // width))
 
 
+def glsl_texture_extent(
+    capacity: int, size: int, max_width: int, max_texture_size: int
+) -> tuple[int, int, int]:
+    """(capacity, width, height) of the texture that holds a buffer of `size` elements
+    asked with `capacity` >= size texels (a pool's size class): rows of `max_width` texels,
+    or of `max_texture_size` when that many rows would not fit, the capacity then `size`
+    rounded up to whole rows. An element's texel is (p % width, p / width); `out_width` is
+    the width of the outputs' textures. ValueError when no texture holds `size`."""
+    width = min(capacity, max_width)
+    if -(-capacity // width) > max_texture_size:
+        width = min(capacity, max_texture_size)
+        capacity = -(-max(1, size) // width) * width
+    height = -(-capacity // width)
+    if height > max_texture_size:
+        raise ValueError(
+            f"cannot allocate {size} elements: a texture holds at most "
+            f"{max_texture_size * max_texture_size} (MAX_TEXTURE_SIZE {max_texture_size})"
+        )
+    return capacity, width, height
+
+
 def glsl_output_groups(program: Program) -> tuple[Draw, ...]:
     """The draws of a GLSL elementwise program: its launch's `output_groups` when its
     outputs are split over several shaders (docs/abi.md, "Output groups"), else the one

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from kernelc.errors import Span
-from kernelc.ir.dtypes import DType, computation_type, int32, uint32, words64
+from kernelc.ir.dtypes import DType, computation_type, int32, is_exact64, uint32, words64
 
 # ---------------------------------------------------------------------------- operators
 
@@ -584,6 +584,8 @@ class Kernel:
     ndim: int
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     reduction: Reduction | None = None
+    # The 64-bit policy it was lowered under (docs/dtypes.md); later passes keep it.
+    exact64: bool = field(default_factory=is_exact64)
 
     def param(self, name: str) -> Param:
         for p in self.params:

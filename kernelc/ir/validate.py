@@ -10,7 +10,7 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, words64
+from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, exact64, words64
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
@@ -165,8 +165,6 @@ class _Checker:
             self.fail(f"atomic on '{s.param}' with legalised={s.legalised}")
         declared = self.kernel.param(s.param).dtype
         dtype = computation_type(declared)  # __half: float32
-        if declared in WIDE and s.value.dtype is declared:
-            dtype = declared  # lowered under the exact policy (validated outside it too)
         for x in (s.index, s.value, s.compare):
             if x is not None:
                 self.expr(x, env)
@@ -224,6 +222,8 @@ def _stmt_exprs(s: ir.Stmt):
 
 
 def validate(kernel: ir.Kernel, legal_for: str | None = None) -> ir.Kernel:
-    """Check `kernel`; return it unchanged (so calls chain) or raise InternalCompilerError."""
-    _Checker(kernel, legal_for).run()
+    """Check `kernel`, under the 64-bit policy it was lowered with; return it unchanged (so
+    calls chain) or raise InternalCompilerError."""
+    with exact64(kernel.exact64):
+        _Checker(kernel, legal_for).run()
     return kernel

@@ -14,7 +14,7 @@ import struct
 import pytest
 
 import kernelc
-from kernelc.abi import contract, encode_uniforms, glsl_grid, wgsl_dispatch
+from kernelc.abi import contract, encode_uniforms, glsl_grid, glsl_texture_extent, wgsl_dispatch
 from kernelc.abi.matmul import glsl_stage_texels, wgsl_grid
 from kernelc.abi.reduction import glsl_passes, wgsl_stages
 from wgpy_runtime.device.browser import _json_number
@@ -25,6 +25,10 @@ CALL = """async ([name, args]) => {
   const abi = await import("/js_bridge/abi.js");
   const out = abi[name](...args);
   return out instanceof Uint8Array ? btoa(String.fromCharCode(...out)) : out;
+}"""
+EXTENT = """async (args) => {
+  const abi = await import("/js_bridge/abi.js");
+  try { return abi.glslTextureExtent(...args); } catch (e) { return e.message; }
 }"""
 ITEMSIZES = """async () => {
   const m = await import("/js_bridge/abi.js");
@@ -44,6 +48,18 @@ def test_grids_agree(page):
     for n in SIZES:
         assert js(page, "wgslDispatch", n, launch.to_json()) == list(wgsl_dispatch(n))
         assert js(page, "glslGrid", n, 4096) == list(glsl_grid(n))
+
+
+def test_texture_extents_agree(page):
+    """The WebGL executors' texture layout: rows of max_width, wider ones past the limit."""
+    for capacity, size in [(16, 1), (4096, 4000), (5120, 5000), (1 << 26, 60_000_000)]:
+        for max_width, max_texture_size in [(4096, 16384), (4096, 8192), (2048, 2048)]:
+            args = (capacity, size, max_width, max_texture_size)
+            try:
+                want = list(glsl_texture_extent(*args))
+            except ValueError as e:
+                want = str(e)
+            assert page.evaluate(EXTENT, list(args)) == want
 
 
 @pytest.mark.parametrize("reduce_size", [0, 1, 32, 33, 5000, 1 << 20])

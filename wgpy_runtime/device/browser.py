@@ -248,12 +248,12 @@ class _JsTransport:
         self.capacity = int(module.capacity)
 
     def post(self, text: str, blobs: list) -> None:
-        from pyodide.ffi import to_js
+        from pyodide.ffi import to_js  # exists only inside Pyodide, where this transport runs
 
         self._module.post(text, to_js(blobs))
 
     def request(self, text: str, blobs: list) -> bytes:
-        from pyodide.ffi import JsException, run_sync, to_js
+        from pyodide.ffi import JsException, run_sync, to_js  # inside Pyodide only
 
         try:
             if self._module.shared:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernelc import copy_shader, device_shader, for_backend
-from kernelc.abi import Contract, Program, encode_uniforms
+from kernelc.abi import Contract, Program, encode_uniforms, glsl_texture_extent
 from kernelc.abi.contract import SIZE, UniformBlock
 
 from . import egl, storage, webgl_launch
@@ -95,7 +95,7 @@ class WebGLDevice(BufferTable, Device):
     target = for_backend(name).name
 
     def __init__(self, pool_limit: int | None = None) -> None:
-        import moderngl
+        import moderngl  # optional: imported when the device is made, so Pyodide never needs it
 
         self._gl = moderngl
         with egl.keep_current():
@@ -216,16 +216,12 @@ class WebGLDevice(BufferTable, Device):
 
     def _take(self, fmt: str, size: int) -> _Texture:
         """A texture for at least `size` elements of `fmt` (from the pool when one fits)."""
-        capacity = size_class(max(1, size))
-        width = min(capacity, self.max_width)
-        if -(-capacity // width) > self.max_texture_size:
-            capacity = -(-max(1, size) // width) * width
-        height = -(-capacity // width)
-        if height > self.max_texture_size:
-            raise DeviceError(
-                f"cannot allocate {size} elements: a texture holds at most "
-                f"{width * self.max_texture_size}"
+        try:
+            capacity, width, height = glsl_texture_extent(
+                size_class(max(1, size)), size, self.max_width, self.max_texture_size
             )
+        except ValueError as e:
+            raise DeviceError(str(e)) from None
         texture = self.pool.take((fmt, capacity))
         return texture if texture is not None else self._create(fmt, capacity, width, height)
 

@@ -98,7 +98,7 @@ class _Batch:
 
     def finish(self):
         """The command buffer; a validation error names what the batch held."""
-        import wgpu
+        import wgpu  # optional: only the native WebGPU backend needs wgpu-py
 
         try:
             return self.encoder().finish()
@@ -151,7 +151,7 @@ class WebGPUDevice(BufferTable, Device):
     target = for_backend(name).name
 
     def __init__(self, batch_size: int = BATCH_SIZE, pool_limit: int | None = None) -> None:
-        import wgpu
+        import wgpu  # optional: imported when the device is made, so Pyodide never needs it
 
         self._wgpu = wgpu
         self._trail = KernelTrail()  # kernels recorded since the last wait

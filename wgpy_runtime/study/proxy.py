@@ -20,7 +20,7 @@ class TrialPruned(Exception):
 def pruned_exceptions() -> tuple[type[BaseException], ...]:
     """The exception types that mean "pruned": ours, and Optuna's when it is here."""
     try:
-        import optuna
+        import optuna  # optional: absent in Pyodide workers
     except ImportError:
         return (TrialPruned,)
     return (TrialPruned, optuna.TrialPruned)
