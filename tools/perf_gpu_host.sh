@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The operation, launch, matmul and GLES benchmarks of docs/benchmarks.md on the GPU host,
-# beside its CuPy, in one run (results and a log in $OUT, default build/perf):
+# The reduction sweep and the operation, launch, matmul and GLES benchmarks of
+# docs/benchmarks.md on the GPU host, beside its CuPy, in one run (results and a log in
+# $OUT, default build/perf):
 #
-#   bash tools/perf_gpu_host.sh [--before DIR] [--only ops,launch,runtime,matmul,gles]
+#   bash tools/perf_gpu_host.sh [--before DIR] [--only sweep,ops,launch,runtime,matmul,gles]
 #
 # It expects the wgpu/moderngl wheels and the GL/Vulkan loader .debs in $GPU_DIR (default
 # .gpu, copied from the workplace's gpu-host folder) and installs them under /tmp. With
@@ -12,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 gpu="${GPU_DIR:-.gpu}"
 out="${OUT:-build/perf}"
-before="" only="ops,launch,runtime,matmul,gles"
+before="" only="sweep,ops,launch,runtime,matmul,gles"
 while [ $# -gt 0 ]; do
   case "$1" in
     --before) before="$2"; shift 2 ;;
@@ -56,6 +57,7 @@ older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
   grep -v -i warn "$out/$name-before.err" | tail -8
 }
 
+want sweep && bench sweep 240 tools/sweep_reduction.py --json "$out/sweep.json"
 if want ops; then
   bench ops 200 tools/bench_ops.py --size full --backends webgpu,webgl --json "$out/ops.json"
   older ops 70 tools/bench_ops.py --size full --backends webgpu --parts reductions --no-numpy

@@ -15,8 +15,9 @@ By columns (`ColumnRule`: neighbouring invocations read neighbouring outputs, no
   `scratch[g * n + output]`;
 * `main_columns_merge`: as `main_columns`, folding the `groups` partials of its output.
 
-Every fold loop maps UNROLL elements an iteration (the loads do not wait for each other)
-and combines them in J's order, then the rest one by one.
+Every fold loop maps UNROLL elements an iteration (the loads do not wait for each other:
+a short map body is printed UNROLL times before the combines) and combines them in J's
+order, then the rest one by one.
 
 Rule: every `workgroupBarrier` is reached in uniform control flow: whole workgroups are
 guarded by conditions on the workgroup index and uniforms only, never an early return;
@@ -52,6 +53,11 @@ from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_
+from kernelc.ir.visit import walk
+
+# A map body of at most this many IR nodes is printed UNROLL times in straight-line code;
+# a longer one sits once in a loop (shader size, and the drivers' compile time).
+STRAIGHT_MAP_NODES = 64
 
 BUILTINS = (
     "@builtin(workgroup_id) wg: vec3<u32>",
@@ -289,12 +295,15 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             w.line(f"if ({end} - {j} <= {UNROLL - 1}i * {step}) {{")
             w.line("    break;")
             w.line("}")
-            u = self.temp("kc_u")
-            w.line(f"for (var {u} = 0; {u} < {UNROLL}; {u} = {u} + 1) {{")
-            with w.indented(), self.reprinted():
-                self.map_and_combine()
-                w.line(f"{j} = {j} + {step};")
-            w.line("}")
+            if sum(1 for _ in walk(self.red.map_body)) <= STRAIGHT_MAP_NODES:
+                self.map_then_combine(j, step)
+            else:  # a long map body once: the driver may unroll the loop or not
+                u = self.temp("kc_u")
+                w.line(f"for (var {u} = 0; {u} < {UNROLL}; {u} = {u} + 1) {{")
+                with w.indented(), self.reprinted():
+                    self.map_and_combine()
+                    w.line(f"{j} = {j} + {step};")
+                w.line("}")
         w.line("}")
         w.line("loop {")
         with w.indented():
@@ -306,6 +315,20 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             w.line(f"    {j} = {j} + {step};")
             w.line("}")
         w.line("}")
+
+    def map_then_combine(self, j: str, step: str) -> None:
+        """UNROLL elements mapped in straight-line code, then combined in J's order: every
+        load is issued before the first combine waits for one."""
+        mapped = []
+        for _ in range(UNROLL):
+            with self.reprinted():
+                self.stmts(self.red.map_body)
+                mapped.append(self.local_name(self.red.map_result))
+            self.out.line(f"{j} = {j} + {step};")
+        for name in mapped:
+            with self.reprinted():
+                self.scope.names[self.red.map_result] = name
+                self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
 
     def map_and_combine(self) -> None:
         self.stmts(self.red.map_body)

@@ -51,22 +51,35 @@ fn main(
             if (u.k_red_n - kc_red_j <= 3i * 256i) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-                let x: i32 = b_x[kc_pos_x];
-                let kc_map: bool = x != 0i;
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 256i;
-            }
+            let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x: i32 = b_x[kc_pos_x];
+            let kc_map: bool = x != 0i;
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_1: i32 = b_x[kc_pos_x_1];
+            let kc_map_1: bool = x_1 != 0i;
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_x_2: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_2: i32 = b_x[kc_pos_x_2];
+            let kc_map_2: bool = x_2 != 0i;
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_x_3: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_3: i32 = b_x[kc_pos_x_3];
+            let kc_map_3: bool = x_3 != 0i;
+            kc_red_j = kc_red_j + 256i;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-            let x_1: i32 = b_x[kc_pos_x_1];
-            let kc_map_1: bool = x_1 != 0i;
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_x_4: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_4: i32 = b_x[kc_pos_x_4];
+            let kc_map_4: bool = x_4 != 0i;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 256i;
             }
@@ -97,22 +110,35 @@ fn main_partial(
             if (u.k_red_n - kc_red_j <= 3i * 256i * u.k_red_groups) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-                let x: i32 = b_x[kc_pos_x];
-                let kc_map: bool = x != 0i;
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 256i * u.k_red_groups;
-            }
+            let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x: i32 = b_x[kc_pos_x];
+            let kc_map: bool = x != 0i;
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_1: i32 = b_x[kc_pos_x_1];
+            let kc_map_1: bool = x_1 != 0i;
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_x_2: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_2: i32 = b_x[kc_pos_x_2];
+            let kc_map_2: bool = x_2 != 0i;
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_x_3: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_3: i32 = b_x[kc_pos_x_3];
+            let kc_map_3: bool = x_3 != 0i;
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-            let x_1: i32 = b_x[kc_pos_x_1];
-            let kc_map_1: bool = x_1 != 0i;
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_x_4: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_4: i32 = b_x[kc_pos_x_4];
+            let kc_map_4: bool = x_4 != 0i;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 256i * u.k_red_groups;
             }
@@ -164,22 +190,35 @@ fn main_columns(
             if (u.k_red_n - kc_red_j <= 3i * 1i) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-                let x: i32 = b_x[kc_pos_x];
-                let kc_map: bool = x != 0i;
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 1i;
-            }
+            let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x: i32 = b_x[kc_pos_x];
+            let kc_map: bool = x != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_1: i32 = b_x[kc_pos_x_1];
+            let kc_map_1: bool = x_1 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_2: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_2: i32 = b_x[kc_pos_x_2];
+            let kc_map_2: bool = x_2 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_3: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_3: i32 = b_x[kc_pos_x_3];
+            let kc_map_3: bool = x_3 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-            let x_1: i32 = b_x[kc_pos_x_1];
-            let kc_map_1: bool = x_1 != 0i;
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_x_4: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_4: i32 = b_x[kc_pos_x_4];
+            let kc_map_4: bool = x_4 != 0i;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 1i;
             }
@@ -212,22 +251,35 @@ fn main_columns_partial(
             if (min(u.k_red_n, kc_start + kc_chunk) - kc_red_j <= 3i * 1i) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-                let x: i32 = b_x[kc_pos_x];
-                let kc_map: bool = x != 0i;
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 1i;
-            }
+            let kc_pos_x: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x: i32 = b_x[kc_pos_x];
+            let kc_map: bool = x != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_1: i32 = b_x[kc_pos_x_1];
+            let kc_map_1: bool = x_1 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_2: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_2: i32 = b_x[kc_pos_x_2];
+            let kc_map_2: bool = x_2 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            let kc_pos_x_3: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_3: i32 = b_x[kc_pos_x_3];
+            let kc_map_3: bool = x_3 != 0i;
+            kc_red_j = kc_red_j + 1i;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= min(u.k_red_n, kc_start + kc_chunk)) {
                 break;
             }
-            let kc_pos_x_1: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
-            let x_1: i32 = b_x[kc_pos_x_1];
-            let kc_map_1: bool = x_1 != 0i;
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_x_4: i32 = u.a_x_offset + kc_red_j * u.a_x_stride0 + i * u.a_x_stride1;
+            let x_4: i32 = b_x[kc_pos_x_4];
+            let kc_map_4: bool = x_4 != 0i;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 1i;
             }

@@ -49,22 +49,35 @@ fn main(
             if (u.k_red_n - kc_red_j <= 3i * 256i) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-                let data: f32 = b_data[kc_pos_data];
-                let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 256i;
-            }
+            let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data: f32 = b_data[kc_pos_data];
+            let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_1: f32 = b_data[kc_pos_data_1];
+            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_data_2: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_2: f32 = b_data[kc_pos_data_2];
+            let kc_map_2: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_2 == 0.0f);
+            kc_red_j = kc_red_j + 256i;
+            let kc_pos_data_3: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_3: f32 = b_data[kc_pos_data_3];
+            let kc_map_3: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_3 == 0.0f);
+            kc_red_j = kc_red_j + 256i;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-            let data_1: f32 = b_data[kc_pos_data_1];
-            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_data_4: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_4: f32 = b_data[kc_pos_data_4];
+            let kc_map_4: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_4 == 0.0f);
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 256i;
             }
@@ -95,22 +108,35 @@ fn main_partial(
             if (u.k_red_n - kc_red_j <= 3i * 256i * u.k_red_groups) {
                 break;
             }
-            for (var kc_u = 0; kc_u < 4; kc_u = kc_u + 1) {
-                let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-                let data: f32 = b_data[kc_pos_data];
-                let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
-                kc_acc = kc_reduce(kc_acc, kc_map);
-                kc_red_j = kc_red_j + 256i * u.k_red_groups;
-            }
+            let kc_pos_data: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data: f32 = b_data[kc_pos_data];
+            let kc_map: i32 = select(kc_red_j * u.k_n + i, u.s_len, data == 0.0f);
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_1: f32 = b_data[kc_pos_data_1];
+            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_data_2: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_2: f32 = b_data[kc_pos_data_2];
+            let kc_map_2: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_2 == 0.0f);
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            let kc_pos_data_3: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_3: f32 = b_data[kc_pos_data_3];
+            let kc_map_3: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_3 == 0.0f);
+            kc_red_j = kc_red_j + 256i * u.k_red_groups;
+            kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
         }
         loop {
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_pos_data_1: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
-            let data_1: f32 = b_data[kc_pos_data_1];
-            let kc_map_1: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_1 == 0.0f);
-            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            let kc_pos_data_4: i32 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            let data_4: f32 = b_data[kc_pos_data_4];
+            let kc_map_4: i32 = select(kc_red_j * u.k_n + i, u.s_len, data_4 == 0.0f);
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
             continuing {
                 kc_red_j = kc_red_j + 256i * u.k_red_groups;
             }
