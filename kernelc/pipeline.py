@@ -74,7 +74,7 @@ def lower_kernel(
     src = _parse(in_params, out_params, operation, name, preamble, loop_prep, after_loop, bases)
     _check_axes(name, ndim=ndim)
     spec = Specialisation(ndim, frozenset(scalars), dict(raw or {}))
-    with dtypes.exact64(exact64):  # validation computes C's types under the policy too
+    with dtypes.exact64(exact64):
         kernel, warnings = lower_elementwise(src, bind_types(types, name), spec)
         validate(kernel)
         return validate(fold_constants(kernel)), warnings
@@ -143,7 +143,7 @@ def lower_reduction_kernel(
     )
     _check_axes(name, ndim=ndim, reduce_ndim=reduce_ndim)
     spec = ReductionSpecialisation(ndim, reduce_ndim, frozenset(scalars), dict(raw or {}))
-    with dtypes.exact64(exact64):  # validation computes C's types under the policy too
+    with dtypes.exact64(exact64):
         kernel, warnings = lower_reduction(src, bind_types(types, name), spec)
         validate(kernel)
         return validate(fold_constants(kernel)), warnings

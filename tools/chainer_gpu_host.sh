@@ -2,9 +2,10 @@
 # Chainer 7.8.1 beside CuPy on a GPU host with Python 3.12, CuPy 14 on NumPy 2 and no
 # network (docs/benchmarks.md, "Chainer training iteration").
 #
-#   bash tools/chainer_gpu_host.sh prepare   # here, with PyPI: fills $GPU_DIR (default .gpu)
-#   bash tools/chainer_gpu_host.sh run       # there, from the repo root: tools/bench_chainer.py
-#                                            # (MLP, CNN; ResNet-18) and tools/chainer_cache_hits.py
+#   bash tools/chainer_gpu_host.sh prepare      # here, with PyPI: fills $GPU_DIR (default .gpu)
+#   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
+#       separated; all by default) models (tools/bench_chainer.py: MLP, CNN), resnet
+#       (ResNet-18, RESNET_TIMEOUT seconds a backend) and hits (tools/chainer_cache_hits.py)
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -73,15 +74,20 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
     use_cupy13
     python3 -c "$check" 2>&1 | tail -4
   fi
-  python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
-    --json "$OUT/bench_chainer.json"
-  python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup 3 --iterations 20 \
-    --timeout 900 --json "$OUT/bench_resnet18.json"
-  python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
+  local steps=",${1:-models,resnet,hits},"
+  [[ "$steps" == *,models,* ]] &&
+    python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
+      --json "$OUT/bench_chainer.json"
+  [[ "$steps" == *,resnet,* ]] &&
+    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup 3 --iterations 20 \
+      --timeout "${RESNET_TIMEOUT:-900}" --json "$OUT/bench_resnet18.json"
+  [[ "$steps" == *,hits,* ]] &&
+    python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
+  return 0
 }
 
 case "${1:-}" in
   prepare) prepare ;;
-  run) run ;;
-  *) echo "usage: $0 prepare|run" >&2 && exit 2 ;;
+  run) run "${2:-}" ;;
+  *) echo "usage: $0 prepare|run [models,resnet,hits]" >&2 && exit 2 ;;
 esac
