@@ -11,7 +11,8 @@ between such calls is redone — converting the scalars (same conversions, same 
 allocating new outputs, and handing the buffers and scalar values to the device's prepared
 launch (`device.prepare`/`launch`; plain `dispatch` for devices without one). Calls the
 general path would not launch directly (errors, empty loops, the CPU fallback, GLSL outputs
-that need a dense temporary, `size=`) are never recorded, so they always take it.
+that need a dense temporary) are never recorded, so they always take it. A `size=` call's
+size is part of its key.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def signature(args) -> tuple:
 
 def find(kernel, args, form: tuple = ()):
     """The recorded plan for this call of `kernel`, or None; `form`: what else the call
-    says that the general path's decisions depend on (a reduction's axes and keepdims)."""
+    says that the general path's decisions depend on (a reduction's axes and keepdims, an
+    elementwise kernel's `size=`)."""
     plans = kernel.__dict__.get("_fast_plans")
     if not plans:
         return None
@@ -68,7 +70,7 @@ def clear() -> None:
 def record(
     kernel, args, in_types, out_types, shape, device, program, launched, form: tuple = ()
 ) -> None:
-    """Remember how `kernel(*args)` (no `size=`) was launched: `program` given the
+    """Remember how `kernel(*args)` was launched: `program` given the
     buffers and values `launched` = `_launch.dispatch`'s result; new outputs are of
     `shape`; `form` as for `find`."""
     buffers, values, direct = launched

@@ -60,6 +60,14 @@ def parse_params(text: str, is_const: bool) -> tuple[ParameterInfo, ...]:
     return tuple(ParameterInfo(item, is_const) for item in text.strip().split(","))
 
 
+def _size_form(size) -> tuple | None:
+    """What `size=` adds to a call's replay key: () for none (None or -1), (size,) for an
+    int; None (never replayed) for anything else, which the general path checks."""
+    if size is None or size == -1:
+        return ()
+    return (size,) if type(size) is int else None
+
+
 def _check_args(args, where: str) -> None:
     """CuPy's `_preprocess_args`: device ndarrays and Python/NumPy scalars only."""
     for a in args:
@@ -169,8 +177,9 @@ class ElementwiseKernel:
     def __call__(self, *args, size=None, stream=None, block_size=128):
         if block_size <= 0:
             raise ValueError("block_size must be greater than zero")
-        if size is None:  # a call signature launched before: replay it (`_fastpath`)
-            plan = _fastpath.find(self, args)
+        form = _size_form(size)
+        if form is not None:  # a call signature launched before: replay it (`_fastpath`)
+            plan = _fastpath.find(self, args, form)
             if plan is not None:
                 return plan(args)
         if len(args) not in (self.nin, self.nargs):
@@ -189,8 +198,8 @@ class ElementwiseKernel:
         if math.prod(shape) == 0:
             return result
         launched = self._launch(device, types, in_args, in_types, outs, shape)
-        if launched is not None and size is None:
-            _fastpath.record(self, args, in_types, out_types, shape, device, *launched)
+        if launched is not None and form is not None:
+            _fastpath.record(self, args, in_types, out_types, shape, device, *launched, form)
         return result
 
     def _loop_shape(self, args, size) -> tuple[int, ...]:

@@ -61,6 +61,25 @@ def test_given_outputs_and_views(general):
     np.testing.assert_array_equal(broadcast.get(), (host - np.arange(6)) ** 2)
 
 
+def test_size_calls_replay_by_size(general):
+    """`size=` is part of the key: each size replays, a new size takes the general path."""
+    k = wp.ElementwiseKernel(
+        "raw T x, T a", "raw T y", "y[i] = x[i] * a", f"scale_{np.random.randint(1 << 30)}"
+    )
+    x = wp.asarray(np.arange(10, dtype=np.float32))
+    for size in (4, 7, 4, 7, -1 + 5):
+        y = wp.asarray(np.zeros(10, np.float32))
+        k(x, np.float32(3), y, size=size)
+        want = np.zeros(10, np.float32)
+        want[:size] = np.arange(size) * 3
+        np.testing.assert_array_equal(y.get(), want)
+    assert len(general) == 2
+    with pytest.raises(ValueError, match="Loop size is undecided"):
+        k(x, np.float32(3), y)  # no size: the general path's error, not a size plan
+    with pytest.raises(ValueError, match="Loop size is undecided"):
+        k(x, np.float32(3), y, size=-1)
+
+
 def test_scalars_are_converted_every_call():
     def make():  # a kernel nobody called: its first call takes the general path
         return wp.ElementwiseKernel(
