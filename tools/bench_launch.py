@@ -30,6 +30,7 @@ def workloads(wp):
     two = np.float32(2)
     m = x.reshape(4, 4)
     l2 = wp.ReductionKernel("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "l2")
+    double = wp.ElementwiseKernel("raw T x", "raw T y", "y[i] = x[i] * 2", "double_raw")
     return {
         "kernel `sq(x, y)` (new output)": lambda: sq(x, y),
         "kernel `sq(x, y, z)` (given output)": lambda: sq(x, y, z),
@@ -37,6 +38,7 @@ def workloads(wp):
         "`x + y`": lambda: x + y,
         "`x * 2.0`": lambda: x * 2.0,
         "`wp.add(x, y, out=z)`": lambda: wp.add(x, y, out=z),
+        "kernel `double(x, z, size=16)` (raw)": lambda: double(x, z, size=N),
         "`x.sum()`": lambda: x.sum(),
         "`m.sum(axis=0)` (4×4)": lambda: m.sum(axis=0),
         "ReductionKernel `l2(x)`": lambda: l2(x),
