@@ -6,7 +6,8 @@ setting runs in its own process (the constants are read when a program is transl
 A setting names any of: unroll (elements a fold loop iteration maps, `UNROLL`), straight
 (0: map them in a loop rather than in straight-line code), target (workgroups a split
 launch aims at), max_groups (workgroups one output may take), per_group (least elements a
-split workgroup keeps). The defaults are kernelc.abi.reduction's. GB/s counts the input once, as tools/bench_ops.py.
+split workgroup keeps), inner (calls queued before each synchronisation, default 10). The
+defaults are kernelc.abi.reduction's. GB/s counts the input once, as tools/bench_ops.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench_runtime import backends  # noqa: E402
 DEFAULT_SETTINGS = [
     "straight=0",
     "unroll=4",
+    "unroll=4,inner=50",
     "unroll=8",
     "unroll=16",
     "unroll=8,max_groups=1024",
@@ -36,14 +38,17 @@ DEFAULT_SETTINGS = [
 ]
 
 
-def apply(setting: str) -> None:
-    """Patch the reduction constants before any program is translated."""
+def apply(setting: str) -> int:
+    """Patch the reduction constants before any program is translated; returns `inner`."""
     from kernelc.abi import reduction as rules
     from kernelc.emit_wgsl import reduction as emitter
 
+    inner = 10
     for item in filter(None, setting.split(",")):
         key, value = item.split("=")
-        if key == "unroll":
+        if key == "inner":
+            inner = int(value)
+        elif key == "unroll":
             rules.UNROLL = emitter.UNROLL = int(value)
         elif key == "target":
             rules.SPLIT_RULE = dataclasses.replace(rules.SPLIT_RULE, target_workgroups=int(value))
@@ -55,6 +60,7 @@ def apply(setting: str) -> None:
             rules.SPLIT_RULE = dataclasses.replace(rules.SPLIT_RULE, elements_per_group=int(value))
         else:
             raise SystemExit(f"unknown constant {key!r} in {setting!r}")
+    return inner
 
 
 def cases(xp, side: int) -> dict:
@@ -72,7 +78,7 @@ def cases(xp, side: int) -> dict:
     }
 
 
-def measure(name: str, side: int) -> dict:
+def measure(name: str, side: int, inner: int) -> dict:
     nbytes = side * side * 4
     (b,) = [b for b in backends([] if name == "cupy" else ["webgpu"]) if name in b.name]
     if hasattr(b, "device"):
@@ -80,7 +86,7 @@ def measure(name: str, side: int) -> dict:
 
         wdev.set_device(b.device)
     return {
-        k: round(nbytes / b.time(fn, repeat=7, inner=10) / 1e9, 1)
+        k: round(nbytes / b.time(fn, repeat=7, inner=inner) / 1e9, 1)
         for k, fn in cases(b.xp, side).items()
     }
 
@@ -93,9 +99,9 @@ def main() -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        if args.child != "cupy":
-            apply(args.child)
-        print(json.dumps(measure("cupy" if args.child == "cupy" else "webgpu", args.side)))
+        cupy = args.child == "cupy"
+        inner = 10 if cupy else apply(args.child)
+        print(json.dumps(measure("cupy" if cupy else "webgpu", args.side, inner)))
         return
     results = {}
     for setting in ["cupy", *args.set]:
