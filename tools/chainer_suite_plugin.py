@@ -9,8 +9,8 @@ reads Chainer's `setup.cfg` (its warning filters name Chainer's classes, and its
 `filterwarnings = error` would turn the environment's own import-time deprecations into
 errors); for `numpy` no shim is installed, so CUDA is unavailable and the CPU variants run.
 A test that runs past `--timeout` seconds gets `SuiteTimeout` raised in its setup or call
-(again every second, in case a broad `except` swallows it; never in its teardown), and its
-record says `timeout`.
+(again every second, in case a broad `except` swallows it; never in its teardown, nor
+inside the device layer), and its record says `timeout`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,25 @@ BACKEND_CONFIG = re.compile(r"_use_chainerx_\w*?_use_ideep_(never|always)")
 RETRY_LOOP = "(in Chainer's dodge_nondifferentiable retry loop)"
 
 
+# Code the alarm never interrupts: an exception raised between two calls into a GL or
+# WebGPU driver would leave the device half-way through a command (a program linked but
+# not recorded, a framebuffer bound), and a later test could crash the process on it. The
+# alarm comes again every second, so the test stops as soon as it is out of there.
+DEVICE_CODE = (
+    f"{os.sep}wgpy_runtime{os.sep}device{os.sep}",
+    f"{os.sep}moderngl{os.sep}",
+    f"{os.sep}wgpu{os.sep}",
+)
+
+
+def _in_device(frame) -> bool:
+    while frame is not None:
+        if any(part in frame.f_code.co_filename for part in DEVICE_CODE):
+            return True
+        frame = frame.f_back
+    return False
+
+
 class SuiteTimeout(Exception):
     """The test ran past the suite's per-test time limit."""
 
@@ -64,7 +83,7 @@ class Recorder:
         self.reports: dict[str, list] = {}
 
     def _alarm(self, signum, frame):
-        if self.active and time.monotonic() >= self.deadline:
+        if self.active and time.monotonic() >= self.deadline and not _in_device(frame):
             where = f" {RETRY_LOOP}" if _in_retry_loop(frame) else ""
             raise SuiteTimeout(f"ran past the suite's limit of {self.timeout:g} s{where}")
 
@@ -72,6 +91,9 @@ class Recorder:
     def pytest_runtest_protocol(self, item, nextitem):
         self.deadline = time.monotonic() + self.timeout
         previous = signal.signal(signal.SIGALRM, self._alarm)
+        # The driver's own threads may take the signal: their system calls restart rather
+        # than fail with EINTR (Mesa's compiler threads do not expect it).
+        signal.siginterrupt(signal.SIGALRM, False)
         signal.setitimer(signal.ITIMER_REAL, self.timeout, 1.0)
         try:
             yield
