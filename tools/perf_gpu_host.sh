@@ -67,6 +67,9 @@ if want launch; then
   older launch 45 tools/bench_launch.py --backends webgpu --calls 1000 --repeat 5
 fi
 want runtime && bench runtime 150 tools/bench_runtime.py --size full --backends webgpu,webgl
-want matmul && bench matmul 150 tools/bench_matmul.py --sizes 1024 4096 --seconds 1
+if want matmul; then
+  bench matmul 150 tools/bench_matmul.py --sizes 1024 4096 --seconds 1
+  bench matmul_shapes 120 tools/bench_matmul_shapes.py --backends webgpu webgl --seconds 0.5
+fi
 want gles && bench gles 60 tools/bench_gles.py
 echo "== done ($(date -u +%T))"
