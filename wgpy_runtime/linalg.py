@@ -17,7 +17,7 @@ import string
 
 import numpy as np
 
-from . import _complex, _dtypes, _products, _shapes
+from . import _complex, _dtypes, _indexing, _products, _shapes
 from .creation import asarray
 from .linalg_decomp import (  # noqa: F401  (numpy.linalg's names, re-exported)
     LinAlgError,
@@ -106,10 +106,25 @@ def tensordot(a, b, axes=2) -> ndarray:
     free_a = [d for d in range(a.ndim) if d not in axes_a]
     free_b = [d for d in range(b.ndim) if d not in axes_b]
     k = int(np.prod([a.shape[d] for d in axes_a], dtype=np.int64))
-    a2 = a.transpose(free_a + axes_a).reshape(-1, k)
+    a2 = _rows_view(a.transpose(free_a + axes_a), len(free_a), k)
     b2 = b.transpose(axes_b + free_b).reshape(k, -1)
     shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
     return matmul(a2, b2).reshape(shape)
+
+
+def _rows_view(a: ndarray, nfree: int, k: int) -> ndarray:
+    """`a` (free axes..., contracted axes...) as a (rows, k) matrix, or, where that needs
+    a copy, as a (batch, rows, k) stack of matrices without one: im2col's columns
+    (n, c, kh, kw, oh, ow) contracted over (c, kh, kw) are n transposed matrices. A copy
+    only when neither view exists."""
+    for split in range(nfree if a.size else 0):
+        lead = int(np.prod(a.shape[:split], dtype=np.int64))
+        rows = int(np.prod(a.shape[split:nfree], dtype=np.int64))
+        shape = (lead, rows, k) if split else (rows, k)
+        strides = _indexing.view_reshape(a.shape, a._strides, shape)
+        if strides is not None:
+            return ndarray._view(a._buf, shape, strides, a._offset)
+    return a.reshape(-1, k)
 
 
 def inner(a, b) -> ndarray:

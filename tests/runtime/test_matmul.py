@@ -222,6 +222,32 @@ def test_views_are_not_copied(monkeypatch):
     np.testing.assert_allclose(result.get(), want, **TOL)
 
 
+def test_tensordot_of_im2col_columns_is_a_batch_of_views(monkeypatch):
+    """Chainer's convolution: tensordot(col, W, ((1, 2, 3), (1, 2, 3))) with col (n, c, kh,
+    kw, oh, ow) is n transposed products of col's own buffer, not a copy of col."""
+    seen = {}
+
+    def spy(device, program, args, loop_shape, reduce_shape=None):
+        seen.update(args, trans=(program.abi.trans_a, program.abi.trans_b), loop=loop_shape)
+        return dispatch(device, program, args, loop_shape, reduce_shape)
+
+    dispatch = _matmul._launch.dispatch
+    monkeypatch.setattr(_matmul._launch, "dispatch", spy)
+    col, w = _random((3, 4, 3, 3, 5, 6), seed=32), _random((7, 4, 3, 3), seed=33)
+    x = wp.asarray(col)
+    got = wp.tensordot(x, wp.asarray(w), ((1, 2, 3), (1, 2, 3)))
+    assert seen["A"]._buf is x._buf and seen["A"]._strides == (1080, 1, 30)
+    assert seen["trans"] == (True, True) and seen["loop"] == (3, 30, 7)  # W.T: a view too
+    want = np.tensordot(col, w, ((1, 2, 3), (1, 2, 3)))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got.get(), want, **TOL)
+    # no view at all (the free axes interleave the contracted ones): a copy, same result
+    mixed = np.tensordot(col, w, ((1, 3, 2), (1, 3, 2)))
+    np.testing.assert_allclose(
+        wp.tensordot(x, wp.asarray(w), ((1, 3, 2), (1, 3, 2))).get(), mixed, **TOL
+    )
+
+
 def test_plain_glsl_program_where_packed_textures_would_not_fit(monkeypatch):
     """A product whose packed operands exceed the device's texture takes the plain GLSL
     program (the packed one otherwise); both agree with NumPy."""
