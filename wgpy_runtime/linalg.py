@@ -105,26 +105,49 @@ def tensordot(a, b, axes=2) -> ndarray:
         raise ValueError("shape-mismatch for sum")
     free_a = [d for d in range(a.ndim) if d not in axes_a]
     free_b = [d for d in range(b.ndim) if d not in axes_b]
-    k = int(np.prod([a.shape[d] for d in axes_a], dtype=np.int64))
-    a2 = _rows_view(a.transpose(free_a + axes_a), len(free_a), k)
-    b2 = b.transpose(axes_b + free_b).reshape(k, -1)
     shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
-    return matmul(a2, b2).reshape(shape)
+    return _contract(a, b, free_a, axes_a, axes_b, free_b).reshape(shape)
 
 
-def _rows_view(a: ndarray, nfree: int, k: int) -> ndarray:
-    """`a` (free axes..., contracted axes...) as a (rows, k) matrix, or, where that needs
-    a copy, as a (batch, rows, k) stack of matrices without one: im2col's columns
-    (n, c, kh, kw, oh, ow) contracted over (c, kh, kw) are n transposed matrices. A copy
-    only when neither view exists."""
-    for split in range(nfree if a.size else 0):
-        lead = int(np.prod(a.shape[:split], dtype=np.int64))
-        rows = int(np.prod(a.shape[split:nfree], dtype=np.int64))
-        shape = (lead, rows, k) if split else (rows, k)
-        strides = _indexing.view_reshape(a.shape, a._strides, shape)
-        if strides is not None:
-            return ndarray._view(a._buf, shape, strides, a._offset)
-    return a.reshape(-1, k)
+def _extent(x: ndarray, axes) -> int:
+    return int(np.prod([x.shape[d] for d in axes], dtype=np.int64))
+
+
+def _view(x: ndarray, shape: tuple) -> ndarray | None:
+    """`x` reshaped to `shape` without a copy, or None."""
+    strides = _indexing.view_reshape(x.shape, x._strides, shape)
+    return None if strides is None else ndarray._view(x._buf, shape, strides, x._offset)
+
+
+def _contract(a, b, free_a, axes_a, axes_b, free_b) -> ndarray:
+    """The product of a's free axes with b's, summed over the contracted pairs, as a
+    matmul of views where the strides allow (Chainer's im2col convolutions do), else of
+    copies: (rows, k) @ (k, n), or a batch over a's leading free axes, or a batch over
+    the leading contracted axes summed afterwards when that holds fewer elements than
+    the copies it saves."""
+    k, rows, n = _extent(a, axes_a), _extent(a, free_a), _extent(b, free_b)
+    at, bt = a.transpose(free_a + axes_a), b.transpose(axes_b + free_b)
+    if not (a.size and b.size):  # nothing to view: empty products
+        return matmul(at.reshape(rows, k), bt.reshape(k, n))
+    b2 = _view(bt, (k, n))
+    a2 = _view(at, (rows, k))
+    for split in range(1, len(free_a) if a2 is None else 0):  # im2col: n transposed matrices
+        lead = _extent(a, free_a[:split])
+        a2 = _view(at, (lead, rows // lead, k))
+        if a2 is not None:
+            break
+    copied = (0 if a2 is not None else at.size) + (0 if b2 is not None else bt.size)
+    for split in range(1, len(axes_a) if copied else 0):  # its weight gradient
+        batch = _extent(a, axes_a[:split])
+        if batch * rows * n >= copied:
+            break
+        a3 = _view(a.transpose(axes_a[:split] + free_a + axes_a[split:]), (batch, rows, k // batch))
+        b3 = _view(b.transpose(axes_b + free_b), (batch, k // batch, n))
+        if a3 is not None and b3 is not None:
+            products = matmul(a3, b3)
+            return sum_(products, axis=0, dtype=products.dtype)
+    a2 = a2 if a2 is not None else at.reshape(rows, k)
+    return matmul(a2, b2 if b2 is not None else bt.reshape(k, n))
 
 
 def inner(a, b) -> ndarray:

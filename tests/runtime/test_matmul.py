@@ -190,6 +190,20 @@ def test_dtypes(dtype, xp):
 
 
 @numpy_wgpy_array_equal()
+def test_tensordot_dtypes_and_empty_operands(xp):
+    """The batch summed over a contracted axis keeps the product's dtype."""
+    a = shaped_random((3, 4, 5), xp, "int32", scale=5, seed=35)
+    b = shaped_random((3, 2, 5, 4), xp, "int32", scale=5, seed=36)
+    empty = xp.zeros((0, 4, 5), "float32")
+    return (
+        xp.tensordot(a, b, ((0, 2), (0, 2))),
+        xp.tensordot(a.astype("bool"), b.astype("bool"), ((0, 2), (0, 2))),
+        xp.tensordot(empty, empty, ((1, 2), (1, 2))),
+        xp.tensordot(empty, empty, ((0, 2), (0, 2))),
+    )
+
+
+@numpy_wgpy_array_equal()
 def test_integers_keep_the_simple_kernel(xp):
     a = shaped_random((7, 9), xp, "int32", scale=5, seed=27)
     return a @ a.T, a.astype("bool") @ a.T.astype("bool")
@@ -228,7 +242,8 @@ def test_tensordot_of_im2col_columns_is_a_batch_of_views(monkeypatch):
     seen = {}
 
     def spy(device, program, args, loop_shape, reduce_shape=None):
-        seen.update(args, trans=(program.abi.trans_a, program.abi.trans_b), loop=loop_shape)
+        if program.abi.kind == "matmul":  # not the sum over a batch
+            seen.update(args, trans=(program.abi.trans_a, program.abi.trans_b), loop=loop_shape)
         return dispatch(device, program, args, loop_shape, reduce_shape)
 
     dispatch = _matmul._launch.dispatch
@@ -241,6 +256,11 @@ def test_tensordot_of_im2col_columns_is_a_batch_of_views(monkeypatch):
     want = np.tensordot(col, w, ((1, 2, 3), (1, 2, 3)))
     assert got.shape == want.shape
     np.testing.assert_allclose(got.get(), want, **TOL)
+    # the weight gradient: a batch over the contracted n, summed, instead of copying col
+    gy = _random((3, 7, 5, 6), seed=34)
+    got = wp.tensordot(wp.asarray(gy), x, ((0, 2, 3), (0, 4, 5)))
+    assert seen["B"]._buf is x._buf and seen["loop"] == (3, 7, 36)
+    np.testing.assert_allclose(got.get(), np.tensordot(gy, col, ((0, 2, 3), (0, 4, 5))), **TOL)
     # no view at all (the free axes interleave the contracted ones): a copy, same result
     mixed = np.tensordot(col, w, ((1, 3, 2), (1, 3, 2)))
     np.testing.assert_allclose(
