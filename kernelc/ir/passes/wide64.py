@@ -36,6 +36,8 @@ F64_LIBRARY = frozenset(
         *("sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot"),
         *("cbrt", "pow", "erf", "erfc", "erfcx", "normcdf", "lgamma", "tgamma"),
         *("remainder", "nextafter", "fdim", "logb", "ilogb"),
+        *("asinh", "acosh", "atanh", "exp10", "rsqrt", "rcbrt"),
+        *("erfinv", "erfcinv", "normcdfinv"),
     ]
 )
 # float64 functions the pass computes from float64.cu's word functions, bit for bit.
