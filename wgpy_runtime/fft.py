@@ -23,7 +23,7 @@ from . import _complex, _shapes
 from .creation import asarray, zeros
 from .kernel import ElementwiseKernel
 from .manipulation import concatenate, moveaxis
-from .ndarray import ndarray
+from .ndarray import into_out, ndarray
 
 _NORMS = (None, "backward", "ortho", "forward")
 # Element `e` of row `row` (its first element's index) that invocation `i` writes component
@@ -162,18 +162,11 @@ def _along_last(x: ndarray, n: int, inverse: bool) -> ndarray:
 
 
 def fft(a, n=None, axis=-1, norm=None, out=None):
-    return _finish(_transform(a, n, axis, norm, False), out)
+    return into_out(_transform(a, n, axis, norm, False), out)
 
 
 def ifft(a, n=None, axis=-1, norm=None, out=None):
-    return _finish(_transform(a, n, axis, norm, True), out)
-
-
-def _finish(result: ndarray, out) -> ndarray:
-    if out is None:
-        return result
-    out[...] = result
-    return out
+    return into_out(_transform(a, n, axis, norm, True), out)
 
 
 def _axes(a: ndarray, s, axes) -> tuple[list, list]:
@@ -192,7 +185,7 @@ def _nd(a, s, axes, norm, out, inverse: bool) -> ndarray:
     s, axes = _axes(a, s, axes)
     for n, axis in reversed(list(zip(s, axes))):  # the last axis first, as NumPy
         a = _transform(a, n, axis, norm, inverse)
-    return _finish(a, out)
+    return into_out(a, out)
 
 
 def fftn(a, s=None, axes=None, norm=None, out=None):

@@ -32,7 +32,7 @@ from .linalg_decomp import (  # noqa: F401  (numpy.linalg's names, re-exported)
     svd,
 )
 from .manipulation import diagonal, moveaxis
-from .ndarray import ndarray
+from .ndarray import into_out, ndarray
 from .reductions import sum as sum_
 from .ufuncs import absolute, exp, log, multiply, sqrt
 
@@ -62,10 +62,7 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
         result = result.squeeze(-2)
     if b.ndim == 1:
         result = result.squeeze(-1)
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return into_out(result, out)
 
 
 def _complex_product(a: ndarray, b: ndarray, result: ndarray) -> None:
@@ -85,11 +82,7 @@ def dot(a, b, out=None) -> ndarray:
         return multiply(a, b, out=out)
     if a.ndim <= 2 and b.ndim <= 2:
         return matmul(a, b, out=out)
-    result = tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]))
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return into_out(tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)])), out)
 
 
 def tensordot(a, b, axes=2) -> ndarray:

@@ -344,6 +344,14 @@ class ndarray:
         return (_rebuild, (self.get(), self.device.name))
 
 
+def into_out(result: ndarray, out: ndarray | None) -> ndarray:
+    """NumPy's `out=`: `result` itself, or `out` holding its values (cast, broadcast)."""
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
 def _rebuild(host: np.ndarray, backend: str | None = None) -> ndarray:
     """An unpickled array: back on a device of the backend it was pickled from (CuPy's
     arrays come back on the device), the current device for pickles without one."""

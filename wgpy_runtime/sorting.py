@@ -22,7 +22,7 @@ from .creation import asarray, empty
 from .elementwise import where
 from .kernel import ElementwiseKernel
 from .manipulation import moveaxis
-from .ndarray import ndarray
+from .ndarray import into_out, ndarray
 
 
 @functools.cache
@@ -160,13 +160,6 @@ def _sorted_along(a: ndarray, axis) -> ndarray:
     return _sorted_rows(a, axes[0])[0]  # NaN at the end of a row
 
 
-def _into(result: ndarray, out) -> ndarray:
-    if out is None:
-        return result
-    out[...] = result
-    return out
-
-
 def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool):
     if a.dtype.kind == "c":
         raise TypeError("a must be an array of real numbers")
@@ -190,7 +183,7 @@ def _quantile(a: ndarray, qs: np.ndarray, weak: bool, axis, out, keepdims: bool)
         result = where(values[..., -1:] != values[..., -1:], values[..., -1:], result)
     result = moveaxis(result, -1, 0)
     result = result.reshape(qs.shape + (keep_shape if keepdims else result.shape[1:]))
-    return _into(result, out)
+    return into_out(result, out)
 
 
 def _lerp(a: ndarray, b: ndarray, t: np.ndarray, weak: bool) -> ndarray:
@@ -226,4 +219,4 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
             result = where(last != last, last.astype(result.dtype), result)
     if keepdims:
         result = result.reshape(keep_shape)
-    return _into(result, out)
+    return into_out(result, out)
