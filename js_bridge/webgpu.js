@@ -217,16 +217,10 @@ export class WebGPUExecutor {
     const a = program.abi;
     if (a.target !== "wgsl") throw new Error(`a ${a.target} program given to the webgpu executor`);
     if (!(values instanceof Map)) values = abi.valuesMap(values);
-    const kernel = kernelName(a.kernel);
-    const n = Number(withKernel(kernel, () => abi.value(values, "size")));
-    if (n === 0) return;
-    if (a.launch.kind === "reduction") values = new Map(values); // it adds reduce_groups
-    const { stages, scratch, groups } = withKernel(kernel, () => abi.wgslSteps(a, values));
-    if (groups !== null) values.set(abi.valueKey("reduce_groups"), groups);
-    const uniforms = withKernel(kernel, () => abi.encodeUniforms(a, values));
-    this.checkGrid(kernel, stages);
-    const pipelines = stages.map(([entry]) => this.pipeline(program.code, entry, a.bindings,
-                                                            a.kernel));
+    const plan = this.plan(program, values);
+    if (plan === null) return;
+    const { kernel, n, stages, scratch, pipelines, uniforms } = plan;
+    values = plan.values;
     const bound = a.bindings.filter((b) => b.resource !== "uniform")
       .map((b) => [b.binding, this.bind(kernel, b, buffers, scratch)]);
     if (a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a) &&
@@ -276,22 +270,32 @@ export class WebGPUExecutor {
     return true;
   }
 
+  /** The steps of a launch of `program` with `values` (a Map), checked, with their
+   * pipelines and uniform block; null when there is nothing to do. */
+  plan(program, values) {
+    const a = program.abi;
+    const kernel = kernelName(a.kernel);
+    const n = Number(withKernel(kernel, () => abi.value(values, "size")));
+    if (n === 0) return null;
+    values = new Map(values); // a reduction's adds reduce_groups
+    const { stages, scratch, groups } = withKernel(kernel, () => abi.wgslSteps(a, values));
+    if (groups !== null) values.set(abi.valueKey("reduce_groups"), groups);
+    const uniforms = withKernel(kernel, () => abi.encodeUniforms(a, values));
+    this.checkGrid(kernel, stages);
+    const pipelines = stages.map(([entry]) => this.pipeline(program.code, entry, a.bindings,
+                                                            a.kernel));
+    return { kernel, n, values, stages, scratch, uniforms, pipelines };
+  }
+
   /** What every launch of a prepared program shares, or null for `dispatch` alone. */
   readyLaunch(p) {
     const a = p.program.abi;
     if (a.launch.kind !== "compute" && a.launch.kind !== "reduction") return null;
-    const kernel = kernelName(a.kernel);
-    const n = Number(withKernel(kernel, () => abi.value(p.values, "size")));
-    if (n === 0) return null;
-    const values = new Map(p.values);
-    const { stages, scratch, groups } = withKernel(kernel, () => abi.wgslSteps(a, values));
-    if (groups !== null) values.set(abi.valueKey("reduce_groups"), groups);
-    const template = withKernel(kernel, () => abi.encodeUniforms(a, values));
-    this.checkGrid(kernel, stages);
-    const pipelines = stages.map(([entry]) => this.pipeline(p.program.code, entry, a.bindings,
-                                                            a.kernel));
+    const plan = this.plan(p.program, p.values);
+    if (plan === null) return null;
+    const { kernel, n, stages, scratch, pipelines } = plan;
     return {
-      kernel, name: a.kernel, n, code: p.program.code, template, pipelines,
+      kernel, name: a.kernel, n, code: p.program.code, template: plan.uniforms, pipelines,
       counts: stages.map(([, counts]) => counts), bindings: a.bindings,
       paced: a.launch.kind === "compute" && n > a.launch.workgroup_size[0] && hasBase(a),
       arrays: a.bindings.filter((b) => b.resource !== "uniform" && b.resource !== "scratch"),
