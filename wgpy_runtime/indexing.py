@@ -209,16 +209,23 @@ def positions(a: ndarray, key) -> tuple[ndarray, tuple[int, ...]]:
     """(int32 device array of buffer positions, result shape) of `a[key]`."""
     parts = _host_parts(key if isinstance(key, tuple) else (key,), a.ndim)
     basic, adv = [], []  # the view without advanced parts; (part index, view axis, array)
-    axis = 0
+    shape, strides = list(a._shape), list(a._strides)
+    axis = source = 0  # the part's axis in the view, in `a` (with the new axes below)
     for k, p in enumerate(parts):
+        if isinstance(p, _BoolScalar):  # NumPy's: a new axis of one, indexed by [0] or []
+            shape.insert(source, 1)
+            strides.insert(source, 0)
+            p = np.arange(int(p.value), dtype=np.intp)
         if p is None or isinstance(p, slice):
             basic.append(p)
-            axis += 1
         else:
             basic.append(slice(None))
             adv.append((k, axis, p))
-            axis += 1
-    shape, strides, offset = _indexing.basic_view(a._shape, a._strides, a._offset, tuple(basic))
+        axis += 1
+        source += p is not None
+    shape, strides, offset = _indexing.basic_view(
+        tuple(shape), tuple(strides), a._offset, tuple(basic)
+    )
     pos, out_shape = _positions(shape, strides, offset, adv)
     _dtypes.check_fits(pos, np.dtype("int32"), np.dtype("int64"))
     return asarray(pos.astype(np.int32), device=a.device), out_shape
@@ -232,14 +239,17 @@ def _host_parts(parts: tuple, ndim: int) -> list:
     out = []
     for p in parts:
         if isinstance(p, np.ndarray) and p.dtype == np.bool_:
-            out.extend(np.nonzero(p) if p.ndim else _bool_scalar_index(p))
+            out.extend(np.nonzero(p) if p.ndim else [_BoolScalar(bool(p))])
         else:
             out.append(p)
     return out
 
 
-def _bool_scalar_index(p):
-    raise IndexError("boolean scalar indices are not supported")
+class _BoolScalar:
+    """A 0-d boolean index (`a[True]`, `a[mask_0d]`): `positions` gives it its axis."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
 
 
 def _host_index(p):

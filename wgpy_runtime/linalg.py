@@ -251,10 +251,15 @@ def _matrix_norm(x: ndarray, ord, row: int, col: int) -> ndarray:
 def einsum(subscripts: str, *operands, **kwargs) -> ndarray:
     """Explicit or implicit subscripts, '...' included (broadcast axes, as NumPy's):
     repeated letters in one operand take its diagonal (a view), then operands are aligned,
-    multiplied with broadcasting and summed over the letters not in the output."""
+    multiplied with broadcasting and summed over the letters not in the output. `dtype`
+    casts the operands; `optimize` (the contraction order) does not change the result."""
+    kwargs.pop("optimize", None)  # the order of the products: the result is the same
+    dtype = kwargs.pop("dtype", None)
     if kwargs:
         raise NotImplementedError(f"einsum options {sorted(kwargs)} are not supported")
     operands = [asarray(op) for op in operands]
+    if dtype is not None:
+        operands = [op.astype(dtype) for op in operands]
     text = _expand_ellipsis(subscripts.replace(" ", ""), operands)
     inputs, output = _parse_subscripts(text, len(operands))
     views = [_diagonal_view(op, s) for op, s in zip(operands, inputs)]

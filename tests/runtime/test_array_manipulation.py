@@ -155,6 +155,11 @@ ADVANCED_KEYS = [
     (slice(None, None, -1), None, [1]),
     (np.array([True, False, True]),),
     (slice(None), np.array([True, False, True, False])),
+    True,  # boolean scalars: a new axis of one, indexed by [0] (True) or [] (False)
+    (Ellipsis, False),
+    (1, True, [0, 2]),
+    (np.True_, np.array([1, 0]), True),
+    (None, np.array(False), 1),
 ]
 
 
@@ -305,6 +310,16 @@ EINSUMS = {
 def test_einsum(subscripts, xp):
     arrays = [shaped_random(s, xp, "float32", seed=k) for k, s in enumerate(EINSUMS[subscripts])]
     return xp.einsum(subscripts, *arrays)
+
+
+@numpy_wgpy_allclose(rtol=1e-4)
+def test_einsum_options(xp):
+    a, b = shaped_random((3, 4), xp, "float32", seed=1), shaped_random((4, 5), xp, "float32")
+    return (
+        xp.einsum("ij,jk->ik", a, b, optimize=True),
+        xp.einsum("ij,jk", a, b, optimize="greedy"),
+        xp.einsum("ij->j", a, dtype="float64"),
+    )
 
 
 @pytest.mark.parametrize("subscripts,shapes", [("...i->i", [(1, 4)]), ("i.j", [(2, 3)])])
