@@ -173,7 +173,17 @@ def test_advanced_getitem(key, xp):
 def test_device_index_arrays_and_masks(xp):
     a = shaped_random((4, 5), xp, "float32", seed=2)
     idx = xp.asarray(np.array([3, 0, 0, 2]))
-    return a[idx], a[a > 0], a[:, idx[:2]], a[xp.arange(4), idx], a.take(idx, axis=1)
+    zero_d = xp.asarray(np.array(1))  # as iterating a device array gives
+    return (
+        a[idx],
+        a[a > 0],
+        a[:, idx[:2]],
+        a[xp.arange(4), idx],
+        a.take(idx, axis=1),
+        a[zero_d],
+        a[zero_d, zero_d],
+        a[:, 0][zero_d],
+    )
 
 
 @pytest.mark.parametrize("key", ADVANCED_KEYS, ids=repr)
