@@ -303,7 +303,7 @@ def _positions(shape, strides, offset, adv) -> tuple[np.ndarray, tuple]:
         ax_shape = [1] * len(out_shape)
         ax_shape[place] = shape[d]
         pos = pos + (np.arange(shape[d], dtype=np.int64) * strides[d]).reshape(ax_shape)
-    return np.broadcast_to(pos, out_shape).copy(), out_shape  # (ascontiguousarray makes 0-d 1-d)
+    return np.broadcast_to(pos, out_shape).copy(), out_shape  # ascontiguousarray: 0-d -> 1-d
 
 
 def _check_bounds(x: np.ndarray, extent: int, axis: int) -> None:
