@@ -157,6 +157,9 @@ def main() -> None:
                 )
             except Exception as e:  # noqa: BLE001  (say so in the table)
                 notes.append(f"wgpy {backend}: {type(e).__name__}: {e}")
+    # After the device's own runs: the hand-written draws change the context's bindings
+    # behind the device's back (its next write would fail).
+    for _ in range(args.runs):
         rows, renderer = gles_rows(args.size, args.repeat)
         for name, timing in rows:
             results.setdefault(name, []).append(timing)
