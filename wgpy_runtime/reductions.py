@@ -308,15 +308,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         total = _complex_sum(a, axis, keepdims, out_dtype)
         count = a.size // builtins.max(total.size, 1) if a.size else 0
         return _finish(_complex.apply("true_divide", [total, count], out_dtype), out)
+    acc = _accumulator(out_dtype)  # float64 means in double, as NumPy's
     kernel = _kernel(
         "wp_mean",
         f"{a.dtype.name} x",
         out_dtype,
-        "(float)x",
+        f"({acc})x",
         "a + b",
-        f"y = ({_dtypes.ctype(out_dtype)})(a / (float)(_in_ind.size() / _out_ind.size()))",
+        f"y = ({_dtypes.ctype(out_dtype)})(a / ({acc})(_in_ind.size() / _out_ind.size()))",
         "0",
-        "float",
+        acc,
     )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
@@ -333,17 +334,18 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
     a = _as_array(a)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
     mu = mean(a, axis=axis, dtype=out_dtype, keepdims=True)
-    value = "(a / ((float)(_in_ind.size() / _out_ind.size()) - ddof))"
+    acc = _accumulator(out_dtype)
+    value = f"(a / (({acc})(_in_ind.size() / _out_ind.size()) - ddof))"
     post = f"y = ({_dtypes.ctype(out_dtype)})({finish.replace('V', value)})"
     kernel = _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x, {out_dtype.name} mu, float32 ddof",
+        f"{a.dtype.name} x, {out_dtype.name} mu, {'float64' if acc == 'double' else 'float32'} ddof",
         out_dtype,
-        "((float)x - (float)mu) * ((float)x - (float)mu)",
+        f"(({acc})x - ({acc})mu) * (({acc})x - ({acc})mu)",
         "a + b",
         post,
         "0",
-        "float",
+        acc,
     )
     return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
 

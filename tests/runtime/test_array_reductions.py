@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import wgpy_runtime as wp
 from tests.runtime.helpers import (
     numpy_wgpy_allclose,
     numpy_wgpy_array_equal,
@@ -72,6 +73,19 @@ def test_mean(dtype, axis, xp):
 def test_var_std(dtype, axis, ddof, xp):
     a = shaped_random((3, 4, 5), xp, dtype, scale=5, seed=5)
     return xp.var(a, axis=axis, ddof=ddof), a.std(axis=axis, ddof=ddof, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", ("int32", "int64", "float64"))
+def test_mean_var_std_in_double(dtype):
+    """float64 results come from double sums (float32 ones would be 1e-7 off here)."""
+    host = np.random.default_rng(6).uniform(3000, 7000, (30, 20, 40)).astype(dtype)
+    for xp_result, np_result in zip(_moments(wp.asarray(host), wp), _moments(host, np)):
+        assert xp_result.dtype == np_result.dtype == np.float64
+        np.testing.assert_allclose(xp_result.get(), np_result, rtol=1e-13, atol=0)
+
+
+def _moments(a, xp):
+    return a.mean(axis=0), a.mean(), xp.var(a, axis=1), a.std(axis=(0, 2), ddof=1)
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, -1])
