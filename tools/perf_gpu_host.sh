@@ -57,7 +57,7 @@ older() {  # NAME SECONDS SCRIPT ARGS...: the same script on the --before tree
   grep -v -i warn "$out/$name-before.err" | tail -8
 }
 
-want sweep && bench sweep 240 tools/sweep_reduction.py --json "$out/sweep.json"
+want sweep && bench sweep 200 tools/sweep_reduction.py --json "$out/sweep.json"
 if want ops; then
   bench ops 200 tools/bench_ops.py --size full --backends webgpu,webgl --json "$out/ops.json"
   older ops 70 tools/bench_ops.py --size full --backends webgpu --parts reductions --no-numpy

@@ -31,10 +31,8 @@ DEFAULT_SETTINGS = [
     "unroll=4,inner=50",
     "unroll=8",
     "unroll=16",
-    "unroll=8,max_groups=1024",
     "unroll=8,max_groups=4096,target=8192",
     "unroll=16,max_groups=1024",
-    "unroll=16,max_groups=4096,target=8192",
 ]
 
 
