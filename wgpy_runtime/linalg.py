@@ -17,7 +17,7 @@ import string
 
 import numpy as np
 
-from . import _complex, _dtypes, _indexing, _products, _shapes
+from . import _complex, _dtypes, _products, _shapes
 from .creation import asarray
 from .linalg_decomp import (  # noqa: F401  (numpy.linalg's names, re-exported)
     LinAlgError,
@@ -106,12 +106,6 @@ def _extent(x: ndarray, axes) -> int:
     return int(np.prod([x.shape[d] for d in axes], dtype=np.int64))
 
 
-def _view(x: ndarray, shape: tuple) -> ndarray | None:
-    """`x` reshaped to `shape` without a copy, or None."""
-    strides = _indexing.view_reshape(x.shape, x._strides, shape)
-    return None if strides is None else ndarray._view(x._buf, shape, strides, x._offset)
-
-
 def _contract(a, b, free_a, axes_a, axes_b, free_b) -> ndarray:
     """The product of a's free axes with b's, summed over the contracted pairs, as a
     matmul of views where the strides allow (Chainer's im2col convolutions do), else of
@@ -122,11 +116,11 @@ def _contract(a, b, free_a, axes_a, axes_b, free_b) -> ndarray:
     at, bt = a.transpose(free_a + axes_a), b.transpose(axes_b + free_b)
     if not (a.size and b.size):  # nothing to view: empty products
         return matmul(at.reshape(rows, k), bt.reshape(k, n))
-    b2 = _view(bt, (k, n))
-    a2 = _view(at, (rows, k))
+    b2 = bt._reshaped_view((k, n))
+    a2 = at._reshaped_view((rows, k))
     for split in range(1, len(free_a) if a2 is None else 0):  # im2col: n transposed matrices
         lead = _extent(a, free_a[:split])
-        a2 = _view(at, (lead, rows // lead, k))
+        a2 = at._reshaped_view((lead, rows // lead, k))
         if a2 is not None:
             break
     copied = (0 if a2 is not None else at.size) + (0 if b2 is not None else bt.size)
@@ -134,8 +128,9 @@ def _contract(a, b, free_a, axes_a, axes_b, free_b) -> ndarray:
         batch = _extent(a, axes_a[:split])
         if batch * rows * n >= copied:
             break
-        a3 = _view(a.transpose(axes_a[:split] + free_a + axes_a[split:]), (batch, rows, k // batch))
-        b3 = _view(b.transpose(axes_b + free_b), (batch, k // batch, n))
+        a3 = a.transpose(axes_a[:split] + free_a + axes_a[split:])
+        a3 = a3._reshaped_view((batch, rows, k // batch))
+        b3 = bt._reshaped_view((batch, k // batch, n))
         if a3 is not None and b3 is not None:
             products = matmul(a3, b3)
             return sum_(products, axis=0, dtype=products.dtype)

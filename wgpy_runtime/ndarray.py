@@ -267,10 +267,14 @@ class ndarray:
             return self._view(self._buf, self._shape, self._strides, self._offset)
         if self.size == 0:
             return self._view(self._buf, shape, _shapes.c_strides(shape), self._offset)
+        view = self._reshaped_view(shape)
+        return view if view is not None else self.copy().reshape(shape)
+
+    def _reshaped_view(self, shape: tuple[int, ...]) -> ndarray | None:
+        """This array as `shape` (of the same size, not empty) without a copy, or None
+        where the strides do not allow one."""
         strides = _indexing.view_reshape(self._shape, self._strides, shape)
-        if strides is None:
-            return self.copy().reshape(shape)
-        return self._view(self._buf, shape, strides, self._offset)
+        return None if strides is None else self._view(self._buf, shape, strides, self._offset)
 
     def ravel(self, order="C") -> ndarray:
         return self.reshape(-1, order=order)
