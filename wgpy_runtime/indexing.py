@@ -160,8 +160,9 @@ def _scatter(a: ndarray, pos: ndarray, src: ndarray) -> None:
     scatter_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
 
 
-# Storage dtypes CUDA's atomicAdd takes that kernelc's WGSL can update atomically.
-ATOMIC_ADD = ("int32", "uint32", "float32", "float16")
+# Storage dtypes CUDA's atomicAdd takes that kernelc's WGSL can update atomically (64-bit
+# integers word by word; float64 would need a 64-bit compare-exchange).
+ATOMIC_ADD = ("int32", "uint32", "float32", "float16", "int64", "uint64")
 
 
 @functools.cache
@@ -179,7 +180,7 @@ def scatter_add(a: ndarray, slices, value) -> None:
     """CuPy's `ndarray.scatter_add` (`cupyx.scatter_add`): a[slices] += value, where
     repeated positions accumulate. WGSL: atomic adds; GLSL, which cannot scatter: one
     gather-add pass per repetition rank (host-computed inverse maps), which also serves
-    the dtypes WGSL has no atomics for (8/16-bit integers, 64-bit storage)."""
+    the dtypes WGSL has no atomics for (8/16-bit integers, float64)."""
     pos, shape = positions(a, slices)
     if pos.size == 0:
         return

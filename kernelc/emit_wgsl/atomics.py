@@ -5,7 +5,8 @@ its u32 bits) and every other access to it goes through `atomicLoad`/`atomicStor
 has no float atomics and only a weak compare-exchange, so float add/sub and CUDA's (strong)
 `atomicCAS` become compare-exchange loops. A float16 (`__half`) buffer is packed two to a
 `u32` word (packed.py): its `atomicAdd` is a compare-exchange loop on the containing word
-that replaces only the element's 16-bit lane, as CuPy builds it from `atomicCAS`.
+that replaces only the element's 16-bit lane, as CuPy builds it from `atomicCAS`. A
+64-bit integer buffer is `array<atomic<u32>>` of words, updated word by word (wide64.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import float16, float32
+from kernelc.ir.dtypes import WIDE, float16, float32
 from kernelc.ir.visit import walk
 
 if TYPE_CHECKING:
@@ -37,8 +38,9 @@ def atomic_params(kernel: ir.Kernel) -> set[str]:
 
 
 def element_type(dt) -> str:
-    """The atomic's type parameter: f32 data is held as its bits."""
-    return "u32" if dt is float32 else {"int32": "i32", "uint32": "u32"}[dt.name]
+    """The atomic's type parameter: f32 data is held as its bits, 64-bit integers as
+    pairs of u32 words."""
+    return "u32" if dt is float32 or dt in WIDE else {"int32": "i32", "uint32": "u32"}[dt.name]
 
 
 def load(em: WgslEmitter, ref: str, dt) -> str:
@@ -55,6 +57,11 @@ def emit_atomic(em: WgslEmitter, s: ir.Atomic) -> None:
     p = em.param(s.param)
     if not s.legalised or not (p.is_output and p.kind is ir.ParamKind.RAW):
         raise em.ice(f"atomic on '{s.param}' is not a legalised raw-output atomic")
+    if s.word is not None:  # one u32 word of a 64-bit integer (the 64-bit pass)
+        ref = f"&{em.words(p.name, False)}[{em.word_pos(s.index, s.word)}]"
+        call = f"{BUILTIN[s.op]}({ref}, {em.text(s.value)})"
+        em.out.line(f"{em.lvalue(s.result)} = {call};" if s.result else f"{call};")
+        return
     if s.value.dtype is not p.value_dtype or p.name not in em.atomics:
         raise em.ice(f"atomic on '{s.param}' does not match its parameter")
     ref = f"&{em.buffers[p.name]}[{em.text(s.index)}]"

@@ -132,9 +132,8 @@ class WgslEmitter(Emitter):
         return load
 
     def word_load(self, e: ir.WordLoad) -> Printed:
-        return Printed(
-            f"{self.words(e.param, e.previous)}[{self.word_pos(e.pos, e.word)}]", Prec.PRIMARY
-        )
+        word = f"{self.words(e.param, e.previous)}[{self.word_pos(e.pos, e.word)}]"
+        return Printed(f"atomicLoad(&{word})" if e.param in self.atomics else word, Prec.PRIMARY)
 
     def words(self, name: str, previous: bool) -> str:
         p = self.param(name)
@@ -157,8 +156,12 @@ class WgslEmitter(Emitter):
         if not self.param(s.param).is_output:
             raise self.ice(f"store to input '{s.param}'")
         buf = self.words(s.param, False)
-        self.out.line(f"{buf}[{self.word_pos(s.pos, 0)}] = {self.text(s.low)};")
-        self.out.line(f"{buf}[{self.word_pos(s.pos, 1)}] = {self.text(s.high)};")
+        for word, value in enumerate((s.low, s.high)):
+            ref = f"{buf}[{self.word_pos(s.pos, word)}]"
+            if s.param in self.atomics:
+                self.out.line(f"atomicStore(&{ref}, {self.text(value)});")
+            else:
+                self.out.line(f"{ref} = {self.text(value)};")
 
     def lvalue(self, name: str) -> str:
         return self.local(name).text

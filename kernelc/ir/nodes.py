@@ -411,7 +411,9 @@ class Atomic(Stmt):
     op: 'add', 'sub', 'exch', 'min', 'max', 'and', 'or', 'xor' or 'cas' (`compare` is the
     expected value, `value` the new one). Before legalisation `index` is the raw array's
     C-order flat index; once `legalised`, it is a buffer position (WGSL only: GLSL rejects
-    atomics). `result`, if given, is a declared local receiving the old value.
+    atomics). `result`, if given, is a declared local receiving the old value. `word`
+    (after the 64-bit pass only): the update is of that u32 word of a 64-bit element
+    (0 low, 1 high), `value` and `result` are uint32.
     """
 
     op: str
@@ -421,6 +423,7 @@ class Atomic(Stmt):
     compare: Expr | None = None
     result: str | None = None
     legalised: bool = False
+    word: int | None = None
     span: Span | None = field(default=None, compare=False)
 
 

@@ -90,6 +90,7 @@ def stmt_lines(s: ir.Stmt, depth: int) -> list[str]:
             return [f"{pad}out({p}) = {expr_text(v)}"]
         case ir.Atomic(op=op, param=p, index=k, value=v, compare=c, result=r, legalised=lg):
             where = f"buf({p})[{expr_text(k)}]" if lg else f"raw({p})[{expr_text(k)}]"
+            where += "" if s.word is None else f".w{s.word}"
             extra = f", {expr_text(c)}" if c is not None else ""
             return [
                 f"{pad}{'%' + r + ' = ' if r else ''}atomic_{op}({where}{extra}, {expr_text(v)})"

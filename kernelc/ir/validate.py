@@ -10,7 +10,17 @@ from __future__ import annotations
 from kernelc.errors import InternalCompilerError
 from kernelc.ir import builtins
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import COMPUTE, WIDE, bool_, computation_type, exact64, words64
+from kernelc.ir.dtypes import (
+    COMPUTE,
+    WIDE,
+    bool_,
+    computation_type,
+    exact64,
+    int64,
+    uint32,
+    uint64,
+    words64,
+)
 from kernelc.ir.visit import children
 
 B = ir.BinaryOp
@@ -165,6 +175,10 @@ class _Checker:
             self.fail(f"atomic on '{s.param}' with legalised={s.legalised}")
         declared = self.kernel.param(s.param).dtype
         dtype = computation_type(declared)  # __half: float32
+        if s.word is not None:  # one u32 word of a 64-bit integer
+            if declared not in (int64, uint64) or s.word not in (0, 1):
+                self.fail(f"word atomic on '{s.param}' of {declared}")
+            dtype = uint32
         for x in (s.index, s.value, s.compare):
             if x is not None:
                 self.expr(x, env)

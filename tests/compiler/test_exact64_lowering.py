@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import WIDE, float32, float64, int64
 from kernelc.ir.interp import run_elementwise
@@ -122,3 +123,44 @@ def test_widened_kernels_validate(kernel, target):
 def test_fast_policy_holds_64_bit_in_32():
     kernel, _ = lower_kernel("int64 x", "int64 z", "z = x + 1")
     assert kernel.params[0].dtype.itemsize == 4 and kernel.params[0].declared is int64
+
+
+def test_64bit_integer_atomics_update_words():
+    """int64 atomicAdd/Sub/And/Or/Xor become one u32 atomic per word, the low word's
+    carry added to the high word's operand; naga accepts the program."""
+    for op in ("Add", "Sub", "Or"):
+        program = translate_elementwise(
+            "int64 v, int32 k",
+            "raw int64 y",
+            f"atomic{op}(&y[k], v)",
+            "w",
+            target="wgsl",
+            exact64=True,
+        )
+        validate_wgsl(program.code)
+        assert "var<storage, read_write> b_y: array<atomic<u32>>;" in program.code
+        assert program.code.count(f"atomic{op}(&b_y[") == 2
+
+
+@pytest.mark.parametrize(
+    "dtype, body, reason",
+    [
+        ("int64", "r = atomicAdd(&y[0], v);", "old value of a 64-bit atomic cannot be returned"),
+        ("int64", "atomicMax(&y[0], v);", "atomic 'max' on 64-bit integers needs"),
+        ("uint64", "atomicCAS(&y[0], v, v);", "atomic 'cas' on 64-bit integers needs"),
+        ("float64", "atomicAdd(&y[0], v);", "atomic float64 needs a 64-bit compare-exchange"),
+    ],
+)
+def test_64bit_atomics_words_cannot_express_are_rejected(dtype, body, reason):
+    """A consistent old value, min/max/exch/CAS and float64 adds need a 64-bit
+    compare-exchange: translation for WGSL names the reason (the runtime then falls back
+    to the interpreter)."""
+    with pytest.raises(UnsupportedOnTarget, match=reason):
+        translate_elementwise(
+            f"{dtype} v",
+            f"raw {dtype} y, {dtype} r",
+            body,
+            "rejected",
+            target="wgsl",
+            exact64=True,
+        )

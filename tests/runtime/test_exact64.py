@@ -10,6 +10,7 @@ this module only and the fast one restored afterwards.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -378,9 +379,10 @@ def test_random_float64_expressions_are_numpy(expression):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "int64"])
-def test_atomic_add_on_64bit_elements_runs_on_the_interpreter(dtype):
-    """The targets' atomics are 32-bit: such a kernel (Chainer's embed_id backward in
-    float64) is rejected by the target and runs, exactly, on the IR interpreter."""
+def test_atomic_add_on_64bit_elements(dtype, wgpy_backend):
+    """Chainer's embed_id backward in float64 and int64. WGSL updates int64 elements word
+    by word, carries included; float64 (a 64-bit compare-exchange) and WebGL (no
+    atomics) are rejected by the target and run, exactly, on the IR interpreter."""
     k = wp.ElementwiseKernel(
         "T gy, S x, S n_out", "raw T gW", "atomicAdd(&gW[x * n_out + i % n_out], gy)", f"at_{dtype}"
     )
@@ -388,8 +390,40 @@ def test_atomic_add_on_64bit_elements_runs_on_the_interpreter(dtype):
     gy = gy / 3 if dtype == "float64" else gy
     x = np.array([[0], [2], [0]], np.int32)
     gw = wp.zeros((5, 3), dtype)
-    with pytest.warns(wp.PerformanceWarning, match="64-bit 'gW'|atomic"):
+    on_gpu = dtype == "int64" and wgpy_backend == "webgpu"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", wp.PerformanceWarning)
         k(wp.asarray(gy), wp.asarray(x), 3, gw)
+    fell_back = [w for w in caught if issubclass(w.category, wp.PerformanceWarning)]
+    assert bool(fell_back) != on_gpu
     want = np.zeros((5, 3), dtype)
     np.add.at(want, (np.broadcast_to(x, (3, 3)), np.arange(9).reshape(3, 3) % 3), gy)
     np.testing.assert_array_equal(gw.get(), want)
+
+
+WORD_ATOMICS = {"Add": np.add, "Sub": np.subtract, "And": np.bitwise_and}
+WORD_ATOMICS.update(Or=np.bitwise_or, Xor=np.bitwise_xor)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+@pytest.mark.parametrize("op", WORD_ATOMICS)
+def test_64bit_integer_atomics_carry_between_words(dtype, op, wgpy_backend):
+    """Many invocations update few elements with values whose low words carry (or
+    borrow) into the high words, as CuPy's bincount and histogram count in int64: the
+    result is NumPy's `ufunc.at`, bit for bit."""
+    rng = np.random.default_rng(7)
+    edges = np.array(INT_EDGES, np.int64).view(dtype)
+    value = np.concatenate([edges, rng.integers(-(2**63), 2**63, 4000).view(dtype)])
+    value = value.astype(dtype)
+    where = rng.integers(0, 6, value.size).astype(np.int32)
+    start = np.array([0, 2**32 - 1, -1, 2**63 - 1, 12345, -(2**40)], np.int64).astype(dtype)
+    k = wp.ElementwiseKernel(
+        "S v, int32 k", "raw S y", f"atomic{op}(&y[k], v)", f"atomic_{op}_{dtype}"
+    )
+    y = wp.asarray(start)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", wp.PerformanceWarning)  # WebGL: the interpreter
+        k(wp.asarray(value), wp.asarray(where), y)
+    want = start.copy()
+    WORD_ATOMICS[op].at(want, where, value)
+    np.testing.assert_array_equal(y.get(), want)

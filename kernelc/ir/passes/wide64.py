@@ -20,10 +20,12 @@ from dataclasses import replace
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import WIDE, DType, bool_, float32, float64, int32, uint32, words64
+from kernelc.ir.visit import walk
 
 B = ir.BinaryOp
 U = ir.UnaryOp
 HI, LO = "__h", "__l"
+WORD_ATOMICS = ("add", "sub", "and", "or", "xor")  # 64-bit atomics done word by word
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
 # float64 functions of kernelc/lib/float64_math.cu, float64_trig.cu and float64_special.cu,
@@ -177,6 +179,7 @@ class _Widener:
         self.out: list[ir.Stmt] = []
         self.count = 0
         self.returns_wide = False
+        self.read: set[str] | None = None
 
     # ---------------------------------------------------------------- helpers
 
@@ -265,12 +268,7 @@ class _Widener:
                 h, lo = self.pair(v)
                 self.out.append(ir.OutputWords(p, lo, h))
             case ir.Atomic(param=p) if self.kernel.param(p).dtype in WIDE:
-                raise UnsupportedOnTarget(
-                    f"atomic operations on 64-bit '{p}' are not possible: the targets' "
-                    "atomics are 32-bit",
-                    s.span,
-                    kernel=self.kernel.name,
-                )
+                self.atomic(s)
             case ir.If(cond=c, then=t, else_=e):
                 self.out.append(ir.If(self.value(c), self.block(t), self.block(e)))
             case ir.Loop(body=b, continuing=c, counted=counted):
@@ -286,6 +284,44 @@ class _Widener:
                 self.user_call(s)
             case _:
                 self.out.append(self.rebuild(s))
+
+    def atomic(self, s: ir.Atomic) -> None:
+        """A 64-bit integer add, sub, and, or or xor as one 32-bit atomic per word: the low
+        word's carry (or borrow) goes into the high word's update, so the element ends
+        exact whatever the order. No other 64-bit atomic can be built from the targets'
+        32-bit ones without a lock, nor can a consistent old value be returned."""
+        dtype = self.kernel.param(s.param).dtype
+        reason = None
+        if dtype is float64 or s.op not in WORD_ATOMICS:
+            what = "float64" if dtype is float64 else f"'{s.op}' on 64-bit integers"
+            reason = f"atomic {what} needs a 64-bit compare-exchange, which the targets lack"
+        elif s.result is not None and s.result in self.locals_read():
+            reason = (
+                "the old value of a 64-bit atomic cannot be returned: the targets update "
+                "its two 32-bit words one after the other"
+            )
+        if reason:
+            raise UnsupportedOnTarget(f"{reason} ('{s.param}')", s.span, kernel=self.kernel.name)
+        index = self.keep(self.value(s.index))
+        high, low = self.keep_pair(self.pair(s.value))
+        if s.op in ("add", "sub"):
+            old = self.fresh()
+            self.out.append(ir.Declare(old, uint32, _u32(0)))
+            self.out.append(replace(s, index=index, value=low, result=old, word=0))
+            before = ir.Local(old, uint32)
+            after = ir.Binary(B.ADD if s.op == "add" else B.SUB, before, low, uint32)
+            wrapped = ir.Binary(B.LT if s.op == "add" else B.GT, after, before, bool_)
+            high = ir.Binary(B.ADD, high, ir.Cast(wrapped, uint32), uint32)
+        else:
+            self.out.append(replace(s, index=index, value=low, result=None, word=0))
+        self.out.append(replace(s, index=index, value=high, result=None, word=1))
+
+    def locals_read(self) -> set[str]:
+        """The locals some expression reads (an atomic's unused old value is not)."""
+        if self.read is None:
+            bodies = (self.kernel.body, *(f.body for f in self.kernel.functions))
+            self.read = {n.name for b in bodies for n in walk(b) if isinstance(n, ir.Local)}
+        return self.read
 
     def rebuild(self, s: ir.Stmt) -> ir.Stmt:
         """A statement without 64-bit values of its own: its expressions widened."""
