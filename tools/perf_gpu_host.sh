@@ -3,7 +3,7 @@
 # docs/benchmarks.md on the GPU host, beside its CuPy, in one run (results and a log in
 # $OUT, default build/perf):
 #
-#   bash tools/perf_gpu_host.sh [--before DIR] [--only sweep,ops,launch,runtime,matmul,gles]
+#   bash tools/perf_gpu_host.sh [--before DIR] [--only sweep,ops,launch,runtime,matmul,gles,exact64]
 #
 # It expects the wgpu/moderngl wheels and the GL/Vulkan loader .debs in $GPU_DIR (default
 # .gpu, copied from the workplace's gpu-host folder) and installs them under /tmp. With
@@ -13,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 gpu="${GPU_DIR:-.gpu}"
 out="${OUT:-build/perf}"
-before="" only="sweep,ops,launch,runtime,matmul,gles"
+before="" only="sweep,ops,launch,runtime,matmul,gles,exact64"
 while [ $# -gt 0 ]; do
   case "$1" in
     --before) before="$2"; shift 2 ;;
@@ -72,4 +72,5 @@ if want matmul; then
   bench matmul_shapes 120 tools/bench_matmul_shapes.py --backends webgpu webgl --seconds 0.5
 fi
 want gles && bench gles 60 tools/bench_gles.py
+want exact64 && bench exact64 240 tools/bench_exact64.py --json "$out/exact64.json"
 echo "== done ($(date -u +%T))"

@@ -23,7 +23,7 @@ from tests.runtime.helpers import (
     wgpy_backend,  # noqa: F401  (runs every test on every backend)
 )
 from tests.support.kernel_call import executor_for
-from wgpy_runtime import _matmul
+from wgpy_runtime import _matmul, linalg
 from wgpy_runtime import device as devices
 
 TARGET = {"webgpu": "wgsl", "webgl": "glsl"}
@@ -238,7 +238,8 @@ def test_views_are_not_copied(monkeypatch):
 
 def test_tensordot_of_im2col_columns_is_a_batch_of_views(monkeypatch):
     """Chainer's convolution: tensordot(col, W, ((1, 2, 3), (1, 2, 3))) with col (n, c, kh,
-    kw, oh, ow) is n transposed products of col's own buffer, not a copy of col."""
+    kw, oh, ow) is n transposed products of col's own buffer, not a copy of col, where an
+    image has enough rows (oh * ow) to fill the matmul's tiles."""
     seen = {}
 
     def spy(device, program, args, loop_shape, reduce_shape=None):
@@ -250,6 +251,10 @@ def test_tensordot_of_im2col_columns_is_a_batch_of_views(monkeypatch):
     monkeypatch.setattr(_matmul._launch, "dispatch", spy)
     col, w = _random((3, 4, 3, 3, 5, 6), seed=32), _random((7, 4, 3, 3), seed=33)
     x = wp.asarray(col)
+    got = wp.tensordot(x, wp.asarray(w), ((1, 2, 3), (1, 2, 3)))
+    assert seen["A"]._buf is not x._buf  # 30 rows an image: one product of a copy
+    np.testing.assert_allclose(got.get(), np.tensordot(col, w, ((1, 2, 3), (1, 2, 3))), **TOL)
+    monkeypatch.setattr(linalg, "MIN_BATCH_ROWS", 30)
     got = wp.tensordot(x, wp.asarray(w), ((1, 2, 3), (1, 2, 3)))
     assert seen["A"]._buf is x._buf and seen["A"]._strides == (1080, 1, 30)
     assert seen["trans"] == (True, True) and seen["loop"] == (3, 30, 7)  # W.T: a view too
