@@ -16,6 +16,7 @@ import functools
 import numpy as np
 
 from . import _dtypes, _shapes, ufuncs
+from ._fusion_reroll import reroll
 from ._fusion_trace import FusionUnsupported, Trace, Var, scalar_dtype
 from .kernel import ElementwiseKernel
 from .ndarray import ndarray
@@ -141,7 +142,7 @@ def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, n
     kernel = ElementwiseKernel(
         ", ".join(in_params),
         ", ".join(out_params),
-        "\n".join(body),
+        "\n".join(reroll(body)),
         name,
         preamble="\n".join(trace.preambles),
     )

@@ -8,6 +8,8 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs each test per backend)
+from wgpy_runtime import fusion
+from wgpy_runtime._fusion_reroll import reroll
 from wgpy_runtime.device import current_device
 
 
@@ -151,3 +153,70 @@ def test_a_loop_of_the_function_unrolls_into_the_kernel_with_shared_constants(la
     np.testing.assert_array_equal(count.get(), eager_count.get())
     (plan,) = fused._plans.values()
     assert len(plan.constants) == 5  # 0.0, -0.0, 0, 2, 4
+
+
+def _unrolled(monkeypatch, function, *args):
+    """`function` fused with its loop left unrolled, as the reference."""
+    with monkeypatch.context() as m:
+        m.setattr(fusion, "reroll", lambda lines: lines)
+        return _host(wp.fuse(function)(*args))
+
+
+def test_a_long_loop_is_rerolled_into_a_loop_with_the_same_bits(monkeypatch):
+    """200 traced iterations become one `for` loop of one copy (the source stays small
+    enough for WebGL's shader compilers); the counts and the last zi, carried out of the
+    loop, are the unrolled kernel's bit for bit."""
+
+    def mandelbrot(cx, cy):
+        zr, zi, count = cx * 0.0, cx * 0.0, (cx * 0).astype(np.int32)
+        for _ in range(200):
+            zr, zi = zr * zr - zi * zi + cx, 2 * zr * zi + cy
+            count += (zr * zr + zi * zi <= 4).astype(np.int32)
+        return count, zi
+
+    cx = np.repeat(np.linspace(-2, 1, 16, dtype=np.float32)[None, :], 16, axis=0)
+    args = (wp.asarray(cx), wp.asarray(cx.T * 1.0))
+    fused = wp.fuse(mandelbrot)
+    with np.errstate(all="ignore"):
+        got = _host(fused(*args))
+        want = _unrolled(monkeypatch, mandelbrot, *args)
+    (plan,) = fused._plans.values()
+    body = plan.kernel.operation.splitlines()
+    assert "for (int _n = 0; _n < 200; ++_n) {" in body and len(body) < 40
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_loops_that_do_not_reroll_keep_their_results(monkeypatch):
+    """A value from two iterations back (Fibonacci) and a carried value whose dtype
+    changes after the first iteration cannot be one loop copy: the trace stays as it is
+    or is rerolled where it can be, with the same results."""
+
+    def fibonacci(x):
+        a, b = x, x + 1
+        for _ in range(40):
+            a, b = b, a * 0.5 + b * 0.25
+        return b
+
+    def promoted(x, k):
+        acc = k
+        for _ in range(40):
+            acc = acc + x * 0.5
+        return acc
+
+    x = np.linspace(-1, 1, 33, dtype=np.float32)
+    k = np.arange(33, dtype=np.int32)
+    for function, args in ((fibonacci, (x,)), (promoted, (x, k))):
+        device_args = [wp.asarray(a) for a in args]
+        got = _host(wp.fuse(function)(*device_args))
+        want = _unrolled(monkeypatch, function, *device_args)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[0], _host(function(*device_args))[0])
+
+
+def test_reroll_refuses_a_copy_that_reads_two_copies_back():
+    """t_k = t_(k-2) + t_(k-1) repeats one line, but a one-line loop body cannot carry
+    two iterations: the lines stay as they are."""
+    lines = ["float _t1 = _x0;", "float _t2 = _x1;"]
+    lines += [f"float _t{k} = _t{k - 2} + _t{k - 1};" for k in range(3, 90)] + ["_y0 = _t89;"]
+    assert reroll(lines) == lines
