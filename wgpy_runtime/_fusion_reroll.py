@@ -6,10 +6,12 @@ in trace order. A run of R copies of a P-line block qualifies when every copy is
 before with each temporary renumbered by the same Δ (the temporaries a copy declares),
 or not at all (a value from before the run). A temporary of the previous copy becomes a
 loop-carried variable, set from the value before the run and updated at the end of each
-copy; what the lines after the run read of the last copy is carried out the same way.
-The statements and their order are unchanged, so the results are bit for bit the same;
-the program is shorter by (R - 1) * P statements, which keeps a long loop (Mandelbrot's
-500 iterations) within what shader compilers accept and compile quickly.
+loop iteration; what the lines after the run read of the last copy is carried out the same
+way. A loop iteration runs UNROLL copies (straight-line code the shader compiler
+schedules well: on lavapipe one copy per iteration ran 3x slower than the unrolled
+body, eight as fast). The statements and their order are unchanged, so the results are
+bit for bit the same; the program keeps a long loop (Mandelbrot's 500 iterations) within
+what shader compilers accept and compile quickly.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 TEMP = re.compile(r"\b_t(\d+)\b")
 DECLARATION = re.compile(r"^([A-Za-z_][\w ]*?) _t(\d+)(?: = .*|;)$")
 MIN_SAVED_LINES = 64  # shorter repeats are left as they are
+UNROLL = 8  # copies per loop iteration: straight-line runs for the shader compiler
 COUNTER = "_n"  # fused names are _x, _c, _t, _a and _y; `i` is the element index
 
 
@@ -35,7 +38,9 @@ def reroll(lines: list[str]) -> list[str]:
         copies = (begin + length - start) // period
         balanced = (start == 0 or depth[start - 1] == 0) and depth[start + period - 1] == 0
         if balanced and copies > 2:
-            loop = _as_loop(lines, start, period, copies)
+            unroll = max(1, min(UNROLL, copies // 2))  # copies a loop iteration runs
+            extra = copies % unroll  # left before the loop, as traced
+            loop = _as_loop(lines, start + extra * period, period * unroll, copies // unroll)
             if loop is not None:
                 return loop
     return lines

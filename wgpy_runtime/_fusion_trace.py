@@ -128,6 +128,8 @@ class Trace:
     def __init__(self, ufuncs) -> None:
         self.ufuncs = ufuncs  # the ufuncs module (it imports this one, so it is handed in)
         self.lines: list[str] = []
+        self.hoisted: list[str] = []  # constants' conversions, before `lines`
+        self._hoisted_names: dict[tuple, str] = {}
         self.constants: list[np.generic] = []
         self.assigned: dict[int, str] = {}  # input array position -> its final value
         self.preambles: list[str] = []
@@ -183,13 +185,13 @@ class Trace:
         simple = _SIMPLE_ROUTINE.match(routine)
         if simple and len(results) == 1:  # `out0 = expr`: one declaration, no block
             ctype = _dtypes.ctype(results[0].dtype)
-            operands = [f"(({_dtypes.ctype(t)}){v.name})" for v, t in zip(values, loop_in)]
+            operands = [f"({self.converted(v, t)})" for v, t in zip(values, loop_in)]
             expr = _INPUT_NAME.sub(lambda m: operands[int(m[1])], simple[1])
             self.lines.append(f"{ctype} {results[0].name} = ({ctype})({expr});")
             return results[0]
         self.lines += [f"{_dtypes.ctype(r.dtype)} {r.name};" for r in results]
         block = [
-            f"{_dtypes.ctype(t)} in{k} = ({_dtypes.ctype(t)}){v.name};"
+            f"{_dtypes.ctype(t)} in{k} = {self.converted(v, t)};"
             for k, (v, t) in enumerate(zip(values, loop_in))
         ]
         block += [f"{_dtypes.ctype(t)} out{k};" for k, t in enumerate(loop_out)]
@@ -197,6 +199,20 @@ class Trace:
         block += [f"{r.name} = ({_dtypes.ctype(r.dtype)})out{k};" for k, r in enumerate(results)]
         self.lines += ["{", *block, "}"]
         return results[0] if len(results) == 1 else tuple(results)
+
+    def converted(self, v: Var, dtype: np.dtype) -> str:
+        """`v` converted to `dtype`: a constant's conversion is computed once, at the top
+        of the body (inside a rerolled loop it would be redone every iteration, and a
+        64-bit one is a library call under the exact policy)."""
+        ctype = _dtypes.ctype(dtype)
+        if not v.name.startswith("_c") or ctype == _dtypes.ctype(v.dtype):
+            return f"({ctype}){v.name}"
+        name = f"{v.name}_{len(self.hoisted)}"
+        key = (v.name, ctype)
+        if key not in self._hoisted_names:
+            self._hoisted_names[key] = name
+            self.hoisted.append(f"{ctype} {name} = ({ctype}){v.name};")
+        return self._hoisted_names[key]
 
     def cast(self, v: Var, dtype: np.dtype) -> Var:
         result = Var(self, self._fresh(), _dtypes.normalize(dtype), v.weak)
@@ -212,9 +228,8 @@ class Trace:
         dtype = _dtypes.normalize(np.result_type(*self._arg_dtypes([a, b])))
         result = Var(self, self._fresh(), dtype, a.weak and b.weak)
         ctype = _dtypes.ctype(dtype)
-        self.lines.append(
-            f"{ctype} {result.name} = ({cond.name} != 0) ? ({ctype}){a.name} : ({ctype}){b.name};"
-        )
+        x_, y_ = self.converted(a, dtype), self.converted(b, dtype)
+        self.lines.append(f"{ctype} {result.name} = ({cond.name} != 0) ? {x_} : {y_};")
         return result
 
     def assign(self, target: Var, value) -> None:

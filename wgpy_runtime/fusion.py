@@ -136,7 +136,7 @@ def _plan(trace: Trace, args, inputs: list[Var], results: list[Var], returned, n
     # An input written in place is read from its output parameter (a body may read its
     # outputs) into a local first, so every read sees the value from before the call.
     body = [f"{_dtypes.ctype(inputs[k].dtype)} _x{k} = _a{k};" for k in assigned]
-    body += trace.lines
+    body += trace.hoisted + trace.lines
     body += [f"_a{k} = {trace.assigned[k]};" for k in assigned]
     body += [f"_y{k} = {v.name};" for k, v in enumerate(results)]
     kernel = ElementwiseKernel(

@@ -8,7 +8,7 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs each test per backend)
-from wgpy_runtime import fusion
+from wgpy_runtime import _fusion_reroll, fusion
 from wgpy_runtime._fusion_reroll import reroll
 from wgpy_runtime.device import current_device
 
@@ -163,9 +163,9 @@ def _unrolled(monkeypatch, function, *args):
 
 
 def test_a_long_loop_is_rerolled_into_a_loop_with_the_same_bits(monkeypatch):
-    """200 traced iterations become one `for` loop of one copy (the source stays small
-    enough for WebGL's shader compilers); the counts and the last zi, carried out of the
-    loop, are the unrolled kernel's bit for bit."""
+    """200 traced iterations become a `for` loop of 25 iterations over 8 copies (the
+    source stays small enough for WebGL's shader compilers); the counts and the last zi,
+    carried out of the loop, are the unrolled kernel's bit for bit."""
 
     def mandelbrot(cx, cy):
         zr, zi, count = cx * 0.0, cx * 0.0, (cx * 0).astype(np.int32)
@@ -182,7 +182,7 @@ def test_a_long_loop_is_rerolled_into_a_loop_with_the_same_bits(monkeypatch):
         want = _unrolled(monkeypatch, mandelbrot, *args)
     (plan,) = fused._plans.values()
     body = plan.kernel.operation.splitlines()
-    assert "for (int _n = 0; _n < 200; ++_n) {" in body and len(body) < 40
+    assert "for (int _n = 0; _n < 25; ++_n) {" in body and len(body) < 8 * 15 + 20
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
 
@@ -214,9 +214,11 @@ def test_loops_that_do_not_reroll_keep_their_results(monkeypatch):
         np.testing.assert_array_equal(got[0], _host(function(*device_args))[0])
 
 
-def test_reroll_refuses_a_copy_that_reads_two_copies_back():
-    """t_k = t_(k-2) + t_(k-1) repeats one line, but a one-line loop body cannot carry
-    two iterations: the lines stay as they are."""
+def test_reroll_refuses_a_copy_that_reads_two_copies_back(monkeypatch):
+    """t_k = t_(k-2) + t_(k-1) repeats one line: a loop iteration of one copy cannot
+    carry two of them, so the lines stay as they are; of eight copies it can."""
     lines = ["float _t1 = _x0;", "float _t2 = _x1;"]
     lines += [f"float _t{k} = _t{k - 2} + _t{k - 1};" for k in range(3, 90)] + ["_y0 = _t89;"]
+    assert "for (int _n = 0; _n < 10; ++_n) {" in reroll(lines)
+    monkeypatch.setattr(_fusion_reroll, "UNROLL", 1)
     assert reroll(lines) == lines
