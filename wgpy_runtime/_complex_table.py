@@ -3,8 +3,9 @@
 Rule: a routine reads `in0r, in0i, in1r, in1i` (the operands' real and imaginary parts,
 already converted to the component type `T`: float for complex64, double for
 complex128) and assigns `out0r, out0i` (a complex result) or `out0` (a real or bool
-result). Helpers are C functions over `T`, each written once here and joined into a
-kernel's preamble only when its routine reaches it. Where NumPy's own loop is a formula
+result). Helpers are the templates of kernelc/lib/complex.cu, shared with kernel text's
+`complex<T>`, joined to the preamble of a routine that calls any (only the ones it
+reaches are compiled). Where NumPy's own loop is a formula
 (multiply, Smith's division, reciprocal, integer powers by squaring, the lexicographic
 comparisons, `abs` as larger * sqrt(1 + ratio^2)), the routine is that formula, so under
 the exact 64-bit policy complex128 gives NumPy's bits (docs/dtypes.md says which).
@@ -13,184 +14,9 @@ the exact 64-bit policy complex128 gives NumPy's bits (docs/dtypes.md says which
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-# name -> (helpers it calls, C source)
-HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
-    "cx_mul": (
-        (),
-        """
-__device__ void cx_mul(T ar, T ai, T br, T bi, T &rr, T &ri) {
-  rr = ar * br - ai * bi;
-  ri = ar * bi + ai * br;
-}""",
-    ),
-    # Smith's algorithm, as NumPy divides (a zero divisor divides by |br| and |bi|, both 0).
-    "cx_div": (
-        (),
-        """
-__device__ void cx_div(T ar, T ai, T br, T bi, T &rr, T &ri) {
-  T abr = fabs(br);
-  T abi = fabs(bi);
-  if (abr >= abi) {
-    if (abr == 0 && abi == 0) {
-      rr = ar / abr;
-      ri = ai / abi;
-    } else {
-      T rat = bi / br;
-      T scl = (T)1 / (br + bi * rat);
-      rr = (ar + ai * rat) * scl;
-      ri = (ai - ar * rat) * scl;
-    }
-  } else {
-    T rat = br / bi;
-    T scl = (T)1 / (bi + br * rat);
-    rr = (ar * rat + ai) * scl;
-    ri = (ai * rat - ar) * scl;
-  }
-}""",
-    ),
-    # NumPy's hypot of the parts: the larger times sqrt(1 + (smaller / larger)^2).
-    "cx_abs": (
-        (),
-        """
-__device__ T cx_abs(T re, T im) {
-  T x = fabs(re);
-  T y = fabs(im);
-  T r;
-  if (isinf(x) || isinf(y)) {
-    r = (T)INFINITY;
-  } else if (isnan(x) || isnan(y)) {
-    r = x + y;
-  } else {
-    T big = x > y ? x : y;
-    T small = x > y ? y : x;
-    if (big == 0) {
-      r = big;
-    } else {
-      T q = small / big;
-      r = big * sqrt((T)1 + q * q);
-    }
-  }
-  return r;
-}""",
-    ),
-    "cx_exp": (
-        (),
-        """
-__device__ void cx_exp(T re, T im, T &rr, T &ri) {
-  if (im == 0) {
-    rr = exp(re);
-    ri = im;
-  } else {
-    T e = exp(re);
-    rr = e * cos(im);
-    ri = e * sin(im);
-  }
-}""",
-    ),
-    "cx_log": (
-        ("cx_abs",),
-        """
-__device__ void cx_log(T re, T im, T &rr, T &ri) {
-  rr = log(cx_abs(re, im));
-  ri = atan2(im, re);
-}""",
-    ),
-    # The principal root through t = sqrt((|x| + |z|) / 2); parts past 1e37 are scaled by
-    # 1/4 (exactly) so that |x| + |z| cannot overflow.
-    "cx_sqrt": (
-        ("cx_abs",),
-        """
-__device__ void cx_sqrt(T re, T im, T &rr, T &ri) {
-  if (re == 0 && im == 0) {
-    rr = 0;
-    ri = im;
-  } else if (isinf(im)) {
-    rr = (T)INFINITY;
-    ri = im;
-  } else if (isinf(re) && !isnan(im)) {
-    if (re > 0) {
-      rr = re;
-      ri = copysign((T)0, im);
-    } else {
-      rr = 0;
-      ri = copysign((T)INFINITY, im);
-    }
-  } else {
-    T x = re;
-    T y = im;
-    T s = 1;
-    if (fabs(x) > (T)1e37 || fabs(y) > (T)1e37) {
-      x = x * (T)0.25;
-      y = y * (T)0.25;
-      s = 2;
-    }
-    T t = sqrt((fabs(x) + cx_abs(x, y)) * (T)0.5);
-    if (x >= 0) {
-      rr = s * t;
-      ri = s * (y / (2 * t));
-    } else {
-      rr = s * (fabs(y) / (2 * t));
-      ri = s * copysign(t, y);
-    }
-  }
-}""",
-    ),
-    # NumPy's power: 1 for a zero exponent, 0 or NaN for a zero base, integer exponents
-    # below 100 by repeated squaring (then 1 / result for negative ones), else
-    # exp(b * log(a)): `g`, computed before by the log, multiply and exp routines (one
-    # program holding all of them takes minutes to compile for complex128's emulation).
-    "cx_pow": (
-        ("cx_mul", "cx_div"),
-        """
-__device__ void cx_pow(T ar, T ai, T br, T bi, T gr, T gi, T &rr, T &ri) {
-  if (br == 0 && bi == 0) {
-    rr = 1;
-    ri = 0;
-  } else if (ar == 0 && ai == 0) {
-    rr = br > 0 ? (T)0 : (T)NAN;
-    ri = br > 0 ? (T)0 : (T)NAN;
-  } else if (bi == 0 && br == trunc(br) && fabs(br) < 100) {
-    int n = (int)fabs(br);
-    if (n == 1) {
-      rr = ar;
-      ri = ai;
-    } else if (n == 2) {
-      cx_mul(ar, ai, ar, ai, rr, ri);
-    } else if (n == 3) {
-      T sr;
-      T si;
-      cx_mul(ar, ai, ar, ai, sr, si);
-      cx_mul(ar, ai, sr, si, rr, ri);
-    } else {
-      T pr = ar;
-      T pi = ai;
-      T qr = 1;
-      T qi = 0;
-      int mask = 1;
-      for (int k = 0; k < 8; k++) {
-        if ((n & mask) != 0) {
-          cx_mul(qr, qi, pr, pi, qr, qi);
-        }
-        mask = mask << 1;
-        if (n < mask) {
-          break;
-        }
-        cx_mul(pr, pi, pr, pi, pr, pi);
-      }
-      rr = qr;
-      ri = qi;
-    }
-    if (br < 0) {
-      cx_div((T)1, (T)0, rr, ri, rr, ri);
-    }
-  } else {
-    rr = gr;
-    ri = gi;
-  }
-}""",
-    ),
-}
+from kernelc.lib import COMPLEX_SOURCE, read_source
 
 
 @dataclass(frozen=True)
@@ -269,16 +95,10 @@ if (fabs(in0i) <= fabs(in0r)) {
 
 
 def preamble(op: ComplexOp) -> str:
-    """The helper functions `op` reaches, each after the helpers it calls."""
-    order: list[str] = []
+    """The helper templates when `op` calls any (only the ones it reaches are compiled)."""
+    return _helpers() if op.helpers else ""
 
-    def visit(name: str) -> None:
-        if name in order:
-            return
-        for dep in HELPERS[name][0]:
-            visit(dep)
-        order.append(name)
 
-    for name in op.helpers:
-        visit(name)
-    return "\n".join(HELPERS[name][1] for name in order)
+@cache
+def _helpers() -> str:
+    return read_source(COMPLEX_SOURCE)

@@ -208,6 +208,9 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
     loop shape, or reduce_shape + loop_shape) or a Python/NumPy scalar. Returns what the
     device was given, `(buffers, values, direct)`; `direct`: no GLSL output went through a
     dense temporary (`_fastpath` replays only such launches)."""
+    lanes = getattr(program.abi.launch, "lanes", None)
+    if lanes is not None:  # GLSL complex outputs: one fragment per component
+        loop_shape = (*loop_shape, lanes)
     values = {SIZE: math.prod(loop_shape)}
     values.update({contract.loop_shape(d): e for d, e in enumerate(loop_shape)})
     if reduce_shape is not None:
@@ -218,8 +221,10 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
     for p in program.abi.params:
         name, value = p.name, args[p.name]
         if p.kind == "scalar":
-            values[contract.scalar_value(name)] = _dtypes.scalar_value(value, np.dtype(p.dtype))
+            values.update(_scalar_values(name, value, np.dtype(p.dtype)))
             continue
+        if value.dtype.kind == "c":  # the real view of its components (docs/abi.md)
+            value = value._pair() if lanes is not None and p.is_output else value.real
         if dense_outputs and p.is_output:
             value = _dense_output(value, p, finish)
         buffers[name] = value._buf.id
@@ -228,6 +233,18 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
     for step in finish:
         step()
     return buffers, values, not finish
+
+
+def _scalar_values(name: str, value, dtype: np.dtype) -> dict:
+    """A scalar's uniform values: a complex one's parts along axes 0 and 1."""
+    if dtype.kind != "c":
+        return {contract.scalar_value(name): _dtypes.scalar_value(value, dtype)}
+    z = _dtypes.cast_scalar(value, dtype)
+    part = _dtypes.component(dtype)
+    return {
+        contract.scalar_value(name, c): _dtypes.scalar_value(x, part)
+        for c, x in enumerate((z.real, z.imag))
+    }
 
 
 def _array_values(name: str, a) -> dict:

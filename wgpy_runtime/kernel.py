@@ -77,7 +77,13 @@ def _check_args(args, where: str) -> None:
 
 
 def _is_scalar(a) -> bool:
-    return isinstance(a, (bool, int, float, np.generic)) and not isinstance(a, np.void)
+    return isinstance(a, (bool, int, float, complex, np.generic)) and not isinstance(a, np.void)
+
+
+def _replayable(*type_lists) -> bool:
+    """Complex arguments are bound through views of their components, which `_fastpath`
+    does not replay."""
+    return all(np.dtype(t).kind != "c" for types in type_lists for t in types)
 
 
 class UnboundPlaceholder(KeyError):
@@ -198,7 +204,7 @@ class ElementwiseKernel:
         if math.prod(shape) == 0:
             return result
         launched = self._launch(device, types, in_args, in_types, outs, shape)
-        if launched is not None and form is not None:
+        if launched is not None and form is not None and _replayable(in_types, out_types):
             _fastpath.record(self, args, in_types, out_types, shape, device, *launched, form)
         return result
 
@@ -390,7 +396,7 @@ class ReductionKernel:
         launched = self._launch(
             device, types, in_args, in_types, outs, shape, reduce_axis, out_axis
         )
-        if launched is not None and form is not None:
+        if launched is not None and form is not None and _replayable(in_types, out_types):
             args = (*in_args, *(out_args or ()))
             _fastpath.record(self, args, in_types, out_types, out_shape, device, *launched, form)
         return result

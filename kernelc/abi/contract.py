@@ -66,8 +66,10 @@ def reduce_shape(axis: int) -> ValueKey:
     return ValueKey("reduce_shape", None, axis)
 
 
-def scalar_value(param: str) -> ValueKey:
-    return ValueKey("value", param)
+def scalar_value(param: str, component: int | None = None) -> ValueKey:
+    """A scalar's value; a complex scalar's part `component` (0 real, 1 imaginary) is
+    keyed along axis `component`."""
+    return ValueKey("value", param, component)
 
 
 def array_offset(param: str) -> ValueKey:
@@ -421,10 +423,12 @@ class DrawLaunch(LaunchRule):
 
 @dataclass(**RECORD)
 class FragmentLaunch(DrawLaunch):
-    """GLSL elementwise: one draw, or one per output group."""
+    """GLSL elementwise: one draw, or one per output group. `lanes` (complex outputs):
+    fragments per element, the loop shape having a last axis of that extent (docs/abi.md)."""
 
     KIND: ClassVar[str] = "fragment"
     output_groups: tuple[Draw, ...] | None = optional()
+    lanes: int | None = optional()
 
     NESTED: ClassVar[dict[str, Any]] = {"output_groups": Draw}
 

@@ -146,13 +146,8 @@ def _param_members(p: IrParam, target: str) -> list[tuple]:
         return _member(f"a_{p.name}_{suffix}", array_key(p.name, what, axis))
 
     if p.kind is ParamKind.SCALAR:
-        key = scalar_value(p.name)
-        if p.dtype in dtypes.WIDE:
-            kind = "f64" if p.dtype.is_float else "i64"
-            return [
-                _member(f"s_{p.name}_w{w}", key, kind + half) for w, half in enumerate(("lo", "hi"))
-            ]
-        return [_member(f"s_{p.name}", key, UNIFORM_TYPE[p.value_dtype])]
+        parts = ((0, "_re"), (1, "_im")) if p.is_complex else ((None, ""),)
+        return [m for c, suffix in parts for m in _scalar_members(p, c, f"s_{p.name}{suffix}")]
     if p.kind is ParamKind.ARRAY:
         if target == "glsl" and p.is_output:
             return []  # dense render target; its old contents come dense too
@@ -162,6 +157,16 @@ def _param_members(p: IrParam, target: str) -> list[tuple]:
         + [fact("shape", d) for d in range(p.ndim)]
         + [fact("stride", d) for d in range(p.ndim)]
     )
+
+
+def _scalar_members(p: IrParam, component: int | None, name: str) -> list[tuple]:
+    """A scalar's value (a complex scalar's part `component`): one member, or a 64-bit
+    value's two words."""
+    key = scalar_value(p.name, component)
+    if p.dtype in dtypes.WIDE:
+        kind = "f64" if p.dtype.is_float else "i64"
+        return [_member(f"{name}_w{w}", key, kind + half) for w, half in enumerate(("lo", "hi"))]
+    return [_member(name, key, UNIFORM_TYPE[p.value_dtype])]
 
 
 def param_records(kernel: Kernel) -> tuple[Param, ...]:

@@ -388,8 +388,8 @@ class Emitter:
                 return self.buffer_load(e)
             case ir.WordLoad():
                 return self.word_load(e)
-            case ir.ScalarWord(param=p, word=word):
-                return self.uniform(scalar_value(p), word)
+            case ir.ScalarWord(param=p, word=word, component=c):
+                return self.uniform(scalar_value(p, c), word)
             case ir.Words(high=high, low=low):
                 return self.call(self.type_name(e.dtype), [self.expr(low), self.expr(high)])
             case ir.WordOf(operand=x, word=word):
@@ -469,7 +469,7 @@ class Emitter:
         p = self.param(e.param)
         if p.kind is not ir.ParamKind.SCALAR or p.value_dtype is not e.dtype:
             raise self.ice(f"ScalarArg of '{e.param}' does not match its parameter")
-        member = self.uniform(scalar_value(p.name))
+        member = self.uniform(scalar_value(p.name, e.component))
         if p.dtype is bool_:  # held as a 0/1 u32
             return self.infix(B.NE, member, self.const(0, uint32))
         return member

@@ -368,7 +368,11 @@ class GlslEmitter(Emitter):
             textures=self.texture_records(),
             outputs=self.render_target_records(),
             uniform_block=abi.UniformBlock(name="KcParams", binding=0),
-            launch=FragmentLaunch(vertex_shader=VERTEX_SHADER, max_width=MAX_WIDTH),
+            launch=FragmentLaunch(
+                vertex_shader=VERTEX_SHADER,
+                max_width=MAX_WIDTH,
+                lanes=self.kernel.lanes if self.kernel.lanes > 1 else None,
+            ),
         )
 
     def texture_records(self) -> tuple[abi.Texture, ...]:

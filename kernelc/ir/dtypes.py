@@ -77,7 +77,10 @@ BY_NAME = {d.name: d for d in ALL}
 COMPUTE = (bool_, int32, uint32, float32)
 WIDE = (int64, uint64, float64)  # computation types of the exact 64-bit policy only
 
-# Parameter dtypes this version can bind to arrays and scalars (complex is rejected).
+# A complex dtype's components (NumPy's interleaved (re, im) pairs).
+COMPONENT = {complex64: float32, complex128: float64}
+
+# Parameter dtypes this version can bind to arrays and scalars.
 SUPPORTED_PARAM = (
     bool_,
     int8,
@@ -91,6 +94,8 @@ SUPPORTED_PARAM = (
     float16,
     float32,
     float64,
+    complex64,
+    complex128,
 )
 # 64-bit dtypes are held (and computed) in 32 bits: neither target has 64-bit types.
 STORAGE_32 = {int64: int32, uint64: uint32, float64: float32}
@@ -157,7 +162,10 @@ def is_exact64() -> bool:
 
 
 def computation_type(d: DType) -> DType:
-    """The type a value of C type `d` is computed in (32 bits unless exact 64-bit)."""
+    """The type a value of C type `d` is computed in (32 bits unless exact 64-bit); a
+    complex type stands for itself (lowering computes it as two `part_type` values)."""
+    if d.kind == "c":
+        return d
     if d.itemsize == 8 and d.kind in "iuf" and _EXACT64.get():
         return d
     if d.kind == "b":
@@ -169,6 +177,11 @@ def computation_type(d: DType) -> DType:
     if d.kind == "u":
         return uint32 if d.itemsize >= 4 else int32  # C promotes narrow unsigned to int
     raise ValueError(f"no computation type for {d.name}")
+
+
+def part_type(d: DType) -> DType:
+    """The computation type of complex type `d`'s real and imaginary parts."""
+    return computation_type(COMPONENT[d])
 
 
 def storage_type(d: DType) -> DType:

@@ -31,6 +31,15 @@ B = ir.BinaryOp
 MAX_LOOP_ITERATIONS = 10_000_000
 
 
+# The NumPy dtype holding a complex parameter whose components are held as the key.
+COMPLEX_HELD = {float32: np.dtype(np.complex64), float64: np.dtype(np.complex128)}
+
+
+def _part(flat: np.ndarray, component: int | None) -> np.ndarray:
+    """A complex array's real or imaginary parts (writable views), or `flat` itself."""
+    return flat if component is None else (flat.real, flat.imag)[component]
+
+
 class InterpreterError(RuntimeError):
     """The kernel did something the interpreter cannot finish (an endless loop)."""
 
@@ -272,8 +281,9 @@ class Interpreter:
 
     def _flat(self, p: ir.Param) -> np.ndarray:
         a = self.arrays[p.name]
-        if p.declared is not None and a.dtype != p.dtype.name:  # held in 32 bits, as a GPU does
-            a = a.astype(p.dtype.name)
+        held = COMPLEX_HELD[p.dtype] if p.is_complex else np.dtype(p.dtype.name)
+        if p.declared is not None and a.dtype != held:  # held in 32 bits, as a GPU does
+            a = a.astype(held)
         if p.kind is ir.ParamKind.ARRAY and not p.is_output:
             a = np.broadcast_to(a, self.reduce_shape + self.loop_shape)
         return a.reshape(-1)  # a view when possible; outputs are written back in `run`
@@ -319,10 +329,10 @@ class Interpreter:
                 arr, idx = act.env[n], self.expr(k, act)
                 lanes = np.nonzero(m)[0]
                 arr[lanes, np.clip(idx[lanes], 0, arr.shape[1] - 1)] = self.expr(v, act)[lanes]
-            case ir.ElemStore(param=p, value=v):
-                self.flat[p][m] = self.expr(v, act)[m]
-            case ir.RawStore(param=p, index=k, value=v):
-                self.flat[p][self.expr(k, act)[m]] = self.expr(v, act)[m]
+            case ir.ElemStore(param=p, value=v, component=c):
+                _part(self.flat[p], c)[m] = self.expr(v, act)[m]
+            case ir.RawStore(param=p, index=k, value=v, component=c):
+                _part(self.flat[p], c)[self.expr(k, act)[m]] = self.expr(v, act)[m]
             case ir.If(cond=c, then=t, else_=e):
                 cond = self.expr(c, act)
                 self.block(t, m & cond, act)
@@ -423,8 +433,11 @@ class Interpreter:
             case ir.LocalElem(name=n, index=k):
                 arr = act.env[n]
                 return arr[np.arange(self.n), np.clip(self.expr(k, act), 0, arr.shape[1] - 1)]
-            case ir.ScalarArg(param=p, dtype=d):
-                return np.full(self.n, self.scalars[p], NP[d])
+            case ir.ScalarArg(param=p, dtype=d, component=c):
+                value = self.scalars[p]
+                if c is not None:
+                    value = complex(value).imag if c else complex(value).real
+                return np.full(self.n, value, NP[d])
             case ir.LoopIndex():
                 return self.loop_index
             case ir.LoopSize():
@@ -442,21 +455,22 @@ class Interpreter:
                 return coords[a].astype(np.int32)
             case ir.ArrayInfo():
                 return np.full(self.n, self.array_info(e), np.int32)
-            case ir.ElemLoad(param=p, dtype=d):
-                flat = self.flat[p]
+            case ir.ElemLoad(param=p, dtype=d, component=c):
+                flat = _part(self.flat[p], c)
                 values = flat[self.loop_index] if flat.size != self.n else flat.copy()
                 return values.astype(NP[d])  # int8..uint16 and float16 are computed in 32 bits
-            case ir.RawLoad(param=p, index=k, dtype=d):
-                flat = self.flat[p]
+            case ir.RawLoad(param=p, index=k, dtype=d, component=c):
+                flat = _part(self.flat[p], c)
                 return flat[np.clip(self.expr(k, act), 0, max(flat.size - 1, 0))].astype(NP[d])
         return self.operation(e, act)
 
     def array_info(self, e: ir.ArrayInfo) -> int:
         a = self.arrays[e.param]
+        per_element = 2 if a.dtype.kind == "c" else 1  # complex strides count components
         return {
             "size": lambda: a.size,
             "shape": lambda: a.shape[e.axis],
-            "stride": lambda: a.strides[e.axis] // a.itemsize,
+            "stride": lambda: a.strides[e.axis] // a.itemsize * per_element,
             "offset": lambda: 0,
         }[e.what]()
 

@@ -19,6 +19,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, computation_type
 from kernelc.ir.liveness import reads_before_written
 from kernelc.ir.lower_call import CallLowering
+from kernelc.ir.lower_complex import PARTS, CExpr, ComplexLowering
 from kernelc.ir.lower_expr import ExprLowering
 from kernelc.ir.lower_stmt import StmtLowering
 from kernelc.ir.scope import (
@@ -35,14 +36,9 @@ from kernelc.ir.typing import convert
 DOUBLE_WARNING = (
     "double-precision arithmetic is computed in float32 (WebGPU and WebGL have no 64-bit floats)"
 )
-COMPLEX_TYPE_NAMES = frozenset({"complex", "cuComplex", "cuDoubleComplex", "cuFloatComplex"})
-
-
-def complex_message(what: str) -> str:
-    return (
-        f"{what} is not supported: complex numbers have no translation (WebGPU and "
-        "WebGL have no complex type, and kernelc does not emulate one)"
-    )
+CUDA_COMPLEX_NAMES = frozenset({"cuComplex", "cuDoubleComplex", "cuFloatComplex"})
+COMPLEX_TEMPLATES = frozenset({"complex", "thrust::complex"})
+COMPLEX_PARTS = {dtypes.float32: dtypes.complex64, dtypes.float64: dtypes.complex128}
 
 
 def param_64bit_warning(name: str, declared: DType, storage: DType) -> str:
@@ -63,7 +59,7 @@ class Specialisation:
     raw: dict = field(default_factory=dict, hash=False)
 
 
-class Lowerer(ExprLowering, StmtLowering, CallLowering):
+class Lowerer(ExprLowering, StmtLowering, CallLowering, ComplexLowering):
     def __init__(self, src: ast.ElementwiseSource, types: dict[str, DType], spec: Specialisation):
         self.src = src
         self.kernel_name = src.name
@@ -128,8 +124,15 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
                 "pointer types are not supported: WebGPU and WebGL have no pointers to memory",
                 t.span,
             )
-        if t.name.split("::")[-1] in COMPLEX_TYPE_NAMES:
-            self.fail(UnsupportedFeatureError, complex_message(f"type '{t.name}'"), t.span)
+        if t.name in COMPLEX_TEMPLATES:
+            return self.complex_type(t)
+        if t.name.split("::")[-1] in CUDA_COMPLEX_NAMES:
+            self.fail(
+                UnsupportedFeatureError,
+                f"type '{t.name}' is not supported",
+                t.span,
+                notes=("write complex<float> or complex<double> (thrust::complex, as CuPy does)",),
+            )
         if t.template_args or "::" in t.name:
             self.fail(UnsupportedFeatureError, f"type '{t.name}' is not supported", t.span)
         if t.name == "void":
@@ -139,8 +142,6 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         d = dtypes.C_TYPES.get(t.name)
         if d is None:
             self.fail(KernelTypeError, f"unknown type name '{t.name}'", t.span)
-        if d.kind == "c":
-            self.fail(UnsupportedFeatureError, complex_message(f"type '{t.name}'"), t.span)
         if d.itemsize == 8:
             if d.is_float:
                 self.warn_double(t.span)
@@ -148,9 +149,22 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
                 self.warn_64bit(t.span, f"'{t.name}'")
         return d
 
+    def complex_type(self, t: ast.TypeSpec) -> DType:
+        """`complex<float>`, `thrust::complex<double>`, `complex<T>` (T float or double)."""
+        part = self.resolve_type(t.template_args[0]) if len(t.template_args) == 1 else None
+        if part not in COMPLEX_PARTS:
+            self.fail(
+                UnsupportedFeatureError,
+                f"type '{t.name}<...>' is supported with float or double parts only",
+                t.span,
+            )
+        return COMPLEX_PARTS[part]
+
     # ------------------------------------------------------------------ helpers
 
-    def temp(self, value: ir.Expr, base: str) -> ir.Local:
+    def temp(self, value, base: str):
+        if isinstance(value, CExpr):
+            return self.complex_temp(value, base)
         name = self.scopes.fresh(base)
         self.out.append(ir.Declare(name, value.dtype, value))
         return ir.Local(name, value.dtype)
@@ -172,11 +186,16 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         return var
 
     def writeback(self) -> list[ir.Stmt]:
-        return [
-            ir.ElemStore(e.param.name, ir.Local(e.local.ir_name, e.local.dtype))
-            for e in self.elements.values()
-            if e.param.is_output
-        ]
+        out: list[ir.Stmt] = []
+        for e in self.elements.values():
+            if not e.param.is_output:
+                continue
+            if e.param.is_complex:
+                z = self.complex_local(e.local.ir_name, e.local.dtype)
+                out += [ir.ElemStore(e.param.name, x, c) for c, x in enumerate((z.re, z.im))]
+            else:
+                out.append(ir.ElemStore(e.param.name, ir.Local(e.local.ir_name, e.local.dtype)))
+        return out
 
     def finish_body(self) -> tuple[ir.Stmt, ...]:
         body = (*self.prefix, *self.out)
@@ -229,6 +248,9 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering):
         ctype = self.resolve_type(decl.type)
         if ctype is None:
             self.fail(KernelTypeError, "variable has type 'void'", decl.type.span)
+        if ctype.kind == "c":
+            message = "a complex variable in the preamble is not supported"
+            self.fail(UnsupportedFeatureError, message, decl.type.span)
         constant = decl.type.is_const or "__constant__" in decl.qualifiers
         for d in decl.declarators:
             if d.has_array and constant:
@@ -257,6 +279,11 @@ def bind_param(
     """The IR parameter: its storage dtype (64-bit held in 32 bits, said through `warn(span,
     message)`), kind and specialisation."""
     param = _bind_param(p, types, spec, kernel)
+    if param.dtype.kind == "c":  # held as its (re, im) components
+        storage = dtypes.storage_type(dtypes.COMPONENT[param.dtype])
+        if storage is not dtypes.COMPONENT[param.dtype] and warn is not None:
+            warn(p.type_span, param_64bit_warning(p.name, param.dtype, dtypes.complex64))
+        return replace(param, dtype=storage, declared=param.dtype)
     storage = dtypes.storage_type(param.dtype)
     if storage is param.dtype:
         return param
@@ -282,7 +309,7 @@ def _bind_param(
     if dtype not in dtypes.SUPPORTED_PARAM:
         what = f"dtype {dtype.name} of parameter '{p.name}'"
         raise UnsupportedFeatureError(
-            complex_message(what) if dtype.kind == "c" else f"{what} is not supported",
+            f"{what} is not supported",
             p.type_span,
             kernel=kernel,
             notes=("supported: " + ", ".join(d.name for d in dtypes.SUPPORTED_PARAM),),
@@ -347,10 +374,12 @@ def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ..
     low.scopes.push()
     for p in params:
         if p.kind is ir.ParamKind.ARRAY:
+            ctype = p.c_dtype if p.is_complex else p.dtype
+            fresh = low.complex_name if p.is_complex else low.scopes.fresh
             local = LocalVar(
-                low.scopes.fresh(low.user_local_name(p.name)),
-                p.dtype,
-                computation_type(p.dtype),
+                fresh(low.user_local_name(p.name)),
+                ctype,
+                computation_type(ctype),
                 readonly=not p.is_output,
             )
             low.elements[p.name] = ElementParam(p, local)
@@ -371,7 +400,9 @@ def finalise_param(p: ir.Param, low: Lowerer, operation) -> ir.Param:
     if p.kind is ir.ParamKind.RAW:
         return replace(p, reads_old=True, written=p.name in low.raw_written)
     local = low.elements[p.name].local.ir_name
-    return replace(p, reads_old=reads_before_written(operation, local), written=True)
+    names = [local + part for part in PARTS] if p.is_complex else [local]
+    reads_old = any(reads_before_written(operation, name) for name in names)
+    return replace(p, reads_old=reads_old, written=True)
 
 
 def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
@@ -381,9 +412,14 @@ def element_loads(low: Lowerer, params) -> list[ir.Stmt]:
             continue
         if p.is_output or p.name in low.used_elements:
             local = low.elements[p.name].local
+            read = not p.is_output or p.reads_old  # else zero
+            if p.is_complex:
+                for c, part in enumerate(PARTS):
+                    init = ir.ElemLoad(p.name, p.value_dtype, c) if read else None
+                    loads.append(ir.Declare(local.ir_name + part, p.value_dtype, init))
+                continue
             load = ir.ElemLoad(p.name, local.dtype)
-            init = load if (not p.is_output or p.reads_old) else None  # None: zero
-            loads.append(ir.Declare(local.ir_name, local.dtype, init))
+            loads.append(ir.Declare(local.ir_name, local.dtype, load if read else None))
     return loads
 
 

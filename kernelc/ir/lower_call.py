@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
 from kernelc.frontend import ast
-from kernelc.ir import builtins, dtypes, exact64
+from kernelc.ir import builtins, dtypes, exact64, lower_complex
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import (
     DType,
@@ -22,6 +22,7 @@ from kernelc.ir.dtypes import (
     promote,
     uint32,
 )
+from kernelc.ir.lower_complex import CExpr, is_complex_type
 from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
@@ -61,7 +62,12 @@ class CallLowering:
         if not isinstance(e.func, ast.Ident):
             self.fail(UnsupportedFeatureError, "only named functions can be called", e.span)
         name = e.func.name
-        if e.func.scope not in ("", "std", "cupy"):
+        scopes = (
+            ("", "std", "cupy", "thrust")
+            if name in lower_complex.FUNCTIONS
+            else ("", "std", "cupy")
+        )
+        if e.func.scope not in scopes:
             self.fail(
                 UnsupportedFeatureError, f"'{e.func.scope}::{name}' is not supported", e.func.span
             )
@@ -73,6 +79,15 @@ class CallLowering:
         owner, member = e.func.base, e.func.name
         owner_name = owner.name if isinstance(owner, ast.Ident) else None
         sym = self.scopes.lookup(owner_name) if owner_name else None
+        if member in ("real", "imag") and not isinstance(sym, RawParam):
+            if e.args:
+                self.fail(
+                    UnsupportedFeatureError,
+                    f"setting a part with '{member}(value)' is not supported",
+                    e.span,
+                    notes=("assign a new complex value: z = complex<float>(re, im)",),
+                )
+            return self.complex_member(self.expr(owner), member, e.func.span)
         if owner_name in self.indexers and member == "size" and not e.args:
             return self.indexers[owner_name][0]
         if isinstance(sym, RawParam) and member == "size" and not e.args:
@@ -135,6 +150,11 @@ class CallLowering:
                 e.func.span,
                 notes=(f"call {builtins.POINTER_RESULTS[name]} instead",),
             )
+        if name in lower_complex.FUNCTIONS:
+            args = [self.expr(a) for a in e.args]
+            if name in lower_complex.COMPLEX_ONLY or any(isinstance(a, CExpr) for a in args):
+                return self.complex_call(name, args, e.span)
+            return self.math_values(builtins.C_NAMES[name], args, e)
         if name in builtins.C_NAMES:
             return self.math_call(builtins.C_NAMES[name], e)
         if name in builtins.NATIVE_NAMES and self.library_code:
@@ -169,6 +189,10 @@ class CallLowering:
                 target.span,
             )
         dtype = lv.param.dtype
+        if lv.param.is_complex:
+            self.fail(
+                UnsupportedFeatureError, f"'{name}' on complex elements is not supported", e.span
+            )
         if dtype is float16 and op != "add":
             self.fail(
                 KernelTypeError, f"'{name}' is not defined for __half (only atomicAdd is)", e.span
@@ -246,8 +270,15 @@ class CallLowering:
         return fold_expr(ir.Math(fn, tuple(cast(a, ftype) for a in args), dtype))
 
     def math_call(self, fn: str, e: ast.Call) -> ir.Expr:
+        return self.math_values(fn, self.args_values(e, builtins.MATH[fn].arity), e)
+
+    def math_values(self, fn: str, args: list, e: ast.Call) -> ir.Expr:
+        """Built-in `fn` of lowered `args` (written as the call `e`)."""
         spec = builtins.MATH[fn]
-        args = self.args_values(e, spec.arity)
+        if len(args) != spec.arity:
+            self.args_values(e, spec.arity)  # reports the count
+        for a, node in zip(args, e.args):
+            self.require_no_complex(a, f"'{e.func.name}'", node.span)
         if spec.kind == "generic":
             args = [arith_operand(a) for a in args]
             common = args[0].dtype
@@ -276,7 +307,7 @@ class CallLowering:
             if fparam.is_ref:
                 args.append(self.ref_argument(self.bound(value), arg, fparam, writebacks))
             else:
-                args.append(cast(value, fparam.dtype))
+                args.append(cast(self.real_value(value, fparam.dtype, arg.span), fparam.dtype))
         result = None
         if instance.return_dtype is not None:
             result = self.scopes.fresh("kc_r")
@@ -385,6 +416,8 @@ class CallLowering:
         name = self.function_names.fresh(base + ("_" + suffix.lstrip("_") if suffix else ""))
         with self.function_context(bindings):
             ret = self.resolve_type(fdef.return_type)
+            if is_complex_type(ret):
+                self.complex_in_function("return type", fdef.return_type.span)
             params = []
             for k, p in enumerate(fdef.params):
                 if k in aliases:  # one object under two names, as C++ references allow
@@ -417,6 +450,8 @@ class CallLowering:
         ctype = self.resolve_type(p.type)
         if ctype is None:
             self.fail(KernelTypeError, f"parameter '{p.name}' has type void", p.span)
+        if is_complex_type(ctype):
+            self.complex_in_function(f"parameter '{p.name}'", p.span)
         ir_name = self.scopes.fresh(p.name)
         self.scopes.bind(
             p.name,
@@ -428,6 +463,14 @@ class CallLowering:
             ),
         )
         return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
+
+    def complex_in_function(self, what: str, span) -> None:
+        self.fail(
+            UnsupportedFeatureError,
+            f"a complex {what} of a preamble function is not supported",
+            span,
+            notes=("pass and return the parts (real(z), imag(z)) as float or double",),
+        )
 
 
 def reference_aliases(fdef: ast.FunctionDef, evaluated: list) -> dict[int, int]:

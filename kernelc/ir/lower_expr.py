@@ -21,6 +21,7 @@ from kernelc.ir import builtins, exact64
 from kernelc.ir import nodes as ir
 from kernelc.ir.cvalues import f32
 from kernelc.ir.dtypes import bool_, float32, int32, promote, uint32
+from kernelc.ir.lower_complex import CExpr, is_complex_type
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import (
     Alias,
@@ -119,7 +120,7 @@ def lvalue_ctype(lv):
         case LvLocal(var=v) | LvLocalElem(var=v):
             return v.ctype
         case LvRaw(param=p):
-            return p.dtype
+            return p.c_dtype if p.is_complex else p.dtype
         case LvSelect(if_true=a):
             return lvalue_ctype(a)
     raise AssertionError(lv)
@@ -151,6 +152,7 @@ class ExprLowering:
 
     def cond(self, e: ast.Expr) -> ir.Expr:
         value = self.expr(e)
+        self.require_no_complex(value, "a truth value", e.span)
         return to_bool(value)
 
     def pure(self, e: ast.Expr) -> tuple[ir.Expr, list[ir.Stmt]]:
@@ -192,8 +194,15 @@ class ExprLowering:
         return ir.Const(self.resolve_type(e.type).itemsize, uint32)
 
     def _expr_Construct(self, e: ast.Construct) -> ir.Expr:
-        """`T()` is T's zero; other constructors have no meaning for scalar types."""
+        """`T()` is T's zero; `complex<T>(re, im)`; other constructors have no meaning for
+        scalar types."""
         ctype = self.resolve_type(e.type)
+        if is_complex_type(ctype) and len(e.args) in (0, 2):
+            parts = [self.expr(a) for a in e.args] or [ir.Const(0, int32)] * 2
+            for a, part in zip(e.args, parts):
+                self.real_value(part, float32, a.span)  # a part is a real number
+            re, im = (self.complex_value(x, ctype, e.span).re for x in parts)
+            return CExpr(re, im, ctype)
         if e.args or ctype is None:
             self.fail(
                 UnsupportedFeatureError,
@@ -209,13 +218,19 @@ class ExprLowering:
         match sym:
             case LocalVar() if sym.length is not None:
                 self.fail(KernelTypeError, f"array '{e.name}' used as a value", e.span)
+            case LocalVar() if is_complex_type(sym.ctype):
+                return self.complex_local(sym.ir_name, sym.ctype)
             case LocalVar():
                 return ir.Local(sym.ir_name, sym.dtype)
             case ElementParam():
                 self.use_element(sym)
+                if sym.param.is_complex:
+                    return self.complex_local(sym.local.ir_name, sym.local.ctype)
                 return ir.Local(sym.local.ir_name, sym.local.dtype)
             case ConstVar() | SpecialValue():
                 return sym.value
+            case ScalarParam() if sym.param.is_complex:
+                return self.complex_param(sym.param)
             case ScalarParam():
                 return ir.ScalarArg(sym.param.name, sym.param.value_dtype)
             case Alias():
@@ -272,6 +287,8 @@ class ExprLowering:
                 e.span,
             )
         value = self.expr(e.operand)
+        if isinstance(value, CExpr):
+            return self.complex_unary(e.op, value, e.span)
         if e.op == "!":
             return fold_expr(ir.Unary(U.NOT, to_bool(value), bool_))
         value = arith_operand(value)
@@ -327,6 +344,8 @@ class ExprLowering:
 
     def arith(self, op: B, lhs: ir.Expr, rhs: ir.Expr, span) -> ir.Expr:
         """A C binary operator on two lowered operands, with the usual conversions."""
+        if isinstance(lhs, CExpr) or isinstance(rhs, CExpr):
+            return self.complex_arith(op, lhs, rhs, span)
         if op in ir.SHIFTS:
             lhs, rhs = arith_operand(lhs), arith_operand(rhs)
             self.require_int(lhs, "<<" if op is B.SHL else ">>", span)
@@ -358,6 +377,7 @@ class ExprLowering:
     def logical_step(self, lhs: ir.Expr, e: ast.Binary) -> ir.Expr:
         """`lhs && e.rhs` / `lhs || e.rhs`, the right side evaluated only when needed."""
         rhs, stmts = self.pure(e.rhs)
+        self.require_no_complex(rhs, "a truth value", e.rhs.span)
         rhs = to_bool(rhs)
         op = B.LAND if e.op == "&&" else B.LOR
         if not stmts:
@@ -371,6 +391,8 @@ class ExprLowering:
         c = self.cond(e.cond)
         t, t_stmts = self.pure(e.if_true)
         f, f_stmts = self.pure(e.if_false)
+        if isinstance(t, CExpr) or isinstance(f, CExpr):
+            return self.complex_conditional(c, (t, t_stmts), (f, f_stmts), e.span)
         if t.dtype is not f.dtype:
             common = promote(t.dtype, f.dtype)
             t, f = cast(t, common), cast(f, common)
@@ -398,7 +420,7 @@ class ExprLowering:
         if ctype is None:
             self.expr(e.operand)
             self.fail(KernelTypeError, "a cast to void has no value", e.span)
-        return convert(self.expr(e.operand), ctype)
+        return self.convert_value(self.expr(e.operand), ctype, e.span)
 
     def _expr_Member(self, e: ast.Member) -> ir.Expr:
         base = e.base.name if isinstance(e.base, ast.Ident) else None
@@ -436,8 +458,9 @@ class ExprLowering:
             self.check_axis(axis, sym.param.ndim, f"'{owner.name}'", e.index.span)
             if member == "shape":
                 return ir.ArrayInfo(sym.param.name, "shape", axis)
-            stride = ir.ArrayInfo(sym.param.name, "stride", axis)
-            size = ir.Const(sym.param.c_dtype.itemsize, int32)  # as sizeof(T) says
+            stride = ir.ArrayInfo(sym.param.name, "stride", axis)  # complex: in components
+            per_stride = sym.param.c_dtype.itemsize // (2 if sym.param.is_complex else 1)
+            size = ir.Const(per_stride, int32)  # as sizeof(T) says
             return ir.Binary(B.MUL, stride, size, int32)  # CuPy's strides are in bytes
         return None
 
@@ -458,7 +481,7 @@ class ExprLowering:
 
     def index_value(self, e: ast.Expr) -> ir.Expr:
         value = self.expr(e)
-        if value.dtype.is_float:
+        if value.dtype.kind not in "biu":
             self.fail(KernelTypeError, "array subscript is not an integer", e.span)
         return cast(value, int32)
 
@@ -497,6 +520,9 @@ class ExprLowering:
             saved.extend(self.out)  # only index temporaries: safe to compute on both sides
             self.out = saved
             sides.append(lv)
+        if is_complex_type(lvalue_ctype(sides[0])):
+            message = "an assigned '?:' of complex values is not supported"
+            self.fail(UnsupportedFeatureError, message, e.span)
         if lvalue_ctype(sides[0]) is not lvalue_ctype(sides[1]):
             message = "the operands of an assigned '?:' must have the same type"
             self.fail(KernelTypeError, message, e.span)
@@ -603,6 +629,11 @@ class ExprLowering:
 
     def load(self, lv) -> ir.Expr:
         match lv:
+            case LvLocal(var=v) if is_complex_type(v.ctype):
+                return self.complex_local(v.ir_name, v.ctype)
+            case LvRaw(param=p, index=k) if p.is_complex:
+                parts = (ir.RawLoad(p.name, k, p.value_dtype, c) for c in (0, 1))
+                return CExpr(*parts, p.c_dtype)
             case LvLocal(var=v):
                 return ir.Local(v.ir_name, v.dtype)
             case LvLocalElem(var=v, index=k):
@@ -622,12 +653,15 @@ class ExprLowering:
         match lv:
             case LvLocal(var=v) if v.readonly:
                 self.fail(KernelTypeError, f"cannot assign to read-only '{v.ir_name}'", span)
+            case LvLocal(var=v) if is_complex_type(v.ctype):
+                self.assign_complex(v.ir_name, self.complex_value(value, v.ctype, span))
             case LvLocal(var=v):
-                self.out.append(ir.Assign(v.ir_name, convert(value, v.ctype)))
+                self.out.append(ir.Assign(v.ir_name, self.real_value(value, v.ctype, span)))
             case LvLocalElem(var=v) if v.readonly:
                 self.fail(KernelTypeError, f"cannot assign to read-only '{v.ir_name}'", span)
             case LvLocalElem(var=v, index=k):
-                self.out.append(ir.AssignElem(v.ir_name, k, convert(value, v.ctype)))
+                value = self.real_value(value, v.ctype, span)
+                self.out.append(ir.AssignElem(v.ir_name, k, value))
             case LvRaw(param=p, index=k):
                 if not p.is_output:
                     self.fail(
@@ -637,9 +671,15 @@ class ExprLowering:
                         notes=("inputs are const in CuPy kernels",),
                     )
                 self.raw_written.add(p.name)
-                self.out.append(ir.RawStore(p.name, k, convert(value, p.dtype), span=span))
+                if p.is_complex:
+                    z = self.complex_value(value, p.c_dtype, span)
+                    for c, x in enumerate((z.re, self.temp(z.im, "kc_t"))):
+                        self.out.append(ir.RawStore(p.name, k, x, span=span, component=c))
+                    return
+                value = self.real_value(value, p.dtype, span)
+                self.out.append(ir.RawStore(p.name, k, value, span=span))
             case LvSelect(cond=c, if_true=a, if_false=b):
-                if not isinstance(value, (ir.Const, ir.Local)):
+                if not isinstance(value, (ir.Const, ir.Local, CExpr)):
                     value = self.temp(value, "kc_v")
                 pending, branches = self.out, []
                 for side in (a, b):
@@ -650,5 +690,6 @@ class ExprLowering:
                 self.out.append(ir.If(c, *branches))
 
     def require_int(self, value: ir.Expr, op: str, span) -> None:
-        if value.dtype.is_float:
-            self.fail(KernelTypeError, f"invalid operand to '{op}' (float)", span)
+        if value.dtype.kind not in "biu":
+            kind = "complex" if value.dtype.kind == "c" else "float"
+            self.fail(KernelTypeError, f"invalid operand to '{op}' ({kind})", span)

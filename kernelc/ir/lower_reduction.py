@@ -136,12 +136,26 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     return tuple(low.out), acc
 
 
+def reject_complex(src: ast.ReductionSource, params) -> None:
+    """A reduction holds one scalar accumulator: complex parameters are not reduced yet."""
+    for p, written in zip(params, src.params):
+        if p.is_complex:
+            raise UnsupportedFeatureError(
+                f"complex parameter '{p.name}' of a ReductionKernel is not supported: "
+                "a reduction's accumulator is one real value",
+                written.type_span,
+                kernel=src.name,
+                notes=("reduce the real and imaginary parts (the arrays' .real and .imag views)",),
+            )
+
+
 def lower_reduction(
     src: ast.ReductionSource, types: dict[str, DType], spec: ReductionSpecialisation
 ) -> tuple[ir.Kernel, list[Warning_]]:
     base = Specialisation(spec.ndim, spec.scalars, spec.raw)
     low = Lowerer(src, types, base)
     params = tuple(bind_param(p, types, base, src.name, low.warn) for p in src.params)
+    reject_complex(src, params)
     params = tuple(
         replace(p, ndim=spec.ndim + spec.reduce_ndim)
         if p.kind is ir.ParamKind.ARRAY and not p.is_output

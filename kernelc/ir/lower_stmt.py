@@ -16,6 +16,7 @@ from kernelc.errors import (
 from kernelc.frontend import ast
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, computation_type
+from kernelc.ir.lower_complex import is_complex_type
 from kernelc.ir.scope import Alias, ConstVar, LocalVar
 from kernelc.ir.typing import convert, to_bool
 from kernelc.ir.visit import walk
@@ -196,7 +197,8 @@ class StmtLowering:
             return
         if s.value is None:
             self.fail(KernelTypeError, "non-void function must return a value", s.span)
-        self.out.append(ir.Return(convert(self.expr(s.value), self.return_ctype)))
+        value = self.convert_value(self.expr(s.value), self.return_ctype, s.value.span)
+        self.out.append(ir.Return(value))
 
     # ------------------------------------------------------------------ declarations
 
@@ -230,7 +232,13 @@ class StmtLowering:
             if isinstance(d.init, ast.InitList) and len(d.init.items) == 1
             else d.init
         )
-        value = convert(self.expr(init), ctype) if init is not None else None
+        span = init.span if init is not None else d.span
+        value = self.convert_value(self.expr(init), ctype, span) if init is not None else None
+        if is_complex_type(ctype):
+            name = self.complex_name(self.user_local_name(d.name))
+            self.declare_complex(name, value, ctype)
+            self.scopes.bind(d.name, LocalVar(name, ctype, ctype, readonly=s.type.is_const))
+            return
         if s.type.is_const and isinstance(value, ir.Const):
             self.scopes.bind(d.name, ConstVar(value, ctype))
             return
@@ -240,6 +248,11 @@ class StmtLowering:
         self.scopes.bind(d.name, LocalVar(name, ctype, dtype, readonly=s.type.is_const))
 
     def array_declarator(self, d: ast.Declarator, ctype, is_const: bool) -> None:
+        if is_complex_type(ctype):
+            message = f"array '{d.name}' of complex values is not supported"
+            self.fail(
+                UnsupportedFeatureError, message, d.span, notes=("use a raw array parameter",)
+            )
         items = None
         if d.init is not None:
             if not isinstance(d.init, ast.InitList):

@@ -116,6 +116,7 @@ class ScalarArg(Expr):
 
     param: str
     dtype: DType
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,7 @@ class ElemLoad(Expr):
 
     param: str
     dtype: DType
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,7 @@ class RawLoad(Expr):
     param: str
     index: Expr
     dtype: DType
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,7 @@ class ScalarWord(Expr):
     param: str
     word: int
     dtype: DType = uint32
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +358,7 @@ class ElemStore(Stmt):
 
     param: str
     value: Expr
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +369,7 @@ class RawStore(Stmt):
     index: Expr
     value: Expr
     span: Span | None = field(default=None, compare=False)
+    component: int | None = None  # of a complex parameter: 0 real part, 1 imaginary
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,6 +544,12 @@ class Param:
         return self.declared or self.dtype
 
     @property
+    def is_complex(self) -> bool:
+        """A complex64/complex128 parameter: `dtype` is its components' storage dtype, its
+        elements (re, im) pairs of them, loaded and stored by `component`."""
+        return self.c_dtype.kind == "c"
+
+    @property
     def value_dtype(self) -> DType:
         """The computation type of its elements (what loads give, what stores take)."""
         return computation_type(self.dtype)
@@ -589,6 +601,9 @@ class Kernel:
     reduction: Reduction | None = None
     # The 64-bit policy it was lowered under (docs/dtypes.md); later passes keep it.
     exact64: bool = field(default_factory=is_exact64)
+    # GLSL with complex outputs: fragments per element (the last of `ndim` loop axes picks
+    # the component each one writes; set by legalisation, docs/abi.md "lanes").
+    lanes: int = 1
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -15,6 +15,11 @@ def ty(d) -> str:
     return SHORT.get(d.name, d.name)
 
 
+def _part(component: int | None) -> str:
+    """A complex parameter's component: `.re` or `.im`."""
+    return "" if component is None else (".re", ".im")[component]
+
+
 def expr_text(e: ir.Expr) -> str:
     match e:
         case ir.Const(value=v, dtype=d):
@@ -23,8 +28,8 @@ def expr_text(e: ir.Expr) -> str:
             return f"%{n}"
         case ir.LocalElem(name=n, index=k):
             return f"%{n}[{expr_text(k)}]"
-        case ir.ScalarArg(param=p):
-            return f"scalar({p})"
+        case ir.ScalarArg(param=p, component=c):
+            return f"scalar({p}{_part(c)})"
         case ir.LoopIndex():
             return "i"
         case ir.LoopSize():
@@ -41,10 +46,10 @@ def expr_text(e: ir.Expr) -> str:
             return f"reduce_shape[{a}]"
         case ir.ArrayInfo(param=p, what=w, axis=a):
             return f"{w}({p}{', ' + str(a) if w in ('shape', 'stride') else ''})"
-        case ir.ElemLoad(param=p):
-            return f"elem({p})"
-        case ir.RawLoad(param=p, index=k):
-            return f"raw({p})[{expr_text(k)}]"
+        case ir.ElemLoad(param=p, component=c):
+            return f"elem({p}{_part(c)})"
+        case ir.RawLoad(param=p, index=k, component=c):
+            return f"raw({p}{_part(c)})[{expr_text(k)}]"
         case ir.BufferLoad(param=p, pos=k, previous=prev):
             return f"buf{'.prev' if prev else ''}({p})[{expr_text(k)}]"
         case ir.Unary(op=op, operand=a):
@@ -80,10 +85,10 @@ def stmt_lines(s: ir.Stmt, depth: int) -> list[str]:
             return [f"{pad}%{n} = {expr_text(v)}"]
         case ir.AssignElem(name=n, index=k, value=v):
             return [f"{pad}%{n}[{expr_text(k)}] = {expr_text(v)}"]
-        case ir.ElemStore(param=p, value=v):
-            return [f"{pad}elem({p}) = {expr_text(v)}"]
-        case ir.RawStore(param=p, index=k, value=v):
-            return [f"{pad}raw({p})[{expr_text(k)}] = {expr_text(v)}"]
+        case ir.ElemStore(param=p, value=v, component=c):
+            return [f"{pad}elem({p}{_part(c)}) = {expr_text(v)}"]
+        case ir.RawStore(param=p, index=k, value=v, component=c):
+            return [f"{pad}raw({p}{_part(c)})[{expr_text(k)}] = {expr_text(v)}"]
         case ir.BufferStore(param=p, pos=k, value=v):
             return [f"{pad}buf({p})[{expr_text(k)}] = {expr_text(v)}"]
         case ir.OutputStore(param=p, value=v):

@@ -11,3 +11,14 @@ an emitter prints them like any other function. What the C subset cannot say (th
 own conversions and division, run-time Inf/NaN) stays in each emitter's primitives. This
 package module imports nothing, so an emitter may read `shaders` without the frontend.
 """
+
+from importlib import resources
+
+# Templates over a complex number's component type: instantiated per kernel by the
+# lowering of `complex<T>` (kernelc.ir.lower_complex) and by the runtime's complex ufuncs.
+COMPLEX_SOURCE = "complex.cu"
+
+
+def read_source(name: str) -> str:
+    """The text of the library source `name` (`*.cu` here)."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")

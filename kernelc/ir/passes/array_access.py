@@ -9,6 +9,12 @@ print them without knowing any index math.
   targets in loop order, so an output's own element is `OutputStore`, its old contents are
   read from the `previous` copy at `LoopIndex`, and a raw output may be written only at
   index `i` (a fragment shader cannot scatter).
+* Complex parameters are arrays of their components, and their offset and strides count
+  components (the runtime binds the real view of the (re, im) pairs): component c of an
+  element is at its position + c (a contiguous raw array: offset + 2 * index + c). On
+  GLSL, complex outputs take one fragment per component (`Kernel.lanes` = 2, a last loop
+  axis of extent 2 whose coordinate picks the component each fragment writes); the
+  kernel's `i` and loop size are then the fragment's element and their count.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import replace
 
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import int32
+from kernelc.ir.dtypes import bool_, int32
 from kernelc.ir.visit import rewrite_kernel
 from kernelc.targets import target_named
 
@@ -44,7 +50,7 @@ def loop_coord(kernel: ir.Kernel, axis: int) -> ir.Expr:
 def element_position(kernel: ir.Kernel, param: str) -> ir.Expr:
     """offset + sum(coord_d * stride_d) of a non-raw array at this element."""
     pos = _info(param, "offset")
-    for d in range(kernel.ndim):
+    for d in range(kernel.ndim - (kernel.lanes > 1)):
         pos = _add(pos, _mul(loop_coord(kernel, d), _info(param, "stride", d)))
     return pos
 
@@ -52,7 +58,9 @@ def element_position(kernel: ir.Kernel, param: str) -> ir.Expr:
 def raw_position(p: ir.Param, index: ir.Expr) -> ir.Expr:
     """Buffer position of a raw array's C-order flat `index` over its own shape."""
     if p.contiguous or p.ndim <= 1:
-        stride = index if p.contiguous else _mul(index, _info(p.name, "stride", 0))
+        step = ir.Const(2, int32) if p.is_complex else None
+        stride = index if step is None else _mul(index, step)
+        stride = stride if p.contiguous else _mul(index, _info(p.name, "stride", 0))
         return _add(_info(p.name, "offset"), stride)
     pos = _info(p.name, "offset")
     inner: ir.Expr | None = None  # product of the extents after axis d
@@ -83,33 +91,79 @@ def _prologue(kernel: ir.Kernel, target: str) -> tuple[ir.Stmt, ...]:
     return tuple(out)
 
 
+def _part(pos: ir.Expr, component: int | None) -> ir.Expr:
+    """The position of `component` of the complex element at `pos` (`pos` for a real one)."""
+    return pos if not component else _add(pos, ir.Const(component, int32))
+
+
+def _lane() -> ir.Expr:
+    """The component a fragment of a laned GLSL kernel writes (its last loop coordinate)."""
+    return ir.Binary(ir.BinaryOp.AND, ir.LoopIndex(), ir.Const(1, int32), int32)
+
+
+def _own_component(component: int) -> ir.Expr:
+    """A laned fragment's texel of `component` of its element."""
+    return _add(
+        ir.Binary(ir.BinaryOp.SUB, ir.LoopIndex(), _lane(), int32), ir.Const(component, int32)
+    )
+
+
+def with_lanes(kernel: ir.Kernel, target: str) -> ir.Kernel:
+    """GLSL with complex outputs: one fragment per component (see the module rule)."""
+    outputs = [p for p in kernel.arrays if p.is_output]
+    if target_named(target).can_scatter or not any(p.is_complex for p in outputs):
+        return kernel
+    for p in outputs:
+        if p.kind is ir.ParamKind.RAW or not p.is_complex:
+            what = "a raw output" if p.kind is ir.ParamKind.RAW else "a real output"
+            raise UnsupportedOnTarget(
+                f"'{p.name}' is {what} beside complex outputs: a WebGL fragment shader "
+                "writes complex outputs one component per fragment, and cannot write "
+                f"'{p.name}' that way",
+                kernel.spans.get(p.name),
+                notes=("split the kernel, or translate for WGSL",),
+                kernel=kernel.name,
+            )
+    half = {
+        ir.LoopIndex(): ir.Binary(ir.BinaryOp.SHR, ir.LoopIndex(), ir.Const(1, int32), int32),
+        ir.LoopSize(): ir.Binary(ir.BinaryOp.SHR, ir.LoopSize(), ir.Const(1, int32), int32),
+    }
+    laned = rewrite_kernel(kernel, lambda node: half.get(node, node))
+    return replace(laned, ndim=kernel.ndim + 1, lanes=2)
+
+
 def lower_array_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
     """Rewrite the high-level array nodes for `target` ('wgsl' or 'glsl')."""
     # Without scatter, outputs are the invocation's own element (a fragment's texel).
     own_element = not target_named(target).can_scatter
+    kernel = with_lanes(kernel, target)
 
     def pos(name: str) -> ir.Expr:
         return ir.Local(POS.format(name), int32)
+
+    def own(component: int | None) -> ir.Expr:
+        return ir.LoopIndex() if component is None else _own_component(component)
 
     def fn(node):
         match node:
             case ir.LoopCoord(axis=axis):
                 return loop_coord(kernel, axis)
-            case ir.ElemLoad(param=name, dtype=dt):
+            case ir.ElemLoad(param=name, dtype=dt, component=c):
                 if own_element and kernel.param(name).is_output:
-                    return ir.BufferLoad(name, ir.LoopIndex(), dt, previous=True)
-                return ir.BufferLoad(name, pos(name), dt)
-            case ir.RawLoad(param=name, index=index, dtype=dt):
+                    return ir.BufferLoad(name, own(c), dt, previous=True)
+                return ir.BufferLoad(name, _part(pos(name), c), dt)
+            case ir.RawLoad(param=name, index=index, dtype=dt, component=c):
                 p = kernel.param(name)
                 if own_element and p.is_output:
                     return ir.BufferLoad(name, index, dt, previous=True)
-                return ir.BufferLoad(name, raw_position(p, index), dt)
-            case ir.ElemStore(param=name, value=value):
-                return (
-                    ir.OutputStore(name, value)
-                    if own_element
-                    else ir.BufferStore(name, pos(name), value)
-                )
+                return ir.BufferLoad(name, _part(raw_position(p, index), c), dt)
+            case ir.ElemStore(param=name, value=value, component=c):
+                if not own_element:
+                    return ir.BufferStore(name, _part(pos(name), c), value)
+                if c is None:
+                    return ir.OutputStore(name, value)
+                is_lane = ir.Binary(ir.BinaryOp.EQ, _lane(), ir.Const(c, int32), bool_)
+                return ir.If(is_lane, (ir.OutputStore(name, value),))
             case ir.RawStore():
                 return _raw_store(kernel, node, own_element)
             case ir.Atomic(legalised=False):
@@ -136,7 +190,9 @@ def _atomic(kernel: ir.Kernel, node: ir.Atomic, own_element: bool) -> ir.Stmt:
 def _raw_store(kernel: ir.Kernel, node: ir.RawStore, own_element: bool) -> ir.Stmt:
     p = kernel.param(node.param)
     if not own_element:
-        return ir.BufferStore(node.param, raw_position(p, node.index), node.value)
+        return ir.BufferStore(
+            node.param, _part(raw_position(p, node.index), node.component), node.value
+        )
     if node.index == ir.LoopIndex():
         return ir.OutputStore(node.param, node.value)
     raise UnsupportedOnTarget(

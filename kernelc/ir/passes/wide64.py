@@ -446,8 +446,8 @@ class _Widener:
             case ir.LocalElem(name=n, index=k):
                 k = self.keep(self.value(k))
                 return ir.LocalElem(n + HI, k, uint32), ir.LocalElem(n + LO, k, uint32)
-            case ir.ScalarArg(param=p):
-                return ir.ScalarWord(p, 1), ir.ScalarWord(p, 0)
+            case ir.ScalarArg(param=p, component=c):
+                return ir.ScalarWord(p, 1, component=c), ir.ScalarWord(p, 0, component=c)
             case ir.BufferLoad(param=p, pos=pos, previous=prev):
                 pos = self.keep(self.value(pos))
                 return ir.WordLoad(p, pos, 1, prev), ir.WordLoad(p, pos, 0, prev)
