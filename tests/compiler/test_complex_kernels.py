@@ -4,7 +4,7 @@ for WGSL, glslangValidator for GLSL) under both 64-bit policies.
 
 Rule: the interpreter computes float64 math with NumPy, so complex128 (exact policy) is
 compared to a few ulp of |result|, complex64 to a few float32 ulp; what the GPUs compute
-is tested in tests/runtime/test_complex_kernels.py.
+is tested in tests/runtime/test_complex_kernel_calls.py.
 """
 
 from __future__ import annotations
