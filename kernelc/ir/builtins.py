@@ -29,6 +29,10 @@ erfcx normcdf normcdfinv lgamma tgamma sinpi cospi logb""".split()
 # `ldexp(x, n)`: n is an int in C; as a float it is exact wherever the result is finite.
 _FLOAT2 = "atan2 pow fmod fmin fmax copysign fdim hypot ldexp remainder nextafter".split()
 _FLOAT3 = ["fma"]
+# Bessel functions (kernelc/lib/bessel.cu, float64_bessel.cu). `jn(n, x)`, `yn(n, x)`: n is
+# an int in C, the first operand; as a float it is exact for every order that matters.
+_BESSEL1 = "j0 j1 y0 y1 cyl_bessel_i0 cyl_bessel_i1".split()
+_BESSEL2 = ["jn", "yn"]
 _PRED = "isnan isinf isfinite signbit".split()
 # `frexp(x, &e)`: the significand in [0.5, 1) is `frexp`, the exponent `frexp_exp` (an int;
 # 0 for zero, Inf and NaN), so each is a function of x alone (see POINTER_RESULTS).
@@ -38,6 +42,8 @@ MATH: dict[str, Builtin] = {
     **{n: Builtin(1, "float") for n in _FLOAT1},
     **{n: Builtin(2, "float") for n in _FLOAT2},
     **{n: Builtin(3, "float") for n in _FLOAT3},
+    **{n: Builtin(1, "float") for n in _BESSEL1},
+    **{n: Builtin(2, "float") for n in _BESSEL2},
     **{n: Builtin(1, "pred") for n in _PRED},
     "frexp": Builtin(1, "float"),
     **{n: Builtin(1, "int") for n in _INT1},
@@ -58,7 +64,7 @@ MATH: dict[str, Builtin] = {
 
 # C spellings: plain, the `f` forms, and the fast `__xxxf` intrinsics (computed exactly).
 C_NAMES: dict[str, str] = {}
-for _n in [*_FLOAT1, *_FLOAT2, *_FLOAT3, "ilogb"]:
+for _n in [*_FLOAT1, *_FLOAT2, *_FLOAT3, *_BESSEL1, *_BESSEL2, "ilogb"]:
     C_NAMES[_n] = C_NAMES[_n + "f"] = _n
 for _n in _PRED + ["abs", "min", "max"]:
     C_NAMES[_n] = _n

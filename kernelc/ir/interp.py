@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kernelc.ir import cvalues, special
+from kernelc.ir import bessel, cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, float64, int32, int64, uint32, uint64
 
@@ -160,6 +160,7 @@ MATH = {
             "logb",
         )
     },
+    **{fn: np.vectorize(getattr(bessel, fn), otypes=[np.float64]) for fn in bessel.FUNCTIONS},
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
     "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
     "f16round": lambda x: x.astype(np.float16),  # from f64 holding f32 values: one rounding
@@ -201,7 +202,10 @@ def math_call(fn: str, args, dtype: DType):
         }[fn]()
         return _wrap(result, dtype)
     fn = {"abs": "fabs", "min": "fmin", "max": "fmax"}.get(fn, fn)
-    return _f64(MATH[fn])(*args).astype(NP[dtype])
+    try:
+        return _f64(MATH[fn])(*args).astype(NP[dtype])
+    except bessel.OrderTooLarge as e:
+        raise InterpreterError(f"{fn}: {e}") from None
 
 
 ATOMIC_UFUNCS = {

@@ -120,6 +120,30 @@ def test_the_interpreter_runs_linked_library_functions():
     assert np.max(np.abs(y - want) / ulp) < 8
 
 
+BESSEL_FUNCTIONS = re.compile(r"kc_(f64_)?(j[01n]|y[01n]|cyl_bessel_i[01]|besf?_\w+)$")
+
+
+@pytest.mark.parametrize("exact64", [False, True], ids=["fast64", "exact64"])
+@pytest.mark.parametrize("target", TARGETS)
+def test_bessel_functions_of_constants_fold(target, exact64):
+    """Bessel functions of constants fold to kernelc.ir.bessel's values (jn and yn take
+    an int order first); only a run-time argument links the library's."""
+    operation = "z = j0f(1.0f) + x; y = jn(2, 0.5) + yn(-3, 2.0) + cyl_bessel_i1(-1.0);"
+    params = ("float32 x", "float64 y, float32 z", operation, "k")
+    code = kernelc.translate_elementwise(*params, target=target, exact64=exact64).code
+    assert not {f for f in defined(code) if BESSEL_FUNCTIONS.match(f)}
+    assert "kc_j0" in defined(translate("y = j0f(x);", target))
+    kernel, _ = lower_kernel(*params, exact64=exact64)
+    x = np.array([0.0, 0.25], np.float32)
+    args = {"x": x, "y": np.zeros(2, np.float64), "z": np.zeros(2, np.float32)}
+    run_elementwise(kernel, args, x.shape)
+    # J0(1), J2(1/2), Y_-3(2) = -Y3(2) and I1(1) = -I1(-1), from mpmath at 100 digits
+    j0, j2, y_3, i1 = 0.7651976865579666, 0.03060402345868264, 1.1277837768404277, 0.565159103992485
+    want_y = j2 + y_3 - i1 if exact64 else np.float32(j2) + np.float32(y_3) - np.float32(i1)
+    np.testing.assert_allclose(args["z"], np.float32(j0) + x, rtol=0)
+    np.testing.assert_allclose(args["y"], want_y, rtol=1e-15 if exact64 else 1e-7)
+
+
 def test_device_shaders_exist_once():
     for name in NAMES:
         assert device_shader(name).strip()

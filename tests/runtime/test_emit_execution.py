@@ -173,9 +173,12 @@ LOOSE = {
     "fma": 2e-7,
     "sinpi": 4e-6,
     "cospi": 4e-6,
+    **dict.fromkeys(("j0", "j1", "y0", "y1", "jn", "cyl_bessel_i0", "cyl_bessel_i1"), 4e-7),
+    "yn": 1e-6,
 }
-# lgamma between its negative zeros is accurate in absolute terms only (as CUDA's is).
-ATOL = {"lgamma": 4e-6}
+# lgamma between its negative zeros is accurate in absolute terms only (as CUDA's is), and
+# so are the Bessel functions J and Y near their zeros (CUDA's bound: 2.2e-6).
+ATOL = {"lgamma": 4e-6, **dict.fromkeys(("j0", "j1", "y0", "y1", "jn", "yn"), 2.5e-7)}
 TRIG = {"sin", "cos", "tan"}
 
 
@@ -191,6 +194,8 @@ def math_inputs(fn: str, r: np.random.Generator) -> dict:
     x2 = np.concatenate([b.ravel(), r.uniform(-5, 5, 200).astype(np.float32)])
     if fn == "ldexp":  # C's exponent is an int: integral values only
         x2 = np.where(np.isfinite(x2), np.trunc(np.clip(x2, -300, 300)), 2.0).astype(np.float32)
+    if fn in ("jn", "yn"):  # the order: C's int, first; the library's recurrences take n steps
+        x = np.where(np.isfinite(x), np.trunc(np.clip(x, -6, 6)), 2.0).astype(np.float32)
     if builtins.MATH[fn].arity == 2:
         return {"x": x, "x2": x2}
     return {"x": x, "x2": x2, "x3": np.roll(x, 7)}

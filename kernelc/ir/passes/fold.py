@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from kernelc.ir import cvalues, special
+from kernelc.ir import bessel, cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, float64
 from kernelc.ir.visit import rewrite_kernel
@@ -100,6 +100,7 @@ MATH_FOLD = {
     "cospi": special.cospi,
     "frexp": special.frexp,
     "f16round": cvalues.f16,
+    **{fn: getattr(bessel, fn) for fn in bessel.FUNCTIONS},
 }
 # The native approximations fold to the exact values they approximate.
 MATH_FOLD.update({"native_" + fn: MATH_FOLD[fn] for fn in ("exp", "exp2", "log", "log2")})
@@ -129,8 +130,9 @@ def _fold_math(node: ir.Math):
             *vals
         )
     fn = {"abs": abs, "min": cvalues.fmin, "max": cvalues.fmax}.get(node.fn) or MATH_FOLD[node.fn]
-    # IEEE: hypot(inf, NaN) = inf, copysign takes a NaN's sign bit
-    nan_passes = ("fmin", "fmax", "min", "max", "pow", "hypot", "copysign")
+    # IEEE: hypot(inf, NaN) = inf, copysign takes a NaN's sign bit; jn and yn convert a NaN
+    # order to int 0
+    nan_passes = ("fmin", "fmax", "min", "max", "pow", "hypot", "copysign", "jn", "yn")
     if any(math.isnan(v) for v in vals) and node.fn not in nan_passes:
         return math.nan
     return cvalues.round_float(_safe(fn)(*vals), node.dtype)
@@ -199,7 +201,10 @@ def fold_expr(node):
         case ir.Select(cond=ir.Const(value=c), if_true=t, if_false=f):
             return t if c else f
         case ir.Math(args=args) if args and all(isinstance(a, ir.Const) for a in args):
-            return ir.Const(_fold_math(node), node.dtype)
+            try:
+                return ir.Const(_fold_math(node), node.dtype)
+            except bessel.OrderTooLarge:  # beyond the reference: computed at run time
+                return node
         case ir.If(cond=ir.Const(value=c), then=then, else_=else_):
             return then if c else else_
     return node

@@ -28,7 +28,7 @@ HI, LO = "__h", "__l"
 WORD_ATOMICS = ("add", "sub", "and", "or", "xor")  # 64-bit atomics done word by word
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
 SIGN = 0x80000000
-# float64 functions of kernelc/lib/float64_math.cu, float64_trig.cu and float64_special.cu,
+# float64 functions of kernelc/lib/float64_*.cu (math, trig, special, inverse, bessel),
 # written with double and widened: each `kc_f64_<fn>` takes its arguments' words and returns
 # a float64 result's words through two reference parameters (an int or bool result as its
 # value). remainder, nextafter, fdim, logb and ilogb among them are exact.
@@ -40,6 +40,7 @@ F64_LIBRARY = frozenset(
         *("remainder", "nextafter", "fdim", "logb", "ilogb"),
         *("asinh", "acosh", "atanh", "exp10", "rsqrt", "rcbrt"),
         *("erfinv", "erfcinv", "normcdfinv"),
+        *("j0", "j1", "y0", "y1", "jn", "yn", "cyl_bessel_i0", "cyl_bessel_i1"),
     ]
 )
 # float64 functions the pass computes from float64.cu's word functions, bit for bit.
