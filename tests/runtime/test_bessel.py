@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import wgpy_runtime as wp
+from tests.compiler.test_bessel_reference import SPECIAL_ARGUMENTS as SPECIAL
 from tests.compiler.test_lib_float64 import same
 from tests.runtime.helpers import (
     BACKENDS,
@@ -116,15 +117,6 @@ FLOAT64_BACKEND = {
 }
 ORDERS = np.array([2, 3, 5, 12, 40, 128], np.int32)
 INF, NAN = math.inf, math.nan
-# (x, n) and C99's / CUDA's values of the eight functions, compared bit for bit.
-SPECIAL = [
-    (0.0, 2, (1.0, 0.0, -INF, -INF, 0.0, -INF, 1.0, 0.0)),
-    (-0.0, 3, (1.0, -0.0, -INF, -INF, -0.0, -INF, 1.0, -0.0)),
-    (INF, 2, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, INF, INF)),
-    (-INF, 3, (0.0, -0.0, NAN, NAN, -0.0, NAN, INF, -INF)),
-    (NAN, 2, (NAN,) * 8),
-    (-1.0, 2, (None, None, NAN, NAN, None, NAN, None, None)),
-]
 
 
 def _mpmath(dtype: str):
