@@ -5,7 +5,8 @@
 #   bash tools/chainer_gpu_host.sh prepare      # here, with PyPI: fills $GPU_DIR (default .gpu)
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN), resnet
-#       (ResNet-18, RESNET_TIMEOUT seconds a backend) and hits (tools/chainer_cache_hits.py)
+#       (ResNet-18, RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS) and hits
+#       (tools/chainer_cache_hits.py)
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -80,7 +81,8 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
       --json "$OUT/bench_chainer.json"
   [[ "$steps" == *,resnet,* ]] &&
     python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup 3 --iterations 20 \
-      --timeout "${RESNET_TIMEOUT:-900}" --json "$OUT/bench_resnet18.json"
+      --timeout "${RESNET_TIMEOUT:-900}" --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" \
+      --json "$OUT/bench_resnet18.json"
   [[ "$steps" == *,hits,* ]] &&
     python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
   return 0
