@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from . import _complex, _dtypes, _shapes, indexing
+from . import _complex, _dtypes, _shapes, indexing, ufuncs
 from . import _scan as _scan_mod
 from .creation import asarray
 from .kernel import ReductionKernel
@@ -309,17 +309,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         count = a.size // builtins.max(total.size, 1) if a.size else 0
         return _finish(_complex.apply("true_divide", [total, count], out_dtype), out)
     acc = _accumulator(out_dtype)  # float64 means in double, as NumPy's
+    post = f"y = ({_dtypes.ctype(out_dtype)})(a / {_count(acc)})"
     kernel = _kernel(
-        "wp_mean",
-        f"{a.dtype.name} x",
-        out_dtype,
-        f"({acc})x",
-        "a + b",
-        f"y = ({_dtypes.ctype(out_dtype)})(a / ({acc})(_in_ind.size() / _out_ind.size()))",
-        "0",
-        acc,
+        "wp_mean", f"{a.dtype.name} x", out_dtype, f"({acc})x", "a + b", post, "0", acc
     )
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def _count(acc: str) -> str:
+    """The number of elements reduced into each output, as the accumulator's C type."""
+    return f"({acc})(_in_ind.size() / _out_ind.size())"
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
@@ -332,14 +331,22 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
     a = _as_array(a)
+    if a.dtype.kind == "c":  # NumPy: the mean of |x - mean|^2, a real number
+        parts = (
+            _moment("var", part, axis, None, None, ddof, keepdims, "V") for part in (a.real, a.imag)
+        )
+        variance = ufuncs.add(*parts)
+        result = ufuncs.sqrt(variance) if name == "std" else variance
+        return _finish(result.astype(dtype) if dtype is not None else result, out)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
     mu = mean(a, axis=axis, dtype=out_dtype, keepdims=True)
     acc = _accumulator(out_dtype)
-    value = f"(a / (({acc})(_in_ind.size() / _out_ind.size()) - ddof))"
+    value = f"(a / ({_count(acc)} - ddof))"
     post = f"y = ({_dtypes.ctype(out_dtype)})({finish.replace('V', value)})"
+    ddof_dtype = np.result_type(out_dtype, np.float32)  # float16 moments accumulate in float
     kernel = _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x, {out_dtype.name} mu, {'float64' if acc == 'double' else 'float32'} ddof",
+        f"{a.dtype.name} x, {out_dtype.name} mu, {ddof_dtype.name} ddof",
         out_dtype,
         f"(({acc})x - ({acc})mu) * (({acc})x - ({acc})mu)",
         "a + b",

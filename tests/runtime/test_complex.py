@@ -375,6 +375,20 @@ def test_sum_prod_mean(dtype):
     assert_same(wp.sum(a[:, :1], axis=1).get(), np.sum(x[:, :1], axis=1))
 
 
+@pytest.mark.parametrize("dtype", [C64, C128])
+def test_var_and_std_are_real(dtype):
+    """NumPy's var of a complex array: the mean of |x - mean|^2, of the component dtype
+    (var of the real parts plus var of the imaginary parts)."""
+    x = values(dtype, 120, seed=3, spread=1).reshape(4, 5, 6)
+    a = wp.asarray(x)
+    rtol = 1e-5 if dtype == C64 else 1e-13
+    for fn in ("var", "std"):
+        for kwargs in ({}, {"axis": 1}, {"axis": (0, 2), "ddof": 1, "keepdims": True}):
+            got, want = getattr(wp, fn)(a, **kwargs).get(), getattr(np, fn)(x, **kwargs)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=rtol)
+
+
 def test_sum_of_small_integers_is_exact():
     x = (np.arange(60) % 7 - 3 + 1j * (np.arange(60) % 5)).astype(C128).reshape(6, 10)
     assert_same(wp.asarray(x).sum(axis=1).get(), x.sum(axis=1))
