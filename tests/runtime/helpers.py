@@ -223,3 +223,13 @@ def shaped_random(shape, xp=np, dtype="float32", scale=10, seed=0, positive=Fals
         values = rng.standard_normal(shape) * scale
         values = (np.abs(values) if positive else values).astype(dtype)
     return xp.asarray(values)
+
+
+def print_accuracy(names, measure) -> None:
+    """`python -m tests.runtime.<module>`: each name's measured error on every backend
+    under the exact 64-bit policy (the figures of docs/math-accuracy.md)."""
+    wp.set_64bit_policy("exact")
+    for backend in devices.BACKENDS:
+        devices.set_device(backend)
+        for name in names:
+            print(backend, name, measure(name), flush=True)

@@ -18,7 +18,10 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.compiler.test_lib_float64 import SPECIAL, same
-from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
+from tests.runtime.helpers import (  # noqa: F401  (wgpy_backend: every test on every backend)
+    print_accuracy,
+    wgpy_backend,
+)
 from tests.runtime.test_exact64 import (  # noqa: F401  (exact_policy: the exact policy)
     exact_policy,
     float_operands,
@@ -313,10 +316,4 @@ def test_logb_and_ilogb_are_exact():
 
 
 if __name__ == "__main__":
-    wp.set_64bit_policy("exact")
-    from wgpy_runtime import device as devices
-
-    for backend in devices.BACKENDS:
-        devices.set_device(backend)
-        for op in BOUND:
-            print(backend, op, measure(op), flush=True)
+    print_accuracy(BOUND, measure)
