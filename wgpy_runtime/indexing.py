@@ -170,17 +170,36 @@ def _scatter_add_kernel() -> ElementwiseKernel:
     return ElementwiseKernel("int32 p, T v", "raw T dst", "atomicAdd(&dst[p], v)", "wp_scatter_add")
 
 
+# The most additions one invocation makes per pass (Mesa caps a shader loop at 65,535).
+SEGMENT_CHUNK = 16384
+
+
 @functools.cache
-def _gather_add_kernel() -> ElementwiseKernel:
-    body = "int j = inv[i];\nif (j >= 0) y = y + src[j];"
-    return ElementwiseKernel("raw T src, raw int32 inv", "T y", body, "wp_gather_add")
+def _segment_add_kernel() -> ElementwiseKernel:
+    """y += v[first + done], ..., in order, for the next `chunk` values of the element's
+    segment of the sorted values."""
+    body = """int n = min(count - done, chunk);
+if (first >= 0 && n > 0) {
+    T acc = y;
+    for (int k = 0; k < n; ++k) {
+        acc = acc + v[first + done + k];
+    }
+    y = acc;
+}"""
+    return ElementwiseKernel(
+        "raw T v, int32 first, int32 count, int32 done, int32 chunk",
+        "T y",
+        body,
+        "wp_segment_add",
+    )
 
 
 def scatter_add(a: ndarray, slices, value) -> None:
     """CuPy's `ndarray.scatter_add` (`cupyx.scatter_add`): a[slices] += value, where
-    repeated positions accumulate. WGSL: atomic adds; GLSL, which cannot scatter: one
-    gather-add pass per repetition rank (host-computed inverse maps), which also serves
-    the dtypes WGSL has no atomics for (8/16-bit integers, float64)."""
+    repeated positions accumulate. WGSL: atomic adds. GLSL, which cannot scatter, and the
+    dtypes WGSL has no atomics for (8/16-bit integers, float64): the values sorted by
+    position (stably, on the host), then each element adds its segment of them in order,
+    NumPy's `add.at` order, SEGMENT_CHUNK values per pass."""
     pos, shape = positions(a, slices)
     if pos.size == 0:
         return
@@ -191,16 +210,18 @@ def scatter_add(a: ndarray, slices, value) -> None:
         return
     flat = pos.get().reshape(-1).astype(np.int64)
     order = np.argsort(flat, kind="stable")
-    first = np.searchsorted(flat[order], flat[order])  # rank of each among its equals
-    rank = np.empty_like(flat)
-    rank[order] = np.arange(flat.size) - first
-    low, high = int(flat.min()), int(flat.max())
+    ordered = flat[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, flat.size])
+    low, high = int(ordered[0]), int(ordered[-1])
+    first = np.full(high - low + 1, -1, np.int32)
+    count = np.zeros(high - low + 1, np.int32)
+    first[ordered[starts] - low], count[ordered[starts] - low] = starts, counts
+    values = take(src.reshape(-1), asarray(order.astype(np.int32), device=a.device))
     span = ndarray._view(a._buf, (high - low + 1,), (1,), low)
-    for r in range(int(rank.max()) + 1):
-        chosen = np.nonzero(rank == r)[0]
-        inverse = np.full(high - low + 1, -1, np.int32)
-        inverse[flat[chosen] - low] = chosen.astype(np.int32)
-        _gather_add_kernel()(src.reshape(-1), asarray(inverse, device=a.device), span)
+    first, count = asarray(first, device=a.device), asarray(count, device=a.device)
+    for done in range(0, int(counts.max()), SEGMENT_CHUNK):
+        _segment_add_kernel()(values, first, count, done, SEGMENT_CHUNK, span)
 
 
 # ---------------------------------------------------------------------------- positions

@@ -232,6 +232,26 @@ def test_pad_tril_triu_bincount(cupy):
     np.testing.assert_array_equal(cupy.bincount(cupy.asarray(ints)).get(), np.bincount(ints))
 
 
+def test_scatter_add_without_atomics_adds_each_segment_in_order(cupy, monkeypatch):
+    """float64 (and every dtype on WebGL): each element adds its repeated values in
+    index order, NumPy's add.at order, bit for bit; segments longer than a pass's chunk
+    take several passes."""
+    import cupyx
+
+    from wgpy_runtime import indexing
+
+    monkeypatch.setattr(indexing, "SEGMENT_CHUNK", 7)
+    rng = np.random.default_rng(5)
+    where = rng.integers(2, 9, 300)
+    values = rng.standard_normal(300) * 10.0 ** rng.integers(-8, 8, 300)
+    host = rng.standard_normal(12)
+    a = cupy.asarray(host)
+    cupyx.scatter_add(a, where, cupy.asarray(values))
+    want = host.copy()
+    np.add.at(want, where, values)
+    np.testing.assert_array_equal(a.get(), want)
+
+
 def test_bincount_of_many_repeats(cupy):
     """int64 counts of 20,000 values in 7 bins: one atomic pass on WebGPU (the gather
     passes would take one per repetition)."""
