@@ -22,7 +22,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.bench_runtime import Backend, activate, backends, grid, mandelbrot_kernel  # noqa: E402
+from tools.bench_runtime import (  # noqa: E402
+    Backend,
+    activate,
+    backends,
+    grid,
+    mandelbrot_kernel,
+    print_table,
+)
 
 SIZES = {
     "full": dict(n=64 << 20, mandel=1024, iters=500, mm=(1024, 4096)),
@@ -90,12 +97,7 @@ def main() -> None:
             except Exception as e:  # noqa: BLE001 - report and go on with the next part
                 results[b.name].setdefault("errors", []).append(f"{type(e).__name__}: {e}"[:300])
         print(b.name, results[b.name], file=sys.stderr, flush=True)
-    keys = sorted({k for r in results.values() for k in r if k != "errors"})
-    print("| workload | " + " | ".join(results) + " |")
-    print("| --- |" + " ---: |" * len(results))
-    for k in keys:
-        cells = [f"{r[k]:.3g}" if k in r else "—" for r in results.values()]
-        print(f"| {k} | " + " | ".join(cells) + " |")
+    print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

@@ -161,6 +161,19 @@ def run(b: Backend, sizes: dict) -> dict:
     return out
 
 
+def print_table(results: dict[str, dict]) -> None:
+    """A Markdown table: one row per workload, one column per backend."""
+    keys = sorted({k for r in results.values() for k in r if k != "errors"})
+    print("| workload | " + " | ".join(results) + " |")
+    print("| --- |" + " ---: |" * len(results))
+    for k in keys:
+        cells = [
+            f"{r[k]:.3g}" if isinstance(r.get(k), float) else r.get(k, "—")
+            for r in results.values()
+        ]
+        print(f"| {k} | " + " | ".join(str(c) for c in cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", choices=list(SIZES), default="full")
@@ -174,16 +187,8 @@ def main() -> None:
         except Exception as e:  # noqa: BLE001 - report and go on with the other backends
             results[b.name] = {"error": f"{type(e).__name__}: {e}"}
         print(b.name, results[b.name], file=sys.stderr, flush=True)
-    keys = sorted({k for r in results.values() for k in r})
     print(f"{platform.node()} {platform.machine()} {os.environ.get('BENCH_GPU', '')}")
-    print("| workload | " + " | ".join(results) + " |")
-    print("| --- |" + " --- |" * len(results))
-    for k in keys:
-        cells = [
-            f"{r[k]:.3g}" if isinstance(r.get(k), float) else r.get(k, "—")
-            for r in results.values()
-        ]
-        print(f"| {k} | " + " | ".join(str(c) for c in cells) + " |")
+    print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 
