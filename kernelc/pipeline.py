@@ -18,6 +18,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.lower import Specialisation, bind_types, lower_elementwise
 from kernelc.ir.lower_reduction import ReductionSpecialisation, lower_reduction
 from kernelc.ir.passes.array_access import lower_array_access, lower_reduction_access
+from kernelc.ir.passes.cse import eliminate_common_subexpressions
 from kernelc.ir.passes.fold import fold_constants
 from kernelc.ir.passes.unroll import unroll_loops
 from kernelc.ir.passes.wide64 import widen_64bit
@@ -155,7 +156,7 @@ def compile_kernel(kernel: ir.Kernel, target: str, *, unroll: bool | None = None
     if unroll if unroll is not None else target_named(target).unroll_by_default:
         kernel = validate(fold_constants(unroll_loops(kernel)))
     legalise = lower_reduction_access if kernel.reduction is not None else lower_array_access
-    kernel = fold_constants(legalise(kernel, target))
+    kernel = fold_constants(legalise(eliminate_common_subexpressions(kernel), target))
     kernel = fold_constants(widen_64bit(kernel, target))  # calls the library: validated linked
     return validate(link_library(kernel, target), legal_for=target)
 
