@@ -37,6 +37,8 @@ _PRED = "isnan isinf isfinite signbit".split()
 # `frexp(x, &e)`: the significand in [0.5, 1) is `frexp`, the exponent `frexp_exp` (an int;
 # 0 for zero, Inf and NaN), so each is a function of x alone (see POINTER_RESULTS).
 _INT1 = ["frexp_exp", "ilogb"]
+# `modf(x, &i)`: the fractional part is `modf`, the integer part `trunc`; `remquo(x, y, &q)`:
+# `remainder`, and the quotient's sign and low 3 bits `remquo_quo` (an int).
 
 MATH: dict[str, Builtin] = {
     **{n: Builtin(1, "float") for n in _FLOAT1},
@@ -46,6 +48,8 @@ MATH: dict[str, Builtin] = {
     **{n: Builtin(2, "float") for n in _BESSEL2},
     **{n: Builtin(1, "pred") for n in _PRED},
     "frexp": Builtin(1, "float"),
+    "modf": Builtin(1, "float"),
+    "remquo_quo": Builtin(2, "int"),
     **{n: Builtin(1, "int") for n in _INT1},
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
@@ -113,14 +117,11 @@ POINTER_BUILTINS = {
     "sincos": (None, ("sin", "cos")),
     "sincospi": (None, ("sinpi", "cospi")),
     "frexp": ("frexp", ("frexp_exp",)),
+    "modf": ("modf", ("trunc",)),
+    "remquo": ("remainder", ("remquo_quo",)),
 }
 POINTER_BUILTINS.update({n + "f": v for n, v in POINTER_BUILTINS.items()})
-POINTER_RESULTS = {
-    "modf": "trunc()",
-    "remquo": "fmod()",
-    "lgamma_r": "lgamma()",
-}
-POINTER_RESULTS.update({n + "f": v.replace("()", "f()") for n, v in POINTER_RESULTS.items()})
+POINTER_RESULTS = {"lgamma_r": "lgamma()", "lgammaf_r": "lgammaf()"}
 # `__fdividef(a, b)` is plain division; lowering handles it as an operator.
 DIVISION_INTRINSICS = frozenset({"__fdividef", "fdividef", "__fdiv_rn"})
 

@@ -156,6 +156,7 @@ MATH = {
             "sinpi",
             "cospi",
             "frexp",
+            "modf",
             "remainder",
             "logb",
         )
@@ -180,6 +181,8 @@ def math_call(fn: str, args, dtype: DType):
         return np.signbit(args[0])
     if fn == "frexp_exp":
         return np.vectorize(special.frexp_exp, otypes=[np.int32])(args[0])
+    if fn == "remquo_quo":
+        return np.vectorize(special.remquo_quo, otypes=[np.int32])(*args)
     if fn == "fma" and dtype.itemsize == 8:
         fn = "fma64"
     if fn == "ilogb":

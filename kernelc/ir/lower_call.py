@@ -238,12 +238,14 @@ class CallLowering:
         return [self.expr(a) for a in e.args]
 
     def pointer_builtin_call(self, name: str, e: ast.Call) -> ir.Expr | None:
-        """`sincos(x, &s, &c)`, `frexp(x, &e)`: each `&lvalue` stores its own built-in of x
-        (converted as by assignment); frexp's value is the significand."""
+        """`sincos(x, &s, &c)`, `frexp(x, &e)`, `remquo(x, y, &q)`: each `&lvalue` stores its
+        own built-in of the value arguments (converted as by assignment); frexp's value is
+        the significand, modf's the fractional part, remquo's the remainder."""
         value_fn, stored = builtins.POINTER_BUILTINS[name]
-        if len(e.args) != 1 + len(stored):
-            self.args_values(e, 1 + len(stored))  # reports the count
-        for a in e.args[1:]:
+        arity = builtins.MATH[stored[0]].arity  # the value arguments, then the pointers
+        if len(e.args) != arity + len(stored):
+            self.args_values(e, arity + len(stored))  # reports the count
+        for a in e.args[arity:]:
             if not (isinstance(a, ast.Unary) and a.op == "&"):
                 self.fail(
                     UnsupportedFeatureError,
@@ -251,14 +253,14 @@ class CallLowering:
                     a.span,
                     notes=(f"write {name}(x, &r, ...) with r a local, an output or an element",),
                 )
-        x = self.stable(self.expr(e.args[0]))
-        single = name not in ("sincos", "sincospi", "frexp")  # sincosf: float32, as sinf
-        for fn, target in zip(stored, e.args[1:]):
-            value = self.math_of(fn, [x], fn + "f" if single else fn, e.span)
+        xs = [self.stable(self.expr(a)) for a in e.args[:arity]]
+        single = name[:-1] in builtins.POINTER_BUILTINS  # sincosf: float32, as sinf
+        for fn, target in zip(stored, e.args[arity:]):
+            value = self.math_of(fn, xs, fn + "f" if single else fn, e.span)
             self.store(self.lvalue(target.operand), value, e.span)
         if value_fn is None:
             return None
-        return self.math_of(value_fn, [x], value_fn + "f" if single else value_fn, e.span)
+        return self.math_of(value_fn, xs, value_fn + "f" if single else value_fn, e.span)
 
     def math_of(self, fn: str, args: list[ir.Expr], c_name: str, span) -> ir.Expr:
         """Built-in `fn` (not a generic one) of lowered `args`, written as `c_name`."""

@@ -215,6 +215,23 @@ def frexp_exp(x: float) -> int:
     return math.frexp(x)[1] if math.isfinite(x) else 0
 
 
+def modf(x: float) -> float:
+    """modf's value: the fractional part, with x's sign (+-0 for +-Inf)."""
+    if math.isinf(x):
+        return math.copysign(0.0, x)
+    return math.copysign(x - math.trunc(x), x) if math.isfinite(x) else x
+
+
+def remquo_quo(x: float, y: float) -> int:
+    """remquo's quotient: the sign of x / y and the low 3 bits of the magnitude of the
+    integer n nearest x / y (ties to even) that remainder uses; 0 where there is none."""
+    if not (math.isfinite(x) and math.isfinite(y)) or y == 0:
+        return 0
+    n = (Fraction(x) - Fraction(math.remainder(x, y))) / Fraction(y)
+    bits = abs(int(n)) & 7
+    return -bits if (math.copysign(1, x) < 0) != (math.copysign(1, y) < 0) else bits
+
+
 def round_f32(v: Fraction) -> float:
     """An exact rational rounded to the nearest float32 (ties to even; overflow to inf)."""
     if v == 0:

@@ -713,6 +713,25 @@ __device__ double kc_f64_remainder(double x, double y) {
     return signbit(x) ? -r : r;
 }
 
+// modf's value: the fractional part, with x's sign (+-0 for +-Inf; NaN stays NaN).
+__device__ double kc_f64_modf(double x) {
+    if (isinf(x)) {
+        return copysign(0.0, x);
+    }
+    return copysign(x - trunc(x), x);
+}
+
+// remquo's quotient: as kc_remquo_quo (math.cu), in double.
+__device__ int kc_f64_remquo_quo(double x, double y) {
+    if (isnan(x) || isnan(y) || isinf(x) || isinf(y) || y == 0.0) {
+        return 0;
+    }
+    double p = fabs(y);
+    double r = p < 2.2471164185778949e+307 ? fmod(x, 8.0 * p) : x;  // 8p finite
+    int bits = (int)rint(fabs((r - kc_f64_remainder(r, y)) / y)) & 7;
+    return signbit(x) != signbit(y) ? -bits : bits;
+}
+
 // nextafter: the next double after x toward y (y itself when equal, the smallest
 // subnormal of y's sign after a zero).
 __device__ double kc_f64_nextafter(double x, double y) {

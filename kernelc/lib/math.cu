@@ -83,6 +83,28 @@ __device__ float kc_remainder(float x, float y) {
     return signbit(x) ? -r : r;
 }
 
+// modff's value: the fractional part, with x's sign (+-0 for +-Inf; NaN stays NaN).
+__device__ float kc_modf(float x) {
+    if (isinf(x)) {
+        return copysignf(0.0f, x);
+    }
+    return copysignf(x - truncf(x), x);
+}
+
+// remquof's quotient: the sign of x / y and the low 3 bits of |n|, n the integer nearest
+// x / y that remainderf uses (0 where there is none). x is first reduced modulo 8|y| by
+// fmodf (exact, and n keeps its low 3 bits and its ties: 8 is even), so that
+// (x - remainder) / y is an integer of at most 8, whatever rounding the division adds.
+__device__ int kc_remquo_quo(float x, float y) {
+    if (isnan(x) || isnan(y) || isinf(x) || isinf(y) || y == 0.0f) {
+        return 0;
+    }
+    float p = fabsf(y);
+    float r = p < 4.25352958e37f ? fmodf(x, 8.0f * p) : x;  // 8p finite
+    int bits = (int)rintf(fabsf((r - kc_remainder(r, y)) / y)) & 7;
+    return signbit(x) != signbit(y) ? -bits : bits;
+}
+
 // nextafterf: one step of the bit pattern toward y (the smallest subnormal after a zero).
 __device__ float kc_nextafter(float x, float y) {
     if (isnan(x) || isnan(y)) {

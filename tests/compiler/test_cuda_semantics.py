@@ -177,7 +177,9 @@ def literal(v: float) -> str:
 
 # native_* are the shader library's own (their accuracy is the target's, not C's).
 FOLDED = sorted(
-    f for f in set(MATH_FOLD) - {"fma", "ldexp", "f16round", "frexp"} if not f.startswith("native_")
+    f
+    for f in set(MATH_FOLD) - {"fma", "ldexp", "f16round", "frexp", "modf"}
+    if not f.startswith("native_")
 )
 
 

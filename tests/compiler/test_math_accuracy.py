@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import kernelc
-from kernelc import UnsupportedFeatureError
+from kernelc import KernelTypeError, UnsupportedFeatureError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import float32
 from kernelc.ir.interp import math_call
@@ -416,12 +416,18 @@ def test_assert_is_dropped_with_a_warning():
     assert any("assert() is dropped" in str(w) for w in program.warnings)
 
 
-@pytest.mark.parametrize("name", ["modff", "modf", "remquof"])
+@pytest.mark.parametrize("name", ["lgammaf_r", "lgamma_r"])
 def test_pointer_results_are_refused(name):
-    args = "x, &a, &b" if name.startswith("remquo") else "x, &a"
-    body = f"float a, b; {name}({args}); y = a;"
+    body = f"int s; y = {name}(x, &s);"
     with pytest.raises(UnsupportedFeatureError, match="through pointers"):
         kernelc.translate_elementwise("float32 x", "float32 y", body, target="glsl")
+
+
+def test_remquo_takes_two_values_then_the_pointer():
+    with pytest.raises(KernelTypeError, match="remquof"):
+        kernelc.translate_elementwise(
+            "float32 x", "float32 y", "int q; y = remquof(x, &q);", target="wgsl"
+        )
 
 
 def test_pointer_arguments_need_an_address():
@@ -459,6 +465,63 @@ def test_sincos_sincospi_and_frexp_store_through_references(target):
     normal = np.abs(x) >= 1.17549435e-38  # drivers may flush the subnormal one
     assert (m[normal] == want_m[normal]).all() and (n[normal] == want_n[normal]).all()
     assert not np.signbit(sp[x == 2.0]).any() and not np.signbit(cp[x == 0.5]).any()
+
+
+REMQUO_PAIRS = [
+    *((x, 1.0) for x in (2.5, 3.5, -7.5, 0.5, -0.5, 12.0, 13.0)),  # ties go to even n
+    (1e30, 3.0),
+    (-1e30, 7.0),
+    (6e5, -0.1),
+    (5.0, 3e-39),
+    (3e-39, 1e-39),
+    (1e38, 3e37),
+    (3.4e38, 1.0),
+    (1.0, 3.4e38),
+    (-0.0, 2.0),
+    (0.0, -2.0),
+    (7.0, 0.0),
+    (np.inf, 2.0),
+    (2.0, np.inf),
+    (np.nan, 1.0),
+    (1.0, np.nan),
+    (17.0, -4.0),
+    (-17.0, -4.0),
+]
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "interp"])
+def test_modf_and_remquo_store_through_references(target):
+    """modff's fractional and integer parts are NumPy's modf bit for bit; remquof gives
+    remainderf and the quotient's sign and low 3 bits (the exact reference's)."""
+    from kernelc.ir import special
+    from tests.support.interp_call import call_elementwise_interpreted
+
+    x = np.array(
+        [*POINTER_CALLS, np.inf, -np.inf, np.nan, *(p[0] for p in REMQUO_PAIRS)], np.float32
+    )
+    y = np.array([1.0] * (x.size - len(REMQUO_PAIRS)) + [p[1] for p in REMQUO_PAIRS], np.float32)
+    body = "float t; f = modff(x, &t); ip = t; int k; r = remquof(x, y, &k); q = k;"
+    outs = "float32 f, float32 ip, float32 r, int32 q"
+    call = call_elementwise_interpreted if target == "interp" else call_elementwise
+    args = ("float32 x, float32 y", outs, body, x, y)
+    f, ip, r, q = call(*args) if target == "interp" else call(target, *args)
+    want_f, want_ip = np.modf(x)
+    subnormal = [(np.abs(v) < 1.17549435e-38) & (v != 0) for v in (x, y)]
+    kept = ~(subnormal[0] | subnormal[1])  # drivers may flush subnormals
+    assert (same32(f, want_f) & same32(ip, want_ip))[kept].all()
+    rem = np.array([special.remainder(float(a), float(b)) for a, b in zip(x, y)], np.float32)
+    quo = np.array([special.remquo_quo(float(a), float(b)) for a, b in zip(x, y)], np.int32)
+    assert same32(r, rem)[kept].all()
+    assert (q == quo)[kept].all(), (x[q != quo], y[q != quo], q[q != quo], quo[q != quo])
+    # the reference, by hand: n = 2, 4 (ties to even), -8, 13 and -(17 / 4 -> 4)
+    assert [special.remquo_quo(v, 1.0) for v in (2.5, 3.5, -7.5, 13.0)] == [2, 4, 0, 5]
+    assert special.remquo_quo(17.0, -4.0) == -4
+
+
+def same32(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bit for bit, any NaN matching any NaN."""
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return (a.view(np.uint32) == b.view(np.uint32)) | (np.isnan(a) & np.isnan(b))
 
 
 if __name__ == "__main__":  # the measured maxima, as the docs table

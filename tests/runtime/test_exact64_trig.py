@@ -244,6 +244,28 @@ def test_frexp_through_a_reference_argument():
     assert (e == np.where(np.isfinite(x), want_e, 0)).all()
 
 
+def test_modf_and_remquo_through_reference_arguments():
+    """modf's parts are NumPy's bit for bit; remquo's value is remainder's and its
+    quotient the sign and low 3 bits of the exact reference's n."""
+    from kernelc.ir import special
+
+    x, y = float_operands()
+    x, y = x[::4], y[::4]
+    k = wp.ElementwiseKernel(
+        "float64 x, float64 y",
+        "float64 f, float64 ip, float64 r, int32 q",
+        "double t; f = modf(x, &t); ip = t; int n; r = remquo(x, y, &n); q = n;",
+        "exact64_modf_remquo",
+    )
+    f, ip, r, q = (v.get() for v in k(wp.asarray(x), wp.asarray(y)))
+    with np.errstate(invalid="ignore"):  # modf of NaN
+        want_f, want_ip = np.modf(x)
+    assert same(f, want_f).all() and same(ip, want_ip).all()
+    assert same(r, np.array([special.remainder(a, b) for a, b in zip(x, y)])).all()
+    quo = np.array([special.remquo_quo(a, b) for a, b in zip(x, y)])
+    assert (q == quo).all(), (x[q != quo][:4], y[q != quo][:4], q[q != quo][:4], quo[q != quo][:4])
+
+
 def test_sincos_stores_both_results():
     """sincos(x, &s, &c) gives sin's and cos's bits (sincospi is lowered the same way,
     `tests/compiler/test_math_accuracy.py`; its kernel alone takes a minute to compile)."""

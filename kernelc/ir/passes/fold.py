@@ -99,6 +99,7 @@ MATH_FOLD = {
     "sinpi": special.sinpi,
     "cospi": special.cospi,
     "frexp": special.frexp,
+    "modf": special.modf,
     "f16round": cvalues.f16,
     **{fn: getattr(bessel, fn) for fn in bessel.FUNCTIONS},
 }
@@ -111,6 +112,8 @@ def _fold_math(node: ir.Math):
     vals = [a.value for a in node.args]
     if node.fn == "frexp_exp":
         return special.frexp_exp(vals[0])
+    if node.fn == "remquo_quo":
+        return special.remquo_quo(*vals)
     if node.fn == "fma" and node.dtype is float64:
         return special.fma64(*vals)
     if node.fn in ("isnan", "isinf", "isfinite", "signbit"):

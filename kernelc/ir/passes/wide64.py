@@ -37,7 +37,7 @@ F64_LIBRARY = frozenset(
         *("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sinh", "cosh", "tanh"),
         *("sin", "cos", "tan", "sinpi", "cospi", "asin", "acos", "atan", "atan2", "hypot"),
         *("cbrt", "pow", "erf", "erfc", "erfcx", "normcdf", "lgamma", "tgamma"),
-        *("remainder", "nextafter", "fdim", "logb", "ilogb"),
+        *("remainder", "nextafter", "fdim", "logb", "ilogb", "modf", "remquo_quo"),
         *("asinh", "acosh", "atanh", "exp10", "rsqrt", "rcbrt"),
         *("erfinv", "erfcinv", "normcdfinv"),
         *("j0", "j1", "y0", "y1", "jn", "yn", "cyl_bessel_i0", "cyl_bessel_i1"),
@@ -370,11 +370,13 @@ class _Widener:
                 a.dtype is float64 and d is float32
             ):  # float64 -> float16, rounded once
                 return ir.LibCall("kc_f64_to_f16", self.pair(a), float32)
-            case ir.Math(fn=fn, args=(a,)) if a.dtype is float64:
-                h, lo = self.pair(a)
+            case ir.Math(fn=fn, args=args) if args[0].dtype is float64:
+                words = [w for a in args for w in self.pair(a)]
                 if fn == "signbit":
-                    return ir.Binary(B.NE, ir.Binary(B.SHR, h, _u32(31), uint32), _u32(0), bool_)
-                return ir.LibCall(f"kc_f64_{fn}", (h, lo), e.dtype)  # isnan, ..., ilogb, frexp_exp
+                    sign = ir.Binary(B.SHR, words[0], _u32(31), uint32)
+                    return ir.Binary(B.NE, sign, _u32(0), bool_)
+                # isnan, ..., ilogb, frexp_exp, remquo_quo
+                return ir.LibCall(f"kc_f64_{fn}", tuple(words), e.dtype)
         return self.children(e)
 
     def children(self, e: ir.Expr) -> ir.Expr:
