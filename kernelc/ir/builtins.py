@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernelc.ir import bits
 from kernelc.ir.dtypes import DType, bool_, int32
 
 
@@ -16,7 +17,8 @@ class Builtin:
     arity: int
     kind: str  # 'float': args and result float32; 'pred': float args, bool result;
     # 'int': float args, int32 result ('ilogb', 'frexp_exp'); 'generic': args promoted
-    # together, result of that type ('abs', 'min', 'max')
+    # together, result of that type ('abs', 'min', 'max'); 'bits': CUDA's integer
+    # intrinsics, operand and result types in `bits.SIGNATURES`
 
     def result(self, operand: DType) -> DType:
         """The result type of a call whose (converted) operands have type `operand`."""
@@ -51,6 +53,7 @@ MATH: dict[str, Builtin] = {
     "modf": Builtin(1, "float"),
     "remquo_quo": Builtin(2, "int"),
     **{n: Builtin(1, "int") for n in _INT1},
+    **{fn: Builtin(len(sig[0]), "bits") for fn, sig in bits.SIGNATURES.items()},
     "abs": Builtin(1, "generic"),
     "min": Builtin(2, "generic"),
     "max": Builtin(2, "generic"),

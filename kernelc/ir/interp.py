@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kernelc.ir import bessel, cvalues, special
+from kernelc.ir import bessel, bits, cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, float64, int32, int64, uint32, uint64
 
@@ -181,6 +181,8 @@ def math_call(fn: str, args, dtype: DType):
         return np.signbit(args[0])
     if fn == "frexp_exp":
         return np.vectorize(special.frexp_exp, otypes=[np.int32])(args[0])
+    if fn in bits.SIGNATURES:
+        return bits.compute(fn, args)
     if fn == "remquo_quo":
         return np.vectorize(special.remquo_quo, otypes=[np.int32])(*args)
     if fn == "fma" and dtype.itemsize == 8:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
 from kernelc.frontend import ast
-from kernelc.ir import builtins, dtypes, exact64, lower_complex
+from kernelc.ir import bits, builtins, dtypes, exact64, lower_complex
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import (
     DType,
@@ -21,6 +21,7 @@ from kernelc.ir.dtypes import (
     is_narrow,
     promote,
     uint32,
+    uint64,
 )
 from kernelc.ir.lower_complex import CExpr, is_complex_type
 from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
@@ -143,6 +144,8 @@ class CallLowering:
             return self.rounded_conversion(name, e)
         if name in builtins.POINTER_BUILTINS:
             return self.pointer_builtin_call(name, e)
+        if name in bits.C_NAMES or name in bits.WIDE_FORMS:
+            return self.bit_intrinsic_call(name, e)
         if name in builtins.POINTER_RESULTS:
             self.fail(
                 UnsupportedFeatureError,
@@ -261,6 +264,49 @@ class CallLowering:
         if value_fn is None:
             return None
         return self.math_of(value_fn, xs, value_fn + "f" if single else value_fn, e.span)
+
+    def bit_intrinsic_call(self, name: str, e: ast.Call) -> ir.Expr:
+        """`__popc(x)` and the other integer intrinsics (`bits.SIGNATURES`); the 64-bit
+        forms `__popcll`, `__clzll`, `__ffsll` and `__brevll` from the 32-bit ones on the
+        two words (under the fast policy a long long is held in 32 bits: its word)."""
+        if name in bits.WIDE_FORMS:
+            (x,) = self.args_values(e, 1)
+            return self.wide_bits(name[2:-2], cast(arith_operand(x), computation_type(uint64)))
+        fn = bits.C_NAMES[name]
+        operands, result = bits.SIGNATURES[fn]
+        args = self.args_values(e, len(operands))
+        for a, node in zip(args, e.args):
+            self.require_no_complex(a, f"'{name}'", node.span)
+        return fold_expr(ir.Math(fn, tuple(cast(a, t) for a, t in zip(args, operands)), result))
+
+    def wide_bits(self, fn: str, x: ir.Expr) -> ir.Expr:
+        def bit(f, v):
+            return fold_expr(ir.Math(f, (v,), bits.SIGNATURES[f][1]))
+
+        if x.dtype is uint32:  # the fast policy's long long
+            return bit(fn, x)
+        x = self.stable(x)
+        low = cast(x, uint32)
+        high = cast(ir.Binary(B.SHR, x, ir.Const(32, int32), x.dtype), uint32)
+        zero, k32 = ir.Const(0, uint32), ir.Const(32, int32)
+        match fn:
+            case "popc":
+                return ir.Binary(B.ADD, bit("popc", high), bit("popc", low), int32)
+            case "clz":
+                below = ir.Binary(B.ADD, k32, bit("clz", low), int32)
+                return ir.Select(ir.Binary(B.NE, high, zero, bool_), bit("clz", high), below, int32)
+            case "ffs":
+                above = bit("ffs", high)
+                above = ir.Select(
+                    ir.Binary(B.NE, high, zero, bool_),
+                    ir.Binary(B.ADD, k32, above, int32),
+                    ir.Const(0, int32),
+                    int32,
+                )
+                return ir.Select(ir.Binary(B.NE, low, zero, bool_), bit("ffs", low), above, int32)
+        # brev: the reversed low word is the high word of the result
+        top = ir.Binary(B.SHL, cast(bit("brev", low), x.dtype), ir.Const(32, int32), x.dtype)
+        return ir.Binary(B.OR, top, cast(bit("brev", high), x.dtype), x.dtype)
 
     def math_of(self, fn: str, args: list[ir.Expr], c_name: str, span) -> ir.Expr:
         """Built-in `fn` (not a generic one) of lowered `args`, written as `c_name`."""

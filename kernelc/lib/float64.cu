@@ -7,36 +7,8 @@
 // result, is bit 62: bits 62..10 are the 53 bits kept, bits 9..0 guard bits, and a
 // "sticky" bit 0 that is 1 when anything nonzero was shifted out below it.
 
-__device__ int kc_clz32(unsigned int v) {
-    unsigned int x = v;
-    if (x == 0u) {
-        return 32;
-    }
-    int n = 0;
-    if ((x & 0xffff0000u) == 0u) {
-        n = n + 16;
-        x = x << 16;
-    }
-    if ((x & 0xff000000u) == 0u) {
-        n = n + 8;
-        x = x << 8;
-    }
-    if ((x & 0xf0000000u) == 0u) {
-        n = n + 4;
-        x = x << 4;
-    }
-    if ((x & 0xc0000000u) == 0u) {
-        n = n + 2;
-        x = x << 2;
-    }
-    if ((x & 0x80000000u) == 0u) {
-        n = n + 1;
-    }
-    return n;
-}
-
 __device__ int kc_clz64(unsigned int h, unsigned int l) {
-    return h != 0u ? kc_clz32(h) : 32 + kc_clz32(l);
+    return h != 0u ? kc_clz(h) : 32 + kc_clz(l);
 }
 
 // (h, l) >> n for any n >= 0, with the bits shifted out ORed into bit 0.
@@ -452,7 +424,7 @@ __device__ void kc_f32_to_f64(float x, unsigned int &rh, unsigned int &rl) {
             rl = 0u;
             return;
         }
-        int shift = kc_clz32(m) - 8;  // the leading one to bit 23
+        int shift = kc_clz(m) - 8;  // the leading one to bit 23
         m = m << shift;
         e = 1 - shift;
     }
@@ -704,7 +676,7 @@ __device__ float kc_i64_to_f32(unsigned int h, unsigned int l, bool signed_) {
     if (mh == 0u) {
         r = (float)ml;
     } else {
-        int s = kc_clz32(mh);
+        int s = kc_clz(mh);
         unsigned int top = s == 0 ? mh : (mh << s) | (ml >> (32 - s));
         unsigned int rest = ml << s;
         unsigned int v = top | (rest != 0u ? 1u : 0u);
@@ -971,7 +943,7 @@ __device__ void kc_f64_fma(unsigned int ah, unsigned int al, unsigned int bh, un
         }
     }
     // the leading one to bit 62 of a 64-bit working form
-    int lead = 127 - (x3 != 0u ? kc_clz32(x3) : 32 + (x2 != 0u ? kc_clz32(x2) : 32 + kc_clz64(x1, x0)));
+    int lead = 127 - (x3 != 0u ? kc_clz(x3) : 32 + (x2 != 0u ? kc_clz(x2) : 32 + kc_clz64(x1, x0)));
     if (lead >= 62) {
         kc_u128_shr_sticky(x3, x2, x1, x0, lead - 62);
     } else {

@@ -22,7 +22,7 @@ from kernelc.ir.passes.wide64 import widen_64bit
 from kernelc.ir.validate import validate
 
 # In order: a later file may call an earlier one's functions.
-SOURCES = ("math.cu", "half.cu", "int64.cu", "float64.cu", "bessel.cu")
+SOURCES = ("bits.cu", "math.cu", "half.cu", "int64.cu", "float64.cu", "bessel.cu")
 # After SOURCES, whose word functions they reach; float64_trig.cu and float64_special.cu
 # call float64_math.cu's, float64_inverse.cu also float64_special.cu's, and
 # float64_bessel.cu float64_trig.cu's argument reduction and kernels.

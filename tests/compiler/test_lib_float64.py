@@ -15,7 +15,7 @@ import pytest
 from tests.compiler.test_lib_int64 import operands as int64_operands
 from tests.support.word_kernels import TARGETS, join, run_words, split
 
-SOURCES = ("int64.cu", "float64.cu")
+SOURCES = ("bits.cu", "int64.cu", "float64.cu")
 TINY = 5e-324
 SPECIAL = [
     0.0,

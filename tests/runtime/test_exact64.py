@@ -427,3 +427,19 @@ def test_64bit_integer_atomics_carry_between_words(dtype, op, wgpy_backend):
     want = start.copy()
     WORD_ATOMICS[op].at(want, where, value)
     np.testing.assert_array_equal(y.get(), want)
+
+
+def test_64bit_bit_intrinsics(wgpy_backend):
+    """__popcll, __clzll, __ffsll and __brevll on int64/uint64 words, against Python's
+    integers (tests/compiler/test_bit_intrinsics.py has the 32-bit ones)."""
+    from tests.compiler.test_bit_intrinsics import WIDE_BODY, wide_expected
+
+    rng = np.random.default_rng(4)
+    x = np.array(INT_EDGES, np.int64).view(np.uint64)
+    x = np.concatenate([x, rng.integers(0, 2**63, 200, dtype=np.uint64) << np.uint64(1)])
+    k = wp.ElementwiseKernel(
+        "uint64 x", "int32 p, int32 c, int32 f, uint64 r", WIDE_BODY, "exact64_bits"
+    )
+    got = [v.get() for v in k(wp.asarray(x))]
+    for g, w in zip(got, wide_expected(x, 64)):
+        assert np.array_equal(g, w.astype(g.dtype))

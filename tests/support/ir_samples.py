@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kernelc.ir import builtins
+from kernelc.ir import bits, builtins
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, bool_, float32, int32, uint32
 
@@ -854,9 +854,11 @@ def math_kernel(fn_name: str, dt: DType = F) -> ir.Kernel:
     """`y = fn(x[, x2[, x3]])` for one built-in math function, on `dt` operands."""
     spec = builtins.MATH[fn_name]
     names = ("x", "x2", "x3")[: spec.arity]
-    call = ir.Math(fn_name, tuple(load(n, dt) for n in names), spec.result(dt))
-    out = call.dtype
-    params = [*(arr(n, dt) for n in names), arr("y", out, out=True)]
+    types, out = (dt,) * spec.arity, spec.result(dt)
+    if spec.kind == "bits":  # the integer intrinsics have their own operand types
+        types, out = bits.SIGNATURES[fn_name]
+    call = ir.Math(fn_name, tuple(load(n, t) for n, t in zip(names, types)), out)
+    params = [*(arr(n, t) for n, t in zip(names, types)), arr("y", out, out=True)]
     return kern(f"math_{fn_name}", params, [store("y", call)])
 
 

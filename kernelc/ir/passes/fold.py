@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from kernelc.ir import bessel, cvalues, special
+from kernelc.ir import bessel, bits, cvalues, special
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, float64
 from kernelc.ir.visit import rewrite_kernel
@@ -112,6 +112,8 @@ def _fold_math(node: ir.Math):
     vals = [a.value for a in node.args]
     if node.fn == "frexp_exp":
         return special.frexp_exp(vals[0])
+    if node.fn in bits.SIGNATURES:
+        return bits.fold(node.fn, *vals)
     if node.fn == "remquo_quo":
         return special.remquo_quo(*vals)
     if node.fn == "fma" and node.dtype is float64:
