@@ -18,8 +18,8 @@ from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import DType, computation_type
 from kernelc.ir.liveness import reads_before_written
-from kernelc.ir.lower_call import CallLowering
-from kernelc.ir.lower_complex import PARTS, CExpr, ComplexLowering
+from kernelc.ir.lower_call import CallLowering, Signature
+from kernelc.ir.lower_complex import COMPLEX_TEMPLATES, PARTS, CExpr, ComplexLowering
 from kernelc.ir.lower_expr import ExprLowering
 from kernelc.ir.lower_stmt import StmtLowering
 from kernelc.ir.scope import (
@@ -37,7 +37,6 @@ DOUBLE_WARNING = (
     "double-precision arithmetic is computed in float32 (WebGPU and WebGL have no 64-bit floats)"
 )
 CUDA_COMPLEX_NAMES = frozenset({"cuComplex", "cuDoubleComplex", "cuFloatComplex"})
-COMPLEX_TEMPLATES = frozenset({"complex", "thrust::complex"})
 COMPLEX_PARTS = {dtypes.float32: dtypes.complex64, dtypes.float64: dtypes.complex128}
 
 
@@ -75,12 +74,14 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering, ComplexLowering):
         self.in_loop_body = False
         self.in_function = False
         self.return_ctype: DType | None = None
+        self.return_parts: str | None = None  # a complex result's reference parameters
         self.element_exit = False
         self.elements: dict[str, ElementParam] = {}
         self.used_elements: set[str] = set()
         self.raw_written: set[str] = set()
         self.function_defs: dict[str, list[ast.FunctionDef]] = {}
         self.instances: dict = {}
+        self.signatures: dict[str, Signature] = {}  # instance name -> its C signature
         self.instantiating: set = set()
         self.function_order: list[ir.Function] = []
         self.local_array_bytes = 0  # private memory of every local array so far
@@ -213,11 +214,13 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering, ComplexLowering):
             self.in_loop_body,
             self.in_function,
             self.return_ctype,
+            self.return_parts,
             self.type_env,
         )
         self.scopes = Scopes(frames=[dict(self.globals)], used_names=set())
         self.out, self.prefix, self.materialised = [], [], {}
         self.loop_depth, self.in_loop_body, self.in_function = 0, False, True
+        self.return_parts = None
         self.type_env = {**self.type_env, **bindings}
         try:
             yield
@@ -231,6 +234,7 @@ class Lowerer(ExprLowering, StmtLowering, CallLowering, ComplexLowering):
                 self.in_loop_body,
                 self.in_function,
                 self.return_ctype,
+                self.return_parts,
                 self.type_env,
             ) = saved
 

@@ -2,10 +2,14 @@
 
 Rule: preamble functions are instantiated per argument types (templates monomorphised,
 overloads picked by exact match) and lowered once per instance; a call is a `Call`
-statement whose result lands in a temporary, reference arguments are copied in and out.
+statement whose result lands in a temporary, reference arguments are copied in and out;
+a complex parameter is two IR parameters (its parts), a complex result two trailing
+reference parameters.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from kernelc.errors import KernelNameError, KernelTypeError, UnsupportedFeatureError
 from kernelc.frontend import ast
@@ -23,7 +27,7 @@ from kernelc.ir.dtypes import (
     uint32,
     uint64,
 )
-from kernelc.ir.lower_complex import CExpr, is_complex_type
+from kernelc.ir.lower_complex import COMPLEX_TEMPLATES, PARTS, CExpr, is_complex_type
 from kernelc.ir.lower_expr import LvLocal, LvLocalElem, LvRaw
 from kernelc.ir.passes.fold import fold_expr
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam
@@ -341,30 +345,57 @@ class CallLowering:
         fdef = self.pick_overload(name, e)
         bindings = self.deduce_templates(fdef, e)
         evaluated = [
-            self.lvalue(arg) if param.type.is_ref else self.expr(arg)
+            self.lvalue(arg) if by_reference(param) else self.expr(arg)
             for param, arg in zip(fdef.params, e.args)
         ]
         aliases = reference_aliases(fdef, evaluated)
         instance = self.instantiate(fdef, bindings, e.span, aliases)
+        signature = self.signatures[instance.name]
         args, writebacks = [], []
-        fparams = iter(instance.params)
+        fparams, ctypes = iter(instance.params), iter(signature.params)
         for k, (arg, value) in enumerate(zip(e.args, evaluated)):
             if k in aliases:
                 continue  # the function reaches it through the earlier parameter
+            ctype = next(ctypes)
+            if is_complex_type(ctype):  # two parameters, the parts
+                re_part, _ = next(fparams), next(fparams)
+                args.extend(self.complex_argument(value, arg, ctype, re_part.is_ref, writebacks))
+                continue
             fparam = next(fparams)
             if fparam.is_ref:
                 args.append(self.ref_argument(self.bound(value), arg, fparam, writebacks))
             else:
                 args.append(cast(self.real_value(value, fparam.dtype, arg.span), fparam.dtype))
         result = None
-        if instance.return_dtype is not None:
+        if is_complex_type(signature.ret):  # through two reference parameters
+            z = self.complex_result(signature.ret)
+            args.extend((z.re, z.im))
+        elif instance.return_dtype is not None:
             result = self.scopes.fresh("kc_r")
             self.out.append(ir.Declare(result, instance.return_dtype))
         self.out.append(ir.Call(instance.name, tuple(args), result))
         self.out.extend(writebacks)
+        if is_complex_type(signature.ret):
+            return z
         if result is None:
             return None  # void: `expr` rejects using it, `effect` allows it
         return ir.Local(result, instance.return_dtype)
+
+    def complex_argument(self, value, arg: ast.Expr, ctype: DType, is_ref: bool, writebacks):
+        """The two part arguments of a complex parameter of C type `ctype`."""
+        if not is_ref:
+            z = self.complex_value(value, ctype, arg.span)
+            return (z.re, z.im)
+        lv = self.bound(value)
+        if isinstance(lv, LvLocal) and lv.var.ctype is ctype and not lv.var.readonly:
+            z = self.complex_local(lv.var.ir_name, ctype)
+            return (z.re, z.im)
+        z = self.temp(self.complex_value(self.load(lv), ctype, arg.span), "kc_ref")
+        pending, self.out = self.out, []
+        self.store(lv, z, arg.span)
+        writebacks.extend(self.out)
+        self.out = pending
+        return (z.re, z.im)
 
     def ref_argument(self, lv, arg: ast.Expr, fparam: ir.FuncParam, writebacks: list) -> ir.Expr:
         if (
@@ -404,9 +435,12 @@ class CallLowering:
         for tname, targ in zip(fdef.template_params, e.template_args):
             bindings[tname] = self.resolve_type(targ)
         for param, arg in zip(fdef.params, e.args):
-            tname = param.type.name
+            tname, of_complex = param.type.name, param.type.name in COMPLEX_TEMPLATES
+            if of_complex and len(param.type.template_args) == 1:  # complex<T> from complex<U>
+                tname = param.type.template_args[0].name
             if tname in fdef.template_params and tname not in bindings:
-                bindings[tname] = self.deduced_type(arg)
+                deduced = self.deduced_type(arg)
+                bindings[tname] = dtypes.COMPONENT.get(deduced, deduced) if of_complex else deduced
         missing = [t for t in fdef.template_params if t not in bindings]
         if missing:
             self.fail(
@@ -464,61 +498,74 @@ class CallLowering:
         name = self.function_names.fresh(base + ("_" + suffix.lstrip("_") if suffix else ""))
         with self.function_context(bindings):
             ret = self.resolve_type(fdef.return_type)
-            if is_complex_type(ret):
-                self.complex_in_function("return type", fdef.return_type.span)
-            params = []
+            params, ctypes = [], []
             for k, p in enumerate(fdef.params):
                 if k in aliases:  # one object under two names, as C++ references allow
                     self.scopes.bind(p.name, self.scopes.lookup(fdef.params[aliases[k]].name))
                 else:
-                    params.append(self.bind_function_param(p))
+                    ctypes.append(self.resolve_type(p.type))
+                    params.extend(self.bind_function_param(p, ctypes[-1]))
+            if is_complex_type(ret):  # returned through two reference parameters
+                self.return_parts = self.complex_name("kc_ret")
+                part = dtypes.part_type(ret)
+                params.extend(ir.FuncParam(self.return_parts + s, part, True) for s in PARTS)
             self.convert_narrow_params(fdef)
             self.return_ctype = ret
             self.lower_block(fdef.body.stmts)
-            body = self.finish_body()
-        ret_dtype = computation_type(ret) if ret is not None else None
-        if ret_dtype is not None and not always_returns(body):
-            self.warn(
-                fdef.name_span or fdef.span,
-                f"function '{fdef.name}' may end without returning a value (it returns 0 there)",
-            )
-            body = (*body, ir.Return(ir.Const(0.0 if ret_dtype.is_float else 0, ret_dtype)))
+            body = self.function_end(fdef, self.finish_body())
+        self.signatures[name] = Signature(tuple(ctypes), ret)
+        ret_dtype = computation_type(ret) if ret is not None and not is_complex_type(ret) else None
         return ir.Function(name, tuple(params), ret_dtype, body)
+
+    def function_end(self, fdef: ast.FunctionDef, body: tuple) -> tuple[ir.Stmt, ...]:
+        """`body`, returning 0 (with a warning) where a non-void function may end."""
+        if self.return_ctype is None or always_returns(body):
+            return body
+        self.warn(
+            fdef.name_span or fdef.span,
+            f"function '{fdef.name}' may end without returning a value (it returns 0 there)",
+        )
+        self.emit_return(self.convert_value(ir.Const(0, int32), self.return_ctype, fdef.span))
+        return (*body, *self.finish_body())
 
     def convert_narrow_params(self, fdef: ast.FunctionDef) -> None:
         """By-value int8..uint16 and float16 parameters receive a 32-bit value: convert it
         on entry, as C converts the argument."""
         for p in fdef.params:
             var = self.scopes.lookup(p.name)
-            if not p.type.is_ref and isinstance(var, LocalVar) and is_narrow(var.ctype):
+            if not by_reference(p) and isinstance(var, LocalVar) and is_narrow(var.ctype):
                 value = convert(ir.Local(var.ir_name, var.dtype), var.ctype)
                 self.out.append(ir.Assign(var.ir_name, value))
 
-    def bind_function_param(self, p: ast.ParamDecl) -> ir.FuncParam:
-        ctype = self.resolve_type(p.type)
+    def bind_function_param(self, p: ast.ParamDecl, ctype: DType | None) -> list[ir.FuncParam]:
+        """The IR parameters of `p`: one, or a complex one's two parts. A `const T &` one is
+        passed by value: the function cannot change the object through it, and the
+        argument may then be any expression, as C++ binds a temporary to it."""
         if ctype is None:
             self.fail(KernelTypeError, f"parameter '{p.name}' has type void", p.span)
-        if is_complex_type(ctype):
-            self.complex_in_function(f"parameter '{p.name}'", p.span)
-        ir_name = self.scopes.fresh(p.name)
-        self.scopes.bind(
-            p.name,
-            LocalVar(
-                ir_name,
-                ctype,
-                computation_type(ctype),
-                readonly=p.type.is_const and not p.type.is_ref,
-            ),
-        )
-        return ir.FuncParam(ir_name, computation_type(ctype), is_ref=p.type.is_ref)
+        is_ref, complex_ = by_reference(p), is_complex_type(ctype)
+        ir_name = self.complex_name(p.name) if complex_ else self.scopes.fresh(p.name)
+        var = LocalVar(ir_name, ctype, computation_type(ctype), readonly=p.type.is_const)
+        self.scopes.bind(p.name, var)
+        if complex_:
+            part = dtypes.part_type(ctype)
+            return [ir.FuncParam(ir_name + s, part, is_ref) for s in PARTS]
+        return [ir.FuncParam(ir_name, computation_type(ctype), is_ref=is_ref)]
 
-    def complex_in_function(self, what: str, span) -> None:
-        self.fail(
-            UnsupportedFeatureError,
-            f"a complex {what} of a preamble function is not supported",
-            span,
-            notes=("pass and return the parts (real(z), imag(z)) as float or double",),
-        )
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A function instance's C signature: the C type of each parameter it receives (an
+    aliased one is not received) and the return type. The IR holds a complex parameter
+    as two parts and a complex result as two trailing reference parameters."""
+
+    params: tuple[DType, ...]
+    ret: DType | None
+
+
+def by_reference(param: ast.ParamDecl) -> bool:
+    """Is `param` passed by reference (`T &`, not `const T &`)?"""
+    return param.type.is_ref and not param.type.is_const
 
 
 def reference_aliases(fdef: ast.FunctionDef, evaluated: list) -> dict[int, int]:
@@ -529,7 +576,7 @@ def reference_aliases(fdef: ast.FunctionDef, evaluated: list) -> dict[int, int]:
     first: dict = {}
     aliases = {}
     for k, (param, value) in enumerate(zip(fdef.params, evaluated)):
-        if not param.type.is_ref:
+        if not by_reference(param):
             continue
         key = alias_key(value)
         if key is not None and key in first:

@@ -35,6 +35,7 @@ from kernelc.lib import COMPLEX_SOURCE, read_source
 B = ir.BinaryOp
 U = ir.UnaryOp
 PARTS = ("__re", "__im")  # IR name suffixes of a complex local's parts
+COMPLEX_TEMPLATES = frozenset({"complex", "thrust::complex"})
 
 # Routines of one complex argument returning a complex value: name -> template.
 UNARY = {
@@ -318,11 +319,15 @@ class ComplexLowering:
             self.out.append(ir.Declare(result, part))
             self.out.append(ir.Call(function.name, values, result))
             return ir.Local(result, part)
-        name = self.complex_name("kc_z")
-        self.declare_complex(name, None, args[0].dtype)
-        result = self.complex_local(name, args[0].dtype)
+        result = self.complex_result(args[0].dtype)
         self.out.append(ir.Call(function.name, (*values, result.re, result.im)))
         return result
+
+    def complex_result(self, dtype: DType) -> CExpr:
+        """A fresh complex local for a call to store its complex result into."""
+        name = self.complex_name("kc_z")
+        self.declare_complex(name, None, dtype)
+        return self.complex_local(name, dtype)
 
 
 _SPELLED = {

@@ -197,8 +197,16 @@ class StmtLowering:
             return
         if s.value is None:
             self.fail(KernelTypeError, "non-void function must return a value", s.span)
-        value = self.convert_value(self.expr(s.value), self.return_ctype, s.value.span)
-        self.out.append(ir.Return(value))
+        self.emit_return(self.convert_value(self.expr(s.value), self.return_ctype, s.value.span))
+
+    def emit_return(self, value) -> None:
+        """Return `value` from the function being lowered; a complex one is stored through
+        the function's two result parameters."""
+        if self.return_parts is None:
+            self.out.append(ir.Return(value))
+            return
+        self.assign_complex(self.return_parts, value)
+        self.out.append(ir.Return())
 
     # ------------------------------------------------------------------ declarations
 

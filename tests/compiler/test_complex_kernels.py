@@ -217,6 +217,81 @@ def test_strides_of_a_raw_complex_array_count_bytes():
     np.testing.assert_array_equal(out["y"], 16)
 
 
+# ---------------------------------------------------------------------------- preamble functions
+
+# Complex parameters (by value, by reference, const reference), results and locals of
+# `__device__` functions, as the brief writes them.
+FUNCTIONS_PREAMBLE = """
+__device__ complex<float> rot(complex<float> z, float t) {
+    return z * complex<float>(cos(t), sin(t));
+}
+__device__ void split(complex<double> z, double &re, double &im) { re = z.real(); im = z.imag(); }
+__device__ thrust::complex<double> sq(const thrust::complex<double> &z) { return z * z; }
+"""
+FUNCTION_CALLS = (
+    "complex64 x, float32 t",
+    "complex64 y, float64 re, float64 im",
+    "y = rot(x, t);\nsplit(sq(y) - x, re, im);",
+)
+
+
+def test_complex_parameters_and_results_of_preamble_functions():
+    x, t = cvalues(C64), RNG.uniform(-3, 3, N).astype(np.float32)
+    outs = {"y": np.zeros(N, C64), "re": np.zeros(N), "im": np.zeros(N)}
+    out = run(*FUNCTION_CALLS, {"x": x, "t": t}, outs, preamble=FUNCTIONS_PREAMBLE)
+    y = x * (np.cos(t) + 1j * np.sin(t)).astype(C64)
+    close(out["y"], y, 4)
+    close(out["re"] + 1j * out["im"], out["y"].astype(C128) ** 2 - x, 4)
+
+
+OVERLOADS_PREAMBLE = """
+__device__ float size(complex<float> z) { return abs(z); }
+__device__ double size(complex<double> z) { return -abs(z); }
+template <typename T> __device__ T halve(T z) { return z / 2; }
+template <typename T> __device__ complex<T> twice(complex<T> z) {
+    complex<T> w = z;
+    w += z;
+    return w * halve(T(2));
+}
+__device__ void swap2(complex<float> &a, complex<float> &b) { complex<float> t = a; a = b; b = t; }
+__device__ void bump(complex<float> &a, complex<float> &b) { a += 1; b += 1; }
+__device__ complex<double> pick(const complex<double> &z) {
+    if (z.real() > 0) return z;
+    if (z.imag() > 0) return conj(z);
+}
+"""
+OVERLOAD_CALLS = (
+    "complex64 x",
+    "complex64 y, complex64 w, complex128 z",
+    "complex<float> p = x, q = conj(x);\n"
+    "swap2(p, q);\n"
+    "bump(p, p);\n"
+    "y = twice(p) + halve(q) + size(x);\n"
+    "w = y;\n"
+    "swap2(w, p);\n"
+    "z = size(complex<double>(x)) + pick(x * 2);",
+)
+
+
+def test_overloads_templates_and_references_of_complex_values():
+    """Overloads picked by the complex type, complex<T> and T deduced from a complex
+    argument, references to complex locals and outputs (one object passed twice), and a
+    complex function ending without a return (0 there, with a warning)."""
+    x = cvalues(C64)
+    kernel, warnings = lower_kernel(*OVERLOAD_CALLS, "k", OVERLOADS_PREAMBLE, ndim=1, exact64=True)
+    assert [w.message for w in warnings] == [
+        "function 'pick' may end without returning a value (it returns 0 there)"
+    ]
+    out = {"x": x} | {k: np.zeros(N, C64) for k in "yw"} | {"z": np.zeros(N, C128)}
+    run_elementwise(kernel, out, (N,))
+    p, q = np.conj(x) + 2, x  # swapped, then p bumped twice through two names
+    close(out["y"], 2 * p + q / 2 + np.abs(x), 8)
+    close(out["w"], p, 2)
+    x2 = x.astype(C128) * 2
+    pick = np.where(x2.real > 0, x2, np.where(x2.imag > 0, np.conj(x2), 0))
+    close(out["z"], -np.abs(x.astype(C128)) + pick, 4)
+
+
 # ---------------------------------------------------------------------------- real compilers
 
 
@@ -224,14 +299,22 @@ SHADERS = [
     *EXAMPLES.values(),
     ("T x, T s", "T y", "y = x / s + sin(x) * tanh(x) - log10(x);", {"T": "complex64"}),
     ("raw complex64 t, complex64 s", "complex64 y", "y = t[i] * s;", None),
+    (
+        FUNCTION_CALLS[0],
+        "complex64 y",
+        "double a, b;\nsplit(sq(x), a, b);\ny = rot(x, t) + complex<double>(a, b);",
+        None,
+        FUNCTIONS_PREAMBLE,
+    ),
+    (*OVERLOAD_CALLS, None, OVERLOADS_PREAMBLE),
 ]
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "fast"])
 @pytest.mark.parametrize("k", range(len(SHADERS)))
 def test_shaders_compile(k, exact):
-    in_params, out_params, operation, types = SHADERS[k]
-    spec = {"types": types, "exact64": exact}
+    in_params, out_params, operation, types, *preamble = SHADERS[k]
+    spec = {"types": types, "exact64": exact, "preamble": "".join(preamble)}
     if "raw" in in_params:
         spec |= {"raw": {"t": (1, True)}, "scalars": ("s",)}
     validate_wgsl(

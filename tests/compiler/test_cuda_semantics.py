@@ -60,6 +60,17 @@ REFERENCES = {
         "__device__ void g(float &a, float &b) { a = 3; b = b + 7; a = a * 2; }",
         20,
     ),
+    "const reference parameters take any expression": (
+        "y = h(x) + h(x * 2.0f) * 10;",
+        "__device__ float h(const float &v) { return v + 1; }",
+        32,
+    ),
+    "two complex reference parameters, one variable": (
+        "complex<float> t = 2; cg(t, t); y = t.real() + 100 * t.imag();",
+        "__device__ void cg(complex<float> &a, complex<float> &b) { a = complex<float>(3, 1); "
+        + "b = b + 7; }",
+        110,
+    ),
     "aliased and plain calls of one function": (
         "float t = 2, s = 2; g(t, t); g(s, t); y = t * 100 + s;",
         "__device__ void g(float &a, float &b) { a = 3; b = b + 7; }",

@@ -475,12 +475,6 @@ def test_int64_outside_the_view_is_not_checked():
             "const complex<float> c = 1;",
             "a complex variable in the preamble",
         ),
-        (
-            "complex64 x",
-            "y = f(x);",
-            "__device__ complex<float> f(float v) { return v; }",
-            "a complex return type of a preamble function",
-        ),
     ],
 )
 def test_complex_uses_that_stay_unsupported(in_params, operation, preamble, message):

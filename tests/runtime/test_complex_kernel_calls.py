@@ -119,6 +119,41 @@ def test_real_and_complex_outputs_together():
     close(n.get(), (x.real**2 + x.imag**2), 4)
 
 
+PREAMBLE = """
+template <typename T> __device__ complex<T> sq(const complex<T> &z) { return z * z; }
+template <typename T> __device__ void split(complex<T> z, T &re, T &im) {
+    re = z.real();
+    im = z.imag();
+}
+__device__ complex<float> rot(complex<float> z, float t) { return z * complex<float>(cos(t), sin(t)); }
+"""
+
+
+@pytest.mark.parametrize("dtype", [C64, C128], ids=str)
+def test_preamble_functions_of_complex_values(dtype):
+    part = "float" if dtype == C64 else "double"
+    k = wp.ElementwiseKernel(
+        "T x, T w",
+        "T y",
+        f"{part} re, im;\nsplit(conj(x) * w, re, im);\ny = sq(complex<{part}>(im, re)) / w;",
+        "cx_functions",
+        preamble=PREAMBLE,
+    )
+    x, w = values(dtype, 200, spread=1), values(dtype, 200, seed=1, spread=1)
+    v = (np.conj(x) * w).astype(C128)
+    close(
+        k(wp.asarray(x), wp.asarray(w)).get(), ((v.imag + 1j * v.real) ** 2 / w).astype(dtype), 16
+    )
+
+
+def test_complex_result_of_a_preamble_function_complex64():
+    k = wp.ElementwiseKernel(
+        "complex64 x, float32 t", "complex64 y", "y = rot(x, t);", "cx_rot", preamble=PREAMBLE
+    )
+    x, t = values(C64, 200, spread=1), np.linspace(-3, 3, 200).astype(np.float32)
+    close(k(wp.asarray(x), wp.asarray(t)).get(), (x * np.exp(1j * t.astype(C128))).astype(C64), 16)
+
+
 def test_complex_reduction_says_so():
     k = wp.ReductionKernel("complex64 x", "complex64 y", "x", "a + b", "y = a", "0", "cx_sum")
     with pytest.raises(UnsupportedFeatureError, match="complex parameter 'x' of a ReductionKernel"):
