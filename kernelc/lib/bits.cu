@@ -53,16 +53,28 @@ __device__ unsigned int kc_brev(unsigned int v) {
     return ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
 }
 
-// __umulhi: the high word of the 64-bit product, from 16-bit halves.
-__device__ unsigned int kc_umulhi(unsigned int a, unsigned int b) {
+// a * b exactly: every partial product of 16-bit halves fits 32 bits, and so does the
+// middle column's sum (at most 3 * 0xffff).
+__device__ void kc_u32_mul_wide(unsigned int a, unsigned int b, unsigned int &rh,
+                                unsigned int &rl) {
     unsigned int a0 = a & 0xffffu;
     unsigned int a1 = a >> 16;
     unsigned int b0 = b & 0xffffu;
     unsigned int b1 = b >> 16;
+    unsigned int p00 = a0 * b0;
     unsigned int p01 = a0 * b1;
     unsigned int p10 = a1 * b0;
-    unsigned int mid = ((a0 * b0) >> 16) + (p01 & 0xffffu) + (p10 & 0xffffu);
-    return a1 * b1 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
+    unsigned int mid = (p00 >> 16) + (p01 & 0xffffu) + (p10 & 0xffffu);
+    rh = a1 * b1 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
+    rl = (mid << 16) | (p00 & 0xffffu);
+}
+
+// __umulhi: the high word of the 64-bit product.
+__device__ unsigned int kc_umulhi(unsigned int a, unsigned int b) {
+    unsigned int h = 0u;
+    unsigned int l = 0u;
+    kc_u32_mul_wide(a, b, h, l);
+    return h;
 }
 
 // __mulhi: the signed product's high word: the unsigned one, less b where a < 0 and a

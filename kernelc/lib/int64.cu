@@ -1,7 +1,7 @@
 // kernelc's 64-bit integers on pairs of 32-bit words: the targets have no 64-bit types, so
 // an int64/uint64 value is two uint32 words, high (h) and low (l), two's complement. Results
 // come back through the reference parameters rh, rl. GLSL ES 3.00 has no umulExtended and
-// WGSL no mul-high, so 32 x 32 -> 64-bit products are built from 16-bit halves.
+// WGSL no mul-high, so 32 x 32 -> 64-bit products are built from 16-bit halves (bits.cu).
 
 __device__ void kc_u64_add(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
                            unsigned int &rh, unsigned int &rl) {
@@ -19,22 +19,6 @@ __device__ void kc_u64_sub(unsigned int ah, unsigned int al, unsigned int bh, un
 __device__ void kc_u64_neg(unsigned int ah, unsigned int al, unsigned int &rh, unsigned int &rl) {
     rh = 0u - ah - (al != 0u ? 1u : 0u);
     rl = 0u - al;
-}
-
-// a * b exactly: every partial product of 16-bit halves fits 32 bits, and so does the
-// middle column's sum (at most 3 * 0xffff).
-__device__ void kc_u32_mul_wide(unsigned int a, unsigned int b, unsigned int &rh,
-                                unsigned int &rl) {
-    unsigned int a0 = a & 0xffffu;
-    unsigned int a1 = a >> 16;
-    unsigned int b0 = b & 0xffffu;
-    unsigned int b1 = b >> 16;
-    unsigned int p00 = a0 * b0;
-    unsigned int p01 = a0 * b1;
-    unsigned int p10 = a1 * b0;
-    unsigned int mid = (p00 >> 16) + (p01 & 0xffffu) + (p10 & 0xffffu);
-    rh = a1 * b1 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
-    rl = (mid << 16) | (p00 & 0xffffu);
 }
 
 // The low 64 bits of the product (the same bits for int64 and uint64, as in C).

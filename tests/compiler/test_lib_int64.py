@@ -49,7 +49,7 @@ def binary(target: str, call: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     (ah, al), (bh, bl) = split(a), split(b)
     rh, rl = run_words(
         target,
-        ("int64.cu",),
+        ("bits.cu", "int64.cu"),
         f"{call}(ah, al, bh, bl, rh, rl);",
         {"ah": ah, "al": al, "bh": bh, "bl": bl},
         {"rh": "uint32", "rl": "uint32"},
@@ -87,7 +87,7 @@ def test_negation_and_comparisons(target):
         "slt = kc_i64_lt(ah, al, bh, bl); eq = kc_u64_eq(ah, al, bh, bl);"
     )
     outs = {"nh": "uint32", "nl": "uint32", "ult": "bool", "slt": "bool", "eq": "bool"}
-    nh, nl, ult, slt, eq = run_words(target, ("int64.cu",), op, words, outs)
+    nh, nl, ult, slt, eq = run_words(target, ("bits.cu", "int64.cu"), op, words, outs)
     with np.errstate(over="ignore"):
         assert np.array_equal(join(nh, nl, np.uint64), np.uint64(0) - a)
     assert np.array_equal(ult, a < b) and np.array_equal(eq, a == b)
@@ -105,7 +105,9 @@ def test_shifts_by_every_count(target):
         "kc_u64_shr(h, lo, k, true, sh, sl);"
     )
     outs = {name: "uint32" for name in ("lh", "ll", "rh", "rl", "sh", "sl")}
-    lh, ll, rh, rl, sh, sl = run_words(target, ("int64.cu",), op, {"h": h, "lo": lo, "k": k}, outs)
+    lh, ll, rh, rl, sh, sl = run_words(
+        target, ("bits.cu", "int64.cu"), op, {"h": h, "lo": lo, "k": k}, outs
+    )
     ku = k.astype(np.uint64)
     assert np.array_equal(join(lh, ll, np.uint64), x << ku)
     assert np.array_equal(join(rh, rl, np.uint64), x >> ku)
@@ -132,7 +134,7 @@ def test_division_and_remainder(target, call):
     outs = {n: "uint32" for n in ("qh", "ql", "rh", "rl")}
     op = f"{call}(ah, al, bh, bl, qh, ql, rh, rl);"
     qh, ql, rh, rl = run_words(
-        target, ("int64.cu",), op, {"ah": ah, "al": al, "bh": bh, "bl": bl}, outs
+        target, ("bits.cu", "int64.cu"), op, {"ah": ah, "al": al, "bh": bh, "bl": bl}, outs
     )
     want = [c_divmod(int(x), int(y), call == "kc_i64_divmod") for x, y in zip(a, b)]
     assert join(qh, ql, np.uint64).tolist() == [q for q, _ in want]
