@@ -208,18 +208,27 @@ __device__ float kc_j1(float x) {
     return signbit(x) ? -v : v;
 }
 
+// y0 and y1 where x leaves them nothing to compute (done): NaN for NaN and for x < 0,
+// -Inf at 0, 0 at +Inf (v).
+__device__ void kc_besf_y_special(float x, bool &done, float &v) {
+    done = true;
+    if (isnan(x) || x < 0.0f) {
+        v = isnan(x) ? x : NAN;
+    } else if (x == 0.0f) {
+        v = -INFINITY;
+    } else if (isinf(x)) {
+        v = 0.0f;
+    } else {
+        done = false;
+    }
+}
+
 __device__ float kc_y0(float x) {
-    if (isnan(x)) {
-        return x;
-    }
-    if (x < 0.0f) {
-        return NAN;
-    }
-    if (x == 0.0f) {
-        return -INFINITY;
-    }
-    if (isinf(x)) {
-        return 0.0f;
+    bool done = false;
+    float v = 0.0f;
+    kc_besf_y_special(x, done, v);
+    if (done) {
+        return v;
     }
     if (x < 8.0f) {
         return 0.63661977f * logf(x) * kc_besf_j0_small(x) + kc_besf_r0_small(x);
@@ -228,17 +237,11 @@ __device__ float kc_y0(float x) {
 }
 
 __device__ float kc_y1(float x) {
-    if (isnan(x)) {
-        return x;
-    }
-    if (x < 0.0f) {
-        return NAN;
-    }
-    if (x == 0.0f) {
-        return -INFINITY;
-    }
-    if (isinf(x)) {
-        return 0.0f;
+    bool done = false;
+    float v = 0.0f;
+    kc_besf_y_special(x, done, v);
+    if (done) {
+        return v;
     }
     if (x < 8.0f) {
         float r = kc_besf_r1_small(x);
