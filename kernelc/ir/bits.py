@@ -1,14 +1,13 @@
 """CUDA's 32-bit integer intrinsics (`__popc`, `__clz`, `__ffs`, `__brev`, `__mulhi`,
-`__umulhi`, `__sad`, `__usad`), the reference constant folding and the interpreter use:
-each on Python ints (folding) and on NumPy arrays (the interpreter), with C's wraparound.
+`__umulhi`, `__sad`, `__usad`): their types, and their values on Python ints with C's
+wraparound, which constant folding and the interpreter use (pure Python: kernelc loads in
+Pyodide without NumPy).
 
 Rule: `SIGNATURES` is the one table of their operand and result types; the shader library
 (`kernelc/lib/bits.cu`, `kc_<fn>`) computes the same on every target.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from kernelc.ir.dtypes import int32, uint32
 
@@ -49,19 +48,3 @@ def fold(fn: str, *v: int) -> int:
         case "sad" | "usad":
             return (abs(v[0] - v[1]) + v[2]) & _M
     raise KeyError(fn)
-
-
-def compute(fn: str, args: list[np.ndarray]) -> np.ndarray:
-    """`fn` elementwise over NumPy arrays (the interpreter's lanes)."""
-    wide = [np.asarray(a).astype(np.int64) for a in args]
-    if fn == "mulhi":
-        return ((wide[0] * wide[1]) >> 32).astype(np.int32)
-    if fn in ("umulhi", "sad", "usad"):
-        u = [w & _M for w in wide] if fn != "sad" else wide[:2] + [wide[2] & _M]
-        if fn == "umulhi":
-            return ((u[0].astype(np.uint64) * u[1].astype(np.uint64)) >> np.uint64(32)).astype(
-                np.uint32
-            )
-        return ((np.abs(u[0] - u[1]) + u[2]) & _M).astype(np.uint32)
-    result = np.vectorize(lambda x: fold(fn, int(x)), otypes=[np.int64])(wide[0] & _M)
-    return result.astype(np.uint32 if fn == "brev" else np.int32)

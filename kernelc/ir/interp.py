@@ -174,6 +174,21 @@ MATH = {
 }
 
 
+def _bits(fn: str, args) -> np.ndarray:
+    """An integer intrinsic elementwise (kernelc.ir.bits), the products in 64 bits."""
+    wide = [np.asarray(a).astype(np.int64) for a in args]
+    if fn == "mulhi":
+        return ((wide[0] * wide[1]) >> 32).astype(np.int32)
+    if fn == "umulhi":
+        u = [(w & 0xFFFFFFFF).astype(np.uint64) for w in wide]
+        return ((u[0] * u[1]) >> np.uint64(32)).astype(np.uint32)
+    if fn in ("sad", "usad"):
+        x, y = wide[:2] if fn == "sad" else [w & 0xFFFFFFFF for w in wide[:2]]
+        return ((np.abs(x - y) + (wide[2] & 0xFFFFFFFF)) & 0xFFFFFFFF).astype(np.uint32)
+    result = np.vectorize(lambda v: bits.fold(fn, int(v)), otypes=[np.int64])(wide[0])
+    return result.astype(np.uint32 if fn == "brev" else np.int32)
+
+
 def math_call(fn: str, args, dtype: DType):
     if fn in ("isnan", "isinf", "isfinite"):
         return getattr(np, fn)(args[0])
@@ -182,7 +197,7 @@ def math_call(fn: str, args, dtype: DType):
     if fn == "frexp_exp":
         return np.vectorize(special.frexp_exp, otypes=[np.int32])(args[0])
     if fn in bits.SIGNATURES:
-        return bits.compute(fn, args)
+        return _bits(fn, args)
     if fn == "remquo_quo":
         return np.vectorize(special.remquo_quo, otypes=[np.int32])(*args)
     if fn == "fma" and dtype.itemsize == 8:

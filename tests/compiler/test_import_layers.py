@@ -53,3 +53,21 @@ def test_no_function_imports_the_project_s_own_modules():
 def test_the_check_sees_function_local_imports():
     assert ".webgpu" in local_imports(PACKAGE / "device" / "registry.py")
     assert "wgpu" in local_imports(PACKAGE / "device" / "webgpu.py")
+
+
+def test_kernelc_translates_without_numpy():
+    """Pyodide loads kernelc before (or without) NumPy: the compiler itself imports only
+    the standard library (the IR interpreter, a test and fallback tool, may use NumPy)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"
+        "import kernelc\n"
+        "kernelc.translate_elementwise('complex64 x, uint32 n', 'complex64 y', "
+        "'y = exp(x) * (float)__popc(n) + j0f(1.0f);', 'k', target='wgsl')\n"
+        "kernelc.translate_elementwise('float64 x', 'float64 y', "
+        "'int q; double i; y = remquo(x, 2.0, &q) + modf(x, &i);', 'k', target='glsl', exact64=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
