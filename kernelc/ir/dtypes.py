@@ -54,7 +54,8 @@ complex64 = DType("complex64", "c", 8, "complex<float>")
 complex128 = DType("complex128", "c", 16, "complex<double>")
 
 # A 64-bit value's two u32 words as one value (WGSL vec2<u32>, GLSL uvec2; x low, y high):
-# only the wide64 pass makes it, for what a reduction shell holds (accumulators, partials).
+# what a reduction shell holds (accumulators, partials) for a 64-bit accumulator (the wide64
+# pass) or a complex one (its two float32 parts, kernelc/ir/lower_complex_reduction.py).
 words64 = DType("words64", "w", 8, "uvec2")
 
 ALL = (

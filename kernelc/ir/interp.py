@@ -16,7 +16,17 @@ import numpy as np
 
 from kernelc.ir import bessel, bits, cvalues, special
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, bool_, float32, float64, int32, int64, uint32, uint64
+from kernelc.ir.dtypes import (
+    DType,
+    bool_,
+    float32,
+    float64,
+    int32,
+    int64,
+    uint32,
+    uint64,
+    words64,
+)
 
 NP = {
     bool_: np.bool_,
@@ -26,6 +36,7 @@ NP = {
     int64: np.int64,
     uint64: np.uint64,
     float64: np.float64,
+    words64: np.uint64,  # high word << 32 | low word
 }
 B = ir.BinaryOp
 MAX_LOOP_ITERATIONS = 10_000_000
@@ -515,6 +526,11 @@ class Interpreter:
                 return convert(self.expr(a, act), a.dtype, d)
             case ir.Bitcast(operand=a, dtype=d):
                 return self.expr(a, act).view(NP[d])
+            case ir.Words(high=h, low=lo):
+                high = self.expr(h, act).astype(np.uint64)
+                return (high << np.uint64(32)) | self.expr(lo, act).astype(np.uint64)
+            case ir.WordOf(operand=a, word=k):
+                return (self.expr(a, act) >> np.uint64(32 * k)).astype(np.uint32)
             case ir.Select(cond=c, if_true=t, if_false=f):
                 return np.where(self.expr(c, act), self.expr(t, act), self.expr(f, act))
             case ir.Math(fn=fn, args=args, dtype=d):

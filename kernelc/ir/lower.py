@@ -378,15 +378,7 @@ def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ..
     low.scopes.push()
     for p in params:
         if p.kind is ir.ParamKind.ARRAY:
-            ctype = p.c_dtype if p.is_complex else p.dtype
-            fresh = low.complex_name if p.is_complex else low.scopes.fresh
-            local = LocalVar(
-                fresh(low.user_local_name(p.name)),
-                ctype,
-                computation_type(ctype),
-                readonly=not p.is_output,
-            )
-            low.elements[p.name] = ElementParam(p, local)
+            low.elements[p.name] = ElementParam(p, element_local(low, p))
             low.scopes.bind(p.name, low.elements[p.name])
     low.in_loop_body = True
     low.lower_block(block.stmts, new_scope=False)
@@ -396,6 +388,14 @@ def lower_operation(low: Lowerer, params, block: ast.Block) -> tuple[ir.Stmt, ..
     if low.element_exit:  # a top-level break/continue ends the element: wrap it in a loop
         operation = (ir.Loop((*operation, ir.Break())),)
     return operation
+
+
+def element_local(low: Lowerer, p: ir.Param) -> LocalVar:
+    """The local holding array parameter `p`'s element (a complex one's parts)."""
+    ctype = p.c_dtype if p.is_complex else p.dtype
+    fresh = low.complex_name if p.is_complex else low.scopes.fresh
+    name = fresh(low.user_local_name(p.name))
+    return LocalVar(name, ctype, computation_type(ctype), readonly=not p.is_output)
 
 
 def finalise_param(p: ir.Param, low: Lowerer, operation) -> ir.Param:

@@ -14,17 +14,25 @@ from kernelc.errors import KernelTypeError, UnsupportedFeatureError, Warning_
 from kernelc.frontend import ast
 from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, computation_type, int32
+from kernelc.ir.dtypes import DType, computation_type, int32, words64
 from kernelc.ir.lower import (
     Lowerer,
     Specialisation,
     bind_param,
     element_loads,
+    element_local,
     finalise_param,
     param_spans,
 )
+from kernelc.ir.lower_complex import is_complex_type
+from kernelc.ir.lower_complex_reduction import (
+    COMPLEX_C_TYPES,
+    accumulated,
+    accumulator_type,
+    require_packable,
+    unpack_into,
+)
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam, SpecialValue
-from kernelc.ir.typing import convert
 
 B = ir.BinaryOp
 
@@ -45,17 +53,22 @@ def reduce_ctype(src: ast.ReductionSource, low: Lowerer, params) -> DType:
         outs = [p for p in params if p.is_output]
         if not outs:
             low.fail(KernelTypeError, "a reduction needs an output parameter", None)
-        return outs[0].dtype
+        return outs[0].c_dtype if outs[0].is_complex else outs[0].dtype
     name = src.reduce_type
-    found = low.type_env.get(name) or dtypes.C_TYPES.get(name) or dtypes.BY_NAME.get(name)
-    if found is None or found.kind == "c":
+    found = (
+        low.type_env.get(name)
+        or dtypes.C_TYPES.get(name)
+        or dtypes.BY_NAME.get(name)
+        or COMPLEX_C_TYPES.get(name.replace(" ", ""))
+    )
+    if found is None:
         low.fail(
             UnsupportedFeatureError,
             f"reduce_type '{name}' is not supported",
             src.reduce_type_span,
-            notes=("a scalar C type or a type placeholder is supported",),
+            notes=("a scalar C type, complex<float>, complex<double> or a type placeholder",),
         )
-    if found.itemsize == 8:
+    if found.itemsize == 8 and found.kind != "c":
         low.warn_double(src.reduce_type_span) if found.is_float else low.warn_64bit(
             src.reduce_type_span, f"reduce_type '{name}'"
         )
@@ -72,8 +85,8 @@ def bind_kernel_params(low: Lowerer, params) -> None:
 def lower_identity(low: Lowerer, src: ast.ReductionSource, ctype: DType):
     low.out = []
     if src.identity is None:
-        return (), convert(ir.Const(0, int32), ctype)
-    value = convert(low.expr(src.identity), ctype)
+        return (), accumulated(low, ir.Const(0, int32), ctype, None)
+    value = accumulated(low, low.expr(src.identity), ctype, src.identity.span)
     return tuple(low.out), value
 
 
@@ -82,20 +95,14 @@ def lower_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType):
     low.scopes.push()
     for p in params:
         if p.kind is ir.ParamKind.ARRAY and not p.is_output:
-            local = LocalVar(
-                low.scopes.fresh(low.user_local_name(p.name)),
-                p.dtype,
-                computation_type(p.dtype),
-                readonly=True,
-            )
-            low.elements[p.name] = ElementParam(p, local)
+            low.elements[p.name] = ElementParam(p, element_local(low, p))
             low.scopes.bind(p.name, low.elements[p.name])
     flat_input = ir.Binary(
         B.ADD, ir.Binary(B.MUL, ir.ReduceIndex(), ir.LoopSize(), int32), ir.LoopIndex(), int32
     )
     for name, value in (("_J", ir.ReduceIndex()), ("_j", flat_input), ("_i", ir.LoopIndex())):
         low.scopes.bind(name, SpecialValue(value))
-    value = convert(low.expr(src.map_expr), ctype)
+    value = accumulated(low, low.expr(src.map_expr), ctype, src.map_expr.span)
     result = low.scopes.fresh("kc_map")
     body = (*element_loads(low, params), *low.out, ir.Declare(result, value.dtype, value))
     low.scopes.pop()
@@ -104,14 +111,21 @@ def lower_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType):
 
 
 def lower_combine(low: Lowerer, src: ast.ReductionSource, params, ctype: DType) -> ir.Function:
-    dtype = computation_type(ctype)
+    dtype = accumulator_type(ctype)
     with low.function_context({}):
         bind_kernel_params(low, params)
         low.scopes.push()
-        names = [low.scopes.fresh(n) for n in ("a", "b")]
-        for c_name, ir_name in zip(("a", "b"), names):
-            low.scopes.bind(c_name, LocalVar(ir_name, ctype, dtype))
-        value = convert(low.expr(src.reduce_expr), ctype)
+        if is_complex_type(ctype):  # a, b: the parameters' parts, unpacked
+            names = [low.scopes.fresh(f"kc_{n}") for n in ("a", "b")]
+            for c_name, ir_name in zip(("a", "b"), names):
+                part_name = low.complex_name(c_name)
+                low.out.extend(unpack_into(part_name, ir.Local(ir_name, words64)))
+                low.scopes.bind(c_name, LocalVar(part_name, ctype, ctype))
+        else:
+            names = [low.scopes.fresh(n) for n in ("a", "b")]
+            for c_name, ir_name in zip(("a", "b"), names):
+                low.scopes.bind(c_name, LocalVar(ir_name, ctype, dtype))
+        value = accumulated(low, low.expr(src.reduce_expr), ctype, src.reduce_expr.span)
         body = (*low.finish_body(), ir.Return(value))
     name = low.function_names.fresh("kc_reduce")
     return ir.Function(name, tuple(ir.FuncParam(n, dtype) for n in names), dtype, body)
@@ -121,14 +135,16 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     low.out = []
     low.scopes.push()
     acc = low.scopes.fresh("kc_acc")
-    low.scopes.bind("a", LocalVar(acc, ctype, computation_type(ctype)))
+    if is_complex_type(ctype):  # `a`: the packed accumulator's parts
+        parts = low.complex_name("kc_a")
+        low.out.extend(unpack_into(parts, ir.Local(acc, words64)))
+        low.scopes.bind("a", LocalVar(parts, ctype, ctype))
+    else:
+        low.scopes.bind("a", LocalVar(acc, ctype, computation_type(ctype)))
     low.scopes.bind("_i", SpecialValue(ir.LoopIndex()))
     for p in params:
         if p.kind is ir.ParamKind.ARRAY and p.is_output:
-            local = LocalVar(
-                low.scopes.fresh(low.user_local_name(p.name)), p.dtype, computation_type(p.dtype)
-            )
-            low.elements[p.name] = ElementParam(p, local)
+            low.elements[p.name] = ElementParam(p, element_local(low, p))
             low.scopes.bind(p.name, low.elements[p.name])
     low.in_loop_body = False
     low.expr(src.post_map_expr)
@@ -136,17 +152,9 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     return tuple(low.out), acc
 
 
-def reject_complex(src: ast.ReductionSource, params) -> None:
-    """A reduction holds one scalar accumulator: complex parameters are not reduced yet."""
-    for p, written in zip(params, src.params):
-        if p.is_complex:
-            raise UnsupportedFeatureError(
-                f"complex parameter '{p.name}' of a ReductionKernel is not supported: "
-                "a reduction's accumulator is one real value",
-                written.type_span,
-                kernel=src.name,
-                notes=("reduce the real and imaginary parts (the arrays' .real and .imag views)",),
-            )
+def accumulator_span(src: ast.ReductionSource, params):
+    """Where the accumulator's type comes from by default: the first output's type."""
+    return next(w.type_span for p, w in zip(params, src.params) if p.is_output)
 
 
 def lower_reduction(
@@ -155,7 +163,6 @@ def lower_reduction(
     base = Specialisation(spec.ndim, spec.scalars, spec.raw)
     low = Lowerer(src, types, base)
     params = tuple(bind_param(p, types, base, src.name, low.warn) for p in src.params)
-    reject_complex(src, params)
     params = tuple(
         replace(p, ndim=spec.ndim + spec.reduce_ndim)
         if p.kind is ir.ParamKind.ARRAY and not p.is_output
@@ -172,6 +179,7 @@ def lower_reduction(
     bind_kernel_params(low, params)
     low.collect_preamble()
     ctype = reduce_ctype(src, low, params)
+    require_packable(low, ctype, src.reduce_type_span or accumulator_span(src, params))
     identity_body, identity = lower_identity(low, src, ctype)
     map_body, map_result = lower_map(low, src, params, ctype)
     combine = lower_combine(low, src, params, ctype)
@@ -179,7 +187,7 @@ def lower_reduction(
     params = tuple(finalise_param(p, low, post_body) for p in params)
     post_body = (*element_loads(low, params), *post_body, *low.writeback())
     reduction = ir.Reduction(
-        computation_type(ctype),
+        accumulator_type(ctype),
         spec.reduce_ndim,
         identity_body,
         identity,

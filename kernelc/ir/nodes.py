@@ -242,7 +242,8 @@ class ScalarWord(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Words(Expr):
-    """The `words64` value of two uint32 words (after the wide64 pass, reductions only)."""
+    """The `words64` value of two uint32 words (reductions only: a 64-bit accumulator
+    after the wide64 pass, a complex one's two float32 parts bitcast by lowering)."""
 
     high: Expr
     low: Expr

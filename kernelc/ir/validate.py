@@ -50,7 +50,8 @@ class _Checker:
     def expr(self, e: ir.Expr, env: dict) -> None:
         if not isinstance(e, ir.Expr):
             self.fail(f"expected an expression, found {e!r}")
-        allowed = (words64,) if self.legal_for else WIDE  # before / after the wide64 pass
+        # 64-bit types before the wide64 pass, words64 (a complex accumulator) throughout
+        allowed = (words64,) if self.legal_for else (*WIDE, words64)
         if e.dtype not in COMPUTE and e.dtype not in allowed:
             self.fail(f"{type(e).__name__} has non-computation type {e.dtype}")
         if self.legal_for and isinstance(e, HIGH_LEVEL):

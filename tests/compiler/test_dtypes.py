@@ -486,14 +486,6 @@ def test_complex_uses_that_stay_unsupported(in_params, operation, preamble, mess
     assert info.value.message.startswith(message)
 
 
-def test_complex_reduction_is_rejected():
-    with pytest.raises(UnsupportedFeatureError) as info:
-        kernelc.translate_reduction(
-            "complex64 x", "complex64 y", "x", "a + b", "y = a", "0", target="wgsl"
-        )
-    assert "complex parameter 'x' of a ReductionKernel is not supported" in info.value.message
-
-
 # ---------------------------------------------------------------------------- the ABI
 
 

@@ -152,9 +152,3 @@ def test_complex_result_of_a_preamble_function_complex64():
     )
     x, t = values(C64, 200, spread=1), np.linspace(-3, 3, 200).astype(np.float32)
     close(k(wp.asarray(x), wp.asarray(t)).get(), (x * np.exp(1j * t.astype(C128))).astype(C64), 16)
-
-
-def test_complex_reduction_says_so():
-    k = wp.ReductionKernel("complex64 x", "complex64 y", "x", "a + b", "y = a", "0", "cx_sum")
-    with pytest.raises(UnsupportedFeatureError, match="complex parameter 'x' of a ReductionKernel"):
-        k(wp.asarray(values(C64, 8)))

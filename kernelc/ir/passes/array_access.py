@@ -113,6 +113,16 @@ def with_lanes(kernel: ir.Kernel, target: str) -> ir.Kernel:
     outputs = [p for p in kernel.arrays if p.is_output]
     if target_named(target).can_scatter or not any(p.is_complex for p in outputs):
         return kernel
+    if kernel.reduction is not None:
+        p = next(p for p in outputs if p.is_complex)
+        raise UnsupportedOnTarget(
+            f"complex output '{p.name}' of a ReductionKernel is not supported on WebGL: a "
+            "fragment shader writes complex outputs one component per fragment, and a "
+            "reduction's last pass writes one element per fragment",
+            kernel.spans.get(p.name),
+            notes=("translate for WGSL, or write real outputs (real(a), imag(a), abs(a))",),
+            kernel=kernel.name,
+        )
     for p in outputs:
         if p.kind is ir.ParamKind.RAW or not p.is_complex:
             what = "a raw output" if p.kind is ir.ParamKind.RAW else "a real output"
