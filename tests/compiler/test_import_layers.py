@@ -68,6 +68,8 @@ def test_kernelc_translates_without_numpy():
         "'y = exp(x) * (float)__popc(n) + j0f(1.0f);', 'k', target='wgsl')\n"
         "kernelc.translate_elementwise('float64 x', 'float64 y', "
         "'int q; double i; y = remquo(x, 2.0, &q) + modf(x, &i);', 'k', target='glsl', exact64=True)\n"
+        "kernelc.translate_reduction('complex64 x', 'complex64 y', 'x * conj(x)', 'a + b', "
+        "'y = a', '0', 'r', target='wgsl')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
