@@ -13,7 +13,7 @@ import pytest
 
 from kernelc import emit_glsl, emit_wgsl
 from kernelc.abi import Program
-from kernelc.ir import builtins
+from kernelc.ir import bits, builtins
 from kernelc.ir.dtypes import float32
 from kernelc.ir.interp import NP, run_elementwise
 from tests.support.ir_samples import SAMPLES, legalise, math_kernel
@@ -201,7 +201,7 @@ def math_inputs(fn: str, r: np.random.Generator) -> dict:
     return {"x": x, "x2": x2, "x3": np.roll(x, 7)}
 
 
-@pytest.mark.parametrize("fn", sorted(set(builtins.MATH) - builtins.NATIVE))
+@pytest.mark.parametrize("fn", sorted(set(builtins.MATH) - builtins.NATIVE - set(bits.SIGNATURES)))
 def test_math_matches_interpreter(fn, target, executor):
     kernel = math_kernel(fn)
     args = math_inputs(fn, np.random.default_rng(3))
@@ -212,6 +212,23 @@ def test_math_matches_interpreter(fn, target, executor):
         both_inf = np.isinf(args["x"]) & (args["x"] == args["x2"])
         want["y"][both_inf] = 0.0
     assert_same(got, want, LOOSE.get(fn, 0.0), f"{fn} on {target}", ATOL.get(fn, FLT_MIN))
+
+
+@pytest.mark.parametrize("fn", sorted(bits.SIGNATURES))
+def test_integer_intrinsics_match_interpreter(fn, target, executor):
+    """The shader library's __popc, __clz, ... (bits.cu) against the interpreter's."""
+    operands, result = bits.SIGNATURES[fn]
+    r = np.random.default_rng(6)
+    edges = np.array([0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF], np.uint32)
+    args = {
+        name: np.concatenate([np.roll(edges, k), r.integers(0, 2**32, 58, dtype=np.uint64)])
+        .astype(np.uint32)
+        .view(NP[t])
+        for k, (name, t) in enumerate(zip(("x", "x2", "x3"), operands))
+    }
+    args["y"] = np.zeros(64, NP[result])
+    got, want = run_both(math_kernel(fn), args, (64,), executor, target)
+    assert_same(got, want, 0.0, f"{fn} on {target}")
 
 
 @pytest.mark.parametrize("fn", ["abs", "min", "max"])
