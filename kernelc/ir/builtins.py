@@ -78,6 +78,8 @@ for _n in _PRED + ["abs", "min", "max"]:
 C_NAMES.update(
     {
         "fabsf": "fabs",
+        "nearbyint": "rint",  # rounds to nearest even, as rint (no inexact flag in shaders)
+        "nearbyintf": "rint",
         "__expf": "exp",
         "__exp10f": "exp10",
         "__logf": "log",
@@ -127,6 +129,15 @@ POINTER_BUILTINS.update({n + "f": v for n, v in POINTER_BUILTINS.items()})
 POINTER_RESULTS = {"lgamma_r": "lgamma()", "lgammaf_r": "lgammaf()"}
 # `__fdividef(a, b)` is plain division; lowering handles it as an operator.
 DIVISION_INTRINSICS = frozenset({"__fdividef", "fdividef", "__fdiv_rn"})
+# CUDA's round-to-nearest arithmetic intrinsics are the operators (the targets round to
+# nearest): name -> (operator, double operands); `__frcp_rn(x)` and `__drcp_rn(x)` are 1 / x.
+ROUNDED_ARITHMETIC = {
+    f"__{p}{op}_rn": (operator, p == "d")
+    for p in ("f", "d")
+    for op, operator in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "div"))
+    if f"__{p}{op}_rn" != "__fdiv_rn"
+}
+RECIPROCALS = {"__frcp_rn": False, "__drcp_rn": True}
 
 # Constants from math.h, math_constants.h and CUDA headers: name -> (value, is_float_type).
 CONSTANTS: dict[str, tuple[float, bool]] = {

@@ -21,6 +21,7 @@ from kernelc.ir.dtypes import (
     computation_type,
     float16,
     float32,
+    float64,
     int32,
     is_narrow,
     promote,
@@ -136,6 +137,21 @@ class CallLowering:
         if name in builtins.DIVISION_INTRINSICS:
             a, b = self.args_values(e, 2)
             return self.arith(B.DIV, cast(a, float32), cast(b, float32), e.span)
+        if name in builtins.ROUNDED_ARITHMETIC:
+            op, double = builtins.ROUNDED_ARITHMETIC[name]
+            ftype = computation_type(float64) if double else float32
+            a, b = (cast(arith_operand(v), ftype) for v in self.args_values(e, 2))
+            return self.arith(B(op), a, b, e.span)
+        if name in builtins.RECIPROCALS:
+            ftype = computation_type(float64) if builtins.RECIPROCALS[name] else float32
+            (x,) = self.args_values(e, 1)
+            return self.arith(B.DIV, ir.Const(1.0, ftype), cast(arith_operand(x), ftype), e.span)
+        if name == "__saturatef":  # CUDA: clamped to [+0.0, 1.0], NaN (and -0.0) to +0.0
+            (x,) = self.args_values(e, 1)
+            x = self.stable(cast(arith_operand(x), float32))
+            one, zero = ir.Const(1.0, float32), ir.Const(0.0, float32)
+            below = ir.Select(ir.Binary(B.LT, x, one, bool_), x, one, float32)
+            return ir.Select(ir.Binary(B.GT, x, zero, bool_), below, zero, float32)
         if name in BITCASTS:
             (a,) = self.args_values(e, 1)
             src, dst = BITCASTS[name]

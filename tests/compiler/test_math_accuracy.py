@@ -530,3 +530,50 @@ if __name__ == "__main__":  # the measured maxima, as the docs table
     for acc in ACCURACY:
         worst = [measure(acc, t)[0] for t in TARGETS]
         print(f"| {acc.name} | {acc.ulp} | {worst[0]:.2f} | {worst[1]:.2f} |")
+
+
+ROUNDED_X = [0.5, -0.25, 2.5, 1e30, -1e-30, np.nan, np.inf, -np.inf, 0.75, 1.0, 3.5, -0.0]
+ROUNDED_Y = [1.5, 3.0, -0.5, 1e10, 2.0, 1.0, 1.0, 2.0, 0.1, 0.0, -2.0, 5.0]
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "interp"])
+def test_round_to_nearest_intrinsics_and_saturate(target):
+    """`__fadd_rn` and friends are the operators (the targets round to nearest),
+    `__frcp_rn(x)` is 1 / x, `__saturatef` clamps to [+0, 1] with NaN to +0, and `nearbyintf`
+    is `rintf`: NumPy's float32 results bit for bit."""
+    from tests.support.interp_call import call_elementwise_interpreted
+
+    x, y = np.array(ROUNDED_X, np.float32), np.array(ROUNDED_Y, np.float32)
+    body = (
+        "a = __fadd_rn(x, y); s = __fsub_rn(x, y); m = __fmul_rn(x, y); d = __fdiv_rn(x, y);"
+        " r = __frcp_rn(x); t = __saturatef(x); n = nearbyintf(x);"
+    )
+    outs = ", ".join(f"float32 {v}" for v in "asmdrtn")
+    args = ("float32 x, float32 y", outs, body, x, y)
+    got = (
+        call_elementwise_interpreted(*args)
+        if target == "interp"
+        else call_elementwise(target, *args)
+    )
+    with np.errstate(all="ignore"):
+        # CUDA clamps to [+0.0, 1.0]: NaN and -0.0 give +0.0
+        saturated = np.where(np.isnan(x) | (x <= 0), 0.0, np.minimum(x, 1)).astype(np.float32)
+        want = [x + y, x - y, x * y, x / y, np.float32(1) / x, saturated, np.rint(x)]
+    for g, w in zip(got, want):
+        assert same32(g, w).all()
+
+
+def test_double_round_to_nearest_intrinsics_are_float64_under_the_exact_policy():
+    from kernelc.ir.interp import run_elementwise
+    from kernelc.pipeline import lower_kernel
+
+    body = "a = __dadd_rn(x, y); m = __dmul_rn(x, y); q = __ddiv_rn(x, y); r = __drcp_rn(x);"
+    outs = "float64 a, float64 m, float64 q, float64 r"
+    kernel, _ = lower_kernel("float64 x, float64 y", outs, body, exact64=True)
+    x, y = np.array(ROUNDED_X) / 3, np.array(ROUNDED_Y) / 7
+    got = {k: np.zeros(x.size) for k in "amqr"}
+    run_elementwise(kernel, {"x": x, "y": y, **got}, (x.size,))
+    with np.errstate(all="ignore"):
+        want = {"a": x + y, "m": x * y, "q": x / y, "r": 1 / x}
+    for k in "amqr":
+        assert np.array_equal(got[k], want[k], equal_nan=True), k
