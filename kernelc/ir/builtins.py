@@ -138,6 +138,13 @@ ROUNDED_ARITHMETIC = {
     if f"__{p}{op}_rn" != "__fdiv_rn"
 }
 RECIPROCALS = {"__frcp_rn": False, "__drcp_rn": True}
+# `lrint(x)`, `llround(x)`, ...: the built-in's value converted to long / long long.
+INTEGER_ROUNDINGS = {
+    f"{width}{fn}{suffix}": (fn, "long long" if width == "ll" else "long")
+    for width in ("l", "ll")
+    for fn in ("rint", "round")
+    for suffix in ("", "f")
+}
 
 # Constants from math.h, math_constants.h and CUDA headers: name -> (value, is_float_type).
 CONSTANTS: dict[str, tuple[float, bool]] = {

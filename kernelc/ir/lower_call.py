@@ -146,6 +146,11 @@ class CallLowering:
             ftype = computation_type(float64) if builtins.RECIPROCALS[name] else float32
             (x,) = self.args_values(e, 1)
             return self.arith(B.DIV, ir.Const(1.0, ftype), cast(arith_operand(x), ftype), e.span)
+        if name in builtins.INTEGER_ROUNDINGS:
+            fn, c_type = builtins.INTEGER_ROUNDINGS[name]
+            (x,) = self.args_values(e, 1)
+            rounded = self.math_of(fn, [x], fn + "f" if name.endswith("f") else fn, e.span)
+            return cast(rounded, computation_type(dtypes.C_TYPES[c_type]))
         if name == "__saturatef":  # CUDA: clamped to [+0.0, 1.0], NaN (and -0.0) to +0.0
             (x,) = self.args_values(e, 1)
             x = self.stable(cast(arith_operand(x), float32))

@@ -577,3 +577,23 @@ def test_double_round_to_nearest_intrinsics_are_float64_under_the_exact_policy()
         want = {"a": x + y, "m": x * y, "q": x / y, "r": 1 / x}
     for k in "amqr":
         assert np.array_equal(got[k], want[k], equal_nan=True), k
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "interp"])
+def test_integer_roundings(target):
+    """lrintf rounds half to even, lroundf half away from zero, then converts to long
+    (int32 under the fast policy, where a long is held in 32 bits)."""
+    from tests.support.interp_call import call_elementwise_interpreted
+
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.7, -3.7, 1e6 + 0.5, 0.0], np.float32)
+    body = "a = lrintf(x); b = lroundf(x); c = llrintf(x); d = llround((double)x);"
+    outs = "int32 a, int32 b, int32 c, int32 d"
+    args = ("float32 x", outs, body, x)
+    got = (
+        call_elementwise_interpreted(*args)
+        if target == "interp"
+        else call_elementwise(target, *args)
+    )
+    half_away = np.trunc(x + np.copysign(np.float32(0.5), x))
+    for g, w in zip(got, [np.rint(x), half_away, np.rint(x), half_away]):
+        assert (g == w.astype(np.int32)).all(), (g, w)
