@@ -207,10 +207,9 @@ class Trace:
         ctype = _dtypes.ctype(dtype)
         if not v.name.startswith("_c") or ctype == _dtypes.ctype(v.dtype):
             return f"({ctype}){v.name}"
-        name = f"{v.name}_{len(self.hoisted)}"
         key = (v.name, ctype)
         if key not in self._hoisted_names:
-            self._hoisted_names[key] = name
+            self._hoisted_names[key] = name = f"{v.name}_{len(self.hoisted)}"
             self.hoisted.append(f"{ctype} {name} = ({ctype}){v.name};")
         return self._hoisted_names[key]
 

@@ -5,8 +5,8 @@ Rule: the function is traced once per argument signature (each array's dtype, ea
 scalar's type); the trace (`_fusion_trace`) gives one kernel body whose every operation
 resolves its dtypes as the eager call would, so a fused call returns what the unfused
 function returns, in one launch (up to the shader compiler's contraction of float32
-multiply-adds within the kernel, as nvcc's in CuPy's fused kernels; docs/arrays.md). Inputs assigned with `x[:] = ...` or `x += ...` are
-written in place. A function the trace cannot express (a reduction, a branch on a value,
+multiply-adds within the kernel, as nvcc's in CuPy's fused kernels; docs/arrays.md).
+Inputs assigned with `x[:] = ...` or `x += ...` are written in place. A function the trace cannot express (a reduction, a branch on a value,
 indexing) runs unfused, as CuPy falls back for what it cannot fuse.
 """
 

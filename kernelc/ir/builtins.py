@@ -127,16 +127,13 @@ POINTER_BUILTINS = {
 }
 POINTER_BUILTINS.update({n + "f": v for n, v in POINTER_BUILTINS.items()})
 POINTER_RESULTS = {"lgamma_r": "lgamma()", "lgammaf_r": "lgammaf()"}
-# `__fdividef(a, b)` is plain division; lowering handles it as an operator.
-DIVISION_INTRINSICS = frozenset({"__fdividef", "fdividef", "__fdiv_rn"})
-# CUDA's round-to-nearest arithmetic intrinsics are the operators (the targets round to
-# nearest): name -> (operator, double operands); `__frcp_rn(x)` and `__drcp_rn(x)` are 1 / x.
-ROUNDED_ARITHMETIC = {
-    f"__{p}{op}_rn": (operator, p == "d")
-    for p in ("f", "d")
-    for op, operator in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "div"))
-    if f"__{p}{op}_rn" != "__fdiv_rn"
+# Arithmetic intrinsics that lowering writes as the operator: name -> (BinaryOp value,
+# double operands). CUDA's `_rn` forms round to nearest, as the targets do; `__fdividef`
+# is plain division. `__frcp_rn(x)` and `__drcp_rn(x)` are 1 / x.
+ARITHMETIC_INTRINSICS = {
+    f"__{p}{op}_rn": (op, p == "d") for p in ("f", "d") for op in ("add", "sub", "mul", "div")
 }
+ARITHMETIC_INTRINSICS.update({"__fdividef": ("div", False), "fdividef": ("div", False)})
 RECIPROCALS = {"__frcp_rn": False, "__drcp_rn": True}
 # `lrint(x)`, `llround(x)`, ...: the built-in's value converted to long / long long.
 INTEGER_ROUNDINGS = {

@@ -186,18 +186,9 @@ MATH = {
 
 
 def _bits(fn: str, args) -> np.ndarray:
-    """An integer intrinsic elementwise (kernelc.ir.bits), the products in 64 bits."""
-    wide = [np.asarray(a).astype(np.int64) for a in args]
-    if fn == "mulhi":
-        return ((wide[0] * wide[1]) >> 32).astype(np.int32)
-    if fn == "umulhi":
-        u = [(w & 0xFFFFFFFF).astype(np.uint64) for w in wide]
-        return ((u[0] * u[1]) >> np.uint64(32)).astype(np.uint32)
-    if fn in ("sad", "usad"):
-        x, y = wide[:2] if fn == "sad" else [w & 0xFFFFFFFF for w in wide[:2]]
-        return ((np.abs(x - y) + (wide[2] & 0xFFFFFFFF)) & 0xFFFFFFFF).astype(np.uint32)
-    result = np.vectorize(lambda v: bits.fold(fn, int(v)), otypes=[np.int64])(wide[0])
-    return result.astype(np.uint32 if fn == "brev" else np.int32)
+    """An integer intrinsic elementwise: kernelc.ir.bits' values, lane by lane."""
+    result = np.vectorize(lambda *v: bits.fold(fn, *map(int, v)), otypes=[np.int64])(*args)
+    return result.astype(NP[bits.SIGNATURES[fn][1]])
 
 
 def math_call(fn: str, args, dtype: DType):

@@ -134,11 +134,8 @@ class CallLowering:
             return None
         if name in ("printf", "malloc", "free", "memcpy", "memset"):
             self.fail(UnsupportedFeatureError, f"'{name}' is not supported in shaders", e.func.span)
-        if name in builtins.DIVISION_INTRINSICS:
-            a, b = self.args_values(e, 2)
-            return self.arith(B.DIV, cast(a, float32), cast(b, float32), e.span)
-        if name in builtins.ROUNDED_ARITHMETIC:
-            op, double = builtins.ROUNDED_ARITHMETIC[name]
+        if name in builtins.ARITHMETIC_INTRINSICS:
+            op, double = builtins.ARITHMETIC_INTRINSICS[name]
             ftype = computation_type(float64) if double else float32
             a, b = (cast(arith_operand(v), ftype) for v in self.args_values(e, 2))
             return self.arith(B(op), a, b, e.span)
