@@ -12,6 +12,11 @@ schedules well: on lavapipe one copy per iteration ran 3x slower than the unroll
 body, eight as fast). The statements and their order are unchanged, so the results are
 bit for bit the same; the program keeps a long loop (Mandelbrot's 500 iterations) within
 what shader compilers accept and compile quickly.
+
+A loop iteration is a pure function of the carried values (the rest it reads is the same
+in every iteration), so when one leaves them bit for bit as they were, every later one
+would too, and the loop stops there: an escaped Mandelbrot point, whose values have become
+NaN, stops as the hand-written kernel's `while` does instead of running all iterations.
 """
 
 from __future__ import annotations
@@ -25,6 +30,19 @@ DECLARATION = re.compile(r"^([A-Za-z_][\w ]*?) _t(\d+)(?: = .*|;)$")
 MIN_SAVED_LINES = 64  # shorter repeats are left as they are
 UNROLL = 8  # copies per loop iteration: straight-line runs for the shader compiler
 COUNTER = "_n"  # fused names are _x, _c, _t, _a and _y; `i` is the element index
+SETTLED = "_settled"
+# C types whose equality the stopping test can state exactly, as a template over a, b:
+# float by its bits, double as IEEE equality that tells -0 from +0 (NaNs alike stop too:
+# no elementwise operation reads a NaN's payload), integers and bool as they are.
+SAME_VALUE = {
+    "float": "__float_as_uint({a}) == __float_as_uint({b})",
+    "double": "(({a} == {b} && signbit({a}) == signbit({b})) || ({a} != {a} && {b} != {b}))",
+    **{
+        t: "{a} == {b}"
+        for t in ("bool", "signed char", "unsigned char", "short", "unsigned short", "int")
+    },
+    **{t: "{a} == {b}" for t in ("unsigned int", "long long", "unsigned long long")},
+}
 
 
 def reroll(lines: list[str]) -> list[str]:
@@ -129,6 +147,21 @@ def _as_loop(lines: list[str], start: int, period: int, copies: int) -> list[str
         TEMP.sub(lambda m: out[carried[int(m[1])]] if int(m[1]) in carried else m[0], s)
         for s in block
     ]
-    body += [f"{name} = _t{t};" for t, name in out.items()]
+    settled = _settled_test({out[t]: f"_t{t}" for t in by_carried}, declared)
+    body += settled[:1] + [f"{name} = _t{t};" for t, name in out.items()] + settled[1:]
     loop = [f"for (int {COUNTER} = 0; {COUNTER} < {copies}; ++{COUNTER}) {{", *body, "}"]
     return [*lines[:start], *head, *loop, *tail]
+
+
+def _settled_test(updates: dict[str, str], declared: dict[int, str]) -> list[str]:
+    """The lines that end the loop when no carrier changes: the test (before the carriers
+    are updated) and the break (after); none where a carrier's type has no exact test."""
+    tests = []
+    for carrier, value in updates.items():
+        template = SAME_VALUE.get(declared[int(value[2:])])
+        if template is None:
+            return []
+        tests.append("(" + template.format(a=carrier, b=value) + ")")
+    if not tests:
+        return []
+    return [f"bool {SETTLED} = {' && '.join(tests)};", f"if ({SETTLED}) break;"]

@@ -187,6 +187,32 @@ def test_a_long_loop_is_rerolled_into_a_loop_with_the_same_bits(monkeypatch):
         np.testing.assert_array_equal(g, w)
 
 
+def test_a_loop_that_settles_stops_with_the_bits_of_every_iteration(monkeypatch):
+    """Newton's square root in float64 settles on a value (or between two neighbours,
+    which eight copies per iteration repeat), NaNs, infinities and signed zeros settle
+    too, and an int64 counter of steps stops with them: the rerolled loop ends where its
+    carried values no longer change, with the unrolled kernel's bits."""
+
+    def newton(a, x):
+        steps = (a * 0).astype(np.int64)
+        for _ in range(120):
+            nxt = (x + a / x) * 0.5
+            steps += (nxt != x).astype(np.int64)
+            x = nxt
+        return x, steps
+
+    a = np.array([0.0, -0.0, 2.0, 1e-300, 1e300, 7.0, np.inf, np.nan, -1.0, 3.0])
+    args = (wp.asarray(a), wp.asarray(np.where(a == 0, -0.0, 1.0)))
+    fused = wp.fuse(newton)
+    with np.errstate(all="ignore"):
+        got = _host(fused(*args))
+        want = _unrolled(monkeypatch, newton, *args)
+    (plan,) = fused._plans.values()
+    assert f"if ({_fusion_reroll.SETTLED}) break;" in plan.kernel.operation.splitlines()
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.view(np.uint64), w.view(np.uint64))
+
+
 def test_loops_that_do_not_reroll_keep_their_results(monkeypatch):
     """A value from two iterations back (Fibonacci) and a carried value whose dtype
     changes after the first iteration cannot be one loop copy: the trace stays as it is
