@@ -2,33 +2,13 @@
 // __sad and __usad (kernelc.ir.bits: `kc_<fn>`), from shifts and masks: GLSL ES 3.00 has
 // none of them. float64.cu normalises significands with kc_clz.
 
-// __clz: leading zero bits (32 for 0), by halving the search.
+// __clz: leading zero bits (32 for 0), from the exponent of v converted to float32. The
+// bit below v's leading one is cleared first, so that the conversion, however it rounds,
+// stays below the next power of two.
 __device__ int kc_clz(unsigned int v) {
-    unsigned int x = v;
-    if (x == 0u) {
-        return 32;
-    }
-    int n = 0;
-    if ((x & 0xffff0000u) == 0u) {
-        n = n + 16;
-        x = x << 16;
-    }
-    if ((x & 0xff000000u) == 0u) {
-        n = n + 8;
-        x = x << 8;
-    }
-    if ((x & 0xf0000000u) == 0u) {
-        n = n + 4;
-        x = x << 4;
-    }
-    if ((x & 0xc0000000u) == 0u) {
-        n = n + 2;
-        x = x << 2;
-    }
-    if ((x & 0x80000000u) == 0u) {
-        n = n + 1;
-    }
-    return n;
+    unsigned int top = v & ~(v >> 1);
+    int e = (int)(__float_as_uint((float)top) >> 23);  // 127 + the leading one's position
+    return v == 0u ? 32 : 158 - e;
 }
 
 // __popc: the set bits, summed in parallel by 2, 4, 8 and then 32 bits.

@@ -8,28 +8,22 @@
 // "sticky" bit 0 that is 1 when anything nonzero was shifted out below it.
 
 __device__ int kc_clz64(unsigned int h, unsigned int l) {
-    return h != 0u ? kc_clz(h) : 32 + kc_clz(l);
+    bool high = h != 0u;
+    return kc_clz(high ? h : l) + (high ? 0 : 32);
 }
 
-// (h, l) >> n for any n >= 0, with the bits shifted out ORed into bit 0.
+// (h, l) >> n for any n >= 0, with the bits shifted out ORed into bit 0; without branches,
+// as kc_u64_shr.
 __device__ void kc_u64_shr_sticky(unsigned int h, unsigned int l, int n, unsigned int &rh,
                                   unsigned int &rl) {
-    if (n == 0) {
-        rh = h;
-        rl = l;
-    } else if (n >= 64) {
-        rh = 0u;
-        rl = (h | l) != 0u ? 1u : 0u;
-    } else {
-        unsigned int th = 0u;
-        unsigned int tl = 0u;
-        kc_u64_shr(h, l, n, false, th, tl);
-        unsigned int bh = 0u;
-        unsigned int bl = 0u;
-        kc_u64_shl(th, tl, n, bh, bl);  // the kept bits back in place: lost bits differ
-        rh = th;
-        rl = tl | ((bh != h || bl != l) ? 1u : 0u);
-    }
+    int k = n > 63 ? 63 : n;  // past 63 only the sticky bit is left, as at 63
+    bool word = k >= 32;
+    unsigned int wh = word ? 0u : h;
+    unsigned int wl = word ? h : l;
+    int j = k & 31;
+    unsigned int lost = (word ? l : 0u) | (wl << 1 << (31 - j));
+    rh = wh >> j;
+    rl = (wl >> j) | (wh << 1 << (31 - j)) | (lost != 0u ? 1u : 0u);
 }
 
 __device__ bool kc_f64_isnan(unsigned int h, unsigned int l) {
@@ -114,99 +108,79 @@ __device__ void kc_f64_round_pack(unsigned int s, int e, unsigned int sh, unsign
     }
 }
 
+// kc_f64_round_pack for a working form whose leading one is at bit 62 with 1 <= e <= 0x7fe,
+// or below it with e = 1 (a subnormal): the significand is added to the sign and exponent
+// bits, so that its implicit one, and rounding up out of it, carry into the exponent (from
+// 0x7fe on to Inf, as IEEE 754 wants).
+__device__ void kc_f64_round_pack_normal(unsigned int s, int e, unsigned int zh,
+                                         unsigned int zl, unsigned int &rh,
+                                         unsigned int &rl) {
+    unsigned int mh = zh >> 10;
+    unsigned int ml = (zl >> 10) | (zh << 22);
+    unsigned int guard = zl & 0x3ffu;
+    unsigned int up = guard + (ml & 1u) > 0x200u ? 1u : 0u;  // past half, or half and odd
+    rl = ml + up;
+    rh = ((s << 31) | ((unsigned int)(e - 1) << 20)) + mh + (rl < up ? 1u : 0u);
+}
+
+// The aligned significands added (y negated for a subtraction), normalised and rounded
+// without branches; only NaN, Inf, overflow and a zero sum take one. A subnormal operand
+// has exponent 1 and no implicit one, and a result that would fall below exponent 1 stays
+// there unnormalised: a subnormal sum is exact.
 __device__ void kc_f64_add(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
                            unsigned int &rh, unsigned int &rl) {
-    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
-        kc_f64_nan2(ah, al, bh, bl, rh, rl);
-        return;
-    }
-    unsigned int sa = ah >> 31;
-    unsigned int sb = bh >> 31;
-    if (kc_f64_isinf(ah, al)) {
-        if (kc_f64_isinf(bh, bl) && sa != sb) {
-            rh = 0xfff80000u;  // Inf - Inf: the default NaN
+    bool swap = kc_u64_lt(ah & 0x7fffffffu, al, bh & 0x7fffffffu, bl);
+    unsigned int xh = swap ? bh : ah;  // x: the operand of larger magnitude
+    unsigned int xl = swap ? bl : al;
+    unsigned int yh = swap ? ah : bh;
+    unsigned int yl = swap ? al : bl;
+    int fx = (int)((xh >> 20) & 0x7ffu);
+    int fy = (int)((yh >> 20) & 0x7ffu);
+    int ex = fx != 0 ? fx : 1;
+    int ey = fy != 0 ? fy : 1;
+    // the working form: the leading one at bit 62 (lower for a subnormal)
+    unsigned int zh = (((xh & 0xfffffu) | (fx != 0 ? 0x100000u : 0u)) << 10) | (xl >> 22);
+    unsigned int zl = xl << 10;
+    unsigned int wh = (((yh & 0xfffffu) | (fy != 0 ? 0x100000u : 0u)) << 10) | (yl >> 22);
+    unsigned int wl = yl << 10;
+    kc_u64_shr_sticky(wh, wl, ex - ey, wh, wl);
+    unsigned int nh = 0u;
+    unsigned int nl = 0u;
+    kc_u64_neg(wh, wl, nh, nl);
+    bool subtract = ((ah ^ bh) >> 31) != 0u;
+    kc_u64_add(zh, zl, subtract ? nh : wh, subtract ? nl : wl, zh, zl);  // x - y >= 0
+    // the leading one to bit 63 (no bit is lost) unless that takes the exponent below 1,
+    // then one step back with the sticky bit
+    int lz = kc_clz64(zh, zl);
+    int k = lz < ex ? lz : ex;
+    kc_u64_shl(zh, zl, k, zh, zl);
+    zl = (zl >> 1) | (zh << 31) | (zl & 1u);
+    zh = zh >> 1;
+    int e = ex + 1 - k;
+    kc_f64_round_pack_normal(xh >> 31, e, zh, zl, rh, rl);
+    if (fx == 0x7ff || e > 0x7fe || (zh | zl) == 0u) {
+        bool nan_a = kc_f64_isnan(ah, al);
+        bool nan_b = kc_f64_isnan(bh, bl);
+        if (nan_a || nan_b) {
+            kc_f64_nan2(ah, al, bh, bl, rh, rl);
+        } else if (fx == 0x7ff) {
+            // x is Inf: Inf - Inf is the default NaN, anything else gives x
+            rh = fy == 0x7ff && subtract ? 0xfff80000u : xh;
+            rl = xl;
+        } else if (e > 0x7fe) {
+            rh = (xh & 0x80000000u) | 0x7ff00000u;
             rl = 0u;
         } else {
-            rh = ah;
-            rl = al;
-        }
-        return;
-    }
-    if (kc_f64_isinf(bh, bl)) {
-        rh = bh;
-        rl = bl;
-        return;
-    }
-    if (kc_f64_iszero(bh, bl)) {
-        // x + 0 is x; -0 + -0 is -0 and -0 + +0 is +0
-        rh = kc_f64_iszero(ah, al) ? ((sa & sb) << 31) : ah;
-        rl = al;
-        return;
-    }
-    if (kc_f64_iszero(ah, al)) {
-        rh = bh;
-        rl = bl;
-        return;
-    }
-    // x is the operand of larger magnitude (the bits order magnitudes)
-    unsigned int xh = ah;
-    unsigned int xl = al;
-    unsigned int yh = bh;
-    unsigned int yl = bl;
-    if (kc_u64_lt(ah & 0x7fffffffu, al, bh & 0x7fffffffu, bl)) {
-        xh = bh;
-        xl = bl;
-        yh = ah;
-        yl = al;
-    }
-    unsigned int s = xh >> 31;
-    bool subtract = sa != sb;
-    int ex = 0;
-    unsigned int xsh = 0u;
-    unsigned int xsl = 0u;
-    kc_f64_unpack(xh, xl, ex, xsh, xsl);
-    int ey = 0;
-    unsigned int ysh = 0u;
-    unsigned int ysl = 0u;
-    kc_f64_unpack(yh, yl, ey, ysh, ysl);
-    kc_u64_shl(xsh, xsl, 10, xsh, xsl);
-    kc_u64_shl(ysh, ysl, 10, ysh, ysl);
-    kc_u64_shr_sticky(ysh, ysl, ex - ey, ysh, ysl);
-    unsigned int zh = 0u;
-    unsigned int zl = 0u;
-    int ez = ex;
-    if (subtract) {
-        kc_u64_sub(xsh, xsl, ysh, ysl, zh, zl);
-        if (zh == 0u && zl == 0u) {
-            rh = 0u;  // x - x is +0
+            rh = ah & bh & 0x80000000u;  // x - x is +0; -0 + -0 is -0
             rl = 0u;
-            return;
-        }
-        int shift = kc_clz64(zh, zl) - 1;
-        if (shift > ez - 1) {
-            shift = ez - 1;  // a subnormal result
-        }
-        if (shift > 0) {
-            kc_u64_shl(zh, zl, shift, zh, zl);
-            ez = ez - shift;
-        }
-    } else {
-        kc_u64_add(xsh, xsl, ysh, ysl, zh, zl);
-        if (zh >= 0x80000000u) {
-            kc_u64_shr_sticky(zh, zl, 1, zh, zl);
-            ez = ez + 1;
         }
     }
-    kc_f64_round_pack(s, ez, zh, zl, rh, rl);
 }
 
 __device__ void kc_f64_sub(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
                            unsigned int &rh, unsigned int &rl) {
-    if (kc_f64_isnan(bh, bl)) {
-        kc_f64_nan2(ah, al, bh, bl, rh, rl);
-        return;
-    }
-    kc_f64_add(ah, al, bh ^ 0x80000000u, bl, rh, rl);
+    bool nan_b = kc_f64_isnan(bh, bl);  // a NaN b unchanged: kc_f64_add passes it on quiet
+    kc_f64_add(ah, al, nan_b ? bh : bh ^ 0x80000000u, bl, rh, rl);
 }
 
 // a * b for 53-bit significands: the 106-bit product as four words w3..w0.
@@ -239,57 +213,78 @@ __device__ void kc_u53_mul(unsigned int ah, unsigned int al, unsigned int bh, un
     w0 = p0;
 }
 
+// The top 64 bits of the product of two 53-bit significands (a, b: their leading ones at
+// bit 52) as zh, zl, the leading one at bit 63 or 62, with the sticky bit of the lower bits
+// ORed into bit 0. In 14-bit limbs a partial product, and a column's sum of four, fit 32
+// bits: the columns need no carry tests, only one carry pass.
+__device__ void kc_u53_mul_top(unsigned int ah, unsigned int al, unsigned int bh,
+                               unsigned int bl, unsigned int &zh, unsigned int &zl) {
+    unsigned int a0 = al & 0x3fffu;
+    unsigned int a1 = (al >> 14) & 0x3fffu;
+    unsigned int a2 = (al >> 28) | ((ah << 4) & 0x3fffu);
+    unsigned int a3 = ah >> 10;
+    unsigned int b0 = bl & 0x3fffu;
+    unsigned int b1 = (bl >> 14) & 0x3fffu;
+    unsigned int b2 = (bl >> 28) | ((bh << 4) & 0x3fffu);
+    unsigned int b3 = bh >> 10;
+    unsigned int t0 = a0 * b0;
+    unsigned int t1 = a0 * b1 + a1 * b0 + (t0 >> 14);
+    unsigned int t2 = a0 * b2 + a1 * b1 + a2 * b0 + (t1 >> 14);
+    unsigned int t3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + (t2 >> 14);
+    unsigned int t4 = a1 * b3 + a2 * b2 + a3 * b1 + (t3 >> 14);
+    unsigned int t5 = a2 * b3 + a3 * b2 + (t4 >> 14);
+    unsigned int t6 = a3 * b3 + (t5 >> 14);  // bits 84..105
+    unsigned int sticky = ((t0 | t1 | t2) & 0x3fffu) != 0u ? 1u : 0u;  // bits 0..41
+    zh = (t6 << 10) | ((t5 & 0x3fffu) >> 4);
+    zl = (t5 << 28) | ((t4 & 0x3fffu) << 14) | (t3 & 0x3fffu) | sticky;
+}
+
+// The significands' product (kc_u53_mul_top) rounded without branches; NaN, Inf, zero,
+// overflow, a subnormal operand (normalised first) and a subnormal result take one.
 __device__ void kc_f64_mul(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
                            unsigned int &rh, unsigned int &rl) {
-    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
-        kc_f64_nan2(ah, al, bh, bl, rh, rl);
-        return;
-    }
     unsigned int s = (ah ^ bh) >> 31;
-    bool a_inf = kc_f64_isinf(ah, al);
-    bool b_inf = kc_f64_isinf(bh, bl);
-    bool a_zero = kc_f64_iszero(ah, al);
-    bool b_zero = kc_f64_iszero(bh, bl);
-    if ((a_inf && b_zero) || (b_inf && a_zero)) {
-        rh = 0xfff80000u;  // Inf * 0: the default NaN
-        rl = 0u;
-        return;
+    // x: the operand of smaller exponent, the only one that may need normalising (the
+    // product of two subnormals is far below the smallest subnormal: y's implicit one is
+    // then wrong, and harmless)
+    bool swap = (ah & 0x7ff00000u) > (bh & 0x7ff00000u);
+    unsigned int xh = swap ? bh : ah;
+    unsigned int xl = swap ? bl : al;
+    unsigned int yh = swap ? ah : bh;
+    unsigned int yl = swap ? al : bl;
+    int fx = (int)((xh >> 20) & 0x7ffu);
+    int fy = (int)((yh >> 20) & 0x7ffu);
+    unsigned int mh = (xh & 0xfffffu) | 0x100000u;
+    unsigned int ml = xl;
+    int e = fx + fy - 1023;  // the product's exponent for a significand product below 2
+    if (fx == 0) {
+        int lz = kc_clz64(xh & 0xfffffu, xl) - 11;  // the leading one to bit 52 (0: none)
+        kc_u64_shl(xh & 0xfffffu, xl, lz, mh, ml);
+        e = 1 - lz + fy - 1023;
     }
-    if (a_inf || b_inf) {
-        rh = (s << 31) | 0x7ff00000u;
-        rl = 0u;
-        return;
+    unsigned int zh = 0u;
+    unsigned int zl = 0u;
+    kc_u53_mul_top(mh, ml, (yh & 0xfffffu) | 0x100000u, yl, zh, zl);
+    unsigned int n = zh >> 31;  // 1: the product is 2 or more, the exponent one more
+    zl = n != 0u ? (zl >> 1) | (zh << 31) | (zl & 1u) : zl;
+    zh = zh >> n;
+    e = e + (int)n;
+    if (e < 1) {
+        kc_u64_shr_sticky(zh, zl, 1 - e, zh, zl);  // a subnormal result, or 0
+        e = 1;
     }
-    if (a_zero || b_zero) {
-        rh = s << 31;
-        rl = 0u;
-        return;
+    // Inf for a result past the largest or an Inf operand, a signed zero for a zero operand
+    bool zero = (zh | zl) == 0u;
+    bool inf = e > 0x7fe || (fy == 0x7ff && !zero);
+    kc_f64_round_pack_normal(s, inf ? 0x800 : (zero ? 1 : e), inf ? 0u : zh, inf ? 0u : zl, rh,
+                             rl);
+    if (fy == 0x7ff) {
+        // a NaN operand, quiet, or Inf * 0: the default NaN
+        bool nan_a = kc_f64_isnan(ah, al);
+        bool nan_b = kc_f64_isnan(bh, bl);
+        rh = nan_a ? ah | 0x00080000u : (nan_b ? bh | 0x00080000u : (zero ? 0xfff80000u : rh));
+        rl = nan_a ? al : (nan_b ? bl : rl);
     }
-    int ea = 0;
-    unsigned int ash = 0u;
-    unsigned int asl = 0u;
-    kc_f64_unpack_normal(ah, al, ea, ash, asl);
-    int eb = 0;
-    unsigned int bsh = 0u;
-    unsigned int bsl = 0u;
-    kc_f64_unpack_normal(bh, bl, eb, bsh, bsl);
-    unsigned int w3 = 0u;
-    unsigned int w2 = 0u;
-    unsigned int w1 = 0u;
-    unsigned int w0 = 0u;
-    kc_u53_mul(ash, asl, bsh, bsl, w3, w2, w1, w0);
-    // the product is in [2^104, 2^106): bring its leading one to bit 62 of (zh, zl)
-    int e = ea + eb - 1023;
-    int k = 10;
-    if ((w3 & 0x200u) != 0u) {
-        k = 11;
-        e = e + 1;
-    }
-    unsigned int zh = (w2 >> k) | (w3 << (32 - k));
-    unsigned int zl = (w1 >> k) | (w2 << (32 - k));
-    unsigned int lost = w0 | (w1 & ((1u << k) - 1u));
-    zl = zl | (lost != 0u ? 1u : 0u);
-    kc_f64_round_pack(s, e, zh, zl, rh, rl);
 }
 
 __device__ void kc_f64_div(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
@@ -618,34 +613,36 @@ __device__ void kc_f64_fmin_fmax(unsigned int ah, unsigned int al, unsigned int 
     rl = take_b ? bl : al;
 }
 
-// IEEE comparisons: false with a NaN operand, -0 == +0.
+// IEEE comparisons: false with a NaN operand, -0 == +0. Otherwise the bits order the
+// magnitudes, so a < b by sign, then by the words (reversed for negative numbers). Every
+// part is computed, then combined without branches.
 __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
-    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
-        return false;
-    }
-    return (kc_f64_iszero(ah, al) && kc_f64_iszero(bh, bl)) || (ah == bh && al == bl);
+    bool nan_a = kc_f64_isnan(ah, al);
+    bool nan_b = kc_f64_isnan(bh, bl);
+    bool zeros = ((ah | bh) & 0x7fffffffu) == 0u && (al | bl) == 0u;
+    return !nan_a && !nan_b && (zeros || (ah == bh && al == bl));
 }
 
 __device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
-    if (kc_f64_isnan(ah, al) || kc_f64_isnan(bh, bl)) {
-        return false;
-    }
-    if (kc_f64_iszero(ah, al) && kc_f64_iszero(bh, bl)) {
-        return false;
-    }
-    unsigned int sa = ah >> 31;
-    unsigned int sb = bh >> 31;
-    if (sa != sb) {
-        return sa == 1u;
-    }
-    if (sa == 1u) {
-        return kc_u64_lt(bh, bl, ah, al);
-    }
-    return kc_u64_lt(ah, al, bh, bl);
+    bool nan_a = kc_f64_isnan(ah, al);
+    bool nan_b = kc_f64_isnan(bh, bl);
+    bool zeros = ((ah | bh) & 0x7fffffffu) == 0u && (al | bl) == 0u;
+    bool below = kc_u64_lt(ah, al, bh, bl);
+    bool above = kc_u64_lt(bh, bl, ah, al);
+    bool neg = (ah >> 31) != 0u;
+    bool lt = ((ah ^ bh) >> 31) != 0u ? neg : (neg ? above : below);
+    return !nan_a && !nan_b && !zeros && lt;
 }
 
 __device__ bool kc_f64_le(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
-    return kc_f64_lt(ah, al, bh, bl) || kc_f64_eq(ah, al, bh, bl);
+    bool nan_a = kc_f64_isnan(ah, al);
+    bool nan_b = kc_f64_isnan(bh, bl);
+    bool zeros = ((ah | bh) & 0x7fffffffu) == 0u && (al | bl) == 0u;
+    bool below = kc_u64_lt(ah, al, bh, bl);
+    bool above = kc_u64_lt(bh, bl, ah, al);
+    bool neg = (ah >> 31) != 0u;
+    bool le = ((ah ^ bh) >> 31) != 0u ? neg : (neg ? !below : !above);
+    return !nan_a && !nan_b && (zeros || le);
 }
 
 // float64 -> int32 (or, with `unsigned_`, uint32) bits as cvt.rzi: truncate toward zero,

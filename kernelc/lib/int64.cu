@@ -31,20 +31,18 @@ __device__ void kc_u64_mul(unsigned int ah, unsigned int al, unsigned int bh, un
     rl = l;
 }
 
-// Shifts by n & 63 (a count of 64 or more is undefined in C; this is what x86 gives).
+// Shifts by n & 63 (a count of 64 or more is undefined in C; this is what x86 gives),
+// without branches: a word step for a count of 32 or more, then a shift below 32 (one by
+// 32 is undefined on the targets, so the bits that cross words take two, `<< 1 << (31 - j)`).
 __device__ void kc_u64_shl(unsigned int ah, unsigned int al, int n, unsigned int &rh,
                            unsigned int &rl) {
     int k = n & 63;
-    if (k == 0) {
-        rh = ah;
-        rl = al;
-    } else if (k < 32) {
-        rh = (ah << k) | (al >> (32 - k));
-        rl = al << k;
-    } else {
-        rh = al << (k - 32);
-        rl = 0u;
-    }
+    bool word = k >= 32;
+    unsigned int h = word ? al : ah;
+    unsigned int l = word ? 0u : al;
+    int j = k & 31;
+    rh = (h << j) | (l >> 1 >> (31 - j));
+    rl = l << j;
 }
 
 // Logical (uint64) or, with `arith`, arithmetic (int64: the sign fills) right shift.
@@ -52,16 +50,12 @@ __device__ void kc_u64_shr(unsigned int ah, unsigned int al, int n, bool arith,
                            unsigned int &rh, unsigned int &rl) {
     int k = n & 63;
     unsigned int fill = arith ? (unsigned int)((int)ah >> 31) : 0u;
-    if (k == 0) {
-        rh = ah;
-        rl = al;
-    } else if (k < 32) {
-        rh = arith ? (unsigned int)((int)ah >> k) : ah >> k;
-        rl = (al >> k) | (ah << (32 - k));
-    } else {
-        rh = fill;
-        rl = arith ? (unsigned int)((int)ah >> (k - 32)) : ah >> (k - 32);
-    }
+    bool word = k >= 32;
+    unsigned int h = word ? fill : ah;
+    unsigned int l = word ? ah : al;
+    int j = k & 31;
+    rh = word ? fill : (arith ? (unsigned int)((int)ah >> j) : ah >> j);
+    rl = (l >> j) | (h << 1 << (31 - j));
 }
 
 // C's unsigned division and remainder, by restoring division (64 steps); by zero they

@@ -107,6 +107,49 @@ def test_arithmetic_is_correctly_rounded(target, call, want):
     )
 
 
+def range_end_operands(n: int = 1500, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs whose sum or product lands where kc_f64_add and kc_f64_mul leave their common
+    path: near overflow (rounding up into Inf included), near and below the smallest normal,
+    exact cancellation to a signed zero, and short significands (exact products, ties)."""
+    rng = np.random.default_rng(seed)
+
+    def with_exponents(e: np.ndarray) -> np.ndarray:
+        bits = rng.integers(0, 2**52, e.size, dtype=np.uint64) | (
+            rng.integers(0, 2, e.size, dtype=np.uint64) << np.uint64(63)
+        )
+        return (bits | (np.clip(e, 0, 2046).astype(np.uint64) << np.uint64(52))).view(np.float64)
+
+    ea = rng.integers(0, 2047, n)
+    a = with_exponents(ea)
+    over = with_exponents(3069 - ea + rng.integers(-2, 3, n))  # exponent sums near the top
+    under = with_exponents(1023 - ea + rng.integers(-56, 3, n))  # and near the bottom
+    short = rng.integers(1, 2**27, (2, n)) * 2.0 ** rng.integers(-1070, 990, (2, n))
+    ties = rng.integers(1, 2**27, n) * 2.0 ** rng.integers(-60, 0, n)
+    top = with_exponents(rng.integers(2040, 2047, n))
+    ulps = (a.view(np.int64) + rng.integers(-2, 3, n)).view(np.float64)
+    sub = with_exponents(rng.integers(0, 3, n))
+    first = np.concatenate([a, a, short[0], top, a, a, sub, -0.0 * a])
+    second = np.concatenate([over, under, ties, top[::-1], -ulps, -a, sub[::-1], -0.0 * ulps])
+    return first, second
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    "call, want",
+    [("kc_f64_add", np.add), ("kc_f64_sub", np.subtract), ("kc_f64_mul", np.multiply)],
+)
+def test_arithmetic_at_the_range_ends(target, call, want):
+    a, b = range_end_operands()
+    with np.errstate(all="ignore"):
+        expected = want(a, b)
+    got = run(target, call, a, b)
+    bad = ~same(got, expected)
+    assert not bad.any(), (
+        f"{call}: {bad.sum()} of {bad.size} differ, e.g. "
+        f"{a[bad][:3]!r} {b[bad][:3]!r} -> {got[bad][:3]!r}, want {expected[bad][:3]!r}"
+    )
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_sqrt_is_correctly_rounded(target):
     a, b = operands(3000, 8)

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wgpy_runtime as wp
-from tests.compiler.test_lib_float64 import SPECIAL, same
+from tests.compiler.test_lib_float64 import SPECIAL, range_end_operands, same
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
 
 INT_EDGES = [
@@ -106,6 +106,15 @@ def test_float64_arithmetic_is_bit_for_bit(op):
         want = getattr(np, op)(x, y)
     got = getattr(wp, op)(wp.asarray(x), wp.asarray(y)).get()
     assert got.dtype == np.float64 and same(got, want).all()
+
+
+@pytest.mark.parametrize("op", ["add", "subtract", "multiply"])
+def test_float64_arithmetic_at_the_range_ends(op):
+    x, y = range_end_operands()
+    with np.errstate(all="ignore"):
+        want = getattr(np, op)(x, y)
+    got = getattr(wp, op)(wp.asarray(x), wp.asarray(y)).get()
+    assert same(got, want).all()
 
 
 @pytest.mark.parametrize(
