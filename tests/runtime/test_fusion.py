@@ -188,29 +188,31 @@ def test_a_long_loop_is_rerolled_into_a_loop_with_the_same_bits(monkeypatch):
 
 
 def test_a_loop_that_settles_stops_with_the_bits_of_every_iteration(monkeypatch):
-    """Newton's square root in float64 settles on a value (or between two neighbours,
-    which eight copies per iteration repeat), NaNs, infinities and signed zeros settle
-    too, and an int64 counter of steps stops with them: the rerolled loop ends where its
-    carried values no longer change, with the unrolled kernel's bits."""
+    """Newton's square root in float32 settles on a value (or between two neighbours,
+    which eight copies per iteration repeat), repeated squaring in float64 on 0, 1, Inf
+    or NaN, and int64 counters of the steps that changed something stop with them: the
+    rerolled loop ends where its carried values no longer change, with the unrolled
+    kernel's bits."""
 
-    def newton(a, x):
+    def settle(a, x, w):
         steps = (a * 0).astype(np.int64)
-        for _ in range(120):
-            nxt = (x + a / x) * 0.5
+        for _ in range(48):
+            nxt = (x + a / x) * np.float32(0.5)
             steps += (nxt != x).astype(np.int64)
-            x = nxt
-        return x, steps
+            x, w = nxt, w * w
+        return x, w, steps
 
-    a = np.array([0.0, -0.0, 2.0, 1e-300, 1e300, 7.0, np.inf, np.nan, -1.0, 3.0])
-    args = (wp.asarray(a), wp.asarray(np.where(a == 0, -0.0, 1.0)))
-    fused = wp.fuse(newton)
+    a = np.array([0.0, -0.0, 2.0, 1e-30, 1e30, 7.0, np.inf, np.nan, -1.0, 3.0], np.float32)
+    w = np.array([0.5, -0.0, 1.0, -1.5, np.nan, 1e-300, -1e300, 0.999, 2.0, -0.0])
+    args = (wp.asarray(a), wp.asarray(np.where(a == 0, a, 1).astype(np.float32)), wp.asarray(w))
+    fused = wp.fuse(settle)
     with np.errstate(all="ignore"):
         got = _host(fused(*args))
-        want = _unrolled(monkeypatch, newton, *args)
+        want = _unrolled(monkeypatch, settle, *args)
     (plan,) = fused._plans.values()
     assert f"if ({_fusion_reroll.SETTLED}) break;" in plan.kernel.operation.splitlines()
-    for g, w in zip(got, want):
-        np.testing.assert_array_equal(g.view(np.uint64), w.view(np.uint64))
+    for g, v in zip(got, want):
+        np.testing.assert_array_equal(g.view(np.uint8), v.view(np.uint8))
 
 
 def test_loops_that_do_not_reroll_keep_their_results(monkeypatch):
