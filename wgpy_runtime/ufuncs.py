@@ -80,6 +80,10 @@ def typed_scalar(value, dtype: np.dtype):
         info = np.iinfo(dtype)
         if not info.min <= value <= info.max:
             raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
+        if type(value) is int:
+            return dtype.type(value)  # the cast below, without an array
+    elif type(value) is float and dtype.kind == "f":
+        return dtype.type(value)  # the cast below (overflow warning included)
     return np.array(value).astype(dtype)[()]
 
 
@@ -130,7 +134,9 @@ class ufunc:
         shape = _shapes.broadcast_shapes(*(a.shape for a in arrays))
         device = arrays[0].device if arrays else None
         outs = self._outputs(outs, loop_out, shape, casting, device)
-        values = [_unaliased(v, outs) for v in values]
+        read = [_unaliased(v, outs) for v in values]
+        copied = any(r is not v for r, v in zip(read, values))
+        values = read
         complex_loop = next((d for d in loop_in + loop_out if d.kind == "c"), None)
         if complex_loop is not None:
             _complex.launch(self.__name__, values, complex_loop, outs[0])
@@ -142,7 +148,18 @@ class ufunc:
             scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if is_scalar(a))
             steps = (typed_scalar, _unaliased)
             _fastpath.record_ufunc(
-                self, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace
+                self,
+                args,
+                out,
+                casting,
+                scalars,
+                shape,
+                device,
+                kernel,
+                outs,
+                steps,
+                inplace,
+                copied,
             )
         return outs[0] if self.nout == 1 else tuple(outs)
 

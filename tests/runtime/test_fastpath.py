@@ -300,3 +300,33 @@ def test_replays_see_host_writes_and_reused_buffers():
         assert got.dtype == np.int32
         np.testing.assert_array_equal(got.get(), np.arange(6) + 1)
         del b
+
+
+def test_overlapping_given_outputs_copy_on_every_replay(general):
+    """An input overlapping the output (not the same view) is copied on every call, replays
+    included; a call of that signature on distinct buffers takes a plan of its own."""
+    host = np.arange(8, dtype=np.float32)
+    m = wp.asarray(host)
+    for _ in range(3):
+        wp.add(m[:-1], m[1:], out=m[1:])
+        host[1:] = host[:-1] + host[1:]
+        np.testing.assert_array_equal(m.get(), host)
+    a, b = wp.asarray(np.ones(8, np.float32)), wp.asarray(np.zeros(8, np.float32))
+    for _ in range(2):
+        wp.add(a[:-1], a[1:], out=b[1:])
+        np.testing.assert_array_equal(b.get(), [0] + [2] * 7)
+
+
+def test_ufunc_scalars_convert_as_numpy_on_replay():
+    x = wp.asarray(np.arange(4, dtype=np.float32))
+    h = np.arange(4, dtype=np.float32)
+    i = wp.asarray(np.arange(4, dtype=np.int16))
+    hi = np.arange(4, dtype=np.int16)
+    with np.errstate(all="ignore"):
+        for _ in range(2):
+            for s in (2.0, 0.1, 1e39, -1e300, float("nan"), 3):
+                np.testing.assert_array_equal((x * s).get(), h * s)
+            for s in (2, -7, 32767, True):
+                np.testing.assert_array_equal((i + s).get(), hi + s)
+    with pytest.raises(OverflowError):
+        i + 40000

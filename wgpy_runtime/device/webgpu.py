@@ -4,10 +4,10 @@ Rule: every command keeps the protocol's order. Work that runs on the GPU (dispa
 copies) is recorded into one command encoder (dispatches into one compute pass), which is
 submitted every `batch_size` commands and before anything that acts on the queue
 directly (`write`, `read`, `synchronize`); after a wait the batches start at one command
-and double, so an idle GPU starts on the first launch instead of the 64th. Everything that can be checked before
-recording (shader compilation, bind groups, dtypes, sizes, launch limits) raises at once
-with the kernel's name; what wgpu only reports at `finish` fails the whole batch at the
-next submit, naming the batch's kernels.
+and double, so an idle GPU starts on the first launch instead of the 64th. Everything
+that can be checked before recording (shader compilation, bind groups, dtypes, sizes,
+launch limits) raises at once with the kernel's name; what wgpu only reports at `finish`
+fails the whole batch at the next submit, naming the batch's kernels.
 Uniform blocks of a batch live in one arena buffer at aligned offsets (consecutive
 commands with the same bytes share one), written just before the batch is submitted.
 Nothing a submitted command uses is destroyed before that submit: wgpu-native aborts the
@@ -16,6 +16,7 @@ process on a submit that references a destroyed buffer.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import struct
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
 _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in UNIFORM_FORMAT.items()}
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 _DTYPE_INDEX = {dtype: k for k, dtype in enumerate(storage.DTYPES)}
+_NDTYPES = len(_DTYPE_INDEX)
+_size_class = functools.lru_cache(maxsize=4096)(size_class)  # one per allocation otherwise
+_ITEMSIZE = {dtype: storage.device_itemsize(dtype) for dtype in storage.DTYPES}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
 _BYTE_COPY = device_program("byte_copy")
@@ -207,6 +211,7 @@ class WebGPUDevice(BufferTable, Device):
         wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
         self._device = adapter.request_device_sync(required_limits=wanted)
         self.limits = dict(self._device.limits)
+        self._max_buffer = self.limits["max-buffer-size"]
         self.adapter_info = dict(adapter.info)
         self.batch_size = batch_size
         self._batch_limit = 1  # this batch's size: 1 after a wait, doubling to batch_size
@@ -239,17 +244,16 @@ class WebGPUDevice(BufferTable, Device):
         dtype = storage.check_dtype(dtype)
         if size < 0:
             raise ValueError(f"negative buffer size {size}")
-        gpu = self._take(size * storage.device_itemsize(dtype))
+        gpu = self._take(size * _ITEMSIZE[dtype])
         buf, self._next_id = self._next_id, self._next_id + 1
-        self._buffers[buf] = _Buffer(
-            gpu, dtype, size, gpu.uid * len(_DTYPE_INDEX) + _DTYPE_INDEX[dtype]
-        )
+        self._buffers[buf] = _Buffer(gpu, dtype, size, gpu.uid * _NDTYPES + _DTYPE_INDEX[dtype])
         return buf
 
     def free(self, buf: int) -> None:
         gpu = self._get(buf).gpu
         del self._buffers[buf]
-        self.pool.give(gpu.size, gpu, gpu.size)
+        nbytes = gpu.size
+        self.pool.give(nbytes, gpu, nbytes)
 
     def write(self, buf: int, start: int, data) -> None:
         b = self._get(buf)
@@ -438,8 +442,8 @@ class WebGPUDevice(BufferTable, Device):
 
     def _take(self, nbytes: int):
         """A storage buffer of at least `nbytes` (from the pool when one fits)."""
-        cls = size_class(max(4, -(-nbytes // 4) * 4))
-        limit = self.limits["max-buffer-size"]
+        cls = _size_class(max(4, -(-nbytes // 4) * 4))
+        limit = self._max_buffer
         if cls > limit:
             cls = -(-nbytes // 4) * 4
         if cls > limit:
