@@ -4,7 +4,7 @@ Rule: every command keeps the protocol's order. Work that runs on the GPU (dispa
 copies) is recorded into one command encoder (dispatches into one compute pass), which is
 submitted every `batch_size` commands and before anything that acts on the queue
 directly (`write`, `read`, `synchronize`); after a wait the batches start at one command
-and double, so an idle GPU starts on the first launch instead of the 64th. Everything
+and double, so an idle GPU starts on the first launch instead of the 256th. Everything
 that can be checked before recording (shader compilation, bind groups, dtypes, sizes,
 launch limits) raises at once with the kernel's name; what wgpu only reports at `finish`
 fails the whole batch at the next submit, naming the batch's kernels.
@@ -40,7 +40,8 @@ from .pool import Pool, size_class
 from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
-BATCH_SIZE = 64  # GPU commands per submit
+# GPU commands per submit: each submit costs tens of µs of host time whatever it holds
+BATCH_SIZE = 256
 ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
 _MAX_LIMITS = (
     "max-storage-buffers-per-shader-stage",
