@@ -140,10 +140,9 @@ class Plan:
     def __call__(self, args):
         for k, convert in self.checks:
             convert(args[k])
-        numbers = [convert(args[k]) for k, convert in self.scalars]
+        numbers = [convert(args[k]) for k, convert in self.scalars] if self.scalars else ()
         if self.new_outs is None:
-            outs = list(args[self.nin :])
-            arrays = args
+            outs, arrays = args[self.nin :], args
         else:
             outs = self.new_outs()
             arrays = (*args, *outs)

@@ -170,6 +170,13 @@ class _Launch:
 
 
 _SERIAL = itertools.count(1)
+
+
+def _number(kind: str, name: str):
+    """`uniform_number(kind, name, x)` as a function of `x` (f32: `float`, its result)."""
+    return float if kind == "f32" else functools.partial(uniform_number, kind, name)
+
+
 _ALIASED = object()  # a prepared launch's buffers alias: it takes the general path
 
 
@@ -181,6 +188,7 @@ class _Prepared:
     __slots__ = (
         "bindings",
         "kernel",
+        "key_length",
         "layout",
         "pairs",
         "params",
@@ -363,6 +371,7 @@ class WebGPUDevice(BufferTable, Device):
         p = _Prepared()
         p.serial, p.program, p.kernel, p.values = next(_SERIAL), program, abi.kernel, values
         p.params = tuple(dict.fromkeys(b.param for b in arrays))
+        p.key_length = 1 + len(p.params)
         p.bindings = [(b, p.params.index(b.param)) for b in arrays]
         read = [k for b, k in p.bindings if b.access == "read"]
         written = [k for b, k in p.bindings if b.access == "read_write"]
@@ -378,7 +387,7 @@ class WebGPUDevice(BufferTable, Device):
         p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
         p.template = encode_uniforms(abi, values)
         p.scalars = [
-            (m.key, m.offset, _PACK[m.type], m.type, m.name)
+            (m.key, m.offset, _PACK[m.type], _number(m.type, m.name))
             for m in abi.uniforms
             if m.key.what == "value"
         ]
@@ -393,7 +402,7 @@ class WebGPUDevice(BufferTable, Device):
             key = (p.serial, *[buffers[i].bind for i in ids])
         except (KeyError, TypeError):
             key = ()
-        if len(key) != len(p.params) + 1:
+        if len(key) != p.key_length:
             return self._launch_general(p, ids, scalars)
         if p.scratch is not None:  # the scratch buffer of the moment (grown: another group)
             key += (self._scratch_buffer(p.scratch_bytes).uid,)
@@ -404,12 +413,12 @@ class WebGPUDevice(BufferTable, Device):
             return self._launch_general(p, ids, scalars)
         if p.scalars:
             block = bytearray(p.template)
-            for (_, at, pack, kind, name), x in zip(p.scalars, scalars):
-                pack(block, at, uniform_number(kind, name, x))
+            for (_, at, pack, number), x in zip(p.scalars, scalars):
+                pack(block, at, number(x))
             block = bytes(block)
         else:
             block = p.template
-        offset = self._uniform_slot(block)
+        offset = self._last_offset if block == self._last_block else self._uniform_slot(block)
         batch, layout = self._batch, p.layout
         for pipeline, counts in p.steps:
             batch.dispatch(pipeline, layout, group, offset, counts)
@@ -504,7 +513,7 @@ class WebGPUDevice(BufferTable, Device):
         batch = self._batch
         batch.count += 1
         batch.what[what] = None
-        if what != "copy":
+        if what != "copy" and what not in self._trail.names:
             self._trail.add(what)
         self.stats["commands"] += 1
         if batch.count >= self._batch_limit:
