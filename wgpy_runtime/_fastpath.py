@@ -241,6 +241,8 @@ def find_ufunc(u, args, out, casting):
     plans = u.__dict__.get("_fast_plans")
     if not plans:
         return None
+    if out is None and len(args) <= u.nin:  # `ufunc_key` of the common form
+        return plans.get((signature(args), None, casting, _dtypes.NUMPY_SCALARS_WEAK))
     key = ufunc_key(args, out, casting, u.nin)
     return None if key is None else plans.get(key)
 

@@ -259,8 +259,10 @@ class WebGPUDevice(BufferTable, Device):
         return buf
 
     def free(self, buf: int) -> None:
-        gpu = self._get(buf).gpu
-        del self._buffers[buf]
+        try:
+            gpu = self._buffers.pop(buf).gpu
+        except (KeyError, TypeError):
+            gpu = self._get(buf)  # raises the protocol's error
         nbytes = gpu.size
         self.pool.give(nbytes, gpu, nbytes)
 
