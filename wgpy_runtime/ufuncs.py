@@ -10,6 +10,8 @@ it; the kernel converts each input to its loop type, runs the routine of
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _complex, _dtypes, _fastpath, _shapes, _ufunc_table
@@ -72,19 +74,27 @@ def arg_dtypes(args) -> list[np.dtype]:
 def typed_scalar(value, dtype: np.dtype):
     """A Python scalar as a NumPy scalar of `dtype`, as NumPy converts it (a Python int
     out of the dtype's range is an OverflowError)."""
+    if type(value) is float and dtype.kind == "f":
+        return dtype.type(value)  # the cast below (overflow warning included)
     if isinstance(value, np.generic):
         if not _dtypes.NUMPY_SCALARS_WEAK:
             return value
         value = value.item()
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
+        low, high = _int_range(dtype)
+        if not low <= value <= high:
             raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
         if type(value) is int:
             return dtype.type(value)  # the cast below, without an array
     elif type(value) is float and dtype.kind == "f":
-        return dtype.type(value)  # the cast below (overflow warning included)
+        return dtype.type(value)
     return np.array(value).astype(dtype)[()]
+
+
+@functools.cache
+def _int_range(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
 
 
 def check_cast(ufunc_name: str, from_: np.dtype, to: np.dtype, casting: str, what: str) -> None:
