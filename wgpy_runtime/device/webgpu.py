@@ -53,7 +53,6 @@ _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in UNIFORM_FORMAT.item
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
 _DTYPE_INDEX = {dtype: k for k, dtype in enumerate(storage.DTYPES)}
 _NDTYPES = len(_DTYPE_INDEX)
-_size_class = functools.lru_cache(maxsize=4096)(size_class)  # one per allocation otherwise
 _ITEMSIZE = {dtype: storage.device_itemsize(dtype) for dtype in storage.DTYPES}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
@@ -220,7 +219,7 @@ class WebGPUDevice(BufferTable, Device):
         wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
         self._device = adapter.request_device_sync(required_limits=wanted)
         self.limits = dict(self._device.limits)
-        self._max_buffer = self.limits["max-buffer-size"]
+        self._classes: dict[int, int] = {}  # requested bytes -> bytes allocated
         self.adapter_info = dict(adapter.info)
         self.batch_size = batch_size
         self._batch_limit = 1  # this batch's size: 1 after a wait, doubling to batch_size
@@ -454,19 +453,29 @@ class WebGPUDevice(BufferTable, Device):
 
     def _take(self, nbytes: int):
         """A storage buffer of at least `nbytes` (from the pool when one fits)."""
-        cls = _size_class(max(4, -(-nbytes // 4) * 4))
-        limit = self._max_buffer
+        cls = self._classes.get(nbytes)
+        if cls is None:
+            cls = self._size_class(nbytes)
+        gpu = self.pool.take(cls)
+        if gpu is None:
+            usage = self._wgpu.BufferUsage
+            gpu = self._create(cls, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST)
+        return gpu
+
+    def _size_class(self, nbytes: int) -> int:
+        """The bytes of the buffer `_take` allocates for `nbytes` (remembered)."""
+        cls = size_class(max(4, -(-nbytes // 4) * 4))
+        limit = self.limits["max-buffer-size"]
         if cls > limit:
             cls = -(-nbytes // 4) * 4
         if cls > limit:
             raise DeviceError(
                 f"cannot allocate {nbytes} bytes: the device's largest buffer is {limit} bytes"
             )
-        gpu = self.pool.take(cls)
-        if gpu is None:
-            usage = self._wgpu.BufferUsage
-            gpu = self._create(cls, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST)
-        return gpu
+        if len(self._classes) > 4096:
+            self._classes.clear()
+        self._classes[nbytes] = cls
+        return cls
 
     def _create(self, nbytes: int, usage):
         try:
