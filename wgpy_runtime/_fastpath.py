@@ -58,7 +58,7 @@ def find(kernel, args, form: tuple = ()):
     plans = kernel.__dict__.get("_fast_plans")
     if not plans:
         return None
-    return plans.get(signature(args) + form)
+    return plans.get(signature(args) + form if form else signature(args))
 
 
 def clear() -> None:
@@ -300,6 +300,10 @@ class UfuncPlan:
     )
 
     def __call__(self, args, out):
+        if self.new_outs is not None and not self.scalars and self.kernel_plan is not None:
+            outs = self.new_outs()  # arrays only, nothing to convert
+            self.kernel_plan((*args, *outs))
+            return outs[0] if self.nout == 1 else tuple(outs)
         values = list(args[: self.nin])
         for k, t in self.scalars:
             values[k] = self.typed_scalar(values[k], t)
