@@ -26,7 +26,7 @@ import weakref
 import numpy as np
 
 from . import _dtypes, _shapes
-from ._memory import Buffer
+from ._memory import Buffer, allocation
 from .ndarray import ndarray
 
 PLAN_LIMIT = 64  # call signatures kept per kernel (all dropped when exceeded)
@@ -58,7 +58,7 @@ def find(kernel, args, form: tuple = ()):
     plans = kernel.__dict__.get("_fast_plans")
     if not plans:
         return None
-    return plans.get(signature(args) + form)
+    return plans.get(signature(args) + form if form else signature(args))
 
 
 def clear() -> None:
@@ -115,18 +115,21 @@ def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, va
 
 class _Outputs:
     """New output arrays of one shape, as `ndarray(shape, dtype, device=device)` makes
-    them, with the shape checks, C strides and dtype normalisation done once."""
+    them, with the shape checks, C strides, dtype normalisation and storage done once
+    (plans are dropped when the storage policy changes)."""
 
     __slots__ = ("device", "dtypes", "shape", "size", "strides")
 
     def __init__(self, shape, dtypes, device) -> None:
         self.shape, self.strides = _shapes.as_shape(shape), _shapes.c_strides(shape)
         self.size, self.device = math.prod(shape), device
-        self.dtypes = [_dtypes.normalize(t) for t in dtypes]
+        dtypes = [_dtypes.normalize(t) for t in dtypes]
+        self.dtypes = [(t, *allocation(self.size, t)) for t in dtypes]
 
     def __call__(self) -> list:
         shape, strides, size, device = self.shape, self.strides, self.size, self.device
-        return [ndarray._view(Buffer(size, t, device), shape, strides, 0) for t in self.dtypes]
+        new, view = Buffer.allocated, ndarray._view
+        return [view(new(size, t, device, n, s), shape, strides, 0) for t, n, s in self.dtypes]
 
 
 class Plan:
@@ -137,10 +140,9 @@ class Plan:
     def __call__(self, args):
         for k, convert in self.checks:
             convert(args[k])
-        numbers = [convert(args[k]) for k, convert in self.scalars]
+        numbers = [convert(args[k]) for k, convert in self.scalars] if self.scalars else ()
         if self.new_outs is None:
-            outs = list(args[self.nin :])
-            arrays = args
+            outs, arrays = args[self.nin :], args
         else:
             outs = self.new_outs()
             arrays = (*args, *outs)
@@ -239,18 +241,21 @@ def find_ufunc(u, args, out, casting):
     plans = u.__dict__.get("_fast_plans")
     if not plans:
         return None
+    if out is None and len(args) <= u.nin:  # `ufunc_key` of the common form
+        return plans.get((signature(args), None, casting, _dtypes.NUMPY_SCALARS_WEAK))
     key = ufunc_key(args, out, casting, u.nin)
     return None if key is None else plans.get(key)
 
 
 def record_ufunc(
-    u, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace=None
+    u, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace=None, copied=True
 ) -> None:
     """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
     keywords) that launched `kernel` with `outs`: the scalar inputs' (position, dtype NEP
     50 gave), the loop `shape`, the `device` new outputs went to, the ufunc's own
-    `steps` a replay repeats: (typed_scalar, unaliased), and the input the kernel reads
-    from the output (`inplace`, not passed to it)."""
+    `steps` a replay repeats: (typed_scalar, unaliased), the input the kernel reads
+    from the output (`inplace`, not passed to it), and whether `unaliased` copied an input
+    (`copied`: the signature decides it, so replays then call `unaliased` again)."""
     given = list(args[u.nin :]) or ([] if out is None else [out])
     if device is None or any(o is None for o in given):
         return
@@ -270,6 +275,7 @@ def record_ufunc(
     plan.typed_scalar, plan.unaliased = steps
     plan.scalars, plan.inplace = scalars, inplace
     plan.new_outs = None if given else _Outputs(shape, [o.dtype for o in outs], device)
+    plan.copies = bool(given) and copied
     plans[key] = plan
 
 
@@ -277,9 +283,11 @@ class UfuncPlan:
     """One recorded call signature of a ufunc: `ufunc.__call__`'s steps whose outcome the
     signature fixes (dtype resolution, broadcasting, the kernel) are skipped; scalar
     conversion, new outputs, the aliasing copies of given outputs and the kernel call are
-    what they are there."""
+    what they are there. When no input is copied, the kernel's call signature follows from
+    this one's, so its plan is this plan's (found once)."""
 
     __slots__ = (
+        "copies",
         "kernel",
         "kernel_plan",
         "new_outs",
@@ -292,22 +300,25 @@ class UfuncPlan:
     )
 
     def __call__(self, args, out):
+        if self.new_outs is not None and not self.scalars and self.kernel_plan is not None:
+            outs = self.new_outs()  # arrays only, nothing to convert
+            self.kernel_plan((*args, *outs))
+            return outs[0] if self.nout == 1 else tuple(outs)
         values = list(args[: self.nin])
         for k, t in self.scalars:
             values[k] = self.typed_scalar(values[k], t)
-        if self.new_outs is None:
+        if self.new_outs is not None:
+            outs = self.new_outs()
+        else:
             outs = list(args[self.nin :]) or [out]
-            values = [self.unaliased(v, outs) for v in values]
+            if self.copies:
+                values = [self.unaliased(v, outs) for v in values]
             if self.inplace is not None:
                 del values[self.inplace]
-            self.kernel(*values, *outs)
-        elif self.kernel_plan is not None:
-            # New outputs: the kernel's call signature follows from this one's, so its
-            # plan is this plan's (found once).
-            outs = self.new_outs()
+        if self.kernel_plan is not None:
             self.kernel_plan((*values, *outs))
         else:
-            outs = self.new_outs()
             self.kernel(*values, *outs)
-            self.kernel_plan = find(self.kernel, (*values, *outs))
+            if not self.copies:
+                self.kernel_plan = find(self.kernel, (*values, *outs))
         return outs[0] if self.nout == 1 else tuple(outs)

@@ -23,20 +23,35 @@ def _NO_OWNER():
     return None
 
 
+def allocation(size: int, dtype: np.dtype) -> tuple[int, str]:
+    """The storage elements and storage dtype name of a buffer of `size` `dtype`s."""
+    # A zero-size allocation is still a valid binding on every backend.
+    return max(1, size) * _dtypes.lanes(dtype), _dtypes.storage_name(dtype)
+
+
 class Buffer:
     """`size` elements of `dtype` (held as its storage dtype) on `device`."""
 
     __slots__ = ("__weakref__", "_components", "device", "dtype", "id", "owner_array", "size")
 
     def __init__(self, size: int, dtype: np.dtype, device=None) -> None:
+        dtype, size = np.dtype(dtype), int(size)
+        device = device if device is not None else current_device()
+        self._allocate(size, dtype, device, *allocation(size, dtype))
+
+    def _allocate(self, size: int, dtype: np.dtype, device, count: int, storage: str) -> None:
+        """Fill in a new buffer of `count` elements of `storage` (`allocation`)."""
         self.owner_array = _NO_OWNER  # the ndarray made with it (a weak reference): `base`
-        self.device = device if device is not None else current_device()
-        self.dtype = np.dtype(dtype)
-        self.size = int(size)
-        self._components = None
-        # A zero-size allocation is still a valid binding on every backend.
-        count = max(1, self.size) * _dtypes.lanes(self.dtype)
-        self.id = self.device.alloc(count, _dtypes.storage_name(self.dtype))
+        self.device, self.dtype, self.size, self._components = device, dtype, size, None
+        self.id = device.alloc(count, storage)
+
+    @classmethod
+    def allocated(cls, size: int, dtype: np.dtype, device, count: int, storage: str) -> Buffer:
+        """`Buffer(size, dtype, device)` for a NumPy `dtype` and `allocation(size, dtype)`
+        worked out before (new outputs of a replayed call)."""
+        buf = cls.__new__(cls)
+        buf._allocate(size, dtype, device, count, storage)
+        return buf
 
     def __del__(self) -> None:
         buf_id = getattr(self, "id", None)

@@ -183,7 +183,7 @@ class ElementwiseKernel:
     def __call__(self, *args, size=None, stream=None, block_size=128):
         if block_size <= 0:
             raise ValueError("block_size must be greater than zero")
-        form = _size_form(size)
+        form = () if size is None else _size_form(size)
         if form is not None:  # a call signature launched before: replay it (`_fastpath`)
             plan = _fastpath.find(self, args, form)
             if plan is not None:

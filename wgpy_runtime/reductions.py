@@ -82,8 +82,7 @@ def sum_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
-def _fold(name, a, axis, keepdims, out, out_dtype, reduce_expr, identity):
-    a = _as_array(a)
+def _fold(name, a: ndarray, axis, keepdims, out, out_dtype, reduce_expr, identity):
     kernel = _fold_kernel(name, a.dtype, _dtypes.normalize(out_dtype), reduce_expr, identity)
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
@@ -106,9 +105,9 @@ def _fold_kernel(name, dtype, out_dtype, reduce_expr, identity) -> ReductionKern
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
-    out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
-    if np.dtype(out_dtype).kind == "c":
-        return _finish(_complex_sum(a, axis, keepdims, np.dtype(out_dtype)), out)
+    out_dtype = sum_dtype(a.dtype) if dtype is None else np.dtype(dtype)
+    if out_dtype.kind == "c":
+        return _finish(_complex_sum(a, axis, keepdims, out_dtype), out)
     return _fold("sum", a, axis, keepdims, out, out_dtype, "a + b", "0")
 
 
@@ -124,9 +123,9 @@ def _complex_sum(a: ndarray, axis, keepdims: bool, dtype: np.dtype) -> ndarray:
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     a = _as_array(a)
-    out_dtype = dtype if dtype is not None else sum_dtype(a.dtype)
-    if np.dtype(out_dtype).kind == "c":
-        return _finish(_complex.prod(a, axis, np.dtype(out_dtype), keepdims), out)
+    out_dtype = sum_dtype(a.dtype) if dtype is None else np.dtype(dtype)
+    if out_dtype.kind == "c":
+        return _finish(_complex.prod(a, axis, out_dtype, keepdims), out)
     return _fold("prod", a, axis, keepdims, out, out_dtype, "a * b", "1")
 
 

@@ -10,6 +10,8 @@ it; the kernel converts each input to its loop type, runs the routine of
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _complex, _dtypes, _fastpath, _shapes, _ufunc_table
@@ -72,15 +74,27 @@ def arg_dtypes(args) -> list[np.dtype]:
 def typed_scalar(value, dtype: np.dtype):
     """A Python scalar as a NumPy scalar of `dtype`, as NumPy converts it (a Python int
     out of the dtype's range is an OverflowError)."""
+    if type(value) is float and dtype.kind == "f":
+        return dtype.type(value)  # the cast below (overflow warning included)
     if isinstance(value, np.generic):
         if not _dtypes.NUMPY_SCALARS_WEAK:
             return value
         value = value.item()
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
+        low, high = _int_range(dtype)
+        if not low <= value <= high:
             raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
+        if type(value) is int:
+            return dtype.type(value)  # the cast below, without an array
+    elif type(value) is float and dtype.kind == "f":
+        return dtype.type(value)
     return np.array(value).astype(dtype)[()]
+
+
+@functools.cache
+def _int_range(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
 
 
 def check_cast(ufunc_name: str, from_: np.dtype, to: np.dtype, casting: str, what: str) -> None:
@@ -130,7 +144,9 @@ class ufunc:
         shape = _shapes.broadcast_shapes(*(a.shape for a in arrays))
         device = arrays[0].device if arrays else None
         outs = self._outputs(outs, loop_out, shape, casting, device)
-        values = [_unaliased(v, outs) for v in values]
+        read = [_unaliased(v, outs) for v in values]
+        copied = any(r is not v for r, v in zip(read, values))
+        values = read
         complex_loop = next((d for d in loop_in + loop_out if d.kind == "c"), None)
         if complex_loop is not None:
             _complex.launch(self.__name__, values, complex_loop, outs[0])
@@ -142,7 +158,18 @@ class ufunc:
             scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if is_scalar(a))
             steps = (typed_scalar, _unaliased)
             _fastpath.record_ufunc(
-                self, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace
+                self,
+                args,
+                out,
+                casting,
+                scalars,
+                shape,
+                device,
+                kernel,
+                outs,
+                steps,
+                inplace,
+                copied,
             )
         return outs[0] if self.nout == 1 else tuple(outs)
 

@@ -229,6 +229,26 @@ def test_strided_output_webgpu():
     np.testing.assert_array_equal(download(dev, out["_buffers"]["y"], 30, "int32"), expected)
 
 
+def test_prepared_launch_checks_reused_buffers_webgpu():
+    """A prepared launch's bind groups are cached by GPU buffer and dtype: a pooled buffer
+    taken again under another dtype is checked as `dispatch` checks it."""
+    dev = get_device("webgpu")
+    program = elementwise(dev, "T x", "T y", "y = x * 2", {"T": "float32"})
+    values = {contract.SIZE: 4, contract.loop_shape(0): 4}
+    for name in "xy":
+        values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
+    prepared = dev.prepare(program, values)
+    x, y = upload(dev, np.arange(4, dtype=np.float32)), dev.alloc(4, "float32")
+    dev.launch(prepared, (x, y))
+    np.testing.assert_array_equal(download(dev, y, 4, "float32"), np.arange(4) * 2)
+    dev.free(y)
+    y = dev.alloc(4, "int32")  # the same GPU buffer, from the pool
+    with pytest.raises(DeviceError, match="int32 buffer"):
+        dev.launch(prepared, (x, y))
+    dev.free(x)
+    dev.free(y)
+
+
 def test_several_outputs_and_reads_old(dev):
     program = elementwise(
         dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0", {"T": "float32"}

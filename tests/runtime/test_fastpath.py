@@ -260,3 +260,73 @@ def test_in_place_ufuncs_read_the_output_and_replay(general, monkeypatch):
     m[1] -= m[2]  # a view in place
     np.testing.assert_array_equal(m.get()[1], [-4, -4, -4, -4])
     assert not copies
+
+
+def test_launches_between_waits_keep_their_own_uniforms_and_buffers():
+    """Launches recorded back to back, without a wait: one block of uniforms is shared by
+    consecutive launches only when its bytes are the same (scalars differ: refilled), and
+    programs of one layout and one set of buffers each run their own code."""
+    k = wp.ElementwiseKernel("T x, T a", "T y", "y = x * a", "scale_fp")
+    x = wp.asarray(np.arange(8, dtype=np.float32))
+    y = wp.asarray(np.ones(8, np.float32))
+    factors = [2, 2, 3, 3, 2, -1]
+    outs = [k(x, np.float32(a)) for a in factors]
+    z, w = wp.empty(8, np.float32), wp.empty(8, np.float32)
+    wp.add(x, y, out=z)
+    wp.multiply(x, y, out=z)  # same buffers and uniforms, another program
+    wp.subtract(z, y, out=w)
+    for a, out in zip(factors, outs):
+        np.testing.assert_array_equal(out.get(), np.arange(8) * a)
+    np.testing.assert_array_equal(w.get(), np.arange(8) - 1)
+
+
+def test_replays_see_host_writes_and_reused_buffers():
+    """A replayed launch binds the buffers of the moment: host writes between launches are
+    read, and a pooled buffer taken again under another dtype is not bound as the old one."""
+    x = wp.asarray(np.arange(6, dtype=np.float32))
+    z = wp.asarray(np.zeros(6, np.float32))
+    for k in range(3):
+        z += x
+        z[...] = wp.asarray(np.full(6, k, np.float32))
+        z += x
+        np.testing.assert_array_equal(z.get(), k + np.arange(6))
+    k = wp.ElementwiseKernel("T x", "T y", "y = x + 1", "plus_one_fp")
+    for _ in range(2):
+        a = wp.asarray(np.arange(6, dtype=np.float32))
+        np.testing.assert_array_equal(k(a).get(), np.arange(6) + 1)
+        del a  # its buffer goes back to the pool: the int32 array below may take it
+        b = wp.asarray(np.arange(6, dtype=np.int32))
+        got = k(b)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got.get(), np.arange(6) + 1)
+        del b
+
+
+def test_overlapping_given_outputs_copy_on_every_replay(general):
+    """An input overlapping the output (not the same view) is copied on every call, replays
+    included; a call of that signature on distinct buffers takes a plan of its own."""
+    host = np.arange(8, dtype=np.float32)
+    m = wp.asarray(host)
+    for _ in range(3):
+        wp.add(m[:-1], m[1:], out=m[1:])
+        host[1:] = host[:-1] + host[1:]
+        np.testing.assert_array_equal(m.get(), host)
+    a, b = wp.asarray(np.ones(8, np.float32)), wp.asarray(np.zeros(8, np.float32))
+    for _ in range(2):
+        wp.add(a[:-1], a[1:], out=b[1:])
+        np.testing.assert_array_equal(b.get(), [0] + [2] * 7)
+
+
+def test_ufunc_scalars_convert_as_numpy_on_replay():
+    x = wp.asarray(np.arange(4, dtype=np.float32))
+    h = np.arange(4, dtype=np.float32)
+    i = wp.asarray(np.arange(4, dtype=np.int16))
+    hi = np.arange(4, dtype=np.int16)
+    with np.errstate(all="ignore"):
+        for _ in range(2):
+            for s in (2.0, 0.1, 1e39, -1e300, float("nan"), 3):
+                np.testing.assert_array_equal((x * s).get(), h * s)
+            for s in (2, -7, 32767, True):
+                np.testing.assert_array_equal((i + s).get(), hi + s)
+    with pytest.raises(OverflowError):
+        i + 40000

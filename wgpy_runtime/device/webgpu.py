@@ -4,17 +4,19 @@ Rule: every command keeps the protocol's order. Work that runs on the GPU (dispa
 copies) is recorded into one command encoder (dispatches into one compute pass), which is
 submitted every `batch_size` commands and before anything that acts on the queue
 directly (`write`, `read`, `synchronize`); after a wait the batches start at one command
-and double, so an idle GPU starts on the first launch instead of the 64th. Everything that can be checked before
-recording (shader compilation, bind groups, dtypes, sizes, launch limits) raises at once
-with the kernel's name; what wgpu only reports at `finish` fails the whole batch at the
-next submit, naming the batch's kernels.
-Uniform blocks of a batch live in one arena buffer at aligned offsets, written just before
-the batch is submitted. Nothing a submitted command uses is destroyed before that submit:
-wgpu-native aborts the process on a submit that references a destroyed buffer.
+and double, so an idle GPU starts on the first launch instead of the 256th. Everything
+that can be checked before recording (shader compilation, bind groups, dtypes, sizes,
+launch limits) raises at once with the kernel's name; what wgpu only reports at `finish`
+fails the whole batch at the next submit, naming the batch's kernels.
+Uniform blocks of a batch live in one arena buffer at aligned offsets (consecutive
+commands with the same bytes share one), written just before the batch is submitted.
+Nothing a submitted command uses is destroyed before that submit: wgpu-native aborts the
+process on a submit that references a destroyed buffer.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import struct
 from dataclasses import dataclass
@@ -38,7 +40,8 @@ from .pool import Pool, size_class
 from .protocol import Device, DeviceError, KernelTrail
 from .table import BufferTable
 
-BATCH_SIZE = 64  # GPU commands per submit
+# GPU commands per submit: each submit costs tens of µs of host time whatever it holds
+BATCH_SIZE = 256
 ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
 _MAX_LIMITS = (
     "max-storage-buffers-per-shader-stage",
@@ -48,6 +51,9 @@ _MAX_LIMITS = (
 _BUFFER_TYPE = {"read": "read-only-storage", "read_write": "storage"}
 _PACK = {kind: struct.Struct(fmt).pack_into for kind, fmt in UNIFORM_FORMAT.items()}
 _ELEMENT = {"f32": ("float32",), "i32": ("int32",), "u32": ("uint32", "bool")}
+_DTYPE_INDEX = {dtype: k for k, dtype in enumerate(storage.DTYPES)}
+_NDTYPES = len(_DTYPE_INDEX)
+_ITEMSIZE = {dtype: storage.device_itemsize(dtype) for dtype in storage.DTYPES}
 
 # Byte-granular copy for what copy_buffer_to_buffer cannot do (packed 8/16-bit elements).
 _BYTE_COPY = device_program("byte_copy")
@@ -58,43 +64,88 @@ class _Buffer:
     gpu: object  # wgpu.GPUBuffer
     dtype: str
     size: int  # elements
+    bind: int  # the allocation and dtype as one number: keys prepared launches' bind groups
 
     @property
     def itemsize(self) -> int:
         return storage.device_itemsize(self.dtype)
 
 
+class _PassCalls:
+    """wgpu-native's compute-pass functions, called directly: wgpu-py's methods wrap each
+    call in error capture, which costs more than the call. Nothing is lost: wgpu reports a
+    pass's errors when its encoder finishes."""
+
+    def __init__(self, ffi, lib) -> None:
+        self.set_pipeline = lib.wgpuComputePassEncoderSetPipeline
+        self.set_bind_group = lib.wgpuComputePassEncoderSetBindGroup
+        self.dispatch = lib.wgpuComputePassEncoderDispatchWorkgroups
+        self.offsets = ffi.new("uint32_t[1]")  # the dynamic offset (wgpu copies it)
+
+    @staticmethod
+    def find():
+        """The calls of wgpu-py's wgpu-native backend, or None (its methods are used)."""
+        try:
+            from wgpu.backends.wgpu_native._ffi import ffi, lib
+
+            return _PassCalls(ffi, lib)
+        except (ImportError, AttributeError):
+            return None
+
+
 class _Batch:
     """The commands recorded since the last submit: one command encoder, in which
     consecutive dispatches share one compute pass (WebGPU orders dispatches and makes each
-    one's writes visible to the next); a copy ends the pass."""
+    one's writes visible to the next); a copy ends the pass. Within the pass a bind group
+    is set again only when it or its uniform offset changes (pipelines of one layout keep
+    it bound)."""
 
-    def __init__(self, device) -> None:
+    def __init__(self, device, calls: _PassCalls | None = None) -> None:
         self._device = device
+        self._calls = calls
         self._encoder = None
         self._pass = None
-        self._pipeline = None
+        self._handle = None  # the pass's wgpu-native handle, for `calls`
+        self._pipeline = self._layout = self._group = None
+        self._offset = -1
         self.count = 0
-        self.what: list[str] = []  # kernel names and 'copy', for error messages
+        self.what: dict[str, None] = {}  # kernel names and 'copy', for error messages
 
     def encoder(self):
         """The encoder, with no pass open (for copies)."""
         if self._pass is not None:
             self._pass.end()
-            self._pass = None
+            self._pass = self._handle = None
         if self._encoder is None:
             self._encoder = self._device.create_command_encoder()
         return self._encoder
 
-    def dispatch(self, pipeline, group, offset: int, counts: tuple[int, int, int]) -> None:
+    def dispatch(self, pipeline, layout, group, offset: int, counts: tuple[int, int, int]):
+        """Record one dispatch; `layout` is the pipeline's layout."""
         if self._pass is None:
             self._pass = self.encoder().begin_compute_pass()
-            self._pipeline = None
+            self._handle = None if self._calls is None else self._pass._internal
+            self._pipeline = self._layout = self._group = None
+        calls = self._calls
         if pipeline is not self._pipeline:
-            self._pass.set_pipeline(pipeline)
+            if calls is None:
+                self._pass.set_pipeline(pipeline)
+            else:
+                calls.set_pipeline(self._handle, pipeline._internal)
             self._pipeline = pipeline
-        self._pass.set_bind_group(0, group, [offset])
-        self._pass.dispatch_workgroups(*counts)
+            if layout is not self._layout:  # a group bound under another layout may not fit
+                self._layout, self._group = layout, None
+        if group is not self._group or offset != self._offset:
+            if calls is None:
+                self._pass.set_bind_group(0, group, [offset])
+            else:
+                calls.offsets[0] = offset
+                calls.set_bind_group(self._handle, 0, group._internal, 1, calls.offsets)
+            self._group, self._offset = group, offset
+        if calls is None:
+            self._pass.dispatch_workgroups(*counts)
+        else:
+            calls.dispatch(self._handle, *counts)
 
     def finish(self):
         """The command buffer; a validation error names what the batch held."""
@@ -103,7 +154,7 @@ class _Batch:
         try:
             return self.encoder().finish()
         except wgpu.GPUError as e:
-            names = ", ".join(dict.fromkeys(self.what))
+            names = ", ".join(self.what)
             raise DeviceError(f"a batch of {self.count} commands ({names}) failed: {e}") from None
 
 
@@ -118,6 +169,13 @@ class _Launch:
 
 
 _SERIAL = itertools.count(1)
+
+
+def _number(kind: str, name: str):
+    """`uniform_number(kind, name, x)` as a function of `x` (f32: `float`, its result)."""
+    return float if kind == "f32" else functools.partial(uniform_number, kind, name)
+
+
 _ALIASED = object()  # a prepared launch's buffers alias: it takes the general path
 
 
@@ -129,6 +187,7 @@ class _Prepared:
     __slots__ = (
         "bindings",
         "kernel",
+        "key_length",
         "layout",
         "pairs",
         "params",
@@ -136,6 +195,7 @@ class _Prepared:
         "scalar_names",
         "scalars",
         "scratch",
+        "scratch_bytes",
         "serial",
         "steps",
         "template",
@@ -159,6 +219,7 @@ class WebGPUDevice(BufferTable, Device):
         wanted = {k: adapter.limits[k] for k in _MAX_LIMITS if k in adapter.limits}
         self._device = adapter.request_device_sync(required_limits=wanted)
         self.limits = dict(self._device.limits)
+        self._classes: dict[int, int] = {}  # requested bytes -> bytes allocated
         self.adapter_info = dict(adapter.info)
         self.batch_size = batch_size
         self._batch_limit = 1  # this batch's size: 1 after a wait, doubling to batch_size
@@ -166,17 +227,20 @@ class WebGPUDevice(BufferTable, Device):
         self._buffers: dict[int, _Buffer] = {}
         self._next_id = 1
         self.pool = Pool(self._destroy, **({} if pool_limit is None else {"limit": pool_limit}))
-        self._batch = _Batch(self._device)  # commands recorded since the last submit
+        self._calls = _PassCalls.find()
+        self._batch = _Batch(self._device, self._calls)  # recorded since the last submit
         self._after_submit: list = []  # callbacks once the pending commands are submitted
         self._uniforms = bytearray(ARENA_BYTES)  # the batch's uniform blocks, packed in place
         self._uniform_end = 0
+        self._last_block: bytes | None = None  # the batch's latest uniform block, shared
+        self._last_offset = 0  # by the next command when it holds the same bytes
         self._arena = self._create(
             ARENA_BYTES, wgpu.BufferUsage.UNIFORM | wgpu.BufferUsage.COPY_DST
         )
         self._pipelines: dict[tuple, tuple] = {}
         self._layouts: dict[tuple, object] = {}
         self._groups: dict[tuple, object] = {}
-        self._prepared_groups: dict[tuple, tuple] = {}  # (serial, buffer uids) -> group
+        self._prepared_groups: dict[tuple, object] = {}  # (serial, buffer binds) -> group
         self._scratch: object | None = None
         self._fence = self._create(4, wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC)
         #: commands queued on the GPU and queue submits so far (batching at work)
@@ -188,15 +252,18 @@ class WebGPUDevice(BufferTable, Device):
         dtype = storage.check_dtype(dtype)
         if size < 0:
             raise ValueError(f"negative buffer size {size}")
-        gpu = self._take(size * storage.device_itemsize(dtype))
+        gpu = self._take(size * _ITEMSIZE[dtype])
         buf, self._next_id = self._next_id, self._next_id + 1
-        self._buffers[buf] = _Buffer(gpu, dtype, size)
+        self._buffers[buf] = _Buffer(gpu, dtype, size, gpu.uid * _NDTYPES + _DTYPE_INDEX[dtype])
         return buf
 
     def free(self, buf: int) -> None:
-        gpu = self._get(buf).gpu
-        del self._buffers[buf]
-        self.pool.give(gpu.size, gpu, gpu.size)
+        try:
+            gpu = self._buffers.pop(buf).gpu
+        except (KeyError, TypeError):
+            gpu = self._get(buf)  # raises the protocol's error
+        nbytes = gpu.size
+        self.pool.give(nbytes, gpu, nbytes)
 
     def write(self, buf: int, start: int, data) -> None:
         b = self._get(buf)
@@ -305,6 +372,7 @@ class WebGPUDevice(BufferTable, Device):
         p = _Prepared()
         p.serial, p.program, p.kernel, p.values = next(_SERIAL), program, abi.kernel, values
         p.params = tuple(dict.fromkeys(b.param for b in arrays))
+        p.key_length = 1 + len(p.params)
         p.bindings = [(b, p.params.index(b.param)) for b in arrays]
         read = [k for b, k in p.bindings if b.access == "read"]
         written = [k for b, k in p.bindings if b.access == "read_write"]
@@ -314,11 +382,13 @@ class WebGPUDevice(BufferTable, Device):
         p.scratch = next(
             ((b, scratch) for b in bindings if b.resource == "scratch"), None
         )  # (binding, elements): bound to the device's scratch buffer of the moment
+        if p.scratch is not None:
+            p.scratch_bytes = self._scratch_bytes(p.scratch[0], scratch)
         pipelines = [self._pipeline(program.code, e, bindings, p.kernel) for e, _ in stages]
         p.steps = [(pipeline, counts) for pipeline, (_, counts) in zip(pipelines, stages)]
         p.template = encode_uniforms(abi, values)
         p.scalars = [
-            (m.key, m.offset, _PACK[m.type], m.type, m.name)
+            (m.key, m.offset, _PACK[m.type], _number(m.type, m.name))
             for m in abi.uniforms
             if m.key.what == "value"
         ]
@@ -328,49 +398,50 @@ class WebGPUDevice(BufferTable, Device):
     def launch(self, p: _Prepared, ids: tuple, scalars: tuple = ()) -> None:
         """`dispatch` of a prepared program: `ids` are the buffers of `p.params`, `scalars`
         the values of its scalar members in order (as `dispatch`'s `values` hold them)."""
+        buffers = self._buffers
         try:
-            records = [self._buffers[i] for i in ids]
+            key = (p.serial, *[buffers[i].bind for i in ids])
         except (KeyError, TypeError):
-            records = None
-        if records is None or len(records) != len(p.params):
+            key = ()
+        if len(key) != p.key_length:
             return self._launch_general(p, ids, scalars)
-        gpus = [r.gpu for r in records]
-        key = (p.serial, *[g.uid for g in gpus])
         if p.scratch is not None:  # the scratch buffer of the moment (grown: another group)
-            binding, elements = p.scratch
-            key += (self._bind(p.program.abi, binding, {}, elements).uid,)
-        dtypes = [r.dtype for r in records]
-        entry = self._prepared_groups.get(key)
-        if entry is None or entry[1] != dtypes:
-            entry = self._prepared_group(p, ids, gpus, key, dtypes)
-        if entry is _ALIASED:
+            key += (self._scratch_buffer(p.scratch_bytes).uid,)
+        group = self._prepared_groups.get(key)
+        if group is None:
+            group = self._prepared_group(p, ids, key)
+        if group is _ALIASED:
             return self._launch_general(p, ids, scalars)
-        numbers = [
-            uniform_number(kind, name, x) for (_, _, _, kind, name), x in zip(p.scalars, scalars)
-        ]
-        offset = self._uniform_slot(p.template)
-        for (_, at, pack, _, _), x in zip(p.scalars, numbers):
-            pack(self._uniforms, offset + at, x)
-        batch, group = self._batch, entry[0]
+        if p.scalars:
+            block = bytearray(p.template)
+            for (_, at, pack, number), x in zip(p.scalars, scalars):
+                pack(block, at, number(x))
+            block = bytes(block)
+        else:
+            block = p.template
+        offset = self._last_offset if block == self._last_block else self._uniform_slot(block)
+        batch, layout = self._batch, p.layout
         for pipeline, counts in p.steps:
-            batch.dispatch(pipeline, group, offset, counts)
+            batch.dispatch(pipeline, layout, group, offset, counts)
         self._recorded(p.kernel)
 
-    def _prepared_group(self, p: _Prepared, ids: tuple, gpus: list, key: tuple, dtypes: list):
+    def _prepared_group(self, p: _Prepared, ids: tuple, key: tuple):
         """The bind group of a prepared launch's buffers (checked as `dispatch` checks
         them), or _ALIASED when one buffer is bound read-only and writable."""
+        gpus = [self._buffers[i].gpu for i in ids]
         if any(gpus[r] is gpus[w] for r, w in p.pairs):
-            return _ALIASED
-        abi, buffers = p.program.abi, dict(zip(p.params, ids))
-        bound = {b.binding: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
-        if p.scratch is not None:
-            binding, elements = p.scratch
-            bound[binding.binding] = self._bind(abi, binding, buffers, elements)
-        group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
+            group = _ALIASED
+        else:
+            abi, buffers = p.program.abi, dict(zip(p.params, ids))
+            bound = {b.binding: self._bind(abi, b, buffers, 0) for b, _ in p.bindings}
+            if p.scratch is not None:
+                binding, elements = p.scratch
+                bound[binding.binding] = self._bind(abi, binding, buffers, elements)
+            group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
         if len(self._prepared_groups) > 4096:
             self._prepared_groups.clear()
-        entry = self._prepared_groups[key] = (group, dtypes)
-        return entry
+        self._prepared_groups[key] = group
+        return group
 
     def _launch_general(self, p: _Prepared, ids: tuple, scalars: tuple) -> None:
         values = dict(p.values)
@@ -382,6 +453,17 @@ class WebGPUDevice(BufferTable, Device):
 
     def _take(self, nbytes: int):
         """A storage buffer of at least `nbytes` (from the pool when one fits)."""
+        cls = self._classes.get(nbytes)
+        if cls is None:
+            cls = self._size_class(nbytes)
+        gpu = self.pool.take(cls)
+        if gpu is None:
+            usage = self._wgpu.BufferUsage
+            gpu = self._create(cls, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST)
+        return gpu
+
+    def _size_class(self, nbytes: int) -> int:
+        """The bytes of the buffer `_take` allocates for `nbytes` (remembered)."""
         cls = size_class(max(4, -(-nbytes // 4) * 4))
         limit = self.limits["max-buffer-size"]
         if cls > limit:
@@ -390,11 +472,10 @@ class WebGPUDevice(BufferTable, Device):
             raise DeviceError(
                 f"cannot allocate {nbytes} bytes: the device's largest buffer is {limit} bytes"
             )
-        gpu = self.pool.take(cls)
-        if gpu is None:
-            usage = self._wgpu.BufferUsage
-            gpu = self._create(cls, usage.STORAGE | usage.COPY_SRC | usage.COPY_DST)
-        return gpu
+        if len(self._classes) > 4096:
+            self._classes.clear()
+        self._classes[nbytes] = cls
+        return cls
 
     def _create(self, nbytes: int, usage):
         try:
@@ -424,8 +505,9 @@ class WebGPUDevice(BufferTable, Device):
         """Submit the recorded commands (their uniforms first)."""
         if not self._batch.count:
             return
-        batch, self._batch = self._batch, _Batch(self._device)
+        batch, self._batch = self._batch, _Batch(self._device, self._calls)
         uniforms, self._uniform_end = bytes(self._uniforms[: self._uniform_end]), 0
+        self._last_block = None
         callbacks, self._after_submit = self._after_submit, []
         try:
             command_buffer = batch.finish()
@@ -439,17 +521,21 @@ class WebGPUDevice(BufferTable, Device):
 
     def _recorded(self, what: str) -> None:
         """Count a recorded command; submit when the batch is full."""
-        self._batch.count += 1
-        self._batch.what.append(what)
-        if what != "copy":
+        batch = self._batch
+        batch.count += 1
+        batch.what[what] = None
+        if what != "copy" and what not in self._trail.names:
             self._trail.add(what)
         self.stats["commands"] += 1
-        if self._batch.count >= self._batch_limit:
+        if batch.count >= self._batch_limit:
             self._flush()
             self._batch_limit = min(2 * self._batch_limit, self.batch_size)
 
     def _uniform_slot(self, data: bytes) -> int:
-        """The arena offset of `data` for the next queued command."""
+        """The arena offset of `data` for the next queued command (the previous command's
+        block when it holds the same bytes: then the bind group need not be set again)."""
+        if data == self._last_block:
+            return self._last_offset
         offset = -(-self._uniform_end // self._align) * self._align
         end = offset + len(data)
         if end > ARENA_BYTES:
@@ -457,6 +543,7 @@ class WebGPUDevice(BufferTable, Device):
             offset, end = 0, len(data)
         self._uniforms[offset:end] = data
         self._uniform_end = end
+        self._last_block, self._last_offset = data, offset
         return offset
 
     def _guard(self, what: str, fn, *args):
@@ -521,8 +608,7 @@ class WebGPUDevice(BufferTable, Device):
 
     def _bind(self, abi: Contract, binding: Binding, buffers: dict[str, int], scratch: int):
         if binding.resource == "scratch":
-            words = 2 if binding.element == "vec2<u32>" else 1  # a 64-bit reduction's
-            return self._scratch_buffer(4 * words * max(1, scratch))
+            return self._scratch_buffer(self._scratch_bytes(binding, scratch))
         param = binding.param
         if param not in buffers:
             raise ValueError(f"kernel {abi.kernel!r}: no buffer for parameter {param!r}")
@@ -542,6 +628,11 @@ class WebGPUDevice(BufferTable, Device):
                 "bytes) exceeds the device's storage binding size"
             )
         return b.gpu
+
+    @staticmethod
+    def _scratch_bytes(binding: Binding, elements: int) -> int:
+        words = 2 if binding.element == "vec2<u32>" else 1  # a 64-bit reduction's
+        return 4 * words * max(1, elements)
 
     def _scratch_buffer(self, nbytes: int):
         """The reduction scratch buffer: one, grown as needed (dispatches run in order)."""
@@ -581,7 +672,7 @@ class WebGPUDevice(BufferTable, Device):
             )
         offset = self._uniform_slot(launch.uniforms)
         for pipeline, (_, counts) in zip(pipelines, launch.stages):
-            self._batch.dispatch(pipeline, group, offset, counts)
+            self._batch.dispatch(pipeline, layout, group, offset, counts)
         self._recorded(launch.kernel)
 
     def _layout(self, bindings: tuple[Binding, ...]):
