@@ -18,7 +18,7 @@ from tests.runtime.helpers import (  # noqa: F401
     under_fast_64bit_policy,
     wgpy_backend,
 )
-from wgpy_runtime import _launch
+from wgpy_runtime import _fastpath, _launch
 
 SQUARED_DIFF = wp.ElementwiseKernel("T x, T y", "T z", "z = (x - y) * (x - y)", "squared_diff")
 
@@ -323,6 +323,7 @@ def test_recording_notes_origin_and_caller(monkeypatch):
     fresh = wp.ElementwiseKernel("T x", "T y", "y = x * 3 - 1", "not_precompiled")
     x = wp.asarray(_host((6,), seed=20))
     monkeypatch.setattr(_launch, "_PROGRAMS", {})
+    _fastpath.clear()  # replay plans hold programs obtained by earlier tests
     with _launch.recording() as record:
         cached(x, wp.full(6, 0.5, "float32"))
         fresh(x)
