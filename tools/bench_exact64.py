@@ -1,7 +1,8 @@
 """The exact 64-bit policy's cost: float64 and int64 workloads on NumPy, CuPy (when
 importable) and wgpy_runtime (WebGPU), in one run, with our float32 kernels beside them.
 
-    python tools/bench_exact64.py [--size small|full] [--backends webgpu] [--json F]
+    python tools/bench_exact64.py [--size small|full] [--backends webgpu]
+                                  [--parts streams,mandelbrot,matmul] [--json F]
 
 Workloads (full size): `(x - y) * (x - y)` over 64M float64 and `x + y` over 64M int64
 as custom kernels (effective bandwidth: 3 arrays x 8 bytes per element); the Mandelbrot
@@ -80,8 +81,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", choices=list(SIZES), default="full")
     parser.add_argument("--backends", default="webgpu")
+    parser.add_argument("--parts", default="streams,mandelbrot,matmul")
     parser.add_argument("--json")
     args = parser.parse_args()
+    parts = args.parts.split(",")
     sizes = SIZES[args.size]
     results = {}
     for b in backends([n for n in args.backends.split(",") if n]):
@@ -92,6 +95,8 @@ def main() -> None:
             (mandelbrot, (sizes["mandel"], sizes["iters"])),
             (matmul, (sizes["mm"],)),
         ):
+            if part.__name__ not in parts:
+                continue
             try:
                 results[b.name].update(part(b, *arg))
             except Exception as e:  # noqa: BLE001 - report and go on with the next part
