@@ -4,8 +4,9 @@
 #
 #   bash tools/chainer_gpu_host.sh prepare      # here, with PyPI: fills $GPU_DIR (default .gpu)
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
-#       separated; all by default) models (tools/bench_chainer.py: MLP, CNN), resnet
-#       (ResNet-18, RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS) and hits
+#       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
+#       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
+#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations) and hits
 #       (tools/chainer_cache_hits.py)
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
@@ -78,11 +79,12 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   local steps=",${1:-models,resnet,hits},"
   [[ "$steps" == *,models,* ]] &&
     python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
-      --json "$OUT/bench_chainer.json"
+      --backends "${MODELS_BACKENDS:-numpy,cupy,webgpu,webgl}" --json "$OUT/bench_chainer.json"
   [[ "$steps" == *,resnet,* ]] &&
-    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup 3 --iterations 20 \
-      --timeout "${RESNET_TIMEOUT:-900}" --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" \
-      --json "$OUT/bench_resnet18.json"
+    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup "${RESNET_WARMUP:-3}" \
+      --iterations "${RESNET_ITERATIONS:-20}" --timeout "${RESNET_TIMEOUT:-900}" \
+      --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" \
+      --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
   [[ "$steps" == *,hits,* ]] &&
     python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
   return 0
