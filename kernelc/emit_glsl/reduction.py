@@ -244,6 +244,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             max_width=abi.launch.max_width,
             fan_in=FAN_IN,
             partial_format=self.partial_format,
+            lanes=abi.launch.lanes,
         )
         return replace(abi, reduce_ndim=self.red.ndim, outputs=outputs, launch=launch)
 

@@ -4,9 +4,8 @@ Rule: sums are compared to a few ulp of the summed magnitudes (the summation ord
 GPU's tree, not NumPy's pairwise one). complex128 under the exact policy accumulates in
 float64 parts (four words): sums and products of Gaussian integers are exact in any
 order, so there the GPU's results are compared bit for bit with NumPy's and the
-interpreter's. Complex outputs on WebGL run on the CPU interpreter (a fragment writes one
-component; the compiler refuses with UnsupportedOnTarget), real outputs of a complex
-accumulator on the GPU of either backend.
+interpreter's. Everything runs on the GPU of either backend (no PerformanceWarning of the
+CPU fallback): complex outputs on WebGL one fragment per component.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from kernelc.pipeline import lower_reduction_kernel
 from tests.runtime.helpers import under_fast_64bit_policy, wgpy_backend  # noqa: F401
 from tests.runtime.test_complex import C64, C128, values
 
+pytestmark = pytest.mark.filterwarnings("error::wgpy_runtime._fallback.PerformanceWarning")
 CSUM = wp.ReductionKernel("complex64 x", "complex64 y", "x", "a + b", "y = a", "0", "csum")
 CNORM2 = wp.ReductionKernel("T x", "T y", "x * conj(x)", "a + b", "y = a", "0", "cnorm2")
 CDOT = wp.ReductionKernel(
@@ -157,3 +157,13 @@ def test_complex128_product_and_abs_under_the_exact_policy():
     np.testing.assert_array_equal(bits(got), bits(want))
     # NumPy's abs loop fuses an FMA on this machine's SIMD units: 2 ulp of it
     assert np.all(np.abs(got - np.abs(y.sum(axis=1))) <= 2 * np.spacing(got))
+
+
+@pytest.mark.usefixtures("exact_policy")
+@pytest.mark.parametrize("axis", [1, (0, 2)])
+def test_complex_outputs_over_several_axes(axis):
+    x = gaussian_integers((6, 50, 7), 4)
+    got = wp.ReductionKernel(*CSUM128)(wp.asarray(x), axis=axis).get()
+    np.testing.assert_array_equal(bits(got), bits(x.sum(axis)))
+    y = x.astype(C64)
+    near(CSUM(wp.asarray(y), axis=axis).get(), y.sum(axis), np.abs(y).sum(axis) * 350)
