@@ -24,9 +24,12 @@ export const FORMATS = {
            array: Uint16Array },
   r8ui: { internal: "R8UI", format: "RED_INTEGER", type: "UNSIGNED_BYTE", kind: "u",
           array: Uint8Array },
-  // the executor's own textures (no dtype holds them): packed matmul operands
+  // the executor's own textures (no dtype holds them): packed matmul operands, the partials
+  // of a complex128 reduction (four words)
   rgba32f: { internal: "RGBA32F", format: "RGBA", type: "FLOAT", kind: "f", array: Float32Array,
              components: 4 },
+  rgba32ui: { internal: "RGBA32UI", format: "RGBA_INTEGER", type: "UNSIGNED_INT", kind: "u",
+              array: Uint32Array, components: 4 },
   rg32ui: { internal: "RG32UI", format: "RG_INTEGER", type: "UNSIGNED_INT", kind: "u",
             array: Uint32Array, components: 2 },
 };
@@ -67,6 +70,7 @@ const EXACT_READ_TYPES = {
   r16ui: { UNSIGNED_INT: Uint32Array, UNSIGNED_SHORT: Uint16Array },
   r8ui: { UNSIGNED_INT: Uint32Array, UNSIGNED_SHORT: Uint16Array, UNSIGNED_BYTE: Uint8Array },
   rg32ui: { UNSIGNED_INT: Uint32Array },
+  rgba32ui: { UNSIGNED_INT: Uint32Array },
 };
 
 /** How to readPixels a texture of format `fmt`, given the implementation's own form (GL

@@ -436,12 +436,14 @@ class FragmentLaunch(DrawLaunch):
 @dataclass(**RECORD)
 class PassesLaunch(DrawLaunch):
     """GLSL reductions: passes of fan-in `fan_in`, all but the last drawing
-    `partial_shader` into `partial_format` partials."""
+    `partial_shader` into `partial_format` partials. `lanes` (complex outputs): fragments
+    per output in every pass, as `FragmentLaunch`'s (docs/abi.md)."""
 
     KIND: ClassVar[str] = "reduction"
     fan_in: int
     partial_format: str
     partial_shader: Draw | None = optional()
+    lanes: int | None = optional()
 
     NESTED: ClassVar[dict[str, Any]] = {"partial_shader": Draw}
 

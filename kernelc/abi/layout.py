@@ -44,8 +44,11 @@ WGSL_STORAGE = {
     dtypes.float32: "f32",
     **{d: "u32" for d in dtypes.PACKED_PER_WORD},
     **{d: "u32" for d in dtypes.WIDE},
-    dtypes.words64: "vec2<u32>",  # a 64-bit reduction's partials (scratch)
+    dtypes.words64: "vec2<u32>",  # partials (scratch) of a 64-bit or complex64 accumulator
+    dtypes.words128: "vec4<u32>",  # of a complex128 one (exact policy)
 }
+# The u32 words of one element of each WGSL storage type (a scratch buffer's size).
+WGSL_ELEMENT_WORDS = {"vec2<u32>": 2, "vec4<u32>": 4}
 GLSL_FORMAT = {
     dtypes.bool_: "r32ui",
     dtypes.int32: "r32i",
@@ -60,6 +63,7 @@ GLSL_FORMAT = {
     dtypes.uint64: "rg32ui",
     dtypes.float64: "rg32ui",
     dtypes.words64: "rg32ui",
+    dtypes.words128: "rgba32ui",  # a complex128 accumulator's partials (exact policy)
 }
 # Uniform member types, by computation type (a uint8 scalar is an int, float16 a float).
 UNIFORM_TYPE = {

@@ -390,10 +390,10 @@ class Emitter:
                 return self.word_load(e)
             case ir.ScalarWord(param=p, word=word, component=c):
                 return self.uniform(scalar_value(p, c), word)
-            case ir.Words(high=high, low=low):
-                return self.call(self.type_name(e.dtype), [self.expr(low), self.expr(high)])
+            case ir.Words(words=words):
+                return self.call(self.type_name(e.dtype), [self.expr(w) for w in words])
             case ir.WordOf(operand=x, word=word):
-                return Printed(f"{self.expr(x).text}.{'xy'[word]}", Prec.PRIMARY)
+                return Printed(f"{self.expr(x).text}.{'xyzw'[word]}", Prec.PRIMARY)
             case ir.Unary():
                 return self.unary(e)
             case ir.Binary():

@@ -40,6 +40,7 @@ from kernelc.ir.dtypes import (
     uint32,
     uint64,
     words64,
+    words128,
 )
 from kernelc.lib.shaders import device_shader
 from kernelc.targets import GLSL
@@ -92,7 +93,14 @@ class LoopFrame:
 
 class GlslEmitter(Emitter):
     TARGET = "glsl"
-    TYPE_MAP = {bool_: "bool", int32: "int", uint32: "uint", float32: "float", words64: "uvec2"}
+    TYPE_MAP = {
+        bool_: "bool",
+        int32: "int",
+        uint32: "uint",
+        float32: "float",
+        words64: "uvec2",
+        words128: "uvec4",
+    }
     INT_LITERAL = "{}"
     UINT_LITERAL = "{}u"
     INT_MIN = "(-2147483647 - 1)"  # 2147483648 is not an int literal

@@ -37,7 +37,7 @@ from kernelc.emit.base import RED_INDEX, Prec, Printed
 from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_glsl.emitter import MAX_TEXTURES, VERTEX_SHADER, GlslEmitter
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, float32, int32, uint32, words64
+from kernelc.ir.dtypes import bool_, float32, int32, uint32, word_count, words64, words128
 
 ROLES = ("final", "partial")
 # Partials in the reduce dtype (a computation type): bool as 0/1 uint.
@@ -47,8 +47,16 @@ _PARTIAL_SAMPLER = {
     uint32: "usampler2D",
     bool_: "usampler2D",
     words64: "usampler2D",
+    words128: "usampler2D",
 }
-_PARTIAL_TYPE = {float32: "float", int32: "int", uint32: "uint", bool_: "uint", words64: "uvec2"}
+_PARTIAL_TYPE = {
+    float32: "float",
+    int32: "int",
+    uint32: "uint",
+    bool_: "uint",
+    words64: "uvec2",
+    words128: "uvec4",
+}
 
 
 class GlslReductionEmitter(ReductionShell, GlslEmitter):
@@ -183,7 +191,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             w.line("    break;")
             w.line("}")
             texel = self.call("kc_texel", [self.printed(f"{base} + {q}"), self.printed(width)])
-            channels = "rg" if self.red.dtype is words64 else "r"
+            channels = "rgba"[: word_count(self.red.dtype)]  # a texel's words
             value = self.loaded(f"texelFetch({self.partials}, {texel.text}, 0).{channels}")
             w.line(f"{acc} = {self.func_names[self.red.combine]}({acc}, {value});")
         w.line("}")
@@ -236,6 +244,7 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
             max_width=abi.launch.max_width,
             fan_in=FAN_IN,
             partial_format=self.partial_format,
+            lanes=abi.launch.lanes,
         )
         return replace(abi, reduce_ndim=self.red.ndim, outputs=outputs, launch=launch)
 

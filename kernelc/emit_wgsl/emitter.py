@@ -20,7 +20,17 @@ from kernelc.emit.base import MATH_COMMON, Emitter, Prec, Printed, assigned_name
 from kernelc.emit_wgsl import atomics, packed
 from kernelc.emit_wgsl.primitives import PRIMITIVES
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import WIDE, DType, bool_, float16, float32, int32, uint32, words64
+from kernelc.ir.dtypes import (
+    WIDE,
+    DType,
+    bool_,
+    float16,
+    float32,
+    int32,
+    uint32,
+    words64,
+    words128,
+)
 
 _KINDS = {"i": "i32", "u": "u32", "f": "f32"}
 
@@ -37,7 +47,14 @@ def _bare_less_than(text: str) -> bool:
 
 class WgslEmitter(Emitter):
     TARGET = "wgsl"
-    TYPE_MAP = {bool_: "bool", int32: "i32", uint32: "u32", float32: "f32", words64: "vec2<u32>"}
+    TYPE_MAP = {
+        bool_: "bool",
+        int32: "i32",
+        uint32: "u32",
+        float32: "f32",
+        words64: "vec2<u32>",
+        words128: "vec4<u32>",
+    }
     INT_LITERAL = "{}i"
     UINT_LITERAL = "{}u"
     INT_MIN = "i32(-2147483648)"  # an abstract integer converted: `-2147483648i` overflows

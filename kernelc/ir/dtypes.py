@@ -53,10 +53,13 @@ float64 = DType("float64", "f", 8, "double")
 complex64 = DType("complex64", "c", 8, "complex<float>")
 complex128 = DType("complex128", "c", 16, "complex<double>")
 
-# A 64-bit value's two u32 words as one value (WGSL vec2<u32>, GLSL uvec2; x low, y high):
-# what a reduction shell holds (accumulators, partials) for a 64-bit accumulator (the wide64
-# pass) or a complex one (its two float32 parts, kernelc/ir/lower_complex_reduction.py).
+# u32 words as one value (WGSL vec2<u32>/vec4<u32>, GLSL uvec2/uvec4; x the lowest word):
+# what a reduction shell holds (accumulators, partials) for an accumulator wider than 32
+# bits. words64: a 64-bit accumulator (the wide64 pass) or a complex one of float32 parts;
+# words128: a complex one of float64 parts (kernelc/ir/lower_complex_reduction.py).
 words64 = DType("words64", "w", 8, "uvec2")
+words128 = DType("words128", "w", 16, "uvec4")
+WORDS = (words64, words128)
 
 ALL = (
     bool_,
@@ -156,6 +159,16 @@ def exact64(on: bool):
         yield
     finally:
         _EXACT64.reset(token)
+
+
+def word_count(d: DType) -> int:
+    """The u32 words of a value of `d`: 1 for a 32-bit type, 2 for a 64-bit one, ..."""
+    return max(1, d.itemsize // 4)
+
+
+def words_type(count: int) -> DType:
+    """The words type holding `count` u32 words."""
+    return next(d for d in WORDS if word_count(d) == count)
 
 
 def is_exact64() -> bool:

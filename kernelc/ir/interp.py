@@ -26,6 +26,7 @@ from kernelc.ir.dtypes import (
     uint32,
     uint64,
     words64,
+    words128,
 )
 
 NP = {
@@ -37,6 +38,7 @@ NP = {
     uint64: np.uint64,
     float64: np.float64,
     words64: np.uint64,  # high word << 32 | low word
+    words128: np.dtype([("words", np.uint32, (4,))]),  # lowest first
 }
 B = ir.BinaryOp
 MAX_LOOP_ITERATIONS = 10_000_000
@@ -517,11 +519,11 @@ class Interpreter:
                 return convert(self.expr(a, act), a.dtype, d)
             case ir.Bitcast(operand=a, dtype=d):
                 return self.expr(a, act).view(NP[d])
-            case ir.Words(high=h, low=lo):
-                high = self.expr(h, act).astype(np.uint64)
-                return (high << np.uint64(32)) | self.expr(lo, act).astype(np.uint64)
+            case ir.Words(words=words, dtype=d):
+                parts = [_words_of(np.asarray(self.expr(w, act))) for w in words]
+                return np.ascontiguousarray(np.concatenate(parts, axis=1)).view(NP[d])[:, 0]
             case ir.WordOf(operand=a, word=k):
-                return (self.expr(a, act) >> np.uint64(32 * k)).astype(np.uint32)
+                return _words_of(self.expr(a, act))[:, k]
             case ir.Select(cond=c, if_true=t, if_false=f):
                 return np.where(self.expr(c, act), self.expr(t, act), self.expr(f, act))
             case ir.Math(fn=fn, args=args, dtype=d):
@@ -591,6 +593,12 @@ def _binary64(op: B, a, b, d: DType) -> np.ndarray:
         B.XOR: np.bitwise_xor,
     }
     return ops[op](a, b.astype(NP[d]))
+
+
+def _words_of(values: np.ndarray) -> np.ndarray:
+    """The u32 words of each value (rows, lowest word first: the hosts are little-endian)."""
+    values = np.ascontiguousarray(values)
+    return values.view(np.uint32).reshape(values.shape[0], -1)
 
 
 def _split(args: dict) -> tuple[dict, dict]:

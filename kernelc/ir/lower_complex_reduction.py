@@ -1,16 +1,16 @@
-"""A ReductionKernel's complex accumulator: its two float32 parts as one `words64` value.
+"""A ReductionKernel's complex accumulator: its parts' words as one words value.
 
 Rule: the reduction shells (workgroup trees, passes, scratch buffers) carry one value per
-accumulator, and `words64` is a value they carry already (a 64-bit accumulator's words);
-a complex accumulator holds the bits of its real part in the low word and of its imaginary
-part in the high one, packed where the map and the combine produce it and unpacked where
-the combine and the post-map read it. complex<double> fits only under the fast 64-bit
-policy (float32 parts): exact, its parts are 64 bits each, four words the shells lack.
+accumulator, a words value among them (`words64`, `words128`: two or four u32 words). A
+complex accumulator holds its real part's words below its imaginary part's, packed where
+the map and the combine produce it and unpacked where the combine and the post-map read
+it: complex<float> (and complex<double> under the fast policy) as two float32 parts
+bitcast, complex<double> under the exact policy as two float64 parts, four words that the
+wide64 pass spells out.
 """
 
 from __future__ import annotations
 
-from kernelc.errors import UnsupportedFeatureError
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import (
     DType,
@@ -20,7 +20,8 @@ from kernelc.ir.dtypes import (
     float32,
     part_type,
     uint32,
-    words64,
+    word_count,
+    words_type,
 )
 from kernelc.ir.lower_complex import PARTS, CExpr, is_complex_type
 
@@ -34,34 +35,28 @@ COMPLEX_C_TYPES = {
 
 def accumulator_type(ctype: DType) -> DType:
     """The type the shells hold an accumulator of C type `ctype` in (before wide64)."""
-    return words64 if is_complex_type(ctype) else computation_type(ctype)
-
-
-def require_packable(low, ctype: DType, span) -> None:
-    if is_complex_type(ctype) and part_type(ctype) is not float32:
-        low.fail(
-            UnsupportedFeatureError,
-            f"a ReductionKernel accumulating '{ctype.c_name}' under the exact 64-bit policy "
-            "is not supported: the accumulator would be four 32-bit words, and a reduction "
-            "carries at most two",
-            span,
-            notes=(
-                "reduce complex<float> values, or the real and imaginary parts separately",
-                "the fast 64-bit policy computes complex<double> in float32 parts",
-            ),
-        )
+    if not is_complex_type(ctype):
+        return computation_type(ctype)
+    return words_type(2 * word_count(part_type(ctype)))
 
 
 def pack(z: CExpr) -> ir.Expr:
-    return ir.Words(ir.Bitcast(z.im, uint32), ir.Bitcast(z.re, uint32))
+    parts = (z.re, z.im)
+    if part_type(z.dtype) is float32:
+        parts = tuple(ir.Bitcast(p, uint32) for p in parts)
+    return ir.Words(parts, accumulator_type(z.dtype))
 
 
-def unpack_into(name: str, words: ir.Expr) -> tuple[ir.Stmt, ...]:
-    """Declare the parts of complex local `name` from packed `words`."""
-    return tuple(
-        ir.Declare(name + part, float32, ir.Bitcast(ir.WordOf(words, k), float32))
-        for k, part in enumerate(PARTS)
-    )
+def unpack_into(name: str, words: ir.Expr, ctype: DType) -> tuple[ir.Stmt, ...]:
+    """Declare the parts of complex local `name` (of C type `ctype`) from packed `words`."""
+    part = part_type(ctype)
+    n = word_count(part)
+    decls = []
+    for k, suffix in enumerate(PARTS):
+        own = tuple(ir.WordOf(words, n * k + w) for w in range(n))
+        value = own[0] if n == 1 else ir.Words(own, words_type(n))
+        decls.append(ir.Declare(name + suffix, part, ir.Bitcast(value, part)))
+    return tuple(decls)
 
 
 def accumulated(low, value, ctype: DType, span) -> ir.Expr:

@@ -14,7 +14,7 @@ from kernelc.errors import KernelTypeError, UnsupportedFeatureError, Warning_
 from kernelc.frontend import ast
 from kernelc.ir import dtypes
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import DType, computation_type, int32, words64
+from kernelc.ir.dtypes import DType, computation_type, int32
 from kernelc.ir.lower import (
     Lowerer,
     Specialisation,
@@ -29,7 +29,6 @@ from kernelc.ir.lower_complex_reduction import (
     COMPLEX_C_TYPES,
     accumulated,
     accumulator_type,
-    require_packable,
     unpack_into,
 )
 from kernelc.ir.scope import ElementParam, LocalVar, RawParam, ScalarParam, SpecialValue
@@ -119,7 +118,7 @@ def lower_combine(low: Lowerer, src: ast.ReductionSource, params, ctype: DType) 
             names = [low.scopes.fresh(f"kc_{n}") for n in ("a", "b")]
             for c_name, ir_name in zip(("a", "b"), names):
                 part_name = low.complex_name(c_name)
-                low.out.extend(unpack_into(part_name, ir.Local(ir_name, words64)))
+                low.out.extend(unpack_into(part_name, ir.Local(ir_name, dtype), ctype))
                 low.scopes.bind(c_name, LocalVar(part_name, ctype, ctype))
         else:
             names = [low.scopes.fresh(n) for n in ("a", "b")]
@@ -137,7 +136,8 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     acc = low.scopes.fresh("kc_acc")
     if is_complex_type(ctype):  # `a`: the packed accumulator's parts
         parts = low.complex_name("kc_a")
-        low.out.extend(unpack_into(parts, ir.Local(acc, words64)))
+        packed = ir.Local(acc, accumulator_type(ctype))
+        low.out.extend(unpack_into(parts, packed, ctype))
         low.scopes.bind("a", LocalVar(parts, ctype, ctype))
     else:
         low.scopes.bind("a", LocalVar(acc, ctype, computation_type(ctype)))
@@ -150,11 +150,6 @@ def lower_post_map(low: Lowerer, src: ast.ReductionSource, params, ctype: DType)
     low.expr(src.post_map_expr)
     low.scopes.pop()
     return tuple(low.out), acc
-
-
-def accumulator_span(src: ast.ReductionSource, params):
-    """Where the accumulator's type comes from by default: the first output's type."""
-    return next(w.type_span for p, w in zip(params, src.params) if p.is_output)
 
 
 def lower_reduction(
@@ -179,7 +174,6 @@ def lower_reduction(
     bind_kernel_params(low, params)
     low.collect_preamble()
     ctype = reduce_ctype(src, low, params)
-    require_packable(low, ctype, src.reduce_type_span or accumulator_span(src, params))
     identity_body, identity = lower_identity(low, src, ctype)
     map_body, map_result = lower_map(low, src, params, ctype)
     combine = lower_combine(low, src, params, ctype)

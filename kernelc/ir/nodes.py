@@ -242,17 +242,18 @@ class ScalarWord(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Words(Expr):
-    """The `words64` value of two uint32 words (reductions only: a 64-bit accumulator
-    after the wide64 pass, a complex one's two float32 parts bitcast by lowering)."""
+    """The words value (`words64`, `words128`) of `words`, lowest first: each a uint32
+    word, or before the wide64 pass a 64-bit value standing for its two words, low first.
+    Reductions only: a 64-bit accumulator after the wide64 pass, a complex one's parts
+    packed by lowering (float32 parts bitcast, float64 parts as they are)."""
 
-    high: Expr
-    low: Expr
+    words: tuple[Expr, ...]
     dtype: DType = words64
 
 
 @dataclass(frozen=True, slots=True)
 class WordOf(Expr):
-    """Word `word` (0 low, 1 high) of a `words64` value."""
+    """Word `word` (0 the lowest) of a words value (`words64`, `words128`)."""
 
     operand: Expr
     word: int

@@ -60,6 +60,10 @@ def expr_text(e: ir.Expr) -> str:
             return f"cast<{ty(d)}>({expr_text(a)})"
         case ir.Bitcast(operand=a, dtype=d):
             return f"bitcast<{ty(d)}>({expr_text(a)})"
+        case ir.Words(words=words, dtype=d):
+            return f"{ty(d)}({', '.join(expr_text(w) for w in words)})"
+        case ir.WordOf(operand=a, word=k):
+            return f"{expr_text(a)}.w{k}"
         case ir.Select(cond=c, if_true=t, if_false=f):
             return f"select({expr_text(c)}, {expr_text(t)}, {expr_text(f)})"
         case ir.Math(fn=fn, args=args, dtype=d) | ir.LibCall(func=fn, args=args, dtype=d):

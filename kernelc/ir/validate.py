@@ -13,13 +13,14 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import (
     COMPUTE,
     WIDE,
+    WORDS,
     bool_,
     computation_type,
     exact64,
     int64,
     uint32,
     uint64,
-    words64,
+    word_count,
 )
 from kernelc.ir.visit import children
 
@@ -50,8 +51,8 @@ class _Checker:
     def expr(self, e: ir.Expr, env: dict) -> None:
         if not isinstance(e, ir.Expr):
             self.fail(f"expected an expression, found {e!r}")
-        # 64-bit types before the wide64 pass, words64 (a complex accumulator) throughout
-        allowed = (words64,) if self.legal_for else (*WIDE, words64)
+        # 64-bit types before the wide64 pass, words values (accumulators) throughout
+        allowed = WORDS if self.legal_for else (*WIDE, *WORDS)
         if e.dtype not in COMPUTE and e.dtype not in allowed:
             self.fail(f"{type(e).__name__} has non-computation type {e.dtype}")
         if self.legal_for and isinstance(e, HIGH_LEVEL):
@@ -85,6 +86,14 @@ class _Checker:
                     self.fail(f"unknown math function {fn}/{len(args)}")
             case ir.LibCall():
                 self.lib_call(e)
+            case ir.Words(words=words, dtype=d):
+                if d not in WORDS or sum(word_count(w.dtype) for w in words) != word_count(d):
+                    self.fail(f"{len(words)} values do not make the words of {d}")
+                if any(w.dtype is not uint32 and w.dtype not in WIDE for w in words):
+                    self.fail("a words value is made of uint32 words or 64-bit values")
+            case ir.WordOf(operand=a, word=k):
+                if a.dtype not in WORDS or not 0 <= k < word_count(a.dtype):
+                    self.fail(f"no word {k} in a {a.dtype} value")
 
     def lib_call(self, e: ir.LibCall) -> None:
         f = self.functions.get(e.func)

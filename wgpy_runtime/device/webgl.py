@@ -44,8 +44,9 @@ _FORMAT = {
     "float64": ("rg32ui", "u4"),
 }
 _FORMAT_DTYPE = {fmt: dtype for dtype, (fmt, _) in _FORMAT.items() if dtype != "bool"}
-# Formats of the device's own textures (no dtype holds them): packed matmul operands
-_INTERNAL = {"rgba32f": (4, "f4")}
+# Formats of the device's own textures (no dtype holds them): packed matmul operands, the
+# partials of a complex128 accumulator (four words, exact policy)
+_INTERNAL = {"rgba32f": (4, "f4"), "rgba32ui": (4, "u4")}
 _COMPONENTS = {"rg32ui": 2}  # channels of a texel (1 unless listed)
 # readPixels forms every WebGL2 implementation supports, by component kind
 _READ = {"f": "f4", "i": "i4", "u": "u4"}

@@ -33,6 +33,7 @@ from kernelc.abi import (
 )
 from kernelc.abi.contract import REDUCE_GROUPS, SIZE, scalar_value
 from kernelc.abi.launch import UNIFORM_FORMAT
+from kernelc.abi.layout import WGSL_ELEMENT_WORDS
 from kernelc.abi.plan import wgsl_steps
 
 from . import storage
@@ -631,7 +632,7 @@ class WebGPUDevice(BufferTable, Device):
 
     @staticmethod
     def _scratch_bytes(binding: Binding, elements: int) -> int:
-        words = 2 if binding.element == "vec2<u32>" else 1  # a 64-bit reduction's
+        words = WGSL_ELEMENT_WORDS.get(binding.element, 1)  # a wide accumulator's
         return 4 * words * max(1, elements)
 
     def _scratch_buffer(self, nbytes: int):

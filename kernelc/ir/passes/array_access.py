@@ -14,7 +14,9 @@ print them without knowing any index math.
   element is at its position + c (a contiguous raw array: offset + 2 * index + c). On
   GLSL, complex outputs take one fragment per component (`Kernel.lanes` = 2, a last loop
   axis of extent 2 whose coordinate picks the component each fragment writes); the
-  kernel's `i` and loop size are then the fragment's element and their count.
+  kernel's `i` and loop size are then the fragment's element and their count. A
+  reduction's every pass is laned so (the two lanes of an output fold the same elements):
+  its passes share one fragment layout.
 """
 
 from __future__ import annotations
@@ -111,18 +113,9 @@ def _own_component(component: int) -> ir.Expr:
 def with_lanes(kernel: ir.Kernel, target: str) -> ir.Kernel:
     """GLSL with complex outputs: one fragment per component (see the module rule)."""
     outputs = [p for p in kernel.arrays if p.is_output]
-    if target_named(target).can_scatter or not any(p.is_complex for p in outputs):
+    laned = kernel.lanes > 1
+    if laned or target_named(target).can_scatter or not any(p.is_complex for p in outputs):
         return kernel
-    if kernel.reduction is not None:
-        p = next(p for p in outputs if p.is_complex)
-        raise UnsupportedOnTarget(
-            f"complex output '{p.name}' of a ReductionKernel is not supported on WebGL: a "
-            "fragment shader writes complex outputs one component per fragment, and a "
-            "reduction's last pass writes one element per fragment",
-            kernel.spans.get(p.name),
-            notes=("translate for WGSL, or write real outputs (real(a), imag(a), abs(a))",),
-            kernel=kernel.name,
-        )
     for p in outputs:
         if p.kind is ir.ParamKind.RAW or not p.is_complex:
             what = "a raw output" if p.kind is ir.ParamKind.RAW else "a real output"
@@ -240,7 +233,7 @@ def reduction_input_position(kernel: ir.Kernel, param: str) -> ir.Expr:
     pos = _info(param, "offset")
     for d in range(red.ndim):
         pos = _add(pos, _mul(_reduce_coord(red, d), _info(param, "stride", d)))
-    for e in range(kernel.ndim):
+    for e in range(kernel.ndim - (kernel.lanes > 1)):
         pos = _add(pos, _mul(loop_coord(kernel, e), _info(param, "stride", red.ndim + e)))
     return pos
 
@@ -249,6 +242,7 @@ def lower_reduction_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
     """`lower_array_access` for a reduction: output coordinates once per output (in
     `identity_body`), input positions per reduced element (in `map_body`), output
     positions in `post_body`."""
+    kernel = with_lanes(kernel, target)
     red = kernel.reduction
     setup: list[ir.Stmt] = []
     if kernel.ndim > 1:

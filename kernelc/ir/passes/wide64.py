@@ -27,6 +27,7 @@ U = ir.UnaryOp
 HI, LO = "__h", "__l"
 WORD_ATOMICS = ("add", "sub", "and", "or", "xor")  # 64-bit atomics done word by word
 RET_H, RET_L = "kc_ret__h", "kc_ret__l"
+IDENTITY = "kc_identity"  # a reduction's identity, when its words need statements
 SIGN = 0x80000000
 # float64 functions of kernelc/lib/float64_*.cu (math, trig, special, inverse, bessel),
 # written with double and widened: each `kc_f64_<fn>` takes its arguments' words and returns
@@ -86,7 +87,8 @@ def widen_64bit(kernel: ir.Kernel, target: str) -> ir.Kernel:
     elif red is not None:
         red = replace(
             red,
-            identity_body=w.block(red.identity_body),
+            identity_body=w.block(red.identity_body + _identity_words(red)),
+            identity=ir.Local(IDENTITY, red.dtype) if _identity_words(red) else red.identity,
             map_body=w.block(red.map_body),
             post_body=w.block(red.post_body),
         )
@@ -97,10 +99,10 @@ def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Fu
     """A 64-bit accumulator held as one `words64` value by the shells: the identity and
     the map result packed, a `combine` on packed values wrapping the widened one, and the
     accumulator unpacked in front of `post_body`."""
-    identity_body = w.block((ir.Declare("kc_identity", red.dtype, red.identity),))
-    identity = ir.Words(ir.Local("kc_identity" + HI, uint32), ir.Local("kc_identity" + LO, uint32))
+    identity_body = w.block((ir.Declare(IDENTITY, red.dtype, red.identity),))
+    identity = _local_words(IDENTITY)
     mapped = red.map_result + "__w"
-    pack = ir.Words(ir.Local(red.map_result + HI, uint32), ir.Local(red.map_result + LO, uint32))
+    pack = _local_words(red.map_result)
     map_body = (*w.block(red.map_body), ir.Declare(mapped, words64, pack))
     acc = ir.Local(red.acc, words64)
     unpack = (
@@ -117,7 +119,7 @@ def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Fu
         (
             *(ir.Declare(x.name, uint32, _u32(0)) for x in r),
             ir.Call(red.combine, (*words, *r)),
-            ir.Return(ir.Words(*r)),
+            ir.Return(ir.Words((r[1], r[0]))),
         ),
     )
     red = replace(
@@ -131,6 +133,19 @@ def _wide_reduction(w: _Widener, red: ir.Reduction) -> tuple[ir.Reduction, ir.Fu
         post_body=(*unpack, *w.block(red.post_body)),
     )
     return red, combine
+
+
+def _identity_words(red: ir.Reduction) -> tuple[ir.Stmt, ...]:
+    """A words identity of 64-bit values (a complex128 one) declared as a local, so that its
+    words are computed by statements; nothing for any other identity."""
+    if not any(getattr(n, "dtype", None) in WIDE for n in walk(red.identity)):
+        return ()
+    return (ir.Declare(IDENTITY, red.dtype, red.identity),)
+
+
+def _local_words(name: str) -> ir.Words:
+    """The words of 64-bit local `name`, once widened."""
+    return ir.Words((ir.Local(name + LO, uint32), ir.Local(name + HI, uint32)))
 
 
 def _has_wide(kernel: ir.Kernel) -> bool:
@@ -370,6 +385,8 @@ class _Widener:
                 a.dtype is float64 and d is float32
             ):  # float64 -> float16, rounded once
                 return ir.LibCall("kc_f64_to_f16", self.pair(a), float32)
+            case ir.Words(words=words) if any(w.dtype in WIDE for w in words):
+                return replace(e, words=tuple(self.words(words)))
             case ir.Math(fn=fn, args=args) if args[0].dtype is float64:
                 words = [w for a in args for w in self.pair(a)]
                 if fn == "signbit":
@@ -390,6 +407,14 @@ class _Widener:
             elif isinstance(old, tuple):
                 changes[name] = tuple(self.value(x) for x in old)
         return replace(e, **changes) if changes else e
+
+    def words(self, values: tuple[ir.Expr, ...]):
+        """The u32 words of `values`, lowest first (a 64-bit value's low word, then high)."""
+        for v in values:
+            if v.dtype in WIDE:
+                yield from reversed(self.keep_pair(self.pair(v)))
+            else:
+                yield self.value(v)
 
     def compare(self, op: B, a: ir.Expr, b: ir.Expr) -> ir.Expr:
         (ah, al), (bh, bl) = self.keep_pair(self.pair(a)), self.keep_pair(self.pair(b))
@@ -439,7 +464,10 @@ class _Widener:
     # ---------------------------------------------------------------- 64-bit expressions
 
     def pair(self, e: ir.Expr) -> Pair:
-        """(high, low) uint32 words of a 64-bit expression."""
+        """(high, low) uint32 words of a 64-bit expression (or of a words64 value)."""
+        if e.dtype is words64 and not isinstance(e, ir.Words):
+            w = self.keep(self.value(e), words64)
+            return ir.WordOf(w, 1), ir.WordOf(w, 0)
         match e:
             case ir.Const(value=v, dtype=d):
                 h, lo = const_words(v, d)
@@ -468,6 +496,9 @@ class _Widener:
                 return self.math(e)
             case ir.Bitcast(operand=a):  # between 64-bit types: the same words
                 return self.pair(a)
+            case ir.Words(words=words):  # a words64 value read as a 64-bit one
+                lo, h = self.words(words)
+                return h, lo
         raise UnsupportedOnTarget(
             f"64-bit {type(e).__name__} is not supported", kernel=self.kernel.name
         )
