@@ -6,8 +6,9 @@
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
 #       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
-#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations) and hits
-#       (tools/chainer_cache_hits.py)
+#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations), hits
+#       (tools/chainer_cache_hits.py) and profile (tools/profile_launches.py: ResNet-18's
+#       commands by program at batch PROFILE_BATCH; not run by default)
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -85,6 +86,9 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
       --iterations "${RESNET_ITERATIONS:-20}" --timeout "${RESNET_TIMEOUT:-900}" \
       --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" \
       --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
+  [[ "$steps" == *,profile,* ]] &&
+    python3 tools/profile_launches.py --batch "${PROFILE_BATCH:-64}" --top 40 \
+      > "$OUT/profile_resnet18_${PROFILE_BATCH:-64}.md"
   [[ "$steps" == *,hits,* ]] &&
     python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
   return 0
@@ -93,5 +97,5 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
 case "${1:-}" in
   prepare) prepare ;;
   run) run "${2:-}" ;;
-  *) echo "usage: $0 prepare|run [models,resnet,hits]" >&2 && exit 2 ;;
+  *) echo "usage: $0 prepare|run [models,resnet,hits,profile]" >&2 && exit 2 ;;
 esac
