@@ -53,7 +53,7 @@ def _program(
     )
 
 
-def _buffer_elements(device) -> int | None:
+def buffer_elements(device) -> int | None:
     """The most elements one texture of the device holds (None: no such limit)."""
     if hasattr(device, "max_texture_size"):  # native WebGL: rows of `max_width` texels
         return device.max_width * device.max_texture_size
@@ -63,7 +63,7 @@ def _buffer_elements(device) -> int | None:
 def _packed_fits(device, batch: int, m: int, n: int, k: int) -> bool:
     """Whether a packed GLSL product's textures fit the device (a broadcast operand's
     packed copy holds it once per batch entry); otherwise the plain program runs."""
-    limit = _buffer_elements(device)
+    limit = buffer_elements(device)
     return limit is None or max(glsl_stage_texels(batch, m, n, k).values()) <= limit
 
 

@@ -7,9 +7,12 @@ M, K) and (batch..., K, N) over `result`'s batch shape.
   product program would leave all but a few invocations idle, and reads a matrix once
   where a tile would compute 63 idle rows or columns for each useful one. (An operand
   strided along K would be read one element per cache line; those take the next rule.)
+* float64 under the exact 64-bit policy, from `SPLIT_MULTIPLY_ADDS` multiply-adds per
+  product on: exact float32 products of its slices (`_split_products`), where every
+  emulated float64 multiply-add would cost a hundred integer operations.
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
-  kernel (each output element walks K) for integers, bool, and batch shapes the programs
-  do not take.
+  kernel (each output element walks K) for integers, bool, smaller float64 products under
+  the exact policy, and batch shapes the programs do not take.
 
 Rule: no launch walks more than `MAX_K` of K in one invocation. Every program walks K
 serially, and Mesa's software drivers stop an invocation's loops after 65,535 iterations
@@ -25,7 +28,7 @@ import functools
 
 import numpy as np
 
-from . import _dtypes, _matmul
+from . import _dtypes, _matmul, _split_products
 from .kernel import ElementwiseKernel, ReductionKernel
 from .ndarray import ndarray
 from .reductions import sum as sum_
@@ -37,6 +40,7 @@ MAX_K = 65536
 MIN_K = 2048
 TARGET_OUTPUTS = 16384
 DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
+SPLIT_MULTIPLY_ADDS = 64**3  # per matrix product, below it float64 walks K
 
 
 def accumulator(dtype: np.dtype) -> str:
@@ -84,8 +88,17 @@ def launch(a: ndarray, b: ndarray, result: ndarray) -> None:
     few = result.size <= DOT_OUTPUTS or 1 in result.shape[-2:]
     if k >= MIN_K and along_k and few:
         _dot(a, b, result)
+    elif _splits(a, b, result):
+        _split_products.matmul(a, b, result)
     else:
         split_k(a, b, result)
+
+
+def _splits(a: ndarray, b: ndarray, result: ndarray) -> bool:
+    """Whether the product runs as float32 products of float64 slices."""
+    if result.dtype != np.float64 or not _dtypes.exact64():
+        return False
+    return a.shape[-2] * a.shape[-1] * b.shape[-1] >= SPLIT_MULTIPLY_ADDS
 
 
 def _dot(a: ndarray, b: ndarray, result: ndarray) -> None:

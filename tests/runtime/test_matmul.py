@@ -288,6 +288,6 @@ def test_plain_glsl_program_where_packed_textures_would_not_fit(monkeypatch):
     monkeypatch.setattr(_matmul._launch, "dispatch", spy)
     a, b = _random((9, 40), seed=30), _random((40, 7), seed=31)
     np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
-    monkeypatch.setattr(_matmul, "_buffer_elements", lambda device: 9 * 10 - 1)  # pack_a: 90
+    monkeypatch.setattr(_matmul, "buffer_elements", lambda device: 9 * 10 - 1)  # pack_a: 90
     np.testing.assert_allclose((wp.asarray(a) @ wp.asarray(b)).get(), a @ b, **TOL)
     assert seen == ["packed_matmul", "fragment"]

@@ -1,0 +1,243 @@
+"""float64 matrix products under the exact 64-bit policy as exact float32 products (the
+Ozaki scheme): `result = a @ b` for operands viewed as (batch..., M, K) and
+(batch..., K, N), K at least 1.
+
+Each row of `a` is scaled by 2^-E (E: the exponent of its largest |a|, so |a| 2^-E < 1)
+and cut into `s` slices of `beta` bits each: slice t of x is the integer
+trunc(x 2^(beta (t+1) - E)) - 2^beta trunc(x 2^(beta t - E)), |v| < 2^beta, with x's
+sign, held exactly as a float32. Columns of `b` likewise (exponent F). `beta` is the
+widest that keeps every float32 product of two slices exact whatever the summation
+order: K (2^beta - 1)^2 <= 2^24; a longer K is cut into chunks (`MAX_CHUNK`) whose
+results are summed. Slice products A_i @ B_j run as kernelc's float32 tiled matmul
+for i + j < s only (s (s+1) / 2 products, launched as s wider ones: A_i @ [B_0 ...
+B_{s-1-i}]); one kernel sums each anti-diagonal i + j = d exactly in int32, combines the s sums in
+float64 from the smallest (D_d 2^(-beta d), Horner) and scales by 2^(E + F - 2 beta).
+
+Error, per output and chunk of length k (u = 2^-53, gamma(n) = n u / (1 - n u)): the
+dropped products (i + j >= s) and the truncated slices leave s + 1 parts per term, each
+below 2^(-beta s) in the scaled units, and the combination rounds s - 1 times, so
+
+    |error| <= gamma(s - 1) sum_k |a_ik b_kj| + (s + 1) 2^(-beta s) k 2^(E_i + F_j)
+
+summed over the chunks, plus one rounding per further chunk and 2^-1075 per chunk
+where the result is subnormal. `s` is the least with (s + 1) 2^(-beta s) <= u, so the
+second term is at most u k 2^(E+F) <= 4 u k max_k |a_ik| max_k |b_kj|: a float64 dot
+product's worst-case bound with each |a_ik b_kj| replaced by its row's and column's
+maxima. Operands whose magnitudes vary across rows of `a` and columns of `b` keep the
+error within c 2^-52 sum_k |a_ik b_kj| with c below 1 as observed (NumPy's dgemm: 0.5 to
+1; the tests hold c to 2); magnitudes that vary along K lose the small terms to the
+maxima. Integer-valued operands whose rows and columns span at most `beta s` bits give
+exact results.
+
+Rule: only finite rows and columns take the split; an output whose row of `a` or column
+of `b` holds a NaN or an Inf (its maximum is not finite) walks K in float64 instead,
+inside the same combining kernel, so its NaN or Inf is NumPy's. Zeros are +0.0.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import _matmul
+from .kernel import ElementwiseKernel, ReductionKernel
+from .ndarray import ndarray
+
+# float32 holds integers exactly up to 2^24: every partial sum of a slice product stays there.
+EXACT_F32 = 1 << 24
+U = 53  # float64's precision: the truncation error is held below 2^-U of the scale
+# The longest K a chunk takes (beta 8: 7 slices, 28 products); longer K pay more products
+# per multiply-add (beta 7: 45), shorter ones no fewer (beta 9: 28) and more launches.
+MAX_CHUNK = 258
+# The slice products of one column block hold at most this many float32 (and no more than
+# the device's largest buffer); wider products run in column blocks.
+MAX_PRODUCT_ELEMENTS = 1 << 27
+
+
+@functools.cache
+def plan(k: int) -> tuple[int, int]:
+    """(beta, s) for a chunk of length `k`: the widest exact slices, and the fewest of
+    them that hold the truncation error below 2^-U."""
+    beta = 1
+    while k * (2 ** (beta + 1) - 1) ** 2 <= EXACT_F32:
+        beta += 1
+    s = 1
+    while (s + 1) * 2.0 ** (-beta * s) > 2.0**-U:
+        s += 1
+    return beta, s
+
+
+def products(k: int) -> int:
+    """How many float32 slice products (i + j < s) a product with shared axis `k` runs."""
+    chunk = _chunk_length(k)
+    full, tail = divmod(k, chunk)
+    counts = [plan(chunk)[1]] * full + ([plan(tail)[1]] if tail else [])
+    return sum(s * (s + 1) // 2 for s in counts)
+
+
+def _chunk_length(k: int) -> int:
+    """Chunks of at most `MAX_CHUNK`, as equal as they can be."""
+    return -(-k // -(-k // MAX_CHUNK))
+
+
+@functools.cache
+def _absmax() -> ReductionKernel:
+    # a NaN wins whichever side it is on, so a row holding one is not finite
+    return ReductionKernel(
+        "float64 x",
+        "float64 y",
+        "fabs(x)",
+        "(a != a || a > b) ? a : b",
+        "y = a",
+        "0",
+        "wp_split_absmax",
+    )
+
+
+@functools.cache
+def _slicer() -> ElementwiseKernel:
+    """Slice t = (i / inner) % s of x scaled by its row's (or column's) maximum m."""
+    return ElementwiseKernel(
+        "float64 x, float64 m, int32 inner, int32 s, int32 beta",
+        "float32 v",
+        "int e = 0;\nfrexp(m, &e);\nint t = (int)((i / inner) % s);\n"
+        "double y = trunc(ldexp(x, beta * (t + 1) - e));\n"
+        "double high = ldexp(trunc(ldexp(y, -beta)), beta);\n"
+        "v = isfinite(m) ? (float)(y - high) : 0.0f;",
+        "wp_split_slices",
+    )
+
+
+# Pair (u, d - u) of a row of outputs lies at launch u's offset `rows * n * (u s - u (u-1)/2)`
+# in `p`, row-major over (rows, s - u, n).
+_COMBINE = """
+int row = (int)(i / n);
+int col = (int)(i % n);
+double total = 0.0;
+if (isfinite(ra) && isfinite(cb)) {
+  for (int d = s - 1; d >= 0; d--) {
+    int diagonal = 0;
+    for (int u = 0; u <= d; u++) {
+      int at = rows * n * (u * s - u * (u - 1) / 2) + (row * (s - u) + d - u) * n + col;
+      diagonal += (int)p[at];
+    }
+    total = ldexp(total, -beta) + (double)diagonal;
+  }
+  int ea = 0;
+  int eb = 0;
+  frexp(ra, &ea);
+  frexp(cb, &eb);
+  total = ldexp(total, ea + eb - 2 * beta);
+} else {
+  int bi = row / m;
+  int r = row % m;
+  for (int t = 0; t < k; t++) {
+    total += a[(bi * m + r) * k + t] * b[(bi * k + t) * n + col];
+  }
+}
+y = prev + total;
+"""
+
+
+@functools.cache
+def _combiner() -> ElementwiseKernel:
+    return ElementwiseKernel(
+        "raw float32 p, float64 ra, float64 cb, raw float64 a, raw float64 b, float64 prev, "
+        "int32 s, int32 beta, int32 rows, int32 m, int32 k, int32 n",
+        "float64 y",
+        _COMBINE,
+        "wp_split_combine",
+    )
+
+
+def matmul(a: ndarray, b: ndarray, result: ndarray) -> None:
+    """result[...] = a @ b (float64, K >= 1) chunk by chunk of K, each chunk's product
+    added to the previous ones' by its combining kernel."""
+    k = a.shape[-1]
+    chunk = _chunk_length(k)
+    for start in range(0, k, chunk):
+        length = min(chunk, k - start)
+        _chunk(_along(a, -1, start, length), _along(b, -2, start, length), result, start > 0)
+
+
+def _along(v: ndarray, axis: int, start: int, length: int) -> ndarray:
+    """`v[..., start:start + length, ...]` along `axis` (a view)."""
+    shape = list(v.shape)
+    shape[axis] = length
+    return ndarray._view(v._buf, shape, v._strides, v._offset + start * v._strides[axis])
+
+
+def _unit_axis(v: ndarray, axis: int) -> ndarray:
+    """`v` with an axis of extent 1 inserted before axis `axis` >= 0 (a view)."""
+    shape, strides = list(v.shape), list(v._strides)
+    shape.insert(axis, 1)
+    strides.insert(axis, 0)
+    return ndarray._view(v._buf, shape, strides, v._offset)
+
+
+def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
+    beta, s = plan(a.shape[-1])
+    ra = _absmax()(a, axis=-1)
+    sa = _slices(a, _unit_axis(ra, ra.ndim), (s, *a.shape), a.size, s, beta)
+    *batch, m, n = result.shape
+    rows = math.prod(batch) * m
+    limit = min(
+        MAX_PRODUCT_ELEMENTS, _matmul.buffer_elements(result.device) or MAX_PRODUCT_ELEMENTS
+    )
+    block = max(1, min(n, limit // (rows * s * (s + 1) // 2)))
+    for start in range(0, n, block):
+        width = min(block, n - start)
+        bb, out = _along(b, -1, start, width), _along(result, -1, start, width)
+        _block(a, sa, ra, bb, out, accumulate, beta, s)
+
+
+def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> ndarray:
+    v = ndarray(shape, np.float32, device=x.device)
+    _slicer()(x, m, inner, s, beta, v)
+    return v
+
+
+def _block(a, sa, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
+    """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`."""
+    *batch, k, n = b.shape
+    cb = _absmax()(b, axis=-2)
+    # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
+    sb = _slices(
+        _unit_axis(b, b.ndim - 1), cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta
+    )
+    rows = math.prod(out.shape[:-1])
+    p = ndarray((rows * n * s * (s + 1) // 2,), np.float32, device=out.device)
+    for i in range(s):
+        _slice_product(sa, sb, p, i, s, rows)
+    m = a.shape[-2]
+    prev = out if accumulate else 0.0
+    _combiner()(
+        p,
+        _unit_axis(ra, ra.ndim),
+        _unit_axis(cb, cb.ndim - 1),
+        a,
+        b,
+        prev,
+        s,
+        beta,
+        rows,
+        m,
+        k,
+        n,
+        out,
+    )
+
+
+def _slice_product(sa: ndarray, sb: ndarray, p: ndarray, i: int, s: int, rows: int) -> None:
+    """A_i @ [B_0 ... B_{s-1-i}] into its place in `p`."""
+    *batch, k, _, n = sb.shape
+    width = (s - i) * n
+    bcat = ndarray._view(sb._buf, (*batch, k, width), sb._strides[:-3] + (s * n, 1), sb._offset)
+    m = sa.shape[-2]
+    offset = rows * n * (i * s - i * (i - 1) // 2)
+    strides = tuple(math.prod((*batch, m, width)[d + 1 :]) for d in range(len(batch) + 2))
+    out = ndarray._view(p._buf, (*batch, m, width), strides, p._offset + offset)
+    if not _matmul.tiled_matmul(sa[i], bcat, out):
+        raise AssertionError("contiguous slice products always merge their batch axes")
