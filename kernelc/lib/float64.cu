@@ -623,26 +623,27 @@ __device__ bool kc_f64_eq(unsigned int ah, unsigned int al, unsigned int bh, uns
     return !nan_a && !nan_b && (zeros || (ah == bh && al == bl));
 }
 
-__device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+// a < b, or with `or_equal` a <= b, as IEEE's ordered comparisons: false with a NaN, and
+// -0 equal to +0.
+__device__ bool kc_f64_less(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl,
+                            bool or_equal) {
     bool nan_a = kc_f64_isnan(ah, al);
     bool nan_b = kc_f64_isnan(bh, bl);
     bool zeros = ((ah | bh) & 0x7fffffffu) == 0u && (al | bl) == 0u;
     bool below = kc_u64_lt(ah, al, bh, bl);
     bool above = kc_u64_lt(bh, bl, ah, al);
     bool neg = (ah >> 31) != 0u;
-    bool lt = ((ah ^ bh) >> 31) != 0u ? neg : (neg ? above : below);
-    return !nan_a && !nan_b && !zeros && lt;
+    bool strictly = ((ah ^ bh) >> 31) != 0u ? neg : (neg ? above : below);
+    bool equal = ah == bh && al == bl;
+    return !nan_a && !nan_b && (zeros ? or_equal : (strictly || (or_equal && equal)));
+}
+
+__device__ bool kc_f64_lt(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
+    return kc_f64_less(ah, al, bh, bl, false);
 }
 
 __device__ bool kc_f64_le(unsigned int ah, unsigned int al, unsigned int bh, unsigned int bl) {
-    bool nan_a = kc_f64_isnan(ah, al);
-    bool nan_b = kc_f64_isnan(bh, bl);
-    bool zeros = ((ah | bh) & 0x7fffffffu) == 0u && (al | bl) == 0u;
-    bool below = kc_u64_lt(ah, al, bh, bl);
-    bool above = kc_u64_lt(bh, bl, ah, al);
-    bool neg = (ah >> 31) != 0u;
-    bool le = ((ah ^ bh) >> 31) != 0u ? neg : (neg ? !below : !above);
-    return !nan_a && !nan_b && (zeros || le);
+    return kc_f64_less(ah, al, bh, bl, true);
 }
 
 // float64 -> int32 (or, with `unsigned_`, uint32) bits as cvt.rzi: truncate toward zero,

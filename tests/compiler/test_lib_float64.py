@@ -98,12 +98,14 @@ def test_arithmetic_is_correctly_rounded(target, call, want):
     a, b = operands()
     with np.errstate(all="ignore"):
         expected = want(a, b)
-    got = run(target, call, a, b)
+    assert_same_bits(call, a, b, run(target, call, a, b), expected)
+
+
+def assert_same_bits(call: str, a, b, got, expected) -> None:
     bad = ~same(got, expected)
     assert not bad.any(), (
         f"{call}: {bad.sum()} of {bad.size} differ, e.g. "
-        f"{a[bad][:3]!r} {b[bad][:3]!r} -> {got[bad][:3]!r}, "
-        f"want {expected[bad][:3]!r}"
+        f"{a[bad][:3]!r} {b[bad][:3]!r} -> {got[bad][:3]!r}, want {expected[bad][:3]!r}"
     )
 
 
@@ -142,12 +144,7 @@ def test_arithmetic_at_the_range_ends(target, call, want):
     a, b = range_end_operands()
     with np.errstate(all="ignore"):
         expected = want(a, b)
-    got = run(target, call, a, b)
-    bad = ~same(got, expected)
-    assert not bad.any(), (
-        f"{call}: {bad.sum()} of {bad.size} differ, e.g. "
-        f"{a[bad][:3]!r} {b[bad][:3]!r} -> {got[bad][:3]!r}, want {expected[bad][:3]!r}"
-    )
+    assert_same_bits(call, a, b, run(target, call, a, b), expected)
 
 
 @pytest.mark.parametrize("target", TARGETS)
