@@ -231,11 +231,11 @@ def _converter(t: np.dtype, uniform: np.dtype | None):
 # ---------------------------------------------------------------------------- ufuncs
 
 
-def ufunc_key(args, out, casting, nin: int) -> tuple | None:
+def ufunc_key(args, out, casting, nin: int, dtype=None) -> tuple | None:
     """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`,
-    the NumPy-scalar promotion mode and, with given outputs, which arguments share a
-    buffer (an in-place call runs another kernel); None: calls of another form are not
-    replayed."""
+    the NumPy-scalar promotion mode, `dtype=` when given (a NumPy dtype) and, with given
+    outputs, which arguments share a buffer (an in-place call runs another kernel); None:
+    calls of another form are not replayed."""
     if out is None:
         given = None
     elif type(out) is ndarray:
@@ -243,6 +243,10 @@ def ufunc_key(args, out, casting, nin: int) -> tuple | None:
     else:
         return None
     key = signature(args), given, casting, _dtypes.NUMPY_SCALARS_WEAK
+    if dtype is not None:
+        if not isinstance(dtype, np.dtype):
+            return None
+        key = (*key, dtype)
     if out is None and len(args) <= nin:  # new outputs: nothing shares a buffer with them
         return key
     return (*key, _sharing((*args, out)))
@@ -254,20 +258,32 @@ def _sharing(args) -> tuple:
     return tuple(-1 if b is None else bufs.index(b) for b in bufs)
 
 
-def find_ufunc(u, args, out, casting):
+def find_ufunc(u, args, out, casting, dtype=None):
     plans = u.__dict__.get("_fast_plans")
     if not plans or _CAPTURES:
         return None
-    if out is None and len(args) <= u.nin:  # `ufunc_key` of the common form
+    if out is None and dtype is None and len(args) <= u.nin:  # `ufunc_key`'s common form
         return plans.get((signature(args), None, casting, _dtypes.NUMPY_SCALARS_WEAK))
-    key = ufunc_key(args, out, casting, u.nin)
+    key = ufunc_key(args, out, casting, u.nin, dtype)
     return None if key is None else plans.get(key)
 
 
 def record_ufunc(
-    u, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace=None, copied=True
+    u,
+    args,
+    out,
+    casting,
+    scalars,
+    shape,
+    device,
+    kernel,
+    outs,
+    steps,
+    inplace=None,
+    copied=True,
+    dtype=None,
 ) -> None:
-    """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
+    """Remember the ufunc call `u(*args, out=out, casting=casting, dtype=dtype)` (no other
     keywords) that launched `kernel` with `outs`: the scalar inputs' (position, dtype NEP
     50 gave), the loop `shape`, the `device` new outputs went to, the ufunc's own
     `steps` a replay repeats: (typed_scalar, unaliased), the input the kernel reads
@@ -278,7 +294,7 @@ def record_ufunc(
         return
     if any(isinstance(a, ndarray) and type(a) is not ndarray for a in (*args, out)):
         return
-    key = ufunc_key(args, out, casting, u.nin)
+    key = ufunc_key(args, out, casting, u.nin, dtype)
     if key is None:
         return
     plans = _plans_of(u)

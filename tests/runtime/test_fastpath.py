@@ -406,3 +406,22 @@ def test_matmul_replays_keep_the_general_paths_errors_and_other_forms(products):
         assert got.dtype == np.float64 or got.dtype == np.float32
         np.testing.assert_allclose(got.get(), i.get() @ b.get(), rtol=1e-5)
     assert len(products) == 1 + 2 + 2
+
+
+def test_ufunc_calls_with_a_dtype_replay_by_dtype(general):
+    """Chainer's relu: `maximum(x, 0, dtype=x.dtype)`; the dtype is part of the key."""
+    h = np.linspace(-2, 2, 12, dtype=np.float32)
+    for step in range(3):
+        x = wp.asarray(h + step)
+        got = wp.maximum(x, 0, dtype=x.dtype)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.get(), np.maximum(h + step, 0, dtype=np.float32))
+    assert len(general) == 1
+    for _ in range(2):
+        wide = wp.maximum(x, 0, dtype=np.dtype(np.float64))
+        assert wide.dtype == np.float64
+        np.testing.assert_array_equal(wide.get(), np.maximum(h + 2, 0, dtype=np.float64))
+    assert len(general) == 2
+    for _ in range(2):  # a dtype given as a string: the ufunc's general path, its kernel's plan
+        np.testing.assert_array_equal(wp.maximum(x, 0, dtype="f4").get(), np.maximum(h + 2, 0))
+    assert len(general) == 2
