@@ -13,10 +13,17 @@ launch (`device.prepare`/`launch`; plain `dispatch` for devices without one). Ca
 general path would not launch directly (errors, empty loops, the CPU fallback, GLSL outputs
 that need a dense temporary) are never recorded, so they always take it. A `size=` call's
 size is part of its key.
+
+A function whose general path is several kernel calls (`linalg.matmul`) is replayed as
+the launches that path made (`capturing`, `record_call`): recorded only when every launch
+binds nothing but the call's arrays and its new outputs, each array a buffer of its own,
+and nothing else reached the device; while capturing, kernels take their general path,
+so that each of their launches is seen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
@@ -56,7 +63,7 @@ def find(kernel, args, form: tuple = ()):
     says that the general path's decisions depend on (a reduction's axes and keepdims, an
     elementwise kernel's `size=`)."""
     plans = kernel.__dict__.get("_fast_plans")
-    if not plans:
+    if not plans or _CAPTURES:
         return None
     return plans.get(signature(args) + form if form else signature(args))
 
@@ -78,25 +85,35 @@ def record(
         return
     if any(isinstance(a, ndarray) and type(a) is not ndarray for a in args):
         return  # subclasses: signatures are taken of plain ndarrays only
-    plans = kernel.__dict__.get("_fast_plans")
-    if plans is None:
-        plans = kernel.__dict__["_fast_plans"] = _Plans()
-        _ALL[next(_SERIAL)] = plans
-    if len(plans) >= PLAN_LIMIT:
-        plans.clear()
-    plans[signature(args) + form] = _plan(
+    _plans_of(kernel)[signature(args) + form] = _plan(
         kernel, args, in_types, out_types, shape, device, program, buffers, values
     )
 
 
-def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, values):
+def _plans_of(owner) -> _Plans:
+    """`owner`'s plan table (made on first use; emptied when it holds PLAN_LIMIT)."""
+    plans = owner.__dict__.get("_fast_plans")
+    if plans is None:
+        plans = owner.__dict__["_fast_plans"] = _Plans()
+        _ALL[next(_SERIAL)] = plans
+    if len(plans) >= PLAN_LIMIT:
+        plans.clear()
+    return plans
+
+
+def _launcher(device, program, buffers, values) -> tuple:
+    """(launch, array parameter names, scalar parameter names): `launch(ids, scalars)`
+    does what `device.dispatch(program, buffers, values)` did, for other buffers and
+    scalar values."""
     prepared = device.prepare(program, values) if hasattr(device, "prepare") else None
     if prepared is not None:
-        launch = functools.partial(device.launch, prepared)
-        array_names, scalar_names = prepared.params, prepared.scalar_names
-    else:
-        launch = _Dispatch(device, program, tuple(buffers), values)
-        array_names, scalar_names = launch.params, launch.scalar_names
+        return functools.partial(device.launch, prepared), prepared.params, prepared.scalar_names
+    launch = _Dispatch(device, program, tuple(buffers), values)
+    return launch, launch.params, launch.scalar_names
+
+
+def _plan(kernel, args, in_types, out_types, shape, device, program, buffers, values):
+    launch, array_names, scalar_names = _launcher(device, program, buffers, values)
     names = [p.name for p in kernel.params]
     abi_dtypes = {p.name: np.dtype(p.dtype) for p in program.abi.params if p.kind == "scalar"}
     converters = {}  # scalar parameter -> (argument index, conversion)
@@ -214,11 +231,11 @@ def _converter(t: np.dtype, uniform: np.dtype | None):
 # ---------------------------------------------------------------------------- ufuncs
 
 
-def ufunc_key(args, out, casting, nin: int) -> tuple | None:
+def ufunc_key(args, out, casting, nin: int, dtype=None) -> tuple | None:
     """A ufunc call's signature: its arguments', `out=` (None or one ndarray), `casting`,
-    the NumPy-scalar promotion mode and, with given outputs, which arguments share a
-    buffer (an in-place call runs another kernel); None: calls of another form are not
-    replayed."""
+    the NumPy-scalar promotion mode, `dtype=` when given (a NumPy dtype) and, with given
+    outputs, which arguments share a buffer (an in-place call runs another kernel); None:
+    calls of another form are not replayed."""
     if out is None:
         given = None
     elif type(out) is ndarray:
@@ -226,6 +243,10 @@ def ufunc_key(args, out, casting, nin: int) -> tuple | None:
     else:
         return None
     key = signature(args), given, casting, _dtypes.NUMPY_SCALARS_WEAK
+    if dtype is not None:
+        if not isinstance(dtype, np.dtype):
+            return None
+        key = (*key, dtype)
     if out is None and len(args) <= nin:  # new outputs: nothing shares a buffer with them
         return key
     return (*key, _sharing((*args, out)))
@@ -237,20 +258,32 @@ def _sharing(args) -> tuple:
     return tuple(-1 if b is None else bufs.index(b) for b in bufs)
 
 
-def find_ufunc(u, args, out, casting):
+def find_ufunc(u, args, out, casting, dtype=None):
     plans = u.__dict__.get("_fast_plans")
-    if not plans:
+    if not plans or _CAPTURES:
         return None
-    if out is None and len(args) <= u.nin:  # `ufunc_key` of the common form
+    if out is None and dtype is None and len(args) <= u.nin:  # `ufunc_key`'s common form
         return plans.get((signature(args), None, casting, _dtypes.NUMPY_SCALARS_WEAK))
-    key = ufunc_key(args, out, casting, u.nin)
+    key = ufunc_key(args, out, casting, u.nin, dtype)
     return None if key is None else plans.get(key)
 
 
 def record_ufunc(
-    u, args, out, casting, scalars, shape, device, kernel, outs, steps, inplace=None, copied=True
+    u,
+    args,
+    out,
+    casting,
+    scalars,
+    shape,
+    device,
+    kernel,
+    outs,
+    steps,
+    inplace=None,
+    copied=True,
+    dtype=None,
 ) -> None:
-    """Remember the ufunc call `u(*args, out=out, casting=casting)` (no `dtype=`, no other
+    """Remember the ufunc call `u(*args, out=out, casting=casting, dtype=dtype)` (no other
     keywords) that launched `kernel` with `outs`: the scalar inputs' (position, dtype NEP
     50 gave), the loop `shape`, the `device` new outputs went to, the ufunc's own
     `steps` a replay repeats: (typed_scalar, unaliased), the input the kernel reads
@@ -261,15 +294,10 @@ def record_ufunc(
         return
     if any(isinstance(a, ndarray) and type(a) is not ndarray for a in (*args, out)):
         return
-    key = ufunc_key(args, out, casting, u.nin)
+    key = ufunc_key(args, out, casting, u.nin, dtype)
     if key is None:
         return
-    plans = u.__dict__.get("_fast_plans")
-    if plans is None:
-        plans = u.__dict__["_fast_plans"] = _Plans()
-        _ALL[next(_SERIAL)] = plans
-    if len(plans) >= PLAN_LIMIT:
-        plans.clear()
+    plans = _plans_of(u)
     plan = UfuncPlan()
     plan.kernel, plan.kernel_plan, plan.nin, plan.nout = kernel, None, u.nin, u.nout
     plan.typed_scalar, plan.unaliased = steps
@@ -322,3 +350,77 @@ class UfuncPlan:
             if not self.copies:
                 self.kernel_plan = find(self.kernel, (*values, *outs))
         return outs[0] if self.nout == 1 else tuple(outs)
+
+
+# ---------------------------------------------------------------------------- several launches
+
+_CAPTURES: list[list] = []  # the launches of each open `capturing` block, innermost last
+
+
+@contextlib.contextmanager
+def capturing():
+    """Note every `_launch.dispatch` inside the block (a list of `Captured`); kernels
+    take their general path meanwhile, so that none of their launches goes unseen."""
+    launches: list = []
+    _CAPTURES.append(launches)
+    try:
+        yield launches
+    finally:
+        _CAPTURES.remove(launches)
+
+
+def captured(device, program, buffers: dict, values: dict, direct: bool) -> None:
+    """`_launch.dispatch` launched `program` (called only while `_CAPTURES`)."""
+    commands = getattr(device, "stats", {}).get("commands")
+    _CAPTURES[-1].append((device, program, dict(buffers), values, direct, commands))
+
+
+def record_call(fn, args, outs: list, launches: list) -> None:
+    """Remember that `fn(*args)` (arrays only; `outs`: its new outputs, or [] when the
+    last argument is the given output) ran as `launches` (from `capturing`), when those
+    can be replayed for other arrays of the same signature."""
+    arrays = (*args, *outs)
+    if any(type(a) is not ndarray for a in arrays) or not launches:
+        return
+    ids = [a._buf.id for a in arrays]
+    if len(set(ids)) != len(ids) or not _uninterrupted(launches):
+        return
+    steps = []
+    for device, program, buffers, values, _, _ in launches:
+        if not set(buffers.values()) <= set(ids):
+            return  # a temporary: the replay would not make it
+        launch, names, _ = _launcher(device, program, buffers, values)
+        steps.append((launch, tuple(ids.index(buffers[n]) for n in names)))
+    plan = CallPlan()
+    plan.steps = tuple(steps)
+    plan.new_outs = (
+        _Outputs(outs[0].shape, [o.dtype for o in outs], outs[0].device) if outs else None
+    )
+    _plans_of(fn)[signature(args)] = plan
+
+
+def _uninterrupted(launches: list) -> bool:
+    """Every launch direct, on one device, and (where the device counts its commands)
+    one command each, with no other command between them."""
+    device = launches[0][0]
+    if any(d is not device or not direct for d, _, _, _, direct, _ in launches):
+        return False
+    counts = [c for *_, c in launches]
+    if None in counts:
+        return all(c is None for c in counts)
+    end = getattr(device, "stats", {}).get("commands")
+    return counts + [end] == list(range(counts[0], counts[0] + len(counts) + 1))
+
+
+class CallPlan:
+    """One recorded call signature of a function of several launches: `plan(args)` makes
+    the new outputs and launches again; returns the outputs (the given one: `args[-1]`)."""
+
+    __slots__ = ("new_outs", "steps")
+
+    def __call__(self, args) -> list:
+        outs = self.new_outs() if self.new_outs is not None else [args[-1]]
+        arrays = (*args, *outs) if self.new_outs is not None else args
+        for launch, sources in self.steps:
+            launch(tuple([arrays[k]._buf.id for k in sources]), ())
+        return outs

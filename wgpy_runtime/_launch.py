@@ -229,6 +229,8 @@ def dispatch(device, program, args: dict, loop_shape: tuple, reduce_shape: tuple
             value = _dense_output(value, p, finish)
         buffers[name] = value._buf.id
         values.update(_array_values(name, value))
+    if _fastpath._CAPTURES:
+        _fastpath.captured(device, program, buffers, values, not finish)
     device.dispatch(program, buffers, values)
     for step in finish:
         step()

@@ -18,7 +18,7 @@ import string
 
 import numpy as np
 
-from . import _complex, _dtypes, _products, _shapes
+from . import _complex, _dtypes, _fastpath, _launch, _products, _shapes
 from .creation import asarray
 from .linalg_decomp import (  # noqa: F401  (numpy.linalg's names, re-exported)
     LinAlgError,
@@ -39,6 +39,11 @@ from .ufuncs import absolute, exp, log, multiply, sqrt
 
 
 def matmul(a, b, out=None, dtype=None) -> ndarray:
+    if dtype is None:  # a call signature launched before (`_fastpath`)
+        call = (a, b) if out is None else (a, b, out)
+        plan = _fastpath.find(matmul, call)
+        if plan is not None and (out is None or out._buf not in (a._buf, b._buf)):
+            return plan(call)[0]
     a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
@@ -56,14 +61,45 @@ def matmul(a, b, out=None, dtype=None) -> ndarray:
     rt = _dtypes.normalize(dtype or loop[2])
     a3 = (a2 if a2.dtype == rt else a2.astype(rt))._broadcast_to(batch + (n, k))
     b3 = (b2 if b2.dtype == rt else b2.astype(rt))._broadcast_to(batch + (k, m))
-    result = ndarray(batch + (n, m), rt, device=a.device)
+    shape = batch + (n, m)
+    into = out if _writable_result(out, shape, rt, (a, b)) else None  # written directly
+    result = ndarray(shape, rt, device=a.device) if into is None else into
+    if dtype is None and a.dtype == b.dtype == rt and rt.kind != "c" and min(a.ndim, b.ndim) >= 2:
+        _replayable_product(a3, b3, (a, b) if out is None else (a, b, out), result)
+        return result if out is None or into is not None else into_out(result, out)
     if result.size:
         (_complex_product if rt.kind == "c" else _products.launch)(a3, b3, result)
     if a.ndim == 1:
         result = result.squeeze(-2)
     if b.ndim == 1:
         result = result.squeeze(-1)
-    return into_out(result, out)
+    return result if into is not None else into_out(result, out)
+
+
+def _writable_result(out, shape: tuple, dtype: np.dtype, operands) -> bool:
+    """Whether the product can be written straight into `out` as NumPy leaves it: all of
+    a buffer of its own, C order, of the result's shape and dtype."""
+    return (
+        type(out) is ndarray
+        and out.shape == shape
+        and out.dtype == dtype
+        and _launch.is_whole_dense(out)
+        and all(out._buf is not x._buf for x in operands)
+    )
+
+
+def _replayable_product(a3: ndarray, b3: ndarray, call: tuple, result: ndarray) -> None:
+    """result[...] = a3 @ b3, views of the operands `call[:2]` (matrices of the result's
+    real dtype), as a call that later calls of the same signature replay
+    (`_fastpath.record_call`): `call` is matmul's arrays, `out` last when given."""
+    if not result.size:
+        return
+    with _fastpath.capturing() as launches:
+        _products.launch(a3, b3, result)
+    if len(call) == 2:
+        _fastpath.record_call(matmul, call, [result], launches)
+    elif result is call[2]:
+        _fastpath.record_call(matmul, call, [], launches)
 
 
 def _complex_product(a: ndarray, b: ndarray, result: ndarray) -> None:

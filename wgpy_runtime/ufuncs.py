@@ -128,8 +128,8 @@ class ufunc:
         return self._np.types
 
     def __call__(self, *args, out=None, dtype=None, casting="same_kind", **kwargs):
-        if dtype is None and not kwargs:  # a call signature seen before (`_fastpath`)
-            plan = _fastpath.find_ufunc(self, args, out, casting)
+        if not kwargs:  # a call signature seen before (`_fastpath`)
+            plan = _fastpath.find_ufunc(self, args, out, casting, dtype)
             if plan is not None:
                 return plan(args, out)
         traced = next((a for a in args if type(a) is Var), None)
@@ -154,7 +154,7 @@ class ufunc:
         inplace = self._inplace(values, outs)
         kernel = self._kernel(values, loop_in, loop_out, [o.dtype for o in outs], inplace)
         kernel(*_without(values, inplace), *outs)
-        if dtype is None and not kwargs:
+        if not kwargs:
             scalars = tuple((k, t) for k, (a, t) in enumerate(zip(ins, dtypes)) if is_scalar(a))
             steps = (typed_scalar, _unaliased)
             _fastpath.record_ufunc(
@@ -170,6 +170,7 @@ class ufunc:
                 steps,
                 inplace,
                 copied,
+                dtype,
             )
         return outs[0] if self.nout == 1 else tuple(outs)
 

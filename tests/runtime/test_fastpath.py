@@ -14,7 +14,7 @@ import pytest
 
 import wgpy_runtime as wp
 from tests.runtime.helpers import under_fast_64bit_policy, wgpy_backend  # noqa: F401
-from wgpy_runtime import _fastpath, _launch, kernel
+from wgpy_runtime import _fastpath, _launch, kernel, linalg
 
 
 @pytest.fixture
@@ -330,3 +330,98 @@ def test_ufunc_scalars_convert_as_numpy_on_replay():
                 np.testing.assert_array_equal((i + s).get(), hi + s)
     with pytest.raises(OverflowError):
         i + 40000
+
+
+# ---------------------------------------------------------------------------- matmul
+
+
+@pytest.fixture
+def products(monkeypatch):
+    """A list that grows by one per product taking `matmul`'s general path."""
+    calls = []
+    real = linalg._products.launch
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(linalg._products, "launch", counted)
+    return calls
+
+
+def _mat(shape, seed):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+MATMUL_TOL = {"rtol": 1e-5, "atol": 1e-5}
+
+
+def test_matmul_of_transposed_operands_replays(products):
+    """Linear layers: x @ W.T and gy.T @ x, fresh arrays each call; one general call each."""
+    for step in range(3):
+        x, w, gy = _mat((16, 64), step), _mat((32, 64), 10 + step), _mat((16, 32), 20 + step)
+        y = wp.asarray(x).dot(wp.asarray(w).T)
+        gw = wp.asarray(gy).T.dot(wp.asarray(x))
+        np.testing.assert_allclose(y.get(), x @ w.T, **MATMUL_TOL)
+        np.testing.assert_allclose(gw.get(), gy.T @ x, **MATMUL_TOL)
+    assert len(products) == 2
+
+
+def test_matmul_into_out_replays_and_sees_host_writes(products):
+    x, w = wp.asarray(_mat((8, 24), 1)), wp.asarray(_mat((12, 24), 2))
+    out = wp.zeros((8, 12), dtype=wp.float32)
+    for step in range(3):
+        host = _mat((8, 24), 3 + step)
+        x._buf.write(0, host)  # the same buffer, new contents
+        assert wp.dot(x, w.T, out=out) is out
+        np.testing.assert_allclose(out.get(), host @ w.get().T, **MATMUL_TOL)
+    assert len(products) == 1
+
+
+def test_matmul_out_sharing_an_operand_takes_the_general_path(products):
+    """A plan recorded on distinct buffers is not replayed for an output that is an
+    operand's buffer: NumPy reads the operands before writing."""
+    w = _mat((6, 6), 4)
+    for _ in range(2):
+        wp.matmul(wp.asarray(_mat((6, 6), 5)), wp.asarray(w), out=wp.zeros((6, 6), wp.float32))
+    x = wp.asarray(_mat((6, 6), 6))
+    want = x.get() @ w
+    wp.matmul(x, wp.asarray(w), out=x)
+    np.testing.assert_allclose(x.get(), want, **MATMUL_TOL)
+    assert len(products) == 2
+
+
+def test_matmul_replays_keep_the_general_paths_errors_and_other_forms(products):
+    a, b = wp.asarray(_mat((4, 5), 7)), wp.asarray(_mat((5, 3), 8))
+    for _ in range(2):
+        np.testing.assert_allclose((a @ b).get(), a.get() @ b.get(), **MATMUL_TOL)
+    with pytest.raises(ValueError, match="mismatch in its core dimension"):
+        wp.matmul(a, a)
+    v = wp.asarray(_mat((5,), 9))
+    for _ in range(2):  # squeezed results and int operands: never replayed
+        np.testing.assert_allclose((a @ v).get(), a.get() @ v.get(), **MATMUL_TOL)
+    i = wp.asarray(np.arange(20, dtype=np.int32).reshape(4, 5))
+    for _ in range(2):
+        got = wp.matmul(i, b)
+        assert got.dtype == np.float64 or got.dtype == np.float32
+        np.testing.assert_allclose(got.get(), i.get() @ b.get(), rtol=1e-5)
+    assert len(products) == 1 + 2 + 2
+
+
+def test_ufunc_calls_with_a_dtype_replay_by_dtype(general):
+    """Chainer's relu: `maximum(x, 0, dtype=x.dtype)`; the dtype is part of the key."""
+    h = np.linspace(-2, 2, 12, dtype=np.float32)
+    for step in range(3):
+        x = wp.asarray(h + step)
+        got = wp.maximum(x, 0, dtype=x.dtype)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.get(), np.maximum(h + step, 0, dtype=np.float32))
+    assert len(general) == 1
+    for _ in range(2):
+        wide = wp.maximum(x, 0, dtype=np.dtype(np.float64))
+        assert wide.dtype == np.float64
+        np.testing.assert_array_equal(wide.get(), np.maximum(h + 2, 0, dtype=np.float64))
+    assert len(general) == 2
+    for _ in range(2):  # a dtype given as a string: the ufunc's general path, its kernel's plan
+        np.testing.assert_array_equal(wp.maximum(x, 0, dtype="f4").get(), np.maximum(h + 2, 0))
+    assert len(general) == 2

@@ -356,7 +356,7 @@ class WebGPUDevice(BufferTable, Device):
         `launch` (None when this launch is not one it handles: no work, not a plain
         compute launch). Compiles and checks what `dispatch` would, once."""
         abi = program.abi
-        if abi.target != self.target or abi.launch.kind not in ("compute", "reduction"):
+        if abi.target != self.target or abi.launch.kind not in ("compute", "reduction", "matmul"):
             return None
         n = values[SIZE]
         if n == 0:
