@@ -10,6 +10,7 @@ library: wgpu, moderngl, Pyodide) is imported only when its device is created.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 
@@ -74,12 +75,17 @@ def _default_name() -> str:
 
 def backend_order() -> list[str]:
     """Backends by device id (CuPy's `Device(id)`): `WGPY_BACKEND`'s (or webgpu) is 0."""
-    first = _default_name()
-    return [first] + [b for b in BACKENDS if b != first]
+    return list(_order(_default_name()))
+
+
+@functools.cache
+def _order(first: str) -> tuple[str, ...]:
+    return (first, *(b for b in BACKENDS if b != first))
 
 
 def device_id(device: RegisteredDevice) -> int:
-    return backend_order().index(device.name)
+    # Chainer asks for a device id dozens of times an iteration: no list built each time
+    return _order(_default_name()).index(device.name)
 
 
 def get_device(name: str | None = None) -> RegisteredDevice:
