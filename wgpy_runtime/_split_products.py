@@ -25,13 +25,17 @@ second term is at most u k 2^(E+F) <= 4 u k max_k |a_ik| max_k |b_kj|: a float64
 product's worst-case bound with each |a_ik b_kj| replaced by its row's and column's
 maxima. Operands whose magnitudes vary across rows of `a` and columns of `b` keep the
 error within c 2^-52 sum_k |a_ik b_kj| with c below 1 as observed (NumPy's dgemm: 0.5 to
-1; the tests hold c to 2); magnitudes that vary along K lose the small terms to the
-maxima. Integer-valued operands whose rows and columns span at most `beta s` bits give
-exact results.
+1; the tests hold c to 2). Integer-valued operands whose rows and columns span at most
+`beta s` bits give exact results.
 
-Rule: only finite rows and columns take the split; an output whose row of `a` or column
-of `b` holds a NaN or an Inf (its maximum is not finite) walks K in float64 instead,
-inside the same combining kernel, so its NaN or Inf is NumPy's. Zeros are +0.0.
+Rule: an output takes the split only where that bound is a dot product's: its row of `a`
+and column of `b` are finite, and T = sum_k |a_ik b_kj| 2^-(E_i + F_j) (a float32 product
+of the scaled magnitudes, `MIN_SCALED_SUM` or more with float32's rounding allowed for)
+is at least 1, so the second term is at most u k sum_k |a_ik b_kj| and the whole error
+at most gamma(k + s) sum_k |a_ik b_kj|, the bound of a float64 dot product. Any other
+output (a NaN or an Inf, whose result is then NumPy's; magnitudes that vary along K, as
+in A D @ D^-1 B, whose small terms the maxima would hide; an all-zero row) walks K in
+float64 inside the same combining kernel. Zeros are +0.0.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ MAX_CHUNK = 258
 # The slice products of one column block hold at most this many float32 (and no more than
 # the device's largest buffer); wider products run in column blocks.
 MAX_PRODUCT_ELEMENTS = 1 << 27
+# The least scaled sum of |a b| an output takes the split with: 1, doubled for the float32
+# product that computes it (relative error below k 2^-24 for chunks of MAX_CHUNK).
+MIN_SCALED_SUM = 2.0
 
 
 @functools.cache
@@ -110,13 +117,24 @@ def _slicer() -> ElementwiseKernel:
     )
 
 
+@functools.cache
+def _magnitudes() -> ElementwiseKernel:
+    """|x| scaled by its row's (or column's) maximum m, as a float32 in [0, 1)."""
+    return ElementwiseKernel(
+        "float64 x, float64 m",
+        "float32 v",
+        "int e = 0;\nfrexp(m, &e);\nv = isfinite(m) ? (float)ldexp(fabs(x), -e) : 0.0f;",
+        "wp_split_magnitudes",
+    )
+
+
 # Pair (u, d - u) of a row of outputs lies at launch u's offset `rows * n * (u s - u (u-1)/2)`
 # in `p`, row-major over (rows, s - u, n).
 _COMBINE = """
 int row = (int)(i / n);
 int col = (int)(i % n);
 double total = 0.0;
-if (isfinite(ra) && isfinite(cb)) {
+if (isfinite(ra) && isfinite(cb) && scaled >= min_scaled) {
   for (int d = s - 1; d >= 0; d--) {
     int diagonal = 0;
     for (int u = 0; u <= d; u++) {
@@ -144,8 +162,9 @@ y = prev + total;
 @functools.cache
 def _combiner() -> ElementwiseKernel:
     return ElementwiseKernel(
-        "raw float32 p, float64 ra, float64 cb, raw float64 a, raw float64 b, float64 prev, "
-        "int32 s, int32 beta, int32 rows, int32 m, int32 k, int32 n",
+        "raw float32 p, float64 ra, float64 cb, float32 scaled, raw float64 a, raw float64 b, "
+        "float64 prev, float32 min_scaled, int32 s, int32 beta, int32 rows, int32 m, int32 k, "
+        "int32 n",
         "float64 y",
         _COMBINE,
         "wp_split_combine",
@@ -181,6 +200,7 @@ def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
     beta, s = plan(a.shape[-1])
     ra = _absmax()(a, axis=-1)
     sa = _slices(a, _unit_axis(ra, ra.ndim), (s, *a.shape), a.size, s, beta)
+    ma = _scaled_magnitudes(a, _unit_axis(ra, ra.ndim))
     *batch, m, n = result.shape
     rows = math.prod(batch) * m
     limit = min(
@@ -190,7 +210,7 @@ def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
     for start in range(0, n, block):
         width = min(block, n - start)
         bb, out = _along(b, -1, start, width), _along(result, -1, start, width)
-        _block(a, sa, ra, bb, out, accumulate, beta, s)
+        _block(a, sa, ma, ra, bb, out, accumulate, beta, s)
 
 
 def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> ndarray:
@@ -199,10 +219,21 @@ def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> nda
     return v
 
 
-def _block(a, sa, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
-    """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`."""
+def _scaled_magnitudes(x: ndarray, m: ndarray) -> ndarray:
+    v = ndarray(x.shape, np.float32, device=x.device)
+    _magnitudes()(x, m, v)
+    return v
+
+
+def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
+    """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`
+    and its scaled magnitudes in `ma`."""
     *batch, k, n = b.shape
     cb = _absmax()(b, axis=-2)
+    scaled = ndarray(out.shape, np.float32, device=out.device)
+    mb = _scaled_magnitudes(b, _unit_axis(cb, cb.ndim - 1))
+    if not _matmul.tiled_matmul(ma, mb, scaled):
+        raise AssertionError("contiguous magnitudes always merge their batch axes")
     # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
     sb = _slices(
         _unit_axis(b, b.ndim - 1), cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta
@@ -217,9 +248,11 @@ def _block(a, sa, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
         p,
         _unit_axis(ra, ra.ndim),
         _unit_axis(cb, cb.ndim - 1),
+        scaled,
         a,
         b,
         prev,
+        MIN_SCALED_SUM,
         s,
         beta,
         rows,
