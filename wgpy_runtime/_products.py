@@ -9,7 +9,8 @@ M, K) and (batch..., K, N) over `result`'s batch shape.
   strided along K would be read one element per cache line; those take the next rule.)
 * float64 under the exact 64-bit policy, from `SPLIT_MULTIPLY_ADDS` multiply-adds per
   product on: exact float32 products of its slices (`_split_products`), where every
-  emulated float64 multiply-add would cost a hundred integer operations.
+  emulated float64 multiply-add would cost a hundred integer operations. Off (None) by
+  default: on the H100 it ran slower than walking K (docs/dtypes.md).
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
   kernel (each output element walks K) for integers, bool, smaller float64 products under
   the exact policy, and batch shapes the programs do not take.
@@ -40,7 +41,10 @@ MAX_K = 65536
 MIN_K = 2048
 TARGET_OUTPUTS = 16384
 DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
-SPLIT_MULTIPLY_ADDS = 64**3  # per matrix product, below it float64 walks K
+# Multiply-adds per float64 product from which it splits into float32 products; None:
+# never (the H100 ran 1024^2 and 4096^2 at 0.107 and 0.125 TFLOP/s split, against 0.180
+# and 0.191 walking K; lavapipe gained only from 1024^2 on)
+SPLIT_MULTIPLY_ADDS: int | None = None
 
 
 def accumulator(dtype: np.dtype) -> str:
@@ -96,7 +100,7 @@ def launch(a: ndarray, b: ndarray, result: ndarray) -> None:
 
 def _splits(a: ndarray, b: ndarray, result: ndarray) -> bool:
     """Whether the product runs as float32 products of float64 slices."""
-    if result.dtype != np.float64 or not _dtypes.exact64():
+    if SPLIT_MULTIPLY_ADDS is None or result.dtype != np.float64 or not _dtypes.exact64():
         return False
     return a.shape[-2] * a.shape[-1] * b.shape[-1] >= SPLIT_MULTIPLY_ADDS
 

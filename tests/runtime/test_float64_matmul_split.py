@@ -169,14 +169,14 @@ def test_complex128_splits(split):
     assert len(split) == 4
 
 
-def test_small_products_walk_k():
+@pytest.mark.parametrize("threshold", [None, 64**3])
+def test_products_below_the_threshold_walk_k(monkeypatch, threshold):
+    """By default (None) no product splits; with a threshold, none below it does."""
     calls = []
-    a = wp.asarray(np.ones((4, 4)))
-    inner, _split_products.matmul = _split_products.matmul, lambda *args: calls.append(args)
-    try:
-        np.testing.assert_array_equal(wp.matmul(a, a).get(), np.full((4, 4), 4.0))
-    finally:
-        _split_products.matmul = inner
+    monkeypatch.setattr(_products, "SPLIT_MULTIPLY_ADDS", threshold)
+    monkeypatch.setattr(_split_products, "matmul", lambda *args: calls.append(args))
+    a = wp.asarray(np.ones((40, 40)))
+    np.testing.assert_array_equal(wp.matmul(a, a).get(), np.full((40, 40), 40.0))
     assert not calls
 
 
