@@ -5,10 +5,10 @@ inv solve eigh eigvalsh svd`, `LinAlgError`) from `linalg_decomp`, re-exported.
 
 Rule: every product is a `matmul`; the others are views and reshapes around it. A
 `matmul` launches on views of the operands (strided, transposed, broadcast batch axes)
-as `_products` plans it: kernelc's tiled matmul programs for float dtypes (float64
-under the exact policy as exact float32 products of its slices), one simple batched
-kernel for integers, bool and small float64 products, a dot-product reduction for a few outputs of a
-long shared axis, and a long shared axis split over several launches. A complex product is four real ones on the
+as `_products` plans it: kernelc's tiled matmul programs for float dtypes but float64
+under the exact policy, one simple batched kernel for integers, bool and those float64
+products, a dot-product reduction for a few outputs of a long shared axis, and a long
+shared axis split over several launches. A complex product is four real ones on the
 operands' (re, im) parts.
 """
 
