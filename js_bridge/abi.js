@@ -9,6 +9,11 @@ import tables from "./tables.json" with { type: "json" };
 
 export const ABI_VERSION = tables.abi_version;
 
+/** u32 words of one element of a WGSL storage type (1 unless a wide accumulator's). */
+export function elementWords(element) {
+  return tables.element_words[element] ?? 1;
+}
+
 const ceilDiv = (a, b) => Math.floor((a + b - 1) / b);
 
 /** Throw unless `abi` is a contract of the version these executors read. */

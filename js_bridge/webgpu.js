@@ -643,8 +643,7 @@ export class WebGPUExecutor {
   /** The block bound to one binding, checked against what the program reads. */
   bind(kernel, binding, buffers, scratch) {
     if (binding.resource === "scratch") { // a wide accumulator's partials are 2 or 4 words
-      const words = { "vec2<u32>": 2, "vec4<u32>": 4 }[binding.element] ?? 1;
-      return this.scratchBlock(4 * words * Math.max(1, scratch));
+      return this.scratchBlock(4 * abi.elementWords(binding.element) * Math.max(1, scratch));
     }
     const param = binding.param;
     const id = buffers[param];

@@ -1,6 +1,7 @@
 """`python -m wgpy_runtime.device.js_tables`: js_bridge/tables.json, the facts the browser
 executors share with Python — the ABI version they read, how a 64-bit scalar's words are
-typed in the uniform block, and bytes per element as the device protocol carries them.
+typed in the uniform block, bytes per element as the device protocol carries them, and
+the u32 words of a wide WGSL storage element (a scratch buffer's size).
 
 Rule: the JSON file is generated from `kernelc.abi` and `protocol.ITEMSIZE` and committed;
 js_bridge/abi.js imports it as a JSON module and keeps no copy of these tables.
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from kernelc.abi import ABI_VERSION, WORD_TYPES
+from kernelc.abi.layout import WGSL_ELEMENT_WORDS
 
 from .protocol import ITEMSIZE
 
@@ -21,7 +23,12 @@ PATH = Path(__file__).resolve().parents[2] / "js_bridge" / "tables.json"
 
 
 def tables() -> dict:
-    return {"abi_version": ABI_VERSION, "word_types": list(WORD_TYPES), "itemsize": ITEMSIZE}
+    return {
+        "abi_version": ABI_VERSION,
+        "word_types": list(WORD_TYPES),
+        "itemsize": ITEMSIZE,
+        "element_words": WGSL_ELEMENT_WORDS,
+    }
 
 
 def text() -> str:
