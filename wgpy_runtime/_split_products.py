@@ -177,30 +177,15 @@ def matmul(a: ndarray, b: ndarray, result: ndarray) -> None:
     k = a.shape[-1]
     chunk = _chunk_length(k)
     for start in range(0, k, chunk):
-        length = min(chunk, k - start)
-        _chunk(_along(a, -1, start, length), _along(b, -2, start, length), result, start > 0)
-
-
-def _along(v: ndarray, axis: int, start: int, length: int) -> ndarray:
-    """`v[..., start:start + length, ...]` along `axis` (a view)."""
-    shape = list(v.shape)
-    shape[axis] = length
-    return ndarray._view(v._buf, shape, v._strides, v._offset + start * v._strides[axis])
-
-
-def _unit_axis(v: ndarray, axis: int) -> ndarray:
-    """`v` with an axis of extent 1 inserted before axis `axis` >= 0 (a view)."""
-    shape, strides = list(v.shape), list(v._strides)
-    shape.insert(axis, 1)
-    strides.insert(axis, 0)
-    return ndarray._view(v._buf, shape, strides, v._offset)
+        end = start + chunk  # the last chunk's slice stops at K
+        _chunk(a[..., start:end], b[..., start:end, :], result, start > 0)
 
 
 def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
     beta, s = plan(a.shape[-1])
-    ra = _absmax()(a, axis=-1)
-    sa = _slices(a, _unit_axis(ra, ra.ndim), (s, *a.shape), a.size, s, beta)
-    ma = _scaled_magnitudes(a, _unit_axis(ra, ra.ndim))
+    ra = _absmax()(a, axis=-1)[..., None]  # each row's maximum, beside the row
+    sa = _slices(a, ra, (s, *a.shape), a.size, s, beta)
+    ma = _scaled_magnitudes(a, ra)
     *batch, m, n = result.shape
     rows = math.prod(batch) * m
     limit = min(
@@ -208,9 +193,8 @@ def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
     )
     block = max(1, min(n, limit // (rows * s * (s + 1) // 2)))
     for start in range(0, n, block):
-        width = min(block, n - start)
-        bb, out = _along(b, -1, start, width), _along(result, -1, start, width)
-        _block(a, sa, ma, ra, bb, out, accumulate, beta, s)
+        end = start + block
+        _block(a, sa, ma, ra, b[..., start:end], result[..., start:end], accumulate, beta, s)
 
 
 def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> ndarray:
@@ -226,18 +210,16 @@ def _scaled_magnitudes(x: ndarray, m: ndarray) -> ndarray:
 
 
 def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
-    """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`
-    and its scaled magnitudes in `ma`."""
+    """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`,
+    its scaled magnitudes in `ma` and its rows' maxima in `ra` (batch..., M, 1)."""
     *batch, k, n = b.shape
-    cb = _absmax()(b, axis=-2)
+    cb = _absmax()(b, axis=-2)[..., None, :]  # each column's maximum, above the column
     scaled = ndarray(out.shape, np.float32, device=out.device)
-    mb = _scaled_magnitudes(b, _unit_axis(cb, cb.ndim - 1))
+    mb = _scaled_magnitudes(b, cb)
     if not _matmul.tiled_matmul(ma, mb, scaled):
         raise AssertionError("contiguous magnitudes always merge their batch axes")
     # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
-    sb = _slices(
-        _unit_axis(b, b.ndim - 1), cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta
-    )
+    sb = _slices(b[..., None, :], cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta)
     rows = math.prod(out.shape[:-1])
     p = ndarray((rows * n * s * (s + 1) // 2,), np.float32, device=out.device)
     for i in range(s):
@@ -246,8 +228,8 @@ def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
     prev = out if accumulate else 0.0
     _combiner()(
         p,
-        _unit_axis(ra, ra.ndim),
-        _unit_axis(cb, cb.ndim - 1),
+        ra,
+        cb,
         scaled,
         a,
         b,
