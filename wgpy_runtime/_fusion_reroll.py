@@ -37,11 +37,20 @@ SETTLED = "_settled"
 SAME_VALUE = {
     "float": "__float_as_uint({a}) == __float_as_uint({b})",
     "double": "(({a} == {b} && signbit({a}) == signbit({b})) || ({a} != {a} && {b} != {b}))",
-    **{
-        t: "{a} == {b}"
-        for t in ("bool", "signed char", "unsigned char", "short", "unsigned short", "int")
-    },
-    **{t: "{a} == {b}" for t in ("unsigned int", "long long", "unsigned long long")},
+    **dict.fromkeys(
+        (
+            "bool",
+            "signed char",
+            "unsigned char",
+            "short",
+            "unsigned short",
+            "int",
+            "unsigned int",
+            "long long",
+            "unsigned long long",
+        ),
+        "{a} == {b}",
+    ),
 }
 
 

@@ -86,8 +86,6 @@ def typed_scalar(value, dtype: np.dtype):
             raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
         if type(value) is int:
             return dtype.type(value)  # the cast below, without an array
-    elif type(value) is float and dtype.kind == "f":
-        return dtype.type(value)
     return np.array(value).astype(dtype)[()]
 
 
