@@ -12,7 +12,7 @@ from kernelc.ir import nodes as ir
 from kernelc.ir.interp import run_elementwise
 from kernelc.ir.visit import walk
 from kernelc.pipeline import lower_kernel
-from tests.support.interp_call import call_elementwise_interpreted
+from tests.support.interp_call import call_elementwise_interpreted, call_elementwise_on
 from tests.support.kernel_call import call_elementwise
 from tests.support.validate import validate_glsl, validate_wgsl
 
@@ -51,16 +51,10 @@ t = __usad(a, b, 5u);"""
 OUTS = "int32 p, int32 c, int32 f, uint32 r, uint32 h, int32 m, uint32 s, uint32 t"
 
 
-def _call(target: str, in_params: str, outs: str, body: str, *args):
-    if target == "interp":
-        return call_elementwise_interpreted(in_params, outs, body, *args)
-    return call_elementwise(target, in_params, outs, body, *args)
-
-
 @pytest.mark.parametrize("target", TARGETS)
 def test_32bit_intrinsics(target):
     a, b = _operands()
-    got = _call(target, "uint32 a, uint32 b", OUTS, BODY, a, b)
+    got = call_elementwise_on(target, "uint32 a, uint32 b", OUTS, BODY, a, b)
     want = np.array([_expected(int(x), int(y)) for x, y in zip(a, b)], np.int64).T
     for name, g, w in zip("popc clz ffs brev umulhi mulhi sad usad".split(), got, want):
         w = w.astype(g.dtype) if g.dtype.kind == "i" else (w % 2**32).astype(g.dtype)
@@ -85,7 +79,9 @@ def wide_expected(x: np.ndarray, bitsize: int) -> list[np.ndarray]:
 def test_64bit_forms_under_the_fast_policy(target):
     """A long long is held in 32 bits there: they are the 32-bit forms of that word."""
     a, _ = _operands(60)
-    got = _call(target, "uint32 x", "int32 p, int32 c, int32 f, uint32 r", WIDE_BODY, a)
+    got = call_elementwise_on(
+        target, "uint32 x", "int32 p, int32 c, int32 f, uint32 r", WIDE_BODY, a
+    )
     for g, w in zip(got, wide_expected(a, 32)):
         assert np.array_equal(g, w.astype(g.dtype))
 

@@ -13,16 +13,10 @@ import pytest
 
 from kernelc.ir import builtins
 from kernelc.ir.passes.fold import MATH_FOLD
-from tests.support.interp_call import call_elementwise_interpreted
+from tests.support.interp_call import call_elementwise_interpreted, call_elementwise_on
 from tests.support.kernel_call import call_elementwise
 
 RUNNERS = ("wgsl", "glsl", "interp")
-
-
-def run(runner: str, ins: str, outs: str, operation: str, *args, preamble: str = ""):
-    if runner == "interp":
-        return call_elementwise_interpreted(ins, outs, operation, *args, preamble=preamble)
-    return call_elementwise(runner, ins, outs, operation, *args, preamble=preamble)
 
 
 ONE = np.ones(1, np.int32)
@@ -83,14 +77,14 @@ REFERENCES = {
 @pytest.mark.parametrize("case", REFERENCES)
 def test_references(case, runner):
     operation, preamble, want = REFERENCES[case]
-    got = run(runner, "int32 x", "float32 y", operation, ONE, preamble=preamble)
+    got = call_elementwise_on(runner, "int32 x", "float32 y", operation, ONE, preamble=preamble)
     assert got[0] == want
 
 
 @pytest.mark.parametrize("runner", ("wgsl", "interp"))
 def test_reference_to_a_raw_element_binds_once(runner):
     arr = np.zeros(4, np.float32)
-    run(
+    call_elementwise_on(
         runner,
         "int32 x",
         "raw float32 arr",
@@ -152,7 +146,9 @@ def test_ieee_values_with_known_operands(operation, runner):
     with np.errstate(all="ignore"):
         want = KNOWN_OPERANDS[operation](SPECIAL_X).astype(np.float32)
     preamble = FUNCTIONS if "(x, 0" in operation or "zero()" in operation else ""
-    got = run(runner, "float32 x", "float32 y", operation, SPECIAL_X.copy(), preamble=preamble)
+    got = call_elementwise_on(
+        runner, "float32 x", "float32 y", operation, SPECIAL_X.copy(), preamble=preamble
+    )
     np.testing.assert_array_equal(got, want)  # NaN == NaN here, and zeros' signs count
     assert np.array_equal(np.signbit(got[got == 0]), np.signbit(want[want == 0]))
 
@@ -205,9 +201,11 @@ def test_folding_matches_run_time_math(fn):
         folded_body = " ".join(
             f"if (i == {k}) y = {fn}f({literal(v)}{tail});" for k, v in enumerate(FOLDED_SPECIALS)
         )
-        folded = run("interp", "float32 d", "float32 y", folded_body, np.zeros_like(x))
+        folded = call_elementwise_interpreted(
+            "float32 d", "float32 y", folded_body, np.zeros_like(x)
+        )
         operation = f"y = {fn}f(x{tail});"
-        at_run_time = run("interp", "float32 x", "float32 y", operation, x.copy())
+        at_run_time = call_elementwise_interpreted("float32 x", "float32 y", operation, x.copy())
         what = f"{fn}(x{tail})"
         np.testing.assert_allclose(folded, at_run_time, rtol=1e-6, equal_nan=True, err_msg=what)
         if fn not in ("fmin", "fmax"):  # the sign of fmin(0, -0) is the target's choice
@@ -232,7 +230,7 @@ ASSIGNABLE = {
 @pytest.mark.parametrize("runner", RUNNERS)
 @pytest.mark.parametrize("operation", ASSIGNABLE)
 def test_assignable_expressions(operation, runner):
-    got = run(runner, "int32 x", "int32 y", operation, np.array([1, -1], np.int32))
+    got = call_elementwise_on(runner, "int32 x", "int32 y", operation, np.array([1, -1], np.int32))
     assert got.tolist() == ASSIGNABLE[operation]
 
 
@@ -254,5 +252,5 @@ FUZZ_FINDS = {
 def test_kernels_the_fuzzer_found(operation, runner):
     a = np.array([0, 5, -7, 31, 2**31 - 1, -(2**31)], np.int32)
     b = np.array([3, -9, 1 << 20, -1, 7, 2**30], np.int32)
-    got = run(runner, "int32 a, int32 b", "int32 r", operation, a, b)
+    got = call_elementwise_on(runner, "int32 a, int32 b", "int32 r", operation, a, b)
     assert got.tolist() == FUZZ_FINDS[operation](a, b).astype(np.int32).tolist()

@@ -14,7 +14,7 @@ import pytest
 import kernelc
 from kernelc.cli import command as cli
 from kernelc.frontend.exprparser import MAX_DEPTH
-from tests.support.interp_call import call_elementwise_interpreted
+from tests.support.interp_call import call_elementwise_interpreted, call_elementwise_on
 from tests.support.kernel_call import call_elementwise
 
 CU = b"// name: twice\n// in_params: float32 x\n// out_params: float32 y\ny = x * 2; // %s\n"
@@ -68,23 +68,19 @@ def test_invalid_utf8_is_a_located_error(capsys, tmp_path, template, suffix, lin
 RUNNERS = ("wgsl", "glsl", "interp")
 
 
-def run(runner: str, ins: str, outs: str, operation: str, *args):
-    if runner == "interp":
-        return call_elementwise_interpreted(ins, outs, operation, *args)
-    return call_elementwise(runner, ins, outs, operation, *args)
-
-
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_flat_chains_translate_and_run(runner):
     x = np.array([1, 2, -3], np.float32)
     sum_of_3000 = "y = " + " + ".join(["x"] * 3000) + ";"
-    np.testing.assert_array_equal(run(runner, "float32 x", "float32 y", sum_of_3000, x), 3000 * x)
+    np.testing.assert_array_equal(
+        call_elementwise_on(runner, "float32 x", "float32 y", sum_of_3000, x), 3000 * x
+    )
     k = np.array([0, 5, 300], np.int32)
     conjunction = "y = (" + " && ".join(f"k < {n}" for n in range(250, 500)) + ") ? 1 : 2;"
-    assert run(runner, "int32 k", "int32 y", conjunction, k).tolist() == [1, 1, 2]
+    assert call_elementwise_on(runner, "int32 k", "int32 y", conjunction, k).tolist() == [1, 1, 2]
     mixed = "y = " + " ^ ".join(f"(k + {n})" for n in range(300)) + ", y = y | 1, y += 0;"
     want = np.bitwise_xor.reduce([k + n for n in range(300)]) | 1
-    assert run(runner, "int32 k", "int32 y", mixed, k).tolist() == want.tolist()
+    assert call_elementwise_on(runner, "int32 k", "int32 y", mixed, k).tolist() == want.tolist()
 
 
 def test_a_python_kernel_built_from_3000_literals(capsys, tmp_path):
@@ -149,4 +145,4 @@ def test_local_arrays_have_a_private_memory_limit():
 def test_local_arrays_up_to_the_limit_run(runner):
     operation = "float a[4095]; a[4094] = x; int b[1] = {2}; y = a[4094] * b[0];"
     x = np.array([1.5, -2], np.float32)
-    assert run(runner, "float32 x", "float32 y", operation, x).tolist() == [3, -4]
+    assert call_elementwise_on(runner, "float32 x", "float32 y", operation, x).tolist() == [3, -4]

@@ -443,7 +443,7 @@ POINTER_CALLS = [-3.0, -0.75, -0.0, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.7, 1e-3, 6e
 @pytest.mark.parametrize("target", [*TARGETS, "interp"])
 def test_sincos_sincospi_and_frexp_store_through_references(target):
     """Each `&lvalue` gets its built-in: a local, an output and a local array's element."""
-    from tests.support.interp_call import call_elementwise_interpreted
+    from tests.support.interp_call import call_elementwise_on
 
     x = np.array(POINTER_CALLS, np.float32)
     body = (
@@ -451,10 +451,7 @@ def test_sincos_sincospi_and_frexp_store_through_references(target):
         " sp = p[0]; cp = p[1]; int e; m = frexpf(x, &e); n = e;"
     )
     outs = "float32 s, float32 sc, float32 sp, float32 cp, float32 m, int32 n"
-    if target == "interp":
-        s, sc, sp, cp, m, n = call_elementwise_interpreted("float32 x", outs, body, x)
-    else:
-        s, sc, sp, cp, m, n = call_elementwise(target, "float32 x", outs, body, x)
+    s, sc, sp, cp, m, n = call_elementwise_on(target, "float32 x", outs, body, x)
     x64 = x.astype(np.float64)
     moderate = np.abs(x) < 1e4  # the targets' own sin and cos, loose for huge arguments
     np.testing.assert_allclose(s[moderate], np.sin(x64[moderate]), rtol=4e-6, atol=1e-30)
@@ -494,7 +491,7 @@ def test_modf_and_remquo_store_through_references(target):
     """modff's fractional and integer parts are NumPy's modf bit for bit; remquof gives
     remainderf and the quotient's sign and low 3 bits (the exact reference's)."""
     from kernelc.ir import special
-    from tests.support.interp_call import call_elementwise_interpreted
+    from tests.support.interp_call import call_elementwise_on
 
     x = np.array(
         [*POINTER_CALLS, np.inf, -np.inf, np.nan, *(p[0] for p in REMQUO_PAIRS)], np.float32
@@ -502,9 +499,7 @@ def test_modf_and_remquo_store_through_references(target):
     y = np.array([1.0] * (x.size - len(REMQUO_PAIRS)) + [p[1] for p in REMQUO_PAIRS], np.float32)
     body = "float t; f = modff(x, &t); ip = t; int k; r = remquof(x, y, &k); q = k;"
     outs = "float32 f, float32 ip, float32 r, int32 q"
-    call = call_elementwise_interpreted if target == "interp" else call_elementwise
-    args = ("float32 x, float32 y", outs, body, x, y)
-    f, ip, r, q = call(*args) if target == "interp" else call(target, *args)
+    f, ip, r, q = call_elementwise_on(target, "float32 x, float32 y", outs, body, x, y)
     want_f, want_ip = np.modf(x)
     subnormal = [(np.abs(v) < 1.17549435e-38) & (v != 0) for v in (x, y)]
     kept = ~(subnormal[0] | subnormal[1])  # drivers may flush subnormals
@@ -541,7 +536,7 @@ def test_round_to_nearest_intrinsics_and_saturate(target):
     """`__fadd_rn` and friends are the operators (the targets round to nearest),
     `__frcp_rn(x)` is 1 / x, `__saturatef` clamps to [+0, 1] with NaN to +0, and `nearbyintf`
     is `rintf`: NumPy's float32 results bit for bit."""
-    from tests.support.interp_call import call_elementwise_interpreted
+    from tests.support.interp_call import call_elementwise_on
 
     x, y = np.array(ROUNDED_X, np.float32), np.array(ROUNDED_Y, np.float32)
     body = (
@@ -549,12 +544,7 @@ def test_round_to_nearest_intrinsics_and_saturate(target):
         " r = __frcp_rn(x); t = __saturatef(x); n = nearbyintf(x);"
     )
     outs = ", ".join(f"float32 {v}" for v in "asmdrtn")
-    args = ("float32 x, float32 y", outs, body, x, y)
-    got = (
-        call_elementwise_interpreted(*args)
-        if target == "interp"
-        else call_elementwise(target, *args)
-    )
+    got = call_elementwise_on(target, "float32 x, float32 y", outs, body, x, y)
     with np.errstate(all="ignore"):
         # CUDA clamps to [+0.0, 1.0]: NaN and -0.0 give +0.0
         saturated = np.where(np.isnan(x) | (x <= 0), 0.0, np.minimum(x, 1)).astype(np.float32)
@@ -583,17 +573,12 @@ def test_double_round_to_nearest_intrinsics_are_float64_under_the_exact_policy()
 def test_integer_roundings(target):
     """lrintf rounds half to even, lroundf half away from zero, then converts to long
     (int32 under the fast policy, where a long is held in 32 bits)."""
-    from tests.support.interp_call import call_elementwise_interpreted
+    from tests.support.interp_call import call_elementwise_on
 
     x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.7, -3.7, 1e6 + 0.5, 0.0], np.float32)
     body = "a = lrintf(x); b = lroundf(x); c = llrintf(x); d = llround((double)x);"
     outs = "int32 a, int32 b, int32 c, int32 d"
-    args = ("float32 x", outs, body, x)
-    got = (
-        call_elementwise_interpreted(*args)
-        if target == "interp"
-        else call_elementwise(target, *args)
-    )
+    got = call_elementwise_on(target, "float32 x", outs, body, x)
     half_away = np.trunc(x + np.copysign(np.float32(0.5), x))
     for g, w in zip(got, [np.rint(x), half_away, np.rint(x), half_away]):
         assert (g == w.astype(np.int32)).all(), (g, w)

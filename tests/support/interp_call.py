@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kernelc.ir.interp import run_elementwise
 from kernelc.pipeline import lower_kernel
-from tests.support.kernel_call import bind_call
+from tests.support.kernel_call import bind_call, call_elementwise
 
 
 def call_elementwise_interpreted(
@@ -39,3 +39,11 @@ def call_elementwise_interpreted(
     )
     run_elementwise(kernel, call.values, call.loop_shape)
     return call.result
+
+
+def call_elementwise_on(runner: str, *args, **options):
+    """`call_elementwise` on target `runner` ("wgsl", "glsl"), or on the IR interpreter for
+    "interp"."""
+    if runner == "interp":
+        return call_elementwise_interpreted(*args, **options)
+    return call_elementwise(runner, *args, **options)
