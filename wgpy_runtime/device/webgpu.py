@@ -69,7 +69,7 @@ class _Buffer:
 
     @property
     def itemsize(self) -> int:
-        return storage.device_itemsize(self.dtype)
+        return _ITEMSIZE[self.dtype]
 
 
 class _PassCalls:
