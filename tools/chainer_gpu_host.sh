@@ -7,8 +7,10 @@
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
 #       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
 #       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations), hits
-#       (tools/chainer_cache_hits.py) and profile (tools/profile_launches.py: ResNet-18's
-#       commands by program at batch PROFILE_BATCH; not run by default)
+#       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
+#       commands by program at batch PROFILE_BATCH) and ops (tools/bench_resnet_ops.py:
+#       its operations one by one beside CuPy, at batch PROFILE_BATCH); the last two only
+#       when named
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -89,6 +91,9 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   [[ "$steps" == *,profile,* ]] &&
     python3 tools/profile_launches.py --batch "${PROFILE_BATCH:-64}" --top 40 \
       > "$OUT/profile_resnet18_${PROFILE_BATCH:-64}.md"
+  [[ "$steps" == *,ops,* ]] &&
+    python3 tools/bench_resnet_ops.py --batch "${PROFILE_BATCH:-64}" \
+      --json "$OUT/resnet_ops_${PROFILE_BATCH:-64}.json" > "$OUT/resnet_ops_${PROFILE_BATCH:-64}.md"
   [[ "$steps" == *,hits,* ]] &&
     python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
   return 0
@@ -97,5 +102,5 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
 case "${1:-}" in
   prepare) prepare ;;
   run) run "${2:-}" ;;
-  *) echo "usage: $0 prepare|run [models,resnet,hits,profile]" >&2 && exit 2 ;;
+  *) echo "usage: $0 prepare|run [models,resnet,hits,profile,ops]" >&2 && exit 2 ;;
 esac
