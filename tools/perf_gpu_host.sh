@@ -4,8 +4,8 @@
 # $OUT, default build/perf):
 #
 #   bash tools/perf_gpu_host.sh [--before DIR] [--only sweep,ops,launch,runtime,matmul,gles,exact64]
-#       (`tiles`, a float32 tile sweep, and `split`, where a float64 product by slices spends
-#       its time, only when named)
+#       (`tiles`, a float32 tile sweep, `transpose`, transposing copies by run length, and
+#       `split`, where a float64 product by slices spends its time, only when named)
 #
 # It expects the wgpu/moderngl wheels and the GL/Vulkan loader .debs in $GPU_DIR (default
 # .gpu, copied from the workplace's gpu-host folder) and installs them under /tmp. With
@@ -75,9 +75,10 @@ if want matmul; then
 fi
 want gles && bench gles 60 tools/bench_gles.py
 want exact64 && bench exact64 240 tools/bench_exact64.py --json "$out/exact64.json"
-sweep_tiles=(large small 128,128,16,8,8 128,64,8,8,4 128,64,16,8,4 64,128,16,4,8 64,64,32,4,4
-  128,128,32,8,8 256,128,8,16,8 128,256,8,8,16 128,64,32,8,4)
+sweep_tiles=(large small 128,64,8,8,4 64,128,8,4,8 128,128,4,8,8 64,64,8,4,4 128,256,4,8,16
+  256,128,4,16,8 128,64,16,8,4)
 want tiles && bench tiles 240 tools/bench_matmul.py --sizes 1024 4096 --backends webgpu \
   --seconds 0.5 --tiles auto "${sweep_tiles[@]}"
+want transpose && bench transpose 120 tools/bench_transpose.py
 want split && bench split 240 tools/profile_split_products.py --sizes 1024 4096
 echo "== done ($(date -u +%T))"

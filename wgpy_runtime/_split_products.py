@@ -10,14 +10,17 @@ widest that keeps every float32 product of two slices exact whatever the summati
 order: K (2^beta - 1)^2 <= 2^24; a longer K is cut into chunks (`MAX_CHUNK`) whose
 results are summed. Slice products A_i @ B_j run as kernelc's float32 tiled matmul
 for i + j < s only (s (s+1) / 2 products, launched as s wider ones: A_i @ [B_0 ...
-B_{s-1-i}]); one kernel sums each anti-diagonal i + j = d exactly in int32, combines the s sums in
-float64 from the smallest (D_d 2^(-beta d), Horner) and scales by 2^(E + F - 2 beta).
+B_{s-1-i}]); one kernel sums each anti-diagonal i + j = d exactly in int32, gathers
+neighbouring sums exactly in int64 (D_d 2^(beta (g - d)) for the diagonals d <= g of a
+group, `group_size`), adds the groups' values in float64 from the largest and scales by
+2^(E + F - 2 beta).
 
 Error, per output and chunk of length k (u = 2^-53, gamma(n) = n u / (1 - n u)): the
 dropped products (i + j >= s) and the truncated slices leave s + 1 parts per term, each
-below 2^(-beta s) in the scaled units, and the combination rounds s - 1 times, so
+below 2^(-beta s) in the scaled units, and the combination rounds g - 1 times (g groups:
+2 for beta 8, s 7), so
 
-    |error| <= gamma(s - 1) sum_k |a_ik b_kj| + (s + 1) 2^(-beta s) k 2^(E_i + F_j)
+    |error| <= gamma(g - 1) sum_k |a_ik b_kj| + (s + 1) 2^(-beta s) k 2^(E_i + F_j)
 
 summed over the chunks, plus one rounding per further chunk and 2^-1075 per chunk
 where the result is subnormal. `s` is the least with (s + 1) 2^(-beta s) <= u, so the
@@ -56,8 +59,9 @@ U = 53  # float64's precision: the truncation error is held below 2^-U of the sc
 # per multiply-add (beta 7: 45), shorter ones no fewer (beta 9: 28) and more launches.
 MAX_CHUNK = 258
 # The slice products of one column block hold at most this many float32 (and no more than
-# the device's largest buffer); wider products run in column blocks.
-MAX_PRODUCT_ELEMENTS = 1 << 27
+# the device's largest buffer); wider products run in column blocks. 256 MiB: the buffer
+# stays within the device's pool of freed buffers (512 MiB), so calls reuse it.
+MAX_PRODUCT_ELEMENTS = 1 << 26
 # The least scaled sum of |a b| an output takes the split with: 1, doubled for the float32
 # product that computes it (relative error below k 2^-24 for chunks of MAX_CHUNK).
 MIN_SCALED_SUM = 2.0
@@ -74,6 +78,17 @@ def plan(k: int) -> tuple[int, int]:
     while (s + 1) * 2.0 ** (-beta * s) > 2.0**-U:
         s += 1
     return beta, s
+
+
+def group_size(k: int, beta: int, s: int) -> int:
+    """Diagonal sums the combining kernel gathers exactly in int64 before one float64
+    conversion: |D_d| <= (d + 1) k (2^beta - 1)^2 <= s 2^24, so a group of j + 1 sums stays
+    below s 2^24 2^(beta j + 1) <= 2^53, a float64's exact integers."""
+    bound = s * k * (2**beta - 1) ** 2  # the largest |D_d|
+    j = 0
+    while 2 * bound * 2 ** (beta * (j + 1)) <= 2**53:
+        j += 1
+    return j + 1
 
 
 def products(k: int) -> int:
@@ -135,13 +150,18 @@ int row = (int)(i / n);
 int col = (int)(i % n);
 double total = 0.0;
 if (isfinite(ra) && isfinite(cb) && scaled >= min_scaled) {
-  for (int d = s - 1; d >= 0; d--) {
+  long long gathered = 0;
+  for (int d = 0; d < s; d++) {
     int diagonal = 0;
     for (int u = 0; u <= d; u++) {
       int at = rows * n * (u * s - u * (u - 1) / 2) + (row * (s - u) + d - u) * n + col;
       diagonal += (int)p[at];
     }
-    total = ldexp(total, -beta) + (double)diagonal;
+    gathered = gathered * (1 << beta) + diagonal;
+    if (d % group == group - 1 || d == s - 1) {
+      total += ldexp((double)gathered, -beta * d);
+      gathered = 0;
+    }
   }
   int ea = 0;
   int eb = 0;
@@ -163,8 +183,8 @@ y = prev + total;
 def _combiner() -> ElementwiseKernel:
     return ElementwiseKernel(
         "raw float32 p, float64 ra, float64 cb, float32 scaled, raw float64 a, raw float64 b, "
-        "float64 prev, float32 min_scaled, int32 s, int32 beta, int32 rows, int32 m, int32 k, "
-        "int32 n",
+        "float64 prev, float32 min_scaled, int32 s, int32 beta, int32 group, int32 rows, "
+        "int32 m, int32 k, int32 n",
         "float64 y",
         _COMBINE,
         "wp_split_combine",
@@ -176,12 +196,21 @@ def matmul(a: ndarray, b: ndarray, result: ndarray) -> None:
     added to the previous ones' by its combining kernel."""
     k = a.shape[-1]
     chunk = _chunk_length(k)
+    scratch: list[ndarray] = []  # one buffer of slice products for every block
     for start in range(0, k, chunk):
         end = start + chunk  # the last chunk's slice stops at K
-        _chunk(a[..., start:end], b[..., start:end, :], result, start > 0)
+        _chunk(a[..., start:end], b[..., start:end, :], result, start > 0, scratch)
 
 
-def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
+def _products_buffer(scratch: list, size: int, device) -> ndarray:
+    """`size` float32 of the call's one products buffer (made at the first block: the
+    first chunk is the longest, so no later block needs more)."""
+    if not scratch or scratch[0].size < size:
+        scratch[:] = [ndarray((size,), np.float32, device=device)]
+    return scratch[0][:size]
+
+
+def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool, scratch: list) -> None:
     beta, s = plan(a.shape[-1])
     ra = _absmax()(a, axis=-1)[..., None]  # each row's maximum, beside the row
     sa = _slices(a, ra, (s, *a.shape), a.size, s, beta)
@@ -194,7 +223,8 @@ def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool) -> None:
     block = max(1, min(n, limit // (rows * s * (s + 1) // 2)))
     for start in range(0, n, block):
         end = start + block
-        _block(a, sa, ma, ra, b[..., start:end], result[..., start:end], accumulate, beta, s)
+        p = _products_buffer(scratch, rows * min(block, n - start) * s * (s + 1) // 2, a.device)
+        _block(a, sa, ma, ra, b[..., start:end], result[..., start:end], p, accumulate, beta, s)
 
 
 def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> ndarray:
@@ -209,9 +239,10 @@ def _scaled_magnitudes(x: ndarray, m: ndarray) -> ndarray:
     return v
 
 
-def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
+def _block(a, sa, ma, ra, b, out, p, accumulate: bool, beta: int, s: int) -> None:
     """out[...] (+)= a @ b for one block of columns of `b`, `a` already sliced into `sa`,
-    its scaled magnitudes in `ma` and its rows' maxima in `ra` (batch..., M, 1)."""
+    its scaled magnitudes in `ma` and its rows' maxima in `ra` (batch..., M, 1); `p`
+    holds the slice products."""
     *batch, k, n = b.shape
     cb = _absmax()(b, axis=-2)[..., None, :]  # each column's maximum, above the column
     scaled = ndarray(out.shape, np.float32, device=out.device)
@@ -221,7 +252,6 @@ def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
     # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
     sb = _slices(b[..., None, :], cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta)
     rows = math.prod(out.shape[:-1])
-    p = ndarray((rows * n * s * (s + 1) // 2,), np.float32, device=out.device)
     for i in range(s):
         _slice_product(sa, sb, p, i, s, rows)
     m = a.shape[-2]
@@ -237,6 +267,7 @@ def _block(a, sa, ma, ra, b, out, accumulate: bool, beta: int, s: int) -> None:
         MIN_SCALED_SUM,
         s,
         beta,
+        group_size(k, beta, s),
         rows,
         m,
         k,

@@ -18,6 +18,7 @@ ABI_VERSION = 2
 WORKGROUP_SIZE = 256
 MAX_WORKGROUPS_PER_DIMENSION = 65535
 MAX_INVOCATIONS = 256  # WebGPU's default maxComputeInvocationsPerWorkgroup
+MAX_WORKGROUP_BYTES = 16384  # WebGPU's default maxComputeWorkgroupStorageSize
 
 
 class AbiVersionError(ValueError):

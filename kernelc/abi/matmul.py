@@ -59,6 +59,23 @@ def tiles_of(tiles: str | MatmulTiles | tuple | None) -> MatmulTiles:
     )
 
 
+# Split K: a product whose grid of `small` tiles has fewer than SPLIT_K_WORKGROUPS
+# workgroups (a large GPU holds about that many at once) runs as a batch of products over
+# equal parts of K, at least SPLIT_K_MIN_PART long, whose results are then summed.
+SPLIT_K_WORKGROUPS = 1024
+SPLIT_K_MIN_PART = 256
+
+
+def k_splits(batch: int, m: int, n: int, k: int) -> int:
+    """Parts of K a float32 product runs as (1: no split): the fewest that bring the grid
+    of `small` tiles to SPLIT_K_WORKGROUPS, each part at least SPLIT_K_MIN_PART long and
+    all equal (a divisor of K), or the most that are."""
+    small = TILES["small"]
+    grid = batch * math.ceil(m / small.m) * math.ceil(n / small.n)
+    most = min(math.ceil(SPLIT_K_WORKGROUPS / max(grid, 1)), k // SPLIT_K_MIN_PART)
+    return next((s for s in range(most, 1, -1) if k % s == 0), 1)
+
+
 def preferred_tiles(batch: int, m: int, n: int) -> str:
     """The preset for a (batch, m, n) product: `large` when its grid is big enough."""
     large = TILES["large"]

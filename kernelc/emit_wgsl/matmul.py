@@ -8,6 +8,10 @@ and each invocation then accumulates a `thread_m` x `thread_n` block of C in vec
 registers from vec4 reads of the tiles. The next step's loads are issued before this
 step's arithmetic, so their latency hides behind it.
 
+Double buffering. Where two copies of both tiles fit WebGPU's workgroup storage, a step's
+loaded registers go into the copy the step's arithmetic does not read, after that
+arithmetic, and the copies swap: one barrier per step instead of two.
+
 Layout. Tile A holds A[row0 + m, k0 + k] at `tile_a[k * SA + m / 4][m % 4]`, tile B
 holds B[k0 + k, col0 + n] at `tile_b[k * SB + n / 4][n % 4]`; rows are padded by one
 vec4 (SA = m / 4 + 1) so the column-wise stores of a transposed load do not collide in
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from kernelc.abi.contract import REDUCE_SIZE, Contract, MatmulLaunch
+from kernelc.abi.contract import MAX_WORKGROUP_BYTES, REDUCE_SIZE, Contract, MatmulLaunch
 from kernelc.abi.matmul import GROUP_M
 from kernelc.emit.base import Scope
 from kernelc.emit.matmul import A, B, C, MatmulShell, MatmulSpec
@@ -62,11 +66,17 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
     def row_b(self) -> int:
         return self.tiles.n // 4 + 1
 
+    @property
+    def copies(self) -> int:
+        """Copies of the tiles in workgroup memory: 2 (double buffering) where they fit."""
+        vec4s = (self.row_a + self.row_b) * self.tiles.k
+        return 2 if 2 * 16 * vec4s <= MAX_WORKGROUP_BYTES else 1
+
     def header(self) -> str:
-        t = self.tiles
+        t, c = self.tiles, self.copies
         tiles = [
-            f"var<workgroup> {self.tile_a}: array<vec4<f32>, {self.row_a * t.k}>;",
-            f"var<workgroup> {self.tile_b}: array<vec4<f32>, {self.row_b * t.k}>;",
+            f"var<workgroup> {self.tile_a}: array<vec4<f32>, {c * self.row_a * t.k}>;",
+            f"var<workgroup> {self.tile_b}: array<vec4<f32>, {c * self.row_b * t.k}>;",
         ]
         return f"{super().header()}\n" + "\n".join(tiles) + "\n"
 
@@ -158,20 +168,51 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
             for name in row:
                 w.line(f"var {name}: vec4<f32>;")
         k0 = self.temp("kc_k0")
-        self.load_step(loads_a + loads_b, "0i")
+        loads = loads_a + loads_b
+        steps = [(ld, step_a) for ld in loads_a] + [(ld, step_b) for ld in loads_b]
+        self.load_step(loads, "0i")
+        if self.copies == 2:
+            self.double_buffered(loads, steps, acc, tx, ty, k0)
+        else:
+            w.line(f"for (var {k0} = 0i; {k0} < {self.k}; {k0} = {k0} + {t.k}i) {{")
+            with w.indented():
+                self.store_tiles(loads, "")
+                w.line("workgroupBarrier();")
+                self.next_step(steps, k0)
+                self.multiply(acc, tx, ty, "")
+                w.line("workgroupBarrier();")
+            w.line("}")
+        self.store(acc, bases[C], row0, col0, tx, ty)
+
+    def double_buffered(self, loads, steps, acc, tx: str, ty: str, k0: str) -> None:
+        """The K loop over two copies of the tiles: `kc_cur` and `kc_cur_b` are the offsets
+        of the copy this step reads; the next step's elements go into the other."""
+        w, t = self.out, self.tiles
+        cur_a = self.int_local("kc_cur", "0i", mutable=True)
+        cur_b = self.int_local("kc_cur_b", "0i", mutable=True)
+        self.store_tiles(loads, "")
+        w.line("workgroupBarrier();")
         w.line(f"for (var {k0} = 0i; {k0} < {self.k}; {k0} = {k0} + {t.k}i) {{")
         with w.indented():
-            for ld in loads_a + loads_b:
-                tile = self.tile_a if ld.param == A else self.tile_b
-                w.line(f"{tile}[{ld.slot}][{ld.lane}] = {ld.reg};")
-            w.line("workgroupBarrier();")
-            for ld, step in [(ld, step_a) for ld in loads_a] + [(ld, step_b) for ld in loads_b]:
-                w.line(f"{ld.pos} = {ld.pos} + {step};")
-            self.load_step(loads_a + loads_b, f"{k0} + {t.k}i")
-            self.multiply(acc, tx, ty)
+            self.next_step(steps, k0)
+            self.multiply(acc, tx, ty, f"{cur_a} + ", f"{cur_b} + ")
+            w.line(f"{cur_a} = {self.row_a * t.k}i - {cur_a};")
+            w.line(f"{cur_b} = {self.row_b * t.k}i - {cur_b};")
+            self.store_tiles(loads, f"{cur_a} + ", f"{cur_b} + ")
             w.line("workgroupBarrier();")
         w.line("}")
-        self.store(acc, bases[C], row0, col0, tx, ty)
+
+    def store_tiles(self, loads, at_a: str, at_b: str = "") -> None:
+        """The registers into the tiles, at offsets `at_a` / `at_b` (WGSL text + or "")."""
+        for ld in loads:
+            tile, at = (self.tile_a, at_a) if ld.param == A else (self.tile_b, at_b)
+            self.out.line(f"{tile}[{at}{ld.slot}][{ld.lane}] = {ld.reg};")
+
+    def next_step(self, steps, k0: str) -> None:
+        """Positions one step on, and the registers loaded from there."""
+        for ld, step in steps:
+            self.out.line(f"{ld.pos} = {ld.pos} + {step};")
+        self.load_step([ld for ld, _ in steps], f"{k0} + {self.tiles.k}i")
 
     def loaders(self, param: str, base: str, origin: str, k_fastest: bool) -> list[_Load]:
         """The elements of `param`'s tile this invocation loads each step, consecutive
@@ -220,16 +261,21 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
             w.line(f"    {ld.reg} = {self.element(ld.param, ld.pos)};")
             w.line("}")
 
-    def multiply(self, acc: list[list[str]], tx: str, ty: str) -> None:
-        """acc += tile_a^T tile_b over the step's k, fully unrolled."""
+    def multiply(self, acc: list[list[str]], tx: str, ty: str, at_a: str, at_b: str = "") -> None:
+        """acc += tile_a^T tile_b over the step's k, fully unrolled, from the tiles' copy
+        at offsets `at_a` / `at_b` (WGSL text + or "")."""
         w, t = self.out, self.tiles
         for kk in range(t.k):
             a = [self.temp(f"kc_a{kk}_{c}") for c in range(t.thread_m // 4)]
             b = [self.temp(f"kc_b{kk}_{c}") for c in range(t.thread_n // 4)]
             for c, name in enumerate(a):
-                w.line(f"let {name} = {self.tile_a}[{kk * self.row_a + c * t.threads_m}i + {ty}];")
+                w.line(
+                    f"let {name} = {self.tile_a}[{at_a}{kk * self.row_a + c * t.threads_m}i + {ty}];"
+                )
             for c, name in enumerate(b):
-                w.line(f"let {name} = {self.tile_b}[{kk * self.row_b + c * t.threads_n}i + {tx}];")
+                w.line(
+                    f"let {name} = {self.tile_b}[{at_b}{kk * self.row_b + c * t.threads_n}i + {tx}];"
+                )
             for r, row in enumerate(acc):
                 lane = f"{a[r // 4]}.{LANES[r % 4]}"
                 for c, name in enumerate(row):

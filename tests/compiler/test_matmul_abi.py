@@ -303,3 +303,31 @@ def test_glsl_validates(dtype, batch_ndim):
     validate_glsl(packed.code)
     for stage in packed.abi.launch.stages:
         validate_glsl(stage.code)
+
+
+def test_double_buffering_where_two_copies_fit():
+    """Tiles whose two copies fit WebGPU's 16 KiB of workgroup memory take one barrier per
+    K step (the other before the loop); larger ones keep two per step."""
+    double = translate("wgsl", tiles=(128, 64, 8, 8, 4)).code
+    loop = double[double.index("for (var kc_k0") :]
+    assert double.count("workgroupBarrier()") == 2 and loop.count("workgroupBarrier()") == 1
+    assert "array<vec4<f32>, 528>" in double  # 2 copies of 33 vec4 rows x 8 steps of k
+    single = translate("wgsl", tiles="large").code
+    loop = single[single.index("for (var kc_k0") :]
+    assert loop.count("workgroupBarrier()") == 2 and "kc_cur" not in single
+
+
+def test_k_splits():
+    """Equal parts of K (divisors), at least SPLIT_K_MIN_PART long, no more than fill the
+    grid to SPLIT_K_WORKGROUPS; none for grids that are full already."""
+    from kernelc.abi.matmul import SPLIT_K_MIN_PART, SPLIT_K_WORKGROUPS, k_splits
+
+    assert k_splits(1, 1024, 512, 4608) == 8  # 128 small tiles: 8 parts of 576
+    assert k_splits(1, 4096, 4096, 4096) == 1
+    assert k_splits(1, 10, 10, 1021) == 1  # a prime K has no equal parts
+    assert k_splits(1, 64, 64, 2 * SPLIT_K_MIN_PART - 1) == 1
+    for batch, m, n, k in [(1, 64, 64, 100_000), (3, 200, 100, 3000), (1, 512, 4608, 1024)]:
+        s = k_splits(batch, m, n, k)
+        grid = batch * -(-m // 64) * -(-n // 64)
+        assert k % s == 0 and (s == 1 or k // s >= SPLIT_K_MIN_PART)
+        assert grid * (s - 1) < SPLIT_K_WORKGROUPS

@@ -187,3 +187,16 @@ def test_plan_keeps_slice_products_exact():
         assert (s + 1) * 2.0 ** (-beta * s) <= U < s * 2.0 ** (-beta * (s - 1))
     assert [_split_products.products(k) for k in (256, 512, 1024)] == [28, 56, 112]
     assert math.comb(_split_products.plan(258)[1] + 1, 2) == 28
+
+
+def test_groups_of_diagonals_stay_exact_integers():
+    """A group of diagonal sums gathered in int64 is below 2^53, so converting it to
+    float64 is exact; a group one longer could pass that."""
+    for k in range(1, _split_products.MAX_CHUNK + 1):
+        beta, s = _split_products.plan(k)
+        group = _split_products.group_size(k, beta, s)
+        largest = s * k * (2**beta - 1) ** 2  # the largest |D_d|
+        gathered = sum(largest * 2 ** (beta * j) for j in range(group))
+        assert gathered < 2**53
+        assert 2 * largest * 2 ** (beta * group) > 2**53
+    assert _split_products.group_size(258, *_split_products.plan(258)) == 4
