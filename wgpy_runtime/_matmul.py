@@ -20,6 +20,7 @@ import kernelc
 from kernelc.abi.matmul import MAX_BATCH_NDIM, glsl_stage_texels, k_splits, preferred_tiles
 
 from . import _dtypes, _launch, _shapes
+from .kernel import ReductionKernel
 from .ndarray import ndarray
 
 TILED_DTYPES = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
@@ -95,8 +96,6 @@ def _parts_of_k(result: ndarray, batches: int, m: int, n: int, k: int) -> int:
 def _split_k(a: ndarray, b: ndarray, result: ndarray, parts: int) -> bool:
     """result[...] = a @ b as `parts` products over equal parts of K, batched along a new
     axis before M (views of `a` and `b`), then summed along it into `result`."""
-    from .reductions import sum as total  # reductions build on this module's callers
-
     *batch, k, n = b.shape
     m, step = a.shape[-2], k // parts
     sa, sb = a._strides, b._strides
@@ -109,8 +108,15 @@ def _split_k(a: ndarray, b: ndarray, result: ndarray, parts: int) -> bool:
     partial = ndarray((*batch, parts, m, n), result.dtype, device=result.device)
     if not tiled_matmul(a_parts, b_parts, partial):
         return False
-    total(partial, axis=-3, out=result)
+    _sum_of_parts()(partial, axis=-3, out=result)
     return True
+
+
+@functools.cache
+def _sum_of_parts() -> ReductionKernel:
+    return ReductionKernel(
+        "float32 x", "float32 y", "x", "a + b", "y = a", "0", "wp_matmul_parts_sum"
+    )
 
 
 def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
