@@ -62,19 +62,25 @@ def main() -> int:
         device._recorded = plain
         error = np.abs(got - a @ b).max() / np.abs(a @ b).max()
         flops = 2.0 * n**3
-        print(f"\n## float64 {n}²: walk K {1e3 * rows['walk K']:.1f} ms "
-              f"({flops / rows['walk K'] / 1e12:.3f} TFLOP/s), split "
-              f"{1e3 * rows['split']:.1f} ms ({flops / rows['split'] / 1e12:.3f} TFLOP/s); "
-              f"max error / max |c| {error:.2e}")
+        print(
+            f"\n## float64 {n}²: walk K {1e3 * rows['walk K']:.1f} ms "
+            f"({flops / rows['walk K'] / 1e12:.3f} TFLOP/s), split "
+            f"{1e3 * rows['split']:.1f} ms ({flops / rows['split'] / 1e12:.3f} TFLOP/s); "
+            f"max error / max |c| {error:.2e}"
+        )
         floor = min(min(v) for v in table.values())
         waits = sum(sum(v) for v in table.values())
-        print(f"profiled: {1e3 * total:.1f} ms, {1e3 * waits:.1f} ms of waits over "
-              f"{sum(map(len, table.values()))} commands, floor {1e6 * floor:.0f} µs\n")
+        print(
+            f"profiled: {1e3 * total:.1f} ms, {1e3 * waits:.1f} ms of waits over "
+            f"{sum(map(len, table.values()))} commands, floor {1e6 * floor:.0f} µs\n"
+        )
         print("| program | commands | ms | above floor, ms |")
         print("| --- | ---: | ---: | ---: |")
         for name, times in sorted(table.items(), key=lambda kv: -sum(kv[1])):
             t = sum(times)
-            print(f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |")
+            print(
+                f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |"
+            )
         _products.SPLIT_MULTIPLY_ADDS = None
     return 0
 
