@@ -36,7 +36,12 @@ def flops(n: int) -> float:
 
 
 def parse_tiles(text: str):
-    return text if text in ("auto", "large", "small") else tuple(int(x) for x in text.split(","))
+    """A preset name, or m,n,k,thread_m,thread_n; a trailing `/1` asks for one copy of the
+    tiles in workgroup memory where two would fit (no double buffering)."""
+    if text in ("auto", "huge", "large", "small"):
+        return text
+    shape, _, copies = text.partition("/")
+    return (*(int(x) for x in shape.split(",")), *((1,) if copies == "1" else ()))
 
 
 def timed(run, sync, seconds: float, min_repeat: int) -> float:
@@ -89,11 +94,21 @@ def _fixed_program(dev, x, y, *, target: str, **options):
     GLSL program), launched the runtime's way (the runtime picks its own)."""
     import kernelc
     import wgpy_runtime as wp
+    from kernelc.emit_wgsl import matmul as wgsl_matmul
     from wgpy_runtime import _launch
 
     if dev.target != target:
         raise ValueError(f"{options} is a {target} choice")
-    program = kernelc.translate_matmul("float32", target=target, **options)
+    tiles = options.get("tiles")
+    single = isinstance(tiles, tuple) and len(tiles) == 6  # `/1`: one copy of the tiles
+    if single:
+        options["tiles"] = tiles[:5]
+    limit = wgsl_matmul.MAX_WORKGROUP_BYTES
+    wgsl_matmul.MAX_WORKGROUP_BYTES = 0 if single else limit
+    try:
+        program = kernelc.translate_matmul("float32", target=target, **options)
+    finally:
+        wgsl_matmul.MAX_WORKGROUP_BYTES = limit
     m, k, n = x.shape[0], x.shape[1], y.shape[1]
 
     def run():

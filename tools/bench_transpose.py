@@ -1,9 +1,9 @@
-"""Transposing copies (`ascontiguousarray` of a transposed or rolled view) on the webgpu
-backend for each run length `_launch.COPY_RUN_BYTES` (the bytes of the source a copy
-walks before stepping along the destination; `none`: the destination's order), beside
-CuPy when it imports, in one run: GB/s counting bytes read + written once.
+"""Transposing copies (`ascontiguousarray` of a transposed or rolled view) against an
+elementwise op reading the same view (`view * 1`), on the webgpu backend and CuPy (when
+it imports) in one run: µs per call of host time (issuing `--repeat` calls) and in all
+(until the device has finished them), and GB/s counting bytes read + written once.
 
-    python tools/bench_transpose.py [--runs none 16 32 64 128] [--repeat 50] [--shrink 1]
+    python tools/bench_transpose.py [--repeat 50] [--shrink 1]
 """
 
 from __future__ import annotations
@@ -23,27 +23,28 @@ CASES = {  # name: (shape, how the view is made from the contiguous array)
     "rollaxis(y, 3, 1), 64x4x4x512": ((64, 4, 4, 512), lambda xp, x: xp.rollaxis(x, 3, 1)),
     "x.transpose(0, 2, 1), 512x256x384": ((512, 256, 384), lambda xp, x: x.transpose(0, 2, 1)),
 }
+OPERATIONS = {"copy": lambda xp, v: xp.ascontiguousarray(v), "v * 1": lambda xp, v: v * 1}
 
 
-def gbps(xp, view, sync, repeat: int) -> float:
-    xp.ascontiguousarray(view)
+def timed(call, sync, repeat: int) -> tuple[float, float]:
+    """(host, total) µs per call over `repeat` calls queued after a warm-up."""
+    call()
     sync()
     start = time.perf_counter()
     for _ in range(repeat):
-        xp.ascontiguousarray(view)
+        call()
+    issued = time.perf_counter()
     sync()
-    seconds = (time.perf_counter() - start) / repeat
-    return 2 * view.size * view.dtype.itemsize / seconds / 1e9
+    done = time.perf_counter()
+    return 1e6 * (issued - start) / repeat, 1e6 * (done - start) / repeat
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", nargs="+", default=["none", "16", "32", "64", "128"])
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--shrink", type=int, default=1, help="divide each first extent by this")
     args = ap.parse_args()
     import wgpy_runtime as wp
-    from wgpy_runtime import _launch
     from wgpy_runtime import device as devices
 
     device = devices.get_device("webgpu")
@@ -52,24 +53,30 @@ def main() -> int:
         import cupy
     except ImportError:
         cupy = None
-    columns = (["cupy"] if cupy else []) + [f"run {r}" for r in args.runs]
-    print("| float32 copy, GB/s | " + " | ".join(columns) + " |")
-    print("| --- |" + " ---: |" * len(columns))
+    backends = [("webgpu", wp, device.synchronize)]
+    if cupy:
+        backends.insert(0, ("cupy", cupy, cupy.cuda.Device().synchronize))
+    print(
+        "| float32 view | operation | "
+        + " | ".join(f"{b} host µs | {b} µs | {b} GB/s" for b, _, _ in backends)
+        + " |"
+    )
+    print("| --- | --- |" + " ---: | ---: | ---: |" * len(backends))
     for name, (shape, make) in CASES.items():
         shape = (shape[0] // args.shrink, *shape[1:])
         host = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
         want = np.ascontiguousarray(make(np, host))
-        cells = []
-        if cupy:
-            view = make(cupy, cupy.asarray(host))
-            cells.append(gbps(cupy, view, cupy.cuda.Device().synchronize, args.repeat))
-        view = make(wp, wp.asarray(host))
-        for run in args.runs:
-            _launch.COPY_RUN_BYTES = None if run == "none" else int(run)
-            if not np.array_equal(wp.ascontiguousarray(view).get(), want):
-                raise AssertionError(f"{name}, run {run}: wrong copy")
-            cells.append(gbps(wp, view, device.synchronize, args.repeat))
-        print(f"| {name} | " + " | ".join(f"{c:.0f}" for c in cells) + " |")
+        for op, run in OPERATIONS.items():
+            cells = []
+            for backend, xp, sync in backends:
+                view = make(xp, xp.asarray(host))
+                got = run(xp, view)
+                got = got.get() if hasattr(got, "get") else got
+                if not np.array_equal(got, want):
+                    raise AssertionError(f"{backend}: {name}, {op}: wrong result")
+                issued, total = timed(lambda: run(xp, view), sync, args.repeat)
+                cells += [issued, total, 2 * host.nbytes / total / 1e3]
+            print(f"| {name} | {op} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
     return 0
 
 

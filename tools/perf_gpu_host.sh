@@ -75,10 +75,10 @@ if want matmul; then
 fi
 want gles && bench gles 60 tools/bench_gles.py
 want exact64 && bench exact64 240 tools/bench_exact64.py --json "$out/exact64.json"
-sweep_tiles=(large small 128,64,8,8,4 64,128,8,4,8 128,128,4,8,8 64,64,8,4,4 128,256,4,8,16
-  256,128,4,16,8 128,64,16,8,4)
+sweep_tiles=(large huge 256,128,4,16,8/1 128,128,4,8,8 128,128,4,8,8/1 128,64,8,8,4
+  128,64,8,8,4/1 64,128,8,4,8 256,128,8,16,8 small auto)
 want tiles && bench tiles 240 tools/bench_matmul.py --sizes 1024 4096 --backends webgpu \
   --seconds 0.5 --tiles auto "${sweep_tiles[@]}"
-want transpose && bench transpose 120 tools/bench_transpose.py
+want transpose && bench transpose 120 tools/bench_transpose.py --repeat 30
 want split && bench split 240 tools/profile_split_products.py --sizes 1024 4096
 echo "== done ($(date -u +%T))"

@@ -32,9 +32,6 @@ KERNEL_CALLS = ("ElementwiseKernel.__call__", "ReductionKernel.__call__")
 # scatter_kernel are these strings): y = x, and GLSL's strided write, where each element
 # of `y` takes `src[inv[i]]` when `inv[i] >= 0`.
 KERNEL_DEFAULTS = {"preamble": "", "loop_prep": "", "after_loop": ""}
-# Bytes of a memory sector: a transposing copy walks its source in runs this long
-# (`_shapes.blocked_copy_order`); None walks it in the destination's order.
-COPY_RUN_BYTES: int | None = 32
 COPY = {"in_params": "T x", "out_params": "T y", "operation": "y = x", "name": "wp_copy"}
 SCATTER = {
     "in_params": "raw T src, raw int32 inv",
@@ -299,14 +296,6 @@ def copy_into(dst, src) -> None:
             src = dense
         _scatter(dst, src)
         return
-    order = None
-    if COPY_RUN_BYTES is not None and dst.device.capabilities.can_scatter:  # GLSL writes in order
-        block = max(1, COPY_RUN_BYTES // dst.dtype.itemsize)
-        order = _shapes.blocked_copy_order(dst.shape, dst._strides, src._strides, block)
-    if order is not None:
-        shape, ds, ss = order
-        dst = ndarray._view(dst._buf, shape, ds, dst._offset)
-        src = ndarray._view(src._buf, shape, ss, src._offset)
     run_copy(COPY, {"x": src, "y": dst}, dst.shape)
 
 

@@ -17,10 +17,9 @@ import math
 import numpy as np
 
 import kernelc
-from kernelc.abi.matmul import MAX_BATCH_NDIM, glsl_stage_texels, k_splits, preferred_tiles
+from kernelc.abi.matmul import MAX_BATCH_NDIM, glsl_stage_texels, preferred_tiles
 
 from . import _dtypes, _launch, _shapes
-from .kernel import ReductionKernel
 from .ndarray import ndarray
 
 TILED_DTYPES = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
@@ -84,41 +83,6 @@ def _transposed(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
     return shape[-2] > 1 and shape[-1] > 1 and abs(strides[-2]) < abs(strides[-1])
 
 
-def _parts_of_k(result: ndarray, batches: int, m: int, n: int, k: int) -> int:
-    """How many parts of K a product runs as (`k_splits`): float32 results on devices
-    with workgroup tiles only (GLSL draws a fragment per block of C; a float16 result
-    would round each part)."""
-    if result.dtype != np.float32 or not result.device.capabilities.workgroup_tiles:
-        return 1
-    return k_splits(batches, m, n, k)
-
-
-def _split_k(a: ndarray, b: ndarray, result: ndarray, parts: int) -> bool:
-    """result[...] = a @ b as `parts` products over equal parts of K, batched along a new
-    axis before M (views of `a` and `b`), then summed along it into `result`."""
-    *batch, k, n = b.shape
-    m, step = a.shape[-2], k // parts
-    sa, sb = a._strides, b._strides
-    a_parts = ndarray._view(
-        a._buf, (*batch, parts, m, step), (*sa[:-2], step * sa[-1], sa[-2], sa[-1]), a._offset
-    )
-    b_parts = ndarray._view(
-        b._buf, (*batch, parts, step, n), (*sb[:-2], step * sb[-2], sb[-2], sb[-1]), b._offset
-    )
-    partial = ndarray((*batch, parts, m, n), result.dtype, device=result.device)
-    if not tiled_matmul(a_parts, b_parts, partial):
-        return False
-    _sum_of_parts()(partial, axis=-3, out=result)
-    return True
-
-
-@functools.cache
-def _sum_of_parts() -> ReductionKernel:
-    return ReductionKernel(
-        "float32 x", "float32 y", "x", "a + b", "y = a", "0", "wp_matmul_parts_sum"
-    )
-
-
 def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     """result[...] = a @ b for `a` (batch..., M, K) and `b` (batch..., K, N) viewed over
     the batch shape of `result` (batch..., M, N), a fresh C-contiguous array of their
@@ -130,9 +94,6 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     shape, strides = merge_batch(tuple(batch), [v._strides[:-2] for v in views])
     if len(shape) > MAX_BATCH_NDIM:
         return False
-    parts = _parts_of_k(result, math.prod(shape), m, n, k)
-    if parts > 1 and len(shape) < MAX_BATCH_NDIM:
-        return _split_k(a, b, result, parts)
     args = {
         name: ndarray._view(v._buf, shape + v.shape[-2:], s + v._strides[-2:], v._offset)
         for name, v, s in zip("ABC", views, strides)

@@ -117,26 +117,6 @@ def reduce_dims(shape: tuple[int, ...], strides: list[tuple[int, ...]]):
     return tuple(new_shape), [tuple(ns) for ns in new_strides]
 
 
-def blocked_copy_order(shape, dst_strides, src_strides, block: int):
-    """A loop order for dst[...] = src whose neighbouring invocations share memory sectors
-    on both sides, or None where the plain order already reads `src` contiguously:
-    (shape, dst strides, src strides) with `src`'s unit-stride axis cut into runs of
-    `block` elements walked innermost, `dst`'s innermost axis next. A plain order walks
-    `src` across its rows there, so a warp's reads each touch a different sector."""
-    shape, (ds, ss) = reduce_dims(tuple(shape), [tuple(dst_strides), tuple(src_strides)])
-    last = len(shape) - 1
-    if last < 1 or abs(ss[last]) == 1 or abs(ds[last]) != 1:
-        return None
-    b = next((k for k in range(last) if abs(ss[k]) == 1), None)
-    if b is None or shape[b] % block:
-        return None
-    cut = (shape[b] // block, ds[b] * block, ss[b] * block)
-    axes = [cut if k == b else (shape[k], ds[k], ss[k]) for k in range(len(shape))]
-    axes.append((block, ds[b], ss[b]))
-    new_shape, new_ds, new_ss = zip(*axes)
-    return new_shape, new_ds, new_ss
-
-
 def extent_range(offset: int, shape, strides) -> tuple[int, int]:
     """Lowest and highest element a view reaches (empty views: (offset, offset - 1))."""
     if math.prod(shape) == 0:

@@ -59,9 +59,9 @@ U = 53  # float64's precision: the truncation error is held below 2^-U of the sc
 # per multiply-add (beta 7: 45), shorter ones no fewer (beta 9: 28) and more launches.
 MAX_CHUNK = 258
 # The slice products of one column block hold at most this many float32 (and no more than
-# the device's largest buffer); wider products run in column blocks. 256 MiB: the buffer
-# stays within the device's pool of freed buffers (512 MiB), so calls reuse it.
-MAX_PRODUCT_ELEMENTS = 1 << 26
+# the device's largest buffer); wider products run in column blocks. A call makes the
+# buffer once (`_products_buffer`) and its blocks share it.
+MAX_PRODUCT_ELEMENTS = 1 << 27
 # The least scaled sum of |a b| an output takes the split with: 1, doubled for the float32
 # product that computes it (relative error below k 2^-24 for chunks of MAX_CHUNK).
 MIN_SCALED_SUM = 2.0

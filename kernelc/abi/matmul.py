@@ -27,12 +27,15 @@ GROUP_M = 8
 
 
 # Presets: `large` is the classic 128x128x8 SGEMM tiling with 8x8 accumulators per
-# invocation; `small` keeps more workgroups in flight for matrices of a few hundred rows.
+# invocation; `small` keeps more workgroups in flight for matrices of a few hundred rows;
+# `huge` (256x128, k 4, 16x8 per invocation, double-buffered) reads each loaded element
+# for more products, for matrices of thousands of rows and columns.
 TILES = {
+    "huge": MatmulTiles(m=256, n=128, k=4, thread_m=16, thread_n=8),
     "large": MatmulTiles(m=128, n=128, k=8, thread_m=8, thread_n=8),
     "small": MatmulTiles(m=64, n=64, k=16, thread_m=4, thread_n=4),
 }
-LARGE_MIN_WORKGROUPS = 256  # use `large` when it still gives this many workgroups
+LARGE_MIN_WORKGROUPS = 256  # use a larger preset when it still gives this many workgroups
 
 # Packed GLSL matmul: operands as RGBA32F texels of 4 consecutive elements of K, each
 # fragment of the product computing a 4x4 block of C (rows, columns) into 4 render targets
@@ -59,28 +62,18 @@ def tiles_of(tiles: str | MatmulTiles | tuple | None) -> MatmulTiles:
     )
 
 
-# Split K: a product whose grid of `small` tiles has fewer than SPLIT_K_WORKGROUPS
-# workgroups (a large GPU holds about that many at once) runs as a batch of products over
-# equal parts of K, at least SPLIT_K_MIN_PART long, whose results are then summed.
-SPLIT_K_WORKGROUPS = 1024
-SPLIT_K_MIN_PART = 256
-
-
-def k_splits(batch: int, m: int, n: int, k: int) -> int:
-    """Parts of K a float32 product runs as (1: no split): the fewest that bring the grid
-    of `small` tiles to SPLIT_K_WORKGROUPS, each part at least SPLIT_K_MIN_PART long and
-    all equal (a divisor of K), or the most that are."""
-    small = TILES["small"]
-    grid = batch * math.ceil(m / small.m) * math.ceil(n / small.n)
-    most = min(math.ceil(SPLIT_K_WORKGROUPS / max(grid, 1)), k // SPLIT_K_MIN_PART)
-    return next((s for s in range(most, 1, -1) if k % s == 0), 1)
-
-
 def preferred_tiles(batch: int, m: int, n: int) -> str:
-    """The preset for a (batch, m, n) product: `large` when its grid is big enough."""
-    large = TILES["large"]
-    count = batch * math.ceil(m / large.m) * math.ceil(n / large.n)
-    return "large" if count >= LARGE_MIN_WORKGROUPS else "small"
+    """The preset for a (batch, m, n) product: `huge` where the matrix holds its tiles
+    whole and they still make a big enough grid, else `large` where its grid is big
+    enough, else `small`."""
+    huge, large = TILES["huge"], TILES["large"]
+    if m >= huge.m and n >= huge.n and _grid(batch, m, n, huge) >= LARGE_MIN_WORKGROUPS:
+        return "huge"
+    return "large" if _grid(batch, m, n, large) >= LARGE_MIN_WORKGROUPS else "small"
+
+
+def _grid(batch: int, m: int, n: int, tiles: MatmulTiles) -> int:
+    return batch * math.ceil(m / tiles.m) * math.ceil(n / tiles.n)
 
 
 # ---------------------------------------------------------------------------- executor side

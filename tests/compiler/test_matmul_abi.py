@@ -38,6 +38,7 @@ def test_presets_are_valid():
     for tiles in TILES.values():
         assert tiles.check() is tiles
         assert tiles.invocations == 256
+    assert "kc_cur" in translate("wgsl", tiles="huge").code  # double-buffered
     assert tiles_of(None) is TILES["large"] and tiles_of("small") is TILES["small"]
     assert tiles_of((64, 32, 8, 4, 4)) == MatmulTiles(m=64, n=32, k=8, thread_m=4, thread_n=4)
 
@@ -51,7 +52,7 @@ def test_presets_are_valid():
         (256, 128, 8, 4, 4),
         (64, 64, 3, 4, 4),
         (0, 64, 8, 4, 4),
-        "huge",
+        "giant",
         (1, 2, 3),
     ],
 )
@@ -80,7 +81,8 @@ def test_grid(batch, m, n, tiles, grid):
 @pytest.mark.parametrize(
     "batch, m, n, preset",
     [
-        (1, 4096, 4096, "large"),
+        (1, 4096, 4096, "huge"),
+        (1, 65536, 64, "large"),  # huge's 128 columns would be half empty
         (1, 2048, 2048, "large"),
         (1, 1024, 1024, "small"),
         (16, 512, 512, "large"),
@@ -315,19 +317,3 @@ def test_double_buffering_where_two_copies_fit():
     single = translate("wgsl", tiles="large").code
     loop = single[single.index("for (var kc_k0") :]
     assert loop.count("workgroupBarrier()") == 2 and "kc_cur" not in single
-
-
-def test_k_splits():
-    """Equal parts of K (divisors), at least SPLIT_K_MIN_PART long, no more than fill the
-    grid to SPLIT_K_WORKGROUPS; none for grids that are full already."""
-    from kernelc.abi.matmul import SPLIT_K_MIN_PART, SPLIT_K_WORKGROUPS, k_splits
-
-    assert k_splits(1, 1024, 512, 4608) == 8  # 128 small tiles: 8 parts of 576
-    assert k_splits(1, 4096, 4096, 4096) == 1
-    assert k_splits(1, 10, 10, 1021) == 1  # a prime K has no equal parts
-    assert k_splits(1, 64, 64, 2 * SPLIT_K_MIN_PART - 1) == 1
-    for batch, m, n, k in [(1, 64, 64, 100_000), (3, 200, 100, 3000), (1, 512, 4608, 1024)]:
-        s = k_splits(batch, m, n, k)
-        grid = batch * -(-m // 64) * -(-n // 64)
-        assert k % s == 0 and (s == 1 or k // s >= SPLIT_K_MIN_PART)
-        assert grid * (s - 1) < SPLIT_K_WORKGROUPS

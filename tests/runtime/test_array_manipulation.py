@@ -28,28 +28,16 @@ from tests.runtime.helpers import (
 @pytest.mark.parametrize(
     "shape, make",
     [
-        ((4, 5, 6, 16), lambda x, xp: xp.rollaxis(x, 3, 1)),  # source runs of whole sectors
-        ((3, 5, 6, 7), lambda x, xp: xp.rollaxis(x, 3, 1)),  # 7: no whole runs
+        ((4, 5, 6, 16), lambda x, xp: xp.rollaxis(x, 3, 1)),
+        ((3, 5, 6, 7), lambda x, xp: xp.rollaxis(x, 3, 1)),
         ((24, 40), lambda x, xp: x.T),
         ((2, 16, 3, 8), lambda x, xp: x.transpose(3, 0, 2, 1)[::-1, :, 1:]),
     ],
 )
 @numpy_wgpy_array_equal()
 def test_transposing_copies(shape, make, dtype, xp):
-    """`ascontiguousarray` of transposed views: a copy that walks its source in runs of a
-    memory sector where it can (`_shapes.blocked_copy_order`), every element in place."""
+    """`ascontiguousarray` of transposed, rolled and reversed views, every element in place."""
     return xp.ascontiguousarray(make(shaped_arange(shape, xp, dtype), xp))
-
-
-def test_blocked_copy_order():
-    from wgpy_runtime._shapes import blocked_copy_order
-
-    # (2, 3, 8) rolled to (2, 8, 3): the source's unit axis (8) cut into runs of 4
-    order = blocked_copy_order((2, 8, 3), (24, 3, 1), (24, 1, 8), 4)
-    assert order == ((2, 2, 3, 4), (24, 12, 1, 3), (24, 4, 8, 1))
-    assert blocked_copy_order((4, 6), (6, 1), (6, 1), 4) is None  # contiguous already
-    assert blocked_copy_order((8, 4), (4, 1), (1, 8), 4) == ((2, 4, 4), (16, 1, 4), (4, 8, 1))
-    assert blocked_copy_order((7, 4), (4, 1), (1, 7), 4) is None  # 7 has no whole runs
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, None])
