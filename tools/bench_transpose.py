@@ -9,6 +9,7 @@ it imports) in one run: µs per call of host time (issuing `--repeat` calls) and
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
@@ -74,7 +75,7 @@ def main() -> int:
                 got = got.get() if hasattr(got, "get") else got
                 if not np.array_equal(got, want):
                     raise AssertionError(f"{backend}: {name}, {op}: wrong result")
-                issued, total = timed(lambda: run(xp, view), sync, args.repeat)
+                issued, total = timed(functools.partial(run, xp, view), sync, args.repeat)
                 cells += [issued, total, 2 * host.nbytes / total / 1e3]
             print(f"| {name} | {op} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
     return 0
