@@ -63,10 +63,10 @@ def main() -> int:
         error = np.abs(got - a @ b).max() / np.abs(a @ b).max()
         flops = 2.0 * n**3
         print(
-            f"\n## float64 {n}²: walk K {1e3 * rows['walk K']:.1f} ms "
+            f"\n**float64 {n}²: walk K {1e3 * rows['walk K']:.1f} ms "
             f"({flops / rows['walk K'] / 1e12:.3f} TFLOP/s), split "
             f"{1e3 * rows['split']:.1f} ms ({flops / rows['split'] / 1e12:.3f} TFLOP/s); "
-            f"max error / max |c| {error:.2e}"
+            f"max error / max |c| {error:.2e}**"
         )
         floor = min(min(v) for v in table.values())
         waits = sum(sum(v) for v in table.values())
