@@ -425,3 +425,35 @@ def test_ufunc_calls_with_a_dtype_replay_by_dtype(general):
     for _ in range(2):  # a dtype given as a string: the ufunc's general path, its kernel's plan
         np.testing.assert_array_equal(wp.maximum(x, 0, dtype="f4").get(), np.maximum(h + 2, 0))
     assert len(general) == 2
+
+
+# ---------------------------------------------------------------------------- copies
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """A list that grows by one per copy taking `copy_into`'s general path."""
+    calls = []
+    real = _launch.copy_into
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_launch, "copy_into", counted)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64", "int8"])
+def test_strided_copies_replay(copies, dtype):
+    """`ascontiguousarray` of a rolled view (a convolution's output, every iteration):
+    fresh arrays each call, one general copy; contiguous copies are device copies, taken
+    every time."""
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        host = (rng.standard_normal((2, 3, 4, 5)) * 9).astype(dtype)
+        got = wp.ascontiguousarray(wp.rollaxis(wp.asarray(host), 3, 1))
+        np.testing.assert_array_equal(got.get(), np.ascontiguousarray(np.rollaxis(host, 3, 1)))
+        assert got.flags.c_contiguous
+        np.testing.assert_array_equal(wp.asarray(host).copy().get(), host)
+    assert len(copies) == 1 + 3
