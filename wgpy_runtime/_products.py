@@ -9,8 +9,8 @@ M, K) and (batch..., K, N) over `result`'s batch shape.
   strided along K would be read one element per cache line; those take the next rule.)
 * float64 under the exact 64-bit policy, from `SPLIT_MULTIPLY_ADDS` multiply-adds per
   product on: exact float32 products of its slices (`_split_products`), where every
-  emulated float64 multiply-add would cost a hundred integer operations. Off (None) by
-  default: on the H100 it ran slower than walking K (docs/dtypes.md).
+  emulated float64 multiply-add would cost a hundred integer operations. From 4096^3 on:
+  on an H100 it beat walking K there, not at 1024^3 (docs/dtypes.md).
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
   kernel (each output element walks K) for integers, bool, smaller float64 products under
   the exact policy, and batch shapes the programs do not take.
@@ -41,10 +41,10 @@ MAX_K = 65536
 MIN_K = 2048
 TARGET_OUTPUTS = 16384
 DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
-# Multiply-adds per float64 product from which it splits into float32 products; None:
-# never (the H100 ran 1024^2 and 4096^2 at 0.107 and 0.125 TFLOP/s split, against 0.180
-# and 0.191 walking K; lavapipe gained only from 1024^2 on)
-SPLIT_MULTIPLY_ADDS: int | None = None
+# Multiply-adds per float64 product from which it splits into float32 products (None:
+# never): 4096^3, where an H100 ran the split at 0.270 TFLOP/s against 0.191 walking K;
+# at 1024^3 it ran 0.113 against 0.178 (tools/profile_split_products.py, 2026-12-07)
+SPLIT_MULTIPLY_ADDS: int | None = 4096**3
 
 
 def accumulator(dtype: np.dtype) -> str:
