@@ -1,7 +1,8 @@
 """Transposing copies (`ascontiguousarray` of a transposed or rolled view) against an
 elementwise op reading the same view (`view * 1`), on the webgpu backend and CuPy (when
 it imports) in one run: µs per call of host time (issuing `--repeat` calls) and in all
-(until the device has finished them), and GB/s counting bytes read + written once.
+(until the device has finished them; the least of 3 rounds, `bench_launch.measure`),
+and GB/s counting bytes read + written once.
 
     python tools/bench_transpose.py [--repeat 50] [--shrink 1]
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_launch import measure  # noqa: E402
 
 CASES = {  # name: (shape, how the view is made from the contiguous array)
     "x.T, 4096²": ((4096, 4096), lambda xp, x: x.T),
@@ -25,19 +27,6 @@ CASES = {  # name: (shape, how the view is made from the contiguous array)
     "x.transpose(0, 2, 1), 512x256x384": ((512, 256, 384), lambda xp, x: x.transpose(0, 2, 1)),
 }
 OPERATIONS = {"copy": lambda xp, v: xp.ascontiguousarray(v), "v * 1": lambda xp, v: v * 1}
-
-
-def timed(call, sync, repeat: int) -> tuple[float, float]:
-    """(host, total) µs per call over `repeat` calls queued after a warm-up."""
-    call()
-    sync()
-    start = time.perf_counter()
-    for _ in range(repeat):
-        call()
-    issued = time.perf_counter()
-    sync()
-    done = time.perf_counter()
-    return 1e6 * (issued - start) / repeat, 1e6 * (done - start) / repeat
 
 
 def main() -> int:
@@ -75,7 +64,7 @@ def main() -> int:
                 got = got.get() if hasattr(got, "get") else got
                 if not np.array_equal(got, want):
                     raise AssertionError(f"{backend}: {name}, {op}: wrong result")
-                issued, total = timed(functools.partial(run, xp, view), sync, args.repeat)
+                issued, total = measure(functools.partial(run, xp, view), sync, args.repeat, 3)
                 cells += [issued, total, 2 * host.nbytes / total / 1e3]
             print(f"| {name} | {op} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
     return 0

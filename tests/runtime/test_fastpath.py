@@ -17,18 +17,23 @@ from tests.runtime.helpers import under_fast_64bit_policy, wgpy_backend  # noqa:
 from wgpy_runtime import _fastpath, _launch, kernel, linalg
 
 
-@pytest.fixture
-def general(monkeypatch):
-    """A list that grows by one per kernel call taking the general path."""
+def _counted(monkeypatch, owner, name: str) -> list:
+    """A list that grows by one per call of `owner.name` (patched for the test)."""
     calls = []
-    real = kernel.decide_types
+    real = getattr(owner, name)
 
     def counted(*args):
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(kernel, "decide_types", counted)
+    monkeypatch.setattr(owner, name, counted)
     return calls
+
+
+@pytest.fixture
+def general(monkeypatch):
+    """A list that grows by one per kernel call taking the general path."""
+    return _counted(monkeypatch, kernel, "decide_types")
 
 
 def _sq():
@@ -338,15 +343,7 @@ def test_ufunc_scalars_convert_as_numpy_on_replay():
 @pytest.fixture
 def products(monkeypatch):
     """A list that grows by one per product taking `matmul`'s general path."""
-    calls = []
-    real = linalg._products.launch
-
-    def counted(*args):
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(linalg._products, "launch", counted)
-    return calls
+    return _counted(monkeypatch, linalg._products, "launch")
 
 
 def _mat(shape, seed):
@@ -433,15 +430,7 @@ def test_ufunc_calls_with_a_dtype_replay_by_dtype(general):
 @pytest.fixture
 def copies(monkeypatch):
     """A list that grows by one per copy taking `copy_into`'s general path."""
-    calls = []
-    real = _launch.copy_into
-
-    def counted(*args):
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(_launch, "copy_into", counted)
-    return calls
+    return _counted(monkeypatch, _launch, "copy_into")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "complex64", "int8"])
