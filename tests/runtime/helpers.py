@@ -185,9 +185,10 @@ def assert_allclose(actual, expected, rtol=1e-5, atol=1e-6, type_check=True, equ
     if want.dtype.kind in "biu" and got.dtype.kind in "biu":
         np.testing.assert_array_equal(got, want)
         return
+    wide = np.complex128 if "c" in (got.dtype.kind, want.dtype.kind) else np.float64
     np.testing.assert_allclose(
-        got.astype(np.float64),
-        want.astype(np.float64),
+        got.astype(wide),  # complex as complex: both parts compared
+        want.astype(wide),
         rtol=max(rtol, rtol_floor),
         atol=max(atol, atol_floor),
         equal_nan=equal_nan,
