@@ -152,25 +152,31 @@ def _extreme(dtype: np.dtype, maximum: bool) -> str:
 def _minmax(name, a, axis, out, keepdims, maximum: bool):
     a = _as_array(a)
     _check_identityless(name, a, axis)
-    if a.dtype.kind == "f" and a.dtype.itemsize <= 4:
-        return _finish(_float_extreme(name, a.dtype, maximum)(a, axis=axis, keepdims=keepdims), out)
+    kernel = _minmax_kernel(name, a.dtype, maximum)
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+@functools.cache
+def _minmax_kernel(name: str, dtype: np.dtype, maximum: bool) -> ReductionKernel:
+    """`_minmax`'s kernel, found without formatting its strings on every call."""
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return _float_extreme(name, dtype, maximum)
     op = ">" if maximum else "<"
-    if a.dtype.kind == "f":
+    if dtype.kind == "f":
         reduce_expr = f"(a {op} b || isnan(a)) ? a : b"
     else:
         reduce_expr = f"(a {op} b) ? a : b"
-    ct = _accumulator(a.dtype)
-    kernel = _kernel(
+    ct = _accumulator(dtype)
+    return _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x",
-        a.dtype,
+        f"{dtype.name} x",
+        dtype,
         f"({ct})x",
         reduce_expr,
-        f"y = ({_dtypes.ctype(a.dtype)})a",
-        _extreme(a.dtype, maximum),
+        f"y = ({_dtypes.ctype(dtype)})a",
+        _extreme(dtype, maximum),
         ct,
     )
-    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
 # float32/float16 max and min fold unsigned keys that order as the values do (flipped for
@@ -225,26 +231,39 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
     if axis is None:
         a, axis = a.reshape(-1), 0
     axis = _shapes.normalize_axis(axis, a.ndim)
-    key = _ORDER_KEY.get(a.dtype.kind if a.dtype.itemsize <= 4 else None)
-    if key is not None and _dtypes.exact64():  # one pass: the largest (key, -index) pair
-        kernel = _kernel(
-            f"wp_{name}_key",
-            f"{a.dtype.name} x",
-            np.dtype(np.int64),
-            _ARG_KEY.format(key=key, sense="" if maximum else "~", nan=_nan_key(a.dtype)),
-            "a > b ? a : b",
-            "y = (long long)(0xFFFFFFFFu - (unsigned int)(a & 0xFFFFFFFFull))",
-            "0",
-            "unsigned long long",
-            False,
-            _FLOAT_KEY,
-        )
+    if _ORDER_KEY.get(a.dtype.kind if a.dtype.itemsize <= 4 else None) and _dtypes.exact64():
+        kernel = _arg_key_kernel(name, a.dtype, maximum)
         return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
     extreme = _minmax("maximum" if maximum else "minimum", a, axis, None, True, maximum)
-    hit = "(x == m || (isnan(x) && isnan(m)))" if a.dtype.kind == "f" else "(x == m)"
-    kernel = _kernel(
+    result = _arg_hit_kernel(name, a.dtype)(a, extreme, axis=axis, keepdims=keepdims)
+    return _finish(result, out)
+
+
+@functools.cache
+def _arg_key_kernel(name: str, dtype: np.dtype, maximum: bool) -> ReductionKernel:
+    """One pass: the largest (key, -index) pair."""
+    key = _ORDER_KEY[dtype.kind]
+    return _kernel(
+        f"wp_{name}_key",
+        f"{dtype.name} x",
+        np.dtype(np.int64),
+        _ARG_KEY.format(key=key, sense="" if maximum else "~", nan=_nan_key(dtype)),
+        "a > b ? a : b",
+        "y = (long long)(0xFFFFFFFFu - (unsigned int)(a & 0xFFFFFFFFull))",
+        "0",
+        "unsigned long long",
+        False,
+        _FLOAT_KEY,
+    )
+
+
+@functools.cache
+def _arg_hit_kernel(name: str, dtype: np.dtype) -> ReductionKernel:
+    """Two passes: the first index whose element equals the extreme `m`."""
+    hit = "(x == m || (isnan(x) && isnan(m)))" if dtype.kind == "f" else "(x == m)"
+    return _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x, {a.dtype.name} m",
+        f"{dtype.name} x, {dtype.name} m",
         np.dtype(np.int64),
         f"{hit} ? (int)_J : 2147483647",  # (device indices fit in int32)
         "a < b ? a : b",
@@ -253,8 +272,6 @@ def _arg(name, a, axis, out, keepdims, maximum: bool):
         "int",
         False,
     )
-    result = kernel(a, extreme, axis=axis, keepdims=keepdims)
-    return _finish(result, out)
 
 
 # One-pass argmax/argmin: each element's key is an unsigned number that orders as its
@@ -340,12 +357,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
         total = _complex_sum(a, axis, keepdims, out_dtype)
         count = a.size // builtins.max(total.size, 1) if a.size else 0
         return _finish(_complex.apply("true_divide", [total, count], out_dtype), out)
+    kernel = _mean_kernel(a.dtype, out_dtype)
+    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+@functools.cache
+def _mean_kernel(dtype: np.dtype, out_dtype: np.dtype) -> ReductionKernel:
+    """`mean`'s kernel, found without formatting its strings on every call."""
     acc = _accumulator(out_dtype)  # float64 means in double, as NumPy's
     post = f"y = ({_dtypes.ctype(out_dtype)})(a / {_count(acc)})"
-    kernel = _kernel(
-        "wp_mean", f"{a.dtype.name} x", out_dtype, f"({acc})x", "a + b", post, "0", acc
-    )
-    return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+    return _kernel("wp_mean", f"{dtype.name} x", out_dtype, f"({acc})x", "a + b", post, "0", acc)
 
 
 def _count(acc: str) -> str:
@@ -372,13 +393,20 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
         return _finish(result.astype(dtype) if dtype is not None else result, out)
     out_dtype = _dtypes.normalize(dtype if dtype is not None else mean_dtype(a.dtype))
     mu = mean(a, axis=axis, dtype=out_dtype, keepdims=True)
+    kernel = _moment_kernel(name, a.dtype, out_dtype, finish)
+    return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
+
+
+@functools.cache
+def _moment_kernel(name: str, dtype: np.dtype, out_dtype: np.dtype, finish: str):
+    """`_moment`'s kernel, found without formatting its strings on every call."""
     acc = _accumulator(out_dtype)
     value = f"(a / ({_count(acc)} - ddof))"
     post = f"y = ({_dtypes.ctype(out_dtype)})({finish.replace('V', value)})"
     ddof_dtype = np.result_type(out_dtype, np.float32)  # float16 moments accumulate in float
-    kernel = _kernel(
+    return _kernel(
         f"wp_{name}",
-        f"{a.dtype.name} x, {out_dtype.name} mu, {ddof_dtype.name} ddof",
+        f"{dtype.name} x, {out_dtype.name} mu, {ddof_dtype.name} ddof",
         out_dtype,
         f"(({acc})x - ({acc})mu) * (({acc})x - ({acc})mu)",
         "a + b",
@@ -386,7 +414,6 @@ def _moment(name, a, axis, dtype, out, ddof, keepdims, finish: str):
         "0",
         acc,
     )
-    return _finish(kernel(a, mu, float(ddof), axis=axis, keepdims=keepdims), out)
 
 
 def _scan(op: _scan_mod.ScanOp, a, axis, dtype, out):
