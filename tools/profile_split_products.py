@@ -43,6 +43,7 @@ def main() -> int:
     device = devices.get_device("webgpu")
     devices.set_device(device)
     rng = np.random.default_rng(0)
+    default = _products.SPLIT_MULTIPLY_ADDS
     for n in args.sizes:
         a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
         x, y = wp.asarray(a), wp.asarray(b)
@@ -81,7 +82,7 @@ def main() -> int:
             print(
                 f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |"
             )
-        _products.SPLIT_MULTIPLY_ADDS = None
+        _products.SPLIT_MULTIPLY_ADDS = default
     return 0
 
 
