@@ -370,9 +370,13 @@ def capturing():
 
 
 def captured(device, program, buffers: dict, values: dict, direct: bool) -> None:
-    """`_launch.dispatch` launched `program` (called only while `_CAPTURES`)."""
+    """`_launch.dispatch` launched `program` (called only while `_CAPTURES`): noted in
+    every open block, so a function capturing inside another's capture hides none of its
+    launches from the outer one."""
     commands = getattr(device, "stats", {}).get("commands")
-    _CAPTURES[-1].append((device, program, dict(buffers), values, direct, commands))
+    launch = (device, program, dict(buffers), values, direct, commands)
+    for launches in _CAPTURES:
+        launches.append(launch)
 
 
 def record_call(fn, args, outs: list, launches: list) -> None:

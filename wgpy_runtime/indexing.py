@@ -28,10 +28,6 @@ def copy(a: ndarray) -> ndarray:
     """A new C-contiguous copy. A strided one replays its copy kernel's launch on later
     calls of the same signature (`_fastpath.record_call`: `ascontiguousarray` of a
     transposed view, every training iteration, would otherwise pay the general path)."""
-    if _fastpath._CAPTURES:  # inside another function's capture: its launches are its own
-        out = ndarray(a.shape, a.dtype, device=a.device)
-        _launch.copy_into(out, a)
-        return out
     plan = _fastpath.find(copy, (a,))
     if plan is not None:
         return plan((a,))[0]

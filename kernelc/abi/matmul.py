@@ -73,6 +73,7 @@ def preferred_tiles(batch: int, m: int, n: int) -> str:
 
 
 def _grid(batch: int, m: int, n: int, tiles: MatmulTiles) -> int:
+    """Tiles of C in every batch entry (a WGSL launch's workgroups)."""
     return batch * math.ceil(m / tiles.m) * math.ceil(n / tiles.n)
 
 
@@ -88,7 +89,7 @@ def matmul_dims(abi: Contract, values: dict) -> tuple[int, int, int, int]:
 
 def wgsl_workgroups(launch: MatmulLaunch, batch: int, m: int, n: int) -> int:
     """One workgroup per tile of C in every batch entry."""
-    return batch * math.ceil(m / launch.tile.m) * math.ceil(n / launch.tile.n)
+    return _grid(batch, m, n, launch.tile)
 
 
 def wgsl_grid(launch: MatmulLaunch, batch: int, m: int, n: int) -> tuple[int, int, int]:

@@ -446,3 +446,12 @@ def test_strided_copies_replay(copies, dtype):
         assert got.flags.c_contiguous
         np.testing.assert_array_equal(wp.asarray(host).copy().get(), host)
     assert len(copies) == 1 + 3
+
+
+def test_a_capture_inside_another_shows_the_outer_one_its_launches():
+    """A strided copy captures its own launch; an enclosing capture (a function of several
+    launches around it) still sees that launch, so it never records a plan without it."""
+    view = wp.rollaxis(wp.asarray(np.arange(24, dtype=np.float32).reshape(2, 3, 4)), 2, 0)
+    with _fastpath.capturing() as outer:
+        wp.ascontiguousarray(view)
+    assert [program.abi.kernel for _, program, *_ in outer] == ["wp_copy"]
