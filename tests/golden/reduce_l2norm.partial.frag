@@ -29,7 +29,16 @@ layout(location = 0) out highp float o_kc_partial;
 
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
-    return ivec2(pos % w, pos / w);
+    int y = int(float(pos) * (1.0 / float(w)));
+    int x = pos - y * w;
+    if (x < 0) {
+        y -= 1;
+        x += w;
+    } else if (x >= w) {
+        y += 1;
+        x -= w;
+    }
+    return ivec2(x, y);
 }
 
 float kc_reduce(float a, float b) {
