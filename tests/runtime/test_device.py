@@ -365,6 +365,32 @@ def test_ordering_and_batching(dev):
     dev.synchronize()
 
 
+def test_writes_between_queued_dispatches(dev):
+    """Writes made while commands are queued land in order, each with its own bytes (on
+    WebGPU through staging buffers, without submitting the queue)."""
+    program = elementwise(dev, "T x", "T y", "y += x", {"T": "float32"})
+    n = 1000
+    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
+    values = {contract.SIZE: n, contract.loop_shape(0): n}
+    for name in "xy":
+        values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
+    dev.synchronize()
+    for _ in range(40):  # WebGPU: batches of 1, 2, 4, 8, 16 submitted, 9 of 32 queued
+        dev.dispatch(program, {"x": x, "y": y}, values)
+    submits = getattr(dev, "stats", {}).get("submits", 0)
+    for k in (2, 3, 4):
+        dev.write(x, 0, np.full(n, k, np.float32).tobytes())
+        dev.dispatch(program, {"x": x, "y": y}, values)
+    dev.write(x, 7, np.full(3, 100, np.float32).tobytes())  # a part, at an offset
+    if dev.name == "webgpu":
+        assert dev.stats["submits"] == submits
+    expected = np.full(n, 40 + 2 + 3 + 4, np.float32)
+    np.testing.assert_array_equal(download(dev, y, n, "float32"), expected)
+    expected_x = np.full(n, 4, np.float32)
+    expected_x[7:10] = 100
+    np.testing.assert_array_equal(download(dev, x, n, "float32"), expected_x)
+
+
 def test_pool_without_device():
     released = []
     pool = Pool(released.append, limit=100)

@@ -44,6 +44,9 @@ from .table import BufferTable
 # GPU commands per submit: each submit costs tens of µs of host time whatever it holds
 BATCH_SIZE = 256
 ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding WebGPU allows)
+# Writes up to this size made while commands are queued go behind them through a staging
+# buffer instead of submitting them first (a training loop's batches, random masks).
+STAGED_WRITE_BYTES = 4 << 20
 _MAX_LIMITS = (
     "max-storage-buffers-per-shader-stage",
     "max-storage-buffer-binding-size",
@@ -231,6 +234,7 @@ class WebGPUDevice(BufferTable, Device):
         self._calls = _PassCalls.find()
         self._batch = _Batch(self._device, self._calls)  # recorded since the last submit
         self._after_submit: list = []  # callbacks once the pending commands are submitted
+        self._staging: dict[int, list] = {}  # free staging buffers by size (_staged_write)
         self._uniforms = bytearray(ARENA_BYTES)  # the batch's uniform blocks, packed in place
         self._uniform_end = 0
         self._last_block: bytes | None = None  # the batch's latest uniform block, shared
@@ -272,9 +276,13 @@ class WebGPUDevice(BufferTable, Device):
         storage.check_range("write", buf, b.size, start, len(values))
         if not len(values):
             return
-        self._flush()  # queue writes overtake queued commands otherwise
         offset, raw = start * b.itemsize, values.tobytes()
-        if offset % 4 == 0 and len(raw) % 4 == 0:
+        aligned = offset % 4 == 0 and len(raw) % 4 == 0
+        if aligned and self._batch.count and len(raw) <= STAGED_WRITE_BYTES:
+            self._staged_write(b.gpu, offset, raw)
+            return
+        self._flush()  # queue writes overtake queued commands otherwise
+        if aligned:
             self._guard("write", self._device.queue.write_buffer, b.gpu, offset, raw)
         else:
             self._write_unaligned(b.gpu, offset, raw)
@@ -341,6 +349,10 @@ class WebGPUDevice(BufferTable, Device):
     def trim(self) -> int:
         """Release every pooled buffer; returns the bytes released."""
         self._flush()
+        for free in self._staging.values():
+            for stage in free:
+                stage.destroy()
+        self._staging.clear()
         return self.pool.trim()
 
     def check_shader(self, code: str) -> None:
@@ -584,6 +596,22 @@ class WebGPUDevice(BufferTable, Device):
         uniforms = encode_uniforms(abi, values)
         launch = _Launch(abi.kernel, wgsl_steps(abi, values).stages, uniforms, bound)
         self._encode(_BYTE_COPY.code, abi.bindings, launch)
+
+    def _staged_write(self, dst, offset: int, raw: bytes) -> None:
+        """A write behind the queued commands that does not submit them: queue writes run
+        before the next submit's commands, so the bytes go to a staging buffer that no
+        queued command uses, and a recorded copy puts them in place in order. A staging
+        buffer is free again once that copy is submitted."""
+        nbytes = self._classes.get(len(raw)) or self._size_class(len(raw))
+        free = self._staging.setdefault(nbytes, [])
+        if free:
+            stage = free.pop()
+        else:
+            usage = self._wgpu.BufferUsage
+            stage = self._create(nbytes, usage.COPY_SRC | usage.COPY_DST)
+        self._guard("write", self._device.queue.write_buffer, stage, 0, raw)
+        self._copy_bytes(stage, dst, 0, offset, len(raw))
+        self._after_submit.append(lambda: free.append(stage))
 
     def _write_unaligned(self, dst, offset: int, raw: bytes) -> None:
         """Packed elements not on word boundaries: upload whole words to a temporary, then
