@@ -8,9 +8,10 @@
 #       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
 #       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations), hits
 #       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
-#       commands by program at batch PROFILE_BATCH) and ops (tools/bench_resnet_ops.py:
-#       its operations one by one beside CuPy, at batch PROFILE_BATCH); the last two only
-#       when named
+#       commands by program at batch PROFILE_BATCH), ops (tools/bench_resnet_ops.py:
+#       its operations one by one beside CuPy, at batch PROFILE_BATCH) and host
+#       (tools/profile_host.py: the MLP's host time by function at batch 16); the last
+#       three only when named
 #
 # `prepare` writes $GPU_DIR/chainer/ (NumPy 1.26.4 and Chainer's pure-Python dependencies as
 # cp312 wheels, a Chainer wheel built from its sdist) and $GPU_DIR/cupy13/cupy13.tar.xz:
@@ -94,6 +95,8 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   [[ "$steps" == *,ops,* ]] &&
     python3 tools/bench_resnet_ops.py --batch "${PROFILE_BATCH:-64}" \
       --json "$OUT/resnet_ops_${PROFILE_BATCH:-64}.json" > "$OUT/resnet_ops_${PROFILE_BATCH:-64}.md"
+  [[ "$steps" == *,host,* ]] &&
+    python3 tools/profile_host.py --model mlp --batch 16 > "$OUT/profile_host_mlp_16.md"
   [[ "$steps" == *,hits,* ]] &&
     python3 tools/chainer_cache_hits.py --batch 16 --json "$OUT/cache_hits.json"
   return 0
@@ -102,5 +105,5 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
 case "${1:-}" in
   prepare) prepare ;;
   run) run "${2:-}" ;;
-  *) echo "usage: $0 prepare|run [models,resnet,hits,profile,ops]" >&2 && exit 2 ;;
+  *) echo "usage: $0 prepare|run [models,resnet,hits,profile,ops,host]" >&2 && exit 2 ;;
 esac

@@ -1,0 +1,88 @@
+"""Where a Chainer training iteration's host time goes on the webgpu backend: Python's
+profiler over the iterations, by function, beside the iteration's time unprofiled and what
+it sends to the device (commands, submits, writes per iteration).
+
+    .venv-chainer/bin/python tools/profile_host.py [--model mlp] [--batch 16]
+        [--warmup 10] [--iterations 50] [--top 40] [--sort tottime]
+
+The profiler slows Python calls, not the device: read the table for shares, the first
+line for the iteration's real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_chainer  # noqa: E402
+
+
+class Counts:
+    """Submits and writes of `device`, counted by wrapping its methods."""
+
+    def __init__(self, device) -> None:
+        self.device, self.submits, self.writes = device, 0, 0
+        flush, write = device._flush, device.write
+
+        def counted_flush() -> None:
+            self.submits += bool(device._batch.count)
+            flush()
+
+        def counted_write(*args) -> None:
+            self.writes += 1
+            write(*args)
+
+        device._flush, device.write = counted_flush, counted_write
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.device.stats["commands"], self.submits, self.writes
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="mlp")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--iterations", type=int, default=50)
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--sort", default="tottime")
+    args = ap.parse_args()
+    bench_chainer.hide_unloadable_scipy()
+    bench_chainer.stub_numpy_distutils()
+    xp, sync, _ = bench_chainer.activate("webgpu")
+    import chainer
+
+    import wgpy_runtime
+
+    chainer.config.use_cudnn = "never"
+    data = bench_chainer.make_data(args.model)
+    counts = Counts(wgpy_runtime.device.current_device())
+    steps = args.warmup + args.iterations
+    before = counts.snapshot()
+    _, _, seconds = bench_chainer.train_timed(args.model, xp, sync, data, args.batch, steps, 0)
+    sent = [(b - a) / steps for a, b in zip(before, counts.snapshot())]
+    timed = sorted(seconds[args.warmup :])
+    profile = cProfile.Profile()
+    profile.enable()
+    bench_chainer.train_timed(args.model, xp, sync, data, args.batch, 0, args.iterations)
+    profile.disable()
+    print(
+        f"{args.model}, batch {args.batch}: {1e3 * timed[len(timed) // 2]:.2f} ms per "
+        f"iteration unprofiled (median; min {1e3 * timed[0]:.2f}); per iteration "
+        f"{sent[0]:.0f} commands, {sent[1]:.1f} submits, {sent[2]:.1f} writes\n"
+    )
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(args.top)
+    print("```")
+    print(text.getvalue().strip())
+    print("```")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
