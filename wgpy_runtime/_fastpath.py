@@ -304,6 +304,7 @@ def record_ufunc(
     plan.scalars, plan.inplace = scalars, inplace
     plan.new_outs = None if given else _Outputs(shape, [o.dtype for o in outs], device)
     plan.copies = bool(given) and copied
+    plan.direct = None
     plans[key] = plan
 
 
@@ -316,6 +317,7 @@ class UfuncPlan:
 
     __slots__ = (
         "copies",
+        "direct",
         "kernel",
         "kernel_plan",
         "new_outs",
@@ -328,9 +330,18 @@ class UfuncPlan:
     )
 
     def __call__(self, args, out):
-        if self.new_outs is not None and not self.scalars and self.kernel_plan is not None:
-            outs = self.new_outs()  # arrays only, nothing to convert
-            self.kernel_plan((*args, *outs))
+        if self.direct is not None:  # nothing to copy: the kernel plan's launch itself
+            launch, sources, numbers = self.direct
+            if numbers:
+                typed = self.typed_scalar
+                numbers = [convert(typed(args[k], t)) for k, t, convert in numbers]
+            if self.new_outs is not None:
+                outs = self.new_outs()
+                arrays = (*args, *outs)
+            else:
+                outs = args[self.nin :] or (out,)
+                arrays = (*args, out) if out is not None else args
+            launch(tuple([arrays[k]._buf.id for k in sources]), numbers)
             return outs[0] if self.nout == 1 else tuple(outs)
         values = list(args[: self.nin])
         for k, t in self.scalars:
@@ -349,7 +360,26 @@ class UfuncPlan:
             self.kernel(*values, *outs)
             if not self.copies:
                 self.kernel_plan = find(self.kernel, (*values, *outs))
+                self.direct = self._direct()
         return outs[0] if self.nout == 1 else tuple(outs)
+
+    def _direct(self):
+        """(launch, sources, numbers): a call as the kernel plan's launch alone. `sources`
+        index the call's inputs, then its outputs (an in-place call's kernel does not
+        take the input that is its output); `numbers` (argument, dtype, conversion): each
+        scalar argument's `typed_scalar`, then the plan's conversion for its uniform."""
+        plan = self.kernel_plan
+        if plan is None or plan.checks or plan.new_outs is not None:
+            return None
+        taken = [k for k in range(self.nin) if k != self.inplace]
+        taken += range(self.nin, self.nin + self.nout)
+        dtypes = dict(self.scalars)
+        numbers = []
+        for k, convert in plan.scalars:
+            if taken[k] not in dtypes:
+                return None
+            numbers.append((taken[k], dtypes[taken[k]], convert))
+        return plan.launch, tuple(taken[k] for k in plan.sources), tuple(numbers)
 
 
 # ---------------------------------------------------------------------------- several launches
