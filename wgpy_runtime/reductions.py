@@ -83,13 +83,14 @@ def sum_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _fold(name, a: ndarray, axis, keepdims, out, out_dtype, reduce_expr, identity):
-    kernel = _fold_kernel(name, a.dtype, _dtypes.normalize(out_dtype), reduce_expr, identity)
+    kernel = _fold_kernel(name, a.dtype, out_dtype, reduce_expr, identity)
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
 
 
 @functools.cache
 def _fold_kernel(name, dtype, out_dtype, reduce_expr, identity) -> ReductionKernel:
     """`_fold`'s kernel, found without formatting its strings on every call."""
+    out_dtype = _dtypes.normalize(out_dtype)
     acc = _accumulator(out_dtype)
     return _kernel(
         f"wp_{name}",
