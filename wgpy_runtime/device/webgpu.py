@@ -254,7 +254,8 @@ class WebGPUDevice(BufferTable, Device):
     # ------------------------------------------------------------------ the protocol
 
     def alloc(self, size: int, dtype: str) -> int:
-        dtype = storage.check_dtype(dtype)
+        if type(dtype) is not str or dtype not in _ITEMSIZE:
+            dtype = storage.check_dtype(dtype)
         if size < 0:
             raise ValueError(f"negative buffer size {size}")
         gpu = self._take(size * _ITEMSIZE[dtype])
@@ -466,9 +467,7 @@ class WebGPUDevice(BufferTable, Device):
 
     def _take(self, nbytes: int):
         """A storage buffer of at least `nbytes` (from the pool when one fits)."""
-        cls = self._classes.get(nbytes)
-        if cls is None:
-            cls = self._size_class(nbytes)
+        cls = self._classes.get(nbytes) or self._size_class(nbytes)
         gpu = self.pool.take(cls)
         if gpu is None:
             usage = self._wgpu.BufferUsage
