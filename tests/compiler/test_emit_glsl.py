@@ -329,11 +329,13 @@ def test_reduction_folds_fan_in_per_fragment():
     assert (
         "float kc_acc = 0.0;\n    int kc_first = kc_chunk * 32;\n    if (u.k_pass == 0) {" in body
     )
-    assert (
-        "for (int kc_k = 0; kc_k < 32; kc_k++) {\n            int kc_red_j = kc_first + kc_k;"
-        in body
-    )
-    assert "kc_acc = kc_reduce(kc_acc, kc_map);\n        }\n    } else {" in body
+    # UNROLL elements at a time, their loads first, then one by one to the chunk's end
+    assert "int kc_end = min(kc_first + 32, u.k_pass_items);" in body
+    assert "for (int kc_k = 0; kc_k < 8; kc_k++) {\n            if (kc_end - kc_red_j < 4)" in body
+    unrolled = body[body.index("kc_k < 8") : body.index("kc_k_1 < 32")]
+    assert unrolled.count("texelFetch") % 4 == 0
+    assert unrolled.rindex("texelFetch") < unrolled.index("kc_acc = kc_reduce(kc_acc, kc_map);")
+    assert "kc_acc = kc_reduce(kc_acc, kc_map_4);\n            kc_red_j++;\n        }" in body
     assert "o_y = sqrt(kc_acc);" in body
     assert "float kc_reduce(float a, float b) {" in code
     partial = abi.launch.partial_shader.code

@@ -55,21 +55,48 @@ void main() {
     int kc_acc = u.s_len;
     int kc_first = kc_chunk * 32;
     if (u.k_pass == 0) {
-        for (int kc_k = 0; kc_k < 32; kc_k++) {
-            int kc_red_j = kc_first + kc_k;
-            if (kc_red_j >= u.k_pass_items) {
+        int kc_end = min(kc_first + 32, u.k_pass_items);
+        int kc_red_j = kc_first;
+        for (int kc_k = 0; kc_k < 8; kc_k++) {
+            if (kc_end - kc_red_j < 4) {
                 break;
             }
             int kc_pos_data = u.a_data_offset + kc_red_j * u.a_data_stride0;
             float data = texelFetch(t_data, kc_texel(kc_pos_data, kc_w_t_data), 0).r;
             int kc_map = data == 0.0 ? u.s_len : kc_red_j * u.k_n + i;
+            kc_red_j++;
+            int kc_pos_data_1 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            float data_1 = texelFetch(t_data, kc_texel(kc_pos_data_1, kc_w_t_data), 0).r;
+            int kc_map_1 = data_1 == 0.0 ? u.s_len : kc_red_j * u.k_n + i;
+            kc_red_j++;
+            int kc_pos_data_2 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            float data_2 = texelFetch(t_data, kc_texel(kc_pos_data_2, kc_w_t_data), 0).r;
+            int kc_map_2 = data_2 == 0.0 ? u.s_len : kc_red_j * u.k_n + i;
+            kc_red_j++;
+            int kc_pos_data_3 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            float data_3 = texelFetch(t_data, kc_texel(kc_pos_data_3, kc_w_t_data), 0).r;
+            int kc_map_3 = data_3 == 0.0 ? u.s_len : kc_red_j * u.k_n + i;
+            kc_red_j++;
             kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
+        }
+        for (int kc_k_1 = 0; kc_k_1 < 32; kc_k_1++) {
+            if (kc_red_j >= kc_end) {
+                break;
+            }
+            int kc_pos_data_4 = u.a_data_offset + kc_red_j * u.a_data_stride0;
+            float data_4 = texelFetch(t_data, kc_texel(kc_pos_data_4, kc_w_t_data), 0).r;
+            int kc_map_4 = data_4 == 0.0 ? u.s_len : kc_red_j * u.k_n + i;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
+            kc_red_j++;
         }
     } else {
         int kc_w_partials = textureSize(t_kc_partials, 0).x;
         int kc_base = i * u.k_pass_items;
-        for (int kc_k_1 = 0; kc_k_1 < 32; kc_k_1++) {
-            int kc_q = kc_first + kc_k_1;
+        for (int kc_k_2 = 0; kc_k_2 < 32; kc_k_2++) {
+            int kc_q = kc_first + kc_k_2;
             if (kc_q >= u.k_pass_items) {
                 break;
             }

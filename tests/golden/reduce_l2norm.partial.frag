@@ -56,9 +56,10 @@ void main() {
     float kc_acc = 0.0;
     int kc_first = kc_chunk * 32;
     if (u.k_pass == 0) {
-        for (int kc_k = 0; kc_k < 32; kc_k++) {
-            int kc_red_j = kc_first + kc_k;
-            if (kc_red_j >= u.k_pass_items) {
+        int kc_end = min(kc_first + 32, u.k_pass_items);
+        int kc_red_j = kc_first;
+        for (int kc_k = 0; kc_k < 8; kc_k++) {
+            if (kc_end - kc_red_j < 4) {
                 break;
             }
             int kc_r0 = kc_red_j / u.k_red_shape1;
@@ -66,13 +67,47 @@ void main() {
             int kc_pos_x = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             float x = texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r;
             float kc_map = x * x;
+            kc_red_j++;
+            int kc_r0_1 = kc_red_j / u.k_red_shape1;
+            int kc_r1_1 = kc_red_j % u.k_red_shape1;
+            int kc_pos_x_1 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
+            float x_1 = texelFetch(t_x, kc_texel(kc_pos_x_1, kc_w_t_x), 0).r;
+            float kc_map_1 = x_1 * x_1;
+            kc_red_j++;
+            int kc_r0_2 = kc_red_j / u.k_red_shape1;
+            int kc_r1_2 = kc_red_j % u.k_red_shape1;
+            int kc_pos_x_2 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
+            float x_2 = texelFetch(t_x, kc_texel(kc_pos_x_2, kc_w_t_x), 0).r;
+            float kc_map_2 = x_2 * x_2;
+            kc_red_j++;
+            int kc_r0_3 = kc_red_j / u.k_red_shape1;
+            int kc_r1_3 = kc_red_j % u.k_red_shape1;
+            int kc_pos_x_3 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
+            float x_3 = texelFetch(t_x, kc_texel(kc_pos_x_3, kc_w_t_x), 0).r;
+            float kc_map_3 = x_3 * x_3;
+            kc_red_j++;
             kc_acc = kc_reduce(kc_acc, kc_map);
+            kc_acc = kc_reduce(kc_acc, kc_map_1);
+            kc_acc = kc_reduce(kc_acc, kc_map_2);
+            kc_acc = kc_reduce(kc_acc, kc_map_3);
+        }
+        for (int kc_k_1 = 0; kc_k_1 < 32; kc_k_1++) {
+            if (kc_red_j >= kc_end) {
+                break;
+            }
+            int kc_r0_4 = kc_red_j / u.k_red_shape1;
+            int kc_r1_4 = kc_red_j % u.k_red_shape1;
+            int kc_pos_x_4 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
+            float x_4 = texelFetch(t_x, kc_texel(kc_pos_x_4, kc_w_t_x), 0).r;
+            float kc_map_4 = x_4 * x_4;
+            kc_acc = kc_reduce(kc_acc, kc_map_4);
+            kc_red_j++;
         }
     } else {
         int kc_w_partials = textureSize(t_kc_partials, 0).x;
         int kc_base = i * u.k_pass_items;
-        for (int kc_k_1 = 0; kc_k_1 < 32; kc_k_1++) {
-            int kc_q = kc_first + kc_k_1;
+        for (int kc_k_2 = 0; kc_k_2 < 32; kc_k_2++) {
+            int kc_q = kc_first + kc_k_2;
             if (kc_q >= u.k_pass_items) {
                 break;
             }
