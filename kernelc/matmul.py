@@ -30,6 +30,7 @@ def translate_matmul(
     trans_b: bool = False,
     tiles=None,
     packed: bool = True,
+    fold: int = 0,
 ) -> Program:
     """The program computing C = A @ B for `target` ('wgsl' or 'glsl').
 
@@ -41,12 +42,18 @@ def translate_matmul(
     `kernelc.abi.matmul.TILES` (default 'large') or (m, n, k, thread_m, thread_n).
     packed: GLSL only; operands packed into RGBA texels and 2x2 blocks of C per fragment
     (launch kind 'packed_matmul'), or, when False, one element of C per fragment.
+    fold: WGSL only, for float32 operands holding integers: C is int32, the float32 sums
+    are folded into int32 ones every `fold` multiply-adds (a multiple of the tiles' k),
+    so the product is exact while `fold` products' sums stay below 2^24 and C's below
+    2^31; 0 (the default) accumulates in float32 only.
     """
     caps = target_named(target)
     dtype = getattr(dtype, "name", dtype)
     tiles = tiles_of(tiles) if caps.workgroup_tiles else None
     packed = bool(packed) and caps.packed_texels
-    spec = MatmulSpec(str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles, packed).check()
+    spec = MatmulSpec(
+        str(dtype), batch_ndim, bool(trans_a), bool(trans_b), tiles, packed, fold
+    ).check()
     try:
         kernel = link_library(matmul_kernel(spec), target)
         if packed:

@@ -1,10 +1,16 @@
 """Where a float64 matmul's time goes when it runs as float32 slice products (the Ozaki
 scheme, wgpy_runtime/_split_products.py) on the webgpu backend: the product's time as
-it runs, then one product with every command submitted and waited for at once, the
-waits summed by program (tools/profile_launches.py's method; `floor` is the least any
-command took, about the cost of one submit and wait).
+it runs, walking K and split in both forms (slice products folded into int32, K in
+chunks of up to 4717; float32 sums, K in chunks of up to 258), then for each form one
+product with every command submitted and waited for at once, the waits summed by
+program (tools/profile_launches.py's method; `floor` is the least any command took,
+about the cost of one submit and wait).
 
-    python tools/profile_split_products.py [--sizes 1024 4096] [--repeat 3]
+    python tools/profile_split_products.py [--sizes 1024 4096] [--repeat 3] [--forms folded]
+        [--folded-tiles small]
+
+`--folded-tiles` makes every folded slice product take that preset (default: the
+runtime's choice, `_matmul.FOLDED_TILES`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from profile_launches import profiled  # noqa: E402
 
+from kernelc.abi.matmul import TILES  # noqa: E402
+
 
 def seconds_per_product(wp, x, y, sync, repeat: int) -> float:
     sync()
@@ -31,58 +39,86 @@ def seconds_per_product(wp, x, y, sync, repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
+FORMS = {"folded": True, "float32": False}  # _split_products.FOLDED_PRODUCTS
+
+
+def product_times(wp, x, y, device, forms: list[str], repeat: int) -> dict[str, float]:
+    """Seconds per product walking K and split in each form."""
+    from wgpy_runtime import _fastpath, _products, _split_products
+
+    ways = [("walk K", None, True)] + [(f"split, {f}", 1, FORMS[f]) for f in forms]
+    rows = {}
+    for name, threshold, folded in ways:
+        _products.SPLIT_MULTIPLY_ADDS = threshold
+        _split_products.FOLDED_PRODUCTS = folded
+        _fastpath.clear()  # a replayed product would keep the other way
+        wp.matmul(x, y)  # compiles
+        rows[name] = seconds_per_product(wp, x, y, device.synchronize, repeat)
+    return rows
+
+
+def profile(wp, x, y, device) -> tuple[np.ndarray, float, dict]:
+    """One product with a wait after every command: its result, seconds, waits by program."""
+    table = defaultdict(list)
+    plain = device._recorded
+    profiled(device, table)
+    start = time.perf_counter()
+    got = wp.matmul(x, y).get()
+    device.synchronize()
+    total = time.perf_counter() - start
+    device._recorded = plain
+    return got, total, table
+
+
+def print_table(table: dict, total: float) -> None:
+    floor = min(min(v) for v in table.values())
+    waits = sum(sum(v) for v in table.values())
+    print(
+        f"profiled: {1e3 * total:.1f} ms, {1e3 * waits:.1f} ms of waits over "
+        f"{sum(map(len, table.values()))} commands, floor {1e6 * floor:.0f} µs\n"
+    )
+    print("| program | commands | ms | above floor, ms |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, times in sorted(table.items(), key=lambda kv: -sum(kv[1])):
+        t = sum(times)
+        print(f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--forms", nargs="+", choices=list(FORMS), default=list(FORMS))
+    ap.add_argument("--folded-tiles", choices=list(TILES))
     args = ap.parse_args()
     import wgpy_runtime as wp
-    from wgpy_runtime import _fastpath, _products
+    from wgpy_runtime import _fastpath, _matmul, _products, _split_products
     from wgpy_runtime import device as devices
 
+    if args.folded_tiles:
+        _matmul.FOLDED_TILES = dict.fromkeys(TILES, args.folded_tiles)
     device = devices.get_device("webgpu")
     devices.set_device(device)
     rng = np.random.default_rng(0)
-    default = _products.SPLIT_MULTIPLY_ADDS
+    default = _products.SPLIT_MULTIPLY_ADDS, _split_products.FOLDED_PRODUCTS
     for n in args.sizes:
         a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
         x, y = wp.asarray(a), wp.asarray(b)
-        rows = {}
-        for name, threshold in (("walk K", None), ("split", 1)):
-            _products.SPLIT_MULTIPLY_ADDS = threshold
-            _fastpath.clear()  # a replayed product would keep the other way
-            wp.matmul(x, y)  # compiles
-            rows[name] = seconds_per_product(wp, x, y, device.synchronize, args.repeat)
-        table = defaultdict(list)
-        plain = device._recorded
-        profiled(device, table)
-        start = time.perf_counter()
-        got = wp.matmul(x, y).get()
-        device.synchronize()
-        total = time.perf_counter() - start
-        device._recorded = plain
-        error = np.abs(got - a @ b).max() / np.abs(a @ b).max()
+        rows = product_times(wp, x, y, device, args.forms, args.repeat)
         flops = 2.0 * n**3
-        print(
-            f"\n**float64 {n}²: walk K {1e3 * rows['walk K']:.1f} ms "
-            f"({flops / rows['walk K'] / 1e12:.3f} TFLOP/s), split "
-            f"{1e3 * rows['split']:.1f} ms ({flops / rows['split'] / 1e12:.3f} TFLOP/s); "
-            f"max error / max |c| {error:.2e}**"
+        times = ", ".join(
+            f"{name} {1e3 * t:.1f} ms ({flops / t / 1e9:.1f} GFLOP/s)" for name, t in rows.items()
         )
-        floor = min(min(v) for v in table.values())
-        waits = sum(sum(v) for v in table.values())
-        print(
-            f"profiled: {1e3 * total:.1f} ms, {1e3 * waits:.1f} ms of waits over "
-            f"{sum(map(len, table.values()))} commands, floor {1e6 * floor:.0f} µs\n"
-        )
-        print("| program | commands | ms | above floor, ms |")
-        print("| --- | ---: | ---: | ---: |")
-        for name, times in sorted(table.items(), key=lambda kv: -sum(kv[1])):
-            t = sum(times)
-            print(
-                f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |"
-            )
-        _products.SPLIT_MULTIPLY_ADDS = default
+        print(f"\n**float64 {n}²: {times}**")
+        _products.SPLIT_MULTIPLY_ADDS = 1
+        for form in args.forms:
+            _split_products.FOLDED_PRODUCTS = FORMS[form]
+            _fastpath.clear()
+            got, total, table = profile(wp, x, y, device)
+            error = np.abs(got - a @ b).max() / np.abs(a @ b).max()
+            print(f"\nsplit, {form}: max error / max |c| {error:.2e}")
+            print_table(table, total)
+        _products.SPLIT_MULTIPLY_ADDS, _split_products.FOLDED_PRODUCTS = default
     return 0
 
 

@@ -7,6 +7,10 @@ broadcast batch axis, transposed operands as they are — never as copies. Batch
 are merged where every operand walks them contiguously, so the usual cases need a
 program with at most one batch axis. Integer and bool products are not tiled (see
 `linalg.matmul`).
+
+`folded_matmul` runs the WGSL program that folds its float32 sums into int32 ones
+(`translate_matmul(fold=...)`): exact products of float32 operands holding small
+integers, over a K whose float32 sums alone would not stay exact.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 import numpy as np
 
 import kernelc
-from kernelc.abi.matmul import MAX_BATCH_NDIM, glsl_stage_texels, preferred_tiles
+from kernelc.abi.matmul import MAX_BATCH_NDIM, TILES, glsl_stage_texels, preferred_tiles
 
 from . import _dtypes, _launch, _shapes
 from .ndarray import ndarray
@@ -41,6 +45,7 @@ def _program(
     trans_b: bool,
     tiles: str | None,
     packed: bool = True,
+    fold: int = 0,
 ):
     return kernelc.translate_matmul(
         dtype,
@@ -50,6 +55,7 @@ def _program(
         trans_b=trans_b,
         tiles=tiles,
         packed=packed,
+        fold=fold,
     )
 
 
@@ -88,6 +94,38 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     the batch shape of `result` (batch..., M, N), a fresh C-contiguous array of their
     dtype. False (nothing launched) when the batch axes do not merge to at most
     `MAX_BATCH_NDIM` axes."""
+    return _launch_tiled(a, b, result, 0)
+
+
+def folded_matmul(a: ndarray, b: ndarray, result: ndarray, exact_run: int) -> bool:
+    """`tiled_matmul` for float32 `a` and `b` holding integers into an int32 `result`
+    (WGSL only): the program's float32 sums run over at most `exact_run` products (whose
+    sums the caller keeps below 2^24) before they fold into int32, so the result is exact
+    while its sums stay below 2^31."""
+    if not result.device.capabilities.workgroup_tiles:
+        raise ValueError("folded products are WGSL tile programs")
+    return _launch_tiled(a, b, result, exact_run)
+
+
+def fold_period(tiles: str, exact_run: int) -> int:
+    """The most multiply-adds, a whole number of the tiles' K steps, within `exact_run`."""
+    step = TILES[tiles].k
+    if exact_run < step:
+        raise ValueError(f"{tiles!r} tiles step K by {step}, more than {exact_run} products")
+    return exact_run - exact_run % step
+
+
+# The preset a folded product takes for the preferred one: the int32 sums double an
+# invocation's accumulators (`huge`'s 128 would be 256).
+FOLDED_TILES = {"huge": "large"}
+
+
+def _folded_tiles(tiles: str) -> str:
+    return FOLDED_TILES.get(tiles, tiles)
+
+
+def _launch_tiled(a: ndarray, b: ndarray, result: ndarray, exact_run: int) -> bool:
+    """`tiled_matmul`, folded (`folded_matmul`) where `exact_run` is not 0."""
     *batch, m, n = result.shape
     k = a.shape[-1]
     views = (a, b, result)
@@ -103,14 +141,19 @@ def tiled_matmul(a: ndarray, b: ndarray, result: ndarray) -> bool:
     caps = device.capabilities
     tiles = preferred_tiles(batches, m, n) if caps.workgroup_tiles else None
     packed = caps.packed_texels and _packed_fits(device, batches, m, n, k)
+    fold = 0
+    if exact_run:
+        tiles = _folded_tiles(tiles)
+        fold = fold_period(tiles, exact_run)
     program = _program(
         device.target,
-        result.dtype.name,
+        a.dtype.name,
         len(shape),
         _transposed(a.shape, a._strides),
         _transposed(b.shape, b._strides),
         tiles,
         packed,
+        fold,
     )
     _launch.dispatch(device, program, args, shape + (m, n), (k,))
     return True

@@ -5,40 +5,54 @@ Ozaki scheme): `result = a @ b` for operands viewed as (batch..., M, K) and
 Each row of `a` is scaled by 2^-E (E: the exponent of its largest |a|, so |a| 2^-E < 1)
 and cut into `s` slices of `beta` bits each: slice t of x is the integer
 trunc(x 2^(beta (t+1) - E)) - 2^beta trunc(x 2^(beta t - E)), |v| < 2^beta, with x's
-sign, held exactly as a float32. Columns of `b` likewise (exponent F). `beta` is the
-widest that keeps every float32 product of two slices exact whatever the summation
-order: K (2^beta - 1)^2 <= 2^24; a longer K is cut into chunks (`MAX_CHUNK`) whose
-results are summed. Slice products A_i @ B_j run as kernelc's float32 tiled matmul
-for i + j < s only (s (s+1) / 2 products, launched as s wider ones: A_i @ [B_0 ...
-B_{s-1-i}]); one kernel sums each anti-diagonal i + j = d exactly in int32, gathers
-neighbouring sums exactly in int64 (D_d 2^(beta (g - d)) for the diagonals d <= g of a
-group, `group_size`), adds the groups' values in float64 from the largest and scales by
-2^(E + F - 2 beta).
+sign, held exactly as a float32. Columns of `b` likewise (exponent F). Slice products
+A_i @ B_j run as kernelc's tiled matmul for i + j < s only (s (s+1) / 2 products,
+launched as s wider ones: A_i @ [B_0 ... B_{s-1-i}]), exact in one of two forms:
+
+* float32 sums (GLSL): `beta` is the widest that keeps every float32 sum of a chunk of
+  length k exact whatever the summation order, k (2^beta - 1)^2 <= 2^24, so K is cut
+  into chunks of at most `MAX_CHUNK` = 258 (beta 8, s 7).
+* folded sums (WGSL, `FOLDED_PRODUCTS`): the program adds its float32 sums into int32
+  ones after at most `FOLD_RUN` products (`_matmul.folded_matmul`) and writes int32. A
+  chunk of at most `MAX_CHUNK` keeps the plan above (its float32 sums are exact whole,
+  so its results are the float32 form's bit for bit); a longer one takes beta 8, s 7:
+  258 products sum to at most 258 * 255^2 = 16,776,450 <= 2^24 (the program folds every
+  256, a whole number of its K steps), and the combining kernel's int32 diagonal of s
+  products to at most s k 255^2 <= 2^31 - 1 for k up to `MAX_FOLDED_CHUNK` = 4717
+  (7 * 4717 * 255^2 = 2,147,060,475; 4718 would pass). So K up to 4717 is one chunk, a
+  longer K equal chunks of at most 4717.
+
+The chunks' results are summed in float64. Per chunk, one kernel sums each anti-diagonal
+i + j = d exactly in int32, gathers neighbouring sums exactly in int64 (D_d 2^(beta (g -
+d)) for the diagonals d <= g of a group, `group_size`), adds the groups' values in
+float64 from the largest and scales by 2^(E + F - 2 beta).
 
 Error, per output and chunk of length k (u = 2^-53, gamma(n) = n u / (1 - n u)): the
 dropped products (i + j >= s) and the truncated slices leave s + 1 parts per term, each
 below 2^(-beta s) in the scaled units, and the combination rounds g - 1 times (g groups:
-2 for beta 8, s 7), so
+for beta 8, s 7, 2 where k <= 589 and 3 up to 4717), so
 
     |error| <= gamma(g - 1) sum_k |a_ik b_kj| + (s + 1) 2^(-beta s) k 2^(E_i + F_j)
 
 summed over the chunks, plus one rounding per further chunk and 2^-1075 per chunk
-where the result is subnormal. `s` is the least with (s + 1) 2^(-beta s) <= u, so the
-second term is at most u k 2^(E+F) <= 4 u k max_k |a_ik| max_k |b_kj|: a float64 dot
-product's worst-case bound with each |a_ik b_kj| replaced by its row's and column's
-maxima. Operands whose magnitudes vary across rows of `a` and columns of `b` keep the
-error within c 2^-52 sum_k |a_ik b_kj| with c below 1 as observed (NumPy's dgemm: 0.5 to
-1; the tests hold c to 2). Integer-valued operands whose rows and columns span at most
-`beta s` bits give exact results.
+where the result is subnormal. Both forms give exact slice products, so only the
+chunking differs between them (the folded one's fewer chunks round fewer times). `s` is
+the least with (s + 1) 2^(-beta s) <= u, so the second term is at most u k 2^(E+F) <= 4
+u k max_k |a_ik| max_k |b_kj|: a float64 dot product's worst-case bound with each |a_ik
+b_kj| replaced by its row's and column's maxima. Operands whose magnitudes vary across
+rows of `a` and columns of `b` keep the error within c 2^-52 sum_k |a_ik b_kj| with c
+below 1 as observed (NumPy's dgemm: 0.5 to 1; the tests hold c to 2). Integer-valued
+operands whose rows and columns span at most `beta s` bits give exact results.
 
 Rule: an output takes the split only where that bound is a dot product's: its row of `a`
 and column of `b` are finite, and T = sum_k |a_ik b_kj| 2^-(E_i + F_j) (a float32 product
 of the scaled magnitudes, `MIN_SCALED_SUM` or more with float32's rounding allowed for)
-is at least 1, so the second term is at most u k sum_k |a_ik b_kj| and the whole error
-at most gamma(k + s) sum_k |a_ik b_kj|, the bound of a float64 dot product. Any other
-output (a NaN or an Inf, whose result is then NumPy's; magnitudes that vary along K, as
-in A D @ D^-1 B, whose small terms the maxima would hide; an all-zero row) walks K in
-float64 inside the same combining kernel. Zeros are +0.0.
+is at least 1, so the second term is at most u k sum_k |a_ik b_kj| and the whole error,
+over c chunks, at most gamma(K + c s) sum_k |a_ik b_kj|, the bound of a float64 dot
+product of K + c s terms. Any other output (a NaN or an Inf, whose result is then
+NumPy's; magnitudes that vary along K, as in A D @ D^-1 B, whose small terms the maxima
+would hide; an all-zero row) walks K in float64 inside the same combining kernel. Zeros
+are +0.0.
 """
 
 from __future__ import annotations
@@ -54,16 +68,27 @@ from .ndarray import ndarray
 
 # float32 holds integers exactly up to 2^24: every partial sum of a slice product stays there.
 EXACT_F32 = 1 << 24
+EXACT_I32 = (1 << 31) - 1  # int32's largest: a folded product's and a diagonal's sums
 U = 53  # float64's precision: the truncation error is held below 2^-U of the scale
-# The longest K a chunk takes (beta 8: 7 slices, 28 products); longer K pay more products
-# per multiply-add (beta 7: 45), shorter ones no fewer (beta 9: 28) and more launches.
+# The longest K a chunk of float32 sums takes (beta 8: 7 slices, 28 products); longer K
+# pay more products per multiply-add (beta 7: 45), shorter ones no fewer (beta 9: 28) and
+# more launches.
 MAX_CHUNK = 258
-# The slice products of one column block hold at most this many float32 (and no more than
+# WGSL folds its float32 sums into int32 (False: float32 sums, as GLSL).
+FOLDED_PRODUCTS = True
+# The folded form's slices past MAX_CHUNK (plan(MAX_CHUNK)), the products whose float32
+# sum stays exact with them (258), and the longest chunk whose diagonals of s products
+# stay in int32 (4717).
+FOLDED_BETA, FOLDED_SLICES = 8, 7
+FOLD_RUN = EXACT_F32 // (2**FOLDED_BETA - 1) ** 2
+MAX_FOLDED_CHUNK = EXACT_I32 // (FOLDED_SLICES * (2**FOLDED_BETA - 1) ** 2)
+# The slice products of one column block hold at most this many elements (and no more than
 # the device's largest buffer); wider products run in column blocks. A call makes the
 # buffer once (`_products_buffer`) and its blocks share it.
 MAX_PRODUCT_ELEMENTS = 1 << 27
 # The least scaled sum of |a b| an output takes the split with: 1, doubled for the float32
-# product that computes it (relative error below k 2^-24 for chunks of MAX_CHUNK).
+# product that computes it (relative error below k 2^-24 < 2^-11 for chunks of
+# MAX_FOLDED_CHUNK).
 MIN_SCALED_SUM = 2.0
 
 
@@ -80,10 +105,16 @@ def plan(k: int) -> tuple[int, int]:
     return beta, s
 
 
+def chunk_plan(k: int, folded: bool) -> tuple[int, int]:
+    """(beta, s) for a chunk of length `k`: `plan(k)`, or for a folded chunk past
+    MAX_CHUNK the folded form's slices."""
+    return (FOLDED_BETA, FOLDED_SLICES) if folded and k > MAX_CHUNK else plan(k)
+
+
 def group_size(k: int, beta: int, s: int) -> int:
     """Diagonal sums the combining kernel gathers exactly in int64 before one float64
-    conversion: |D_d| <= (d + 1) k (2^beta - 1)^2 <= s 2^24, so a group of j + 1 sums stays
-    below s 2^24 2^(beta j + 1) <= 2^53, a float64's exact integers."""
+    conversion: |D_d| <= (d + 1) k (2^beta - 1)^2 <= B = s k (2^beta - 1)^2, so a group of
+    j + 1 sums stays below B 2^(beta j + 1) <= 2^53, a float64's exact integers."""
     bound = s * k * (2**beta - 1) ** 2  # the largest |D_d|
     j = 0
     while 2 * bound * 2 ** (beta * (j + 1)) <= 2**53:
@@ -91,17 +122,24 @@ def group_size(k: int, beta: int, s: int) -> int:
     return j + 1
 
 
-def products(k: int) -> int:
-    """How many float32 slice products (i + j < s) a product with shared axis `k` runs."""
-    chunk = _chunk_length(k)
+def products(k: int, folded: bool = False) -> int:
+    """How many slice products (i + j < s) a product with shared axis `k` runs."""
+    chunk = chunk_length(k, folded)
     full, tail = divmod(k, chunk)
-    counts = [plan(chunk)[1]] * full + ([plan(tail)[1]] if tail else [])
+    counts = [chunk_plan(chunk, folded)[1]] * full
+    counts += [chunk_plan(tail, folded)[1]] if tail else []
     return sum(s * (s + 1) // 2 for s in counts)
 
 
-def _chunk_length(k: int) -> int:
-    """Chunks of at most `MAX_CHUNK`, as equal as they can be."""
-    return -(-k // -(-k // MAX_CHUNK))
+def chunk_length(k: int, folded: bool) -> int:
+    """Chunks of at most `MAX_CHUNK` (folded: `MAX_FOLDED_CHUNK`), as equal as they can be."""
+    longest = MAX_FOLDED_CHUNK if folded else MAX_CHUNK
+    return -(-k // -(-k // longest))
+
+
+def folds(device) -> bool:
+    """Whether the device's slice products fold into int32 (WGSL's tile programs)."""
+    return FOLDED_PRODUCTS and device.capabilities.workgroup_tiles
 
 
 @functools.cache
@@ -180,9 +218,11 @@ y = prev + total;
 
 
 @functools.cache
-def _combiner() -> ElementwiseKernel:
+def _combiner(products: str) -> ElementwiseKernel:
+    """The combining kernel reading slice products of dtype `products` (int32 folded,
+    float32 otherwise)."""
     return ElementwiseKernel(
-        "raw float32 p, float64 ra, float64 cb, float32 scaled, raw float64 a, raw float64 b, "
+        f"raw {products} p, float64 ra, float64 cb, float32 scaled, raw float64 a, raw float64 b, "
         "float64 prev, float32 min_scaled, int32 s, int32 beta, int32 group, int32 rows, "
         "int32 m, int32 k, int32 n",
         "float64 y",
@@ -195,23 +235,26 @@ def matmul(a: ndarray, b: ndarray, result: ndarray) -> None:
     """result[...] = a @ b (float64, K >= 1) chunk by chunk of K, each chunk's product
     added to the previous ones' by its combining kernel."""
     k = a.shape[-1]
-    chunk = _chunk_length(k)
+    folded = folds(result.device)
+    chunk = chunk_length(k, folded)
     scratch: list[ndarray] = []  # one buffer of slice products for every block
     for start in range(0, k, chunk):
         end = start + chunk  # the last chunk's slice stops at K
-        _chunk(a[..., start:end], b[..., start:end, :], result, start > 0, scratch)
+        _chunk(a[..., start:end], b[..., start:end, :], result, start > 0, scratch, folded)
 
 
-def _products_buffer(scratch: list, size: int, device) -> ndarray:
-    """`size` float32 of the call's one products buffer (made at the first block: the
+def _products_buffer(scratch: list, size: int, dtype, device) -> ndarray:
+    """`size` elements of the call's one products buffer (made at the first block: the
     first chunk is the longest, so no later block needs more)."""
     if not scratch or scratch[0].size < size:
-        scratch[:] = [ndarray((size,), np.float32, device=device)]
+        scratch[:] = [ndarray((size,), dtype, device=device)]
     return scratch[0][:size]
 
 
-def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool, scratch: list) -> None:
-    beta, s = plan(a.shape[-1])
+def _chunk(
+    a: ndarray, b: ndarray, result: ndarray, accumulate: bool, scratch: list, folded: bool
+) -> None:
+    beta, s = chunk_plan(a.shape[-1], folded)
     ra = _absmax()(a, axis=-1)[..., None]  # each row's maximum, beside the row
     sa = _slices(a, ra, (s, *a.shape), a.size, s, beta)
     ma = _scaled_magnitudes(a, ra)
@@ -221,9 +264,11 @@ def _chunk(a: ndarray, b: ndarray, result: ndarray, accumulate: bool, scratch: l
         MAX_PRODUCT_ELEMENTS, _matmul.buffer_elements(result.device) or MAX_PRODUCT_ELEMENTS
     )
     block = max(1, min(n, limit // (rows * s * (s + 1) // 2)))
+    dtype = np.int32 if folded else np.float32
     for start in range(0, n, block):
         end = start + block
-        p = _products_buffer(scratch, rows * min(block, n - start) * s * (s + 1) // 2, a.device)
+        size = rows * min(block, n - start) * s * (s + 1) // 2
+        p = _products_buffer(scratch, size, dtype, a.device)
         _block(a, sa, ma, ra, b[..., start:end], result[..., start:end], p, accumulate, beta, s)
 
 
@@ -256,7 +301,7 @@ def _block(a, sa, ma, ra, b, out, p, accumulate: bool, beta: int, s: int) -> Non
         _slice_product(sa, sb, p, i, s, rows)
     m = a.shape[-2]
     prev = out if accumulate else 0.0
-    _combiner()(
+    _combiner(p.dtype.name)(
         p,
         ra,
         cb,
@@ -285,5 +330,11 @@ def _slice_product(sa: ndarray, sb: ndarray, p: ndarray, i: int, s: int, rows: i
     offset = rows * n * (i * s - i * (i - 1) // 2)
     strides = tuple(math.prod((*batch, m, width)[d + 1 :]) for d in range(len(batch) + 2))
     out = ndarray._view(p._buf, (*batch, m, width), strides, p._offset + offset)
-    if not _matmul.tiled_matmul(sa[i], bcat, out):
+    if p.dtype == np.int32:
+        # a chunk of at most MAX_CHUNK sums exactly whole; a longer one has beta 8, whose
+        # float32 sums of FOLD_RUN products are exact
+        launched = _matmul.folded_matmul(sa[i], bcat, out, FOLD_RUN)
+    else:
+        launched = _matmul.tiled_matmul(sa[i], bcat, out)
+    if not launched:
         raise AssertionError("contiguous slice products always merge their batch axes")

@@ -28,7 +28,9 @@ class MatmulSpec:
     """One specialisation: the operands' dtype (C's too), the number of batch axes, which
     operands are transposed views (the load order that coalesces; any strides work), and
     the WGSL tiles (None on GLSL), and on GLSL whether operands are packed into RGBA
-    texels (`emit_glsl.matmul_packed`) or read one element a texel."""
+    texels (`emit_glsl.matmul_packed`) or read one element a texel. `fold` (WGSL, float32
+    operands holding integers): the float32 sums are folded into int32 ones every `fold`
+    multiply-adds (a multiple of `tiles.k`) and C is int32; 0: float32 sums, C of `dtype`."""
 
     dtype: str = "float32"
     batch_ndim: int = 0
@@ -36,6 +38,7 @@ class MatmulSpec:
     trans_b: bool = False
     tiles: MatmulTiles | None = None
     packed: bool = False
+    fold: int = 0
 
     def check(self) -> MatmulSpec:
         if self.dtype not in DTYPES:
@@ -44,7 +47,18 @@ class MatmulSpec:
             raise ValueError(
                 f"batch_ndim must be an integer from 0 to {MAX_BATCH_NDIM}, not {self.batch_ndim!r}"
             )
+        if self.fold:
+            self.check_fold()
         return self
+
+    def check_fold(self) -> None:
+        if self.dtype != "float32" or self.tiles is None:
+            raise ValueError("fold needs float32 operands and WGSL tiles")
+        if not isinstance(self.fold, int) or self.fold < 0 or self.fold % self.tiles.k:
+            raise ValueError(
+                f"fold must be a positive multiple of the tiles' k ({self.tiles.k}), "
+                f"not {self.fold!r}"
+            )
 
     @property
     def ndim(self) -> int:
@@ -54,11 +68,12 @@ class MatmulSpec:
 
 def matmul_kernel(spec: MatmulSpec) -> ir.Kernel:
     """The kernel the emitters declare: inputs A (batch..., M, K) and B (batch..., K, N),
-    output C (batch..., M, N), each a view given by offset and element strides."""
-    declared = BY_NAME[spec.dtype]
-    held = storage_type(declared)
+    output C (batch..., M, N), each a view given by offset and element strides; C is
+    int32 where the spec folds its sums into int32."""
 
     def param(name: str, out: bool) -> ir.Param:
+        declared = int32 if out and spec.fold else BY_NAME[spec.dtype]
+        held = storage_type(declared)
         return ir.Param(
             name,
             held,

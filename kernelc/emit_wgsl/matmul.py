@@ -15,6 +15,14 @@ and the copies swap: one barrier per step instead of two. (On an H100, 2026-12-0
 128 tiles with 16 x 8 per invocation gained 5% at 4096^2; 128 x 64 x 8 and 128 x 128 x 4
 with 32 and 64 accumulators lost 6-7%.)
 
+Folded sums (`spec.fold`, for float32 operands holding integers): beside each vec4 of
+float32 accumulators an invocation keeps a vec4 of int32 ones; after every `fold`
+multiply-adds (a whole number of K steps, tested on the uniform `k0`) the float32 sums,
+exact integers while they stay below 2^24, are added into the int32 ones and cleared,
+and C (int32) takes the int32 sums. A product of K past 2^24 / max|a b| is then exact up
+to 2^31. The int32 sums double the accumulators: the runtime takes `large` or `small`
+tiles for it.
+
 Layout. Tile A holds A[row0 + m, k0 + k] at `tile_a[k * SA + m / 4][m % 4]`, tile B
 holds B[k0 + k, col0 + n] at `tile_b[k * SB + n / 4][n % 4]`; rows are padded by one
 vec4 (SA = m / 4 + 1) so the column-wise stores of a transposed load do not collide in
@@ -39,6 +47,7 @@ from kernelc.emit.text import Writer
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.emit_wgsl.reduction import BUILTINS
 from kernelc.ir import nodes as ir
+from kernelc.ir.dtypes import float32, int32
 
 LANES = "xyzw"
 DOUBLE_BUFFER_ACCUMULATORS = 128  # fewer per invocation: one copy of the tiles
@@ -97,7 +106,8 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
         self.scope = Scope(self.globals.child())
         w, nd = self.out, self.spec.ndim
         pos, col, v = self.temp("kc_row_pos"), self.temp("kc_col"), self.temp("kc_v")
-        w.line(f"fn {self.store_c}({pos}: i32, {col}: i32, {v}: vec4<f32>) {{")
+        scalar = "i32" if self.spec.fold else "f32"
+        w.line(f"fn {self.store_c}({pos}: i32, {col}: i32, {v}: vec4<{scalar}>) {{")
         with w.indented():
             q = self.temp("kc_q")
             w.line(f"for (var {q} = 0i; {q} < 4i; {q} = {q} + 1i) {{")
@@ -107,8 +117,9 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
                 with w.indented():
                     p = self.int_local("kc_p", f"{pos} + {c} * {self.stride(C, nd - 1)}")
                     x = self.temp("kc_x")
-                    w.line(f"let {x}: f32 = {v}[{q}];")
-                    self.stmt(ir.BufferStore(C, self.value(p), self.value(x)))
+                    w.line(f"let {x}: {scalar} = {v}[{q}];")
+                    value = ir.Local(x, int32 if self.spec.fold else float32)
+                    self.stmt(ir.BufferStore(C, self.value(p), value))
                 w.line("}")
             w.line("}")
         w.line("}")
@@ -168,18 +179,14 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
         step_b = self.int_local("kc_step_b", f"{t.k}i * {self.stride(B, nd - 2)}")
         loads_a = self.loaders(A, bases[A], row0, not self.spec.trans_a)
         loads_b = self.loaders(B, bases[B], col0, self.spec.trans_b)
-        acc = [
-            [self.temp(f"kc_acc{r}_{c}") for c in range(t.thread_n // 4)] for r in range(t.thread_m)
-        ]
-        for row in acc:
-            for name in row:
-                w.line(f"var {name}: vec4<f32>;")
+        acc = self.accumulators("kc_acc", "f32")
+        sums = self.accumulators("kc_sum", "i32") if self.spec.fold else []
         k0 = self.temp("kc_k0")
         loads = loads_a + loads_b
         steps = [(ld, step_a) for ld in loads_a] + [(ld, step_b) for ld in loads_b]
         self.load_step(loads, "0i")
         if self.copies == 2:
-            self.double_buffered(loads, steps, acc, tx, ty, k0)
+            self.double_buffered(loads, steps, acc, sums, tx, ty, k0)
         else:
             w.line(f"for (var {k0} = 0i; {k0} < {self.k}; {k0} = {k0} + {t.k}i) {{")
             with w.indented():
@@ -187,11 +194,43 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
                 w.line("workgroupBarrier();")
                 self.next_step(steps, k0)
                 self.multiply(acc, tx, ty, "")
+                self.fold_when_due(acc, sums, k0)
                 w.line("workgroupBarrier();")
             w.line("}")
-        self.store(acc, bases[C], row0, col0, tx, ty)
+        if sums:
+            self.fold(acc, sums)
+        self.store(sums or acc, bases[C], row0, col0, tx, ty)
 
-    def double_buffered(self, loads, steps, acc, tx: str, ty: str, k0: str) -> None:
+    def accumulators(self, base: str, scalar: str) -> list[list[str]]:
+        """`thread_m` rows of `thread_n / 4` vec4 accumulators, declared zero."""
+        t = self.tiles
+        names = [
+            [self.temp(f"{base}{r}_{c}") for c in range(t.thread_n // 4)] for r in range(t.thread_m)
+        ]
+        for row in names:
+            for name in row:
+                self.out.line(f"var {name}: vec4<{scalar}>;")
+        return names
+
+    def fold_when_due(self, acc, sums, k0: str) -> None:
+        """Fold after the step that ends a period of `fold` multiply-adds (`k0` is
+        uniform, so the branch is too)."""
+        if not sums:
+            return
+        self.out.line(f"if (({k0} + {self.tiles.k}i) % {self.spec.fold}i == 0i) {{")
+        with self.out.indented():
+            self.fold(acc, sums)
+        self.out.line("}")
+
+    def fold(self, acc, sums) -> None:
+        """sums += acc, acc = 0: the float32 sums are integers below 2^24, so the
+        conversion is exact."""
+        for acc_row, sum_row in zip(acc, sums, strict=True):
+            for a, total in zip(acc_row, sum_row, strict=True):
+                self.out.line(f"{total} = {total} + vec4<i32>({a});")
+                self.out.line(f"{a} = vec4<f32>();")
+
+    def double_buffered(self, loads, steps, acc, sums, tx: str, ty: str, k0: str) -> None:
         """The K loop over two copies of the tiles: `kc_cur` and `kc_cur_b` are the offsets
         of the copy this step reads; the next step's elements go into the other."""
         w, t = self.out, self.tiles
@@ -203,6 +242,7 @@ class WgslMatmulEmitter(MatmulShell, WgslEmitter):
         with w.indented():
             self.next_step(steps, k0)
             self.multiply(acc, tx, ty, f"{cur_a} + ", f"{cur_b} + ")
+            self.fold_when_due(acc, sums, k0)
             w.line(f"{cur_a} = {self.row_a * t.k}i - {cur_a};")
             w.line(f"{cur_b} = {self.row_b * t.k}i - {cur_b};")
             self.store_tiles(loads, f"{cur_a} + ", f"{cur_b} + ")

@@ -236,6 +236,10 @@ def test_encode_uniforms():
         ({"target": "glsl", "batch_ndim": 7}, ValueError),
         ({"target": "wgsl", "batch_ndim": -1}, ValueError),
         ({"target": "wgsl", "tiles": (64, 64, 16, 4, 8 * 3)}, ValueError),
+        ({"target": "glsl", "fold": 256}, ValueError),  # folds are WGSL's
+        ({"target": "wgsl", "tiles": "small", "fold": 100}, ValueError),  # not whole k steps
+        ({"target": "wgsl", "fold": -8}, ValueError),
+        ({"target": "wgsl", "dtype": "float16", "fold": 256}, ValueError),
     ],
 )
 def test_bad_options(options, error):
@@ -267,6 +271,26 @@ def test_wgsl_transposed_load_order():
     assert plain != both
 
 
+def test_wgsl_folded_shell():
+    """fold: int32 sums beside the float32 ones, folded every `fold` multiply-adds in a
+    branch on the uniform k0 and once after the loop; C is int32."""
+    code = translate("wgsl", tiles="large", fold=256).code
+    abi = translate("wgsl", tiles="large", fold=256).abi
+    assert [(p.name, p.dtype) for p in abi.params] == [
+        ("A", "float32"),
+        ("B", "float32"),
+        ("C", "int32"),
+    ]
+    assert "var<storage, read_write> b_C: array<i32>;" in code
+    assert code.count("var kc_sum") == 8 * 8 // 4
+    assert "if ((kc_k0 + 8i) % 256i == 0i) {" in code
+    assert code.count("vec4<i32>(kc_acc") == 2 * 8 * 8 // 4  # in the loop and after it
+    assert code.count("fma(") == 8 * 8 * 2 and code.count("workgroupBarrier();") == 2
+    double = translate("wgsl", tiles="huge", fold=256).code
+    assert "kc_cur" in double and "if ((kc_k0 + 4i) % 256i == 0i) {" in double
+    assert translate("wgsl", tiles="large", fold=0).code == translate("wgsl", tiles="large").code
+
+
 def test_glsl_shell_shape():
     code = translate("glsl", packed=False).code
     assert code.count("texelFetch(t_A") == 5 and code.count("texelFetch(t_B") == 5  # 4 + 1
@@ -294,6 +318,14 @@ SPECS = [
 def test_wgsl_validates(tiles):
     for spec in SPECS:
         validate_wgsl(translate("wgsl", tiles=tiles, **spec).code)
+
+
+@pytest.mark.skipif(not wgsl_available(), reason="wgpu-native not available")
+@pytest.mark.parametrize("tiles", ["huge", "large", "small", (32, 32, 8, 4, 4)])
+def test_wgsl_folded_validates(tiles):
+    for batch_ndim, trans in itertools.product((0, 1, 3), (False, True)):
+        options = dict(batch_ndim=batch_ndim, trans_a=trans, trans_b=not trans)
+        validate_wgsl(translate("wgsl", tiles=tiles, fold=64, **options).code)
 
 
 @pytest.mark.skipif(not glslang_available(), reason="glslangValidator not available")

@@ -2,7 +2,9 @@
 (`_split_products`) on both backends: the error bound of its docstring against exact
 (rational) references for normal, uniform, integer-valued and row/column-scaled operands
 (1e-150..1e150), K from 1 to 5000; NaN, Inf, zero rows, subnormal rows, overflow as
-NumPy's; batches, broadcast batch axes, column blocks and complex128 through it.
+NumPy's; batches, broadcast batch axes, column blocks and complex128 through it. On
+WGSL the slice products fold into int32 (K up to 4717 in one chunk): exact where float32
+sums alone would round, and the float32 form's results bit for bit for K up to 258.
 
 Rule: every product here is small; the split is forced by lowering
 `SPLIT_MULTIPLY_ADDS`, and each test checks the split ran.
@@ -17,8 +19,10 @@ import numpy as np
 import pytest
 
 import wgpy_runtime as wp
+from kernelc.abi.matmul import TILES
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
-from wgpy_runtime import _products, _split_products
+from wgpy_runtime import _matmul, _products, _split_products
+from wgpy_runtime import device as devices
 
 U = 2.0**-53
 
@@ -41,13 +45,20 @@ def _exact(a: np.ndarray, b: np.ndarray) -> list[list[Fraction]]:
     return [[sum((x * y for x, y in zip(r, c)), Fraction(0)) for c in cols] for r in rows]
 
 
+def _folds() -> bool:
+    return _split_products.folds(devices.current_device())
+
+
 def _bound(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The docstring's bound, a float64 dot product's: gamma(k + s) sum|a b| per chunk of
-    K (split or walked), plus a rounding of 2^-1075 per operation where results are
+    """The docstring's bound, a float64 dot product's: gamma(K + c s) sum|a b| over c chunks
+    of K (split or walked), plus a rounding of 2^-1075 per operation where results are
     subnormal."""
-    k = a.shape[1]
-    chunk = _split_products._chunk_length(k)
-    terms = k + sum(_split_products.plan(min(chunk, k - start))[1] for start in range(0, k, chunk))
+    k, folded = a.shape[1], _folds()
+    chunk = _split_products.chunk_length(k, folded)
+    slices = [
+        _split_products.chunk_plan(min(chunk, k - start), folded)[1] for start in range(0, k, chunk)
+    ]
+    terms = k + sum(slices)
     return terms * U * (np.abs(a) @ np.abs(b)) * 1.01 + terms * 2.0**-1074
 
 
@@ -97,12 +108,103 @@ def test_magnitudes_along_k_keep_a_dot_products_bound(split):
     assert split
 
 
-@pytest.mark.parametrize("k", [7, 300])
+@pytest.mark.parametrize("k", [7, 300, 1000])
 def test_integer_values_are_exact(split, k):
     rng = np.random.default_rng(k)
     a = rng.integers(-1000, 1001, (5, k)).astype(np.float64)
     b = rng.integers(-1000, 1001, (k, 6)).astype(np.float64)
     np.testing.assert_array_equal(wp.matmul(wp.asarray(a), wp.asarray(b)).get(), a @ b)
+
+
+@pytest.mark.parametrize("k", [1000, 4100])
+def test_full_slices_over_a_long_k_are_exact(split, k):
+    """Entries of 2^20 - 1 (and their negatives) fill the first slices with 255: a
+    slice product's float32 sum of K terms passes 2^24 after 258 of them, so it stays
+    exact only by folding into int32 (or by chunks of K); a @ b (below 2^53) is exact."""
+    rng = np.random.default_rng(k)
+    full = float(2**20 - 1)
+    a = np.full((3, k), full)
+    b = full * rng.choice([1.0, 1.0, 1.0, -1.0], (k, 4))
+    a[1, ::3] = -full
+    got = wp.matmul(wp.asarray(a), wp.asarray(b)).get()
+    np.testing.assert_array_equal(got, a @ b)
+    # the first slices' product, sum of +-255^2 over K, passes 2^24
+    assert np.abs(a @ b).max() / full**2 * 255**2 > 2**24
+
+
+@pytest.fixture
+def chunks(split, monkeypatch):
+    """Each chunk's length as the split runs it."""
+    lengths = []
+    inner = _split_products._chunk
+    monkeypatch.setattr(
+        _split_products,
+        "_chunk",
+        lambda a, *args: (lengths.append(a.shape[-1]), inner(a, *args)),
+    )
+    return lengths
+
+
+@pytest.mark.parametrize("k, folded", [(1000, [1000]), (4100, [4100]), (5000, [2500, 2500])])
+def test_folded_products_take_k_in_one_chunk(chunks, k, folded):
+    """WGSL: K up to 4717 in one chunk, past it in equal chunks (the float32 form: of at
+    most 258)."""
+    rng = np.random.default_rng(k)
+    a, b = rng.standard_normal((2, k)), rng.standard_normal((k, 3))
+    np.testing.assert_allclose(wp.matmul(wp.asarray(a), wp.asarray(b)).get(), a @ b, rtol=1e-12)
+    if _folds():
+        assert chunks == folded
+    else:
+        longest = _split_products.MAX_CHUNK
+        assert sum(chunks) == k and max(chunks) <= longest and len(chunks) == -(-k // longest)
+
+
+@pytest.mark.parametrize("k", [7, 100, 258])
+def test_folded_and_float32_forms_agree_bit_for_bit(split, monkeypatch, k):
+    """Up to MAX_CHUNK both forms slice alike and their products are exact: the same
+    diagonal sums, the same results."""
+    rng = np.random.default_rng(k)
+    a = rng.standard_normal((6, k)) * 10.0 ** rng.uniform(-5, 5, (6, 1))
+    b = rng.standard_normal((k, 5))
+    x, y = wp.asarray(a), wp.asarray(b)
+    folded = wp.matmul(x, y).get()
+    monkeypatch.setattr(_split_products, "FOLDED_PRODUCTS", False)
+    np.testing.assert_array_equal(wp.matmul(x, y).get(), folded)
+
+
+@pytest.mark.parametrize("tiles", ["small", "large", "huge"])
+def test_folded_matmul_is_exact_on_every_preset(monkeypatch, tiles):
+    """The folded program alone, on float32 integers of at most 255: sums past 2^24 over
+    K = 600 (folds at 256 and 512, one after the loop) come out exact in int32; `huge`
+    (double-buffered, which the runtime does not fold) too. Edges: M, N not whole tiles."""
+    device = devices.current_device()
+    if not device.capabilities.workgroup_tiles:
+        pytest.skip("folded products are WGSL programs")
+    monkeypatch.setattr(_matmul, "preferred_tiles", lambda *shape: tiles)
+    monkeypatch.setattr(_matmul, "_folded_tiles", lambda preset: preset)
+    rng = np.random.default_rng(1)
+    k = 600
+    a = rng.choice([255.0, 253.0], (70, k)).astype(np.float32)
+    a[1] = -a[1]
+    b = rng.choice([255.0, 251.0, -1.0], (k, 133)).astype(np.float32)
+    c = wp.empty((70, 133), dtype=np.int32)
+    assert _matmul.folded_matmul(wp.asarray(a), wp.asarray(b), c, _split_products.FOLD_RUN)
+    expected = a.astype(np.int64) @ b.astype(np.int64)
+    assert np.abs(expected).max() > 2**24
+    np.testing.assert_array_equal(c.get(), expected)
+
+
+def test_folded_products_run_on_wgsl_only(split, monkeypatch):
+    launches = []
+    inner = _matmul.folded_matmul
+    monkeypatch.setattr(
+        _matmul, "folded_matmul", lambda *args: (launches.append(args[3]), inner(*args))[1]
+    )
+    a = wp.asarray(np.arange(12.0).reshape(3, 4))
+    np.testing.assert_array_equal(wp.matmul(a, a.T).get(), a.get() @ a.get().T)
+    wgsl = devices.current_device().capabilities.workgroup_tiles
+    s = _split_products.plan(4)[1]  # one launch per slice of `a`
+    assert launches == ([_split_products.FOLD_RUN] * s if wgsl else [])
 
 
 def _specials() -> tuple[np.ndarray, np.ndarray]:
@@ -187,16 +289,43 @@ def test_plan_keeps_slice_products_exact():
         assert (s + 1) * 2.0 ** (-beta * s) <= U < s * 2.0 ** (-beta * (s - 1))
     assert [_split_products.products(k) for k in (256, 512, 1024)] == [28, 56, 112]
     assert math.comb(_split_products.plan(258)[1] + 1, 2) == 28
+    folded = [_split_products.products(k, folded=True) for k in (256, 1024, 4096, 4717, 4718)]
+    assert folded == [28, 28, 28, 28, 56]
+
+
+def test_fold_constants_keep_sums_exact():
+    """The folded form's bounds: float32 sums of FOLD_RUN products of beta-8 slices stay
+    below 2^24 (one more could pass it) and every tile preset folds within that; a
+    diagonal of s products over MAX_FOLDED_CHUNK stays in int32 (one more K could pass
+    it), and so do the shorter chunks' own slices."""
+    sp = _split_products
+    beta, s = sp.FOLDED_BETA, sp.FOLDED_SLICES
+    assert (beta, s) == sp.plan(sp.MAX_CHUNK)  # past MAX_CHUNK the slices stay
+    square = (2**beta - 1) ** 2
+    assert sp.FOLD_RUN == 258 and sp.FOLD_RUN * square <= 2**24 < (sp.FOLD_RUN + 1) * square
+    for preset, tiles in TILES.items():
+        period = _matmul.fold_period(preset, sp.FOLD_RUN)
+        assert period % tiles.k == 0 and sp.FOLD_RUN - tiles.k < period <= sp.FOLD_RUN
+    assert sp.MAX_FOLDED_CHUNK == 4717
+    assert s * sp.MAX_FOLDED_CHUNK * square <= 2**31 - 1 < s * (sp.MAX_FOLDED_CHUNK + 1) * square
+    for k in range(1, sp.MAX_CHUNK + 1):
+        beta_k, s_k = sp.chunk_plan(k, folded=True)
+        assert s_k * k * (2**beta_k - 1) ** 2 <= 2**31 - 1
+        assert k * (2**beta_k - 1) ** 2 <= 2**24  # its float32 sums are exact whole
+    for k in (sp.MAX_CHUNK + 1, 1000, sp.MAX_FOLDED_CHUNK):
+        assert sp.chunk_plan(k, folded=True) == (beta, s)
 
 
 def test_groups_of_diagonals_stay_exact_integers():
     """A group of diagonal sums gathered in int64 is below 2^53, so converting it to
     float64 is exact; a group one longer could pass that."""
-    for k in range(1, _split_products.MAX_CHUNK + 1):
-        beta, s = _split_products.plan(k)
+    folded = range(_split_products.MAX_CHUNK + 1, _split_products.MAX_FOLDED_CHUNK + 1, 37)
+    for k in [*range(1, _split_products.MAX_CHUNK + 1), *folded, 4717]:
+        beta, s = _split_products.chunk_plan(k, folded=True)
         group = _split_products.group_size(k, beta, s)
         largest = s * k * (2**beta - 1) ** 2  # the largest |D_d|
         gathered = sum(largest * 2 ** (beta * j) for j in range(group))
         assert gathered < 2**53
         assert 2 * largest * 2 ** (beta * group) > 2**53
     assert _split_products.group_size(258, *_split_products.plan(258)) == 4
+    assert [_split_products.group_size(k, 8, 7) for k in (589, 590, 4717)] == [4, 3, 3]
