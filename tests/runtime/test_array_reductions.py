@@ -169,3 +169,25 @@ def test_argmax_argmin_edges(axis, xp):
     for a in (xp.asarray(big), xp.asarray(i32), xp.asarray(u32), xp.asarray(f[None, :])):
         out += [xp.argmax(a, axis=axis), xp.argmin(a, axis=axis)]
     return out
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_max_min_edges(axis, dtype):
+    """The first NaN wins whatever its sign, infinities are extremes, and equal zeros give
+    IEEE 754's maximum (+0.0) and minimum (-0.0); long enough to split and to read by
+    columns."""
+    rng = np.random.default_rng(11)
+    values = np.array([0.0, -0.0, 3.5, -2.0, np.inf, -np.inf], dtype)
+    a = rng.choice(values, size=(300, 40)).astype(dtype)
+    a[170, 3] = np.nan
+    a[20, 5] = -np.array(np.nan, dtype)  # a NaN with its sign bit set
+    zeros = np.array([[0.0, -0.0], [-0.0, 0.0]], dtype)
+    for host in (a, zeros, np.where(np.isnan(a), 1, a).astype(dtype)):
+        x = wp.asarray(host)
+        for name in ("max", "min"):
+            got = getattr(x, name)(axis=axis).get()
+            want = getattr(np, name)(host, axis=axis)
+            np.testing.assert_array_equal(got, want)
+            zero = want == 0
+            np.testing.assert_array_equal(np.signbit(got[zero]), name == "min")
