@@ -9,8 +9,9 @@ M, K) and (batch..., K, N) over `result`'s batch shape.
   strided along K would be read one element per cache line; those take the next rule.)
 * float64 under the exact 64-bit policy, from `SPLIT_MULTIPLY_ADDS` multiply-adds per
   product on: exact float32 products of its slices (`_split_products`), where every
-  emulated float64 multiply-add would cost a hundred integer operations. From 4096^3 on:
-  on an H100 it beat walking K there, not at 1024^3 (docs/dtypes.md).
+  emulated float64 multiply-add would cost a hundred integer operations. On an H100
+  (docs/dtypes.md) the folded products of WGSL beat walking K from 1024^3 on, the
+  float32 ones of GLSL from 4096^3.
 * Otherwise kernelc's tiled matmul programs (`_matmul`) for float dtypes, or one simple
   kernel (each output element walks K) for integers, bool, smaller float64 products under
   the exact policy, and batch shapes the programs do not take.
@@ -42,9 +43,12 @@ MIN_K = 2048
 TARGET_OUTPUTS = 16384
 DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
 # Multiply-adds per float64 product from which it splits into float32 products (None:
-# never): 4096^3, where an H100 ran the split at 0.270 TFLOP/s against 0.191 walking K;
-# at 1024^3 it ran 0.113 against 0.178 (tools/profile_split_products.py, 2026-12-07)
-SPLIT_MULTIPLY_ADDS: int | None = 4096**3
+# never), with the products folded into int32 (WGSL) and without (GLSL). On an H100
+# (tools/profile_split_products.py, 2026-12-07) walking K ran at 0.18 TFLOP/s; the folded
+# split at 0.31 at 1024^3, 0.66 at 2048^3 and 0.84 at 4096^3; unfolded at 0.11 at 1024^3
+# and 0.27 at 4096^3.
+SPLIT_MULTIPLY_ADDS: int | None = 1024**3
+UNFOLDED_SPLIT_MULTIPLY_ADDS = 4096**3
 
 
 def accumulator(dtype: np.dtype) -> str:
@@ -102,7 +106,10 @@ def _splits(a: ndarray, b: ndarray, result: ndarray) -> bool:
     """Whether the product runs as float32 products of float64 slices."""
     if SPLIT_MULTIPLY_ADDS is None or result.dtype != np.float64 or not _dtypes.exact64():
         return False
-    return a.shape[-2] * a.shape[-1] * b.shape[-1] >= SPLIT_MULTIPLY_ADDS
+    least = SPLIT_MULTIPLY_ADDS
+    if not _split_products.folds(result.device):
+        least = max(least, UNFOLDED_SPLIT_MULTIPLY_ADDS)
+    return a.shape[-2] * a.shape[-1] * b.shape[-1] >= least
 
 
 def _dot(a: ndarray, b: ndarray, result: ndarray) -> None:

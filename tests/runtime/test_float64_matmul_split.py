@@ -32,6 +32,7 @@ def split(monkeypatch):
     """Every float64 product splits; the list gathers each split's result shape."""
     calls = []
     monkeypatch.setattr(_products, "SPLIT_MULTIPLY_ADDS", 1)
+    monkeypatch.setattr(_products, "UNFOLDED_SPLIT_MULTIPLY_ADDS", 1)
     inner = _split_products.matmul
     monkeypatch.setattr(
         _split_products, "matmul", lambda a, b, r: (calls.append(r.shape), inner(a, b, r))
@@ -280,6 +281,19 @@ def test_products_below_the_threshold_walk_k(monkeypatch, threshold):
     a = wp.asarray(np.ones((40, 40)))
     np.testing.assert_array_equal(wp.matmul(a, a).get(), np.full((40, 40), 40.0))
     assert not calls
+
+
+def test_the_unfolded_split_starts_later(monkeypatch):
+    """Folded products (WGSL) split from SPLIT_MULTIPLY_ADDS on, float32 ones (GLSL) from
+    UNFOLDED_SPLIT_MULTIPLY_ADDS."""
+    calls = []
+    monkeypatch.setattr(_products, "SPLIT_MULTIPLY_ADDS", 32**3)
+    monkeypatch.setattr(_products, "UNFOLDED_SPLIT_MULTIPLY_ADDS", 64**3)
+    monkeypatch.setattr(_split_products, "matmul", lambda *args: calls.append(args))
+    a = wp.asarray(np.ones((40, 40)))
+    wp.matmul(a, a)
+    folds = _split_products.folds(devices.current_device())
+    assert len(calls) == int(folds)
 
 
 def test_plan_keeps_slice_products_exact():
