@@ -33,8 +33,14 @@ GROUP_M = 8
 TILES = {
     "huge": MatmulTiles(m=256, n=128, k=4, thread_m=16, thread_n=8),
     "large": MatmulTiles(m=128, n=128, k=8, thread_m=8, thread_n=8),
+    "tall": MatmulTiles(m=128, n=64, k=16, thread_m=8, thread_n=4),
+    "wide": MatmulTiles(m=64, n=128, k=16, thread_m=4, thread_n=8),
     "small": MatmulTiles(m=64, n=64, k=16, thread_m=4, thread_n=4),
 }
+# Presets of 256 invocations tried where huge's are not, in order of preference among
+# those that pad C least (tall and wide halve large's padding where a side is 64 past a
+# multiple of 128, e.g. ResNet's 64-channel products).
+GRID_PRESETS = ("large", "tall", "wide")
 LARGE_MIN_WORKGROUPS = 256  # use a larger preset when it still gives this many workgroups
 
 # Packed GLSL matmul: operands as RGBA32F texels of 4 consecutive elements of K, each
@@ -64,12 +70,18 @@ def tiles_of(tiles: str | MatmulTiles | tuple | None) -> MatmulTiles:
 
 def preferred_tiles(batch: int, m: int, n: int) -> str:
     """The preset for a (batch, m, n) product: `huge` where the matrix holds its tiles
-    whole and they still make a big enough grid, else `large` where its grid is big
-    enough, else `small`."""
-    huge, large = TILES["huge"], TILES["large"]
+    whole and they still make a big enough grid, else the one of GRID_PRESETS whose grid
+    is big enough and pads C least, else `small`."""
+    huge = TILES["huge"]
     if m >= huge.m and n >= huge.n and _grid(batch, m, n, huge) >= LARGE_MIN_WORKGROUPS:
         return "huge"
-    return "large" if _grid(batch, m, n, large) >= LARGE_MIN_WORKGROUPS else "small"
+    fitting = [p for p in GRID_PRESETS if _grid(batch, m, n, TILES[p]) >= LARGE_MIN_WORKGROUPS]
+    return min(fitting, key=lambda p: _padded(m, n, TILES[p])) if fitting else "small"
+
+
+def _padded(m: int, n: int, tiles: MatmulTiles) -> int:
+    """Elements of C the tiles cover, padding included."""
+    return math.ceil(m / tiles.m) * tiles.m * math.ceil(n / tiles.n) * tiles.n
 
 
 def _grid(batch: int, m: int, n: int, tiles: MatmulTiles) -> int:

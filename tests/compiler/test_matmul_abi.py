@@ -82,8 +82,11 @@ def test_grid(batch, m, n, tiles, grid):
     "batch, m, n, preset",
     [
         (1, 4096, 4096, "huge"),
-        (1, 65536, 64, "large"),  # huge's 128 columns would be half empty
-        (1, 2048, 2048, "large"),
+        (1, 65536, 64, "tall"),  # huge's and large's 128 columns would be half empty
+        (1, 65536, 576, "huge"),  # huge first where it holds and fills the grid
+        (1, 8192, 320, "tall"),  # large's grid is too small; tall pads less than wide
+        (1, 64, 65536, "wide"),
+        (1, 2048, 2048, "large"),  # no less padding elsewhere: large first
         (1, 1024, 1024, "small"),
         (16, 512, 512, "large"),
         (1, 17, 33, "small"),

@@ -87,7 +87,7 @@ def _assert_all_close(results: list[np.ndarray], want: np.ndarray, **tol) -> Non
 
 
 # huge and (128, 128, 4, 16, 8): double-buffered tiles
-@pytest.mark.parametrize("tiles", ["huge", "large", "small", (128, 128, 4, 16, 8)])
+@pytest.mark.parametrize("tiles", ["huge", "large", "tall", "wide", "small", (128, 128, 4, 16, 8)])
 @pytest.mark.parametrize(
     "mkn", [(1, 1, 1), (17, 33, 65), (130, 9, 257), (5, 0, 3), (33, 100, 70), (129, 16, 65)]
 )
