@@ -84,7 +84,9 @@ def test_grid(batch, m, n, tiles, grid):
         (1, 4096, 4096, "huge"),
         (1, 65536, 64, "tall"),  # huge's and large's 128 columns would be half empty
         (1, 65536, 576, "huge"),  # huge first where it holds and fills the grid
-        (1, 8192, 320, "tall"),  # large's grid is too small; tall pads less than wide
+        (1, 16384, 320, "tall"),  # 320 columns: 384 in large's and wide's tiles
+        (1, 8192, 320, "small"),  # large's grid too small: small's, as tall's fills it
+        (1, 512, 4608, "small"),
         (1, 64, 65536, "wide"),
         (1, 2048, 2048, "large"),  # no less padding elsewhere: large first
         (1, 1024, 1024, "small"),
