@@ -24,6 +24,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gpu="${GPU_DIR:-.gpu}"
+# NumPy 1.26 and CuPy 13 go here, apart from the NumPy 2 wheels tools/perf_gpu_host.sh puts
+# in /tmp/site: both scripts can run on one machine, in either order.
+chainer_site=/tmp/site-chainer
 cp312=(--no-deps --only-binary=:all: --python-version 3.12 --implementation cp --abi cp312
   --platform manylinux2014_x86_64)
 
@@ -44,7 +47,7 @@ prepare() {
 }
 
 use_cupy13() {
-  python3 -c "import tarfile; tarfile.open('$gpu/cupy13/cupy13.tar.xz').extractall('/tmp/site')"
+  python3 -c "import tarfile; tarfile.open('$gpu/cupy13/cupy13.tar.xz').extractall('$chainer_site')"
   local site libs
   site="$(PYTHONPATH='' python3 -c 'import site; print(site.getsitepackages()[0])')"
   libs="$(find /usr/local/cuda/ "$site/nvidia" \( -name 'libcublas.so.13*' -o -name \
@@ -59,9 +62,9 @@ run() {
   exec > >(tee "$OUT/log.txt") 2>&1
   for f in "$gpu"/*.deb; do dpkg -x "$f" /; done
   ldconfig
-  python3 -m pip install -q --no-index --no-deps --target /tmp/site "$gpu"/*.whl \
+  python3 -m pip install -q --no-index --no-deps --target "$chainer_site" "$gpu"/*.whl \
     "$gpu"/chainer/*.whl 2>&1 | grep -v WARNING
-  export PYTHONPATH="/tmp/site:$PWD" XDG_RUNTIME_DIR=/tmp
+  export PYTHONPATH="$chainer_site:$PWD" XDG_RUNTIME_DIR=/tmp
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
