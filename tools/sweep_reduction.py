@@ -39,6 +39,7 @@ DEFAULT_SETTINGS = [
 def apply(setting: str) -> int:
     """Patch the reduction constants before any program is translated; returns `inner`."""
     from kernelc.abi import reduction as rules
+    from kernelc.emit import reduction as shell
     from kernelc.emit_wgsl import reduction as emitter
 
     inner = 10
@@ -47,11 +48,11 @@ def apply(setting: str) -> int:
         if key == "inner":
             inner = int(value)
         elif key == "unroll":
-            rules.UNROLL = emitter.UNROLL = int(value)
+            rules.UNROLL = shell.UNROLL = emitter.UNROLL = int(value)
         elif key == "target":
             rules.SPLIT_RULE = dataclasses.replace(rules.SPLIT_RULE, target_workgroups=int(value))
         elif key == "straight":
-            emitter.STRAIGHT_MAP_NODES = 64 if int(value) else 0
+            shell.STRAIGHT_MAP_NODES = 64 if int(value) else 0
         elif key == "max_groups":
             rules.SPLIT_RULE = dataclasses.replace(rules.SPLIT_RULE, max_groups=int(value))
         elif key == "per_group":

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from kernelc.abi.reduction import UNROLL
 from kernelc.emit.base import RED_INDEX
 from kernelc.ir import nodes as ir
+from kernelc.ir.visit import walk
+
+# A map body of at most this many IR nodes is printed UNROLL times in straight-line code;
+# a longer one sits once in a loop (shader size, and the drivers' compile time).
+STRAIGHT_MAP_NODES = 64
 
 
 class ReductionShell:
@@ -46,3 +52,27 @@ class ReductionShell:
     def bind_reduction_locals(self) -> tuple[str, str]:
         """Target names of the accumulator and of `J` (`ReduceIndex`) in the current scope."""
         return self.bind(self.red.acc), self.bind(RED_INDEX)
+
+    @property
+    def straight_map(self) -> bool:
+        """Whether the map body is short enough to print UNROLL times in a row."""
+        return sum(1 for _ in walk(self.red.map_body)) <= STRAIGHT_MAP_NODES
+
+    def map_then_combine(self, advance: str) -> None:
+        """UNROLL elements mapped in straight-line code (`advance`: the statement that
+        moves J to the next element), then combined in J's order: every load is issued
+        before the first combine waits for one."""
+        mapped = []
+        for _ in range(UNROLL):
+            with self.reprinted():
+                self.stmts(self.red.map_body)
+                mapped.append(self.local_name(self.red.map_result))
+            self.out.line(advance)
+        for name in mapped:
+            with self.reprinted():
+                self.scope.names[self.red.map_result] = name
+                self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
+
+    def map_and_combine(self) -> None:
+        self.stmts(self.red.map_body)
+        self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))

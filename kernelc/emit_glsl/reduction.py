@@ -36,10 +36,8 @@ from kernelc.abi.reduction import FAN_IN, UNROLL
 from kernelc.emit.base import RED_INDEX, Prec, Printed
 from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_glsl.emitter import MAX_TEXTURES, VERTEX_SHADER, GlslEmitter
-from kernelc.emit_wgsl.reduction import STRAIGHT_MAP_NODES
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_, float32, int32, uint32, word_count, words64, words128
-from kernelc.ir.visit import walk
 
 ROLES = ("final", "partial")
 # Partials in the reduce dtype (a computation type): bool as 0/1 uint.
@@ -173,14 +171,14 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         w, j, end = self.out, self.local_name(RED_INDEX), self.temp("kc_end")
         w.line(f"int {end} = min({first} + {FAN_IN}, {self.uniform(PASS_ITEMS).text});")
         w.line(f"int {j} = {first};")
-        if sum(1 for _ in walk(self.red.map_body)) <= STRAIGHT_MAP_NODES:
+        if self.straight_map:
             k = self.temp("kc_k")
             w.line(f"for (int {k} = 0; {k} < {FAN_IN // UNROLL}; {k}++) {{")
             with w.indented():
                 w.line(f"if ({end} - {j} < {UNROLL}) {{")
                 w.line("    break;")
                 w.line("}")
-                self.map_then_combine(j)
+                self.map_then_combine(f"{j}++;")
             w.line("}")
         k = self.temp("kc_k")
         w.line(f"for (int {k} = 0; {k} < {FAN_IN}; {k}++) {{")
@@ -192,23 +190,6 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
                 self.map_and_combine()
             w.line(f"{j}++;")
         w.line("}")
-
-    def map_then_combine(self, j: str) -> None:
-        """UNROLL elements mapped in straight-line code, then combined in J's order."""
-        mapped = []
-        for _ in range(UNROLL):
-            with self.reprinted():
-                self.stmts(self.red.map_body)
-                mapped.append(self.local_name(self.red.map_result))
-            self.out.line(f"{j}++;")
-        for name in mapped:
-            with self.reprinted():
-                self.scope.names[self.red.map_result] = name
-                self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
-
-    def map_and_combine(self) -> None:
-        self.stmts(self.red.map_body)
-        self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
 
     def fold_partials(self, acc: str, first: str) -> None:
         """Combine the previous pass's partials first .. first + FAN_IN - 1 of output i."""

@@ -53,11 +53,6 @@ from kernelc.emit.reduction import ReductionShell
 from kernelc.emit_wgsl.emitter import WgslEmitter
 from kernelc.ir import nodes as ir
 from kernelc.ir.dtypes import bool_
-from kernelc.ir.visit import walk
-
-# A map body of at most this many IR nodes is printed UNROLL times in straight-line code;
-# a longer one sits once in a loop (shader size, and the drivers' compile time).
-STRAIGHT_MAP_NODES = 64
 
 BUILTINS = (
     "@builtin(workgroup_id) wg: vec3<u32>",
@@ -295,8 +290,8 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             w.line(f"if ({end} - {j} <= {UNROLL - 1}i * {step}) {{")
             w.line("    break;")
             w.line("}")
-            if sum(1 for _ in walk(self.red.map_body)) <= STRAIGHT_MAP_NODES:
-                self.map_then_combine(j, step)
+            if self.straight_map:
+                self.map_then_combine(f"{j} = {j} + {step};")
             else:  # a long map body once: the driver may unroll the loop or not
                 u = self.temp("kc_u")
                 w.line(f"for (var {u} = 0; {u} < {UNROLL}; {u} = {u} + 1) {{")
@@ -315,24 +310,6 @@ class WgslReductionEmitter(ReductionShell, WgslEmitter):
             w.line(f"    {j} = {j} + {step};")
             w.line("}")
         w.line("}")
-
-    def map_then_combine(self, j: str, step: str) -> None:
-        """UNROLL elements mapped in straight-line code, then combined in J's order: every
-        load is issued before the first combine waits for one."""
-        mapped = []
-        for _ in range(UNROLL):
-            with self.reprinted():
-                self.stmts(self.red.map_body)
-                mapped.append(self.local_name(self.red.map_result))
-            self.out.line(f"{j} = {j} + {step};")
-        for name in mapped:
-            with self.reprinted():
-                self.scope.names[self.red.map_result] = name
-                self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
-
-    def map_and_combine(self) -> None:
-        self.stmts(self.red.map_body)
-        self.stmt(self.combine(ir.Local(self.red.map_result, self.red.dtype)))
 
     def fold_partials(self, acc: str, flat: str, groups: str) -> None:
         w, k = self.out, self.temp("kc_k")
