@@ -343,13 +343,18 @@ def test_bad_shader_names_kernel(dev):
     np.testing.assert_array_equal(out["y"], 1)  # the device is still usable
 
 
-def test_ordering_and_batching(dev):
+def _accumulate(dev, n: int = 1000):
+    """`y += x` over n float32 elements: (program, dispatch values, n)."""
     program = elementwise(dev, "T x", "T y", "y += x", {"T": "float32"})
-    n = 1000
-    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
     values = {contract.SIZE: n, contract.loop_shape(0): n}
     for name in "xy":
         values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
+    return program, values, n
+
+
+def test_ordering_and_batching(dev):
+    program, values, n = _accumulate(dev)
+    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
     dev.synchronize()
     submits = getattr(dev, "stats", {}).get("submits", 0)
     for _ in range(150):  # several WebGPU batches, no read in between
@@ -368,12 +373,8 @@ def test_ordering_and_batching(dev):
 def test_writes_between_queued_dispatches(dev):
     """Writes made while commands are queued land in order, each with its own bytes (on
     WebGPU through staging buffers, without submitting the queue)."""
-    program = elementwise(dev, "T x", "T y", "y += x", {"T": "float32"})
-    n = 1000
+    program, values, n = _accumulate(dev)
     x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
-    values = {contract.SIZE: n, contract.loop_shape(0): n}
-    for name in "xy":
-        values.update({contract.array_offset(name): 0, contract.array_stride(name, 0): 1})
     dev.synchronize()
     for _ in range(40):  # WebGPU: batches of 1, 2, 4, 8, 16 submitted, 9 of 32 queued
         dev.dispatch(program, {"x": x, "y": y}, values)
