@@ -249,6 +249,20 @@ def test_prepared_launch_checks_reused_buffers_webgpu():
     dev.free(y)
 
 
+def test_prepared_launch_reads_old_contents(dev):
+    """A prepared `y += x` (WebGL: its output's old contents sampled from a copy) adds
+    into whichever buffers it is given, call after call."""
+    program, values, n = _accumulate(dev, 5000)
+    prepared = dev.prepare(program, values)
+    assert prepared is not None
+    x = upload(dev, np.arange(n, dtype=np.float32))
+    ys = [upload(dev, np.full(n, k, np.float32)) for k in (10, 20)]
+    for y in ys * 2:
+        dev.launch(prepared, tuple(x if name == "x" else y for name in prepared.params))
+    for y, k in zip(ys, (10, 20)):
+        np.testing.assert_array_equal(download(dev, y, n, "float32"), k + 2 * np.arange(n))
+
+
 def test_several_outputs_and_reads_old(dev):
     program = elementwise(
         dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0", {"T": "float32"}

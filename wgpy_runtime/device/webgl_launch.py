@@ -178,6 +178,9 @@ def _draw(
 # ---------------------------------------------------------------------------- prepared
 
 
+_PREPARED = ("array", "previous")  # texture contents a prepared launch binds
+
+
 class Prepared:
     """A fragment program's launch with everything fixed but its buffers and scalar
     values (`WebGLDevice.prepare`): the linked program, which buffer each texture and
@@ -193,6 +196,7 @@ class Prepared:
         "n",
         "outputs",
         "params",
+        "previous",
         "program",
         "samplers",
         "scalar_names",
@@ -205,13 +209,13 @@ class Prepared:
 
 
 def prepare(dev, program, values: dict) -> Prepared | None:
-    """None unless the launch is one draw into the outputs whose textures are plain
-    arrays (the rest keeps `launch`'s general path)."""
+    """None unless the launch is one draw into the outputs whose textures are arrays or
+    outputs' old contents (the rest keeps `launch`'s general path)."""
     abi = program.abi
     if values[SIZE] == 0:
         return None
     steps = glsl_steps(program, values)
-    if len(steps) != 1 or any(t.contents != "array" for t in steps[0].shader.textures):
+    if len(steps) != 1 or any(t.contents not in _PREPARED for t in steps[0].shader.textures):
         return None
     group = steps[0].shader
     outputs = sorted(group.outputs, key=lambda o: o.location)
@@ -226,7 +230,8 @@ def prepare(dev, program, values: dict) -> Prepared | None:
     p.formats = [(p.params.index(t.param), t.format) for t in group.textures]
     p.formats += [(p.params.index(o.param), o.format) for o in outputs]
     p.outputs = [p.params.index(o.param) for o in outputs]
-    p.inputs = [p.params.index(t.param) for t in group.textures]
+    p.inputs = [p.params.index(t.param) for t in group.textures if t.contents == "array"]
+    p.previous = [(t.name, t.format) for t in group.textures if t.contents == "previous"]
     p.linked, p.vao = dev.program(abi.launch.vertex_shader, p.code, p.kernel)
     p.samplers = [(t.name, t.unit, p.params.index(t.param)) for t in group.textures]
     p.uniform = abi.uniform_block
@@ -266,20 +271,36 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
         data = bytearray(data)
         for m, x in zip(p.scalars, numbers):
             struct.pack_into(UNIFORM_FORMAT[m.type], data, m.offset, x)
-    linked = p.linked
-    dev.bind_uniforms(linked, p.uniform, data)
-    for name, unit, k in p.samplers:
-        records[k].texture.tex.use(location=unit)
-        dev.sampler_unit(linked, name, unit)
-    rows = min(targets[0].height, -(-p.n // width))
-    if len(targets) == 1:
-        dev.draw(p.vao, dev._framebuffer(targets[0]), (0, 0, width, rows))
-    else:
-        fbo = dev.ctx.framebuffer(color_attachments=[t.tex for t in targets])
-        try:
-            dev.draw(p.vao, fbo, (0, 0, width, rows))
-        finally:
-            dev._framebuffer(targets[0]).use()  # moderngl rebinds the last used one on read
-            fbo.release()
+    temps: list = []  # copies of outputs' old contents, given back once drawn
+    try:
+        copies = {
+            name: _old_contents(dev, records, p, name, fmt, temps) for name, fmt in p.previous
+        }
+        linked = p.linked
+        dev.bind_uniforms(linked, p.uniform, data)
+        for name, unit, k in p.samplers:
+            copies.get(name, records[k].texture).tex.use(location=unit)
+            dev.sampler_unit(linked, name, unit)
+        rows = min(targets[0].height, -(-p.n // width))
+        if len(targets) == 1:
+            dev.draw(p.vao, dev._framebuffer(targets[0]), (0, 0, width, rows))
+        else:
+            fbo = dev.ctx.framebuffer(color_attachments=[t.tex for t in targets])
+            try:
+                dev.draw(p.vao, fbo, (0, 0, width, rows))
+            finally:
+                dev._framebuffer(targets[0]).use()  # moderngl rebinds the last used one
+                fbo.release()
+    finally:
+        for texture in temps:
+            dev._give(texture)
     dev._check(f"kernel {p.kernel!r}")
     return True
+
+
+def _old_contents(dev, records: list, p: Prepared, name: str, fmt: str, temps: list):
+    """A pooled copy of the output a `previous` sampler reads (it is also rendered)."""
+    record = records[next(k for n, _, k in p.samplers if n == name)]
+    copy = _temp(dev, fmt, record.size, temps)
+    dev._copy_texels(record.texture, copy, 0, 0, record.size)
+    return copy
