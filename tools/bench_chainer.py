@@ -4,7 +4,7 @@ and ResNet-18 on CIFAR-100-shaped images, from the same initial weights and batc
 
     .venv-chainer/bin/python tools/bench_chainer.py [--backends numpy,cupy,webgpu,webgl]
         [--models mlp,cnn,resnet18] [--batch 16,256] [--warmup 5] [--iterations 50]
-        [--json FILE]
+        [--rounds 1] [--json FILE]
 
 ResNet-18 is the CIFAR variant (a 3x3 stem without max-pooling, four stages of two basic
 blocks with 64-512 channels, global average pooling, 100 classes) built from Chainer's
@@ -385,7 +385,10 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per backend")
-    ap.add_argument("--json", help="write every backend's result here")
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="run the backends' legs this many times, alternating"
+    )
+    ap.add_argument("--json", help="write every backend's result here (a list per round)")
     ap.add_argument("--leg", help=argparse.SUPPRESS)  # run one backend, print JSON
     args = ap.parse_args(argv)
     models, batches = args.models.split(","), [int(b) for b in args.batch.split(",")]
@@ -394,19 +397,53 @@ def main(argv=None) -> int:
     if args.leg:
         print(json.dumps(run_leg(args.leg, models, batches, args.warmup, args.iterations)))
         return 0
-    results = []
-    for backend in args.backends.split(","):
-        results.append(spawn(backend, args))
-        print(
-            f"{backend}: {'error' if 'error' in results[-1] else 'done'}",
-            file=sys.stderr,
-            flush=True,
-        )
-    compare(results)
-    print(table(results))
+    rounds = []
+    for k in range(args.rounds):
+        results = []
+        for backend in args.backends.split(","):
+            results.append(spawn(backend, args))
+            state = "error" if "error" in results[-1] else "done"
+            print(f"{backend}: {state} (round {k + 1})", file=sys.stderr, flush=True)
+        compare(results)
+        print(table(results))
+        rounds.append(results)
+    if args.rounds > 1:
+        backends = args.backends.split(",")
+        print(ratios(rounds, "cupy" if "cupy" in backends else backends[0]))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        Path(args.json).write_text(json.dumps(rounds[0] if args.rounds == 1 else rounds, indent=1))
     return 0
+
+
+def ratios(rounds: list[list[dict]], reference: str) -> str:
+    """Each backend's median ms over `reference`'s in the same round, per model and batch:
+    the median of the rounds' ratios and their range (hosts whose speed drifts between
+    legs move every ratio; alternating the legs and taking the median evens that out)."""
+    per: dict[tuple, list[float]] = {}
+    for results in rounds:
+        ms = {
+            (res["backend"], r["model"], r["batch"]): r["ms"]
+            for res in results
+            for r in res.get("runs", [])
+            if "ms" in r
+        }
+        for (backend, model, batch), value in ms.items():
+            ref = ms.get((reference, model, batch))
+            if backend != reference and ref:
+                per.setdefault((model, batch, backend), []).append(value / ref)
+    lines = [
+        f"| model, batch | backend | / {reference}, median of {len(rounds)} rounds | range |",
+        "| --- | --- | ---: | --- |",
+    ]
+    order = list(OPTIMIZER)
+    for (model, batch, backend), values in sorted(
+        per.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1], kv[0][2])
+    ):
+        lines.append(
+            f"| {model.upper()}, {batch} | {backend} | {statistics.median(values):.2f}× | "
+            f"{min(values):.2f}–{max(values):.2f}× |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

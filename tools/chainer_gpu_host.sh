@@ -6,7 +6,8 @@
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
 #       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
-#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations), hits
+#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations; both ROUNDS times,
+#       alternating the backends, with the median ratio to CuPy when ROUNDS > 1), hits
 #       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
 #       commands by program at batch PROFILE_BATCH), ops (tools/bench_resnet_ops.py:
 #       its operations one by one beside CuPy, at batch PROFILE_BATCH) and host
@@ -86,11 +87,12 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   local steps=",${1:-models,resnet,hits},"
   [[ "$steps" == *,models,* ]] &&
     python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
-      --backends "${MODELS_BACKENDS:-numpy,cupy,webgpu,webgl}" --json "$OUT/bench_chainer.json"
+      --backends "${MODELS_BACKENDS:-numpy,cupy,webgpu,webgl}" --rounds "${ROUNDS:-1}" \
+      --json "$OUT/bench_chainer.json"
   [[ "$steps" == *,resnet,* ]] &&
     python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup "${RESNET_WARMUP:-3}" \
       --iterations "${RESNET_ITERATIONS:-20}" --timeout "${RESNET_TIMEOUT:-900}" \
-      --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" \
+      --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" --rounds "${ROUNDS:-1}" \
       --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
   [[ "$steps" == *,profile,* ]] &&
     python3 tools/profile_launches.py --batch "${PROFILE_BATCH:-64}" --top 40 \

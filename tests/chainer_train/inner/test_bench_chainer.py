@@ -73,3 +73,18 @@ def test_resnet18_takes_cifar100_shaped_batches():
     assert sum(p.size for p in model.params()) == 11_220_132  # ResNet-18, 100 classes
     convs = [link for link in model.links() if isinstance(link, chainer.links.Convolution2D)]
     assert len(convs) == 20 and model.conv.W.shape == (64, 3, 3, 3)  # 17 + 3 projections
+
+
+def test_ratios_take_the_median_over_alternated_rounds():
+    def leg(backend, ms):
+        return {"backend": backend, "runs": [{"model": "mlp", "batch": 16, "ms": ms}]}
+
+    rounds = [
+        [leg("cupy", 2.0), leg("webgpu", 3.0)],  # 1.5
+        [leg("cupy", 4.0), leg("webgpu", 4.0)],  # 1.0
+        [leg("cupy", 2.0), leg("webgpu", 5.0)],  # 2.5
+    ]
+    text = bench_chainer.ratios(rounds, "cupy")
+    assert "| MLP, 16 | webgpu | 1.50× | 1.00–2.50× |" in text
+    failed = [[{"backend": "cupy", "error": "no CuPy"}, leg("webgpu", 3.0)]]
+    assert "webgpu" not in bench_chainer.ratios(failed, "cupy")  # no reference, no ratio
