@@ -436,3 +436,23 @@ def test_ordering_narrow(dev):
     expected = np.ones(n, np.int8)
     expected[1:6] = [2, 8, 8, 8, 2]
     np.testing.assert_array_equal(download(dev, y, n, "int8"), expected)
+
+
+def test_staging_buffers_kept_are_bounded(monkeypatch):
+    """WebGPU keeps the staging buffers of writes behind queued commands for reuse, up to
+    STAGING_KEPT_BYTES; the rest are destroyed once their copies are submitted."""
+    from wgpy_runtime.device import webgpu
+
+    dev = get_device("webgpu")
+    monkeypatch.setattr(webgpu, "STAGING_KEPT_BYTES", 3 * 4096)
+    program, values, n = _accumulate(dev, 1024)  # 4 KiB a write
+    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
+    dev.trim()  # no staging buffer kept from earlier writes
+    assert dev._staging_bytes() == 0
+    dev.dispatch(program, {"x": x, "y": y}, values)  # one queued command: writes are staged
+    for k in range(6):
+        dev.write(x, 0, np.full(n, k, np.float32).tobytes())
+    dev.synchronize()
+    assert dev._staging_bytes() <= 3 * 4096
+    np.testing.assert_array_equal(download(dev, x, n, "float32"), 5)
+    np.testing.assert_array_equal(download(dev, y, n, "float32"), 1)

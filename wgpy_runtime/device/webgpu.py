@@ -47,6 +47,7 @@ ARENA_BYTES = 64 << 10  # uniform arena per batch (the largest uniform binding W
 # Writes up to this size made while commands are queued go behind them through a staging
 # buffer instead of submitting them first (a training loop's batches, random masks).
 STAGED_WRITE_BYTES = 4 << 20
+STAGING_KEPT_BYTES = 32 << 20  # free staging buffers kept for reuse, at most
 _MAX_LIMITS = (
     "max-storage-buffers-per-shader-stage",
     "max-storage-buffer-binding-size",
@@ -610,7 +611,17 @@ class WebGPUDevice(BufferTable, Device):
             stage = self._create(nbytes, usage.COPY_SRC | usage.COPY_DST)
         self._guard("write", self._device.queue.write_buffer, stage, 0, raw)
         self._copy_bytes(stage, dst, 0, offset, len(raw))
-        self._after_submit.append(lambda: free.append(stage))
+        self._after_submit.append(lambda: self._keep_staging(free, stage))
+
+    def _keep_staging(self, free: list, stage) -> None:
+        """Keep a staging buffer for reuse, up to STAGING_KEPT_BYTES in all."""
+        if self._staging_bytes() + stage.size <= STAGING_KEPT_BYTES:
+            free.append(stage)
+        else:
+            stage.destroy()
+
+    def _staging_bytes(self) -> int:
+        return sum(stage.size for free in self._staging.values() for stage in free)
 
     def _write_unaligned(self, dst, offset: int, raw: bytes) -> None:
         """Packed elements not on word boundaries: upload whole words to a temporary, then
