@@ -173,14 +173,12 @@ def test_folded_and_float32_forms_agree_bit_for_bit(split, monkeypatch, k):
     np.testing.assert_array_equal(wp.matmul(x, y).get(), folded)
 
 
-@pytest.mark.parametrize("tiles", ["small", "large", "huge"])
+@pytest.mark.parametrize("tiles", ["small", "tall", "wide", "large", "huge"])
 def test_folded_matmul_is_exact_on_every_preset(monkeypatch, tiles):
     """The folded program alone, on float32 integers of at most 255: sums past 2^24 over
     K = 600 (folds at 256 and 512, one after the loop) come out exact in int32; `huge`
-    (double-buffered, which the runtime does not fold) too. Edges: M, N not whole tiles."""
-    device = devices.current_device()
-    if not device.capabilities.workgroup_tiles:
-        pytest.skip("folded products are WGSL programs")
+    (double-buffered, which the runtime does not fold) too. Edges: M, N not whole tiles.
+    WebGL has no tile programs: asking for one is an error."""
     monkeypatch.setattr(_matmul, "preferred_tiles", lambda *shape: tiles)
     monkeypatch.setattr(_matmul, "_folded_tiles", lambda preset: preset)
     rng = np.random.default_rng(1)
@@ -189,7 +187,12 @@ def test_folded_matmul_is_exact_on_every_preset(monkeypatch, tiles):
     a[1] = -a[1]
     b = rng.choice([255.0, 251.0, -1.0], (k, 133)).astype(np.float32)
     c = wp.empty((70, 133), dtype=np.int32)
-    assert _matmul.folded_matmul(wp.asarray(a), wp.asarray(b), c, _split_products.FOLD_RUN)
+    args = (wp.asarray(a), wp.asarray(b), c, _split_products.FOLD_RUN)
+    if not devices.current_device().capabilities.workgroup_tiles:
+        with pytest.raises(ValueError, match="WGSL tile programs"):
+            _matmul.folded_matmul(*args)
+        return
+    assert _matmul.folded_matmul(*args)
     expected = a.astype(np.int64) @ b.astype(np.int64)
     assert np.abs(expected).max() > 2**24
     np.testing.assert_array_equal(c.get(), expected)
