@@ -158,16 +158,43 @@ def _absmax() -> ReductionKernel:
 
 @functools.cache
 def _slicer() -> ElementwiseKernel:
-    """Slice t = (i / inner) % s of x scaled by its row's (or column's) maximum m."""
+    """Slice t = (i / inner) % s of x scaled by its row's (or column's) maximum m:
+    trunc(x 2^(beta (t+1) - e)) - 2^beta trunc(x 2^(beta t - e)) (e: m's exponent, as
+    frexp gives it) is `beta` bits of x's significand, with x's sign, read from its bits
+    with integer shifts (float64 arithmetic would be emulated)."""
     return ElementwiseKernel(
         "float64 x, float64 m, int32 inner, int32 s, int32 beta",
         "float32 v",
-        "int e = 0;\nfrexp(m, &e);\nint t = (int)((i / inner) % s);\n"
-        "double y = trunc(ldexp(x, beta * (t + 1) - e));\n"
-        "double high = ldexp(trunc(ldexp(y, -beta)), beta);\n"
-        "v = isfinite(m) ? (float)(y - high) : 0.0f;",
+        _SLICE_BODY,
         "wp_split_slices",
     )
+
+
+# |x| = significand 2^(exponent - 1075) (subnormals: exponent 1 without the implicit bit),
+# so bits [shift, shift + beta) of the significand are the slice; a negative shift reads
+# zeros below its last bit.
+_SLICE_BODY = """
+int e = 0;
+frexp(m, &e);
+int t = (int)((i / inner) % s);
+unsigned long long bits = (unsigned long long)__double_as_longlong(x);
+int exponent = (int)((bits >> 52) & 0x7ffULL);
+unsigned long long significand = bits & 0xfffffffffffffULL;
+if (exponent != 0) {
+    significand |= 0x10000000000000ULL;
+} else {
+    exponent = 1;
+}
+int shift = 1075 + e - exponent - beta * (t + 1);
+unsigned long long field = 0ULL;
+if (shift >= 0 && shift < 64) {
+    field = significand >> shift;
+} else if (shift < 0 && shift > -64) {
+    field = significand << -shift;
+}
+float slice = (float)(unsigned int)(field & ((1ULL << beta) - 1ULL));
+v = isfinite(m) && slice != 0.0f ? ((bits >> 63) != 0ULL ? -slice : slice) : 0.0f;
+"""
 
 
 @functools.cache
