@@ -333,6 +333,36 @@ def test_reduction(dev, shape):
     np.testing.assert_array_equal(out["y"], (x * 2).sum(axis=1) + 1)
 
 
+def test_prepared_one_pass_reduction(dev, monkeypatch):
+    """A reduction of one pass is prepared (WebGL: its partials sampler bound, unread)
+    and launched again on other buffers of the same layout."""
+    program = kernelc.translate_reduction(
+        "T x",
+        "T y",
+        "x * 2",
+        "a + b",
+        "y = a + 1",
+        "0",
+        name="dsum1",
+        target=dev.target,
+        types={"T": "float32"},
+        ndim=1,
+        reduce_ndim=1,
+    )
+    x = np.arange(60, dtype=np.float32).reshape(3, 20)  # 20 reduced elements: one pass
+    seen = []
+    real = dev.dispatch
+    monkeypatch.setattr(dev, "dispatch", lambda *args: (seen.append(args[2]), real(*args)))
+    launch(dev, program, {"x": x.T, "y": np.zeros(3, np.float32)}, (3,), (20,))
+    monkeypatch.undo()
+    prepared = dev.prepare(program, seen[0])
+    assert prepared is not None
+    buffers = {"x": upload(dev, x + 1), "y": dev.alloc(3, "float32")}
+    dev.launch(prepared, tuple(buffers[name] for name in prepared.params))
+    got = download(dev, buffers["y"], 3, "float32")
+    np.testing.assert_array_equal(got, ((x + 1) * 2).sum(axis=1) + 1)
+
+
 def test_atomics_webgpu():
     dev = get_device("webgpu")
     program = elementwise(

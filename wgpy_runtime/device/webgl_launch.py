@@ -178,7 +178,7 @@ def _draw(
 # ---------------------------------------------------------------------------- prepared
 
 
-_PREPARED = ("array", "previous")  # texture contents a prepared launch binds
+_PREPARED = ("array", "previous", PARTIALS)  # texture contents a prepared launch binds
 
 
 class Prepared:
@@ -203,6 +203,7 @@ class Prepared:
         "scalars",
         "templates",
         "uniform",
+        "unread",
         "values",
         "vao",
     )
@@ -210,7 +211,8 @@ class Prepared:
 
 def prepare(dev, program, values: dict) -> Prepared | None:
     """None unless the launch is one draw into the outputs whose textures are arrays or
-    outputs' old contents (the rest keeps `launch`'s general path)."""
+    outputs' old contents (a one-pass reduction's partials sampler, which it does not
+    read, included); the rest keeps `launch`'s general path."""
     abi = program.abi
     if values[SIZE] == 0:
         return None
@@ -225,15 +227,17 @@ def prepare(dev, program, values: dict) -> Prepared | None:
     p.program, p.kernel, p.code = program, abi.kernel, group.code
     p.values = values | steps[0].values
     p.n = values[SIZE]
-    used = [t.param for t in group.textures] + [o.param for o in outputs]
+    textures = [t for t in group.textures if t.contents != PARTIALS]
+    used = [t.param for t in textures] + [o.param for o in outputs]
     p.params = tuple(dict.fromkeys(used))
-    p.formats = [(p.params.index(t.param), t.format) for t in group.textures]
+    p.formats = [(p.params.index(t.param), t.format) for t in textures]
     p.formats += [(p.params.index(o.param), o.format) for o in outputs]
     p.outputs = [p.params.index(o.param) for o in outputs]
-    p.inputs = [p.params.index(t.param) for t in group.textures if t.contents == "array"]
-    p.previous = [(t.name, t.format) for t in group.textures if t.contents == "previous"]
+    p.inputs = [p.params.index(t.param) for t in textures if t.contents == "array"]
+    p.previous = [(t.name, t.format) for t in textures if t.contents == "previous"]
+    p.unread = [(t.name, t.unit, t.format) for t in group.textures if t.contents == PARTIALS]
     p.linked, p.vao = dev.program(abi.launch.vertex_shader, p.code, p.kernel)
-    p.samplers = [(t.name, t.unit, p.params.index(t.param)) for t in group.textures]
+    p.samplers = [(t.name, t.unit, p.params.index(t.param)) for t in textures]
     p.uniform = abi.uniform_block
     p.scalars = [m for m in abi.uniforms if m.key.what == "value"]
     p.scalar_names = tuple(m.key.param for m in p.scalars)
@@ -280,6 +284,9 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
         dev.bind_uniforms(linked, p.uniform, data)
         for name, unit, k in p.samplers:
             copies.get(name, records[k].texture).tex.use(location=unit)
+            dev.sampler_unit(linked, name, unit)
+        for name, unit, fmt in p.unread:  # bound with its format, never read
+            _temp(dev, fmt, 1, temps).tex.use(location=unit)
             dev.sampler_unit(linked, name, unit)
         rows = min(targets[0].height, -(-p.n // width))
         if len(targets) == 1:
