@@ -173,7 +173,8 @@ def elementwise(dev, in_params, out_params, operation, types, ndim=1, **kw):
 
 def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
     """Bind NumPy views (sharing a device buffer when they share memory) and scalars,
-    dispatch, and return every output as the device left it, viewed like its argument."""
+    dispatch, and return every output as the device left it, viewed like its argument
+    (and under "_buffers" and "_values" what the dispatch was given)."""
     lead = tuple(reduce_shape or ())
     values = {contract.SIZE: math.prod(loop_shape)}
     values.update({contract.loop_shape(d): e for d, e in enumerate(loop_shape)})
@@ -197,7 +198,7 @@ def launch(dev, program, args: dict, loop_shape, reduce_shape=None) -> dict:
         values.update({contract.array_stride(name, d): s for d, s in enumerate(view.strides)})
         values.update({contract.array_shape(name, d): e for d, e in enumerate(a.shape)})
     dev.dispatch(program, buffers, values)
-    out = {"_buffers": buffers}
+    out = {"_buffers": buffers, "_values": values}
     for p in program.abi.params:
         if p.role == "out":
             data = views[p.name].data
@@ -310,22 +311,27 @@ def test_narrow_dtypes(dev, dtype):
         np.testing.assert_array_equal(out["z"], x + y)
 
 
-@pytest.mark.parametrize("shape", [(3, 20000), (50, 7), (4, 0), (1, 1 << 17)])
-def test_reduction(dev, shape):
-    """Split WGSL stages and several GLSL passes, one stage/pass, an empty reduction."""
-    program = kernelc.translate_reduction(
+def _doubled_sum(dev, name: str):
+    """A reduction of one axis: y = sum(x * 2) + 1, float32."""
+    return kernelc.translate_reduction(
         "T x",
         "T y",
         "x * 2",
         "a + b",
         "y = a + 1",
         "0",
-        name="dsum",
+        name=name,
         target=dev.target,
         types={"T": "float32"},
         ndim=1,
         reduce_ndim=1,
     )
+
+
+@pytest.mark.parametrize("shape", [(3, 20000), (50, 7), (4, 0), (1, 1 << 17)])
+def test_reduction(dev, shape):
+    """Split WGSL stages and several GLSL passes, one stage/pass, an empty reduction."""
+    program = _doubled_sum(dev, "dsum")
     x = np.random.default_rng(5).integers(-8, 8, shape).astype(np.float32)
     # reduced axes first: view x (m, r) as (r, m), reducing axis 1 of x
     y = np.zeros(shape[0], np.float32)
@@ -333,29 +339,13 @@ def test_reduction(dev, shape):
     np.testing.assert_array_equal(out["y"], (x * 2).sum(axis=1) + 1)
 
 
-def test_prepared_one_pass_reduction(dev, monkeypatch):
+def test_prepared_one_pass_reduction(dev):
     """A reduction of one pass is prepared (WebGL: its partials sampler bound, unread)
     and launched again on other buffers of the same layout."""
-    program = kernelc.translate_reduction(
-        "T x",
-        "T y",
-        "x * 2",
-        "a + b",
-        "y = a + 1",
-        "0",
-        name="dsum1",
-        target=dev.target,
-        types={"T": "float32"},
-        ndim=1,
-        reduce_ndim=1,
-    )
+    program = _doubled_sum(dev, "dsum1")
     x = np.arange(60, dtype=np.float32).reshape(3, 20)  # 20 reduced elements: one pass
-    seen = []
-    real = dev.dispatch
-    monkeypatch.setattr(dev, "dispatch", lambda *args: (seen.append(args[2]), real(*args)))
-    launch(dev, program, {"x": x.T, "y": np.zeros(3, np.float32)}, (3,), (20,))
-    monkeypatch.undo()
-    prepared = dev.prepare(program, seen[0])
+    out = launch(dev, program, {"x": x.T, "y": np.zeros(3, np.float32)}, (3,), (20,))
+    prepared = dev.prepare(program, out["_values"])
     assert prepared is not None
     buffers = {"x": upload(dev, x + 1), "y": dev.alloc(3, "float32")}
     dev.launch(prepared, tuple(buffers[name] for name in prepared.params))
