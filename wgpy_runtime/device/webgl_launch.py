@@ -234,7 +234,9 @@ def prepare(dev, program, values: dict) -> Prepared | None:
     p.formats += [(p.params.index(o.param), o.format) for o in outputs]
     p.outputs = [p.params.index(o.param) for o in outputs]
     p.inputs = [p.params.index(t.param) for t in textures if t.contents == "array"]
-    p.previous = [(t.name, t.format) for t in textures if t.contents == "previous"]
+    p.previous = [
+        (t.name, t.format, p.params.index(t.param)) for t in textures if t.contents == "previous"
+    ]
     p.unread = [(t.name, t.unit, t.format) for t in group.textures if t.contents == PARTIALS]
     p.linked, p.vao = dev.program(abi.launch.vertex_shader, p.code, p.kernel)
     p.samplers = [(t.name, t.unit, p.params.index(t.param)) for t in textures]
@@ -277,9 +279,7 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
             struct.pack_into(UNIFORM_FORMAT[m.type], data, m.offset, x)
     temps: list = []  # copies of outputs' old contents, given back once drawn
     try:
-        copies = {
-            name: _old_contents(dev, records, p, name, fmt, temps) for name, fmt in p.previous
-        }
+        copies = {name: _old_contents(dev, records[k], fmt, temps) for name, fmt, k in p.previous}
         linked = p.linked
         dev.bind_uniforms(linked, p.uniform, data)
         for name, unit, k in p.samplers:
@@ -305,9 +305,8 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
     return True
 
 
-def _old_contents(dev, records: list, p: Prepared, name: str, fmt: str, temps: list):
+def _old_contents(dev, record, fmt: str, temps: list):
     """A pooled copy of the output a `previous` sampler reads (it is also rendered)."""
-    record = records[next(k for n, _, k in p.samplers if n == name)]
     copy = _temp(dev, fmt, record.size, temps)
     dev._copy_texels(record.texture, copy, 0, 0, record.size)
     return copy
