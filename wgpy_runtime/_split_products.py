@@ -19,7 +19,7 @@ launched as s wider ones: A_i @ [B_0 ... B_{s-1-i}]), exact in one of two forms:
   258 products sum to at most 258 * 255^2 = 16,776,450 <= 2^24 (the program folds every
   256, a whole number of its K steps), and the combining kernel's int32 diagonal of s
   products to at most s k 255^2 <= 2^31 - 1 for k up to `MAX_FOLDED_CHUNK` = 4717
-  (7 * 4717 * 255^2 = 2,147,060,475; 4718 would pass). So K up to 4717 is one chunk, a
+  (7 * 4717 * 255^2 = 2,147,060,475; 4718 would exceed 2^31 - 1). So K up to 4717 is one chunk, a
   longer K equal chunks of at most 4717.
 
 The chunks' results are summed in float64. Per chunk, one kernel sums each anti-diagonal

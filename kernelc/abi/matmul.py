@@ -84,7 +84,7 @@ def preferred_tiles(batch: int, m: int, n: int) -> str:
 
 def _padded(m: int, n: int, tiles: MatmulTiles) -> int:
     """Elements of C the tiles cover, padding included."""
-    return math.ceil(m / tiles.m) * tiles.m * math.ceil(n / tiles.n) * tiles.n
+    return _grid(1, m, n, tiles) * tiles.m * tiles.n
 
 
 def _grid(batch: int, m: int, n: int, tiles: MatmulTiles) -> int:
