@@ -157,55 +157,76 @@ def _absmax() -> ReductionKernel:
 
 
 @functools.cache
-def _slicer() -> ElementwiseKernel:
-    """Slice t = (i / inner) % s of x scaled by its row's (or column's) maximum m:
-    trunc(x 2^(beta (t+1) - e)) - 2^beta trunc(x 2^(beta t - e)) (e: m's exponent, as
-    frexp gives it) is `beta` bits of x's significand, with x's sign, read from its bits
-    with integer shifts (float64 arithmetic would be emulated)."""
+def _slicer(scatter: bool) -> ElementwiseKernel:
+    """Slices of an operand scaled by its row's (or column's) maximum m (`_SLICE`).
+
+    With `scatter` (a target whose invocations store anywhere), one pass over the
+    elements writes each one's `s` slices, slice t at v[(i / inner) s inner + t inner +
+    i % inner] (the slices side by side after every block of `inner` elements), and its
+    scaled magnitude (`_MAGNITUDE`). Otherwise one invocation computes each slice, over
+    the slices' own shape, slice t = (i / inner) % s, and `_magnitudes` the magnitudes."""
+    if scatter:
+        return ElementwiseKernel(
+            "float64 x, float64 m, int32 inner, int32 s, int32 beta",
+            "raw float32 v, float32 magnitude",
+            "int e = 0;\nfrexp(m, &e);\nbool finite = isfinite(m);\n"
+            "int at = (int)((i / inner) * s * inner + i % inner);\n"
+            "for (int t = 0; t < s; t++) {\n"
+            "    v[at + t * inner] = finite ? wp_slice(x, e, t, beta) : 0.0f;\n}\n"
+            f"magnitude = {_MAGNITUDE};",
+            "wp_split_slices",
+            preamble=_SLICE,
+        )
     return ElementwiseKernel(
         "float64 x, float64 m, int32 inner, int32 s, int32 beta",
         "float32 v",
-        _SLICE_BODY,
-        "wp_split_slices",
+        "int e = 0;\nfrexp(m, &e);\n"
+        "v = isfinite(m) ? wp_slice(x, e, (int)((i / inner) % s), beta) : 0.0f;",
+        "wp_split_slice",
+        preamble=_SLICE,
     )
-
-
-# |x| = significand 2^(exponent - 1075) (subnormals: exponent 1 without the implicit bit),
-# so bits [shift, shift + beta) of the significand are the slice; a negative shift reads
-# zeros below its last bit.
-_SLICE_BODY = """
-int e = 0;
-frexp(m, &e);
-int t = (int)((i / inner) % s);
-unsigned long long bits = (unsigned long long)__double_as_longlong(x);
-int exponent = (int)((bits >> 52) & 0x7ffULL);
-unsigned long long significand = bits & 0xfffffffffffffULL;
-if (exponent != 0) {
-    significand |= 0x10000000000000ULL;
-} else {
-    exponent = 1;
-}
-int shift = 1075 + e - exponent - beta * (t + 1);
-unsigned long long field = 0ULL;
-if (shift >= 0 && shift < 64) {
-    field = significand >> shift;
-} else if (shift < 0 && shift > -64) {
-    field = significand << -shift;
-}
-float slice = (float)(unsigned int)(field & ((1ULL << beta) - 1ULL));
-v = isfinite(m) && slice != 0.0f ? ((bits >> 63) != 0ULL ? -slice : slice) : 0.0f;
-"""
 
 
 @functools.cache
 def _magnitudes() -> ElementwiseKernel:
-    """|x| scaled by its row's (or column's) maximum m, as a float32 in [0, 1)."""
     return ElementwiseKernel(
         "float64 x, float64 m",
-        "float32 v",
-        "int e = 0;\nfrexp(m, &e);\nv = isfinite(m) ? (float)ldexp(fabs(x), -e) : 0.0f;",
+        "float32 magnitude",
+        f"int e = 0;\nfrexp(m, &e);\nbool finite = isfinite(m);\nmagnitude = {_MAGNITUDE};",
         "wp_split_magnitudes",
     )
+
+
+# |x| scaled by its row's (or column's) maximum m (e: m's exponent, as frexp gives it), as
+# a float32 in [0, 1).
+_MAGNITUDE = "finite ? (float)ldexp(fabs(x), -e) : 0.0f"
+
+# Slice t of x scaled by 2^-e: trunc(x 2^(beta (t+1) - e)) - 2^beta trunc(x 2^(beta t - e)),
+# `beta` bits of x's significand with x's sign (+0.0 for none), read from its bits with
+# integer shifts (float64 arithmetic would be emulated). |x| = significand 2^(exponent -
+# 1075) (subnormals: exponent 1 without the implicit bit), so bits [shift, shift + beta)
+# of the significand are the slice; a negative shift reads zeros below its last bit.
+_SLICE = """
+__device__ float wp_slice(double x, int e, int t, int beta) {
+    unsigned long long bits = (unsigned long long)__double_as_longlong(x);
+    int exponent = (int)((bits >> 52) & 0x7ffULL);
+    unsigned long long significand = bits & 0xfffffffffffffULL;
+    if (exponent != 0) {
+        significand |= 0x10000000000000ULL;
+    } else {
+        exponent = 1;
+    }
+    int shift = 1075 + e - exponent - beta * (t + 1);
+    unsigned long long field = 0ULL;
+    if (shift >= 0 && shift < 64) {
+        field = significand >> shift;
+    } else if (shift < 0 && shift > -64) {
+        field = significand << -shift;
+    }
+    float slice = (float)(unsigned int)(field & ((1ULL << beta) - 1ULL));
+    return slice != 0.0f && (bits >> 63) != 0ULL ? -slice : slice;
+}
+"""
 
 
 # Pair (u, d - u) of a row of outputs lies at launch u's offset `rows * n * (u s - u (u-1)/2)`
@@ -283,8 +304,7 @@ def _chunk(
 ) -> None:
     beta, s = chunk_plan(a.shape[-1], folded)
     ra = _absmax()(a, axis=-1)[..., None]  # each row's maximum, beside the row
-    sa = _slices(a, ra, (s, *a.shape), a.size, s, beta)
-    ma = _scaled_magnitudes(a, ra)
+    sa, ma = _slices(a, ra, 0, s, beta)
     *batch, m, n = result.shape
     rows = math.prod(batch) * m
     limit = min(
@@ -299,16 +319,20 @@ def _chunk(
         _block(a, sa, ma, ra, b[..., start:end], result[..., start:end], p, accumulate, beta, s)
 
 
-def _slices(x: ndarray, m: ndarray, shape, inner: int, s: int, beta: int) -> ndarray:
+def _slices(x: ndarray, m: ndarray, axis: int, s: int, beta: int):
+    """(x's slices, x's scaled magnitudes) (`_slicer`): the slices as x's shape with an
+    axis of extent `s` put in at `axis` (0 or x.ndim - 1)."""
+    shape = (*x.shape[:axis], s, *x.shape[axis:])
+    inner = math.prod(x.shape[axis:])
     v = ndarray(shape, np.float32, device=x.device)
-    _slicer()(x, m, inner, s, beta, v)
-    return v
-
-
-def _scaled_magnitudes(x: ndarray, m: ndarray) -> ndarray:
-    v = ndarray(x.shape, np.float32, device=x.device)
-    _magnitudes()(x, m, v)
-    return v
+    magnitudes = ndarray(x.shape, np.float32, device=x.device)
+    if x.device.capabilities.can_scatter:
+        _slicer(True)(x, m, inner, s, beta, v, magnitudes)
+    else:  # x and m viewed with the slice axis, of extent 1, over the slices' shape
+        at = (slice(None),) * axis + (None,)
+        _slicer(False)(x[at], m[at], inner, s, beta, v)
+        _magnitudes()(x, m, magnitudes)
+    return v, magnitudes
 
 
 def _block(a, sa, ma, ra, b, out, p, accumulate: bool, beta: int, s: int) -> None:
@@ -318,11 +342,10 @@ def _block(a, sa, ma, ra, b, out, p, accumulate: bool, beta: int, s: int) -> Non
     *batch, k, n = b.shape
     cb = _absmax()(b, axis=-2)[..., None, :]  # each column's maximum, above the column
     scaled = ndarray(out.shape, np.float32, device=out.device)
-    mb = _scaled_magnitudes(b, cb)
+    # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
+    sb, mb = _slices(b, cb, b.ndim - 1, s, beta)
     if not _matmul.tiled_matmul(ma, mb, scaled):
         raise AssertionError("contiguous magnitudes always merge their batch axes")
-    # (batch..., K, s, N): the first s - i slices side by side are one (K, (s-i) N) view
-    sb = _slices(b[..., None, :], cb.reshape(*batch, 1, 1, n), (*batch, k, s, n), n, s, beta)
     rows = math.prod(out.shape[:-1])
     for i in range(s):
         _slice_product(sa, sb, p, i, s, rows)

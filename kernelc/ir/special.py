@@ -153,10 +153,12 @@ def cbrt(x: float) -> float:
 
 
 def ldexp(x: float, n: float) -> float:
-    """x * 2^n, n already an integer converted to float (CUDA's `ldexpf(float, int)`)."""
+    """x * 2^n, n already an integer converted to float (CUDA's `ldexp(double, int)` and
+    `ldexpf(float, int)`). n is clamped to +-4096, past which every finite nonzero
+    float64 overflows or underflows (a subnormal times 2^2098 is still finite)."""
     if math.isnan(x) or math.isnan(n):
         return math.nan
-    k = int(max(min(n, 1000.0), -1000.0))
+    k = int(max(min(n, 4096.0), -4096.0))
     try:
         return math.ldexp(x, k)
     except OverflowError:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import wgpy_runtime as wp
 from tests.compiler.test_lib_float64 import SPECIAL, range_end_operands, same
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
+from tests.support.interp_call import call_elementwise_interpreted
 
 INT_EDGES = [
     0,
@@ -278,6 +279,24 @@ def test_ldexp_rounds_once():
     with np.errstate(all="ignore"):
         want = np.ldexp(x, n)
     assert same(kernel(wp.asarray(x), wp.asarray(n.astype(np.int32))).get(), want).all()
+
+
+def test_ldexp_scales_subnormals_on_the_interpreter():
+    """The interpreter (the fallback for kernels a target rejects) scales a subnormal by
+    more than 2^1000 exactly, as NumPy does."""
+    x = np.array([5e-324, -5e-324, 2.0**-1074 * 12345678901, 1e-310, 3.0, 1e300])
+    n = np.array([1074, 2000, 1034, 2098, -1077, -2098], np.int32)
+    got = call_elementwise_interpreted(
+        "float64 x, int32 n",
+        "float64 y",
+        "y = ldexp(x, n)",
+        x,
+        n,
+        name="ldexp_interp",
+        exact64=True,
+    )
+    with np.errstate(all="ignore"):
+        assert same(got, np.ldexp(x, n)).all()
 
 
 # Bounds in ulp: CUDA's documented double-precision ones (CUDA C Programming Guide, Table

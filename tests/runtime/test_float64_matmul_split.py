@@ -13,6 +13,7 @@ Rule: every product here is small; the split is forced by lowering
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -348,10 +349,13 @@ def test_groups_of_diagonals_stay_exact_integers():
     assert [_split_products.group_size(k, 8, 7) for k in (589, 590, 4717)] == [4, 3, 3]
 
 
-def test_slices_are_the_significand_bits_numpy_cuts():
+@pytest.mark.parametrize("scatter", [True, False])
+def test_slices_are_the_significand_bits_numpy_cuts(scatter):
     """The slicer reads slices from the bits; NumPy's float64 arithmetic (exact here: a
     truncation of a power-of-two scaling) gives the same float32 bits, for every width,
-    for zeros of both signs, subnormals, rows spanning 2^1000 and non-finite rows."""
+    for zeros of both signs, subnormals, rows spanning 2^1000 and non-finite rows; the
+    scaled magnitudes beside them are NumPy's too. Both forms run on each backend (WebGL:
+    the one-pass form's scatter on the interpreter)."""
     rng = np.random.default_rng(5)
     rows, cols = 8, 40
     x = rng.standard_normal((rows, cols)) * 10.0 ** rng.uniform(-300, 300, (rows, 1))
@@ -362,11 +366,20 @@ def test_slices_are_the_significand_bits_numpy_cuts():
     x[3] = rng.integers(-(2**53), 2**53, cols)
     x[4, 0], x[5, 0] = np.inf, np.nan
     m = np.abs(x).max(axis=1, keepdims=True)
+    _, e = np.frexp(m)
+    with np.errstate(invalid="ignore"):
+        scaled = np.where(np.isfinite(m), np.ldexp(np.abs(x), -e), 0).astype(np.float32)
     for beta, s in [(8, 7), (9, 6), (12, 5)]:
         got = wp.empty((rows, s, cols), np.float32)
-        view = wp.asarray(x)[:, None, :]
-        _split_products._slicer()(view, wp.asarray(m).reshape(rows, 1, 1), cols, s, beta, got)
-        _, e = np.frexp(m)
+        magnitudes = wp.empty((rows, cols), np.float32)
+        xs, ms = wp.asarray(x), wp.asarray(m)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wp.PerformanceWarning)  # WebGL's scatter
+            if scatter:
+                _split_products._slicer(True)(xs, ms, cols, s, beta, got, magnitudes)
+            else:
+                _split_products._slicer(False)(xs[:, None], ms[:, None], cols, s, beta, got)
+                _split_products._magnitudes()(xs, ms, magnitudes)
         t = np.arange(s)[None, :, None]
         with np.errstate(invalid="ignore"):
             y = np.trunc(np.ldexp(x[:, None, :], beta * (t + 1) - e[:, :, None]))
@@ -374,3 +387,4 @@ def test_slices_are_the_significand_bits_numpy_cuts():
             want = np.where(np.isfinite(m)[:, :, None], (y - high).astype(np.float32), 0)
         want = want.astype(np.float32) + np.float32(0)  # -0.0 as +0.0, as the slicer gives
         np.testing.assert_array_equal(got.get().view(np.uint32), want.view(np.uint32))
+        np.testing.assert_array_equal(magnitudes.get().view(np.uint32), scaled.view(np.uint32))

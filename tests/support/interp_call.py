@@ -22,8 +22,10 @@ def call_elementwise_interpreted(
     loop_prep: str = "",
     after_loop: str = "",
     size: int | None = None,
+    exact64: bool = False,
 ):
-    """`cupy.ElementwiseKernel(...)(*args, size=size)` run by the IR interpreter."""
+    """`cupy.ElementwiseKernel(...)(*args, size=size)` run by the IR interpreter (`exact64`:
+    C's 64-bit types in 64 bits, the runtime's exact policy)."""
     call = bind_call(in_params, out_params, args, size)
     if call.empty:
         return call.result
@@ -36,6 +38,7 @@ def call_elementwise_interpreted(
         loop_prep,
         after_loop,
         **call.specialisation(),
+        exact64=exact64,
     )
     run_elementwise(kernel, call.values, call.loop_shape)
     return call.result
