@@ -1,6 +1,8 @@
 """Where a Chainer training iteration's host time goes on the webgpu backend: Python's
-profiler over the iterations, by function, beside the iteration's time unprofiled and what
-it sends to the device (commands, submits, writes per iteration).
+profiler over the iterations, by function, beside the iteration's time unprofiled, what
+it sends to the device (commands, submits, writes and bind groups made per iteration, after
+the warm-up) and the main thread's CPU time per iteration (on a software GPU, what the
+host spends apart from the GPU's own threads).
 
     .venv-chainer/bin/python tools/profile_host.py [--model mlp] [--batch 16]
         [--warmup 10] [--iterations 50] [--top 40] [--sort tottime]
@@ -16,6 +18,7 @@ import cProfile
 import io
 import pstats
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,11 +26,19 @@ import bench_chainer  # noqa: E402
 
 
 class Counts:
-    """Submits and writes of `device`, counted by wrapping its methods."""
+    """Submits, writes and bind groups made by `device`, counted by wrapping its methods,
+    and the main thread's CPU time (a software GPU's work runs on threads of its own)."""
 
     def __init__(self, device) -> None:
-        self.device, self.submits, self.writes = device, 0, 0
+        self.device, self.submits, self.writes, self.groups = device, 0, 0, 0
         flush, write = device._flush, device.write
+        create_bind_group = device._device.create_bind_group
+
+        def counted_create_bind_group(**kwargs):
+            self.groups += 1
+            return create_bind_group(**kwargs)
+
+        device._device.create_bind_group = counted_create_bind_group
 
         def counted_flush() -> None:
             self.submits += bool(device._batch.count)
@@ -39,15 +50,16 @@ class Counts:
 
         device._flush, device.write = counted_flush, counted_write
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.device.stats["commands"], self.submits, self.writes
+    def snapshot(self) -> tuple[float, ...]:
+        commands = self.device.stats["commands"]
+        return commands, self.submits, self.writes, self.groups, 1e3 * time.thread_time()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="mlp")
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=10)  # at least 1
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--sort", default="tottime")
@@ -62,10 +74,19 @@ def main() -> int:
     chainer.config.use_cudnn = "never"
     data = bench_chainer.make_data(args.model)
     counts = Counts(wgpy_runtime.device.current_device())
+    snapshots = []
+
+    def sync_and_count() -> None:  # once an iteration, at its end
+        sync()
+        snapshots.append(counts.snapshot())
+
     steps = args.warmup + args.iterations
-    before = counts.snapshot()
-    _, _, seconds = bench_chainer.train_timed(args.model, xp, sync, data, args.batch, steps, 0)
-    sent = [(b - a) / steps for a, b in zip(before, counts.snapshot())]
+    _, _, seconds = bench_chainer.train_timed(
+        args.model, xp, sync_and_count, data, args.batch, steps, 0
+    )
+    # the iterations after the warm-up ones, as those timed
+    first, last = snapshots[args.warmup - 1], snapshots[-1]
+    sent = [(b - a) / args.iterations for a, b in zip(first, last)]
     timed = sorted(seconds[args.warmup :])
     profile = cProfile.Profile()
     profile.enable()
@@ -74,7 +95,8 @@ def main() -> int:
     print(
         f"{args.model}, batch {args.batch}: {1e3 * timed[len(timed) // 2]:.2f} ms per "
         f"iteration unprofiled (median; min {1e3 * timed[0]:.2f}); per iteration "
-        f"{sent[0]:.0f} commands, {sent[1]:.1f} submits, {sent[2]:.1f} writes\n"
+        f"{sent[0]:.0f} commands, {sent[1]:.1f} submits, {sent[2]:.1f} writes, "
+        f"{sent[3]:.1f} bind groups made, {sent[4]:.1f} ms of the main thread's CPU\n"
     )
     text = io.StringIO()
     pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(args.top)

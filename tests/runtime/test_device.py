@@ -250,6 +250,35 @@ def test_prepared_launch_checks_reused_buffers_webgpu():
     dev.free(y)
 
 
+def test_releasing_a_buffer_keeps_other_bind_groups_webgpu():
+    """A buffer the pool releases drops the cached bind groups that bind it, and only
+    those: a launch on other buffers makes no new group afterwards."""
+    dev = get_device("webgpu")
+    program, values, n = _accumulate(dev, 64)
+    x, y = upload(dev, np.ones(n, np.float32)), upload(dev, np.zeros(n, np.float32))
+    prepared = dev.prepare(program, values)
+    dev.launch(prepared, (x, y))
+    other = dev.alloc(n, "float32")
+    dev.dispatch(program, {"x": x, "y": other}, values)
+    made = []
+    create = dev._device.create_bind_group
+    dev._device.create_bind_group = lambda **kw: made.append(1) or create(**kw)
+    try:
+        released = dev._buffers[other].gpu
+        dev.free(other)
+        dev.trim()  # the pool releases `other`'s buffer
+        assert released.uid not in dev._groups_binding
+        assert dev._groups and all(released.uid not in dict(key[2]).values() for key in dev._groups)
+        dev.launch(prepared, (x, y))
+        dev.dispatch(program, {"x": x, "y": y}, values)
+        assert made == []
+    finally:
+        dev._device.create_bind_group = create
+    np.testing.assert_array_equal(download(dev, y, n, "float32"), 3)
+    dev.free(x)
+    dev.free(y)
+
+
 def test_prepared_launch_reads_old_contents(dev):
     """A prepared `y += x` (WebGL: its output's old contents sampled from a copy) adds
     into whichever buffers it is given, call after call."""
@@ -439,6 +468,21 @@ def test_pool_without_device():
     assert released == ["B1", "A2"] and pool.stats.held_bytes == 60
     assert pool.trim() == 60 and released[-1] == "A3"
     assert (pool.stats.hits, pool.stats.misses, pool.stats.held) == (1, 2, 0)
+
+
+def test_pool_hands_out_the_same_objects_whatever_the_free_order():
+    """Objects of a class come back least id() first, so a step that takes and gives
+    them in another order than the last step still takes the same ones again."""
+    objects = [object() for _ in range(5)]
+    pool = Pool(lambda _: None)
+    for order in ([0, 1, 2, 3, 4], [3, 0, 4, 2, 1], [4, 3, 2, 1, 0]):
+        for k in order:
+            pool.give("a", objects[k], 8)
+        taken = [pool.take("a") for _ in range(3)]
+        assert taken == sorted(objects, key=id)[:3]
+        for obj in taken:
+            pool.give("a", obj, 8)
+        assert [pool.take("a") for _ in range(5)] == sorted(objects, key=id)
 
 
 def test_ordering_narrow(dev):

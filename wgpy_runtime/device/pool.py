@@ -1,13 +1,17 @@
 """Size-class pooling of freed device allocations (GPU buffers, textures).
 
 Rule: a freed allocation goes back to the pool under its (kind, size class) and the next
-allocation of that class takes it again; it is really released only by `trim()` (the
-device calls it on memory pressure; users may too) or when the pool holds more than its
-limit, oldest first. Everything the pool does is counted in `stats`.
+allocation of that class takes one of those held again: the one of least `id()`, whatever
+the order they came back in, so a program that allocates and frees the same way step
+after step gets the same objects at the same places each step (and the bind groups the
+device caches by buffer are found again). An allocation is really released only by
+`trim()` (the device calls it on memory pressure; users may too) or when the pool holds
+more than its limit, oldest first. Everything the pool does is counted in `stats`.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -40,17 +44,17 @@ class Pool:
         self._release = release
         self.limit = limit
         self._free: OrderedDict[int, tuple[Hashable, object, int]] = OrderedDict()
-        self._by_key: dict[Hashable, list[int]] = {}
+        self._by_key: dict[Hashable, list[tuple[int, int]]] = {}  # heaps of (id, serial)
         self._serial = 0
         self.stats = PoolStats()
 
     def take(self, key: Hashable):
         """A pooled object of `key`, or None (counted as a miss: the caller creates one)."""
-        serials = self._by_key.get(key)
-        if not serials:
+        held = self._by_key.get(key)
+        if not held:
             self.stats.misses += 1
             return None
-        _, obj, nbytes = self._free.pop(serials.pop())
+        _, obj, nbytes = self._free.pop(heapq.heappop(held)[1])
         self.stats.hits += 1
         self.stats.held -= 1
         self.stats.held_bytes -= nbytes
@@ -60,7 +64,7 @@ class Pool:
         """Hold `obj` (of `nbytes`) for reuse; release the oldest past the limit."""
         self._serial += 1
         self._free[self._serial] = (key, obj, nbytes)
-        self._by_key.setdefault(key, []).append(self._serial)
+        heapq.heappush(self._by_key.setdefault(key, []), (id(obj), self._serial))
         self.stats.held += 1
         self.stats.held_bytes += nbytes
         if self.stats.held_bytes > self.limit:
@@ -72,7 +76,9 @@ class Pool:
         freed = 0
         while self._free and (nbytes is None or freed < nbytes):
             serial, (key, obj, size) = self._free.popitem(last=False)
-            self._by_key[key].remove(serial)
+            held = self._by_key[key]
+            held.remove((id(obj), serial))
+            heapq.heapify(held)
             self.stats.held -= 1
             self.stats.held_bytes -= size
             self.stats.released += 1

@@ -247,6 +247,10 @@ class WebGPUDevice(BufferTable, Device):
         self._layouts: dict[tuple, object] = {}
         self._groups: dict[tuple, object] = {}
         self._prepared_groups: dict[tuple, object] = {}  # (serial, buffer binds) -> group
+        # buffer uid -> (cache, key) of each cached group binding it: destroying a buffer
+        # drops those only (the pool releases buffers often when big arrays come and go)
+        self._groups_binding: dict[int, list[tuple[dict, tuple]]] = {}
+        self._group_notes = 0
         self._scratch: object | None = None
         self._fence = self._create(4, wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_SRC)
         #: commands queued on the GPU and queue submits so far (batching at work)
@@ -453,9 +457,8 @@ class WebGPUDevice(BufferTable, Device):
                 binding, elements = p.scratch
                 bound[binding.binding] = self._bind(abi, binding, buffers, elements)
             group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
-        if len(self._prepared_groups) > 4096:
-            self._prepared_groups.clear()
-        self._prepared_groups[key] = group
+            gpus += bound.values()  # the scratch buffer too
+        self._cache_group(self._prepared_groups, key, group, gpus)
         return group
 
     def _launch_general(self, p: _Prepared, ids: tuple, scalars: tuple) -> None:
@@ -505,8 +508,7 @@ class WebGPUDevice(BufferTable, Device):
         self._after_submit.append(lambda: self.pool.give(gpu.size, gpu, gpu.size))
 
     def _destroy(self, gpu) -> None:
-        self._groups.clear()  # cached bind groups may reference it
-        self._prepared_groups.clear()
+        self._forget_groups(gpu)
         if self._batch.count:
             self._after_submit.append(gpu.destroy)
         else:
@@ -755,8 +757,6 @@ class WebGPUDevice(BufferTable, Device):
         items = sorted(launch.buffers.items())
         key = (id(layout[0]), uniform.size, tuple((k, g.uid) for k, g in items))
         if key not in self._groups:
-            if len(self._groups) > 4096:
-                self._groups.clear()
             entries = [
                 {
                     "binding": uniform.binding,
@@ -771,5 +771,27 @@ class WebGPUDevice(BufferTable, Device):
                 group = self._device.create_bind_group(layout=layout[0], entries=entries)
             except self._wgpu.GPUError as e:
                 raise DeviceError(f"kernel {launch.kernel!r}: {e}") from None
-            self._groups[key] = group
+            self._cache_group(self._groups, key, group, [g for _, g in items])
         return self._groups[key]
+
+    def _cache_group(self, cache: dict, key: tuple, group, gpus) -> None:
+        """Keep `group` (or _ALIASED) under `key` in `cache`, noted under each buffer it
+        binds; past 4096 groups in one cache, or 32768 notes (those of dropped groups
+        stay until then), every cache starts again."""
+        if len(cache) > 4096 or self._group_notes > 32768:
+            self._forget_groups()
+        cache[key] = group
+        for gpu in gpus:
+            self._groups_binding.setdefault(gpu.uid, []).append((cache, key))
+        self._group_notes += len(gpus)
+
+    def _forget_groups(self, gpu=None) -> None:
+        """Drop the cached groups that bind `gpu` (None: every cached group)."""
+        if gpu is None:
+            self._groups.clear()
+            self._prepared_groups.clear()
+            self._groups_binding.clear()
+            self._group_notes = 0
+            return
+        for cache, key in self._groups_binding.pop(gpu.uid, ()):
+            cache.pop(key, None)
