@@ -86,7 +86,7 @@ def make_cifar100(n: int, seed: int):
     a, f = angle[labels], freq[labels]
     wave = np.sin(2 * np.pi * f * (xx * np.cos(a) + yy * np.sin(a)))[:, None]
     contrast = rng.uniform(0.5, 1.5, (n, 1, 1, 1))
-    images = contrast * colour[labels] * wave + rng.normal(0, 0.5, (n, 3, 32, 32))
+    images = contrast * colour[labels] * wave + rng.normal(0, 0.5, (n, 3, RESNET_SIZE, RESNET_SIZE))
     return images.astype(np.float32), labels
 
 

@@ -5,7 +5,7 @@ the warm-up) and the main thread's CPU time per iteration (on a software GPU, wh
 host spends apart from the GPU's own threads).
 
     .venv-chainer/bin/python tools/profile_host.py [--model mlp] [--batch 16]
-        [--warmup 10] [--iterations 50] [--top 40] [--sort tottime]
+        [--warmup 10] [--iterations 50] [--top 40] [--sort tottime] [--image-size 32]
 
 The profiler slows Python calls, not the device: read the table for shares, the first
 line for the iteration's real time.
@@ -63,7 +63,11 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--sort", default="tottime")
+    # ResNet-18's images (32: CIFAR's); the host's work per iteration does not depend on
+    # it, so small images let a software GPU keep up
+    ap.add_argument("--image-size", type=int, default=bench_chainer.RESNET_SIZE)
     args = ap.parse_args()
+    bench_chainer.RESNET_SIZE = args.image_size
     bench_chainer.hide_unloadable_scipy()
     bench_chainer.stub_numpy_distutils()
     xp, sync, _ = bench_chainer.activate("webgpu")
@@ -75,23 +79,24 @@ def main() -> int:
     data = bench_chainer.make_data(args.model)
     counts = Counts(wgpy_runtime.device.current_device())
     snapshots = []
+    profile = cProfile.Profile()
+    timed_end = args.warmup + args.iterations
 
     def sync_and_count() -> None:  # once an iteration, at its end
         sync()
         snapshots.append(counts.snapshot())
+        if len(snapshots) == timed_end:  # then as many iterations again, profiled
+            profile.enable()
 
-    steps = args.warmup + args.iterations
+    # one model throughout: warm-up, timed and profiled iterations
+    steps = timed_end + args.iterations
     _, _, seconds = bench_chainer.train_timed(
         args.model, xp, sync_and_count, data, args.batch, steps, 0
     )
-    # the iterations after the warm-up ones, as those timed
-    first, last = snapshots[args.warmup - 1], snapshots[-1]
-    sent = [(b - a) / args.iterations for a, b in zip(first, last)]
-    timed = sorted(seconds[args.warmup :])
-    profile = cProfile.Profile()
-    profile.enable()
-    bench_chainer.train_timed(args.model, xp, sync, data, args.batch, 0, args.iterations)
     profile.disable()
+    first, last = snapshots[args.warmup - 1], snapshots[timed_end - 1]
+    sent = [(b - a) / args.iterations for a, b in zip(first, last)]
+    timed = sorted(seconds[args.warmup : timed_end])
     print(
         f"{args.model}, batch {args.batch}: {1e3 * timed[len(timed) // 2]:.2f} ms per "
         f"iteration unprofiled (median; min {1e3 * timed[0]:.2f}); per iteration "
