@@ -3,7 +3,11 @@
 // twin of wgpy_runtime/device/pool.py, with the same API.
 //
 // Rule: a freed object goes back to the pool under its key (which includes its size class)
-// and the next allocation of that key takes it again; it is really released only by
+// and the next allocation of that key takes one of those held again: the one of least rank
+// (a fixed order of the objects: here the order of their first return to the pool, in
+// Python their id()), whatever order they came back in, so a program that allocates and
+// frees the same way step after step gets the same objects at the same places each step
+// (and bind groups cached by buffer are found again). An object is really released only by
 // `trim()` or when the pool holds more than its limit, oldest first.
 
 /** `n` rounded up to one of four steps per octave (wgpy_runtime/device/pool.py). */
@@ -19,18 +23,23 @@ export class Pool {
     this.release = release;
     this.limit = limit;
     this.byKey = new Map(); // key -> [entry]
-    this.order = new Set(); // every held entry {key, obj, bytes}, oldest first
+    this.order = new Set(); // every held entry {key, obj, bytes, rank}, oldest first
+    this.ranks = new WeakMap(); // obj -> its rank, from its first return
+    this.nextRank = 0;
     this.heldBytes = 0;
     this.stats = { hits: 0, misses: 0, released: 0 };
   }
 
   /** A pooled object of `key`, or null (counted as a miss: the caller creates one). */
   take(key) {
-    const entry = this.byKey.get(key)?.pop();
-    if (!entry) {
+    const list = this.byKey.get(key);
+    if (!list?.length) {
       this.stats.misses += 1;
       return null;
     }
+    let least = 0;
+    for (let i = 1; i < list.length; i++) if (list[i].rank < list[least].rank) least = i;
+    const [entry] = list.splice(least, 1);
     this.order.delete(entry);
     this.heldBytes -= entry.bytes;
     this.stats.hits += 1;
@@ -39,7 +48,8 @@ export class Pool {
 
   /** Hold `obj` (of `bytes`) for reuse under `key`; release the oldest past the limit. */
   give(key, obj, bytes) {
-    const entry = { key, obj, bytes };
+    if (!this.ranks.has(obj)) this.ranks.set(obj, this.nextRank++);
+    const entry = { key, obj, bytes, rank: this.ranks.get(obj) };
     if (!this.byKey.has(key)) this.byKey.set(key, []);
     this.byKey.get(key).push(entry);
     this.order.add(entry);

@@ -131,6 +131,10 @@ export class WebGPUExecutor {
     this.layouts = new Map(); // binding signature -> {group, pipeline, uid}
     this.layoutOf = new WeakMap(); // an ABI's bindings list -> its layout
     this.groups = new Map(); // layout, uniform size and blocks -> GPUBindGroup
+    // block uid -> keys of the cached groups binding it: destroying a block drops those
+    // only (wgpy_runtime/device/webgpu.py does the same); `groupNotes` counts the keys
+    this.groupsBinding = new Map();
+    this.groupNotes = 0;
     this.scratch = null; // the reduction scratch block
     this.errors = []; // Promise<string|null> per failure check, in command order
     this.segment = { count: 0, what: new Set() }; // what the open error scopes cover
@@ -522,7 +526,8 @@ export class WebGPUExecutor {
   }
 
   destroyBlock(block) {
-    this.groups.clear(); // cached bind groups may hold it
+    for (const key of this.groupsBinding.get(block.uid) ?? []) this.groups.delete(key);
+    this.groupsBinding.delete(block.uid);
     if (this.batch.count) this.afterSubmit.push(() => block.gpu.destroy());
     else block.gpu.destroy();
   }
@@ -806,10 +811,18 @@ export class WebGPUExecutor {
     for (const [k, block] of bound) key += `|${k}:${block.uid}`;
     let group = this.groups.get(key);
     if (!group) {
-      if (this.groups.size > 4096) this.groups.clear();
+      // past 4096 groups, or 32768 notes (those of dropped groups stay until then), start again
+      if (this.groups.size > 4096 || this.groupNotes > 32768) {
+        this.groups.clear();
+        this.groupsBinding.clear();
+        this.groupNotes = 0;
+      }
       const entries = [{ binding: 0, resource: { buffer: this.arena, size: uniformSize } }];
       for (const [k, block] of bound) {
         entries.push({ binding: k, resource: { buffer: block.gpu, size: block.bytes } });
+        if (!this.groupsBinding.has(block.uid)) this.groupsBinding.set(block.uid, []);
+        this.groupsBinding.get(block.uid).push(key);
+        this.groupNotes += 1;
       }
       group = this.device.createBindGroup({ layout: layout.group, entries });
       this.groups.set(key, group);

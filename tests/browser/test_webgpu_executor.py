@@ -311,6 +311,24 @@ def test_freed_buffers_are_reused(page):
     assert stats["pool"]["hits"] >= 19
 
 
+def test_released_buffers_leave_other_bind_groups_working(page):
+    """A pool of 8 KiB releases a freed buffer each round (each round frees one of 4 KB and
+    one of 6 KB): the bind groups of the released buffers are dropped, those of the
+    buffers still alive keep working."""
+    program = _program("float32 x", "float32 z", "z += x", "accumulate_released")
+    s = Stream()
+    z = s.array(np.zeros(1000, np.float32))
+    for k in range(12):
+        small = s.array(np.full(1000, k, np.float32))
+        large = s.array(np.zeros(1500, np.float32))
+        s.dispatch(program, {"x": small, "z": z}, values(program.abi, (1000,)))
+        s.commands += [["free", small], ["free", large]]
+    s.read("sum", z, 0, np.full(1000, sum(range(12)), np.float32))
+    messages, errors, stats = replay(page, s, {"poolLimit": 8192})
+    no_problems(messages, errors)
+    assert stats["pool"]["released"] >= 10
+
+
 # ---------------------------------------------------------------------------- failures
 
 

@@ -1,12 +1,13 @@
 """Size-class pooling of freed device allocations (GPU buffers, textures).
 
 Rule: a freed allocation goes back to the pool under its (kind, size class) and the next
-allocation of that class takes one of those held again: the one of least `id()`, whatever
-the order they came back in, so a program that allocates and frees the same way step
-after step gets the same objects at the same places each step (and the bind groups the
-device caches by buffer are found again). An allocation is really released only by
-`trim()` (the device calls it on memory pressure; users may too) or when the pool holds
-more than its limit, oldest first. Everything the pool does is counted in `stats`.
+allocation of that class takes one of those held again: the one that first came to the
+pool earliest, whatever the order they came back in, so a program that allocates and
+frees the same way step after step gets the same objects at the same places each step
+(and the bind groups the device caches by buffer are found again). An allocation is
+really released only by `trim()` (the device calls it on memory pressure; users may too)
+or when the pool holds more than its limit, oldest first. Everything the pool does is
+counted in `stats`. js_bridge/pool.js is its JavaScript twin.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class Pool:
         self._release = release
         self.limit = limit
         self._free: OrderedDict[int, tuple[Hashable, object, int]] = OrderedDict()
-        self._by_key: dict[Hashable, list[tuple[int, int]]] = {}  # heaps of (id, serial)
+        self._by_key: dict[Hashable, list[tuple[int, int]]] = {}  # heaps of (rank, serial)
+        self._ranks: dict[int, int] = {}  # id() of each object -> its first arrival
         self._serial = 0
         self.stats = PoolStats()
 
@@ -64,7 +66,8 @@ class Pool:
         """Hold `obj` (of `nbytes`) for reuse; release the oldest past the limit."""
         self._serial += 1
         self._free[self._serial] = (key, obj, nbytes)
-        heapq.heappush(self._by_key.setdefault(key, []), (id(obj), self._serial))
+        rank = self._ranks.setdefault(id(obj), self._serial)
+        heapq.heappush(self._by_key.setdefault(key, []), (rank, self._serial))
         self.stats.held += 1
         self.stats.held_bytes += nbytes
         if self.stats.held_bytes > self.limit:
@@ -77,7 +80,7 @@ class Pool:
         while self._free and (nbytes is None or freed < nbytes):
             serial, (key, obj, size) = self._free.popitem(last=False)
             held = self._by_key[key]
-            held.remove((id(obj), serial))
+            held.remove((self._ranks.pop(id(obj)), serial))
             heapq.heapify(held)
             self.stats.held -= 1
             self.stats.held_bytes -= size
