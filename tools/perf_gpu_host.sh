@@ -80,5 +80,5 @@ sweep_tiles=(large huge 256,128,4,16,8/1 128,128,4,8,8 128,128,4,8,8/1 128,64,8,
 want tiles && bench tiles 240 tools/bench_matmul.py --sizes 1024 4096 --backends webgpu \
   --seconds 0.5 --tiles auto "${sweep_tiles[@]}"
 want transpose && bench transpose 120 tools/bench_transpose.py --repeat 30
-want split && bench split 240 tools/profile_split_products.py --sizes 1024 4096
+want split && bench split 360 tools/profile_split_products.py --sizes 1024 4096 --launches
 echo "== done ($(date -u +%T))"

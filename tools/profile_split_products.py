@@ -7,10 +7,12 @@ program (tools/profile_launches.py's method; `floor` is the least any command to
 about the cost of one submit and wait).
 
     python tools/profile_split_products.py [--sizes 1024 4096] [--repeat 3] [--forms folded]
-        [--folded-tiles small]
+        [--folded-tiles small] [--launches]
 
 `--folded-tiles` makes every folded slice product take that preset (default: the
-runtime's choice, `_matmul.FOLDED_TILES`).
+runtime's choice, `_matmul.FOLDED_TILES`). `--launches` adds a table of each folded slice
+product of the first chunk alone under every preset, beside a float32 product of its
+shape (which preset the runtime picks is in parentheses; folded, `huge` runs as `large`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import sys
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -84,12 +87,64 @@ def print_table(table: dict, total: float) -> None:
         print(f"| {name} | {len(times)} | {1e3 * t:.2f} | {1e3 * (t - len(times) * floor):.2f} |")
 
 
+def seconds_per_call(fn, sync, repeat: int = 10) -> float:
+    """The least over three runs of `repeat` calls of `fn`, per call (after one call)."""
+    fn()
+    sync()
+    best = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        sync()
+        best.append((time.perf_counter() - start) / repeat)
+    return min(best)
+
+
+def launch_table(x, y, device) -> None:
+    """Each folded slice product of an (n, n) @ (n, n) product (A_i @ [B_0 .. B_{s-1-i}]),
+    alone, under each tile preset, beside the float32 product of the same shape: TFLOP/s,
+    folded / float32."""
+    from wgpy_runtime import _matmul
+    from wgpy_runtime import _split_products as sp
+    from wgpy_runtime.ndarray import ndarray
+
+    n = x.shape[0]
+    beta, s = sp.FOLDED_BETA, sp.FOLDED_SLICES
+    sa, _ = sp._slices(x, sp._absmax()(x, axis=-1)[..., None], 0, s, beta)
+    sb, _ = sp._slices(y, sp._absmax()(y, axis=-2)[None, :], 1, s, beta)
+    chosen = _matmul.preferred_tiles
+    print(f"\n{n}²: slice products alone, TFLOP/s folded / float32 by preset\n")
+    print("| product | M×K×N | " + " | ".join(TILES) + " |")
+    print("| --- | --- |" + " ---: |" * len(TILES))
+    try:
+        for i in range(s):
+            width = (s - i) * n
+            bcat = ndarray._view(sb._buf, (n, width), (s * n, 1), sb._offset)
+            folded = ndarray((n, width), np.int32, device=device)
+            plain = ndarray((n, width), np.float32, device=device)
+            flops, cells = 2.0 * n * n * width, []
+            for preset in TILES:
+                _matmul.preferred_tiles = lambda *_, preset=preset: preset
+                fold = partial(_matmul.folded_matmul, sa[i], bcat, folded, sp.FOLD_RUN)
+                tf = seconds_per_call(fold, device.synchronize)
+                tp = seconds_per_call(
+                    partial(_matmul.tiled_matmul, sa[i], bcat, plain), device.synchronize
+                )
+                cells.append(f"{flops / tf / 1e12:.1f} / {flops / tp / 1e12:.1f}")
+            runs = _matmul._folded_tiles(chosen(1, n, width))
+            print(f"| A_{i} ({runs}) | {n}×{n}×{width} | " + " | ".join(cells) + " |")
+    finally:
+        _matmul.preferred_tiles = chosen
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--forms", nargs="+", choices=list(FORMS), default=list(FORMS))
     ap.add_argument("--folded-tiles", choices=list(TILES))
+    ap.add_argument("--launches", action="store_true", help="each slice product alone")
     args = ap.parse_args()
     import wgpy_runtime as wp
     from wgpy_runtime import _fastpath, _matmul, _products, _split_products
@@ -119,6 +174,8 @@ def main() -> int:
             print(f"\nsplit, {form}: max error / max |c| {error:.2e}")
             print_table(table, total)
         _products.SPLIT_MULTIPLY_ADDS, _split_products.FOLDED_PRODUCTS = default
+        if args.launches:
+            launch_table(x, y, device)
     return 0
 
 
