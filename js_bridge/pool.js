@@ -3,11 +3,10 @@
 // twin of wgpy_runtime/device/pool.py, with the same API.
 //
 // Rule: a freed object goes back to the pool under its key (which includes its size class)
-// and the next allocation of that key takes one of those held again: the one of least rank
-// (a fixed order of the objects: here the order of their first return to the pool, in
-// Python their id()), whatever order they came back in, so a program that allocates and
-// frees the same way step after step gets the same objects at the same places each step
-// (and bind groups cached by buffer are found again). An object is really released only by
+// and the next allocation of that key takes one of those held again: the one that first
+// came to the pool earliest, whatever order they came back in, so a program that allocates
+// and frees the same way step after step gets the same objects at the same places each
+// step (and bind groups cached by buffer are found again). An object is really released only by
 // `trim()` or when the pool holds more than its limit, oldest first.
 
 /** `n` rounded up to one of four steps per octave (wgpy_runtime/device/pool.py). */

@@ -46,7 +46,10 @@ class Pool:
         self.limit = limit
         self._free: OrderedDict[int, tuple[Hashable, object, int]] = OrderedDict()
         self._by_key: dict[Hashable, list[tuple[int, int]]] = {}  # heaps of (rank, serial)
-        self._ranks: dict[int, int] = {}  # id() of each object -> its first arrival
+        # id() of each object given and not released -> the serial of its first arrival (an
+        # object dropped while taken may leave its rank to a later one of its id: any
+        # fixed order serves)
+        self._ranks: dict[int, int] = {}
         self._serial = 0
         self.stats = PoolStats()
 
