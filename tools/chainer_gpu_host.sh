@@ -89,8 +89,10 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
     python3 tools/bench_chainer.py --batch 16,256 --warmup 5 --iterations 50 --timeout 100 \
       --backends "${MODELS_BACKENDS:-numpy,cupy,webgpu,webgl}" --rounds "${ROUNDS:-1}" \
       --json "$OUT/bench_chainer.json"
+  # ResNet-18's buffers settle in the pools, and its bind groups with them, in about ten
+  # iterations (docs/benchmarks.md, round six): the timed ones come after
   [[ "$steps" == *,resnet,* ]] &&
-    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup "${RESNET_WARMUP:-3}" \
+    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup "${RESNET_WARMUP:-10}" \
       --iterations "${RESNET_ITERATIONS:-20}" --timeout "${RESNET_TIMEOUT:-900}" \
       --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" --rounds "${ROUNDS:-1}" \
       --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
