@@ -17,6 +17,8 @@ targets and the fragment's last step differ.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 
 from kernelc.abi.contract import (
@@ -172,23 +174,30 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         w.line(f"int {end} = min({first} + {FAN_IN}, {self.uniform(PASS_ITEMS).text});")
         w.line(f"int {j} = {first};")
         if self.straight_map:
-            k = self.temp("kc_k")
-            w.line(f"for (int {k} = 0; {k} < {FAN_IN // UNROLL}; {k}++) {{")
-            with w.indented():
-                w.line(f"if ({end} - {j} < {UNROLL}) {{")
-                w.line("    break;")
-                w.line("}")
+            with self.bounded_loop(self.temp("kc_k"), FAN_IN // UNROLL):
+                self.break_if(f"{end} - {j} < {UNROLL}")
                 self.map_then_combine(f"{j}++;")
-            w.line("}")
-        k = self.temp("kc_k")
-        w.line(f"for (int {k} = 0; {k} < {FAN_IN}; {k}++) {{")
-        with w.indented():
-            w.line(f"if ({j} >= {end}) {{")
-            w.line("    break;")
-            w.line("}")
+        with self.bounded_loop(self.temp("kc_k"), FAN_IN):
+            self.break_if(f"{j} >= {end}")
             with self.reprinted():
                 self.map_and_combine()
             w.line(f"{j}++;")
+
+    @contextlib.contextmanager
+    def bounded_loop(self, k: str, count: int) -> Iterator[None]:
+        """`for (int k = 0; k < count; k++) { ... }` around what the block prints: GLSL ES
+        3.00 loops have constant bounds, so a run known only at run time ends by
+        `break_if`."""
+        w = self.out
+        w.line(f"for (int {k} = 0; {k} < {count}; {k}++) {{")
+        with w.indented():
+            yield
+        w.line("}")
+
+    def break_if(self, condition: str) -> None:
+        w = self.out
+        w.line(f"if ({condition}) {{")
+        w.line("    break;")
         w.line("}")
 
     def fold_partials(self, acc: str, first: str) -> None:
@@ -198,17 +207,13 @@ class GlslReductionEmitter(ReductionShell, GlslEmitter):
         width = self.temp("kc_w_partials")
         w.line(f"int {width} = textureSize({self.partials}, 0).x;")
         w.line(f"int {base} = i * {items};")
-        w.line(f"for (int {k} = 0; {k} < {FAN_IN}; {k}++) {{")
-        with w.indented():
+        with self.bounded_loop(k, FAN_IN):
             w.line(f"int {q} = {first} + {k};")
-            w.line(f"if ({q} >= {items}) {{")
-            w.line("    break;")
-            w.line("}")
+            self.break_if(f"{q} >= {items}")
             texel = self.call("kc_texel", [self.printed(f"{base} + {q}"), self.printed(width)])
             channels = "rgba"[: word_count(self.red.dtype)]  # a texel's words
             value = self.loaded(f"texelFetch({self.partials}, {texel.text}, 0).{channels}")
             w.line(f"{acc} = {self.func_names[self.red.combine]}({acc}, {value});")
-        w.line("}")
 
     @staticmethod
     def printed(text: str) -> Printed:
