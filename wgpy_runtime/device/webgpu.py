@@ -456,8 +456,8 @@ class WebGPUDevice(BufferTable, Device):
             if p.scratch is not None:
                 binding, elements = p.scratch
                 bound[binding.binding] = self._bind(abi, binding, buffers, elements)
+                gpus.append(bound[binding.binding])
             group = self._group(p.layout, p.uniform, _Launch(p.kernel, [], b"", bound))
-            gpus += bound.values()  # the scratch buffer too
         self._cache_group(self._prepared_groups, key, group, gpus)
         return group
 
