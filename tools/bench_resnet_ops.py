@@ -6,7 +6,8 @@ wgpy_runtime in one run: µs per call and wgpy's ratio to CuPy.
         [--batch 64] [--repeat 20] [--json FILE]
 
 The operations are Chainer's own (cuDNN off): `im2col_gpu` and `col2im_gpu` of a 3x3
-convolution, the convolution's `tensordot`, its output rolled to NCHW (`rollaxis`) and
+convolution, the convolution's `tensordot` and its backward ones (`gW`: the weight's
+gradient, `gcol`: the columns'), its output rolled to NCHW (`rollaxis`) and
 made contiguous, and BatchNormalization's statistics over axes (0, 2, 3), both of the
 rolled view a convolution hands on and of a contiguous array. Each is called `--repeat`
 times back to back after a warm-up call, then the device is synchronised once: the
@@ -41,11 +42,14 @@ def operations(xp, batch: int, channels: int, size: int) -> dict:
     col = conv.im2col_gpu(x, 3, 3, 1, 1, 1, 1)
     y = xp.tensordot(col, w, ((1, 2, 3), (1, 2, 3)))
     rolled = xp.rollaxis(y, 3, 1)
+    gy = xp.ascontiguousarray(rolled)
     axes = (0, 2, 3)
     return {
         "im2col": lambda: conv.im2col_gpu(x, 3, 3, 1, 1, 1, 1),
         "col2im": lambda: conv.col2im_gpu(col, 1, 1, 1, 1, size, size),
         "tensordot": lambda: xp.tensordot(col, w, ((1, 2, 3), (1, 2, 3))),
+        "tensordot gW": lambda: xp.tensordot(gy, col, ((0, 2, 3), (0, 4, 5))),
+        "tensordot gcol": lambda: xp.tensordot(w, gy, (0, 1)),
         "contiguous(rolled)": lambda: xp.ascontiguousarray(rolled),
         "rolled.mean(0,2,3)": lambda: rolled.mean(axis=axes),
         "rolled.var(0,2,3)": lambda: rolled.var(axis=axes),

@@ -9,7 +9,8 @@
 #       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations; both ROUNDS times,
 #       alternating the backends, with the median ratio to CuPy when ROUNDS > 1), hits
 #       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
-#       commands by program at batch PROFILE_BATCH), ops (tools/bench_resnet_ops.py:
+#       commands by program at batch PROFILE_BATCH, by GPU timestamps where
+#       PROFILE_CLOCK=gpu), ops (tools/bench_resnet_ops.py:
 #       its operations one by one beside CuPy, at batch PROFILE_BATCH) and host
 #       (tools/profile_host.py: the MLP's host time by function at batch 16); the last
 #       three only when named
@@ -98,7 +99,8 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
       --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
   [[ "$steps" == *,profile,* ]] &&
     python3 tools/profile_launches.py --batch "${PROFILE_BATCH:-64}" --top 40 \
-      > "$OUT/profile_resnet18_${PROFILE_BATCH:-64}.md"
+      --clock "${PROFILE_CLOCK:-wait}" \
+      > "$OUT/profile_resnet18_${PROFILE_BATCH:-64}${PROFILE_CLOCK:+_$PROFILE_CLOCK}.md"
   [[ "$steps" == *,ops,* ]] &&
     python3 tools/bench_resnet_ops.py --batch "${PROFILE_BATCH:-64}" \
       --json "$OUT/resnet_ops_${PROFILE_BATCH:-64}.json" > "$OUT/resnet_ops_${PROFILE_BATCH:-64}.md"
