@@ -16,9 +16,10 @@ size is part of its key.
 
 A function whose general path is several kernel calls (`linalg.matmul`) is replayed as
 the launches that path made (`capturing`, `record_call`): recorded only when every launch
-binds nothing but the call's arrays and its new outputs, each array a buffer of its own,
-and nothing else reached the device; while capturing, kernels take their general path,
-so that each of their launches is seen.
+binds nothing but the call's arrays, its new outputs and temporaries it made (a replay
+makes them again, alike, and lets them go after its launches), each array a buffer of
+its own, and nothing else reached the device (no host write into a temporary either);
+while capturing, kernels take their general path, so that each of their launches is seen.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtypes, _shapes
+from . import _dtypes, _memory, _shapes
 from ._memory import Buffer, allocation
 from .ndarray import ndarray
 
@@ -387,16 +388,27 @@ class UfuncPlan:
 _CAPTURES: list[list] = []  # the launches of each open `capturing` block, innermost last
 
 
+class _Captured(list):
+    """The launches of a `capturing` block, with `notes` of the buffers made and written
+    meanwhile (`_memory.Notes`)."""
+
+    __slots__ = ("notes",)
+
+
 @contextlib.contextmanager
 def capturing():
-    """Note every `_launch.dispatch` inside the block (a list of `Captured`); kernels
-    take their general path meanwhile, so that none of their launches goes unseen."""
-    launches: list = []
+    """Note every `_launch.dispatch` inside the block (a list of launches) and the buffers
+    made meanwhile; kernels take their general path, so that none of their launches goes
+    unseen."""
+    launches = _Captured()
+    launches.notes = _memory.Notes()
     _CAPTURES.append(launches)
+    _memory.NOTES.append(launches.notes)
     try:
         yield launches
     finally:
         _CAPTURES.remove(launches)
+        _memory.NOTES.remove(launches.notes)
 
 
 def captured(device, program, buffers: dict, values: dict, direct: bool) -> None:
@@ -419,14 +431,19 @@ def record_call(fn, args, outs: list, launches: list) -> None:
     ids = [a._buf.id for a in arrays]
     if len(set(ids)) != len(ids) or not _uninterrupted(launches):
         return
+    notes = launches.notes
+    bound = {i for *_, buffers, _, _, _ in launches for i in buffers.values()}
+    temporaries = [m for m in notes.made if m[0] in bound and m[0] not in ids]
+    if bound - set(ids) - {m[0] for m in temporaries} or notes.written & (bound - set(ids)):
+        return  # a buffer from elsewhere, or host data: the replay would not have it
+    ids += [m[0] for m in temporaries]
     steps = []
     for device, program, buffers, values, _, _ in launches:
-        if not set(buffers.values()) <= set(ids):
-            return  # a temporary: the replay would not make it
         launch, names, _ = _launcher(device, program, buffers, values)
         steps.append((launch, tuple(ids.index(buffers[n]) for n in names)))
     plan = CallPlan()
     plan.steps = tuple(steps)
+    plan.temporaries = tuple(m[1:] for m in temporaries)
     plan.new_outs = (
         _Outputs(outs[0].shape, [o.dtype for o in outs], outs[0].device) if outs else None
     )
@@ -448,13 +465,17 @@ def _uninterrupted(launches: list) -> bool:
 
 class CallPlan:
     """One recorded call signature of a function of several launches: `plan(args)` makes
-    the new outputs and launches again; returns the outputs (the given one: `args[-1]`)."""
+    the new outputs and the temporaries ((size, dtype, count, storage) each) and launches
+    again; returns the outputs (the given one: `args[-1]`)."""
 
-    __slots__ = ("new_outs", "steps")
+    __slots__ = ("new_outs", "steps", "temporaries")
 
     def __call__(self, args) -> list:
         outs = self.new_outs() if self.new_outs is not None else [args[-1]]
         arrays = (*args, *outs) if self.new_outs is not None else args
+        device = arrays[0].device
+        temporaries = [Buffer.allocated(*t[:2], device, *t[2:]) for t in self.temporaries]
+        ids = [a._buf.id for a in arrays] + [b.id for b in temporaries]
         for launch, sources in self.steps:
-            launch(tuple([arrays[k]._buf.id for k in sources]), ())
+            launch(tuple([ids[k] for k in sources]), ())
         return outs

@@ -23,6 +23,22 @@ def _NO_OWNER():
     return None
 
 
+# Open notes of the buffers made and written from the host (`_fastpath.capturing`: a call
+# replayed later makes its temporaries again, and cannot replay a host write into one).
+NOTES: list[Notes] = []
+
+
+class Notes:
+    """Buffers made while this note was open, (id, size, dtype, count, storage) in order,
+    and the ids of buffers written from the host."""
+
+    __slots__ = ("made", "written")
+
+    def __init__(self) -> None:
+        self.made: list[tuple] = []
+        self.written: set[int] = set()
+
+
 def allocation(size: int, dtype: np.dtype) -> tuple[int, str]:
     """The storage elements and storage dtype name of a buffer of `size` `dtype`s."""
     # A zero-size allocation is still a valid binding on every backend.
@@ -44,6 +60,8 @@ class Buffer:
         self.owner_array = _NO_OWNER  # the ndarray made with it (a weak reference): `base`
         self.device, self.dtype, self.size, self._components = device, dtype, size, None
         self.id = device.alloc(count, storage)
+        for notes in NOTES:
+            notes.made.append((self.id, size, dtype, count, storage))
 
     @classmethod
     def allocated(cls, size: int, dtype: np.dtype, device, count: int, storage: str) -> Buffer:
@@ -65,6 +83,8 @@ class Buffer:
     def write(self, start: int, values: np.ndarray) -> None:
         """Upload `values` (converted and checked by the storage policy) from `start` on."""
         data = _dtypes.to_storage(values, self.dtype)
+        for notes in NOTES:
+            notes.written.add(self.id)
         if data.size:
             start *= _dtypes.lanes(self.dtype)
             self.device.write(self.id, start, memoryview(data.reshape(-1)).cast("B"))

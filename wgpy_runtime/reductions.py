@@ -84,7 +84,19 @@ def sum_dtype(dtype: np.dtype) -> np.dtype:
 
 def _fold(name, a: ndarray, axis, keepdims, out, out_dtype, reduce_expr, identity):
     kernel = _fold_kernel(name, a.dtype, out_dtype, reduce_expr, identity)
+    if _reduces_into(a, axis, keepdims, out, out_dtype):
+        return kernel(a, axis=axis, keepdims=keepdims, out=out)
     return _finish(kernel(a, axis=axis, keepdims=keepdims), out)
+
+
+def _reduces_into(a: ndarray, axis, keepdims: bool, out, dtype: np.dtype) -> bool:
+    """Whether the reduction can write `out` itself: of the result's dtype and shape, and
+    in a buffer apart from `a`'s (which it reads while writing)."""
+    if type(out) is not ndarray or out.dtype != dtype or out._buf is a._buf:
+        return False
+    axes = _shapes.normalize_axes(axis, a.ndim)
+    shape = tuple(1 if d in axes else e for d, e in enumerate(a.shape) if keepdims or d not in axes)
+    return out.shape == shape
 
 
 @functools.cache

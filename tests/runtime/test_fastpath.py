@@ -405,6 +405,55 @@ def test_matmul_replays_keep_the_general_paths_errors_and_other_forms(products):
     assert len(products) == 1 + 2 + 2
 
 
+def test_matmul_replays_make_its_temporaries_again(products):
+    """A long K with few outputs runs as partial products of chunks of K and their sum:
+    the partials are a temporary, made again by every replay."""
+    k = 2 * linalg._products.MIN_K
+    assert linalg._products.k_splits(20 * 24, k) > 1
+    for step in range(3):
+        a, b = _mat((20, k), 30 + step), _mat((k, 24), 40 + step)
+        got = wp.asarray(a) @ wp.asarray(b)
+        np.testing.assert_allclose(got.get(), a @ b, rtol=1e-4, atol=1e-3)
+    assert len(products) == 1
+
+
+def test_float64_products_by_slices_replay_bit_for_bit(products, monkeypatch):
+    """A float64 product by slices makes eight temporaries (maxima, slices, magnitudes,
+    slice products, ...): its replays give the general path's results bit for bit. (GLSL
+    writes its slice products, views of one buffer, through dense temporaries: not a
+    direct launch, so never replayed.)"""
+    monkeypatch.setattr(linalg._products, "SPLIT_MULTIPLY_ADDS", 1)
+    monkeypatch.setattr(linalg._products, "UNFOLDED_SPLIT_MULTIPLY_ADDS", 1)
+    rng = np.random.default_rng(50)
+    operands = [(rng.standard_normal((9, 40)), rng.standard_normal((40, 7))) for _ in range(3)]
+    replayed = [(wp.asarray(a) @ wp.asarray(b)).get() for a, b in operands]
+    assert len(products) == (1 if wp.device.current_device().capabilities.can_scatter else 3)
+    _fastpath.clear()
+    for (a, b), got in zip(operands, replayed):
+        general = (wp.asarray(a) @ wp.asarray(b)).get()
+        np.testing.assert_array_equal(got, general)
+        np.testing.assert_allclose(got, a @ b, rtol=1e-13, atol=1e-13)
+    _fastpath.clear()  # later tests of this shape take their own rule
+
+
+def _capture_with_temporary(a, host: bool):
+    """(a + t) with t a temporary made by a fill kernel or written from the host."""
+    with _fastpath.capturing() as launches:
+        t = wp.asarray(np.full(a.shape, 2, np.float32)) if host else wp.full(a.shape, 2.0)
+        out = wp.add(a, t)
+    return out, launches
+
+
+def test_a_temporary_written_from_the_host_is_not_replayed():
+    a = wp.asarray(np.arange(6, dtype=np.float32))
+    for host, found in ((True, False), (False, True)):
+        out, launches = _capture_with_temporary(a, host)
+        _fastpath.record_call(_capture_with_temporary, (a,), [out], launches)
+        plan = _fastpath.find(_capture_with_temporary, (a,))
+        assert (plan is not None) is found
+    np.testing.assert_array_equal(plan((a,))[0].get(), np.arange(6) + 2.0)
+
+
 def test_ufunc_calls_with_a_dtype_replay_by_dtype(general):
     """Chainer's relu: `maximum(x, 0, dtype=x.dtype)`; the dtype is part of the key."""
     h = np.linspace(-2, 2, 12, dtype=np.float32)

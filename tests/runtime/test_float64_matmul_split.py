@@ -22,7 +22,7 @@ import pytest
 import wgpy_runtime as wp
 from kernelc.abi.matmul import TILES
 from tests.runtime.helpers import wgpy_backend  # noqa: F401  (runs every test on every backend)
-from wgpy_runtime import _matmul, _products, _split_products
+from wgpy_runtime import _fastpath, _matmul, _products, _split_products
 from wgpy_runtime import device as devices
 
 U = 2.0**-53
@@ -30,7 +30,9 @@ U = 2.0**-53
 
 @pytest.fixture
 def split(monkeypatch):
-    """Every float64 product splits; the list gathers each split's result shape."""
+    """Every float64 product splits; the list gathers each split's result shape. Replays
+    are dropped before and after (a product recorded under another rule, or this one's
+    afterwards, would replay that rule's launches)."""
     calls = []
     monkeypatch.setattr(_products, "SPLIT_MULTIPLY_ADDS", 1)
     monkeypatch.setattr(_products, "UNFOLDED_SPLIT_MULTIPLY_ADDS", 1)
@@ -38,7 +40,9 @@ def split(monkeypatch):
     monkeypatch.setattr(
         _split_products, "matmul", lambda a, b, r: (calls.append(r.shape), inner(a, b, r))
     )
-    return calls
+    _fastpath.clear()
+    yield calls
+    _fastpath.clear()
 
 
 def _exact(a: np.ndarray, b: np.ndarray) -> list[list[Fraction]]:
