@@ -18,7 +18,7 @@ A function whose general path is several kernel calls (`linalg.matmul`) is repla
 the launches that path made (`capturing`, `record_call`): recorded only when every launch
 binds nothing but the call's arrays, its new outputs and temporaries it made (a replay
 makes them again, alike, and lets them go after its launches), each array a buffer of
-its own, and nothing else reached the device (no host write into a temporary either);
+its own, and nothing else reached the device (no host write, no device copy);
 while capturing, kernels take their general path, so that each of their launches is seen.
 """
 
@@ -434,8 +434,8 @@ def record_call(fn, args, outs: list, launches: list) -> None:
     notes = launches.notes
     bound = {i for *_, buffers, _, _, _ in launches for i in buffers.values()}
     temporaries = [m for m in notes.made if m[0] in bound and m[0] not in ids]
-    if bound - set(ids) - {m[0] for m in temporaries} or notes.written & (bound - set(ids)):
-        return  # a buffer from elsewhere, or host data: the replay would not have it
+    if bound - set(ids) - {m[0] for m in temporaries} or notes.written & bound or notes.copies:
+        return  # a buffer from elsewhere, host data or a device copy: a replay would miss it
     ids += [m[0] for m in temporaries]
     steps = []
     for device, program, buffers, values, _, _ in launches:

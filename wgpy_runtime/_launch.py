@@ -24,7 +24,7 @@ import kernelc
 from kernelc.abi import contract
 from kernelc.abi.contract import REDUCE_SIZE, SIZE, Param
 
-from . import _dtypes, _fastpath, _shapes
+from . import _dtypes, _fastpath, _memory, _shapes
 from .ndarray import ndarray
 
 KERNEL_CALLS = ("ElementwiseKernel.__call__", "ReductionKernel.__call__")
@@ -288,6 +288,8 @@ def copy_into(dst, src) -> None:
         dst, src, n = dst._pair(), src._pair(), 2 * n
     if src._c_contiguous and dst._c_contiguous:
         src.device.copy(src._buf.id, dst._buf.id, src._offset, dst._offset, n)
+        for notes in _memory.NOTES:
+            notes.copies += 1
         return
     if not src.device.capabilities.can_scatter and not dst._c_contiguous:
         if not src._c_contiguous:

@@ -23,20 +23,22 @@ def _NO_OWNER():
     return None
 
 
-# Open notes of the buffers made and written from the host (`_fastpath.capturing`: a call
-# replayed later makes its temporaries again, and cannot replay a host write into one).
+# Open notes of the buffers made, written from the host and copied on the device
+# (`_fastpath.capturing`: a call replayed later makes its temporaries again, and replays
+# its launches only, so neither a host write nor a device copy).
 NOTES: list[Notes] = []
 
 
 class Notes:
     """Buffers made while this note was open, (id, size, dtype, count, storage) in order,
-    and the ids of buffers written from the host."""
+    the ids of buffers written from the host, and how many device copies ran."""
 
-    __slots__ = ("made", "written")
+    __slots__ = ("copies", "made", "written")
 
     def __init__(self) -> None:
         self.made: list[tuple] = []
         self.written: set[int] = set()
+        self.copies = 0
 
 
 def allocation(size: int, dtype: np.dtype) -> tuple[int, str]:
