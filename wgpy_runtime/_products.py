@@ -36,11 +36,14 @@ from .ndarray import ndarray
 from .reductions import sum as sum_
 
 # At most MAX_K of K per launch (GLSL walks K one RGBA texel of four at a time, WGSL 8 or
-# 16 at a time: far below the cap); below TARGET_OUTPUTS outputs, split further while chunks keep at least
-# MIN_K (a chunk's partial costs one store per output, against MIN_K multiply-adds).
+# 16 at a time: far below the cap); below TARGET_OUTPUTS outputs, split further while
+# chunks keep at least MIN_K (a chunk's partial costs one store per output, against MIN_K
+# multiply-adds). TARGET_OUTPUTS is 256 workgroups of 64x64 tiles, two for each of an
+# H100's 132 SMs: a weight gradient of ResNet's first stage (64 x 576 outputs over a K of
+# 64 * 32 * 32) used to run as 9 workgroups walking all of K.
 MAX_K = 65536
 MIN_K = 2048
-TARGET_OUTPUTS = 16384
+TARGET_OUTPUTS = 256 * 64 * 64
 DOT_OUTPUTS = 256  # up to this many outputs (or a vector of them), a reduction over K
 # Multiply-adds per float64 product from which it splits into float32 products (None:
 # never), with the products folded into int32 (WGSL) and without (GLSL). On an H100
