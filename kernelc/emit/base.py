@@ -252,6 +252,8 @@ def positive(e: ir.Expr) -> bool:
             return True
         case ir.ArrayInfo(what="size" | "shape"):
             return True
+        case ir.Cast(operand=v, dtype=d) if d in (int32, uint32) and v.dtype in (int32, uint32):
+            return positive(v)  # a positive int32 keeps its value as either
     return False
 
 

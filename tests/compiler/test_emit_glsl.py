@@ -82,7 +82,9 @@ def test_shell_follows_the_abi():
         "    o_z = 0.0;\n"
     )
     assert "texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r" in body
-    assert "int kc_c0 = i / u.k_shape1;" in body  # shapes divide natively
+    # coordinates: one unsigned division by a shape an axis (natively), the rest from it
+    assert "int kc_cq1 = int(uint(i) / uint(u.k_shape1));" in body
+    assert "int kc_c1 = i - kc_cq1 * u.k_shape1;" in body
     assert "o_z = (texelFetch(t_x" in body
 
 

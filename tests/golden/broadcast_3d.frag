@@ -55,9 +55,11 @@ void main() {
     int kc_w_t_b = textureSize(t_b, 0).x;
     int kc_w_t_s = textureSize(t_s, 0).x;
     o_c = 0.0;
-    int kc_c0 = i / u.k_shape2 / u.k_shape1;
-    int kc_c1 = i / u.k_shape2 % u.k_shape1;
-    int kc_c2 = i % u.k_shape2;
+    int kc_cq2 = int(uint(i) / uint(u.k_shape2));
+    int kc_c2 = i - kc_cq2 * u.k_shape2;
+    int kc_cq1 = int(uint(kc_cq2) / uint(u.k_shape1));
+    int kc_c1 = kc_cq2 - kc_cq1 * u.k_shape1;
+    int kc_c0 = kc_cq1;
     int kc_pos_a = u.a_a_offset + kc_c0 * u.a_a_stride0 + kc_c1 * u.a_a_stride1 + kc_c2 * u.a_a_stride2;
     int kc_pos_b = u.a_b_offset + kc_c0 * u.a_b_stride0 + kc_c1 * u.a_b_stride1 + kc_c2 * u.a_b_stride2;
     int kc_pos_s = u.a_s_offset + kc_c0 * u.a_s_stride0 + kc_c1 * u.a_s_stride1 + kc_c2 * u.a_s_stride2;

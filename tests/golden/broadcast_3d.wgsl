@@ -41,9 +41,11 @@ fn main(
         return;
     }
     let i = i32(gid);
-    let kc_c0: i32 = i / u.k_shape2 / u.k_shape1;
-    let kc_c1: i32 = i / u.k_shape2 % u.k_shape1;
-    let kc_c2: i32 = i % u.k_shape2;
+    let kc_cq2: i32 = i32(u32(i) / u32(u.k_shape2));
+    let kc_c2: i32 = i - kc_cq2 * u.k_shape2;
+    let kc_cq1: i32 = i32(u32(kc_cq2) / u32(u.k_shape1));
+    let kc_c1: i32 = kc_cq2 - kc_cq1 * u.k_shape1;
+    let kc_c0: i32 = kc_cq1;
     let kc_pos_a: i32 = u.a_a_offset + kc_c0 * u.a_a_stride0 + kc_c1 * u.a_a_stride1 + kc_c2 * u.a_a_stride2;
     let kc_pos_b: i32 = u.a_b_offset + kc_c0 * u.a_b_stride0 + kc_c1 * u.a_b_stride1 + kc_c2 * u.a_b_stride2;
     let kc_pos_s: i32 = u.a_s_offset + kc_c0 * u.a_s_stride0 + kc_c1 * u.a_s_stride1 + kc_c2 * u.a_s_stride2;

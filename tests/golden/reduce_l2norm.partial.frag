@@ -62,26 +62,30 @@ void main() {
             if (kc_end - kc_red_j < 4) {
                 break;
             }
-            int kc_r0 = kc_red_j / u.k_red_shape1;
-            int kc_r1 = kc_red_j % u.k_red_shape1;
+            int kc_rq1 = int(uint(kc_red_j) / uint(u.k_red_shape1));
+            int kc_r1 = kc_red_j - kc_rq1 * u.k_red_shape1;
+            int kc_r0 = kc_rq1;
             int kc_pos_x = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             float x = texelFetch(t_x, kc_texel(kc_pos_x, kc_w_t_x), 0).r;
             float kc_map = x * x;
             kc_red_j++;
-            int kc_r0_1 = kc_red_j / u.k_red_shape1;
-            int kc_r1_1 = kc_red_j % u.k_red_shape1;
+            int kc_rq1_1 = int(uint(kc_red_j) / uint(u.k_red_shape1));
+            int kc_r1_1 = kc_red_j - kc_rq1_1 * u.k_red_shape1;
+            int kc_r0_1 = kc_rq1_1;
             int kc_pos_x_1 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
             float x_1 = texelFetch(t_x, kc_texel(kc_pos_x_1, kc_w_t_x), 0).r;
             float kc_map_1 = x_1 * x_1;
             kc_red_j++;
-            int kc_r0_2 = kc_red_j / u.k_red_shape1;
-            int kc_r1_2 = kc_red_j % u.k_red_shape1;
+            int kc_rq1_2 = int(uint(kc_red_j) / uint(u.k_red_shape1));
+            int kc_r1_2 = kc_red_j - kc_rq1_2 * u.k_red_shape1;
+            int kc_r0_2 = kc_rq1_2;
             int kc_pos_x_2 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
             float x_2 = texelFetch(t_x, kc_texel(kc_pos_x_2, kc_w_t_x), 0).r;
             float kc_map_2 = x_2 * x_2;
             kc_red_j++;
-            int kc_r0_3 = kc_red_j / u.k_red_shape1;
-            int kc_r1_3 = kc_red_j % u.k_red_shape1;
+            int kc_rq1_3 = int(uint(kc_red_j) / uint(u.k_red_shape1));
+            int kc_r1_3 = kc_red_j - kc_rq1_3 * u.k_red_shape1;
+            int kc_r0_3 = kc_rq1_3;
             int kc_pos_x_3 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
             float x_3 = texelFetch(t_x, kc_texel(kc_pos_x_3, kc_w_t_x), 0).r;
             float kc_map_3 = x_3 * x_3;
@@ -95,8 +99,9 @@ void main() {
             if (kc_red_j >= kc_end) {
                 break;
             }
-            int kc_r0_4 = kc_red_j / u.k_red_shape1;
-            int kc_r1_4 = kc_red_j % u.k_red_shape1;
+            int kc_rq1_4 = int(uint(kc_red_j) / uint(u.k_red_shape1));
+            int kc_r1_4 = kc_red_j - kc_rq1_4 * u.k_red_shape1;
+            int kc_r0_4 = kc_rq1_4;
             int kc_pos_x_4 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
             float x_4 = texelFetch(t_x, kc_texel(kc_pos_x_4, kc_w_t_x), 0).r;
             float kc_map_4 = x_4 * x_4;

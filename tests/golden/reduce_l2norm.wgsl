@@ -53,26 +53,30 @@ fn main(
             if (u.k_red_n - kc_red_j <= 3i * 256i) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1: i32 = kc_red_j - kc_rq1 * u.k_red_shape1;
+            let kc_r0: i32 = kc_rq1;
             let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x: f32 = b_x[kc_pos_x];
             let kc_map: f32 = x * x;
             kc_red_j = kc_red_j + 256i;
-            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_1: i32 = kc_red_j - kc_rq1_1 * u.k_red_shape1;
+            let kc_r0_1: i32 = kc_rq1_1;
             let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_1: f32 = b_x[kc_pos_x_1];
             let kc_map_1: f32 = x_1 * x_1;
             kc_red_j = kc_red_j + 256i;
-            let kc_r0_2: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_2: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_2: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_2: i32 = kc_red_j - kc_rq1_2 * u.k_red_shape1;
+            let kc_r0_2: i32 = kc_rq1_2;
             let kc_pos_x_2: i32 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_2: f32 = b_x[kc_pos_x_2];
             let kc_map_2: f32 = x_2 * x_2;
             kc_red_j = kc_red_j + 256i;
-            let kc_r0_3: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_3: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_3: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_3: i32 = kc_red_j - kc_rq1_3 * u.k_red_shape1;
+            let kc_r0_3: i32 = kc_rq1_3;
             let kc_pos_x_3: i32 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_3: f32 = b_x[kc_pos_x_3];
             let kc_map_3: f32 = x_3 * x_3;
@@ -86,8 +90,9 @@ fn main(
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_r0_4: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_4: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_4: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_4: i32 = kc_red_j - kc_rq1_4 * u.k_red_shape1;
+            let kc_r0_4: i32 = kc_rq1_4;
             let kc_pos_x_4: i32 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_4: f32 = b_x[kc_pos_x_4];
             let kc_map_4: f32 = x_4 * x_4;
@@ -122,26 +127,30 @@ fn main_partial(
             if (u.k_red_n - kc_red_j <= 3i * 256i * u.k_red_groups) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1: i32 = kc_red_j - kc_rq1 * u.k_red_shape1;
+            let kc_r0: i32 = kc_rq1;
             let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x: f32 = b_x[kc_pos_x];
             let kc_map: f32 = x * x;
             kc_red_j = kc_red_j + 256i * u.k_red_groups;
-            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_1: i32 = kc_red_j - kc_rq1_1 * u.k_red_shape1;
+            let kc_r0_1: i32 = kc_rq1_1;
             let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_1: f32 = b_x[kc_pos_x_1];
             let kc_map_1: f32 = x_1 * x_1;
             kc_red_j = kc_red_j + 256i * u.k_red_groups;
-            let kc_r0_2: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_2: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_2: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_2: i32 = kc_red_j - kc_rq1_2 * u.k_red_shape1;
+            let kc_r0_2: i32 = kc_rq1_2;
             let kc_pos_x_2: i32 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_2: f32 = b_x[kc_pos_x_2];
             let kc_map_2: f32 = x_2 * x_2;
             kc_red_j = kc_red_j + 256i * u.k_red_groups;
-            let kc_r0_3: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_3: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_3: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_3: i32 = kc_red_j - kc_rq1_3 * u.k_red_shape1;
+            let kc_r0_3: i32 = kc_rq1_3;
             let kc_pos_x_3: i32 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_3: f32 = b_x[kc_pos_x_3];
             let kc_map_3: f32 = x_3 * x_3;
@@ -155,8 +164,9 @@ fn main_partial(
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_r0_4: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_4: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_4: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_4: i32 = kc_red_j - kc_rq1_4 * u.k_red_shape1;
+            let kc_r0_4: i32 = kc_rq1_4;
             let kc_pos_x_4: i32 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_4: f32 = b_x[kc_pos_x_4];
             let kc_map_4: f32 = x_4 * x_4;
@@ -212,26 +222,30 @@ fn main_columns(
             if (u.k_red_n - kc_red_j <= 3i * 1i) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1: i32 = kc_red_j - kc_rq1 * u.k_red_shape1;
+            let kc_r0: i32 = kc_rq1;
             let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x: f32 = b_x[kc_pos_x];
             let kc_map: f32 = x * x;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_1: i32 = kc_red_j - kc_rq1_1 * u.k_red_shape1;
+            let kc_r0_1: i32 = kc_rq1_1;
             let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_1: f32 = b_x[kc_pos_x_1];
             let kc_map_1: f32 = x_1 * x_1;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_2: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_2: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_2: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_2: i32 = kc_red_j - kc_rq1_2 * u.k_red_shape1;
+            let kc_r0_2: i32 = kc_rq1_2;
             let kc_pos_x_2: i32 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_2: f32 = b_x[kc_pos_x_2];
             let kc_map_2: f32 = x_2 * x_2;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_3: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_3: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_3: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_3: i32 = kc_red_j - kc_rq1_3 * u.k_red_shape1;
+            let kc_r0_3: i32 = kc_rq1_3;
             let kc_pos_x_3: i32 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_3: f32 = b_x[kc_pos_x_3];
             let kc_map_3: f32 = x_3 * x_3;
@@ -245,8 +259,9 @@ fn main_columns(
             if (kc_red_j >= u.k_red_n) {
                 break;
             }
-            let kc_r0_4: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_4: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_4: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_4: i32 = kc_red_j - kc_rq1_4 * u.k_red_shape1;
+            let kc_r0_4: i32 = kc_rq1_4;
             let kc_pos_x_4: i32 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_4: f32 = b_x[kc_pos_x_4];
             let kc_map_4: f32 = x_4 * x_4;
@@ -283,26 +298,30 @@ fn main_columns_partial(
             if (min(u.k_red_n, kc_start + kc_chunk) - kc_red_j <= 3i * 1i) {
                 break;
             }
-            let kc_r0: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1: i32 = kc_red_j - kc_rq1 * u.k_red_shape1;
+            let kc_r0: i32 = kc_rq1;
             let kc_pos_x: i32 = u.a_x_offset + kc_r0 * u.a_x_stride0 + kc_r1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x: f32 = b_x[kc_pos_x];
             let kc_map: f32 = x * x;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_1: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_1: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_1: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_1: i32 = kc_red_j - kc_rq1_1 * u.k_red_shape1;
+            let kc_r0_1: i32 = kc_rq1_1;
             let kc_pos_x_1: i32 = u.a_x_offset + kc_r0_1 * u.a_x_stride0 + kc_r1_1 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_1: f32 = b_x[kc_pos_x_1];
             let kc_map_1: f32 = x_1 * x_1;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_2: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_2: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_2: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_2: i32 = kc_red_j - kc_rq1_2 * u.k_red_shape1;
+            let kc_r0_2: i32 = kc_rq1_2;
             let kc_pos_x_2: i32 = u.a_x_offset + kc_r0_2 * u.a_x_stride0 + kc_r1_2 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_2: f32 = b_x[kc_pos_x_2];
             let kc_map_2: f32 = x_2 * x_2;
             kc_red_j = kc_red_j + 1i;
-            let kc_r0_3: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_3: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_3: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_3: i32 = kc_red_j - kc_rq1_3 * u.k_red_shape1;
+            let kc_r0_3: i32 = kc_rq1_3;
             let kc_pos_x_3: i32 = u.a_x_offset + kc_r0_3 * u.a_x_stride0 + kc_r1_3 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_3: f32 = b_x[kc_pos_x_3];
             let kc_map_3: f32 = x_3 * x_3;
@@ -316,8 +335,9 @@ fn main_columns_partial(
             if (kc_red_j >= min(u.k_red_n, kc_start + kc_chunk)) {
                 break;
             }
-            let kc_r0_4: i32 = kc_red_j / u.k_red_shape1;
-            let kc_r1_4: i32 = kc_red_j % u.k_red_shape1;
+            let kc_rq1_4: i32 = i32(u32(kc_red_j) / u32(u.k_red_shape1));
+            let kc_r1_4: i32 = kc_red_j - kc_rq1_4 * u.k_red_shape1;
+            let kc_r0_4: i32 = kc_rq1_4;
             let kc_pos_x_4: i32 = u.a_x_offset + kc_r0_4 * u.a_x_stride0 + kc_r1_4 * u.a_x_stride1 + i * u.a_x_stride2;
             let x_4: f32 = b_x[kc_pos_x_4];
             let kc_map_4: f32 = x_4 * x_4;

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from kernelc.errors import UnsupportedOnTarget
 from kernelc.ir import nodes as ir
-from kernelc.ir.dtypes import bool_, int32
+from kernelc.ir.dtypes import bool_, int32, uint32
 from kernelc.ir.visit import rewrite_kernel
 from kernelc.targets import target_named
 
@@ -80,13 +80,8 @@ def _prologue(kernel: ir.Kernel, target: str) -> tuple[ir.Stmt, ...]:
     """Declare the loop coordinates and each element position once, up front."""
     out: list[ir.Stmt] = []
     if kernel.ndim > 1:
-        rest: ir.Expr = ir.LoopIndex()
-        for d in reversed(range(kernel.ndim)):
-            extent = ir.LoopShape(d)
-            value = rest if d == 0 else ir.Binary(ir.BinaryOp.REM, rest, extent, int32)
-            out.append(ir.Declare(COORD.format(d), int32, value))
-            rest = ir.Binary(ir.BinaryOp.DIV, rest, extent, int32)
-        out.reverse()
+        shape = [ir.LoopShape(d) for d in range(kernel.ndim)]
+        out = _unravel(ir.LoopIndex(), shape, COORD)
     for p in kernel.params:
         if p.kind is ir.ParamKind.ARRAY and (target_named(target).can_scatter or not p.is_output):
             out.append(ir.Declare(POS.format(p.name), int32, element_position(kernel, p.name)))
@@ -212,15 +207,27 @@ def _raw_store(kernel: ir.Kernel, node: ir.RawStore, own_element: bool) -> ir.St
 RCOORD = "kc_r{}"
 
 
-def _unravel(index: ir.Expr, extents: list[ir.Expr], names: list[str]) -> list[ir.Stmt]:
-    """Declare `names[d]` = the C-order coordinates of `index` over `extents`."""
+def _unravel(index: ir.Expr, extents: list[ir.Expr], name: str) -> list[ir.Stmt]:
+    """Declare `name.format(d)` = the C-order coordinates of `index` over `extents`,
+    innermost first: one division an axis, unsigned (the index and the extents are never
+    negative, and a GPU divides unsigned integers in fewer instructions), the remainder
+    taken from the quotient (`name` with `q`: the quotients)."""
     out: list[ir.Stmt] = []
     rest = index
-    for d in reversed(range(len(extents))):
-        value = rest if d == 0 else ir.Binary(ir.BinaryOp.REM, rest, extents[d], int32)
-        out.append(ir.Declare(names[d], int32, value))
-        rest = ir.Binary(ir.BinaryOp.DIV, rest, extents[d], int32)
-    return out[::-1]
+    for d in reversed(range(1, len(extents))):
+        quotient = ir.Local(f"{name.format('q')}{d}", int32)
+        out.append(ir.Declare(quotient.name, int32, _udiv(rest, extents[d])))
+        remainder = ir.Binary(ir.BinaryOp.SUB, rest, _mul(quotient, extents[d]), int32)
+        out.append(ir.Declare(name.format(d), int32, remainder))
+        rest = quotient
+    out.append(ir.Declare(name.format(0), int32, rest))
+    return out
+
+
+def _udiv(a: ir.Expr, b: ir.Expr) -> ir.Expr:
+    """a / b of two non-negative int32s, divided as uint32."""
+    unsigned = ir.Binary(ir.BinaryOp.DIV, ir.Cast(a, uint32), ir.Cast(b, uint32), uint32)
+    return ir.Cast(unsigned, int32)
 
 
 def _reduce_coord(red: ir.Reduction, axis: int) -> ir.Expr:
@@ -247,11 +254,11 @@ def lower_reduction_access(kernel: ir.Kernel, target: str) -> ir.Kernel:
     setup: list[ir.Stmt] = []
     if kernel.ndim > 1:
         shape = [ir.LoopShape(d) for d in range(kernel.ndim)]
-        setup = _unravel(ir.LoopIndex(), shape, [COORD.format(d) for d in range(kernel.ndim)])
+        setup = _unravel(ir.LoopIndex(), shape, COORD)
     per_element: list[ir.Stmt] = []
     if red.ndim > 1:
         shape = [ir.ReduceShape(d) for d in range(red.ndim)]
-        per_element = _unravel(ir.ReduceIndex(), shape, [RCOORD.format(d) for d in range(red.ndim)])
+        per_element = _unravel(ir.ReduceIndex(), shape, RCOORD)
     per_output: list[ir.Stmt] = []
     for p in kernel.params:
         if p.kind is not ir.ParamKind.ARRAY:
