@@ -94,6 +94,20 @@ def gpu_clocked(device, table: dict) -> None:
     device._recorded = recorded
 
 
+def _table(rows: list, iterations: int, floor: float | None) -> str:
+    """Programs by time per iteration; with the waits' `floor`, their time above it."""
+    above = "" if floor is None else " above floor, ms / it. |"
+    lines = [
+        f"| program | commands / it. | {'GPU ms' if floor is None else 'ms'} / it. |{above} µs each |",
+        "| --- | ---: | ---: |" + (" ---: |" if above else "") + " ---: |",
+    ]
+    for name, times in rows:
+        n, t = len(times) / iterations, sum(times) / iterations
+        extra = "" if floor is None else f" {1e3 * (t - n * floor):.3f} |"
+        lines.append(f"| {name} | {n:g} | {1e3 * t:.3f} |{extra} {1e6 * t / n:.1f} |")
+    return "\n".join(lines)
+
+
 def request_timestamps() -> None:
     """Make every WebGPU device made from now on ask for the `timestamp-query` feature."""
     import wgpu
@@ -138,25 +152,16 @@ def main() -> int:
     commands = sum(map(len, table.values())) // args.iterations
     print(f"{args.model}, batch {args.batch}: {1e3 * plain:.2f} ms per iteration unprofiled;")
     rows = sorted(table.items(), key=lambda kv: -sum(kv[1]))[: args.top]
+    per_iteration = 1e3 * total / args.iterations
     if args.clock == "gpu":
-        print(f"profiled: {1e3 * total / args.iterations:.2f} ms of GPU time per iteration")
+        print(f"profiled: {per_iteration:.2f} ms of GPU time per iteration")
         print(f"over {commands} commands\n")
-        print("| program | commands / it. | GPU ms / it. | µs each |")
-        print("| --- | ---: | ---: | ---: |")
-        for name, times in rows:
-            n, t = len(times) / args.iterations, sum(times) / args.iterations
-            print(f"| {name} | {n:g} | {1e3 * t:.3f} | {1e6 * t / n:.1f} |")
-        return 0
-    floor = min(min(v) for v in table.values())
-    print(f"profiled: {1e3 * total / args.iterations:.2f} ms of waits per iteration over")
-    print(f"{commands} commands, floor {1e6 * floor:.1f} µs\n")
-    print("| program | commands / it. | ms / it. | above floor, ms / it. | µs each |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, times in rows:
-        n, t = len(times) / args.iterations, sum(times) / args.iterations
-        print(
-            f"| {name} | {n:g} | {1e3 * t:.3f} | {1e3 * (t - n * floor):.3f} | {1e6 * t / n:.1f} |"
-        )
+        floor = None
+    else:
+        floor = min(min(v) for v in table.values())
+        print(f"profiled: {per_iteration:.2f} ms of waits per iteration over")
+        print(f"{commands} commands, floor {1e6 * floor:.1f} µs\n")
+    print(_table(rows, args.iterations, floor))
     return 0
 
 
