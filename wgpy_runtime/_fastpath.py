@@ -389,8 +389,8 @@ _CAPTURES: list[list] = []  # the launches of each open `capturing` block, inner
 
 
 class _Captured(list):
-    """The launches of a `capturing` block, with `notes` of the buffers made and written
-    meanwhile (`_memory.Notes`)."""
+    """The launches of a `capturing` block, with `notes` of the buffers made, written from
+    the host and copied on the device meanwhile (`_memory.Notes`)."""
 
     __slots__ = ("notes",)
 
@@ -442,8 +442,7 @@ def record_call(fn, args, outs: list, launches: list) -> None:
         launch, names, _ = _launcher(device, program, buffers, values)
         steps.append((launch, tuple(ids.index(buffers[n]) for n in names)))
     plan = CallPlan()
-    plan.steps = tuple(steps)
-    plan.temporaries = tuple(m[1:] for m in temporaries)
+    plan.steps = _with_temporaries(steps, len(arrays), [m[1:] for m in temporaries])
     plan.new_outs = (
         _Outputs(outs[0].shape, [o.dtype for o in outs], outs[0].device) if outs else None
     )
@@ -463,19 +462,49 @@ def _uninterrupted(launches: list) -> bool:
     return counts + [end] == list(range(counts[0], counts[0] + len(counts) + 1))
 
 
+def _with_temporaries(steps: list, first: int, temporaries: list) -> tuple:
+    """(launch, sources, made, dropped) for each (launch, sources) step, whose sources from
+    `first` on are `temporaries` ((size, dtype, count, storage) each): `made` the
+    temporaries to make before the step (at their first use), `dropped` those to let go
+    after it (at their last), so a replay holds no more of them at once than the general
+    path did."""
+    firsts: dict[int, int] = {}
+    lasts: dict[int, int] = {}
+    for s, (_, sources) in enumerate(steps):
+        for k in sources:
+            if k >= first:
+                firsts.setdefault(k, s)
+                lasts[k] = s
+    return tuple(
+        (
+            launch,
+            sources,
+            tuple((k, temporaries[k - first]) for k in firsts if firsts[k] == s),
+            tuple(k for k in lasts if lasts[k] == s),
+        )
+        for s, (launch, sources) in enumerate(steps)
+    )
+
+
 class CallPlan:
     """One recorded call signature of a function of several launches: `plan(args)` makes
-    the new outputs and the temporaries ((size, dtype, count, storage) each) and launches
-    again; returns the outputs (the given one: `args[-1]`)."""
+    the new outputs and launches again, making its temporaries as they are first bound and
+    letting them go after their last launch (`_with_temporaries`); returns the outputs
+    (the given one: `args[-1]`)."""
 
-    __slots__ = ("new_outs", "steps", "temporaries")
+    __slots__ = ("new_outs", "steps")
 
     def __call__(self, args) -> list:
         outs = self.new_outs() if self.new_outs is not None else [args[-1]]
         arrays = (*args, *outs) if self.new_outs is not None else args
         device = arrays[0].device
-        temporaries = [Buffer.allocated(*t[:2], device, *t[2:]) for t in self.temporaries]
-        ids = [a._buf.id for a in arrays] + [b.id for b in temporaries]
-        for launch, sources in self.steps:
+        ids = {k: a._buf.id for k, a in enumerate(arrays)}
+        held = {}
+        for launch, sources, made, dropped in self.steps:
+            for k, (size, dtype, count, storage) in made:
+                held[k] = Buffer.allocated(size, dtype, device, count, storage)
+                ids[k] = held[k].id
             launch(tuple([ids[k] for k in sources]), ())
+            for k in dropped:
+                del held[k]
         return outs

@@ -436,6 +436,18 @@ def test_float64_products_by_slices_replay_bit_for_bit(products, monkeypatch):
     _fastpath.clear()  # later tests of this shape take their own rule
 
 
+def test_replays_hold_a_temporary_from_its_first_launch_to_its_last():
+    """Arrays 0 and 1, temporaries 2 and 3: each is made before its first launch and let
+    go after its last, as the general path's temporaries come and go."""
+    steps = [("l0", (0, 2)), ("l1", (2, 3)), ("l2", (3, 1))]
+    got = _fastpath._with_temporaries(steps, 2, ["t2", "t3"])
+    assert [(made, dropped) for *_, made, dropped in got] == [
+        (((2, "t2"),), ()),
+        (((3, "t3"),), (2,)),
+        ((), (3,)),
+    ]
+
+
 def _capture_with_temporary(a, made: str):
     """(a + t) with t a temporary made by a fill kernel, written from the host, or copied
     on the device from one made by a fill kernel."""
