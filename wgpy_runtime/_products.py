@@ -38,9 +38,10 @@ from .reductions import sum as sum_
 # At most MAX_K of K per launch (GLSL walks K one RGBA texel of four at a time, WGSL 8 or
 # 16 at a time: far below the cap); below TARGET_OUTPUTS outputs, split further while
 # chunks keep at least MIN_K (a chunk's partial costs one store per output, against MIN_K
-# multiply-adds). TARGET_OUTPUTS is 256 workgroups of 64x64 tiles, two for each of an
-# H100's 132 SMs: a weight gradient of ResNet's first stage (64 x 576 outputs over a K of
-# 64 * 32 * 32) used to run as 9 workgroups walking all of K.
+# multiply-adds). TARGET_OUTPUTS is 256 workgroups of 64x64 tiles, about two for each of
+# an H100's 132 SMs: at batch 64 ResNet-18's third-stage weight gradients (256 x 2304
+# outputs over a K of 4096) ran as 144 workgroups walking all of K, its last stage's
+# forward products (1024 x 512 over 4608) as 128.
 MAX_K = 65536
 MIN_K = 2048
 TARGET_OUTPUTS = 256 * 64 * 64
