@@ -50,7 +50,7 @@ def gpu_clocked(device, table: dict) -> None:
     from wgpy_runtime.device import webgpu
 
     gpu = device._device
-    queries = 64  # passes one command may open (a copy between dispatches ends a pass)
+    queries = 2048  # passes one command may open (a copy ends a pass): a query set's most
     query_set = gpu.create_query_set(type=wgpu.QueryType.timestamp, count=2 * queries)
     usage = wgpu.BufferUsage.QUERY_RESOLVE | wgpu.BufferUsage.COPY_SRC
     resolved = gpu.create_buffer(size=16 * queries, usage=usage)
