@@ -200,7 +200,7 @@ def prod(a: ndarray, axis, dtype: np.dtype, keepdims: bool) -> ndarray:
     k = 1
     for d in axes:
         k *= a.shape[d]
-    shape = tuple(1 if d in axes else e for d, e in enumerate(a.shape)) if keepdims else kept
+    shape = _shapes.reduced_shape(a.shape, axes, keepdims)
     if k == 0 or 0 in kept:
         result = ndarray(kept, dtype, device=a.device)
         fill(result, 1)

@@ -93,6 +93,14 @@ def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(normal))
 
 
+def reduced_shape(shape: tuple[int, ...], axes, keepdims: bool) -> tuple[int, ...]:
+    """A reduction's result shape: `shape` without the reduced `axes` (normalised), or
+    with extent 1 there under `keepdims`."""
+    if keepdims:
+        return tuple(1 if d in axes else e for d, e in enumerate(shape))
+    return tuple(e for d, e in enumerate(shape) if d not in axes)
+
+
 def reduce_dims(shape: tuple[int, ...], strides: list[tuple[int, ...]]):
     """CuPy's `_reduce_dims`: drop extent-1 axes and merge neighbours that every array
     walks contiguously (stride[k] == stride[k+1] * shape[k+1]). Returns the new shape and

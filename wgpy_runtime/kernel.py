@@ -383,8 +383,7 @@ class ReductionKernel:
         types, in_types, out_types = decide_types(
             self.in_params, self.out_params, in_args, out_args
         )
-        kept = tuple(1 if d in reduce_axis else e for d, e in enumerate(shape))
-        out_shape = kept if keepdims else tuple(shape[d] for d in out_axis)
+        out_shape = _shapes.reduced_shape(shape, reduce_axis, keepdims)
         outs = self._outputs(out_args, out_types, out_shape, device)
         result = outs[0]
         if result.size == 0:

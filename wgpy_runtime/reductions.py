@@ -95,8 +95,7 @@ def _reduces_into(a: ndarray, axis, keepdims: bool, out, dtype: np.dtype) -> boo
     if type(out) is not ndarray or out.dtype != dtype or out._buf is a._buf:
         return False
     axes = _shapes.normalize_axes(axis, a.ndim)
-    shape = tuple(1 if d in axes else e for d, e in enumerate(a.shape) if keepdims or d not in axes)
-    return out.shape == shape
+    return out.shape == _shapes.reduced_shape(a.shape, axes, keepdims)
 
 
 @functools.cache
