@@ -33,11 +33,12 @@ from profile_launches import profiled  # noqa: E402
 from kernelc.abi.matmul import TILES  # noqa: E402
 
 
-def seconds_per_product(wp, x, y, sync, repeat: int) -> float:
+def seconds_per_run(fn, sync, repeat: int) -> float:
+    """Seconds per call of `fn` over `repeat` calls issued back to back, then waited for."""
     sync()
     start = time.perf_counter()
     for _ in range(repeat):
-        wp.matmul(x, y)
+        fn()
     sync()
     return (time.perf_counter() - start) / repeat
 
@@ -56,7 +57,7 @@ def product_times(wp, x, y, device, forms: list[str], repeat: int) -> dict[str, 
         _split_products.FOLDED_PRODUCTS = folded
         _fastpath.clear()  # a replayed product would keep the other way
         wp.matmul(x, y)  # compiles
-        rows[name] = seconds_per_product(wp, x, y, device.synchronize, repeat)
+        rows[name] = seconds_per_run(partial(wp.matmul, x, y), device.synchronize, repeat)
     return rows
 
 
@@ -90,15 +91,7 @@ def print_table(table: dict, total: float) -> None:
 def seconds_per_call(fn, sync, repeat: int = 10) -> float:
     """The least over three runs of `repeat` calls of `fn`, per call (after one call)."""
     fn()
-    sync()
-    best = []
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeat):
-            fn()
-        sync()
-        best.append((time.perf_counter() - start) / repeat)
-    return min(best)
+    return min(seconds_per_run(fn, sync, repeat) for _ in range(3))
 
 
 def launch_table(x, y, device) -> None:
