@@ -56,23 +56,17 @@ def gpu_clocked(device, table: dict) -> None:
     resolved = gpu.create_buffer(size=16 * queries, usage=usage)
     opened = [0]  # passes opened by the command being recorded
 
-    def dispatch(batch, *args):
-        if batch._pass is None:  # open the pass here, with timestamps, then dispatch in it
-            at = 2 * opened[0]
-            opened[0] += 1
-            writes = {
-                "query_set": query_set,
-                "beginning_of_pass_write_index": at,
-                "end_of_pass_write_index": at + 1,
-            }
-            if batch._encoder is None:
-                batch._encoder = gpu.create_command_encoder()
-            batch._pass = batch._encoder.begin_compute_pass(timestamp_writes=writes)
-            batch._pipeline = batch._layout = batch._group = None
-        plain_dispatch(batch, *args)
+    def begin_pass(batch):
+        at = 2 * opened[0]
+        opened[0] += 1
+        writes = {
+            "query_set": query_set,
+            "beginning_of_pass_write_index": at,
+            "end_of_pass_write_index": at + 1,
+        }
+        return batch.encoder().begin_compute_pass(timestamp_writes=writes)
 
-    plain_dispatch = webgpu._Batch.dispatch
-    webgpu._Batch.dispatch = dispatch
+    webgpu._Batch.begin_pass = begin_pass
     device.synchronize()
     device._calls = None  # wgpu-py's own calls, which take the timestamp writes
     device._batch = webgpu._Batch(gpu, None)

@@ -125,10 +125,14 @@ class _Batch:
             self._encoder = self._device.create_command_encoder()
         return self._encoder
 
+    def begin_pass(self):
+        """A new compute pass (tools/profile_launches.py has it write timestamps)."""
+        return self.encoder().begin_compute_pass()
+
     def dispatch(self, pipeline, layout, group, offset: int, counts: tuple[int, int, int]):
         """Record one dispatch; `layout` is the pipeline's layout."""
         if self._pass is None:
-            self._pass = self.encoder().begin_compute_pass()
+            self._pass = self.begin_pass()
             self._handle = None if self._calls is None else self._pass._internal
             self._pipeline = self._layout = self._group = None
         calls = self._calls
