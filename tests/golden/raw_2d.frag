@@ -30,29 +30,6 @@ layout(location = 0) out highp float o_y;
 layout(location = 1) out highp float o_flat;
 layout(location = 2) out highp int o_shp;
 
-// C integer division: truncating. GLSL leaves `%` of negative operands and division by
-// zero undefined, so both work on magnitudes. x / 0 is -1 and x % 0 is x (what CUDA's
-// hardware sequence gives); INT_MIN / -1 is INT_MIN, INT_MIN % -1 is 0 (as in WGSL).
-uint kc_uabs(int x) {
-    return x < 0 ? 0u - uint(x) : uint(x);
-}
-
-int kc_idiv(int x, int y) {
-    if (y == 0) {
-        return -1;
-    }
-    uint q = kc_uabs(x) / kc_uabs(y);
-    return (x < 0) != (y < 0) ? int(0u - q) : int(q);
-}
-
-int kc_imod(int x, int y) {
-    if (y == 0) {
-        return x;
-    }
-    uint r = kc_uabs(x) % kc_uabs(y);
-    return x < 0 ? int(0u - r) : int(r);
-}
-
 // Element `pos` of a texture `w` texels wide (arrays are stored row by row).
 ivec2 kc_texel(int pos, int w) {
     int y = int(float(pos) * (1.0 / float(w)));
@@ -87,9 +64,9 @@ void main() {
     int shp = 0;
     int idx[2] = int[2](r, c);
     int kc_k = idx[0] * u.a_m_shape1 + idx[1];
-    y = texelFetch(t_m, kc_texel(u.a_m_offset + kc_imod(kc_k, u.a_m_shape1) * u.a_m_stride1 + kc_idiv(kc_k, u.a_m_shape1) * u.a_m_stride0, kc_w_t_m), 0).r;
+    y = texelFetch(t_m, kc_texel(u.a_m_offset + (kc_k - int(uint(kc_k) / uint(u.a_m_shape1)) * u.a_m_shape1) * u.a_m_stride1 + int(uint(kc_k) / uint(u.a_m_shape1)) * u.a_m_stride0, kc_w_t_m), 0).r;
     int kc_k_1 = i % u.a_m_size;
-    flat_1 = texelFetch(t_m, kc_texel(u.a_m_offset + kc_imod(kc_k_1, u.a_m_shape1) * u.a_m_stride1 + kc_idiv(kc_k_1, u.a_m_shape1) * u.a_m_stride0, kc_w_t_m), 0).r;
+    flat_1 = texelFetch(t_m, kc_texel(u.a_m_offset + (kc_k_1 - int(uint(kc_k_1) / uint(u.a_m_shape1)) * u.a_m_shape1) * u.a_m_stride1 + int(uint(kc_k_1) / uint(u.a_m_shape1)) * u.a_m_stride0, kc_w_t_m), 0).r;
     shp = u.a_m_shape0 * 1000 + u.a_m_shape1;
     o_y = y;
     o_flat = flat_1;

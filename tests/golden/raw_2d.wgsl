@@ -53,9 +53,9 @@ fn main(
     var shp: i32 = 0i;
     var idx: array<i32, 2> = array<i32, 2>(r, c);
     let kc_k: i32 = idx[0i] * u.a_m_shape1 + idx[1i];
-    y = b_m[u.a_m_offset + kc_k % u.a_m_shape1 * u.a_m_stride1 + kc_k / u.a_m_shape1 * u.a_m_stride0];
+    y = b_m[u.a_m_offset + (kc_k - i32(u32(kc_k) / u32(u.a_m_shape1)) * u.a_m_shape1) * u.a_m_stride1 + i32(u32(kc_k) / u32(u.a_m_shape1)) * u.a_m_stride0];
     let kc_k_1: i32 = i % u.a_m_size;
-    flat_1 = b_m[u.a_m_offset + kc_k_1 % u.a_m_shape1 * u.a_m_stride1 + kc_k_1 / u.a_m_shape1 * u.a_m_stride0];
+    flat_1 = b_m[u.a_m_offset + (kc_k_1 - i32(u32(kc_k_1) / u32(u.a_m_shape1)) * u.a_m_shape1) * u.a_m_stride1 + i32(u32(kc_k_1) / u32(u.a_m_shape1)) * u.a_m_stride0];
     shp = u.a_m_shape0 * 1000i + u.a_m_shape1;
     b_y[kc_pos_y] = y;
     b_flat[kc_pos_flat] = flat_1;

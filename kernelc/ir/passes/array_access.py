@@ -64,15 +64,17 @@ def raw_position(p: ir.Param, index: ir.Expr) -> ir.Expr:
         stride = index if step is None else _mul(index, step)
         stride = stride if p.contiguous else _mul(index, _info(p.name, "stride", 0))
         return _add(_info(p.name, "offset"), stride)
-    pos = _info(p.name, "offset")
-    inner: ir.Expr | None = None  # product of the extents after axis d
+    # The coordinates as `_unravel` takes them: one unsigned division an axis, the
+    # remainder from the quotient (an index in bounds is never negative)
+    pos, rest = _info(p.name, "offset"), index
     for d in reversed(range(p.ndim)):
-        q = index if inner is None else ir.Binary(ir.BinaryOp.DIV, index, inner, int32)
+        coord = rest
         if d > 0:
-            q = ir.Binary(ir.BinaryOp.REM, q, _info(p.name, "shape", d), int32)
-        pos = _add(pos, _mul(q, _info(p.name, "stride", d)))
-        extent = _info(p.name, "shape", d)
-        inner = extent if inner is None else _mul(inner, extent)
+            extent = _info(p.name, "shape", d)
+            quotient = _udiv(rest, extent)
+            coord = ir.Binary(ir.BinaryOp.SUB, rest, _mul(quotient, extent), int32)
+            rest = quotient
+        pos = _add(pos, _mul(coord, _info(p.name, "stride", d)))
     return pos
 
 
