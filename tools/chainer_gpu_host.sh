@@ -5,9 +5,10 @@
 #   bash tools/chainer_gpu_host.sh prepare      # here, with PyPI: fills $GPU_DIR (default .gpu)
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
-#       MODELS_BACKENDS), resnet (ResNet-18, RESNET_TIMEOUT seconds a backend, on
-#       RESNET_BACKENDS, RESNET_WARMUP + RESNET_ITERATIONS iterations; both ROUNDS times,
-#       alternating the backends, with the median ratio to CuPy when ROUNDS > 1), hits
+#       MODELS_BACKENDS), resnet (ResNet-18 at the batches RESNET_BATCHES, 16,64 by default,
+#       RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS, RESNET_WARMUP +
+#       RESNET_ITERATIONS iterations; both ROUNDS times, alternating the backends, with the
+#       median ratio to CuPy when ROUNDS > 1), hits
 #       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
 #       commands by program at batch PROFILE_BATCH, by GPU timestamps where
 #       PROFILE_CLOCK=gpu), ops (tools/bench_resnet_ops.py:
@@ -93,7 +94,7 @@ print("cupy", cupy.__version__, "on numpy", numpy.__version__, float((x @ x.T).s
   # ResNet-18's buffers settle in the pools, and its bind groups with them, in about ten
   # iterations (docs/benchmarks.md, round six): the timed ones come after
   [[ "$steps" == *,resnet,* ]] &&
-    python3 tools/bench_chainer.py --models resnet18 --batch 16,64 --warmup "${RESNET_WARMUP:-10}" \
+    python3 tools/bench_chainer.py --models resnet18 --batch "${RESNET_BATCHES:-16,64}" --warmup "${RESNET_WARMUP:-10}" \
       --iterations "${RESNET_ITERATIONS:-20}" --timeout "${RESNET_TIMEOUT:-900}" \
       --backends "${RESNET_BACKENDS:-numpy,cupy,webgpu,webgl}" --rounds "${ROUNDS:-1}" \
       --json "$OUT/bench_resnet18${RESNET_TAG:-}.json"
