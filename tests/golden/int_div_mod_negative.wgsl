@@ -21,20 +21,12 @@ struct KcParams {
 @group(0) @binding(4) var<storage, read_write> b_r: array<i32>;
 
 // C integer division (WGSL's `/` and `%` truncate too); by zero it gives what CUDA's
-// hardware sequence gives: x / 0 is -1 (all ones for u32), x % 0 is x. A non-negative
-// int by a positive one (an index by an extent: the usual case) divides as u32, which a
-// GPU does in fewer instructions (no magnitudes, no sign to restore, no INT_MIN / -1).
+// hardware sequence gives: x / 0 is -1 (all ones for u32), x % 0 is x.
 fn kc_idiv(x: i32, y: i32) -> i32 {
-    if (x >= 0i && y > 0i) {
-        return i32(u32(x) / u32(y));
-    }
     return select(x / y, -1i, y == 0i);
 }
 
 fn kc_imod(x: i32, y: i32) -> i32 {
-    if (x >= 0i && y > 0i) {
-        return i32(u32(x) % u32(y));
-    }
     return select(x % y, x, y == 0i);
 }
 
