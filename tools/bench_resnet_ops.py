@@ -6,12 +6,13 @@ wgpy_runtime in one run: µs per call and wgpy's ratio to CuPy.
         [--batch 64] [--repeat 20] [--json FILE]
 
 The operations are Chainer's own (cuDNN off): `im2col_gpu` and `col2im_gpu` of a 3x3
-convolution, the convolution's `tensordot` and its backward ones (`gW`: the weight's
-gradient, `gcol`: the columns'), its output rolled to NCHW (`rollaxis`) and
-made contiguous, and BatchNormalization's statistics over axes (0, 2, 3), both of the
-rolled view a convolution hands on and of a contiguous array. Each is called `--repeat`
-times back to back after a warm-up call, then the device is synchronised once: the
-figure includes launch cost but no read-back. Every backend runs in its own subprocess
+convolution (`col2im` also of the rolled gradient the backward pass hands it), the
+convolution's `tensordot` and its backward ones (`gW`: the weight's gradient, `gcol`: the
+columns'), its output rolled to NCHW (`rollaxis`) and made contiguous, and
+BatchNormalization's statistics over axes (0, 2, 3), both of the rolled view a convolution
+hands on and of a contiguous array. Each is called `--repeat` times back to back after a
+warm-up call, then the device is synchronised once: the figure includes launch cost but no
+read-back. Every backend runs in its own subprocess
 (tools/bench_chainer.py says why).
 """
 
@@ -43,10 +44,12 @@ def operations(xp, batch: int, channels: int, size: int) -> dict:
     y = xp.tensordot(col, w, ((1, 2, 3), (1, 2, 3)))
     rolled = xp.rollaxis(y, 3, 1)
     gy = xp.ascontiguousarray(rolled)
+    gcol = xp.rollaxis(xp.tensordot(w, gy, (0, 1)), 3)  # as Chainer's backward hands it on
     axes = (0, 2, 3)
     return {
         "im2col": lambda: conv.im2col_gpu(x, 3, 3, 1, 1, 1, 1),
         "col2im": lambda: conv.col2im_gpu(col, 1, 1, 1, 1, size, size),
+        "col2im(rolled)": lambda: conv.col2im_gpu(gcol, 1, 1, 1, 1, size, size),
         "tensordot": lambda: xp.tensordot(col, w, ((1, 2, 3), (1, 2, 3))),
         "tensordot gW": lambda: xp.tensordot(gy, col, ((0, 2, 3), (0, 4, 5))),
         "tensordot gcol": lambda: xp.tensordot(w, gy, (0, 1)),
