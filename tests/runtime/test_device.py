@@ -293,6 +293,30 @@ def test_prepared_launch_reads_old_contents(dev):
         np.testing.assert_array_equal(download(dev, y, n, "float32"), k + 2 * np.arange(n))
 
 
+def test_prepared_launch_keeps_what_it_does_not_draw(dev):
+    """A prepared `y += x` over the first n elements of a longer `y` (WebGL: the draw
+    covers part of y's texture, so its old contents are copied, not renewed) leaves the
+    rest of `y` as it was, while a `y` it covers whole (WebGL: rendered into a fresh
+    texture, the old one sampled) is updated through every id and view of it."""
+    program, values, n = _accumulate(dev, 3000)
+    prepared = dev.prepare(program, values)
+    x = upload(dev, np.arange(n, dtype=np.float32))
+    longer = upload(dev, np.full(n + 500, 7, np.float32))
+    whole = upload(dev, np.full(n, 1, np.float32))
+    for _ in range(3):
+        for y in (longer, whole):
+            dev.launch(prepared, tuple(x if name == "x" else y for name in prepared.params))
+    got = download(dev, longer, n + 500, "float32")
+    np.testing.assert_array_equal(got[:n], 7 + 3 * np.arange(n))
+    np.testing.assert_array_equal(got[n:], 7)
+    np.testing.assert_array_equal(download(dev, whole, n, "float32"), 1 + 3 * np.arange(n))
+    np.testing.assert_array_equal(
+        download(dev, whole, 10, "float32", start=n - 10), got[n - 10 : n] - 6
+    )
+    for buf in (x, longer, whole):
+        dev.free(buf)
+
+
 def test_several_outputs_and_reads_old(dev):
     program = elementwise(
         dev, "T x", "T y, int32 k, bool b", "y += x; k = (int)x * 3; b = x > 0", {"T": "float32"}

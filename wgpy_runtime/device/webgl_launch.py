@@ -3,7 +3,9 @@
 Rule: the contract says everything, and `kernelc.abi.plan.glsl_steps` which draws to
 make (js_bridge/webgl_launch.js follows the same plan). Inputs are the buffers' own
 textures; an output's old contents (`previous`) and any input that is also rendered are
-pooled copies, since a texture may not be sampled and rendered in one draw. Outputs are
+pooled copies, since a texture may not be sampled and rendered in one draw (a prepared
+launch that draws an output whole renders it into a fresh pooled texture instead and
+samples the old one: no copy). Outputs are
 rendered straight into their buffers' textures when those can be one framebuffer
 (distinct, equal sizes); otherwise into pooled temporaries of one size, copied into the
 buffers after the draw. `out_width` is the render targets' width. The plan's draws before
@@ -266,6 +268,35 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
     for k in p.inputs:
         if any(records[k].texture is t for t in targets):
             return False
+    renewed: dict[int, tuple] = {}
+    try:
+        _renew(dev, p, records, renewed)
+        _draw_prepared(dev, p, records, scalars, renewed)
+    except BaseException:
+        for record, old in renewed.values():  # the outputs keep their contents
+            dev._give(record.texture)
+            record.texture = old
+        raise
+    for _record, old in renewed.values():
+        dev._give(old)
+    return True
+
+
+def _renew(dev, p: Prepared, records: list, renewed: dict) -> None:
+    """Give each output whose old contents are read and that the draw covers whole a
+    fresh pooled texture to render, its old one to be sampled as it is (a texture may not
+    be sampled and rendered in one draw; this way no copy is drawn). `renewed` gets them
+    by parameter index: (the buffer's record, its old texture)."""
+    for _name, fmt, k in p.previous:
+        record = records[k]
+        if p.n >= record.size and all(r is not record for r, _ in renewed.values()):
+            texture = dev._take(fmt, record.size)
+            renewed[k] = (record, record.texture)
+            record.texture = texture
+
+
+def _draw_prepared(dev, p: Prepared, records: list, scalars, renewed: dict) -> None:
+    targets = [records[k].texture for k in p.outputs]
     numbers = [uniform_number(m.type, m.name, x) for m, x in zip(p.scalars, scalars)]
     width = targets[0].width
     data = p.templates.get(width)
@@ -279,7 +310,10 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
             struct.pack_into(UNIFORM_FORMAT[m.type], data, m.offset, x)
     temps: list = []  # copies of outputs' old contents, given back once drawn
     try:
-        copies = {name: _old_contents(dev, records[k], fmt, temps) for name, fmt, k in p.previous}
+        copies = {
+            name: renewed[k][1] if k in renewed else _old_contents(dev, records[k], fmt, temps)
+            for name, fmt, k in p.previous
+        }
         linked = p.linked
         dev.bind_uniforms(linked, p.uniform, data)
         for name, unit, k in p.samplers:
@@ -302,7 +336,6 @@ def run(dev, p: Prepared, ids: tuple, scalars) -> bool:
         for texture in temps:
             dev._give(texture)
     dev._check(f"kernel {p.kernel!r}")
-    return True
 
 
 def _old_contents(dev, record, fmt: str, temps: list):
