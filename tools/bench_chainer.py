@@ -21,6 +21,9 @@ train=False (no dropout, BatchNormalization's running statistics).
 cuDNN is off on every backend (`use_cudnn = "never"`): all of them run Chainer's own
 kernels.
 
+A backend spelled `webgpu@DIR` is webgpu with the wgpy_runtime of the tree in DIR (an
+older commit's `git archive`): an older tree and this one timed in one run.
+
 Every backend runs in its own subprocess (`--leg`): `chainer.backends.cuda` binds `cupy`
 when Chainer is imported, so a real CuPy and the cupy shim cannot share a process. NumPy
 and wgpy_runtime draw the same dropout masks (wgpy_runtime's random numbers are NumPy's),
@@ -46,7 +49,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+OLDER_TREE = "BENCH_CHAINER_TREE"  # a leg's older tree (`BACKEND@DIR`), imported first
+sys.path[:0] = [p for p in (os.environ.get(OLDER_TREE), str(ROOT), str(ROOT / "tools")) if p]
 
 import train_chainer
 
@@ -282,6 +286,8 @@ def run_leg(
 
     chainer.config.use_cudnn = "never"
     counter = None if xp is np or backend == "cupy" else train_chainer.ProgramCounter()
+    if counter is not None:
+        about["wgpy_runtime"] = str(Path(sys.modules["wgpy_runtime"].__file__).parents[1])
     runs = []
     for kind in models:
         for batch in batches:
@@ -305,12 +311,16 @@ def run_leg(
 
 
 def spawn(backend: str, args) -> dict:
-    """Run one backend's leg in a fresh interpreter; its result, or why there is none."""
+    """Run one backend's leg in a fresh interpreter; its result, or why there is none.
+    `BACKEND@DIR` runs BACKEND with the wgpy_runtime of the tree in DIR (an older commit's
+    `git archive`) ahead of this one's, so both are timed in the same run."""
+    name, _, tree = backend.partition("@")
+    env = dict(os.environ, **{OLDER_TREE: str(Path(tree).resolve())}) if tree else None
     cmd = [
         sys.executable,
         __file__,
         "--leg",
-        backend,
+        name,
         "--models",
         args.models,
         "--batch",
@@ -322,7 +332,7 @@ def spawn(backend: str, args) -> dict:
     ]
     try:
         proc = subprocess.run(
-            cmd, check=False, capture_output=True, text=True, timeout=args.timeout
+            cmd, check=False, capture_output=True, text=True, timeout=args.timeout, env=env
         )
     except subprocess.TimeoutExpired:
         return {"backend": backend, "error": f"timed out after {args.timeout} s"}
@@ -330,7 +340,7 @@ def spawn(backend: str, args) -> dict:
     if proc.returncode != 0 or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         return {"backend": backend, "error": f"exit {proc.returncode}:\n{tail}"}
-    return json.loads(lines[-1])
+    return {**json.loads(lines[-1]), "backend": backend}
 
 
 def compare(results: list[dict]) -> None:

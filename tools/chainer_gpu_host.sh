@@ -6,7 +6,8 @@
 #   bash tools/chainer_gpu_host.sh run [STEPS]  # there, from the repo root: the STEPS (comma-
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
 #       MODELS_BACKENDS), resnet (ResNet-18 at the batches RESNET_BATCHES, 16,64 by default,
-#       RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS, RESNET_WARMUP +
+#       RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS (`webgpu@DIR`: an older tree's
+#       webgpu, tools/bench_chainer.py), RESNET_WARMUP +
 #       RESNET_ITERATIONS iterations; both ROUNDS times, alternating the backends, with the
 #       median ratio to CuPy when ROUNDS > 1), hits
 #       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's

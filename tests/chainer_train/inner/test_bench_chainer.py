@@ -42,6 +42,20 @@ def test_one_run_gathers_every_backend(tmp_path, capsys):
     assert "| MLP (momentum_sgd), 16 | webgl |" in capsys.readouterr().out
 
 
+def test_a_backend_at_a_tree_runs_that_trees_wgpy_runtime(tmp_path):
+    """`webgpu@DIR` imports wgpy_runtime from DIR (here links to this tree's packages)."""
+    root = Path(bench_chainer.__file__).resolve().parents[1]
+    for package in ("wgpy_runtime", "kernelc", "kernels_chainer"):
+        (tmp_path / package).symlink_to(root / package)
+    args = bench_chainer.argparse.Namespace(
+        models="mlp", batch="8", warmup=0, iterations=1, timeout=300
+    )
+    leg = bench_chainer.spawn(f"webgpu@{tmp_path}", args)
+    assert leg["backend"] == f"webgpu@{tmp_path}" and "error" not in leg["runs"][0]
+    assert leg["wgpy_runtime"] == str(tmp_path)
+    assert bench_chainer.spawn("webgpu", args)["wgpy_runtime"] == str(root)
+
+
 def test_a_failing_model_leaves_the_others(monkeypatch):
     real = bench_chainer.timed_run
 
