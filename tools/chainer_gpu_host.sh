@@ -7,10 +7,9 @@
 #       separated; all by default) models (tools/bench_chainer.py: MLP, CNN, on
 #       MODELS_BACKENDS), resnet (ResNet-18 at the batches RESNET_BATCHES, 16,64 by default,
 #       RESNET_TIMEOUT seconds a backend, on RESNET_BACKENDS (`webgpu@DIR`: an older tree's
-#       webgpu, tools/bench_chainer.py), RESNET_WARMUP +
-#       RESNET_ITERATIONS iterations; both ROUNDS times, alternating the backends, with the
-#       median ratio to CuPy when ROUNDS > 1), hits
-#       (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
+#       webgpu, tools/bench_chainer.py), RESNET_WARMUP + RESNET_ITERATIONS iterations; both
+#       ROUNDS times, alternating the backends, with the median ratio to CuPy when ROUNDS >
+#       1), hits (tools/chainer_cache_hits.py), profile (tools/profile_launches.py: ResNet-18's
 #       commands by program at batch PROFILE_BATCH, by GPU timestamps where
 #       PROFILE_CLOCK=gpu), ops (tools/bench_resnet_ops.py:
 #       its operations one by one beside CuPy, at batch PROFILE_BATCH) and host
