@@ -5,14 +5,15 @@
 // Rule: the ABI says everything, and abi.js's `glslSteps` (kernelc.abi.plan.glsl_steps)
 // which draws to make. Inputs are the buffers' own textures; an output's old contents
 // (`previous`) and any input that is also rendered are pooled copies, since a texture may
-// not be sampled and rendered in one draw. Outputs are rendered straight into their
-// buffers' textures when those can be one framebuffer (distinct, equal sizes); otherwise
-// into pooled temporaries of one size, copied into the buffers after the draw.
-// `out_width` is the render targets' width. The plan's draws before those into the
-// outputs (a reduction's partial passes, a packed matmul's stages) render into pooled
-// textures that later draws sample. The draws into the outputs (one per output group)
-// have every texture they read bound (copied where needed: any group's output counts as
-// rendered) before the first of them.
+// not be sampled and rendered in one draw (a prepared launch that draws an output whole
+// renders it into a fresh pooled texture instead and samples the old one: no copy).
+// Outputs are rendered straight into their buffers' textures when those can be one
+// framebuffer (distinct, equal sizes); otherwise into pooled temporaries of one size,
+// copied into the buffers after the draw. `out_width` is the render targets' width. The
+// plan's draws before those into the outputs (a reduction's partial passes, a packed
+// matmul's stages) render into pooled textures that later draws sample. The draws into the
+// outputs (one per output group) have every texture they read bound (copied where needed:
+// any group's output counts as rendered) before the first of them.
 
 import { FINAL, glslSteps, numberOf, packMember, PARTIALS, valueKey } from "./abi.js";
 
@@ -184,15 +185,15 @@ function sample(exec, linked, name, unit, texture) {
 
 /** What every launch of a prepared program (host.js) shares, as wgpy_runtime's
  * webgl_launch.prepare keeps it, or null where only `dispatchProgram` applies: the
- * launch must be one draw into the outputs whose textures are plain arrays. */
+ * launch must be one draw into the outputs whose textures are arrays or an output's old
+ * contents (`previous`). */
 export function readyLaunch(exec, p) {
   const abi = p.program.abi;
   if (abi.target !== "glsl" || !Number(p.values.get(valueKey("size")) ?? 0)) return null;
   const values = new Map(p.values);
   const steps = glslSteps(p.program, values);
-  if (steps.length !== 1 || steps[0].shader.textures.some((t) => t.contents !== "array")) {
-    return null;
-  }
+  const prepared = (t) => t.contents === "array" || t.contents === "previous";
+  if (steps.length !== 1 || !steps[0].shader.textures.every(prepared)) return null;
   const group = steps[0].shader;
   for (const [what, x] of steps[0].values) values.set(valueKey(what), x);
   const outs = [...group.outputs].sort((a, b) => a.location - b.location);
@@ -203,6 +204,9 @@ export function readyLaunch(exec, p) {
     formats: [...group.textures.map((t) => [index(t.param), t.format]),
               ...outs.map((o) => [index(o.param), o.format])],
     outputs: outs.map((o) => index(o.param)),
+    inputs: group.textures.filter((t) => t.contents === "array").map((t) => index(t.param)),
+    previous: group.textures.filter((t) => t.contents === "previous")
+      .map((t) => [t.name, t.format, index(t.param)]),
     samplers: group.textures.map((t) => [t.name, t.unit, index(t.param)]),
     members: abi.uniforms.filter((m) => m.key.what === "value")
       .map((m) => [m, p.scalarNames.indexOf(m.key.param)]),
@@ -215,15 +219,59 @@ export function readyLaunch(exec, p) {
  * targets that cannot be one framebuffer, a texture both sampled and rendered, or a draw
  * the pacer would split. */
 export function launchPrepared(exec, p, r, ids, scalars) {
-  const abi = p.program.abi;
   const records = ids.map((id) => exec.get(id));
   if (r.formats.some(([k, format]) => records[k].texture.fmt !== format)) return false;
-  const targets = r.outputs.map((k) => records[k].texture);
+  let targets = r.outputs.map((k) => records[k].texture);
   if (targets.length > 1 && !direct(r.outputs.map((k) => records[k]))) return false;
-  if (r.samplers.some(([, , k]) => targets.includes(records[k].texture))) return false;
+  if (r.inputs.some((k) => targets.includes(records[k].texture))) return false;
   const width = targets[0].width;
   const rows = Math.min(targets[0].height, Math.ceil(r.n / width));
   if (rows > 1 && !exec.pacer.fitsWhole(r.code, r.n)) return false;
+  const renewed = new Map(); // parameter index -> [record, its old texture]
+  const temps = []; // copies of outputs' old contents, given back once drawn
+  try {
+    renew(exec, r, records, renewed);
+    targets = r.outputs.map((k) => records[k].texture);
+    const old = new Map(r.previous.map(([name, format, k]) => [name, renewed.has(k)
+      ? renewed.get(k)[1] : oldContents(exec, records[k], format, temps)]));
+    drawPrepared(exec, p, r, records, scalars, targets, old, width, rows);
+  } catch (e) {
+    for (const [record, texture] of renewed.values()) { // the outputs keep their contents
+      exec.give(record.texture);
+      record.texture = texture;
+    }
+    throw e;
+  } finally {
+    for (const texture of temps) exec.give(texture);
+  }
+  for (const [, texture] of renewed.values()) exec.give(texture);
+  return true;
+}
+
+/** Give each output whose old contents are read and that the draw covers whole a fresh
+ * pooled texture to render, its old one to be sampled as it is (a texture may not be
+ * sampled and rendered in one draw; this way no copy is drawn): `renewed` gets them by
+ * parameter index, [the buffer's record, its old texture]. The outputs are distinct
+ * buffers (launchPrepared leaves any other case to `dispatchProgram`). */
+function renew(exec, r, records, renewed) {
+  for (const [, format, k] of r.previous) {
+    const record = records[k];
+    if (r.n < record.size) continue;
+    const texture = exec.take(format, record.size);
+    renewed.set(k, [record, record.texture]);
+    record.texture = texture;
+  }
+}
+
+/** A pooled copy of the output a `previous` sampler reads (it is also rendered). */
+function oldContents(exec, record, format, temps) {
+  const copy = exec.temp(format, record.size, temps);
+  if (record.size) exec.copyTexels(record.texture, copy, 0, 0, record.size);
+  return copy;
+}
+
+function drawPrepared(exec, p, r, records, scalars, targets, old, width, rows) {
+  const abi = p.program.abi;
   let data = r.templates.get(width);
   if (!data) {
     const values = new Map(r.values);
@@ -237,7 +285,8 @@ export function launchPrepared(exec, p, r, ids, scalars) {
     for (const [m, k] of r.members) packMember(view, m, numberOf(scalars[k]));
   }
   const linked = use(exec, abi, r.code, data);
-  for (const [name, unit, k] of r.samplers) sample(exec, linked, name, unit, records[k].texture);
+  for (const [name, unit, k] of r.samplers) {
+    sample(exec, linked, name, unit, old.get(name) ?? records[k].texture);
+  }
   exec.drawInto(targets, 0, rows);
-  return true;
 }

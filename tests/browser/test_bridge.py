@@ -92,8 +92,9 @@ def test_python_in_the_worker_compiles_and_runs_a_kernel(worker, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_prepared_launches_give_what_dispatch_gives(worker, backend):
     """A prepared launch with new scalars, new buffers, the same buffer twice (dispatch's
-    copy) and a reduction by rows and by columns (its scratch) writes what `dispatch`
-    writes."""
+    copy), an output longer than the launch (WebGL: its old contents copied, not renewed;
+    its tail kept) and a reduction by rows and by columns (its scratch) writes what
+    `dispatch` writes."""
     result = worker(f"""
         dev = device("{backend}")
         target = TARGET["{backend}"]
@@ -110,9 +111,16 @@ def test_prepared_launches_give_what_dispatch_gives(worker, backend):
         dev.launch(p, (x, y), (-0.5,))
         dev.launch(p, (x, z), (3.0,))
         dev.launch(p, (y, y), (1.0,))  # y = 1 * y + y, one buffer bound twice
+        longer = dev.alloc(n + 100, "float32")
+        dev.write(longer, 0, array.array("f", [5.0] * (n + 100)).tobytes())
+        dev.launch(p, (x, longer), (2.0,))
         got_y, got_z = array.array("f", dev.read(y, 0, n)), array.array("f", dev.read(z, 0, n))
+        got_l = array.array("f", dev.read(longer, 0, n + 100))
         bad = sum(1 for v, w in zip(got_y, xs) if v != 3.0 * w)
         bad += sum(1 for v, w in zip(got_z, xs) if v != 3.0 * w)
+        bad += sum(1 for v, w in zip(got_l, xs) if v != 2.0 * w + 5.0)
+        bad += sum(1 for v in got_l[n:] if v != 5.0)
+        dev.free(longer)
         total = kernelc.translate_reduction("float32 x", "float32 y", "x", "a + b", "y = a",
             "0", name="total", target=target, ndim=1, reduce_ndim=1)
         sums = []

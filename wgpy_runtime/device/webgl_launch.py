@@ -286,10 +286,11 @@ def _renew(dev, p: Prepared, records: list, renewed: dict) -> None:
     """Give each output whose old contents are read and that the draw covers whole a
     fresh pooled texture to render, its old one to be sampled as it is (a texture may not
     be sampled and rendered in one draw; this way no copy is drawn). `renewed` gets them
-    by parameter index: (the buffer's record, its old texture)."""
+    by parameter index: (the buffer's record, its old texture). The outputs are distinct
+    buffers (`run` leaves any other case to the general path)."""
     for _name, fmt, k in p.previous:
         record = records[k]
-        if p.n >= record.size and all(r is not record for r, _ in renewed.values()):
+        if p.n >= record.size:
             texture = dev._take(fmt, record.size)
             renewed[k] = (record, record.texture)
             record.texture = texture
