@@ -1,6 +1,7 @@
 """Benchmark the browser bridge in headless Chromium (SwiftShader): queued elementwise
-dispatches per second vs one message per command, the cost of one blocking read, and the
-Mandelbrot kernel as one custom kernel vs composed from one kernel per NumPy-level op.
+dispatches per second vs one message per command (and prepared launches, also of a kernel
+that reads its output: `y += x`), the cost of one blocking read, and the Mandelbrot kernel
+as one custom kernel vs composed from one kernel per NumPy-level op.
 
     python tools/bench_bridge.py [--size 256] [--iters 100] [--json out.json]
 
@@ -38,8 +39,8 @@ def best(fn, repeat=3):
     return min(times)
 
 
-def launches(dev, backend, batch, count=1000, n=1024, prepared=False):
-    program = kernelc.translate_elementwise("float32 x", "float32 y", "y = x + 1.0f",
+def launches(dev, backend, batch, count=1000, n=1024, prepared=False, body="y = x + 1.0f"):
+    program = kernelc.translate_elementwise("float32 x", "float32 y", body,
                                             name="add_one", target=TARGET[backend])
     x, y = dev.alloc(n, "float32"), dev.alloc(n, "float32")
     values = dense_values(program.abi, (n,))
@@ -140,9 +141,11 @@ def bench(backend, size, iters):
     dev = create_device(backend)
     queued, read = launches(dev, backend, 256)
     prepared, _ = launches(dev, backend, 256, prepared=True)
+    accumulate, _ = launches(dev, backend, 256, prepared=True, body="y += x")
     single, _ = launches(dev, backend, 1)
     t_custom, t_composed, inside, inside_composed = mandelbrot(backend, size, iters)
     return {"queued dispatches/s": queued, "queued prepared launches/s": prepared,
+            "queued prepared launches/s, y += x": accumulate,
             "one message per command dispatches/s": single,
             "blocking read (ms)": read * 1e3, "mandelbrot custom (ms)": t_custom * 1e3,
             "mandelbrot composed (ms)": t_composed * 1e3,
