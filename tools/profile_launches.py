@@ -12,8 +12,10 @@ is busy. Device copies run outside passes and are not timed then.
     .venv-chainer/bin/python tools/profile_launches.py [--model resnet18] [--batch 64]
         [--warmup 2] [--iterations 3] [--top 30] [--clock wait|gpu]
 
-Beside it, the same iterations without the waits give the iteration's time as
-tools/bench_chainer.py measures it.
+One model trains throughout: `--warmup` iterations, `--iterations` timed without the
+waits (the iteration's time as tools/bench_chainer.py measures it), then as many again
+profiled. The profile so leaves out the first iteration's one-off commands (the
+optimizer's state made and zeroed, a fill for each parameter).
 """
 
 from __future__ import annotations
@@ -132,16 +134,25 @@ def main() -> int:
     import chainer
 
     chainer.config.use_cudnn = "never"
-    data = bench_chainer.make_data(args.model)
-    steps = args.warmup + args.iterations
-    _, _, seconds = bench_chainer.train_timed(args.model, xp, sync, data, args.batch, steps, 0)
-    plain = sorted(seconds[args.warmup :])[len(seconds[args.warmup :]) // 2]
     import wgpy_runtime
 
+    data = bench_chainer.make_data(args.model)
+    steps = args.warmup + args.iterations
     table: dict[str, list[float]] = defaultdict(list)
-    device = wgpy_runtime.device.current_device()
-    (gpu_clocked if args.clock == "gpu" else profiled)(device, table)
-    bench_chainer.train_timed(args.model, xp, sync, data, args.batch, 0, args.iterations)
+    synced = [0]
+
+    def sync_then_profile() -> None:  # once an iteration, at its end
+        sync()
+        synced[0] += 1
+        if synced[0] == steps:  # one model throughout: then as many iterations, profiled
+            device = wgpy_runtime.device.current_device()
+            (gpu_clocked if args.clock == "gpu" else profiled)(device, table)
+
+    _, _, seconds = bench_chainer.train_timed(
+        args.model, xp, sync_then_profile, data, args.batch, steps + args.iterations, 0
+    )
+    unprofiled = seconds[args.warmup : steps]
+    plain = sorted(unprofiled)[len(unprofiled) // 2]
     total = sum(sum(v) for v in table.values())
     commands = sum(map(len, table.values())) // args.iterations
     print(f"{args.model}, batch {args.batch}: {1e3 * plain:.2f} ms per iteration unprofiled;")

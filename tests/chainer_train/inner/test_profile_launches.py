@@ -1,5 +1,6 @@
 """tools/profile_launches.py: both clocks name every program of a training iteration with
-its commands and time; the GPU clock's figures are GPU time from timestamps.
+its commands and time; the GPU clock's figures are GPU time from timestamps; the first
+iteration's one-off commands are not profiled.
 
 Rule: runs inside `.venv-chainer`, each profile in its own subprocess (it sets the backend
 and, for the GPU clock, how devices are made); a few iterations only.
@@ -35,6 +36,9 @@ def test_each_program_is_timed(clock):
         for cells in [[c.strip() for c in line.strip("|").split("|")]]
     }
     assert {"matmul", "momentum_sgd"} <= set(rows)
+    # the optimizer's state is made and zeroed before the profile: a fill an iteration
+    # is left, the loss's gradient (`ones`) that `backward` starts from
+    assert rows["wp_fill"][0] == 1
     # commands per iteration, then ms per iteration: every program took time, and the
     # programs' times add up to the profiled total
     assert all(r[0] > 0 and r[1] > 0 for r in rows.values())
