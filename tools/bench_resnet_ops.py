@@ -12,8 +12,7 @@ columns'), its output rolled to NCHW (`rollaxis`) and made contiguous, and
 BatchNormalization's statistics over axes (0, 2, 3), both of the rolled view a convolution
 hands on and of a contiguous array. Each is called `--repeat` times back to back after a
 warm-up call, then the device is synchronised once: the figure includes launch cost but no
-read-back. Every backend runs in its own subprocess
-(tools/bench_chainer.py says why).
+read-back. Every backend runs in its own subprocess (tools/bench_chainer.py says why).
 """
 
 from __future__ import annotations
