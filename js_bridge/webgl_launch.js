@@ -185,29 +185,32 @@ function sample(exec, linked, name, unit, texture) {
 
 /** What every launch of a prepared program (host.js) shares, as wgpy_runtime's
  * webgl_launch.prepare keeps it, or null where only `dispatchProgram` applies: the
- * launch must be one draw into the outputs whose textures are arrays or an output's old
- * contents (`previous`). */
+ * launch must be one draw into the outputs whose textures are arrays, an output's old
+ * contents (`previous`) or a one-pass reduction's partials (bound, never read). */
 export function readyLaunch(exec, p) {
   const abi = p.program.abi;
   if (abi.target !== "glsl" || !Number(p.values.get(valueKey("size")) ?? 0)) return null;
   const values = new Map(p.values);
   const steps = glslSteps(p.program, values);
-  const prepared = (t) => t.contents === "array" || t.contents === "previous";
+  const prepared = (t) => ["array", "previous", PARTIALS].includes(t.contents);
   if (steps.length !== 1 || !steps[0].shader.textures.every(prepared)) return null;
   const group = steps[0].shader;
+  const textures = group.textures.filter((t) => t.contents !== PARTIALS);
   for (const [what, x] of steps[0].values) values.set(valueKey(what), x);
   const outs = [...group.outputs].sort((a, b) => a.location - b.location);
   if (outs.some((o, k) => o.location !== k)) return null;
   const index = (param) => p.params.indexOf(param);
   return {
     code: group.code, n: Number(values.get(valueKey("size"))), values,
-    formats: [...group.textures.map((t) => [index(t.param), t.format]),
+    formats: [...textures.map((t) => [index(t.param), t.format]),
               ...outs.map((o) => [index(o.param), o.format])],
     outputs: outs.map((o) => index(o.param)),
-    inputs: group.textures.filter((t) => t.contents === "array").map((t) => index(t.param)),
-    previous: group.textures.filter((t) => t.contents === "previous")
+    inputs: textures.filter((t) => t.contents === "array").map((t) => index(t.param)),
+    previous: textures.filter((t) => t.contents === "previous")
       .map((t) => [t.name, t.format, index(t.param)]),
-    samplers: group.textures.map((t) => [t.name, t.unit, index(t.param)]),
+    samplers: textures.map((t) => [t.name, t.unit, index(t.param)]),
+    unread: group.textures.filter((t) => t.contents === PARTIALS)
+      .map((t) => [t.name, t.unit, t.format]),
     members: abi.uniforms.filter((m) => m.key.what === "value")
       .map((m) => [m, p.scalarNames.indexOf(m.key.param)]),
     templates: new Map(), // render-target width -> the uniform block but its scalars
@@ -288,5 +291,6 @@ function drawPrepared(exec, p, r, records, scalars, targets, old, width, rows) {
   for (const [name, unit, k] of r.samplers) {
     sample(exec, linked, name, unit, old.get(name) ?? records[k].texture);
   }
+  for (const [name, unit, format] of r.unread) sample(exec, linked, name, unit, exec.one(format));
   exec.drawInto(targets, 0, rows);
 }
