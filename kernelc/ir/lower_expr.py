@@ -563,11 +563,10 @@ class ExprLowering:
         sym = self.scopes.lookup(e.base.name)
         match sym:
             case LocalVar() if sym.length is not None:
-                return LvLocalElem(sym, self.stable(self.index_value(e.index)))
+                return LvLocalElem(sym, self.stable(self.local_index(e, sym.length)))
             case GlobalArray():
-                return LvLocalElem(
-                    self.materialise(e.base.name, sym), self.stable(self.index_value(e.index))
-                )
+                local = self.materialise(e.base.name, sym)
+                return LvLocalElem(local, self.stable(self.local_index(e, local.length)))
             case RawParam():
                 return LvRaw(sym.param, self.stable(self.raw_index(sym.param, e.index)), e.span)
             case ElementParam():
@@ -579,6 +578,19 @@ class ExprLowering:
                 )
         self.expr(e.base)
         self.fail(KernelTypeError, f"'{e.base.name}' is not an array", e.span)
+
+    def local_index(self, e: ast.Index, length: int) -> ir.Expr:
+        """The index into a local array of `length` elements. A constant one past either
+        end is an error: C leaves it undefined, and WGSL and GLSL reject the shader."""
+        index = self.index_value(e.index)
+        if isinstance(index, ir.Const) and not 0 <= index.value < length:
+            self.fail(
+                KernelTypeError,
+                f"index {index.value} is out of bounds of '{e.base.name}', an array of "
+                f"{length} element{'s' if length != 1 else ''}",
+                e.index.span,
+            )
+        return index
 
     def raw_index(self, param: ir.Param, index: ast.Expr) -> ir.Expr:
         """A raw array's flat C-order index from `x[k]`, `x[{a, b}]` or `x[idx]`."""

@@ -8,6 +8,7 @@ from kernelc.emit_glsl import emitter as glsl_emitter
 from kernelc.ir import nodes as ir
 from kernelc.pipeline import lower_kernel
 from kernelc.targets import BY_NAME, GLSL, WGSL, for_backend, target_named
+from tests.support.validate import validate_glsl, validate_wgsl
 
 
 def test_names_backends_and_lookups_agree():
@@ -46,3 +47,19 @@ def test_unroll_by_default_follows_the_record(target):
         "T x", "T y", body, "u", target=target.name, types={"T": "float32"}
     )
     assert ("for (" in program.code or "loop {" in program.code) != target.unroll_by_default
+
+
+@pytest.mark.parametrize("unroll", [True, False])
+@pytest.mark.parametrize("target", list(BY_NAME.values()), ids=lambda t: t.name)
+def test_a_loop_reading_past_a_local_array_stays_a_loop(target, unroll):
+    """Unrolled, `a[k]` for k = 2 would be a constant index past the end, which WGSL and
+    GLSL reject (C leaves the read undefined): the loop is kept, and the shader compiles;
+    a loop that stays in bounds is still unrolled."""
+    validate = validate_wgsl if target.name == "wgsl" else validate_glsl
+    for stop, rolled in ((3, True), (2, not unroll)):
+        body = f"float a[2] = {{3, 4}}; float s = 0; for (int k = 0; k < {stop}; k++) s += a[k]; y = x * s;"
+        program = kernelc.translate_elementwise(
+            "T x", "T y", body, "past", target=target.name, types={"T": "float32"}, unroll=unroll
+        )
+        assert ("a[k]" in program.code) == rolled, program.code
+        validate(program.code)

@@ -2,7 +2,9 @@
 
 Rule: only loops lowering marked `Counted` (the counter is not written in the body) whose
 bounds folded to constants, with no `break`/`continue` of their own, are unrolled; each
-copy gets the counter as a constant and its own names for the locals it declares.
+copy gets the counter as a constant and its own names for the locals it declares. A loop
+whose copies would index a local array past either end by a constant stays a loop: C
+leaves that read undefined, but WGSL and GLSL reject the whole shader.
 """
 
 from __future__ import annotations
@@ -78,7 +80,29 @@ def _copy(body, var: str, value: ir.Const, renames: dict[str, str]):
     return rewrite(body, fn)
 
 
-def _unroll(loop: ir.Loop) -> ir.Loop | tuple[ir.Stmt, ...]:
+def _array_lengths(stmts) -> dict[str, int]:
+    """Local array name -> its length (the shortest, for a name declared more than once)."""
+    lengths: dict[str, int] = {}
+    for n in walk(stmts):
+        if isinstance(n, ir.Declare) and n.length is not None:
+            lengths[n.name] = min(n.length, lengths.get(n.name, n.length))
+    return lengths
+
+
+def _past_bounds(stmts: tuple, lengths: dict[str, int]) -> bool:
+    """Whether `stmts` index a local array of `lengths` (or their own) by a constant past
+    either end."""
+    lengths = {**lengths, **_array_lengths(stmts)}
+    return any(
+        isinstance(n, (ir.LocalElem, ir.AssignElem))
+        and isinstance(n.index, ir.Const)
+        and n.name in lengths
+        and not 0 <= n.index.value < lengths[n.name]
+        for n in walk(stmts)
+    )
+
+
+def _unroll(loop: ir.Loop, lengths: dict[str, int]) -> ir.Loop | tuple[ir.Stmt, ...]:
     c = loop.counted
     values = trip_values(c) if c else None
     if values is None or not loop.body or not isinstance(loop.body[0], ir.If):
@@ -93,13 +117,21 @@ def _unroll(loop: ir.Loop) -> ir.Loop | tuple[ir.Stmt, ...]:
         renames = {n: f"{n}_u{k}" for n in declared}
         copy = _copy(body, c.var, ir.Const(v, dtype), renames)
         out.extend(copy if isinstance(copy, tuple) else (copy,))
+    if _past_bounds(tuple(out), lengths):
+        return loop
     final = values[-1] + c.step if values else int(c.start.value)
     out.append(ir.Assign(c.var, ir.Const(final, dtype)))
     return tuple(out)
 
 
 def unroll_loops(kernel: ir.Kernel) -> ir.Kernel:
+    parts = [kernel.body, *(f.body for f in kernel.functions)]
+    if kernel.reduction is not None:
+        red = kernel.reduction
+        parts += [red.identity_body, red.map_body, red.post_body]
+    lengths = _array_lengths(tuple(s for part in parts for s in part))
+
     def fn(node):
-        return _unroll(node) if isinstance(node, ir.Loop) else node
+        return _unroll(node, lengths) if isinstance(node, ir.Loop) else node
 
     return rewrite_kernel(kernel, fn)
