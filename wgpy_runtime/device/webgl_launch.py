@@ -5,14 +5,13 @@ make (js_bridge/webgl_launch.js follows the same plan). Inputs are the buffers' 
 textures; an output's old contents (`previous`) and any input that is also rendered are
 pooled copies, since a texture may not be sampled and rendered in one draw (a prepared
 launch that draws an output whole renders it into a fresh pooled texture instead and
-samples the old one: no copy). Outputs are
-rendered straight into their buffers' textures when those can be one framebuffer
-(distinct, equal sizes); otherwise into pooled temporaries of one size, copied into the
-buffers after the draw. `out_width` is the render targets' width. The plan's draws before
-those into the outputs (a reduction's partial passes, a packed matmul's stages) render
-into pooled textures that later draws sample. The draws into the outputs (one per output
-group) have every texture they read bound (copied where needed: any group's output
-counts as rendered) before the first of them.
+samples the old one: no copy). Outputs are rendered straight into their buffers'
+textures when those can be one framebuffer (distinct, equal sizes); otherwise into pooled
+temporaries of one size, copied into the buffers after the draw. `out_width` is the render
+targets' width. The plan's draws before those into the outputs (a reduction's partial
+passes, a packed matmul's stages) render into pooled textures that later draws sample.
+The draws into the outputs (one per output group) have every texture they read bound
+(copied where needed: any group's output counts as rendered) before the first of them.
 """
 
 from __future__ import annotations
