@@ -72,8 +72,7 @@ def raw_position(p: ir.Param, index: ir.Expr) -> ir.Expr:
         if d > 0:
             extent = _info(p.name, "shape", d)
             quotient = _udiv(rest, extent)
-            coord = ir.Binary(ir.BinaryOp.SUB, rest, _mul(quotient, extent), int32)
-            rest = quotient
+            coord, rest = _remainder(rest, quotient, extent), quotient
         pos = _add(pos, _mul(coord, _info(p.name, "stride", d)))
     return pos
 
@@ -219,8 +218,7 @@ def _unravel(index: ir.Expr, extents: list[ir.Expr], name: str) -> list[ir.Stmt]
     for d in reversed(range(1, len(extents))):
         quotient = ir.Local(f"{name.format('q')}{d}", int32)
         out.append(ir.Declare(quotient.name, int32, _udiv(rest, extents[d])))
-        remainder = ir.Binary(ir.BinaryOp.SUB, rest, _mul(quotient, extents[d]), int32)
-        out.append(ir.Declare(name.format(d), int32, remainder))
+        out.append(ir.Declare(name.format(d), int32, _remainder(rest, quotient, extents[d])))
         rest = quotient
     out.append(ir.Declare(name.format(0), int32, rest))
     return out
@@ -230,6 +228,11 @@ def _udiv(a: ir.Expr, b: ir.Expr) -> ir.Expr:
     """a / b of two non-negative int32s, divided as uint32."""
     unsigned = ir.Binary(ir.BinaryOp.DIV, ir.Cast(a, uint32), ir.Cast(b, uint32), uint32)
     return ir.Cast(unsigned, int32)
+
+
+def _remainder(a: ir.Expr, quotient: ir.Expr, b: ir.Expr) -> ir.Expr:
+    """a % b from `quotient` = a / b, with no second division."""
+    return ir.Binary(ir.BinaryOp.SUB, a, _mul(quotient, b), int32)
 
 
 def _reduce_coord(red: ir.Reduction, axis: int) -> ir.Expr:
